@@ -1,0 +1,127 @@
+/**
+ * Composition root: wires config, connectors, subgraphs, gateway and HTTP. No logic of its own.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
+import { createTokenVerifier } from './auth/tokens.js';
+import { loadConfig, type Config, type SubgraphName } from './config/index.js';
+import { createGateway, SUBGRAPH_NAMES } from './gateway/index.js';
+import { createHttpServer } from './http/server.js';
+import { createHttpClient, type HttpClient } from './platform/http.js';
+import { createLogger, type Logger } from './platform/logger.js';
+import { createBillingConnector, createBillingSubgraph, type BillingConnector } from './subgraphs/billing/index.js';
+import { createCrmConnector, createCrmSubgraph, type CrmConnector } from './subgraphs/crm/index.js';
+import { createFilesConnector, createFilesSubgraph, type FilesConnector } from './subgraphs/files/index.js';
+import { createSupportConnector, createSupportSubgraph, type SupportConnector } from './subgraphs/support/index.js';
+
+export interface AppOptions {
+  /** Parsed configuration; default: loadConfig(process.env). */
+  config?: Readonly<Config>;
+  logger?: Logger;
+}
+
+export interface App {
+  config: Readonly<Config>;
+  fastify: FastifyInstance;
+  logger: Logger;
+  /** Bound URL after listen(), e.g. http://127.0.0.1:4000 */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+interface Simulated {
+  config: Readonly<Config>;
+  close(): Promise<void>;
+}
+
+/** Starts the bundled simulators and points every connector at them (development only). */
+async function withSimulators(config: Readonly<Config>): Promise<Simulated> {
+  const { startSimulators } = await import('../sim/index.js');
+  const sims = await startSimulators({ faults: latencyFaults(config.simulators.latencyMs) });
+  const c = sims.credentials;
+  return {
+    config: Object.freeze({
+      ...config,
+      hubspot: { baseUrl: sims.urls.hubspot, accessToken: c.hubspotToken },
+      stripe: { apiBase: sims.urls.stripe, secretKey: c.stripeSecretKey },
+      zendesk: { baseUrl: sims.urls.zendesk, email: c.zendeskEmail, apiToken: c.zendeskApiToken },
+      s3: { ...config.s3, bucket: c.s3Bucket, region: c.s3Region, endpoint: sims.urls.s3, forcePathStyle: true, accessKeyId: c.s3AccessKeyId, secretAccessKey: c.s3SecretAccessKey },
+    }),
+    close: () => sims.close(),
+  };
+}
+
+function latencyFaults(ms: number) {
+  return ms > 0 ? { hubspot: { latencyMs: ms }, stripe: { latencyMs: ms }, zendesk: { latencyMs: ms }, s3: { latencyMs: ms } } : undefined;
+}
+
+export interface Upstreams {
+  crm: CrmConnector;
+  billing: BillingConnector;
+  support: SupportConnector;
+  files: FilesConnector;
+  close(): Promise<void>;
+}
+
+/** The vendor connectors, each with the shared network policy. */
+export function createUpstreams(config: Readonly<Config>, logger: Logger): Upstreams {
+  const { upstream } = config;
+  const httpClients: HttpClient[] = [];
+  const http = (system: 'crm' | 'support', baseUrl: string, headers: Record<string, string>) => {
+    const client = createHttpClient({ system, baseUrl, headers, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger });
+    httpClients.push(client);
+    return client;
+  };
+  const zendeskAuth = Buffer.from(`${config.zendesk.email}/token:${config.zendesk.apiToken}`).toString('base64');
+  const files = createFilesConnector({ ...config.s3, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger });
+  return {
+    crm: createCrmConnector({ http: http('crm', config.hubspot.baseUrl, { authorization: `Bearer ${config.hubspot.accessToken}` }) }),
+    support: createSupportConnector({ http: http('support', config.zendesk.baseUrl, { authorization: `Basic ${zendeskAuth}` }) }),
+    billing: createBillingConnector({ secretKey: config.stripe.secretKey, apiBase: config.stripe.apiBase, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger }),
+    files,
+    async close() {
+      await Promise.all(httpClients.map((c) => c.close()));
+      files.close();
+    },
+  };
+}
+
+/** Schemas of the named subgraphs, wired to the connectors. */
+export function buildSubgraphSchemas(u: Upstreams, concurrency: number, names: readonly SubgraphName[]): Partial<Record<SubgraphName, GraphQLSchema>> {
+  const build: Record<SubgraphName, () => GraphQLSchema> = {
+    crm: () => createCrmSubgraph({ crm: u.crm }).schema,
+    billing: () => createBillingSubgraph({ billing: u.billing, concurrency }).schema,
+    files: () => createFilesSubgraph({ files: u.files, concurrency }).schema,
+    support: () => createSupportSubgraph({ support: u.support, concurrency }).schema,
+  };
+  return Object.fromEntries(names.map((n) => [n, build[n]()]));
+}
+
+export async function createApp(opts: AppOptions = {}): Promise<App> {
+  let config = opts.config ?? loadConfig();
+  const logger = opts.logger ?? createLogger({ level: config.logLevel });
+  const sims = config.simulators.enabled ? await withSimulators(config) : undefined;
+  if (sims) config = sims.config;
+
+  const upstreams = createUpstreams(config, logger);
+  const remote = config.subgraphs.urls;
+  const local = buildSubgraphSchemas(upstreams, config.upstream.concurrency, SUBGRAPH_NAMES.filter((n) => !remote[n]));
+
+  const gateway = createGateway({ local, remote, signingSecret: config.subgraphs.signingSecret });
+  const server = await createHttpServer({ config, gateway, verifier: createTokenVerifier(config.auth), logger });
+
+  return {
+    config,
+    fastify: server.fastify,
+    logger,
+    async listen() {
+      return server.fastify.listen({ host: config.host, port: config.port });
+    },
+    async close() {
+      await server.fastify.close();
+      await server.apollo.stop();
+      await upstreams.close();
+      await sims?.close();
+    },
+  };
+}

@@ -1,0 +1,24 @@
+/**
+ * The per-request context every resolver receives (in-process subgraphs share the gateway's
+ * context object; remote subgraphs rebuild it from the gateway-signed claims header).
+ * Loaders live in `perRequest`, created on first use, so nothing is shared across requests.
+ */
+import type { Logger } from '../platform/logger.js';
+import type { Principal } from './principal.js';
+
+export interface RequestContext {
+  principal: Principal;
+  requestId: string;
+  logger: Logger;
+  /** Per-request memo (DataLoaders), keyed by a symbol owned by each subgraph. */
+  perRequest: Map<symbol, unknown>;
+}
+
+export function perRequest<T>(ctx: RequestContext, key: symbol, create: () => T): T {
+  let v = ctx.perRequest.get(key) as T | undefined;
+  if (v === undefined) {
+    v = create();
+    ctx.perRequest.set(key, v);
+  }
+  return v;
+}

@@ -1,0 +1,60 @@
+/**
+ * Who is calling. Every authorization decision reads a Principal; nothing reads tokens directly.
+ * Users get their scopes from their roles (ROLE_SCOPES); partners get exactly the scopes they
+ * were minted with. Ownership (which customers a principal may reach) is separate from scopes.
+ */
+export const ROLES = ['customer', 'agent', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Every scope and what it opens. README's scope table is generated from this. */
+export const SCOPES = {
+  'crm.contacts:read': 'Customer identity and contact fields: name, email, phone, company, lifecycle stage.',
+  'crm.customers:list': 'Query.customers: list and search all customers.',
+  'billing.summary:read': 'Customer.billing: currency, balance and subscription.',
+  'billing.invoices:read': 'Billing.invoices.',
+  'billing.payment_methods:read': 'Billing.paymentMethods (brand, last4, expiry only).',
+  'support.tickets:read': 'Customer.tickets with comments.',
+  'files.documents:read': 'Customer.documents with presigned download URLs.',
+} as const;
+export type Scope = keyof typeof SCOPES;
+
+export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
+  customer: ['crm.contacts:read', 'billing.summary:read', 'billing.invoices:read', 'billing.payment_methods:read', 'support.tickets:read', 'files.documents:read'],
+  // Support agents see contact, ticket and document data and a billing summary, never payment details.
+  agent: ['crm.contacts:read', 'crm.customers:list', 'billing.summary:read', 'billing.invoices:read', 'support.tickets:read', 'files.documents:read'],
+  admin: Object.keys(SCOPES) as Scope[],
+};
+
+export type Principal =
+  | { kind: 'anonymous'; scopes: ReadonlySet<string> }
+  | { kind: 'user'; subject: string; roles: readonly Role[]; customerId?: string; scopes: ReadonlySet<string> }
+  | { kind: 'partner'; partnerId: string; name: string; scopes: ReadonlySet<string>; customerIds?: readonly string[] };
+
+export const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous', scopes: new Set<string>() });
+
+export function userPrincipal(subject: string, roles: readonly Role[], customerId?: string): Principal {
+  const scopes = new Set<string>(roles.flatMap((r) => ROLE_SCOPES[r]));
+  return { kind: 'user', subject, roles, customerId, scopes };
+}
+
+/** Staff (agents, admins) reach every customer; a customer only itself; a partner its allow-list. */
+export function canAccessCustomer(p: Principal, customerId: string): boolean {
+  switch (p.kind) {
+    case 'anonymous':
+      return false;
+    case 'partner':
+      return !p.customerIds || p.customerIds.includes(customerId);
+    case 'user':
+      if (p.roles.includes('admin') || p.roles.includes('agent')) return true;
+      return p.roles.includes('customer') && p.customerId === customerId;
+  }
+}
+
+/** True when the principal is bound to one customer (a customer token). */
+export function ownCustomerId(p: Principal): string | undefined {
+  return p.kind === 'user' && !p.roles.includes('admin') && !p.roles.includes('agent') ? p.customerId : undefined;
+}
+
+export function hasScopes(p: Principal, anyOf: readonly (readonly string[])[]): boolean {
+  return anyOf.some((all) => all.every((s) => p.scopes.has(s)));
+}

@@ -1,0 +1,234 @@
+/**
+ * The only reader of process.env. Each concern is one zod model; `loadConfig` parses them all
+ * once, reports every problem with the variable's name and an example of a good value, and
+ * returns one frozen, typed config that is passed down.
+ */
+import { z } from 'zod';
+
+export const DEV_JWT_SECRET = 'portico-dev-only-secret-change-me-0000000000';
+export const DEV_SUBGRAPH_SECRET = 'portico-dev-only-subgraph-secret-000000000';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
+
+/** One entry per environment variable: its parser, the example printed on error, and what it does. */
+interface VarSpec {
+  schema: z.ZodType;
+  example: string;
+  doc: string;
+  default?: string | ((env: Env) => string | undefined);
+}
+type Env = Record<string, string | undefined>;
+
+const isDev = (env: Env) => (env.NODE_ENV ?? 'development') !== 'production';
+
+/**
+ * The configuration table. README's table is generated from the same entries (`npm run config:doc`),
+ * so documentation and code cannot drift apart.
+ */
+export const VARS = {
+  NODE_ENV: { schema: z.enum(['development', 'test', 'production']), example: 'production', doc: 'Environment. `production` refuses insecure settings.', default: 'development' },
+  HOST: { schema: z.string().min(1), example: '0.0.0.0', doc: 'Interface to listen on.', default: '127.0.0.1' },
+  PORT: { schema: int(0, 65535), example: '4000', doc: 'Port to listen on (0 = any free port).', default: '4000' },
+  LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), example: 'info', doc: 'Log level (pino).', default: 'info' },
+  REDIS_KEY_PREFIX: { schema: z.string().regex(/^[a-z0-9_-]+$/), example: 'prod', doc: 'Prefix of every Redis key, so environments sharing a Redis never collide. Defaults to NODE_ENV.', default: (env) => env.NODE_ENV ?? 'development' },
+
+  AUTH_JWT_ALGORITHMS: { schema: list.pipe(z.array(z.enum(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'PS256'])).min(1)), example: 'RS256', doc: 'Allowed JWT signature algorithms (comma-separated). Tokens signed otherwise are rejected.', default: 'HS256' },
+  AUTH_JWT_SECRET: { schema: z.string().min(32, 'must be at least 32 characters'), example: '$(openssl rand -base64 48)', doc: 'HMAC secret for HS* tokens. Development has a built-in one; production has none.', default: (env) => (isDev(env) ? DEV_JWT_SECRET : undefined) },
+  AUTH_JWT_PUBLIC_KEY: { schema: z.string().includes('BEGIN'), example: '"-----BEGIN PUBLIC KEY-----\\n..."', doc: 'PEM public key for RS*/ES*/PS* tokens (alternative to a JWKS URL).' },
+  AUTH_ISSUER: { schema: z.string().min(1), example: 'https://example.eu.auth0.com/', doc: 'Required `iss` of user tokens.', default: (env) => (isDev(env) ? 'portico-dev' : undefined) },
+  AUTH_AUDIENCE: { schema: z.string().min(1), example: 'https://api.example.com', doc: 'Required `aud` of user tokens.', default: 'portico' },
+  AUTH_ROLES_CLAIM: { schema: z.string().min(1), example: 'https://example.com/roles', doc: 'Claim holding the role(s): a string or an array of `customer`, `agent`, `admin`.', default: 'roles' },
+  AUTH_CUSTOMER_ID_CLAIM: { schema: z.string().min(1), example: 'crm_contact_id', doc: 'Claim holding a customer\'s CRM contact id (falls back to `sub`).', default: 'crm_contact_id' },
+  AUTH_CLOCK_TOLERANCE_S: { schema: int(0, 300), example: '30', doc: 'Seconds of clock skew allowed for `exp`/`nbf`.', default: '30' },
+
+  SIMULATORS: { schema: bool, example: 'false', doc: 'Run against the bundled upstream simulators (started in-process). Default on outside production when no vendor is configured; refused in production.', default: (env) => (isDev(env) && !env.HUBSPOT_BASE_URL && !env.STRIPE_SECRET_KEY && !env.ZENDESK_BASE_URL && !env.S3_BUCKET ? 'true' : 'false') },
+  SIM_LATENCY_MS: { schema: int(0, 60000), example: '20', doc: 'Added latency of every simulated upstream call.', default: '0' },
+  HUBSPOT_BASE_URL: { schema: z.url(), example: 'https://api.hubapi.com', doc: 'HubSpot API base URL.', default: 'https://api.hubapi.com' },
+  HUBSPOT_ACCESS_TOKEN: { schema: z.string().min(8), example: 'pat-na1-...', doc: 'HubSpot private app access token (scope crm.objects.contacts.read/write).' },
+  STRIPE_API_BASE: { schema: z.url(), example: 'https://api.stripe.com', doc: 'Stripe API base URL.', default: 'https://api.stripe.com' },
+  STRIPE_SECRET_KEY: { schema: z.string().regex(/^(sk|rk)_(test|live)_/, 'must start with sk_ or rk_ (restricted key)'), example: 'rk_live_...', doc: 'Stripe secret or restricted key.' },
+  ZENDESK_BASE_URL: { schema: z.url(), example: 'https://acme.zendesk.com', doc: 'Zendesk Support base URL.' },
+  ZENDESK_EMAIL: { schema: z.string().email(), example: 'api@acme.com', doc: 'Zendesk agent email for API-token auth.' },
+  ZENDESK_API_TOKEN: { schema: z.string().min(8), example: 'abc123...', doc: 'Zendesk API token.' },
+  S3_BUCKET: { schema: z.string().min(3), example: 'acme-portal-files', doc: 'Bucket holding customer documents under `customers/<crmId>/`.' },
+  S3_REGION: { schema: z.string().min(1), example: 'eu-west-1', doc: 'S3 region.', default: 'us-east-1' },
+  S3_ENDPOINT: { schema: z.url(), example: 'https://s3.eu-west-1.amazonaws.com', doc: 'Custom S3-compatible endpoint (MinIO, R2...). Empty = AWS.' },
+  S3_FORCE_PATH_STYLE: { schema: bool, example: 'true', doc: 'Path-style bucket addressing (needed by most S3-compatible servers).', default: 'false' },
+  S3_ACCESS_KEY_ID: { schema: z.string().min(3), example: 'AKIA...', doc: 'S3 access key id. Empty = the AWS default credential chain (IAM role).' },
+  S3_SECRET_ACCESS_KEY: { schema: z.string().min(3), example: '...', doc: 'S3 secret access key.' },
+  S3_PRESIGN_TTL_S: { schema: int(10, 3600), example: '300', doc: 'Lifetime of presigned download URLs, seconds.', default: '300' },
+
+  UPSTREAM_TIMEOUT_MS: { schema: int(50, 120000), example: '5000', doc: 'Deadline of one upstream call including retries.', default: '5000' },
+  UPSTREAM_RETRIES: { schema: int(0, 10), example: '2', doc: 'Retries of idempotent upstream calls on network errors, 5xx and 429.', default: '2' },
+  UPSTREAM_CONCURRENCY: { schema: int(1, 256), example: '8', doc: 'Parallel calls per vendor where the vendor has no batch endpoint.', default: '8' },
+
+  SUBGRAPH_URL_CRM: { schema: z.url(), example: 'http://crm-subgraph:4001/graphql', doc: 'Run the CRM subgraph remotely at this URL instead of in-process.' },
+  SUBGRAPH_URL_BILLING: { schema: z.url(), example: 'http://billing:4002/graphql', doc: 'Same for billing.' },
+  SUBGRAPH_URL_FILES: { schema: z.url(), example: 'http://files:4003/graphql', doc: 'Same for files.' },
+  SUBGRAPH_URL_SUPPORT: { schema: z.url(), example: 'http://support:4004/graphql', doc: 'Same for support.' },
+  SUBGRAPH_SIGNING_SECRET: { schema: z.string().min(32, 'must be at least 32 characters'), example: '$(openssl rand -base64 48)', doc: 'HMAC secret of the claims header the gateway sends to remote subgraphs.', default: (env) => (isDev(env) ? DEV_SUBGRAPH_SECRET : undefined) },
+
+  MAX_QUERY_DEPTH: { schema: int(2, 100), example: '12', doc: 'Maximum selection depth of an operation.', default: '12' },
+  MAX_BODY_BYTES: { schema: int(1024, 50_000_000), example: '1048576', doc: 'Maximum request body size.', default: '1048576' },
+  INTROSPECTION: { schema: bool, example: 'false', doc: 'Allow schema introspection. Default on outside production.', default: (env) => (isDev(env) ? 'true' : 'false') },
+} satisfies Record<string, VarSpec>;
+
+type VarName = keyof typeof VARS;
+type Raw = { [K in VarName]: z.output<(typeof VARS)[K]['schema']> | undefined };
+
+export type SubgraphName = 'crm' | 'billing' | 'files' | 'support';
+
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  host: string;
+  port: number;
+  logLevel: string;
+  keyPrefix: string;
+  auth: {
+    algorithms: string[];
+    secret?: string;
+    publicKey?: string;
+    issuer: string;
+    audience: string;
+    rolesClaim: string;
+    customerIdClaim: string;
+    clockToleranceS: number;
+    devSecret: boolean;
+  };
+  simulators: { enabled: boolean; latencyMs: number };
+  hubspot: { baseUrl: string; accessToken: string };
+  stripe: { apiBase: string; secretKey: string };
+  zendesk: { baseUrl: string; email: string; apiToken: string };
+  s3: { bucket: string; region: string; endpoint?: string; forcePathStyle: boolean; accessKeyId?: string; secretAccessKey?: string; presignTtlS: number };
+  upstream: { timeoutMs: number; retries: number; concurrency: number };
+  subgraphs: { urls: Partial<Record<SubgraphName, string>>; signingSecret: string };
+  limits: { maxDepth: number; maxBodyBytes: number; introspection: boolean };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function parseVars(env: Env): { raw: Raw; problems: string[] } {
+  const problems: string[] = [];
+  const raw: Partial<Record<VarName, unknown>> = {};
+  for (const [name, spec] of Object.entries(VARS) as [VarName, VarSpec][]) {
+    const given = env[name];
+    const fallback = typeof spec.default === 'function' ? spec.default(env) : spec.default;
+    const value = given === undefined || given === '' ? fallback : given;
+    if (value === undefined) continue;
+    const parsed = spec.schema.safeParse(value);
+    if (parsed.success) raw[name] = parsed.data;
+    else problems.push(`${name}=${JSON.stringify(given ?? value)}: ${parsed.error.issues[0]?.message ?? 'invalid'}. Example: ${name}=${spec.example}`);
+  }
+  return { raw: raw as Raw, problems };
+}
+
+/** Values the simulators supply when SIMULATORS=true; app.ts fills them in after starting them. */
+const SIM_PLACEHOLDER = 'simulator';
+
+/**
+ * Parses and checks the whole configuration. Throws ConfigError listing every problem.
+ * `overrides` lets tests and the composition root set values without touching process.env.
+ */
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const { raw, problems } = parseVars(env);
+  const need = <T>(name: VarName, value: T | undefined, why: string): T => {
+    if (value === undefined) problems.push(`${name} is required ${why}. Example: ${name}=${VARS[name].example}`);
+    return value as T;
+  };
+  const nodeEnv = raw.NODE_ENV ?? 'development';
+  const prod = nodeEnv === 'production';
+  const sims = raw.SIMULATORS ?? false;
+  const vendorWhy = 'unless SIMULATORS=true';
+  const algorithms = raw.AUTH_JWT_ALGORITHMS ?? ['HS256'];
+  const usesHmac = algorithms.some((a) => a.startsWith('HS'));
+  const usesKeys = algorithms.some((a) => !a.startsWith('HS'));
+  if (usesHmac) need('AUTH_JWT_SECRET', raw.AUTH_JWT_SECRET, 'when AUTH_JWT_ALGORITHMS contains an HS algorithm');
+  if (usesKeys) need('AUTH_JWT_PUBLIC_KEY', raw.AUTH_JWT_PUBLIC_KEY, 'when AUTH_JWT_ALGORITHMS contains RS/ES/PS algorithms');
+
+  if (prod) {
+    if (raw.AUTH_JWT_SECRET === DEV_JWT_SECRET) problems.push(`AUTH_JWT_SECRET is the development secret; production needs its own. Example: AUTH_JWT_SECRET=${VARS.AUTH_JWT_SECRET.example}`);
+    if (raw.SUBGRAPH_SIGNING_SECRET === DEV_SUBGRAPH_SECRET) problems.push(`SUBGRAPH_SIGNING_SECRET is the development secret. Example: SUBGRAPH_SIGNING_SECRET=${VARS.SUBGRAPH_SIGNING_SECRET.example}`);
+    if (sims) problems.push('SIMULATORS=true is refused in production: configure the real vendors (HUBSPOT_ACCESS_TOKEN, STRIPE_SECRET_KEY, ZENDESK_*, S3_BUCKET).');
+    need('AUTH_ISSUER', raw.AUTH_ISSUER, 'in production');
+  }
+
+  const subgraphUrls: Partial<Record<SubgraphName, string>> = {};
+  if (raw.SUBGRAPH_URL_CRM) subgraphUrls.crm = raw.SUBGRAPH_URL_CRM;
+  if (raw.SUBGRAPH_URL_BILLING) subgraphUrls.billing = raw.SUBGRAPH_URL_BILLING;
+  if (raw.SUBGRAPH_URL_FILES) subgraphUrls.files = raw.SUBGRAPH_URL_FILES;
+  if (raw.SUBGRAPH_URL_SUPPORT) subgraphUrls.support = raw.SUBGRAPH_URL_SUPPORT;
+  if (Object.keys(subgraphUrls).length > 0) need('SUBGRAPH_SIGNING_SECRET', raw.SUBGRAPH_SIGNING_SECRET, 'when a SUBGRAPH_URL_* is set');
+
+  const vendor = <T>(name: VarName, value: T | undefined): T => (sims ? ((value ?? SIM_PLACEHOLDER) as T) : need(name, value, vendorWhy));
+  const config: Config = {
+    env: nodeEnv,
+    host: raw.HOST ?? '127.0.0.1',
+    port: raw.PORT ?? 4000,
+    logLevel: raw.LOG_LEVEL ?? 'info',
+    keyPrefix: raw.REDIS_KEY_PREFIX ?? nodeEnv,
+    auth: {
+      algorithms,
+      secret: raw.AUTH_JWT_SECRET,
+      publicKey: raw.AUTH_JWT_PUBLIC_KEY,
+      issuer: raw.AUTH_ISSUER ?? 'portico-dev',
+      audience: raw.AUTH_AUDIENCE ?? 'portico',
+      rolesClaim: raw.AUTH_ROLES_CLAIM ?? 'roles',
+      customerIdClaim: raw.AUTH_CUSTOMER_ID_CLAIM ?? 'crm_contact_id',
+      clockToleranceS: raw.AUTH_CLOCK_TOLERANCE_S ?? 30,
+      devSecret: raw.AUTH_JWT_SECRET === DEV_JWT_SECRET,
+    },
+    simulators: { enabled: sims, latencyMs: raw.SIM_LATENCY_MS ?? 0 },
+    hubspot: { baseUrl: raw.HUBSPOT_BASE_URL ?? 'https://api.hubapi.com', accessToken: vendor('HUBSPOT_ACCESS_TOKEN', raw.HUBSPOT_ACCESS_TOKEN) },
+    stripe: { apiBase: raw.STRIPE_API_BASE ?? 'https://api.stripe.com', secretKey: vendor('STRIPE_SECRET_KEY', raw.STRIPE_SECRET_KEY) },
+    zendesk: {
+      baseUrl: vendor('ZENDESK_BASE_URL', raw.ZENDESK_BASE_URL),
+      email: vendor('ZENDESK_EMAIL', raw.ZENDESK_EMAIL),
+      apiToken: vendor('ZENDESK_API_TOKEN', raw.ZENDESK_API_TOKEN),
+    },
+    s3: {
+      bucket: vendor('S3_BUCKET', raw.S3_BUCKET),
+      region: raw.S3_REGION ?? 'us-east-1',
+      endpoint: raw.S3_ENDPOINT,
+      forcePathStyle: raw.S3_FORCE_PATH_STYLE ?? false,
+      accessKeyId: raw.S3_ACCESS_KEY_ID,
+      secretAccessKey: raw.S3_SECRET_ACCESS_KEY,
+      presignTtlS: raw.S3_PRESIGN_TTL_S ?? 300,
+    },
+    upstream: { timeoutMs: raw.UPSTREAM_TIMEOUT_MS ?? 5000, retries: raw.UPSTREAM_RETRIES ?? 2, concurrency: raw.UPSTREAM_CONCURRENCY ?? 8 },
+    subgraphs: { urls: subgraphUrls, signingSecret: raw.SUBGRAPH_SIGNING_SECRET ?? '' },
+    limits: { maxDepth: raw.MAX_QUERY_DEPTH ?? 12, maxBodyBytes: raw.MAX_BODY_BYTES ?? 1_048_576, introspection: raw.INTROSPECTION ?? false },
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(o: T): Readonly<T> {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+/** Markdown rows for the README's configuration table. */
+export function configTableMarkdown(): string {
+  const rows = Object.entries(VARS).map(([name, spec]: [string, VarSpec]) => {
+    const d = typeof spec.default === 'function' ? '(derived)' : spec.default !== undefined ? `\`${spec.default}\`` : '';
+    return `| \`${name}\` | ${d} | ${spec.doc} | \`${spec.example}\` |`;
+  });
+  return ['| Variable | Default | What it does | Example |', '|---|---|---|---|', ...rows].join('\n');
+}

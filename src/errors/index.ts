@@ -1,0 +1,87 @@
+/**
+ * The one error catalogue. Every error a client can see carries one of these codes in
+ * `extensions.code`; anything else is masked as INTERNAL_SERVER_ERROR by `formatError`.
+ */
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+export enum ErrorCode {
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  FORBIDDEN = 'FORBIDDEN',
+  BAD_USER_INPUT = 'BAD_USER_INPUT',
+  NOT_FOUND = 'NOT_FOUND',
+  RATE_LIMITED = 'RATE_LIMITED',
+  UPSTREAM_UNAVAILABLE = 'UPSTREAM_UNAVAILABLE',
+  UPSTREAM_TIMEOUT = 'UPSTREAM_TIMEOUT',
+  GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
+  GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED',
+  BAD_REQUEST = 'BAD_REQUEST',
+  QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
+  PERSISTED_QUERY_NOT_FOUND = 'PERSISTED_QUERY_NOT_FOUND',
+  PERSISTED_QUERY_NOT_SUPPORTED = 'PERSISTED_QUERY_NOT_SUPPORTED',
+  OPERATION_RESOLUTION_FAILURE = 'OPERATION_RESOLUTION_FAILURE',
+  INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+}
+
+/** Upstream systems, named in UPSTREAM_* errors so a client knows which part of the page failed. */
+export type UpstreamSystem = 'crm' | 'billing' | 'files' | 'support';
+
+export class UnauthenticatedError extends GraphQLError {
+  constructor(message = 'A valid bearer token is required.') {
+    super(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+  }
+}
+
+export class ForbiddenError extends GraphQLError {
+  constructor(message = 'You are not allowed to access this field.') {
+    super(message, { extensions: { code: ErrorCode.FORBIDDEN } });
+  }
+}
+
+export class BadUserInputError extends GraphQLError {
+  constructor(message: string, argument?: string) {
+    super(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, ...(argument ? { argument } : {}) } });
+  }
+}
+
+export class NotFoundError extends GraphQLError {
+  constructor(message = 'Not found.') {
+    super(message, { extensions: { code: ErrorCode.NOT_FOUND } });
+  }
+}
+
+export type UpstreamFailure = 'unavailable' | 'timeout' | 'rate_limited';
+
+/** An upstream call failed after the connector's retries. Says which system, never its secrets or body. */
+export class UpstreamError extends GraphQLError {
+  constructor(
+    readonly system: UpstreamSystem,
+    readonly failure: UpstreamFailure,
+    detail?: string,
+  ) {
+    const code = failure === 'timeout' ? ErrorCode.UPSTREAM_TIMEOUT : failure === 'rate_limited' ? ErrorCode.RATE_LIMITED : ErrorCode.UPSTREAM_UNAVAILABLE;
+    const what = failure === 'timeout' ? 'did not answer in time' : failure === 'rate_limited' ? 'is rate limiting us' : 'is unavailable';
+    super(`The ${system} system ${what}${detail ? ` (${detail})` : ''}. Try again later.`, { extensions: { code, system } });
+  }
+}
+
+const KNOWN = new Set<string>(Object.values(ErrorCode));
+
+/**
+ * The one formatError: keeps catalogued errors (message, code, path, system), masks everything
+ * else, strips stack traces and exceptions. Never throws.
+ */
+export function formatError(formatted: GraphQLFormattedError, _error?: unknown): GraphQLFormattedError {
+  try {
+    const ext = (formatted.extensions ?? {}) as Record<string, unknown>;
+    const code = typeof ext.code === 'string' ? ext.code : undefined;
+    const keep: Record<string, unknown> = {};
+    if (code && KNOWN.has(code)) {
+      keep.code = code;
+      for (const k of ['system', 'argument', 'retryAfter']) if (ext[k] !== undefined) keep[k] = ext[k];
+      return { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}), extensions: keep };
+    }
+    return { message: 'Internal server error.', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  } catch {
+    return { message: 'Internal server error.', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  }
+}

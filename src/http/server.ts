@@ -1,0 +1,119 @@
+/**
+ * HTTP routes: /graphql (POST; GET for queries), /healthz, /readyz. Authentication happens here,
+ * before GraphQL: a bad token is answered 401 with no execution and no upstream call.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import type { ApolloGateway } from '@apollo/gateway';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { GraphQLError } from 'graphql';
+import type { RequestContext } from '../auth/context.js';
+import { ANONYMOUS, type Principal } from '../auth/principal.js';
+import { bearerToken, type TokenVerifier } from '../auth/tokens.js';
+import type { Config } from '../config/index.js';
+import { ErrorCode, formatError } from '../errors/index.js';
+import type { Logger } from '../platform/logger.js';
+import { depthLimitRule } from './limits.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal;
+  }
+}
+
+export interface HttpServerOptions {
+  config: Readonly<Config>;
+  gateway: ApolloGateway;
+  verifier: TokenVerifier;
+  logger: Logger;
+  /** Readiness checks beyond "the gateway has loaded" (e.g. Redis). */
+  ready?: () => Promise<boolean>;
+}
+
+export interface HttpServer {
+  fastify: FastifyInstance;
+  apollo: ApolloServer<RequestContext>;
+}
+
+const WWW_AUTHENTICATE = 'Bearer realm="portico"';
+
+function graphqlError(reply: FastifyReply, status: number, code: ErrorCode, message: string) {
+  return reply.status(status).type('application/json').send({ errors: [{ message, extensions: { code } }] });
+}
+
+/** Anonymous requests that hit a policy get HTTP 401 with a Bearer challenge, as RFC 6750 asks. */
+const unauthenticatedStatusPlugin: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response, contextValue }) {
+        if (contextValue.principal.kind !== 'anonymous' || response.body.kind !== 'single') return;
+        const errors = response.body.singleResult.errors ?? [];
+        if (errors.some((e) => e.extensions?.code === ErrorCode.UNAUTHENTICATED)) {
+          response.http.status = 401;
+          response.http.headers.set('www-authenticate', WWW_AUTHENTICATE);
+        }
+      },
+    };
+  },
+};
+
+export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer> {
+  const { config, logger } = o;
+  const fastify: FastifyInstance = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.limits.maxBodyBytes,
+    disableRequestLogging: true,
+    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && /^[\w-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID()),
+  });
+
+  const apollo = new ApolloServer<RequestContext>({
+    gateway: o.gateway,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    introspection: config.limits.introspection,
+    validationRules: [depthLimitRule(config.limits.maxDepth)],
+    plugins: [fastifyApolloDrainPlugin(fastify), unauthenticatedStatusPlugin],
+    logger,
+  });
+  await apollo.start();
+
+  // An immutable default; the preHandler replaces it per request.
+  (fastify.decorateRequest as (name: string, value: unknown) => void)('principal', ANONYMOUS);
+  fastify.setErrorHandler((err: { statusCode?: number; code?: string }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 413) return graphqlError(reply, 413, ErrorCode.BAD_REQUEST, `The request body is larger than ${config.limits.maxBodyBytes} bytes (MAX_BODY_BYTES).`);
+    if (status < 500) return graphqlError(reply, status, ErrorCode.BAD_REQUEST, 'The request is malformed: send a JSON body like {"query": "{ me { id } }"}.');
+    req.log.error({ err }, 'unhandled error');
+    return graphqlError(reply, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.');
+  });
+
+  const authenticate = async (req: FastifyRequest, reply: FastifyReply) => {
+    try {
+      const token = bearerToken(req.headers.authorization);
+      req.principal = token ? o.verifier.verify(token) : ANONYMOUS;
+    } catch (err) {
+      const message = err instanceof GraphQLError ? err.message : 'The token is not accepted.';
+      reply.header('www-authenticate', `${WWW_AUTHENTICATE}, error="invalid_token"`);
+      return graphqlError(reply, 401, ErrorCode.UNAUTHENTICATED, message);
+    }
+  };
+
+  const handler = fastifyApolloHandler(apollo, {
+    context: async (req: FastifyRequest): Promise<RequestContext> => ({
+      principal: req.principal,
+      requestId: String(req.id),
+      logger: req.log as Logger,
+      perRequest: new Map(),
+    }),
+  });
+  fastify.route({ method: ['GET', 'POST', 'OPTIONS'], url: '/graphql', preHandler: authenticate, handler });
+
+  fastify.get('/healthz', async () => ({ status: 'ok' }));
+  fastify.get('/readyz', async (_req, reply) => {
+    const ok = (await o.ready?.().catch(() => false)) ?? true;
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready' });
+  });
+
+  return { fastify, apollo };
+}

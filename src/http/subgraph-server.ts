@@ -1,0 +1,44 @@
+/**
+ * One subgraph as its own HTTP service. It trusts only the gateway-signed claims header: a
+ * request without one, or with a forged or stale one, is answered 401 and never executed.
+ */
+import { ApolloServer } from '@apollo/server';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
+import { CLAIMS_HEADER, verifyClaims } from '../auth/claims.js';
+import type { RequestContext } from '../auth/context.js';
+import { ErrorCode, formatError } from '../errors/index.js';
+import type { Logger } from '../platform/logger.js';
+
+export async function createSubgraphServer(o: { schema: GraphQLSchema; signingSecret: string; logger: Logger }): Promise<{ fastify: FastifyInstance; close(): Promise<void> }> {
+  const fastify: FastifyInstance = Fastify({ loggerInstance: o.logger as FastifyBaseLogger, disableRequestLogging: true });
+  const apollo = new ApolloServer<RequestContext>({ schema: o.schema, formatError, includeStacktraceInErrorResponses: false, plugins: [fastifyApolloDrainPlugin(fastify)] });
+  await apollo.start();
+  const handler = fastifyApolloHandler(apollo, {
+    context: async (req: FastifyRequest): Promise<RequestContext> => ({
+      principal: verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, o.signingSecret),
+      requestId: String(req.headers['x-request-id'] ?? req.id),
+      logger: req.log as Logger,
+      perRequest: new Map(),
+    }),
+  });
+  fastify.post('/graphql', {
+    preHandler: async (req, reply) => {
+      try {
+        verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, o.signingSecret);
+      } catch (err) {
+        return reply.status(401).type('application/json').send(JSON.stringify({ errors: [{ message: (err as Error).message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] }));
+      }
+    },
+    handler,
+  });
+  fastify.get('/healthz', async () => ({ status: 'ok' }));
+  return {
+    fastify,
+    async close() {
+      await fastify.close();
+      await apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * Process entry: read config, build the app, listen, drain on SIGTERM/SIGINT.
+ */
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config/index.js';
+import { CompositionError } from './gateway/index.js';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`${err.message}\nSee the configuration table in README.md.`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const app = await createApp({ config });
+  const url = await app.listen();
+  const shown = url.replace('://0.0.0.0', '://127.0.0.1');
+  const lines = [
+    `Portico is listening (${app.config.env}).`,
+    `  GraphQL:  ${shown}/graphql`,
+    `  Health:   ${shown}/healthz   Ready: ${shown}/readyz`,
+    app.config.simulators.enabled ? '  Upstreams: bundled simulators (HubSpot, Stripe, Zendesk, S3) with 500 seeded customers' : '  Upstreams: configured vendors',
+  ];
+  if (app.config.env !== 'production') {
+    lines.push(
+      '',
+      'Next: get a development token and query as the demo customer:',
+      '  TOKEN=$(npm run -s token -- --role customer --sub 1001)',
+      `  curl -s ${shown}/graphql -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"query":"{ me { name email billing { balance currency } } }"}'`,
+      '  (--role agent or --role admin for staff tokens)',
+    );
+  }
+  console.log(lines.join('\n'));
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.logger.info({ signal }, 'draining');
+    const force = setTimeout(() => process.exit(1), 10_000).unref();
+    await app.close();
+    clearTimeout(force);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  if (err instanceof CompositionError) console.error(err.message);
+  else console.error('Portico failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,112 @@
+/**
+ * Stripe through the official SDK. Batching: Stripe has no multi-id retrieve, but its Search API
+ * takes up to 10 OR-ed clauses, so customers (by our CRM id in metadata, with subscriptions
+ * expanded) and invoices (by customer) cost one call per 10 customers. Payment methods have no
+ * search, so they are one call per customer with bounded concurrency.
+ *
+ * Search is eventually consistent (Stripe: "searchable in under 1 minute"); webhooks invalidate
+ * caches, and a customer created seconds ago may show no billing until it is indexed.
+ */
+import Stripe from 'stripe';
+import { UpstreamError } from '../../errors/index.js';
+import { chunk } from '../../platform/concurrency.js';
+import type { Logger } from '../../platform/logger.js';
+import { toBillingAccount, toCard, toInvoice, type BillingAccount, type CardSummary, type InvoiceSummary } from './mappers.js';
+
+export interface BillingConnector {
+  /** Billing accounts by CRM contact id (Stripe customer metadata `crm_contact_id`). */
+  accountsByCrmIds(crmIds: readonly string[]): Promise<Map<string, BillingAccount>>;
+  /** Every invoice of each Stripe customer, newest first. */
+  invoicesByCustomers(stripeIds: readonly string[]): Promise<Map<string, InvoiceSummary[]>>;
+  cards(stripeId: string): Promise<CardSummary[]>;
+}
+
+export interface BillingConnectorOptions {
+  secretKey: string;
+  /** e.g. https://api.stripe.com or the simulator's URL. */
+  apiBase: string;
+  timeoutMs: number;
+  retries: number;
+  logger?: Logger;
+  onCall?: (route: string) => void;
+}
+
+const SEARCH_CLAUSES = 10; // Stripe's limit of clauses in one search query
+const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Search values are quoted; ids are checked so a crafted id can't change the query. */
+function orQuery(field: string, values: readonly string[]): string {
+  for (const v of values) if (!SAFE_ID.test(v)) throw new UpstreamError('billing', 'unavailable', 'invalid id');
+  return values.map((v) => `${field}:'${v}'`).join(' OR ');
+}
+
+export function mapStripeError(err: unknown): UpstreamError {
+  if (err instanceof UpstreamError) return err;
+  if (err instanceof Stripe.errors.StripeRateLimitError) return new UpstreamError('billing', 'rate_limited');
+  if (err instanceof Stripe.errors.StripeConnectionError && /timeout|timed out/i.test(err.message)) return new UpstreamError('billing', 'timeout');
+  return new UpstreamError('billing', 'unavailable');
+}
+
+export function createBillingConnector(o: BillingConnectorOptions): BillingConnector {
+  const url = new URL(o.apiBase);
+  const stripe = new Stripe(o.secretKey, {
+    host: url.hostname,
+    port: url.port || (url.protocol === 'https:' ? 443 : 80),
+    protocol: url.protocol === 'https:' ? 'https' : 'http',
+    timeout: o.timeoutMs,
+    maxNetworkRetries: o.retries,
+    telemetry: false,
+    appInfo: { name: 'portico' },
+  });
+  async function call<T>(route: string, fn: () => Promise<T>): Promise<T> {
+    o.onCall?.(route);
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) throw err;
+      o.logger?.warn({ system: 'billing', route, err: (err as Error).message }, 'stripe call failed');
+      throw mapStripeError(err);
+    }
+  }
+  return {
+    async accountsByCrmIds(crmIds) {
+      const out = new Map<string, BillingAccount>();
+      await Promise.all(
+        chunk(crmIds, SEARCH_CLAUSES).map(async (ids) => {
+          const res = await call('customers.search', () =>
+            stripe.customers.search({ query: orQuery("metadata['crm_contact_id']", ids), limit: 100, expand: ['data.subscriptions'] }),
+          );
+          for (const c of res.data) {
+            const crmId = c.metadata?.crm_contact_id;
+            if (crmId && ids.includes(crmId)) out.set(crmId, toBillingAccount(crmId, c));
+          }
+        }),
+      );
+      return out;
+    },
+    async invoicesByCustomers(stripeIds) {
+      const out = new Map<string, InvoiceSummary[]>(stripeIds.map((id) => [id, []]));
+      await Promise.all(
+        chunk(stripeIds, SEARCH_CLAUSES).map(async (ids) => {
+          let page: string | undefined;
+          do {
+            const res: Stripe.ApiSearchResult<Stripe.Invoice> = await call('invoices.search', () =>
+              stripe.invoices.search({ query: orQuery('customer', ids), limit: 100, ...(page ? { page } : {}) }),
+            );
+            for (const inv of res.data) {
+              const cid = typeof inv.customer === 'string' ? inv.customer : inv.customer?.id;
+              if (cid) out.get(cid)?.push(toInvoice(inv));
+            }
+            page = res.has_more && res.next_page ? res.next_page : undefined;
+          } while (page);
+        }),
+      );
+      for (const list of out.values()) list.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1));
+      return out;
+    },
+    async cards(stripeId) {
+      const res = await call('paymentMethods.list', () => stripe.customers.listPaymentMethods(stripeId, { type: 'card', limit: 100 }));
+      return res.data.map(toCard).filter((c): c is CardSummary => c !== null);
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * Billing subgraph (Stripe): extends Customer with its billing account, subscription, cards and
+ * invoices. The only entry point of this folder.
+ */
+import type { RequestContext } from '../../auth/context.js';
+import { perRequest } from '../../auth/context.js';
+import { canAccessCustomer } from '../../auth/principal.js';
+import { buildSecureSubgraphSchema } from '../../auth/schema.js';
+import { ForbiddenError } from '../../errors/index.js';
+import type { Resolvers } from '../../generated/billing.js';
+import { offsetPage, pageArgs } from '../../platform/pagination.js';
+import { DateTimeScalar } from '../../platform/scalars.js';
+import { loadSdl } from '../sdl.js';
+import type { BillingConnector } from './connector.js';
+import { createBillingLoaders, type BillingLoaders } from './loaders.js';
+
+export { createBillingConnector, type BillingConnector } from './connector.js';
+
+const LOADERS = Symbol('billing.loaders');
+
+export interface BillingSubgraphDeps {
+  billing: BillingConnector;
+  concurrency: number;
+}
+
+export function createBillingSubgraph(deps: BillingSubgraphDeps) {
+  const loaders = (ctx: RequestContext): BillingLoaders => perRequest(ctx, LOADERS, () => createBillingLoaders(deps.billing, deps.concurrency));
+
+  const resolvers: Resolvers = {
+    DateTime: DateTimeScalar,
+    Customer: {
+      __resolveReference: (ref, ctx) => {
+        if (!canAccessCustomer(ctx.principal, ref.id)) throw new ForbiddenError('You are not allowed to access this customer.');
+        return { id: ref.id };
+      },
+      billing: (c, _args, ctx) => loaders(ctx).account.load(c.id),
+    },
+    Billing: {
+      paymentMethods: (b, _args, ctx) => loaders(ctx).cards.load(b.stripeCustomerId),
+      invoices: async (b, { first, after }, ctx) => {
+        const page = pageArgs(first, after);
+        return offsetPage(await loaders(ctx).invoices.load(b.stripeCustomerId), page);
+      },
+    },
+  };
+
+  return { name: 'billing' as const, schema: buildSecureSubgraphSchema(loadSdl('billing'), resolvers) };
+}

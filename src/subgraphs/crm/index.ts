@@ -1,0 +1,69 @@
+/**
+ * CRM subgraph (HubSpot): owns the Customer entity's identity and contact fields, and the root
+ * queries that find customers. The only entry point of this folder.
+ */
+import type { RequestContext } from '../../auth/context.js';
+import { perRequest } from '../../auth/context.js';
+import { canAccessCustomer, ownCustomerId } from '../../auth/principal.js';
+import { buildSecureSubgraphSchema } from '../../auth/schema.js';
+import { ForbiddenError, NotFoundError } from '../../errors/index.js';
+import type { Resolvers } from '../../generated/crm.js';
+import { DateTimeScalar } from '../../platform/scalars.js';
+import { checkFirst, offsetCursor, offsetStart } from '../../platform/pagination.js';
+import { loadSdl } from '../sdl.js';
+import type { CrmConnector } from './connector.js';
+import { createCrmLoaders, type CrmLoaders } from './loaders.js';
+import { fullName } from './mappers.js';
+
+export { createCrmConnector, type CrmConnector } from './connector.js';
+
+const LOADERS = Symbol('crm.loaders');
+
+export interface CrmSubgraphDeps {
+  crm: CrmConnector;
+}
+
+export function createCrmSubgraph(deps: CrmSubgraphDeps) {
+  const loaders = (ctx: RequestContext): CrmLoaders => perRequest(ctx, LOADERS, () => createCrmLoaders(deps.crm));
+
+  const resolvers: Resolvers = {
+    DateTime: DateTimeScalar,
+    Query: {
+      me: (_src, _args, ctx) => {
+        const id = ownCustomerId(ctx.principal);
+        if (!id) throw new ForbiddenError('`me` is for customer tokens. Staff use `customer(id:)` or `customers`.');
+        return loaders(ctx).contact.load(id);
+      },
+      customer: async (_src, { id }, ctx) => {
+        // Decided before any upstream call, and the same answer whether or not the id exists.
+        if (!canAccessCustomer(ctx.principal, id)) throw new ForbiddenError('You are not allowed to access this customer.');
+        const contact = await loaders(ctx).contact.load(id);
+        if (!contact) throw new NotFoundError(`No customer with id ${JSON.stringify(id)}.`);
+        return contact;
+      },
+      customers: async (_src, { first, after, search }, ctx) => {
+        const size = checkFirst(first, 20);
+        const start = offsetStart(after);
+        const page = await deps.crm.searchContacts({ query: search?.trim() || undefined, limit: size, after: start ? String(start) : undefined });
+        const visible = page.contacts.filter((c) => canAccessCustomer(ctx.principal, c.id));
+        for (const c of visible) loaders(ctx).contact.prime(c.id, c);
+        const edges = visible.map((node, i) => ({ cursor: offsetCursor(start + i), node }));
+        return {
+          totalCount: page.total,
+          nodes: visible,
+          edges,
+          pageInfo: { hasNextPage: start + page.contacts.length < page.total, endCursor: edges.at(-1)?.cursor ?? null },
+        };
+      },
+    },
+    Customer: {
+      __resolveReference: async (ref, ctx) => {
+        if (!canAccessCustomer(ctx.principal, ref.id)) throw new ForbiddenError('You are not allowed to access this customer.');
+        return loaders(ctx).contact.load(ref.id);
+      },
+      name: (c) => fullName(c),
+    },
+  };
+
+  return { name: 'crm' as const, schema: buildSecureSubgraphSchema(loadSdl('crm'), resolvers) };
+}

@@ -1,0 +1,59 @@
+/** HubSpot contact DTOs -> the CRM subgraph's domain type. The only place that knows HubSpot's property names. */
+import { z } from 'zod';
+import type { LifecycleStage } from '../../generated/crm.js';
+
+/** Properties we read; the cross-system ids are custom contact properties. */
+export const CONTACT_PROPERTIES = ['firstname', 'lastname', 'email', 'phone', 'company', 'lifecyclestage', 'createdate', 'lastmodifieddate'] as const;
+
+export const HubSpotContact = z.object({
+  id: z.string(),
+  properties: z.record(z.string(), z.string().nullable().optional()),
+  createdAt: z.string().optional(),
+  updatedAt: z.string().optional(),
+});
+export type HubSpotContact = z.infer<typeof HubSpotContact>;
+
+export interface CrmContact {
+  id: string;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  phone: string | null;
+  company: string | null;
+  lifecycleStage: LifecycleStage | null;
+  createdAt: string | null;
+  updatedAt: string | null;
+}
+
+const STAGES: Record<string, LifecycleStage> = {
+  subscriber: 'SUBSCRIBER',
+  lead: 'LEAD',
+  marketingqualifiedlead: 'MARKETING_QUALIFIED_LEAD',
+  salesqualifiedlead: 'SALES_QUALIFIED_LEAD',
+  opportunity: 'OPPORTUNITY',
+  customer: 'CUSTOMER',
+  evangelist: 'EVANGELIST',
+  other: 'OTHER',
+};
+
+export function toCrmContact(dto: HubSpotContact): CrmContact {
+  const p = dto.properties;
+  const s = (k: string) => (p[k] ? String(p[k]) : null);
+  const stage = s('lifecyclestage');
+  return {
+    id: dto.id,
+    firstName: s('firstname'),
+    lastName: s('lastname'),
+    email: s('email'),
+    phone: s('phone'),
+    company: s('company'),
+    lifecycleStage: stage ? (STAGES[stage.toLowerCase()] ?? 'OTHER') : null,
+    createdAt: dto.createdAt ?? s('createdate'),
+    updatedAt: dto.updatedAt ?? s('lastmodifieddate'),
+  };
+}
+
+export function fullName(c: CrmContact): string | null {
+  const name = [c.firstName, c.lastName].filter(Boolean).join(' ');
+  return name || null;
+}

@@ -1,0 +1,77 @@
+/**
+ * Documents in S3 (or any S3-compatible store) through the AWS SDK. Listing is one
+ * ListObjectsV2 per customer prefix (S3 lists one prefix per call); download URLs are presigned
+ * locally, no call.
+ */
+import { GetObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException, type ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { UpstreamError } from '../../errors/index.js';
+import type { Logger } from '../../platform/logger.js';
+import { customerPrefix, toDocument, type DocumentSummary } from './mappers.js';
+
+export interface FilesConnector {
+  /** The customer's documents, newest first. */
+  listDocuments(crmId: string): Promise<DocumentSummary[]>;
+  /** A presigned GET URL for a key (no network call). */
+  downloadUrl(key: string, fileName: string): Promise<string>;
+  close(): void;
+}
+
+export interface FilesConnectorOptions {
+  bucket: string;
+  region: string;
+  endpoint?: string;
+  forcePathStyle: boolean;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  presignTtlS: number;
+  timeoutMs: number;
+  retries: number;
+  logger?: Logger;
+  onCall?: (route: string) => void;
+}
+
+function mapS3Error(err: unknown): UpstreamError {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError' || (err as Error)?.message?.includes('timed out')) return new UpstreamError('files', 'timeout');
+  if (err instanceof S3ServiceException && (e.name === 'SlowDown' || e.$metadata?.httpStatusCode === 429)) return new UpstreamError('files', 'rate_limited');
+  return new UpstreamError('files', 'unavailable');
+}
+
+export function createFilesConnector(o: FilesConnectorOptions): FilesConnector {
+  const s3 = new S3Client({
+    region: o.region,
+    endpoint: o.endpoint,
+    forcePathStyle: o.forcePathStyle,
+    maxAttempts: o.retries + 1,
+    credentials: o.accessKeyId && o.secretAccessKey ? { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey } : undefined,
+    // Checksums only where S3 requires them: S3-compatible stores often reject the newer defaults.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  return {
+    async listDocuments(crmId) {
+      const docs: DocumentSummary[] = [];
+      let token: string | undefined;
+      const signal = AbortSignal.timeout(o.timeoutMs);
+      do {
+        o.onCall?.('ListObjectsV2');
+        let res: ListObjectsV2CommandOutput;
+        try {
+          res = await s3.send(new ListObjectsV2Command({ Bucket: o.bucket, Prefix: customerPrefix(crmId), ContinuationToken: token }), { abortSignal: signal });
+        } catch (err) {
+          o.logger?.warn({ system: 'files', err: (err as Error).name }, 's3 call failed');
+          throw signal.aborted ? new UpstreamError('files', 'timeout') : mapS3Error(err);
+        }
+        for (const obj of res.Contents ?? []) if (obj.Key && !obj.Key.endsWith('/')) docs.push(toDocument(obj.Key, obj.Size ?? 0, obj.LastModified ?? new Date(0)));
+        token = res.IsTruncated ? res.NextContinuationToken : undefined;
+      } while (token);
+      return docs.sort((a, b) => b.uploadedAt.getTime() - a.uploadedAt.getTime() || (a.key < b.key ? -1 : 1));
+    },
+    downloadUrl(key, fileName) {
+      const disposition = `attachment; filename="${fileName.replace(/["\\\r\n]/g, '_')}"`;
+      return getSignedUrl(s3, new GetObjectCommand({ Bucket: o.bucket, Key: key, ResponseContentDisposition: disposition }), { expiresIn: o.presignTtlS });
+    },
+    close: () => s3.destroy(),
+  };
+}

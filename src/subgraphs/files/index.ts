@@ -1,0 +1,47 @@
+/**
+ * Files subgraph (S3): extends Customer with its documents and presigned download URLs.
+ * The only entry point of this folder.
+ */
+import type { RequestContext } from '../../auth/context.js';
+import { perRequest } from '../../auth/context.js';
+import { canAccessCustomer } from '../../auth/principal.js';
+import { buildSecureSubgraphSchema } from '../../auth/schema.js';
+import { ForbiddenError } from '../../errors/index.js';
+import type { Resolvers } from '../../generated/files.js';
+import { offsetPage, pageArgs } from '../../platform/pagination.js';
+import { DateTimeScalar } from '../../platform/scalars.js';
+import { loadSdl } from '../sdl.js';
+import type { FilesConnector } from './connector.js';
+import { createFilesLoaders, type FilesLoaders } from './loaders.js';
+
+export { createFilesConnector, type FilesConnector } from './connector.js';
+
+const LOADERS = Symbol('files.loaders');
+
+export interface FilesSubgraphDeps {
+  files: FilesConnector;
+  concurrency: number;
+}
+
+export function createFilesSubgraph(deps: FilesSubgraphDeps) {
+  const loaders = (ctx: RequestContext): FilesLoaders => perRequest(ctx, LOADERS, () => createFilesLoaders(deps.files, deps.concurrency));
+
+  const resolvers: Resolvers = {
+    DateTime: DateTimeScalar,
+    Customer: {
+      __resolveReference: (ref, ctx) => {
+        if (!canAccessCustomer(ctx.principal, ref.id)) throw new ForbiddenError('You are not allowed to access this customer.');
+        return { id: ref.id };
+      },
+      documents: async (c, { first, after }, ctx) => {
+        const page = pageArgs(first, after);
+        return offsetPage(await loaders(ctx).documents.load(c.id), page);
+      },
+    },
+    Document: {
+      downloadUrl: (d) => deps.files.downloadUrl(d.key, d.name),
+    },
+  };
+
+  return { name: 'files' as const, schema: buildSecureSubgraphSchema(loadSdl('files'), resolvers) };
+}

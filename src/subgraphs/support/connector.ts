@@ -1,0 +1,72 @@
+/**
+ * Zendesk Support API. Users are found by `external_id` (our CRM id) with `show_many`, 100 a call.
+ * Tickets requested by a user and a ticket's comments have no multi-user/multi-ticket endpoint,
+ * so those are one call each, bounded by the loaders.
+ */
+import { z } from 'zod';
+import { UpstreamError } from '../../errors/index.js';
+import { chunk } from '../../platform/concurrency.js';
+import { UpstreamHttpError, type HttpClient } from '../../platform/http.js';
+import { toComments, toTicket, ZendeskComment, ZendeskTicket, ZendeskUser, type CommentSummary, type TicketSummary } from './mappers.js';
+
+const UsersResponse = z.object({ users: z.array(ZendeskUser) });
+const TicketsPage = z.object({
+  tickets: z.array(ZendeskTicket),
+  meta: z.object({ has_more: z.boolean(), after_cursor: z.string().nullable().optional() }),
+});
+const CommentsResponse = z.object({ comments: z.array(ZendeskComment), users: z.array(ZendeskUser).optional() });
+
+export interface TicketPage {
+  tickets: TicketSummary[];
+  hasMore: boolean;
+  afterCursor: string | null;
+}
+
+export interface SupportConnector {
+  /** Zendesk user ids by external id (CRM id); unknown ids are absent. */
+  userIdsByExternalIds(externalIds: readonly string[]): Promise<Map<string, number>>;
+  requestedTickets(userId: number, size: number, after?: string): Promise<TicketPage>;
+  comments(ticketId: string): Promise<CommentSummary[]>;
+}
+
+const SHOW_MANY_LIMIT = 100;
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body);
+  if (!r.success) throw new UpstreamError('support', 'unavailable', 'unexpected response');
+  return r.data;
+}
+
+export function createSupportConnector(deps: { http: HttpClient }): SupportConnector {
+  const { http } = deps;
+  return {
+    async userIdsByExternalIds(externalIds) {
+      const out = new Map<string, number>();
+      for (const part of chunk(externalIds, SHOW_MANY_LIMIT)) {
+        const body = await http.send({ method: 'GET', path: '/api/v2/users/show_many', route: 'users.showMany', query: { external_ids: part.join(',') } });
+        for (const u of parse(UsersResponse, body).users) if (u.external_id) out.set(u.external_id, u.id);
+      }
+      return out;
+    },
+    async requestedTickets(userId, size, after) {
+      const body = await http.send({
+        method: 'GET',
+        path: `/api/v2/users/${userId}/tickets/requested`,
+        route: 'tickets.requested',
+        query: { 'page[size]': size, 'page[after]': after, sort: '-updated_at' },
+      });
+      const r = parse(TicketsPage, body);
+      return { tickets: r.tickets.map(toTicket), hasMore: r.meta.has_more, afterCursor: r.meta.after_cursor ?? null };
+    },
+    async comments(ticketId) {
+      try {
+        const body = await http.send({ method: 'GET', path: `/api/v2/tickets/${encodeURIComponent(ticketId)}/comments`, route: 'tickets.comments', query: { include: 'users' } });
+        const r = parse(CommentsResponse, body);
+        return toComments(r.comments, r.users ?? []);
+      } catch (err) {
+        if (err instanceof UpstreamHttpError && err.status === 404) return [];
+        throw err;
+      }
+    },
+  };
+}

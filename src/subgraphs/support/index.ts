@@ -1,0 +1,68 @@
+/**
+ * Support subgraph (Zendesk): extends Customer with the tickets it requested and their public
+ * comments. The only entry point of this folder.
+ */
+import type { RequestContext } from '../../auth/context.js';
+import { perRequest } from '../../auth/context.js';
+import { canAccessCustomer } from '../../auth/principal.js';
+import { buildSecureSubgraphSchema } from '../../auth/schema.js';
+import { ForbiddenError } from '../../errors/index.js';
+import type { Resolvers } from '../../generated/support.js';
+import { checkFirst, decodeCursor, encodeCursor } from '../../platform/pagination.js';
+import { DateTimeScalar } from '../../platform/scalars.js';
+import { loadSdl } from '../sdl.js';
+import type { SupportConnector } from './connector.js';
+import { createSupportLoaders, type SupportLoaders } from './loaders.js';
+
+export { createSupportConnector, type SupportConnector } from './connector.js';
+
+const LOADERS = Symbol('support.loaders');
+
+/**
+ * Our ticket cursor: Zendesk's page cursor `a` (absent = first page) plus `i` tickets to skip in
+ * that page, so any edge (not only the last) can resume the listing.
+ */
+interface TicketCursor {
+  a?: string;
+  i: number;
+}
+const isTicketCursor = (v: unknown): v is TicketCursor =>
+  typeof v === 'object' && v !== null && Number.isInteger((v as TicketCursor).i) && (v as TicketCursor).i >= 0 && ((v as TicketCursor).a === undefined || typeof (v as TicketCursor).a === 'string');
+
+export interface SupportSubgraphDeps {
+  support: SupportConnector;
+  concurrency: number;
+}
+
+export function createSupportSubgraph(deps: SupportSubgraphDeps) {
+  const loaders = (ctx: RequestContext): SupportLoaders => perRequest(ctx, LOADERS, () => createSupportLoaders(deps.support, deps.concurrency));
+
+  const resolvers: Resolvers = {
+    DateTime: DateTimeScalar,
+    Customer: {
+      __resolveReference: (ref, ctx) => {
+        if (!canAccessCustomer(ctx.principal, ref.id)) throw new ForbiddenError('You are not allowed to access this customer.');
+        return { id: ref.id };
+      },
+      tickets: async (c, { first, after }, ctx) => {
+        const size = checkFirst(first, 10);
+        const from: TicketCursor = after ? decodeCursor(after, isTicketCursor) : { i: 0 };
+        const userId = await loaders(ctx).userId.load(c.id);
+        if (userId === null) return { nodes: [], edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
+        const page = await loaders(ctx).tickets.load({ userId, size: Math.min(100, size + from.i), after: from.a });
+        const nodes = page.tickets.slice(from.i, from.i + size);
+        const lastIndex = from.i + nodes.length;
+        const edges = nodes.map((node, k) => {
+          const isPageEnd = from.i + k + 1 === page.tickets.length && page.afterCursor;
+          return { cursor: encodeCursor(isPageEnd ? { a: page.afterCursor, i: 0 } : { a: from.a, i: from.i + k + 1 }), node };
+        });
+        return { nodes, edges, pageInfo: { hasNextPage: lastIndex < page.tickets.length || page.hasMore, endCursor: edges.at(-1)?.cursor ?? null } };
+      },
+    },
+    Ticket: {
+      comments: (t, _args, ctx) => loaders(ctx).comments.load(t.id),
+    },
+  };
+
+  return { name: 'support' as const, schema: buildSecureSubgraphSchema(loadSdl('support'), resolvers) };
+}

@@ -1,0 +1,71 @@
+/** Zendesk DTOs -> the support subgraph's domain types. */
+import { z } from 'zod';
+import type { TicketPriority, TicketStatus } from '../../generated/support.js';
+
+export interface CustomerRef {
+  id: string;
+}
+
+export const ZendeskUser = z.object({ id: z.number(), name: z.string().nullable().optional(), external_id: z.string().nullable().optional() });
+export type ZendeskUser = z.infer<typeof ZendeskUser>;
+
+export const ZendeskTicket = z.object({
+  id: z.number(),
+  subject: z.string().nullable().optional(),
+  status: z.string(),
+  priority: z.string().nullable().optional(),
+  requester_id: z.number().nullable().optional(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type ZendeskTicket = z.infer<typeof ZendeskTicket>;
+
+export const ZendeskComment = z.object({
+  id: z.number(),
+  author_id: z.number(),
+  body: z.string().optional(),
+  plain_body: z.string().optional(),
+  public: z.boolean(),
+  created_at: z.string(),
+});
+export type ZendeskComment = z.infer<typeof ZendeskComment>;
+
+export interface TicketSummary {
+  id: string;
+  subject: string;
+  status: TicketStatus;
+  priority: TicketPriority | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CommentSummary {
+  id: string;
+  body: string;
+  author: string;
+  createdAt: string;
+}
+
+const STATUSES = new Set(['NEW', 'OPEN', 'PENDING', 'HOLD', 'SOLVED', 'CLOSED']);
+const PRIORITIES = new Set(['LOW', 'NORMAL', 'HIGH', 'URGENT']);
+
+export function toTicket(t: ZendeskTicket): TicketSummary {
+  const status = t.status.toUpperCase();
+  const priority = t.priority?.toUpperCase();
+  return {
+    id: String(t.id),
+    subject: t.subject ?? '',
+    status: (STATUSES.has(status) ? status : 'OPEN') as TicketStatus,
+    priority: priority && PRIORITIES.has(priority) ? (priority as TicketPriority) : null,
+    createdAt: t.created_at,
+    updatedAt: t.updated_at,
+  };
+}
+
+/** Public comments only: internal notes (public: false) never leave the server. */
+export function toComments(comments: readonly ZendeskComment[], users: readonly ZendeskUser[]): CommentSummary[] {
+  const names = new Map(users.map((u) => [u.id, u.name ?? 'Support']));
+  return comments
+    .filter((c) => c.public)
+    .map((c) => ({ id: String(c.id), body: c.plain_body ?? c.body ?? '', author: names.get(c.author_id) ?? 'Support', createdAt: c.created_at }));
+}

@@ -1,0 +1,111 @@
+/**
+ * Starts the real app (createApp) over real HTTP against freshly started simulators.
+ * Every test file gets its own simulators and app, and must call `close()`.
+ */
+import { createApp, type App } from '../../src/app.js';
+import { signDevToken } from '../../src/auth/tokens.js';
+import { loadConfig } from '../../src/config/index.js';
+import type { Role } from '../../src/auth/principal.js';
+import { startSimulators, type SimOptions, type Simulators, type SimSystem } from '../../sim/index.js';
+
+export interface TestApp {
+  app: App;
+  url: string;
+  sims: Simulators;
+  env: Record<string, string>;
+  token(role: Role, sub?: string, ttlSeconds?: number): string;
+  gql(query: string, opts?: { token?: string; variables?: Record<string, unknown>; headers?: Record<string, string> }): Promise<GqlResponse>;
+  /** Upstream calls per system since the last resetStats(). */
+  calls(): Record<SimSystem, number>;
+  close(): Promise<void>;
+}
+
+export interface GqlResponse {
+  status: number;
+  headers: Headers;
+  body: { data?: any; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] };
+}
+
+/** Environment that points the app at the simulators (as a user would point it at the vendors). */
+export function simEnv(sims: Simulators): Record<string, string> {
+  const c = sims.credentials;
+  return {
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    SIMULATORS: 'false',
+    HUBSPOT_BASE_URL: sims.urls.hubspot,
+    HUBSPOT_ACCESS_TOKEN: c.hubspotToken,
+    STRIPE_API_BASE: sims.urls.stripe,
+    STRIPE_SECRET_KEY: c.stripeSecretKey,
+    ZENDESK_BASE_URL: sims.urls.zendesk,
+    ZENDESK_EMAIL: c.zendeskEmail,
+    ZENDESK_API_TOKEN: c.zendeskApiToken,
+    S3_BUCKET: c.s3Bucket,
+    S3_REGION: c.s3Region,
+    S3_ENDPOINT: sims.urls.s3,
+    S3_FORCE_PATH_STYLE: 'true',
+    S3_ACCESS_KEY_ID: c.s3AccessKeyId,
+    S3_SECRET_ACCESS_KEY: c.s3SecretAccessKey,
+    UPSTREAM_TIMEOUT_MS: '2000',
+    UPSTREAM_RETRIES: '0',
+  };
+}
+
+export async function startTestApp(opts: { env?: Record<string, string>; sim?: SimOptions; sims?: Simulators } = {}): Promise<TestApp> {
+  const sims = opts.sims ?? (await startSimulators(opts.sim));
+  const env = { ...simEnv(sims), ...opts.env };
+  const config = loadConfig(env);
+  const app = await createApp({ config });
+  const url = await app.listen();
+  const systems: SimSystem[] = ['hubspot', 'stripe', 'zendesk', 's3'];
+  return {
+    app,
+    url,
+    sims,
+    env,
+    token: (role, sub, ttlSeconds) => signDevToken(config, { role, sub: sub ?? `${role}-1`, ttlSeconds }),
+    async gql(query, o = {}) {
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(o.token ? { authorization: `Bearer ${o.token}` } : {}), ...o.headers },
+        body: JSON.stringify({ query, variables: o.variables }),
+      });
+      return { status: res.status, headers: res.headers, body: (await res.json()) as GqlResponse['body'] };
+    },
+    calls: () => Object.fromEntries(systems.map((s) => [s, sims.stats(s).total])) as Record<SimSystem, number>,
+    async close() {
+      await app.close();
+      if (!opts.sims) await sims.close();
+    },
+  };
+}
+
+export const DASHBOARD = /* GraphQL */ `
+  query Dashboard {
+    me {
+      id name email phone company lifecycleStage
+      billing {
+        currency balance
+        subscription { id status plan currentPeriodEnd }
+        paymentMethods { brand last4 expMonth expYear }
+        invoices(first: 10) { totalCount nodes { id number status amountDue amountPaid currency dueDate } pageInfo { hasNextPage endCursor } }
+      }
+      tickets(first: 10) { nodes { id subject status priority createdAt updatedAt comments { id body author createdAt } } pageInfo { hasNextPage endCursor } }
+      documents(first: 10) { nodes { id name size contentType uploadedAt downloadUrl } pageInfo { hasNextPage endCursor } }
+    }
+  }
+`;
+
+export const CUSTOMER_FIELDS = /* GraphQL */ `
+  id name email phone company lifecycleStage
+  billing {
+    currency balance
+    subscription { id status plan currentPeriodEnd }
+    paymentMethods { brand last4 expMonth expYear }
+    invoices(first: 10) { totalCount nodes { id number status amountDue amountPaid currency dueDate } pageInfo { hasNextPage endCursor } }
+  }
+  tickets(first: 10) { nodes { id subject status priority createdAt updatedAt comments { id body author createdAt } } pageInfo { hasNextPage endCursor } }
+  documents(first: 10) { nodes { id name size contentType uploadedAt downloadUrl } pageInfo { hasNextPage endCursor } }
+`;

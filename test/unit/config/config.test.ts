@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, DEV_JWT_SECRET, loadConfig } from '../../../src/config/index.js';
+
+test('development needs no configuration and runs against the simulators', () => {
+  const c = loadConfig({});
+  assert.equal(c.env, 'development');
+  assert.equal(c.port, 4000);
+  assert.equal(c.host, '127.0.0.1');
+  assert.equal(c.simulators.enabled, true);
+  assert.equal(c.auth.secret, DEV_JWT_SECRET);
+  assert.ok(Object.isFrozen(c) && Object.isFrozen(c.auth));
+});
+
+test('production refuses dev secrets and simulators, naming each setting with an example', () => {
+  const err = (() => {
+    try {
+      loadConfig({ NODE_ENV: 'production', SIMULATORS: 'true', AUTH_JWT_SECRET: DEV_JWT_SECRET });
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  })();
+  assert.ok(err instanceof ConfigError);
+  const text = err.problems.join('\n');
+  assert.match(text, /AUTH_JWT_SECRET is the development secret.*Example: AUTH_JWT_SECRET=/);
+  assert.match(text, /SIMULATORS=true is refused in production/);
+  assert.match(text, /AUTH_ISSUER is required in production. Example: AUTH_ISSUER=/);
+});
+
+test('a bad value names the variable and shows a good one', () => {
+  assert.throws(() => loadConfig({ PORT: 'eighty' }), (e: unknown) => e instanceof ConfigError && /PORT="eighty".*Example: PORT=4000/.test(e.message));
+  assert.throws(() => loadConfig({ AUTH_JWT_ALGORITHMS: 'none' }), (e: unknown) => e instanceof ConfigError && /AUTH_JWT_ALGORITHMS/.test(e.message));
+});
+
+test('vendors must be configured when the simulators are off', () => {
+  assert.throws(
+    () => loadConfig({ SIMULATORS: 'false' }),
+    (e: unknown) => e instanceof ConfigError && ['HUBSPOT_ACCESS_TOKEN', 'STRIPE_SECRET_KEY', 'ZENDESK_BASE_URL', 'S3_BUCKET'].every((v) => e.message.includes(v)),
+  );
+});
