@@ -9,6 +9,7 @@ import { createGateway, SUBGRAPH_NAMES } from './gateway/index.js';
 import { createHttpServer } from './http/server.js';
 import { createHttpClient, type HttpClient } from './platform/http.js';
 import { createLogger, type Logger } from './platform/logger.js';
+import { createEntityCache, createMemoryStore, createRedisStore, type EntityCache } from './platform/cache.js';
 import { createBillingConnector, createBillingSubgraph, type BillingConnector } from './subgraphs/billing/index.js';
 import { createCrmConnector, createCrmSubgraph, type CrmConnector } from './subgraphs/crm/index.js';
 import { createFilesConnector, createFilesSubgraph, type FilesConnector } from './subgraphs/files/index.js';
@@ -22,6 +23,8 @@ export interface AppOptions {
 
 export interface App {
   config: Readonly<Config>;
+  cache: EntityCache;
+  subgraphs: Subgraphs;
   fastify: FastifyInstance;
   logger: Logger;
   /** Bound URL after listen(), e.g. http://127.0.0.1:4000 */
@@ -86,15 +89,36 @@ export function createUpstreams(config: Readonly<Config>, logger: Logger): Upstr
   };
 }
 
-/** Schemas of the named subgraphs, wired to the connectors. */
-export function buildSubgraphSchemas(u: Upstreams, concurrency: number, names: readonly SubgraphName[]): Partial<Record<SubgraphName, GraphQLSchema>> {
-  const build: Record<SubgraphName, () => GraphQLSchema> = {
-    crm: () => createCrmSubgraph({ crm: u.crm }).schema,
-    billing: () => createBillingSubgraph({ billing: u.billing, concurrency }).schema,
-    files: () => createFilesSubgraph({ files: u.files, concurrency }).schema,
-    support: () => createSupportSubgraph({ support: u.support, concurrency }).schema,
+export interface Subgraphs {
+  schemas: Partial<Record<SubgraphName, GraphQLSchema>>;
+  /** Drops every cached record of a customer in the subgraphs of this process. */
+  purgeCustomer(crmId: string): Promise<void>;
+}
+
+/** The named subgraphs, wired to the connectors and the cache. */
+export function buildSubgraphs(u: Upstreams, config: Readonly<Config>, cache: EntityCache, names: readonly SubgraphName[]): Subgraphs {
+  const c = { cache, prefix: config.keyPrefix, ttl: config.cache.ttl };
+  const concurrency = config.upstream.concurrency;
+  const build = {
+    crm: () => createCrmSubgraph({ crm: u.crm, cache: c }),
+    billing: () => createBillingSubgraph({ billing: u.billing, concurrency, cache: c }),
+    files: () => createFilesSubgraph({ files: u.files, concurrency, cache: c }),
+    support: () => createSupportSubgraph({ support: u.support, concurrency, cache: c }),
+  } satisfies Record<SubgraphName, () => { schema: GraphQLSchema; purgeCustomer(id: string): Promise<void> }>;
+  const built = names.map((n) => [n, build[n]()] as const);
+  return {
+    schemas: Object.fromEntries(built.map(([n, b]) => [n, b.schema])),
+    async purgeCustomer(crmId) {
+      await Promise.all(built.map(([, b]) => b.purgeCustomer(crmId)));
+    },
   };
-  return Object.fromEntries(names.map((n) => [n, build[n]()]));
+}
+
+/** Redis when REDIS_URL is set; otherwise an in-process LRU, said loudly (one instance only). */
+export function createCache(config: Readonly<Config>, logger: Logger): EntityCache {
+  const store = config.redis.url ? createRedisStore({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, logger }) : createMemoryStore();
+  if (!config.redis.url) logger.warn('REDIS_URL is not set: caching in process memory. Fine for development; run Redis for more than one instance (production requires it).');
+  return createEntityCache({ store, logger, enabled: config.cache.enabled });
 }
 
 export async function createApp(opts: AppOptions = {}): Promise<App> {
@@ -104,14 +128,17 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
   if (sims) config = sims.config;
 
   const upstreams = createUpstreams(config, logger);
+  const cache = createCache(config, logger);
   const remote = config.subgraphs.urls;
-  const local = buildSubgraphSchemas(upstreams, config.upstream.concurrency, SUBGRAPH_NAMES.filter((n) => !remote[n]));
+  const subgraphs = buildSubgraphs(upstreams, config, cache, SUBGRAPH_NAMES.filter((n) => !remote[n]));
 
-  const gateway = createGateway({ local, remote, signingSecret: config.subgraphs.signingSecret });
+  const gateway = createGateway({ local: subgraphs.schemas, remote, signingSecret: config.subgraphs.signingSecret });
   const server = await createHttpServer({ config, gateway, verifier: createTokenVerifier(config.auth), logger });
 
   return {
     config,
+    cache,
+    subgraphs,
     fastify: server.fastify,
     logger,
     async listen() {
@@ -121,6 +148,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       await server.fastify.close();
       await server.apollo.stop();
       await upstreams.close();
+      await cache.store.close();
       await sims?.close();
     },
   };

@@ -28,6 +28,10 @@ interface VarSpec {
 }
 type Env = Record<string, string | undefined>;
 
+/** Default cache TTLs (seconds) per upstream record type; CACHE_TTLS overrides any of them. */
+export const CACHE_TTL_DEFAULTS = { contact: 300, search: 30, account: 300, invoices: 120, cards: 300, zuser: 3600, tickets: 60, comments: 120, documents: 60 } as const;
+export type CacheType = keyof typeof CACHE_TTL_DEFAULTS;
+
 const isDev = (env: Env) => (env.NODE_ENV ?? 'development') !== 'production';
 
 /**
@@ -77,6 +81,10 @@ export const VARS = {
   SUBGRAPH_URL_SUPPORT: { schema: z.url(), example: 'http://support:4004/graphql', doc: 'Same for support.' },
   SUBGRAPH_SIGNING_SECRET: { schema: z.string().min(32, 'must be at least 32 characters'), example: '$(openssl rand -base64 48)', doc: 'HMAC secret of the claims header the gateway sends to remote subgraphs.', default: (env) => (isDev(env) ? DEV_SUBGRAPH_SECRET : undefined) },
 
+  REDIS_URL: { schema: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'), example: 'redis://:password@redis:6379/0', doc: 'Redis for the shared cache, persisted queries, rate limits and queues. Without it development uses in-process memory; production refuses to start.' },
+  REDIS_COMMAND_TIMEOUT_MS: { schema: int(5, 5000), example: '50', doc: 'Deadline of one Redis command; a slower answer counts as a cache miss.', default: '50' },
+  CACHE_ENABLED: { schema: bool, example: 'false', doc: 'Cache upstream records. Off = every read goes to the upstreams.', default: 'true' },
+  CACHE_TTLS: { schema: z.string().regex(/^(\s*[a-z]+=\d+\s*)(,\s*[a-z]+=\d+\s*)*$/, 'must be type=seconds pairs'), example: 'contact=300,invoices=60', doc: `Cache TTL in seconds per record type; defaults: ${Object.entries(CACHE_TTL_DEFAULTS).map(([k, v]) => `${k}=${v}`).join(', ')}.` },
   MAX_QUERY_DEPTH: { schema: int(2, 100), example: '12', doc: 'Maximum selection depth of an operation.', default: '12' },
   MAX_BODY_BYTES: { schema: int(1024, 50_000_000), example: '1048576', doc: 'Maximum request body size.', default: '1048576' },
   INTROSPECTION: { schema: bool, example: 'false', doc: 'Allow schema introspection. Default on outside production.', default: (env) => (isDev(env) ? 'true' : 'false') },
@@ -112,6 +120,8 @@ export interface Config {
   upstream: { timeoutMs: number; retries: number; concurrency: number };
   subgraphs: { urls: Partial<Record<SubgraphName, string>>; signingSecret: string };
   limits: { maxDepth: number; maxBodyBytes: number; introspection: boolean };
+  redis: { url?: string; commandTimeoutMs: number };
+  cache: { enabled: boolean; ttl: Readonly<Record<CacheType, number>> };
 }
 
 export class ConfigError extends Error {
@@ -166,6 +176,14 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     need('AUTH_ISSUER', raw.AUTH_ISSUER, 'in production');
   }
 
+  if (prod && !raw.REDIS_URL) problems.push('REDIS_URL is required in production: the cache, rate limits and queues must be shared by every instance. Example: REDIS_URL=redis://:password@redis:6379/0');
+  const ttl: Record<CacheType, number> = { ...CACHE_TTL_DEFAULTS };
+  for (const pair of (raw.CACHE_TTLS ?? '').split(',').filter((p) => p.trim())) {
+    const [k, v] = pair.split('=').map((x) => x.trim()) as [string, string];
+    if (k in ttl) ttl[k as CacheType] = Number(v);
+    else problems.push(`CACHE_TTLS names an unknown type "${k}". Known: ${Object.keys(ttl).join(', ')}. Example: CACHE_TTLS=${VARS.CACHE_TTLS.example}`);
+  }
+
   const subgraphUrls: Partial<Record<SubgraphName, string>> = {};
   if (raw.SUBGRAPH_URL_CRM) subgraphUrls.crm = raw.SUBGRAPH_URL_CRM;
   if (raw.SUBGRAPH_URL_BILLING) subgraphUrls.billing = raw.SUBGRAPH_URL_BILLING;
@@ -211,6 +229,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     upstream: { timeoutMs: raw.UPSTREAM_TIMEOUT_MS ?? 5000, retries: raw.UPSTREAM_RETRIES ?? 2, concurrency: raw.UPSTREAM_CONCURRENCY ?? 8 },
     subgraphs: { urls: subgraphUrls, signingSecret: raw.SUBGRAPH_SIGNING_SECRET ?? '' },
     limits: { maxDepth: raw.MAX_QUERY_DEPTH ?? 12, maxBodyBytes: raw.MAX_BODY_BYTES ?? 1_048_576, introspection: raw.INTROSPECTION ?? false },
+    redis: { url: raw.REDIS_URL, commandTimeoutMs: raw.REDIS_COMMAND_TIMEOUT_MS ?? 50 },
+    cache: { enabled: raw.CACHE_ENABLED ?? true, ttl },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);

@@ -101,7 +101,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
           } while (page);
         }),
       );
-      for (const list of out.values()) list.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1));
+      for (const list of out.values()) list.sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1));
       return out;
     },
     async cards(stripeId) {

@@ -12,7 +12,9 @@ import { offsetPage, pageArgs } from '../../platform/pagination.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
 import { loadSdl } from '../sdl.js';
 import type { BillingConnector } from './connector.js';
-import { createBillingLoaders, type BillingLoaders } from './loaders.js';
+import { billingCustomerKeys, createBillingLoaders, type BillingLoaders } from './loaders.js';
+import type { CacheDeps } from '../../platform/cache.js';
+import type { CacheType } from '../../config/index.js';
 
 export { createBillingConnector, type BillingConnector } from './connector.js';
 
@@ -21,10 +23,11 @@ const LOADERS = Symbol('billing.loaders');
 export interface BillingSubgraphDeps {
   billing: BillingConnector;
   concurrency: number;
+  cache: CacheDeps<CacheType>;
 }
 
 export function createBillingSubgraph(deps: BillingSubgraphDeps) {
-  const loaders = (ctx: RequestContext): BillingLoaders => perRequest(ctx, LOADERS, () => createBillingLoaders(deps.billing, deps.concurrency));
+  const loaders = (ctx: RequestContext): BillingLoaders => perRequest(ctx, LOADERS, () => createBillingLoaders(deps.billing, deps.concurrency, deps.cache));
 
   const resolvers: Resolvers = {
     DateTime: DateTimeScalar,
@@ -36,13 +39,17 @@ export function createBillingSubgraph(deps: BillingSubgraphDeps) {
       billing: (c, _args, ctx) => loaders(ctx).account.load(c.id),
     },
     Billing: {
-      paymentMethods: (b, _args, ctx) => loaders(ctx).cards.load(b.stripeCustomerId),
+      paymentMethods: (b, _args, ctx) => loaders(ctx).cards.load(b),
       invoices: async (b, { first, after }, ctx) => {
         const page = pageArgs(first, after);
-        return offsetPage(await loaders(ctx).invoices.load(b.stripeCustomerId), page);
+        return offsetPage(await loaders(ctx).invoices.load(b), page);
       },
     },
   };
 
-  return { name: 'billing' as const, schema: buildSecureSubgraphSchema(loadSdl('billing'), resolvers) };
+  return {
+    name: 'billing' as const,
+    schema: buildSecureSubgraphSchema(loadSdl('billing'), resolvers),
+    purgeCustomer: (crmId: string) => deps.cache.cache.purge(billingCustomerKeys(deps.cache.prefix, crmId)),
+  };
 }

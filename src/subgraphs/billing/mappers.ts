@@ -13,7 +13,7 @@ export interface StripeSubscription {
   id: string;
   status: SubscriptionStatus;
   plan: string | null;
-  currentPeriodEnd: Date | null;
+  currentPeriodEnd: string | null;
   cancelAtPeriodEnd: boolean;
 }
 
@@ -41,11 +41,12 @@ export interface InvoiceSummary {
   amountPaid: number;
   amountRemaining: number;
   currency: string;
-  dueDate: Date | null;
-  createdAt: Date;
+  dueDate: string | null;
+  createdAt: string;
 }
 
-const fromUnix = (s: number | null | undefined) => (typeof s === 'number' ? new Date(s * 1000) : null);
+/** Domain types hold ISO strings, so they survive a JSON round trip through the cache unchanged. */
+const fromUnix = (s: number | null | undefined) => (typeof s === 'number' ? new Date(s * 1000).toISOString() : null);
 
 export function toSubscription(sub: Stripe.Subscription): StripeSubscription {
   const item = sub.items?.data?.[0];
@@ -92,6 +93,6 @@ export function toInvoice(inv: Stripe.Invoice): InvoiceSummary {
     amountRemaining: inv.amount_remaining,
     currency: inv.currency.toUpperCase(),
     dueDate: fromUnix(inv.due_date),
-    createdAt: fromUnix(inv.created) ?? new Date(0),
+    createdAt: fromUnix(inv.created) ?? new Date(0).toISOString(),
   };
 }

@@ -9,10 +9,12 @@ import { buildSecureSubgraphSchema } from '../../auth/schema.js';
 import { ForbiddenError, NotFoundError } from '../../errors/index.js';
 import type { Resolvers } from '../../generated/crm.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
+import type { CacheDeps } from '../../platform/cache.js';
+import type { CacheType } from '../../config/index.js';
 import { checkFirst, offsetCursor, offsetStart } from '../../platform/pagination.js';
 import { loadSdl } from '../sdl.js';
 import type { CrmConnector } from './connector.js';
-import { createCrmLoaders, type CrmLoaders } from './loaders.js';
+import { createCrmLoaders, crmCustomerKeys, type CrmLoaders } from './loaders.js';
 import { fullName } from './mappers.js';
 
 export { createCrmConnector, type CrmConnector } from './connector.js';
@@ -21,10 +23,11 @@ const LOADERS = Symbol('crm.loaders');
 
 export interface CrmSubgraphDeps {
   crm: CrmConnector;
+  cache: CacheDeps<CacheType>;
 }
 
 export function createCrmSubgraph(deps: CrmSubgraphDeps) {
-  const loaders = (ctx: RequestContext): CrmLoaders => perRequest(ctx, LOADERS, () => createCrmLoaders(deps.crm));
+  const loaders = (ctx: RequestContext): CrmLoaders => perRequest(ctx, LOADERS, () => createCrmLoaders(deps.crm, deps.cache));
 
   const resolvers: Resolvers = {
     DateTime: DateTimeScalar,
@@ -44,9 +47,8 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
       customers: async (_src, { first, after, search }, ctx) => {
         const size = checkFirst(first, 20);
         const start = offsetStart(after);
-        const page = await deps.crm.searchContacts({ query: search?.trim() || undefined, limit: size, after: start ? String(start) : undefined });
+        const page = await loaders(ctx).search({ query: search?.trim() || undefined, limit: size, after: start ? String(start) : undefined });
         const visible = page.contacts.filter((c) => canAccessCustomer(ctx.principal, c.id));
-        for (const c of visible) loaders(ctx).contact.prime(c.id, c);
         const edges = visible.map((node, i) => ({ cursor: offsetCursor(start + i), node }));
         return {
           totalCount: page.total,
@@ -65,5 +67,10 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
     },
   };
 
-  return { name: 'crm' as const, schema: buildSecureSubgraphSchema(loadSdl('crm'), resolvers) };
+  return {
+    name: 'crm' as const,
+    schema: buildSecureSubgraphSchema(loadSdl('crm'), resolvers),
+    /** Drops the customer's cached CRM records (after our writes and webhooks). */
+    purgeCustomer: (crmId: string) => deps.cache.cache.purge(crmCustomerKeys(deps.cache.prefix, crmId)),
+  };
 }

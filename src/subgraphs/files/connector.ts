@@ -66,7 +66,7 @@ export function createFilesConnector(o: FilesConnectorOptions): FilesConnector {
         for (const obj of res.Contents ?? []) if (obj.Key && !obj.Key.endsWith('/')) docs.push(toDocument(obj.Key, obj.Size ?? 0, obj.LastModified ?? new Date(0)));
         token = res.IsTruncated ? res.NextContinuationToken : undefined;
       } while (token);
-      return docs.sort((a, b) => b.uploadedAt.getTime() - a.uploadedAt.getTime() || (a.key < b.key ? -1 : 1));
+      return docs.sort((a, b) => (a.uploadedAt === b.uploadedAt ? (a.key < b.key ? -1 : 1) : a.uploadedAt < b.uploadedAt ? 1 : -1));
     },
     downloadUrl(key, fileName) {
       const disposition = `attachment; filename="${fileName.replace(/["\\\r\n]/g, '_')}"`;

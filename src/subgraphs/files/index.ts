@@ -12,7 +12,9 @@ import { offsetPage, pageArgs } from '../../platform/pagination.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
 import { loadSdl } from '../sdl.js';
 import type { FilesConnector } from './connector.js';
-import { createFilesLoaders, type FilesLoaders } from './loaders.js';
+import { createFilesLoaders, filesKeys, type FilesLoaders } from './loaders.js';
+import type { CacheDeps } from '../../platform/cache.js';
+import type { CacheType } from '../../config/index.js';
 
 export { createFilesConnector, type FilesConnector } from './connector.js';
 
@@ -21,10 +23,11 @@ const LOADERS = Symbol('files.loaders');
 export interface FilesSubgraphDeps {
   files: FilesConnector;
   concurrency: number;
+  cache: CacheDeps<CacheType>;
 }
 
 export function createFilesSubgraph(deps: FilesSubgraphDeps) {
-  const loaders = (ctx: RequestContext): FilesLoaders => perRequest(ctx, LOADERS, () => createFilesLoaders(deps.files, deps.concurrency));
+  const loaders = (ctx: RequestContext): FilesLoaders => perRequest(ctx, LOADERS, () => createFilesLoaders(deps.files, deps.concurrency, deps.cache));
 
   const resolvers: Resolvers = {
     DateTime: DateTimeScalar,
@@ -43,5 +46,9 @@ export function createFilesSubgraph(deps: FilesSubgraphDeps) {
     },
   };
 
-  return { name: 'files' as const, schema: buildSecureSubgraphSchema(loadSdl('files'), resolvers) };
+  return {
+    name: 'files' as const,
+    schema: buildSecureSubgraphSchema(loadSdl('files'), resolvers),
+    purgeCustomer: (crmId: string) => deps.cache.cache.purge([filesKeys(deps.cache.prefix).documents(crmId)]),
+  };
 }

@@ -11,7 +11,8 @@ export interface DocumentSummary {
   name: string;
   size: number;
   contentType: string;
-  uploadedAt: Date;
+  /** ISO-8601, so the summary survives a JSON round trip through the cache. */
+  uploadedAt: string;
 }
 
 export const customerPrefix = (crmId: string) => `customers/${crmId}/`;
@@ -38,5 +39,5 @@ export function contentTypeOf(name: string): string {
 
 export function toDocument(key: string, size: number, lastModified: Date): DocumentSummary {
   const name = key.slice(key.lastIndexOf('/') + 1);
-  return { id: Buffer.from(key).toString('base64url'), key, name, size, contentType: contentTypeOf(name), uploadedAt: lastModified };
+  return { id: Buffer.from(key).toString('base64url'), key, name, size, contentType: contentTypeOf(name), uploadedAt: lastModified.toISOString() };
 }

@@ -12,7 +12,9 @@ import { checkFirst, decodeCursor, encodeCursor } from '../../platform/paginatio
 import { DateTimeScalar } from '../../platform/scalars.js';
 import { loadSdl } from '../sdl.js';
 import type { SupportConnector } from './connector.js';
-import { createSupportLoaders, type SupportLoaders } from './loaders.js';
+import { createSupportLoaders, supportCustomerKeys, ZENDESK_PAGE, type SupportLoaders } from './loaders.js';
+import type { CacheDeps } from '../../platform/cache.js';
+import type { CacheType } from '../../config/index.js';
 
 export { createSupportConnector, type SupportConnector } from './connector.js';
 
@@ -27,15 +29,16 @@ interface TicketCursor {
   i: number;
 }
 const isTicketCursor = (v: unknown): v is TicketCursor =>
-  typeof v === 'object' && v !== null && Number.isInteger((v as TicketCursor).i) && (v as TicketCursor).i >= 0 && ((v as TicketCursor).a === undefined || typeof (v as TicketCursor).a === 'string');
+  typeof v === 'object' && v !== null && Number.isInteger((v as TicketCursor).i) && (v as TicketCursor).i >= 0 && (v as TicketCursor).i < ZENDESK_PAGE && ((v as TicketCursor).a === undefined || typeof (v as TicketCursor).a === 'string');
 
 export interface SupportSubgraphDeps {
   support: SupportConnector;
   concurrency: number;
+  cache: CacheDeps<CacheType>;
 }
 
 export function createSupportSubgraph(deps: SupportSubgraphDeps) {
-  const loaders = (ctx: RequestContext): SupportLoaders => perRequest(ctx, LOADERS, () => createSupportLoaders(deps.support, deps.concurrency));
+  const loaders = (ctx: RequestContext): SupportLoaders => perRequest(ctx, LOADERS, () => createSupportLoaders(deps.support, deps.concurrency, deps.cache));
 
   const resolvers: Resolvers = {
     DateTime: DateTimeScalar,
@@ -49,7 +52,7 @@ export function createSupportSubgraph(deps: SupportSubgraphDeps) {
         const from: TicketCursor = after ? decodeCursor(after, isTicketCursor) : { i: 0 };
         const userId = await loaders(ctx).userId.load(c.id);
         if (userId === null) return { nodes: [], edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
-        const page = await loaders(ctx).tickets.load({ userId, size: Math.min(100, size + from.i), after: from.a });
+        const page = await loaders(ctx).tickets.load({ crmId: c.id, userId, after: from.a });
         const nodes = page.tickets.slice(from.i, from.i + size);
         const lastIndex = from.i + nodes.length;
         const edges = nodes.map((node, k) => {
@@ -64,5 +67,9 @@ export function createSupportSubgraph(deps: SupportSubgraphDeps) {
     },
   };
 
-  return { name: 'support' as const, schema: buildSecureSubgraphSchema(loadSdl('support'), resolvers) };
+  return {
+    name: 'support' as const,
+    schema: buildSecureSubgraphSchema(loadSdl('support'), resolvers),
+    purgeCustomer: async (crmId: string) => deps.cache.cache.purge(await supportCustomerKeys(deps.cache, crmId)),
+  };
 }

@@ -1,11 +1,25 @@
 import DataLoader from 'dataloader';
+import type { CacheType } from '../../config/index.js';
+import { cachedBatch, type CacheDeps } from '../../platform/cache.js';
 import { mapBounded } from '../../platform/concurrency.js';
 import type { SupportConnector, TicketPage } from './connector.js';
 import type { CommentSummary } from './mappers.js';
 
+/**
+ * Tickets are read from Zendesk a full page (100, its maximum) at a time and sliced here, so a
+ * page is cached under the customer and the Zendesk cursor only, whatever `first` the client asks.
+ */
+export const ZENDESK_PAGE = 100;
+
+export const supportKeys = (prefix: string) => ({
+  user: (crmId: string) => `${prefix}:support:user:${crmId}:v1`,
+  tickets: (crmId: string, cursor: string | undefined) => `${prefix}:support:tickets:${crmId}:${cursor ?? 'first'}:v1`,
+  comments: (ticketId: string) => `${prefix}:support:comments:${ticketId}:v1`,
+});
+
 export interface TicketPageKey {
+  crmId: string;
   userId: number;
-  size: number;
   after?: string;
 }
 
@@ -15,15 +29,39 @@ export interface SupportLoaders {
   comments: DataLoader<string, CommentSummary[]>;
 }
 
-export function createSupportLoaders(support: SupportConnector, concurrency: number): SupportLoaders {
+const EMPTY: TicketPage = { tickets: [], hasMore: false, afterCursor: null };
+
+export function createSupportLoaders(support: SupportConnector, concurrency: number, c: CacheDeps<CacheType>): SupportLoaders {
+  const keys = supportKeys(c.prefix);
   return {
-    userId: new DataLoader(async (externalIds) => {
-      const found = await support.userIdsByExternalIds(externalIds);
-      return externalIds.map((id) => found.get(id) ?? null);
+    userId: new DataLoader((crmIds) => cachedBatch(c.cache, crmIds, keys.user, c.ttl.zuser, (missing) => support.userIdsByExternalIds(missing))),
+    // Zendesk has no multi-user ticket listing: one call per customer, bounded.
+    tickets: new DataLoader(
+      async (pageKeys) => {
+        const pages = await cachedBatch(c.cache, pageKeys, (k) => keys.tickets(k.crmId, k.after), c.ttl.tickets, async (missing) => {
+          const got = await mapBounded(missing, concurrency, (k) => support.requestedTickets(k.userId, ZENDESK_PAGE, k.after));
+          return new Map(missing.map((k, i) => [k, got[i]!]));
+        });
+        return pages.map((p) => p ?? EMPTY);
+      },
+      { cacheKeyFn: (k) => `${k.crmId}:${k.after ?? ''}` },
+    ),
+    // No multi-ticket comments endpoint: one call per ticket shown, bounded.
+    comments: new DataLoader(async (ticketIds) => {
+      const lists = await cachedBatch(c.cache, ticketIds, keys.comments, c.ttl.comments, async (missing) => {
+        const got = await mapBounded(missing, concurrency, (id) => support.comments(id));
+        return new Map(missing.map((id, i) => [id, got[i]!]));
+      });
+      return lists.map((l) => l ?? []);
     }),
-    tickets: new DataLoader((keys) => mapBounded(keys, concurrency, (k) => support.requestedTickets(k.userId, k.size, k.after)), {
-      cacheKeyFn: (k) => `${k.userId}:${k.size}:${k.after ?? ''}`,
-    }),
-    comments: new DataLoader((ids) => mapBounded(ids, concurrency, (id) => support.comments(id))),
   };
+}
+
+/** The customer's support entries: user, first ticket page, and the comments of the tickets on it. */
+export async function supportCustomerKeys(c: CacheDeps<CacheType>, crmId: string): Promise<string[]> {
+  const keys = supportKeys(c.prefix);
+  const first = keys.tickets(crmId, undefined);
+  const [raw] = await c.cache.store.mget([first]).catch(() => [null]);
+  const page = raw ? (JSON.parse(raw) as TicketPage) : EMPTY;
+  return [keys.user(crmId), first, ...page.tickets.map((t) => keys.comments(t.id))];
 }

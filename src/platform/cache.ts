@@ -1,0 +1,241 @@
+/**
+ * The entity cache: upstream records (never authorized responses) by named key, with a TTL
+ * chosen at the call site. Redis when configured (shared by every gateway instance), an
+ * in-process LRU otherwise. A cache failure is a miss: it is logged and counted, and the read
+ * goes to the upstream. Concurrent misses for one key in this process share one upstream call.
+ */
+import { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
+import type { Logger } from './logger.js';
+
+/** The raw key-value store under the cache. Values are JSON strings. */
+export interface CacheStore {
+  readonly kind: 'redis' | 'memory';
+  mget(keys: readonly string[]): Promise<(string | null)[]>;
+  mset(entries: readonly (readonly [string, string])[], ttlS: number): Promise<void>;
+  del(keys: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  errors: number;
+}
+
+export interface EntityCache {
+  /**
+   * Values for `keys`, loading the misses with one call of `load` (which returns what it found;
+   * keys it does not return are cached as null, a negative entry, for the same TTL).
+   */
+  getMany<T>(keys: readonly string[], ttlS: number, load: (missing: string[]) => Promise<Map<string, T>>): Promise<(T | null)[]>;
+  getOrSet<T>(key: string, ttlS: number, load: () => Promise<T>): Promise<T>;
+  purge(keys: readonly string[]): Promise<void>;
+  readonly stats: Readonly<CacheStats>;
+  readonly store: CacheStore;
+}
+
+export interface CacheOptions {
+  store: CacheStore;
+  logger?: Logger;
+  /** Called on every cache failure (metrics). */
+  onError?: (op: string) => void;
+  /** Turn caching off entirely (benchmarks of the cold path). @default true */
+  enabled?: boolean;
+}
+
+/** In-process LRU with the same interface: development without Redis, and one instance only. */
+export function createMemoryStore(maxEntries = 50_000): CacheStore {
+  const lru = new LRUCache<string, string>({ max: maxEntries });
+  return {
+    kind: 'memory',
+    async mget(keys) {
+      return keys.map((k) => lru.get(k) ?? null);
+    },
+    async mset(entries, ttlS) {
+      for (const [k, v] of entries) lru.set(k, v, { ttl: ttlS * 1000 });
+    },
+    async del(keys) {
+      for (const k of keys) lru.delete(k);
+    },
+    async close() {
+      lru.clear();
+    },
+  };
+}
+
+export interface RedisStoreOptions {
+  url: string;
+  /** Per-command deadline; past it the command fails and counts as a miss. @default 50 */
+  commandTimeoutMs?: number;
+  logger?: Logger;
+}
+
+/**
+ * Redis through ioredis. Commands fail fast while disconnected (no offline queue) instead of
+ * piling up behind a dead connection; ioredis reconnects by itself with backoff.
+ */
+export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: Redis } {
+  const client = new Redis(o.url, {
+    commandTimeout: o.commandTimeoutMs ?? 50,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    lazyConnect: false,
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
+  });
+  let down = false;
+  client.on('error', (err) => {
+    if (!down) o.logger?.warn({ err: err.message }, 'redis unavailable; cache reads fall back to the upstreams');
+    down = true;
+  });
+  client.on('ready', () => {
+    if (down) o.logger?.info('redis is back');
+    down = false;
+  });
+  return {
+    kind: 'redis',
+    client,
+    async mget(keys) {
+      return keys.length ? client.mget(...keys) : [];
+    },
+    async mset(entries, ttlS) {
+      if (!entries.length) return;
+      const p = client.pipeline();
+      for (const [k, v] of entries) p.set(k, v, 'EX', ttlS);
+      const results = await p.exec();
+      const failed = results?.find(([err]) => err);
+      if (failed) throw failed[0];
+    },
+    async del(keys) {
+      if (keys.length) await client.del(...keys);
+    },
+    async close() {
+      client.disconnect();
+    },
+  };
+}
+
+export function createEntityCache(o: CacheOptions): EntityCache {
+  const { store } = o;
+  const enabled = o.enabled ?? true;
+  const stats: CacheStats = { hits: 0, misses: 0, errors: 0 };
+  const inflight = new Map<string, Promise<unknown>>();
+  let lastErrorLog = 0;
+
+  const failed = (op: string, err: unknown) => {
+    stats.errors++;
+    o.onError?.(op);
+    const now = Date.now();
+    // One line per second at most: a Redis outage must not flood the logs.
+    if (now - lastErrorLog > 1000) {
+      lastErrorLog = now;
+      o.logger?.warn({ op, err: (err as Error)?.message }, 'cache operation failed; treated as a miss');
+    }
+  };
+
+  async function readMany(keys: readonly string[]): Promise<(string | null)[]> {
+    try {
+      return await store.mget(keys);
+    } catch (err) {
+      failed('mget', err);
+      return keys.map(() => null);
+    }
+  }
+
+  async function getMany<T>(keys: readonly string[], ttlS: number, load: (missing: string[]) => Promise<Map<string, T>>): Promise<(T | null)[]> {
+    if (!enabled) {
+      const found = await load([...keys]);
+      return keys.map((k) => found.get(k) ?? null);
+    }
+    const raw = await readMany(keys);
+    const out: (T | null)[] = new Array(keys.length);
+    const waits: Promise<void>[] = [];
+    const missing: string[] = [];
+    raw.forEach((v, i) => {
+      const key = keys[i]!;
+      if (v !== null) {
+        stats.hits++;
+        out[i] = JSON.parse(v) as T | null;
+        return;
+      }
+      stats.misses++;
+      const pending = inflight.get(key) as Promise<T | null> | undefined;
+      if (pending) waits.push(pending.then((val) => void (out[i] = val)));
+      else missing.push(key);
+    });
+    if (missing.length) {
+      const unique = [...new Set(missing)];
+      const loading = load(unique);
+      const settle = new Map<string, Promise<T | null>>();
+      for (const key of unique) {
+        const p = loading.then((found) => found.get(key) ?? null);
+        p.catch(() => undefined); // the loader's error reaches the callers through `loading`
+        settle.set(key, p);
+        inflight.set(key, p);
+      }
+      try {
+        const found = await loading;
+        keys.forEach((k, i) => {
+          if (settle.has(k)) out[i] = found.get(k) ?? null;
+        });
+        store.mset(unique.map((k) => [k, JSON.stringify(found.get(k) ?? null)] as const), ttlS).catch((err) => failed('mset', err));
+      } finally {
+        for (const key of unique) inflight.delete(key);
+      }
+    }
+    await Promise.all(waits);
+    return out;
+  }
+
+  return {
+    getMany,
+    async getOrSet<T>(key: string, ttlS: number, load: () => Promise<T>): Promise<T> {
+      const [v] = await getMany<T>([key], ttlS, async () => new Map([[key, await load()]]));
+      return v as T;
+    },
+    async purge(keys) {
+      if (!keys.length) return;
+      try {
+        await store.del(keys);
+      } catch (err) {
+        failed('del', err);
+        throw err;
+      }
+    },
+    stats,
+    store,
+  };
+}
+
+/** What a subgraph needs to cache: the cache, the environment's key prefix and TTLs per record type. */
+export interface CacheDeps<T extends string = string> {
+  cache: EntityCache;
+  /** Environment prefix of every key (REDIS_KEY_PREFIX), so staging never reads production's entries. */
+  prefix: string;
+  ttl: Readonly<Record<T, number>>;
+}
+
+/**
+ * A DataLoader batch function through the cache: ids -> keys, one getMany, misses loaded with
+ * one call of `load`, results back in the order of `ids`.
+ */
+export async function cachedBatch<K, V>(
+  cache: EntityCache,
+  ids: readonly K[],
+  keyOf: (id: K) => string,
+  ttlS: number,
+  load: (missing: K[]) => Promise<Map<K, V>>,
+): Promise<(V | null)[]> {
+  const byKey = new Map<string, K>();
+  const keys = ids.map((id) => {
+    const k = keyOf(id);
+    byKey.set(k, id);
+    return k;
+  });
+  return cache.getMany<V>(keys, ttlS, async (missing) => {
+    const found = await load(missing.map((k) => byKey.get(k)!));
+    const out = new Map<string, V>();
+    for (const [id, v] of found) out.set(keyOf(id), v);
+    return out;
+  });
+}
