@@ -3,7 +3,7 @@
  * Runs one subgraph as its own service; point the gateway at it with SUBGRAPH_URL_<NAME>.
  */
 import { parseArgs } from 'node:util';
-import { buildSubgraphs, createCache, createUpstreams } from '../src/app.js';
+import { buildSubgraphs, createSharedState, createUpstreams } from '../src/app.js';
 import { ConfigError, loadConfig, type SubgraphName } from '../src/config/index.js';
 import { SUBGRAPH_NAMES } from '../src/gateway/index.js';
 import { createSubgraphServer } from '../src/http/subgraph-server.js';
@@ -19,7 +19,7 @@ try {
   const config = loadConfig();
   if (config.simulators.enabled) throw new Error('A standalone subgraph needs real vendor settings (or the simulators started with `npm run sim` and their URLs set): SIMULATORS=false.');
   const logger = createLogger({ level: config.logLevel, name: `portico-${name}` });
-  const schema = buildSubgraphs(createUpstreams(config, logger), config, createCache(config, logger), [name]).schemas[name]!;
+  const schema = buildSubgraphs(createUpstreams(config, logger), config, createSharedState(config, logger).cache, [name]).schemas[name]!;
   const server = await createSubgraphServer({ schema, signingSecret: config.subgraphs.signingSecret, logger });
   const url = await server.fastify.listen({ host: config.host, port: Number(values.port) });
   console.log(`Subgraph ${name} listening on ${url}/graphql\nNext: start the gateway with SUBGRAPH_URL_${name.toUpperCase()}=${url}/graphql and the same SUBGRAPH_SIGNING_SECRET.`);

@@ -9,8 +9,11 @@ import { createGateway, SUBGRAPH_NAMES } from './gateway/index.js';
 import { createHttpServer } from './http/server.js';
 import { createHttpClient, type HttpClient } from './platform/http.js';
 import { createLogger, type Logger } from './platform/logger.js';
+import type { Redis } from 'ioredis';
+import { createMemoryPartnerStore, createRedisPartnerStore, type PartnerStore } from './auth/partners.js';
 import { createEntityCache, createMemoryStore, createRedisStore, type EntityCache } from './platform/cache.js';
 import { createBillingConnector, createBillingSubgraph, type BillingConnector } from './subgraphs/billing/index.js';
+import { createAdminSubgraph } from './subgraphs/admin/index.js';
 import { createCrmConnector, createCrmSubgraph, type CrmConnector } from './subgraphs/crm/index.js';
 import { createFilesConnector, createFilesSubgraph, type FilesConnector } from './subgraphs/files/index.js';
 import { createSupportConnector, createSupportSubgraph, type SupportConnector } from './subgraphs/support/index.js';
@@ -24,6 +27,7 @@ export interface AppOptions {
 export interface App {
   config: Readonly<Config>;
   cache: EntityCache;
+  shared: SharedState;
   subgraphs: Subgraphs;
   fastify: FastifyInstance;
   logger: Logger;
@@ -105,20 +109,40 @@ export function buildSubgraphs(u: Upstreams, config: Readonly<Config>, cache: En
     files: () => createFilesSubgraph({ files: u.files, concurrency, cache: c }),
     support: () => createSupportSubgraph({ support: u.support, concurrency, cache: c }),
   } satisfies Record<SubgraphName, () => { schema: GraphQLSchema; purgeCustomer(id: string): Promise<void> }>;
-  const built = names.map((n) => [n, build[n]()] as const);
+  // Purging needs only the key builders, so it covers every subgraph, local or remote (shared Redis).
+  const built = SUBGRAPH_NAMES.map((n) => [n, build[n]()] as const);
   return {
-    schemas: Object.fromEntries(built.map(([n, b]) => [n, b.schema])),
+    schemas: Object.fromEntries(built.filter(([n]) => names.includes(n)).map(([n, b]) => [n, b.schema])),
     async purgeCustomer(crmId) {
       await Promise.all(built.map(([, b]) => b.purgeCustomer(crmId)));
     },
   };
 }
 
-/** Redis when REDIS_URL is set; otherwise an in-process LRU, said loudly (one instance only). */
-export function createCache(config: Readonly<Config>, logger: Logger): EntityCache {
-  const store = config.redis.url ? createRedisStore({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, logger }) : createMemoryStore();
-  if (!config.redis.url) logger.warn('REDIS_URL is not set: caching in process memory. Fine for development; run Redis for more than one instance (production requires it).');
-  return createEntityCache({ store, logger, enabled: config.cache.enabled });
+export interface SharedState {
+  cache: EntityCache;
+  partners: PartnerStore;
+  redis?: Redis;
+  close(): Promise<void>;
+}
+
+/**
+ * What gateway instances share: Redis when REDIS_URL is set; otherwise process memory, said
+ * loudly (one instance only; production refuses it).
+ */
+export function createSharedState(config: Readonly<Config>, logger: Logger): SharedState {
+  if (!config.redis.url) {
+    logger.warn('REDIS_URL is not set: cache and partner tokens live in process memory. Fine for development; run Redis for more than one instance (production requires it).');
+    const store = createMemoryStore();
+    return { cache: createEntityCache({ store, logger, enabled: config.cache.enabled }), partners: createMemoryPartnerStore(), close: () => store.close() };
+  }
+  const store = createRedisStore({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, logger });
+  return {
+    cache: createEntityCache({ store, logger, enabled: config.cache.enabled }),
+    partners: createRedisPartnerStore(store.client, config.keyPrefix),
+    redis: store.client,
+    close: () => store.close(),
+  };
 }
 
 export async function createApp(opts: AppOptions = {}): Promise<App> {
@@ -128,16 +152,19 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
   if (sims) config = sims.config;
 
   const upstreams = createUpstreams(config, logger);
-  const cache = createCache(config, logger);
+  const shared = createSharedState(config, logger);
+  const { cache } = shared;
   const remote = config.subgraphs.urls;
   const subgraphs = buildSubgraphs(upstreams, config, cache, SUBGRAPH_NAMES.filter((n) => !remote[n]));
+  const admin = createAdminSubgraph({ partners: shared.partners, partnerSecret: config.auth.partnerSecret, purgeCustomer: subgraphs.purgeCustomer });
 
-  const gateway = createGateway({ local: subgraphs.schemas, remote, signingSecret: config.subgraphs.signingSecret });
-  const server = await createHttpServer({ config, gateway, verifier: createTokenVerifier(config.auth), logger });
+  const gateway = createGateway({ local: { ...subgraphs.schemas, admin: admin.schema }, remote, signingSecret: config.subgraphs.signingSecret });
+  const server = await createHttpServer({ config, gateway, verifier: createTokenVerifier({ auth: config.auth, partners: shared.partners, logger }), logger });
 
   return {
     config,
     cache,
+    shared,
     subgraphs,
     fastify: server.fastify,
     logger,
@@ -148,7 +175,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       await server.fastify.close();
       await server.apollo.stop();
       await upstreams.close();
-      await cache.store.close();
+      await shared.close();
       await sims?.close();
     },
   };

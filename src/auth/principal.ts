@@ -15,8 +15,13 @@ export const SCOPES = {
   'billing.payment_methods:read': 'Billing.paymentMethods (brand, last4, expiry only).',
   'support.tickets:read': 'Customer.tickets with comments.',
   'files.documents:read': 'Customer.documents with presigned download URLs.',
+  'admin:partners': 'Mint, list and revoke partner tokens.',
+  'admin:cache': 'Purge a customer\'s cached records.',
 } as const;
 export type Scope = keyof typeof SCOPES;
+
+/** Scopes a partner token may carry: data scopes only, never admin ones. */
+export const PARTNER_SCOPES = (Object.keys(SCOPES) as Scope[]).filter((s) => !s.startsWith('admin:'));
 
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
   customer: ['crm.contacts:read', 'billing.summary:read', 'billing.invoices:read', 'billing.payment_methods:read', 'support.tickets:read', 'files.documents:read'],

@@ -1,46 +1,121 @@
 /**
- * User token verification (jsonwebtoken): explicit algorithm allow-list, required issuer and
- * audience, clock tolerance. Any failure is UNAUTHENTICATED with a message that helps the
- * caller but reveals nothing about our keys.
+ * Token verification. User tokens come from the company's identity provider (RS256/ES256 through
+ * a JWKS URL or a PEM key; HS256 only with an explicitly configured secret). Partner tokens are
+ * minted by Portico, carry their own `typ`, and are checked against the partner store on every
+ * request, so revocation is immediate on every instance. Any failure is UNAUTHENTICATED with a
+ * message that helps the caller and reveals nothing about our keys.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import jwksRsa from 'jwks-rsa';
 import type { Config } from '../config/index.js';
 import { UnauthenticatedError } from '../errors/index.js';
+import type { Logger } from '../platform/logger.js';
+import type { PartnerStore } from './partners.js';
 import { ROLES, userPrincipal, type Principal, type Role } from './principal.js';
 
-/** JOSE `typ` of user tokens minted by the dev CLI; partner tokens use another, so one can't stand in for the other. */
-export const USER_TOKEN_TYP = 'JWT';
+/** JOSE `typ` values. A user token must not be a partner token and the reverse. */
+export const USER_TOKEN_TYPES = new Set([undefined, 'JWT', 'jwt', 'at+jwt', 'application/at+jwt']);
 export const PARTNER_TOKEN_TYP = 'portico-partner+jwt';
+export const PARTNER_ISSUER = 'portico';
+export const PARTNER_AUDIENCE = 'portico-partner';
+
+/** kid values we look up: anything else (paths, quotes, huge strings) is refused before any lookup. */
+const SAFE_KID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export interface TokenVerifier {
-  verify(token: string): Principal;
+  verify(token: string): Promise<Principal>;
 }
 
-export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
-  const key = auth.algorithms.some((a) => a.startsWith('HS')) ? auth.secret : auth.publicKey;
-  return {
-    verify(token) {
-      let decoded: jwt.Jwt;
-      try {
-        decoded = jwt.verify(token, key ?? '', {
-          algorithms: auth.algorithms as jwt.Algorithm[],
-          issuer: auth.issuer,
-          audience: auth.audience,
-          clockTolerance: auth.clockToleranceS,
-          complete: true,
-        });
-      } catch (err) {
-        throw new UnauthenticatedError(describeJwtError(err));
+export interface TokenVerifierOptions {
+  auth: Config['auth'];
+  partners: PartnerStore;
+  logger?: Logger;
+}
+
+type KeyLookup = (header: jwt.JwtHeader) => Promise<string>;
+
+/**
+ * Keys of the identity provider by kid. jwks-rsa caches keys and rate-limits re-fetches on an
+ * unknown kid; keys seen once stay usable here while the JWKS endpoint is down.
+ */
+function jwksLookup(uri: string, logger?: Logger): KeyLookup {
+  const client = jwksRsa({ jwksUri: uri, cache: true, cacheMaxAge: 10 * 60_000, rateLimit: true, jwksRequestsPerMinute: 10, timeout: 5000 });
+  const known = new Map<string, string>();
+  return async (header) => {
+    const kid = header.kid;
+    if (!kid) throw new UnauthenticatedError('The token has no key id (kid).');
+    try {
+      const key = (await client.getSigningKey(kid)).getPublicKey();
+      known.set(kid, key);
+      return key;
+    } catch (err) {
+      const last = known.get(kid);
+      if (last && !(err instanceof jwksRsa.SigningKeyNotFoundError)) {
+        logger?.warn({ err: (err as Error).message }, 'JWKS endpoint unreachable; using the last known key');
+        return last;
       }
-      if (decoded.header.typ && decoded.header.typ !== USER_TOKEN_TYP) throw new UnauthenticatedError('This token type is not accepted here.');
-      const claims = decoded.payload as jwt.JwtPayload;
-      if (!claims.sub) throw new UnauthenticatedError('The token has no subject (sub).');
-      const roles = readRoles(claims[auth.rolesClaim]);
-      const customerClaim = claims[auth.customerIdClaim];
-      const customerId = typeof customerClaim === 'string' || typeof customerClaim === 'number' ? String(customerClaim) : claims.sub;
-      return userPrincipal(claims.sub, roles, roles.includes('customer') ? customerId : undefined);
+      throw new UnauthenticatedError('The token is signed with an unknown key.');
+    }
+  };
+}
+
+export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
+  const { auth } = o;
+  const hmac = auth.algorithms.filter((a) => a.startsWith('HS'));
+  const asymmetric = auth.algorithms.filter((a) => !a.startsWith('HS'));
+  const jwks = auth.jwksUrl ? jwksLookup(auth.jwksUrl, o.logger) : undefined;
+
+  const keyFor: KeyLookup = async (header) => {
+    if (header.kid !== undefined && !SAFE_KID.test(header.kid)) throw new UnauthenticatedError('The token key id (kid) is not valid.');
+    if (!auth.algorithms.includes(header.alg)) throw new UnauthenticatedError('The token signature or algorithm is not accepted.');
+    // The algorithm family picks the key, so an HS token "signed" with our public key never
+    // meets that key as an HMAC secret.
+    if (hmac.includes(header.alg)) return auth.secret ?? '';
+    if (asymmetric.includes(header.alg)) {
+      if (jwks) return jwks(header);
+      if (auth.publicKey) return auth.publicKey;
+    }
+    throw new UnauthenticatedError('The token signature or algorithm is not accepted.');
+  };
+
+  async function verifyUser(token: string, header: jwt.JwtHeader): Promise<Principal> {
+    if (!USER_TOKEN_TYPES.has(header.typ)) throw new UnauthenticatedError('This token type is not accepted here.');
+    const key = await keyFor(header);
+    const claims = verifyJwt(token, key, { algorithms: auth.algorithms as jwt.Algorithm[], issuer: auth.issuer, audience: auth.audience, clockTolerance: auth.clockToleranceS });
+    if (!claims.sub) throw new UnauthenticatedError('The token has no subject (sub).');
+    const roles = readRoles(claims[auth.rolesClaim]);
+    const customerClaim = claims[auth.customerIdClaim];
+    const customerId = typeof customerClaim === 'string' || typeof customerClaim === 'number' ? String(customerClaim) : claims.sub;
+    return userPrincipal(claims.sub, roles, roles.includes('customer') ? customerId : undefined);
+  }
+
+  async function verifyPartner(token: string): Promise<Principal> {
+    const claims = verifyJwt(token, auth.partnerSecret, { algorithms: ['HS256'], issuer: PARTNER_ISSUER, audience: PARTNER_AUDIENCE, clockTolerance: auth.clockToleranceS });
+    const record = claims.jti ? await o.partners.get(claims.jti) : undefined;
+    if (!record || record.revokedAt || record.tokenHash !== hashToken(token)) throw new UnauthenticatedError('This partner token has been revoked or is unknown.');
+    void o.partners.touch(record.id).catch(() => undefined);
+    return { kind: 'partner', partnerId: record.id, name: record.name, scopes: new Set(record.scopes), customerIds: record.customerIds };
+  }
+
+  return {
+    async verify(token) {
+      const decoded = jwt.decode(token, { complete: true });
+      if (!decoded || typeof decoded.payload === 'string') throw new UnauthenticatedError('The token is malformed.');
+      return decoded.header.typ === PARTNER_TOKEN_TYP ? verifyPartner(token) : verifyUser(token, decoded.header);
     },
   };
+}
+
+function verifyJwt(token: string, key: string, opts: jwt.VerifyOptions): jwt.JwtPayload {
+  try {
+    const payload = jwt.verify(token, key, opts);
+    if (typeof payload === 'string') throw new UnauthenticatedError('The token is malformed.');
+    return payload;
+  } catch (err) {
+    if (err instanceof UnauthenticatedError) throw err;
+    throw new UnauthenticatedError(describeJwtError(err));
+  }
 }
 
 function readRoles(value: unknown): Role[] {
@@ -58,6 +133,8 @@ function describeJwtError(err: unknown): string {
   }
   return 'The token signature or algorithm is not accepted.';
 }
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 /** Extracts the token of `Authorization: Bearer <token>`; undefined when there is none. */
 export function bearerToken(header: string | undefined): string | undefined {
@@ -85,6 +162,21 @@ export function signDevToken(config: Pick<Config, 'env' | 'auth'>, o: DevTokenOp
     issuer: config.auth.issuer,
     audience: config.auth.audience,
     expiresIn: o.ttlSeconds ?? 3600,
-    header: { alg: 'HS256', typ: USER_TOKEN_TYP },
+    header: { alg: 'HS256', typ: 'JWT' },
   });
 }
+
+/** Signs a partner token for a stored partner record (the store keeps only its hash). */
+export function signPartnerToken(secret: string, id: string, expiresAt: Date): string {
+  return jwt.sign({}, secret, {
+    algorithm: 'HS256',
+    jwtid: id,
+    subject: `partner:${id}`,
+    issuer: PARTNER_ISSUER,
+    audience: PARTNER_AUDIENCE,
+    expiresIn: Math.max(1, Math.floor((expiresAt.getTime() - Date.now()) / 1000)),
+    header: { alg: 'HS256', typ: PARTNER_TOKEN_TYP },
+  });
+}
+
+export const newPartnerId = () => `ptn_${randomUUID().replace(/-/g, '').slice(0, 20)}`;

@@ -7,6 +7,7 @@ import { z } from 'zod';
 
 export const DEV_JWT_SECRET = 'portico-dev-only-secret-change-me-0000000000';
 export const DEV_SUBGRAPH_SECRET = 'portico-dev-only-subgraph-secret-000000000';
+export const DEV_PARTNER_SECRET = 'portico-dev-only-partner-secret-0000000000';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -48,6 +49,8 @@ export const VARS = {
   AUTH_JWT_ALGORITHMS: { schema: list.pipe(z.array(z.enum(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'PS256'])).min(1)), example: 'RS256', doc: 'Allowed JWT signature algorithms (comma-separated). Tokens signed otherwise are rejected.', default: 'HS256' },
   AUTH_JWT_SECRET: { schema: z.string().min(32, 'must be at least 32 characters'), example: '$(openssl rand -base64 48)', doc: 'HMAC secret for HS* tokens. Development has a built-in one; production has none.', default: (env) => (isDev(env) ? DEV_JWT_SECRET : undefined) },
   AUTH_JWT_PUBLIC_KEY: { schema: z.string().includes('BEGIN'), example: '"-----BEGIN PUBLIC KEY-----\\n..."', doc: 'PEM public key for RS*/ES*/PS* tokens (alternative to a JWKS URL).' },
+  AUTH_JWKS_URL: { schema: z.url(), example: 'https://example.eu.auth0.com/.well-known/jwks.json', doc: 'JWKS of the identity provider for RS*/ES*/PS* tokens (keys cached, unknown kid re-fetched at most 10 times a minute).' },
+  PARTNER_TOKEN_SECRET: { schema: z.string().min(32, 'must be at least 32 characters'), example: '$(openssl rand -base64 48)', doc: 'HMAC secret of the partner tokens Portico mints. Development has a built-in one.', default: (env) => (isDev(env) ? DEV_PARTNER_SECRET : undefined) },
   AUTH_ISSUER: { schema: z.string().min(1), example: 'https://example.eu.auth0.com/', doc: 'Required `iss` of user tokens.', default: (env) => (isDev(env) ? 'portico-dev' : undefined) },
   AUTH_AUDIENCE: { schema: z.string().min(1), example: 'https://api.example.com', doc: 'Required `aud` of user tokens.', default: 'portico' },
   AUTH_ROLES_CLAIM: { schema: z.string().min(1), example: 'https://example.com/roles', doc: 'Claim holding the role(s): a string or an array of `customer`, `agent`, `admin`.', default: 'roles' },
@@ -105,6 +108,8 @@ export interface Config {
     algorithms: string[];
     secret?: string;
     publicKey?: string;
+    jwksUrl?: string;
+    partnerSecret: string;
     issuer: string;
     audience: string;
     rolesClaim: string;
@@ -167,10 +172,12 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const usesHmac = algorithms.some((a) => a.startsWith('HS'));
   const usesKeys = algorithms.some((a) => !a.startsWith('HS'));
   if (usesHmac) need('AUTH_JWT_SECRET', raw.AUTH_JWT_SECRET, 'when AUTH_JWT_ALGORITHMS contains an HS algorithm');
-  if (usesKeys) need('AUTH_JWT_PUBLIC_KEY', raw.AUTH_JWT_PUBLIC_KEY, 'when AUTH_JWT_ALGORITHMS contains RS/ES/PS algorithms');
+  if (usesKeys && !raw.AUTH_JWKS_URL) need('AUTH_JWT_PUBLIC_KEY', raw.AUTH_JWT_PUBLIC_KEY, 'when AUTH_JWT_ALGORITHMS contains RS/ES/PS algorithms and no AUTH_JWKS_URL is set');
+  need('PARTNER_TOKEN_SECRET', raw.PARTNER_TOKEN_SECRET, 'to mint and verify partner tokens');
 
   if (prod) {
     if (raw.AUTH_JWT_SECRET === DEV_JWT_SECRET) problems.push(`AUTH_JWT_SECRET is the development secret; production needs its own. Example: AUTH_JWT_SECRET=${VARS.AUTH_JWT_SECRET.example}`);
+    if (raw.PARTNER_TOKEN_SECRET === DEV_PARTNER_SECRET) problems.push(`PARTNER_TOKEN_SECRET is the development secret. Example: PARTNER_TOKEN_SECRET=${VARS.PARTNER_TOKEN_SECRET.example}`);
     if (raw.SUBGRAPH_SIGNING_SECRET === DEV_SUBGRAPH_SECRET) problems.push(`SUBGRAPH_SIGNING_SECRET is the development secret. Example: SUBGRAPH_SIGNING_SECRET=${VARS.SUBGRAPH_SIGNING_SECRET.example}`);
     if (sims) problems.push('SIMULATORS=true is refused in production: configure the real vendors (HUBSPOT_ACCESS_TOKEN, STRIPE_SECRET_KEY, ZENDESK_*, S3_BUCKET).');
     need('AUTH_ISSUER', raw.AUTH_ISSUER, 'in production');
@@ -202,6 +209,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       algorithms,
       secret: raw.AUTH_JWT_SECRET,
       publicKey: raw.AUTH_JWT_PUBLIC_KEY,
+      jwksUrl: raw.AUTH_JWKS_URL,
+      partnerSecret: raw.PARTNER_TOKEN_SECRET ?? '',
       issuer: raw.AUTH_ISSUER ?? 'portico-dev',
       audience: raw.AUTH_AUDIENCE ?? 'portico',
       rolesClaim: raw.AUTH_ROLES_CLAIM ?? 'roles',

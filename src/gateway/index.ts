@@ -12,7 +12,11 @@ import type { SubgraphName } from '../config/index.js';
 import { loadSdl } from '../subgraphs/sdl.js';
 import { InProcessDataSource } from './in-process.js';
 
+/** The data subgraphs; each may run in-process or at a URL. */
 export const SUBGRAPH_NAMES: readonly SubgraphName[] = ['crm', 'billing', 'files', 'support'];
+/** Every subgraph of the supergraph: the data subgraphs and `admin`, which always runs in the gateway. */
+export const ALL_SUBGRAPHS = [...SUBGRAPH_NAMES, 'admin'] as const;
+export type AnySubgraph = (typeof ALL_SUBGRAPHS)[number];
 
 export class CompositionError extends Error {
   constructor(readonly messages: string[]) {
@@ -23,14 +27,14 @@ export class CompositionError extends Error {
 
 /** The supergraph SDL of schema/*.graphql, as Apollo Router or Hive Gateway would load it. */
 export function composeSupergraph(urls: Partial<Record<SubgraphName, string>> = {}): string {
-  const result = composeServices(SUBGRAPH_NAMES.map((name) => ({ name, url: urls[name] ?? `in-process://${name}`, typeDefs: loadSdl(name) })));
+  const result = composeServices(ALL_SUBGRAPHS.map((name) => ({ name, url: (name !== 'admin' && urls[name]) || `in-process://${name}`, typeDefs: loadSdl(name) })));
   if (result.errors) throw new CompositionError(result.errors.map((e) => e.message));
   return result.supergraphSdl;
 }
 
 export interface GatewayOptions {
   /** Schemas of the subgraphs that run in this process. */
-  local: Partial<Record<SubgraphName, GraphQLSchema>>;
+  local: Partial<Record<AnySubgraph, GraphQLSchema>>;
   /** Subgraphs that run elsewhere. */
   remote: Partial<Record<SubgraphName, string>>;
   signingSecret: string;
@@ -51,8 +55,8 @@ export function createGateway(o: GatewayOptions): ApolloGateway {
   return new ApolloGateway({
     supergraphSdl,
     buildService: ({ name }): GraphQLDataSource => {
-      const sub = name as SubgraphName;
-      const url = o.remote[sub];
+      const sub = name as AnySubgraph;
+      const url = sub === 'admin' ? undefined : o.remote[sub];
       if (url) return new SignedRemoteDataSource(url, o.signingSecret);
       const schema = o.local[sub];
       if (!schema) throw new Error(`Subgraph ${name} has neither a local schema nor a URL.`);

@@ -91,7 +91,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
   const authenticate = async (req: FastifyRequest, reply: FastifyReply) => {
     try {
       const token = bearerToken(req.headers.authorization);
-      req.principal = token ? o.verifier.verify(token) : ANONYMOUS;
+      req.principal = token ? await o.verifier.verify(token) : ANONYMOUS;
     } catch (err) {
       const message = err instanceof GraphQLError ? err.message : 'The token is not accepted.';
       reply.header('www-authenticate', `${WWW_AUTHENTICATE}, error="invalid_token"`);

@@ -1,0 +1,136 @@
+/**
+ * Partner token records, stored server-side by token id (jti): name, scopes, optional customer
+ * allow-list, creation, expiry, last use, revocation, and the SHA-256 of the token (never the
+ * token). Redis when configured, so revocation reaches every instance on the next request;
+ * process memory in development.
+ */
+import type { Redis } from 'ioredis';
+import { BadUserInputError } from '../errors/index.js';
+import { PARTNER_SCOPES } from './principal.js';
+import { hashToken, newPartnerId, signPartnerToken } from './tokens.js';
+
+export interface PartnerRecord {
+  id: string;
+  name: string;
+  scopes: string[];
+  customerIds?: string[];
+  createdAt: string;
+  expiresAt: string;
+  lastUsedAt?: string;
+  revokedAt?: string;
+  tokenHash: string;
+}
+
+export interface PartnerStore {
+  put(r: PartnerRecord): Promise<void>;
+  get(id: string): Promise<PartnerRecord | undefined>;
+  list(): Promise<PartnerRecord[]>;
+  revoke(id: string): Promise<PartnerRecord | undefined>;
+  /** Records a use; at most one write a minute per partner. */
+  touch(id: string): Promise<void>;
+}
+
+const TOUCH_EVERY_MS = 60_000;
+
+export function createMemoryPartnerStore(): PartnerStore {
+  const records = new Map<string, PartnerRecord>();
+  return {
+    async put(r) {
+      records.set(r.id, { ...r });
+    },
+    async get(id) {
+      const r = records.get(id);
+      return r && { ...r };
+    },
+    async list() {
+      return [...records.values()].map((r) => ({ ...r }));
+    },
+    async revoke(id) {
+      const r = records.get(id);
+      if (r && !r.revokedAt) r.revokedAt = new Date().toISOString();
+      return r && { ...r };
+    },
+    async touch(id) {
+      const r = records.get(id);
+      if (r && (!r.lastUsedAt || Date.now() - Date.parse(r.lastUsedAt) > TOUCH_EVERY_MS)) r.lastUsedAt = new Date().toISOString();
+    },
+  };
+}
+
+export function createRedisPartnerStore(redis: Redis, prefix: string): PartnerStore {
+  const key = (id: string) => `${prefix}:partner:${id}`;
+  const index = `${prefix}:partners`;
+  const read = async (id: string) => {
+    const raw = await redis.get(key(id));
+    return raw ? (JSON.parse(raw) as PartnerRecord) : undefined;
+  };
+  const lastTouch = new Map<string, number>();
+  return {
+    async put(r) {
+      // Kept a day past expiry so the audit of late attempts can still name the partner.
+      const ttl = Math.max(60, Math.ceil((Date.parse(r.expiresAt) - Date.now()) / 1000) + 86_400);
+      await redis.multi().set(key(r.id), JSON.stringify(r), 'EX', ttl).sadd(index, r.id).exec();
+    },
+    get: read,
+    async list() {
+      const ids = await redis.smembers(index);
+      const out: PartnerRecord[] = [];
+      for (const id of ids) {
+        const r = await read(id);
+        if (r) out.push(r);
+        else await redis.srem(index, id);
+      }
+      return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    },
+    async revoke(id) {
+      const r = await read(id);
+      if (!r) return undefined;
+      if (!r.revokedAt) {
+        r.revokedAt = new Date().toISOString();
+        await redis.set(key(id), JSON.stringify(r), 'KEEPTTL');
+      }
+      return r;
+    },
+    async touch(id) {
+      const now = Date.now();
+      if (now - (lastTouch.get(id) ?? 0) < TOUCH_EVERY_MS) return;
+      lastTouch.set(id, now);
+      const r = await read(id);
+      if (r && !r.revokedAt) {
+        r.lastUsedAt = new Date(now).toISOString();
+        await redis.set(key(id), JSON.stringify(r), 'KEEPTTL');
+      }
+    },
+  };
+}
+
+
+export interface MintPartnerInput {
+  name: string;
+  scopes: readonly string[];
+  customerIds?: readonly string[] | null;
+  ttlDays: number;
+}
+
+/** Validates the request, stores the record (with the token's hash) and returns the token once. */
+export async function mintPartnerToken(store: PartnerStore, secret: string, input: MintPartnerInput): Promise<{ token: string; record: PartnerRecord }> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/.test(input.name)) throw new BadUserInputError('name must be 1-64 letters, digits, spaces, dots, dashes or underscores, e.g. "acme".', 'name');
+  const unknown = input.scopes.filter((s) => !(PARTNER_SCOPES as readonly string[]).includes(s));
+  if (unknown.length || input.scopes.length === 0) throw new BadUserInputError(`scopes must be a non-empty list of ${PARTNER_SCOPES.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}.`, 'scopes');
+  if (!Number.isInteger(input.ttlDays) || input.ttlDays < 1 || input.ttlDays > 365) throw new BadUserInputError('ttlDays must be between 1 and 365, e.g. 30.', 'ttlDays');
+  const id = newPartnerId();
+  const now = new Date();
+  const expiresAt = new Date(now.getTime() + input.ttlDays * 86_400_000);
+  const token = signPartnerToken(secret, id, expiresAt);
+  const record: PartnerRecord = {
+    id,
+    name: input.name,
+    scopes: [...new Set(input.scopes)],
+    ...(input.customerIds?.length ? { customerIds: [...input.customerIds] } : {}),
+    createdAt: now.toISOString(),
+    expiresAt: expiresAt.toISOString(),
+    tokenHash: hashToken(token),
+  };
+  await store.put(record);
+  return { token, record };
+}

@@ -1,0 +1,240 @@
+import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
+import type { PartnerRecord } from '../auth/partners.js';
+import type { RequestContext } from '../auth/context.js';
+export type Maybe<T> = T | null | undefined;
+export type InputMaybe<T> = T | null | undefined;
+export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+export type MakeOptional<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]?: Maybe<T[SubKey]> };
+export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Maybe<T[SubKey]> };
+export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /** An ISO-8601 date-time in UTC, e.g. `2026-11-22T18:00:00Z`. */
+  DateTime: { input: string | Date; output: string | Date; }
+  _FieldSet: { input: any; output: any; }
+};
+
+/** What a new partner token may do. */
+export type CreatePartnerTokenInput = {
+  /** Customers (CRM ids) the partner may see; omit for all. */
+  customerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Partner name, e.g. `acme`. */
+  name: Scalars['String']['input'];
+  /** Scopes, e.g. `["billing.invoices:read", "crm.contacts:read"]`. */
+  scopes: Array<Scalars['String']['input']>;
+  /** Lifetime in days, 1 to 365. */
+  ttlDays?: Scalars['Int']['input'];
+};
+
+/** A freshly minted partner token. */
+export type CreatedPartnerToken = {
+  __typename?: 'CreatedPartnerToken';
+  /** Its stored record. */
+  partnerToken: PartnerToken;
+  /** The bearer token. Shown once: store it in the partner's secret manager. */
+  token: Scalars['String']['output'];
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Mints a partner token with the given scopes. The token is returned once, here; Portico keeps
+   * only its hash. Admins only.
+   */
+  createPartnerToken: CreatedPartnerToken;
+  /**
+   * Drops every cached upstream record of one customer (contact, billing, tickets, documents), so
+   * the next read goes to the systems. Returns true when done. Admins only.
+   */
+  purgeCustomerCache: Scalars['Boolean']['output'];
+  /** Revokes a partner token; every gateway instance refuses it from the next request. Admins only. */
+  revokePartnerToken: Maybe<PartnerToken>;
+};
+
+
+export type MutationCreatePartnerTokenArgs = {
+  input: CreatePartnerTokenInput;
+};
+
+
+export type MutationPurgeCustomerCacheArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRevokePartnerTokenArgs = {
+  id: Scalars['ID']['input'];
+};
+
+/** A partner token as stored: never the token itself. */
+export type PartnerToken = {
+  __typename?: 'PartnerToken';
+  /** When it was minted. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Customers the partner may see; null for all. */
+  customerIds: Maybe<Array<Scalars['ID']['output']>>;
+  /** When it expires. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** Token id (`ptn_...`), the JWT `jti`. */
+  id: Scalars['ID']['output'];
+  /** When it was last used (to the minute). */
+  lastUsedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Partner name. */
+  name: Scalars['String']['output'];
+  /** When it was revoked; null while valid. */
+  revokedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Granted scopes. */
+  scopes: Array<Scalars['String']['output']>;
+};
+
+export type Query = {
+  __typename?: 'Query';
+  /** Every partner token ever minted (never the tokens themselves). Admins only. */
+  partnerTokens: Array<PartnerToken>;
+};
+
+
+
+export type ResolverTypeWrapper<T> = Promise<T> | T;
+
+
+export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
+  resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
+};
+export type Resolver<TResult, TParent = {}, TContext = {}, TArgs = {}> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+
+export type ResolverFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Promise<TResult> | TResult;
+
+export type SubscriptionSubscribeFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => AsyncIterable<TResult> | Promise<AsyncIterable<TResult>>;
+
+export type SubscriptionResolveFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+export interface SubscriptionSubscriberObject<TResult, TKey extends string, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<{ [key in TKey]: TResult }, TParent, TContext, TArgs>;
+  resolve?: SubscriptionResolveFn<TResult, { [key in TKey]: TResult }, TContext, TArgs>;
+}
+
+export interface SubscriptionResolverObject<TResult, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<any, TParent, TContext, TArgs>;
+  resolve: SubscriptionResolveFn<TResult, any, TContext, TArgs>;
+}
+
+export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, TArgs> =
+  | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
+  | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
+
+export type SubscriptionResolver<TResult, TKey extends string, TParent = {}, TContext = {}, TArgs = {}> =
+  | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
+  | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
+
+export type TypeResolveFn<TTypes, TParent = {}, TContext = {}> = (
+  parent: TParent,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
+
+export type IsTypeOfResolverFn<T = {}, TContext = {}> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
+
+export type NextResolverFn<T> = () => Promise<T>;
+
+export type DirectiveResolverFn<TResult = {}, TParent = {}, TContext = {}, TArgs = {}> = (
+  next: NextResolverFn<TResult>,
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+
+
+/** Mapping between all available schema types and the resolvers types */
+export type ResolversTypes = {
+  CreatePartnerTokenInput: CreatePartnerTokenInput;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  CreatedPartnerToken: ResolverTypeWrapper<Omit<CreatedPartnerToken, 'partnerToken'> & { partnerToken: ResolversTypes['PartnerToken'] }>;
+  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Mutation: ResolverTypeWrapper<{}>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  PartnerToken: ResolverTypeWrapper<PartnerRecord>;
+  Query: ResolverTypeWrapper<{}>;
+};
+
+/** Mapping between all available schema types and the resolvers parents */
+export type ResolversParentTypes = {
+  CreatePartnerTokenInput: CreatePartnerTokenInput;
+  ID: Scalars['ID']['output'];
+  String: Scalars['String']['output'];
+  Int: Scalars['Int']['output'];
+  CreatedPartnerToken: Omit<CreatedPartnerToken, 'partnerToken'> & { partnerToken: ResolversParentTypes['PartnerToken'] };
+  DateTime: Scalars['DateTime']['output'];
+  Mutation: {};
+  Boolean: Scalars['Boolean']['output'];
+  PartnerToken: PartnerRecord;
+  Query: {};
+};
+
+export type CreatedPartnerTokenResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CreatedPartnerToken'] = ResolversParentTypes['CreatedPartnerToken']> = {
+  partnerToken?: Resolver<ResolversTypes['PartnerToken'], ParentType, ContextType>;
+  token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
+  name: 'DateTime';
+}
+
+export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  createPartnerToken?: Resolver<ResolversTypes['CreatedPartnerToken'], ParentType, ContextType, RequireFields<MutationCreatePartnerTokenArgs, 'input'>>;
+  purgeCustomerCache?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationPurgeCustomerCacheArgs, 'id'>>;
+  revokePartnerToken?: Resolver<Maybe<ResolversTypes['PartnerToken']>, ParentType, ContextType, RequireFields<MutationRevokePartnerTokenArgs, 'id'>>;
+};
+
+export type PartnerTokenResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PartnerToken'] = ResolversParentTypes['PartnerToken']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  customerIds?: Resolver<Maybe<Array<ResolversTypes['ID']>>, ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  partnerTokens?: Resolver<Array<ResolversTypes['PartnerToken']>, ParentType, ContextType>;
+};
+
+export type Resolvers<ContextType = RequestContext> = {
+  CreatedPartnerToken?: CreatedPartnerTokenResolvers<ContextType>;
+  DateTime?: GraphQLScalarType;
+  Mutation?: MutationResolvers<ContextType>;
+  PartnerToken?: PartnerTokenResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
+};
+
