@@ -29,9 +29,9 @@ export type Scalars = {
 export type Billing = {
   __typename?: 'Billing';
   /** Account balance in minor units; negative is a credit in the customer's favour. */
-  balance: Scalars['Int']['output'];
+  balance: Maybe<Scalars['Int']['output']>;
   /** ISO 4217 currency code, upper case, e.g. `USD`. */
-  currency: Scalars['String']['output'];
+  currency: Maybe<Scalars['String']['output']>;
   /** Invoices, newest first. */
   invoices: Maybe<InvoiceConnection>;
   /** Saved cards. Only brand, last four digits and expiry ever leave the server. */
@@ -52,7 +52,10 @@ export type BillingInvoicesArgs = {
 
 export type Customer = {
   __typename?: 'Customer';
-  /** The billing account; null when the customer has none in the billing system. */
+  /**
+   * The billing account; null when the customer has none in the billing system. Open to any billing
+   * scope; each part of it then needs its own.
+   */
   billing: Maybe<Billing>;
   id: Scalars['ID']['output'];
 };
@@ -290,8 +293,8 @@ export type ResolversParentTypes = {
 };
 
 export type BillingResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Billing'] = ResolversParentTypes['Billing']> = {
-  balance?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  balance?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  currency?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   invoices?: Resolver<Maybe<ResolversTypes['InvoiceConnection']>, ParentType, ContextType, RequireFields<BillingInvoicesArgs, 'first'>>;
   paymentMethods?: Resolver<Maybe<Array<ResolversTypes['PaymentMethod']>>, ParentType, ContextType>;
   subscription?: Resolver<Maybe<ResolversTypes['Subscription']>, ParentType, ContextType>;
