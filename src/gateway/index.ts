@@ -5,7 +5,7 @@
  */
 import { composeServices } from '@apollo/composition';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSource } from '@apollo/gateway';
-import type { GraphQLSchema } from 'graphql';
+import { visit, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { signClaims, CLAIMS_HEADER } from '../auth/claims.js';
 import type { RequestContext } from '../auth/context.js';
 import type { SubgraphName } from '../config/index.js';
@@ -25,9 +25,23 @@ export class CompositionError extends Error {
   }
 }
 
+const SECURITY_DIRECTIVES = new Set(['authenticated', 'requiresScopes', 'policy']);
+
+/**
+ * @apollo/gateway refuses a supergraph that links the `for: SECURITY` features it cannot enforce.
+ * Portico enforces them inside every subgraph (from the subgraphs' own SDL), so the gateway's copy
+ * of the supergraph leaves them out; the exported supergraph keeps them for Apollo Router.
+ */
+function withoutSecurityDirectives(doc: DocumentNode): DocumentNode {
+  return visit(doc, {
+    Directive: (node) => (SECURITY_DIRECTIVES.has(node.name.value) ? null : undefined),
+  });
+}
+
 /** The supergraph SDL of schema/*.graphql, as Apollo Router or Hive Gateway would load it. */
-export function composeSupergraph(urls: Partial<Record<SubgraphName, string>> = {}): string {
-  const result = composeServices(ALL_SUBGRAPHS.map((name) => ({ name, url: (name !== 'admin' && urls[name]) || `in-process://${name}`, typeDefs: loadSdl(name) })));
+export function composeSupergraph(urls: Partial<Record<SubgraphName, string>> = {}, opts: { forGateway?: boolean } = {}): string {
+  const typeDefs = (name: AnySubgraph) => (opts.forGateway ? withoutSecurityDirectives(loadSdl(name)) : loadSdl(name));
+  const result = composeServices(ALL_SUBGRAPHS.map((name) => ({ name, url: (name !== 'admin' && urls[name]) || `in-process://${name}`, typeDefs: typeDefs(name) })));
   if (result.errors) throw new CompositionError(result.errors.map((e) => e.message));
   return result.supergraphSdl;
 }
@@ -51,7 +65,7 @@ class SignedRemoteDataSource extends RemoteGraphQLDataSource<RequestContext> {
 }
 
 export function createGateway(o: GatewayOptions): ApolloGateway {
-  const supergraphSdl = composeSupergraph(o.remote);
+  const supergraphSdl = composeSupergraph(o.remote, { forGateway: true });
   return new ApolloGateway({
     supergraphSdl,
     buildService: ({ name }): GraphQLDataSource => {

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { ApolloGateway } from '@apollo/gateway';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import type { RequestContext } from '../auth/context.js';
 import { ANONYMOUS, type Principal } from '../auth/principal.js';
@@ -63,7 +63,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
   const fastify: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.limits.maxBodyBytes,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && /^[\w-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID()),
   });
 
@@ -78,8 +78,8 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
   });
   await apollo.start();
 
-  // An immutable default; the preHandler replaces it per request.
-  (fastify.decorateRequest as (name: string, value: unknown) => void)('principal', ANONYMOUS);
+  // Set by the preHandler on every /graphql request (Fastify wants null, not an object, as the default).
+  (fastify.decorateRequest as (name: string, value: unknown) => void)('principal', null);
   fastify.setErrorHandler((err: { statusCode?: number; code?: string }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 413) return graphqlError(reply, 413, ErrorCode.BAD_REQUEST, `The request body is larger than ${config.limits.maxBodyBytes} bytes (MAX_BODY_BYTES).`);
@@ -101,7 +101,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
 
   const handler = fastifyApolloHandler(apollo, {
     context: async (req: FastifyRequest): Promise<RequestContext> => ({
-      principal: req.principal,
+      principal: req.principal ?? ANONYMOUS,
       requestId: String(req.id),
       logger: req.log as Logger,
       perRequest: new Map(),

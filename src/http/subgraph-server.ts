@@ -4,7 +4,7 @@
  */
 import { ApolloServer } from '@apollo/server';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import { CLAIMS_HEADER, verifyClaims } from '../auth/claims.js';
 import type { RequestContext } from '../auth/context.js';
@@ -12,7 +12,7 @@ import { ErrorCode, formatError } from '../errors/index.js';
 import type { Logger } from '../platform/logger.js';
 
 export async function createSubgraphServer(o: { schema: GraphQLSchema; signingSecret: string; logger: Logger }): Promise<{ fastify: FastifyInstance; close(): Promise<void> }> {
-  const fastify: FastifyInstance = Fastify({ loggerInstance: o.logger as FastifyBaseLogger, disableRequestLogging: true });
+  const fastify: FastifyInstance = Fastify({ loggerInstance: o.logger as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) });
   const apollo = new ApolloServer<RequestContext>({ schema: o.schema, formatError, includeStacktraceInErrorResponses: false, plugins: [fastifyApolloDrainPlugin(fastify)] });
   await apollo.start();
   const handler = fastifyApolloHandler(apollo, {

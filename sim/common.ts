@@ -1,0 +1,232 @@
+/**
+ * What every simulator shares: an HTTP server with per-route request counters, fault knobs
+ * (latency, failure rate, rate limit with Retry-After), body parsing and JSON answers.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type SimSystem = 'hubspot' | 'stripe' | 'zendesk' | 's3';
+
+export interface FaultOptions {
+  /** Added delay before every answer. @default 0 */
+  latencyMs?: number;
+  /** 0..1 fraction of requests answered with failStatus; deterministic (0.5 = every 2nd). */
+  failureRate?: number;
+  /** @default 503 */
+  failStatus?: number;
+  /** Above this many requests in the current second: 429 with Retry-After. */
+  rateLimitPerSecond?: number;
+  /** @default 1 */
+  retryAfterSeconds?: number;
+}
+
+export interface Stats {
+  total: number;
+  byRoute: Record<string, number>;
+}
+
+export const MAX_BODY = 1024 * 1024;
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(`HTTP ${status}`);
+  }
+}
+
+export interface SimRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  rawQuery: string;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+}
+
+/** A route: method, a path pattern with {params}, and the handler. */
+export interface Route {
+  method: string;
+  pattern: string;
+  handle(req: SimRequest, params: Record<string, string>): unknown | Promise<unknown>;
+}
+
+export interface VendorErrors {
+  /** Body of a fault answer (5xx) in the vendor's format. */
+  failure(status: number): unknown;
+  rateLimited(): unknown;
+  notFound(): unknown;
+  tooLarge(): unknown;
+}
+
+export interface SimServer {
+  server: Server;
+  url: string;
+  stats(): Stats;
+  resetStats(): void;
+  setFaults(f: FaultOptions): void;
+  close(): Promise<void>;
+}
+
+const compile = (pattern: string) => {
+  const names: string[] = [];
+  const re = new RegExp(`^${pattern.replace(/\{(\w+)\}/g, (_m, n: string) => (names.push(n), '([^/]+?)'))}(?:\\.json)?$`);
+  return { re, names };
+};
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new HttpError(413, null));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Counters and faults around any request handler (the S3 server wraps s3rver with it). */
+export function createFaultGate(errors: Pick<VendorErrors, 'failure' | 'rateLimited'>, send: (res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>) => void) {
+  let faults: FaultOptions = {};
+  let stats: Stats = { total: 0, byRoute: {} };
+  let served = 0;
+  let second = 0;
+  let inSecond = 0;
+  return {
+    count(route: string) {
+      stats.total++;
+      stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1;
+    },
+    /** Applies latency, rate limit and failures; true when the request was answered here. */
+    async gate(res: ServerResponse): Promise<boolean> {
+      if (faults.latencyMs) await sleep(faults.latencyMs);
+      const nowS = Math.floor(Date.now() / 1000);
+      if (nowS !== second) {
+        second = nowS;
+        inSecond = 0;
+      }
+      inSecond++;
+      if (faults.rateLimitPerSecond !== undefined && inSecond > faults.rateLimitPerSecond) {
+        send(res, 429, errors.rateLimited(), { 'retry-after': String(faults.retryAfterSeconds ?? 1) });
+        return true;
+      }
+      served++;
+      const rate = faults.failureRate ?? 0;
+      // Deterministic: fail when the running count crosses a multiple of 1/rate.
+      if (rate > 0 && Math.floor(served * rate) > Math.floor((served - 1) * rate)) {
+        const status = faults.failStatus ?? 503;
+        send(res, status, errors.failure(status));
+        return true;
+      }
+      return false;
+    },
+    stats: (): Stats => ({ total: stats.total, byRoute: { ...stats.byRoute } }),
+    reset() {
+      stats = { total: 0, byRoute: {} };
+    },
+    setFaults(f: FaultOptions) {
+      faults = { ...f };
+      served = 0;
+    },
+  };
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  if (res.headersSent) return;
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export interface JsonSimOptions {
+  host: string;
+  port: number;
+  routes: Route[];
+  errors: VendorErrors;
+  /** Returns an error answer when the request is not authenticated. */
+  authenticate(req: SimRequest): HttpError | undefined;
+  faults?: FaultOptions;
+  /** Extra headers on every answer (e.g. Stripe's Request-Id). */
+  headers?: () => Record<string, string>;
+}
+
+/** A JSON REST simulator: routing, auth, faults, counters. */
+export async function startJsonSim(o: JsonSimOptions): Promise<SimServer> {
+  const compiled = o.routes.map((r) => ({ ...r, ...compile(r.pattern) }));
+  const gate = createFaultGate(o.errors, sendJson);
+  if (o.faults) gate.setFaults(o.faults);
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    let route: (typeof compiled)[number] | undefined;
+    let params: Record<string, string> = {};
+    for (const r of compiled) {
+      if (r.method !== method) continue;
+      const m = r.re.exec(path);
+      if (m) {
+        route = r;
+        params = Object.fromEntries(r.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
+        break;
+      }
+    }
+    gate.count(route ? `${method} ${route.pattern}` : `${method} (unknown)`);
+    const extra = o.headers?.() ?? {};
+    try {
+      if (await gate.gate(res)) return;
+      const body = await readBody(req);
+      const simReq: SimRequest = { method, path, query: url.searchParams, rawQuery: url.search.slice(1), headers: req.headers, body };
+      const denied = o.authenticate(simReq);
+      if (denied) throw denied;
+      if (!route) throw new HttpError(404, o.errors.notFound());
+      const out = await route.handle(simReq, params);
+      if (out instanceof HttpError) throw out;
+      const status = (out as { __status?: number })?.__status;
+      if (status) {
+        const { __status: _s, __headers: h, ...rest } = out as { __status: number; __headers?: Record<string, string> };
+        sendJson(res, status, rest, { ...extra, ...h });
+      } else sendJson(res, 200, out, extra);
+    } catch (err) {
+      if (err instanceof HttpError) sendJson(res, err.status, err.status === 413 ? o.errors.tooLarge() : err.body, { ...extra, ...err.headers });
+      else sendJson(res, 500, o.errors.failure(500), extra);
+    }
+  });
+  await new Promise<void>((r) => server.listen(o.port, o.host, r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://${o.host}:${port}`,
+    stats: gate.stats,
+    resetStats: gate.reset,
+    setFaults: gate.setFaults,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A response with a status other than 200. */
+export function withStatus<T extends object>(status: number, body: T, headers?: Record<string, string>): T & { __status: number } {
+  return Object.assign({}, body, { __status: status, ...(headers ? { __headers: headers } : {}) });
+}
+
+export function jsonBody<T>(req: SimRequest): T {
+  try {
+    return JSON.parse(req.body.toString('utf8') || '{}') as T;
+  } catch {
+    throw new HttpError(400, { error: 'invalid JSON' });
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * HubSpot CRM v3 contacts: get, batch read, list, search, update. Bearer private-app token.
+ * Error bodies, paging (`paging.next.after`) and limits as HubSpot documents them.
+ */
+import { randomUUID } from 'node:crypto';
+import { HttpError, jsonBody, startJsonSim, withStatus, type FaultOptions, type SimRequest, type SimServer } from './common.js';
+import type { SeedData } from './seed.js';
+
+interface Contact {
+  id: string;
+  properties: Record<string, string | null>;
+  createdAt: string;
+  updatedAt: string;
+  archived: false;
+}
+
+const err = (message: string, category: string, extra: object = {}) => ({ status: 'error', message, correlationId: randomUUID(), category, ...extra });
+const DEFAULT_PROPS = ['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname'];
+
+export async function startHubSpotSim(o: { host: string; port: number; data: SeedData; token: string; faults?: FaultOptions }): Promise<SimServer> {
+  const contacts = new Map<string, Contact>();
+  for (const c of o.data.customers) {
+    contacts.set(c.crmId, {
+      id: c.crmId,
+      properties: {
+        hs_object_id: c.crmId,
+        firstname: c.firstname,
+        lastname: c.lastname,
+        email: c.email,
+        phone: c.phone,
+        company: c.company,
+        lifecyclestage: c.lifecyclestage,
+        createdate: c.createdAt,
+        lastmodifieddate: c.createdAt,
+        stripe_customer_id: c.stripeCustomerId,
+        zendesk_user_id: String(c.zendeskUserId),
+      },
+      createdAt: c.createdAt,
+      updatedAt: c.createdAt,
+      archived: false,
+    });
+  }
+  const ordered = () => [...contacts.values()].sort((a, b) => Number(a.id) - Number(b.id));
+
+  /** A contact with only the requested properties (plus HubSpot's defaults), as the API returns it. */
+  const view = (c: Contact, props: string[] | undefined) => {
+    const wanted = new Set([...DEFAULT_PROPS, ...(props ?? [])]);
+    return { ...c, properties: Object.fromEntries(Object.entries(c.properties).filter(([k]) => wanted.has(k))) };
+  };
+  const propsOf = (q: URLSearchParams) => q.get('properties')?.split(',').filter(Boolean);
+  const validation = (message: string) => new HttpError(400, err(message, 'VALIDATION_ERROR'));
+
+  const textMatch = (c: Contact, q: string) => ['firstname', 'lastname', 'email', 'phone', 'company'].some((k) => (c.properties[k] ?? '').toLowerCase().includes(q));
+  type Filter = { propertyName: string; operator: string; value?: string; values?: string[] };
+  const filterMatch = (c: Contact, f: Filter) => {
+    const v = c.properties[f.propertyName] ?? (f.propertyName === 'hs_object_id' ? c.id : null);
+    if (f.operator === 'EQ') return v === f.value;
+    if (f.operator === 'IN') return (f.values ?? []).includes(v ?? '');
+    if (f.operator === 'HAS_PROPERTY') return v !== null && v !== '';
+    throw validation(`Unsupported operator ${f.operator}`);
+  };
+
+  return startJsonSim({
+    host: o.host,
+    port: o.port,
+    faults: o.faults,
+    errors: {
+      failure: () => err('internal error', 'INTERNAL_ERROR'),
+      rateLimited: () => ({ status: 'error', message: 'You have reached your secondly limit.', errorType: 'RATE_LIMIT', correlationId: randomUUID(), policyName: 'SECONDLY' }),
+      notFound: () => err('resource not found', 'OBJECT_NOT_FOUND'),
+      tooLarge: () => err('request body too large', 'VALIDATION_ERROR'),
+    },
+    authenticate: (req: SimRequest) =>
+      req.headers.authorization === `Bearer ${o.token}` ? undefined : new HttpError(401, err('Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview', 'INVALID_AUTHENTICATION')),
+    routes: [
+      {
+        method: 'GET',
+        pattern: '/crm/v3/objects/contacts/{id}',
+        handle: (req, { id }) => {
+          const c = contacts.get(id!);
+          if (!c) throw new HttpError(404, err('resource not found', 'OBJECT_NOT_FOUND'));
+          return view(c, propsOf(req.query));
+        },
+      },
+      {
+        method: 'GET',
+        pattern: '/crm/v3/objects/contacts',
+        handle: (req) => {
+          const limit = Number(req.query.get('limit') ?? 10);
+          if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw validation('limit must be between 1 and 100');
+          const all = ordered();
+          const after = req.query.get('after');
+          const start = after ? all.findIndex((c) => Number(c.id) > Number(after)) : 0;
+          const page = start < 0 ? [] : all.slice(start, start + limit);
+          const last = page.at(-1);
+          const more = start >= 0 && start + limit < all.length;
+          return { results: page.map((c) => view(c, propsOf(req.query))), ...(more && last ? { paging: { next: { after: last.id, link: `?after=${last.id}` } } } : {}) };
+        },
+      },
+      {
+        method: 'POST',
+        pattern: '/crm/v3/objects/contacts/batch/read',
+        handle: (req) => {
+          const body = jsonBody<{ inputs?: { id: string }[]; properties?: string[]; idProperty?: string }>(req);
+          const inputs = body.inputs ?? [];
+          if (inputs.length > 100) throw validation('Batch input limit exceeded: 100');
+          const startedAt = new Date().toISOString();
+          const found = inputs.map((i) => contacts.get(String(i.id))).filter((c): c is Contact => !!c);
+          const missing = inputs.map((i) => String(i.id)).filter((id) => !contacts.has(id));
+          const base = { status: 'COMPLETE', results: found.map((c) => view(c, body.properties)), startedAt, completedAt: new Date().toISOString() };
+          if (!missing.length) return base;
+          return withStatus(207, {
+            ...base,
+            numErrors: 1,
+            errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.', context: { ids: missing } }],
+          });
+        },
+      },
+      {
+        method: 'POST',
+        pattern: '/crm/v3/objects/contacts/search',
+        handle: (req) => {
+          const body = jsonBody<{ query?: string; filterGroups?: { filters: Filter[] }[]; properties?: string[]; limit?: number; after?: string; sorts?: ({ propertyName: string; direction: string } | string)[] }>(req);
+          const limit = body.limit ?? 10;
+          if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw validation('limit must be between 1 and 200');
+          const q = body.query?.trim().toLowerCase();
+          let rows = ordered().filter((c) => (!q || textMatch(c, q)) && (!body.filterGroups?.length || body.filterGroups.some((g) => g.filters.every((f) => filterMatch(c, f)))));
+          const sort = body.sorts?.[0];
+          if (sort && typeof sort === 'object' && sort.direction === 'DESCENDING') rows = rows.reverse();
+          const offset = Number(body.after ?? 0);
+          if (!Number.isInteger(offset) || offset < 0) throw validation('after must be a numeric offset');
+          if (offset + limit > 10_000) throw validation('Search results are limited to 10,000 records');
+          const page = rows.slice(offset, offset + limit);
+          const next = offset + limit < rows.length ? { paging: { next: { after: String(offset + limit) } } } : {};
+          return { total: rows.length, results: page.map((c) => view(c, body.properties)), ...next };
+        },
+      },
+      {
+        method: 'PATCH',
+        pattern: '/crm/v3/objects/contacts/{id}',
+        handle: (req, { id }) => {
+          const c = contacts.get(id!);
+          if (!c) throw new HttpError(404, err('resource not found', 'OBJECT_NOT_FOUND'));
+          const { properties } = jsonBody<{ properties?: Record<string, string> }>(req);
+          if (!properties || typeof properties !== 'object') throw validation('properties is required');
+          const now = new Date().toISOString();
+          Object.assign(c.properties, properties, { lastmodifieddate: now });
+          c.updatedAt = now;
+          return view(c, Object.keys(properties));
+        },
+      },
+    ],
+  });
+}

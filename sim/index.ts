@@ -1,0 +1,86 @@
+/**
+ * Bundled upstream simulators: HubSpot, Stripe, Zendesk and S3 on loopback, seeded with the same
+ * linked customers, with fault knobs and per-route request counters for tests and benchmarks.
+ */
+import type { FaultOptions, SimServer, SimSystem, Stats } from './common.js';
+import { startHubSpotSim } from './hubspot.js';
+import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Sim } from './s3.js';
+import { seed, type SeedData } from './seed.js';
+import { startStripeSim } from './stripe.js';
+import { startZendeskSim } from './zendesk.js';
+
+export type { FaultOptions, SimSystem, Stats } from './common.js';
+export type { SeedCustomer, SeedData } from './seed.js';
+
+export interface SimOptions {
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** 0 = a free port each. */
+  ports?: Partial<Record<SimSystem, number>>;
+  /** @default 500 */
+  customers?: number;
+  /** @default 42 */
+  seed?: number;
+  faults?: Partial<Record<SimSystem, FaultOptions>>;
+  /** Where S3 objects live; default a fresh temp dir, removed on close. */
+  s3Dir?: string;
+}
+
+export interface SimCredentials {
+  hubspotToken: string;
+  stripeSecretKey: string;
+  zendeskEmail: string;
+  zendeskApiToken: string;
+  s3AccessKeyId: string;
+  s3SecretAccessKey: string;
+  s3Bucket: string;
+  s3Region: string;
+}
+
+export interface Simulators {
+  urls: Record<SimSystem, string>;
+  credentials: SimCredentials;
+  data: SeedData;
+  stats(system: SimSystem): Stats;
+  resetStats(): void;
+  setFaults(system: SimSystem, faults: FaultOptions): void;
+  close(): Promise<void>;
+}
+
+/** Simulator credentials: test values, valid only against these local servers. */
+export const DEFAULT_SIM_CREDENTIALS: SimCredentials = Object.freeze({
+  hubspotToken: 'pat-sim-00000000-0000-0000-0000-000000000000',
+  stripeSecretKey: 'sk_test_portico_simulator_0000000000',
+  zendeskEmail: 'api@portico-sim.example.com',
+  zendeskApiToken: 'zendesk-sim-token-0000000000',
+  s3AccessKeyId: S3_ACCESS_KEY_ID,
+  s3SecretAccessKey: S3_SECRET_ACCESS_KEY,
+  s3Bucket: 'portico-files',
+  s3Region: 'us-east-1',
+});
+
+export async function startSimulators(opts: SimOptions = {}): Promise<Simulators> {
+  const host = opts.host ?? '127.0.0.1';
+  const c = DEFAULT_SIM_CREDENTIALS;
+  const data = seed(opts.customers ?? 500, opts.seed ?? 42);
+  const port = (s: SimSystem) => opts.ports?.[s] ?? 0;
+  const f = opts.faults ?? {};
+  const servers: Record<SimSystem, SimServer> = {
+    hubspot: await startHubSpotSim({ host, port: port('hubspot'), data, token: c.hubspotToken, faults: f.hubspot }),
+    stripe: await startStripeSim({ host, port: port('stripe'), data, secretKey: c.stripeSecretKey, faults: f.stripe }),
+    zendesk: await startZendeskSim({ host, port: port('zendesk'), data, email: c.zendeskEmail, apiToken: c.zendeskApiToken, faults: f.zendesk }),
+    s3: await startS3Sim({ host, port: port('s3'), data, dir: opts.s3Dir, faults: f.s3 }),
+  };
+  const systems = Object.keys(servers) as SimSystem[];
+  return {
+    urls: Object.fromEntries(systems.map((s) => [s, servers[s].url])) as Record<SimSystem, string>,
+    credentials: c,
+    data,
+    stats: (s) => servers[s].stats(),
+    resetStats: () => systems.forEach((s) => servers[s].resetStats()),
+    setFaults: (s, faults) => servers[s].setFaults(faults),
+    close: async () => {
+      await Promise.all(systems.map((s) => servers[s].close()));
+    },
+  };
+}

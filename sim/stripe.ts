@@ -1,0 +1,263 @@
+/**
+ * Stripe: customers (retrieve, search, update), invoices (list, search), subscriptions, payment
+ * methods, with the official SDK's encodings (qs-style query strings and form bodies), list and
+ * search_result objects, expansions, Idempotency-Key replay and Stripe's error bodies.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import qs from 'qs';
+import { HttpError, startJsonSim, withStatus, type FaultOptions, type SimRequest, type SimServer } from './common.js';
+import type { SeedData, StripeInvoice, StripePaymentMethod, StripeSubscription } from './seed.js';
+
+interface Customer {
+  id: string;
+  object: 'customer';
+  email: string;
+  name: string;
+  phone: string | null;
+  currency: string;
+  balance: number;
+  created: number;
+  delinquent: boolean;
+  description: string | null;
+  metadata: Record<string, string>;
+  address: Record<string, string | null> | null;
+  invoice_settings: { default_payment_method: string | null };
+  livemode: false;
+}
+
+const invalid = (message: string, extra: object = {}) => new HttpError(400, { error: { type: 'invalid_request_error', message, ...extra } });
+const missing = (what: string, id: string) =>
+  new HttpError(404, { error: { code: 'resource_missing', doc_url: 'https://stripe.com/docs/error-codes/resource-missing', message: `No such ${what}: '${id}'`, param: 'id', type: 'invalid_request_error' } });
+
+/** A parsed search clause: field (with metadata key) and value. */
+interface Clause {
+  field: string;
+  key?: string;
+  value: string;
+}
+
+/** Stripe's search query language, for the subset Portico and its tests use. */
+export function parseSearch(query: string): { clauses: Clause[]; op: 'AND' | 'OR' } {
+  const hasOr = / OR /.test(query);
+  const hasAnd = / AND /.test(query);
+  if (hasOr && hasAnd) throw invalid("You can't combine AND and OR in the same search query.", { param: 'query' });
+  const parts = query.split(hasOr ? / OR / : hasAnd ? / AND / : / +(?=(?:[^']*'[^']*')*[^']*$)/).filter((p) => p.trim());
+  if (parts.length > 10) throw invalid('Search queries can contain at most 10 clauses.', { param: 'query' });
+  const clauses = parts.map((p) => {
+    const m = /^\s*(\w+)(?:\[['"]([^'"]+)['"]\])?:['"]([^'"]*)['"]\s*$/.exec(p);
+    if (!m) throw invalid(`Invalid search query: ${p.trim()}`, { param: 'query' });
+    return { field: m[1]!, key: m[2], value: m[3]! };
+  });
+  return { clauses, op: hasOr ? 'OR' : 'AND' };
+}
+
+export async function startStripeSim(o: { host: string; port: number; data: SeedData; secretKey: string; faults?: FaultOptions }): Promise<SimServer> {
+  const customers = new Map<string, Customer>();
+  const invoices: StripeInvoice[] = [];
+  const subscriptions: StripeSubscription[] = [];
+  const paymentMethods: StripePaymentMethod[] = [];
+  for (const c of o.data.customers) {
+    customers.set(c.stripeCustomerId, {
+      id: c.stripeCustomerId,
+      object: 'customer',
+      email: c.email,
+      name: `${c.firstname} ${c.lastname}`,
+      phone: c.phone,
+      currency: c.currency,
+      balance: c.balance,
+      created: Math.floor(Date.parse(c.createdAt) / 1000),
+      delinquent: c.invoices.some((i) => i.status === 'open' && i.due_date !== null && i.due_date < Date.UTC(2026, 10, 1) / 1000),
+      description: null,
+      metadata: { crm_contact_id: c.crmId },
+      address: null,
+      invoice_settings: { default_payment_method: c.paymentMethods[0]?.id ?? null },
+      livemode: false,
+    });
+    invoices.push(...c.invoices);
+    if (c.subscription) subscriptions.push(c.subscription);
+    paymentMethods.push(...c.paymentMethods);
+  }
+  const idempotent = new Map<string, { hash: string; status: number; body: unknown }>();
+
+  const params = (req: SimRequest) => qs.parse(req.method === 'GET' ? req.rawQuery : req.body.toString('utf8'), { depth: 5, arrayLimit: 100 }) as Record<string, unknown>;
+  const expands = (p: Record<string, unknown>): string[] => {
+    const e = p.expand;
+    return Array.isArray(e) ? (e as string[]) : typeof e === 'string' ? [e] : e && typeof e === 'object' ? Object.values(e as Record<string, string>) : [];
+  };
+  const limitOf = (p: Record<string, unknown>) => {
+    const limit = p.limit === undefined ? 10 : Number(p.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw invalid('Invalid integer: limit must be between 1 and 100', { param: 'limit' });
+    return limit;
+  };
+
+  const subsList = (customerId: string) => {
+    const data = subscriptions.filter((s) => s.customer === customerId && s.status !== 'canceled');
+    return { object: 'list', data, has_more: false, total_count: data.length, url: `/v1/customers/${customerId}/subscriptions` };
+  };
+  const customerView = (c: Customer, exp: string[], prefix = '') => (exp.includes(`${prefix}subscriptions`) ? { ...c, subscriptions: subsList(c.id) } : c);
+
+  /** A Stripe list: newest first, cursor by object id (starting_after / ending_before). */
+  function list<T extends { id: string; created: number }>(rows: T[], p: Record<string, unknown>, url: string) {
+    const sorted = [...rows].sort((a, b) => b.created - a.created || (a.id < b.id ? 1 : -1));
+    const limit = limitOf(p);
+    let start = 0;
+    if (typeof p.starting_after === 'string') {
+      const i = sorted.findIndex((r) => r.id === p.starting_after);
+      if (i < 0) throw invalid(`Invalid starting_after id: ${p.starting_after}`, { param: 'starting_after' });
+      start = i + 1;
+    } else if (typeof p.ending_before === 'string') {
+      const i = sorted.findIndex((r) => r.id === p.ending_before);
+      if (i < 0) throw invalid(`Invalid ending_before id: ${p.ending_before}`, { param: 'ending_before' });
+      start = Math.max(0, i - limit);
+      return { object: 'list', data: sorted.slice(start, i), has_more: start > 0, url };
+    }
+    return { object: 'list', data: sorted.slice(start, start + limit), has_more: start + limit < sorted.length, url };
+  }
+
+  /** A Stripe search_result: relevance order is ours to choose (newest first), opaque `page` cursors. */
+  function search<T extends { created: number; id: string }>(rows: T[], p: Record<string, unknown>, url: string, view: (r: T) => unknown = (r) => r) {
+    const limit = limitOf(p);
+    const sorted = [...rows].sort((a, b) => b.created - a.created || (a.id < b.id ? 1 : -1));
+    const offset = typeof p.page === 'string' ? Number(Buffer.from(p.page, 'base64url').toString().replace('page:', '')) : 0;
+    if (!Number.isInteger(offset) || offset < 0) throw invalid('Invalid page cursor', { param: 'page' });
+    const more = offset + limit < sorted.length;
+    return {
+      object: 'search_result',
+      data: sorted.slice(offset, offset + limit).map(view),
+      has_more: more,
+      next_page: more ? Buffer.from(`page:${offset + limit}`).toString('base64url') : null,
+      url,
+      ...(expands(p).includes('total_count') ? { total_count: sorted.length } : {}),
+    };
+  }
+
+  /** OR-ed or AND-ed clauses over one row. */
+  const where = <T>(q: { clauses: Clause[]; op: 'AND' | 'OR' }, row: T, test: (row: T, c: Clause) => boolean) =>
+    q.op === 'OR' ? q.clauses.some((c) => test(row, c)) : q.clauses.every((c) => test(row, c));
+
+  return startJsonSim({
+    host: o.host,
+    port: o.port,
+    faults: o.faults,
+    headers: () => ({ 'request-id': `req_${randomBytes(7).toString('hex')}`, 'stripe-version': '2026-10-28.endive' }),
+    errors: {
+      failure: () => ({ error: { type: 'api_error', message: 'An unknown error occurred' } }),
+      rateLimited: () => ({ error: { code: 'rate_limit', message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.', type: 'invalid_request_error' } }),
+      notFound: () => ({ error: { type: 'invalid_request_error', message: 'Unrecognized request URL. Please see https://stripe.com/docs or we can help at https://support.stripe.com/.' } }),
+      tooLarge: () => ({ error: { type: 'invalid_request_error', message: 'Request body too large.' } }),
+    },
+    authenticate: (req) => {
+      const auth = req.headers.authorization ?? '';
+      const basic = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString().split(':')[0] : undefined;
+      const key = auth.startsWith('Bearer ') ? auth.slice(7) : basic;
+      if (key === o.secretKey) return undefined;
+      return new HttpError(401, { error: { message: key ? `Invalid API Key provided: ${key.slice(0, 8)}****${key.slice(-4)}` : "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').", type: 'invalid_request_error' } });
+    },
+    routes: [
+      {
+        method: 'GET',
+        pattern: '/v1/customers/search',
+        handle: (req) => {
+          const p = params(req);
+          if (typeof p.query !== 'string') throw invalid('Missing required param: query.', { param: 'query' });
+          const q = parseSearch(p.query);
+          const rows = [...customers.values()].filter((cu) =>
+            where(q, cu, (row, c) => {
+              if (c.field === 'metadata') return row.metadata[c.key ?? ''] === c.value;
+              if (c.field === 'email' || c.field === 'name' || c.field === 'phone') return (row[c.field] ?? '') === c.value;
+              throw invalid(`Field ${c.field} is not supported in customer search.`, { param: 'query' });
+            }),
+          );
+          const exp = expands(p);
+          return search(rows, p, '/v1/customers/search', (c) => customerView(c, exp, 'data.'));
+        },
+      },
+      {
+        method: 'GET',
+        pattern: '/v1/customers/{id}/payment_methods',
+        handle: (req, { id }) => {
+          if (!customers.has(id!)) throw missing('customer', id!);
+          const p = params(req);
+          return list(paymentMethods.filter((m) => m.customer === id && (!p.type || p.type === m.type)), p, `/v1/customers/${id}/payment_methods`);
+        },
+      },
+      {
+        method: 'GET',
+        pattern: '/v1/customers/{id}',
+        handle: (req, { id }) => {
+          const c = customers.get(id!);
+          if (!c) throw missing('customer', id!);
+          return customerView(c, expands(params(req)));
+        },
+      },
+      {
+        method: 'POST',
+        pattern: '/v1/customers/{id}',
+        handle: (req, { id }) => {
+          const key = req.headers['idempotency-key'];
+          const hash = createHash('sha256').update(`${req.path}\n${req.body.toString('utf8')}`).digest('hex');
+          if (typeof key === 'string') {
+            const prior = idempotent.get(key);
+            if (prior && prior.hash !== hash) throw invalid('Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than the one used in your original request.', { type: 'idempotency_error' });
+            if (prior) return withStatus(prior.status, prior.body as object, { 'idempotent-replayed': 'true', 'idempotency-key': key });
+          }
+          const c = customers.get(id!);
+          if (!c) throw missing('customer', id!);
+          const p = params(req);
+          for (const f of ['email', 'name', 'phone', 'description'] as const) if (typeof p[f] === 'string') c[f] = p[f] as string;
+          if (p.metadata && typeof p.metadata === 'object') Object.assign(c.metadata, p.metadata);
+          if (p.address && typeof p.address === 'object') c.address = { ...(c.address ?? {}), ...(p.address as Record<string, string>) };
+          const body = { ...c };
+          if (typeof key === 'string') idempotent.set(key, { hash, status: 200, body });
+          return typeof key === 'string' ? withStatus(200, body, { 'idempotency-key': key }) : body;
+        },
+      },
+      {
+        method: 'GET',
+        pattern: '/v1/invoices/search',
+        handle: (req) => {
+          const p = params(req);
+          if (typeof p.query !== 'string') throw invalid('Missing required param: query.', { param: 'query' });
+          const q = parseSearch(p.query);
+          const rows = invoices.filter((inv) =>
+            where(q, inv, (row, c) => {
+              if (c.field === 'customer' || c.field === 'status' || c.field === 'number') return String(row[c.field]) === c.value;
+              throw invalid(`Field ${c.field} is not supported in invoice search.`, { param: 'query' });
+            }),
+          );
+          return search(rows, p, '/v1/invoices/search');
+        },
+      },
+      {
+        method: 'GET',
+        pattern: '/v1/invoices',
+        handle: (req) => {
+          const p = params(req);
+          return list(invoices.filter((i) => (!p.customer || i.customer === p.customer) && (!p.status || i.status === p.status)), p, '/v1/invoices');
+        },
+      },
+      {
+        method: 'GET',
+        pattern: '/v1/subscriptions/{id}',
+        handle: (_req, { id }) => subscriptions.find((s) => s.id === id) ?? Promise.reject(missing('subscription', id!)),
+      },
+      {
+        method: 'GET',
+        pattern: '/v1/subscriptions',
+        handle: (req) => {
+          const p = params(req);
+          const status = typeof p.status === 'string' ? p.status : undefined;
+          return list(subscriptions.filter((s) => (!p.customer || s.customer === p.customer) && (status === 'all' || (status ? s.status === status : s.status !== 'canceled'))), p, '/v1/subscriptions');
+        },
+      },
+      {
+        method: 'GET',
+        pattern: '/v1/payment_methods',
+        handle: (req) => {
+          const p = params(req);
+          return list(paymentMethods.filter((m) => (!p.customer || m.customer === p.customer) && (!p.type || m.type === p.type)), p, '/v1/payment_methods');
+        },
+      },
+    ],
+  });
+}

@@ -1,0 +1,174 @@
+/**
+ * Zendesk Support API: users (show, show_many by ids or external_ids), tickets requested by a
+ * user (cursor and offset pagination), show_many tickets, comments (with users sideloaded),
+ * create and update tickets. Basic `email/token:apitoken` auth or Bearer.
+ */
+import { HttpError, jsonBody, startJsonSim, withStatus, type FaultOptions, type SimServer } from './common.js';
+import type { SeedData, ZendeskComment, ZendeskTicket, ZendeskUser } from './seed.js';
+
+const notFound = () => new HttpError(404, { error: 'RecordNotFound', description: 'Not found' });
+const invalid = (description: string) => new HttpError(400, { error: 'InvalidPaginationParameter', description });
+
+export async function startZendeskSim(o: { host: string; port: number; data: SeedData; email: string; apiToken: string; faults?: FaultOptions }): Promise<SimServer> {
+  const base = `http://${o.host}`;
+  const users = new Map<number, ZendeskUser>();
+  const byExternal = new Map<string, ZendeskUser>();
+  const tickets = new Map<number, ZendeskTicket>();
+  const comments = new Map<number, ZendeskComment[]>();
+  for (const a of o.data.agents) users.set(a.id, a);
+  let nextTicket = 1;
+  let nextComment = 1;
+  for (const c of o.data.customers) {
+    const u: ZendeskUser = { id: c.zendeskUserId, url: `${base}/api/v2/users/${c.zendeskUserId}.json`, name: `${c.firstname} ${c.lastname}`, email: c.email, role: 'end-user', external_id: c.crmId, phone: c.phone, time_zone: 'UTC', created_at: c.createdAt, updated_at: c.createdAt };
+    users.set(u.id, u);
+    byExternal.set(c.crmId, u);
+    for (const { comments: cs, ...t } of c.tickets) {
+      tickets.set(t.id, { ...t });
+      comments.set(t.id, cs.map((x) => ({ ...x })));
+      nextTicket = Math.max(nextTicket, t.id + 1);
+      for (const x of cs) nextComment = Math.max(nextComment, x.id + 1);
+    }
+  }
+  const ids = (v: string | null, max = 100) => {
+    const list = (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    if (list.length > max) throw new HttpError(400, { error: 'InvalidValue', description: `You may request at most ${max} records` });
+    return list;
+  };
+  const cursor = (n: number) => Buffer.from(`c:${n}`).toString('base64url');
+  const uncursor = (s: string) => {
+    const n = Number(Buffer.from(s, 'base64url').toString().replace('c:', ''));
+    if (!Number.isInteger(n) || n < 0) throw invalid('page[after] is not a valid cursor');
+    return n;
+  };
+  const basic = `Basic ${Buffer.from(`${o.email}/token:${o.apiToken}`).toString('base64')}`;
+  const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+  return startJsonSim({
+    host: o.host,
+    port: o.port,
+    faults: o.faults,
+    errors: {
+      failure: () => ({ error: 'InternalError', description: 'Something went wrong. Please try again later.' }),
+      rateLimited: () => ({ error: 'APIRateLimitExceeded', description: 'Number of allowed API requests per minute exceeded' }),
+      notFound: () => ({ error: 'InvalidEndpoint', description: 'Not found' }),
+      tooLarge: () => ({ error: 'RequestTooLarge', description: 'Request body too large' }),
+    },
+    authenticate: (req) => (req.headers.authorization === basic || req.headers.authorization === `Bearer ${o.apiToken}` ? undefined : new HttpError(401, { error: "Couldn't authenticate you" })),
+    routes: [
+      {
+        method: 'GET',
+        pattern: '/api/v2/users/show_many',
+        handle: (req) => {
+          const ext = req.query.get('external_ids');
+          if (ext !== null) return { users: ids(ext).map((e) => byExternal.get(e)).filter(Boolean) };
+          return { users: ids(req.query.get('ids')).map((i) => users.get(Number(i))).filter(Boolean) };
+        },
+      },
+      {
+        method: 'GET',
+        pattern: '/api/v2/users/{id}/tickets/requested',
+        handle: (req, { id }) => {
+          const user = users.get(Number(id));
+          if (!user) throw notFound();
+          const sort = req.query.get('sort') ?? 'id';
+          const desc = sort.startsWith('-');
+          const field = sort.replace(/^-/, '') as 'id' | 'updated_at' | 'created_at';
+          const rows = [...tickets.values()]
+            .filter((t) => t.requester_id === user.id)
+            .sort((a, b) => {
+              const x = field === 'id' ? a.id - b.id : a[field].localeCompare(b[field]) || a.id - b.id;
+              return desc ? -x : x;
+            });
+          const size = req.query.get('page[size]');
+          if (size !== null) {
+            const n = Number(size);
+            if (!Number.isInteger(n) || n < 1 || n > 100) throw invalid('page[size] must be between 1 and 100');
+            const after = req.query.get('page[after]');
+            const start = after ? uncursor(after) : 0;
+            const page = rows.slice(start, start + n);
+            const more = start + n < rows.length;
+            const url = `${base}/api/v2/users/${id}/tickets/requested.json?page[size]=${n}`;
+            return {
+              tickets: page,
+              meta: { has_more: more, after_cursor: page.length ? cursor(start + page.length) : null, before_cursor: page.length ? cursor(Math.max(0, start)) : null },
+              links: { next: more ? `${url}&page[after]=${cursor(start + page.length)}` : null, prev: start > 0 ? `${url}&page[before]=${cursor(start)}` : null },
+            };
+          }
+          const perPage = Math.min(100, Number(req.query.get('per_page') ?? 100));
+          const pageNo = Number(req.query.get('page') ?? 1);
+          const page = rows.slice((pageNo - 1) * perPage, pageNo * perPage);
+          return { tickets: page, next_page: pageNo * perPage < rows.length ? `${base}/api/v2/users/${id}/tickets/requested.json?page=${pageNo + 1}` : null, previous_page: pageNo > 1 ? `${base}/api/v2/users/${id}/tickets/requested.json?page=${pageNo - 1}` : null, count: rows.length };
+        },
+      },
+      {
+        method: 'GET',
+        pattern: '/api/v2/users/{id}',
+        handle: (_req, { id }) => {
+          const user = users.get(Number(id));
+          if (!user) throw notFound();
+          return { user };
+        },
+      },
+      {
+        method: 'GET',
+        pattern: '/api/v2/tickets/show_many',
+        handle: (req) => ({ tickets: ids(req.query.get('ids')).map((i) => tickets.get(Number(i))).filter(Boolean) }),
+      },
+      {
+        method: 'GET',
+        pattern: '/api/v2/tickets/{id}/comments',
+        handle: (req, { id }) => {
+          const list = comments.get(Number(id));
+          if (!list) throw notFound();
+          const sideload = (req.query.get('include') ?? '').split(',').includes('users');
+          return {
+            comments: list,
+            ...(sideload ? { users: [...new Set(list.map((c) => c.author_id))].map((a) => users.get(a)).filter(Boolean) } : {}),
+            next_page: null,
+            previous_page: null,
+            count: list.length,
+          };
+        },
+      },
+      {
+        method: 'GET',
+        pattern: '/api/v2/tickets/{id}',
+        handle: (_req, { id }) => {
+          const ticket = tickets.get(Number(id));
+          if (!ticket) throw notFound();
+          return { ticket };
+        },
+      },
+      {
+        method: 'POST',
+        pattern: '/api/v2/tickets',
+        handle: (req) => {
+          const { ticket: t } = jsonBody<{ ticket?: { subject?: string; comment?: { body?: string }; requester_id?: number; priority?: ZendeskTicket['priority'] } }>(req);
+          if (!t?.comment?.body) throw new HttpError(422, { error: 'RecordInvalid', description: 'Record validation errors', details: { base: [{ description: 'Description: cannot be blank' }] } });
+          const requester = users.get(Number(t.requester_id));
+          if (!requester) throw new HttpError(422, { error: 'RecordInvalid', description: 'Record validation errors', details: { requester: [{ description: 'Requester: is invalid' }] } });
+          const id = nextTicket++;
+          const at = now();
+          const ticket: ZendeskTicket = { id, url: `${base}/api/v2/tickets/${id}.json`, external_id: null, subject: t.subject ?? t.comment.body.slice(0, 60), description: t.comment.body, status: 'new', priority: t.priority ?? null, requester_id: requester.id, submitter_id: requester.id, assignee_id: null, created_at: at, updated_at: at, tags: [] };
+          tickets.set(id, ticket);
+          comments.set(id, [{ id: nextComment++, type: 'Comment', author_id: requester.id, body: t.comment.body, html_body: `<p>${t.comment.body}</p>`, plain_body: t.comment.body, public: true, created_at: at, attachments: [] }]);
+          return withStatus(201, { ticket }, { location: ticket.url });
+        },
+      },
+      {
+        method: 'PUT',
+        pattern: '/api/v2/tickets/{id}',
+        handle: (req, { id }) => {
+          const ticket = tickets.get(Number(id));
+          if (!ticket) throw notFound();
+          const { ticket: t } = jsonBody<{ ticket?: { status?: ZendeskTicket['status']; priority?: ZendeskTicket['priority']; comment?: { body?: string; author_id?: number; public?: boolean } } }>(req);
+          if (t?.status) ticket.status = t.status;
+          if (t?.priority !== undefined) ticket.priority = t.priority;
+          ticket.updated_at = now();
+          if (t?.comment?.body) comments.get(ticket.id)!.push({ id: nextComment++, type: 'Comment', author_id: t.comment.author_id ?? ticket.requester_id, body: t.comment.body, html_body: `<p>${t.comment.body}</p>`, plain_body: t.comment.body, public: t.comment.public ?? true, created_at: ticket.updated_at, attachments: [] });
+          return { ticket };
+        },
+      },
+    ],
+  });
+}
