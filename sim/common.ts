@@ -123,8 +123,8 @@ export function createFaultGate(errors: Pick<VendorErrors, 'failure' | 'rateLimi
       }
       served++;
       const rate = faults.failureRate ?? 0;
-      // Deterministic: fail when the running count crosses a multiple of 1/rate.
-      if (rate > 0 && Math.floor(served * rate) > Math.floor((served - 1) * rate)) {
+      // Deterministic: the first request fails, then one in every 1/rate.
+      if (rate > 0 && Math.ceil(served * rate) > Math.ceil((served - 1) * rate)) {
         const status = faults.failStatus ?? 503;
         send(res, status, errors.failure(status));
         return true;

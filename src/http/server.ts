@@ -14,7 +14,7 @@ import { bearerToken, type TokenVerifier } from '../auth/tokens.js';
 import type { Config } from '../config/index.js';
 import { ErrorCode, formatError } from '../errors/index.js';
 import type { Logger } from '../platform/logger.js';
-import { depthLimitRule } from './limits.js';
+import { depthLimitPlugin } from './limits.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -72,8 +72,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: config.limits.introspection,
-    validationRules: [depthLimitRule(config.limits.maxDepth)],
-    plugins: [fastifyApolloDrainPlugin(fastify), unauthenticatedStatusPlugin],
+    plugins: [fastifyApolloDrainPlugin(fastify), unauthenticatedStatusPlugin, depthLimitPlugin(config.limits.maxDepth)],
     logger,
   });
   await apollo.start();

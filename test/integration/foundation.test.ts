@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CUSTOMER_FIELDS, DASHBOARD, startTestApp, type TestApp } from '../helpers/app.js';
-import { expectedCustomer, expectedUpstreamCalls } from '../helpers/expected.js';
+import { expectedCustomer, expectedUpstreamCalls, normalize } from '../helpers/expected.js';
 
 let t: TestApp;
 before(async () => {
-  t = await startTestApp();
+  // Cache off: these tests count the upstream calls one request needs (cache.test.ts covers the cache).
+  t = await startTestApp({ env: { CACHE_ENABLED: 'false' } });
 });
 after(() => t.close());
 
@@ -20,23 +21,19 @@ describe('dashboard', () => {
     assert.equal(res.status, 200);
     assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
     const me = res.body.data.me;
-    const { documents, ...rest } = me;
     const expected = expectedCustomer(seed);
-    assert.deepEqual(rest, omit(omit(expected, 'documents'), 'allInvoiceIds'));
+    assert.deepEqual(normalize(me), normalize(omit(expected, 'allInvoiceIds')));
     assert.equal(me.billing.invoices.totalCount, 12);
     assert.equal(me.billing.invoices.nodes.length, 10);
     assert.equal(me.billing.invoices.pageInfo.hasNextPage, true);
-    // Documents: all fields but the presigned URL are exact; the URL must really download the file.
-    assert.deepEqual(
-      documents.nodes.map((d: any) => omit(d, 'downloadUrl')),
-      expected.documents.nodes.map((d: any) => omit(d, 'downloadUrl')),
-    );
+    // One call per system at most for a single customer (HubSpot batch read, Stripe searches and cards, ...).
+    assert.deepEqual(t.calls(), expectedUpstreamCalls([seed], { paymentMethods: true }));
+    // The presigned URL really downloads the file, without any token.
+    const documents = me.documents;
     const first = documents.nodes[0];
     const file = await fetch(first.downloadUrl);
     assert.equal(file.status, 200);
     assert.equal((await file.arrayBuffer()).byteLength, first.size);
-    // One call per system at most for a single customer (HubSpot batch read, Stripe searches and cards, ...).
-    assert.deepEqual(t.calls(), expectedUpstreamCalls([seed], { paymentMethods: true }));
   });
 
   test('the next page of invoices continues where the first ended', async () => {
@@ -82,11 +79,8 @@ describe('staff', () => {
       seeds.map((s) => s.crmId),
     );
     assert.deepEqual(
-      conn.nodes.map((n: any) => ({ ...n, documents: { ...n.documents, nodes: n.documents.nodes.map((d: any) => omit(d, 'downloadUrl')) } })),
-      seeds.map((s) => {
-        const e = omit(expectedCustomer(s), 'allInvoiceIds');
-        return { ...e, documents: { ...e.documents, nodes: e.documents.nodes.map((d: any) => omit(d, 'downloadUrl')) } };
-      }),
+      normalize(conn.nodes),
+      seeds.map((s) => normalize(omit(expectedCustomer(s), 'allInvoiceIds'))),
     );
     assert.equal(conn.pageInfo.hasNextPage, true);
     const calls = t.calls();
@@ -162,3 +156,144 @@ function omit<T extends Record<string, any>>(o: T, key: string): any {
   const { [key]: _drop, ...rest } = o;
   return rest;
 }
+
+describe('upstream failures', () => {
+  const secrets = () => Object.values(t.sims.credentials).filter((v) => v.length > 8);
+  const assertNoLeak = (body: unknown) => {
+    const text = JSON.stringify(body);
+    for (const s of secrets()) assert.ok(!text.includes(s), 'a credential leaked into the response');
+    assert.ok(!/\n\s+at |stacktrace|127\.0\.0\.1/.test(text), 'a stack trace or upstream address leaked into the response');
+  };
+
+  test('billing down: the other systems still answer, billing is null with UPSTREAM_UNAVAILABLE naming it', async () => {
+    t.sims.setFaults('stripe', { failureRate: 1 });
+    try {
+      const res = await t.gql(`{ me { name billing { balance } tickets(first: 1) { nodes { id } } documents(first: 1) { totalCount } } }`, { token: t.token('customer', '1001') });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.data.me.name, 'Ada Lovelace');
+      assert.equal(res.body.data.me.billing, null);
+      assert.equal(res.body.data.me.tickets.nodes.length, 1);
+      assert.equal(res.body.data.me.documents.totalCount, 4);
+      assert.deepEqual(res.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code, e.extensions?.system]), [['me.billing', 'UPSTREAM_UNAVAILABLE', 'billing']]);
+      assertNoLeak(res.body);
+    } finally {
+      t.sims.setFaults('stripe', {});
+    }
+  });
+
+  test('CRM down: me is null with UPSTREAM_UNAVAILABLE naming crm', async () => {
+    t.sims.setFaults('hubspot', { failureRate: 1, failStatus: 500 });
+    try {
+      const res = await t.gql(`{ me { name } }`, { token: t.token('customer', '1001') });
+      assert.equal(res.body.data.me, null);
+      assert.equal(res.body.errors?.[0]?.extensions?.code, 'UPSTREAM_UNAVAILABLE');
+      assert.equal(res.body.errors?.[0]?.extensions?.system, 'crm');
+      assertNoLeak(res.body);
+    } finally {
+      t.sims.setFaults('hubspot', {});
+    }
+  });
+
+  test('support slow: tickets null with UPSTREAM_TIMEOUT, the rest served', async () => {
+    const fast = await startTestApp({ sims: t.sims, env: { CACHE_ENABLED: 'false', UPSTREAM_TIMEOUT_MS: '300' } });
+    t.sims.setFaults('zendesk', { latencyMs: 1500 });
+    try {
+      const res = await fast.gql(`{ me { name billing { currency } tickets(first: 1) { nodes { id } } } }`, { token: fast.token('customer', '1001') });
+      assert.equal(res.body.data.me.name, 'Ada Lovelace');
+      assert.equal(res.body.data.me.billing.currency, 'GBP');
+      assert.equal(res.body.data.me.tickets, null);
+      assert.deepEqual(res.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code, e.extensions?.system]), [['me.tickets', 'UPSTREAM_TIMEOUT', 'support']]);
+      assertNoLeak(res.body);
+    } finally {
+      t.sims.setFaults('zendesk', {});
+      await fast.close();
+    }
+  });
+
+  test('a vendor rate limiting us: retried after Retry-After, then RATE_LIMITED naming it', async () => {
+    const retrying = await startTestApp({ sims: t.sims, env: { CACHE_ENABLED: 'false', UPSTREAM_RETRIES: '1', UPSTREAM_TIMEOUT_MS: '3000' } });
+    t.sims.setFaults('zendesk', { rateLimitPerSecond: 0, retryAfterSeconds: 1 });
+    t.sims.resetStats();
+    try {
+      const res = await retrying.gql(`{ me { name tickets(first: 1) { nodes { id } } } }`, { token: retrying.token('customer', '1001') });
+      assert.equal(res.body.data.me.tickets, null);
+      assert.equal(res.body.errors?.[0]?.extensions?.code, 'RATE_LIMITED');
+      assert.equal(res.body.errors?.[0]?.extensions?.system, 'support');
+      // show_many answered 429 twice: the first call and one retry.
+      assert.equal(t.sims.stats('zendesk').byRoute['GET /api/v2/users/show_many'], 2);
+    } finally {
+      t.sims.setFaults('zendesk', {});
+      await retrying.close();
+    }
+  });
+
+  test('a transient 503 is retried and the request succeeds', async () => {
+    const retrying = await startTestApp({ sims: t.sims, env: { CACHE_ENABLED: 'false', UPSTREAM_RETRIES: '2' } });
+    t.sims.setFaults('hubspot', { failureRate: 0.5 });
+    t.sims.resetStats();
+    try {
+      const res = await retrying.gql(`{ me { name } }`, { token: retrying.token('customer', '1001') });
+      assert.equal(res.body.errors, undefined);
+      assert.equal(res.body.data.me.name, 'Ada Lovelace');
+      assert.equal(t.sims.stats('hubspot').total, 2);
+    } finally {
+      t.sims.setFaults('hubspot', {});
+      await retrying.close();
+    }
+  });
+});
+
+describe('malformed requests', () => {
+  test('a syntax error is GRAPHQL_PARSE_FAILED with 400', async () => {
+    const res = await t.gql(`{ me { name `, { token: t.token('customer', '1001') });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.errors?.[0]?.extensions?.code, 'GRAPHQL_PARSE_FAILED');
+  });
+
+  test('an unknown field is GRAPHQL_VALIDATION_FAILED with 400', async () => {
+    const res = await t.gql(`{ me { password } }`, { token: t.token('customer', '1001') });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
+  });
+
+  test('a query deeper than MAX_QUERY_DEPTH is refused before execution', async () => {
+    t.sims.resetStats();
+    const deep = `{ me { billing { invoices { edges { node { id } } pageInfo { hasNextPage } } } } }`;
+    const limited = await startTestApp({ sims: t.sims, env: { MAX_QUERY_DEPTH: '4' } });
+    try {
+      const res = await limited.gql(deep, { token: limited.token('customer', '1001') });
+      assert.equal(res.status, 400);
+      assert.equal(res.body.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX');
+      assert.deepEqual(t.calls(), { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 });
+    } finally {
+      await limited.close();
+    }
+  });
+
+  test('a body over MAX_BODY_BYTES is 413', async () => {
+    const res = await t.gql(`{ me { name } } # ${'x'.repeat(1_100_000)}`, { token: t.token('customer', '1001') });
+    assert.equal(res.status, 413);
+    assert.equal(res.body.errors?.[0]?.extensions?.code, 'BAD_REQUEST');
+  });
+
+  test('a body that is not JSON is 400', async () => {
+    const res = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.token('customer', '1001')}` }, body: '{"query": ' });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { errors: { extensions: { code: string } }[] };
+    assert.equal(body.errors[0]!.extensions.code, 'BAD_REQUEST');
+  });
+
+  test('GET runs queries but never mutations', async () => {
+    const token = t.token('admin');
+    const q = await fetch(`${t.url}/graphql?query=${encodeURIComponent('{ customer(id: "1001") { name } }')}`, { headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' } });
+    assert.equal(q.status, 200);
+    assert.equal(((await q.json()) as any).data.customer.name, 'Ada Lovelace');
+    const m = await fetch(`${t.url}/graphql?query=${encodeURIComponent('mutation { purgeCustomerCache(id: "1001") }')}`, { headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' } });
+    assert.equal(m.status, 405);
+  });
+
+  test('health and readiness', async () => {
+    assert.deepEqual(await (await fetch(`${t.url}/healthz`)).json(), { status: 'ok' });
+    assert.equal((await fetch(`${t.url}/readyz`)).status, 200);
+  });
+});
