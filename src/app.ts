@@ -11,6 +11,7 @@ import { createHttpClient, type HttpClient } from './platform/http.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import type { Redis } from 'ioredis';
 import { createMemoryPartnerStore, createRedisPartnerStore, type PartnerStore } from './auth/partners.js';
+import { createMetrics, type Metrics } from './platform/metrics.js';
 import { createEntityCache, createMemoryStore, createRedisStore, type EntityCache } from './platform/cache.js';
 import { createBillingConnector, createBillingSubgraph, type BillingConnector } from './subgraphs/billing/index.js';
 import { createAdminSubgraph } from './subgraphs/admin/index.js';
@@ -71,20 +72,21 @@ export interface Upstreams {
 }
 
 /** The vendor connectors, each with the shared network policy. */
-export function createUpstreams(config: Readonly<Config>, logger: Logger): Upstreams {
+export function createUpstreams(config: Readonly<Config>, logger: Logger, metrics?: Metrics): Upstreams {
   const { upstream } = config;
   const httpClients: HttpClient[] = [];
+  const count = (system: string) => (route: string, status: number | string = 'sent') => metrics?.upstreamCalls.inc({ system, route, status: String(status) });
   const http = (system: 'crm' | 'support', baseUrl: string, headers: Record<string, string>) => {
-    const client = createHttpClient({ system, baseUrl, headers, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger });
+    const client = createHttpClient({ system, baseUrl, headers, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger, onAttempt: (_s, route, status) => count(system)(route, status) });
     httpClients.push(client);
     return client;
   };
   const zendeskAuth = Buffer.from(`${config.zendesk.email}/token:${config.zendesk.apiToken}`).toString('base64');
-  const files = createFilesConnector({ ...config.s3, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger });
+  const files = createFilesConnector({ ...config.s3, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger, onCall: count('files') });
   return {
     crm: createCrmConnector({ http: http('crm', config.hubspot.baseUrl, { authorization: `Bearer ${config.hubspot.accessToken}` }) }),
     support: createSupportConnector({ http: http('support', config.zendesk.baseUrl, { authorization: `Basic ${zendeskAuth}` }) }),
-    billing: createBillingConnector({ secretKey: config.stripe.secretKey, apiBase: config.stripe.apiBase, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger }),
+    billing: createBillingConnector({ secretKey: config.stripe.secretKey, apiBase: config.stripe.apiBase, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger, onCall: count('billing') }),
     files,
     async close() {
       await Promise.all(httpClients.map((c) => c.close()));
@@ -130,15 +132,20 @@ export interface SharedState {
  * What gateway instances share: Redis when REDIS_URL is set; otherwise process memory, said
  * loudly (one instance only; production refuses it).
  */
-export function createSharedState(config: Readonly<Config>, logger: Logger): SharedState {
+export function createSharedState(config: Readonly<Config>, logger: Logger, metrics?: Metrics): SharedState {
+  const onError = () => metrics?.cacheOps.inc({ result: 'error' });
+  const onRead = (hits: number, misses: number) => {
+    if (hits) metrics?.cacheOps.inc({ result: 'hit' }, hits);
+    if (misses) metrics?.cacheOps.inc({ result: 'miss' }, misses);
+  };
   if (!config.redis.url) {
     logger.warn('REDIS_URL is not set: cache and partner tokens live in process memory. Fine for development; run Redis for more than one instance (production requires it).');
     const store = createMemoryStore();
-    return { cache: createEntityCache({ store, logger, enabled: config.cache.enabled }), partners: createMemoryPartnerStore(), close: () => store.close() };
+    return { cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead }), partners: createMemoryPartnerStore(), close: () => store.close() };
   }
   const store = createRedisStore({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, logger });
   return {
-    cache: createEntityCache({ store, logger, enabled: config.cache.enabled }),
+    cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead }),
     partners: createRedisPartnerStore(store.client, config.keyPrefix),
     redis: store.client,
     close: () => store.close(),
@@ -151,15 +158,16 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
   const sims = config.simulators.enabled ? await withSimulators(config) : undefined;
   if (sims) config = sims.config;
 
-  const upstreams = createUpstreams(config, logger);
-  const shared = createSharedState(config, logger);
+  const metrics = createMetrics();
+  const upstreams = createUpstreams(config, logger, metrics);
+  const shared = createSharedState(config, logger, metrics);
   const { cache } = shared;
   const remote = config.subgraphs.urls;
   const subgraphs = buildSubgraphs(upstreams, config, cache, SUBGRAPH_NAMES.filter((n) => !remote[n]));
   const admin = createAdminSubgraph({ partners: shared.partners, partnerSecret: config.auth.partnerSecret, purgeCustomer: subgraphs.purgeCustomer });
 
   const gateway = createGateway({ local: { ...subgraphs.schemas, admin: admin.schema }, remote, signingSecret: config.subgraphs.signingSecret });
-  const server = await createHttpServer({ config, gateway, verifier: createTokenVerifier({ auth: config.auth, partners: shared.partners, logger }), logger });
+  const server = await createHttpServer({ config, gateway, verifier: createTokenVerifier({ auth: config.auth, partners: shared.partners, logger }), logger, metrics, apqStore: shared.cache.store, redis: shared.redis });
 
   return {
     config,

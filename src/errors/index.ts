@@ -70,10 +70,16 @@ const KNOWN = new Set<string>(Object.values(ErrorCode));
  * The one formatError: keeps catalogued errors (message, code, path, system), masks everything
  * else, strips stack traces and exceptions. Never throws.
  */
-export function formatError(formatted: GraphQLFormattedError, _error?: unknown): GraphQLFormattedError {
+export function formatError(formatted: GraphQLFormattedError, error?: unknown): GraphQLFormattedError {
   try {
     const ext = (formatted.extensions ?? {}) as Record<string, unknown>;
-    const code = typeof ext.code === 'string' ? ext.code : undefined;
+    let code = typeof ext.code === 'string' ? ext.code : undefined;
+    // Apollo marks some request errors only with an HTTP 4xx status (e.g. an APQ hash that does not
+    // match its document): those are the client's, not ours.
+    const original = (error as { originalError?: unknown })?.originalError ?? error;
+    const status = (original as { extensions?: { http?: { status?: number } } })?.extensions?.http?.status;
+    const originalCode = (original as { extensions?: { code?: unknown } })?.extensions?.code;
+    if (status && status >= 400 && status < 500 && originalCode === undefined) code = ErrorCode.BAD_REQUEST;
     const keep: Record<string, unknown> = {};
     if (code && KNOWN.has(code)) {
       keep.code = code;

@@ -15,6 +15,9 @@ import type { Config } from '../config/index.js';
 import { ErrorCode, formatError } from '../errors/index.js';
 import type { Logger } from '../platform/logger.js';
 import { depthLimitPlugin } from './limits.js';
+import type { Redis } from 'ioredis';
+import { createKeyValueCache, type CacheStore } from '../platform/cache.js';
+import type { Metrics } from '../platform/metrics.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -27,8 +30,10 @@ export interface HttpServerOptions {
   gateway: ApolloGateway;
   verifier: TokenVerifier;
   logger: Logger;
-  /** Readiness checks beyond "the gateway has loaded" (e.g. Redis). */
-  ready?: () => Promise<boolean>;
+  metrics: Metrics;
+  /** Where automatic persisted queries live (the cache's store: Redis when configured). */
+  apqStore: CacheStore;
+  redis?: Redis;
 }
 
 export interface HttpServer {
@@ -40,6 +45,28 @@ const WWW_AUTHENTICATE = 'Bearer realm="portico"';
 
 function graphqlError(reply: FastifyReply, status: number, code: ErrorCode, message: string) {
   return reply.status(status).type('application/json').send({ errors: [{ message, extensions: { code } }] });
+}
+
+/** Operation names are client-chosen: label the first 100 seen, the rest as "other", so a client cannot blow up the metric's cardinality. */
+function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
+  const seen = new Set<string>();
+  const label = (name: string | null) => {
+    if (!name) return 'anonymous';
+    if (seen.has(name)) return name;
+    if (seen.size < 100 && /^[A-Za-z_]\w{0,63}$/.test(name)) return seen.add(name), name;
+    return 'other';
+  };
+  return {
+    async requestDidStart() {
+      const end = metrics.graphqlRequests.startTimer();
+      return {
+        async willSendResponse({ response, operationName }) {
+          const failed = response.body.kind === 'single' && (response.body.singleResult.errors?.length ?? 0) > 0;
+          end({ operation: label(operationName ?? null), outcome: failed ? 'error' : 'ok' });
+        },
+      };
+    },
+  };
 }
 
 /** Anonymous requests that hit a policy get HTTP 401 with a Bearer challenge, as RFC 6750 asks. */
@@ -72,7 +99,8 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: config.limits.introspection,
-    plugins: [fastifyApolloDrainPlugin(fastify), unauthenticatedStatusPlugin, depthLimitPlugin(config.limits.maxDepth)],
+    persistedQueries: { cache: createKeyValueCache(o.apqStore, `${config.keyPrefix}:apq:`), ttl: 7 * 86_400 },
+    plugins: [fastifyApolloDrainPlugin(fastify), unauthenticatedStatusPlugin, depthLimitPlugin(config.limits.maxDepth), metricsPlugin(o.metrics)],
     logger,
   });
   await apollo.start();
@@ -109,10 +137,10 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
   fastify.route({ method: ['GET', 'POST', 'OPTIONS'], url: '/graphql', preHandler: authenticate, handler });
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));
-  fastify.get('/readyz', async (_req, reply) => {
-    const ok = (await o.ready?.().catch(() => false)) ?? true;
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready' });
-  });
+  // Ready once the gateway has composed and started (above). A Redis outage degrades (cache
+  // misses, memory-free fallbacks) but does not take every instance out of the load balancer.
+  fastify.get('/readyz', async () => ({ status: 'ready', redis: o.redis ? (o.redis.status === 'ready' ? 'up' : 'down') : 'not configured' }));
+  fastify.get('/metrics', async (_req, reply) => reply.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics()));
 
   return { fastify, apollo };
 }

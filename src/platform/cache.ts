@@ -40,6 +40,8 @@ export interface CacheOptions {
   logger?: Logger;
   /** Called on every cache failure (metrics). */
   onError?: (op: string) => void;
+  /** Called with the hits and misses of every read (metrics). */
+  onRead?: (hits: number, misses: number) => void;
   /** Turn caching off entirely (benchmarks of the cold path). @default true */
   enabled?: boolean;
 }
@@ -66,8 +68,10 @@ export function createMemoryStore(maxEntries = 50_000): CacheStore {
 
 export interface RedisStoreOptions {
   url: string;
-  /** Per-command deadline; past it the command fails and counts as a miss. @default 50 */
+  /** Per-command deadline of reads; past it the command fails and counts as a miss. @default 50 */
   commandTimeoutMs?: number;
+  /** Deadline of writes, which run after the response and may carry large values. @default 2000 */
+  writeTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -76,13 +80,11 @@ export interface RedisStoreOptions {
  * piling up behind a dead connection; ioredis reconnects by itself with backoff.
  */
 export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: Redis } {
-  const client = new Redis(o.url, {
-    commandTimeout: o.commandTimeoutMs ?? 50,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    lazyConnect: false,
-    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
-  });
+  const options = { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 2000) };
+  // Reads sit on the request path and must fail fast; writes happen after and get more time.
+  const client = new Redis(o.url, { ...options, commandTimeout: o.commandTimeoutMs ?? 50 });
+  const writer = new Redis(o.url, { ...options, commandTimeout: o.writeTimeoutMs ?? 2000 });
+  writer.on('error', () => undefined); // reported once through `client`'s handler below
   let down = false;
   client.on('error', (err) => {
     if (!down) o.logger?.warn({ err: err.message }, 'redis unavailable; cache reads fall back to the upstreams');
@@ -100,17 +102,18 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
     },
     async mset(entries, ttlS) {
       if (!entries.length) return;
-      const p = client.pipeline();
+      const p = writer.pipeline();
       for (const [k, v] of entries) p.set(k, v, 'EX', ttlS);
       const results = await p.exec();
       const failed = results?.find(([err]) => err);
       if (failed) throw failed[0];
     },
     async del(keys) {
-      if (keys.length) await client.del(...keys);
+      if (keys.length) await writer.del(...keys);
     },
     async close() {
       client.disconnect();
+      writer.disconnect();
     },
   };
 }
@@ -184,6 +187,7 @@ export function createEntityCache(o: CacheOptions): EntityCache {
       }
     }
     await Promise.all(waits);
+    o.onRead?.(keys.length - missing.length - waits.length, missing.length + waits.length);
     return out;
   }
 
@@ -238,4 +242,26 @@ export async function cachedBatch<K, V>(
     for (const [id, v] of found) out.set(keyOf(id), v);
     return out;
   });
+}
+
+/**
+ * Apollo Server's KeyValueCache on the same store (for automatic persisted queries): failures are
+ * misses, so a Redis outage means clients resend full documents, never a failed request.
+ */
+export function createKeyValueCache(store: CacheStore, prefix: string, defaultTtlS = 86_400) {
+  return {
+    async get(key: string): Promise<string | undefined> {
+      try {
+        return (await store.mget([`${prefix}${key}`]))[0] ?? undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    async set(key: string, value: string, options?: { ttl?: number | null }): Promise<void> {
+      await store.mset([[`${prefix}${key}`, value]], options?.ttl ?? defaultTtlS).catch(() => undefined);
+    },
+    async delete(key: string): Promise<void> {
+      await store.del([`${prefix}${key}`]).catch(() => undefined);
+    },
+  };
 }

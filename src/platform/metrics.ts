@@ -1,0 +1,23 @@
+/**
+ * Prometheus metrics (prom-client), served at /metrics. One registry per app, so tests and
+ * several apps in one process do not share counters.
+ */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  upstreamCalls: Counter<'system' | 'route' | 'status'>;
+  cacheOps: Counter<'result'>;
+  graphqlRequests: Histogram<'operation' | 'outcome'>;
+}
+
+export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (opts.defaults ?? true) collectDefaultMetrics({ register: registry, prefix: 'portico_' });
+  return {
+    registry,
+    upstreamCalls: new Counter({ name: 'portico_upstream_calls_total', help: 'Upstream HTTP attempts by system, route and status (or "error").', labelNames: ['system', 'route', 'status'], registers: [registry] }),
+    cacheOps: new Counter({ name: 'portico_cache_operations_total', help: 'Entity cache reads by result (hit, miss) and failures (error).', labelNames: ['result'], registers: [registry] }),
+    graphqlRequests: new Histogram({ name: 'portico_graphql_request_duration_seconds', help: 'GraphQL requests by operation name and outcome.', labelNames: ['operation', 'outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] }),
+  };
+}

@@ -1,0 +1,176 @@
+/**
+ * The shared upstream cache on a real redis-server: cold and warm call counts, a second gateway
+ * instance, authorization on cached records, Redis going away and coming back, purges, and
+ * automatic persisted queries.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { startSimulators, type Simulators } from '../../sim/index.js';
+import { CUSTOMER_FIELDS, DASHBOARD, startTestApp, type TestApp } from '../helpers/app.js';
+import { expectedCustomer, expectedUpstreamCalls, normalize } from '../helpers/expected.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+
+let redis: TestRedis;
+let sims: Simulators;
+let a: TestApp;
+let b: TestApp;
+const ZERO = { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 };
+const LIST = `query List { customers(first: 50) { totalCount nodes { ${CUSTOMER_FIELDS} } } }`;
+
+before(async () => {
+  redis = await startRedis();
+  sims = await startSimulators();
+  const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'cachetest' };
+  a = await startTestApp({ sims, env });
+  b = await startTestApp({ sims, env });
+});
+after(async () => {
+  await a.close();
+  await b.close();
+  await sims.close();
+  await redis.stop();
+});
+
+const metric = async (app: TestApp, result: string) => {
+  const text = await (await fetch(`${app.url}/metrics`)).text();
+  return Number(new RegExp(`^portico_cache_operations_total\\{result="${result}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+};
+
+describe('warm cache', () => {
+  test('dashboard: the minimum calls cold, none warm, none on a second instance', async () => {
+    await redis.flush();
+    const seed = sims.data.customers.find((c) => c.crmId === '1001')!;
+    const token = a.token('customer', '1001');
+    sims.resetStats();
+    const cold = await a.gql(DASHBOARD, { token });
+    assert.deepEqual(a.calls(), expectedUpstreamCalls([seed], { paymentMethods: true }));
+    sims.resetStats();
+    const warm = await a.gql(DASHBOARD, { token });
+    assert.deepEqual(a.calls(), ZERO);
+    const other = await b.gql(DASHBOARD, { token });
+    assert.deepEqual(b.calls(), ZERO);
+    for (const r of [cold, warm, other]) assert.deepEqual(normalize(r.body.data.me), normalize((({ allInvoiceIds: _x, ...e }) => e)(expectedCustomer(seed))));
+    assert.ok((await metric(a, 'hit')) > 0);
+  });
+
+  test('customers(first: 50): the minimum calls cold, none warm, none on a second instance', async () => {
+    await redis.flush();
+    const seeds = sims.data.customers.slice(0, 50);
+    const token = a.token('admin');
+    sims.resetStats();
+    const cold = await a.gql(LIST, { token });
+    assert.equal(cold.body.errors, undefined);
+    assert.deepEqual(a.calls(), expectedUpstreamCalls(seeds, { paymentMethods: true }));
+    sims.resetStats();
+    const warm = await a.gql(LIST, { token });
+    assert.deepEqual(a.calls(), ZERO);
+    const other = await b.gql(LIST, { token });
+    assert.deepEqual(b.calls(), ZERO);
+    assert.deepEqual(normalize(warm.body), normalize(cold.body));
+    assert.deepEqual(normalize(other.body), normalize(cold.body));
+  });
+});
+
+describe('authorization on cached records', () => {
+  test('records cached for an agent are served to the owner and never to another customer', async () => {
+    await redis.flush();
+    const q = `query($id: ID!) { customer(id: $id) { name billing { balance paymentMethods { last4 } } tickets { nodes { subject } } } }`;
+    const agent = await a.gql(q, { token: a.token('agent'), variables: { id: '1002' } });
+    assert.equal(agent.body.data.customer.billing.paymentMethods, null);
+    // The owner reads the same records warm (cards were not cached for the agent: it may not read them).
+    sims.resetStats();
+    const owner = await a.gql(q, { token: a.token('customer', '1002'), variables: { id: '1002' } });
+    assert.equal(owner.body.errors, undefined);
+    assert.equal(owner.body.data.customer.name, agent.body.data.customer.name);
+    assert.ok(Array.isArray(owner.body.data.customer.billing.paymentMethods));
+    assert.deepEqual(a.calls(), { hubspot: 0, stripe: 1, zendesk: 0, s3: 0 });
+    // Another customer gets nothing, cached or not.
+    const other = await a.gql(q, { token: a.token('customer', '1001'), variables: { id: '1002' } });
+    assert.equal(other.body.data.customer, null);
+    assert.equal(other.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+    // The agent still cannot read the cards the owner's request cached.
+    const again = await a.gql(q, { token: a.token('agent'), variables: { id: '1002' } });
+    assert.equal(again.body.data.customer.billing.paymentMethods, null);
+    assert.equal(again.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+  });
+});
+
+describe('purge', () => {
+  test('an admin purge makes the next read go to the systems again', async () => {
+    const token = a.token('customer', '1001');
+    await a.gql(DASHBOARD, { token });
+    const purge = await a.gql(`mutation { purgeCustomerCache(id: "1001") }`, { token: a.token('admin') });
+    assert.deepEqual(purge.body, { data: { purgeCustomerCache: true } });
+    sims.resetStats();
+    await b.gql(DASHBOARD, { token });
+    const seed = sims.data.customers.find((c) => c.crmId === '1001')!;
+    assert.deepEqual(b.calls(), expectedUpstreamCalls([seed], { paymentMethods: true }));
+  });
+
+  test('only admins purge', async () => {
+    const res = await a.gql(`mutation { purgeCustomerCache(id: "1001") }`, { token: a.token('agent') });
+    assert.equal(res.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+  });
+});
+
+describe('Redis outage', () => {
+  test('responses stay correct and complete from the upstreams; hits resume when Redis returns', async () => {
+    const seed = sims.data.customers.find((c) => c.crmId === '1001')!;
+    const token = a.token('customer', '1001');
+    const expected = normalize((({ allInvoiceIds: _x, ...e }) => e)(expectedCustomer(seed)));
+    await redis.stop();
+    try {
+      sims.resetStats();
+      const errorsBefore = await metric(a, 'error');
+      const down = await a.gql(DASHBOARD, { token });
+      assert.equal(down.status, 200);
+      assert.equal(down.body.errors, undefined);
+      assert.deepEqual(normalize(down.body.data.me), expected);
+      assert.deepEqual(a.calls(), expectedUpstreamCalls([seed], { paymentMethods: true }));
+      assert.ok((await metric(a, 'error')) > errorsBefore, 'cache failures are counted');
+      const ready = (await (await fetch(`${a.url}/readyz`)).json()) as { redis: string };
+      assert.equal(ready.redis, 'down');
+    } finally {
+      await redis.start();
+    }
+    // ioredis reconnects by itself: wait until a request is served warm again, without restarting the gateway.
+    let warm = false;
+    for (let i = 0; i < 60 && !warm; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      await a.gql(DASHBOARD, { token });
+      sims.resetStats();
+      const res = await a.gql(DASHBOARD, { token });
+      warm = a.calls().hubspot === 0 && a.calls().stripe === 0 && res.body.errors === undefined;
+    }
+    assert.ok(warm, 'cache hits resumed after Redis came back');
+  });
+});
+
+describe('automatic persisted queries', () => {
+  const query = `query ApqMe { me { id name } }`;
+  const sha = createHash('sha256').update(query).digest('hex');
+  const ext = (hash: string) => ({ persistedQuery: { version: 1, sha256Hash: hash } });
+  const post = (app: TestApp, body: object) =>
+    fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${app.token('customer', '1001')}` }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+
+  test('hash only before registration: PERSISTED_QUERY_NOT_FOUND; after: it runs, on every instance', async () => {
+    await redis.flush();
+    const miss = await post(a, { extensions: ext(sha) });
+    assert.equal(miss.body.errors?.[0]?.extensions?.code, 'PERSISTED_QUERY_NOT_FOUND');
+    const register = await post(a, { query, extensions: ext(sha) });
+    assert.deepEqual(register.body.data, { me: { id: '1001', name: 'Ada Lovelace' } });
+    const hit = await post(b, { extensions: ext(sha) });
+    assert.deepEqual(hit.body.data, { me: { id: '1001', name: 'Ada Lovelace' } });
+  });
+
+  test('a hash that does not match the document is rejected', async () => {
+    const wrong = createHash('sha256').update('something else').digest('hex');
+    const res = await post(a, { query, extensions: ext(wrong) });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.errors?.[0]?.extensions?.code, 'BAD_REQUEST');
+    assert.match(res.body.errors?.[0]?.message ?? '', /sha does not match/);
+    const after = await post(a, { extensions: ext(wrong) });
+    assert.equal(after.body.errors?.[0]?.extensions?.code, 'PERSISTED_QUERY_NOT_FOUND');
+  });
+});
