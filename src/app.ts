@@ -183,6 +183,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       await server.fastify.close();
       await server.apollo.stop();
       await upstreams.close();
+      await cache.settle();
       await shared.close();
       await sims?.close();
     },

@@ -31,6 +31,8 @@ export interface EntityCache {
   getMany<T>(keys: readonly string[], ttlS: number, load: (missing: string[]) => Promise<Map<string, T>>): Promise<(T | null)[]>;
   getOrSet<T>(key: string, ttlS: number, load: () => Promise<T>): Promise<T>;
   purge(keys: readonly string[]): Promise<void>;
+  /** Resolves when the writes started so far have finished (write-behind; used on shutdown and by tests). */
+  settle(): Promise<void>;
   readonly stats: Readonly<CacheStats>;
   readonly store: CacheStore;
 }
@@ -123,6 +125,7 @@ export function createEntityCache(o: CacheOptions): EntityCache {
   const enabled = o.enabled ?? true;
   const stats: CacheStats = { hits: 0, misses: 0, errors: 0 };
   const inflight = new Map<string, Promise<unknown>>();
+  const writes = new Set<Promise<void>>();
   let lastErrorLog = 0;
 
   const failed = (op: string, err: unknown) => {
@@ -181,7 +184,12 @@ export function createEntityCache(o: CacheOptions): EntityCache {
         keys.forEach((k, i) => {
           if (settle.has(k)) out[i] = found.get(k) ?? null;
         });
-        store.mset(unique.map((k) => [k, JSON.stringify(found.get(k) ?? null)] as const), ttlS).catch((err) => failed('mset', err));
+        // Write-behind: the response does not wait for the cache.
+        const write = store
+          .mset(unique.map((k) => [k, JSON.stringify(found.get(k) ?? null)] as const), ttlS)
+          .catch((err) => failed('mset', err))
+          .finally(() => writes.delete(write));
+        writes.add(write);
       } finally {
         for (const key of unique) inflight.delete(key);
       }
@@ -205,6 +213,9 @@ export function createEntityCache(o: CacheOptions): EntityCache {
         failed('del', err);
         throw err;
       }
+    },
+    async settle() {
+      await Promise.all([...writes]);
     },
     stats,
     store,
