@@ -39,9 +39,9 @@ function withoutSecurityDirectives(doc: DocumentNode): DocumentNode {
 }
 
 /** The supergraph SDL of schema/*.graphql, as Apollo Router or Hive Gateway would load it. */
-export function composeSupergraph(urls: Partial<Record<SubgraphName, string>> = {}, opts: { forGateway?: boolean } = {}): string {
+export function composeSupergraph(urls: Partial<Record<SubgraphName, string>> = {}, opts: { forGateway?: boolean; only?: readonly AnySubgraph[] } = {}): string {
   const typeDefs = (name: AnySubgraph) => (opts.forGateway ? withoutSecurityDirectives(loadSdl(name)) : loadSdl(name));
-  const result = composeServices(ALL_SUBGRAPHS.map((name) => ({ name, url: (name !== 'admin' && urls[name]) || `in-process://${name}`, typeDefs: typeDefs(name) })));
+  const result = composeServices((opts.only ?? ALL_SUBGRAPHS).map((name) => ({ name, url: (name !== 'admin' && urls[name]) || `in-process://${name}`, typeDefs: typeDefs(name) })));
   if (result.errors) throw new CompositionError(result.errors.map((e) => e.message));
   return result.supergraphSdl;
 }
@@ -54,7 +54,8 @@ export interface GatewayOptions {
   signingSecret: string;
 }
 
-class SignedRemoteDataSource extends RemoteGraphQLDataSource<RequestContext> {
+/** Calls a remote subgraph with the caller's claims in the gateway-signed header. */
+export class SignedRemoteDataSource extends RemoteGraphQLDataSource<RequestContext> {
   constructor(url: string, private readonly secret: string) {
     super({ url });
   }

@@ -1,0 +1,211 @@
+/**
+ * npm run bench [-- --duration 20 --connections 10 --latency 2]
+ *
+ * Load benchmark: Portico (cold: cache off; warm: Redis cache) against a plain @apollo/gateway
+ * over the same four subgraphs run as separate HTTP services, both calling the same simulators
+ * with a fixed added latency per upstream call. Gateways run pinned to core 0; this process
+ * (simulators + autocannon) and the baseline's subgraph services run on core 1.
+ * Prints a table, then one JSON line with the figures and ratios.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { signDevToken } from '../src/auth/tokens.js';
+import { loadConfig } from '../src/config/index.js';
+import { startSimulators, type SimSystem } from '../sim/index.js';
+
+const { values } = parseArgs({ options: { duration: { type: 'string', default: '20' }, connections: { type: 'string', default: '10' }, latency: { type: 'string', default: '2' }, warmup: { type: 'string', default: '3' } } });
+const duration = Number(values.duration);
+const connections = Number(values.connections);
+const latencyMs = Number(values.latency);
+const warmupS = Number(values.warmup);
+
+const CUSTOMER_FIELDS = `id name email phone company lifecycleStage
+  billing { currency balance subscription { id status plan currentPeriodEnd } paymentMethods { brand last4 expMonth expYear }
+    invoices(first: 10) { totalCount nodes { id number status amountDue amountPaid currency dueDate } pageInfo { hasNextPage endCursor } } }
+  tickets(first: 10) { nodes { id subject status priority createdAt updatedAt comments { id body author createdAt } } pageInfo { hasNextPage endCursor } }
+  documents(first: 10) { nodes { id name size contentType uploadedAt downloadUrl } pageInfo { hasNextPage endCursor } }`;
+const QUERIES = {
+  customers50: `query Customers50 { customers(first: 50) { totalCount nodes { ${CUSTOMER_FIELDS} } pageInfo { hasNextPage endCursor } } }`,
+  dashboard: `query Dashboard { me { ${CUSTOMER_FIELDS} } }`,
+};
+type QueryName = keyof typeof QUERIES;
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+function pin(core: number) {
+  try {
+    spawn('taskset', ['-cp', String(core), String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    console.error('taskset not found: running unpinned (install util-linux for pinned figures).');
+  }
+}
+
+function start(name: string, core: number, script: string, env: Record<string, string>, readyLine: RegExp): Promise<{ proc: ChildProcess; line: string }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn('taskset', ['-c', String(core), process.execPath, '--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = out.split('\n').find((l) => readyLine.test(l));
+      if (m) resolve({ proc, line: m });
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    proc.on('exit', (code) => reject(new Error(`${name} exited (${code}) before it was ready:\n${out.slice(-2000)}`)));
+  });
+}
+
+/** Peak resident set (VmHWM) of a process, MiB. */
+const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+async function cacheCounts(url: string) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (r: string) => Number(new RegExp(`^portico_cache_operations_total\\{result="${r}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return { hit: read('hit'), miss: read('miss') };
+}
+
+interface Row {
+  target: string;
+  query: QueryName;
+  cache: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  upstreamPerReq: number;
+  hitRatio: number | null;
+}
+
+async function main() {
+  pin(1);
+  const sims = await startSimulators({ faults: Object.fromEntries((['hubspot', 'stripe', 'zendesk', 's3'] as SimSystem[]).map((s) => [s, { latencyMs }])) });
+  const c = sims.credentials;
+  const redisPort = await freePort();
+  const redis = spawn('taskset', ['-c', '1', 'redis-server', '--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 300));
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    SIMULATORS: 'false',
+    HUBSPOT_BASE_URL: sims.urls.hubspot,
+    HUBSPOT_ACCESS_TOKEN: c.hubspotToken,
+    STRIPE_API_BASE: sims.urls.stripe,
+    STRIPE_SECRET_KEY: c.stripeSecretKey,
+    ZENDESK_BASE_URL: sims.urls.zendesk,
+    ZENDESK_EMAIL: c.zendeskEmail,
+    ZENDESK_API_TOKEN: c.zendeskApiToken,
+    S3_BUCKET: c.s3Bucket,
+    S3_REGION: c.s3Region,
+    S3_ENDPOINT: sims.urls.s3,
+    S3_FORCE_PATH_STYLE: 'true',
+    S3_ACCESS_KEY_ID: c.s3AccessKeyId,
+    S3_SECRET_ACCESS_KEY: c.s3SecretAccessKey,
+    UPSTREAM_CONCURRENCY: '16',
+  };
+  const config = loadConfig(env);
+  const tokens: Record<QueryName, string> = { customers50: signDevToken(config, { role: 'admin', sub: 'bench', ttlSeconds: 7200 }), dashboard: signDevToken(config, { role: 'customer', sub: '1001', ttlSeconds: 7200 }) };
+  const rows: Row[] = [];
+  const rss: Record<string, number> = {};
+  const children: ChildProcess[] = [redis];
+
+  async function load(target: string, url: string, query: QueryName, cache: string, metricsUrl?: string): Promise<Row> {
+    const body = JSON.stringify({ query: QUERIES[query] });
+    const opts = { url: `${url}/graphql`, method: 'POST' as const, connections, headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[query]}` }, body };
+    await autocannon({ ...opts, duration: warmupS });
+    const before = metricsUrl ? await cacheCounts(metricsUrl) : undefined;
+    sims.resetStats();
+    process.stderr.write(`  ${target} ${query} (${cache}) for ${duration}s...\n`);
+    const r = await autocannon({ ...opts, duration });
+    const upstream = (['hubspot', 'stripe', 'zendesk', 's3'] as SimSystem[]).reduce((n, s) => n + sims.stats(s).total, 0);
+    const after = metricsUrl ? await cacheCounts(metricsUrl) : undefined;
+    const hits = after && before ? after.hit - before.hit : 0;
+    const misses = after && before ? after.miss - before.miss : 0;
+    const row: Row = {
+      target,
+      query,
+      cache,
+      rps: Math.round(r.requests.average * 10) / 10,
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      errors: r.errors + r.non2xx,
+      upstreamPerReq: r.requests.total ? Math.round((upstream / r.requests.total) * 100) / 100 : 0,
+      hitRatio: metricsUrl && hits + misses > 0 ? Math.round((hits / (hits + misses)) * 1000) / 1000 : metricsUrl ? 0 : null,
+    };
+    rows.push(row);
+    return row;
+  }
+
+  try {
+    // Portico, cache off (cold) and on (warm, Redis), each in its own process on core 0.
+    for (const mode of ['cold', 'warm'] as const) {
+      const port = await freePort();
+      const extra: Record<string, string> = mode === 'cold' ? { CACHE_ENABLED: 'false' } : { REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_KEY_PREFIX: `bench${Date.now()}` };
+      const { proc } = await start(`portico-${mode}`, 0, 'src/main.ts', { ...env, ...extra, PORT: String(port) }, /Portico is listening/);
+      children.push(proc);
+      const url = `http://127.0.0.1:${port}`;
+      for (const q of Object.keys(QUERIES) as QueryName[]) await load('portico', url, q, mode, url);
+      rss[`portico_${mode}`] = peakRssMb(proc.pid!);
+      proc.kill('SIGTERM');
+    }
+    // Baseline: subgraph services on core 1, plain @apollo/gateway on core 0.
+    const subs = await start('baseline-subgraphs', 1, 'bench/baseline-subgraphs.ts', env, /"urls"/);
+    children.push(subs.proc);
+    const urls = (JSON.parse(subs.line) as { urls: Record<string, string> }).urls;
+    const gw = await start('baseline-gateway', 0, 'bench/baseline-gateway.ts', { ...env, BASELINE_SUBGRAPH_URLS: JSON.stringify(urls) }, /"url"/);
+    children.push(gw.proc);
+    const gwUrl = (JSON.parse(gw.line) as { url: string }).url.replace(/\/$/, '');
+    for (const q of Object.keys(QUERIES) as QueryName[]) await load('baseline', gwUrl, q, 'none');
+    rss.baseline_gateway = peakRssMb(gw.proc.pid!);
+    rss.baseline_subgraphs = peakRssMb(subs.proc.pid!);
+  } finally {
+    for (const p of children) p.kill('SIGTERM');
+    await sims.close();
+  }
+
+  const find = (target: string, q: QueryName, cache: string) => rows.find((r) => r.target === target && r.query === q && r.cache === cache)!;
+  const base50 = find('baseline', 'customers50', 'none');
+  const baseDash = find('baseline', 'dashboard', 'none');
+  const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+  console.log(`\nPortico vs plain @apollo/gateway: ${connections} connections, ${duration}s per run, +${latencyMs} ms per upstream call\n`);
+  console.log('| target | query | cache | req/s | p50 ms | p99 ms | errors | upstream calls/req | cache hit ratio | x baseline |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const base = r.query === 'customers50' ? base50 : baseDash;
+    console.log(`| ${r.target} | ${r.query} | ${r.cache} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.upstreamPerReq} | ${r.hitRatio ?? '-'} | ${ratio(r.rps, base.rps)} |`);
+  }
+  const porticoPeak = Math.max(rss.portico_cold ?? 0, rss.portico_warm ?? 0);
+  const baselinePeak = (rss.baseline_gateway ?? 0) + (rss.baseline_subgraphs ?? 0);
+  console.log(`\nPeak RSS: Portico ${porticoPeak.toFixed(1)} MiB (one process); baseline ${baselinePeak.toFixed(1)} MiB (gateway ${rss.baseline_gateway?.toFixed(1)} + subgraph services ${rss.baseline_subgraphs?.toFixed(1)}).`);
+  const summary = {
+    duration_s: duration,
+    connections,
+    upstream_latency_ms: latencyMs,
+    cold_ratio: ratio(find('portico', 'customers50', 'cold').rps, base50.rps),
+    warm_ratio: ratio(find('portico', 'customers50', 'warm').rps, base50.rps),
+    dashboard_cold_ratio: ratio(find('portico', 'dashboard', 'cold').rps, baseDash.rps),
+    dashboard_warm_ratio: ratio(find('portico', 'dashboard', 'warm').rps, baseDash.rps),
+    warm_upstream_calls_per_request: find('portico', 'customers50', 'warm').upstreamPerReq,
+    portico_peak_rss_mb: Math.round(porticoPeak * 10) / 10,
+    baseline_peak_rss_mb: Math.round(baselinePeak * 10) / 10,
+    baseline_gateway_peak_rss_mb: Math.round((rss.baseline_gateway ?? 0) * 10) / 10,
+    rows,
+  };
+  console.log(JSON.stringify(summary));
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(`bench failed: ${(err as Error).message}`);
+  process.exit(1);
+});
