@@ -5,6 +5,7 @@
  */
 import { GetObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException, type ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { LRUCache } from 'lru-cache';
 import { UpstreamError } from '../../errors/index.js';
 import type { Logger } from '../../platform/logger.js';
 import { customerPrefix, toDocument, type DocumentSummary } from './mappers.js';
@@ -39,6 +40,7 @@ function mapS3Error(err: unknown): UpstreamError {
 }
 
 export function createFilesConnector(o: FilesConnectorOptions): FilesConnector {
+  const presigned = new LRUCache<string, string>({ max: 20_000, ttl: (o.presignTtlS * 1000) / 2 });
   const s3 = new S3Client({
     region: o.region,
     endpoint: o.endpoint,
@@ -68,9 +70,15 @@ export function createFilesConnector(o: FilesConnectorOptions): FilesConnector {
       } while (token);
       return docs.sort((a, b) => (a.uploadedAt === b.uploadedAt ? (a.key < b.key ? -1 : 1) : a.uploadedAt < b.uploadedAt ? 1 : -1));
     },
-    downloadUrl(key, fileName) {
+    async downloadUrl(key, fileName) {
+      // Signing runs the SDK's whole middleware stack; a URL is reused for half its lifetime, so
+      // every URL handed out stays valid for at least presignTtlS / 2.
+      const cached = presigned.get(key);
+      if (cached) return cached;
       const disposition = `attachment; filename="${fileName.replace(/["\\\r\n]/g, '_')}"`;
-      return getSignedUrl(s3, new GetObjectCommand({ Bucket: o.bucket, Key: key, ResponseContentDisposition: disposition }), { expiresIn: o.presignTtlS });
+      const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: o.bucket, Key: key, ResponseContentDisposition: disposition }), { expiresIn: o.presignTtlS });
+      presigned.set(key, url);
+      return url;
     },
     close: () => s3.destroy(),
   };
