@@ -6,7 +6,7 @@
  * Deny by default: a root field (Query/Mutation) without a declared policy is denied at run time,
  * and `undeclaredRootFields` lets a test fail the build when one exists.
  */
-import { defaultFieldResolver, isObjectType, type ConstDirectiveNode, type GraphQLField, type GraphQLFieldResolver, type GraphQLSchema, type ValueNode } from 'graphql';
+import { defaultFieldResolver, isObjectType, Kind, type ConstDirectiveNode, type DocumentNode, type GraphQLField, type GraphQLFieldResolver, type GraphQLSchema, type ValueNode } from 'graphql';
 import { ForbiddenError, UnauthenticatedError } from '../errors/index.js';
 import { hasScopes, type Principal } from './principal.js';
 
@@ -97,4 +97,30 @@ export function enforcePolicies(schema: GraphQLSchema): GraphQLSchema {
     }
   }
   return schema;
+}
+
+/**
+ * Policies of every `Type.field` declared in a set of subgraph SDLs (type-level directives apply
+ * to each of the type's fields). Used to show each principal only the schema it can reach.
+ */
+export function policiesOf(docs: readonly DocumentNode[]): Map<string, Policy> {
+  const out = new Map<string, Policy>();
+  for (const doc of docs) {
+    for (const def of doc.definitions) {
+      if (def.kind !== Kind.OBJECT_TYPE_DEFINITION && def.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
+      const onType = readPolicy(def.directives);
+      for (const f of def.fields ?? []) {
+        const onField = readPolicy(f.directives);
+        const policy = onType && onField ? { authenticated: true, scopes: onType.scopes.length === 0 ? onField.scopes : onField.scopes.length === 0 ? onType.scopes : onType.scopes.flatMap((a) => onField.scopes.map((b) => [...a, ...b])) } : (onField ?? onType);
+        if (policy) out.set(`${def.name.value}.${f.name.value}`, policy);
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether a principal could ever pass a policy (ownership aside). */
+export function canPass(policy: Policy, principal: Principal): boolean {
+  if (policy.authenticated && principal.kind === 'anonymous') return false;
+  return policy.scopes.length === 0 || hasScopes(principal, policy.scopes);
 }

@@ -90,7 +90,7 @@ export const VARS = {
   CACHE_TTLS: { schema: z.string().regex(/^(\s*[a-z]+=\d+\s*)(,\s*[a-z]+=\d+\s*)*$/, 'must be type=seconds pairs'), example: 'contact=300,invoices=60', doc: `Cache TTL in seconds per record type; defaults: ${Object.entries(CACHE_TTL_DEFAULTS).map(([k, v]) => `${k}=${v}`).join(', ')}.` },
   MAX_QUERY_DEPTH: { schema: int(2, 100), example: '12', doc: 'Maximum selection depth of an operation.', default: '12' },
   MAX_BODY_BYTES: { schema: int(1024, 50_000_000), example: '1048576', doc: 'Maximum request body size.', default: '1048576' },
-  INTROSPECTION: { schema: bool, example: 'false', doc: 'Allow schema introspection. Default on outside production.', default: (env) => (isDev(env) ? 'true' : 'false') },
+  INTROSPECTION: { schema: bool, example: 'false', doc: 'Allow introspection without a token (the whole schema). With a token, introspection always shows only what the caller can reach.', default: (env) => (isDev(env) ? 'true' : 'false') },
 } satisfies Record<string, VarSpec>;
 
 type VarName = keyof typeof VARS;

@@ -5,7 +5,7 @@
  */
 import { composeServices } from '@apollo/composition';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSource } from '@apollo/gateway';
-import { visit, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { printSchema, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { signClaims, CLAIMS_HEADER } from '../auth/claims.js';
 import type { RequestContext } from '../auth/context.js';
 import type { SubgraphName } from '../config/index.js';
@@ -36,6 +36,13 @@ function withoutSecurityDirectives(doc: DocumentNode): DocumentNode {
   return visit(doc, {
     Directive: (node) => (SECURITY_DIRECTIVES.has(node.name.value) ? null : undefined),
   });
+}
+
+/** The client-facing API schema (what clients and their codegen see), with descriptions. */
+export function composeApiSchema(): string {
+  const result = composeServices(ALL_SUBGRAPHS.map((name) => ({ name, url: `in-process://${name}`, typeDefs: withoutSecurityDirectives(loadSdl(name)) })));
+  if (result.errors) throw new CompositionError(result.errors.map((e) => e.message));
+  return printSchema(result.schema.toAPISchema().toGraphQLJSSchema());
 }
 
 /** The supergraph SDL of schema/*.graphql, as Apollo Router or Hive Gateway would load it. */

@@ -37,7 +37,7 @@ export type Billing = {
   /** Saved cards. Only brand, last four digits and expiry ever leave the server. */
   paymentMethods: Maybe<Array<PaymentMethod>>;
   /** The current (most recent) subscription, if any. */
-  subscription: Maybe<Subscription>;
+  subscription: Maybe<BillingSubscription>;
 };
 
 
@@ -48,6 +48,21 @@ export type Billing = {
 export type BillingInvoicesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A subscription to a plan. */
+export type BillingSubscription = {
+  __typename?: 'BillingSubscription';
+  /** True when the subscription ends at the period end. */
+  cancelAtPeriodEnd: Scalars['Boolean']['output'];
+  /** End of the current billing period. */
+  currentPeriodEnd: Maybe<Scalars['DateTime']['output']>;
+  /** Stripe subscription id. */
+  id: Scalars['ID']['output'];
+  /** Plan name (price nickname). */
+  plan: Maybe<Scalars['String']['output']>;
+  /** Lifecycle status. */
+  status: SubscriptionStatus;
 };
 
 export type Customer = {
@@ -140,21 +155,6 @@ export type PaymentMethod = {
   id: Scalars['ID']['output'];
   /** Last four digits. */
   last4: Scalars['String']['output'];
-};
-
-/** A subscription to a plan. */
-export type Subscription = {
-  __typename?: 'Subscription';
-  /** True when the subscription ends at the period end. */
-  cancelAtPeriodEnd: Scalars['Boolean']['output'];
-  /** End of the current billing period. */
-  currentPeriodEnd: Maybe<Scalars['DateTime']['output']>;
-  /** Stripe subscription id. */
-  id: Scalars['ID']['output'];
-  /** Plan name (price nickname). */
-  plan: Maybe<Scalars['String']['output']>;
-  /** Lifecycle status. */
-  status: SubscriptionStatus;
 };
 
 /** Stripe subscription statuses. */
@@ -261,17 +261,17 @@ export type ResolversTypes = {
   Billing: ResolverTypeWrapper<BillingAccount>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  Customer: ResolverTypeWrapper<CustomerRef>;
+  BillingSubscription: ResolverTypeWrapper<BillingSubscription>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Customer: ResolverTypeWrapper<CustomerRef>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Invoice: ResolverTypeWrapper<InvoiceSummary>;
   InvoiceConnection: ResolverTypeWrapper<Omit<InvoiceConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['InvoiceEdge']>, nodes: Array<ResolversTypes['Invoice']> }>;
   InvoiceEdge: ResolverTypeWrapper<Omit<InvoiceEdge, 'node'> & { node: ResolversTypes['Invoice'] }>;
   InvoiceStatus: InvoiceStatus;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   PaymentMethod: ResolverTypeWrapper<CardSummary>;
-  Subscription: ResolverTypeWrapper<{}>;
   SubscriptionStatus: SubscriptionStatus;
 };
 
@@ -280,16 +280,16 @@ export type ResolversParentTypes = {
   Billing: BillingAccount;
   Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
-  Customer: CustomerRef;
+  BillingSubscription: BillingSubscription;
+  Boolean: Scalars['Boolean']['output'];
   ID: Scalars['ID']['output'];
+  Customer: CustomerRef;
   DateTime: Scalars['DateTime']['output'];
   Invoice: InvoiceSummary;
   InvoiceConnection: Omit<InvoiceConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['InvoiceEdge']>, nodes: Array<ResolversParentTypes['Invoice']> };
   InvoiceEdge: Omit<InvoiceEdge, 'node'> & { node: ResolversParentTypes['Invoice'] };
   PageInfo: PageInfo;
-  Boolean: Scalars['Boolean']['output'];
   PaymentMethod: CardSummary;
-  Subscription: {};
 };
 
 export type BillingResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Billing'] = ResolversParentTypes['Billing']> = {
@@ -297,7 +297,16 @@ export type BillingResolvers<ContextType = RequestContext, ParentType extends Re
   currency?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   invoices?: Resolver<Maybe<ResolversTypes['InvoiceConnection']>, ParentType, ContextType, RequireFields<BillingInvoicesArgs, 'first'>>;
   paymentMethods?: Resolver<Maybe<Array<ResolversTypes['PaymentMethod']>>, ParentType, ContextType>;
-  subscription?: Resolver<Maybe<ResolversTypes['Subscription']>, ParentType, ContextType>;
+  subscription?: Resolver<Maybe<ResolversTypes['BillingSubscription']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type BillingSubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['BillingSubscription'] = ResolversParentTypes['BillingSubscription']> = {
+  cancelAtPeriodEnd?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  currentPeriodEnd?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  plan?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['SubscriptionStatus'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -354,16 +363,9 @@ export type PaymentMethodResolvers<ContextType = RequestContext, ParentType exte
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
-export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
-  cancelAtPeriodEnd?: SubscriptionResolver<ResolversTypes['Boolean'], "cancelAtPeriodEnd", ParentType, ContextType>;
-  currentPeriodEnd?: SubscriptionResolver<Maybe<ResolversTypes['DateTime']>, "currentPeriodEnd", ParentType, ContextType>;
-  id?: SubscriptionResolver<ResolversTypes['ID'], "id", ParentType, ContextType>;
-  plan?: SubscriptionResolver<Maybe<ResolversTypes['String']>, "plan", ParentType, ContextType>;
-  status?: SubscriptionResolver<ResolversTypes['SubscriptionStatus'], "status", ParentType, ContextType>;
-};
-
 export type Resolvers<ContextType = RequestContext> = {
   Billing?: BillingResolvers<ContextType>;
+  BillingSubscription?: BillingSubscriptionResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Invoice?: InvoiceResolvers<ContextType>;
@@ -371,6 +373,5 @@ export type Resolvers<ContextType = RequestContext> = {
   InvoiceEdge?: InvoiceEdgeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PaymentMethod?: PaymentMethodResolvers<ContextType>;
-  Subscription?: SubscriptionResolvers<ContextType>;
 };
 

@@ -15,6 +15,7 @@ import type { Config } from '../config/index.js';
 import { ErrorCode, formatError } from '../errors/index.js';
 import type { Logger } from '../platform/logger.js';
 import { depthLimitPlugin } from './limits.js';
+import { introspectionPlugin } from '../gateway/introspection.js';
 import type { Redis } from 'ioredis';
 import { createKeyValueCache, type CacheStore } from '../platform/cache.js';
 import type { Metrics } from '../platform/metrics.js';
@@ -98,9 +99,10 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     gateway: o.gateway,
     formatError,
     includeStacktraceInErrorResponses: false,
-    introspection: config.limits.introspection,
+    // Introspection is answered by introspectionPlugin, per principal.
+    introspection: true,
     persistedQueries: { cache: createKeyValueCache(o.apqStore, `${config.keyPrefix}:apq:`), ttl: 7 * 86_400 },
-    plugins: [fastifyApolloDrainPlugin(fastify), unauthenticatedStatusPlugin, depthLimitPlugin(config.limits.maxDepth), metricsPlugin(o.metrics)],
+    plugins: [fastifyApolloDrainPlugin(fastify), unauthenticatedStatusPlugin, depthLimitPlugin(config.limits.maxDepth), introspectionPlugin({ allowAnonymous: config.limits.introspection }), metricsPlugin(o.metrics)],
     logger,
   });
   await apollo.start();

@@ -1,0 +1,517 @@
+/* eslint-disable */
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+export type MakeOptional<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]?: Maybe<T[SubKey]> };
+export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Maybe<T[SubKey]> };
+export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /** An ISO-8601 date-time in UTC, e.g. `2026-11-22T18:00:00Z`. */
+  DateTime: { input: string; output: string; }
+};
+
+/**
+ * A customer's billing account. Money is an integer in the currency's minor unit (cents) with an
+ * ISO 4217 currency code.
+ */
+export type Billing = {
+  __typename?: 'Billing';
+  /** Account balance in minor units; negative is a credit in the customer's favour. */
+  balance: Maybe<Scalars['Int']['output']>;
+  /** ISO 4217 currency code, upper case, e.g. `USD`. */
+  currency: Maybe<Scalars['String']['output']>;
+  /** Invoices, newest first. */
+  invoices: Maybe<InvoiceConnection>;
+  /** Saved cards. Only brand, last four digits and expiry ever leave the server. */
+  paymentMethods: Maybe<Array<PaymentMethod>>;
+  /** The current (most recent) subscription, if any. */
+  subscription: Maybe<Subscription>;
+};
+
+
+/**
+ * A customer's billing account. Money is an integer in the currency's minor unit (cents) with an
+ * ISO 4217 currency code.
+ */
+export type BillingInvoicesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** What a new partner token may do. */
+export type CreatePartnerTokenInput = {
+  /** Customers (CRM ids) the partner may see; omit for all. */
+  customerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Partner name, e.g. `acme`. */
+  name: Scalars['String']['input'];
+  /** Scopes, e.g. `["billing.invoices:read", "crm.contacts:read"]`. */
+  scopes: Array<Scalars['String']['input']>;
+  /** Lifetime in days, 1 to 365. */
+  ttlDays?: Scalars['Int']['input'];
+};
+
+/** A freshly minted partner token. */
+export type CreatedPartnerToken = {
+  __typename?: 'CreatedPartnerToken';
+  /** Its stored record. */
+  partnerToken: PartnerToken;
+  /** The bearer token. Shown once: store it in the partner's secret manager. */
+  token: Scalars['String']['output'];
+};
+
+/** A customer of the company. Joins the CRM (identity and contact), billing, support and files. */
+export type Customer = {
+  __typename?: 'Customer';
+  /**
+   * The billing account; null when the customer has none in the billing system. Open to any billing
+   * scope; each part of it then needs its own.
+   */
+  billing: Maybe<Billing>;
+  /** Company name. */
+  company: Maybe<Scalars['String']['output']>;
+  /** When the CRM record was created. */
+  createdAt: Maybe<Scalars['DateTime']['output']>;
+  /** Documents stored for the customer, newest first. */
+  documents: Maybe<DocumentConnection>;
+  /** Primary email address. */
+  email: Maybe<Scalars['String']['output']>;
+  /** Given name. */
+  firstName: Maybe<Scalars['String']['output']>;
+  /** CRM (HubSpot) contact id; the key that joins every system. */
+  id: Scalars['ID']['output'];
+  /** Family name. */
+  lastName: Maybe<Scalars['String']['output']>;
+  /** Where the customer is in the sales funnel. */
+  lifecycleStage: Maybe<LifecycleStage>;
+  /** Full name. */
+  name: Maybe<Scalars['String']['output']>;
+  /** Phone number as stored in the CRM. */
+  phone: Maybe<Scalars['String']['output']>;
+  /** Tickets the customer requested, most recently updated first. */
+  tickets: Maybe<TicketConnection>;
+  /** When the CRM record last changed. */
+  updatedAt: Maybe<Scalars['DateTime']['output']>;
+};
+
+
+/** A customer of the company. Joins the CRM (identity and contact), billing, support and files. */
+export type CustomerDocumentsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A customer of the company. Joins the CRM (identity and contact), billing, support and files. */
+export type CustomerTicketsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A page of customers. */
+export type CustomerConnection = {
+  __typename?: 'CustomerConnection';
+  /** The customers of this page with their cursors. */
+  edges: Array<CustomerEdge>;
+  /** The customers of this page. */
+  nodes: Array<Customer>;
+  /** Where this page sits. */
+  pageInfo: PageInfo;
+  /** Number of customers matching the query, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A customer and its cursor. */
+export type CustomerEdge = {
+  __typename?: 'CustomerEdge';
+  /** Opaque cursor of this customer. */
+  cursor: Scalars['String']['output'];
+  /** The customer. */
+  node: Customer;
+};
+
+/** A stored document. */
+export type Document = {
+  __typename?: 'Document';
+  /** MIME type, from the file name. */
+  contentType: Scalars['String']['output'];
+  /** A presigned HTTPS GET URL that expires within minutes; fetch it directly, no token needed. */
+  downloadUrl: Scalars['String']['output'];
+  /** Opaque document id. */
+  id: Scalars['ID']['output'];
+  /** File name. */
+  name: Scalars['String']['output'];
+  /** Size in bytes. */
+  size: Scalars['Int']['output'];
+  /** When it was uploaded. */
+  uploadedAt: Scalars['DateTime']['output'];
+};
+
+/** A page of documents. */
+export type DocumentConnection = {
+  __typename?: 'DocumentConnection';
+  /** The documents of this page with cursors. */
+  edges: Array<DocumentEdge>;
+  /** The documents of this page. */
+  nodes: Array<Document>;
+  /** Where this page sits. */
+  pageInfo: PageInfo;
+  /** Number of documents across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A document and its cursor. */
+export type DocumentEdge = {
+  __typename?: 'DocumentEdge';
+  /** Opaque cursor. */
+  cursor: Scalars['String']['output'];
+  /** The document. */
+  node: Document;
+};
+
+/** An invoice. */
+export type Invoice = {
+  __typename?: 'Invoice';
+  /** Amount due, minor units. */
+  amountDue: Scalars['Int']['output'];
+  /** Amount paid, minor units. */
+  amountPaid: Scalars['Int']['output'];
+  /** Amount still to pay, minor units. */
+  amountRemaining: Scalars['Int']['output'];
+  /** When the invoice was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** ISO 4217 currency code, upper case. */
+  currency: Scalars['String']['output'];
+  /** When payment is due; null when charged automatically. */
+  dueDate: Maybe<Scalars['DateTime']['output']>;
+  /** Stripe invoice id. */
+  id: Scalars['ID']['output'];
+  /** Human-readable invoice number; null for drafts. */
+  number: Maybe<Scalars['String']['output']>;
+  /** Invoice status. */
+  status: InvoiceStatus;
+};
+
+/** A page of invoices. */
+export type InvoiceConnection = {
+  __typename?: 'InvoiceConnection';
+  /** The invoices of this page with cursors. */
+  edges: Array<InvoiceEdge>;
+  /** The invoices of this page. */
+  nodes: Array<Invoice>;
+  /** Where this page sits. */
+  pageInfo: PageInfo;
+  /** Number of invoices across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** An invoice and its cursor. */
+export type InvoiceEdge = {
+  __typename?: 'InvoiceEdge';
+  /** Opaque cursor. */
+  cursor: Scalars['String']['output'];
+  /** The invoice. */
+  node: Invoice;
+};
+
+/** Stripe invoice statuses. */
+export type InvoiceStatus =
+  /** Not finalized yet. */
+  | 'DRAFT'
+  /** Finalized, awaiting payment. */
+  | 'OPEN'
+  /** Paid. */
+  | 'PAID'
+  /** Unlikely to be paid. */
+  | 'UNCOLLECTIBLE'
+  /** Voided. */
+  | 'VOID';
+
+/** HubSpot lifecycle stages. */
+export type LifecycleStage =
+  /** A paying customer. */
+  | 'CUSTOMER'
+  /** A promoter of the company. */
+  | 'EVANGELIST'
+  /** A lead. */
+  | 'LEAD'
+  /** Marketing qualified lead. */
+  | 'MARKETING_QUALIFIED_LEAD'
+  /** An open opportunity. */
+  | 'OPPORTUNITY'
+  /** Any other stage. */
+  | 'OTHER'
+  /** Sales qualified lead. */
+  | 'SALES_QUALIFIED_LEAD'
+  /** Subscribed to content. */
+  | 'SUBSCRIBER';
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Mints a partner token with the given scopes. The token is returned once, here; Portico keeps
+   * only its hash. Admins only.
+   */
+  createPartnerToken: CreatedPartnerToken;
+  /**
+   * Drops every cached upstream record of one customer (contact, billing, tickets, documents), so
+   * the next read goes to the systems. Returns true when done. Admins only.
+   */
+  purgeCustomerCache: Scalars['Boolean']['output'];
+  /** Revokes a partner token; every gateway instance refuses it from the next request. Admins only. */
+  revokePartnerToken: Maybe<PartnerToken>;
+};
+
+
+export type MutationCreatePartnerTokenArgs = {
+  input: CreatePartnerTokenInput;
+};
+
+
+export type MutationPurgeCustomerCacheArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRevokePartnerTokenArgs = {
+  id: Scalars['ID']['input'];
+};
+
+/** Relay-style page information. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** Cursor of the last item, to pass as `after`. */
+  endCursor: Maybe<Scalars['String']['output']>;
+  /** True when another page follows. */
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
+/** A partner token as stored: never the token itself. */
+export type PartnerToken = {
+  __typename?: 'PartnerToken';
+  /** When it was minted. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Customers the partner may see; null for all. */
+  customerIds: Maybe<Array<Scalars['ID']['output']>>;
+  /** When it expires. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** Token id (`ptn_...`), the JWT `jti`. */
+  id: Scalars['ID']['output'];
+  /** When it was last used (to the minute). */
+  lastUsedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Partner name. */
+  name: Scalars['String']['output'];
+  /** When it was revoked; null while valid. */
+  revokedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Granted scopes. */
+  scopes: Array<Scalars['String']['output']>;
+};
+
+/** A saved card: display data only, never a full number. */
+export type PaymentMethod = {
+  __typename?: 'PaymentMethod';
+  /** Card brand, e.g. `visa`. */
+  brand: Scalars['String']['output'];
+  /** Expiry month, 1-12. */
+  expMonth: Scalars['Int']['output'];
+  /** Expiry year, four digits. */
+  expYear: Scalars['Int']['output'];
+  /** Stripe payment method id. */
+  id: Scalars['ID']['output'];
+  /** Last four digits. */
+  last4: Scalars['String']['output'];
+};
+
+export type Query = {
+  __typename?: 'Query';
+  /**
+   * One customer by CRM contact id. A customer token reaches only its own id; any other id gives
+   * `FORBIDDEN` whether or not it exists.
+   */
+  customer: Maybe<Customer>;
+  /**
+   * All customers, newest first by CRM id, optionally filtered by a text search over name, email,
+   * phone and company. Staff and partners with `crm.customers:list` only.
+   */
+  customers: CustomerConnection;
+  /** The customer the token belongs to. Only customer tokens have one; staff tokens get `FORBIDDEN`. */
+  me: Maybe<Customer>;
+  /** Every partner token ever minted (never the tokens themselves). Admins only. */
+  partnerTokens: Array<PartnerToken>;
+};
+
+
+export type QueryCustomerArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryCustomersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A subscription to a plan. */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** True when the subscription ends at the period end. */
+  cancelAtPeriodEnd: Scalars['Boolean']['output'];
+  /** End of the current billing period. */
+  currentPeriodEnd: Maybe<Scalars['DateTime']['output']>;
+  /** Stripe subscription id. */
+  id: Scalars['ID']['output'];
+  /** Plan name (price nickname). */
+  plan: Maybe<Scalars['String']['output']>;
+  /** Lifecycle status. */
+  status: SubscriptionStatus;
+};
+
+/** Stripe subscription statuses. */
+export type SubscriptionStatus =
+  /** Active and paid. */
+  | 'ACTIVE'
+  /** Canceled. */
+  | 'CANCELED'
+  /** Incomplete first payment. */
+  | 'INCOMPLETE'
+  /** First payment failed and expired. */
+  | 'INCOMPLETE_EXPIRED'
+  /** Latest payment failed. */
+  | 'PAST_DUE'
+  /** Paused. */
+  | 'PAUSED'
+  /** In a trial. */
+  | 'TRIALING'
+  /** Unpaid after retries. */
+  | 'UNPAID';
+
+/** A support ticket. */
+export type Ticket = {
+  __typename?: 'Ticket';
+  /** Public comments, oldest first; null when Zendesk could not be reached. */
+  comments: Maybe<Array<TicketComment>>;
+  /** When the ticket was opened. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Zendesk ticket id. */
+  id: Scalars['ID']['output'];
+  /** Priority; null when not triaged. */
+  priority: Maybe<TicketPriority>;
+  /** Status. */
+  status: TicketStatus;
+  /** Subject line. */
+  subject: Scalars['String']['output'];
+  /** When the ticket last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** A public comment on a ticket. */
+export type TicketComment = {
+  __typename?: 'TicketComment';
+  /** Name of the person who wrote it. */
+  author: Scalars['String']['output'];
+  /** Plain-text body. */
+  body: Scalars['String']['output'];
+  /** When it was written. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Zendesk comment id. */
+  id: Scalars['ID']['output'];
+};
+
+/** A page of tickets. */
+export type TicketConnection = {
+  __typename?: 'TicketConnection';
+  /** The tickets of this page with cursors. */
+  edges: Array<TicketEdge>;
+  /** The tickets of this page. */
+  nodes: Array<Ticket>;
+  /** Where this page sits. */
+  pageInfo: PageInfo;
+};
+
+/** A ticket and its cursor. */
+export type TicketEdge = {
+  __typename?: 'TicketEdge';
+  /** Opaque cursor. */
+  cursor: Scalars['String']['output'];
+  /** The ticket. */
+  node: Ticket;
+};
+
+/** Zendesk ticket priorities. */
+export type TicketPriority =
+  /** High. */
+  | 'HIGH'
+  /** Low. */
+  | 'LOW'
+  /** Normal. */
+  | 'NORMAL'
+  /** Urgent. */
+  | 'URGENT';
+
+/** Zendesk ticket statuses. */
+export type TicketStatus =
+  /** Closed for good. */
+  | 'CLOSED'
+  /** Waiting for a third party. */
+  | 'HOLD'
+  /** Not yet looked at. */
+  | 'NEW'
+  /** Being worked on. */
+  | 'OPEN'
+  /** Waiting for the customer. */
+  | 'PENDING'
+  /** Solved. */
+  | 'SOLVED';
+
+export type CustomerSearchQueryVariables = Exact<{
+  search?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type CustomerSearchQuery = { __typename?: 'Query', customers: { __typename?: 'CustomerConnection', totalCount: number, edges: Array<{ __typename?: 'CustomerEdge', cursor: string, node: { __typename?: 'Customer', id: string, name: string | null, email: string | null, company: string | null, lifecycleStage: LifecycleStage | null, billing: { __typename?: 'Billing', currency: string | null, balance: number | null, subscription: { __typename?: 'Subscription', status: SubscriptionStatus, plan: string | null } | null } | null } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } };
+
+export type DashboardQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashboardQuery = { __typename?: 'Query', me: { __typename?: 'Customer', id: string, name: string | null, email: string | null, phone: string | null, company: string | null, lifecycleStage: LifecycleStage | null, billing: { __typename?: 'Billing', currency: string | null, balance: number | null, subscription: { __typename?: 'Subscription', id: string, status: SubscriptionStatus, plan: string | null, currentPeriodEnd: string | null } | null, paymentMethods: Array<{ __typename?: 'PaymentMethod', brand: string, last4: string, expMonth: number, expYear: number }> | null, invoices: { __typename?: 'InvoiceConnection', totalCount: number, nodes: Array<{ __typename?: 'Invoice', id: string, number: string | null, status: InvoiceStatus, amountDue: number, amountPaid: number, currency: string, dueDate: string | null }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } | null } | null, tickets: { __typename?: 'TicketConnection', nodes: Array<{ __typename?: 'Ticket', id: string, subject: string, status: TicketStatus, priority: TicketPriority | null, createdAt: string, updatedAt: string, comments: Array<{ __typename?: 'TicketComment', id: string, body: string, author: string, createdAt: string }> | null }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } | null, documents: { __typename?: 'DocumentConnection', nodes: Array<{ __typename?: 'Document', id: string, name: string, size: number, contentType: string, uploadedAt: string, downloadUrl: string }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } | null } | null };
+
+export type DocumentsPageQueryVariables = Exact<{
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type DocumentsPageQuery = { __typename?: 'Query', me: { __typename?: 'Customer', id: string, documents: { __typename?: 'DocumentConnection', totalCount: number, nodes: Array<{ __typename?: 'Document', id: string, name: string, size: number, contentType: string, uploadedAt: string, downloadUrl: string }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } | null } | null };
+
+export type InvoicesPageQueryVariables = Exact<{
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type InvoicesPageQuery = { __typename?: 'Query', me: { __typename?: 'Customer', id: string, billing: { __typename?: 'Billing', currency: string | null, invoices: { __typename?: 'InvoiceConnection', totalCount: number, nodes: Array<{ __typename?: 'Invoice', id: string, number: string | null, status: InvoiceStatus, amountDue: number, amountPaid: number, amountRemaining: number, currency: string, dueDate: string | null, createdAt: string }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } | null } | null } | null };
+
+export type TicketsPageQueryVariables = Exact<{
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type TicketsPageQuery = { __typename?: 'Query', me: { __typename?: 'Customer', id: string, tickets: { __typename?: 'TicketConnection', nodes: Array<{ __typename?: 'Ticket', id: string, subject: string, status: TicketStatus, priority: TicketPriority | null, createdAt: string, updatedAt: string, comments: Array<{ __typename?: 'TicketComment', id: string, body: string, author: string, createdAt: string }> | null }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } | null } | null };
+
+
+export const CustomerSearchDocument = {"__meta__":{"hash":"7720fd27b38475f87a93aacf6c545fce81d6254e33974b71f7b521feaa6cc7ca"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"CustomerSearch"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"search"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}},"defaultValue":{"kind":"IntValue","value":"20"}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"customers"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"search"},"value":{"kind":"Variable","name":{"kind":"Name","value":"search"}}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"company"}},{"kind":"Field","name":{"kind":"Name","value":"lifecycleStage"}},{"kind":"Field","name":{"kind":"Name","value":"billing"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"currency"}},{"kind":"Field","name":{"kind":"Name","value":"balance"}},{"kind":"Field","name":{"kind":"Name","value":"subscription"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"plan"}}]}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]} as unknown as DocumentNode<CustomerSearchQuery, CustomerSearchQueryVariables>;
+export const DashboardDocument = {"__meta__":{"hash":"e6d854b9c061803c09d64734d3de428124d7257da641990c6256862f7c039427"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Dashboard"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}},{"kind":"Field","name":{"kind":"Name","value":"company"}},{"kind":"Field","name":{"kind":"Name","value":"lifecycleStage"}},{"kind":"Field","name":{"kind":"Name","value":"billing"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"currency"}},{"kind":"Field","name":{"kind":"Name","value":"balance"}},{"kind":"Field","name":{"kind":"Name","value":"subscription"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"plan"}},{"kind":"Field","name":{"kind":"Name","value":"currentPeriodEnd"}}]}},{"kind":"Field","name":{"kind":"Name","value":"paymentMethods"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"brand"}},{"kind":"Field","name":{"kind":"Name","value":"last4"}},{"kind":"Field","name":{"kind":"Name","value":"expMonth"}},{"kind":"Field","name":{"kind":"Name","value":"expYear"}}]}},{"kind":"Field","name":{"kind":"Name","value":"invoices"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"10"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"number"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"amountDue"}},{"kind":"Field","name":{"kind":"Name","value":"amountPaid"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}},{"kind":"Field","name":{"kind":"Name","value":"dueDate"}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"tickets"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"10"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"subject"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"priority"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"comments"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"body"}},{"kind":"Field","name":{"kind":"Name","value":"author"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"documents"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"10"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"size"}},{"kind":"Field","name":{"kind":"Name","value":"contentType"}},{"kind":"Field","name":{"kind":"Name","value":"uploadedAt"}},{"kind":"Field","name":{"kind":"Name","value":"downloadUrl"}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]}}]} as unknown as DocumentNode<DashboardQuery, DashboardQueryVariables>;
+export const DocumentsPageDocument = {"__meta__":{"hash":"891de34610b5bb1ee07cb86a66cc9e4095e63973da9c9b34803a480734ba97b2"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"DocumentsPage"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}},"defaultValue":{"kind":"IntValue","value":"20"}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"documents"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"size"}},{"kind":"Field","name":{"kind":"Name","value":"contentType"}},{"kind":"Field","name":{"kind":"Name","value":"uploadedAt"}},{"kind":"Field","name":{"kind":"Name","value":"downloadUrl"}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]}}]} as unknown as DocumentNode<DocumentsPageQuery, DocumentsPageQueryVariables>;
+export const InvoicesPageDocument = {"__meta__":{"hash":"c4f32167808e267fa4261ead949e5a4d18d240c1c7530904c8c90c2c0d08d4c6"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"InvoicesPage"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}},"defaultValue":{"kind":"IntValue","value":"20"}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"billing"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"currency"}},{"kind":"Field","name":{"kind":"Name","value":"invoices"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"number"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"amountDue"}},{"kind":"Field","name":{"kind":"Name","value":"amountPaid"}},{"kind":"Field","name":{"kind":"Name","value":"amountRemaining"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}},{"kind":"Field","name":{"kind":"Name","value":"dueDate"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<InvoicesPageQuery, InvoicesPageQueryVariables>;
+export const TicketsPageDocument = {"__meta__":{"hash":"2c8584849f3186f41aafb7998d304943e626cda9f536861755e0344096abde75"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"TicketsPage"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}},"defaultValue":{"kind":"IntValue","value":"20"}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"tickets"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"subject"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"priority"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"comments"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"body"}},{"kind":"Field","name":{"kind":"Name","value":"author"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]}}]} as unknown as DocumentNode<TicketsPageQuery, TicketsPageQueryVariables>;

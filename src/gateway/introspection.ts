@@ -1,0 +1,83 @@
+/**
+ * Introspection answered per principal: each caller sees only the fields its roles and scopes
+ * can ever reach (a partner with `billing.invoices:read` sees no support or file fields; an admin
+ * sees everything). Anonymous introspection only where INTROSPECTION allows it (development).
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import { MapperKind, mapSchema, pruneSchema } from '@graphql-tools/utils';
+import { execute, GraphQLSchema, Kind, type OperationDefinitionNode } from 'graphql';
+import type { RequestContext } from '../auth/context.js';
+import { canPass, policiesOf, type Policy } from '../auth/policy.js';
+import type { Principal } from '../auth/principal.js';
+import { ErrorCode } from '../errors/index.js';
+import { loadSdl } from '../subgraphs/sdl.js';
+import { ALL_SUBGRAPHS } from './index.js';
+
+const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
+
+/** 'introspection' when every root field is __schema/__type/__typename, 'mixed' when some are, else 'none'. */
+export function introspectionKind(op: OperationDefinitionNode | undefined): 'introspection' | 'mixed' | 'none' {
+  if (!op) return 'none';
+  let intro = 0;
+  let other = 0;
+  for (const sel of op.selectionSet.selections) {
+    if (sel.kind === Kind.FIELD && INTROSPECTION_FIELDS.has(sel.name.value)) intro++;
+    else if (!(sel.kind === Kind.FIELD && sel.name.value === '__typename')) other++;
+  }
+  return intro === 0 ? 'none' : other === 0 ? 'introspection' : 'mixed';
+}
+
+/** The API schema cut down to what a principal can reach; cached per distinct set of scopes. */
+export function createSchemaViews(policies: Map<string, Policy> = policiesOf(ALL_SUBGRAPHS.map(loadSdl))) {
+  const views = new WeakMap<GraphQLSchema, Map<string, GraphQLSchema>>();
+  return (api: GraphQLSchema, principal: Principal): GraphQLSchema => {
+    const key = `${principal.kind}:${[...principal.scopes].sort().join(',')}`;
+    let perApi = views.get(api);
+    if (!perApi) views.set(api, (perApi = new Map()));
+    const cached = perApi.get(key);
+    if (cached) return cached;
+    const mapped = mapSchema(api, {
+      [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
+        const policy = policies.get(`${typeName}.${fieldName}`);
+        return !policy || canPass(policy, principal) ? field : null;
+      },
+    });
+    // A root type left without fields is dropped (a partner has no mutations).
+    const config = mapped.toConfig();
+    const empty = (t: typeof config.query) => !t || Object.keys(t.getFields()).length === 0;
+    const view = pruneSchema(
+      new GraphQLSchema({
+        ...config,
+        mutation: empty(config.mutation) ? undefined : config.mutation,
+        types: config.types.filter((t) => !(t === config.mutation && empty(config.mutation))),
+      }),
+    );
+    perApi.set(key, view);
+    return view;
+  };
+}
+
+function refuse(status: number, code: ErrorCode, message: string) {
+  const headers = new Map<string, string>(status === 401 ? [['www-authenticate', 'Bearer realm="portico"']] : []);
+  return { http: { status, headers }, body: { kind: 'single', singleResult: { errors: [{ message, extensions: { code } }] } } } as never;
+}
+
+export function introspectionPlugin(o: { allowAnonymous: boolean }): ApolloServerPlugin<RequestContext> {
+  const viewOf = createSchemaViews();
+  return {
+    async requestDidStart() {
+      return {
+        async responseForOperation({ operation, document, request, contextValue, schema }) {
+          const kind = introspectionKind(operation);
+          if (kind === 'none') return null;
+          if (kind === 'mixed') return refuse(400, ErrorCode.BAD_REQUEST, 'Send introspection (__schema, __type) in an operation of its own.');
+          const principal = contextValue.principal;
+          if (principal.kind === 'anonymous' && !o.allowAnonymous) return refuse(401, ErrorCode.UNAUTHENTICATED, 'Introspection needs a valid bearer token here.');
+          // Anonymous callers (development only) explore the whole schema; everyone else their own view.
+          const result = await execute({ schema: principal.kind === 'anonymous' ? schema : viewOf(schema, principal), document, variableValues: request.variables, operationName: request.operationName });
+          return { http: { status: undefined, headers: new Map() }, body: { kind: 'single', singleResult: result } } as never;
+        },
+      };
+    },
+  };
+}
