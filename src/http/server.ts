@@ -3,6 +3,8 @@
  * before GraphQL: a bad token is answered 401 with no execution and no upstream call.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { ApolloGateway } from '@apollo/gateway';
@@ -86,6 +88,19 @@ const unauthenticatedStatusPlugin: ApolloServerPlugin<RequestContext> = {
   },
 };
 
+/**
+ * The operations of clients/operations, registered as persisted queries at start-up, so web and
+ * mobile clients built with the generated manifest can send the hash alone from their first call.
+ * Apollo Server keys APQ entries as `apq:<sha256>` inside the cache it is given.
+ */
+async function preloadPersistedDocuments(apq: ReturnType<typeof createKeyValueCache>, logger: Logger) {
+  const file = ['../../clients/generated/persisted-documents.json', '../../../clients/generated/persisted-documents.json'].map((p) => fileURLToPath(new URL(p, import.meta.url))).find(existsSync);
+  if (!file) return;
+  const manifest = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+  await Promise.all(Object.entries(manifest).map(([hash, doc]) => apq.set(`apq:${hash}`, doc, { ttl: 30 * 86_400 })));
+  logger.debug({ operations: Object.keys(manifest).length }, 'persisted operations registered');
+}
+
 export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer> {
   const { config, logger } = o;
   const fastify: FastifyInstance = Fastify({
@@ -95,17 +110,19 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && /^[\w-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID()),
   });
 
+  const apq = createKeyValueCache(o.apqStore, `${config.keyPrefix}:apq:`);
   const apollo = new ApolloServer<RequestContext>({
     gateway: o.gateway,
     formatError,
     includeStacktraceInErrorResponses: false,
     // Introspection is answered by introspectionPlugin, per principal.
     introspection: true,
-    persistedQueries: { cache: createKeyValueCache(o.apqStore, `${config.keyPrefix}:apq:`), ttl: 7 * 86_400 },
+    persistedQueries: { cache: apq, ttl: 7 * 86_400 },
     plugins: [fastifyApolloDrainPlugin(fastify), unauthenticatedStatusPlugin, depthLimitPlugin(config.limits.maxDepth), introspectionPlugin({ allowAnonymous: config.limits.introspection }), metricsPlugin(o.metrics)],
     logger,
   });
   await apollo.start();
+  o.apqStore.onReady(() => void preloadPersistedDocuments(apq, logger).catch((err) => logger.warn({ err: (err as Error).message }, 'could not register the persisted operations')));
 
   // Set by the preHandler on every /graphql request (Fastify wants null, not an object, as the default).
   (fastify.decorateRequest as (name: string, value: unknown) => void)('principal', null);

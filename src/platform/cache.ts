@@ -15,6 +15,8 @@ export interface CacheStore {
   mset(entries: readonly (readonly [string, string])[], ttlS: number): Promise<void>;
   del(keys: readonly string[]): Promise<void>;
   close(): Promise<void>;
+  /** Runs `fn` whenever the store becomes usable: now for memory, on every (re)connect for Redis (a restarted Redis may be empty). */
+  onReady(fn: () => void): void;
 }
 
 export interface CacheStats {
@@ -64,6 +66,9 @@ export function createMemoryStore(maxEntries = 50_000): CacheStore {
     },
     async close() {
       lru.clear();
+    },
+    onReady(fn) {
+      fn();
     },
   };
 }
@@ -116,6 +121,10 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
     async close() {
       client.disconnect();
       writer.disconnect();
+    },
+    onReady(fn) {
+      if (writer.status === 'ready') fn();
+      writer.on('ready', fn);
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { startSimulators, type Simulators } from '../../sim/index.js';
 import { CUSTOMER_FIELDS, DASHBOARD, startTestApp, type TestApp } from '../helpers/app.js';
@@ -178,5 +179,26 @@ describe('automatic persisted queries', () => {
     assert.match(res.body.errors?.[0]?.message ?? '', /sha does not match/);
     const after = await post(a, { extensions: ext(wrong) });
     assert.equal(after.body.errors?.[0]?.extensions?.code, 'PERSISTED_QUERY_NOT_FOUND');
+  });
+});
+
+describe('persisted operations manifest', () => {
+  test('operations of clients/operations run by hash alone on a fresh instance', async () => {
+    const manifest = JSON.parse(readFileSync(new URL('../../clients/generated/persisted-documents.json', import.meta.url), 'utf8')) as Record<string, string>;
+    const [hash, doc] = Object.entries(manifest).find(([, d]) => d.startsWith('query Dashboard'))!;
+    assert.equal(createHash('sha256').update(doc).digest('hex'), hash);
+    const fresh = await startTestApp({ sims, env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'manifesttest' } });
+    try {
+      const res = await fetch(`${fresh.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${fresh.token('customer', '1001')}` },
+        body: JSON.stringify({ operationName: 'Dashboard', extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }),
+      });
+      const body = (await res.json()) as any;
+      assert.equal(body.errors, undefined);
+      assert.equal(body.data.me.name, 'Ada Lovelace');
+    } finally {
+      await fresh.close();
+    }
   });
 });
