@@ -18,6 +18,8 @@ import { ErrorCode, formatError } from '../errors/index.js';
 import type { Logger } from '../platform/logger.js';
 import { depthLimitPlugin } from './limits.js';
 import { introspectionPlugin } from '../gateway/introspection.js';
+import { registerSandbox } from './sandbox.js';
+import type { PartnerStore } from '../auth/partners.js';
 import type { Redis } from 'ioredis';
 import { createKeyValueCache, type CacheStore } from '../platform/cache.js';
 import type { Metrics } from '../platform/metrics.js';
@@ -34,6 +36,7 @@ export interface HttpServerOptions {
   verifier: TokenVerifier;
   logger: Logger;
   metrics: Metrics;
+  partners: PartnerStore;
   /** Where automatic persisted queries live (the cache's store: Redis when configured). */
   apqStore: CacheStore;
   redis?: Redis;
@@ -153,7 +156,18 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
       perRequest: new Map(),
     }),
   });
-  fastify.route({ method: ['GET', 'POST', 'OPTIONS'], url: '/graphql', preHandler: authenticate, handler });
+  fastify.route({
+    method: ['GET', 'POST', 'OPTIONS'],
+    url: '/graphql',
+    preHandler: async (req, reply) => {
+      // A browser opening the endpoint in development lands on the sandbox.
+      if (req.method === 'GET' && config.sandbox && config.env !== 'production' && !(req.query as Record<string, unknown>).query && String(req.headers.accept ?? '').includes('text/html')) return reply.redirect('/sandbox');
+      return authenticate(req, reply);
+    },
+    handler,
+  });
+
+  if (config.sandbox) registerSandbox(fastify, { config, partners: o.partners });
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));
   // Ready once the gateway has composed and started (above). A Redis outage degrades (cache

@@ -1,0 +1,122 @@
+/**
+ * The Portico sandbox: GraphiQL (bundled, no CDN) with a persona picker. The page asks the
+ * server for a development token for the chosen persona and sends it as the Authorization header;
+ * it never holds a signing key or an upstream secret. Outside development the picker is replaced
+ * by a field to paste a token.
+ */
+import { GraphiQL } from 'graphiql';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import 'graphiql/graphiql.css';
+import './sandbox.css';
+
+interface SandboxConfig {
+  personas: boolean;
+  scopes: string[];
+  operations: { name: string; query: string }[];
+  customerIds: string[];
+}
+
+type Persona = 'customer' | 'agent' | 'admin' | 'partner';
+
+function App({ config }: { config: SandboxConfig }) {
+  const [persona, setPersona] = useState<Persona>('customer');
+  const [customerId, setCustomerId] = useState(config.customerIds[0] ?? '1001');
+  const [scopes, setScopes] = useState<string[]>(['crm.contacts:read', 'billing.invoices:read']);
+  const [token, setToken] = useState('');
+  const [status, setStatus] = useState(config.personas ? 'Pick a persona and press "Use persona".' : 'Paste a bearer token to explore.');
+
+  const usePersona = useCallback(async () => {
+    setStatus('Getting a development token...');
+    const res = await fetch('/sandbox/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ persona, customerId, scopes }),
+    });
+    const body = (await res.json()) as { token?: string; label?: string; error?: string };
+    if (!res.ok || !body.token) return setStatus(`Could not get a token: ${body.error ?? res.status}`);
+    setToken(body.token);
+    setStatus(`Signed in as ${body.label}.`);
+  }, [persona, customerId, scopes]);
+
+  useEffect(() => {
+    if (!config.personas) return;
+    void usePersona();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  const fetcher = useMemo(
+    () => async (params: unknown) => {
+      const res = await fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(params),
+      });
+      return res.json();
+    },
+    [token],
+  );
+
+  const tabs = config.operations.map((o) => ({ query: o.query }));
+
+  return (
+    <div className="sandbox">
+      <header className="sandbox-bar">
+        <strong>Portico sandbox</strong>
+        {config.personas ? (
+          <>
+            <label>
+              Persona{' '}
+              <select data-testid="persona" value={persona} onChange={(e) => setPersona(e.target.value as Persona)}>
+                <option value="customer">Customer</option>
+                <option value="agent">Support agent</option>
+                <option value="admin">Admin</option>
+                <option value="partner">Partner</option>
+              </select>
+            </label>
+            {persona === 'customer' && (
+              <label>
+                Customer{' '}
+                <input data-testid="customer" list="customer-ids" size={8} value={customerId} onChange={(e) => setCustomerId(e.target.value.trim())} />
+                <datalist id="customer-ids">
+                  {config.customerIds.map((id) => (
+                    <option key={id} value={id} />
+                  ))}
+                </datalist>
+              </label>
+            )}
+            {persona === 'partner' && (
+              <span className="scopes">
+                {config.scopes.map((s) => (
+                  <label key={s}>
+                    <input type="checkbox" checked={scopes.includes(s)} onChange={(e) => setScopes(e.target.checked ? [...scopes, s] : scopes.filter((x) => x !== s))} /> {s}
+                  </label>
+                ))}
+              </span>
+            )}
+            <button data-testid="use-persona" onClick={() => void usePersona()}>
+              Use persona
+            </button>
+          </>
+        ) : (
+          <input data-testid="token" placeholder="Bearer token" value={token} onChange={(e) => setToken(e.target.value.replace(/^Bearer\s+/i, ''))} />
+        )}
+        <span data-testid="status" className="status">
+          {status}
+        </span>
+      </header>
+      <main className="sandbox-main">
+        <GraphiQL key={token} fetcher={fetcher as never} defaultTabs={tabs} isHeadersEditorEnabled={false} shouldPersistHeaders={false} storage={memoryStorage()} />
+      </main>
+    </div>
+  );
+}
+
+/** No localStorage: tokens never outlive the page. */
+function memoryStorage() {
+  const m = new Map<string, string>();
+  return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v), removeItem: (k: string) => void m.delete(k), clear: () => m.clear(), length: 0 };
+}
+
+const config = (await (await fetch('/sandbox/config.json')).json()) as SandboxConfig;
+createRoot(document.getElementById('root')!).render(<App config={config} />);

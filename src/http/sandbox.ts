@@ -1,0 +1,100 @@
+/**
+ * The sandbox: a self-hosted GraphiQL at /sandbox (bundled by `npm run build:sandbox`, nothing
+ * from a CDN) under a strict Content-Security-Policy. In development a persona picker gets dev
+ * tokens from POST /sandbox/token; the page never sees a signing key or an upstream secret.
+ * In production the sandbox is off unless SANDBOX=true, and then has no persona picker: every
+ * call, introspection included, needs a real token.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { mintPartnerToken, type PartnerStore } from '../auth/partners.js';
+import { PARTNER_SCOPES } from '../auth/principal.js';
+import { signDevToken } from '../auth/tokens.js';
+import type { Config } from '../config/index.js';
+
+export const SANDBOX_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  // GraphiQL and CodeMirror set style attributes at run time.
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Portico sandbox</title>
+<link rel="stylesheet" href="/sandbox/sandbox.css">
+</head>
+<body>
+<div id="root"></div>
+<script type="module" src="/sandbox/sandbox.js"></script>
+</body>
+</html>`;
+
+const findUp = (rel: string) => [`../../${rel}`, `../../../${rel}`].map((p) => fileURLToPath(new URL(p, import.meta.url))).find((p) => existsSync(p));
+
+function operations(): { name: string; query: string }[] {
+  const dir = findUp('clients/operations');
+  if (!dir) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.graphql'))
+    .sort((a, b) => (a === 'dashboard.graphql' ? -1 : b === 'dashboard.graphql' ? 1 : a.localeCompare(b)))
+    .map((f) => ({ name: f.replace(/\.graphql$/, ''), query: readFileSync(`${dir}/${f}`, 'utf8') }));
+}
+
+const TokenRequest = z.object({
+  persona: z.enum(['customer', 'agent', 'admin', 'partner']),
+  customerId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+  scopes: z.array(z.string()).optional(),
+});
+
+export function registerSandbox(fastify: FastifyInstance, o: { config: Readonly<Config>; partners: PartnerStore }) {
+  const { config } = o;
+  const personas = config.env !== 'production';
+  const assets = findUp('dist/sandbox');
+  const headers = { 'content-security-policy': SANDBOX_CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' };
+
+  fastify.get('/sandbox', async (_req, reply) => reply.headers(headers).type('text/html; charset=utf-8').send(PAGE));
+  for (const [file, type] of [['sandbox.js', 'text/javascript; charset=utf-8'], ['sandbox.css', 'text/css; charset=utf-8']] as const) {
+    fastify.get(`/sandbox/${file}`, async (_req, reply) => {
+      if (!assets || !existsSync(`${assets}/${file}`)) return reply.status(503).type('text/plain').send('The sandbox is not built. Run `npm run build:sandbox` (npm start and npm run build do it for you).');
+      return reply.headers({ ...headers, 'cache-control': 'public, max-age=300' }).type(type).send(readFileSync(`${assets}/${file}`));
+    });
+  }
+  fastify.get('/sandbox/config.json', async (_req, reply) =>
+    reply.headers(headers).send({
+      personas,
+      scopes: PARTNER_SCOPES,
+      operations: operations(),
+      customerIds: config.simulators.enabled || personas ? Array.from({ length: 10 }, (_, i) => String(1001 + i)) : [],
+    }),
+  );
+  if (!personas) return;
+
+  // Development only: tokens for the chosen persona, signed by the server.
+  fastify.post('/sandbox/token', async (req, reply) => {
+    const parsed = TokenRequest.safeParse(req.body);
+    if (!parsed.success) return reply.status(400).send({ error: 'Send {"persona": "customer"|"agent"|"admin"|"partner", "customerId": "1001", "scopes": [...]}.' });
+    const { persona, customerId, scopes } = parsed.data;
+    if (persona === 'partner') {
+      try {
+        const { token, record } = await mintPartnerToken(o.partners, config.auth.partnerSecret, { name: 'sandbox', scopes: scopes ?? [], ttlDays: 1 });
+        return { token, label: `partner ${record.id} [${record.scopes.join(', ')}]` };
+      } catch (err) {
+        return reply.status(400).send({ error: (err as Error).message });
+      }
+    }
+    const sub = persona === 'customer' ? (customerId ?? '1001') : `sandbox-${persona}`;
+    return { token: signDevToken(config, { role: persona, sub, ttlSeconds: 3600 }), label: persona === 'customer' ? `customer ${sub}` : persona };
+  });
+}

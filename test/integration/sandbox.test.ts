@@ -1,0 +1,100 @@
+/**
+ * The sandbox in a real headless Chromium (Debian's, driven by playwright-core): pick the
+ * customer persona, run the dashboard tab, see the result; no request leaves the gateway's origin.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import { SANDBOX_CSP } from '../../src/http/sandbox.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = new URL('../artifacts/', import.meta.url);
+
+let t: TestApp;
+let browser: Browser;
+before(async () => {
+  // Always from the current source, as `npm start` and `npm run build` do.
+  execFileSync(process.execPath, ['--import', 'tsx', 'sandbox/build.ts'], { stdio: 'inherit' });
+  t = await startTestApp();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+});
+after(async () => {
+  await browser?.close();
+  await t?.close();
+});
+
+test('pick the customer persona, run the dashboard, see the result; nothing loaded from elsewhere', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const origin = new URL(t.url).origin;
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+
+  const res = await page.goto(`${t.url}/sandbox`);
+  assert.equal(res?.status(), 200);
+  assert.equal(res?.headers()['content-security-policy'], SANDBOX_CSP);
+
+  await page.getByTestId('persona').selectOption('customer');
+  await page.getByTestId('customer').fill('1001');
+  await page.getByTestId('use-persona').click();
+  await page.getByTestId('status').filter({ hasText: 'Signed in as customer 1001' }).waitFor();
+
+  // The first tab is clients/operations/dashboard.graphql.
+  await page.locator('.graphiql-query-editor').getByText('query Dashboard').first().waitFor();
+  await page.locator('.graphiql-execute-button').click();
+  const result = page.locator('.graphiql-response');
+  await result.getByText('"Ada Lovelace"').waitFor({ timeout: 15_000 });
+  const text = await result.innerText();
+  assert.match(text, /"email": "ada@example.com"/);
+  assert.match(text, /"totalCount": 12/);
+  assert.doesNotMatch(text, /"errors"/);
+
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: new URL('sandbox.png', ARTIFACTS).pathname, fullPage: true });
+
+  const foreign = requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:'));
+  assert.deepEqual(foreign, [], `requests outside ${origin}`);
+  assert.ok(requests.some((u) => u === `${origin}/graphql`));
+  assert.deepEqual(consoleErrors.filter((e) => /Content Security Policy|Refused to/.test(e)), []);
+  await page.close();
+});
+
+test('the page holds no secret: its assets contain neither signing keys nor upstream credentials', async () => {
+  const js = await (await fetch(`${t.url}/sandbox/sandbox.js`)).text();
+  const config = await (await fetch(`${t.url}/sandbox/config.json`)).text();
+  for (const secret of [t.app.config.auth.secret!, t.app.config.auth.partnerSecret, ...Object.values(t.sims.credentials).filter((v) => v.length > 8)]) {
+    assert.ok(!js.includes(secret) && !config.includes(secret), 'a secret reached the browser');
+  }
+});
+
+test('a browser opening /graphql in development lands on the sandbox', async () => {
+  const res = await fetch(`${t.url}/graphql`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+  assert.equal(res.status, 302);
+  assert.equal(res.headers.get('location'), '/sandbox');
+});
+
+test('production: the sandbox is off by default; when enabled it has no persona tokens', async () => {
+  const prodEnv = { NODE_ENV: 'production', AUTH_ISSUER: 'https://idp.example.test/', AUTH_JWT_SECRET: 'p'.repeat(40), PARTNER_TOKEN_SECRET: 'q'.repeat(40), SUBGRAPH_SIGNING_SECRET: 'r'.repeat(40) };
+  // Production also requires Redis; a real one is not needed to check routes, so point at a closed port.
+  const off = await startTestApp({ sims: t.sims, env: { ...prodEnv, REDIS_URL: 'redis://127.0.0.1:1' } });
+  const on = await startTestApp({ sims: t.sims, env: { ...prodEnv, REDIS_URL: 'redis://127.0.0.1:1', SANDBOX: 'true' } });
+  try {
+    assert.equal((await fetch(`${off.url}/sandbox`)).status, 404);
+    const page = await fetch(`${on.url}/sandbox`);
+    assert.equal(page.status, 200);
+    assert.equal(page.headers.get('content-security-policy'), SANDBOX_CSP);
+    assert.equal(((await (await fetch(`${on.url}/sandbox/config.json`)).json()) as { personas: boolean }).personas, false);
+    const token = await fetch(`${on.url}/sandbox/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"persona":"admin"}' });
+    assert.equal(token.status, 404);
+  } finally {
+    await off.close();
+    await on.close();
+  }
+});
