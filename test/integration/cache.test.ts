@@ -189,12 +189,18 @@ describe('persisted operations manifest', () => {
     assert.equal(createHash('sha256').update(doc).digest('hex'), hash);
     const fresh = await startTestApp({ sims, env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'manifesttest' } });
     try {
-      const res = await fetch(`${fresh.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${fresh.token('customer', '1001')}` },
-        body: JSON.stringify({ operationName: 'Dashboard', extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }),
-      });
-      const body = (await res.json()) as any;
+      // Registration runs when the instance's Redis connection is ready, just after start-up.
+      let body: any;
+      for (let i = 0; i < 20; i++) {
+        const res = await fetch(`${fresh.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${fresh.token('customer', '1001')}` },
+          body: JSON.stringify({ operationName: 'Dashboard', extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }),
+        });
+        body = await res.json();
+        if (body.errors?.[0]?.extensions?.code !== 'PERSISTED_QUERY_NOT_FOUND') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       assert.equal(body.errors, undefined);
       assert.equal(body.data.me.name, 'Ada Lovelace');
     } finally {
