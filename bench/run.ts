@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { signDevToken } from '../src/auth/tokens.js';
 import { loadConfig } from '../src/config/index.js';
-import { startSimulators, type SimSystem } from '../sim/index.js';
+import { startSimulators, vendorEnv, type SimSystem } from '../sim/index.js';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '20' }, connections: { type: 'string', default: '10' }, latency: { type: 'string', default: '2' }, warmup: { type: 'string', default: '3' } } });
 const duration = Number(values.duration);
@@ -89,30 +89,10 @@ interface Row {
 async function main() {
   pin(1);
   const sims = await startSimulators({ faults: Object.fromEntries((['hubspot', 'stripe', 'zendesk', 's3'] as SimSystem[]).map((s) => [s, { latencyMs }])) });
-  const c = sims.credentials;
   const redisPort = await freePort();
   const redis = spawn('taskset', ['-c', '1', 'redis-server', '--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 300));
-  const env: Record<string, string> = {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    HOST: '127.0.0.1',
-    SIMULATORS: 'false',
-    HUBSPOT_BASE_URL: sims.urls.hubspot,
-    HUBSPOT_ACCESS_TOKEN: c.hubspotToken,
-    STRIPE_API_BASE: sims.urls.stripe,
-    STRIPE_SECRET_KEY: c.stripeSecretKey,
-    ZENDESK_BASE_URL: sims.urls.zendesk,
-    ZENDESK_EMAIL: c.zendeskEmail,
-    ZENDESK_API_TOKEN: c.zendeskApiToken,
-    S3_BUCKET: c.s3Bucket,
-    S3_REGION: c.s3Region,
-    S3_ENDPOINT: sims.urls.s3,
-    S3_FORCE_PATH_STYLE: 'true',
-    S3_ACCESS_KEY_ID: c.s3AccessKeyId,
-    S3_SECRET_ACCESS_KEY: c.s3SecretAccessKey,
-    UPSTREAM_CONCURRENCY: '16',
-  };
+  const env: Record<string, string> = { NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...vendorEnv(sims), UPSTREAM_CONCURRENCY: '16' };
   const config = loadConfig(env);
   const tokens: Record<QueryName, string> = { customers50: signDevToken(config, { role: 'admin', sub: 'bench', ttlSeconds: 7200 }), dashboard: signDevToken(config, { role: 'customer', sub: '1001', ttlSeconds: 7200 }) };
   const rows: Row[] = [];

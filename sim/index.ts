@@ -59,6 +59,27 @@ export const DEFAULT_SIM_CREDENTIALS: SimCredentials = Object.freeze({
   s3Region: 'us-east-1',
 });
 
+/** The environment that points Portico's connectors at these simulators, as a user points them at the vendors. */
+export function vendorEnv(sims: Pick<Simulators, 'urls' | 'credentials'>): Record<string, string> {
+  const c = sims.credentials;
+  return {
+    SIMULATORS: 'false',
+    HUBSPOT_BASE_URL: sims.urls.hubspot,
+    HUBSPOT_ACCESS_TOKEN: c.hubspotToken,
+    STRIPE_API_BASE: sims.urls.stripe,
+    STRIPE_SECRET_KEY: c.stripeSecretKey,
+    ZENDESK_BASE_URL: sims.urls.zendesk,
+    ZENDESK_EMAIL: c.zendeskEmail,
+    ZENDESK_API_TOKEN: c.zendeskApiToken,
+    S3_BUCKET: c.s3Bucket,
+    S3_REGION: c.s3Region,
+    S3_ENDPOINT: sims.urls.s3,
+    S3_FORCE_PATH_STYLE: 'true',
+    S3_ACCESS_KEY_ID: c.s3AccessKeyId,
+    S3_SECRET_ACCESS_KEY: c.s3SecretAccessKey,
+  };
+}
+
 export async function startSimulators(opts: SimOptions = {}): Promise<Simulators> {
   const host = opts.host ?? '127.0.0.1';
   const c = DEFAULT_SIM_CREDENTIALS;

@@ -2,7 +2,7 @@
  * npm run sim: the four simulators on fixed ports, for running the gateway or a benchmark
  * against them from another process.
  */
-import { startSimulators } from './index.js';
+import { startSimulators, vendorEnv } from './index.js';
 
 const num = (v: string | undefined, d: number) => (v ? Number(v) : d);
 const latency = num(process.env.SIM_LATENCY_MS, 0);
@@ -20,10 +20,7 @@ console.log(`Simulators running (${sims.data.customers.length} customers${latenc
   S3       ${sims.urls.s3} (bucket ${c.s3Bucket})
 
 Point a gateway at them:
-  SIMULATORS=false HUBSPOT_BASE_URL=${sims.urls.hubspot} HUBSPOT_ACCESS_TOKEN=${c.hubspotToken} \\
-  STRIPE_API_BASE=${sims.urls.stripe} STRIPE_SECRET_KEY=${c.stripeSecretKey} \\
-  ZENDESK_BASE_URL=${sims.urls.zendesk} ZENDESK_EMAIL=${c.zendeskEmail} ZENDESK_API_TOKEN=${c.zendeskApiToken} \\
-  S3_ENDPOINT=${sims.urls.s3} S3_BUCKET=${c.s3Bucket} S3_REGION=${c.s3Region} S3_FORCE_PATH_STYLE=true S3_ACCESS_KEY_ID=${c.s3AccessKeyId} S3_SECRET_ACCESS_KEY=${c.s3SecretAccessKey} npm start`);
+  ${Object.entries(vendorEnv(sims)).map(([k, v]) => `${k}=${v}`).join(' \\\n  ')} npm start`);
 const stop = () => void sims.close().then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -1,3 +1,5 @@
+import { ForbiddenError } from '../errors/index.js';
+
 /**
  * Who is calling. Every authorization decision reads a Principal; nothing reads tokens directly.
  * Users get their scopes from their roles (ROLE_SCOPES); partners get exactly the scopes they
@@ -62,4 +64,18 @@ export function ownCustomerId(p: Principal): string | undefined {
 
 export function hasScopes(p: Principal, anyOf: readonly (readonly string[])[]): boolean {
   return anyOf.some((all) => all.every((s) => p.scopes.has(s)));
+}
+
+
+/** The one answer to a customer a principal may not reach: the same whether or not it exists. */
+export const CUSTOMER_FORBIDDEN = 'You are not allowed to access this customer.';
+
+/**
+ * Ownership check for a Customer entity reference (`_entities`, nested fields): returns the
+ * reference when the principal may reach that customer, else FORBIDDEN. Every subgraph that
+ * extends Customer resolves references through it.
+ */
+export function ownedCustomerRef<T extends { id: string }>(ref: T, p: Principal): { id: string } {
+  if (!canAccessCustomer(p, ref.id)) throw new ForbiddenError(CUSTOMER_FORBIDDEN);
+  return { id: ref.id };
 }

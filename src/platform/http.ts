@@ -48,6 +48,13 @@ export class UpstreamHttpError extends Error {
   }
 }
 
+/** Validates a vendor response body; an unexpected shape is that system being unavailable, not a crash. */
+export function parseUpstream<T>(system: UpstreamSystem, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }, body: unknown): T {
+  const r = schema.safeParse(body);
+  if (!r.success) throw new UpstreamError(system, 'unavailable', 'unexpected response');
+  return r.data;
+}
+
 export interface HttpClient {
   send<T>(req: HttpRequest): Promise<T>;
   close(): Promise<void>;

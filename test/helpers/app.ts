@@ -6,7 +6,7 @@ import { createApp, type App } from '../../src/app.js';
 import { signDevToken } from '../../src/auth/tokens.js';
 import { loadConfig } from '../../src/config/index.js';
 import type { Role } from '../../src/auth/principal.js';
-import { startSimulators, type SimOptions, type Simulators, type SimSystem } from '../../sim/index.js';
+import { startSimulators, vendorEnv, type SimOptions, type Simulators, type SimSystem } from '../../sim/index.js';
 
 export interface TestApp {
   app: App;
@@ -28,26 +28,12 @@ export interface GqlResponse {
 
 /** Environment that points the app at the simulators (as a user would point it at the vendors). */
 export function simEnv(sims: Simulators): Record<string, string> {
-  const c = sims.credentials;
   return {
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    SIMULATORS: 'false',
-    HUBSPOT_BASE_URL: sims.urls.hubspot,
-    HUBSPOT_ACCESS_TOKEN: c.hubspotToken,
-    STRIPE_API_BASE: sims.urls.stripe,
-    STRIPE_SECRET_KEY: c.stripeSecretKey,
-    ZENDESK_BASE_URL: sims.urls.zendesk,
-    ZENDESK_EMAIL: c.zendeskEmail,
-    ZENDESK_API_TOKEN: c.zendeskApiToken,
-    S3_BUCKET: c.s3Bucket,
-    S3_REGION: c.s3Region,
-    S3_ENDPOINT: sims.urls.s3,
-    S3_FORCE_PATH_STYLE: 'true',
-    S3_ACCESS_KEY_ID: c.s3AccessKeyId,
-    S3_SECRET_ACCESS_KEY: c.s3SecretAccessKey,
+    ...vendorEnv(sims),
     UPSTREAM_TIMEOUT_MS: '2000',
     UPSTREAM_RETRIES: '0',
   };

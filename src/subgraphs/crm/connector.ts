@@ -3,10 +3,8 @@
  * endpoint (one call a page, with the total). Network policy comes from platform/http.
  */
 import { z } from 'zod';
-import type { HttpClient } from '../../platform/http.js';
-import { UpstreamHttpError } from '../../platform/http.js';
+import { parseUpstream, UpstreamHttpError, type HttpClient } from '../../platform/http.js';
 import { chunk } from '../../platform/concurrency.js';
-import { UpstreamError } from '../../errors/index.js';
 import { CONTACT_PROPERTIES, HubSpotContact, toCrmContact, type CrmContact } from './mappers.js';
 
 const BatchResponse = z.object({ results: z.array(HubSpotContact) });
@@ -31,11 +29,7 @@ export interface CrmConnector {
 
 const BATCH_LIMIT = 100;
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
-  if (!r.success) throw new UpstreamError('crm', 'unavailable', 'unexpected response');
-  return r.data;
-}
+const parse = <T>(schema: z.ZodType<T>, body: unknown): T => parseUpstream('crm', schema, body);
 
 export function createCrmConnector(deps: { http: HttpClient }): CrmConnector {
   const { http } = deps;

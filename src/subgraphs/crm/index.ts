@@ -4,7 +4,7 @@
  */
 import type { RequestContext } from '../../auth/context.js';
 import { perRequest } from '../../auth/context.js';
-import { canAccessCustomer, ownCustomerId } from '../../auth/principal.js';
+import { canAccessCustomer, CUSTOMER_FORBIDDEN, ownCustomerId, ownedCustomerRef } from '../../auth/principal.js';
 import { buildSecureSubgraphSchema } from '../../auth/schema.js';
 import { ForbiddenError, NotFoundError } from '../../errors/index.js';
 import type { Resolvers } from '../../generated/crm.js';
@@ -39,7 +39,7 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
       },
       customer: async (_src, { id }, ctx) => {
         // Decided before any upstream call, and the same answer whether or not the id exists.
-        if (!canAccessCustomer(ctx.principal, id)) throw new ForbiddenError('You are not allowed to access this customer.');
+        if (!canAccessCustomer(ctx.principal, id)) throw new ForbiddenError(CUSTOMER_FORBIDDEN);
         const contact = await loaders(ctx).contact.load(id);
         if (!contact) throw new NotFoundError(`No customer with id ${JSON.stringify(id)}.`);
         return contact;
@@ -59,10 +59,7 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
       },
     },
     Customer: {
-      __resolveReference: async (ref, ctx) => {
-        if (!canAccessCustomer(ctx.principal, ref.id)) throw new ForbiddenError('You are not allowed to access this customer.');
-        return loaders(ctx).contact.load(ref.id);
-      },
+      __resolveReference: (ref, ctx) => loaders(ctx).contact.load(ownedCustomerRef(ref, ctx.principal).id),
       name: (c) => fullName(c),
     },
   };

@@ -4,9 +4,8 @@
  */
 import type { RequestContext } from '../../auth/context.js';
 import { perRequest } from '../../auth/context.js';
-import { canAccessCustomer } from '../../auth/principal.js';
+import { ownedCustomerRef } from '../../auth/principal.js';
 import { buildSecureSubgraphSchema } from '../../auth/schema.js';
-import { ForbiddenError } from '../../errors/index.js';
 import type { Resolvers } from '../../generated/files.js';
 import { offsetPage, pageArgs } from '../../platform/pagination.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
@@ -32,10 +31,7 @@ export function createFilesSubgraph(deps: FilesSubgraphDeps) {
   const resolvers: Resolvers = {
     DateTime: DateTimeScalar,
     Customer: {
-      __resolveReference: (ref, ctx) => {
-        if (!canAccessCustomer(ctx.principal, ref.id)) throw new ForbiddenError('You are not allowed to access this customer.');
-        return { id: ref.id };
-      },
+      __resolveReference: (ref, ctx) => ownedCustomerRef(ref, ctx.principal),
       documents: async (c, { first, after }, ctx) => {
         const page = pageArgs(first, after);
         return offsetPage(await loaders(ctx).documents.load(c.id), page);

@@ -4,9 +4,8 @@
  * so those are one call each, bounded by the loaders.
  */
 import { z } from 'zod';
-import { UpstreamError } from '../../errors/index.js';
 import { chunk } from '../../platform/concurrency.js';
-import { UpstreamHttpError, type HttpClient } from '../../platform/http.js';
+import { parseUpstream, UpstreamHttpError, type HttpClient } from '../../platform/http.js';
 import { toComments, toTicket, ZendeskComment, ZendeskTicket, ZendeskUser, type CommentSummary, type TicketSummary } from './mappers.js';
 
 const UsersResponse = z.object({ users: z.array(ZendeskUser) });
@@ -31,11 +30,7 @@ export interface SupportConnector {
 
 const SHOW_MANY_LIMIT = 100;
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
-  if (!r.success) throw new UpstreamError('support', 'unavailable', 'unexpected response');
-  return r.data;
-}
+const parse = <T>(schema: z.ZodType<T>, body: unknown): T => parseUpstream('support', schema, body);
 
 export function createSupportConnector(deps: { http: HttpClient }): SupportConnector {
   const { http } = deps;

@@ -4,9 +4,8 @@
  */
 import type { RequestContext } from '../../auth/context.js';
 import { perRequest } from '../../auth/context.js';
-import { canAccessCustomer } from '../../auth/principal.js';
+import { ownedCustomerRef } from '../../auth/principal.js';
 import { buildSecureSubgraphSchema } from '../../auth/schema.js';
-import { ForbiddenError } from '../../errors/index.js';
 import type { Resolvers } from '../../generated/support.js';
 import { checkFirst, decodeCursor, encodeCursor } from '../../platform/pagination.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
@@ -43,10 +42,7 @@ export function createSupportSubgraph(deps: SupportSubgraphDeps) {
   const resolvers: Resolvers = {
     DateTime: DateTimeScalar,
     Customer: {
-      __resolveReference: (ref, ctx) => {
-        if (!canAccessCustomer(ctx.principal, ref.id)) throw new ForbiddenError('You are not allowed to access this customer.');
-        return { id: ref.id };
-      },
+      __resolveReference: (ref, ctx) => ownedCustomerRef(ref, ctx.principal),
       tickets: async (c, { first, after }, ctx) => {
         const size = checkFirst(first, 10);
         const from: TicketCursor = after ? decodeCursor(after, isTicketCursor) : { i: 0 };

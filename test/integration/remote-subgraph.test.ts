@@ -1,0 +1,65 @@
+/**
+ * A subgraph run as its own service: the gateway points at its URL (configuration only) and
+ * forwards the caller's claims in a signed header; the subgraph refuses unsigned or forged claims.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { buildSubgraphs, createSharedState, createUpstreams } from '../../src/app.js';
+import { signClaims, CLAIMS_HEADER } from '../../src/auth/claims.js';
+import { userPrincipal } from '../../src/auth/principal.js';
+import { loadConfig } from '../../src/config/index.js';
+import { createSubgraphServer } from '../../src/http/subgraph-server.js';
+import { createLogger } from '../../src/platform/logger.js';
+import { startSimulators, type Simulators } from '../../sim/index.js';
+import { simEnv, startTestApp, type TestApp } from '../helpers/app.js';
+
+const SECRET = 's'.repeat(40);
+let sims: Simulators;
+let billing: Awaited<ReturnType<typeof createSubgraphServer>>;
+let billingUrl: string;
+let t: TestApp;
+
+before(async () => {
+  sims = await startSimulators({ customers: 20 });
+  const config = loadConfig({ ...simEnv(sims), SUBGRAPH_SIGNING_SECRET: SECRET, CACHE_ENABLED: 'false' });
+  const logger = createLogger({ level: 'silent' });
+  const { schemas } = buildSubgraphs(createUpstreams(config, logger), config, createSharedState(config, logger).cache, ['billing']);
+  billing = await createSubgraphServer({ schema: schemas.billing!, signingSecret: SECRET, logger });
+  billingUrl = `${await billing.fastify.listen({ host: '127.0.0.1', port: 0 })}/graphql`;
+  t = await startTestApp({ sims, env: { SUBGRAPH_URL_BILLING: billingUrl, SUBGRAPH_SIGNING_SECRET: SECRET } });
+});
+after(async () => {
+  await t.close();
+  await billing.close();
+  await sims.close();
+});
+
+test('the gateway serves billing from the remote subgraph with the same answers and rules', async () => {
+  const res = await t.gql(`{ me { name billing { currency balance invoices(first: 2) { totalCount } } } }`, { token: t.token('customer', '1001') });
+  assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+  assert.deepEqual(res.body.data.me, { name: 'Ada Lovelace', billing: { currency: 'GBP', balance: -2500, invoices: { totalCount: 12 } } });
+  // Policies still hold inside the remote subgraph: an agent gets no payment methods.
+  const agent = await t.gql(`{ customer(id: "1002") { billing { paymentMethods { last4 } } } }`, { token: t.token('agent') });
+  assert.equal(agent.body.data.customer.billing.paymentMethods, null);
+  assert.equal(agent.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+});
+
+test('the subgraph refuses calls without claims, with forged claims, or signed with another secret', async () => {
+  const call = (headers: Record<string, string>) =>
+    fetch(billingUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: '{ _entities(representations: [{ __typename: "Customer", id: "1002" }]) { ... on Customer { billing { balance } } } }' }) });
+  const admin = userPrincipal('mallory', ['admin']);
+  const signed = signClaims(admin, SECRET);
+  const [payload, sig] = signed.split('.') as [string, string];
+  const forged = `${Buffer.from(Buffer.from(payload, 'base64url').toString().replace('mallory', 'mallory2')).toString('base64url')}.${sig}`;
+  sims.resetStats();
+  const attempts: Record<string, string>[] = [{}, { [CLAIMS_HEADER]: forged }, { [CLAIMS_HEADER]: signClaims(admin, 'x'.repeat(40)) }, { authorization: `Bearer ${t.token('admin')}` }];
+  for (const headers of attempts) {
+    const res = await call(headers);
+    assert.equal(res.status, 401);
+    assert.equal(((await res.json()) as any).errors[0].extensions.code, 'UNAUTHENTICATED');
+  }
+  assert.equal(sims.stats('stripe').total, 0);
+  // A correctly signed call works (this is what the gateway sends).
+  const ok = await call({ [CLAIMS_HEADER]: signed });
+  assert.equal(ok.status, 200);
+});
