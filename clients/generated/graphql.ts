@@ -33,7 +33,7 @@ export type Billing = {
   /** Saved cards. Only brand, last four digits and expiry ever leave the server. */
   paymentMethods: Maybe<Array<PaymentMethod>>;
   /** The current (most recent) subscription, if any. */
-  subscription: Maybe<Subscription>;
+  subscription: Maybe<BillingSubscription>;
 };
 
 
@@ -44,6 +44,21 @@ export type Billing = {
 export type BillingInvoicesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A subscription to a plan. */
+export type BillingSubscription = {
+  __typename?: 'BillingSubscription';
+  /** True when the subscription ends at the period end. */
+  cancelAtPeriodEnd: Scalars['Boolean']['output'];
+  /** End of the current billing period. */
+  currentPeriodEnd: Maybe<Scalars['DateTime']['output']>;
+  /** Stripe subscription id. */
+  id: Scalars['ID']['output'];
+  /** Plan name (price nickname). */
+  plan: Maybe<Scalars['String']['output']>;
+  /** Lifecycle status. */
+  status: SubscriptionStatus;
 };
 
 /** What a new partner token may do. */
@@ -359,21 +374,6 @@ export type QueryCustomersArgs = {
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** A subscription to a plan. */
-export type Subscription = {
-  __typename?: 'Subscription';
-  /** True when the subscription ends at the period end. */
-  cancelAtPeriodEnd: Scalars['Boolean']['output'];
-  /** End of the current billing period. */
-  currentPeriodEnd: Maybe<Scalars['DateTime']['output']>;
-  /** Stripe subscription id. */
-  id: Scalars['ID']['output'];
-  /** Plan name (price nickname). */
-  plan: Maybe<Scalars['String']['output']>;
-  /** Lifecycle status. */
-  status: SubscriptionStatus;
-};
-
 /** Stripe subscription statuses. */
 export type SubscriptionStatus =
   /** Active and paid. */
@@ -478,12 +478,12 @@ export type CustomerSearchQueryVariables = Exact<{
 }>;
 
 
-export type CustomerSearchQuery = { __typename?: 'Query', customers: { __typename?: 'CustomerConnection', totalCount: number, edges: Array<{ __typename?: 'CustomerEdge', cursor: string, node: { __typename?: 'Customer', id: string, name: string | null, email: string | null, company: string | null, lifecycleStage: LifecycleStage | null, billing: { __typename?: 'Billing', currency: string | null, balance: number | null, subscription: { __typename?: 'Subscription', status: SubscriptionStatus, plan: string | null } | null } | null } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } };
+export type CustomerSearchQuery = { __typename?: 'Query', customers: { __typename?: 'CustomerConnection', totalCount: number, edges: Array<{ __typename?: 'CustomerEdge', cursor: string, node: { __typename?: 'Customer', id: string, name: string | null, email: string | null, company: string | null, lifecycleStage: LifecycleStage | null, billing: { __typename?: 'Billing', currency: string | null, balance: number | null, subscription: { __typename?: 'BillingSubscription', status: SubscriptionStatus, plan: string | null } | null } | null } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } };
 
 export type DashboardQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DashboardQuery = { __typename?: 'Query', me: { __typename?: 'Customer', id: string, name: string | null, email: string | null, phone: string | null, company: string | null, lifecycleStage: LifecycleStage | null, billing: { __typename?: 'Billing', currency: string | null, balance: number | null, subscription: { __typename?: 'Subscription', id: string, status: SubscriptionStatus, plan: string | null, currentPeriodEnd: string | null } | null, paymentMethods: Array<{ __typename?: 'PaymentMethod', brand: string, last4: string, expMonth: number, expYear: number }> | null, invoices: { __typename?: 'InvoiceConnection', totalCount: number, nodes: Array<{ __typename?: 'Invoice', id: string, number: string | null, status: InvoiceStatus, amountDue: number, amountPaid: number, currency: string, dueDate: string | null }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } | null } | null, tickets: { __typename?: 'TicketConnection', nodes: Array<{ __typename?: 'Ticket', id: string, subject: string, status: TicketStatus, priority: TicketPriority | null, createdAt: string, updatedAt: string, comments: Array<{ __typename?: 'TicketComment', id: string, body: string, author: string, createdAt: string }> | null }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } | null, documents: { __typename?: 'DocumentConnection', nodes: Array<{ __typename?: 'Document', id: string, name: string, size: number, contentType: string, uploadedAt: string, downloadUrl: string }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } | null } | null };
+export type DashboardQuery = { __typename?: 'Query', me: { __typename?: 'Customer', id: string, name: string | null, email: string | null, phone: string | null, company: string | null, lifecycleStage: LifecycleStage | null, billing: { __typename?: 'Billing', currency: string | null, balance: number | null, subscription: { __typename?: 'BillingSubscription', id: string, status: SubscriptionStatus, plan: string | null, currentPeriodEnd: string | null } | null, paymentMethods: Array<{ __typename?: 'PaymentMethod', brand: string, last4: string, expMonth: number, expYear: number }> | null, invoices: { __typename?: 'InvoiceConnection', totalCount: number, nodes: Array<{ __typename?: 'Invoice', id: string, number: string | null, status: InvoiceStatus, amountDue: number, amountPaid: number, currency: string, dueDate: string | null }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } | null } | null, tickets: { __typename?: 'TicketConnection', nodes: Array<{ __typename?: 'Ticket', id: string, subject: string, status: TicketStatus, priority: TicketPriority | null, createdAt: string, updatedAt: string, comments: Array<{ __typename?: 'TicketComment', id: string, body: string, author: string, createdAt: string }> | null }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } | null, documents: { __typename?: 'DocumentConnection', nodes: Array<{ __typename?: 'Document', id: string, name: string, size: number, contentType: string, uploadedAt: string, downloadUrl: string }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } | null } | null };
 
 export type DocumentsPageQueryVariables = Exact<{
   first?: InputMaybe<Scalars['Int']['input']>;
