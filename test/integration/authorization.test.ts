@@ -172,3 +172,31 @@ describe('partner tokens', () => {
     assert.equal(res.body.data, null);
   });
 });
+
+describe('ownership by every path', () => {
+  test('aliases: the own record is served, the foreign one is FORBIDDEN in the same response', async () => {
+    t.sims.resetStats();
+    const res = await t.gql(`{ mine: customer(id: "1001") { name } theirs: customer(id: "1002") { name billing { balance } } again: me { id } }`, { token: t.token('customer', '1001') });
+    assert.equal(res.body.data.mine.name, 'Ada Lovelace');
+    assert.equal(res.body.data.theirs, null);
+    assert.equal(res.body.data.again.id, '1001');
+    assert.deepEqual(res.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code]), [['theirs', 'FORBIDDEN']]);
+    assert.equal(t.sims.stats('stripe').total, 0);
+  });
+
+  test('_entities is not part of the public API', async () => {
+    const res = await t.gql(`{ _entities(representations: [{ __typename: "Customer", id: "1002" }]) { ... on Customer { id } } }`, { token: t.token('customer', '1001') });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
+  });
+
+  test('a cursor from another query cannot widen what a customer reaches', async () => {
+    const staff = await t.gql(`{ customers(first: 5) { pageInfo { endCursor } } }`, { token: t.token('agent') });
+    const cursor = staff.body.data.customers.pageInfo.endCursor;
+    const res = await t.gql(`query($c: String) { me { id billing { invoices(first: 2, after: $c) { nodes { id } } } } }`, { token: t.token('customer', '1001'), variables: { c: cursor } });
+    // The cursor only moves within the customer's own invoices.
+    assert.equal(res.body.data.me.id, '1001');
+    const own = t.sims.data.customers[0]!.invoices.map((i) => i.id);
+    for (const n of res.body.data.me.billing.invoices.nodes) assert.ok(own.includes(n.id));
+  });
+});

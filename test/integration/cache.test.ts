@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { startSimulators, type Simulators } from '../../sim/index.js';
@@ -206,5 +207,31 @@ describe('persisted operations manifest', () => {
     } finally {
       await fresh.close();
     }
+  });
+});
+
+describe('partner tokens across instances', () => {
+  test('minted on one instance, accepted on another; revoked on one, refused by the other on the next request', async () => {
+    const minted = await a.gql(`mutation { createPartnerToken(input: { name: "acme", scopes: ["crm.contacts:read"] }) { token partnerToken { id } } }`, { token: a.token('admin') });
+    const { token, partnerToken } = minted.body.data.createPartnerToken;
+    assert.equal((await b.gql(`{ customer(id: "1002") { id } }`, { token })).body.data.customer.id, '1002');
+    await a.gql(`mutation($id: ID!) { revokePartnerToken(id: $id) { id } }`, { token: a.token('admin'), variables: { id: partnerToken.id } });
+    const refused = await b.gql(`{ customer(id: "1002") { id } }`, { token });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+  });
+
+  test('the CLI mints into and revokes from the shared store, printing what it did', async () => {
+    const run = (args: string[]) =>
+      execFileSync(process.execPath, ['--import', 'tsx', 'scripts/token.ts', ...args], { env: { ...process.env, ...a.env, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'cachetest' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const token = run(['partner', '--name', 'cli-partner', '--scopes', 'billing.invoices:read', '--ttl', '7d']).trim();
+    assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const res = await b.gql(`{ customer(id: "1002") { billing { invoices(first: 1) { totalCount } } } }`, { token });
+    assert.equal(typeof res.body.data.customer.billing.invoices.totalCount, 'number');
+    const listed = run(['partners']);
+    const id = /(ptn_\w+)\s+cli-partner/.exec(listed)?.[1];
+    assert.ok(id, listed);
+    assert.match(run(['revoke', id]), new RegExp(`Revoked ${id} \\(cli-partner\\)`));
+    assert.equal((await a.gql(`{ customer(id: "1002") { id } }`, { token })).status, 401);
   });
 });
