@@ -4,12 +4,13 @@
  * other simulators. Seeded objects are written straight into s3rver's store with their seeded
  * modification times.
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { createServer, type ServerResponse } from 'node:http';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { SignatureV4 } from '@smithy/signature-v4';
 import S3rver from 's3rver';
 import { createFaultGate, type FaultOptions, type SimServer } from './common.js';
 import type { SeedData } from './seed.js';
@@ -36,14 +37,94 @@ function operation(method: string, url: URL): string {
   return { GET: 'GetObject', HEAD: 'HeadObject', PUT: 'PutObject', DELETE: 'DeleteObject' }[method] ?? `${method} /{bucket}/{key}`;
 }
 
+const toBuffer = (d: ArrayBuffer | ArrayBufferView) => (ArrayBuffer.isView(d) ? Buffer.from(d.buffer, d.byteOffset, d.byteLength) : Buffer.from(d));
+
+/** The hash @smithy/signature-v4 asks for, on node:crypto. */
+class NodeSha256 {
+  private readonly h: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.h = secret ? createHmac('sha256', typeof secret === 'string' ? secret : toBuffer(secret)) : createHash('sha256');
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView) {
+    this.h.update(typeof data === 'string' ? data : toBuffer(data));
+  }
+  async digest() {
+    return new Uint8Array(this.h.digest());
+  }
+}
+
+interface Listed {
+  size: number;
+  lastModified: string;
+  etag: string;
+}
+
+const esc = (v: string) => v.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+
+/**
+ * SigV4 check of a header-signed request, as S3 does it: the signature is recomputed with our
+ * secret over the signed headers and compared.
+ */
+async function validSigV4(req: IncomingMessage, url: URL, region: string): Promise<boolean> {
+  const auth = req.headers.authorization ?? '';
+  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/[^,]+, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
+  const date = req.headers['x-amz-date'];
+  if (!m || m[1] !== S3_ACCESS_KEY_ID || typeof date !== 'string') return false;
+  const signed = m[2]!.split(';');
+  const headers: Record<string, string> = {};
+  for (const h of signed) headers[h] = String(req.headers[h] ?? '');
+  const query: Record<string, string> = {};
+  url.searchParams.forEach((v, k) => (query[k] = v));
+  const signer = new SignatureV4({ credentials: { accessKeyId: S3_ACCESS_KEY_ID, secretAccessKey: S3_SECRET_ACCESS_KEY }, region, service: 's3', sha256: NodeSha256, uriEscapePath: false, applyChecksum: false });
+  const at = new Date(date.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
+  const out = await signer.sign({ method: req.method ?? 'GET', protocol: 'http:', hostname: String(req.headers.host ?? '').split(':')[0]!, path: url.pathname, query, headers }, { signingDate: at, signableHeaders: new Set(signed) });
+  const expected = /Signature=([0-9a-f]{64})/.exec(String(out.headers.authorization))?.[1] ?? '';
+  return expected.length === 64 && timingSafeEqual(Buffer.from(expected), Buffer.from(m[3]!));
+}
+
+const rfc3986 = (v: string) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/**
+ * SigV4 check of a presigned URL, computed as the SigV4 specification defines it (s3rver checks
+ * the expiry but not the signature): canonical request over the method, path, sorted query
+ * (without the signature), the signed headers and UNSIGNED-PAYLOAD; the signing key from the
+ * secret, date, region and service.
+ */
+function validPresigned(req: IncomingMessage, url: URL): boolean {
+  const q = url.searchParams;
+  const given = q.get('X-Amz-Signature') ?? '';
+  const date = q.get('X-Amz-Date') ?? '';
+  const credential = q.get('X-Amz-Credential') ?? '';
+  const [keyId, day, region, service, term] = credential.split('/');
+  if (!/^[0-9a-f]{64}$/.test(given) || keyId !== S3_ACCESS_KEY_ID || !day || !region || service !== 's3' || term !== 'aws4_request' || !date.startsWith(day)) return false;
+  const pairs: [string, string][] = [];
+  q.forEach((v, k) => {
+    if (k !== 'X-Amz-Signature') pairs.push([rfc3986(k), rfc3986(v)]);
+  });
+  pairs.sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : 1));
+  const signedHeaders = (q.get('X-Amz-SignedHeaders') ?? '').split(';').filter(Boolean);
+  const canonicalHeaders = signedHeaders.map((h) => `${h}:${String(req.headers[h] ?? '').trim()}\n`).join('');
+  const canonical = [req.method ?? 'GET', url.pathname, pairs.map(([k, v]) => `${k}=${v}`).join('&'), canonicalHeaders, signedHeaders.join(';'), 'UNSIGNED-PAYLOAD'].join('\n');
+  const scope = `${day}/${region}/s3/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', date, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
+  const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data).digest();
+  const signingKey = hmac(hmac(hmac(hmac(`AWS4${S3_SECRET_ACCESS_KEY}`, day), region), 's3'), 'aws4_request');
+  const expected = createHmac('sha256', signingKey).update(toSign).digest('hex');
+  return timingSafeEqual(Buffer.from(expected), Buffer.from(given));
+}
+
 export async function startS3Sim(o: { host: string; port: number; data: SeedData; dir?: string; faults?: FaultOptions }): Promise<SimServer> {
   const ownDir = !o.dir;
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'portico-s3-'));
   const s3rver = new S3rver({ directory: dir, silent: true, configureBuckets: [{ name: o.data.bucket, configs: [] }] });
   await s3rver.configureBuckets();
   const store = (s3rver as unknown as { store: { getResourcePath(bucket: string, key: string, resource: string): string } }).store;
+  // ListObjectsV2 is answered from this index (s3rver walks and stats the whole bucket on every
+  // listing); puts and deletes that pass through keep it current. Everything else is s3rver's.
+  const index = new Map<string, Listed>();
   for (const c of o.data.customers) {
     for (const d of c.documents) {
+      index.set(d.key, { size: d.size, lastModified: new Date(d.lastModified).toISOString(), etag: createHash('md5').update(d.body).digest('hex') });
       const objectPath = store.getResourcePath(o.data.bucket, d.key, 'object');
       mkdirSync(dirname(objectPath), { recursive: true });
       writeFileSync(objectPath, d.body);
@@ -57,9 +138,47 @@ export async function startS3Sim(o: { host: string; port: number; data: SeedData
   const gate = createFaultGate({ failure: (s) => xml(s === 503 ? 'ServiceUnavailable' : 'InternalError', 'Simulated failure'), rateLimited: () => xml('SlowDown', 'Please reduce your request rate.') }, sendXml);
   if (o.faults) gate.setFaults(o.faults);
   const handle = s3rver.callback();
+  const region = 'us-east-1';
+  const listFromIndex = (url: URL, res: ServerResponse) => {
+    const prefix = url.searchParams.get('prefix') ?? '';
+    const max = Math.min(1000, Number(url.searchParams.get('max-keys') ?? 1000));
+    const after = url.searchParams.get('continuation-token') ? Buffer.from(url.searchParams.get('continuation-token')!, 'base64url').toString() : (url.searchParams.get('start-after') ?? '');
+    const keys = [...index.keys()].filter((k) => k.startsWith(prefix) && k > after).sort();
+    const page = keys.slice(0, max);
+    const truncated = keys.length > max;
+    const contents = page.map((k) => {
+      const e = index.get(k)!;
+      return `<Contents><Key>${esc(k)}</Key><LastModified>${e.lastModified}</LastModified><ETag>&quot;${e.etag}&quot;</ETag><Size>${e.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+    });
+    const body = `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${esc(o.data.bucket)}</Name><Prefix>${esc(prefix)}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${max}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${contents.join('')}${truncated ? `<NextContinuationToken>${Buffer.from(page.at(-1)!).toString('base64url')}</NextContinuationToken>` : ''}</ListBucketResult>`;
+    sendXml(res, 200, body);
+  };
   const server = createServer(async (req, res) => {
-    gate.count(operation(req.method ?? 'GET', new URL(req.url ?? '/', 'http://sim')));
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const op = operation(req.method ?? 'GET', url);
+    gate.count(op);
     if (await gate.gate(res)) return;
+    if (op === 'ListObjectsV2' && url.pathname.replace(/\/$/, '') === `/${o.data.bucket}` && req.headers.authorization) {
+      if (await validSigV4(req, url, region)) return listFromIndex(url, res);
+      return sendXml(res, 403, xml('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.'));
+    }
+    if (url.searchParams.has('X-Amz-Signature') && !validPresigned(req, url)) {
+      return sendXml(res, 403, xml('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.'));
+    }
+    if (op === 'PutObject' || op === 'DeleteObject') {
+      const key = decodeURIComponent(url.pathname.split('/').slice(2).join('/'));
+      res.on('finish', () => {
+        if (res.statusCode >= 300) return;
+        if (op === 'DeleteObject') return void index.delete(key);
+        try {
+          const objectPath = store.getResourcePath(o.data.bucket, key, 'object');
+          const st = statSync(objectPath);
+          index.set(key, { size: st.size, lastModified: st.mtime.toISOString(), etag: readFileSync(`${objectPath}.md5`, 'utf8') });
+        } catch {
+          // not an object write s3rver accepted
+        }
+      });
+    }
     handle(req, res);
   });
   await new Promise<void>((r) => server.listen(o.port, o.host, r));

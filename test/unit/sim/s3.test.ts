@@ -1,0 +1,61 @@
+/**
+ * The S3 simulator answers the AWS SDK as S3 does: listings, downloads, presigned URLs, and it
+ * refuses bad signatures and expired or tampered presigned URLs.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { startSimulators, type Simulators } from '../../../sim/index.js';
+
+let sims: Simulators;
+let s3: S3Client;
+const client = (secretAccessKey: string) =>
+  new S3Client({ region: sims.credentials.s3Region, endpoint: sims.urls.s3, forcePathStyle: true, credentials: { accessKeyId: sims.credentials.s3AccessKeyId, secretAccessKey }, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED', maxAttempts: 1 });
+
+before(async () => {
+  sims = await startSimulators({ customers: 5 });
+  s3 = client(sims.credentials.s3SecretAccessKey);
+});
+after(async () => {
+  s3.destroy();
+  await sims.close();
+});
+
+test('ListObjectsV2 by prefix returns the seeded documents with sizes and dates', async () => {
+  const seed = sims.data.customers[0]!;
+  const res = await s3.send(new ListObjectsV2Command({ Bucket: sims.credentials.s3Bucket, Prefix: `customers/${seed.crmId}/` }));
+  assert.deepEqual(
+    (res.Contents ?? []).map((o) => [o.Key, o.Size, o.LastModified?.toISOString()]),
+    [...seed.documents].sort((a, b) => (a.key < b.key ? -1 : 1)).map((d) => [d.key, d.size, new Date(d.lastModified).toISOString()]),
+  );
+  assert.equal(sims.stats('s3').byRoute.ListObjectsV2, 1);
+});
+
+test('a listing signed with the wrong secret is refused', async () => {
+  const bad = client('not-the-secret');
+  await assert.rejects(bad.send(new ListObjectsV2Command({ Bucket: sims.credentials.s3Bucket, Prefix: 'customers/' })), (e: any) => e.name === 'SignatureDoesNotMatch' || e.$metadata?.httpStatusCode === 403);
+  bad.destroy();
+});
+
+test('an uploaded object appears in the next listing and downloads', async () => {
+  await s3.send(new PutObjectCommand({ Bucket: sims.credentials.s3Bucket, Key: 'customers/1003/doc_new/hello.txt', Body: 'hello', ContentType: 'text/plain' }));
+  const res = await s3.send(new ListObjectsV2Command({ Bucket: sims.credentials.s3Bucket, Prefix: 'customers/1003/doc_new/' }));
+  assert.deepEqual(res.Contents?.map((o) => [o.Key, o.Size]), [['customers/1003/doc_new/hello.txt', 5]]);
+  const got = await s3.send(new GetObjectCommand({ Bucket: sims.credentials.s3Bucket, Key: 'customers/1003/doc_new/hello.txt' }));
+  assert.equal(await got.Body?.transformToString(), 'hello');
+});
+
+test('presigned URLs download; tampered or expired ones are refused', async () => {
+  const doc = sims.data.customers[0]!.documents[0]!;
+  const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: sims.credentials.s3Bucket, Key: doc.key }), { expiresIn: 60 });
+  const ok = await fetch(url);
+  assert.equal(ok.status, 200);
+  assert.equal((await ok.arrayBuffer()).byteLength, doc.size);
+  const other = sims.data.customers[1]!.documents[0] ?? sims.data.customers[0]!.documents[1]!;
+  const tampered = url.replace(encodeURI(doc.key).replace(/%2F/g, '/'), encodeURI(other.key).replace(/%2F/g, '/'));
+  assert.notEqual(tampered, url);
+  assert.equal((await fetch(tampered)).status, 403);
+  const past = await getSignedUrl(s3, new GetObjectCommand({ Bucket: sims.credentials.s3Bucket, Key: doc.key }), { expiresIn: 1, signingDate: new Date(Date.now() - 3600_000) });
+  assert.equal((await fetch(past)).status, 403);
+});
