@@ -16,7 +16,7 @@ import { signDevToken } from '../src/auth/tokens.js';
 import { loadConfig } from '../src/config/index.js';
 import { startSimulators, vendorEnv, type SimSystem } from '../sim/index.js';
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '20' }, connections: { type: 'string', default: '10' }, latency: { type: 'string', default: '2' }, warmup: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { duration: { type: 'string', default: '20' }, connections: { type: 'string', default: '10' }, latency: { type: 'string', default: '2' }, warmup: { type: 'string', default: '3' }, profile: { type: 'string' }, only: { type: 'string' } } });
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const latencyMs = Number(values.latency);
@@ -50,9 +50,12 @@ function pin(core: number) {
   }
 }
 
+/** `--profile DIR` writes a V8 CPU profile of each gateway process there (open in Chrome DevTools). */
+const profileArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
+
 function start(name: string, core: number, script: string, env: Record<string, string>, readyLine: RegExp): Promise<{ proc: ChildProcess; line: string }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn('taskset', ['-c', String(core), process.execPath, '--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn('taskset', ['-c', String(core), process.execPath, ...profileArgs, '--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const onData = (d: Buffer) => {
       out += d.toString();
@@ -132,7 +135,7 @@ async function main() {
 
   try {
     // Portico, cache off (cold) and on (warm, Redis), each in its own process on core 0.
-    for (const mode of ['cold', 'warm'] as const) {
+    for (const mode of (values.only === 'cold' ? ['cold'] : ['cold', 'warm']) as ('cold' | 'warm')[]) {
       const port = await freePort();
       const extra: Record<string, string> = mode === 'cold' ? { CACHE_ENABLED: 'false' } : { REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_KEY_PREFIX: `bench${Date.now()}` };
       const { proc } = await start(`portico-${mode}`, 0, 'src/main.ts', { ...env, ...extra, PORT: String(port) }, /Portico is listening/);
@@ -140,8 +143,12 @@ async function main() {
       const url = `http://127.0.0.1:${port}`;
       for (const q of Object.keys(QUERIES) as QueryName[]) await load('portico', url, q, mode, url);
       rss[`portico_${mode}`] = peakRssMb(proc.pid!);
-      proc.kill('SIGTERM');
+      await new Promise<void>((res) => {
+        proc.once('exit', () => res());
+        proc.kill('SIGTERM');
+      });
     }
+    if (values.only === 'cold') return;
     // Baseline: subgraph services on core 1, plain @apollo/gateway on core 0.
     const subs = await start('baseline-subgraphs', 1, 'bench/baseline-subgraphs.ts', env, /"urls"/);
     children.push(subs.proc);

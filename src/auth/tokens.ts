@@ -5,7 +5,7 @@
  * request, so revocation is immediate on every instance. Any failure is UNAUTHENTICATED with a
  * message that helps the caller and reveals nothing about our keys.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, createPublicKey, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import jwksRsa from 'jwks-rsa';
 import type { Config } from '../config/index.js';
@@ -33,7 +33,7 @@ export interface TokenVerifierOptions {
   logger?: Logger;
 }
 
-type KeyLookup = (header: jwt.JwtHeader) => Promise<string>;
+type KeyLookup = (header: jwt.JwtHeader) => Promise<KeyObject | string>;
 
 /**
  * Keys of the identity provider by kid. jwks-rsa caches keys and rate-limits re-fetches on an
@@ -65,16 +65,21 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
   const hmac = auth.algorithms.filter((a) => a.startsWith('HS'));
   const asymmetric = auth.algorithms.filter((a) => !a.startsWith('HS'));
   const jwks = auth.jwksUrl ? jwksLookup(auth.jwksUrl, o.logger) : undefined;
+  // Key objects made once: given a string, jsonwebtoken re-parses the key on every verify (and for
+  // HMAC first tries it as a public key, an exception per request).
+  const secretKey = auth.secret ? createSecretKey(Buffer.from(auth.secret)) : undefined;
+  const publicKey = auth.publicKey ? createPublicKey(auth.publicKey) : undefined;
+  const partnerKey = createSecretKey(Buffer.from(auth.partnerSecret));
 
   const keyFor: KeyLookup = async (header) => {
     if (header.kid !== undefined && !SAFE_KID.test(header.kid)) throw new UnauthenticatedError('The token key id (kid) is not valid.');
     if (!auth.algorithms.includes(header.alg)) throw new UnauthenticatedError('The token signature or algorithm is not accepted.');
     // The algorithm family picks the key, so an HS token "signed" with our public key never
     // meets that key as an HMAC secret.
-    if (hmac.includes(header.alg)) return auth.secret ?? '';
+    if (hmac.includes(header.alg) && secretKey) return secretKey;
     if (asymmetric.includes(header.alg)) {
       if (jwks) return jwks(header);
-      if (auth.publicKey) return auth.publicKey;
+      if (publicKey) return publicKey;
     }
     throw new UnauthenticatedError('The token signature or algorithm is not accepted.');
   };
@@ -91,7 +96,7 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
   }
 
   async function verifyPartner(token: string): Promise<Principal> {
-    const claims = verifyJwt(token, auth.partnerSecret, { algorithms: ['HS256'], issuer: PARTNER_ISSUER, audience: PARTNER_AUDIENCE, clockTolerance: auth.clockToleranceS });
+    const claims = verifyJwt(token, partnerKey, { algorithms: ['HS256'], issuer: PARTNER_ISSUER, audience: PARTNER_AUDIENCE, clockTolerance: auth.clockToleranceS });
     const record = claims.jti ? await o.partners.get(claims.jti) : undefined;
     if (!record || record.revokedAt || record.tokenHash !== hashToken(token)) throw new UnauthenticatedError('This partner token has been revoked or is unknown.');
     void o.partners.touch(record.id).catch(() => undefined);
@@ -107,7 +112,7 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
   };
 }
 
-function verifyJwt(token: string, key: string, opts: jwt.VerifyOptions): jwt.JwtPayload {
+function verifyJwt(token: string, key: KeyObject | string, opts: jwt.VerifyOptions): jwt.JwtPayload {
   try {
     const payload = jwt.verify(token, key, opts);
     if (typeof payload === 'string') throw new UnauthenticatedError('The token is malformed.');
