@@ -10,6 +10,9 @@ COPY schema ./schema
 COPY src ./src
 COPY sim ./sim
 COPY scripts ./scripts
+COPY clients ./clients
+COPY sandbox ./sandbox
+# tsc to dist/, and the sandbox bundle to dist/sandbox/ (GraphiQL is a build-time dependency only).
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime
@@ -21,6 +24,7 @@ COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/schema ./schema
+COPY --from=build --chown=node:node /app/clients ./clients
 USER node
 EXPOSE 4000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \

@@ -3,8 +3,9 @@
  *
  * Load benchmark: Portico (cold: cache off; warm: Redis cache) against a plain @apollo/gateway
  * over the same four subgraphs run as separate HTTP services, both calling the same simulators
- * with a fixed added latency per upstream call. Gateways run pinned to core 0; this process
- * (simulators + autocannon) and the baseline's subgraph services run on core 1.
+ * with a fixed added latency per upstream call. The system under test runs on core 0 (Portico's
+ * one process; the baseline's gateway and subgraph services); this process (simulators +
+ * autocannon) runs on core 1.
  * Prints a table, then one JSON line with the figures and ratios.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -149,8 +150,9 @@ async function main() {
       });
     }
     if (values.only === 'cold') return;
-    // Baseline: subgraph services on core 1, plain @apollo/gateway on core 0.
-    const subs = await start('baseline-subgraphs', 1, 'bench/baseline-subgraphs.ts', env, /"urls"/);
+    // Baseline: the plain @apollo/gateway and its subgraph services share core 0, the same CPU
+    // budget Portico has; core 1 stays with the load generator and the upstream simulators.
+    const subs = await start('baseline-subgraphs', 0, 'bench/baseline-subgraphs.ts', env, /"urls"/);
     children.push(subs.proc);
     const urls = (JSON.parse(subs.line) as { urls: Record<string, string> }).urls;
     const gw = await start('baseline-gateway', 0, 'bench/baseline-gateway.ts', { ...env, BASELINE_SUBGRAPH_URLS: JSON.stringify(urls) }, /"url"/);

@@ -42,6 +42,9 @@ if (values.help) {
   process.exit(0);
 }
 
+const isPartnerCommand = ['partner', 'partners', 'revoke'].includes(positionals[0] ?? '');
+if (!isPartnerCommand && process.env.NODE_ENV === 'production') fail('Refusing to mint development tokens when NODE_ENV=production. Use your identity provider.');
+
 let config: Readonly<Config>;
 try {
   config = loadConfig();
@@ -115,7 +118,6 @@ if (cmd === 'partner' || cmd === 'partners' || cmd === 'revoke') {
   await partnerCommand(cmd);
 } else {
   if (cmd) fail(`Unknown command ${JSON.stringify(cmd)}.`);
-  if (config.env === 'production') fail('Refusing to mint development tokens when NODE_ENV=production. Use your identity provider.');
   const role = values.role as Role | undefined;
   if (!role || !(ROLES as readonly string[]).includes(role)) fail(`--role must be one of ${ROLES.join(', ')} (got ${JSON.stringify(values.role ?? '')}).`);
   const sub = values.sub ?? (role === 'customer' ? undefined : `${role}-1`);

@@ -84,7 +84,7 @@ export const VARS = {
   SUBGRAPH_URL_SUPPORT: { schema: z.url(), example: 'http://support:4004/graphql', doc: 'Same for support.' },
   SUBGRAPH_SIGNING_SECRET: { schema: z.string().min(32, 'must be at least 32 characters'), example: '$(openssl rand -base64 48)', doc: 'HMAC secret of the claims header the gateway sends to remote subgraphs.', default: (env) => (isDev(env) ? DEV_SUBGRAPH_SECRET : undefined) },
 
-  REDIS_URL: { schema: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'), example: 'redis://:password@redis:6379/0', doc: 'Redis for the shared cache, persisted queries, rate limits and queues. Without it development uses in-process memory; production refuses to start.' },
+  REDIS_URL: { schema: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'), example: 'redis://:password@redis:6379/0', doc: 'Redis for the shared cache, persisted queries and partner tokens. Without it development uses in-process memory; production refuses to start.' },
   REDIS_COMMAND_TIMEOUT_MS: { schema: int(5, 5000), example: '50', doc: 'Deadline of one Redis command; a slower answer counts as a cache miss.', default: '50' },
   CACHE_ENABLED: { schema: bool, example: 'false', doc: 'Cache upstream records. Off = every read goes to the upstreams.', default: 'true' },
   CACHE_TTLS: { schema: z.string().regex(/^(\s*[a-z]+=\d+\s*)(,\s*[a-z]+=\d+\s*)*$/, 'must be type=seconds pairs'), example: 'contact=300,invoices=60', doc: `Cache TTL in seconds per record type; defaults: ${Object.entries(CACHE_TTL_DEFAULTS).map(([k, v]) => `${k}=${v}`).join(', ')}.` },
@@ -185,7 +185,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     need('AUTH_ISSUER', raw.AUTH_ISSUER, 'in production');
   }
 
-  if (prod && !raw.REDIS_URL) problems.push('REDIS_URL is required in production: the cache, rate limits and queues must be shared by every instance. Example: REDIS_URL=redis://:password@redis:6379/0');
+  if (prod && !raw.REDIS_URL) problems.push('REDIS_URL is required in production: the cache, persisted queries and partner tokens must be shared by every instance. Example: REDIS_URL=redis://:password@redis:6379/0');
   const ttl: Record<CacheType, number> = { ...CACHE_TTL_DEFAULTS };
   for (const pair of (raw.CACHE_TTLS ?? '').split(',').filter((p) => p.trim())) {
     const [k, v] = pair.split('=').map((x) => x.trim()) as [string, string];

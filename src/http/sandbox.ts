@@ -6,13 +6,13 @@
  * call, introspection included, needs a real token.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { mintPartnerToken, type PartnerStore } from '../auth/partners.js';
 import { PARTNER_SCOPES } from '../auth/principal.js';
 import { signDevToken } from '../auth/tokens.js';
 import type { Config } from '../config/index.js';
+import { shippedPath } from '../platform/shipped.js';
 
 export const SANDBOX_CSP = [
   "default-src 'none'",
@@ -41,10 +41,8 @@ const PAGE = `<!doctype html>
 </body>
 </html>`;
 
-const findUp = (rel: string) => [`../../${rel}`, `../../../${rel}`].map((p) => fileURLToPath(new URL(p, import.meta.url))).find((p) => existsSync(p));
-
 function operations(): { name: string; query: string }[] {
-  const dir = findUp('clients/operations');
+  const dir = shippedPath('clients/operations');
   if (!dir) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith('.graphql'))
@@ -61,7 +59,7 @@ const TokenRequest = z.object({
 export function registerSandbox(fastify: FastifyInstance, o: { config: Readonly<Config>; partners: PartnerStore }) {
   const { config } = o;
   const personas = config.env !== 'production';
-  const assets = findUp('dist/sandbox');
+  const assets = shippedPath('dist/sandbox');
   const headers = { 'content-security-policy': SANDBOX_CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' };
 
   fastify.get('/sandbox', async (_req, reply) => reply.headers(headers).type('text/html; charset=utf-8').send(PAGE));

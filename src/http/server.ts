@@ -3,8 +3,7 @@
  * before GraphQL: a bad token is answered 401 with no execution and no upstream call.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { ApolloGateway } from '@apollo/gateway';
@@ -23,6 +22,7 @@ import type { PartnerStore } from '../auth/partners.js';
 import type { Redis } from 'ioredis';
 import { createKeyValueCache, type CacheStore } from '../platform/cache.js';
 import type { Metrics } from '../platform/metrics.js';
+import { shippedPath } from '../platform/shipped.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -97,7 +97,7 @@ const unauthenticatedStatusPlugin: ApolloServerPlugin<RequestContext> = {
  * Apollo Server keys APQ entries as `apq:<sha256>` inside the cache it is given.
  */
 async function preloadPersistedDocuments(apq: ReturnType<typeof createKeyValueCache>, logger: Logger) {
-  const file = ['../../clients/generated/persisted-documents.json', '../../../clients/generated/persisted-documents.json'].map((p) => fileURLToPath(new URL(p, import.meta.url))).find(existsSync);
+  const file = shippedPath('clients/generated/persisted-documents.json');
   if (!file) return;
   const manifest = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
   await Promise.all(Object.entries(manifest).map(([hash, doc]) => apq.set(`apq:${hash}`, doc, { ttl: 30 * 86_400 })));

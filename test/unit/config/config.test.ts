@@ -39,3 +39,11 @@ test('vendors must be configured when the simulators are off', () => {
     (e: unknown) => e instanceof ConfigError && ['HUBSPOT_ACCESS_TOKEN', 'STRIPE_SECRET_KEY', 'ZENDESK_BASE_URL', 'S3_BUCKET'].every((v) => e.message.includes(v)),
   );
 });
+
+test('the dev token command refuses to run in production, saying why', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/token.ts', '--role', 'admin'], { env: { ...process.env, NODE_ENV: 'production' }, encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /Refusing to mint development tokens when NODE_ENV=production/);
+  assert.equal(r.stdout, '');
+});
