@@ -23,6 +23,9 @@ export interface TestRedis {
   port: number;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open, nothing answers. */
+  pause(): void;
+  resume(): void;
   flush(): Promise<void>;
 }
 
@@ -60,6 +63,12 @@ export async function startRedis(): Promise<TestRedis> {
         p.once('exit', () => res());
         p.kill('SIGKILL');
       });
+    },
+    pause() {
+      proc?.kill('SIGSTOP');
+    },
+    resume() {
+      proc?.kill('SIGCONT');
     },
     async flush() {
       const c = new Redis(url, { maxRetriesPerRequest: 0 });

@@ -235,3 +235,28 @@ describe('partner tokens across instances', () => {
     assert.equal((await a.gql(`{ customer(id: "1002") { id } }`, { token })).status, 401);
   });
 });
+
+describe('Redis hanging', () => {
+  test('a Redis that stops answering costs a 50 ms deadline per read, never a failed request', async () => {
+    const fast = await startTestApp({ sims, env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'hangtest' } });
+    try {
+      const token = fast.token('customer', '1001');
+      await fast.gql(DASHBOARD, { token });
+      await fast.app.cache.settle();
+      const errorsBefore = await metric(fast, 'error');
+      redis.pause();
+      sims.resetStats();
+      const res = await fast.gql(DASHBOARD, { token });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.errors, undefined);
+      assert.equal(res.body.data.me.name, 'Ada Lovelace');
+      // Every read timed out into a miss and went to the upstreams.
+      const seed = sims.data.customers.find((c) => c.crmId === '1001')!;
+      assert.deepEqual(fast.calls(), expectedUpstreamCalls([seed], { paymentMethods: true }));
+      assert.ok((await metric(fast, 'error')) > errorsBefore);
+    } finally {
+      redis.resume();
+      await fast.close();
+    }
+  });
+});
