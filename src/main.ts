@@ -23,6 +23,7 @@ async function main() {
     `Portico is listening (${app.config.env}).`,
     `  GraphQL:  ${shown}/graphql`,
     `  Health:   ${shown}/healthz   Ready: ${shown}/readyz`,
+    ...(app.config.sandbox ? [`  Sandbox:  ${shown}/sandbox (explore the API in a browser as any persona)`] : []),
     app.config.simulators.enabled ? '  Upstreams: bundled simulators (HubSpot, Stripe, Zendesk, S3) with 500 seeded customers' : '  Upstreams: configured vendors',
   ];
   if (app.config.env !== 'production') {
