@@ -1,4 +1,4 @@
-import { ForbiddenError } from '../errors/index.js';
+import { BadUserInputError, ForbiddenError } from '../errors/index.js';
 
 /**
  * Who is calling. Every authorization decision reads a Principal; nothing reads tokens directly.
@@ -76,6 +76,15 @@ export const CUSTOMER_FORBIDDEN = 'You are not allowed to access this customer.'
  * extends Customer resolves references through it.
  */
 export function ownedCustomerRef<T extends { id: string }>(ref: T, p: Principal): { id: string } {
+  checkCustomerId(ref.id);
   if (!canAccessCustomer(p, ref.id)) throw new ForbiddenError(CUSTOMER_FORBIDDEN);
   return { id: ref.id };
+}
+
+/**
+ * Customer ids become parts of vendor requests (search clauses, S3 prefixes, query strings), so
+ * only plain ids pass: letters, digits, `_` and `-`.
+ */
+export function checkCustomerId(id: string): void {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new BadUserInputError('A customer id is 1-64 letters, digits, "_" or "-", e.g. "1001".', 'id');
 }

@@ -297,3 +297,15 @@ describe('malformed requests', () => {
     assert.equal((await fetch(`${t.url}/readyz`)).status, 200);
   });
 });
+
+describe('customer ids', () => {
+  for (const id of ['1001/../1002', "1001' OR 'x", '1001,1002', '']) {
+    test(`${JSON.stringify(id)} is BAD_USER_INPUT before any upstream call`, async () => {
+      t.sims.resetStats();
+      const res = await t.gql(`query($id: ID!) { customer(id: $id) { id documents { totalCount } } }`, { token: t.token('admin'), variables: { id } });
+      assert.equal(res.body.data.customer, null);
+      assert.equal(res.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+      assert.deepEqual(t.calls(), { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 });
+    });
+  }
+});

@@ -5,7 +5,7 @@
 import type { PartnerRecord, PartnerStore } from '../../auth/partners.js';
 import { mintPartnerToken } from '../../auth/partners.js';
 import { buildSecureSubgraphSchema } from '../../auth/schema.js';
-import { BadUserInputError } from '../../errors/index.js';
+import { checkCustomerId } from '../../auth/principal.js';
 import type { Resolvers } from '../../generated/admin.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
 import { loadSdl } from '../sdl.js';
@@ -15,8 +15,6 @@ export interface AdminSubgraphDeps {
   partnerSecret: string;
   purgeCustomer(crmId: string): Promise<void>;
 }
-
-const CRM_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function createAdminSubgraph(deps: AdminSubgraphDeps) {
   const resolvers: Resolvers = {
@@ -31,7 +29,7 @@ export function createAdminSubgraph(deps: AdminSubgraphDeps) {
       },
       revokePartnerToken: (_src, { id }) => deps.partners.revoke(id).then((r) => r ?? null),
       purgeCustomerCache: async (_src, { id }) => {
-        if (!CRM_ID.test(id)) throw new BadUserInputError('id must be a CRM contact id, e.g. "1001".', 'id');
+        checkCustomerId(id);
         await deps.purgeCustomer(id);
         return true;
       },

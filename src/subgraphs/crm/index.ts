@@ -4,7 +4,7 @@
  */
 import type { RequestContext } from '../../auth/context.js';
 import { perRequest } from '../../auth/context.js';
-import { canAccessCustomer, CUSTOMER_FORBIDDEN, ownCustomerId, ownedCustomerRef } from '../../auth/principal.js';
+import { canAccessCustomer, checkCustomerId, CUSTOMER_FORBIDDEN, ownCustomerId, ownedCustomerRef } from '../../auth/principal.js';
 import { buildSecureSubgraphSchema } from '../../auth/schema.js';
 import { ForbiddenError, NotFoundError } from '../../errors/index.js';
 import type { Resolvers } from '../../generated/crm.js';
@@ -39,6 +39,7 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
       },
       customer: async (_src, { id }, ctx) => {
         // Decided before any upstream call, and the same answer whether or not the id exists.
+        checkCustomerId(id);
         if (!canAccessCustomer(ctx.principal, id)) throw new ForbiddenError(CUSTOMER_FORBIDDEN);
         const contact = await loaders(ctx).contact.load(id);
         if (!contact) throw new NotFoundError(`No customer with id ${JSON.stringify(id)}.`);
