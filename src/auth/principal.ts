@@ -10,6 +10,7 @@ export type Role = (typeof ROLES)[number];
 
 /** Every scope and what it opens. README's scope table is generated from this. */
 export const SCOPES = {
+  'self:read': 'Query.me: the caller\'s own customer record (customer tokens only).',
   'crm.contacts:read': 'Customer identity and contact fields: name, email, phone, company, lifecycle stage.',
   'crm.customers:list': 'Query.customers: list and search all customers.',
   'billing.summary:read': 'Customer.billing: currency, balance and subscription.',
@@ -22,14 +23,14 @@ export const SCOPES = {
 } as const;
 export type Scope = keyof typeof SCOPES;
 
-/** Scopes a partner token may carry: data scopes only, never admin ones. */
-export const PARTNER_SCOPES = (Object.keys(SCOPES) as Scope[]).filter((s) => !s.startsWith('admin:'));
+/** Scopes a partner token may carry: data scopes only, never admin ones (and no `me`: a partner is not a customer). */
+export const PARTNER_SCOPES = (Object.keys(SCOPES) as Scope[]).filter((s) => !s.startsWith('admin:') && s !== 'self:read');
 
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
-  customer: ['crm.contacts:read', 'billing.summary:read', 'billing.invoices:read', 'billing.payment_methods:read', 'support.tickets:read', 'files.documents:read'],
+  customer: ['self:read', 'crm.contacts:read', 'billing.summary:read', 'billing.invoices:read', 'billing.payment_methods:read', 'support.tickets:read', 'files.documents:read'],
   // Support agents see contact, ticket and document data and a billing summary, never payment details.
   agent: ['crm.contacts:read', 'crm.customers:list', 'billing.summary:read', 'billing.invoices:read', 'support.tickets:read', 'files.documents:read'],
-  admin: Object.keys(SCOPES) as Scope[],
+  admin: (Object.keys(SCOPES) as Scope[]).filter((s) => s !== 'self:read'),
 };
 
 export type Principal =

@@ -28,13 +28,13 @@ test('a partner with only billing.invoices:read sees no support or file fields, 
   for (const hidden of ['Ticket', 'TicketConnection', 'TicketComment', 'Document', 'DocumentConnection', 'PaymentMethod', 'BillingSubscription', 'PartnerToken', 'CustomerConnection']) assert.equal(byName.has(hidden), false, `${hidden} is visible`);
   assert.ok(byName.has('Invoice'));
   assert.equal(mutation, null);
-  assert.deepEqual(byName.get('Query')?.sort(), ['customer', 'me']);
+  assert.deepEqual(byName.get('Query')?.sort(), ['customer']);
 });
 
 test('an admin sees everything', async () => {
   const { byName, mutation } = await types(t.token('admin'));
   assert.ok(['Ticket', 'Document', 'PaymentMethod', 'PartnerToken', 'CustomerConnection'].every((n) => byName.has(n)));
-  assert.deepEqual(byName.get('Query')?.sort(), ['customer', 'customers', 'me', 'partnerTokens']);
+  assert.deepEqual(byName.get('Query')?.sort(), ['customer', 'customers', 'partnerTokens']);
   assert.equal(mutation, 'Mutation');
   assert.ok(byName.get('Customer')!.includes('tickets') && byName.get('Customer')!.includes('documents'));
 });
