@@ -356,7 +356,10 @@ export type Query = {
    * phone and company. Staff and partners with `crm.customers:list` only.
    */
   customers: CustomerConnection;
-  /** The customer the token belongs to. Only customer tokens have one; staff tokens get `FORBIDDEN`. */
+  /**
+   * The customer the token belongs to. Only customer tokens have one; staff and partner tokens get
+   * `FORBIDDEN`.
+   */
   me: Maybe<Customer>;
   /** Every partner token ever minted (never the tokens themselves). Admins only. */
   partnerTokens: Array<PartnerToken>;
