@@ -88,6 +88,7 @@ export const VARS = {
   REDIS_COMMAND_TIMEOUT_MS: { schema: int(5, 5000), example: '50', doc: 'Deadline of one Redis command; a slower answer counts as a cache miss.', default: '50' },
   CACHE_ENABLED: { schema: bool, example: 'false', doc: 'Cache upstream records. Off = every read goes to the upstreams.', default: 'true' },
   CACHE_TTLS: { schema: z.string().regex(/^(\s*[a-z]+=\d+\s*)(,\s*[a-z]+=\d+\s*)*$/, 'must be type=seconds pairs'), example: 'contact=300,invoices=60', doc: `Cache TTL in seconds per record type; defaults: ${Object.entries(CACHE_TTL_DEFAULTS).map(([k, v]) => `${k}=${v}`).join(', ')}.` },
+  PARTNER_RATE_LIMIT_PER_MINUTE: { schema: int(1, 1_000_000), example: '600', doc: 'Requests a minute each partner token may make (shared across instances through Redis); over it: HTTP 429 with Retry-After.', default: '600' },
   SANDBOX: { schema: bool, example: 'true', doc: 'Serve the GraphiQL sandbox at /sandbox. Default on outside production; in production it has no persona picker and every call needs a token.', default: (env) => (isDev(env) ? 'true' : 'false') },
   MAX_QUERY_DEPTH: { schema: int(2, 100), example: '12', doc: 'Maximum selection depth of an operation.', default: '12' },
   MAX_BODY_BYTES: { schema: int(1024, 50_000_000), example: '1048576', doc: 'Maximum request body size.', default: '1048576' },
@@ -128,6 +129,7 @@ export interface Config {
   limits: { maxDepth: number; maxBodyBytes: number; introspection: boolean };
   redis: { url?: string; commandTimeoutMs: number };
   sandbox: boolean;
+  partnerRateLimitPerMinute: number;
   cache: { enabled: boolean; ttl: Readonly<Record<CacheType, number>> };
 }
 
@@ -242,6 +244,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     limits: { maxDepth: raw.MAX_QUERY_DEPTH ?? 12, maxBodyBytes: raw.MAX_BODY_BYTES ?? 1_048_576, introspection: raw.INTROSPECTION ?? false },
     redis: { url: raw.REDIS_URL, commandTimeoutMs: raw.REDIS_COMMAND_TIMEOUT_MS ?? 50 },
     sandbox: raw.SANDBOX ?? false,
+    partnerRateLimitPerMinute: raw.PARTNER_RATE_LIMIT_PER_MINUTE ?? 600,
     cache: { enabled: raw.CACHE_ENABLED ?? true, ttl },
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import fastifyRateLimit from '@fastify/rate-limit';
 import type { ApolloGateway } from '@apollo/gateway';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
@@ -137,6 +138,16 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     return graphqlError(reply, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.');
   });
 
+  // Partners are rate limited per token, in Redis when configured so every instance counts
+  // together; a Redis failure lets the request through (skipOnError) rather than failing it.
+  await fastify.register(fastifyRateLimit, { global: false, redis: o.redis, nameSpace: `${config.keyPrefix}:rl:`, skipOnError: true });
+  const partnerLimit = fastify.createRateLimit({
+    max: config.partnerRateLimitPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (req) => (req.principal?.kind === 'partner' ? `partner:${req.principal.partnerId}` : 'none'),
+    allowList: (req) => req.principal?.kind !== 'partner',
+  });
+
   const authenticate = async (req: FastifyRequest, reply: FastifyReply) => {
     try {
       const token = bearerToken(req.headers.authorization);
@@ -145,6 +156,13 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
       const message = err instanceof GraphQLError ? err.message : 'The token is not accepted.';
       reply.header('www-authenticate', `${WWW_AUTHENTICATE}, error="invalid_token"`);
       return graphqlError(reply, 401, ErrorCode.UNAUTHENTICATED, message);
+    }
+    if (req.principal.kind === 'partner') {
+      const limit = await partnerLimit(req);
+      if (!limit.isAllowed && limit.isExceeded) {
+        reply.header('retry-after', String(limit.ttlInSeconds));
+        return graphqlError(reply, 429, ErrorCode.RATE_LIMITED, `This partner token may make ${limit.max} requests a minute (PARTNER_RATE_LIMIT_PER_MINUTE). Retry after ${limit.ttlInSeconds} s.`);
+      }
     }
   };
 

@@ -260,3 +260,29 @@ describe('Redis hanging', () => {
     }
   });
 });
+
+describe('partner rate limits', () => {
+  test('counted per partner across instances; over the limit: 429 RATE_LIMITED with Retry-After', async () => {
+    const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'ratetest', PARTNER_RATE_LIMIT_PER_MINUTE: '3' };
+    const c = await startTestApp({ sims, env });
+    const d = await startTestApp({ sims, env });
+    try {
+      const mint = async () => (await c.gql(`mutation { createPartnerToken(input: { name: "rl", scopes: ["crm.contacts:read"] }) { token } }`, { token: c.token('admin') })).body.data.createPartnerToken.token as string;
+      const [p1, p2] = [await mint(), await mint()];
+      const q = `{ customer(id: "1002") { id } }`;
+      for (const app of [c, d, c]) assert.equal((await app.gql(q, { token: p1 })).status, 200);
+      sims.resetStats();
+      const over = await d.gql(q, { token: p1 });
+      assert.equal(over.status, 429);
+      assert.equal(over.body.errors?.[0]?.extensions?.code, 'RATE_LIMITED');
+      assert.ok(Number(over.headers.get('retry-after')) > 0);
+      assert.deepEqual(d.calls(), ZERO);
+      // Another partner and user tokens are not affected.
+      assert.equal((await d.gql(q, { token: p2 })).status, 200);
+      for (let i = 0; i < 5; i++) assert.equal((await d.gql(q, { token: d.token('agent') })).status, 200);
+    } finally {
+      await c.close();
+      await d.close();
+    }
+  });
+});
