@@ -6,6 +6,7 @@
  */
 import { Agent, request } from 'undici';
 import { UpstreamError, type UpstreamSystem } from '../errors/index.js';
+import type { Breaker } from './breaker.js';
 import type { Logger } from './logger.js';
 
 export interface HttpClientOptions {
@@ -22,6 +23,8 @@ export interface HttpClientOptions {
   logger?: Logger;
   /** Called once per HTTP attempt (metrics). */
   onAttempt?: (system: UpstreamSystem, route: string, status: number | 'error') => void;
+  /** The system's circuit breaker; each call (with its retries) runs through it. */
+  breaker?: Breaker;
 }
 
 export interface HttpRequest {
@@ -128,7 +131,8 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     }
   }
 
-  return { send, close: () => agent.close() };
+  const guarded = opts.breaker;
+  return { send: guarded ? <T>(req: HttpRequest) => guarded.run(() => send<T>(req)) : send, close: () => agent.close() };
 }
 
 function safeJson(text: string): unknown {

@@ -10,6 +10,7 @@
 import Stripe from 'stripe';
 import { UpstreamError } from '../../errors/index.js';
 import { chunk } from '../../platform/concurrency.js';
+import type { Breaker } from '../../platform/breaker.js';
 import type { Logger } from '../../platform/logger.js';
 import { toBillingAccount, toCard, toInvoice, type BillingAccount, type CardSummary, type InvoiceSummary } from './mappers.js';
 
@@ -29,6 +30,7 @@ export interface BillingConnectorOptions {
   retries: number;
   logger?: Logger;
   onCall?: (route: string) => void;
+  breaker?: Breaker;
 }
 
 const SEARCH_CLAUSES = 10; // Stripe's limit of clauses in one search query
@@ -61,7 +63,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
   async function call<T>(route: string, fn: () => Promise<T>): Promise<T> {
     o.onCall?.(route);
     try {
-      return await fn();
+      return await (o.breaker ? o.breaker.run(fn) : fn());
     } catch (err) {
       if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) throw err;
       o.logger?.warn({ system: 'billing', route, err: (err as Error).message }, 'stripe call failed');

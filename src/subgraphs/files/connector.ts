@@ -7,6 +7,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException, t
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { LRUCache } from 'lru-cache';
 import { UpstreamError } from '../../errors/index.js';
+import type { Breaker } from '../../platform/breaker.js';
 import type { Logger } from '../../platform/logger.js';
 import { customerPrefix, toDocument, type DocumentSummary } from './mappers.js';
 
@@ -30,6 +31,7 @@ export interface FilesConnectorOptions {
   retries: number;
   logger?: Logger;
   onCall?: (route: string) => void;
+  breaker?: Breaker;
 }
 
 function mapS3Error(err: unknown): UpstreamError {
@@ -60,8 +62,10 @@ export function createFilesConnector(o: FilesConnectorOptions): FilesConnector {
         o.onCall?.('ListObjectsV2');
         let res: ListObjectsV2CommandOutput;
         try {
-          res = await s3.send(new ListObjectsV2Command({ Bucket: o.bucket, Prefix: customerPrefix(crmId), ContinuationToken: token }), { abortSignal: signal });
+          const list = () => s3.send(new ListObjectsV2Command({ Bucket: o.bucket, Prefix: customerPrefix(crmId), ContinuationToken: token }), { abortSignal: signal });
+          res = await (o.breaker ? o.breaker.run(list) : list());
         } catch (err) {
+          if (err instanceof UpstreamError) throw err;
           o.logger?.warn({ system: 'files', err: (err as Error).name }, 's3 call failed');
           throw signal.aborted ? new UpstreamError('files', 'timeout') : mapS3Error(err);
         }

@@ -1,0 +1,45 @@
+/**
+ * Circuit breakers: when a vendor keeps failing, Portico stops calling it for a while (fast
+ * UPSTREAM_UNAVAILABLE), then lets one trial call through and recovers by itself.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+
+let t: TestApp;
+before(async () => {
+  t = await startTestApp({ sim: { customers: 20 }, env: { CACHE_ENABLED: 'false', UPSTREAM_BREAKER_VOLUME: '4', UPSTREAM_BREAKER_RESET_MS: '300' } });
+});
+after(() => t.close());
+
+const Q = `{ me { name tickets(first: 1) { nodes { id } } } }`;
+
+test('a failing vendor opens its circuit; calls stop; a trial call after the reset closes it again', async () => {
+  const token = t.token('customer', '1001');
+  t.sims.setFaults('zendesk', { failureRate: 1 });
+  t.sims.resetStats();
+  for (let i = 0; i < 4; i++) {
+    const res = await t.gql(Q, { token });
+    assert.equal(res.body.errors?.[0]?.extensions?.code, 'UPSTREAM_UNAVAILABLE');
+  }
+  assert.equal(t.sims.stats('zendesk').total, 4);
+  // Open: Zendesk is not called at all; the rest of the page is still served.
+  for (let i = 0; i < 5; i++) {
+    const res = await t.gql(Q, { token });
+    assert.equal(res.body.data.me.name, 'Ada Lovelace');
+    assert.equal(res.body.data.me.tickets, null);
+    assert.equal(res.body.errors?.[0]?.extensions?.code, 'UPSTREAM_UNAVAILABLE');
+    assert.equal(res.body.errors?.[0]?.extensions?.system, 'support');
+    assert.match(res.body.errors?.[0]?.message ?? '', /circuit open/);
+  }
+  assert.equal(t.sims.stats('zendesk').total, 4);
+  // Other systems are unaffected.
+  assert.ok(t.sims.stats('hubspot').total >= 9);
+  // The vendor recovers; after the reset a trial call goes through and closes the circuit.
+  t.sims.setFaults('zendesk', {});
+  await new Promise((r) => setTimeout(r, 350));
+  const ok = await t.gql(Q, { token });
+  assert.equal(ok.body.errors, undefined);
+  assert.equal(ok.body.data.me.tickets.nodes.length, 1);
+  assert.equal((await t.gql(Q, { token })).body.errors, undefined);
+});
