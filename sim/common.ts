@@ -80,17 +80,26 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    // Too large: answer 413 without reading further (the rest of the body is drained, not kept,
+    // so the client still receives the answer).
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) {
+      req.resume();
+      reject(new HttpError(413, null, { connection: 'close' }));
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY) {
-        reject(new HttpError(413, null));
-        req.destroy();
+        req.off('data', onData);
+        req.resume();
+        reject(new HttpError(413, null, { connection: 'close' }));
         return;
       }
       chunks.push(c);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });

@@ -15,7 +15,10 @@ interface Contact {
 }
 
 const err = (message: string, category: string, extra: object = {}) => ({ status: 'error', message, correlationId: randomUUID(), category, ...extra });
+/** Returned when no properties are asked for. */
 const DEFAULT_PROPS = ['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname'];
+/** Always returned, whatever properties are asked for. */
+const ALWAYS_PROPS = ['createdate', 'hs_object_id', 'lastmodifieddate'];
 
 export async function startHubSpotSim(o: { host: string; port: number; data: SeedData; token: string; faults?: FaultOptions }): Promise<SimServer> {
   const contacts = new Map<string, Contact>();
@@ -42,10 +45,21 @@ export async function startHubSpotSim(o: { host: string; port: number; data: See
   }
   const ordered = () => [...contacts.values()].sort((a, b) => Number(a.id) - Number(b.id));
 
-  /** A contact with only the requested properties (plus HubSpot's defaults), as the API returns it. */
+  /**
+   * A contact as the API returns it: the requested properties (a requested property the contact
+   * lacks comes back as null) plus hs_object_id, createdate and lastmodifieddate; HubSpot's
+   * default set when none are requested.
+   */
   const view = (c: Contact, props: string[] | undefined) => {
-    const wanted = new Set([...DEFAULT_PROPS, ...(props ?? [])]);
-    return { ...c, properties: Object.fromEntries(Object.entries(c.properties).filter(([k]) => wanted.has(k))) };
+    const wanted = props?.length ? [...new Set([...props, ...ALWAYS_PROPS])] : DEFAULT_PROPS;
+    return { ...c, properties: Object.fromEntries(wanted.map((k) => [k, c.properties[k] ?? null])) };
+  };
+  /** Finds a contact by id or by a unique property (`idProperty=email`). */
+  const lookup = (value: string, idProperty?: string | null) => {
+    if (!idProperty || idProperty === 'hs_object_id') return contacts.get(value);
+    if (idProperty === 'email') value = value.toLowerCase();
+    for (const c of contacts.values()) if ((idProperty === 'email' ? c.properties.email?.toLowerCase() : c.properties[idProperty]) === value) return c;
+    return undefined;
   };
   const propsOf = (q: URLSearchParams) => q.get('properties')?.split(',').filter(Boolean);
   const validation = (message: string) => new HttpError(400, err(message, 'VALIDATION_ERROR'));
@@ -54,9 +68,14 @@ export async function startHubSpotSim(o: { host: string; port: number; data: See
   type Filter = { propertyName: string; operator: string; value?: string; values?: string[] };
   const filterMatch = (c: Contact, f: Filter) => {
     const v = c.properties[f.propertyName] ?? (f.propertyName === 'hs_object_id' ? c.id : null);
-    if (f.operator === 'EQ') return v === f.value;
-    if (f.operator === 'IN') return (f.values ?? []).includes(v ?? '');
+    const eq = (a: string | null, b: string | undefined) => (a ?? '').toLowerCase() === String(b ?? '').toLowerCase();
+    if (f.operator === 'EQ') return eq(v, f.value);
+    if (f.operator === 'NEQ') return !eq(v, f.value);
+    if (f.operator === 'IN') return (f.values ?? []).some((x) => eq(v, x));
+    if (f.operator === 'NOT_IN') return !(f.values ?? []).some((x) => eq(v, x));
     if (f.operator === 'HAS_PROPERTY') return v !== null && v !== '';
+    if (f.operator === 'NOT_HAS_PROPERTY') return v === null || v === '';
+    if (f.operator === 'CONTAINS_TOKEN') return (v ?? '').toLowerCase().includes(String(f.value ?? '').replace(/\*/g, '').toLowerCase());
     throw validation(`Unsupported operator ${f.operator}`);
   };
 
@@ -77,7 +96,7 @@ export async function startHubSpotSim(o: { host: string; port: number; data: See
         method: 'GET',
         pattern: '/crm/v3/objects/contacts/{id}',
         handle: (req, { id }) => {
-          const c = contacts.get(id!);
+          const c = lookup(id!, req.query.get('idProperty'));
           if (!c) throw new HttpError(404, err('resource not found', 'OBJECT_NOT_FOUND'));
           return view(c, propsOf(req.query));
         },
@@ -94,7 +113,7 @@ export async function startHubSpotSim(o: { host: string; port: number; data: See
           const page = start < 0 ? [] : all.slice(start, start + limit);
           const last = page.at(-1);
           const more = start >= 0 && start + limit < all.length;
-          return { results: page.map((c) => view(c, propsOf(req.query))), ...(more && last ? { paging: { next: { after: last.id, link: `?after=${last.id}` } } } : {}) };
+          return { results: page.map((c) => view(c, propsOf(req.query))), ...(more && last ? { paging: { next: { after: last.id, link: `http://${req.headers.host}/crm/v3/objects/contacts?limit=${limit}&after=${last.id}` } } } : {}) };
         },
       },
       {
@@ -105,8 +124,9 @@ export async function startHubSpotSim(o: { host: string; port: number; data: See
           const inputs = body.inputs ?? [];
           if (inputs.length > 100) throw validation('Batch input limit exceeded: 100');
           const startedAt = new Date().toISOString();
-          const found = inputs.map((i) => contacts.get(String(i.id))).filter((c): c is Contact => !!c);
-          const missing = inputs.map((i) => String(i.id)).filter((id) => !contacts.has(id));
+          if (!Array.isArray(body.inputs)) throw validation('inputs is required');
+          const found = [...new Set(inputs.map((i) => lookup(String(i.id), body.idProperty)).filter((c): c is Contact => !!c))];
+          const missing = inputs.map((i) => String(i.id)).filter((id) => !lookup(id, body.idProperty));
           const base = { status: 'COMPLETE', results: found.map((c) => view(c, body.properties)), startedAt, completedAt: new Date().toISOString() };
           if (!missing.length) return base;
           return withStatus(207, {
@@ -123,10 +143,19 @@ export async function startHubSpotSim(o: { host: string; port: number; data: See
           const body = jsonBody<{ query?: string; filterGroups?: { filters: Filter[] }[]; properties?: string[]; limit?: number; after?: string; sorts?: ({ propertyName: string; direction: string } | string)[] }>(req);
           const limit = body.limit ?? 10;
           if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw validation('limit must be between 1 and 200');
+          const groups = body.filterGroups ?? [];
+          if (groups.length > 5) throw validation('Too many filter groups: at most 5 are allowed');
+          if (groups.some((g) => (g.filters ?? []).length > 6) || groups.reduce((n, g) => n + (g.filters ?? []).length, 0) > 18) throw validation('Too many filters: at most 6 per group and 18 in total are allowed');
           const q = body.query?.trim().toLowerCase();
-          let rows = ordered().filter((c) => (!q || textMatch(c, q)) && (!body.filterGroups?.length || body.filterGroups.some((g) => g.filters.every((f) => filterMatch(c, f)))));
-          const sort = body.sorts?.[0];
-          if (sort && typeof sort === 'object' && sort.direction === 'DESCENDING') rows = rows.reverse();
+          let rows = ordered().filter((c) => (!q || textMatch(c, q)) && (!groups.length || groups.some((g) => (g.filters ?? []).every((f) => filterMatch(c, f)))));
+          // One sort, as HubSpot allows; hs_object_id ascending by default.
+          const raw = body.sorts?.[0];
+          const sort = typeof raw === 'string' ? { propertyName: raw.replace(/^-/, ''), direction: raw.startsWith('-') ? 'DESCENDING' : 'ASCENDING' } : raw;
+          if (sort && sort.propertyName !== 'hs_object_id') {
+            const k = sort.propertyName;
+            rows = rows.sort((a, b) => (a.properties[k] ?? '').localeCompare(b.properties[k] ?? '') || Number(a.id) - Number(b.id));
+          }
+          if (sort?.direction === 'DESCENDING') rows = rows.reverse();
           const offset = Number(body.after ?? 0);
           if (!Number.isInteger(offset) || offset < 0) throw validation('after must be a numeric offset');
           if (offset + limit > 10_000) throw validation('Search results are limited to 10,000 records');
@@ -139,14 +168,15 @@ export async function startHubSpotSim(o: { host: string; port: number; data: See
         method: 'PATCH',
         pattern: '/crm/v3/objects/contacts/{id}',
         handle: (req, { id }) => {
-          const c = contacts.get(id!);
+          const c = lookup(id!, req.query.get('idProperty'));
           if (!c) throw new HttpError(404, err('resource not found', 'OBJECT_NOT_FOUND'));
           const { properties } = jsonBody<{ properties?: Record<string, string> }>(req);
           if (!properties || typeof properties !== 'object') throw validation('properties is required');
           const now = new Date().toISOString();
-          Object.assign(c.properties, properties, { lastmodifieddate: now });
+          for (const [k, v] of Object.entries(properties)) if (k !== 'hs_object_id') c.properties[k] = v === null ? null : String(v);
+          c.properties.lastmodifieddate = now;
           c.updatedAt = now;
-          return view(c, Object.keys(properties));
+          return { ...c, properties: { ...c.properties } };
         },
       },
     ],

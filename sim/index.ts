@@ -86,12 +86,20 @@ export async function startSimulators(opts: SimOptions = {}): Promise<Simulators
   const data = seed(opts.customers ?? 500, opts.seed ?? 42);
   const port = (s: SimSystem) => opts.ports?.[s] ?? 0;
   const f = opts.faults ?? {};
-  const servers: Record<SimSystem, SimServer> = {
-    hubspot: await startHubSpotSim({ host, port: port('hubspot'), data, token: c.hubspotToken, faults: f.hubspot }),
-    stripe: await startStripeSim({ host, port: port('stripe'), data, secretKey: c.stripeSecretKey, faults: f.stripe }),
-    zendesk: await startZendeskSim({ host, port: port('zendesk'), data, email: c.zendeskEmail, apiToken: c.zendeskApiToken, faults: f.zendesk }),
-    s3: await startS3Sim({ host, port: port('s3'), data, dir: opts.s3Dir, faults: f.s3 }),
+  const starting = {
+    hubspot: startHubSpotSim({ host, port: port('hubspot'), data, token: c.hubspotToken, faults: f.hubspot }),
+    stripe: startStripeSim({ host, port: port('stripe'), data, secretKey: c.stripeSecretKey, faults: f.stripe }),
+    zendesk: startZendeskSim({ host, port: port('zendesk'), data, email: c.zendeskEmail, apiToken: c.zendeskApiToken, faults: f.zendesk }),
+    s3: startS3Sim({ host, port: port('s3'), data, dir: opts.s3Dir, faults: f.s3 }),
   };
+  const settled = await Promise.allSettled(Object.values(starting));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    // One did not start (e.g. its port is taken): stop the others before reporting it.
+    await Promise.all(settled.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+    throw failed.reason;
+  }
+  const servers = Object.fromEntries(Object.keys(starting).map((s, i) => [s, (settled[i] as PromiseFulfilledResult<SimServer>).value])) as Record<SimSystem, SimServer>;
   const systems = Object.keys(servers) as SimSystem[];
   return {
     urls: Object.fromEntries(systems.map((s) => [s, servers[s].url])) as Record<SimSystem, string>,

@@ -1,12 +1,18 @@
 /**
- * S3: s3rver (an S3-compatible server with SigV4 and presigned-URL checks, including expiry),
- * mounted inside our own HTTP server so request counters and fault knobs apply as for the
- * other simulators. Seeded objects are written straight into s3rver's store with their seeded
- * modification times.
+ * S3: s3rver (an S3-compatible store) mounted inside our own HTTP server, so request counters and
+ * fault knobs apply as for the other simulators. The wrapper does what s3rver does not: it
+ * verifies SigV4 on header-signed requests (s3rver 3.7 accepts any V4 signature and anonymous
+ * requests), verifies presigned URLs' signatures and expiry, decodes `aws-chunked` uploads (the
+ * AWS SDK's default for stream bodies), and answers ListObjectsV2 from an index (s3rver stats the
+ * whole bucket per listing). Seeded objects are written straight into s3rver's store with their
+ * seeded modification times.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import { crc32 } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,6 +20,43 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import S3rver from 's3rver';
 import { createFaultGate, type FaultOptions, type SimServer } from './common.js';
 import type { SeedData } from './seed.js';
+
+/** s3rver's object model, to store a decoded aws-chunked upload through s3rver's own store. */
+const S3Object = createRequire(import.meta.url)('s3rver/lib/models/object.js') as new (bucket: string, key: string, content: Buffer, metadata: Record<string, string>) => unknown;
+
+/**
+ * Decodes an `aws-chunked` body (`<hex size>[;chunk-signature=..]\r\n<data>\r\n` ... `0\r\n`,
+ * then trailer lines) into the payload and the trailers. Undefined when the framing is broken.
+ */
+export function decodeAwsChunked(buf: Buffer): { payload: Buffer; trailers: Record<string, string> } | undefined {
+  const parts: Buffer[] = [];
+  let pos = 0;
+  for (;;) {
+    const eol = buf.indexOf('\r\n', pos);
+    if (eol < 0) return undefined;
+    const size = parseInt(buf.subarray(pos, eol).toString('latin1').split(';')[0]!, 16);
+    if (!Number.isInteger(size) || size < 0) return undefined;
+    pos = eol + 2;
+    if (size === 0) break;
+    if (pos + size > buf.length) return undefined;
+    parts.push(buf.subarray(pos, pos + size));
+    pos += size + 2;
+  }
+  const trailers: Record<string, string> = {};
+  for (const line of buf.subarray(pos).toString('latin1').split('\r\n')) {
+    const i = line.indexOf(':');
+    if (i > 0) trailers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+  }
+  return { payload: Buffer.concat(parts), trailers };
+}
+
+const readAll = (req: IncomingMessage) =>
+  new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
 
 /** s3rver's built-in account. */
 export const S3_ACCESS_KEY_ID = 'S3RVER';
@@ -118,22 +161,26 @@ export async function startS3Sim(o: { host: string; port: number; data: SeedData
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'portico-s3-'));
   const s3rver = new S3rver({ directory: dir, silent: true, configureBuckets: [{ name: o.data.bucket, configs: [] }] });
   await s3rver.configureBuckets();
-  const store = (s3rver as unknown as { store: { getResourcePath(bucket: string, key: string, resource: string): string } }).store;
+  const store = (s3rver as unknown as { store: { getResourcePath(bucket: string, key: string, resource: string): string; putObject(obj: unknown): Promise<{ md5: string; size: number }> } }).store;
   // ListObjectsV2 is answered from this index (s3rver walks and stats the whole bucket on every
   // listing); puts and deletes that pass through keep it current. Everything else is s3rver's.
   const index = new Map<string, Listed>();
-  for (const c of o.data.customers) {
-    for (const d of c.documents) {
-      index.set(d.key, { size: d.size, lastModified: new Date(d.lastModified).toISOString(), etag: createHash('md5').update(d.body).digest('hex') });
-      const objectPath = store.getResourcePath(o.data.bucket, d.key, 'object');
-      mkdirSync(dirname(objectPath), { recursive: true });
-      writeFileSync(objectPath, d.body);
-      writeFileSync(`${objectPath}.md5`, createHash('md5').update(d.body).digest('hex'));
-      writeFileSync(store.getResourcePath(o.data.bucket, d.key, 'metadata.json'), JSON.stringify({ 'content-type': d.contentType }));
-      const at = new Date(d.lastModified);
-      utimesSync(objectPath, at, at);
-    }
-  }
+  // The seeded files are written in the background (a few thousand small files take from 0.1 s to
+  // over a second, depending on the disk); requests that reach s3rver wait for them. Listings are
+  // answered from the index at once. The .md5 sidecars are left for s3rver to create on first read.
+  const docs = o.data.customers.flatMap((c) => c.documents);
+  for (const d of docs) index.set(d.key, { size: d.size, lastModified: new Date(d.lastModified).toISOString(), etag: createHash('md5').update(d.body).digest('hex') });
+  const writeDoc = async (d: (typeof docs)[number]) => {
+    const objectPath = store.getResourcePath(o.data.bucket, d.key, 'object');
+    await mkdir(dirname(objectPath), { recursive: true });
+    await Promise.all([writeFile(objectPath, d.body), writeFile(store.getResourcePath(o.data.bucket, d.key, 'metadata.json'), JSON.stringify({ 'content-type': d.contentType }))]);
+    const at = new Date(d.lastModified);
+    await utimes(objectPath, at, at);
+  };
+  const ready = (async () => {
+    for (let i = 0; i < docs.length; i += 64) await Promise.all(docs.slice(i, i + 64).map(writeDoc));
+  })();
+  ready.catch(() => undefined);
 
   const gate = createFaultGate({ failure: (s) => xml(s === 503 ? 'ServiceUnavailable' : 'InternalError', 'Simulated failure'), rateLimited: () => xml('SlowDown', 'Please reduce your request rate.') }, sendXml);
   if (o.faults) gate.setFaults(o.faults);
@@ -153,19 +200,72 @@ export async function startS3Sim(o: { host: string; port: number; data: SeedData
     const body = `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${esc(o.data.bucket)}</Name><Prefix>${esc(prefix)}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${max}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${contents.join('')}${truncated ? `<NextContinuationToken>${Buffer.from(page.at(-1)!).toString('base64url')}</NextContinuationToken>` : ''}</ListBucketResult>`;
     sendXml(res, 200, body);
   };
+  /**
+   * PutObject with a streaming (`aws-chunked`) body, which the AWS SDK sends for stream bodies
+   * with its default checksum settings. s3rver would store the chunk framing as the object's
+   * content, so the upload is checked (CRC32 trailer; the SigV4 header check happened before) and decoded here,
+   * then stored through s3rver's store like any other object.
+   */
+  const putChunked = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const [bucket, ...rest] = url.pathname.split('/').filter(Boolean);
+    if (bucket !== o.data.bucket) return sendXml(res, 404, xml('NoSuchBucket', 'The specified bucket does not exist'));
+    const key = decodeURIComponent(rest.join('/'));
+    const decoded = decodeAwsChunked(await readAll(req));
+    if (!decoded) return sendXml(res, 400, xml('IncompleteBody', 'The request body terminated unexpectedly'));
+    const { payload, trailers } = decoded;
+    const expected = trailers['x-amz-checksum-crc32'] ?? req.headers['x-amz-checksum-crc32'];
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(payload));
+    if (typeof expected === 'string' && expected !== crc.toString('base64')) return sendXml(res, 400, xml('BadDigest', 'The CRC32 you specified did not match the calculated checksum.'));
+    const decodedLength = req.headers['x-amz-decoded-content-length'];
+    if (decodedLength !== undefined && Number(decodedLength) !== payload.length) return sendXml(res, 400, xml('IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header'));
+    const meta: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') meta[k] = v;
+    const encoding = (meta['content-encoding'] ?? '').split(',').map((e) => e.trim()).filter((e) => e && e !== 'aws-chunked');
+    if (encoding.length) meta['content-encoding'] = encoding.join(',');
+    else delete meta['content-encoding'];
+    const { md5 } = await store.putObject(new S3Object(bucket, key, payload, meta));
+    const st = statSync(store.getResourcePath(bucket, key, 'object'));
+    index.set(key, { size: payload.length, lastModified: st.mtime.toISOString(), etag: md5 });
+    res.writeHead(200, { etag: JSON.stringify(md5), 'content-length': 0, ...(typeof expected === 'string' ? { 'x-amz-checksum-crc32': expected } : {}) });
+    res.end();
+  };
+  const checkAuth = async (req: IncomingMessage, url: URL): Promise<[string, string] | undefined> => {
+    const mismatch: [string, string] = ['SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.'];
+    if (req.headers.authorization) {
+      const date = String(req.headers['x-amz-date'] ?? '');
+      const at = Date.parse(date.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
+      if (Number.isFinite(at) && Math.abs(Date.now() - at) > 15 * 60_000) return ['RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.'];
+      return (await validSigV4(req, url, region)) ? undefined : mismatch;
+    }
+    if (url.searchParams.has('X-Amz-Signature') || url.searchParams.has('X-Amz-Algorithm')) {
+      const q = url.searchParams;
+      if (q.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') return ['AuthorizationQueryParametersError', 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"'];
+      const signedAt = Date.parse((q.get('X-Amz-Date') ?? '').replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
+      const expires = Number(q.get('X-Amz-Expires'));
+      if (!Number.isFinite(signedAt) || !Number.isInteger(expires) || expires < 1 || expires > 604_800) return ['AuthorizationQueryParametersError', 'X-Amz-Date and X-Amz-Expires must be valid (X-Amz-Expires between 1 and 604800 seconds)'];
+      if (!validPresigned(req, url)) return mismatch;
+      if (Date.now() > signedAt + expires * 1000) return ['AccessDenied', 'Request has expired'];
+      return undefined;
+    }
+    return ['AccessDenied', 'Access Denied'];
+  };
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://sim');
     const op = operation(req.method ?? 'GET', url);
     gate.count(op);
     if (await gate.gate(res)) return;
-    if (op === 'ListObjectsV2' && url.pathname.replace(/\/$/, '') === `/${o.data.bucket}` && req.headers.authorization) {
-      if (await validSigV4(req, url, region)) return listFromIndex(url, res);
-      return sendXml(res, 403, xml('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.'));
+    // Authentication, as S3 does it for a private bucket (s3rver does not verify SigV4 at all and
+    // lets anonymous requests through): header-signed requests are verified, presigned URLs are
+    // verified and expire, anything else is refused.
+    const denied = await checkAuth(req, url);
+    if (denied) return sendXml(res, 403, xml(denied[0], denied[1]));
+    if (op === 'ListObjectsV2' && url.pathname.replace(/\/$/, '') === `/${o.data.bucket}`) return listFromIndex(url, res);
+    await ready;
+    if (op === 'PutObject' && String(req.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-')) {
+      return putChunked(req, res, url).catch(() => sendXml(res, 500, xml('InternalError', 'We encountered an internal error. Please try again.')));
     }
-    if (url.searchParams.has('X-Amz-Signature') && !validPresigned(req, url)) {
-      return sendXml(res, 403, xml('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.'));
-    }
-    if (op === 'PutObject' || op === 'DeleteObject') {
+    if ((op === 'PutObject' || op === 'DeleteObject') && url.pathname.split('/')[1] === o.data.bucket) {
       const key = decodeURIComponent(url.pathname.split('/').slice(2).join('/'));
       res.on('finish', () => {
         if (res.statusCode >= 300) return;
@@ -192,8 +292,12 @@ export async function startS3Sim(o: { host: string; port: number; data: SeedData
     close: () =>
       new Promise<void>((r) => {
         server.close(() => {
-          if (ownDir) rmSync(dir, { recursive: true, force: true });
-          r();
+          void ready
+            .catch(() => undefined)
+            .then(() => {
+              if (ownDir) rmSync(dir, { recursive: true, force: true });
+              r();
+            });
         });
         server.closeAllConnections();
       }),

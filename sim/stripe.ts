@@ -29,27 +29,68 @@ const invalid = (message: string, extra: object = {}) => new HttpError(400, { er
 const missing = (what: string, id: string) =>
   new HttpError(404, { error: { code: 'resource_missing', doc_url: 'https://stripe.com/docs/error-codes/resource-missing', message: `No such ${what}: '${id}'`, param: 'id', type: 'invalid_request_error' } });
 
-/** A parsed search clause: field (with metadata key) and value. */
+/** A parsed search clause: field (with metadata key), operator (`:` exact, `~` substring) and value. */
 interface Clause {
   field: string;
   key?: string;
+  op: ':' | '~';
   value: string;
 }
 
-/** Stripe's search query language, for the subset Portico and its tests use. */
-export function parseSearch(query: string): { clauses: Clause[]; op: 'AND' | 'OR' } {
-  const hasOr = / OR /.test(query);
-  const hasAnd = / AND /.test(query);
-  if (hasOr && hasAnd) throw invalid("You can't combine AND and OR in the same search query.", { param: 'query' });
-  const parts = query.split(hasOr ? / OR / : hasAnd ? / AND / : / +(?=(?:[^']*'[^']*')*[^']*$)/).filter((p) => p.trim());
-  if (parts.length > 10) throw invalid('Search queries can contain at most 10 clauses.', { param: 'query' });
-  const clauses = parts.map((p) => {
-    const m = /^\s*(\w+)(?:\[['"]([^'"]+)['"]\])?:['"]([^'"]*)['"]\s*$/.exec(p);
-    if (!m) throw invalid(`Invalid search query: ${p.trim()}`, { param: 'query' });
-    return { field: m[1]!, key: m[2], value: m[3]! };
-  });
-  return { clauses, op: hasOr ? 'OR' : 'AND' };
+/** Splits a query on whitespace outside quoted values. */
+function tokens(query: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quote = '';
+  for (let i = 0; i < query.length; i++) {
+    const ch = query[i]!;
+    if (quote) {
+      cur += ch;
+      if (ch === '\\' && i + 1 < query.length) cur += query[++i];
+      else if (ch === quote) quote = '';
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      cur += ch;
+    } else if (/\s/.test(ch)) {
+      if (cur) out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  if (quote) throw invalid('Invalid search query: unterminated string.', { param: 'query' });
+  if (cur) out.push(cur);
+  return out;
 }
+
+/**
+ * Stripe's search query language, for the subset Portico and its tests use: `field:'value'`,
+ * `field~'substring'`, `metadata['key']:'value'`, joined by AND (or whitespace) or by OR, not
+ * both; at most 10 clauses.
+ */
+export function parseSearch(query: string): { clauses: Clause[]; op: 'AND' | 'OR' } {
+  const parts = tokens(query);
+  const terms = parts.filter((p) => p !== 'AND' && p !== 'OR');
+  const ors = parts.filter((p) => p === 'OR').length;
+  // Whitespace between clauses is an implicit AND.
+  if (ors && (parts.includes('AND') || terms.length - 1 > ors)) throw invalid("You can't combine AND and OR in the same search query.", { param: 'query' });
+  const op = ors ? 'OR' : 'AND';
+  if (!terms.length) throw invalid('Invalid search query: the query is empty.', { param: 'query' });
+  if (terms.length > 10) throw invalid('Search queries can contain at most 10 clauses.', { param: 'query' });
+  const clauses = terms.map((p) => {
+    const m = /^(\w+)(?:\[(?:'([^']+)'|"([^"]+)")\])?(:|~)(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")$/.exec(p);
+    if (!m) throw invalid(`Invalid search query: ${p}`, { param: 'query' });
+    const value = (m[5] ?? m[6] ?? '').replace(/\\(.)/g, '$1');
+    if (m[4] === '~' && value.length < 3) throw invalid('Substring search (~) needs at least 3 characters.', { param: 'query' });
+    return { field: m[1]!, key: m[2] ?? m[3], op: m[4] as ':' | '~', value };
+  });
+  return { clauses, op };
+}
+
+/** A string field against a clause: exact match or substring, case-insensitive as Stripe's search is. */
+const textMatches = (v: string | null | undefined, c: Clause) => {
+  const a = (v ?? '').toLowerCase();
+  const b = c.value.toLowerCase();
+  return c.op === '~' ? a.includes(b) : a === b;
+};
 
 export async function startStripeSim(o: { host: string; port: number; data: SeedData; secretKey: string; faults?: FaultOptions }): Promise<SimServer> {
   const customers = new Map<string, Customer>();
@@ -163,8 +204,8 @@ export async function startStripeSim(o: { host: string; port: number; data: Seed
           const q = parseSearch(p.query);
           const rows = [...customers.values()].filter((cu) =>
             where(q, cu, (row, c) => {
-              if (c.field === 'metadata') return row.metadata[c.key ?? ''] === c.value;
-              if (c.field === 'email' || c.field === 'name' || c.field === 'phone') return (row[c.field] ?? '') === c.value;
+              if (c.field === 'metadata') return c.op === ':' && row.metadata[c.key ?? ''] === c.value;
+              if (c.field === 'email' || c.field === 'name' || c.field === 'phone') return textMatches(row[c.field], c);
               throw invalid(`Field ${c.field} is not supported in customer search.`, { param: 'query' });
             }),
           );
@@ -221,7 +262,7 @@ export async function startStripeSim(o: { host: string; port: number; data: Seed
           const q = parseSearch(p.query);
           const rows = invoices.filter((inv) =>
             where(q, inv, (row, c) => {
-              if (c.field === 'customer' || c.field === 'status' || c.field === 'number') return String(row[c.field]) === c.value;
+              if (c.field === 'customer' || c.field === 'status' || c.field === 'number') return c.op === ':' && String(row[c.field]) === c.value;
               throw invalid(`Field ${c.field} is not supported in invoice search.`, { param: 'query' });
             }),
           );

@@ -10,16 +10,18 @@ const notFound = () => new HttpError(404, { error: 'RecordNotFound', description
 const invalid = (description: string) => new HttpError(400, { error: 'InvalidPaginationParameter', description });
 
 export async function startZendeskSim(o: { host: string; port: number; data: SeedData; email: string; apiToken: string; faults?: FaultOptions }): Promise<SimServer> {
-  const base = `http://${o.host}`;
+  // The server's own URL (known once it listens): resource `url`s and pagination links point at it,
+  // as Zendesk's point at https://<subdomain>.zendesk.com.
+  let base = '';
   const users = new Map<number, ZendeskUser>();
   const byExternal = new Map<string, ZendeskUser>();
   const tickets = new Map<number, ZendeskTicket>();
   const comments = new Map<number, ZendeskComment[]>();
-  for (const a of o.data.agents) users.set(a.id, a);
+  for (const a of o.data.agents) users.set(a.id, { ...a });
   let nextTicket = 1;
   let nextComment = 1;
   for (const c of o.data.customers) {
-    const u: ZendeskUser = { id: c.zendeskUserId, url: `${base}/api/v2/users/${c.zendeskUserId}.json`, name: `${c.firstname} ${c.lastname}`, email: c.email, role: 'end-user', external_id: c.crmId, phone: c.phone, time_zone: 'UTC', created_at: c.createdAt, updated_at: c.createdAt };
+    const u: ZendeskUser = { id: c.zendeskUserId, url: '', name: `${c.firstname} ${c.lastname}`, email: c.email, role: 'end-user', external_id: c.crmId, phone: c.phone, time_zone: 'UTC', created_at: c.createdAt, updated_at: c.createdAt };
     users.set(u.id, u);
     byExternal.set(c.crmId, u);
     for (const { comments: cs, ...t } of c.tickets) {
@@ -43,7 +45,7 @@ export async function startZendeskSim(o: { host: string; port: number; data: See
   const basic = `Basic ${Buffer.from(`${o.email}/token:${o.apiToken}`).toString('base64')}`;
   const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
-  return startJsonSim({
+  const sim = await startJsonSim({
     host: o.host,
     port: o.port,
     faults: o.faults,
@@ -84,14 +86,19 @@ export async function startZendeskSim(o: { host: string; port: number; data: See
             const n = Number(size);
             if (!Number.isInteger(n) || n < 1 || n > 100) throw invalid('page[size] must be between 1 and 100');
             const after = req.query.get('page[after]');
-            const start = after ? uncursor(after) : 0;
-            const page = rows.slice(start, start + n);
-            const more = start + n < rows.length;
-            const url = `${base}/api/v2/users/${id}/tickets/requested.json?page[size]=${n}`;
+            const before = req.query.get('page[before]');
+            // Cursors are offsets into the sorted list: after_cursor = end of the page, before_cursor = its start.
+            const end = before ? uncursor(before) : undefined;
+            const start = end !== undefined ? Math.max(0, end - n) : after ? uncursor(after) : 0;
+            const page = rows.slice(start, end ?? start + n);
+            const more = end !== undefined ? start > 0 : start + n < rows.length;
+            const url = `${base}/api/v2/users/${id}/tickets/requested.json?page%5Bsize%5D=${n}${req.query.get('sort') ? `&sort=${encodeURIComponent(sort)}` : ''}`;
+            const afterCursor = page.length ? cursor(start + page.length) : null;
+            const beforeCursor = page.length ? cursor(start) : null;
             return {
               tickets: page,
-              meta: { has_more: more, after_cursor: page.length ? cursor(start + page.length) : null, before_cursor: page.length ? cursor(Math.max(0, start)) : null },
-              links: { next: more ? `${url}&page[after]=${cursor(start + page.length)}` : null, prev: start > 0 ? `${url}&page[before]=${cursor(start)}` : null },
+              meta: { has_more: more, after_cursor: afterCursor, before_cursor: beforeCursor },
+              links: { next: start + page.length < rows.length && afterCursor ? `${url}&page%5Bafter%5D=${afterCursor}` : null, prev: start > 0 && beforeCursor ? `${url}&page%5Bbefore%5D=${beforeCursor}` : null },
             };
           }
           const perPage = Math.min(100, Number(req.query.get('per_page') ?? 100));
@@ -171,4 +178,8 @@ export async function startZendeskSim(o: { host: string; port: number; data: See
       },
     ],
   });
+  base = sim.url;
+  for (const u of users.values()) u.url = `${base}/api/v2/users/${u.id}.json`;
+  for (const t of tickets.values()) t.url = `${base}/api/v2/tickets/${t.id}.json`;
+  return sim;
 }

@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { startSimulators, type Simulators } from '../../../sim/index.js';
 
@@ -14,7 +15,7 @@ const client = (secretAccessKey: string) =>
   new S3Client({ region: sims.credentials.s3Region, endpoint: sims.urls.s3, forcePathStyle: true, credentials: { accessKeyId: sims.credentials.s3AccessKeyId, secretAccessKey }, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED', maxAttempts: 1 });
 
 before(async () => {
-  sims = await startSimulators({ customers: 5 });
+  sims = await startSimulators({ customers: 50 });
   s3 = client(sims.credentials.s3SecretAccessKey);
 });
 after(async () => {
@@ -58,4 +59,49 @@ test('presigned URLs download; tampered or expired ones are refused', async () =
   assert.equal((await fetch(tampered)).status, 403);
   const past = await getSignedUrl(s3, new GetObjectCommand({ Bucket: sims.credentials.s3Bucket, Key: doc.key }), { expiresIn: 1, signingDate: new Date(Date.now() - 3600_000) });
   assert.equal((await fetch(past)).status, 403);
+});
+
+test('HeadObject and GetObject give the seeded content type, size and body', async () => {
+  const doc = sims.data.customers[0]!.documents[0]!;
+  const head = await s3.send(new HeadObjectCommand({ Bucket: sims.credentials.s3Bucket, Key: doc.key }));
+  assert.equal(head.ContentType, doc.contentType);
+  assert.equal(head.ContentLength, doc.size);
+  assert.equal(head.LastModified?.toISOString(), new Date(doc.lastModified).toISOString());
+  const got = await s3.send(new GetObjectCommand({ Bucket: sims.credentials.s3Bucket, Key: doc.key }));
+  assert.deepEqual(Buffer.from(await got.Body!.transformToByteArray()), doc.body);
+  assert.equal(sims.stats('s3').byRoute.HeadObject, 1);
+});
+
+test('anonymous requests and wrongly signed heads are refused', async () => {
+  const doc = sims.data.customers[0]!.documents[0]!;
+  const anon = await fetch(`${sims.urls.s3}/${sims.credentials.s3Bucket}/${doc.key}`);
+  assert.equal(anon.status, 403);
+  assert.match(await anon.text(), /<Code>AccessDenied<\/Code>/);
+  const bad = client('not-the-secret');
+  await assert.rejects(bad.send(new HeadObjectCommand({ Bucket: sims.credentials.s3Bucket, Key: doc.key })), (e: any) => e.$metadata?.httpStatusCode === 403);
+  bad.destroy();
+});
+
+test('a stream upload with the SDK default checksums (aws-chunked, CRC32 trailer) stores the payload, and deletes', async () => {
+  const c = sims.credentials;
+  const defaults = new S3Client({ region: c.s3Region, endpoint: sims.urls.s3, forcePathStyle: true, credentials: { accessKeyId: c.s3AccessKeyId, secretAccessKey: c.s3SecretAccessKey }, maxAttempts: 1 });
+  const Key = 'customers/1002/doc_stream/notes.txt';
+  await defaults.send(new PutObjectCommand({ Bucket: c.s3Bucket, Key, Body: Readable.from([Buffer.from('hello '), Buffer.from('stream')]), ContentLength: 12, ContentType: 'text/plain' }));
+  const got = await defaults.send(new GetObjectCommand({ Bucket: c.s3Bucket, Key }));
+  assert.equal(await got.Body?.transformToString(), 'hello stream');
+  assert.equal(got.ContentType, 'text/plain');
+  assert.equal(got.ContentEncoding, undefined);
+  await defaults.send(new DeleteObjectCommand({ Bucket: c.s3Bucket, Key }));
+  const res = await defaults.send(new ListObjectsV2Command({ Bucket: c.s3Bucket, Prefix: 'customers/1002/doc_stream/' }));
+  assert.equal(res.KeyCount, 0);
+  defaults.destroy();
+});
+
+test('faults answer in S3 XML through the SDK', async () => {
+  sims.setFaults('s3', { failureRate: 1 });
+  try {
+    await assert.rejects(s3.send(new ListObjectsV2Command({ Bucket: sims.credentials.s3Bucket, Prefix: 'customers/' })), (e: any) => e.name === 'ServiceUnavailable' && e.$metadata?.httpStatusCode === 503);
+  } finally {
+    sims.setFaults('s3', {});
+  }
 });
