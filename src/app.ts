@@ -38,13 +38,13 @@ export interface App {
   close(): Promise<void>;
 }
 
-interface Simulated {
+export interface Simulated {
   config: Readonly<Config>;
   close(): Promise<void>;
 }
 
 /** Starts the bundled simulators and points every connector at them (development only). */
-async function withSimulators(config: Readonly<Config>): Promise<Simulated> {
+export async function withSimulators(config: Readonly<Config>): Promise<Simulated> {
   const { startSimulators } = await import('../sim/index.js');
   const sims = await startSimulators({ faults: latencyFaults(config.simulators.latencyMs) });
   const c = sims.credentials;
