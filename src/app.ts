@@ -79,7 +79,8 @@ export function createUpstreams(config: Readonly<Config>, logger: Logger, metric
     (['crm', 'billing', 'support', 'files'] as const).map((s) => [s, createBreaker(s, { volumeThreshold: upstream.breakerVolume, resetMs: upstream.breakerResetMs, logger })]),
   ) as Record<'crm' | 'billing' | 'support' | 'files', Breaker>;
   const httpClients: HttpClient[] = [];
-  const count = (system: string) => (route: string, status: number | string = 'sent') => metrics?.upstreamCalls.inc({ system, route, status: String(status) });
+  // One label set for every system: the route and the HTTP status of each attempt, or "error".
+  const count = (system: string) => (route: string, status: number | 'error') => metrics?.upstreamCalls.inc({ system, route, status: String(status) });
   const http = (system: 'crm' | 'support', baseUrl: string, headers: Record<string, string>) => {
     const client = createHttpClient({ system, baseUrl, headers, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger, onAttempt: (_s, route, status) => count(system)(route, status), breaker: breakers[system] });
     httpClients.push(client);
