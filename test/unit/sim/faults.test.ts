@@ -44,15 +44,18 @@ test('rateLimitPerSecond: 429 with Retry-After and the vendor body', async () =>
       for (let attempt = 0; ; attempt++) {
         const statuses: number[] = [];
         let limited: Response | undefined;
+        const startS = Math.floor(Date.now() / 1000);
         for (let i = 0; i < 3; i++) {
           const res = await probe[s]();
           statuses.push(res.status);
           if (res.status === 429) limited = res;
           else await res.arrayBuffer();
         }
-        if (statuses[0] === 429 || statuses[1] === 429) {
+        // A second boundary between the three (a loaded machine) restarts the simulator's count.
+        const crossed = Math.floor(Date.now() / 1000) !== startS;
+        if (crossed || statuses[0] === 429 || statuses[1] === 429) {
           await limited?.arrayBuffer();
-          assert.ok(attempt < 3, `${s}: ${statuses}`);
+          assert.ok(attempt < 5, `${s}: ${statuses}`);
           await new Promise((r) => setTimeout(r, 1000));
           continue;
         }
