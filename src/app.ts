@@ -129,6 +129,7 @@ export function buildSubgraphs(u: Upstreams, config: Readonly<Config>, cache: En
 export interface SharedState {
   cache: EntityCache;
   partners: PartnerStore;
+  /** The Redis connection for partner tokens and rate limits (waits out a reconnect; see createRedisStore). */
   redis?: Redis;
   close(): Promise<void>;
 }
@@ -151,8 +152,8 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
   const store = createRedisStore({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, logger });
   return {
     cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead }),
-    partners: createRedisPartnerStore(store.client, config.keyPrefix),
-    redis: store.client,
+    partners: createRedisPartnerStore(store.control, config.keyPrefix),
+    redis: store.control,
     close: () => store.close(),
   };
 }
