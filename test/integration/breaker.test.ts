@@ -8,7 +8,7 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
 before(async () => {
-  t = await startTestApp({ sim: { customers: 20 }, env: { CACHE_ENABLED: 'false', UPSTREAM_BREAKER_VOLUME: '4', UPSTREAM_BREAKER_RESET_MS: '300' } });
+  t = await startTestApp({ sim: { customers: 20 }, env: { CACHE_ENABLED: 'false', UPSTREAM_BREAKER_VOLUME: '4', UPSTREAM_BREAKER_RESET_MS: '2000' } });
 });
 after(() => t.close());
 
@@ -37,8 +37,13 @@ test('a failing vendor opens its circuit; calls stop; a trial call after the res
   assert.ok(t.sims.stats('hubspot').total >= 9);
   // The vendor recovers; after the reset a trial call goes through and closes the circuit.
   t.sims.setFaults('zendesk', {});
-  await new Promise((r) => setTimeout(r, 350));
-  const ok = await t.gql(Q, { token });
+  // Reset 2 s: long enough that the open phase above holds on a loaded machine. Poll until the trial call.
+  let ok = await t.gql(Q, { token });
+  for (const deadline = Date.now() + 15_000; ok.body.errors && Date.now() < deadline; ) {
+    assert.match(ok.body.errors[0]?.message ?? '', /circuit open/);
+    await new Promise((r) => setTimeout(r, 100));
+    ok = await t.gql(Q, { token });
+  }
   assert.equal(ok.body.errors, undefined);
   assert.equal(ok.body.data.me.tickets.nodes.length, 1);
   assert.equal((await t.gql(Q, { token })).body.errors, undefined);
