@@ -89,8 +89,8 @@ export function createUpstreams(config: Readonly<Config>, logger: Logger, metric
   const zendeskAuth = Buffer.from(`${config.zendesk.email}/token:${config.zendesk.apiToken}`).toString('base64');
   const files = createFilesConnector({ ...config.s3, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger, onCall: count('files'), breaker: breakers.files });
   return {
-    crm: createCrmConnector({ http: http('crm', config.hubspot.baseUrl, { authorization: `Bearer ${config.hubspot.accessToken}` }) }),
-    support: createSupportConnector({ http: http('support', config.zendesk.baseUrl, { authorization: `Basic ${zendeskAuth}` }) }),
+    crm: createCrmConnector({ http: http('crm', config.hubspot.baseUrl, { authorization: `Bearer ${config.hubspot.accessToken}` }), logger }),
+    support: createSupportConnector({ http: http('support', config.zendesk.baseUrl, { authorization: `Basic ${zendeskAuth}` }), logger }),
     billing: createBillingConnector({ secretKey: config.stripe.secretKey, apiBase: config.stripe.apiBase, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger, onCall: count('billing'), breaker: breakers.billing }),
     files,
     async close() {

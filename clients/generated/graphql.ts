@@ -246,6 +246,8 @@ export type InvoiceStatus =
   | 'PAID'
   /** Unlikely to be paid. */
   | 'UNCOLLECTIBLE'
+  /** A status Stripe sent that this API does not know yet, or none (the gateway logs it). Show it neutrally. */
+  | 'UNKNOWN'
   /** Voided. */
   | 'VOID';
 
@@ -266,7 +268,9 @@ export type LifecycleStage =
   /** Sales qualified lead. */
   | 'SALES_QUALIFIED_LEAD'
   /** Subscribed to content. */
-  | 'SUBSCRIBER';
+  | 'SUBSCRIBER'
+  /** A stage HubSpot sent that this API does not know, e.g. a custom stage (the gateway logs it). */
+  | 'UNKNOWN';
 
 export type Mutation = {
   __typename?: 'Mutation';
@@ -393,6 +397,8 @@ export type SubscriptionStatus =
   | 'PAUSED'
   /** In a trial. */
   | 'TRIALING'
+  /** A status Stripe sent that this API does not know yet (the gateway logs it). Show it neutrally. */
+  | 'UNKNOWN'
   /** Unpaid after retries. */
   | 'UNPAID';
 
@@ -456,6 +462,8 @@ export type TicketPriority =
   | 'LOW'
   /** Normal. */
   | 'NORMAL'
+  /** A priority Zendesk sent that this API does not know yet (the gateway logs it). No priority at all is null. */
+  | 'UNKNOWN'
   /** Urgent. */
   | 'URGENT';
 
@@ -472,7 +480,9 @@ export type TicketStatus =
   /** Waiting for the customer. */
   | 'PENDING'
   /** Solved. */
-  | 'SOLVED';
+  | 'SOLVED'
+  /** A status Zendesk sent that this API does not know yet (the gateway logs it). Show it neutrally. */
+  | 'UNKNOWN';
 
 export type CustomerSearchQueryVariables = Exact<{
   search?: InputMaybe<Scalars['String']['input']>;

@@ -12,6 +12,7 @@ import { UpstreamError } from '../../errors/index.js';
 import { chunk } from '../../platform/concurrency.js';
 import type { Breaker } from '../../platform/breaker.js';
 import type { Logger } from '../../platform/logger.js';
+import { createUnknownValueLog } from '../../platform/unknown.js';
 import { toBillingAccount, toCard, toInvoice, type BillingAccount, type CardSummary, type InvoiceSummary } from './mappers.js';
 
 export interface BillingConnector {
@@ -92,6 +93,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
     telemetry: false,
     appInfo: { name: 'portico' },
   });
+  const onUnknown = createUnknownValueLog({ system: 'billing', logger: o.logger });
   async function call<T>(route: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await (o.breaker ? o.breaker.run(fn) : fn());
@@ -111,7 +113,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
           );
           for (const c of res.data) {
             const crmId = c.metadata?.crm_contact_id;
-            if (crmId && ids.includes(crmId)) out.set(crmId, toBillingAccount(crmId, c));
+            if (crmId && ids.includes(crmId)) out.set(crmId, toBillingAccount(crmId, c, onUnknown));
           }
         }),
       );
@@ -128,7 +130,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
             );
             for (const inv of res.data) {
               const cid = typeof inv.customer === 'string' ? inv.customer : inv.customer?.id;
-              if (cid) out.get(cid)?.push(toInvoice(inv));
+              if (cid) out.get(cid)?.push(toInvoice(inv, onUnknown));
             }
             page = res.has_more && res.next_page ? res.next_page : undefined;
           } while (page);
