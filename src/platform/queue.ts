@@ -171,6 +171,19 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
     current = q;
     return q;
   };
+  /** A process just started may still be connecting: wait for that (briefly), never for a reconnection. */
+  const connected = async () => {
+    if (producer.status !== 'connecting' && producer.status !== 'connect' && producer.status !== 'wait') return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        producer.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, 2000);
+      producer.once('ready', done);
+    });
+  };
   producer.on('ready', () => {
     try {
       queue();
@@ -204,6 +217,7 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
     name: o.name,
     async add(jobs) {
       if (!jobs.length) return [];
+      await connected();
       await queue().addBulk(jobs.map((j) => ({ name: j.kind, data: j.data, opts: { ...jobOptions, jobId: jobIdOf(j.kind, j.key) } })));
       // BullMQ answers an existing id with the existing job, silently. A marker with the same
       // lifetime tells duplicates apart for the metrics; it is written after the job, so a crash
@@ -249,11 +263,13 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
       });
     },
     async dead(offset, limit) {
+      await connected();
       const q = queue();
       const [total, jobs] = await Promise.all([q.getFailedCount(), q.getFailed(offset, offset + limit - 1)]);
       return { total, jobs: jobs.filter(Boolean).map((j) => toDead(j as Job)) };
     },
     async replay(id) {
+      await connected();
       const job = await queue().getJob(id);
       if (!job) return 'not_found';
       const state = await job.getState();
@@ -263,6 +279,7 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
       return 'replayed';
     },
     async replayAll() {
+      await connected();
       let n = 0;
       // Page from the start each time: every replayed job leaves the failed set.
       for (;;) {
@@ -275,6 +292,7 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
       }
     },
     async counts() {
+      await connected();
       const q = queue();
       const c = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
       const oldest = (await q.getJobs(['waiting'], 0, 0, true)).filter(Boolean)[0] as Job | undefined;

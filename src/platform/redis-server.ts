@@ -44,6 +44,7 @@ export async function startLocalRedis(opts: { binary?: string; port?: number } =
     url,
     port,
     async start() {
+      if (proc && proc.exitCode === null && proc.signalCode === null) return; // already running
       let spawnError: Error | undefined;
       const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], { stdio: 'ignore' });
       proc = child;
