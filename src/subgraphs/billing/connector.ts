@@ -21,7 +21,13 @@ export interface BillingConnector {
   /** Every invoice of each Stripe customer, newest first. */
   invoicesByCustomers(stripeIds: readonly string[]): Promise<Map<string, InvoiceSummary[]>>;
   cards(stripeId: string): Promise<CardSummary[]>;
+  /** One Stripe customer, re-read (webhook handlers): its CRM id from metadata; null when it does not exist. */
+  customer(stripeId: string): Promise<{ id: string; crmId: string | null; deleted: boolean } | null>;
+  /** The Stripe customer an invoice, subscription or payment method belongs to now, re-read; null when gone or detached. */
+  ownerOf(object: StripeOwnedObject, id: string): Promise<string | null>;
 }
+
+export type StripeOwnedObject = 'invoice' | 'subscription' | 'payment_method';
 
 export interface BillingConnectorOptions {
   secretKey: string;
@@ -79,6 +85,15 @@ function countingHttpClient(onCall: BillingConnectorOptions['onCall']): Stripe.H
     }
   };
   return counting;
+}
+
+async function notFoundAsNull<T>(fn: () => Promise<T>): Promise<T | null> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) return null;
+    throw err;
+  }
 }
 
 export function createBillingConnector(o: BillingConnectorOptions): BillingConnector {
@@ -142,6 +157,18 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
     async cards(stripeId) {
       const res = await call('paymentMethods.list', () => stripe.customers.listPaymentMethods(stripeId, { type: 'card', limit: 100 }));
       return res.data.map(toCard).filter((c): c is CardSummary => c !== null);
+    },
+    async customer(stripeId) {
+      const c = await notFoundAsNull(() => call('customers.retrieve', () => stripe.customers.retrieve(stripeId)));
+      if (!c) return null;
+      if ((c as Stripe.DeletedCustomer).deleted) return { id: c.id, crmId: null, deleted: true };
+      return { id: c.id, crmId: (c as Stripe.Customer).metadata?.crm_contact_id ?? null, deleted: false };
+    },
+    async ownerOf(object, id) {
+      const owner = (o: { customer?: string | { id: string } | null } | null) => (o ? (typeof o.customer === 'string' ? o.customer : (o.customer?.id ?? null)) : null);
+      if (object === 'invoice') return owner(await notFoundAsNull(() => call('invoices.retrieve', () => stripe.invoices.retrieve(id))));
+      if (object === 'subscription') return owner(await notFoundAsNull(() => call('subscriptions.retrieve', () => stripe.subscriptions.retrieve(id))));
+      return owner(await notFoundAsNull(() => call('paymentMethods.retrieve', () => stripe.paymentMethods.retrieve(id))));
     },
   };
 }
