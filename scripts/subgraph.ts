@@ -20,7 +20,7 @@ try {
   if (config.simulators.enabled) throw new Error('A standalone subgraph needs real vendor settings (or the simulators started with `npm run sim` and their URLs set): SIMULATORS=false.');
   const logger = createLogger({ level: config.logLevel, name: `portico-${name}` });
   const schema = buildSubgraphs(createUpstreams(config, logger), config, createSharedState(config, logger).cache, [name]).schemas[name]!;
-  const server = await createSubgraphServer({ schema, signingSecret: config.subgraphs.signingSecret, logger });
+  const server = await createSubgraphServer({ schema, signingSecret: config.subgraphs.signingSecret, logger, claimsMaxAgeS: config.guards.claimsMaxAgeS });
   const url = await server.fastify.listen({ host: config.host, port: Number(values.port) });
   console.log(`Subgraph ${name} listening on ${url}/graphql\nNext: start the gateway with SUBGRAPH_URL_${name.toUpperCase()}=${url}/graphql and the same SUBGRAPH_SIGNING_SECRET.`);
   process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
