@@ -259,3 +259,27 @@ describe('landing page (finding 12)', () => {
     }
   });
 });
+
+describe('trusted documents per partner', () => {
+  test("a partner token's own operation list replaces the manifest (TRUSTED_DOCUMENTS=partners)", async () => {
+    const { createHash } = await import('node:crypto');
+    const app = await startTestApp({ sims: t.sims, env: { TRUSTED_DOCUMENTS: 'partners' } });
+    try {
+      const own = '{ customer(id: "1002") { id } }';
+      const hash = createHash('sha256').update(own).digest('hex');
+      const minted = await app.gql(`mutation { createPartnerToken(input: { name: "listed", scopes: ["crm.contacts:read", "crm.customers:list"], operations: ["${hash}"] }) { token partnerToken { operations } } }`, { token: app.token('admin') });
+      assert.deepEqual(minted.body.data.createPartnerToken.partnerToken.operations, [hash]);
+      const token = minted.body.data.createPartnerToken.token as string;
+      assert.deepEqual((await app.gql(own, { token })).body.data, { customer: { id: '1002' } });
+      app.sims.resetStats();
+      const other = await app.gql('{ customer(id: "1003") { id } }', { token });
+      assert.equal(other.status, 403);
+      assert.equal(other.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+      assert.deepEqual(app.calls(), NONE);
+      const bad = await app.gql('mutation { createPartnerToken(input: { name: "x", scopes: ["crm.contacts:read"], operations: ["nope"] }) { token } }', { token: app.token('admin') });
+      assert.equal(bad.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    } finally {
+      await app.close();
+    }
+  });
+});
