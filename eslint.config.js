@@ -27,4 +27,16 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
   },
+  {
+    // node:test's test/describe/it/before/after return promises the runner itself awaits.
+    rules: {
+      '@typescript-eslint/no-floating-promises': ['error', {
+        allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }],
+      }],
+    },
+  },
+  {
+    // `async` here implements a Promise-returning contract (Apollo/Fastify hooks, stores, stubs): dropping it would turn a throw into a sync one.
+    rules: { '@typescript-eslint/require-await': 'off' },
+  },
 );

@@ -181,7 +181,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
   const subgraphs = buildSubgraphs(upstreams, config, cache, SUBGRAPH_NAMES.filter((n) => !remote[n]));
   const events = createEventPipeline({ config, logger, metrics, upstreams, cache, onLinkSeen: opts.onLinkSeen });
   if (config.events.workers) events.startWorkers();
-  const admin = createAdminSubgraph({ partners: shared.partners, partnerSecret: config.auth.partnerSecret, purgeCustomer: subgraphs.purgeCustomer, events });
+  const admin = createAdminSubgraph({ partners: shared.partners, partnerSecret: config.auth.partnerSecret, purgeCustomer: (id) => subgraphs.purgeCustomer(id), events });
 
   const gateway = createGateway({ local: { ...subgraphs.schemas, admin: admin.schema }, remote, signingSecret: config.subgraphs.signingSecret });
   const server = await createHttpServer({ config, gateway, verifier: createTokenVerifier({ auth: config.auth, partners: shared.partners, logger, partnerCacheS: config.guards.partnerTokenCacheS }), logger, metrics, apqStore: shared.cache.store, redis: shared.redis, partners: shared.partners });
@@ -216,7 +216,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
 function connectSimulatorWebhooks(sims: Simulators, url: string, config: Readonly<Config>) {
   const w = config.webhooks;
   sims.webhooks.configure({
-    stripe: { url: `${url}/webhooks/stripe`, secret: w.stripeSecrets[0]! },
+    stripe: { url: `${url}/webhooks/stripe`, secret: w.stripeSecrets[0] },
     hubspot: { url: `${w.publicBaseUrl ?? url}/webhooks/hubspot`, clientSecret: w.hubspotClientSecret },
     zendesk: { url: `${url}/webhooks/zendesk`, secret: w.zendeskSecret },
   });

@@ -20,10 +20,10 @@ const FEDERATION_INTERNAL = new Set(['_service', '_entities']);
 
 function valueToJs(v: ValueNode): unknown {
   switch (v.kind) {
-    case 'ListValue':
+    case Kind.LIST:
       return v.values.map(valueToJs);
-    case 'StringValue':
-    case 'EnumValue':
+    case Kind.STRING:
+    case Kind.ENUM:
       return v.value;
     default:
       return undefined;
@@ -85,7 +85,7 @@ export function enforcePolicies(schema: GraphQLSchema): GraphQLSchema {
       const policy = fieldPolicy(typeDirectives, field);
       const resolve: GraphQLFieldResolver<unknown, PolicyContext> = field.resolve ?? defaultFieldResolver;
       if (policy) {
-        field.resolve = (src, args, ctx, info) => {
+        field.resolve = (src, args, ctx: PolicyContext, info) => {
           checkPolicy(policy, ctx.principal);
           return resolve(src, args, ctx, info);
         };

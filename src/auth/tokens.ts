@@ -98,7 +98,7 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
     const claims = verifyJwt(token, key, { algorithms: auth.algorithms as jwt.Algorithm[], issuer: auth.issuer, audience: auth.audience, clockTolerance: auth.clockToleranceS });
     if (!claims.sub) throw new UnauthenticatedError('The token has no subject (sub).');
     const roles = readRoles(claims[auth.rolesClaim]);
-    const customerClaim = claims[auth.customerIdClaim];
+    const customerClaim: unknown = claims[auth.customerIdClaim];
     const customerId = typeof customerClaim === 'string' || typeof customerClaim === 'number' ? String(customerClaim) : claims.sub;
     return userPrincipal(claims.sub, roles, roles.includes('customer') ? customerId : undefined);
   }

@@ -267,7 +267,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
 
   const userLimits: Limits = { depth: raw.MAX_QUERY_DEPTH ?? 15, aliases: raw.MAX_ALIASES ?? 15, directives: raw.MAX_DIRECTIVES ?? 20, tokens: raw.MAX_TOKENS ?? 1000, bytes: raw.MAX_DOCUMENT_BYTES ?? 10_240, cost: raw.MAX_COST ?? 1000 };
   const kindLimits = (name: 'PARTNER_LIMITS' | 'ANONYMOUS_LIMITS', given: Record<string, number> | undefined): Limits => {
-    const defaults = VARS[name].schema.parse(VARS[name].default) as Record<string, number>;
+    const defaults = VARS[name].schema.parse(VARS[name].default);
     const out = { ...userLimits, ...defaults };
     for (const [k, v] of Object.entries(given ?? {})) {
       if ((LIMIT_NAMES as readonly string[]).includes(k)) out[k as LimitName] = v;

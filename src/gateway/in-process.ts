@@ -24,6 +24,6 @@ export class InProcessDataSource implements GraphQLDataSource {
       this.documents.set(source, document);
     }
     const result = await execute({ schema: this.schema, document, variableValues: request.variables, operationName: request.operationName, contextValue: context });
-    return result as GatewayGraphQLResponse;
+    return result;
   }
 }

@@ -68,9 +68,10 @@ export class SignedRemoteDataSource extends RemoteGraphQLDataSource<RequestConte
     super({ url });
   }
   override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<RequestContext>['willSendRequest']>>[0]) {
-    const requestId = context.requestId ?? randomUUID();
+    const ctx: Partial<RequestContext> = context;
+    const requestId = ctx.requestId ?? randomUUID();
     request.http?.headers.set('x-request-id', requestId);
-    if (context.principal) request.http?.headers.set(CLAIMS_HEADER, signClaims(context.principal, this.secret, { requestId, request }));
+    if (ctx.principal) request.http?.headers.set(CLAIMS_HEADER, signClaims(ctx.principal, this.secret, { requestId, request }));
   }
 }
 

@@ -57,7 +57,7 @@ export function createSchemaViews(policies: Map<string, Policy> = policiesOf(ALL
   return (api: GraphQLSchema, principal: Principal): GraphQLSchema => {
     const key = `${principal.kind}:${[...principal.scopes].sort().join(',')}`;
     let perApi = views.get(api);
-    if (!perApi) views.set(api, (perApi = new Map()));
+    if (!perApi) views.set(api, (perApi = new Map<string, GraphQLSchema>()));
     const cached = perApi.get(key);
     if (cached) return cached;
     const mapped = mapSchema(api, {

@@ -18,7 +18,7 @@ export function upstreamCallsEstimator(table: CostTable = UPSTREAM_COSTS): Compl
   return ({ type, field, args, childComplexity }) => {
     const cost = table[`${type.name}.${field.name}`];
     if (!cost) return childComplexity;
-    const given = cost.items && 'arg' in cost.items ? args[cost.items.arg] : undefined;
+    const given: unknown = cost.items && 'arg' in cost.items ? args[cost.items.arg] : undefined;
     const items = !cost.items ? 1 : 'fixed' in cost.items ? cost.items.fixed : typeof given === 'number' ? Math.max(0, given) : cost.items.default;
     return cost.calls + items * childComplexity;
   };

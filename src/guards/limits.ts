@@ -37,7 +37,7 @@ export function checkSource(source: string, kind: Principal['kind'], limits: Lim
   const bytes = Buffer.byteLength(source);
   if (bytes > limits.bytes) return new TooComplexError(kind, 'bytes', limits.bytes, `The document is ${bytes} bytes.`);
   try {
-    new MaxTokensParserWLexer(source, { n: limits.tokens } as never).parseDocument();
+    new MaxTokensParserWLexer(source, { n: limits.tokens }).parseDocument();
   } catch (err) {
     if (err instanceof GraphQLError && /Token limit/.test(err.message)) return new TooComplexError(kind, 'tokens', limits.tokens, `The document has more than ${limits.tokens} tokens.`);
     // Syntax errors are the parser's to report, with its locations.

@@ -4,7 +4,7 @@
  * development and not at all in production (the metrics name routes, operations and error rates).
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
@@ -22,7 +22,7 @@ export async function registerMetrics(fastify: FastifyInstance, o: { config: Rea
   const { token, port, host } = o.config.guards.metrics;
   const serve = async (_req: FastifyRequest, reply: FastifyReply) => reply.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics());
   if (port !== undefined) {
-    const side = Fastify({ loggerInstance: o.logger as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) });
+    const side = Fastify({ loggerInstance: o.logger, logController: new LogController({ disableRequestLogging: true }) });
     side.get('/metrics', serve);
     fastify.addHook('onListen', async () => {
       const url = await side.listen({ host, port });

@@ -112,6 +112,7 @@ async function preloadPersistedDocuments(apq: ReturnType<typeof createKeyValueCa
 export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer> {
   const { config, logger } = o;
   const fastify: FastifyInstance = Fastify({
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the cast picks Fastify's logger generic; without it the instance is not a FastifyInstance
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.limits.maxBodyBytes,
     logController: new LogController({ disableRequestLogging: true }),

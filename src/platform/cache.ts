@@ -124,7 +124,7 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
       for (const [k, v] of entries) p.set(k, v, 'EX', ttlS);
       const results = await p.exec();
       const failed = results?.find(([err]) => err);
-      if (failed) throw failed[0];
+      if (failed) throw failed[0] as Error;
     },
     async del(keys) {
       if (keys.length) await writer.del(...keys);
@@ -174,11 +174,11 @@ export function createEntityCache(o: CacheOptions): EntityCache {
       return keys.map((k) => found.get(k) ?? null);
     }
     const raw = await readMany(keys);
-    const out: (T | null)[] = new Array(keys.length);
+    const out: (T | null)[] = new Array<T | null>(keys.length);
     const waits: Promise<void>[] = [];
     const missing: string[] = [];
     raw.forEach((v, i) => {
-      const key = keys[i]!;
+      const key = keys[i];
       if (v !== null) {
         stats.hits++;
         out[i] = JSON.parse(v) as T | null;

@@ -80,7 +80,7 @@ return false`;
 
 export function parseEventRef(ref: string): { system: EventSystem; id: string } | undefined {
   const m = /^(stripe|hubspot|zendesk):(.{1,256})$/.exec(ref);
-  return m ? { system: m[1] as EventSystem, id: m[2]! } : undefined;
+  return m ? { system: m[1] as EventSystem, id: m[2] } : undefined;
 }
 
 export function createEventPipeline(o: EventPipelineOptions): EventPipeline {

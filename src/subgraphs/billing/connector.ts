@@ -43,7 +43,7 @@ export interface BillingConnectorOptions {
 
 /** The metric's route label of a Stripe API path: Portico's name for it, or the path with ids replaced. */
 function stripeRoute(method: string, path: string): string {
-  const p = path.split('?')[0]!;
+  const p = path.split('?')[0];
   if (p === '/v1/customers/search') return 'customers.search';
   if (p === '/v1/invoices/search') return 'invoices.search';
   if (/^\/v1\/customers\/[^/]+\/payment_methods$/.test(p)) return 'paymentMethods.list';

@@ -39,7 +39,7 @@ export function createBillingLoaders(billing: BillingConnector, concurrency: num
     cards: new DataLoader(async (accounts) => {
       const lists = await cachedBatch(c.cache, accounts, (a) => keys.cards(a.crmId), c.ttl.cards, async (missing) => {
         const cards = await mapBounded(missing, concurrency, (a) => billing.cards(a.stripeCustomerId));
-        return new Map(missing.map((a, i) => [a, cards[i]!]));
+        return new Map(missing.map((a, i) => [a, cards[i]]));
       });
       return lists.map((l) => l ?? []);
     }, byCrmId),

@@ -20,7 +20,7 @@ export function createFilesLoaders(files: FilesConnector, concurrency: number, c
     documents: new DataLoader(async (crmIds) => {
       const lists = await cachedBatch(c.cache, crmIds, keys.documents, c.ttl.documents, async (missing) => {
         const docs = await mapBounded(missing, concurrency, (id) => files.listDocuments(id));
-        return new Map(missing.map((id, i) => [id, docs[i]!]));
+        return new Map(missing.map((id, i) => [id, docs[i]]));
       });
       return lists.map((l) => l ?? []);
     }),

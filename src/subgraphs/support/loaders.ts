@@ -40,7 +40,7 @@ export function createSupportLoaders(support: SupportConnector, concurrency: num
       async (pageKeys) => {
         const pages = await cachedBatch(c.cache, pageKeys, (k) => keys.tickets(k.crmId, k.after), c.ttl.tickets, async (missing) => {
           const got = await mapBounded(missing, concurrency, (k) => support.requestedTickets(k.userId, ZENDESK_PAGE, k.after));
-          return new Map(missing.map((k, i) => [k, got[i]!]));
+          return new Map(missing.map((k, i) => [k, got[i]]));
         });
         return pages.map((p) => p ?? EMPTY);
       },
@@ -50,7 +50,7 @@ export function createSupportLoaders(support: SupportConnector, concurrency: num
     comments: new DataLoader(async (ticketIds) => {
       const lists = await cachedBatch(c.cache, ticketIds, keys.comments, c.ttl.comments, async (missing) => {
         const got = await mapBounded(missing, concurrency, (id) => support.comments(id));
-        return new Map(missing.map((id, i) => [id, got[i]!]));
+        return new Map(missing.map((id, i) => [id, got[i]]));
       });
       return lists.map((l) => l ?? []);
     }),
