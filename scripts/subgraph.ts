@@ -23,7 +23,7 @@ function parseCommandLine() {
   try {
     return parseArgs({ options: { port: { type: 'string', default: '4001' } }, allowPositionals: true, strict: true });
   } catch (err) {
-    fail((err as Error).message.split('. ')[0]!.concat('.'));
+    fail((err as Error).message.split('. ')[0].concat('.'));
   }
 }
 

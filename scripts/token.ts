@@ -42,7 +42,7 @@ function parseCommandLine() {
   } catch (err) {
     // e.g. ERR_PARSE_ARGS_UNKNOWN_OPTION: one line naming the argument, then the usage.
     const message = (err as Error).message;
-    fail(/^Unknown option '[^']+'/.exec(message)?.[0].concat('.') ?? message.split('\n')[0]!);
+    fail(/^Unknown option '[^']+'/.exec(message)?.[0].concat('.') ?? message.split('\n')[0]);
   }
 }
 const { values, positionals } = parseCommandLine();
@@ -61,7 +61,7 @@ const COMMANDS: Record<string, { words: number; options: readonly string[] }> = 
 {
   const command = COMMANDS[positionals[0] ?? ''] ? (positionals[0] ?? '') : undefined;
   if (command === undefined) fail(`Unknown command ${JSON.stringify(positionals[0])}.`);
-  const spec = COMMANDS[command]!;
+  const spec = COMMANDS[command];
   const stray = positionals.slice(command ? spec.words : 0);
   if (command === 'revoke' && positionals.length < 2) fail('Name the token to revoke, e.g. npm run token -- revoke ptn_0123456789abcdef0123.');
   if (stray.length) fail(`Unexpected argument ${JSON.stringify(stray[0])}${stray[0]?.startsWith('[') ? ' (square brackets in the usage mark optional parts: leave them out)' : ''}.`);
@@ -127,7 +127,7 @@ async function partnerCommand(cmd: string) {
       if (!records.length) console.log('No partner tokens yet. Mint one with: npm run token -- partner --name acme --scopes billing.invoices:read');
       records.forEach(show);
     } else {
-      const id = positionals[1]!;
+      const id = positionals[1];
       const r = store ? await store.revoke(id) : (await viaGateway<{ revokePartnerToken: PartnerRecord | null }>(`mutation($id: ID!) { revokePartnerToken(id: $id) { ${RECORD} } }`, { id })).revokePartnerToken;
       if (!r) fail(`No partner token ${id}. List them with: npm run token -- partners`);
       console.log(`Revoked ${r.id} (${r.name}); every gateway instance refuses it from the next request.`);

@@ -50,7 +50,7 @@ export interface SimRequest {
 export interface Route {
   method: string;
   pattern: string;
-  handle(req: SimRequest, params: Record<string, string>): unknown | Promise<unknown>;
+  handle(req: SimRequest, params: Record<string, string>): unknown;
 }
 
 export interface VendorErrors {
@@ -186,7 +186,7 @@ export async function startJsonSim(o: JsonSimOptions): Promise<SimServer> {
       const m = r.re.exec(path);
       if (m) {
         route = r;
-        params = Object.fromEntries(r.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
+        params = Object.fromEntries(r.names.map((n, i) => [n, decodeURIComponent(m[i + 1])]));
         break;
       }
     }
@@ -217,8 +217,8 @@ export async function startJsonSim(o: JsonSimOptions): Promise<SimServer> {
     server,
     url: `http://${o.host}:${port}`,
     stats: gate.stats,
-    resetStats: gate.reset,
-    setFaults: gate.setFaults,
+    resetStats: () => gate.reset(),
+    setFaults: (f) => gate.setFaults(f),
     close: () =>
       new Promise<void>((r) => {
         server.close(() => r());

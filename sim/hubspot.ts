@@ -97,7 +97,7 @@ export async function startHubSpotSim(o: { host: string; port: number; data: See
         method: 'GET',
         pattern: '/crm/v3/objects/contacts/{id}',
         handle: (req, { id }) => {
-          const c = lookup(id!, req.query.get('idProperty'));
+          const c = lookup(id, req.query.get('idProperty'));
           if (!c) throw new HttpError(404, err('resource not found', 'OBJECT_NOT_FOUND'));
           return view(c, propsOf(req.query));
         },
@@ -169,7 +169,7 @@ export async function startHubSpotSim(o: { host: string; port: number; data: See
         method: 'PATCH',
         pattern: '/crm/v3/objects/contacts/{id}',
         handle: (req, { id }) => {
-          const c = lookup(id!, req.query.get('idProperty'));
+          const c = lookup(id, req.query.get('idProperty'));
           if (!c) throw new HttpError(404, err('resource not found', 'OBJECT_NOT_FOUND'));
           const { properties } = jsonBody<{ properties?: Record<string, string> }>(req);
           if (!properties || typeof properties !== 'object') throw validation('properties is required');

@@ -103,7 +103,7 @@ export async function startSimulators(opts: SimOptions = {}): Promise<Simulators
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     // One did not start (e.g. its port is taken): stop the others before reporting it.
-    await Promise.all(settled.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+    await Promise.all(settled.map((r) => (r.status === 'fulfilled' ? r.value.close() : Promise.resolve())));
     throw failed.reason;
   }
   const servers = Object.fromEntries(Object.keys(starting).map((s, i) => [s, (settled[i] as PromiseFulfilledResult<SimServer>).value])) as Record<SimSystem, SimServer>;

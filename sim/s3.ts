@@ -34,7 +34,7 @@ export function decodeAwsChunked(buf: Buffer): { payload: Buffer; trailers: Reco
   for (;;) {
     const eol = buf.indexOf('\r\n', pos);
     if (eol < 0) return undefined;
-    const size = parseInt(buf.subarray(pos, eol).toString('latin1').split(';')[0]!, 16);
+    const size = parseInt(buf.subarray(pos, eol).toString('latin1').split(';')[0], 16);
     if (!Number.isInteger(size) || size < 0) return undefined;
     pos = eol + 2;
     if (size === 0) break;
@@ -113,16 +113,16 @@ async function validSigV4(req: IncomingMessage, url: URL, region: string): Promi
   const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/[^,]+, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
   const date = req.headers['x-amz-date'];
   if (!m || m[1] !== S3_ACCESS_KEY_ID || typeof date !== 'string') return false;
-  const signed = m[2]!.split(';');
+  const signed = m[2].split(';');
   const headers: Record<string, string> = {};
   for (const h of signed) headers[h] = String(req.headers[h] ?? '');
   const query: Record<string, string> = {};
   url.searchParams.forEach((v, k) => (query[k] = v));
   const signer = new SignatureV4({ credentials: { accessKeyId: S3_ACCESS_KEY_ID, secretAccessKey: S3_SECRET_ACCESS_KEY }, region, service: 's3', sha256: NodeSha256, uriEscapePath: false, applyChecksum: false });
   const at = new Date(date.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
-  const out = await signer.sign({ method: req.method ?? 'GET', protocol: 'http:', hostname: String(req.headers.host ?? '').split(':')[0]!, path: url.pathname, query, headers }, { signingDate: at, signableHeaders: new Set(signed) });
+  const out = await signer.sign({ method: req.method ?? 'GET', protocol: 'http:', hostname: String(req.headers.host ?? '').split(':')[0], path: url.pathname, query, headers }, { signingDate: at, signableHeaders: new Set(signed) });
   const expected = /Signature=([0-9a-f]{64})/.exec(String(out.headers.authorization))?.[1] ?? '';
-  return expected.length === 64 && timingSafeEqual(Buffer.from(expected), Buffer.from(m[3]!));
+  return expected.length === 64 && timingSafeEqual(Buffer.from(expected), Buffer.from(m[3]));
 }
 
 const rfc3986 = (v: string) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
@@ -290,8 +290,8 @@ export async function startS3Sim(o: { host: string; port: number; data: SeedData
     server,
     url: `http://${o.host}:${port}`,
     stats: gate.stats,
-    resetStats: gate.reset,
-    setFaults: gate.setFaults,
+    resetStats: () => gate.reset(),
+    setFaults: (f) => gate.setFaults(f),
     close: () =>
       new Promise<void>((r) => {
         closing = true;

@@ -150,7 +150,7 @@ function prng(seed: number) {
   return {
     next,
     int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
+    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)],
     id: (n: number) => Array.from({ length: n }, () => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(next() * 62)]).join(''),
   };
 }
@@ -187,7 +187,7 @@ export function seed(count = 500, seedValue = 42, zendeskBase = 'https://portico
     id: 360_000_000_001 + i,
     url: `${zendeskBase}/api/v2/users/${360_000_000_001 + i}.json`,
     name,
-    email: `${name.split(' ')[0]!.toLowerCase()}@support.example.com`,
+    email: `${name.split(' ')[0].toLowerCase()}@support.example.com`,
     role: 'agent',
     external_id: null,
     phone: null,
@@ -196,7 +196,7 @@ export function seed(count = 500, seedValue = 42, zendeskBase = 'https://portico
     updated_at: iso(SEED_NOW - 900 * DAY),
   }));
   const products = PLANS.map(() => `prod_${r.id(14)}`);
-  const prices = PLANS.map((p, i) => ({ id: `price_${r.id(14)}`, nickname: p.nickname, amount: p.amount, interval: p.interval, product: products[i]! }));
+  const prices = PLANS.map((p, i) => ({ id: `price_${r.id(14)}`, nickname: p.nickname, amount: p.amount, interval: p.interval, product: products[i] }));
 
   const customers: SeedCustomer[] = [];
   for (let i = 1; i <= count; i++) {
@@ -239,7 +239,7 @@ export function seed(count = 500, seedValue = 42, zendeskBase = 'https://portico
 
     let subscription: StripeSubscription | null = null;
     if (demo || i === 2 || r.next() < 0.8) {
-      const p = demo ? prices[1]! : r.pick(prices);
+      const p = demo ? prices[1] : r.pick(prices);
       const start = SEED_NOW - r.int(1, 25) * DAY;
       const end = start + (p.interval === 'year' ? 365 : 30) * DAY;
       const price: StripePrice = { id: p.id, object: 'price', nickname: p.nickname, unit_amount: p.amount, currency, recurring: { interval: p.interval, interval_count: 1 }, product: p.product, lookup_key: p.nickname.toLowerCase().replace(/ /g, '_') };
@@ -265,7 +265,7 @@ export function seed(count = 500, seedValue = 42, zendeskBase = 'https://portico
       type: 'card',
       customer: stripeCustomerId,
       created: created + k * DAY,
-      card: { brand: demo ? (['visa', 'mastercard'] as const)[k]! : r.pick(BRANDS), last4: demo ? ['4242', '4444'][k]! : String(r.int(0, 9999)).padStart(4, '0'), exp_month: r.int(1, 12), exp_year: 2027 + r.int(0, 4), country: 'GB', funding: 'credit', fingerprint: r.id(16) },
+      card: { brand: demo ? (['visa', 'mastercard'] as const)[k] : r.pick(BRANDS), last4: demo ? ['4242', '4444'][k] : String(r.int(0, 9999)).padStart(4, '0'), exp_month: r.int(1, 12), exp_year: 2027 + r.int(0, 4), country: 'GB', funding: 'credit', fingerprint: r.id(16) },
       billing_details: { name: `${firstname} ${lastname}`, email, phone: null, address: null },
       livemode: false,
     }));
@@ -291,7 +291,7 @@ export function seed(count = 500, seedValue = 42, zendeskBase = 'https://portico
         url: `${zendeskBase}/api/v2/tickets/${id}.json`,
         external_id: null,
         subject: r.pick(SUBJECTS),
-        description: comments[0]!.body,
+        description: comments[0].body,
         status: r.pick(['new', 'open', 'open', 'pending', 'hold', 'solved', 'closed'] as const),
         priority: r.pick(['low', 'normal', 'normal', 'high', 'urgent', null] as const),
         requester_id: zendeskUserId,
@@ -306,7 +306,7 @@ export function seed(count = 500, seedValue = 42, zendeskBase = 'https://portico
 
     const nDocs = demo ? 4 : i === 2 ? 2 : r.int(0, 5);
     const documents: SeedDocument[] = Array.from({ length: nDocs }, (_, k) => {
-      const [name, contentType] = demo ? FILES[k]! : r.pick(FILES);
+      const [name, contentType] = demo ? FILES[k] : r.pick(FILES);
       const size = r.int(200, 4000);
       const body = Buffer.alloc(size, `${crmId}:${name}:${k};`);
       return { key: `customers/${crmId}/doc_${r.id(10)}/${name}`, name, size, contentType, lastModified: iso(SEED_NOW - r.int(1, 300) * DAY), body };

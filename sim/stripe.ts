@@ -44,7 +44,7 @@ function tokens(query: string): string[] {
   let cur = '';
   let quote = '';
   for (let i = 0; i < query.length; i++) {
-    const ch = query[i]!;
+    const ch = query[i];
     if (quote) {
       cur += ch;
       if (ch === '\\' && i + 1 < query.length) cur += query[++i];
@@ -81,7 +81,7 @@ export function parseSearch(query: string): { clauses: Clause[]; op: 'AND' | 'OR
     if (!m) throw invalid(`Invalid search query: ${p}`, { param: 'query' });
     const value = (m[5] ?? m[6] ?? '').replace(/\\(.)/g, '$1');
     if (m[4] === '~' && value.length < 3) throw invalid('Substring search (~) needs at least 3 characters.', { param: 'query' });
-    return { field: m[1]!, key: m[2] ?? m[3], op: m[4] as ':' | '~', value };
+    return { field: m[1], key: m[2] ?? m[3], op: m[4] as ':' | '~', value };
   });
   return { clauses, op };
 }
@@ -218,7 +218,7 @@ export async function startStripeSim(o: { host: string; port: number; data: Seed
         method: 'GET',
         pattern: '/v1/customers/{id}/payment_methods',
         handle: (req, { id }) => {
-          if (!customers.has(id!)) throw missing('customer', id!);
+          if (!customers.has(id)) throw missing('customer', id);
           const p = params(req);
           return list(paymentMethods.filter((m) => m.customer === id && (!p.type || p.type === m.type)), p, `/v1/customers/${id}/payment_methods`);
         },
@@ -227,8 +227,8 @@ export async function startStripeSim(o: { host: string; port: number; data: Seed
         method: 'GET',
         pattern: '/v1/customers/{id}',
         handle: (req, { id }) => {
-          const c = customers.get(id!);
-          if (!c) throw missing('customer', id!);
+          const c = customers.get(id);
+          if (!c) throw missing('customer', id);
           return customerView(c, expands(params(req)));
         },
       },
@@ -243,10 +243,10 @@ export async function startStripeSim(o: { host: string; port: number; data: Seed
             if (prior && prior.hash !== hash) throw invalid('Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than the one used in your original request.', { type: 'idempotency_error' });
             if (prior) return withStatus(prior.status, prior.body as object, { 'idempotent-replayed': 'true', 'idempotency-key': key });
           }
-          const c = customers.get(id!);
-          if (!c) throw missing('customer', id!);
+          const c = customers.get(id);
+          if (!c) throw missing('customer', id);
           const p = params(req);
-          for (const f of ['email', 'name', 'phone', 'description'] as const) if (typeof p[f] === 'string') c[f] = p[f] as string;
+          for (const f of ['email', 'name', 'phone', 'description'] as const) if (typeof p[f] === 'string') c[f] = p[f];
           if (p.metadata && typeof p.metadata === 'object') Object.assign(c.metadata, p.metadata);
           if (p.address && typeof p.address === 'object') c.address = { ...(c.address ?? {}), ...(p.address as Record<string, string>) };
           const body = { ...c };
@@ -282,7 +282,7 @@ export async function startStripeSim(o: { host: string; port: number; data: Seed
       {
         method: 'GET',
         pattern: '/v1/subscriptions/{id}',
-        handle: (_req, { id }) => subscriptions.find((s) => s.id === id) ?? Promise.reject(missing('subscription', id!)),
+        handle: (_req, { id }) => subscriptions.find((s) => s.id === id) ?? Promise.reject(missing('subscription', id)),
       },
       {
         method: 'GET',
@@ -296,7 +296,7 @@ export async function startStripeSim(o: { host: string; port: number; data: Seed
       {
         method: 'GET',
         pattern: '/v1/invoices/{id}',
-        handle: (_req, { id }) => invoices.find((i) => i.id === id) ?? Promise.reject(missing('invoice', id!)),
+        handle: (_req, { id }) => invoices.find((i) => i.id === id) ?? Promise.reject(missing('invoice', id)),
       },
       {
         // Marks an open invoice paid (out of band, as a payment would) and sends invoice.paid.
@@ -304,7 +304,7 @@ export async function startStripeSim(o: { host: string; port: number; data: Seed
         pattern: '/v1/invoices/{id}/pay',
         handle: (_req, { id }) => {
           const inv = invoices.find((i) => i.id === id);
-          if (!inv) throw missing('invoice', id!);
+          if (!inv) throw missing('invoice', id);
           if (inv.status !== 'open') throw invalid(`Invoice ${inv.id} is already ${inv.status}.`, { code: 'invoice_not_open' });
           const previous = { status: inv.status, amount_paid: inv.amount_paid, amount_remaining: inv.amount_remaining };
           Object.assign(inv, { status: 'paid', amount_paid: inv.amount_due, amount_remaining: 0 });
@@ -315,7 +315,7 @@ export async function startStripeSim(o: { host: string; port: number; data: Seed
       {
         method: 'GET',
         pattern: '/v1/payment_methods/{id}',
-        handle: (_req, { id }) => paymentMethods.find((m) => m.id === id) ?? Promise.reject(missing('payment_method', id!)),
+        handle: (_req, { id }) => paymentMethods.find((m) => m.id === id) ?? Promise.reject(missing('payment_method', id)),
       },
       {
         method: 'GET',

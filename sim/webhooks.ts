@@ -103,7 +103,7 @@ export function createWebhookSender(o: WebhookSenderOptions = {}): WebhookSender
     inflight++;
     const req = build(d.attempts);
     d.attempts++;
-    fetch(req.url, { method: 'POST', headers: req.headers, body: req.body, signal: AbortSignal.timeout(timeoutMs) })
+    void fetch(req.url, { method: 'POST', headers: req.headers, body: req.body, signal: AbortSignal.timeout(timeoutMs) })
       .then(async (res) => {
         await res.arrayBuffer().catch(() => undefined);
         return res.status;
