@@ -63,8 +63,8 @@ function start(name: string, core: number, script: string, env: Record<string, s
       const m = out.split('\n').find((l) => readyLine.test(l));
       if (m) resolve({ proc, line: m });
     };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
     proc.on('exit', (code) => reject(new Error(`${name} exited (${code}) before it was ready:\n${out.slice(-2000)}`)));
   });
 }
@@ -137,7 +137,7 @@ async function main() {
 
   try {
     // Portico, cache off (cold) and on (warm, Redis), each in its own process on core 0.
-    for (const mode of (values.only === 'cold' ? ['cold'] : ['cold', 'warm']) as ('cold' | 'warm')[]) {
+    for (const mode of (values.only === 'cold' ? ['cold'] : ['cold', 'warm'])) {
       const port = await freePort();
       const extra: Record<string, string> = mode === 'cold' ? { CACHE_ENABLED: 'false' } : { REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_KEY_PREFIX: `bench${Date.now()}` };
       const { proc } = await start(`portico-${mode}`, 0, 'src/main.ts', { ...env, ...extra, PORT: String(port) }, /Portico is listening/);
