@@ -34,7 +34,7 @@ export function expectedCustomer(c: SeedCustomer) {
     billing: {
       currency: c.currency.toUpperCase(),
       balance: c.balance,
-      subscription: sub && { id: sub.id, status: sub.status.toUpperCase(), plan: sub.items.data[0]!.price.nickname, currentPeriodEnd: iso(sub.items.data[0]!.current_period_end) },
+      subscription: sub && { id: sub.id, status: sub.status.toUpperCase(), plan: sub.items.data[0].price.nickname, currentPeriodEnd: iso(sub.items.data[0].current_period_end) },
       paymentMethods: cards.map((p) => ({ brand: p.card.brand, last4: p.card.last4, expMonth: p.card.exp_month, expYear: p.card.exp_year })),
       invoices: {
         totalCount: invoices.length,

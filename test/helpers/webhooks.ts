@@ -33,7 +33,7 @@ export function stripeEvent(type: string, object: Record<string, unknown>, id = 
   return { id, object: 'event', api_version: '2026-10-28.endive', created: Math.floor(Date.now() / 1000), data: { object }, livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, type };
 }
 
-export function stripeHeader(payload: string, secret = SECRETS.stripe[0]!, timestamp = Math.floor(Date.now() / 1000)): string {
+export function stripeHeader(payload: string, secret = SECRETS.stripe[0], timestamp = Math.floor(Date.now() / 1000)): string {
   return Stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp });
 }
 
@@ -61,7 +61,7 @@ export function zendeskEvent(ticketId: number, requesterId: number, type = 'tick
 /** Change events published for a vendor event id (the effect every applied event has exactly once). */
 export async function changesFor(redis: Redis, prefix: string, eventId: string): Promise<Record<string, unknown>[]> {
   const entries = await redis.xrange(`${prefix}:changes`, '-', '+');
-  return entries.filter(([, f]) => f[f.indexOf('event') + 1] === eventId).map(([, f]) => JSON.parse(f[f.indexOf('change') + 1]!) as Record<string, unknown>);
+  return entries.filter(([, f]) => f[f.indexOf('event') + 1] === eventId).map(([, f]) => JSON.parse(f[f.indexOf('change') + 1]) as Record<string, unknown>);
 }
 
 /** Polls `cond` until it holds (or fails after a generous deadline: the machine is shared). */

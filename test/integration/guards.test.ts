@@ -34,7 +34,7 @@ function assertRefused(res: Awaited<ReturnType<TestApp['gql']>>, limit: string, 
   assert.equal(e?.extensions?.code, 'QUERY_TOO_COMPLEX');
   assert.equal(e?.extensions?.limit, limit);
   assert.equal(e?.extensions?.allowed, allowed);
-  assert.match(e!.message, setting);
+  assert.match(e.message, setting);
   assert.equal(res.body.data, undefined);
   assert.deepEqual(app.calls(), NONE);
 }
@@ -59,14 +59,14 @@ describe('introspection is recognised in every document shape (finding 1)', () =
 
   test('a partner reaching __schema through fragments sees only its own view', async () => {
     const token = await partner(['billing.invoices:read']);
-    for (const query of [shapes['inline fragment']!, shapes['fragment spread']!, shapes['nested fragments']!]) {
+    for (const query of [shapes['inline fragment'], shapes['fragment spread'], shapes['nested fragments']]) {
       const res = await t.gql(query, { token });
       assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
       const names = res.body.data.__schema.types.map((x: { name: string }) => x.name);
       for (const hidden of ['Ticket', 'Document', 'PartnerToken', 'CustomerConnection', 'PaymentMethod']) assert.equal(names.includes(hidden), false, `${hidden} visible via ${query}`);
       assert.ok(names.includes('Invoice'));
     }
-    const type = await t.gql(shapes['__type through a fragment']!, { token });
+    const type = await t.gql(shapes['__type through a fragment'], { token });
     assert.deepEqual(type.body.data, { t: null });
   });
 
@@ -225,8 +225,8 @@ describe('operation selection (finding 5)', () => {
       const res = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.token('agent')}` }, body: JSON.stringify(body) });
       const json = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
       assert.equal(res.status, 400, JSON.stringify(json));
-      assert.equal(json.errors[0]!.extensions.code, 'OPERATION_RESOLUTION_FAILURE');
-      assert.match(json.errors[0]!.message, /operationName|no operation named/);
+      assert.equal(json.errors[0].extensions.code, 'OPERATION_RESOLUTION_FAILURE');
+      assert.match(json.errors[0].message, /operationName|no operation named/);
     }
   });
 });

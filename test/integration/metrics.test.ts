@@ -24,8 +24,8 @@ async function attempts(system: string): Promise<Record<string, number>> {
   const text = await (await fetch(`${t.url}/metrics`)).text();
   const out: Record<string, number> = {};
   for (const m of text.matchAll(/^portico_upstream_calls_total\{([^}]*)\} (\d+)$/gm)) {
-    const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-    if (labels.system === system) out[labels.status!] = (out[labels.status!] ?? 0) + Number(m[2]);
+    const labels = Object.fromEntries([...m[1].matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+    if (labels.system === system) out[labels.status] = (out[labels.status] ?? 0) + Number(m[2]);
   }
   return out;
 }

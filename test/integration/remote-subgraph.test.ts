@@ -86,7 +86,7 @@ test("the README's `npm run subgraph -- billing --port N` works on its own in de
       child.stdout.on('data', (c: Buffer) => {
         output += c.toString();
         const m = /listening on (http:\/\/[\d.]+:\d+\/graphql) \(against the bundled simulators\)/.exec(output);
-        if (m) resolve(m[1]!);
+        if (m) resolve(m[1]);
       });
       child.stderr.on('data', (c: Buffer) => (output += c.toString()));
       void exited.then((code) => reject(new Error(`the subgraph exited (${code}):\n${output}`)));

@@ -39,7 +39,7 @@ function startMain(env: Record<string, string>): Promise<Started> {
         child.stdout.off('data', onData);
         child.stdout.on('data', (c: Buffer) => (output += c.toString()));
         resolve({
-          url: m[1]!,
+          url: m[1],
           async stop(signal) {
             child.kill(signal);
             const code = await exited;

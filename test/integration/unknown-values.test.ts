@@ -23,7 +23,7 @@ after(async () => {
 test('unknown ticket status and priority, lifecycle stage, invoice and subscription status come back as UNKNOWN', async () => {
   const ada = sims.data.customers.find((c) => c.crmId === '1001')!;
   assert.ok(ada.tickets.length >= 2 && ada.invoices.length >= 2 && ada.subscription, 'seed has what the test changes');
-  const [odd, plain] = [ada.tickets[0]!, ada.tickets[1]!];
+  const [odd, plain] = [ada.tickets[0], ada.tickets[1]];
   // Zendesk and HubSpot keep their own records: change them through their APIs, as an admin would.
   const updated = await fetch(`${sims.urls.zendesk}/api/v2/tickets/${odd.id}`, {
     method: 'PUT',
@@ -38,8 +38,8 @@ test('unknown ticket status and priority, lifecycle stage, invoice and subscript
   });
   assert.equal(patched.status, 200);
   // The Stripe simulator serves the seed objects themselves: change them as a new Stripe release would.
-  Object.assign(ada.invoices[0]!, { status: 'in_review' });
-  Object.assign(ada.subscription!, { status: 'suspended' });
+  Object.assign(ada.invoices[0], { status: 'in_review' });
+  Object.assign(ada.subscription, { status: 'suspended' });
 
   const res = await t.gql(
     `{ me { lifecycleStage billing { subscription { status } invoices(first: 50) { nodes { id status } } }
@@ -55,6 +55,6 @@ test('unknown ticket status and priority, lifecycle stage, invoice and subscript
   assert.deepEqual(tickets.get(String(odd.id)), { id: String(odd.id), status: 'UNKNOWN', priority: 'UNKNOWN' });
   assert.equal((tickets.get(String(plain.id)) as any).status, plain.status.toUpperCase());
   const invoices = new Map(me.billing.invoices.nodes.map((n: any) => [n.id, n.status]));
-  assert.equal(invoices.get(ada.invoices[0]!.id), 'UNKNOWN');
-  assert.equal(invoices.get(ada.invoices[1]!.id), ada.invoices[1]!.status.toUpperCase());
+  assert.equal(invoices.get(ada.invoices[0].id), 'UNKNOWN');
+  assert.equal(invoices.get(ada.invoices[1].id), ada.invoices[1].status.toUpperCase());
 });

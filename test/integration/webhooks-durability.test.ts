@@ -31,7 +31,7 @@ after(async () => {
 
 const invoiceEvent = () => {
   const c = sims.data.customers.find((x) => x.crmId === '1001')!;
-  return stripeEvent('invoice.updated', { id: c.invoices[1]!.id, object: 'invoice', customer: c.stripeCustomerId });
+  return stripeEvent('invoice.updated', { id: c.invoices[1].id, object: 'invoice', customer: c.stripeCustomerId });
 };
 const send = async (t: TestApp, e: { id: string }) => {
   const payload = JSON.stringify(e);
@@ -175,7 +175,7 @@ describe('crashes and outages', () => {
     await redis.flush();
     const t = await startTestApp({ sims, env: env() });
     try {
-      sims.webhooks.configure({ stripe: { url: `${t.url}/webhooks/stripe`, secret: SECRETS.stripe[0]! } });
+      sims.webhooks.configure({ stripe: { url: `${t.url}/webhooks/stripe`, secret: SECRETS.stripe[0] } });
       await redis.stop();
       const direct = invoiceEvent();
       const res = await send(t, direct);
@@ -193,7 +193,7 @@ describe('crashes and outages', () => {
 
       await redis.start();
       await waitFor('the retried delivery to be accepted', () => delivery().state === 'delivered', 60_000);
-      const eventId = delivery().eventIds[0]!;
+      const eventId = delivery().eventIds[0];
       await waitFor('the event to be processed', async () => (await changesFor(r, PREFIX, eventId)).length === 1, 60_000);
       // The vendor's own retry of the refused direct delivery is accepted too.
       await waitFor('the queue to take events again', async () => (await send(t, direct)).status === 200);

@@ -45,7 +45,7 @@ const processedOnce = async (eventId: string) => {
 };
 
 describe('Stripe', () => {
-  const invoiceEvent = () => stripeEvent('invoice.paid', { id: ada().invoices[0]!.id, object: 'invoice', customer: ada().stripeCustomerId, status: 'paid' });
+  const invoiceEvent = () => stripeEvent('invoice.paid', { id: ada().invoices[0].id, object: 'invoice', customer: ada().stripeCustomerId, status: 'paid' });
 
   test('a valid event is acknowledged and processed once', async () => {
     const e = invoiceEvent();
@@ -54,7 +54,7 @@ describe('Stripe', () => {
     assert.equal(res.status, 200);
     const changes = await processedOnce(e.id);
     assert.equal(changes.length, 1);
-    assert.deepEqual(changes[0], { system: 'stripe', eventId: e.id, type: 'invoice.paid', object: 'invoice', objectId: ada().invoices[0]!.id, crmId: '1001', purged: ['billing.invoices'] });
+    assert.deepEqual(changes[0], { system: 'stripe', eventId: e.id, type: 'invoice.paid', object: 'invoice', objectId: ada().invoices[0].id, crmId: '1001', purged: ['billing.invoices'] });
   });
 
   test('the second secret of a rotation is accepted, and so is a header with two v1 of which one is valid', async () => {
@@ -64,8 +64,8 @@ describe('Stripe', () => {
     const e2 = invoiceEvent();
     const p2 = JSON.stringify(e2);
     const ts = Math.floor(Date.now() / 1000);
-    const good = stripeHeader(p2, SECRETS.stripe[0], ts).split('v1=')[1]!.split(',')[0]!;
-    const bad = stripeHeader(p2, `whsec_${'x'.repeat(32)}`, ts).split('v1=')[1]!.split(',')[0]!;
+    const good = stripeHeader(p2, SECRETS.stripe[0], ts).split('v1=')[1].split(',')[0];
+    const bad = stripeHeader(p2, `whsec_${'x'.repeat(32)}`, ts).split('v1=')[1].split(',')[0];
     assert.equal((await post(url('stripe'), p2, { 'stripe-signature': `t=${ts},v1=${bad},v1=${good}` })).status, 200);
     assert.equal((await processedOnce(e1.id)).length, 1);
     assert.equal((await processedOnce(e2.id)).length, 1);
@@ -136,8 +136,8 @@ describe('HubSpot', () => {
       ['body changed after signing', body.replace('1001', '1002'), sig],
       ['timestamp older than 5 minutes', body, hubspotHeaders(uri(), body, SECRETS.hubspot, Date.now() - 301_000)],
       ['timestamp in the future', body, hubspotHeaders(uri(), body, SECRETS.hubspot, Date.now() + 400_000)],
-      ['missing signature', body, { 'x-hubspot-request-timestamp': sig['x-hubspot-request-timestamp']! }],
-      ['missing timestamp', body, { 'x-hubspot-signature-v3': sig['x-hubspot-signature-v3']! }],
+      ['missing signature', body, { 'x-hubspot-request-timestamp': sig['x-hubspot-request-timestamp'] }],
+      ['missing timestamp', body, { 'x-hubspot-signature-v3': sig['x-hubspot-signature-v3'] }],
       ['signature of another length', body, { ...sig, 'x-hubspot-signature-v3': 'c2hvcnQ=' }],
       ['wrong secret', body, hubspotHeaders(uri(), body, 'another-client-secret-000000000')],
       ['signed for another URI', body, hubspotHeaders('https://evil.example/webhooks/hubspot', body)],
@@ -154,7 +154,7 @@ describe('HubSpot', () => {
 
 describe('Zendesk', () => {
   test('a valid event is processed once; every bad signature or timestamp is a 400 and nothing is stored', async () => {
-    const ticket = ada().tickets[0]!;
+    const ticket = ada().tickets[0];
     const e = zendeskEvent(ticket.id, ada().zendeskUserId);
     const body = JSON.stringify(e);
     assert.equal((await post(url('zendesk'), body, zendeskHeaders(body))).status, 200);
@@ -167,7 +167,7 @@ describe('Zendesk', () => {
       ['body changed after signing', other.replace('SOLVED', 'OPEN'), sig],
       ['timestamp too old', other, zendeskHeaders(other, SECRETS.zendesk, new Date(Date.now() - 600_000))],
       ['timestamp in the future', other, zendeskHeaders(other, SECRETS.zendesk, new Date(Date.now() + 600_000))],
-      ['missing signature', other, { 'x-zendesk-webhook-signature-timestamp': sig['x-zendesk-webhook-signature-timestamp']! }],
+      ['missing signature', other, { 'x-zendesk-webhook-signature-timestamp': sig['x-zendesk-webhook-signature-timestamp'] }],
       ['signature of another length', other, { ...sig, 'x-zendesk-webhook-signature': 'AAAA' }],
       ['wrong secret', other, zendeskHeaders(other, 'another-zendesk-secret-0000000000')],
     ];
@@ -180,7 +180,7 @@ describe('events keep the cache fresh, through the simulators own webhooks', () 
   const ZERO = { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 };
   const connect = () =>
     sims.webhooks.configure({
-      stripe: { url: url('stripe'), secret: SECRETS.stripe[0]! },
+      stripe: { url: url('stripe'), secret: SECRETS.stripe[0] },
       hubspot: { url: url('hubspot'), clientSecret: SECRETS.hubspot },
       zendesk: { url: url('zendesk'), secret: SECRETS.zendesk },
     });
@@ -206,7 +206,7 @@ describe('events keep the cache fresh, through the simulators own webhooks', () 
     assert.equal(pay.status, 200);
     const d = await delivered();
     assert.equal(d.state, 'delivered');
-    await processedOnce(d.eventIds[0]!);
+    await processedOnce(d.eventIds[0]);
     sims.resetStats();
     const after = await t.gql(DASHBOARD, { token: mine });
     assert.deepEqual(t.calls(), { ...ZERO, stripe: 1 });
@@ -226,7 +226,7 @@ describe('events keep the cache fresh, through the simulators own webhooks', () 
     assert.equal(res.status, 200);
     const d = await delivered();
     assert.equal(d.state, 'delivered');
-    await processedOnce(d.eventIds[0]!);
+    await processedOnce(d.eventIds[0]);
     sims.resetStats();
     const after = await t.gql(DASHBOARD, { token });
     assert.deepEqual(t.calls(), { ...ZERO, hubspot: 1 });
@@ -244,7 +244,7 @@ describe('events keep the cache fresh, through the simulators own webhooks', () 
     assert.equal(res.status, 200);
     const d = await delivered();
     assert.equal(d.state, 'delivered');
-    await processedOnce(d.eventIds[0]!);
+    await processedOnce(d.eventIds[0]);
     sims.resetStats();
     const after = await t.gql(DASHBOARD, { token });
     // The first ticket page and the changed ticket's comments were dropped; the other tickets' comments stay cached.

@@ -14,7 +14,7 @@ function gatedLoader<T>(values: Record<string, T>) {
   const load = async (missing: string[]) => {
     calls.push([...missing]);
     await gate;
-    return new Map(missing.filter((k) => k in values).map((k) => [k, values[k]!] as const));
+    return new Map(missing.filter((k) => k in values).map((k) => [k, values[k]] as const));
   };
   return { load, calls, open };
 }

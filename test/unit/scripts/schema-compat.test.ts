@@ -54,8 +54,8 @@ test('removing a field a supported manifest uses fails, naming the field and eve
   assert.equal(r.ok, false);
   const f = r.findings.filter((x) => x.level === 'breaking');
   assert.equal(f.length, 1);
-  assert.equal(f[0]!.path, 'Customer.email');
-  assert.deepEqual(f[0]!.usedBy, ['web-1.0.0: Profile', 'ios-2.3.0: Contact']);
+  assert.equal(f[0].path, 'Customer.email');
+  assert.deepEqual(f[0].usedBy, ['web-1.0.0: Profile', 'ios-2.3.0: Contact']);
   const report = formatReport(r);
   assert.match(report, /✖ BREAKING .*Customer\.email/);
   assert.match(report, /used by web-1\.0\.0: Profile, ios-2\.3\.0: Contact/);
@@ -65,30 +65,30 @@ test('removing an unused field deprecated for enough releases passes (as a warni
   const r = await check(without('    fax: String @deprecated(reason: "Nobody sends faxes.")\n'));
   assert.equal(r.ok, true);
   assert.deepEqual(r.counts, { breaking: 0, dangerous: 1, safe: 0 });
-  assert.equal(r.findings[0]!.path, 'Customer.fax');
-  assert.match(r.findings[0]!.detail!, /Deprecated since release 1/);
+  assert.equal(r.findings[0].path, 'Customer.fax');
+  assert.match(r.findings[0].detail!, /Deprecated since release 1/);
 });
 
 test('removing an unused field that was never deprecated fails', async () => {
   const r = await check(without('    legacyCode: String\n'));
   assert.equal(r.ok, false);
-  assert.equal(r.findings[0]!.path, 'Customer.legacyCode');
-  assert.deepEqual(r.findings[0]!.usedBy, []);
-  assert.match(r.findings[0]!.detail!, /not @deprecated/);
+  assert.equal(r.findings[0].path, 'Customer.legacyCode');
+  assert.deepEqual(r.findings[0].usedBy, []);
+  assert.match(r.findings[0].detail!, /not @deprecated/);
 });
 
 test('removing an unused field deprecated for fewer releases than the policy fails', async () => {
   const r = await check(without('    nickname: String @deprecated(reason: "Use name.")\n'));
   assert.equal(r.ok, false);
-  assert.equal(r.findings[0]!.path, 'Customer.nickname');
-  assert.match(r.findings[0]!.detail!, /Deprecated in 1 release\(s\) \(since release 3\); removal needs 2/);
+  assert.equal(r.findings[0].path, 'Customer.nickname');
+  assert.match(r.findings[0].detail!, /Deprecated in 1 release\(s\) \(since release 3\); removal needs 2/);
 });
 
 test('adding a field passes as a safe change', async () => {
   const r = await check(RELEASED.replace('    name: String\n', '    name: String\n    phone: String\n'));
   assert.equal(r.ok, true);
   assert.deepEqual(r.counts, { breaking: 0, dangerous: 0, safe: 1 });
-  assert.equal(r.findings[0]!.path, 'Customer.phone');
+  assert.equal(r.findings[0].path, 'Customer.phone');
 });
 
 test('making an argument required fails, naming the operations that call the field', async () => {
@@ -96,15 +96,15 @@ test('making an argument required fails, naming the operations that call the fie
   assert.equal(r.ok, false);
   const f = r.findings.filter((x) => x.level === 'breaking');
   assert.equal(f.length, 1);
-  assert.equal(f[0]!.path, 'Query.customers.first');
-  assert.deepEqual(f[0]!.usedBy, ['web-1.0.0: CustomerList']);
+  assert.equal(f[0].path, 'Query.customers.first');
+  assert.deepEqual(f[0].usedBy, ['web-1.0.0: CustomerList']);
 });
 
 test('adding an enum value is dangerous for the clients reading that enum, not a failure', async () => {
   const r = await check(RELEASED.replace('    CLOSED\n', '    CLOSED\n    UNKNOWN\n'));
   assert.equal(r.ok, true);
   assert.deepEqual(r.counts, { breaking: 0, dangerous: 1, safe: 0 });
-  assert.deepEqual(r.findings[0]!.usedBy, ['web-1.0.0: Profile']);
+  assert.deepEqual(r.findings[0].usedBy, ['web-1.0.0: Profile']);
 });
 
 test('a breaking change no supported operation uses only warns; changing the type of a used field fails', async () => {

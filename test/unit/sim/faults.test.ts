@@ -13,8 +13,8 @@ let sims: Simulators;
 /** One cheap read per system (S3's is anonymous: 403 unless a fault answers first). */
 const probe: Record<SimSystem, () => Promise<Response>> = {
   hubspot: () => fetch(`${sims.urls.hubspot}/crm/v3/objects/contacts/1001`, { headers: { authorization: `Bearer ${sims.credentials.hubspotToken}` } }),
-  stripe: () => fetch(`${sims.urls.stripe}/v1/customers/${sims.data.customers[0]!.stripeCustomerId}`, { headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}` } }),
-  zendesk: () => fetch(`${sims.urls.zendesk}/api/v2/users/${sims.data.customers[0]!.zendeskUserId}.json`, { headers: { authorization: `Bearer ${sims.credentials.zendeskApiToken}` } }),
+  stripe: () => fetch(`${sims.urls.stripe}/v1/customers/${sims.data.customers[0].stripeCustomerId}`, { headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}` } }),
+  zendesk: () => fetch(`${sims.urls.zendesk}/api/v2/users/${sims.data.customers[0].zendeskUserId}.json`, { headers: { authorization: `Bearer ${sims.credentials.zendeskApiToken}` } }),
   s3: () => fetch(`${sims.urls.s3}/${sims.credentials.s3Bucket}?list-type=2&prefix=customers/`),
 };
 const systems = Object.keys(probe) as SimSystem[];
@@ -112,7 +112,7 @@ test('counters: every request by route template, including 401s and faults; rese
   sims.setFaults('stripe', { failureRate: 1 });
   await (await probe.stripe()).arrayBuffer();
   sims.setFaults('stripe', {});
-  await (await fetch(`${sims.urls.zendesk}/api/v2/users/${sims.data.customers[1]!.zendeskUserId}/tickets/requested?page[size]=5`, { headers: { authorization: `Bearer ${sims.credentials.zendeskApiToken}` } })).arrayBuffer();
+  await (await fetch(`${sims.urls.zendesk}/api/v2/users/${sims.data.customers[1].zendeskUserId}/tickets/requested?page[size]=5`, { headers: { authorization: `Bearer ${sims.credentials.zendeskApiToken}` } })).arrayBuffer();
   await (await probe.s3()).arrayBuffer();
   assert.deepEqual(sims.stats('hubspot'), { total: 2, byRoute: { 'GET /crm/v3/objects/contacts/{id}': 2 } });
   assert.deepEqual(sims.stats('stripe'), { total: 1, byRoute: { 'GET /v1/customers/{id}': 1 } });
@@ -162,19 +162,19 @@ test('seeded data is deterministic, linked, and has the demo customers', async (
     await again.close();
   }
   const [ada, second] = sims.data.customers;
-  assert.equal(ada!.crmId, '1001');
-  assert.equal(`${ada!.firstname} ${ada!.lastname}`, 'Ada Lovelace');
-  assert.equal(ada!.company, 'Analytical Engines Ltd');
-  assert.equal(ada!.email, 'ada@example.com');
-  assert.equal(ada!.lifecyclestage, 'customer');
-  assert.equal(ada!.invoices.length, 12);
-  assert.equal(ada!.subscription?.status, 'active');
-  assert.equal(ada!.paymentMethods.length, 2);
-  assert.equal(ada!.tickets.length, 3);
-  assert.ok(ada!.tickets.every((t) => t.comments.length >= 1));
-  assert.equal(ada!.documents.length, 4);
-  assert.equal(second!.crmId, '1002');
-  assert.ok(second!.invoices.length && second!.subscription && second!.paymentMethods.length && second!.tickets.length && second!.documents.length);
+  assert.equal(ada.crmId, '1001');
+  assert.equal(`${ada.firstname} ${ada.lastname}`, 'Ada Lovelace');
+  assert.equal(ada.company, 'Analytical Engines Ltd');
+  assert.equal(ada.email, 'ada@example.com');
+  assert.equal(ada.lifecyclestage, 'customer');
+  assert.equal(ada.invoices.length, 12);
+  assert.equal(ada.subscription?.status, 'active');
+  assert.equal(ada.paymentMethods.length, 2);
+  assert.equal(ada.tickets.length, 3);
+  assert.ok(ada.tickets.every((t) => t.comments.length >= 1));
+  assert.equal(ada.documents.length, 4);
+  assert.equal(second.crmId, '1002');
+  assert.ok(second.invoices.length && second.subscription && second.paymentMethods.length && second.tickets.length && second.documents.length);
   for (const c of sims.data.customers) {
     assert.match(c.stripeCustomerId, /^cus_[A-Za-z0-9]{14}$/);
     assert.equal(c.zendeskUserId, 360_000_100_000 + Number(c.crmId) - 1000);

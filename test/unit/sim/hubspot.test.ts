@@ -29,8 +29,8 @@ test('GET a contact returns the requested properties plus the always-returned on
   assert.deepEqual(Object.keys(res.body.properties).sort(), ['company', 'createdate', 'firstname', 'hs_object_id', 'lastmodifieddate', 'stripe_customer_id', 'zendesk_user_id']);
   assert.equal(res.body.properties.firstname, 'Ada');
   assert.equal(res.body.properties.company, 'Analytical Engines Ltd');
-  assert.equal(res.body.properties.stripe_customer_id, sims.data.customers[0]!.stripeCustomerId);
-  assert.equal(res.body.properties.zendesk_user_id, String(sims.data.customers[0]!.zendeskUserId));
+  assert.equal(res.body.properties.stripe_customer_id, sims.data.customers[0].stripeCustomerId);
+  assert.equal(res.body.properties.zendesk_user_id, String(sims.data.customers[0].zendeskUserId));
   const byEmail = await call('GET', '/crm/v3/objects/contacts/ada@example.com?idProperty=email');
   assert.equal(byEmail.body.id, '1001');
   assert.equal(byEmail.body.properties.lastname, 'Lovelace');

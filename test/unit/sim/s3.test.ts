@@ -24,7 +24,7 @@ after(async () => {
 });
 
 test('ListObjectsV2 by prefix returns the seeded documents with sizes and dates', async () => {
-  const seed = sims.data.customers[0]!;
+  const seed = sims.data.customers[0];
   const res = await s3.send(new ListObjectsV2Command({ Bucket: sims.credentials.s3Bucket, Prefix: `customers/${seed.crmId}/` }));
   assert.deepEqual(
     (res.Contents ?? []).map((o) => [o.Key, o.Size, o.LastModified?.toISOString()]),
@@ -48,12 +48,12 @@ test('an uploaded object appears in the next listing and downloads', async () =>
 });
 
 test('presigned URLs download; tampered or expired ones are refused', async () => {
-  const doc = sims.data.customers[0]!.documents[0]!;
+  const doc = sims.data.customers[0].documents[0];
   const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: sims.credentials.s3Bucket, Key: doc.key }), { expiresIn: 60 });
   const ok = await fetch(url);
   assert.equal(ok.status, 200);
   assert.equal((await ok.arrayBuffer()).byteLength, doc.size);
-  const other = sims.data.customers[1]!.documents[0] ?? sims.data.customers[0]!.documents[1]!;
+  const other = sims.data.customers[1].documents[0] ?? sims.data.customers[0].documents[1];
   const tampered = url.replace(encodeURI(doc.key).replace(/%2F/g, '/'), encodeURI(other.key).replace(/%2F/g, '/'));
   assert.notEqual(tampered, url);
   assert.equal((await fetch(tampered)).status, 403);
@@ -62,7 +62,7 @@ test('presigned URLs download; tampered or expired ones are refused', async () =
 });
 
 test('HeadObject and GetObject give the seeded content type, size and body', async () => {
-  const doc = sims.data.customers[0]!.documents[0]!;
+  const doc = sims.data.customers[0].documents[0];
   const head = await s3.send(new HeadObjectCommand({ Bucket: sims.credentials.s3Bucket, Key: doc.key }));
   assert.equal(head.ContentType, doc.contentType);
   assert.equal(head.ContentLength, doc.size);
@@ -73,7 +73,7 @@ test('HeadObject and GetObject give the seeded content type, size and body', asy
 });
 
 test('anonymous requests and wrongly signed heads are refused', async () => {
-  const doc = sims.data.customers[0]!.documents[0]!;
+  const doc = sims.data.customers[0].documents[0];
   const anon = await fetch(`${sims.urls.s3}/${sims.credentials.s3Bucket}/${doc.key}`);
   assert.equal(anon.status, 403);
   assert.match(await anon.text(), /<Code>AccessDenied<\/Code>/);

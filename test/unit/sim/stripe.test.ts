@@ -21,7 +21,7 @@ before(async () => {
 after(() => sims.close());
 
 test('customers.retrieve with expanded subscriptions', async () => {
-  const ada = sims.data.customers[0]!;
+  const ada = sims.data.customers[0];
   const c = (await stripe.customers.retrieve(ada.stripeCustomerId, { expand: ['subscriptions'] })) as Stripe.Response<Stripe.Customer>;
   assert.equal(c.id, ada.stripeCustomerId);
   assert.equal(c.email, 'ada@example.com');
@@ -47,7 +47,7 @@ test('a missing customer is resource_missing', async () => {
 test('customers.search by metadata with OR, total_count and expanded subscriptions', async () => {
   const [a, b] = sims.data.customers;
   const res = await stripe.customers.search({
-    query: `metadata['crm_contact_id']:'${a!.crmId}' OR metadata['crm_contact_id']:'${b!.crmId}'`,
+    query: `metadata['crm_contact_id']:'${a.crmId}' OR metadata['crm_contact_id']:'${b.crmId}'`,
     expand: ['total_count', 'data.subscriptions'],
     limit: 1,
   });
@@ -56,12 +56,12 @@ test('customers.search by metadata with OR, total_count and expanded subscriptio
   assert.equal(res.data.length, 1);
   assert.equal(res.has_more, true);
   assert.ok(res.next_page);
-  assert.equal(res.data[0]!.subscriptions?.object, 'list');
-  const next = await stripe.customers.search({ query: `metadata['crm_contact_id']:'${a!.crmId}' OR metadata['crm_contact_id']:'${b!.crmId}'`, limit: 1, page: res.next_page! });
+  assert.equal(res.data[0].subscriptions?.object, 'list');
+  const next = await stripe.customers.search({ query: `metadata['crm_contact_id']:'${a.crmId}' OR metadata['crm_contact_id']:'${b.crmId}'`, limit: 1, page: res.next_page });
   assert.equal(next.has_more, false);
-  assert.deepEqual(new Set([res.data[0]!.id, next.data[0]!.id]), new Set([a!.stripeCustomerId, b!.stripeCustomerId]));
+  assert.deepEqual(new Set([res.data[0].id, next.data[0].id]), new Set([a.stripeCustomerId, b.stripeCustomerId]));
   const byEmail = await stripe.customers.search({ query: "email:'ADA@example.com'" });
-  assert.deepEqual(byEmail.data.map((c) => c.id), [a!.stripeCustomerId]);
+  assert.deepEqual(byEmail.data.map((c) => c.id), [a.stripeCustomerId]);
 });
 
 test('search queries: more than 10 clauses, and AND mixed with OR, are invalid', async () => {
@@ -71,7 +71,7 @@ test('search queries: more than 10 clauses, and AND mixed with OR, are invalid',
 });
 
 test('invoices.list pages newest first with starting_after; autopagination sees all 12', async () => {
-  const ada = sims.data.customers[0]!;
+  const ada = sims.data.customers[0];
   const first = await stripe.invoices.list({ customer: ada.stripeCustomerId, limit: 10 });
   assert.equal(first.object, 'list');
   assert.equal(first.url, '/v1/invoices');
@@ -86,25 +86,25 @@ test('invoices.list pages newest first with starting_after; autopagination sees 
   assert.deepEqual(new Set(all.map((i) => i.id)), new Set(ada.invoices.map((i) => i.id)));
   const paid = await stripe.invoices.list({ customer: ada.stripeCustomerId, status: 'paid', limit: 100 });
   assert.equal(paid.data.length, ada.invoices.filter((i) => i.status === 'paid').length);
-  const inv = first.data[0]!;
+  const inv = first.data[0];
   for (const k of ['number', 'status', 'amount_due', 'amount_paid', 'amount_remaining', 'currency', 'due_date', 'hosted_invoice_url', 'period_start', 'period_end']) assert.ok(k in inv, k);
 });
 
 test('invoices.search by several customers with total_count', async () => {
   const [a, b] = sims.data.customers;
-  const res = await stripe.invoices.search({ query: `customer:'${a!.stripeCustomerId}' OR customer:'${b!.stripeCustomerId}'`, limit: 100, expand: ['total_count'] });
-  assert.equal(res.total_count, a!.invoices.length + b!.invoices.length);
-  assert.equal(res.data.length, a!.invoices.length + b!.invoices.length);
+  const res = await stripe.invoices.search({ query: `customer:'${a.stripeCustomerId}' OR customer:'${b.stripeCustomerId}'`, limit: 100, expand: ['total_count'] });
+  assert.equal(res.total_count, a.invoices.length + b.invoices.length);
+  assert.equal(res.data.length, a.invoices.length + b.invoices.length);
   assert.equal(res.url, '/v1/invoices/search');
 });
 
 test('subscriptions list and retrieve; payment methods both ways', async () => {
-  const ada = sims.data.customers[0]!;
+  const ada = sims.data.customers[0];
   const subs = await stripe.subscriptions.list({ customer: ada.stripeCustomerId, status: 'all' });
   assert.equal(subs.data.length, 1);
-  const sub = await stripe.subscriptions.retrieve(subs.data[0]!.id);
-  assert.equal(sub.items.data[0]!.price.nickname, 'Pro Monthly');
-  assert.equal(typeof sub.items.data[0]!.current_period_end, 'number');
+  const sub = await stripe.subscriptions.retrieve(subs.data[0].id);
+  assert.equal(sub.items.data[0].price.nickname, 'Pro Monthly');
+  assert.equal(typeof sub.items.data[0].current_period_end, 'number');
   const pms = await stripe.customers.listPaymentMethods(ada.stripeCustomerId, { type: 'card', limit: 10 });
   assert.deepEqual(pms.data.map((p) => p.card?.last4).sort(), ['4242', '4444']);
   const pms2 = await stripe.paymentMethods.list({ customer: ada.stripeCustomerId, type: 'card' });
@@ -113,7 +113,7 @@ test('subscriptions list and retrieve; payment methods both ways', async () => {
 });
 
 test('customers.update honours Idempotency-Key: replay, and mismatch is idempotency_error', async () => {
-  const c = sims.data.customers[2]!;
+  const c = sims.data.customers[2];
   const first = await stripe.customers.update(c.stripeCustomerId, { name: 'New Name', metadata: { tier: 'gold' }, address: { line1: '1 Main St', city: 'Springfield' } }, { idempotencyKey: 'key-1' });
   assert.equal(first.name, 'New Name');
   assert.equal(first.metadata.tier, 'gold');
@@ -126,7 +126,7 @@ test('customers.update honours Idempotency-Key: replay, and mismatch is idempote
 
 test('a wrong key is 401 with the masked key', async () => {
   const bad = sdk('sk_test_wrongwrongwrong1234');
-  await assert.rejects(bad.customers.retrieve(sims.data.customers[0]!.stripeCustomerId), (e: any) => {
+  await assert.rejects(bad.customers.retrieve(sims.data.customers[0].stripeCustomerId), (e: any) => {
     assert.equal(e.type, 'StripeAuthenticationError');
     assert.equal(e.statusCode, 401);
     assert.equal(e.message, 'Invalid API Key provided: sk_test_****1234');
@@ -137,9 +137,9 @@ test('a wrong key is 401 with the masked key', async () => {
 test('rate limit and failures reach the SDK as Stripe errors', async () => {
   sims.setFaults('stripe', { rateLimitPerSecond: 0, retryAfterSeconds: 2 });
   try {
-    await assert.rejects(stripe.customers.retrieve(sims.data.customers[0]!.stripeCustomerId), (e: any) => e.type === 'StripeRateLimitError' && e.statusCode === 429 && e.code === 'rate_limit' && e.headers['retry-after'] === '2');
+    await assert.rejects(stripe.customers.retrieve(sims.data.customers[0].stripeCustomerId), (e: any) => e.type === 'StripeRateLimitError' && e.statusCode === 429 && e.code === 'rate_limit' && e.headers['retry-after'] === '2');
     sims.setFaults('stripe', { failureRate: 1 });
-    await assert.rejects(stripe.customers.retrieve(sims.data.customers[0]!.stripeCustomerId), (e: any) => e.type === 'StripeAPIError' && e.statusCode === 503);
+    await assert.rejects(stripe.customers.retrieve(sims.data.customers[0].stripeCustomerId), (e: any) => e.type === 'StripeAPIError' && e.statusCode === 503);
   } finally {
     sims.setFaults('stripe', {});
   }

@@ -26,15 +26,15 @@ after(() => sims.close());
 
 test('users: show_many by ids and external_ids, show, 404, with and without .json', async () => {
   const [a, b] = sims.data.customers;
-  const byIds = await call('GET', `/api/v2/users/show_many.json?ids=${a!.zendeskUserId},${b!.zendeskUserId}`);
+  const byIds = await call('GET', `/api/v2/users/show_many.json?ids=${a.zendeskUserId},${b.zendeskUserId}`);
   assert.equal(byIds.status, 200);
   assert.deepEqual(byIds.body.users.map((u: any) => u.external_id), ['1001', '1002']);
   const byExt = await call('GET', '/api/v2/users/show_many?external_ids=1001,1002');
-  assert.deepEqual(byExt.body.users.map((u: any) => u.id), [a!.zendeskUserId, b!.zendeskUserId]);
-  const one = await call('GET', `/api/v2/users/${a!.zendeskUserId}`);
+  assert.deepEqual(byExt.body.users.map((u: any) => u.id), [a.zendeskUserId, b.zendeskUserId]);
+  const one = await call('GET', `/api/v2/users/${a.zendeskUserId}`);
   assert.equal(one.body.user.name, 'Ada Lovelace');
   assert.equal(one.body.user.role, 'end-user');
-  assert.equal(one.body.user.url, `${sims.urls.zendesk}/api/v2/users/${a!.zendeskUserId}.json`);
+  assert.equal(one.body.user.url, `${sims.urls.zendesk}/api/v2/users/${a.zendeskUserId}.json`);
   const missing = await call('GET', '/api/v2/users/1.json');
   assert.equal(missing.status, 404);
   assert.deepEqual(missing.body, { error: 'RecordNotFound', description: 'Not found' });
@@ -44,7 +44,7 @@ test('users: show_many by ids and external_ids, show, 404, with and without .jso
 });
 
 test('requested tickets: cursor pagination following links.next, and offset pagination', async () => {
-  const ada = sims.data.customers[0]!;
+  const ada = sims.data.customers[0];
   const ids: number[] = [];
   let next: string | null = `/api/v2/users/${ada.zendeskUserId}/tickets/requested?page[size]=2&sort=-updated_at`;
   let pages = 0;
@@ -69,10 +69,10 @@ test('requested tickets: cursor pagination following links.next, and offset pagi
 });
 
 test('tickets show_many, show, comments with sideloaded users', async () => {
-  const ada = sims.data.customers[0]!;
+  const ada = sims.data.customers[0];
   const many = await call('GET', `/api/v2/tickets/show_many.json?ids=${ada.tickets.map((t) => t.id).join(',')}`);
   assert.equal(many.body.tickets.length, 3);
-  const ticket = ada.tickets.find((t) => t.comments.some((c) => c.author_id !== ada.zendeskUserId)) ?? ada.tickets[0]!;
+  const ticket = ada.tickets.find((t) => t.comments.some((c) => c.author_id !== ada.zendeskUserId)) ?? ada.tickets[0];
   const one = await call('GET', `/api/v2/tickets/${ticket.id}`);
   assert.equal(one.body.ticket.subject, ticket.subject);
   const comments = await call('GET', `/api/v2/tickets/${ticket.id}/comments.json?include=users`);
@@ -85,13 +85,13 @@ test('tickets show_many, show, comments with sideloaded users', async () => {
 });
 
 test('create and update a ticket', async () => {
-  const c = sims.data.customers[1]!;
+  const c = sims.data.customers[1];
   const created = await call('POST', '/api/v2/tickets.json', { ticket: { subject: 'Help', comment: { body: 'It broke' }, requester_id: c.zendeskUserId, priority: 'high' } });
   assert.equal(created.status, 201);
   assert.equal(created.body.ticket.status, 'new');
   assert.equal(created.body.ticket.priority, 'high');
   const id = created.body.ticket.id;
-  const updated = await call('PUT', `/api/v2/tickets/${id}.json`, { ticket: { status: 'solved', comment: { body: 'Fixed', author_id: sims.data.agents[0]!.id } } });
+  const updated = await call('PUT', `/api/v2/tickets/${id}.json`, { ticket: { status: 'solved', comment: { body: 'Fixed', author_id: sims.data.agents[0].id } } });
   assert.equal(updated.status, 200);
   assert.equal(updated.body.ticket.status, 'solved');
   const comments = await call('GET', `/api/v2/tickets/${id}/comments`);
