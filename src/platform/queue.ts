@@ -307,8 +307,11 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
     },
     ready: () => producer.status === 'ready',
     async close() {
-      await worker?.close().catch(() => undefined);
-      await current?.close().catch(() => undefined);
+      // Let running jobs finish when Redis is there; without it nothing can finish, so do not wait.
+      const reachable = producer.status === 'ready';
+      const bounded = (p: Promise<unknown> | undefined) => Promise.race([p?.catch(() => undefined), new Promise((r) => setTimeout(r, reachable ? 10_000 : 0).unref())]);
+      await bounded(worker?.close(!reachable));
+      await bounded(current?.close());
       workerConnection?.disconnect();
       producer.disconnect();
     },
