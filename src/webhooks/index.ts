@@ -203,7 +203,9 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
 }
 
 function registerQueueGauges(metrics: Metrics, queues: Record<EventSystem, DurableQueue>) {
-  const counts = async () => Object.fromEntries(await Promise.all(Object.entries(queues).map(async ([s, q]) => [s, await q.counts().catch(() => undefined)] as const)));
+  // A scrape must answer even when Redis does not: counts that take longer than a second are left out.
+  const within = <T>(p: Promise<T>) => Promise.race([p.catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000).unref())]);
+  const counts = async () => Object.fromEntries(await Promise.all(Object.entries(queues).map(async ([s, q]) => [s, await within(q.counts())] as const)));
   new Gauge({
     name: 'portico_queue_jobs',
     help: 'Jobs in each event queue by state (waiting, active, delayed = waiting for a retry, dead = dead-lettered).',
