@@ -44,14 +44,14 @@ export interface App {
   close(): Promise<void>;
 }
 
-interface Simulated {
+export interface Simulated {
   config: Readonly<Config>;
   sims: Simulators;
   close(): Promise<void>;
 }
 
 /** Starts the bundled simulators and points every connector at them (development only). */
-async function withSimulators(config: Readonly<Config>): Promise<Simulated> {
+export async function withSimulators(config: Readonly<Config>): Promise<Simulated> {
   const { startSimulators } = await import('../sim/index.js');
   const sims = await startSimulators({ faults: latencyFaults(config.simulators.latencyMs) });
   const c = sims.credentials;
@@ -87,7 +87,8 @@ export function createUpstreams(config: Readonly<Config>, logger: Logger, metric
     (['crm', 'billing', 'support', 'files'] as const).map((s) => [s, createBreaker(s, { volumeThreshold: upstream.breakerVolume, resetMs: upstream.breakerResetMs, logger })]),
   ) as Record<'crm' | 'billing' | 'support' | 'files', Breaker>;
   const httpClients: HttpClient[] = [];
-  const count = (system: string) => (route: string, status: number | string = 'sent') => metrics?.upstreamCalls.inc({ system, route, status: String(status) });
+  // One label set for every system: the route and the HTTP status of each attempt, or "error".
+  const count = (system: string) => (route: string, status: number | 'error') => metrics?.upstreamCalls.inc({ system, route, status: String(status) });
   const http = (system: 'crm' | 'support', baseUrl: string, headers: Record<string, string>) => {
     const client = createHttpClient({ system, baseUrl, headers, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger, onAttempt: (_s, route, status) => count(system)(route, status), breaker: breakers[system] });
     httpClients.push(client);
@@ -96,8 +97,8 @@ export function createUpstreams(config: Readonly<Config>, logger: Logger, metric
   const zendeskAuth = Buffer.from(`${config.zendesk.email}/token:${config.zendesk.apiToken}`).toString('base64');
   const files = createFilesConnector({ ...config.s3, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger, onCall: count('files'), breaker: breakers.files });
   return {
-    crm: createCrmConnector({ http: http('crm', config.hubspot.baseUrl, { authorization: `Bearer ${config.hubspot.accessToken}` }) }),
-    support: createSupportConnector({ http: http('support', config.zendesk.baseUrl, { authorization: `Basic ${zendeskAuth}` }) }),
+    crm: createCrmConnector({ http: http('crm', config.hubspot.baseUrl, { authorization: `Bearer ${config.hubspot.accessToken}` }), logger }),
+    support: createSupportConnector({ http: http('support', config.zendesk.baseUrl, { authorization: `Basic ${zendeskAuth}` }), logger }),
     billing: createBillingConnector({ secretKey: config.stripe.secretKey, apiBase: config.stripe.apiBase, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger, onCall: count('billing'), breaker: breakers.billing }),
     files,
     async close() {
@@ -137,6 +138,7 @@ export function buildSubgraphs(u: Upstreams, config: Readonly<Config>, cache: En
 export interface SharedState {
   cache: EntityCache;
   partners: PartnerStore;
+  /** The Redis connection for partner tokens and rate limits (waits out a reconnect; see createRedisStore). */
   redis?: Redis;
   close(): Promise<void>;
 }
@@ -159,8 +161,8 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
   const store = createRedisStore({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, logger });
   return {
     cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead }),
-    partners: createRedisPartnerStore(store.client, config.keyPrefix),
-    redis: store.client,
+    partners: createRedisPartnerStore(store.control, config.keyPrefix),
+    redis: store.control,
     close: () => store.close(),
   };
 }
@@ -182,7 +184,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
   const admin = createAdminSubgraph({ partners: shared.partners, partnerSecret: config.auth.partnerSecret, purgeCustomer: subgraphs.purgeCustomer, events });
 
   const gateway = createGateway({ local: { ...subgraphs.schemas, admin: admin.schema }, remote, signingSecret: config.subgraphs.signingSecret });
-  const server = await createHttpServer({ config, gateway, verifier: createTokenVerifier({ auth: config.auth, partners: shared.partners, logger }), logger, metrics, apqStore: shared.cache.store, redis: shared.redis, partners: shared.partners });
+  const server = await createHttpServer({ config, gateway, verifier: createTokenVerifier({ auth: config.auth, partners: shared.partners, logger, partnerCacheS: config.guards.partnerTokenCacheS }), logger, metrics, apqStore: shared.cache.store, redis: shared.redis, partners: shared.partners });
   registerWebhookRoutes(server.fastify, { config, events, metrics, logger });
 
   return {

@@ -76,6 +76,12 @@ export type CreatePartnerTokenInput = {
   customerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** Partner name, e.g. `acme`. */
   name: Scalars['String']['input'];
+  /**
+   * The only operations the partner may run, as sha256 hashes of their documents (as in
+   * `clients/generated/persisted-documents.json`), enforced when TRUSTED_DOCUMENTS is `partners` or
+   * `all`; omit for the published manifest.
+   */
+  operations?: InputMaybe<Array<Scalars['String']['input']>>;
   /** Scopes, e.g. `["billing.invoices:read", "crm.contacts:read"]`. */
   scopes: Array<Scalars['String']['input']>;
   /** Lifetime in days, 1 to 365. */
@@ -293,6 +299,8 @@ export type InvoiceStatus =
   | 'PAID'
   /** Unlikely to be paid. */
   | 'UNCOLLECTIBLE'
+  /** A status Stripe sent that this API does not know yet, or none (the gateway logs it). Show it neutrally. */
+  | 'UNKNOWN'
   /** Voided. */
   | 'VOID';
 
@@ -313,7 +321,9 @@ export type LifecycleStage =
   /** Sales qualified lead. */
   | 'SALES_QUALIFIED_LEAD'
   /** Subscribed to content. */
-  | 'SUBSCRIBER';
+  | 'SUBSCRIBER'
+  /** A stage HubSpot sent that this API does not know, e.g. a custom stage (the gateway logs it). */
+  | 'UNKNOWN';
 
 export type Mutation = {
   __typename?: 'Mutation';
@@ -380,6 +390,8 @@ export type PartnerToken = {
   lastUsedAt: Maybe<Scalars['DateTime']['output']>;
   /** Partner name. */
   name: Scalars['String']['output'];
+  /** sha256 hashes of the only operations the partner may run; null for the published manifest. */
+  operations: Maybe<Array<Scalars['String']['output']>>;
   /** When it was revoked; null while valid. */
   revokedAt: Maybe<Scalars['DateTime']['output']>;
   /** Granted scopes. */
@@ -480,6 +492,8 @@ export type SubscriptionStatus =
   | 'PAUSED'
   /** In a trial. */
   | 'TRIALING'
+  /** A status Stripe sent that this API does not know yet (the gateway logs it). Show it neutrally. */
+  | 'UNKNOWN'
   /** Unpaid after retries. */
   | 'UNPAID';
 
@@ -543,6 +557,8 @@ export type TicketPriority =
   | 'LOW'
   /** Normal. */
   | 'NORMAL'
+  /** A priority Zendesk sent that this API does not know yet (the gateway logs it). No priority at all is null. */
+  | 'UNKNOWN'
   /** Urgent. */
   | 'URGENT';
 
@@ -559,7 +575,9 @@ export type TicketStatus =
   /** Waiting for the customer. */
   | 'PENDING'
   /** Solved. */
-  | 'SOLVED';
+  | 'SOLVED'
+  /** A status Zendesk sent that this API does not know yet (the gateway logs it). Show it neutrally. */
+  | 'UNKNOWN';
 
 export type CustomerSearchQueryVariables = Exact<{
   search?: InputMaybe<Scalars['String']['input']>;

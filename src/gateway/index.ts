@@ -5,6 +5,7 @@
  */
 import { composeServices } from '@apollo/composition';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSource } from '@apollo/gateway';
+import { randomUUID } from 'node:crypto';
 import { printSchema, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { signClaims, CLAIMS_HEADER } from '../auth/claims.js';
 import type { RequestContext } from '../auth/context.js';
@@ -67,12 +68,18 @@ export class SignedRemoteDataSource extends RemoteGraphQLDataSource<RequestConte
     super({ url });
   }
   override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<RequestContext>['willSendRequest']>>[0]) {
-    if (context.principal) request.http?.headers.set(CLAIMS_HEADER, signClaims(context.principal, this.secret));
-    if (context.requestId) request.http?.headers.set('x-request-id', context.requestId);
+    const requestId = context.requestId ?? randomUUID();
+    request.http?.headers.set('x-request-id', requestId);
+    if (context.principal) request.http?.headers.set(CLAIMS_HEADER, signClaims(context.principal, this.secret, { requestId, request }));
   }
 }
 
 export function createGateway(o: GatewayOptions): ApolloGateway {
+  // @apollo/gateway otherwise reports usage to Apollo (usage-reporting.api.apollographql.com) and
+  // probes the AWS, Azure, GCP and Alibaba metadata addresses at every start. A gateway that
+  // holds vendor secrets sends nothing anywhere it was not configured to. (Read by the
+  // ApolloGateway constructor; the one place Portico writes process.env.)
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const supergraphSdl = composeSupergraph(o.remote, { forGateway: true });
   return new ApolloGateway({
     supergraphSdl,

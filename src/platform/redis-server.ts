@@ -35,7 +35,7 @@ export interface LocalRedis {
 export class RedisServerUnavailableError extends Error {}
 
 /** Starts redis-server on a free loopback port. Throws RedisServerUnavailableError when it cannot. */
-export async function startLocalRedis(opts: { binary?: string; port?: number } = {}): Promise<LocalRedis> {
+export async function startLocalRedis(opts: { binary?: string; port?: number; /** more redis-server arguments */ args?: readonly string[] } = {}): Promise<LocalRedis> {
   const port = opts.port ?? (await freePort());
   const binary = opts.binary ?? 'redis-server';
   let proc: ChildProcess | undefined;
@@ -46,7 +46,7 @@ export async function startLocalRedis(opts: { binary?: string; port?: number } =
     async start() {
       if (proc && proc.exitCode === null && proc.signalCode === null) return; // already running
       let spawnError: Error | undefined;
-      const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], { stdio: 'ignore' });
+      const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', ...(opts.args ?? [])], { stdio: 'ignore' });
       proc = child;
       child.on('error', (err) => {
         spawnError = err;

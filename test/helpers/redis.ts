@@ -5,9 +5,27 @@
  */
 import { freePort, startLocalRedis, type LocalRedis } from '../../src/platform/redis-server.js';
 
+import { Redis } from 'ioredis';
+
 export { freePort };
-export type TestRedis = LocalRedis;
+export interface TestRedis extends LocalRedis {
+  /** Blocks the server for `seconds` (DEBUG SLEEP); resolves when it answers again. */
+  stall(seconds: number): Promise<void>;
+}
 
 export async function startRedis(): Promise<TestRedis> {
-  return startLocalRedis();
+  // DEBUG SLEEP (local connections only) lets a test stall Redis for a set time.
+  const r = await startLocalRedis({ args: ['--enable-debug-command', 'local'] });
+  return {
+    ...r,
+    async stall(seconds) {
+      const c = new Redis(r.url, { maxRetriesPerRequest: 0 });
+      c.on('error', () => undefined);
+      try {
+        await c.call('DEBUG', 'SLEEP', String(seconds));
+      } finally {
+        c.disconnect();
+      }
+    },
+  };
 }

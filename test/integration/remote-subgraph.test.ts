@@ -44,22 +44,65 @@ test('the gateway serves billing from the remote subgraph with the same answers 
   assert.equal(agent.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
 });
 
-test('the subgraph refuses calls without claims, with forged claims, or signed with another secret', async () => {
-  const call = (headers: Record<string, string>) =>
-    fetch(billingUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: '{ _entities(representations: [{ __typename: "Customer", id: "1002" }]) { ... on Customer { billing { balance } } } }' }) });
+test('the subgraph refuses calls without claims, with forged claims, signed with another secret, or bound to another request', async () => {
+  const query = '{ _entities(representations: [{ __typename: "Customer", id: "1002" }]) { ... on Customer { billing { balance } } } }';
+  const call = (headers: Record<string, string>, q = query) => fetch(billingUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'r-1', ...headers }, body: JSON.stringify({ query: q }) });
   const admin = userPrincipal('mallory', ['admin']);
-  const signed = signClaims(admin, SECRET);
+  const binding = { requestId: 'r-1', request: { query } };
+  const signed = signClaims(admin, SECRET, binding);
   const [payload, sig] = signed.split('.') as [string, string];
   const forged = `${Buffer.from(Buffer.from(payload, 'base64url').toString().replace('mallory', 'mallory2')).toString('base64url')}.${sig}`;
   sims.resetStats();
-  const attempts: Record<string, string>[] = [{}, { [CLAIMS_HEADER]: forged }, { [CLAIMS_HEADER]: signClaims(admin, 'x'.repeat(40)) }, { authorization: `Bearer ${t.token('admin')}` }];
-  for (const headers of attempts) {
-    const res = await call(headers);
+  const attempts: [Record<string, string>, string?][] = [
+    [{}],
+    [{ [CLAIMS_HEADER]: forged }],
+    [{ [CLAIMS_HEADER]: signClaims(admin, 'x'.repeat(40), binding) }],
+    [{ authorization: `Bearer ${t.token('admin')}` }],
+    // A captured header replayed with another request id, or over another body (another customer).
+    [{ [CLAIMS_HEADER]: signed, 'x-request-id': 'r-2' }],
+    [{ [CLAIMS_HEADER]: signed }, query.replace('1002', '1003')],
+  ];
+  for (const [headers, q] of attempts) {
+    const res = await call(headers, q);
     assert.equal(res.status, 401);
     assert.equal(((await res.json()) as any).errors[0].extensions.code, 'UNAUTHENTICATED');
   }
   assert.equal(sims.stats('stripe').total, 0);
-  // A correctly signed call works (this is what the gateway sends).
+  // A correctly signed and bound call works (this is what the gateway sends).
   const ok = await call({ [CLAIMS_HEADER]: signed });
   assert.equal(ok.status, 200);
+});
+
+test("the README's `npm run subgraph -- billing --port N` works on its own in development", async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/subgraph.ts', 'billing', '--port', '0'], {
+    env: { ...process.env, NODE_ENV: 'development', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SIMULATORS: '', REDIS_URL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  try {
+    let output = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (c: Buffer) => {
+        output += c.toString();
+        const m = /listening on (http:\/\/[\d.]+:\d+\/graphql) \(against the bundled simulators\)/.exec(output);
+        if (m) resolve(m[1]!);
+      });
+      child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+      void exited.then((code) => reject(new Error(`the subgraph exited (${code}):\n${output}`)));
+    });
+    assert.match(output, new RegExp(`SUBGRAPH_URL_BILLING=${url} npm start`));
+    // A gateway with the development signing secret (the default of both) uses it.
+    const gw = await startTestApp({ sims, env: { SUBGRAPH_URL_BILLING: url } });
+    try {
+      const res = await gw.gql(`{ me { billing { currency balance } } }`, { token: gw.token('customer', '1001') });
+      assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+      assert.deepEqual(res.body.data.me.billing, { currency: 'GBP', balance: -2500 });
+    } finally {
+      await gw.close();
+    }
+  } finally {
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  }
 });

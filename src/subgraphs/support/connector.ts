@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { chunk } from '../../platform/concurrency.js';
 import { parseUpstream, UpstreamHttpError, type HttpClient } from '../../platform/http.js';
+import type { Logger } from '../../platform/logger.js';
+import { createUnknownValueLog } from '../../platform/unknown.js';
 import { toComments, toTicket, ZendeskComment, ZendeskTicket, ZendeskUser, type CommentSummary, type TicketSummary } from './mappers.js';
 
 const UsersResponse = z.object({ users: z.array(ZendeskUser) });
@@ -39,8 +41,9 @@ const SHOW_MANY_LIMIT = 100;
 
 const parse = <T>(schema: z.ZodType<T>, body: unknown): T => parseUpstream('support', schema, body);
 
-export function createSupportConnector(deps: { http: HttpClient }): SupportConnector {
+export function createSupportConnector(deps: { http: HttpClient; logger?: Logger }): SupportConnector {
   const { http } = deps;
+  const onUnknown = createUnknownValueLog({ system: 'support', logger: deps.logger });
   return {
     async userIdsByExternalIds(externalIds) {
       const out = new Map<string, number>();
@@ -58,7 +61,7 @@ export function createSupportConnector(deps: { http: HttpClient }): SupportConne
         query: { 'page[size]': size, 'page[after]': after, sort: '-updated_at' },
       });
       const r = parse(TicketsPage, body);
-      return { tickets: r.tickets.map(toTicket), hasMore: r.meta.has_more, afterCursor: r.meta.after_cursor ?? null };
+      return { tickets: r.tickets.map((t) => toTicket(t, onUnknown)), hasMore: r.meta.has_more, afterCursor: r.meta.after_cursor ?? null };
     },
     async ticketRequester(ticketId) {
       try {
