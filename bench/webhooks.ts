@@ -35,7 +35,7 @@ function sign(payload: string): string {
 function makeEvents(sims: Simulators, n: number): string[] {
   const customers = sims.data.customers;
   return Array.from({ length: n }, () => {
-    const c = customers[Math.floor(Math.random() * customers.length)]!;
+    const c = customers[Math.floor(Math.random() * customers.length)];
     const inv = c.invoices[0];
     const object = inv ? { id: inv.id, object: 'invoice', customer: c.stripeCustomerId } : { id: c.stripeCustomerId, object: 'customer' };
     return JSON.stringify({ id: `evt_${randomBytes(12).toString('hex')}`, object: 'event', api_version: '2026-10-28.endive', created: Math.floor(Date.now() / 1000), data: { object }, livemode: false, pending_webhooks: 1, type: inv ? 'invoice.updated' : 'customer.updated' });
@@ -50,8 +50,8 @@ function start(script: string, core: number, env: Record<string, string>, ready:
       out += d.toString();
       if (ready.test(out)) resolve(proc);
     };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
     proc.on('exit', (code) => reject(new Error(`${script} exited (${code}):\n${out.slice(-2000)}`)));
   });
 }
@@ -66,7 +66,7 @@ async function send(url: string, bodies: readonly string[], connections: number,
     Array.from({ length: connections }, async () => {
       for (let i = next++; i < bodies.length; i = next++) {
         for (;;) {
-          const body = bodies[i]!;
+          const body = bodies[i];
           const s = performance.now();
           const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': sign(body) }, body, dispatcher });
           await res.body.dump();
@@ -94,7 +94,7 @@ async function effects(r: Redis): Promise<Map<string, number>> {
   for (;;) {
     const page = await r.xrange(`${PREFIX}:changes`, from, '+', 'COUNT', 5000);
     for (const [, f] of page) {
-      const id = f[f.indexOf('event') + 1]!;
+      const id = f[f.indexOf('event') + 1];
       counts.set(id, (counts.get(id) ?? 0) + 1);
     }
     if (page.length < 5000) return counts;
@@ -158,7 +158,7 @@ export async function runWebhookBench(o: { connections: number; events: number }
     // 2. Crash run: 10% duplicates, the worker killed midway.
     await r.del(`${PREFIX}:changes`);
     const unique = makeEvents(sims, Math.round(o.events * 0.9));
-    const dups = Array.from({ length: o.events - unique.length }, () => unique[Math.floor(Math.random() * unique.length)]!);
+    const dups = Array.from({ length: o.events - unique.length }, () => unique[Math.floor(Math.random() * unique.length)]);
     const mixed = [...unique, ...dups].sort(() => Math.random() - 0.5);
     const sending = send(url, mixed, o.connections, dispatcher);
     await until('half applied', async () => (await r.xlen(`${PREFIX}:changes`)) >= unique.length / 2);
