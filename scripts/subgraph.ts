@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, type SubgraphName } from '../src/config/index.
 import { SUBGRAPH_NAMES } from '../src/gateway/index.js';
 import { createSubgraphServer } from '../src/http/subgraph-server.js';
 import { createLogger } from '../src/platform/logger.js';
+import { startTracing } from '../src/platform/tracing.js';
 
 const { values, positionals } = parseArgs({ options: { port: { type: 'string', default: '4001' } }, allowPositionals: true });
 const name = positionals[0] as SubgraphName | undefined;
@@ -19,6 +20,7 @@ try {
   const config = loadConfig();
   if (config.simulators.enabled) throw new Error('A standalone subgraph needs real vendor settings (or the simulators started with `npm run sim` and their URLs set): SIMULATORS=false.');
   const logger = createLogger({ level: config.logLevel, name: `portico-${name}` });
+  await startTracing({ ...config.tracing, serviceName: `${config.tracing.serviceName}-${name}` }, logger);
   const schema = buildSubgraphs(createUpstreams(config, logger), config, createSharedState(config, logger).cache, [name]).schemas[name]!;
   const server = await createSubgraphServer({ schema, signingSecret: config.subgraphs.signingSecret, logger });
   const url = await server.fastify.listen({ host: config.host, port: Number(values.port) });

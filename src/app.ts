@@ -13,6 +13,8 @@ import { createLogger, type Logger } from './platform/logger.js';
 import type { Redis } from 'ioredis';
 import { createMemoryPartnerStore, createRedisPartnerStore, type PartnerStore } from './auth/partners.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
+import { countCache, countCacheError } from './platform/request-stats.js';
+import { startTracing, type Tracing } from './platform/tracing.js';
 import { createEntityCache, createMemoryStore, createRedisStore, type EntityCache } from './platform/cache.js';
 import { createBillingConnector, createBillingSubgraph, type BillingConnector } from './subgraphs/billing/index.js';
 import { createAdminSubgraph } from './subgraphs/admin/index.js';
@@ -33,6 +35,8 @@ export interface App {
   subgraphs: Subgraphs;
   fastify: FastifyInstance;
   logger: Logger;
+  /** OpenTelemetry (a no-op unless an OTLP endpoint is configured). */
+  tracing: Tracing;
   /** Bound URL after listen(), e.g. http://127.0.0.1:4000 */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -75,8 +79,10 @@ export interface Upstreams {
 /** The vendor connectors, each with the shared network policy. */
 export function createUpstreams(config: Readonly<Config>, logger: Logger, metrics?: Metrics): Upstreams {
   const { upstream } = config;
+  const breakerGauge = (system: string, state: string) => metrics?.breakerOpen.set({ system }, state === 'closed' ? 0 : 1);
+  for (const s of ['crm', 'billing', 'support', 'files']) breakerGauge(s, 'closed');
   const breakers = Object.fromEntries(
-    (['crm', 'billing', 'support', 'files'] as const).map((s) => [s, createBreaker(s, { volumeThreshold: upstream.breakerVolume, resetMs: upstream.breakerResetMs, logger })]),
+    (['crm', 'billing', 'support', 'files'] as const).map((s) => [s, createBreaker(s, { volumeThreshold: upstream.breakerVolume, resetMs: upstream.breakerResetMs, logger, onStateChange: breakerGauge })]),
   ) as Record<'crm' | 'billing' | 'support' | 'files', Breaker>;
   const httpClients: HttpClient[] = [];
   const count = (system: string) => (route: string, status: number | string = 'sent') => metrics?.upstreamCalls.inc({ system, route, status: String(status) });
@@ -138,8 +144,9 @@ export interface SharedState {
  * loudly (one instance only; production refuses it).
  */
 export function createSharedState(config: Readonly<Config>, logger: Logger, metrics?: Metrics): SharedState {
-  const onError = () => metrics?.cacheOps.inc({ result: 'error' });
+  const onError = () => (metrics?.cacheOps.inc({ result: 'error' }), countCacheError());
   const onRead = (hits: number, misses: number) => {
+    countCache(hits, misses);
     if (hits) metrics?.cacheOps.inc({ result: 'hit' }, hits);
     if (misses) metrics?.cacheOps.inc({ result: 'miss' }, misses);
   };
@@ -163,6 +170,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
   const sims = config.simulators.enabled ? await withSimulators(config) : undefined;
   if (sims) config = sims.config;
 
+  const tracing = await startTracing(config.tracing, logger);
   const metrics = createMetrics();
   const upstreams = createUpstreams(config, logger, metrics);
   const shared = createSharedState(config, logger, metrics);
@@ -181,6 +189,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     subgraphs,
     fastify: server.fastify,
     logger,
+    tracing,
     async listen() {
       return server.fastify.listen({ host: config.host, port: config.port });
     },
@@ -191,6 +200,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       await cache.settle();
       await shared.close();
       await sims?.close();
+      await tracing.shutdown();
     },
   };
 }

@@ -24,6 +24,7 @@ import type { Redis } from 'ioredis';
 import { createKeyValueCache, type CacheStore } from '../platform/cache.js';
 import type { Metrics } from '../platform/metrics.js';
 import { shippedPath } from '../platform/shipped.js';
+import { configSecrets, createRedactor, observabilityPlugin, principalFields, registerObservability } from './observe.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -113,6 +114,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && /^[\w-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID()),
   });
+  registerObservability(fastify, { principalOf: principalFields, metrics: o.metrics });
 
   const apq = createKeyValueCache(o.apqStore, `${config.keyPrefix}:apq:`);
   const apollo = new ApolloServer<RequestContext>({
@@ -122,7 +124,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     // Introspection is answered by introspectionPlugin, per principal.
     introspection: true,
     persistedQueries: { cache: apq, ttl: 7 * 86_400 },
-    plugins: [fastifyApolloDrainPlugin(fastify), unauthenticatedStatusPlugin, depthLimitPlugin(config.limits.maxDepth), introspectionPlugin({ allowAnonymous: config.limits.introspection }), metricsPlugin(o.metrics)],
+    plugins: [fastifyApolloDrainPlugin(fastify), unauthenticatedStatusPlugin, depthLimitPlugin(config.limits.maxDepth), introspectionPlugin({ allowAnonymous: config.limits.introspection }), metricsPlugin(o.metrics), observabilityPlugin({ logger, redact: createRedactor(configSecrets(config)) })],
     logger,
   });
   await apollo.start();

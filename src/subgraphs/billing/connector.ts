@@ -12,6 +12,7 @@ import { UpstreamError } from '../../errors/index.js';
 import { chunk } from '../../platform/concurrency.js';
 import type { Breaker } from '../../platform/breaker.js';
 import type { Logger } from '../../platform/logger.js';
+import { traceStripeHttpClient, withUpstreamRoute } from '../../platform/upstream-tracing.js';
 import { toBillingAccount, toCard, toInvoice, type BillingAccount, type CardSummary, type InvoiceSummary } from './mappers.js';
 
 export interface BillingConnector {
@@ -59,11 +60,12 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
     maxNetworkRetries: o.retries,
     telemetry: false,
     appInfo: { name: 'portico' },
+    httpClient: traceStripeHttpClient(Stripe.createNodeHttpClient(), 'billing'),
   });
   async function call<T>(route: string, fn: () => Promise<T>): Promise<T> {
     o.onCall?.(route);
     try {
-      return await (o.breaker ? o.breaker.run(fn) : fn());
+      return await withUpstreamRoute(route, () => (o.breaker ? o.breaker.run(fn) : fn()));
     } catch (err) {
       if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) throw err;
       o.logger?.warn({ system: 'billing', route, err: (err as Error).message }, 'stripe call failed');
