@@ -42,13 +42,13 @@ export interface App {
   close(): Promise<void>;
 }
 
-interface Simulated {
+export interface Simulated {
   config: Readonly<Config>;
   close(): Promise<void>;
 }
 
 /** Starts the bundled simulators and points every connector at them (development only). */
-async function withSimulators(config: Readonly<Config>): Promise<Simulated> {
+export async function withSimulators(config: Readonly<Config>): Promise<Simulated> {
   const { startSimulators } = await import('../sim/index.js');
   const sims = await startSimulators({ faults: latencyFaults(config.simulators.latencyMs) });
   const c = sims.credentials;
@@ -85,7 +85,8 @@ export function createUpstreams(config: Readonly<Config>, logger: Logger, metric
     (['crm', 'billing', 'support', 'files'] as const).map((s) => [s, createBreaker(s, { volumeThreshold: upstream.breakerVolume, resetMs: upstream.breakerResetMs, logger, onStateChange: breakerGauge })]),
   ) as Record<'crm' | 'billing' | 'support' | 'files', Breaker>;
   const httpClients: HttpClient[] = [];
-  const count = (system: string) => (route: string, status: number | string = 'sent') => metrics?.upstreamCalls.inc({ system, route, status: String(status) });
+  // One label set for every system: the route and the HTTP status of each attempt, or "error".
+  const count = (system: string) => (route: string, status: number | 'error') => metrics?.upstreamCalls.inc({ system, route, status: String(status) });
   const http = (system: 'crm' | 'support', baseUrl: string, headers: Record<string, string>) => {
     const client = createHttpClient({ system, baseUrl, headers, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger, onAttempt: (_s, route, status) => count(system)(route, status), breaker: breakers[system] });
     httpClients.push(client);
@@ -135,6 +136,7 @@ export function buildSubgraphs(u: Upstreams, config: Readonly<Config>, cache: En
 export interface SharedState {
   cache: EntityCache;
   partners: PartnerStore;
+  /** The Redis connection for partner tokens and rate limits (waits out a reconnect; see createRedisStore). */
   redis?: Redis;
   close(): Promise<void>;
 }
@@ -158,8 +160,8 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
   const store = createRedisStore({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, logger });
   return {
     cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead }),
-    partners: createRedisPartnerStore(store.client, config.keyPrefix),
-    redis: store.client,
+    partners: createRedisPartnerStore(store.control, config.keyPrefix),
+    redis: store.control,
     close: () => store.close(),
   };
 }

@@ -30,8 +30,18 @@ export interface BillingConnectorOptions {
   timeoutMs: number;
   retries: number;
   logger?: Logger;
-  onCall?: (route: string) => void;
+  /** Every HTTP attempt (retries included) with its HTTP status, or 'error' when no response came. */
+  onCall?: (route: string, status: number | 'error') => void;
   breaker?: Breaker;
+}
+
+/** The metric's route label of a Stripe API path: Portico's name for it, or the path with ids replaced. */
+function stripeRoute(method: string, path: string): string {
+  const p = path.split('?')[0]!;
+  if (p === '/v1/customers/search') return 'customers.search';
+  if (p === '/v1/invoices/search') return 'invoices.search';
+  if (/^\/v1\/customers\/[^/]+\/payment_methods$/.test(p)) return 'paymentMethods.list';
+  return `${method} ${p.replace(/\/(cus|in|sub|pm|evt|ch|pi)_[A-Za-z0-9]+/g, '/{id}')}`;
 }
 
 const SEARCH_CLAUSES = 10; // Stripe's limit of clauses in one search query
@@ -50,9 +60,31 @@ export function mapStripeError(err: unknown): UpstreamError {
   return new UpstreamError('billing', 'unavailable');
 }
 
+/**
+ * The SDK's own Node HTTP client, with every attempt (its retries included) reported with the
+ * HTTP status, or 'error' when no response came. (The SDK's `response` event fires only for
+ * the final, successful response.)
+ */
+function countingHttpClient(onCall: BillingConnectorOptions['onCall']): Stripe.HttpClient {
+  const base = Stripe.createNodeHttpClient();
+  const counting = Object.create(base) as Stripe.HttpClient;
+  counting.makeRequest = async (host, port, path, method, headers, data, protocol, timeout) => {
+    try {
+      const res = await base.makeRequest(host, port, path, method, headers, data, protocol, timeout);
+      onCall?.(stripeRoute(method, path), res.getStatusCode());
+      return res;
+    } catch (err) {
+      onCall?.(stripeRoute(method, path), 'error');
+      throw err;
+    }
+  };
+  return counting;
+}
+
 export function createBillingConnector(o: BillingConnectorOptions): BillingConnector {
   const url = new URL(o.apiBase);
   const stripe = new Stripe(o.secretKey, {
+    httpClient: traceStripeHttpClient(countingHttpClient(o.onCall), 'billing'),
     host: url.hostname,
     port: url.port || (url.protocol === 'https:' ? 443 : 80),
     protocol: url.protocol === 'https:' ? 'https' : 'http',
@@ -60,10 +92,8 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
     maxNetworkRetries: o.retries,
     telemetry: false,
     appInfo: { name: 'portico' },
-    httpClient: traceStripeHttpClient(Stripe.createNodeHttpClient(), 'billing'),
   });
   async function call<T>(route: string, fn: () => Promise<T>): Promise<T> {
-    o.onCall?.(route);
     try {
       return await withUpstreamRoute(route, () => (o.breaker ? o.breaker.run(fn) : fn()));
     } catch (err) {
