@@ -55,7 +55,6 @@ export function createRedactor(secrets: readonly (string | undefined)[]): Redact
 /** The secret values of a configuration: never in a log line. */
 export function configSecrets(config: Readonly<Config>): string[] {
   const redisPassword = config.redis.url ? decodeURIComponent(new URL(config.redis.url).password) : undefined;
-  const tracingHeaders = Object.values((config as { tracing?: { headers?: Record<string, string> } }).tracing?.headers ?? {});
   return [
     config.auth.secret,
     config.auth.partnerSecret,
@@ -65,7 +64,7 @@ export function configSecrets(config: Readonly<Config>): string[] {
     config.s3.secretAccessKey,
     config.subgraphs.signingSecret,
     redisPassword,
-    ...tracingHeaders,
+    ...Object.values(config.tracing.headers),
   ].filter((s): s is string => !!s);
 }
 

@@ -75,7 +75,8 @@ export async function startTracing(cfg: TracingConfig, logger: Logger, version?:
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new core.CompositePropagator({ propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()] }));
   trace.setGlobalTracerProvider(provider);
-  logger.info({ url: cfg.tracesUrl, protocol: cfg.protocol, service: cfg.serviceName, sampleRatio: cfg.sampleRatio }, 'OpenTelemetry tracing on');
+  const shown = new URL(cfg.tracesUrl);
+  logger.info({ url: `${shown.origin}${shown.pathname}`, protocol: cfg.protocol, service: cfg.serviceName, sampleRatio: cfg.sampleRatio }, 'OpenTelemetry tracing on');
   const tracing: Tracing = {
     enabled: true,
     flush: () => provider.forceFlush(),
