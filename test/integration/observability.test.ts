@@ -134,6 +134,9 @@ describe('tracing over OTLP/HTTP', () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_SERVICE_NAME: 'portico-test',
+      UPSTREAM_RETRIES: '1',
+      // Retried calls wait out the SDKs' backoff: a loaded machine needs room.
+      UPSTREAM_TIMEOUT_MS: '10000',
     });
     app = await createApp({ config });
     url = await app.listen();
@@ -214,6 +217,40 @@ describe('tracing over OTLP/HTTP', () => {
     }
   });
 
+  test('each attempt of a retried call is its own span, numbered, with the status the vendor gave', async () => {
+    const traceId = 'd4cda95b652f4a1592b449d5929fda1b';
+    // Every system fails the first request it serves (503) and answers the retry; the query makes
+    // sequential calls only, so which attempt fails is deterministic.
+    for (const s of SIMS) sims.setFaults(s, { failureRate: 0.5, failStatus: 503 });
+    try {
+      sims.resetStats();
+      const query = '{ me { name billing { balance } documents(first: 1) { nodes { name } } } }';
+      const res = await gql(url, query, { authorization: `Bearer ${signDevToken(app.config, { role: 'customer', sub: '1003' })}`, traceparent: `00-${traceId}-0102030405060708-01` });
+      assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+      const expected = { crm: sims.stats('hubspot').total, billing: sims.stats('stripe').total, files: sims.stats('s3').total };
+      assert.deepEqual(expected, { crm: 2, billing: 2, files: 2 });
+      await app.tracing.flush();
+      const attempts = await waitFor('the attempt spans', () => {
+        const a = receiver.spans.filter((s) => s.traceId === traceId && s.attributes['portico.upstream.system']);
+        return a.length >= 6 && a;
+      });
+      for (const system of ['crm', 'billing', 'files']) {
+        const mine = attempts.filter((s) => s.attributes['portico.upstream.system'] === system).sort((a, b) => Number(a.attributes['portico.upstream.attempt']) - Number(b.attributes['portico.upstream.attempt']));
+        assert.deepEqual(
+          mine.map((s) => [s.attributes['portico.upstream.attempt'], s.attributes['http.request.resend_count'], s.attributes['http.response.status_code'], s.status?.code ?? 0]),
+          [
+            [1, undefined, 503, 2],
+            [2, 1, 200, 0],
+          ],
+          system,
+        );
+        assert.equal(mine[0]!.attributes['portico.upstream.route'], mine[1]!.attributes['portico.upstream.route'], `${system}: both attempts name the same route`);
+      }
+    } finally {
+      for (const s of SIMS) sims.setFaults(s, {});
+    }
+  });
+
   test('a warm cache answers the same query with cache hits and no upstream span', async () => {
     const traceId = '0af7651916cd43dd8448eb211c80319c';
     sims.resetStats();
@@ -229,6 +266,40 @@ describe('tracing over OTLP/HTTP', () => {
     assert.ok(reads.length > 0);
     for (const r of reads) assert.equal(r.attributes['portico.cache.result'], 'hit', r.name);
     assert.equal(spans.filter((s) => s.attributes['portico.upstream.system']).length, 0);
+  });
+});
+
+describe('tracing over OTLP/HTTP with protobuf', () => {
+  test('http/protobuf (the default) posts protobuf to /v1/traces with the configured headers', async () => {
+    const sims = await startSimulators({ customers: 5 });
+    const received: { path?: string; type?: string; key?: string; body: Buffer }[] = [];
+    const server = createServer(async (req, res) => {
+      received.push({ path: req.url, type: req.headers['content-type'], key: req.headers['x-api-key'] as string | undefined, body: await readBody(req) });
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+    const receiverUrl = await listen(server);
+    let app: App | undefined;
+    try {
+      const config = loadConfig({ ...simEnv(sims), OTEL_EXPORTER_OTLP_ENDPOINT: `${receiverUrl}/`, OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=otlp-key-123456' });
+      assert.equal(config.tracing.protocol, 'http/protobuf');
+      app = await createApp({ config });
+      assert.equal(app.tracing.enabled, true);
+      const url = await app.listen();
+      const traceId = 'a3ce929e0e4736aa4bf92f3577b34da6';
+      const res = await gql(url, '{ me { name } }', { authorization: `Bearer ${signDevToken(config, { role: 'customer', sub: '1001' })}`, traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+      assert.equal(res.status, 200);
+      await app.tracing.flush();
+      const idBytes = Buffer.from(traceId, 'hex');
+      const got = await waitFor('a protobuf export of the trace', () => received.find((r) => r.body.includes(idBytes)));
+      assert.equal(got.path, '/v1/traces');
+      assert.equal(got.type, 'application/x-protobuf');
+      assert.equal(got.key, 'otlp-key-123456');
+      assert.ok(got.body.includes(Buffer.from('POST /graphql')), 'the request span is in the payload');
+    } finally {
+      await app?.close();
+      await new Promise<void>((r) => server.close(() => r()));
+      await sims.close();
+    }
   });
 });
 
