@@ -521,12 +521,6 @@ describe('Grafana dashboard and alert rules', () => {
   }
 
   const metricNames = (text: string) => new Set([...text.matchAll(/\bportico_[a-z0-9_]+/g)].map((m) => m[0]));
-  /**
-   * Metrics a part of Portico built on another branch exports: tolerated only while /metrics has
-   * none of that part's metrics (drop an entry once its branch is merged).
-   */
-  const PENDING: Record<string, string> = { portico_webhook_events_total: 'portico_webhook_' };
-
   test('the dashboard parses and every metric it queries is exported', async () => {
     const dashboard = JSON.parse(readFileSync(new URL('../../ops/grafana/portico.json', import.meta.url), 'utf8')) as { panels: { targets?: { expr: string }[] }[]; templating: { list: { query?: unknown }[] } };
     const exprs = [...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)), ...dashboard.templating.list.map((v) => JSON.stringify(v.query ?? ''))];
@@ -536,8 +530,6 @@ describe('Grafana dashboard and alert rules', () => {
     assert.ok(queried.size >= 8);
     const have = await names;
     for (const n of queried) {
-      const pendingPrefix = PENDING[n];
-      if (pendingPrefix && ![...have].some((h) => h.startsWith(pendingPrefix))) continue;
       assert.ok(have.has(n), `the dashboard queries ${n}, which /metrics does not export`);
     }
   });
@@ -548,8 +540,6 @@ describe('Grafana dashboard and alert rules', () => {
     assert.deepEqual(alerts, ['PorticoUpstreamBreakerOpen', 'PorticoUpstreamErrorRate', 'PorticoCacheErrors', 'PorticoHigh5xxRate', 'PorticoWebhookDeadLetters', 'PorticoSlowRequests']);
     const have = await exported();
     for (const n of metricNames(rules)) {
-      const pendingPrefix = PENDING[n];
-      if (pendingPrefix && ![...have].some((h) => h.startsWith(pendingPrefix))) continue;
       assert.ok(have.has(n), `an alert queries ${n}, which /metrics does not export`);
     }
   });

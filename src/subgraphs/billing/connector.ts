@@ -13,6 +13,7 @@ import { chunk } from '../../platform/concurrency.js';
 import type { Breaker } from '../../platform/breaker.js';
 import type { Logger } from '../../platform/logger.js';
 import { traceStripeHttpClient, withUpstreamRoute } from '../../platform/upstream-tracing.js';
+import { createUnknownValueLog } from '../../platform/unknown.js';
 import { toBillingAccount, toCard, toInvoice, type BillingAccount, type CardSummary, type InvoiceSummary } from './mappers.js';
 
 export interface BillingConnector {
@@ -21,7 +22,13 @@ export interface BillingConnector {
   /** Every invoice of each Stripe customer, newest first. */
   invoicesByCustomers(stripeIds: readonly string[]): Promise<Map<string, InvoiceSummary[]>>;
   cards(stripeId: string): Promise<CardSummary[]>;
+  /** One Stripe customer, re-read (webhook handlers): its CRM id from metadata; null when it does not exist. */
+  customer(stripeId: string): Promise<{ id: string; crmId: string | null; deleted: boolean } | null>;
+  /** The Stripe customer an invoice, subscription or payment method belongs to now, re-read; null when gone or detached. */
+  ownerOf(object: StripeOwnedObject, id: string): Promise<string | null>;
 }
+
+export type StripeOwnedObject = 'invoice' | 'subscription' | 'payment_method';
 
 export interface BillingConnectorOptions {
   secretKey: string;
@@ -81,6 +88,15 @@ function countingHttpClient(onCall: BillingConnectorOptions['onCall']): Stripe.H
   return counting;
 }
 
+async function notFoundAsNull<T>(fn: () => Promise<T>): Promise<T | null> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) return null;
+    throw err;
+  }
+}
+
 export function createBillingConnector(o: BillingConnectorOptions): BillingConnector {
   const url = new URL(o.apiBase);
   const stripe = new Stripe(o.secretKey, {
@@ -93,6 +109,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
     telemetry: false,
     appInfo: { name: 'portico' },
   });
+  const onUnknown = createUnknownValueLog({ system: 'billing', logger: o.logger });
   async function call<T>(route: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await withUpstreamRoute(route, () => (o.breaker ? o.breaker.run(fn) : fn()));
@@ -112,7 +129,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
           );
           for (const c of res.data) {
             const crmId = c.metadata?.crm_contact_id;
-            if (crmId && ids.includes(crmId)) out.set(crmId, toBillingAccount(crmId, c));
+            if (crmId && ids.includes(crmId)) out.set(crmId, toBillingAccount(crmId, c, onUnknown));
           }
         }),
       );
@@ -129,7 +146,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
             );
             for (const inv of res.data) {
               const cid = typeof inv.customer === 'string' ? inv.customer : inv.customer?.id;
-              if (cid) out.get(cid)?.push(toInvoice(inv));
+              if (cid) out.get(cid)?.push(toInvoice(inv, onUnknown));
             }
             page = res.has_more && res.next_page ? res.next_page : undefined;
           } while (page);
@@ -141,6 +158,18 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
     async cards(stripeId) {
       const res = await call('paymentMethods.list', () => stripe.customers.listPaymentMethods(stripeId, { type: 'card', limit: 100 }));
       return res.data.map(toCard).filter((c): c is CardSummary => c !== null);
+    },
+    async customer(stripeId) {
+      const c = await notFoundAsNull(() => call('customers.retrieve', () => stripe.customers.retrieve(stripeId)));
+      if (!c) return null;
+      if ((c as Stripe.DeletedCustomer).deleted) return { id: c.id, crmId: null, deleted: true };
+      return { id: c.id, crmId: (c as Stripe.Customer).metadata?.crm_contact_id ?? null, deleted: false };
+    },
+    async ownerOf(object, id) {
+      const owner = (o: { customer?: string | { id: string } | null } | null) => (o ? (typeof o.customer === 'string' ? o.customer : (o.customer?.id ?? null)) : null);
+      if (object === 'invoice') return owner(await notFoundAsNull(() => call('invoices.retrieve', () => stripe.invoices.retrieve(id))));
+      if (object === 'subscription') return owner(await notFoundAsNull(() => call('subscriptions.retrieve', () => stripe.subscriptions.retrieve(id))));
+      return owner(await notFoundAsNull(() => call('paymentMethods.retrieve', () => stripe.paymentMethods.retrieve(id))));
     },
   };
 }
