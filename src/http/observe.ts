@@ -43,7 +43,9 @@ const TOKEN_PATTERNS: [RegExp, string][] = [
  * the false positives.
  */
 export function createRedactor(secrets: readonly (string | undefined)[]): Redact {
-  const values = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 8))].sort((a, b) => b.length - a.length);
+  const values = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 8))].sort(
+    (a, b) => b.length - a.length,
+  );
   return (text) => {
     let out = text;
     for (const v of values) out = out.split(v).join('[redacted]');
@@ -84,7 +86,7 @@ export interface ObserveOptions {
 export function registerObservability(fastify: FastifyInstance, o: ObserveOptions = {}): void {
   (fastify.decorateRequest as (name: string, value: unknown) => void)('observed', null);
   fastify.addHook('onRequest', (req, _reply, done) => {
-    const path = req.url.split('?')[0]!;
+    const path = req.url.split('?')[0];
     const parent = extractTraceContext(req.headers);
     const span = tracer().startSpan(
       `${req.method} ${req.routeOptions.url ?? path}`,
@@ -121,7 +123,7 @@ export function registerObservability(fastify: FastifyInstance, o: ObserveOption
       if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     }
     span.end();
-    const path = req.url.split('?')[0]!;
+    const path = req.url.split('?')[0];
     if (!QUIET.has(path)) {
       o.metrics?.httpRequests.inc({ route: req.routeOptions.url ?? 'unmatched', status: String(status) });
       accessLog(req, reply, stats, span, o);
@@ -213,11 +215,21 @@ export function observabilityPlugin(o: { logger: Logger; redact: Redact }): Apol
             const subgraph = err.extensions?.serviceName ?? subgraphOfError(root) ?? subgraphOfError(err);
             const operation = (operationName ?? request.operationName)?.slice(0, 100);
             log.error(
-              { error: { type, message, ...(stack ? { stack } : {}) }, ...(err.path ? { path: err.path.join('.') } : {}), ...(subgraph ? { subgraph } : {}), ...(operation ? { operation } : {}) },
+              {
+                error: { type, message, ...(stack ? { stack } : {}) },
+                ...(err.path ? { path: err.path.join('.') } : {}),
+                ...(subgraph ? { subgraph } : {}),
+                ...(operation ? { operation } : {}),
+              },
               'internal error, answered as INTERNAL_SERVER_ERROR',
             );
             const span = trace.getActiveSpan();
-            if (span?.isRecording()) span.addEvent('exception', { 'exception.type': type, 'exception.message': message, ...(stack ? { 'exception.stacktrace': stack } : {}) });
+            if (span?.isRecording())
+              span.addEvent('exception', {
+                'exception.type': type,
+                'exception.message': message,
+                ...(stack ? { 'exception.stacktrace': stack } : {}),
+              });
           }
         },
       };

@@ -8,7 +8,18 @@
  * fetch, each entity-cache read (hits, misses) and each upstream HTTP attempt (CLIENT: system,
  * route, status, attempt), with `traceparent` sent to remote subgraphs and vendors.
  */
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type TextMapSetter } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type TextMapSetter,
+} from '@opentelemetry/api';
 import type { Logger } from './logger.js';
 
 export const TRACER_NAME = 'portico';
@@ -32,7 +43,7 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-const OFF: Tracing = { enabled: false, flush: async () => undefined, shutdown: async () => undefined };
+const OFF: Tracing = { enabled: false, flush: () => Promise.resolve(), shutdown: () => Promise.resolve() };
 
 /**
  * The OpenTelemetry API is process-global: one SDK per process. A second app in the same process
@@ -51,7 +62,7 @@ export async function startTracing(cfg: TracingConfig, logger: Logger, version?:
   if (!cfg.tracesUrl) return OFF;
   if (active) {
     logger.warn('OpenTelemetry is already started in this process; this app shares it');
-    return { enabled: true, flush: () => active?.flush() ?? Promise.resolve(), shutdown: async () => undefined };
+    return { enabled: true, flush: () => active?.flush() ?? Promise.resolve(), shutdown: () => Promise.resolve() };
   }
   const [sdk, { AsyncLocalStorageContextManager }, core, res] = await Promise.all([
     import('@opentelemetry/sdk-trace'),
@@ -65,7 +76,9 @@ export async function startTracing(cfg: TracingConfig, logger: Logger, version?:
       ? new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter(exporterOptions)
       : new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter(exporterOptions);
   const detected = res.detectResources({ detectors: [res.envDetector, res.processDetector, res.hostDetector] });
-  const resource = detected.merge(res.resourceFromAttributes({ 'service.name': cfg.serviceName, ...(version ? { 'service.version': version } : {}) }));
+  const resource = detected.merge(
+    res.resourceFromAttributes({ 'service.name': cfg.serviceName, ...(version ? { 'service.version': version } : {}) }),
+  );
   const provider = new sdk.TracerProvider({
     resource,
     sampler: new sdk.ParentBasedSampler({ root: new sdk.TraceIdRatioBasedSampler(cfg.sampleRatio) }),
@@ -73,10 +86,15 @@ export async function startTracing(cfg: TracingConfig, logger: Logger, version?:
   });
   // What NodeTracerProvider.register() does: async context across awaits, W3C trace context and baggage.
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new core.CompositePropagator({ propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()] }));
+  propagation.setGlobalPropagator(
+    new core.CompositePropagator({ propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()] }),
+  );
   trace.setGlobalTracerProvider(provider);
   const shown = new URL(cfg.tracesUrl);
-  logger.info({ url: `${shown.origin}${shown.pathname}`, protocol: cfg.protocol, service: cfg.serviceName, sampleRatio: cfg.sampleRatio }, 'OpenTelemetry tracing on');
+  logger.info(
+    { url: `${shown.origin}${shown.pathname}`, protocol: cfg.protocol, service: cfg.serviceName, sampleRatio: cfg.sampleRatio },
+    'OpenTelemetry tracing on',
+  );
   const tracing: Tracing = {
     enabled: true,
     flush: () => provider.forceFlush(),
@@ -94,7 +112,11 @@ export async function startTracing(cfg: TracingConfig, logger: Logger, version?:
 }
 
 /** Runs `fn` inside a new active span; ends it, and marks it failed when `fn` throws. */
-export async function withSpan<T>(name: string, options: { kind?: SpanKind; attributes?: Attributes; parent?: Context }, fn: (span: Span) => Promise<T>): Promise<T> {
+export async function withSpan<T>(
+  name: string,
+  options: { kind?: SpanKind; attributes?: Attributes; parent?: Context },
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
   const parent = options.parent ?? context.active();
   const span = tracer().startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes }, parent);
   try {
@@ -152,7 +174,11 @@ export function traceCacheReads(getMany: GetMany): GetMany {
         misses = missing.length;
         return load(missing);
       });
-      span.setAttributes({ 'portico.cache.hits': keys.length - misses, 'portico.cache.misses': misses, 'portico.cache.result': misses === 0 ? 'hit' : misses === keys.length ? 'miss' : 'partial' });
+      span.setAttributes({
+        'portico.cache.hits': keys.length - misses,
+        'portico.cache.misses': misses,
+        'portico.cache.result': misses === 0 ? 'hit' : misses === keys.length ? 'miss' : 'partial',
+      });
       return out;
     });
   };

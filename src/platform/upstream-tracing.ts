@@ -57,7 +57,11 @@ function endAttempt(span: Span, status: number | undefined, err?: unknown): void
  * Wraps one attempt made with undici (or any client answering `{ statusCode }`): `send` gets the
  * headers to use, with the trace context added when tracing records.
  */
-export async function traceAttempt<R extends { statusCode: number }>(info: AttemptInfo, headers: Record<string, string>, send: (headers: Record<string, string>) => Promise<R>): Promise<R> {
+export async function traceAttempt<R extends { statusCode: number }>(
+  info: AttemptInfo,
+  headers: Record<string, string>,
+  send: (headers: Record<string, string>) => Promise<R>,
+): Promise<R> {
   const span = startAttempt(info);
   if (!span.isRecording()) {
     try {
@@ -96,22 +100,41 @@ export function withUpstreamRoute<T>(route: string, fn: () => Promise<T>): Promi
 
 /** `/v1/customers/cus_123/payment_methods?x` -> `/v1/customers/{id}/payment_methods` */
 function pathTemplate(path: string): string {
-  return path.split('?')[0]!.replace(/\/[a-z]+_[A-Za-z0-9]+(?=\/|$)/g, '/{id}');
+  return path.split('?')[0].replace(/\/[a-z]+_[A-Za-z0-9]+(?=\/|$)/g, '/{id}');
 }
 
 /** The parts of the Stripe SDK's HttpClient (`Stripe.createNodeHttpClient()`) used here. */
 export interface StripeHttpClientLike<Res extends { getStatusCode(): number }> {
   getClientName(): string;
-  makeRequest(host: string, port: string, path: string, method: string, headers: Record<string, unknown>, data: string, protocol: string, timeout: number): Promise<Res>;
+  makeRequest(
+    host: string,
+    port: string,
+    path: string,
+    method: string,
+    headers: Record<string, unknown>,
+    data: string,
+    protocol: string,
+    timeout: number,
+  ): Promise<Res>;
 }
 
 /** The Stripe SDK's HTTP client, with one span per attempt (the SDK retries by calling it again). */
-export function traceStripeHttpClient<Res extends { getStatusCode(): number }, C extends StripeHttpClientLike<Res>>(inner: C, system: string): C {
+export function traceStripeHttpClient<Res extends { getStatusCode(): number }, C extends StripeHttpClientLike<Res>>(
+  inner: C,
+  system: string,
+): C {
   const traced: StripeHttpClientLike<Res> = {
     getClientName: () => inner.getClientName(),
     async makeRequest(host, port, path, method, headers, data, protocol, timeout) {
       const call = context.active().getValue(CALL) as CallState | undefined;
-      const span = startAttempt({ system, route: call?.route ?? pathTemplate(path), method, resendCount: call ? call.attempts++ : 0, host, port });
+      const span = startAttempt({
+        system,
+        route: call?.route ?? pathTemplate(path),
+        method,
+        resendCount: call ? call.attempts++ : 0,
+        host,
+        port,
+      });
       if (!span.isRecording()) {
         span.end();
         return inner.makeRequest(host, port, path, method, headers, data, protocol, timeout);
@@ -119,7 +142,9 @@ export function traceStripeHttpClient<Res extends { getStatusCode(): number }, C
       const ctx = trace.setSpan(context.active(), span);
       const withTrace = injectTraceHeaders({}, ctx);
       try {
-        const res = await context.with(ctx, () => inner.makeRequest(host, port, path, method, { ...headers, ...withTrace }, data, protocol, timeout));
+        const res = await context.with(ctx, () =>
+          inner.makeRequest(host, port, path, method, { ...headers, ...withTrace }, data, protocol, timeout),
+        );
         endAttempt(span, res.getStatusCode());
         return res;
       } catch (err) {

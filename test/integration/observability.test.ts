@@ -56,8 +56,21 @@ async function startOtlpReceiver() {
       for (const ss of rs.scopeSpans ?? [])
         for (const s of ss.spans ?? []) {
           const attributes: Record<string, unknown> = {};
-          for (const a of s.attributes ?? []) attributes[a.key] = a.value.stringValue ?? (a.value.intValue !== undefined ? Number(a.value.intValue) : (a.value.boolValue ?? a.value.doubleValue ?? a.value.arrayValue));
-          spans.push({ traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId || undefined, name: s.name, kind: s.kind, attributes, status: s.status });
+          for (const a of s.attributes ?? [])
+            attributes[a.key] =
+              a.value.stringValue ??
+              (a.value.intValue !== undefined
+                ? Number(a.value.intValue)
+                : (a.value.boolValue ?? a.value.doubleValue ?? a.value.arrayValue));
+          spans.push({
+            traceId: s.traceId,
+            spanId: s.spanId,
+            parentSpanId: s.parentSpanId || undefined,
+            name: s.name,
+            kind: s.kind,
+            attributes,
+            status: s.status,
+          });
         }
     res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
   });
@@ -109,7 +122,11 @@ async function waitFor<T>(what: string, fn: () => T | undefined | false, timeout
 }
 
 async function gql(url: string, query: string, headers: Record<string, string>) {
-  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query }),
+  });
   return { status: res.status, body: (await res.json()) as { data?: any; errors?: { extensions?: Record<string, unknown> }[] } };
 }
 
@@ -124,7 +141,9 @@ describe('tracing over OTLP/HTTP', () => {
   before(async () => {
     sims = await startSimulators({ customers: 20 });
     receiver = await startOtlpReceiver();
-    proxies = Object.fromEntries(await Promise.all(SIMS.map(async (s) => [s, await startRecordingProxy(sims.urls[s])] as const))) as typeof proxies;
+    proxies = Object.fromEntries(
+      await Promise.all(SIMS.map(async (s) => [s, await startRecordingProxy(sims.urls[s])] as const)),
+    ) as typeof proxies;
     const config = loadConfig({
       ...simEnv(sims),
       HUBSPOT_BASE_URL: proxies.hubspot.url,
@@ -153,7 +172,11 @@ describe('tracing over OTLP/HTTP', () => {
     const traceId = '4bf92f3577b34da6a3ce929e0e4736aa';
     const clientSpanId = '00f067aa0ba902b7';
     sims.resetStats();
-    const res = await gql(url, DASHBOARD, { authorization: `Bearer ${token}`, traceparent: `00-${traceId}-${clientSpanId}-01`, 'x-request-id': 'trace-test-1' });
+    const res = await gql(url, DASHBOARD, {
+      authorization: `Bearer ${token}`,
+      traceparent: `00-${traceId}-${clientSpanId}-01`,
+      'x-request-id': 'trace-test-1',
+    });
     assert.equal(res.status, 200);
     assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
     const calls = Object.fromEntries(SIMS.map((s) => [SYSTEM_OF[s], sims.stats(s).total]));
@@ -165,7 +188,10 @@ describe('tracing over OTLP/HTTP', () => {
     const upstreamCount = () => inTrace().filter((s) => s.attributes['portico.upstream.system']).length;
     const total = Object.values(calls).reduce((a, b) => a + b, 0);
     await waitFor('every upstream span', () => upstreamCount() >= total);
-    assert.ok(receiver.paths.every((p) => p === '/v1/traces'), `OTLP path: ${receiver.paths.join(', ')}`);
+    assert.ok(
+      receiver.paths.every((p) => p === '/v1/traces'),
+      `OTLP path: ${receiver.paths.join(', ')}`,
+    );
 
     const spans = inTrace();
     const byId = new Map(spans.map((s) => [s.spanId, s]));
@@ -225,7 +251,10 @@ describe('tracing over OTLP/HTTP', () => {
     try {
       sims.resetStats();
       const query = '{ me { name billing { balance } documents(first: 1) { nodes { name } } } }';
-      const res = await gql(url, query, { authorization: `Bearer ${signDevToken(app.config, { role: 'customer', sub: '1003' })}`, traceparent: `00-${traceId}-0102030405060708-01` });
+      const res = await gql(url, query, {
+        authorization: `Bearer ${signDevToken(app.config, { role: 'customer', sub: '1003' })}`,
+        traceparent: `00-${traceId}-0102030405060708-01`,
+      });
       assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
       const expected = { crm: sims.stats('hubspot').total, billing: sims.stats('stripe').total, files: sims.stats('s3').total };
       assert.deepEqual(expected, { crm: 2, billing: 2, files: 2 });
@@ -235,16 +264,27 @@ describe('tracing over OTLP/HTTP', () => {
         return a.length >= 6 && a;
       });
       for (const system of ['crm', 'billing', 'files']) {
-        const mine = attempts.filter((s) => s.attributes['portico.upstream.system'] === system).sort((a, b) => Number(a.attributes['portico.upstream.attempt']) - Number(b.attributes['portico.upstream.attempt']));
+        const mine = attempts
+          .filter((s) => s.attributes['portico.upstream.system'] === system)
+          .sort((a, b) => Number(a.attributes['portico.upstream.attempt']) - Number(b.attributes['portico.upstream.attempt']));
         assert.deepEqual(
-          mine.map((s) => [s.attributes['portico.upstream.attempt'], s.attributes['http.request.resend_count'], s.attributes['http.response.status_code'], s.status?.code ?? 0]),
+          mine.map((s) => [
+            s.attributes['portico.upstream.attempt'],
+            s.attributes['http.request.resend_count'],
+            s.attributes['http.response.status_code'],
+            s.status?.code ?? 0,
+          ]),
           [
             [1, undefined, 503, 2],
             [2, 1, 200, 0],
           ],
           system,
         );
-        assert.equal(mine[0]!.attributes['portico.upstream.route'], mine[1]!.attributes['portico.upstream.route'], `${system}: both attempts name the same route`);
+        assert.equal(
+          mine[0]!.attributes['portico.upstream.route'],
+          mine[1]!.attributes['portico.upstream.route'],
+          `${system}: both attempts name the same route`,
+        );
       }
     } finally {
       for (const s of SIMS) sims.setFaults(s, {});
@@ -274,19 +314,31 @@ describe('tracing over OTLP/HTTP with protobuf', () => {
     const sims = await startSimulators({ customers: 5 });
     const received: { path?: string; type?: string; key?: string; body: Buffer }[] = [];
     const server = createServer(async (req, res) => {
-      received.push({ path: req.url, type: req.headers['content-type'], key: req.headers['x-api-key'] as string | undefined, body: await readBody(req) });
+      received.push({
+        path: req.url,
+        type: req.headers['content-type'],
+        key: req.headers['x-api-key'] as string | undefined,
+        body: await readBody(req),
+      });
       res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     });
     const receiverUrl = await listen(server);
     let app: App | undefined;
     try {
-      const config = loadConfig({ ...simEnv(sims), OTEL_EXPORTER_OTLP_ENDPOINT: `${receiverUrl}/`, OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=otlp-key-123456' });
+      const config = loadConfig({
+        ...simEnv(sims),
+        OTEL_EXPORTER_OTLP_ENDPOINT: `${receiverUrl}/`,
+        OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=otlp-key-123456',
+      });
       assert.equal(config.tracing.protocol, 'http/protobuf');
       app = await createApp({ config });
       assert.equal(app.tracing.enabled, true);
       const url = await app.listen();
       const traceId = 'a3ce929e0e4736aa4bf92f3577b34da6';
-      const res = await gql(url, '{ me { name } }', { authorization: `Bearer ${signDevToken(config, { role: 'customer', sub: '1001' })}`, traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+      const res = await gql(url, '{ me { name } }', {
+        authorization: `Bearer ${signDevToken(config, { role: 'customer', sub: '1001' })}`,
+        traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+      });
       assert.equal(res.status, 200);
       await app.tracing.flush();
       const idBytes = Buffer.from(traceId, 'hex');
@@ -320,19 +372,31 @@ describe('tracing across a remote subgraph', () => {
       const { schemas } = buildSubgraphs(upstreams, subConfig, shared.cache, ['billing']);
       billing = await createSubgraphServer({ schema: schemas.billing!, signingSecret: secret, logger: silent });
       const billingUrl = `${await billing.fastify.listen({ host: '127.0.0.1', port: 0 })}/graphql`;
-      const config = loadConfig({ ...simEnv(sims), SUBGRAPH_URL_BILLING: billingUrl, SUBGRAPH_SIGNING_SECRET: secret, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
+      const config = loadConfig({
+        ...simEnv(sims),
+        SUBGRAPH_URL_BILLING: billingUrl,
+        SUBGRAPH_SIGNING_SECRET: secret,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      });
       app = await createApp({ config });
       const url = await app.listen();
       const traceId = '5b8efff798038103d269b633813fc60c';
       sims.resetStats();
-      const res = await gql(url, '{ me { name billing { balance } } }', { authorization: `Bearer ${signDevToken(config, { role: 'customer', sub: '1001' })}`, traceparent: `00-${traceId}-eee19b7ec3c1b174-01` });
+      const res = await gql(url, '{ me { name billing { balance } } }', {
+        authorization: `Bearer ${signDevToken(config, { role: 'customer', sub: '1001' })}`,
+        traceparent: `00-${traceId}-eee19b7ec3c1b174-01`,
+      });
       assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
       assert.equal(res.body.data.me.billing.balance, -2500);
       const stripeCalls = sims.stats('stripe').total;
       assert.ok(stripeCalls > 0);
       await app.tracing.flush();
       const inTrace = () => receiver.spans.filter((s) => s.traceId === traceId);
-      await waitFor('the remote subgraph spans', () => inTrace().filter((s) => s.attributes['portico.upstream.system'] === 'billing').length >= stripeCalls);
+      await waitFor(
+        'the remote subgraph spans',
+        () => inTrace().filter((s) => s.attributes['portico.upstream.system'] === 'billing').length >= stripeCalls,
+      );
       const spans = inTrace();
       const byId = new Map(spans.map((s) => [s.spanId, s]));
       const fetch = spans.find((s) => s.name === 'subgraph billing');
@@ -373,11 +437,19 @@ describe('access log and masked errors', () => {
     // A "billing subgraph" URL that answers with an HTML page echoing the request's headers, as a
     // misrouted proxy or debug endpoint would: the gateway cannot read it and masks the error.
     broken = createServer((req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html' }).end(`<html><pre>${Object.entries(req.headers).map(([k, v]) => `${k}: ${v}`).join('\n')}</pre></html>`);
+      res.writeHead(200, { 'content-type': 'text/html' }).end(
+        `<html><pre>${Object.entries(req.headers)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('\n')}</pre></html>`,
+      );
     });
     brokenUrl = await listen(broken);
     logs = captureLogs();
-    const config = loadConfig({ ...simEnv(sims), SUBGRAPH_URL_BILLING: `${brokenUrl}/graphql`, SUBGRAPH_SIGNING_SECRET: 'signing-secret-for-the-observability-test' });
+    const config = loadConfig({
+      ...simEnv(sims),
+      SUBGRAPH_URL_BILLING: `${brokenUrl}/graphql`,
+      SUBGRAPH_SIGNING_SECRET: 'signing-secret-for-the-observability-test',
+    });
     app = await createApp({ config, logger: logs.logger });
     url = await app.listen();
     token = signDevToken(config, { role: 'customer', sub: '1001' });
@@ -388,7 +460,8 @@ describe('access log and masked errors', () => {
     await sims?.close();
   });
 
-  const accessLine = (reqId: string) => waitFor(`the access log line of ${reqId}`, () => logs.lines.find((l) => l.msg === 'request' && l.reqId === reqId));
+  const accessLine = (reqId: string) =>
+    waitFor(`the access log line of ${reqId}`, () => logs.lines.find((l) => l.msg === 'request' && l.reqId === reqId));
 
   test('one access log line per request with operation, principal, status, duration, upstream calls per system and cache counts', async () => {
     const query = 'query Profile { me { name tickets(first: 5) { nodes { subject } } documents(first: 5) { nodes { name } } } }';
@@ -411,7 +484,10 @@ describe('access log and masked errors', () => {
     const expected = Object.fromEntries(SIMS.filter((s) => sims.stats(s).total > 0).map((s) => [SYSTEM_OF[s], sims.stats(s).total]));
     assert.deepEqual(Object.keys(expected).sort(), ['crm', 'files', 'support']);
     assert.deepEqual(line.upstream, expected);
-    assert.equal(line.upstreamCalls, Object.values(expected).reduce((a, b) => a + b, 0));
+    assert.equal(
+      line.upstreamCalls,
+      Object.values(expected).reduce((a, b) => a + b, 0),
+    );
     assert.equal(line.cache.hits, 0);
     assert.ok(line.cache.misses > 0);
     assert.equal(line.cache.errors, 0);
@@ -439,13 +515,16 @@ describe('access log and masked errors', () => {
   });
 
   test('a masked internal error is logged once with the request id and the original error, without tokens or secrets', async () => {
-    const res = await gql(url, 'query Billing { me { name billing { balance } } }', { authorization: `Bearer ${token}`, 'x-request-id': 'masked-1' });
+    const res = await gql(url, 'query Billing { me { name billing { balance } } }', {
+      authorization: `Bearer ${token}`,
+      'x-request-id': 'masked-1',
+    });
     assert.equal(res.status, 200);
     assert.equal(res.body.data.me.name, 'Ada Lovelace');
     assert.equal(res.body.data.me.billing, null);
     assert.equal(res.body.errors?.[0]?.extensions?.code, 'INTERNAL_SERVER_ERROR');
     assert.equal((res.body.errors?.[0] as { message?: string }).message, 'Internal server error.');
-    assert.ok(!JSON.stringify(res.body).includes("<html>"), `the client sees nothing of the cause: ${JSON.stringify(res.body)}`);
+    assert.ok(!JSON.stringify(res.body).includes('<html>'), `the client sees nothing of the cause: ${JSON.stringify(res.body)}`);
 
     const errors = await waitFor('the error line', () => {
       const e = logs.lines.filter((l) => l.reqId === 'masked-1' && l.level === 50);
@@ -474,7 +553,10 @@ describe('access log and masked errors', () => {
     // A corrupt cache entry (e.g. written by another version under the same key) makes the CRM
     // subgraph's read throw a SyntaxError that no code catalogues.
     await app.cache.store.mset([[`${app.config.keyPrefix}:crm:contact:1002:v1`, '{"id": "1002", broken']], 60);
-    const res = await gql(url, 'query Me { me { name } }', { authorization: `Bearer ${signDevToken(app.config, { role: 'customer', sub: '1002' })}`, 'x-request-id': 'masked-2' });
+    const res = await gql(url, 'query Me { me { name } }', {
+      authorization: `Bearer ${signDevToken(app.config, { role: 'customer', sub: '1002' })}`,
+      'x-request-id': 'masked-2',
+    });
     assert.equal(res.body.errors?.[0]?.extensions?.code, 'INTERNAL_SERVER_ERROR');
     assert.equal((res.body.errors?.[0] as { message?: string }).message, 'Internal server error.');
     assert.ok(!JSON.stringify(res.body).includes('broken') && !JSON.stringify(res.body).includes('JSON'), JSON.stringify(res.body));
@@ -522,8 +604,14 @@ describe('Grafana dashboard and alert rules', () => {
 
   const metricNames = (text: string) => new Set([...text.matchAll(/\bportico_[a-z0-9_]+/g)].map((m) => m[0]));
   test('the dashboard parses and every metric it queries is exported', async () => {
-    const dashboard = JSON.parse(readFileSync(new URL('../../ops/grafana/portico.json', import.meta.url), 'utf8')) as { panels: { targets?: { expr: string }[] }[]; templating: { list: { query?: unknown }[] } };
-    const exprs = [...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)), ...dashboard.templating.list.map((v) => JSON.stringify(v.query ?? ''))];
+    const dashboard = JSON.parse(readFileSync(new URL('../../ops/grafana/portico.json', import.meta.url), 'utf8')) as {
+      panels: { targets?: { expr: string }[] }[];
+      templating: { list: { query?: unknown }[] };
+    };
+    const exprs = [
+      ...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)),
+      ...dashboard.templating.list.map((v) => JSON.stringify(v.query ?? '')),
+    ];
     assert.ok(exprs.length >= 15);
     const names = exported();
     const queried = metricNames(exprs.join('\n'));
@@ -537,7 +625,14 @@ describe('Grafana dashboard and alert rules', () => {
   test('every alert rule queries exported metrics', async () => {
     const rules = readFileSync(new URL('../../ops/prometheus/alerts.yml', import.meta.url), 'utf8');
     const alerts = [...rules.matchAll(/^\s+- alert: (\w+)$/gm)].map((m) => m[1]);
-    assert.deepEqual(alerts, ['PorticoUpstreamBreakerOpen', 'PorticoUpstreamErrorRate', 'PorticoCacheErrors', 'PorticoHigh5xxRate', 'PorticoWebhookDeadLetters', 'PorticoSlowRequests']);
+    assert.deepEqual(alerts, [
+      'PorticoUpstreamBreakerOpen',
+      'PorticoUpstreamErrorRate',
+      'PorticoCacheErrors',
+      'PorticoHigh5xxRate',
+      'PorticoWebhookDeadLetters',
+      'PorticoSlowRequests',
+    ]);
     const have = await exported();
     for (const n of metricNames(rules)) {
       assert.ok(have.has(n), `an alert queries ${n}, which /metrics does not export`);

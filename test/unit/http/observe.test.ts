@@ -39,16 +39,25 @@ test('configSecrets lists every secret value of a configuration, including the R
     OTEL_EXPORTER_OTLP_HEADERS: 'x-honeycomb-team=hc-secret-key-1,x-other=a%20b',
   });
   const secrets = configSecrets(config);
-  for (const s of [config.auth.secret, config.auth.partnerSecret, config.subgraphs.signingSecret, 'p@ssword-123', 'hc-secret-key-1']) assert.ok(secrets.includes(s!), `${s} listed`);
+  for (const s of [config.auth.secret, config.auth.partnerSecret, config.subgraphs.signingSecret, 'p@ssword-123', 'hc-secret-key-1'])
+    assert.ok(secrets.includes(s!), `${s} listed`);
   assert.equal(config.tracing.tracesUrl, 'http://127.0.0.1:4318/v1/traces');
   assert.deepEqual(config.tracing.headers, { 'x-honeycomb-team': 'hc-secret-key-1', 'x-other': 'a b' });
 });
 
 test('tracing is off without an endpoint; the protocol and sampler are checked', () => {
   assert.equal(loadConfig({ NODE_ENV: 'test', SIMULATORS: 'true' }).tracing.tracesUrl, undefined);
-  const t = loadConfig({ NODE_ENV: 'test', SIMULATORS: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://d:4318/custom' }).tracing;
+  const t = loadConfig({
+    NODE_ENV: 'test',
+    SIMULATORS: 'true',
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/',
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://d:4318/custom',
+  }).tracing;
   assert.equal(t.tracesUrl, 'http://d:4318/custom');
   assert.equal(t.protocol, 'http/protobuf');
-  assert.throws(() => loadConfig({ NODE_ENV: 'test', SIMULATORS: 'true', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }), /OTEL_EXPORTER_OTLP_PROTOCOL="grpc": must be http\/protobuf or http\/json.*Example: OTEL_EXPORTER_OTLP_PROTOCOL=http\/json/s);
+  assert.throws(
+    () => loadConfig({ NODE_ENV: 'test', SIMULATORS: 'true', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }),
+    /OTEL_EXPORTER_OTLP_PROTOCOL="grpc": must be http\/protobuf or http\/json.*Example: OTEL_EXPORTER_OTLP_PROTOCOL=http\/json/s,
+  );
   assert.throws(() => loadConfig({ NODE_ENV: 'test', SIMULATORS: 'true', OTEL_TRACES_SAMPLER_ARG: '2' }), /OTEL_TRACES_SAMPLER_ARG/);
 });
