@@ -96,7 +96,8 @@ async function main() {
   const redisPort = await freePort();
   const redis = spawn('taskset', ['-c', '1', 'redis-server', '--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 300));
-  const env: Record<string, string> = { NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...vendorEnv(sims), UPSTREAM_CONCURRENCY: '16' };
+  // One token makes every benchmark request: lift the per-user rate limit, which would otherwise answer 429.
+  const env: Record<string, string> = { NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...vendorEnv(sims), UPSTREAM_CONCURRENCY: '16', USER_RATE_LIMIT_PER_MINUTE: '1000000' };
   const config = loadConfig(env);
   const tokens: Record<QueryName, string> = { customers50: signDevToken(config, { role: 'admin', sub: 'bench', ttlSeconds: 7200 }), dashboard: signDevToken(config, { role: 'customer', sub: '1001', ttlSeconds: 7200 }) };
   const rows: Row[] = [];

@@ -192,7 +192,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
   const admin = createAdminSubgraph({ partners: shared.partners, partnerSecret: config.auth.partnerSecret, purgeCustomer: subgraphs.purgeCustomer, events });
 
   const gateway = createGateway({ local: { ...subgraphs.schemas, admin: admin.schema }, remote, signingSecret: config.subgraphs.signingSecret });
-  const server = await createHttpServer({ config, gateway, verifier: createTokenVerifier({ auth: config.auth, partners: shared.partners, logger }), logger, metrics, apqStore: shared.cache.store, redis: shared.redis, partners: shared.partners });
+  const server = await createHttpServer({ config, gateway, verifier: createTokenVerifier({ auth: config.auth, partners: shared.partners, logger, partnerCacheS: config.guards.partnerTokenCacheS }), logger, metrics, apqStore: shared.cache.store, redis: shared.redis, partners: shared.partners });
   registerWebhookRoutes(server.fastify, { config, events, metrics, logger });
 
   return {

@@ -37,7 +37,7 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
 export type Principal =
   | { kind: 'anonymous'; scopes: ReadonlySet<string> }
   | { kind: 'user'; subject: string; roles: readonly Role[]; customerId?: string; scopes: ReadonlySet<string> }
-  | { kind: 'partner'; partnerId: string; name: string; scopes: ReadonlySet<string>; customerIds?: readonly string[] };
+  | { kind: 'partner'; partnerId: string; name: string; scopes: ReadonlySet<string>; customerIds?: readonly string[]; operations?: readonly string[] };
 
 export const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous', scopes: new Set<string>() });
 

@@ -24,6 +24,15 @@ const list = z.string().transform((s) =>
     .filter(Boolean),
 );
 
+/** `name=value` pairs of request limits (PARTNER_LIMITS, ANONYMOUS_LIMITS). */
+export const LIMIT_NAMES = ['depth', 'aliases', 'directives', 'tokens', 'bytes', 'cost'] as const;
+export type LimitName = (typeof LIMIT_NAMES)[number];
+export type Limits = Record<LimitName, number>;
+const limitPairs = z
+  .string()
+  .regex(/^\s*[a-z]+=\d+\s*(,\s*[a-z]+=\d+\s*)*$/, 'must be name=value pairs, e.g. cost=200,aliases=5')
+  .transform((s) => Object.fromEntries(s.split(',').map((p) => p.split('=').map((x) => x.trim()) as [string, string]).map(([k, v]) => [k, Number(v)])) as Record<string, number>);
+
 /** One entry per environment variable: its parser, the example printed on error, and what it does. */
 interface VarSpec {
   schema: z.ZodType;
@@ -96,7 +105,7 @@ export const VARS = {
   CACHE_TTLS: { schema: z.string().regex(/^(\s*[a-z]+=\d+\s*)(,\s*[a-z]+=\d+\s*)*$/, 'must be type=seconds pairs'), example: 'contact=300,invoices=60', doc: `Cache TTL in seconds per record type; defaults: ${Object.entries(CACHE_TTL_DEFAULTS).map(([k, v]) => `${k}=${v}`).join(', ')}.` },
   PARTNER_RATE_LIMIT_PER_MINUTE: { schema: int(1, 1_000_000), example: '600', doc: 'Requests a minute each partner token may make (shared across instances through Redis); over it: HTTP 429 with Retry-After.', default: '600' },
   SANDBOX: { schema: bool, example: 'true', doc: 'Serve the GraphiQL sandbox at /sandbox. Default on outside production; in production it has no persona picker and every call needs a token.', default: (env) => (isDev(env) ? 'true' : 'false') },
-  MAX_QUERY_DEPTH: { schema: int(2, 100), example: '12', doc: 'Maximum selection depth of an operation.', default: '12' },
+  MAX_QUERY_DEPTH: { schema: int(2, 100), example: '15', doc: 'Maximum selection depth of an operation, introspection fields and fragments included (the standard introspection query is 15 deep; data queries at most 8). Over it: 400 QUERY_TOO_COMPLEX.', default: '15' },
   MAX_BODY_BYTES: { schema: int(1024, 50_000_000), example: '1048576', doc: 'Maximum request body size.', default: '1048576' },
   INTROSPECTION: { schema: bool, example: 'false', doc: 'Allow introspection without a token (the whole schema). With a token, introspection always shows only what the caller can reach.', default: (env) => (isDev(env) ? 'true' : 'false') },
 
@@ -111,6 +120,24 @@ export const VARS = {
   EVENT_LOCK_MS: { schema: int(200, 600_000), example: '30000', doc: 'Lock of a running job: a crashed worker\'s job is run again after about this long.', default: '30000' },
   EVENT_WORKERS: { schema: bool, example: 'false', doc: 'Run the event workers in the gateway process. Off = receivers only; run `npm run worker` separately.', default: 'true' },
   LOCAL_REDIS: { schema: bool, example: 'false', doc: 'Without REDIS_URL, `npm start` runs a local redis-server child on a free loopback port (development only).', default: (env) => (isDev(env) ? 'true' : 'false') },
+  MAX_ALIASES: { schema: int(0, 1000), example: '15', doc: 'Maximum aliases in an operation (GraphQL Armor). Staff and customers; see PARTNER_LIMITS and ANONYMOUS_LIMITS.', default: '15' },
+  MAX_DIRECTIVES: { schema: int(0, 1000), example: '20', doc: 'Maximum directives in an operation (GraphQL Armor).', default: '20' },
+  MAX_TOKENS: { schema: int(50, 100_000), example: '1000', doc: 'Maximum lexical tokens in a document, checked while parsing (GraphQL Armor).', default: '1000' },
+  MAX_DOCUMENT_BYTES: { schema: int(256, 1_000_000), example: '10240', doc: 'Maximum size of the GraphQL document (the `query` string), bytes.', default: '10240' },
+  MAX_COST: { schema: int(1, 1_000_000), example: '1000', doc: 'Maximum estimated upstream calls of an operation, computed before execution from the connectors\' weights and `first` arguments. Over it: 400 QUERY_TOO_COMPLEX, no upstream call.', default: '1000' },
+  PARTNER_LIMITS: { schema: limitPairs, example: 'cost=200,aliases=5', doc: 'Limits for partner tokens, as name=value pairs over depth, aliases, directives, tokens, bytes, cost; unset names keep the default shown.', default: 'depth=15,aliases=5,directives=10,tokens=500,bytes=5120,cost=200' },
+  ANONYMOUS_LIMITS: { schema: limitPairs, example: 'cost=10', doc: 'Limits for requests without a token (same names as PARTNER_LIMITS).', default: 'depth=15,aliases=5,directives=5,tokens=300,bytes=4096,cost=10' },
+  TRUSTED_DOCUMENTS: { schema: z.enum(['off', 'partners', 'all']), example: 'partners', doc: 'Who may run only registered operations (clients/generated/persisted-documents.json, or the partner token\'s own list): `partners`, `all` (every token; anonymous introspection aside) or `off`. Production always refuses APQ registration of unknown documents by partners.', default: (env) => (isDev(env) ? 'off' : 'partners') },
+  USER_RATE_LIMIT_PER_MINUTE: { schema: int(1, 1_000_000), example: '1200', doc: 'Requests a minute per user token subject (shared through Redis); over it: HTTP 429 with Retry-After.', default: '1200' },
+  ANONYMOUS_RATE_LIMIT_PER_MINUTE: { schema: int(1, 1_000_000), example: '300', doc: 'Requests a minute per client IP without a valid token (shared through Redis); over it: HTTP 429 with Retry-After.', default: '300' },
+  TRUST_PROXY: { schema: z.string().min(1), example: '10.0.0.0/8', doc: 'Proxies whose X-Forwarded-For is believed for the client IP (Fastify trustProxy: `true`, a hop count, or addresses/CIDRs). Unset = the socket address.' },
+  CORS_ORIGINS: { schema: list.pipe(z.array(z.url())), example: 'https://portal.example.com,https://admin.example.com', doc: 'Browser origins allowed to call the API cross-origin (@fastify/cors). Empty = none.' },
+  PARTNER_TOKEN_CACHE_S: { schema: int(0, 300), example: '30', doc: 'While Redis is unreachable, a partner token verified in the last N seconds stays accepted; a revocation therefore takes effect within N seconds on every instance. 0 = refuse partner tokens while Redis is down.', default: '30' },
+  SANDBOX_TOKENS: { schema: bool, example: 'true', doc: 'Serve POST /sandbox/token (unauthenticated dev tokens, admin included). Default only with the bundled simulators on a loopback HOST, and only to loopback callers; refused in production.' },
+  METRICS_TOKEN: { schema: z.string().min(16, 'must be at least 16 characters'), example: '$(openssl rand -base64 24)', doc: 'Bearer token required by /metrics. In production /metrics is served only with METRICS_TOKEN or on METRICS_PORT.' },
+  METRICS_PORT: { schema: int(0, 65535), example: '9464', doc: 'Serve /metrics on this port (on METRICS_HOST) instead of the API port.' },
+  METRICS_HOST: { schema: z.string().min(1), example: '0.0.0.0', doc: 'Interface of the METRICS_PORT listener.', default: '127.0.0.1' },
+  SUBGRAPH_CLAIMS_MAX_AGE_S: { schema: int(1, 60), example: '10', doc: 'Lifetime of the signed claims header sent to remote subgraphs; it is also bound to the request id and a hash of the subgraph request body.', default: '10' },
 
   OTEL_EXPORTER_OTLP_ENDPOINT: { schema: z.url(), example: 'http://otel-collector:4318', doc: 'OpenTelemetry collector (OTLP/HTTP base URL): traces go to `<url>/v1/traces`. Unset (with no `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) = tracing off, no SDK loaded.' },
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: { schema: z.url(), example: 'http://otel-collector:4318/v1/traces', doc: 'Full URL for traces, used as is (overrides `OTEL_EXPORTER_OTLP_ENDPOINT`).' },
@@ -152,6 +179,19 @@ export interface Config {
   upstream: { timeoutMs: number; retries: number; concurrency: number; breakerVolume: number; breakerResetMs: number };
   subgraphs: { urls: Partial<Record<SubgraphName, string>>; signingSecret: string };
   limits: { maxDepth: number; maxBodyBytes: number; introspection: boolean };
+  /** Request limits per principal kind (`user` = staff and customers). */
+  guards: {
+    limits: Readonly<Record<'user' | 'partner' | 'anonymous', Limits>>;
+    trustedDocuments: 'off' | 'partners' | 'all';
+    userRateLimitPerMinute: number;
+    anonymousRateLimitPerMinute: number;
+    trustProxy?: boolean | number | string[];
+    corsOrigins: string[];
+    partnerTokenCacheS: number;
+    sandboxTokens: boolean;
+    metrics: { token?: string; port?: number; host: string };
+    claimsMaxAgeS: number;
+  };
   redis: { url?: string; commandTimeoutMs: number };
   sandbox: boolean;
   partnerRateLimitPerMinute: number;
@@ -234,6 +274,20 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     else problems.push(`CACHE_TTLS names an unknown type "${k}". Known: ${Object.keys(ttl).join(', ')}. Example: CACHE_TTLS=${VARS.CACHE_TTLS.example}`);
   }
 
+  const userLimits: Limits = { depth: raw.MAX_QUERY_DEPTH ?? 15, aliases: raw.MAX_ALIASES ?? 15, directives: raw.MAX_DIRECTIVES ?? 20, tokens: raw.MAX_TOKENS ?? 1000, bytes: raw.MAX_DOCUMENT_BYTES ?? 10_240, cost: raw.MAX_COST ?? 1000 };
+  const kindLimits = (name: 'PARTNER_LIMITS' | 'ANONYMOUS_LIMITS', given: Record<string, number> | undefined): Limits => {
+    const defaults = VARS[name].schema.parse(VARS[name].default) as Record<string, number>;
+    const out = { ...userLimits, ...defaults };
+    for (const [k, v] of Object.entries(given ?? {})) {
+      if ((LIMIT_NAMES as readonly string[]).includes(k)) out[k as LimitName] = v;
+      else problems.push(`${name} names an unknown limit "${k}". Known: ${LIMIT_NAMES.join(', ')}. Example: ${name}=${VARS[name].example}`);
+    }
+    return out;
+  };
+  const loopbackHost = ['127.0.0.1', '::1', 'localhost'].includes(raw.HOST ?? '127.0.0.1');
+  if (prod && raw.SANDBOX_TOKENS) problems.push('SANDBOX_TOKENS=true is refused in production: it hands out admin tokens without authentication. Remove SANDBOX_TOKENS.');
+  const trustProxy = raw.TRUST_PROXY === undefined ? undefined : raw.TRUST_PROXY === 'true' ? true : /^\d+$/.test(raw.TRUST_PROXY) ? Number(raw.TRUST_PROXY) : raw.TRUST_PROXY.split(',').map((x) => x.trim());
+
   const subgraphUrls: Partial<Record<SubgraphName, string>> = {};
   if (raw.SUBGRAPH_URL_CRM) subgraphUrls.crm = raw.SUBGRAPH_URL_CRM;
   if (raw.SUBGRAPH_URL_BILLING) subgraphUrls.billing = raw.SUBGRAPH_URL_BILLING;
@@ -299,6 +353,19 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       lockMs: raw.EVENT_LOCK_MS ?? 30_000,
       workers: raw.EVENT_WORKERS ?? true,
       localRedis: raw.LOCAL_REDIS ?? false,
+    },
+    guards: {
+      limits: { user: userLimits, partner: kindLimits('PARTNER_LIMITS', raw.PARTNER_LIMITS), anonymous: kindLimits('ANONYMOUS_LIMITS', raw.ANONYMOUS_LIMITS) },
+      trustedDocuments: raw.TRUSTED_DOCUMENTS ?? (prod ? 'partners' : 'off'),
+      userRateLimitPerMinute: raw.USER_RATE_LIMIT_PER_MINUTE ?? 1200,
+      anonymousRateLimitPerMinute: raw.ANONYMOUS_RATE_LIMIT_PER_MINUTE ?? 300,
+      trustProxy,
+      corsOrigins: raw.CORS_ORIGINS ?? [],
+      partnerTokenCacheS: raw.PARTNER_TOKEN_CACHE_S ?? 30,
+      // Unauthenticated admin tokens: only next to the bundled simulators on a loopback interface, unless asked for.
+      sandboxTokens: !prod && (raw.SANDBOX_TOKENS ?? (sims && loopbackHost)),
+      metrics: { token: raw.METRICS_TOKEN, port: raw.METRICS_PORT, host: raw.METRICS_HOST ?? '127.0.0.1' },
+      claimsMaxAgeS: raw.SUBGRAPH_CLAIMS_MAX_AGE_S ?? 10,
     },
     tracing: {
       tracesUrl: raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (raw.OTEL_EXPORTER_OTLP_ENDPOINT ? `${raw.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : undefined),

@@ -37,6 +37,12 @@ export type CreatePartnerTokenInput = {
   customerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** Partner name, e.g. `acme`. */
   name: Scalars['String']['input'];
+  /**
+   * The only operations the partner may run, as sha256 hashes of their documents (as in
+   * `clients/generated/persisted-documents.json`), enforced when TRUSTED_DOCUMENTS is `partners` or
+   * `all`; omit for the published manifest.
+   */
+  operations?: InputMaybe<Array<Scalars['String']['input']>>;
   /** Scopes, e.g. `["billing.invoices:read", "crm.contacts:read"]`. */
   scopes: Array<Scalars['String']['input']>;
   /** Lifetime in days, 1 to 365. */
@@ -146,6 +152,8 @@ export type PartnerToken = {
   lastUsedAt: Maybe<Scalars['DateTime']['output']>;
   /** Partner name. */
   name: Scalars['String']['output'];
+  /** sha256 hashes of the only operations the partner may run; null for the published manifest. */
+  operations: Maybe<Array<Scalars['String']['output']>>;
   /** When it was revoked; null while valid. */
   revokedAt: Maybe<Scalars['DateTime']['output']>;
   /** Granted scopes. */
@@ -344,6 +352,7 @@ export type PartnerTokenResolvers<ContextType = RequestContext, ParentType exten
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  operations?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;

@@ -66,6 +66,10 @@ export function configSecrets(config: Readonly<Config>): string[] {
     config.s3.secretAccessKey,
     config.subgraphs.signingSecret,
     redisPassword,
+    config.guards.metrics.token,
+    ...config.webhooks.stripeSecrets,
+    config.webhooks.hubspotClientSecret,
+    config.webhooks.zendeskSecret,
     ...Object.values(config.tracing.headers),
   ].filter((s): s is string => !!s);
 }

@@ -201,8 +201,17 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
   };
 }
 
+/** How long a /metrics scrape waits for queue counts; a hung Redis must not hang the scrape. */
+const COUNTS_DEADLINE_MS = 1000;
+
 function registerQueueGauges(metrics: Metrics, queues: Record<EventSystem, DurableQueue>) {
-  const counts = async () => Object.fromEntries(await Promise.all(Object.entries(queues).map(async ([s, q]) => [s, await q.counts().catch(() => undefined)] as const)));
+  // Past the deadline a queue's gauges keep their last values (and the scrape answers).
+  const bounded = (q: DurableQueue) => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), COUNTS_DEADLINE_MS)));
+    return Promise.race([q.counts().catch(() => undefined), late]).finally(() => clearTimeout(timer));
+  };
+  const counts = async () => Object.fromEntries(await Promise.all(Object.entries(queues).map(async ([s, q]) => [s, await bounded(q)] as const)));
   new Gauge({
     name: 'portico_queue_jobs',
     help: 'Jobs in each event queue by state (waiting, active, delayed = waiting for a retry, dead = dead-lettered).',

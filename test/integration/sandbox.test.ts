@@ -18,7 +18,8 @@ let browser: Browser;
 before(async () => {
   // Always from the current source, as `npm start` and `npm run build` do.
   execFileSync(process.execPath, ['--import', 'tsx', 'sandbox/build.ts'], { stdio: 'inherit' });
-  t = await startTestApp();
+  // The tests point the app at simulators as at real vendors, so persona tokens must be asked for.
+  t = await startTestApp({ env: { SANDBOX_TOKENS: 'true' } });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],

@@ -21,7 +21,13 @@ export interface CrmSearch {
   limit: number;
   /** HubSpot's paging offset, as returned in `paging.next.after`. */
   after?: string;
+  /** Only these contact ids (a partner's allow-list), filtered by HubSpot so `total` counts only them. */
+  ids?: readonly string[];
 }
+
+/** HubSpot's search takes up to 100 values per IN filter and 5 filter groups (OR-ed). */
+export const MAX_SEARCH_IDS = 500;
+const IN_VALUES = 100;
 
 export interface CrmConnector {
   /** Contacts by id; missing ids are absent from the map. */
@@ -66,6 +72,7 @@ export function createCrmConnector(deps: { http: HttpClient; logger?: Logger }):
         idempotent: true,
         body: {
           ...(s.query ? { query: s.query } : {}),
+          ...(s.ids ? { filterGroups: chunk(s.ids, IN_VALUES).map((values) => ({ filters: [{ propertyName: 'hs_object_id', operator: 'IN', values }] })) } : {}),
           properties: CONTACT_PROPERTIES,
           sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }],
           limit: s.limit,
