@@ -10,6 +10,7 @@ import { ConfigError, loadConfig, type SubgraphName } from '../src/config/index.
 import { SUBGRAPH_NAMES } from '../src/gateway/index.js';
 import { createSubgraphServer } from '../src/http/subgraph-server.js';
 import { createLogger } from '../src/platform/logger.js';
+import { startTracing } from '../src/platform/tracing.js';
 
 const USAGE = `Usage: npm run subgraph -- <${SUBGRAPH_NAMES.join('|')}> [--port 4001]
 Example: npm run subgraph -- billing --port 4002`;
@@ -39,6 +40,7 @@ try {
   const sims = config.simulators.enabled ? await withSimulators(config) : undefined;
   if (sims) config = sims.config;
   const logger = createLogger({ level: config.logLevel, name: `portico-${name}` });
+  await startTracing({ ...config.tracing, serviceName: `${config.tracing.serviceName}-${name}` }, logger);
   const upstreams = createUpstreams(config, logger);
   const shared = createSharedState(config, logger);
   const schema = buildSubgraphs(upstreams, config, shared.cache, [name]).schemas[name]!;

@@ -13,6 +13,8 @@ import { createLogger, type Logger } from './platform/logger.js';
 import type { Redis } from 'ioredis';
 import { createMemoryPartnerStore, createRedisPartnerStore, type PartnerStore } from './auth/partners.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
+import { countCache, countCacheError } from './platform/request-stats.js';
+import { startTracing, type Tracing } from './platform/tracing.js';
 import { createEntityCache, createMemoryStore, createRedisStore, type EntityCache } from './platform/cache.js';
 import { createBillingConnector, createBillingSubgraph, type BillingConnector } from './subgraphs/billing/index.js';
 import { createAdminSubgraph } from './subgraphs/admin/index.js';
@@ -39,6 +41,8 @@ export interface App {
   logger: Logger;
   /** Webhook queues and workers (unavailable without Redis). */
   events: EventPipeline;
+  /** OpenTelemetry (a no-op unless an OTLP endpoint is configured). */
+  tracing: Tracing;
   /** Bound URL after listen(), e.g. http://127.0.0.1:4000 */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -83,8 +87,10 @@ export interface Upstreams {
 /** The vendor connectors, each with the shared network policy. */
 export function createUpstreams(config: Readonly<Config>, logger: Logger, metrics?: Metrics): Upstreams {
   const { upstream } = config;
+  const breakerGauge = (system: string, state: string) => metrics?.breakerOpen.set({ system }, state === 'closed' ? 0 : 1);
+  for (const s of ['crm', 'billing', 'support', 'files']) breakerGauge(s, 'closed');
   const breakers = Object.fromEntries(
-    (['crm', 'billing', 'support', 'files'] as const).map((s) => [s, createBreaker(s, { volumeThreshold: upstream.breakerVolume, resetMs: upstream.breakerResetMs, logger })]),
+    (['crm', 'billing', 'support', 'files'] as const).map((s) => [s, createBreaker(s, { volumeThreshold: upstream.breakerVolume, resetMs: upstream.breakerResetMs, logger, onStateChange: breakerGauge })]),
   ) as Record<'crm' | 'billing' | 'support' | 'files', Breaker>;
   const httpClients: HttpClient[] = [];
   // One label set for every system: the route and the HTTP status of each attempt, or "error".
@@ -148,8 +154,9 @@ export interface SharedState {
  * loudly (one instance only; production refuses it).
  */
 export function createSharedState(config: Readonly<Config>, logger: Logger, metrics?: Metrics): SharedState {
-  const onError = () => metrics?.cacheOps.inc({ result: 'error' });
+  const onError = () => (metrics?.cacheOps.inc({ result: 'error' }), countCacheError());
   const onRead = (hits: number, misses: number) => {
+    countCache(hits, misses);
     if (hits) metrics?.cacheOps.inc({ result: 'hit' }, hits);
     if (misses) metrics?.cacheOps.inc({ result: 'miss' }, misses);
   };
@@ -173,6 +180,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
   const sims = config.simulators.enabled ? await withSimulators(config) : undefined;
   if (sims) config = sims.config;
 
+  const tracing = await startTracing(config.tracing, logger);
   const metrics = createMetrics();
   const upstreams = createUpstreams(config, logger, metrics);
   const shared = createSharedState(config, logger, metrics);
@@ -195,6 +203,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     fastify: server.fastify,
     logger,
     events,
+    tracing,
     async listen() {
       const url = await server.fastify.listen({ host: config.host, port: config.port });
       if (sims) connectSimulatorWebhooks(sims.sims, url.replace('://0.0.0.0', '://127.0.0.1'), config);
@@ -208,6 +217,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       await cache.settle();
       await shared.close();
       await sims?.close();
+      await tracing.shutdown();
     },
   };
 }

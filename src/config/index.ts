@@ -139,6 +139,13 @@ export const VARS = {
   METRICS_PORT: { schema: int(0, 65535), example: '9464', doc: 'Serve /metrics on this port (on METRICS_HOST) instead of the API port.' },
   METRICS_HOST: { schema: z.string().min(1), example: '0.0.0.0', doc: 'Interface of the METRICS_PORT listener.', default: '127.0.0.1' },
   SUBGRAPH_CLAIMS_MAX_AGE_S: { schema: int(1, 60), example: '10', doc: 'Lifetime of the signed claims header sent to remote subgraphs; it is also bound to the request id and a hash of the subgraph request body.', default: '10' },
+
+  OTEL_EXPORTER_OTLP_ENDPOINT: { schema: z.url(), example: 'http://otel-collector:4318', doc: 'OpenTelemetry collector (OTLP/HTTP base URL): traces go to `<url>/v1/traces`. Unset (with no `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) = tracing off, no SDK loaded.' },
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: { schema: z.url(), example: 'http://otel-collector:4318/v1/traces', doc: 'Full URL for traces, used as is (overrides `OTEL_EXPORTER_OTLP_ENDPOINT`).' },
+  OTEL_EXPORTER_OTLP_PROTOCOL: { schema: z.enum(['http/protobuf', 'http/json'], { error: 'must be http/protobuf or http/json (gRPC export is not built in: collectors take OTLP/HTTP on port 4318)' }), example: 'http/json', doc: 'OTLP encoding of exported spans.', default: 'http/protobuf' },
+  OTEL_EXPORTER_OTLP_HEADERS: { schema: z.string().regex(/^\s*[^=,\s]+\s*=[^,]*(,\s*[^=,\s]+\s*=[^,]*)*$/, 'must be key=value pairs, comma-separated'), example: 'x-honeycomb-team=YOUR_KEY', doc: 'Headers sent with every export (key=value, comma-separated, values URL-encoded), e.g. a tracing vendor\'s API key. Never logged.' },
+  OTEL_SERVICE_NAME: { schema: z.string().min(1), example: 'portico-eu', doc: 'Service name on every span (`service.name`); `OTEL_RESOURCE_ATTRIBUTES` adds more resource attributes.', default: 'portico' },
+  OTEL_TRACES_SAMPLER_ARG: { schema: z.coerce.number().min(0).max(1), example: '0.1', doc: 'Share of new traces recorded (sampler `parentbased_traceidratio`: a client\'s `traceparent` sampled flag is followed).', default: '1' },
 } satisfies Record<string, VarSpec>;
 
 type VarName = keyof typeof VARS;
@@ -192,6 +199,8 @@ export interface Config {
   cache: { enabled: boolean; ttl: Readonly<Record<CacheType, number>> };
   webhooks: { stripeSecrets: string[]; hubspotClientSecret: string; zendeskSecret: string; publicBaseUrl?: string };
   events: { attempts: number; backoffMs: number; backoffMaxMs: number; dedupeWindowS: number; lockMs: number; concurrency: number; workers: boolean; localRedis: boolean };
+  /** OpenTelemetry tracing; off when `tracesUrl` is unset. */
+  tracing: { tracesUrl?: string; protocol: 'http/json' | 'http/protobuf'; headers: Record<string, string>; serviceName: string; sampleRatio: number };
 }
 
 export class ConfigError extends Error {
@@ -360,9 +369,31 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       metrics: { token: raw.METRICS_TOKEN, port: raw.METRICS_PORT, host: raw.METRICS_HOST ?? '127.0.0.1' },
       claimsMaxAgeS: raw.SUBGRAPH_CLAIMS_MAX_AGE_S ?? 10,
     },
+    tracing: {
+      tracesUrl: raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (raw.OTEL_EXPORTER_OTLP_ENDPOINT ? `${raw.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : undefined),
+      protocol: raw.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
+      headers: parseOtlpHeaders(raw.OTEL_EXPORTER_OTLP_HEADERS),
+      serviceName: raw.OTEL_SERVICE_NAME ?? 'portico',
+      sampleRatio: raw.OTEL_TRACES_SAMPLER_ARG ?? 1,
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
+}
+
+/** `k1=v1,k2=v2` with URL-encoded values, as the OpenTelemetry specification defines OTEL_EXPORTER_OTLP_HEADERS. */
+function parseOtlpHeaders(value: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (value ?? '').split(',').filter((p) => p.trim())) {
+    const i = pair.indexOf('=');
+    const raw = pair.slice(i + 1).trim();
+    try {
+      out[pair.slice(0, i).trim()] = decodeURIComponent(raw);
+    } catch {
+      out[pair.slice(0, i).trim()] = raw;
+    }
+  }
+  return out;
 }
 
 function deepFreeze<T>(o: T): Readonly<T> {

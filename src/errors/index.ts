@@ -81,7 +81,9 @@ export function formatError(formatted: GraphQLFormattedError, error?: unknown): 
     const originalCode = (original as { extensions?: { code?: unknown } })?.extensions?.code;
     if (status && status >= 400 && status < 500 && originalCode === undefined) code = ErrorCode.BAD_REQUEST;
     const keep: Record<string, unknown> = {};
-    if (code && KNOWN.has(code)) {
+    // Apollo Server gives every error without a code INTERNAL_SERVER_ERROR before calling this, so
+    // that code is never trusted: its message is the unknown error's own (it may quote a response body).
+    if (code && KNOWN.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
       keep.code = code;
       for (const k of ['system', 'argument', 'retryAfter', 'limit', 'allowed']) if (ext[k] !== undefined) keep[k] = ext[k];
       return { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}), extensions: keep };

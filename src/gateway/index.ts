@@ -4,14 +4,15 @@
  * gateway-signed claims header instead. Nothing else changes.
  */
 import { composeServices } from '@apollo/composition';
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { randomUUID } from 'node:crypto';
 import { printSchema, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { signClaims, CLAIMS_HEADER } from '../auth/claims.js';
 import type { RequestContext } from '../auth/context.js';
 import type { SubgraphName } from '../config/index.js';
 import { loadSdl } from '../subgraphs/sdl.js';
-import { InProcessDataSource } from './in-process.js';
+import { InProcessDataSource, traceSubgraphFetch } from './in-process.js';
+import { injectTraceHeaders } from '../platform/tracing.js';
 
 /** The data subgraphs; each may run in-process or at a URL. */
 export const SUBGRAPH_NAMES: readonly SubgraphName[] = ['crm', 'billing', 'files', 'support'];
@@ -64,14 +65,19 @@ export interface GatewayOptions {
 
 /** Calls a remote subgraph with the caller's claims in the gateway-signed header. */
 export class SignedRemoteDataSource extends RemoteGraphQLDataSource<RequestContext> {
-  constructor(url: string, private readonly secret: string) {
+  constructor(url: string, private readonly secret: string, private readonly subgraph = 'remote') {
     super({ url });
+  }
+  override process(options: GraphQLDataSourceProcessOptions<RequestContext>) {
+    return traceSubgraphFetch(this.subgraph, 'http', options.request.operationName, () => super.process(options));
   }
   override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<RequestContext>['willSendRequest']>>[0]) {
     const ctx: Partial<RequestContext> = context;
     const requestId = ctx.requestId ?? randomUUID();
     request.http?.headers.set('x-request-id', requestId);
     if (ctx.principal) request.http?.headers.set(CLAIMS_HEADER, signClaims(ctx.principal, this.secret, { requestId, request }));
+    // W3C trace context of the fetch span, so the subgraph's spans join the request's trace.
+    for (const [k, v] of Object.entries(injectTraceHeaders({}))) request.http?.headers.set(k, v);
   }
 }
 
@@ -87,10 +93,10 @@ export function createGateway(o: GatewayOptions): ApolloGateway {
     buildService: ({ name }): GraphQLDataSource => {
       const sub = name as AnySubgraph;
       const url = sub === 'admin' ? undefined : o.remote[sub];
-      if (url) return new SignedRemoteDataSource(url, o.signingSecret);
+      if (url) return new SignedRemoteDataSource(url, o.signingSecret, sub);
       const schema = o.local[sub];
       if (!schema) throw new Error(`Subgraph ${name} has neither a local schema nor a URL.`);
-      return new InProcessDataSource(schema);
+      return new InProcessDataSource(schema, sub);
     },
   });
 }

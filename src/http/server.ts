@@ -28,6 +28,7 @@ import { guardsPlugin } from '../guards/plugin.js';
 import { createTrustedDocuments } from '../guards/trusted-documents.js';
 import { registerHttpGuards } from '../guards/http.js';
 import { registerMetrics } from './metrics.js';
+import { configSecrets, createRedactor, observabilityPlugin, principalFields, registerObservability } from './observe.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -119,6 +120,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     ...(config.guards.trustProxy !== undefined ? { trustProxy: config.guards.trustProxy as boolean } : {}),
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && /^[\w-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID()),
   });
+  registerObservability(fastify, { principalOf: principalFields, metrics: o.metrics });
 
   const apq = createKeyValueCache(o.apqStore, `${config.keyPrefix}:apq:`);
   const apollo = new ApolloServer<RequestContext>({
@@ -130,7 +132,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     // Introspection is answered by introspectionPlugin, per principal.
     introspection: true,
     persistedQueries: { cache: apq, ttl: 7 * 86_400 },
-    plugins: [fastifyApolloDrainPlugin(fastify), unauthenticatedStatusPlugin, guardsPlugin({ guards: config.guards, production: config.env === 'production', trusted: createTrustedDocuments() }), introspectionPlugin({ allowAnonymous: config.limits.introspection }), metricsPlugin(o.metrics), ApolloServerPluginLandingPageDisabled()],
+    plugins: [fastifyApolloDrainPlugin(fastify), unauthenticatedStatusPlugin, guardsPlugin({ guards: config.guards, production: config.env === 'production', trusted: createTrustedDocuments() }), introspectionPlugin({ allowAnonymous: config.limits.introspection }), metricsPlugin(o.metrics), ApolloServerPluginLandingPageDisabled(), observabilityPlugin({ logger, redact: createRedactor(configSecrets(config)) })],
     logger,
   });
   await apollo.start();

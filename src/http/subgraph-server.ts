@@ -2,6 +2,7 @@
  * One subgraph as its own HTTP service. It trusts only the gateway-signed claims header: a
  * request without one, or with a forged or stale one, is answered 401 and never executed.
  */
+import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -10,6 +11,7 @@ import { CLAIMS_HEADER, verifyClaims, type ClaimsBinding } from '../auth/claims.
 import type { RequestContext } from '../auth/context.js';
 import { ErrorCode, formatError } from '../errors/index.js';
 import type { Logger } from '../platform/logger.js';
+import { createRedactor, observabilityPlugin, registerObservability } from './observe.js';
 
 /** The request id and GraphQL request a claims header must be bound to. */
 function bindingOf(req: FastifyRequest): ClaimsBinding {
@@ -18,9 +20,15 @@ function bindingOf(req: FastifyRequest): ClaimsBinding {
 }
 
 export async function createSubgraphServer(o: { schema: GraphQLSchema; signingSecret: string; logger: Logger; claimsMaxAgeS?: number }): Promise<{ fastify: FastifyInstance; close(): Promise<void> }> {
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the cast picks Fastify's logger generic; without it the instance is not a FastifyInstance
-  const fastify: FastifyInstance = Fastify({ loggerInstance: o.logger as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) });
-  const apollo = new ApolloServer<RequestContext>({ schema: o.schema, formatError, includeStacktraceInErrorResponses: false, plugins: [fastifyApolloDrainPlugin(fastify)] });
+  const fastify: FastifyInstance = Fastify({
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the cast picks Fastify's logger generic; without it the instance is not a FastifyInstance
+    loggerInstance: o.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    // The gateway's request id, so its log lines and this service's share it.
+    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && /^[\w-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID()),
+  });
+  registerObservability(fastify);
+  const apollo = new ApolloServer<RequestContext>({ schema: o.schema, formatError, includeStacktraceInErrorResponses: false, plugins: [fastifyApolloDrainPlugin(fastify), observabilityPlugin({ logger: o.logger, redact: createRedactor([o.signingSecret]) })] });
   await apollo.start();
   const handler = fastifyApolloHandler(apollo, {
     context: async (req: FastifyRequest): Promise<RequestContext> => ({

@@ -7,6 +7,7 @@
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from './logger.js';
+import { traceCacheReads } from './tracing.js';
 
 /** The raw key-value store under the cache. Values are JSON strings. */
 export interface CacheStore {
@@ -219,10 +220,11 @@ export function createEntityCache(o: CacheOptions): EntityCache {
     return out;
   }
 
+  const tracedGetMany = traceCacheReads(getMany);
   return {
-    getMany,
+    getMany: tracedGetMany,
     async getOrSet<T>(key: string, ttlS: number, load: () => Promise<T>): Promise<T> {
-      const [v] = await getMany<T>([key], ttlS, async () => new Map([[key, await load()]]));
+      const [v] = await tracedGetMany<T>([key], ttlS, async () => new Map([[key, await load()]]));
       return v as T;
     },
     async purge(keys) {

@@ -8,6 +8,7 @@ import { Agent, request } from 'undici';
 import { UpstreamError, type UpstreamSystem } from '../errors/index.js';
 import type { Breaker } from './breaker.js';
 import type { Logger } from './logger.js';
+import { traceAttempt } from './upstream-tracing.js';
 
 export interface HttpClientOptions {
   system: UpstreamSystem;
@@ -101,7 +102,8 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       let retryAfterMs: number | undefined;
       let failure: 'unavailable' | 'rate_limited' = 'unavailable';
       try {
-        const res = await request(url, { method: req.method, headers, body, signal: deadline, dispatcher: agent });
+        const attemptInfo = { system: opts.system, route: req.route, method: req.method, resendCount: attempt, host: url.hostname, port: url.port };
+        const res = await traceAttempt(attemptInfo, headers, (h) => request(url, { method: req.method, headers: h, body, signal: deadline, dispatcher: agent }));
         opts.onAttempt?.(opts.system, req.route, res.statusCode);
         const text = await res.body.text();
         if (res.statusCode < 300) return (text ? JSON.parse(text) : undefined) as T;

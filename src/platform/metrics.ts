@@ -2,7 +2,7 @@
  * Prometheus metrics (prom-client), served at /metrics. One registry per app, so tests and
  * several apps in one process do not share counters.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
@@ -10,6 +10,10 @@ export interface Metrics {
   cacheOps: Counter<'result'>;
   graphqlRequests: Histogram<'operation' | 'outcome'>;
   webhookEvents: Counter<'system' | 'outcome'>;
+  /** 1 while a system's circuit breaker is open or half-open (calls fail fast), 0 when closed. */
+  breakerOpen: Gauge<'system'>;
+  /** HTTP responses by route and status (probes and /metrics excluded): the 5xx rate. */
+  httpRequests: Counter<'route' | 'status'>;
 }
 
 export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
@@ -21,5 +25,7 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
     cacheOps: new Counter({ name: 'portico_cache_operations_total', help: 'Entity cache reads by result (hit, miss) and failures (error).', labelNames: ['result'], registers: [registry] }),
     graphqlRequests: new Histogram({ name: 'portico_graphql_request_duration_seconds', help: 'GraphQL requests by operation name and outcome.', labelNames: ['operation', 'outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] }),
     webhookEvents: new Counter({ name: 'portico_webhook_events_total', help: 'Vendor webhook events by system and outcome: accepted, rejected, duplicate, unavailable (503), processed, failed (an attempt), dead (dead-lettered).', labelNames: ['system', 'outcome'], registers: [registry] }),
+    breakerOpen: new Gauge({ name: 'portico_upstream_breaker_open', help: 'Circuit breaker per upstream system: 1 while open or half-open (calls fail fast), 0 when closed.', labelNames: ['system'], registers: [registry] }),
+    httpRequests: new Counter({ name: 'portico_http_requests_total', help: 'HTTP responses by route and status code (health probes and /metrics excluded).', labelNames: ['route', 'status'], registers: [registry] }),
   };
 }

@@ -12,6 +12,7 @@ import { UpstreamError } from '../../errors/index.js';
 import { chunk } from '../../platform/concurrency.js';
 import type { Breaker } from '../../platform/breaker.js';
 import type { Logger } from '../../platform/logger.js';
+import { traceStripeHttpClient, withUpstreamRoute } from '../../platform/upstream-tracing.js';
 import { createUnknownValueLog } from '../../platform/unknown.js';
 import { toBillingAccount, toCard, toInvoice, type BillingAccount, type CardSummary, type InvoiceSummary } from './mappers.js';
 
@@ -99,7 +100,7 @@ async function notFoundAsNull<T>(fn: () => Promise<T>): Promise<T | null> {
 export function createBillingConnector(o: BillingConnectorOptions): BillingConnector {
   const url = new URL(o.apiBase);
   const stripe = new Stripe(o.secretKey, {
-    httpClient: countingHttpClient(o.onCall),
+    httpClient: traceStripeHttpClient(countingHttpClient(o.onCall), 'billing'),
     host: url.hostname,
     port: url.port || (url.protocol === 'https:' ? 443 : 80),
     protocol: url.protocol === 'https:' ? 'https' : 'http',
@@ -111,7 +112,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
   const onUnknown = createUnknownValueLog({ system: 'billing', logger: o.logger });
   async function call<T>(route: string, fn: () => Promise<T>): Promise<T> {
     try {
-      return await (o.breaker ? o.breaker.run(fn) : fn());
+      return await withUpstreamRoute(route, () => (o.breaker ? o.breaker.run(fn) : fn()));
     } catch (err) {
       if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) throw err;
       o.logger?.warn({ system: 'billing', route, err: (err as Error).message }, 'stripe call failed');

@@ -9,6 +9,7 @@ import { LRUCache } from 'lru-cache';
 import { UpstreamError } from '../../errors/index.js';
 import type { Breaker } from '../../platform/breaker.js';
 import type { Logger } from '../../platform/logger.js';
+import { traceAwsClient } from '../../platform/upstream-tracing.js';
 import { customerPrefix, toDocument, type DocumentSummary } from './mappers.js';
 
 export interface FilesConnector {
@@ -54,6 +55,7 @@ export function createFilesConnector(o: FilesConnectorOptions): FilesConnector {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  traceAwsClient(s3, 'files');
   // Inside the SDK's retry loop (deserialize step), so each attempt is counted with its status.
   s3.middlewareStack.add(
     (next, context) => async (args) => {
