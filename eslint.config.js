@@ -40,8 +40,8 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true, varsIgnorePattern: '^_', argsIgnorePattern: '^_' }] },
   },
   {
-    // The simulators' node:http handlers are async and answer their own errors (500 JSON); node ignores the returned promise.
-    files: ['sim/**'],
+    // The simulators' (and tests' stub servers') node:http handlers are async and answer their own errors; node ignores the promise.
+    files: ['sim/**', 'test/**'],
     rules: { '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }] },
   },
   {

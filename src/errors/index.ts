@@ -83,7 +83,7 @@ export function formatError(formatted: GraphQLFormattedError, error?: unknown): 
     const keep: Record<string, unknown> = {};
     // Apollo Server gives every error without a code INTERNAL_SERVER_ERROR before calling this, so
     // that code is never trusted: its message is the unknown error's own (it may quote a response body).
-    if (code && KNOWN.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+    if (code && KNOWN.has(code) && code !== (ErrorCode.INTERNAL_SERVER_ERROR as string)) {
       keep.code = code;
       for (const k of ['system', 'argument', 'retryAfter', 'limit', 'allowed']) if (ext[k] !== undefined) keep[k] = ext[k];
       return { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}), extensions: keep };

@@ -239,7 +239,7 @@ describe('tracing over OTLP/HTTP', () => {
       for (const tp of sent) {
         const [, tid, sid] = tp.split('-');
         assert.equal(tid, traceId);
-        assert.equal(byId.get(sid!)?.attributes['portico.upstream.system'], SYSTEM_OF[s], `${s}: traceparent names its attempt span`);
+        assert.equal(byId.get(sid)?.attributes['portico.upstream.system'], SYSTEM_OF[s], `${s}: traceparent names its attempt span`);
       }
     }
   });
@@ -282,8 +282,8 @@ describe('tracing over OTLP/HTTP', () => {
           system,
         );
         assert.equal(
-          mine[0]!.attributes['portico.upstream.route'],
-          mine[1]!.attributes['portico.upstream.route'],
+          mine[0].attributes['portico.upstream.route'],
+          mine[1].attributes['portico.upstream.route'],
           `${system}: both attempts name the same route`,
         );
       }
@@ -440,7 +440,7 @@ describe('access log and masked errors', () => {
     broken = createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' }).end(
         `<html><pre>${Object.entries(req.headers)
-          .map(([k, v]) => `${k}: ${v}`)
+          .map(([k, v]) => `${k}: ${String(v)}`)
           .join('\n')}</pre></html>`,
       );
     });
@@ -511,8 +511,8 @@ describe('access log and masked errors', () => {
     assert.equal(line.status, 401);
     assert.equal(line.principal, 'none');
     assert.deepEqual(line.upstream, {});
-    assert.ok(!logs.text().includes(token.split('.')[2]!), 'the token signature is never logged');
-    assert.ok(!logs.text().includes(bad.split('.')[2]!));
+    assert.ok(!logs.text().includes(token.split('.')[2]), 'the token signature is never logged');
+    assert.ok(!logs.text().includes(bad.split('.')[2]));
   });
 
   test('a masked internal error is logged once with the request id and the original error, without tokens or secrets', async () => {
@@ -544,7 +544,7 @@ describe('access log and masked errors', () => {
     // The page echoed the signed claims header (a credential for its lifetime): redacted.
     assert.match(e.error.message, /x-portico-claims: \[redacted\]/);
     const all = logs.text();
-    assert.ok(!all.includes(token.split('.')[2]!), 'no token');
+    assert.ok(!all.includes(token.split('.')[2]), 'no token');
     assert.ok(!all.includes('signing-secret-for-the-observability-test'), 'no secret');
     const claims = /x-portico-claims: ([^\s<]+)/.exec(e.error.message)?.[1];
     assert.equal(claims, '[redacted]');
@@ -592,10 +592,10 @@ describe('Grafana dashboard and alert rules', () => {
         const text = await (await fetch(`${base}/metrics`)).text();
         const names = new Set<string>();
         for (const m of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
-          names.add(m[1]!);
-          if (m[2] === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(m[1]! + s);
+          names.add(m[1]);
+          if (m[2] === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(m[1] + s);
         }
-        for (const m of text.matchAll(/^([a-zA-Z_:][\w:]*)[{ ]/gm)) names.add(m[1]!);
+        for (const m of text.matchAll(/^([a-zA-Z_:][\w:]*)[{ ]/gm)) names.add(m[1]);
         return names;
       } finally {
         await app.close();
