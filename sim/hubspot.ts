@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { HttpError, jsonBody, startJsonSim, withStatus, type FaultOptions, type SimRequest, type SimServer } from './common.js';
 import type { SeedData } from './seed.js';
+import type { WebhookSender } from './webhooks.js';
 
 interface Contact {
   id: string;
@@ -20,7 +21,7 @@ const DEFAULT_PROPS = ['createdate', 'email', 'firstname', 'hs_object_id', 'last
 /** Always returned, whatever properties are asked for. */
 const ALWAYS_PROPS = ['createdate', 'hs_object_id', 'lastmodifieddate'];
 
-export async function startHubSpotSim(o: { host: string; port: number; data: SeedData; token: string; faults?: FaultOptions }): Promise<SimServer> {
+export async function startHubSpotSim(o: { host: string; port: number; data: SeedData; token: string; faults?: FaultOptions; webhooks?: WebhookSender }): Promise<SimServer> {
   const contacts = new Map<string, Contact>();
   for (const c of o.data.customers) {
     contacts.set(c.crmId, {
@@ -173,7 +174,12 @@ export async function startHubSpotSim(o: { host: string; port: number; data: See
           const { properties } = jsonBody<{ properties?: Record<string, string> }>(req);
           if (!properties || typeof properties !== 'object') throw validation('properties is required');
           const now = new Date().toISOString();
-          for (const [k, v] of Object.entries(properties)) if (k !== 'hs_object_id') c.properties[k] = v === null ? null : String(v);
+          for (const [k, v] of Object.entries(properties)) {
+            if (k === 'hs_object_id') continue;
+            const next = v === null ? null : String(v);
+            if (c.properties[k] !== next) o.webhooks?.hubspot({ subscriptionType: 'contact.propertyChange', objectId: c.id, propertyName: k, propertyValue: next ?? '' });
+            c.properties[k] = next;
+          }
           c.properties.lastmodifieddate = now;
           c.updatedAt = now;
           return { ...c, properties: { ...c.properties } };

@@ -19,11 +19,15 @@ import { createAdminSubgraph } from './subgraphs/admin/index.js';
 import { createCrmConnector, createCrmSubgraph, type CrmConnector } from './subgraphs/crm/index.js';
 import { createFilesConnector, createFilesSubgraph, type FilesConnector } from './subgraphs/files/index.js';
 import { createSupportConnector, createSupportSubgraph, type SupportConnector } from './subgraphs/support/index.js';
+import { createEventPipeline, registerWebhookRoutes, type CustomerLinkSeen, type EventPipeline } from './webhooks/index.js';
+import type { Simulators } from '../sim/index.js';
 
 export interface AppOptions {
   /** Parsed configuration; default: loadConfig(process.env). */
   config?: Readonly<Config>;
   logger?: Logger;
+  /** Hook point of the customer-links store: every link a webhook event shows. @default does nothing */
+  onLinkSeen?: (link: CustomerLinkSeen) => void | Promise<void>;
 }
 
 export interface App {
@@ -33,6 +37,8 @@ export interface App {
   subgraphs: Subgraphs;
   fastify: FastifyInstance;
   logger: Logger;
+  /** Webhook queues and workers (unavailable without Redis). */
+  events: EventPipeline;
   /** Bound URL after listen(), e.g. http://127.0.0.1:4000 */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -40,6 +46,7 @@ export interface App {
 
 export interface Simulated {
   config: Readonly<Config>;
+  sims: Simulators;
   close(): Promise<void>;
 }
 
@@ -56,6 +63,7 @@ export async function withSimulators(config: Readonly<Config>): Promise<Simulate
       zendesk: { baseUrl: sims.urls.zendesk, email: c.zendeskEmail, apiToken: c.zendeskApiToken },
       s3: { ...config.s3, bucket: c.s3Bucket, region: c.s3Region, endpoint: sims.urls.s3, forcePathStyle: true, accessKeyId: c.s3AccessKeyId, secretAccessKey: c.s3SecretAccessKey },
     }),
+    sims,
     close: () => sims.close(),
   };
 }
@@ -79,7 +87,8 @@ export function createUpstreams(config: Readonly<Config>, logger: Logger, metric
     (['crm', 'billing', 'support', 'files'] as const).map((s) => [s, createBreaker(s, { volumeThreshold: upstream.breakerVolume, resetMs: upstream.breakerResetMs, logger })]),
   ) as Record<'crm' | 'billing' | 'support' | 'files', Breaker>;
   const httpClients: HttpClient[] = [];
-  const count = (system: string) => (route: string, status: number | string = 'sent') => metrics?.upstreamCalls.inc({ system, route, status: String(status) });
+  // One label set for every system: the route and the HTTP status of each attempt, or "error".
+  const count = (system: string) => (route: string, status: number | 'error') => metrics?.upstreamCalls.inc({ system, route, status: String(status) });
   const http = (system: 'crm' | 'support', baseUrl: string, headers: Record<string, string>) => {
     const client = createHttpClient({ system, baseUrl, headers, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger, onAttempt: (_s, route, status) => count(system)(route, status), breaker: breakers[system] });
     httpClients.push(client);
@@ -88,8 +97,8 @@ export function createUpstreams(config: Readonly<Config>, logger: Logger, metric
   const zendeskAuth = Buffer.from(`${config.zendesk.email}/token:${config.zendesk.apiToken}`).toString('base64');
   const files = createFilesConnector({ ...config.s3, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger, onCall: count('files'), breaker: breakers.files });
   return {
-    crm: createCrmConnector({ http: http('crm', config.hubspot.baseUrl, { authorization: `Bearer ${config.hubspot.accessToken}` }) }),
-    support: createSupportConnector({ http: http('support', config.zendesk.baseUrl, { authorization: `Basic ${zendeskAuth}` }) }),
+    crm: createCrmConnector({ http: http('crm', config.hubspot.baseUrl, { authorization: `Bearer ${config.hubspot.accessToken}` }), logger }),
+    support: createSupportConnector({ http: http('support', config.zendesk.baseUrl, { authorization: `Basic ${zendeskAuth}` }), logger }),
     billing: createBillingConnector({ secretKey: config.stripe.secretKey, apiBase: config.stripe.apiBase, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger, onCall: count('billing'), breaker: breakers.billing }),
     files,
     async close() {
@@ -170,10 +179,13 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
   const { cache } = shared;
   const remote = config.subgraphs.urls;
   const subgraphs = buildSubgraphs(upstreams, config, cache, SUBGRAPH_NAMES.filter((n) => !remote[n]));
-  const admin = createAdminSubgraph({ partners: shared.partners, partnerSecret: config.auth.partnerSecret, purgeCustomer: subgraphs.purgeCustomer });
+  const events = createEventPipeline({ config, logger, metrics, upstreams, cache, onLinkSeen: opts.onLinkSeen });
+  if (config.events.workers) events.startWorkers();
+  const admin = createAdminSubgraph({ partners: shared.partners, partnerSecret: config.auth.partnerSecret, purgeCustomer: subgraphs.purgeCustomer, events });
 
   const gateway = createGateway({ local: { ...subgraphs.schemas, admin: admin.schema }, remote, signingSecret: config.subgraphs.signingSecret });
   const server = await createHttpServer({ config, gateway, verifier: createTokenVerifier({ auth: config.auth, partners: shared.partners, logger, partnerCacheS: config.guards.partnerTokenCacheS }), logger, metrics, apqStore: shared.cache.store, redis: shared.redis, partners: shared.partners });
+  registerWebhookRoutes(server.fastify, { config, events, metrics, logger });
 
   return {
     config,
@@ -182,16 +194,30 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     subgraphs,
     fastify: server.fastify,
     logger,
+    events,
     async listen() {
-      return server.fastify.listen({ host: config.host, port: config.port });
+      const url = await server.fastify.listen({ host: config.host, port: config.port });
+      if (sims) connectSimulatorWebhooks(sims.sims, url.replace('://0.0.0.0', '://127.0.0.1'), config);
+      return url;
     },
     async close() {
       await server.fastify.close();
       await server.apollo.stop();
+      await events.close();
       await upstreams.close();
       await cache.settle();
       await shared.close();
       await sims?.close();
     },
   };
+}
+
+/** Development: the bundled simulators send their signed webhooks to this gateway, with the dev secrets both know. */
+function connectSimulatorWebhooks(sims: Simulators, url: string, config: Readonly<Config>) {
+  const w = config.webhooks;
+  sims.webhooks.configure({
+    stripe: { url: `${url}/webhooks/stripe`, secret: w.stripeSecrets[0]! },
+    hubspot: { url: `${w.publicBaseUrl ?? url}/webhooks/hubspot`, clientSecret: w.hubspotClientSecret },
+    zendesk: { url: `${url}/webhooks/zendesk`, secret: w.zendeskSecret },
+  });
 }

@@ -20,6 +20,7 @@ export const SCOPES = {
   'files.documents:read': 'Customer.documents with presigned download URLs.',
   'admin:partners': 'Mint, list and revoke partner tokens.',
   'admin:cache': 'Purge a customer\'s cached records.',
+  'admin:events': 'List and replay failed webhook events.',
 } as const;
 export type Scope = keyof typeof SCOPES;
 

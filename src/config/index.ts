@@ -8,6 +8,10 @@ import { z } from 'zod';
 export const DEV_JWT_SECRET = 'portico-dev-only-secret-change-me-0000000000';
 export const DEV_SUBGRAPH_SECRET = 'portico-dev-only-subgraph-secret-000000000';
 export const DEV_PARTNER_SECRET = 'portico-dev-only-partner-secret-0000000000';
+/** Development webhook secrets: the bundled simulators sign with them. Production refuses them. */
+export const DEV_STRIPE_WEBHOOK_SECRET = 'whsec_portico_dev_only_0000000000000000';
+export const DEV_HUBSPOT_CLIENT_SECRET = 'portico-dev-only-hubspot-client-secret-0000';
+export const DEV_ZENDESK_WEBHOOK_SECRET = 'portico-dev-only-zendesk-webhook-secret-000';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -122,6 +126,18 @@ export const VARS = {
   METRICS_PORT: { schema: int(0, 65535), example: '9464', doc: 'Serve /metrics on this port (on METRICS_HOST) instead of the API port.' },
   METRICS_HOST: { schema: z.string().min(1), example: '0.0.0.0', doc: 'Interface of the METRICS_PORT listener.', default: '127.0.0.1' },
   SUBGRAPH_CLAIMS_MAX_AGE_S: { schema: int(1, 60), example: '10', doc: 'Lifetime of the signed claims header sent to remote subgraphs; it is also bound to the request id and a hash of the subgraph request body.', default: '10' },
+
+  STRIPE_WEBHOOK_SECRETS: { schema: list.pipe(z.array(z.string().regex(/^whsec_\w{8,}$/, 'each must be a Stripe signing secret (whsec_...)')).min(1)), example: 'whsec_new...,whsec_old...', doc: 'Signing secret(s) of the Stripe webhook endpoint, comma-separated (several during a rotation). Development has a built-in one the simulator uses.', default: (env) => (isDev(env) ? DEV_STRIPE_WEBHOOK_SECRET : undefined) },
+  HUBSPOT_CLIENT_SECRET: { schema: z.string().min(16, 'must be at least 16 characters'), example: 'a1b2c3d4-e5f6-...', doc: 'Client secret of the HubSpot app whose webhooks call Portico (signature v3). Development has a built-in one.', default: (env) => (isDev(env) ? DEV_HUBSPOT_CLIENT_SECRET : undefined) },
+  ZENDESK_WEBHOOK_SECRET: { schema: z.string().min(16, 'must be at least 16 characters'), example: 'dGhpc19zZWNyZXQ...', doc: 'Signing secret of the Zendesk webhook (Admin Center > Webhooks > the webhook > Reveal secret). Development has a built-in one.', default: (env) => (isDev(env) ? DEV_ZENDESK_WEBHOOK_SECRET : undefined) },
+  PUBLIC_BASE_URL: { schema: z.url().regex(/^https?:\/\/[^/]+$/, 'must be scheme://host[:port] with no path'), example: 'https://api.example.com', doc: 'The URL vendors call Portico at (HubSpot signs the full URI). Required in production; development uses the request\'s Host.' },
+  EVENT_ATTEMPTS: { schema: int(1, 50), example: '8', doc: 'Attempts of one webhook event (and other queue jobs) before it is dead-lettered.', default: '8' },
+  EVENT_BACKOFF_MS: { schema: int(10, 3_600_000), example: '1000', doc: 'Base of the exponential backoff between attempts (full jitter: a random delay up to base x 2^(attempt-1)).', default: '1000' },
+  EVENT_BACKOFF_MAX_MS: { schema: int(10, 86_400_000), example: '600000', doc: 'Cap of one backoff delay.', default: '600000' },
+  EVENT_DEDUPE_DAYS: { schema: int(3, 30), example: '4', doc: 'How long an event id is remembered, so a redelivery is not processed again (Stripe retries for up to 3 days).', default: '4' },
+  EVENT_LOCK_MS: { schema: int(200, 600_000), example: '30000', doc: 'Lock of a running job: a crashed worker\'s job is run again after about this long.', default: '30000' },
+  EVENT_WORKERS: { schema: bool, example: 'false', doc: 'Run the event workers in the gateway process. Off = receivers only; run `npm run worker` separately.', default: 'true' },
+  LOCAL_REDIS: { schema: bool, example: 'false', doc: 'Without REDIS_URL, `npm start` runs a local redis-server child on a free loopback port (development only).', default: (env) => (isDev(env) ? 'true' : 'false') },
 } satisfies Record<string, VarSpec>;
 
 type VarName = keyof typeof VARS;
@@ -173,6 +189,8 @@ export interface Config {
   sandbox: boolean;
   partnerRateLimitPerMinute: number;
   cache: { enabled: boolean; ttl: Readonly<Record<CacheType, number>> };
+  webhooks: { stripeSecrets: string[]; hubspotClientSecret: string; zendeskSecret: string; publicBaseUrl?: string };
+  events: { attempts: number; backoffMs: number; backoffMaxMs: number; dedupeWindowS: number; lockMs: number; workers: boolean; localRedis: boolean };
 }
 
 export class ConfigError extends Error {
@@ -229,6 +247,16 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     need('AUTH_ISSUER', raw.AUTH_ISSUER, 'in production');
   }
 
+  if (prod) {
+    const webhookNeed = 'in production (each vendor\'s webhooks are verified with it)';
+    need('STRIPE_WEBHOOK_SECRETS', raw.STRIPE_WEBHOOK_SECRETS, webhookNeed);
+    need('HUBSPOT_CLIENT_SECRET', raw.HUBSPOT_CLIENT_SECRET, webhookNeed);
+    need('ZENDESK_WEBHOOK_SECRET', raw.ZENDESK_WEBHOOK_SECRET, webhookNeed);
+    need('PUBLIC_BASE_URL', raw.PUBLIC_BASE_URL, 'in production (HubSpot signs the URI it called)');
+    if (raw.STRIPE_WEBHOOK_SECRETS?.includes(DEV_STRIPE_WEBHOOK_SECRET)) problems.push(`STRIPE_WEBHOOK_SECRETS contains the development secret. Example: STRIPE_WEBHOOK_SECRETS=${VARS.STRIPE_WEBHOOK_SECRETS.example}`);
+    if (raw.HUBSPOT_CLIENT_SECRET === DEV_HUBSPOT_CLIENT_SECRET) problems.push(`HUBSPOT_CLIENT_SECRET is the development secret. Example: HUBSPOT_CLIENT_SECRET=${VARS.HUBSPOT_CLIENT_SECRET.example}`);
+    if (raw.ZENDESK_WEBHOOK_SECRET === DEV_ZENDESK_WEBHOOK_SECRET) problems.push(`ZENDESK_WEBHOOK_SECRET is the development secret. Example: ZENDESK_WEBHOOK_SECRET=${VARS.ZENDESK_WEBHOOK_SECRET.example}`);
+  }
   if (prod && !raw.REDIS_URL) problems.push('REDIS_URL is required in production: the cache, persisted queries and partner tokens must be shared by every instance. Example: REDIS_URL=redis://:password@redis:6379/0');
   const ttl: Record<CacheType, number> = { ...CACHE_TTL_DEFAULTS };
   for (const pair of (raw.CACHE_TTLS ?? '').split(',').filter((p) => p.trim())) {
@@ -314,6 +342,21 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       sandboxTokens: !prod && (raw.SANDBOX_TOKENS ?? (sims && loopbackHost)),
       metrics: { token: raw.METRICS_TOKEN, port: raw.METRICS_PORT, host: raw.METRICS_HOST ?? '127.0.0.1' },
       claimsMaxAgeS: raw.SUBGRAPH_CLAIMS_MAX_AGE_S ?? 10,
+    },
+    webhooks: {
+      stripeSecrets: raw.STRIPE_WEBHOOK_SECRETS ?? [],
+      hubspotClientSecret: raw.HUBSPOT_CLIENT_SECRET ?? '',
+      zendeskSecret: raw.ZENDESK_WEBHOOK_SECRET ?? '',
+      publicBaseUrl: raw.PUBLIC_BASE_URL,
+    },
+    events: {
+      attempts: raw.EVENT_ATTEMPTS ?? 8,
+      backoffMs: raw.EVENT_BACKOFF_MS ?? 1000,
+      backoffMaxMs: raw.EVENT_BACKOFF_MAX_MS ?? 600_000,
+      dedupeWindowS: (raw.EVENT_DEDUPE_DAYS ?? 4) * 86_400,
+      lockMs: raw.EVENT_LOCK_MS ?? 30_000,
+      workers: raw.EVENT_WORKERS ?? true,
+      localRedis: raw.LOCAL_REDIS ?? false,
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

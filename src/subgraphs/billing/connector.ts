@@ -12,6 +12,7 @@ import { UpstreamError } from '../../errors/index.js';
 import { chunk } from '../../platform/concurrency.js';
 import type { Breaker } from '../../platform/breaker.js';
 import type { Logger } from '../../platform/logger.js';
+import { createUnknownValueLog } from '../../platform/unknown.js';
 import { toBillingAccount, toCard, toInvoice, type BillingAccount, type CardSummary, type InvoiceSummary } from './mappers.js';
 
 export interface BillingConnector {
@@ -20,7 +21,13 @@ export interface BillingConnector {
   /** Every invoice of each Stripe customer, newest first. */
   invoicesByCustomers(stripeIds: readonly string[]): Promise<Map<string, InvoiceSummary[]>>;
   cards(stripeId: string): Promise<CardSummary[]>;
+  /** One Stripe customer, re-read (webhook handlers): its CRM id from metadata; null when it does not exist. */
+  customer(stripeId: string): Promise<{ id: string; crmId: string | null; deleted: boolean } | null>;
+  /** The Stripe customer an invoice, subscription or payment method belongs to now, re-read; null when gone or detached. */
+  ownerOf(object: StripeOwnedObject, id: string): Promise<string | null>;
 }
+
+export type StripeOwnedObject = 'invoice' | 'subscription' | 'payment_method';
 
 export interface BillingConnectorOptions {
   secretKey: string;
@@ -29,8 +36,18 @@ export interface BillingConnectorOptions {
   timeoutMs: number;
   retries: number;
   logger?: Logger;
-  onCall?: (route: string) => void;
+  /** Every HTTP attempt (retries included) with its HTTP status, or 'error' when no response came. */
+  onCall?: (route: string, status: number | 'error') => void;
   breaker?: Breaker;
+}
+
+/** The metric's route label of a Stripe API path: Portico's name for it, or the path with ids replaced. */
+function stripeRoute(method: string, path: string): string {
+  const p = path.split('?')[0]!;
+  if (p === '/v1/customers/search') return 'customers.search';
+  if (p === '/v1/invoices/search') return 'invoices.search';
+  if (/^\/v1\/customers\/[^/]+\/payment_methods$/.test(p)) return 'paymentMethods.list';
+  return `${method} ${p.replace(/\/(cus|in|sub|pm|evt|ch|pi)_[A-Za-z0-9]+/g, '/{id}')}`;
 }
 
 const SEARCH_CLAUSES = 10; // Stripe's limit of clauses in one search query
@@ -49,9 +66,40 @@ export function mapStripeError(err: unknown): UpstreamError {
   return new UpstreamError('billing', 'unavailable');
 }
 
+/**
+ * The SDK's own Node HTTP client, with every attempt (its retries included) reported with the
+ * HTTP status, or 'error' when no response came. (The SDK's `response` event fires only for
+ * the final, successful response.)
+ */
+function countingHttpClient(onCall: BillingConnectorOptions['onCall']): Stripe.HttpClient {
+  const base = Stripe.createNodeHttpClient();
+  const counting = Object.create(base) as Stripe.HttpClient;
+  counting.makeRequest = async (host, port, path, method, headers, data, protocol, timeout) => {
+    try {
+      const res = await base.makeRequest(host, port, path, method, headers, data, protocol, timeout);
+      onCall?.(stripeRoute(method, path), res.getStatusCode());
+      return res;
+    } catch (err) {
+      onCall?.(stripeRoute(method, path), 'error');
+      throw err;
+    }
+  };
+  return counting;
+}
+
+async function notFoundAsNull<T>(fn: () => Promise<T>): Promise<T | null> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) return null;
+    throw err;
+  }
+}
+
 export function createBillingConnector(o: BillingConnectorOptions): BillingConnector {
   const url = new URL(o.apiBase);
   const stripe = new Stripe(o.secretKey, {
+    httpClient: countingHttpClient(o.onCall),
     host: url.hostname,
     port: url.port || (url.protocol === 'https:' ? 443 : 80),
     protocol: url.protocol === 'https:' ? 'https' : 'http',
@@ -60,8 +108,8 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
     telemetry: false,
     appInfo: { name: 'portico' },
   });
+  const onUnknown = createUnknownValueLog({ system: 'billing', logger: o.logger });
   async function call<T>(route: string, fn: () => Promise<T>): Promise<T> {
-    o.onCall?.(route);
     try {
       return await (o.breaker ? o.breaker.run(fn) : fn());
     } catch (err) {
@@ -80,7 +128,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
           );
           for (const c of res.data) {
             const crmId = c.metadata?.crm_contact_id;
-            if (crmId && ids.includes(crmId)) out.set(crmId, toBillingAccount(crmId, c));
+            if (crmId && ids.includes(crmId)) out.set(crmId, toBillingAccount(crmId, c, onUnknown));
           }
         }),
       );
@@ -97,7 +145,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
             );
             for (const inv of res.data) {
               const cid = typeof inv.customer === 'string' ? inv.customer : inv.customer?.id;
-              if (cid) out.get(cid)?.push(toInvoice(inv));
+              if (cid) out.get(cid)?.push(toInvoice(inv, onUnknown));
             }
             page = res.has_more && res.next_page ? res.next_page : undefined;
           } while (page);
@@ -109,6 +157,18 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
     async cards(stripeId) {
       const res = await call('paymentMethods.list', () => stripe.customers.listPaymentMethods(stripeId, { type: 'card', limit: 100 }));
       return res.data.map(toCard).filter((c): c is CardSummary => c !== null);
+    },
+    async customer(stripeId) {
+      const c = await notFoundAsNull(() => call('customers.retrieve', () => stripe.customers.retrieve(stripeId)));
+      if (!c) return null;
+      if ((c as Stripe.DeletedCustomer).deleted) return { id: c.id, crmId: null, deleted: true };
+      return { id: c.id, crmId: (c as Stripe.Customer).metadata?.crm_contact_id ?? null, deleted: false };
+    },
+    async ownerOf(object, id) {
+      const owner = (o: { customer?: string | { id: string } | null } | null) => (o ? (typeof o.customer === 'string' ? o.customer : (o.customer?.id ?? null)) : null);
+      if (object === 'invoice') return owner(await notFoundAsNull(() => call('invoices.retrieve', () => stripe.invoices.retrieve(id))));
+      if (object === 'subscription') return owner(await notFoundAsNull(() => call('subscriptions.retrieve', () => stripe.subscriptions.retrieve(id))));
+      return owner(await notFoundAsNull(() => call('paymentMethods.retrieve', () => stripe.paymentMethods.retrieve(id))));
     },
   };
 }

@@ -16,6 +16,7 @@ import type { CacheDeps } from '../../platform/cache.js';
 import type { CacheType } from '../../config/index.js';
 
 export { createBillingConnector, type BillingConnector } from './connector.js';
+export { billingKeys } from './loaders.js';
 
 const LOADERS = Symbol('billing.loaders');
 

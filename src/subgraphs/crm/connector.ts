@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { parseUpstream, UpstreamHttpError, type HttpClient } from '../../platform/http.js';
+import type { Logger } from '../../platform/logger.js';
+import { createUnknownValueLog } from '../../platform/unknown.js';
 import { chunk } from '../../platform/concurrency.js';
 import { CONTACT_PROPERTIES, HubSpotContact, toCrmContact, type CrmContact } from './mappers.js';
 
@@ -37,8 +39,9 @@ const BATCH_LIMIT = 100;
 
 const parse = <T>(schema: z.ZodType<T>, body: unknown): T => parseUpstream('crm', schema, body);
 
-export function createCrmConnector(deps: { http: HttpClient }): CrmConnector {
+export function createCrmConnector(deps: { http: HttpClient; logger?: Logger }): CrmConnector {
   const { http } = deps;
+  const onUnknown = createUnknownValueLog({ system: 'crm', logger: deps.logger });
   return {
     async getContacts(ids) {
       const out = new Map<string, CrmContact>();
@@ -57,7 +60,7 @@ export function createCrmConnector(deps: { http: HttpClient }): CrmConnector {
           if (err instanceof UpstreamHttpError && err.status === 404) continue;
           throw err;
         }
-        for (const dto of parse(BatchResponse, body).results) out.set(dto.id, toCrmContact(dto));
+        for (const dto of parse(BatchResponse, body).results) out.set(dto.id, toCrmContact(dto, onUnknown));
       }
       return out;
     },
@@ -77,7 +80,7 @@ export function createCrmConnector(deps: { http: HttpClient }): CrmConnector {
         },
       });
       const r = parse(SearchResponse, body);
-      return { total: r.total, contacts: r.results.map(toCrmContact), nextAfter: r.paging?.next?.after };
+      return { total: r.total, contacts: r.results.map((dto) => toCrmContact(dto, onUnknown)), nextAfter: r.paging?.next?.after };
     },
   };
 }

@@ -18,6 +18,7 @@ import { createCrmLoaders, crmCustomerKeys, type CrmLoaders } from './loaders.js
 import { fullName } from './mappers.js';
 
 export { createCrmConnector, type CrmConnector } from './connector.js';
+export { crmKeys } from './loaders.js';
 
 const LOADERS = Symbol('crm.loaders');
 

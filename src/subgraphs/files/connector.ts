@@ -30,7 +30,8 @@ export interface FilesConnectorOptions {
   timeoutMs: number;
   retries: number;
   logger?: Logger;
-  onCall?: (route: string) => void;
+  /** Every HTTP attempt (the SDK's retries included) with its HTTP status, or 'error' when no response came. */
+  onCall?: (route: string, status: number | 'error') => void;
   breaker?: Breaker;
 }
 
@@ -53,13 +54,27 @@ export function createFilesConnector(o: FilesConnectorOptions): FilesConnector {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  // Inside the SDK's retry loop (deserialize step), so each attempt is counted with its status.
+  s3.middlewareStack.add(
+    (next, context) => async (args) => {
+      const route = context.commandName?.replace(/Command$/, '') ?? 'unknown';
+      try {
+        const result = await next(args);
+        o.onCall?.(route, (result.response as { statusCode?: number }).statusCode ?? 'error');
+        return result;
+      } catch (err) {
+        o.onCall?.(route, (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 'error');
+        throw err;
+      }
+    },
+    { step: 'deserialize', name: 'porticoAttemptMetrics', priority: 'high' },
+  );
   return {
     async listDocuments(crmId) {
       const docs: DocumentSummary[] = [];
       let token: string | undefined;
       const signal = AbortSignal.timeout(o.timeoutMs);
       do {
-        o.onCall?.('ListObjectsV2');
         let res: ListObjectsV2CommandOutput;
         try {
           const list = () => s3.send(new ListObjectsV2Command({ Bucket: o.bucket, Prefix: customerPrefix(crmId), ContinuationToken: token }), { abortSignal: signal });

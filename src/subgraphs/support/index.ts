@@ -16,6 +16,7 @@ import type { CacheDeps } from '../../platform/cache.js';
 import type { CacheType } from '../../config/index.js';
 
 export { createSupportConnector, type SupportConnector } from './connector.js';
+export { supportKeys, supportTicketKeys } from './loaders.js';
 
 const LOADERS = Symbol('support.loaders');
 
