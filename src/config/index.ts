@@ -108,6 +108,18 @@ export const VARS = {
   MAX_QUERY_DEPTH: { schema: int(2, 100), example: '15', doc: 'Maximum selection depth of an operation, introspection fields and fragments included (the standard introspection query is 15 deep; data queries at most 8). Over it: 400 QUERY_TOO_COMPLEX.', default: '15' },
   MAX_BODY_BYTES: { schema: int(1024, 50_000_000), example: '1048576', doc: 'Maximum request body size.', default: '1048576' },
   INTROSPECTION: { schema: bool, example: 'false', doc: 'Allow introspection without a token (the whole schema). With a token, introspection always shows only what the caller can reach.', default: (env) => (isDev(env) ? 'true' : 'false') },
+
+  STRIPE_WEBHOOK_SECRETS: { schema: list.pipe(z.array(z.string().regex(/^whsec_\w{8,}$/, 'each must be a Stripe signing secret (whsec_...)')).min(1)), example: 'whsec_new...,whsec_old...', doc: 'Signing secret(s) of the Stripe webhook endpoint, comma-separated (several during a rotation). Development has a built-in one the simulator uses.', default: (env) => (isDev(env) ? DEV_STRIPE_WEBHOOK_SECRET : undefined) },
+  HUBSPOT_CLIENT_SECRET: { schema: z.string().min(16, 'must be at least 16 characters'), example: 'a1b2c3d4-e5f6-...', doc: 'Client secret of the HubSpot app whose webhooks call Portico (signature v3). Development has a built-in one.', default: (env) => (isDev(env) ? DEV_HUBSPOT_CLIENT_SECRET : undefined) },
+  ZENDESK_WEBHOOK_SECRET: { schema: z.string().min(16, 'must be at least 16 characters'), example: 'dGhpc19zZWNyZXQ...', doc: 'Signing secret of the Zendesk webhook (Admin Center > Webhooks > the webhook > Reveal secret). Development has a built-in one.', default: (env) => (isDev(env) ? DEV_ZENDESK_WEBHOOK_SECRET : undefined) },
+  PUBLIC_BASE_URL: { schema: z.url().regex(/^https?:\/\/[^/]+$/, 'must be scheme://host[:port] with no path'), example: 'https://api.example.com', doc: 'The URL vendors call Portico at (HubSpot signs the full URI). Required in production; development uses the request\'s Host.' },
+  EVENT_ATTEMPTS: { schema: int(1, 50), example: '8', doc: 'Attempts of one webhook event (and other queue jobs) before it is dead-lettered.', default: '8' },
+  EVENT_BACKOFF_MS: { schema: int(10, 3_600_000), example: '1000', doc: 'Base of the exponential backoff between attempts (full jitter: a random delay up to base x 2^(attempt-1)).', default: '1000' },
+  EVENT_BACKOFF_MAX_MS: { schema: int(10, 86_400_000), example: '600000', doc: 'Cap of one backoff delay.', default: '600000' },
+  EVENT_DEDUPE_DAYS: { schema: int(3, 30), example: '4', doc: 'How long an event id is remembered, so a redelivery is not processed again (Stripe retries for up to 3 days).', default: '4' },
+  EVENT_LOCK_MS: { schema: int(200, 600_000), example: '30000', doc: 'Lock of a running job: a crashed worker\'s job is run again after about this long.', default: '30000' },
+  EVENT_WORKERS: { schema: bool, example: 'false', doc: 'Run the event workers in the gateway process. Off = receivers only; run `npm run worker` separately.', default: 'true' },
+  LOCAL_REDIS: { schema: bool, example: 'false', doc: 'Without REDIS_URL, `npm start` runs a local redis-server child on a free loopback port (development only).', default: (env) => (isDev(env) ? 'true' : 'false') },
   MAX_ALIASES: { schema: int(0, 1000), example: '15', doc: 'Maximum aliases in an operation (GraphQL Armor). Staff and customers; see PARTNER_LIMITS and ANONYMOUS_LIMITS.', default: '15' },
   MAX_DIRECTIVES: { schema: int(0, 1000), example: '20', doc: 'Maximum directives in an operation (GraphQL Armor).', default: '20' },
   MAX_TOKENS: { schema: int(50, 100_000), example: '1000', doc: 'Maximum lexical tokens in a document, checked while parsing (GraphQL Armor).', default: '1000' },
@@ -126,18 +138,6 @@ export const VARS = {
   METRICS_PORT: { schema: int(0, 65535), example: '9464', doc: 'Serve /metrics on this port (on METRICS_HOST) instead of the API port.' },
   METRICS_HOST: { schema: z.string().min(1), example: '0.0.0.0', doc: 'Interface of the METRICS_PORT listener.', default: '127.0.0.1' },
   SUBGRAPH_CLAIMS_MAX_AGE_S: { schema: int(1, 60), example: '10', doc: 'Lifetime of the signed claims header sent to remote subgraphs; it is also bound to the request id and a hash of the subgraph request body.', default: '10' },
-
-  STRIPE_WEBHOOK_SECRETS: { schema: list.pipe(z.array(z.string().regex(/^whsec_\w{8,}$/, 'each must be a Stripe signing secret (whsec_...)')).min(1)), example: 'whsec_new...,whsec_old...', doc: 'Signing secret(s) of the Stripe webhook endpoint, comma-separated (several during a rotation). Development has a built-in one the simulator uses.', default: (env) => (isDev(env) ? DEV_STRIPE_WEBHOOK_SECRET : undefined) },
-  HUBSPOT_CLIENT_SECRET: { schema: z.string().min(16, 'must be at least 16 characters'), example: 'a1b2c3d4-e5f6-...', doc: 'Client secret of the HubSpot app whose webhooks call Portico (signature v3). Development has a built-in one.', default: (env) => (isDev(env) ? DEV_HUBSPOT_CLIENT_SECRET : undefined) },
-  ZENDESK_WEBHOOK_SECRET: { schema: z.string().min(16, 'must be at least 16 characters'), example: 'dGhpc19zZWNyZXQ...', doc: 'Signing secret of the Zendesk webhook (Admin Center > Webhooks > the webhook > Reveal secret). Development has a built-in one.', default: (env) => (isDev(env) ? DEV_ZENDESK_WEBHOOK_SECRET : undefined) },
-  PUBLIC_BASE_URL: { schema: z.url().regex(/^https?:\/\/[^/]+$/, 'must be scheme://host[:port] with no path'), example: 'https://api.example.com', doc: 'The URL vendors call Portico at (HubSpot signs the full URI). Required in production; development uses the request\'s Host.' },
-  EVENT_ATTEMPTS: { schema: int(1, 50), example: '8', doc: 'Attempts of one webhook event (and other queue jobs) before it is dead-lettered.', default: '8' },
-  EVENT_BACKOFF_MS: { schema: int(10, 3_600_000), example: '1000', doc: 'Base of the exponential backoff between attempts (full jitter: a random delay up to base x 2^(attempt-1)).', default: '1000' },
-  EVENT_BACKOFF_MAX_MS: { schema: int(10, 86_400_000), example: '600000', doc: 'Cap of one backoff delay.', default: '600000' },
-  EVENT_DEDUPE_DAYS: { schema: int(3, 30), example: '4', doc: 'How long an event id is remembered, so a redelivery is not processed again (Stripe retries for up to 3 days).', default: '4' },
-  EVENT_LOCK_MS: { schema: int(200, 600_000), example: '30000', doc: 'Lock of a running job: a crashed worker\'s job is run again after about this long.', default: '30000' },
-  EVENT_WORKERS: { schema: bool, example: 'false', doc: 'Run the event workers in the gateway process. Off = receivers only; run `npm run worker` separately.', default: 'true' },
-  LOCAL_REDIS: { schema: bool, example: 'false', doc: 'Without REDIS_URL, `npm start` runs a local redis-server child on a free loopback port (development only).', default: (env) => (isDev(env) ? 'true' : 'false') },
 } satisfies Record<string, VarSpec>;
 
 type VarName = keyof typeof VARS;
@@ -330,19 +330,6 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     sandbox: raw.SANDBOX ?? false,
     partnerRateLimitPerMinute: raw.PARTNER_RATE_LIMIT_PER_MINUTE ?? 600,
     cache: { enabled: raw.CACHE_ENABLED ?? true, ttl },
-    guards: {
-      limits: { user: userLimits, partner: kindLimits('PARTNER_LIMITS', raw.PARTNER_LIMITS), anonymous: kindLimits('ANONYMOUS_LIMITS', raw.ANONYMOUS_LIMITS) },
-      trustedDocuments: raw.TRUSTED_DOCUMENTS ?? (prod ? 'partners' : 'off'),
-      userRateLimitPerMinute: raw.USER_RATE_LIMIT_PER_MINUTE ?? 1200,
-      anonymousRateLimitPerMinute: raw.ANONYMOUS_RATE_LIMIT_PER_MINUTE ?? 300,
-      trustProxy,
-      corsOrigins: raw.CORS_ORIGINS ?? [],
-      partnerTokenCacheS: raw.PARTNER_TOKEN_CACHE_S ?? 30,
-      // Unauthenticated admin tokens: only next to the bundled simulators on a loopback interface, unless asked for.
-      sandboxTokens: !prod && (raw.SANDBOX_TOKENS ?? (sims && loopbackHost)),
-      metrics: { token: raw.METRICS_TOKEN, port: raw.METRICS_PORT, host: raw.METRICS_HOST ?? '127.0.0.1' },
-      claimsMaxAgeS: raw.SUBGRAPH_CLAIMS_MAX_AGE_S ?? 10,
-    },
     webhooks: {
       stripeSecrets: raw.STRIPE_WEBHOOK_SECRETS ?? [],
       hubspotClientSecret: raw.HUBSPOT_CLIENT_SECRET ?? '',
@@ -357,6 +344,19 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       lockMs: raw.EVENT_LOCK_MS ?? 30_000,
       workers: raw.EVENT_WORKERS ?? true,
       localRedis: raw.LOCAL_REDIS ?? false,
+    },
+    guards: {
+      limits: { user: userLimits, partner: kindLimits('PARTNER_LIMITS', raw.PARTNER_LIMITS), anonymous: kindLimits('ANONYMOUS_LIMITS', raw.ANONYMOUS_LIMITS) },
+      trustedDocuments: raw.TRUSTED_DOCUMENTS ?? (prod ? 'partners' : 'off'),
+      userRateLimitPerMinute: raw.USER_RATE_LIMIT_PER_MINUTE ?? 1200,
+      anonymousRateLimitPerMinute: raw.ANONYMOUS_RATE_LIMIT_PER_MINUTE ?? 300,
+      trustProxy,
+      corsOrigins: raw.CORS_ORIGINS ?? [],
+      partnerTokenCacheS: raw.PARTNER_TOKEN_CACHE_S ?? 30,
+      // Unauthenticated admin tokens: only next to the bundled simulators on a loopback interface, unless asked for.
+      sandboxTokens: !prod && (raw.SANDBOX_TOKENS ?? (sims && loopbackHost)),
+      metrics: { token: raw.METRICS_TOKEN, port: raw.METRICS_PORT, host: raw.METRICS_HOST ?? '127.0.0.1' },
+      claimsMaxAgeS: raw.SUBGRAPH_CLAIMS_MAX_AGE_S ?? 10,
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

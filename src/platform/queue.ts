@@ -120,6 +120,8 @@ export function fullJitter(attemptsMade: number, baseMs: number, capMs: number, 
 }
 
 const BACKOFF = 'full-jitter';
+/** Longest a close waits for BullMQ (a running job to finish, Redis to answer). */
+const CLOSE_DEADLINE_MS = 5000;
 
 /**
  * The job id of a key: `<kind>.<key>` (BullMQ refuses integer ids and colons, and HubSpot's event
@@ -307,8 +309,17 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
     },
     ready: () => producer.status === 'ready',
     async close() {
-      await worker?.close().catch(() => undefined);
-      await current?.close().catch(() => undefined);
+      // A worker lets its running job finish; but BullMQ's close waits for a Redis it cannot reach
+      // forever, so without a connection it is closed by force, and any close is bounded: a
+      // shutdown during an outage must still end (the job's lock expires and another worker
+      // runs it again, so nothing is lost).
+      const bounded = (p: Promise<unknown> | undefined) => {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_DEADLINE_MS)));
+        return Promise.race([Promise.resolve(p).catch(() => undefined), late]).finally(() => clearTimeout(timer));
+      };
+      await bounded(worker?.close(workerConnection?.status !== 'ready'));
+      await bounded(current?.close());
       workerConnection?.disconnect();
       producer.disconnect();
     },

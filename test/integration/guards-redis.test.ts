@@ -44,7 +44,7 @@ async function startApp(env: Record<string, string>) {
 
 describe('partner tokens while Redis is down (finding 7)', () => {
   test('a partner token verified recently keeps working while Redis is down, for at most PARTNER_TOKEN_CACHE_S', async () => {
-    const app = await startApp({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'ptcache', PARTNER_TOKEN_CACHE_S: '8', EVENT_WORKERS: 'false' });
+    const app = await startApp({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'ptcache', PARTNER_TOKEN_CACHE_S: '8' });
     try {
       const minted = await app.gql(`mutation { createPartnerToken(input: { name: "outage", scopes: ["crm.contacts:read"] }) { token } }`, { token: app.token('admin') });
       const token = minted.body.data.createPartnerToken.token as string;
@@ -134,8 +134,7 @@ describe('production', () => {
   const SECRET = 'p'.repeat(40);
   const PARTNER_SECRET = 'q'.repeat(40);
   const ISSUER = 'https://idp.example.test/';
-  const prodEnv = () => ({ NODE_ENV: 'production', AUTH_ISSUER: ISSUER, AUTH_JWT_SECRET: SECRET, PARTNER_TOKEN_SECRET: PARTNER_SECRET, SUBGRAPH_SIGNING_SECRET: 'r'.repeat(40), REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'prodguards',
-    STRIPE_WEBHOOK_SECRETS: `whsec_${'s'.repeat(32)}`, HUBSPOT_CLIENT_SECRET: 'h'.repeat(36), ZENDESK_WEBHOOK_SECRET: 'z'.repeat(44), PUBLIC_BASE_URL: 'https://api.example.test' });
+  const prodEnv = () => ({ NODE_ENV: 'production', AUTH_ISSUER: ISSUER, AUTH_JWT_SECRET: SECRET, PARTNER_TOKEN_SECRET: PARTNER_SECRET, SUBGRAPH_SIGNING_SECRET: 'r'.repeat(40), STRIPE_WEBHOOK_SECRETS: `whsec_${'s'.repeat(32)}`, HUBSPOT_CLIENT_SECRET: 'h'.repeat(36), ZENDESK_WEBHOOK_SECRET: 'z'.repeat(44), PUBLIC_BASE_URL: 'https://api.example.test', REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'prodguards' });
   const userToken = (roles: string[], sub = 'staff-1') => jwt.sign({ roles, crm_contact_id: sub }, SECRET, { algorithm: 'HS256', subject: sub, issuer: ISSUER, audience: 'portico', expiresIn: 600 });
   const manifest = JSON.parse(readFileSync(new URL('../../clients/generated/persisted-documents.json', import.meta.url), 'utf8')) as Record<string, string>;
   const [searchHash, searchDoc] = Object.entries(manifest).find(([, d]) => d.includes('query CustomerSearch'))!;

@@ -76,4 +76,13 @@ describe('graceful shutdown', () => {
     assert.equal(code, 0, output);
     assert.match(output, /"msg":"stopped"/);
   });
+
+  test('while Redis is unreachable (queue workers cannot connect): SIGTERM still exits 0', async () => {
+    const { freePort } = await import('../helpers/redis.js');
+    const app = await startMain({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, REDIS_KEY_PREFIX: 'shutdowntest' });
+    assert.equal((await fetch(`${app.url}/healthz`)).status, 200);
+    const { code, output } = await app.stop('SIGTERM');
+    assert.equal(code, 0, output);
+    assert.match(output, /"msg":"stopped"/);
+  });
 });
