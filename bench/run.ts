@@ -17,7 +17,12 @@ import { signDevToken } from '../src/auth/tokens.js';
 import { loadConfig } from '../src/config/index.js';
 import { startSimulators, vendorEnv, type SimSystem } from '../sim/index.js';
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '20' }, connections: { type: 'string', default: '10' }, latency: { type: 'string', default: '2' }, warmup: { type: 'string', default: '3' }, profile: { type: 'string' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { duration: { type: 'string', default: '20' }, connections: { type: 'string', default: '10' }, latency: { type: 'string', default: '2' }, warmup: { type: 'string', default: '3' }, profile: { type: 'string' }, only: { type: 'string' }, webhooks: { type: 'boolean' }, events: { type: 'string' } } });
+if (values.webhooks) {
+  // npm run bench -- --webhooks [--events 10000 --connections 10]: the event path instead (bench/webhooks.ts).
+  await (await import('./webhooks.js')).runWebhookBench({ connections: Number(values.connections), events: Number(values.events ?? 10_000) });
+  process.exit(0);
+}
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const latencyMs = Number(values.latency);

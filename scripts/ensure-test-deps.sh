@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs before `npm test`: makes sure the system packages the suite uses are present
 # (Debian's redis-server; chromium for the browser test). Installs them with apt-get when it can.
+# With arguments, only those (`npm start` asks for redis-server alone).
 set -euo pipefail
+wanted=("$@")
+[ ${#wanted[@]} -eq 0 ] && wanted=(redis-server chromium)
 missing=()
-command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+for p in "${wanted[@]}"; do command -v "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && exit 0
-echo "The test suite needs: ${missing[*]}"
+echo "Portico needs: ${missing[*]}"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing with apt-get (once)..."
   apt-get update -qq

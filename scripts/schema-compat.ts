@@ -128,7 +128,7 @@ function operationName(document: string, hash: string): string {
 function usageKey(oldSchema: GraphQLSchema, change: Change): string | undefined {
   if (!change.path) return undefined;
   const [typeName, field, arg] = change.path.split('.');
-  const type = oldSchema.getType(typeName!);
+  const type = oldSchema.getType(typeName);
   if (!type) return typeName;
   if ((isObjectType(type) || isInterfaceType(type)) && field) {
     return arg && change.type === ChangeType.FieldArgumentRemoved ? `${typeName}.${field}.${arg}` : `${typeName}.${field}`;
@@ -139,7 +139,7 @@ function usageKey(oldSchema: GraphQLSchema, change: Change): string | undefined 
 /** The deprecation of the coordinate a removal takes away, as the released schema has it. */
 function deprecationOf(oldSchema: GraphQLSchema, path: string): string | undefined {
   const [typeName, name, arg] = path.split('.');
-  const type = oldSchema.getType(typeName!);
+  const type = oldSchema.getType(typeName);
   if (!type || !name) return undefined;
   if (isObjectType(type) || isInterfaceType(type)) {
     const f = type.getFields()[name];
@@ -202,7 +202,7 @@ export async function checkSchema(input: CheckInput): Promise<CheckResult> {
     if (usedBy.length) {
       return { ...base, level: 'breaking', usedBy, detail: 'Supported clients use it: keep it (deprecate it instead) until no supported manifest does.' };
     }
-    if (REMOVALS.has(change.type)) {
+    if (REMOVALS.has(String(change.type))) {
       const since = input.history.deprecations[path];
       if (!deprecationOf(oldSchema, path) || since === undefined) {
         return { ...base, level: 'breaking', usedBy, detail: `It was not @deprecated in a release: deprecate it, ship ${min} release(s), then remove it.` };

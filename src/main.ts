@@ -32,6 +32,12 @@ async function main() {
     app.events.available
       ? `  Webhooks: ${shown}/webhooks/{stripe,hubspot,zendesk}${app.config.events.workers ? ' (workers in this process)' : ' (workers off here: run npm run worker)'}${app.config.simulators.enabled ? '; the simulators send theirs here' : ''}`
       : '  Webhooks: OFF (no Redis): POST /webhooks/* answers 503 so vendors retry later',
+    ...(app.config.simulators.enabled && app.events.available
+      ? [
+          `  Try it:   pay Ada's open invoice in the Stripe simulator; its webhook refreshes her dashboard:`,
+          `            curl -X POST -H 'authorization: Bearer ${app.config.stripe.secretKey}' ${app.config.stripe.apiBase}/v1/invoices/in_rSRUBN9j9KKiSY/pay`,
+        ]
+      : []),
   ];
   if (app.config.env !== 'production') {
     lines.push(

@@ -99,7 +99,7 @@ export const VARS = {
   SUBGRAPH_URL_SUPPORT: { schema: z.url(), example: 'http://support:4004/graphql', doc: 'Same for support.' },
   SUBGRAPH_SIGNING_SECRET: { schema: z.string().min(32, 'must be at least 32 characters'), example: '$(openssl rand -base64 48)', doc: 'HMAC secret of the claims header the gateway sends to remote subgraphs.', default: (env) => (isDev(env) ? DEV_SUBGRAPH_SECRET : undefined) },
 
-  REDIS_URL: { schema: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'), example: 'redis://:password@redis:6379/0', doc: 'Redis for the shared cache, persisted queries and partner tokens. Without it development uses in-process memory; production refuses to start.' },
+  REDIS_URL: { schema: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'), example: 'redis://:password@redis:6379/0', doc: 'Redis for the shared cache, persisted queries, partner tokens and the webhook queue. Without it `npm start` runs a local redis-server (LOCAL_REDIS), or falls back to process memory with webhooks off; production refuses to start.' },
   REDIS_COMMAND_TIMEOUT_MS: { schema: int(5, 5000), example: '50', doc: 'Deadline of one Redis command; a slower answer counts as a cache miss.', default: '50' },
   CACHE_ENABLED: { schema: bool, example: 'false', doc: 'Cache upstream records. Off = every read goes to the upstreams.', default: 'true' },
   CACHE_TTLS: { schema: z.string().regex(/^(\s*[a-z]+=\d+\s*)(,\s*[a-z]+=\d+\s*)*$/, 'must be type=seconds pairs'), example: 'contact=300,invoices=60', doc: `Cache TTL in seconds per record type; defaults: ${Object.entries(CACHE_TTL_DEFAULTS).map(([k, v]) => `${k}=${v}`).join(', ')}.` },
@@ -118,6 +118,7 @@ export const VARS = {
   EVENT_BACKOFF_MAX_MS: { schema: int(10, 86_400_000), example: '600000', doc: 'Cap of one backoff delay.', default: '600000' },
   EVENT_DEDUPE_DAYS: { schema: int(3, 30), example: '4', doc: 'How long an event id is remembered, so a redelivery is not processed again (Stripe retries for up to 3 days).', default: '4' },
   EVENT_LOCK_MS: { schema: int(200, 600_000), example: '30000', doc: 'Lock of a running job: a crashed worker\'s job is run again after about this long.', default: '30000' },
+  EVENT_CONCURRENCY: { schema: int(1, 256), example: '8', doc: 'Events one worker process handles at once, per vendor queue.', default: '8' },
   EVENT_WORKERS: { schema: bool, example: 'false', doc: 'Run the event workers in the gateway process. Off = receivers only; run `npm run worker` separately.', default: 'true' },
   LOCAL_REDIS: { schema: bool, example: 'false', doc: 'Without REDIS_URL, `npm start` runs a local redis-server child on a free loopback port (development only).', default: (env) => (isDev(env) ? 'true' : 'false') },
   MAX_ALIASES: { schema: int(0, 1000), example: '15', doc: 'Maximum aliases in an operation (GraphQL Armor). Staff and customers; see PARTNER_LIMITS and ANONYMOUS_LIMITS.', default: '15' },
@@ -190,7 +191,7 @@ export interface Config {
   partnerRateLimitPerMinute: number;
   cache: { enabled: boolean; ttl: Readonly<Record<CacheType, number>> };
   webhooks: { stripeSecrets: string[]; hubspotClientSecret: string; zendeskSecret: string; publicBaseUrl?: string };
-  events: { attempts: number; backoffMs: number; backoffMaxMs: number; dedupeWindowS: number; lockMs: number; workers: boolean; localRedis: boolean };
+  events: { attempts: number; backoffMs: number; backoffMaxMs: number; dedupeWindowS: number; lockMs: number; concurrency: number; workers: boolean; localRedis: boolean };
 }
 
 export class ConfigError extends Error {
@@ -342,6 +343,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       backoffMaxMs: raw.EVENT_BACKOFF_MAX_MS ?? 600_000,
       dedupeWindowS: (raw.EVENT_DEDUPE_DAYS ?? 4) * 86_400,
       lockMs: raw.EVENT_LOCK_MS ?? 30_000,
+      concurrency: raw.EVENT_CONCURRENCY ?? 8,
       workers: raw.EVENT_WORKERS ?? true,
       localRedis: raw.LOCAL_REDIS ?? false,
     },

@@ -29,7 +29,10 @@ export async function withLocalRedis(config: Readonly<Config>): Promise<WithLoca
   }
   return {
     config: Object.freeze({ ...config, redis: { ...config.redis, url: local.url } }),
-    lines: [`  Redis:    started a local redis-server at ${local.url} (nothing persisted; stopped on exit). Set REDIS_URL to use your own.`],
+    lines: [
+      `  Redis:    started a local redis-server at ${local.url} (nothing persisted; stopped on exit). Set REDIS_URL to use your own.`,
+      `            Dead-lettered webhook events: REDIS_URL=${local.url} npm run events -- list`,
+    ],
     stop: () => local.stop(),
   };
 }

@@ -58,6 +58,8 @@ export interface DurableQueueOptions {
   deadRetentionS?: number;
   /** Lock of a running job; a dead worker's jobs are recovered after it, ms. @default 30000 */
   lockMs?: number;
+  /** Deadline of one producer command (add, counts, replay): a Redis that stops answering is an error, not a wait. @default 5000 */
+  commandTimeoutMs?: number;
   /** Jobs one worker runs at once. @default 4 */
   concurrency?: number;
   logger?: Logger;
@@ -120,6 +122,7 @@ export function fullJitter(attemptsMade: number, baseMs: number, capMs: number, 
 }
 
 const BACKOFF = 'full-jitter';
+
 /** Longest a close waits for BullMQ (a running job to finish, Redis to answer). */
 const CLOSE_DEADLINE_MS = 5000;
 
@@ -148,7 +151,7 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
   const lockMs = o.lockMs ?? 30_000;
   // The producer fails fast: no offline queue, no command retries. An add that cannot reach Redis
   // throws at once, so the receiver answers 503 and the vendor retries later.
-  const producer = new Redis(o.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: (n: number) => Math.min(100 * 2 ** n, 2000) });
+  const producer = new Redis(o.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: o.commandTimeoutMs ?? 5000, retryStrategy: (n: number) => Math.min(100 * 2 ** n, 2000) });
   let down = false;
   producer.on('error', (err) => {
     if (!down) o.logger?.warn({ queue: o.name, err: err.message }, 'queue unavailable: new jobs are refused until Redis is back');

@@ -28,5 +28,5 @@ export function createUnknownValueLog(o: UnknownValueLogOptions): OnUnknownValue
     const shown = typeof value === 'string' ? value.slice(0, 100) : typeof value === 'object' && value ? JSON.stringify(value).slice(0, 100) : (value ?? null);
     o.logger?.warn({ system: o.system, field, value: shown }, 'unknown vendor value: mapped to UNKNOWN, or refused where the schema has none (logged once per process)');
   };
-  return Object.assign(report, { seen: seen as ReadonlySet<string> });
+  return Object.assign(report, { seen });
 }

@@ -144,6 +144,7 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
         backoffMaxMs: ev.backoffMaxMs,
         dedupeWindowS: ev.dedupeWindowS,
         lockMs: ev.lockMs,
+        concurrency: ev.concurrency,
         logger,
         onOutcome: (_kind, outcome) => o.metrics?.webhookEvents.inc({ system, outcome }),
       }),

@@ -34,7 +34,9 @@ export function simEnv(sims: Simulators): Record<string, string> {
     PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...vendorEnv(sims),
-    UPSTREAM_TIMEOUT_MS: '2000',
+    // Generous: a loaded 2-core CI machine can take seconds per call during a 300-call page.
+    // Tests of deadlines set their own (e.g. 300 ms against a 1.5 s simulator latency).
+    UPSTREAM_TIMEOUT_MS: '10000',
     UPSTREAM_RETRIES: '0',
   };
 }

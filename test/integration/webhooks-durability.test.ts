@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import { startSimulators, vendorEnv, type Simulators } from '../../sim/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { changesFor, post, redisClient, SECRETS, stripeEvent, stripeHeader, waitFor, WEBHOOK_ENV } from '../helpers/webhooks.js';
+import { changesFor, metric, post, redisClient, SECRETS, stripeEvent, stripeHeader, waitFor, WEBHOOK_ENV } from '../helpers/webhooks.js';
 
 const PREFIX = 'whdur';
 let redis: TestRedis;
@@ -68,6 +68,9 @@ describe('dead letters and replay', () => {
       assert.deepEqual(listed.pageInfo, { hasNextPage: false, endCursor: listed.pageInfo.endCursor });
       assert.equal((await t.gql(FAILED, { token: admin, variables: { system: 'HUBSPOT' } })).body.data.failedEvents.totalCount, 0);
       assert.deepEqual(await changesFor(r, PREFIX, e.id), []);
+      assert.equal(await metric(t.url, 'portico_webhook_events_total', { system: 'stripe', outcome: 'failed' }), 3);
+      assert.equal(await metric(t.url, 'portico_webhook_events_total', { system: 'stripe', outcome: 'dead' }), 1);
+      assert.match(await (await fetch(`${t.url}/metrics`)).text(), /^portico_queue_jobs\{queue="webhooks-stripe",state="dead"\} 1$/m);
 
       // Not for staff without the admin scope; bad ids are named errors.
       const agent = await t.gql(FAILED, { token: t.token('agent') });

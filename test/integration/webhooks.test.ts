@@ -54,6 +54,8 @@ describe('Stripe', () => {
     assert.equal(res.status, 200);
     const changes = await processedOnce(e.id);
     assert.equal(changes.length, 1);
+    await waitFor('the processed metric', async () => (await metric(t.url, 'portico_webhook_events_total', { system: 'stripe', outcome: 'processed' })) === 1);
+    assert.equal(await metric(t.url, 'portico_webhook_events_total', { system: 'stripe', outcome: 'accepted' }), 1);
     assert.deepEqual(changes[0], { system: 'stripe', eventId: e.id, type: 'invoice.paid', object: 'invoice', objectId: ada().invoices[0]!.id, crmId: '1001', purged: ['billing.invoices'] });
   });
 

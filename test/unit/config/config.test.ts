@@ -47,3 +47,22 @@ test('the dev token command refuses to run in production, saying why', async () 
   assert.match(r.stderr, /Refusing to mint development tokens when NODE_ENV=production/);
   assert.equal(r.stdout, '');
 });
+
+test('production requires the webhook secrets and PUBLIC_BASE_URL, and refuses the development ones', async () => {
+  const { DEV_STRIPE_WEBHOOK_SECRET, DEV_HUBSPOT_CLIENT_SECRET } = await import('../../../src/config/index.js');
+  const problems = (env: Record<string, string>) => {
+    try {
+      loadConfig({ NODE_ENV: 'production', ...env });
+    } catch (e) {
+      return (e as ConfigError).problems.join('\n');
+    }
+    return '';
+  };
+  const missing = problems({});
+  for (const v of ['STRIPE_WEBHOOK_SECRETS', 'HUBSPOT_CLIENT_SECRET', 'ZENDESK_WEBHOOK_SECRET', 'PUBLIC_BASE_URL']) assert.match(missing, new RegExp(`${v} is required in production.*Example: ${v}=`));
+  const dev = problems({ STRIPE_WEBHOOK_SECRETS: `whsec_${'a'.repeat(20)},${DEV_STRIPE_WEBHOOK_SECRET}`, HUBSPOT_CLIENT_SECRET: DEV_HUBSPOT_CLIENT_SECRET });
+  assert.match(dev, /STRIPE_WEBHOOK_SECRETS contains the development secret/);
+  assert.match(dev, /HUBSPOT_CLIENT_SECRET is the development secret/);
+  assert.match(problems({ STRIPE_WEBHOOK_SECRETS: 'sk_live_123' }), /STRIPE_WEBHOOK_SECRETS="sk_live_123": each must be a Stripe signing secret/);
+  assert.deepEqual(loadConfig({}).webhooks.stripeSecrets, [DEV_STRIPE_WEBHOOK_SECRET]);
+});
