@@ -6,6 +6,7 @@
  */
 import cors from '@fastify/cors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { ErrorCode } from '../errors/index.js';
 import { checkSource } from './limits.js';
@@ -27,7 +28,7 @@ function documentOf(req: FastifyRequest): string | undefined {
   return typeof query === 'string' ? query : undefined;
 }
 
-export async function registerHttpGuards(fastify: FastifyInstance, config: Readonly<Config>): Promise<HttpGuards> {
+export async function registerHttpGuards(fastify: FastifyInstance, config: Readonly<Config>, redis?: Redis): Promise<HttpGuards> {
   const g = config.guards;
   if (g.corsOrigins.length > 0) {
     await fastify.register(cors, {
@@ -46,6 +47,9 @@ export async function registerHttpGuards(fastify: FastifyInstance, config: Reado
   const ipLimit = fastify.createRateLimit({ max: g.anonymousRateLimitPerMinute, timeWindow: 60_000, keyGenerator: (req) => `ip:${req.ip}` });
 
   const limited = async (req: FastifyRequest, reply: FastifyReply, limiter: typeof ipLimit, what: string, setting: string) => {
+    // While Redis is down these counters are skipped (like the partner limit's skipOnError), without
+    // first waiting out the connection's reconnect deadline on every user request.
+    if (redis && redis.status !== 'ready') return undefined;
     const r = await limiter(req);
     if (r.isAllowed || !r.isExceeded) return undefined;
     reply.header('retry-after', String(r.ttlInSeconds));

@@ -158,7 +158,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     allowList: (req) => req.principal?.kind !== 'partner',
   });
 
-  const httpGuards = await registerHttpGuards(fastify, config);
+  const httpGuards = await registerHttpGuards(fastify, config, o.redis);
 
   const authenticate = async (req: FastifyRequest, reply: FastifyReply) => {
     try {
