@@ -30,14 +30,25 @@ export default tseslint.config(
   {
     // node:test's test/describe/it/before/after return promises the runner itself awaits.
     rules: {
-      '@typescript-eslint/no-floating-promises': ['error', {
-        allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }],
-      }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'],
+            },
+          ],
+        },
+      ],
     },
   },
   {
     // `const { omitted: _o, ...rest } = x` drops a key on purpose.
-    rules: { '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true, varsIgnorePattern: '^_', argsIgnorePattern: '^_' }] },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true, varsIgnorePattern: '^_', argsIgnorePattern: '^_' }],
+    },
   },
   {
     // The simulators' (and tests' stub servers') node:http handlers are async and answer their own errors; node ignores the promise.
@@ -47,8 +58,16 @@ export default tseslint.config(
   {
     // Tests read untyped JSON bodies and thrown errors and assert their exact shape: the assertions are the type check.
     files: ['test/**'],
-    rules: Object.fromEntries(['no-explicit-any', 'no-unsafe-argument', 'no-unsafe-assignment', 'no-unsafe-call', 'no-unsafe-member-access', 'no-unsafe-return']
-      .map((r) => [`@typescript-eslint/${r}`, 'off'])),
+    rules: Object.fromEntries(
+      [
+        'no-explicit-any',
+        'no-unsafe-argument',
+        'no-unsafe-assignment',
+        'no-unsafe-call',
+        'no-unsafe-member-access',
+        'no-unsafe-return',
+      ].map((r) => [`@typescript-eslint/${r}`, 'off']),
+    ),
   },
   {
     // `async` here implements a Promise-returning contract (Apollo/Fastify hooks, stores, stubs): dropping it would turn a throw into a sync one.

@@ -19,10 +19,18 @@ const urls = JSON.parse(process.env.BASELINE_SUBGRAPH_URLS ?? '{}') as Record<st
 const verifier = createTokenVerifier({ auth: config.auth, partners: createMemoryPartnerStore() });
 // The admin subgraph is Portico's own; the baseline serves the four data subgraphs only.
 const supergraphSdl = composeSupergraph(urls, { forGateway: true, only: SUBGRAPH_NAMES });
-const gateway = new ApolloGateway({ supergraphSdl, buildService: ({ url }) => new SignedRemoteDataSource(url!, config.subgraphs.signingSecret) });
+const gateway = new ApolloGateway({
+  supergraphSdl,
+  buildService: ({ url }) => new SignedRemoteDataSource(url!, config.subgraphs.signingSecret),
+});
 const server = new ApolloServer<RequestContext>({ gateway });
 const { url } = await startStandaloneServer(server, {
   listen: { host: '127.0.0.1', port: Number(process.env.PORT ?? 0) },
-  context: async ({ req }) => ({ principal: await verifier.verify(String(req.headers.authorization ?? '').replace(/^Bearer /, '')), requestId: '', logger, perRequest: new Map() }),
+  context: async ({ req }) => ({
+    principal: await verifier.verify(String(req.headers.authorization ?? '').replace(/^Bearer /, '')),
+    requestId: '',
+    logger,
+    perRequest: new Map(),
+  }),
 });
 console.log(JSON.stringify({ url }));

@@ -17,10 +17,23 @@ import { signDevToken } from '../src/auth/tokens.js';
 import { loadConfig } from '../src/config/index.js';
 import { startSimulators, vendorEnv, type SimSystem } from '../sim/index.js';
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '20' }, connections: { type: 'string', default: '10' }, latency: { type: 'string', default: '2' }, warmup: { type: 'string', default: '3' }, profile: { type: 'string' }, only: { type: 'string' }, webhooks: { type: 'boolean' }, events: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '20' },
+    connections: { type: 'string', default: '10' },
+    latency: { type: 'string', default: '2' },
+    warmup: { type: 'string', default: '3' },
+    profile: { type: 'string' },
+    only: { type: 'string' },
+    webhooks: { type: 'boolean' },
+    events: { type: 'string' },
+  },
+});
 if (values.webhooks) {
   // npm run bench -- --webhooks [--events 10000 --connections 10]: the event path instead (bench/webhooks.ts).
-  await (await import('./webhooks.js')).runWebhookBench({ connections: Number(values.connections), events: Number(values.events ?? 10_000) });
+  await (
+    await import('./webhooks.js')
+  ).runWebhookBench({ connections: Number(values.connections), events: Number(values.events ?? 10_000) });
   process.exit(0);
 }
 const duration = Number(values.duration);
@@ -59,9 +72,18 @@ function pin(core: number) {
 /** `--profile DIR` writes a V8 CPU profile of each gateway process there (open in Chrome DevTools). */
 const profileArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
 
-function start(name: string, core: number, script: string, env: Record<string, string>, readyLine: RegExp): Promise<{ proc: ChildProcess; line: string }> {
+function start(
+  name: string,
+  core: number,
+  script: string,
+  env: Record<string, string>,
+  readyLine: RegExp,
+): Promise<{ proc: ChildProcess; line: string }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn('taskset', ['-c', String(core), process.execPath, ...profileArgs, '--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn('taskset', ['-c', String(core), process.execPath, ...profileArgs, '--import', 'tsx', script], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const onData = (d: Buffer) => {
       out += d.toString();
@@ -97,21 +119,43 @@ interface Row {
 
 async function main() {
   pin(1);
-  const sims = await startSimulators({ faults: Object.fromEntries((['hubspot', 'stripe', 'zendesk', 's3'] as SimSystem[]).map((s) => [s, { latencyMs }])) });
+  const sims = await startSimulators({
+    faults: Object.fromEntries((['hubspot', 'stripe', 'zendesk', 's3'] as SimSystem[]).map((s) => [s, { latencyMs }])),
+  });
   const redisPort = await freePort();
-  const redis = spawn('taskset', ['-c', '1', 'redis-server', '--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const redis = spawn(
+    'taskset',
+    ['-c', '1', 'redis-server', '--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   await new Promise((r) => setTimeout(r, 300));
   // One token makes every benchmark request: lift the per-user rate limit, which would otherwise answer 429.
-  const env: Record<string, string> = { NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...vendorEnv(sims), UPSTREAM_CONCURRENCY: '16', USER_RATE_LIMIT_PER_MINUTE: '1000000' };
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    ...vendorEnv(sims),
+    UPSTREAM_CONCURRENCY: '16',
+    USER_RATE_LIMIT_PER_MINUTE: '1000000',
+  };
   const config = loadConfig(env);
-  const tokens: Record<QueryName, string> = { customers50: signDevToken(config, { role: 'admin', sub: 'bench', ttlSeconds: 7200 }), dashboard: signDevToken(config, { role: 'customer', sub: '1001', ttlSeconds: 7200 }) };
+  const tokens: Record<QueryName, string> = {
+    customers50: signDevToken(config, { role: 'admin', sub: 'bench', ttlSeconds: 7200 }),
+    dashboard: signDevToken(config, { role: 'customer', sub: '1001', ttlSeconds: 7200 }),
+  };
   const rows: Row[] = [];
   const rss: Record<string, number> = {};
   const children: ChildProcess[] = [redis];
 
   async function load(target: string, url: string, query: QueryName, cache: string, metricsUrl?: string): Promise<Row> {
     const body = JSON.stringify({ query: QUERIES[query] });
-    const opts = { url: `${url}/graphql`, method: 'POST' as const, connections, headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[query]}` }, body };
+    const opts = {
+      url: `${url}/graphql`,
+      method: 'POST' as const,
+      connections,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[query]}` },
+      body,
+    };
     await autocannon({ ...opts, duration: warmupS });
     const before = metricsUrl ? await cacheCounts(metricsUrl) : undefined;
     process.stderr.write(`  ${target} ${query} (${cache}) for ${duration}s...\n`);
@@ -142,9 +186,12 @@ async function main() {
 
   try {
     // Portico, cache off (cold) and on (warm, Redis), each in its own process on core 0.
-    for (const mode of (values.only === 'cold' ? ['cold'] : ['cold', 'warm'])) {
+    for (const mode of values.only === 'cold' ? ['cold'] : ['cold', 'warm']) {
       const port = await freePort();
-      const extra: Record<string, string> = mode === 'cold' ? { CACHE_ENABLED: 'false' } : { REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_KEY_PREFIX: `bench${Date.now()}` };
+      const extra: Record<string, string> =
+        mode === 'cold'
+          ? { CACHE_ENABLED: 'false' }
+          : { REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_KEY_PREFIX: `bench${Date.now()}` };
       const { proc } = await start(`portico-${mode}`, 0, 'src/main.ts', { ...env, ...extra, PORT: String(port) }, /Portico is listening/);
       children.push(proc);
       const url = `http://127.0.0.1:${port}`;
@@ -161,7 +208,13 @@ async function main() {
     const subs = await start('baseline-subgraphs', 0, 'bench/baseline-subgraphs.ts', env, /"urls"/);
     children.push(subs.proc);
     const urls = (JSON.parse(subs.line) as { urls: Record<string, string> }).urls;
-    const gw = await start('baseline-gateway', 0, 'bench/baseline-gateway.ts', { ...env, BASELINE_SUBGRAPH_URLS: JSON.stringify(urls) }, /"url"/);
+    const gw = await start(
+      'baseline-gateway',
+      0,
+      'bench/baseline-gateway.ts',
+      { ...env, BASELINE_SUBGRAPH_URLS: JSON.stringify(urls) },
+      /"url"/,
+    );
     children.push(gw.proc);
     const gwUrl = (JSON.parse(gw.line) as { url: string }).url.replace(/\/$/, '');
     for (const q of Object.keys(QUERIES) as QueryName[]) await load('baseline', gwUrl, q, 'none');
@@ -172,7 +225,8 @@ async function main() {
     await sims.close();
   }
 
-  const find = (target: string, q: QueryName, cache: string) => rows.find((r) => r.target === target && r.query === q && r.cache === cache)!;
+  const find = (target: string, q: QueryName, cache: string) =>
+    rows.find((r) => r.target === target && r.query === q && r.cache === cache)!;
   const base50 = find('baseline', 'customers50', 'none');
   const baseDash = find('baseline', 'dashboard', 'none');
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
@@ -181,11 +235,15 @@ async function main() {
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const base = r.query === 'customers50' ? base50 : baseDash;
-    console.log(`| ${r.target} | ${r.query} | ${r.cache} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.upstreamPerReq} | ${r.hitRatio ?? '-'} | ${ratio(r.rps, base.rps)} |`);
+    console.log(
+      `| ${r.target} | ${r.query} | ${r.cache} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.upstreamPerReq} | ${r.hitRatio ?? '-'} | ${ratio(r.rps, base.rps)} |`,
+    );
   }
   const porticoPeak = Math.max(rss.portico_cold ?? 0, rss.portico_warm ?? 0);
   const baselinePeak = (rss.baseline_gateway ?? 0) + (rss.baseline_subgraphs ?? 0);
-  console.log(`\nPeak RSS: Portico ${porticoPeak.toFixed(1)} MiB (one process); baseline ${baselinePeak.toFixed(1)} MiB (gateway ${rss.baseline_gateway?.toFixed(1)} + subgraph services ${rss.baseline_subgraphs?.toFixed(1)}).`);
+  console.log(
+    `\nPeak RSS: Portico ${porticoPeak.toFixed(1)} MiB (one process); baseline ${baselinePeak.toFixed(1)} MiB (gateway ${rss.baseline_gateway?.toFixed(1)} + subgraph services ${rss.baseline_subgraphs?.toFixed(1)}).`,
+  );
   const summary = {
     duration_s: duration,
     connections,

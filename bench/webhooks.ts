@@ -38,13 +38,25 @@ function makeEvents(sims: Simulators, n: number): string[] {
     const c = customers[Math.floor(Math.random() * customers.length)];
     const inv = c.invoices[0];
     const object = inv ? { id: inv.id, object: 'invoice', customer: c.stripeCustomerId } : { id: c.stripeCustomerId, object: 'customer' };
-    return JSON.stringify({ id: `evt_${randomBytes(12).toString('hex')}`, object: 'event', api_version: '2026-10-28.endive', created: Math.floor(Date.now() / 1000), data: { object }, livemode: false, pending_webhooks: 1, type: inv ? 'invoice.updated' : 'customer.updated' });
+    return JSON.stringify({
+      id: `evt_${randomBytes(12).toString('hex')}`,
+      object: 'event',
+      api_version: '2026-10-28.endive',
+      created: Math.floor(Date.now() / 1000),
+      data: { object },
+      livemode: false,
+      pending_webhooks: 1,
+      type: inv ? 'invoice.updated' : 'customer.updated',
+    });
   });
 }
 
 function start(script: string, core: number, env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const proc = spawn('taskset', ['-c', String(core), process.execPath, '--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn('taskset', ['-c', String(core), process.execPath, '--import', 'tsx', script], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const onData = (d: Buffer) => {
       out += d.toString();
@@ -57,7 +69,12 @@ function start(script: string, core: number, env: Record<string, string>, ready:
 }
 
 /** Sends every body with `connections` concurrent senders; retries a 503 (as a vendor would). */
-async function send(url: string, bodies: readonly string[], connections: number, dispatcher: Agent): Promise<{ latencies: number[]; statuses: Record<number, number>; ms: number }> {
+async function send(
+  url: string,
+  bodies: readonly string[],
+  connections: number,
+  dispatcher: Agent,
+): Promise<{ latencies: number[]; statuses: Record<number, number>; ms: number }> {
   const latencies: number[] = [];
   const statuses: Record<number, number> = {};
   let next = 0;
@@ -68,7 +85,12 @@ async function send(url: string, bodies: readonly string[], connections: number,
         for (;;) {
           const body = bodies[i];
           const s = performance.now();
-          const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': sign(body) }, body, dispatcher });
+          const res = await request(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'stripe-signature': sign(body) },
+            body,
+            dispatcher,
+          });
           await res.body.dump();
           statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
           if (res.statusCode === 200) {
@@ -183,7 +205,20 @@ export async function runWebhookBench(o: { connections: number; events: number }
 | sustained | ${SUSTAINED} | ${o.connections} | ${ackPerS.toFixed(0)} | ${pct(s.latencies, 50).toFixed(1)} | ${pct(s.latencies, 99).toFixed(1)} | ${processedPerS.toFixed(0)} | - | - |
 | crash (10% duplicates, worker killed at ${killedAt} applied) | ${mixed.length} (${ids.length} distinct) | ${o.connections} | ${((mixed.length / crash.ms) * 1000).toFixed(0)} | ${pct(crash.latencies, 50).toFixed(1)} | ${pct(crash.latencies, 99).toFixed(1)} | - | ${lost} | ${twice} |
 `);
-    console.log(JSON.stringify({ sustained_acks_per_s: Math.round(ackPerS), sustained_processed_per_s: Math.round(processedPerS), ack_p50_ms: +pct(s.latencies, 50).toFixed(1), ack_p99_ms: +pct(s.latencies, 99).toFixed(1), crash_events: mixed.length, crash_distinct: ids.length, crash_killed_at_applied: killedAt, crash_lost: lost, crash_applied_twice: twice, crash_statuses: crash.statuses }));
+    console.log(
+      JSON.stringify({
+        sustained_acks_per_s: Math.round(ackPerS),
+        sustained_processed_per_s: Math.round(processedPerS),
+        ack_p50_ms: +pct(s.latencies, 50).toFixed(1),
+        ack_p99_ms: +pct(s.latencies, 99).toFixed(1),
+        crash_events: mixed.length,
+        crash_distinct: ids.length,
+        crash_killed_at_applied: killedAt,
+        crash_lost: lost,
+        crash_applied_twice: twice,
+        crash_statuses: crash.statuses,
+      }),
+    );
   } finally {
     for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
     await dispatcher.close();

@@ -82,7 +82,13 @@ function App({ config }: { config: SandboxConfig }) {
             {persona === 'customer' && (
               <label>
                 Customer{' '}
-                <input data-testid="customer" list="customer-ids" size={8} value={customerId} onChange={(e) => setCustomerId(e.target.value.trim())} />
+                <input
+                  data-testid="customer"
+                  list="customer-ids"
+                  size={8}
+                  value={customerId}
+                  onChange={(e) => setCustomerId(e.target.value.trim())}
+                />
                 <datalist id="customer-ids">
                   {config.customerIds.map((id) => (
                     <option key={id} value={id} />
@@ -94,7 +100,12 @@ function App({ config }: { config: SandboxConfig }) {
               <span className="scopes">
                 {config.scopes.map((s) => (
                   <label key={s}>
-                    <input type="checkbox" checked={scopes.includes(s)} onChange={(e) => setScopes(e.target.checked ? [...scopes, s] : scopes.filter((x) => x !== s))} /> {s}
+                    <input
+                      type="checkbox"
+                      checked={scopes.includes(s)}
+                      onChange={(e) => setScopes(e.target.checked ? [...scopes, s] : scopes.filter((x) => x !== s))}
+                    />{' '}
+                    {s}
                   </label>
                 ))}
               </span>
@@ -104,14 +115,26 @@ function App({ config }: { config: SandboxConfig }) {
             </button>
           </>
         ) : (
-          <input data-testid="token" placeholder="Bearer token" value={token} onChange={(e) => setToken(e.target.value.replace(/^Bearer\s+/i, ''))} />
+          <input
+            data-testid="token"
+            placeholder="Bearer token"
+            value={token}
+            onChange={(e) => setToken(e.target.value.replace(/^Bearer\s+/i, ''))}
+          />
         )}
         <span data-testid="status" className="status">
           {status}
         </span>
       </header>
       <main className="sandbox-main">
-        <GraphiQL key={token} fetcher={fetcher as never} defaultTabs={tabs} isHeadersEditorEnabled={false} shouldPersistHeaders={false} storage={memoryStorage()} />
+        <GraphiQL
+          key={token}
+          fetcher={fetcher as never}
+          defaultTabs={tabs}
+          isHeadersEditorEnabled={false}
+          shouldPersistHeaders={false}
+          storage={memoryStorage()}
+        />
       </main>
     </div>
   );
@@ -120,7 +143,13 @@ function App({ config }: { config: SandboxConfig }) {
 /** No localStorage: tokens never outlive the page. */
 function memoryStorage() {
   const m = new Map<string, string>();
-  return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v), removeItem: (k: string) => void m.delete(k), clear: () => m.clear(), length: 0 };
+  return {
+    getItem: (k: string) => m.get(k) ?? null,
+    setItem: (k: string, v: string) => void m.set(k, v),
+    removeItem: (k: string) => void m.delete(k),
+    clear: () => m.clear(),
+    length: 0,
+  };
 }
 
 const config = (await (await fetch('/sandbox/config.json')).json()) as SandboxConfig;

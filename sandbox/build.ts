@@ -11,11 +11,21 @@ import { fileURLToPath } from 'node:url';
 const here = fileURLToPath(new URL('./', import.meta.url));
 const out = fileURLToPath(new URL('../dist/sandbox/', import.meta.url));
 const stamp = `${out}.inputs-sha256`;
-const inputs = [...readdirSync(here).sort().map((f) => `${here}${f}`), fileURLToPath(new URL('../package-lock.json', import.meta.url))];
+const inputs = [
+  ...readdirSync(here)
+    .sort()
+    .map((f) => `${here}${f}`),
+  fileURLToPath(new URL('../package-lock.json', import.meta.url)),
+];
 const hash = createHash('sha256');
 for (const f of inputs) hash.update(f).update(readFileSync(f));
 const digest = hash.digest('hex');
-if (process.argv.includes('--if-changed') && existsSync(`${out}sandbox.js`) && existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) {
+if (
+  process.argv.includes('--if-changed') &&
+  existsSync(`${out}sandbox.js`) &&
+  existsSync(stamp) &&
+  readFileSync(stamp, 'utf8') === digest
+) {
   console.log('The sandbox bundle in dist/sandbox/ is up to date.');
   process.exit(0);
 }

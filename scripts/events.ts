@@ -23,7 +23,10 @@ function fail(message: string): never {
 
 const { positionals, values } = (() => {
   try {
-    return parseArgs({ allowPositionals: true, options: { system: { type: 'string' }, first: { type: 'string' }, all: { type: 'boolean' } } });
+    return parseArgs({
+      allowPositionals: true,
+      options: { system: { type: 'string' }, first: { type: 'string' }, all: { type: 'boolean' } },
+    });
   } catch (err) {
     return fail((err as Error).message);
   }
@@ -35,12 +38,24 @@ if (system && !EVENT_SYSTEMS.includes(system)) fail(`--system must be one of ${E
 
 let config;
 try {
-  config = loadConfig({ ...process.env, SIMULATORS: 'false', HUBSPOT_ACCESS_TOKEN: 'unused-here', STRIPE_SECRET_KEY: 'sk_test_unused', ZENDESK_BASE_URL: 'https://unused.example', ZENDESK_EMAIL: 'unused@example.com', ZENDESK_API_TOKEN: 'unused-here', S3_BUCKET: 'unused' });
+  config = loadConfig({
+    ...process.env,
+    SIMULATORS: 'false',
+    HUBSPOT_ACCESS_TOKEN: 'unused-here',
+    STRIPE_SECRET_KEY: 'sk_test_unused',
+    ZENDESK_BASE_URL: 'https://unused.example',
+    ZENDESK_EMAIL: 'unused@example.com',
+    ZENDESK_API_TOKEN: 'unused-here',
+    S3_BUCKET: 'unused',
+  });
 } catch (err) {
   if (err instanceof ConfigError) fail(err.message);
   throw err;
 }
-if (!config.redis.url) fail('REDIS_URL is not set: name the Redis the gateways store events in. Example: REDIS_URL=redis://127.0.0.1:6379 npm run events -- list');
+if (!config.redis.url)
+  fail(
+    'REDIS_URL is not set: name the Redis the gateways store events in. Example: REDIS_URL=redis://127.0.0.1:6379 npm run events -- list',
+  );
 
 const logger = createLogger({ level: 'silent' });
 // This command only reads and replays jobs; it never runs a handler, so no vendor is called.
@@ -52,16 +67,25 @@ try {
     const page = await events.failed(system, 0, first);
     if (!page.total) console.log(`No failed events${system ? ` for ${system}` : ''}. Nothing to replay.`);
     else {
-      console.log(`${page.total} failed event(s)${system ? ` for ${system}` : ''}${page.total > page.events.length ? `, the ${page.events.length} newest` : ''}:`);
+      console.log(
+        `${page.total} failed event(s)${system ? ` for ${system}` : ''}${page.total > page.events.length ? `, the ${page.events.length} newest` : ''}:`,
+      );
       for (const e of page.events) {
-        const type = (e.data as { type?: string; subscriptionType?: string }).type ?? (e.data as { subscriptionType?: string }).subscriptionType ?? '?';
+        const type =
+          (e.data as { type?: string; subscriptionType?: string }).type ??
+          (e.data as { subscriptionType?: string }).subscriptionType ??
+          '?';
         console.log(`  ${e.ref}  ${type}  attempts=${e.attempts}  failed=${e.failedAt?.toISOString() ?? '?'}  error: ${e.lastError}`);
       }
       console.log('\nNext: fix the cause, then `npm run events -- replay ID` (or `replay --all`).');
     }
   } else if (values.all) {
     const n = await events.replayAll(system);
-    console.log(n ? `Replayed ${n} failed event(s)${system ? ` for ${system}` : ''}: they are queued again with fresh attempts. Check with \`npm run events -- list\`.` : 'No failed events: nothing replayed.');
+    console.log(
+      n
+        ? `Replayed ${n} failed event(s)${system ? ` for ${system}` : ''}: they are queued again with fresh attempts. Check with \`npm run events -- list\`.`
+        : 'No failed events: nothing replayed.',
+    );
   } else {
     if (!id) fail('replay needs an event id (or --all).');
     const r = await events.replay(id);

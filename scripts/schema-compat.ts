@@ -69,7 +69,12 @@ export interface CheckResult {
   counts: { breaking: number; dangerous: number; safe: number };
 }
 
-const REMOVALS = new Set<string>([ChangeType.FieldRemoved, ChangeType.FieldArgumentRemoved, ChangeType.InputFieldRemoved, ChangeType.EnumValueRemoved]);
+const REMOVALS = new Set<string>([
+  ChangeType.FieldRemoved,
+  ChangeType.FieldArgumentRemoved,
+  ChangeType.InputFieldRemoved,
+  ChangeType.EnumValueRemoved,
+]);
 
 /** Every schema coordinate an operation touches: types, `Type.field`, `Type.field.arg` (passed). */
 export function usageOf(schema: GraphQLSchema, document: string): Set<string> {
@@ -143,7 +148,7 @@ function deprecationOf(oldSchema: GraphQLSchema, path: string): string | undefin
   if (!type || !name) return undefined;
   if (isObjectType(type) || isInterfaceType(type)) {
     const f = type.getFields()[name];
-    return arg ? f?.args.find((a) => a.name === arg)?.deprecationReason ?? undefined : f?.deprecationReason ?? undefined;
+    return arg ? (f?.args.find((a) => a.name === arg)?.deprecationReason ?? undefined) : (f?.deprecationReason ?? undefined);
   }
   if (isInputObjectType(type)) return type.getFields()[name]?.deprecationReason ?? undefined;
   if (isEnumType(type)) return type.getValue(name)?.deprecationReason ?? undefined;
@@ -187,9 +192,14 @@ export async function checkSchema(input: CheckInput): Promise<CheckResult> {
 
   // Usage per supported operation, computed against the schema it was built for (the released one).
   const operations = Object.entries(input.manifests).flatMap(([client, manifest]) =>
-    Object.entries(manifest).map(([hash, doc]) => ({ label: `${client}: ${operationName(doc, hash)}`, doc, used: usageOf(oldSchema, doc) })),
+    Object.entries(manifest).map(([hash, doc]) => ({
+      label: `${client}: ${operationName(doc, hash)}`,
+      doc,
+      used: usageOf(oldSchema, doc),
+    })),
   );
-  const usersOf = (key: string | undefined) => (key ? operations.filter((o) => o.used.has(key)).map((o) => o.label) : operations.map((o) => o.label));
+  const usersOf = (key: string | undefined) =>
+    key ? operations.filter((o) => o.used.has(key)).map((o) => o.label) : operations.map((o) => o.label);
 
   const findings: Finding[] = changes.map((change): Finding => {
     const path = change.path ?? '';
@@ -200,16 +210,31 @@ export async function checkSchema(input: CheckInput): Promise<CheckResult> {
     }
     const usedBy = usersOf(usageKey(oldSchema, change));
     if (usedBy.length) {
-      return { ...base, level: 'breaking', usedBy, detail: 'Supported clients use it: keep it (deprecate it instead) until no supported manifest does.' };
+      return {
+        ...base,
+        level: 'breaking',
+        usedBy,
+        detail: 'Supported clients use it: keep it (deprecate it instead) until no supported manifest does.',
+      };
     }
     if (REMOVALS.has(String(change.type))) {
       const since = input.history.deprecations[path];
       if (!deprecationOf(oldSchema, path) || since === undefined) {
-        return { ...base, level: 'breaking', usedBy, detail: `It was not @deprecated in a release: deprecate it, ship ${min} release(s), then remove it.` };
+        return {
+          ...base,
+          level: 'breaking',
+          usedBy,
+          detail: `It was not @deprecated in a release: deprecate it, ship ${min} release(s), then remove it.`,
+        };
       }
       const shipped = lastRelease - since + 1;
       if (shipped < min) {
-        return { ...base, level: 'breaking', usedBy, detail: `Deprecated in ${shipped} release(s) (since release ${since}); removal needs ${min}.` };
+        return {
+          ...base,
+          level: 'breaking',
+          usedBy,
+          detail: `Deprecated in ${shipped} release(s) (since release ${since}); removal needs ${min}.`,
+        };
       }
       return { ...base, level: 'dangerous', usedBy, detail: `Deprecated since release ${since} and used by no supported client.` };
     }
@@ -221,7 +246,8 @@ export async function checkSchema(input: CheckInput): Promise<CheckResult> {
   for (const op of operations) {
     if (reported.has(op.label)) continue;
     const errors = validate(newSchema, parse(op.doc));
-    for (const e of errors) findings.push({ level: 'breaking', path: op.label, message: `No longer valid: ${e.message}`, usedBy: [op.label] });
+    for (const e of errors)
+      findings.push({ level: 'breaking', path: op.label, message: `No longer valid: ${e.message}`, usedBy: [op.label] });
   }
 
   const counts = { breaking: 0, dangerous: 0, safe: 0 };

@@ -62,7 +62,9 @@ const readManifests = (): Record<string, Manifest> =>
 
 async function check(): Promise<boolean> {
   if (!existsSync(RELEASED_SCHEMA) || !existsSync(HISTORY)) {
-    console.log(`No release recorded yet (${RELEASED_SCHEMA}): nothing to compare. Next: npm run schema:release -- --client web --version 1.0.0`);
+    console.log(
+      `No release recorded yet (${RELEASED_SCHEMA}): nothing to compare. Next: npm run schema:release -- --client web --version 1.0.0`,
+    );
     return true;
   }
   const history = readHistory();
@@ -74,7 +76,9 @@ async function check(): Promise<boolean> {
   const result = await checkSchema({ released: readFileSync(RELEASED_SCHEMA, 'utf8'), current, manifests, history });
   console.log(formatReport(result));
   if (!result.ok) {
-    console.log('Failed: shipped clients would break. Keep the field (mark it @deprecated(reason: "Use X.") instead), or make the change additive.');
+    console.log(
+      'Failed: shipped clients would break. Keep the field (mark it @deprecated(reason: "Use X.") instead), or make the change additive.',
+    );
   } else console.log('Passed: no supported client breaks.');
   return result.ok;
 }
@@ -83,11 +87,13 @@ async function release(): Promise<void> {
   const client = values.client;
   const version = values.version;
   if (!client || !/^[a-z][a-z0-9-]*$/.test(client)) fail('--client must name the app in lower case, e.g. --client web or --client ios.');
-  if (!version || !/^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/.test(version)) fail('--version must be the app version being released, e.g. --version 1.4.0.');
+  if (!version || !/^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/.test(version))
+    fail('--version must be the app version being released, e.g. --version 1.4.0.');
   const name = `${client}-${version}`;
   const target = join(MANIFESTS, `${name}.json`);
   const manifest = readFileSync(CURRENT_MANIFEST, 'utf8');
-  if (existsSync(target) && readFileSync(target, 'utf8') !== manifest) fail(`${target} already exists with other operations: release a new version.`);
+  if (existsSync(target) && readFileSync(target, 'utf8') !== manifest)
+    fail(`${target} already exists with other operations: release a new version.`);
   if (!(await check())) fail('Not released: fix the breaking changes above first.');
   const history: ReleaseHistory = existsSync(HISTORY) ? readHistory() : { minDeprecatedReleases: 2, releases: [], deprecations: {} };
   const next = nextHistory(history, current, [name], new Date().toISOString().slice(0, 10));
@@ -97,8 +103,18 @@ async function release(): Promise<void> {
   writeFileSync(target, manifest);
   writeFileSync(HISTORY, `${JSON.stringify(next, null, 2)}\n`);
   const r = next.releases.at(-1)!;
-  console.log(`Recorded release ${r.release}: ${RELEASED_SCHEMA}, ${target} (${Object.keys(JSON.parse(manifest) as Manifest).length} operations), ${HISTORY}.`);
-  console.log(`Deprecated and counting: ${Object.keys(next.deprecations).length ? Object.entries(next.deprecations).map(([c, s]) => `${c} (since ${s})`).join(', ') : 'none'}.`);
+  console.log(
+    `Recorded release ${r.release}: ${RELEASED_SCHEMA}, ${target} (${Object.keys(JSON.parse(manifest) as Manifest).length} operations), ${HISTORY}.`,
+  );
+  console.log(
+    `Deprecated and counting: ${
+      Object.keys(next.deprecations).length
+        ? Object.entries(next.deprecations)
+            .map(([c, s]) => `${c} (since ${s})`)
+            .join(', ')
+        : 'none'
+    }.`,
+  );
   console.log('Next: commit these files; delete a clients/released/ manifest when that app version is no longer supported.');
 }
 

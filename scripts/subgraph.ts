@@ -33,7 +33,8 @@ const name = positionals[0] as SubgraphName | undefined;
 if (!name || !SUBGRAPH_NAMES.includes(name)) fail(`Name the subgraph: one of ${SUBGRAPH_NAMES.join(', ')}.`);
 if (positionals.length > 1) fail(`Unexpected argument ${JSON.stringify(positionals[1])}.`);
 const port = Number(values.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, e.g. --port 4002 (got ${JSON.stringify(values.port)}).`);
+if (!Number.isInteger(port) || port < 0 || port > 65535)
+  fail(`--port must be a port number, e.g. --port 4002 (got ${JSON.stringify(values.port)}).`);
 
 try {
   let config = loadConfig();
@@ -44,7 +45,12 @@ try {
   const upstreams = createUpstreams(config, logger);
   const shared = createSharedState(config, logger);
   const schema = buildSubgraphs(upstreams, config, shared.cache, [name]).schemas[name]!;
-  const server = await createSubgraphServer({ schema, signingSecret: config.subgraphs.signingSecret, logger, claimsMaxAgeS: config.guards.claimsMaxAgeS });
+  const server = await createSubgraphServer({
+    schema,
+    signingSecret: config.subgraphs.signingSecret,
+    logger,
+    claimsMaxAgeS: config.guards.claimsMaxAgeS,
+  });
   const url = (await server.fastify.listen({ host: config.host, port })).replace('://0.0.0.0', '://127.0.0.1');
   console.log(
     [

@@ -35,7 +35,15 @@ function fail(message: string): never {
 function parseCommandLine() {
   try {
     return parseArgs({
-      options: { role: { type: 'string' }, sub: { type: 'string' }, ttl: { type: 'string' }, name: { type: 'string' }, scopes: { type: 'string' }, customers: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        role: { type: 'string' },
+        sub: { type: 'string' },
+        ttl: { type: 'string' },
+        name: { type: 'string' },
+        scopes: { type: 'string' },
+        customers: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       allowPositionals: true,
       strict: true,
     });
@@ -63,14 +71,19 @@ const COMMANDS: Record<string, { words: number; options: readonly string[] }> = 
   if (command === undefined) fail(`Unknown command ${JSON.stringify(positionals[0])}.`);
   const spec = COMMANDS[command];
   const stray = positionals.slice(command ? spec.words : 0);
-  if (command === 'revoke' && positionals.length < 2) fail('Name the token to revoke, e.g. npm run token -- revoke ptn_0123456789abcdef0123.');
-  if (stray.length) fail(`Unexpected argument ${JSON.stringify(stray[0])}${stray[0]?.startsWith('[') ? ' (square brackets in the usage mark optional parts: leave them out)' : ''}.`);
+  if (command === 'revoke' && positionals.length < 2)
+    fail('Name the token to revoke, e.g. npm run token -- revoke ptn_0123456789abcdef0123.');
+  if (stray.length)
+    fail(
+      `Unexpected argument ${JSON.stringify(stray[0])}${stray[0]?.startsWith('[') ? ' (square brackets in the usage mark optional parts: leave them out)' : ''}.`,
+    );
   const misplaced = Object.keys(values).filter((k) => k !== 'help' && !spec.options.includes(k));
   if (misplaced.length) fail(`--${misplaced[0]} does not apply to ${command ? `\`${command}\`` : 'a development token'}.`);
 }
 
 const isPartnerCommand = ['partner', 'partners', 'revoke'].includes(positionals[0] ?? '');
-if (!isPartnerCommand && process.env.NODE_ENV === 'production') fail('Refusing to mint development tokens when NODE_ENV=production. Use your identity provider.');
+if (!isPartnerCommand && process.env.NODE_ENV === 'production')
+  fail('Refusing to mint development tokens when NODE_ENV=production. Use your identity provider.');
 
 let config: Readonly<Config>;
 try {
@@ -79,7 +92,11 @@ try {
   fail(err instanceof ConfigError ? err.message : (err as Error).message);
 }
 
-const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const gatewayUrl = process.env.PORTICO_URL ?? `http://127.0.0.1:${config.port || 4000}`;
 
 /** Partner operations against the running development gateway, as an admin. */
@@ -87,7 +104,11 @@ async function viaGateway<T>(query: string, variables: Record<string, unknown>):
   const admin = signDevToken(config, { role: 'admin', sub: 'token-cli' });
   let res: Response;
   try {
-    res = await fetch(`${gatewayUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify({ query, variables }) });
+    res = await fetch(`${gatewayUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+      body: JSON.stringify({ query, variables }),
+    });
   } catch {
     fail(`No gateway answers at ${gatewayUrl}. Start it with \`npm start\` (or set REDIS_URL to write to Redis directly, or PORTICO_URL).`);
   }
@@ -107,7 +128,9 @@ function parseTtlDays(v: string | undefined): number {
 
 function show(r: PartnerRecord) {
   const state = r.revokedAt ? `revoked ${r.revokedAt}` : Date.parse(r.expiresAt) < Date.now() ? 'expired' : `valid until ${r.expiresAt}`;
-  console.log(`${r.id}  ${r.name}  [${r.scopes.join(', ')}]${r.customerIds ? ` customers: ${r.customerIds.join(',')}` : ''}  ${state}${r.lastUsedAt ? `, last used ${r.lastUsedAt}` : ''}`);
+  console.log(
+    `${r.id}  ${r.name}  [${r.scopes.join(', ')}]${r.customerIds ? ` customers: ${r.customerIds.join(',')}` : ''}  ${state}${r.lastUsedAt ? `, last used ${r.lastUsedAt}` : ''}`,
+  );
 }
 
 async function partnerCommand(cmd: string) {
@@ -116,19 +139,41 @@ async function partnerCommand(cmd: string) {
   try {
     if (cmd === 'partner') {
       if (!values.name) fail('--name is required, e.g. --name acme.');
-      const input = { name: values.name, scopes: list(values.scopes), customerIds: list(values.customers), ttlDays: parseTtlDays(values.ttl) };
+      const input = {
+        name: values.name,
+        scopes: list(values.scopes),
+        customerIds: list(values.customers),
+        ttlDays: parseTtlDays(values.ttl),
+      };
       const created = store
         ? await mintPartnerToken(store, config.auth.partnerSecret, input).then((c) => ({ token: c.token, partnerToken: c.record }))
-        : (await viaGateway<{ createPartnerToken: { token: string; partnerToken: PartnerRecord } }>(`mutation($i: CreatePartnerTokenInput!) { createPartnerToken(input: $i) { token partnerToken { ${RECORD} } } }`, { i: input })).createPartnerToken;
+        : (
+            await viaGateway<{ createPartnerToken: { token: string; partnerToken: PartnerRecord } }>(
+              `mutation($i: CreatePartnerTokenInput!) { createPartnerToken(input: $i) { token partnerToken { ${RECORD} } } }`,
+              { i: input },
+            )
+          ).createPartnerToken;
       process.stdout.write(`${created.token}\n`);
-      console.error(`Minted ${created.partnerToken.id} for ${input.name}, valid ${input.ttlDays} days. The token is shown once: hand it to the partner now.\nRevoke with: npm run token -- revoke ${created.partnerToken.id}`);
+      console.error(
+        `Minted ${created.partnerToken.id} for ${input.name}, valid ${input.ttlDays} days. The token is shown once: hand it to the partner now.\nRevoke with: npm run token -- revoke ${created.partnerToken.id}`,
+      );
     } else if (cmd === 'partners') {
-      const records = store ? await store.list() : (await viaGateway<{ partnerTokens: PartnerRecord[] }>(`{ partnerTokens { ${RECORD} } }`, {})).partnerTokens;
-      if (!records.length) console.log('No partner tokens yet. Mint one with: npm run token -- partner --name acme --scopes billing.invoices:read');
+      const records = store
+        ? await store.list()
+        : (await viaGateway<{ partnerTokens: PartnerRecord[] }>(`{ partnerTokens { ${RECORD} } }`, {})).partnerTokens;
+      if (!records.length)
+        console.log('No partner tokens yet. Mint one with: npm run token -- partner --name acme --scopes billing.invoices:read');
       records.forEach(show);
     } else {
       const id = positionals[1];
-      const r = store ? await store.revoke(id) : (await viaGateway<{ revokePartnerToken: PartnerRecord | null }>(`mutation($id: ID!) { revokePartnerToken(id: $id) { ${RECORD} } }`, { id })).revokePartnerToken;
+      const r = store
+        ? await store.revoke(id)
+        : (
+            await viaGateway<{ revokePartnerToken: PartnerRecord | null }>(
+              `mutation($id: ID!) { revokePartnerToken(id: $id) { ${RECORD} } }`,
+              { id },
+            )
+          ).revokePartnerToken;
       if (!r) fail(`No partner token ${id}. List them with: npm run token -- partners`);
       console.log(`Revoked ${r.id} (${r.name}); every gateway instance refuses it from the next request.`);
     }
@@ -144,7 +189,8 @@ if (cmd === 'partner' || cmd === 'partners' || cmd === 'revoke') {
   await partnerCommand(cmd);
 } else {
   const role = values.role as Role | undefined;
-  if (!role || !(ROLES as readonly string[]).includes(role)) fail(`--role must be one of ${ROLES.join(', ')} (got ${JSON.stringify(values.role ?? '')}).`);
+  if (!role || !(ROLES as readonly string[]).includes(role))
+    fail(`--role must be one of ${ROLES.join(', ')} (got ${JSON.stringify(values.role ?? '')}).`);
   const sub = values.sub ?? (role === 'customer' ? undefined : `${role}-1`);
   if (!sub) fail('--sub is required for customers: the CRM contact id, e.g. --sub 1001.');
   const ttl = values.ttl ? Number(values.ttl) : 3600;

@@ -106,7 +106,10 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 /** Counters and faults around any request handler (the S3 server wraps s3rver with it). */
-export function createFaultGate(errors: Pick<VendorErrors, 'failure' | 'rateLimited'>, send: (res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>) => void) {
+export function createFaultGate(
+  errors: Pick<VendorErrors, 'failure' | 'rateLimited'>,
+  send: (res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>) => void,
+) {
   let faults: FaultOptions = {};
   let stats: Stats = { total: 0, byRoute: {} };
   let served = 0;
@@ -207,7 +210,8 @@ export async function startJsonSim(o: JsonSimOptions): Promise<SimServer> {
         sendJson(res, status, rest, { ...extra, ...h });
       } else sendJson(res, 200, out, extra);
     } catch (err) {
-      if (err instanceof HttpError) sendJson(res, err.status, err.status === 413 ? o.errors.tooLarge() : err.body, { ...extra, ...err.headers });
+      if (err instanceof HttpError)
+        sendJson(res, err.status, err.status === 413 ? o.errors.tooLarge() : err.body, { ...extra, ...err.headers });
       else sendJson(res, 500, o.errors.failure(500), extra);
     }
   });

@@ -15,13 +15,26 @@ interface Contact {
   archived: false;
 }
 
-const err = (message: string, category: string, extra: object = {}) => ({ status: 'error', message, correlationId: randomUUID(), category, ...extra });
+const err = (message: string, category: string, extra: object = {}) => ({
+  status: 'error',
+  message,
+  correlationId: randomUUID(),
+  category,
+  ...extra,
+});
 /** Returned when no properties are asked for. */
 const DEFAULT_PROPS = ['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname'];
 /** Always returned, whatever properties are asked for. */
 const ALWAYS_PROPS = ['createdate', 'hs_object_id', 'lastmodifieddate'];
 
-export async function startHubSpotSim(o: { host: string; port: number; data: SeedData; token: string; faults?: FaultOptions; webhooks?: WebhookSender }): Promise<SimServer> {
+export async function startHubSpotSim(o: {
+  host: string;
+  port: number;
+  data: SeedData;
+  token: string;
+  faults?: FaultOptions;
+  webhooks?: WebhookSender;
+}): Promise<SimServer> {
   const contacts = new Map<string, Contact>();
   for (const c of o.data.customers) {
     contacts.set(c.crmId, {
@@ -59,13 +72,15 @@ export async function startHubSpotSim(o: { host: string; port: number; data: See
   const lookup = (value: string, idProperty?: string | null) => {
     if (!idProperty || idProperty === 'hs_object_id') return contacts.get(value);
     if (idProperty === 'email') value = value.toLowerCase();
-    for (const c of contacts.values()) if ((idProperty === 'email' ? c.properties.email?.toLowerCase() : c.properties[idProperty]) === value) return c;
+    for (const c of contacts.values())
+      if ((idProperty === 'email' ? c.properties.email?.toLowerCase() : c.properties[idProperty]) === value) return c;
     return undefined;
   };
   const propsOf = (q: URLSearchParams) => q.get('properties')?.split(',').filter(Boolean);
   const validation = (message: string) => new HttpError(400, err(message, 'VALIDATION_ERROR'));
 
-  const textMatch = (c: Contact, q: string) => ['firstname', 'lastname', 'email', 'phone', 'company'].some((k) => (c.properties[k] ?? '').toLowerCase().includes(q));
+  const textMatch = (c: Contact, q: string) =>
+    ['firstname', 'lastname', 'email', 'phone', 'company'].some((k) => (c.properties[k] ?? '').toLowerCase().includes(q));
   type Filter = { propertyName: string; operator: string; value?: string; values?: string[] };
   const filterMatch = (c: Contact, f: Filter) => {
     const v = c.properties[f.propertyName] ?? (f.propertyName === 'hs_object_id' ? c.id : null);
@@ -76,7 +91,12 @@ export async function startHubSpotSim(o: { host: string; port: number; data: See
     if (f.operator === 'NOT_IN') return !(f.values ?? []).some((x) => eq(v, x));
     if (f.operator === 'HAS_PROPERTY') return v !== null && v !== '';
     if (f.operator === 'NOT_HAS_PROPERTY') return v === null || v === '';
-    if (f.operator === 'CONTAINS_TOKEN') return (v ?? '').toLowerCase().includes(String(f.value ?? '').replace(/\*/g, '').toLowerCase());
+    if (f.operator === 'CONTAINS_TOKEN')
+      return (v ?? '').toLowerCase().includes(
+        String(f.value ?? '')
+          .replace(/\*/g, '')
+          .toLowerCase(),
+      );
     throw validation(`Unsupported operator ${f.operator}`);
   };
 
@@ -86,12 +106,26 @@ export async function startHubSpotSim(o: { host: string; port: number; data: See
     faults: o.faults,
     errors: {
       failure: () => err('internal error', 'INTERNAL_ERROR'),
-      rateLimited: () => ({ status: 'error', message: 'You have reached your secondly limit.', errorType: 'RATE_LIMIT', correlationId: randomUUID(), policyName: 'SECONDLY' }),
+      rateLimited: () => ({
+        status: 'error',
+        message: 'You have reached your secondly limit.',
+        errorType: 'RATE_LIMIT',
+        correlationId: randomUUID(),
+        policyName: 'SECONDLY',
+      }),
       notFound: () => err('resource not found', 'OBJECT_NOT_FOUND'),
       tooLarge: () => err('request body too large', 'VALIDATION_ERROR'),
     },
     authenticate: (req: SimRequest) =>
-      req.headers.authorization === `Bearer ${o.token}` ? undefined : new HttpError(401, err('Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview', 'INVALID_AUTHENTICATION')),
+      req.headers.authorization === `Bearer ${o.token}`
+        ? undefined
+        : new HttpError(
+            401,
+            err(
+              'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview',
+              'INVALID_AUTHENTICATION',
+            ),
+          ),
     routes: [
       {
         method: 'GET',
@@ -114,7 +148,16 @@ export async function startHubSpotSim(o: { host: string; port: number; data: See
           const page = start < 0 ? [] : all.slice(start, start + limit);
           const last = page.at(-1);
           const more = start >= 0 && start + limit < all.length;
-          return { results: page.map((c) => view(c, propsOf(req.query))), ...(more && last ? { paging: { next: { after: last.id, link: `http://${req.headers.host}/crm/v3/objects/contacts?limit=${limit}&after=${last.id}` } } } : {}) };
+          return {
+            results: page.map((c) => view(c, propsOf(req.query))),
+            ...(more && last
+              ? {
+                  paging: {
+                    next: { after: last.id, link: `http://${req.headers.host}/crm/v3/objects/contacts?limit=${limit}&after=${last.id}` },
+                  },
+                }
+              : {}),
+          };
         },
       },
       {
@@ -128,12 +171,24 @@ export async function startHubSpotSim(o: { host: string; port: number; data: See
           if (!Array.isArray(body.inputs)) throw validation('inputs is required');
           const found = [...new Set(inputs.map((i) => lookup(String(i.id), body.idProperty)).filter((c): c is Contact => !!c))];
           const missing = inputs.map((i) => String(i.id)).filter((id) => !lookup(id, body.idProperty));
-          const base = { status: 'COMPLETE', results: found.map((c) => view(c, body.properties)), startedAt, completedAt: new Date().toISOString() };
+          const base = {
+            status: 'COMPLETE',
+            results: found.map((c) => view(c, body.properties)),
+            startedAt,
+            completedAt: new Date().toISOString(),
+          };
           if (!missing.length) return base;
           return withStatus(207, {
             ...base,
             numErrors: 1,
-            errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.', context: { ids: missing } }],
+            errors: [
+              {
+                status: 'error',
+                category: 'OBJECT_NOT_FOUND',
+                message: 'Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.',
+                context: { ids: missing },
+              },
+            ],
           });
         },
       },
@@ -141,17 +196,30 @@ export async function startHubSpotSim(o: { host: string; port: number; data: See
         method: 'POST',
         pattern: '/crm/v3/objects/contacts/search',
         handle: (req) => {
-          const body = jsonBody<{ query?: string; filterGroups?: { filters: Filter[] }[]; properties?: string[]; limit?: number; after?: string; sorts?: ({ propertyName: string; direction: string } | string)[] }>(req);
+          const body = jsonBody<{
+            query?: string;
+            filterGroups?: { filters: Filter[] }[];
+            properties?: string[];
+            limit?: number;
+            after?: string;
+            sorts?: ({ propertyName: string; direction: string } | string)[];
+          }>(req);
           const limit = body.limit ?? 10;
           if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw validation('limit must be between 1 and 200');
           const groups = body.filterGroups ?? [];
           if (groups.length > 5) throw validation('Too many filter groups: at most 5 are allowed');
-          if (groups.some((g) => (g.filters ?? []).length > 6) || groups.reduce((n, g) => n + (g.filters ?? []).length, 0) > 18) throw validation('Too many filters: at most 6 per group and 18 in total are allowed');
+          if (groups.some((g) => (g.filters ?? []).length > 6) || groups.reduce((n, g) => n + (g.filters ?? []).length, 0) > 18)
+            throw validation('Too many filters: at most 6 per group and 18 in total are allowed');
           const q = body.query?.trim().toLowerCase();
-          let rows = ordered().filter((c) => (!q || textMatch(c, q)) && (!groups.length || groups.some((g) => (g.filters ?? []).every((f) => filterMatch(c, f)))));
+          let rows = ordered().filter(
+            (c) => (!q || textMatch(c, q)) && (!groups.length || groups.some((g) => (g.filters ?? []).every((f) => filterMatch(c, f)))),
+          );
           // One sort, as HubSpot allows; hs_object_id ascending by default.
           const raw = body.sorts?.[0];
-          const sort = typeof raw === 'string' ? { propertyName: raw.replace(/^-/, ''), direction: raw.startsWith('-') ? 'DESCENDING' : 'ASCENDING' } : raw;
+          const sort =
+            typeof raw === 'string'
+              ? { propertyName: raw.replace(/^-/, ''), direction: raw.startsWith('-') ? 'DESCENDING' : 'ASCENDING' }
+              : raw;
           if (sort && sort.propertyName !== 'hs_object_id') {
             const k = sort.propertyName;
             rows = rows.sort((a, b) => (a.properties[k] ?? '').localeCompare(b.properties[k] ?? '') || Number(a.id) - Number(b.id));
@@ -177,7 +245,13 @@ export async function startHubSpotSim(o: { host: string; port: number; data: See
           for (const [k, v] of Object.entries(properties)) {
             if (k === 'hs_object_id') continue;
             const next = v === null ? null : String(v);
-            if (c.properties[k] !== next) o.webhooks?.hubspot({ subscriptionType: 'contact.propertyChange', objectId: c.id, propertyName: k, propertyValue: next ?? '' });
+            if (c.properties[k] !== next)
+              o.webhooks?.hubspot({
+                subscriptionType: 'contact.propertyChange',
+                objectId: c.id,
+                propertyName: k,
+                propertyValue: next ?? '',
+              });
             c.properties[k] = next;
           }
           c.properties.lastmodifieddate = now;

@@ -96,7 +96,15 @@ export async function startSimulators(opts: SimOptions = {}): Promise<Simulators
   const starting = {
     hubspot: startHubSpotSim({ host, port: port('hubspot'), data, token: c.hubspotToken, faults: f.hubspot, webhooks }),
     stripe: startStripeSim({ host, port: port('stripe'), data, secretKey: c.stripeSecretKey, faults: f.stripe, webhooks }),
-    zendesk: startZendeskSim({ host, port: port('zendesk'), data, email: c.zendeskEmail, apiToken: c.zendeskApiToken, faults: f.zendesk, webhooks }),
+    zendesk: startZendeskSim({
+      host,
+      port: port('zendesk'),
+      data,
+      email: c.zendeskEmail,
+      apiToken: c.zendeskApiToken,
+      faults: f.zendesk,
+      webhooks,
+    }),
     s3: startS3Sim({ host, port: port('s3'), data, dir: opts.s3Dir, faults: f.s3 }),
   };
   const settled = await Promise.allSettled(Object.values(starting));
@@ -106,7 +114,9 @@ export async function startSimulators(opts: SimOptions = {}): Promise<Simulators
     await Promise.all(settled.map((r) => (r.status === 'fulfilled' ? r.value.close() : Promise.resolve())));
     throw failed.reason;
   }
-  const servers = Object.fromEntries(Object.keys(starting).map((s, i) => [s, (settled[i] as PromiseFulfilledResult<SimServer>).value])) as Record<SimSystem, SimServer>;
+  const servers = Object.fromEntries(
+    Object.keys(starting).map((s, i) => [s, (settled[i] as PromiseFulfilledResult<SimServer>).value]),
+  ) as Record<SimSystem, SimServer>;
   const systems = Object.keys(servers) as SimSystem[];
   return {
     urls: Object.fromEntries(systems.map((s) => [s, servers[s].url])) as Record<SimSystem, string>,

@@ -22,7 +22,12 @@ import { createFaultGate, type FaultOptions, type SimServer } from './common.js'
 import type { SeedData } from './seed.js';
 
 /** s3rver's object model, to store a decoded aws-chunked upload through s3rver's own store. */
-const S3Object = createRequire(import.meta.url)('s3rver/lib/models/object.js') as new (bucket: string, key: string, content: Buffer, metadata: Record<string, string>) => unknown;
+const S3Object = createRequire(import.meta.url)('s3rver/lib/models/object.js') as new (
+  bucket: string,
+  key: string,
+  content: Buffer,
+  metadata: Record<string, string>,
+) => unknown;
 
 /**
  * Decodes an `aws-chunked` body (`<hex size>[;chunk-signature=..]\r\n<data>\r\n` ... `0\r\n`,
@@ -62,7 +67,8 @@ const readAll = (req: IncomingMessage) =>
 export const S3_ACCESS_KEY_ID = 'S3RVER';
 export const S3_SECRET_ACCESS_KEY = 'S3RVER';
 
-const xml = (code: string, message: string) => `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>sim</RequestId></Error>`;
+const xml = (code: string, message: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>sim</RequestId></Error>`;
 
 function sendXml(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   if (res.headersSent) return;
@@ -75,12 +81,14 @@ function sendXml(res: ServerResponse, status: number, body: unknown, headers: Re
 function operation(method: string, url: URL): string {
   const parts = url.pathname.split('/').filter(Boolean);
   const hasKey = parts.length > 1;
-  if (method === 'GET' && !hasKey) return url.searchParams.get('list-type') === '2' ? 'ListObjectsV2' : parts.length ? 'ListObjects' : 'ListBuckets';
+  if (method === 'GET' && !hasKey)
+    return url.searchParams.get('list-type') === '2' ? 'ListObjectsV2' : parts.length ? 'ListObjects' : 'ListBuckets';
   if (!hasKey) return `${method} /{bucket}`;
   return { GET: 'GetObject', HEAD: 'HeadObject', PUT: 'PutObject', DELETE: 'DeleteObject' }[method] ?? `${method} /{bucket}/{key}`;
 }
 
-const toBuffer = (d: ArrayBuffer | ArrayBufferView) => (ArrayBuffer.isView(d) ? Buffer.from(d.buffer, d.byteOffset, d.byteLength) : Buffer.from(d));
+const toBuffer = (d: ArrayBuffer | ArrayBufferView) =>
+  ArrayBuffer.isView(d) ? Buffer.from(d.buffer, d.byteOffset, d.byteLength) : Buffer.from(d);
 
 /** The hash @smithy/signature-v4 asks for, on node:crypto. */
 class NodeSha256 {
@@ -118,9 +126,26 @@ async function validSigV4(req: IncomingMessage, url: URL, region: string): Promi
   for (const h of signed) headers[h] = String(req.headers[h] ?? '');
   const query: Record<string, string> = {};
   url.searchParams.forEach((v, k) => (query[k] = v));
-  const signer = new SignatureV4({ credentials: { accessKeyId: S3_ACCESS_KEY_ID, secretAccessKey: S3_SECRET_ACCESS_KEY }, region, service: 's3', sha256: NodeSha256, uriEscapePath: false, applyChecksum: false });
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: S3_ACCESS_KEY_ID, secretAccessKey: S3_SECRET_ACCESS_KEY },
+    region,
+    service: 's3',
+    sha256: NodeSha256,
+    uriEscapePath: false,
+    applyChecksum: false,
+  });
   const at = new Date(date.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
-  const out = await signer.sign({ method: req.method ?? 'GET', protocol: 'http:', hostname: String(req.headers.host ?? '').split(':')[0], path: url.pathname, query, headers }, { signingDate: at, signableHeaders: new Set(signed) });
+  const out = await signer.sign(
+    {
+      method: req.method ?? 'GET',
+      protocol: 'http:',
+      hostname: String(req.headers.host ?? '').split(':')[0],
+      path: url.pathname,
+      query,
+      headers,
+    },
+    { signingDate: at, signableHeaders: new Set(signed) },
+  );
   const expected = /Signature=([0-9a-f]{64})/.exec(String(out.headers.authorization))?.[1] ?? '';
   return expected.length === 64 && timingSafeEqual(Buffer.from(expected), Buffer.from(m[3]));
 }
@@ -139,7 +164,16 @@ function validPresigned(req: IncomingMessage, url: URL): boolean {
   const date = q.get('X-Amz-Date') ?? '';
   const credential = q.get('X-Amz-Credential') ?? '';
   const [keyId, day, region, service, term] = credential.split('/');
-  if (!/^[0-9a-f]{64}$/.test(given) || keyId !== S3_ACCESS_KEY_ID || !day || !region || service !== 's3' || term !== 'aws4_request' || !date.startsWith(day)) return false;
+  if (
+    !/^[0-9a-f]{64}$/.test(given) ||
+    keyId !== S3_ACCESS_KEY_ID ||
+    !day ||
+    !region ||
+    service !== 's3' ||
+    term !== 'aws4_request' ||
+    !date.startsWith(day)
+  )
+    return false;
   const pairs: [string, string][] = [];
   q.forEach((v, k) => {
     if (k !== 'X-Amz-Signature') pairs.push([rfc3986(k), rfc3986(v)]);
@@ -147,7 +181,14 @@ function validPresigned(req: IncomingMessage, url: URL): boolean {
   pairs.sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : 1));
   const signedHeaders = (q.get('X-Amz-SignedHeaders') ?? '').split(';').filter(Boolean);
   const canonicalHeaders = signedHeaders.map((h) => `${h}:${String(req.headers[h] ?? '').trim()}\n`).join('');
-  const canonical = [req.method ?? 'GET', url.pathname, pairs.map(([k, v]) => `${k}=${v}`).join('&'), canonicalHeaders, signedHeaders.join(';'), 'UNSIGNED-PAYLOAD'].join('\n');
+  const canonical = [
+    req.method ?? 'GET',
+    url.pathname,
+    pairs.map(([k, v]) => `${k}=${v}`).join('&'),
+    canonicalHeaders,
+    signedHeaders.join(';'),
+    'UNSIGNED-PAYLOAD',
+  ].join('\n');
   const scope = `${day}/${region}/s3/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', date, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
   const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data).digest();
@@ -156,12 +197,25 @@ function validPresigned(req: IncomingMessage, url: URL): boolean {
   return timingSafeEqual(Buffer.from(expected), Buffer.from(given));
 }
 
-export async function startS3Sim(o: { host: string; port: number; data: SeedData; dir?: string; faults?: FaultOptions }): Promise<SimServer> {
+export async function startS3Sim(o: {
+  host: string;
+  port: number;
+  data: SeedData;
+  dir?: string;
+  faults?: FaultOptions;
+}): Promise<SimServer> {
   const ownDir = !o.dir;
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'portico-s3-'));
   const s3rver = new S3rver({ directory: dir, silent: true, configureBuckets: [{ name: o.data.bucket, configs: [] }] });
   await s3rver.configureBuckets();
-  const store = (s3rver as unknown as { store: { getResourcePath(bucket: string, key: string, resource: string): string; putObject(obj: unknown): Promise<{ md5: string; size: number }> } }).store;
+  const store = (
+    s3rver as unknown as {
+      store: {
+        getResourcePath(bucket: string, key: string, resource: string): string;
+        putObject(obj: unknown): Promise<{ md5: string; size: number }>;
+      };
+    }
+  ).store;
   // ListObjectsV2 is answered from this index (s3rver walks and stats the whole bucket on every
   // listing); puts and deletes that pass through keep it current. Everything else is s3rver's.
   const index = new Map<string, Listed>();
@@ -169,11 +223,19 @@ export async function startS3Sim(o: { host: string; port: number; data: SeedData
   // over a second, depending on the disk); requests that reach s3rver wait for them. Listings are
   // answered from the index at once. The .md5 sidecars are left for s3rver to create on first read.
   const docs = o.data.customers.flatMap((c) => c.documents);
-  for (const d of docs) index.set(d.key, { size: d.size, lastModified: new Date(d.lastModified).toISOString(), etag: createHash('md5').update(d.body).digest('hex') });
+  for (const d of docs)
+    index.set(d.key, {
+      size: d.size,
+      lastModified: new Date(d.lastModified).toISOString(),
+      etag: createHash('md5').update(d.body).digest('hex'),
+    });
   const writeDoc = async (d: (typeof docs)[number]) => {
     const objectPath = store.getResourcePath(o.data.bucket, d.key, 'object');
     await mkdir(dirname(objectPath), { recursive: true });
-    await Promise.all([writeFile(objectPath, d.body), writeFile(store.getResourcePath(o.data.bucket, d.key, 'metadata.json'), JSON.stringify({ 'content-type': d.contentType }))]);
+    await Promise.all([
+      writeFile(objectPath, d.body),
+      writeFile(store.getResourcePath(o.data.bucket, d.key, 'metadata.json'), JSON.stringify({ 'content-type': d.contentType })),
+    ]);
     const at = new Date(d.lastModified);
     await utimes(objectPath, at, at);
   };
@@ -185,14 +247,22 @@ export async function startS3Sim(o: { host: string; port: number; data: SeedData
   })();
   ready.catch(() => undefined);
 
-  const gate = createFaultGate({ failure: (s) => xml(s === 503 ? 'ServiceUnavailable' : 'InternalError', 'Simulated failure'), rateLimited: () => xml('SlowDown', 'Please reduce your request rate.') }, sendXml);
+  const gate = createFaultGate(
+    {
+      failure: (s) => xml(s === 503 ? 'ServiceUnavailable' : 'InternalError', 'Simulated failure'),
+      rateLimited: () => xml('SlowDown', 'Please reduce your request rate.'),
+    },
+    sendXml,
+  );
   if (o.faults) gate.setFaults(o.faults);
   const handle = s3rver.callback();
   const region = 'us-east-1';
   const listFromIndex = (url: URL, res: ServerResponse) => {
     const prefix = url.searchParams.get('prefix') ?? '';
     const max = Math.min(1000, Number(url.searchParams.get('max-keys') ?? 1000));
-    const after = url.searchParams.get('continuation-token') ? Buffer.from(url.searchParams.get('continuation-token')!, 'base64url').toString() : (url.searchParams.get('start-after') ?? '');
+    const after = url.searchParams.get('continuation-token')
+      ? Buffer.from(url.searchParams.get('continuation-token')!, 'base64url').toString()
+      : (url.searchParams.get('start-after') ?? '');
     const keys = [...index.keys()].filter((k) => k.startsWith(prefix) && k > after).sort();
     const page = keys.slice(0, max);
     const truncated = keys.length > max;
@@ -219,34 +289,58 @@ export async function startS3Sim(o: { host: string; port: number; data: SeedData
     const expected = trailers['x-amz-checksum-crc32'] ?? req.headers['x-amz-checksum-crc32'];
     const crc = Buffer.alloc(4);
     crc.writeUInt32BE(crc32(payload));
-    if (typeof expected === 'string' && expected !== crc.toString('base64')) return sendXml(res, 400, xml('BadDigest', 'The CRC32 you specified did not match the calculated checksum.'));
+    if (typeof expected === 'string' && expected !== crc.toString('base64'))
+      return sendXml(res, 400, xml('BadDigest', 'The CRC32 you specified did not match the calculated checksum.'));
     const decodedLength = req.headers['x-amz-decoded-content-length'];
-    if (decodedLength !== undefined && Number(decodedLength) !== payload.length) return sendXml(res, 400, xml('IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header'));
+    if (decodedLength !== undefined && Number(decodedLength) !== payload.length)
+      return sendXml(
+        res,
+        400,
+        xml('IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header'),
+      );
     const meta: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') meta[k] = v;
-    const encoding = (meta['content-encoding'] ?? '').split(',').map((e) => e.trim()).filter((e) => e && e !== 'aws-chunked');
+    const encoding = (meta['content-encoding'] ?? '')
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e && e !== 'aws-chunked');
     if (encoding.length) meta['content-encoding'] = encoding.join(',');
     else delete meta['content-encoding'];
     const { md5 } = await store.putObject(new S3Object(bucket, key, payload, meta));
     const st = statSync(store.getResourcePath(bucket, key, 'object'));
     index.set(key, { size: payload.length, lastModified: st.mtime.toISOString(), etag: md5 });
-    res.writeHead(200, { etag: JSON.stringify(md5), 'content-length': 0, ...(typeof expected === 'string' ? { 'x-amz-checksum-crc32': expected } : {}) });
+    res.writeHead(200, {
+      etag: JSON.stringify(md5),
+      'content-length': 0,
+      ...(typeof expected === 'string' ? { 'x-amz-checksum-crc32': expected } : {}),
+    });
     res.end();
   };
   const checkAuth = async (req: IncomingMessage, url: URL): Promise<[string, string] | undefined> => {
-    const mismatch: [string, string] = ['SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.'];
+    const mismatch: [string, string] = [
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+    ];
     if (req.headers.authorization) {
       const date = String(req.headers['x-amz-date'] ?? '');
       const at = Date.parse(date.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
-      if (Number.isFinite(at) && Math.abs(Date.now() - at) > 15 * 60_000) return ['RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.'];
+      if (Number.isFinite(at) && Math.abs(Date.now() - at) > 15 * 60_000)
+        return ['RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.'];
       return (await validSigV4(req, url, region)) ? undefined : mismatch;
     }
     if (url.searchParams.has('X-Amz-Signature') || url.searchParams.has('X-Amz-Algorithm')) {
       const q = url.searchParams;
-      if (q.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') return ['AuthorizationQueryParametersError', 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"'];
-      const signedAt = Date.parse((q.get('X-Amz-Date') ?? '').replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
+      if (q.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256')
+        return ['AuthorizationQueryParametersError', 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"'];
+      const signedAt = Date.parse(
+        (q.get('X-Amz-Date') ?? '').replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'),
+      );
       const expires = Number(q.get('X-Amz-Expires'));
-      if (!Number.isFinite(signedAt) || !Number.isInteger(expires) || expires < 1 || expires > 604_800) return ['AuthorizationQueryParametersError', 'X-Amz-Date and X-Amz-Expires must be valid (X-Amz-Expires between 1 and 604800 seconds)'];
+      if (!Number.isFinite(signedAt) || !Number.isInteger(expires) || expires < 1 || expires > 604_800)
+        return [
+          'AuthorizationQueryParametersError',
+          'X-Amz-Date and X-Amz-Expires must be valid (X-Amz-Expires between 1 and 604800 seconds)',
+        ];
       if (!validPresigned(req, url)) return mismatch;
       if (Date.now() > signedAt + expires * 1000) return ['AccessDenied', 'Request has expired'];
       return undefined;
@@ -266,7 +360,9 @@ export async function startS3Sim(o: { host: string; port: number; data: SeedData
     if (op === 'ListObjectsV2' && url.pathname.replace(/\/$/, '') === `/${o.data.bucket}`) return listFromIndex(url, res);
     await ready;
     if (op === 'PutObject' && String(req.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-')) {
-      return putChunked(req, res, url).catch(() => sendXml(res, 500, xml('InternalError', 'We encountered an internal error. Please try again.')));
+      return putChunked(req, res, url).catch(() =>
+        sendXml(res, 500, xml('InternalError', 'We encountered an internal error. Please try again.')),
+      );
     }
     if ((op === 'PutObject' || op === 'DeleteObject') && url.pathname.split('/')[1] === o.data.bucket) {
       const key = decodeURIComponent(url.pathname.split('/').slice(2).join('/'));

@@ -46,7 +46,19 @@ export interface StripeSubscription {
   created: number;
   current_period_start: number;
   current_period_end: number;
-  items: { object: 'list'; data: { id: string; object: 'subscription_item'; current_period_start: number; current_period_end: number; price: StripePrice; quantity: number }[]; has_more: false; url: string };
+  items: {
+    object: 'list';
+    data: {
+      id: string;
+      object: 'subscription_item';
+      current_period_start: number;
+      current_period_end: number;
+      price: StripePrice;
+      quantity: number;
+    }[];
+    has_more: false;
+    url: string;
+  };
   livemode: false;
 }
 
@@ -151,22 +163,107 @@ function prng(seed: number) {
     next,
     int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
     pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)],
-    id: (n: number) => Array.from({ length: n }, () => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(next() * 62)]).join(''),
+    id: (n: number) =>
+      Array.from({ length: n }, () => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(next() * 62)]).join(''),
   };
 }
 
-const FIRST = ['Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Margaret', 'Ken', 'Radia', 'Linus', 'Frances', 'John', 'Katherine', 'Dennis', 'Hedy', 'Tim', 'Shafi', 'Niklaus', 'Sophie', 'Guido', 'Annie'];
-const LAST = ['Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Hamilton', 'Thompson', 'Perlman', 'Torvalds', 'Allen', 'McCarthy', 'Johnson', 'Ritchie', 'Lamarr', 'Berners-Lee', 'Goldwasser', 'Wirth', 'Wilson', 'van Rossum', 'Easley'];
-const COMPANIES = ['Acme Corp', 'Globex', 'Initech', 'Umbrella Health', 'Stark Industries', 'Wayne Enterprises', 'Hooli', 'Vandelay Imports', 'Soylent', 'Tyrell Systems', 'Cyberdyne', 'Wonka Foods'];
-const STAGES = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'customer', 'customer', 'evangelist', 'other'];
+const FIRST = [
+  'Grace',
+  'Alan',
+  'Edsger',
+  'Barbara',
+  'Donald',
+  'Margaret',
+  'Ken',
+  'Radia',
+  'Linus',
+  'Frances',
+  'John',
+  'Katherine',
+  'Dennis',
+  'Hedy',
+  'Tim',
+  'Shafi',
+  'Niklaus',
+  'Sophie',
+  'Guido',
+  'Annie',
+];
+const LAST = [
+  'Hopper',
+  'Turing',
+  'Dijkstra',
+  'Liskov',
+  'Knuth',
+  'Hamilton',
+  'Thompson',
+  'Perlman',
+  'Torvalds',
+  'Allen',
+  'McCarthy',
+  'Johnson',
+  'Ritchie',
+  'Lamarr',
+  'Berners-Lee',
+  'Goldwasser',
+  'Wirth',
+  'Wilson',
+  'van Rossum',
+  'Easley',
+];
+const COMPANIES = [
+  'Acme Corp',
+  'Globex',
+  'Initech',
+  'Umbrella Health',
+  'Stark Industries',
+  'Wayne Enterprises',
+  'Hooli',
+  'Vandelay Imports',
+  'Soylent',
+  'Tyrell Systems',
+  'Cyberdyne',
+  'Wonka Foods',
+];
+const STAGES = [
+  'subscriber',
+  'lead',
+  'marketingqualifiedlead',
+  'salesqualifiedlead',
+  'opportunity',
+  'customer',
+  'customer',
+  'customer',
+  'evangelist',
+  'other',
+];
 const PLANS = [
   { nickname: 'Starter Monthly', amount: 1900, interval: 'month' as const },
   { nickname: 'Pro Monthly', amount: 4900, interval: 'month' as const },
   { nickname: 'Pro Yearly', amount: 49000, interval: 'year' as const },
   { nickname: 'Enterprise Monthly', amount: 19900, interval: 'month' as const },
 ];
-const SUBJECTS = ['Cannot log in', 'Invoice amount looks wrong', 'How do I export my data?', 'Upgrade to the Pro plan', 'Card was declined', 'Feature request: dark mode', 'API returns 500', 'Change billing address', 'Cancel my subscription', 'Document upload fails'];
-const BODIES = ['Thanks for reaching out, we are looking into it.', 'Could you send a screenshot?', 'This is fixed now, please try again.', 'I still see the problem this morning.', 'We have refunded the difference.', 'Attached the file you asked for.'];
+const SUBJECTS = [
+  'Cannot log in',
+  'Invoice amount looks wrong',
+  'How do I export my data?',
+  'Upgrade to the Pro plan',
+  'Card was declined',
+  'Feature request: dark mode',
+  'API returns 500',
+  'Change billing address',
+  'Cancel my subscription',
+  'Document upload fails',
+];
+const BODIES = [
+  'Thanks for reaching out, we are looking into it.',
+  'Could you send a screenshot?',
+  'This is fixed now, please try again.',
+  'I still see the problem this morning.',
+  'We have refunded the difference.',
+  'Attached the file you asked for.',
+];
 const FILES: [string, string][] = [
   ['contract.pdf', 'application/pdf'],
   ['invoice-scan.png', 'image/png'],
@@ -196,7 +293,13 @@ export function seed(count = 500, seedValue = 42, zendeskBase = 'https://portico
     updated_at: iso(SEED_NOW - 900 * DAY),
   }));
   const products = PLANS.map(() => `prod_${r.id(14)}`);
-  const prices = PLANS.map((p, i) => ({ id: `price_${r.id(14)}`, nickname: p.nickname, amount: p.amount, interval: p.interval, product: products[i] }));
+  const prices = PLANS.map((p, i) => ({
+    id: `price_${r.id(14)}`,
+    nickname: p.nickname,
+    amount: p.amount,
+    interval: p.interval,
+    product: products[i],
+  }));
 
   const customers: SeedCustomer[] = [];
   for (let i = 1; i <= count; i++) {
@@ -204,7 +307,9 @@ export function seed(count = 500, seedValue = 42, zendeskBase = 'https://portico
     const crmId = String(1000 + i);
     const firstname = demo ? 'Ada' : r.pick(FIRST);
     const lastname = demo ? 'Lovelace' : r.pick(LAST);
-    const email = demo ? 'ada@example.com' : `${firstname.toLowerCase()}.${lastname.toLowerCase().replace(/[^a-z]/g, '')}.${crmId}@example.com`;
+    const email = demo
+      ? 'ada@example.com'
+      : `${firstname.toLowerCase()}.${lastname.toLowerCase().replace(/[^a-z]/g, '')}.${crmId}@example.com`;
     const company = demo ? 'Analytical Engines Ltd' : r.pick(COMPANIES);
     const currency = demo ? 'gbp' : r.pick(['usd', 'usd', 'eur', 'gbp'] as const);
     const created = SEED_NOW - r.int(30, 900) * DAY;
@@ -215,7 +320,12 @@ export function seed(count = 500, seedValue = 42, zendeskBase = 'https://portico
     const invoices: StripeInvoice[] = [];
     for (let k = 0; k < nInvoices; k++) {
       const createdAt = SEED_NOW - (k * 30 + r.int(0, 5)) * DAY - r.int(0, 3600);
-      const status = k === 0 ? (demo ? 'open' : r.pick(['open', 'draft', 'paid'] as const)) : r.pick(['paid', 'paid', 'paid', 'paid', 'void', 'uncollectible', 'open'] as const);
+      const status =
+        k === 0
+          ? demo
+            ? 'open'
+            : r.pick(['open', 'draft', 'paid'] as const)
+          : r.pick(['paid', 'paid', 'paid', 'paid', 'void', 'uncollectible', 'open'] as const);
       const amount = r.int(5, 500) * 100 + r.pick([0, 50, 99]);
       const paid = status === 'paid' ? amount : 0;
       invoices.push({
@@ -242,7 +352,16 @@ export function seed(count = 500, seedValue = 42, zendeskBase = 'https://portico
       const p = demo ? prices[1] : r.pick(prices);
       const start = SEED_NOW - r.int(1, 25) * DAY;
       const end = start + (p.interval === 'year' ? 365 : 30) * DAY;
-      const price: StripePrice = { id: p.id, object: 'price', nickname: p.nickname, unit_amount: p.amount, currency, recurring: { interval: p.interval, interval_count: 1 }, product: p.product, lookup_key: p.nickname.toLowerCase().replace(/ /g, '_') };
+      const price: StripePrice = {
+        id: p.id,
+        object: 'price',
+        nickname: p.nickname,
+        unit_amount: p.amount,
+        currency,
+        recurring: { interval: p.interval, interval_count: 1 },
+        product: p.product,
+        lookup_key: p.nickname.toLowerCase().replace(/ /g, '_'),
+      };
       const subId = `sub_${r.id(14)}`;
       subscription = {
         id: subId,
@@ -253,7 +372,14 @@ export function seed(count = 500, seedValue = 42, zendeskBase = 'https://portico
         created,
         current_period_start: start,
         current_period_end: end,
-        items: { object: 'list', data: [{ id: `si_${r.id(14)}`, object: 'subscription_item', current_period_start: start, current_period_end: end, price, quantity: 1 }], has_more: false, url: `/v1/subscription_items?subscription=${subId}` },
+        items: {
+          object: 'list',
+          data: [
+            { id: `si_${r.id(14)}`, object: 'subscription_item', current_period_start: start, current_period_end: end, price, quantity: 1 },
+          ],
+          has_more: false,
+          url: `/v1/subscription_items?subscription=${subId}`,
+        },
         livemode: false,
       };
     }
@@ -265,7 +391,15 @@ export function seed(count = 500, seedValue = 42, zendeskBase = 'https://portico
       type: 'card',
       customer: stripeCustomerId,
       created: created + k * DAY,
-      card: { brand: demo ? (['visa', 'mastercard'] as const)[k] : r.pick(BRANDS), last4: demo ? ['4242', '4444'][k] : String(r.int(0, 9999)).padStart(4, '0'), exp_month: r.int(1, 12), exp_year: 2027 + r.int(0, 4), country: 'GB', funding: 'credit', fingerprint: r.id(16) },
+      card: {
+        brand: demo ? (['visa', 'mastercard'] as const)[k] : r.pick(BRANDS),
+        last4: demo ? ['4242', '4444'][k] : String(r.int(0, 9999)).padStart(4, '0'),
+        exp_month: r.int(1, 12),
+        exp_year: 2027 + r.int(0, 4),
+        country: 'GB',
+        funding: 'credit',
+        fingerprint: r.id(16),
+      },
       billing_details: { name: `${firstname} ${lastname}`, email, phone: null, address: null },
       livemode: false,
     }));
@@ -284,7 +418,17 @@ export function seed(count = 500, seedValue = 42, zendeskBase = 'https://portico
         const body = c === 0 ? `${r.pick(SUBJECTS)}: please help.` : r.pick(BODIES);
         // Some agent comments are internal notes (public: false), which customers must never see.
         const isPublic = byCustomer || r.next() < 0.8;
-        comments.push({ id: commentId++, type: 'Comment', author_id: byCustomer ? zendeskUserId : r.pick(agents).id, body, html_body: `<p>${body}</p>`, plain_body: body, public: isPublic, created_at: iso(at), attachments: [] });
+        comments.push({
+          id: commentId++,
+          type: 'Comment',
+          author_id: byCustomer ? zendeskUserId : r.pick(agents).id,
+          body,
+          html_body: `<p>${body}</p>`,
+          plain_body: body,
+          public: isPublic,
+          created_at: iso(at),
+          attachments: [],
+        });
       }
       tickets.push({
         id,
@@ -309,7 +453,14 @@ export function seed(count = 500, seedValue = 42, zendeskBase = 'https://portico
       const [name, contentType] = demo ? FILES[k] : r.pick(FILES);
       const size = r.int(200, 4000);
       const body = Buffer.alloc(size, `${crmId}:${name}:${k};`);
-      return { key: `customers/${crmId}/doc_${r.id(10)}/${name}`, name, size, contentType, lastModified: iso(SEED_NOW - r.int(1, 300) * DAY), body };
+      return {
+        key: `customers/${crmId}/doc_${r.id(10)}/${name}`,
+        name,
+        size,
+        contentType,
+        lastModified: iso(SEED_NOW - r.int(1, 300) * DAY),
+        body,
+      };
     });
 
     customers.push({

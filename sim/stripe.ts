@@ -26,9 +26,18 @@ interface Customer {
   livemode: false;
 }
 
-const invalid = (message: string, extra: object = {}) => new HttpError(400, { error: { type: 'invalid_request_error', message, ...extra } });
+const invalid = (message: string, extra: object = {}) =>
+  new HttpError(400, { error: { type: 'invalid_request_error', message, ...extra } });
 const missing = (what: string, id: string) =>
-  new HttpError(404, { error: { code: 'resource_missing', doc_url: 'https://stripe.com/docs/error-codes/resource-missing', message: `No such ${what}: '${id}'`, param: 'id', type: 'invalid_request_error' } });
+  new HttpError(404, {
+    error: {
+      code: 'resource_missing',
+      doc_url: 'https://stripe.com/docs/error-codes/resource-missing',
+      message: `No such ${what}: '${id}'`,
+      param: 'id',
+      type: 'invalid_request_error',
+    },
+  });
 
 /** A parsed search clause: field (with metadata key), operator (`:` exact, `~` substring) and value. */
 interface Clause {
@@ -72,7 +81,8 @@ export function parseSearch(query: string): { clauses: Clause[]; op: 'AND' | 'OR
   const terms = parts.filter((p) => p !== 'AND' && p !== 'OR');
   const ors = parts.filter((p) => p === 'OR').length;
   // Whitespace between clauses is an implicit AND.
-  if (ors && (parts.includes('AND') || terms.length - 1 > ors)) throw invalid("You can't combine AND and OR in the same search query.", { param: 'query' });
+  if (ors && (parts.includes('AND') || terms.length - 1 > ors))
+    throw invalid("You can't combine AND and OR in the same search query.", { param: 'query' });
   const op = ors ? 'OR' : 'AND';
   if (!terms.length) throw invalid('Invalid search query: the query is empty.', { param: 'query' });
   if (terms.length > 10) throw invalid('Search queries can contain at most 10 clauses.', { param: 'query' });
@@ -93,7 +103,14 @@ const textMatches = (v: string | null | undefined, c: Clause) => {
   return c.op === '~' ? a.includes(b) : a === b;
 };
 
-export async function startStripeSim(o: { host: string; port: number; data: SeedData; secretKey: string; faults?: FaultOptions; webhooks?: WebhookSender }): Promise<SimServer> {
+export async function startStripeSim(o: {
+  host: string;
+  port: number;
+  data: SeedData;
+  secretKey: string;
+  faults?: FaultOptions;
+  webhooks?: WebhookSender;
+}): Promise<SimServer> {
   const customers = new Map<string, Customer>();
   const invoices: StripeInvoice[] = [];
   const subscriptions: StripeSubscription[] = [];
@@ -121,14 +138,22 @@ export async function startStripeSim(o: { host: string; port: number; data: Seed
   }
   const idempotent = new Map<string, { hash: string; status: number; body: unknown }>();
 
-  const params = (req: SimRequest) => qs.parse(req.method === 'GET' ? req.rawQuery : req.body.toString('utf8'), { depth: 5, arrayLimit: 100 }) as Record<string, unknown>;
+  const params = (req: SimRequest) =>
+    qs.parse(req.method === 'GET' ? req.rawQuery : req.body.toString('utf8'), { depth: 5, arrayLimit: 100 }) as Record<string, unknown>;
   const expands = (p: Record<string, unknown>): string[] => {
     const e = p.expand;
-    return Array.isArray(e) ? (e as string[]) : typeof e === 'string' ? [e] : e && typeof e === 'object' ? Object.values(e as Record<string, string>) : [];
+    return Array.isArray(e)
+      ? (e as string[])
+      : typeof e === 'string'
+        ? [e]
+        : e && typeof e === 'object'
+          ? Object.values(e as Record<string, string>)
+          : [];
   };
   const limitOf = (p: Record<string, unknown>) => {
     const limit = p.limit === undefined ? 10 : Number(p.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw invalid('Invalid integer: limit must be between 1 and 100', { param: 'limit' });
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+      throw invalid('Invalid integer: limit must be between 1 and 100', { param: 'limit' });
     return limit;
   };
 
@@ -136,7 +161,8 @@ export async function startStripeSim(o: { host: string; port: number; data: Seed
     const data = subscriptions.filter((s) => s.customer === customerId && s.status !== 'canceled');
     return { object: 'list', data, has_more: false, total_count: data.length, url: `/v1/customers/${customerId}/subscriptions` };
   };
-  const customerView = (c: Customer, exp: string[], prefix = '') => (exp.includes(`${prefix}subscriptions`) ? { ...c, subscriptions: subsList(c.id) } : c);
+  const customerView = (c: Customer, exp: string[], prefix = '') =>
+    exp.includes(`${prefix}subscriptions`) ? { ...c, subscriptions: subsList(c.id) } : c;
 
   /** A Stripe list: newest first, cursor by object id (starting_after / ending_before). */
   function list<T extends { id: string; created: number }>(rows: T[], p: Record<string, unknown>, url: string) {
@@ -157,7 +183,12 @@ export async function startStripeSim(o: { host: string; port: number; data: Seed
   }
 
   /** A Stripe search_result: relevance order is ours to choose (newest first), opaque `page` cursors. */
-  function search<T extends { created: number; id: string }>(rows: T[], p: Record<string, unknown>, url: string, view: (r: T) => unknown = (r) => r) {
+  function search<T extends { created: number; id: string }>(
+    rows: T[],
+    p: Record<string, unknown>,
+    url: string,
+    view: (r: T) => unknown = (r) => r,
+  ) {
     const limit = limitOf(p);
     const sorted = [...rows].sort((a, b) => b.created - a.created || (a.id < b.id ? 1 : -1));
     const offset = typeof p.page === 'string' ? Number(Buffer.from(p.page, 'base64url').toString().replace('page:', '')) : 0;
@@ -184,8 +215,19 @@ export async function startStripeSim(o: { host: string; port: number; data: Seed
     headers: () => ({ 'request-id': `req_${randomBytes(7).toString('hex')}`, 'stripe-version': '2026-10-28.endive' }),
     errors: {
       failure: () => ({ error: { type: 'api_error', message: 'An unknown error occurred' } }),
-      rateLimited: () => ({ error: { code: 'rate_limit', message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.', type: 'invalid_request_error' } }),
-      notFound: () => ({ error: { type: 'invalid_request_error', message: 'Unrecognized request URL. Please see https://stripe.com/docs or we can help at https://support.stripe.com/.' } }),
+      rateLimited: () => ({
+        error: {
+          code: 'rate_limit',
+          message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.',
+          type: 'invalid_request_error',
+        },
+      }),
+      notFound: () => ({
+        error: {
+          type: 'invalid_request_error',
+          message: 'Unrecognized request URL. Please see https://stripe.com/docs or we can help at https://support.stripe.com/.',
+        },
+      }),
       tooLarge: () => ({ error: { type: 'invalid_request_error', message: 'Request body too large.' } }),
     },
     authenticate: (req) => {
@@ -193,7 +235,14 @@ export async function startStripeSim(o: { host: string; port: number; data: Seed
       const basic = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString().split(':')[0] : undefined;
       const key = auth.startsWith('Bearer ') ? auth.slice(7) : basic;
       if (key === o.secretKey) return undefined;
-      return new HttpError(401, { error: { message: key ? `Invalid API Key provided: ${key.slice(0, 8)}****${key.slice(-4)}` : "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').", type: 'invalid_request_error' } });
+      return new HttpError(401, {
+        error: {
+          message: key
+            ? `Invalid API Key provided: ${key.slice(0, 8)}****${key.slice(-4)}`
+            : "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+          type: 'invalid_request_error',
+        },
+      });
     },
     routes: [
       {
@@ -220,7 +269,11 @@ export async function startStripeSim(o: { host: string; port: number; data: Seed
         handle: (req, { id }) => {
           if (!customers.has(id)) throw missing('customer', id);
           const p = params(req);
-          return list(paymentMethods.filter((m) => m.customer === id && (!p.type || p.type === m.type)), p, `/v1/customers/${id}/payment_methods`);
+          return list(
+            paymentMethods.filter((m) => m.customer === id && (!p.type || p.type === m.type)),
+            p,
+            `/v1/customers/${id}/payment_methods`,
+          );
         },
       },
       {
@@ -237,10 +290,16 @@ export async function startStripeSim(o: { host: string; port: number; data: Seed
         pattern: '/v1/customers/{id}',
         handle: (req, { id }) => {
           const key = req.headers['idempotency-key'];
-          const hash = createHash('sha256').update(`${req.path}\n${req.body.toString('utf8')}`).digest('hex');
+          const hash = createHash('sha256')
+            .update(`${req.path}\n${req.body.toString('utf8')}`)
+            .digest('hex');
           if (typeof key === 'string') {
             const prior = idempotent.get(key);
-            if (prior && prior.hash !== hash) throw invalid('Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than the one used in your original request.', { type: 'idempotency_error' });
+            if (prior && prior.hash !== hash)
+              throw invalid(
+                'Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than the one used in your original request.',
+                { type: 'idempotency_error' },
+              );
             if (prior) return withStatus(prior.status, prior.body as object, { 'idempotent-replayed': 'true', 'idempotency-key': key });
           }
           const c = customers.get(id);
@@ -264,7 +323,8 @@ export async function startStripeSim(o: { host: string; port: number; data: Seed
           const q = parseSearch(p.query);
           const rows = invoices.filter((inv) =>
             where(q, inv, (row, c) => {
-              if (c.field === 'customer' || c.field === 'status' || c.field === 'number') return c.op === ':' && String(row[c.field]) === c.value;
+              if (c.field === 'customer' || c.field === 'status' || c.field === 'number')
+                return c.op === ':' && String(row[c.field]) === c.value;
               throw invalid(`Field ${c.field} is not supported in invoice search.`, { param: 'query' });
             }),
           );
@@ -276,7 +336,11 @@ export async function startStripeSim(o: { host: string; port: number; data: Seed
         pattern: '/v1/invoices',
         handle: (req) => {
           const p = params(req);
-          return list(invoices.filter((i) => (!p.customer || i.customer === p.customer) && (!p.status || i.status === p.status)), p, '/v1/invoices');
+          return list(
+            invoices.filter((i) => (!p.customer || i.customer === p.customer) && (!p.status || i.status === p.status)),
+            p,
+            '/v1/invoices',
+          );
         },
       },
       {
@@ -290,7 +354,15 @@ export async function startStripeSim(o: { host: string; port: number; data: Seed
         handle: (req) => {
           const p = params(req);
           const status = typeof p.status === 'string' ? p.status : undefined;
-          return list(subscriptions.filter((s) => (!p.customer || s.customer === p.customer) && (status === 'all' || (status ? s.status === status : s.status !== 'canceled'))), p, '/v1/subscriptions');
+          return list(
+            subscriptions.filter(
+              (s) =>
+                (!p.customer || s.customer === p.customer) &&
+                (status === 'all' || (status ? s.status === status : s.status !== 'canceled')),
+            ),
+            p,
+            '/v1/subscriptions',
+          );
         },
       },
       {
@@ -322,7 +394,11 @@ export async function startStripeSim(o: { host: string; port: number; data: Seed
         pattern: '/v1/payment_methods',
         handle: (req) => {
           const p = params(req);
-          return list(paymentMethods.filter((m) => (!p.customer || m.customer === p.customer) && (!p.type || m.type === p.type)), p, '/v1/payment_methods');
+          return list(
+            paymentMethods.filter((m) => (!p.customer || m.customer === p.customer) && (!p.type || m.type === p.type)),
+            p,
+            '/v1/payment_methods',
+          );
         },
       },
     ],

@@ -58,7 +58,13 @@ export interface WebhookSender {
   /** A Stripe event about `object` (a full API object), e.g. `invoice.paid`. Returns its event id. */
   stripe(type: string, object: { id: string; object: string }, previous?: Record<string, unknown>): string | undefined;
   /** A HubSpot change, batched with others sent within the batch window. Returns its event id. */
-  hubspot(e: { subscriptionType: string; objectId: number | string; propertyName?: string; propertyValue?: string; changeSource?: string }): string | undefined;
+  hubspot(e: {
+    subscriptionType: string;
+    objectId: number | string;
+    propertyName?: string;
+    propertyValue?: string;
+    changeSource?: string;
+  }): string | undefined;
   /** A Zendesk event: type without the `zen:event-type:` prefix (e.g. `ticket.status_changed`), subject like `zen:ticket:12`. */
   zendesk(type: string, subject: string, detail: Record<string, unknown>, event?: Record<string, unknown>): string | undefined;
   deliveries(): Delivery[];
@@ -132,7 +138,13 @@ export function createWebhookSender(o: WebhookSenderOptions = {}): WebhookSender
     if (!t || !batch.length) return settle();
     for (let i = 0; i < batch.length; i += 100) {
       const part = batch.slice(i, i + 100);
-      const d: Delivery = { system: 'hubspot', eventIds: part.map((e) => String(e.eventId)), attempts: 0, state: 'pending', lastStatus: null };
+      const d: Delivery = {
+        system: 'hubspot',
+        eventIds: part.map((e) => String(e.eventId)),
+        attempts: 0,
+        state: 'pending',
+        lastStatus: null,
+      };
       deliveries.push(d);
       deliver(d, (attempt) => {
         const body = JSON.stringify(part.map((e) => ({ ...e, attemptNumber: attempt })));
@@ -142,7 +154,14 @@ export function createWebhookSender(o: WebhookSenderOptions = {}): WebhookSender
         return {
           url: t.url,
           body,
-          headers: { ...json, 'user-agent': 'HubSpot Connect 2.0 (http://dev.hubspot.com/)', 'x-hubspot-signature-v3': v3, 'x-hubspot-request-timestamp': timestamp, 'x-hubspot-signature': v1, 'x-hubspot-signature-version': 'v1' },
+          headers: {
+            ...json,
+            'user-agent': 'HubSpot Connect 2.0 (http://dev.hubspot.com/)',
+            'x-hubspot-signature-v3': v3,
+            'x-hubspot-request-timestamp': timestamp,
+            'x-hubspot-signature': v1,
+            'x-hubspot-signature-version': 'v1',
+          },
         };
       });
     }
@@ -176,7 +195,11 @@ export function createWebhookSender(o: WebhookSenderOptions = {}): WebhookSender
       deliver(d, () => {
         const ts = Math.floor(Date.now() / 1000);
         const v1 = createHmac('sha256', t.secret).update(`${ts}.${body}`).digest('hex');
-        return { url: t.url, body, headers: { ...json, 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)', 'stripe-signature': `t=${ts},v1=${v1}` } };
+        return {
+          url: t.url,
+          body,
+          headers: { ...json, 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)', 'stripe-signature': `t=${ts},v1=${v1}` },
+        };
       });
       return id;
     },
@@ -221,7 +244,14 @@ export function createWebhookSender(o: WebhookSenderOptions = {}): WebhookSender
         return {
           url: t.url,
           body,
-          headers: { ...json, 'user-agent': 'Zendesk Webhook', 'x-zendesk-webhook-signature': sig, 'x-zendesk-webhook-signature-timestamp': ts, 'x-zendesk-webhook-id': '01GZENDESKSIMWEBHOOK00000', 'x-zendesk-account-id': String(t.accountId ?? 10000001) },
+          headers: {
+            ...json,
+            'user-agent': 'Zendesk Webhook',
+            'x-zendesk-webhook-signature': sig,
+            'x-zendesk-webhook-signature-timestamp': ts,
+            'x-zendesk-webhook-id': '01GZENDESKSIMWEBHOOK00000',
+            'x-zendesk-account-id': String(t.accountId ?? 10000001),
+          },
         };
       });
       return id;

@@ -10,7 +10,15 @@ import type { WebhookSender } from './webhooks.js';
 const notFound = () => new HttpError(404, { error: 'RecordNotFound', description: 'Not found' });
 const invalid = (description: string) => new HttpError(400, { error: 'InvalidPaginationParameter', description });
 
-export async function startZendeskSim(o: { host: string; port: number; data: SeedData; email: string; apiToken: string; faults?: FaultOptions; webhooks?: WebhookSender }): Promise<SimServer> {
+export async function startZendeskSim(o: {
+  host: string;
+  port: number;
+  data: SeedData;
+  email: string;
+  apiToken: string;
+  faults?: FaultOptions;
+  webhooks?: WebhookSender;
+}): Promise<SimServer> {
   // The server's own URL (known once it listens): resource `url`s and pagination links point at it,
   // as Zendesk's point at https://<subdomain>.zendesk.com.
   let base = '';
@@ -22,18 +30,35 @@ export async function startZendeskSim(o: { host: string; port: number; data: See
   let nextTicket = 1;
   let nextComment = 1;
   for (const c of o.data.customers) {
-    const u: ZendeskUser = { id: c.zendeskUserId, url: '', name: `${c.firstname} ${c.lastname}`, email: c.email, role: 'end-user', external_id: c.crmId, phone: c.phone, time_zone: 'UTC', created_at: c.createdAt, updated_at: c.createdAt };
+    const u: ZendeskUser = {
+      id: c.zendeskUserId,
+      url: '',
+      name: `${c.firstname} ${c.lastname}`,
+      email: c.email,
+      role: 'end-user',
+      external_id: c.crmId,
+      phone: c.phone,
+      time_zone: 'UTC',
+      created_at: c.createdAt,
+      updated_at: c.createdAt,
+    };
     users.set(u.id, u);
     byExternal.set(c.crmId, u);
     for (const { comments: cs, ...t } of c.tickets) {
       tickets.set(t.id, { ...t });
-      comments.set(t.id, cs.map((x) => ({ ...x })));
+      comments.set(
+        t.id,
+        cs.map((x) => ({ ...x })),
+      );
       nextTicket = Math.max(nextTicket, t.id + 1);
       for (const x of cs) nextComment = Math.max(nextComment, x.id + 1);
     }
   }
   const ids = (v: string | null, max = 100) => {
-    const list = (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const list = (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (list.length > max) throw new HttpError(400, { error: 'InvalidValue', description: `You may request at most ${max} records` });
     return list;
   };
@@ -74,15 +99,27 @@ export async function startZendeskSim(o: { host: string; port: number; data: See
       notFound: () => ({ error: 'InvalidEndpoint', description: 'Not found' }),
       tooLarge: () => ({ error: 'RequestTooLarge', description: 'Request body too large' }),
     },
-    authenticate: (req) => (req.headers.authorization === basic || req.headers.authorization === `Bearer ${o.apiToken}` ? undefined : new HttpError(401, { error: "Couldn't authenticate you" })),
+    authenticate: (req) =>
+      req.headers.authorization === basic || req.headers.authorization === `Bearer ${o.apiToken}`
+        ? undefined
+        : new HttpError(401, { error: "Couldn't authenticate you" }),
     routes: [
       {
         method: 'GET',
         pattern: '/api/v2/users/show_many',
         handle: (req) => {
           const ext = req.query.get('external_ids');
-          if (ext !== null) return { users: ids(ext).map((e) => byExternal.get(e)).filter(Boolean) };
-          return { users: ids(req.query.get('ids')).map((i) => users.get(Number(i))).filter(Boolean) };
+          if (ext !== null)
+            return {
+              users: ids(ext)
+                .map((e) => byExternal.get(e))
+                .filter(Boolean),
+            };
+          return {
+            users: ids(req.query.get('ids'))
+              .map((i) => users.get(Number(i)))
+              .filter(Boolean),
+          };
         },
       },
       {
@@ -117,13 +154,21 @@ export async function startZendeskSim(o: { host: string; port: number; data: See
             return {
               tickets: page,
               meta: { has_more: more, after_cursor: afterCursor, before_cursor: beforeCursor },
-              links: { next: start + page.length < rows.length && afterCursor ? `${url}&page%5Bafter%5D=${afterCursor}` : null, prev: start > 0 && beforeCursor ? `${url}&page%5Bbefore%5D=${beforeCursor}` : null },
+              links: {
+                next: start + page.length < rows.length && afterCursor ? `${url}&page%5Bafter%5D=${afterCursor}` : null,
+                prev: start > 0 && beforeCursor ? `${url}&page%5Bbefore%5D=${beforeCursor}` : null,
+              },
             };
           }
           const perPage = Math.min(100, Number(req.query.get('per_page') ?? 100));
           const pageNo = Number(req.query.get('page') ?? 1);
           const page = rows.slice((pageNo - 1) * perPage, pageNo * perPage);
-          return { tickets: page, next_page: pageNo * perPage < rows.length ? `${base}/api/v2/users/${id}/tickets/requested.json?page=${pageNo + 1}` : null, previous_page: pageNo > 1 ? `${base}/api/v2/users/${id}/tickets/requested.json?page=${pageNo - 1}` : null, count: rows.length };
+          return {
+            tickets: page,
+            next_page: pageNo * perPage < rows.length ? `${base}/api/v2/users/${id}/tickets/requested.json?page=${pageNo + 1}` : null,
+            previous_page: pageNo > 1 ? `${base}/api/v2/users/${id}/tickets/requested.json?page=${pageNo - 1}` : null,
+            count: rows.length,
+          };
         },
       },
       {
@@ -138,7 +183,11 @@ export async function startZendeskSim(o: { host: string; port: number; data: See
       {
         method: 'GET',
         pattern: '/api/v2/tickets/show_many',
-        handle: (req) => ({ tickets: ids(req.query.get('ids')).map((i) => tickets.get(Number(i))).filter(Boolean) }),
+        handle: (req) => ({
+          tickets: ids(req.query.get('ids'))
+            .map((i) => tickets.get(Number(i)))
+            .filter(Boolean),
+        }),
       },
       {
         method: 'GET',
@@ -169,15 +218,53 @@ export async function startZendeskSim(o: { host: string; port: number; data: See
         method: 'POST',
         pattern: '/api/v2/tickets',
         handle: (req) => {
-          const { ticket: t } = jsonBody<{ ticket?: { subject?: string; comment?: { body?: string }; requester_id?: number; priority?: ZendeskTicket['priority'] } }>(req);
-          if (!t?.comment?.body) throw new HttpError(422, { error: 'RecordInvalid', description: 'Record validation errors', details: { base: [{ description: 'Description: cannot be blank' }] } });
+          const { ticket: t } = jsonBody<{
+            ticket?: { subject?: string; comment?: { body?: string }; requester_id?: number; priority?: ZendeskTicket['priority'] };
+          }>(req);
+          if (!t?.comment?.body)
+            throw new HttpError(422, {
+              error: 'RecordInvalid',
+              description: 'Record validation errors',
+              details: { base: [{ description: 'Description: cannot be blank' }] },
+            });
           const requester = users.get(Number(t.requester_id));
-          if (!requester) throw new HttpError(422, { error: 'RecordInvalid', description: 'Record validation errors', details: { requester: [{ description: 'Requester: is invalid' }] } });
+          if (!requester)
+            throw new HttpError(422, {
+              error: 'RecordInvalid',
+              description: 'Record validation errors',
+              details: { requester: [{ description: 'Requester: is invalid' }] },
+            });
           const id = nextTicket++;
           const at = now();
-          const ticket: ZendeskTicket = { id, url: `${base}/api/v2/tickets/${id}.json`, external_id: null, subject: t.subject ?? t.comment.body.slice(0, 60), description: t.comment.body, status: 'new', priority: t.priority ?? null, requester_id: requester.id, submitter_id: requester.id, assignee_id: null, created_at: at, updated_at: at, tags: [] };
+          const ticket: ZendeskTicket = {
+            id,
+            url: `${base}/api/v2/tickets/${id}.json`,
+            external_id: null,
+            subject: t.subject ?? t.comment.body.slice(0, 60),
+            description: t.comment.body,
+            status: 'new',
+            priority: t.priority ?? null,
+            requester_id: requester.id,
+            submitter_id: requester.id,
+            assignee_id: null,
+            created_at: at,
+            updated_at: at,
+            tags: [],
+          };
           tickets.set(id, ticket);
-          comments.set(id, [{ id: nextComment++, type: 'Comment', author_id: requester.id, body: t.comment.body, html_body: `<p>${t.comment.body}</p>`, plain_body: t.comment.body, public: true, created_at: at, attachments: [] }]);
+          comments.set(id, [
+            {
+              id: nextComment++,
+              type: 'Comment',
+              author_id: requester.id,
+              body: t.comment.body,
+              html_body: `<p>${t.comment.body}</p>`,
+              plain_body: t.comment.body,
+              public: true,
+              created_at: at,
+              attachments: [],
+            },
+          ]);
           o.webhooks?.zendesk('ticket.created', `zen:ticket:${id}`, ticketDetail(ticket));
           return withStatus(201, { ticket }, { location: ticket.url });
         },
@@ -188,16 +275,44 @@ export async function startZendeskSim(o: { host: string; port: number; data: See
         handle: (req, { id }) => {
           const ticket = tickets.get(Number(id));
           if (!ticket) throw notFound();
-          const { ticket: t } = jsonBody<{ ticket?: { status?: ZendeskTicket['status']; priority?: ZendeskTicket['priority']; comment?: { body?: string; author_id?: number; public?: boolean } } }>(req);
+          const { ticket: t } = jsonBody<{
+            ticket?: {
+              status?: ZendeskTicket['status'];
+              priority?: ZendeskTicket['priority'];
+              comment?: { body?: string; author_id?: number; public?: boolean };
+            };
+          }>(req);
           const before = { status: ticket.status, priority: ticket.priority };
           if (t?.status) ticket.status = t.status;
           if (t?.priority !== undefined) ticket.priority = t.priority;
           ticket.updated_at = now();
           const subject = `zen:ticket:${ticket.id}`;
-          if (ticket.status !== before.status) o.webhooks?.zendesk('ticket.status_changed', subject, ticketDetail(ticket), { current: ticket.status.toUpperCase(), previous: before.status.toUpperCase() });
-          if (ticket.priority !== before.priority) o.webhooks?.zendesk('ticket.priority_changed', subject, ticketDetail(ticket), { current: ticket.priority?.toUpperCase() ?? null, previous: before.priority?.toUpperCase() ?? null });
-          if (t?.comment?.body) o.webhooks?.zendesk('ticket.comment_added', subject, ticketDetail(ticket), { comment: { body: t.comment.body, is_public: t.comment.public ?? true } });
-          if (t?.comment?.body) comments.get(ticket.id)!.push({ id: nextComment++, type: 'Comment', author_id: t.comment.author_id ?? ticket.requester_id, body: t.comment.body, html_body: `<p>${t.comment.body}</p>`, plain_body: t.comment.body, public: t.comment.public ?? true, created_at: ticket.updated_at, attachments: [] });
+          if (ticket.status !== before.status)
+            o.webhooks?.zendesk('ticket.status_changed', subject, ticketDetail(ticket), {
+              current: ticket.status.toUpperCase(),
+              previous: before.status.toUpperCase(),
+            });
+          if (ticket.priority !== before.priority)
+            o.webhooks?.zendesk('ticket.priority_changed', subject, ticketDetail(ticket), {
+              current: ticket.priority?.toUpperCase() ?? null,
+              previous: before.priority?.toUpperCase() ?? null,
+            });
+          if (t?.comment?.body)
+            o.webhooks?.zendesk('ticket.comment_added', subject, ticketDetail(ticket), {
+              comment: { body: t.comment.body, is_public: t.comment.public ?? true },
+            });
+          if (t?.comment?.body)
+            comments.get(ticket.id)!.push({
+              id: nextComment++,
+              type: 'Comment',
+              author_id: t.comment.author_id ?? ticket.requester_id,
+              body: t.comment.body,
+              html_body: `<p>${t.comment.body}</p>`,
+              plain_body: t.comment.body,
+              public: t.comment.public ?? true,
+              created_at: ticket.updated_at,
+              attachments: [],
+            });
           return { ticket };
         },
       },

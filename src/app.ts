@@ -65,7 +65,15 @@ export async function withSimulators(config: Readonly<Config>): Promise<Simulate
       hubspot: { baseUrl: sims.urls.hubspot, accessToken: c.hubspotToken },
       stripe: { apiBase: sims.urls.stripe, secretKey: c.stripeSecretKey },
       zendesk: { baseUrl: sims.urls.zendesk, email: c.zendeskEmail, apiToken: c.zendeskApiToken },
-      s3: { ...config.s3, bucket: c.s3Bucket, region: c.s3Region, endpoint: sims.urls.s3, forcePathStyle: true, accessKeyId: c.s3AccessKeyId, secretAccessKey: c.s3SecretAccessKey },
+      s3: {
+        ...config.s3,
+        bucket: c.s3Bucket,
+        region: c.s3Region,
+        endpoint: sims.urls.s3,
+        forcePathStyle: true,
+        accessKeyId: c.s3AccessKeyId,
+        secretAccessKey: c.s3SecretAccessKey,
+      },
     }),
     sims,
     close: () => sims.close(),
@@ -90,22 +98,53 @@ export function createUpstreams(config: Readonly<Config>, logger: Logger, metric
   const breakerGauge = (system: string, state: string) => metrics?.breakerOpen.set({ system }, state === 'closed' ? 0 : 1);
   for (const s of ['crm', 'billing', 'support', 'files']) breakerGauge(s, 'closed');
   const breakers = Object.fromEntries(
-    (['crm', 'billing', 'support', 'files'] as const).map((s) => [s, createBreaker(s, { volumeThreshold: upstream.breakerVolume, resetMs: upstream.breakerResetMs, logger, onStateChange: breakerGauge })]),
+    (['crm', 'billing', 'support', 'files'] as const).map((s) => [
+      s,
+      createBreaker(s, { volumeThreshold: upstream.breakerVolume, resetMs: upstream.breakerResetMs, logger, onStateChange: breakerGauge }),
+    ]),
   ) as Record<'crm' | 'billing' | 'support' | 'files', Breaker>;
   const httpClients: HttpClient[] = [];
   // One label set for every system: the route and the HTTP status of each attempt, or "error".
-  const count = (system: string) => (route: string, status: number | 'error') => metrics?.upstreamCalls.inc({ system, route, status: String(status) });
+  const count = (system: string) => (route: string, status: number | 'error') =>
+    metrics?.upstreamCalls.inc({ system, route, status: String(status) });
   const http = (system: 'crm' | 'support', baseUrl: string, headers: Record<string, string>) => {
-    const client = createHttpClient({ system, baseUrl, headers, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger, onAttempt: (_s, route, status) => count(system)(route, status), breaker: breakers[system] });
+    const client = createHttpClient({
+      system,
+      baseUrl,
+      headers,
+      timeoutMs: upstream.timeoutMs,
+      retries: upstream.retries,
+      logger,
+      onAttempt: (_s, route, status) => count(system)(route, status),
+      breaker: breakers[system],
+    });
     httpClients.push(client);
     return client;
   };
   const zendeskAuth = Buffer.from(`${config.zendesk.email}/token:${config.zendesk.apiToken}`).toString('base64');
-  const files = createFilesConnector({ ...config.s3, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger, onCall: count('files'), breaker: breakers.files });
+  const files = createFilesConnector({
+    ...config.s3,
+    timeoutMs: upstream.timeoutMs,
+    retries: upstream.retries,
+    logger,
+    onCall: count('files'),
+    breaker: breakers.files,
+  });
   return {
-    crm: createCrmConnector({ http: http('crm', config.hubspot.baseUrl, { authorization: `Bearer ${config.hubspot.accessToken}` }), logger }),
+    crm: createCrmConnector({
+      http: http('crm', config.hubspot.baseUrl, { authorization: `Bearer ${config.hubspot.accessToken}` }),
+      logger,
+    }),
     support: createSupportConnector({ http: http('support', config.zendesk.baseUrl, { authorization: `Basic ${zendeskAuth}` }), logger }),
-    billing: createBillingConnector({ secretKey: config.stripe.secretKey, apiBase: config.stripe.apiBase, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger, onCall: count('billing'), breaker: breakers.billing }),
+    billing: createBillingConnector({
+      secretKey: config.stripe.secretKey,
+      apiBase: config.stripe.apiBase,
+      timeoutMs: upstream.timeoutMs,
+      retries: upstream.retries,
+      logger,
+      onCall: count('billing'),
+      breaker: breakers.billing,
+    }),
     files,
     async close() {
       await Promise.all(httpClients.map((c) => c.close()));
@@ -161,9 +200,15 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
     if (misses) metrics?.cacheOps.inc({ result: 'miss' }, misses);
   };
   if (!config.redis.url) {
-    logger.warn('REDIS_URL is not set: cache and partner tokens live in process memory. Fine for development; run Redis for more than one instance (production requires it).');
+    logger.warn(
+      'REDIS_URL is not set: cache and partner tokens live in process memory. Fine for development; run Redis for more than one instance (production requires it).',
+    );
     const store = createMemoryStore();
-    return { cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead }), partners: createMemoryPartnerStore(), close: () => store.close() };
+    return {
+      cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead }),
+      partners: createMemoryPartnerStore(),
+      close: () => store.close(),
+    };
   }
   const store = createRedisStore({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, logger });
   return {
@@ -186,13 +231,41 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
   const shared = createSharedState(config, logger, metrics);
   const { cache } = shared;
   const remote = config.subgraphs.urls;
-  const subgraphs = buildSubgraphs(upstreams, config, cache, SUBGRAPH_NAMES.filter((n) => !remote[n]));
+  const subgraphs = buildSubgraphs(
+    upstreams,
+    config,
+    cache,
+    SUBGRAPH_NAMES.filter((n) => !remote[n]),
+  );
   const events = createEventPipeline({ config, logger, metrics, upstreams, cache, onLinkSeen: opts.onLinkSeen });
   if (config.events.workers) events.startWorkers();
-  const admin = createAdminSubgraph({ partners: shared.partners, partnerSecret: config.auth.partnerSecret, purgeCustomer: (id) => subgraphs.purgeCustomer(id), events });
+  const admin = createAdminSubgraph({
+    partners: shared.partners,
+    partnerSecret: config.auth.partnerSecret,
+    purgeCustomer: (id) => subgraphs.purgeCustomer(id),
+    events,
+  });
 
-  const gateway = createGateway({ local: { ...subgraphs.schemas, admin: admin.schema }, remote, signingSecret: config.subgraphs.signingSecret });
-  const server = await createHttpServer({ config, gateway, verifier: createTokenVerifier({ auth: config.auth, partners: shared.partners, logger, partnerCacheS: config.guards.partnerTokenCacheS }), logger, metrics, apqStore: shared.cache.store, redis: shared.redis, partners: shared.partners });
+  const gateway = createGateway({
+    local: { ...subgraphs.schemas, admin: admin.schema },
+    remote,
+    signingSecret: config.subgraphs.signingSecret,
+  });
+  const server = await createHttpServer({
+    config,
+    gateway,
+    verifier: createTokenVerifier({
+      auth: config.auth,
+      partners: shared.partners,
+      logger,
+      partnerCacheS: config.guards.partnerTokenCacheS,
+    }),
+    logger,
+    metrics,
+    apqStore: shared.cache.store,
+    redis: shared.redis,
+    partners: shared.partners,
+  });
   registerWebhookRoutes(server.fastify, { config, events, metrics, logger });
 
   return {

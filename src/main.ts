@@ -27,7 +27,9 @@ async function main() {
     `  GraphQL:  ${shown}/graphql`,
     `  Health:   ${shown}/healthz   Ready: ${shown}/readyz`,
     ...(app.config.sandbox ? [`  Sandbox:  ${shown}/sandbox (explore the API in a browser as any persona)`] : []),
-    app.config.simulators.enabled ? '  Upstreams: bundled simulators (HubSpot, Stripe, Zendesk, S3) with 500 seeded customers' : '  Upstreams: configured vendors',
+    app.config.simulators.enabled
+      ? '  Upstreams: bundled simulators (HubSpot, Stripe, Zendesk, S3) with 500 seeded customers'
+      : '  Upstreams: configured vendors',
     ...local.lines,
     app.events.available
       ? `  Webhooks: ${shown}/webhooks/{stripe,hubspot,zendesk}${app.config.events.workers ? ' (workers in this process)' : ' (workers off here: run npm run worker)'}${app.config.simulators.enabled ? '; the simulators send theirs here' : ''}`

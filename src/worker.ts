@@ -21,11 +21,15 @@ async function main() {
     throw err;
   }
   if (!config.redis.url) {
-    console.error('npm run worker needs REDIS_URL: the Redis your gateways store webhook events in. Example: REDIS_URL=redis://127.0.0.1:6379 npm run worker');
+    console.error(
+      'npm run worker needs REDIS_URL: the Redis your gateways store webhook events in. Example: REDIS_URL=redis://127.0.0.1:6379 npm run worker',
+    );
     process.exit(1);
   }
   if (config.simulators.enabled) {
-    console.error('npm run worker needs the vendors configured (it re-reads objects from them); SIMULATORS=true would start private simulators. Point it at the same vendors as the gateway (see `npm run sim`).');
+    console.error(
+      'npm run worker needs the vendors configured (it re-reads objects from them); SIMULATORS=true would start private simulators. Point it at the same vendors as the gateway (see `npm run sim`).',
+    );
     process.exit(1);
   }
   const logger = createLogger({ level: config.logLevel });
@@ -34,7 +38,11 @@ async function main() {
   const shared = createSharedState(config, logger, metrics);
   const events = createEventPipeline({ config, logger, metrics, upstreams, cache: shared.cache });
   events.startWorkers();
-  console.log(`Event workers running on ${config.redis.url.replace(/\/\/[^@]*@/, '//***@')} (queues ${Object.values(events.queues).map((q) => q.name).join(', ')}). Stop with Ctrl-C.`);
+  console.log(
+    `Event workers running on ${config.redis.url.replace(/\/\/[^@]*@/, '//***@')} (queues ${Object.values(events.queues)
+      .map((q) => q.name)
+      .join(', ')}). Stop with Ctrl-C.`,
+  );
 
   let closing = false;
   const shutdown = async (signal: string) => {

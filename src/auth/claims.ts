@@ -35,7 +35,10 @@ export interface ClaimsBinding {
 }
 
 /** Same value on both ends: the subgraph re-serializes the JSON it parsed, which keeps key order. */
-export const requestHash = (r: ClaimsBinding['request']) => createHash('sha256').update(JSON.stringify([r.query ?? null, r.operationName ?? null, r.variables ?? null])).digest('base64url');
+export const requestHash = (r: ClaimsBinding['request']) =>
+  createHash('sha256')
+    .update(JSON.stringify([r.query ?? null, r.operationName ?? null, r.variables ?? null]))
+    .digest('base64url');
 
 const mac = (payload: string, secret: string) => createHmac('sha256', secret).update(payload).digest('base64url');
 
@@ -47,19 +50,32 @@ export function signClaims(p: Principal, secret: string, binding: ClaimsBinding,
   return `${payload}.${mac(payload, secret)}`;
 }
 
-export function verifyClaims(header: string | undefined, secret: string, binding: ClaimsBinding, o: { now?: number; maxAgeS?: number } = {}): Principal {
+export function verifyClaims(
+  header: string | undefined,
+  secret: string,
+  binding: ClaimsBinding,
+  o: { now?: number; maxAgeS?: number } = {},
+): Principal {
   const [payload, sig] = (header ?? '').split('.');
   if (!payload || !sig) throw new UnauthenticatedError('Missing gateway claims.');
   const expected = Buffer.from(mac(payload, secret));
   const given = Buffer.from(sig);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw new UnauthenticatedError('Invalid gateway claims.');
   const w = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Wire;
-  if (Math.abs((o.now ?? Date.now()) / 1000 - w.t) > (o.maxAgeS ?? DEFAULT_CLAIMS_MAX_AGE_S)) throw new UnauthenticatedError('Stale gateway claims.');
-  if (w.rid !== binding.requestId || w.bh !== requestHash(binding.request)) throw new UnauthenticatedError('Gateway claims bound to another request.');
+  if (Math.abs((o.now ?? Date.now()) / 1000 - w.t) > (o.maxAgeS ?? DEFAULT_CLAIMS_MAX_AGE_S))
+    throw new UnauthenticatedError('Stale gateway claims.');
+  if (w.rid !== binding.requestId || w.bh !== requestHash(binding.request))
+    throw new UnauthenticatedError('Gateway claims bound to another request.');
   const scopes = new Set(w.s);
   switch (w.k) {
     case 'user':
-      return { kind: 'user', subject: w.sub ?? '', roles: (w.r ?? []).filter((r): r is Role => (ROLES as readonly string[]).includes(r)), customerId: w.c, scopes };
+      return {
+        kind: 'user',
+        subject: w.sub ?? '',
+        roles: (w.r ?? []).filter((r): r is Role => (ROLES as readonly string[]).includes(r)),
+        customerId: w.c,
+        scopes,
+      };
     case 'partner':
       return { kind: 'partner', partnerId: w.p ?? '', name: w.n ?? '', scopes, customerIds: w.cs };
     default:

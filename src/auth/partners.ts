@@ -107,7 +107,6 @@ export function createRedisPartnerStore(redis: Redis, prefix: string): PartnerSt
   };
 }
 
-
 export interface MintPartnerInput {
   name: string;
   scopes: readonly string[];
@@ -117,13 +116,31 @@ export interface MintPartnerInput {
 }
 
 /** Validates the request, stores the record (with the token's hash) and returns the token once. */
-export async function mintPartnerToken(store: PartnerStore, secret: string, input: MintPartnerInput): Promise<{ token: string; record: PartnerRecord }> {
-  if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/.test(input.name)) throw new BadUserInputError('name must be 1-64 letters, digits, spaces, dots, dashes or underscores, e.g. "acme".', 'name');
+export async function mintPartnerToken(
+  store: PartnerStore,
+  secret: string,
+  input: MintPartnerInput,
+): Promise<{ token: string; record: PartnerRecord }> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/.test(input.name))
+    throw new BadUserInputError('name must be 1-64 letters, digits, spaces, dots, dashes or underscores, e.g. "acme".', 'name');
   const unknown = input.scopes.filter((s) => !(PARTNER_SCOPES as readonly string[]).includes(s));
-  if (unknown.length || input.scopes.length === 0) throw new BadUserInputError(`scopes must be a non-empty list of ${PARTNER_SCOPES.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}.`, 'scopes');
-  if (!Number.isInteger(input.ttlDays) || input.ttlDays < 1 || input.ttlDays > 365) throw new BadUserInputError('ttlDays must be between 1 and 365, e.g. 30.', 'ttlDays');
-  if ((input.customerIds?.length ?? 0) > MAX_SEARCH_IDS) throw new BadUserInputError(`customerIds may hold at most ${MAX_SEARCH_IDS} ids (what one HubSpot search can filter on).`, 'customerIds');
-  if (input.operations?.some((h) => !/^[0-9a-f]{64}$/.test(h))) throw new BadUserInputError('operations must be sha256 hashes of documents (64 lowercase hex characters), as the keys of persisted-documents.json.', 'operations');
+  if (unknown.length || input.scopes.length === 0)
+    throw new BadUserInputError(
+      `scopes must be a non-empty list of ${PARTNER_SCOPES.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}.`,
+      'scopes',
+    );
+  if (!Number.isInteger(input.ttlDays) || input.ttlDays < 1 || input.ttlDays > 365)
+    throw new BadUserInputError('ttlDays must be between 1 and 365, e.g. 30.', 'ttlDays');
+  if ((input.customerIds?.length ?? 0) > MAX_SEARCH_IDS)
+    throw new BadUserInputError(
+      `customerIds may hold at most ${MAX_SEARCH_IDS} ids (what one HubSpot search can filter on).`,
+      'customerIds',
+    );
+  if (input.operations?.some((h) => !/^[0-9a-f]{64}$/.test(h)))
+    throw new BadUserInputError(
+      'operations must be sha256 hashes of documents (64 lowercase hex characters), as the keys of persisted-documents.json.',
+      'operations',
+    );
   const id = newPartnerId();
   const now = new Date();
   const expiresAt = new Date(now.getTime() + input.ttlDays * 86_400_000);

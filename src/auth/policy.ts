@@ -6,7 +6,17 @@
  * Deny by default: a root field (Query/Mutation) without a declared policy is denied at run time,
  * and `undeclaredRootFields` lets a test fail the build when one exists.
  */
-import { defaultFieldResolver, isObjectType, Kind, type ConstDirectiveNode, type DocumentNode, type GraphQLField, type GraphQLFieldResolver, type GraphQLSchema, type ValueNode } from 'graphql';
+import {
+  defaultFieldResolver,
+  isObjectType,
+  Kind,
+  type ConstDirectiveNode,
+  type DocumentNode,
+  type GraphQLField,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+  type ValueNode,
+} from 'graphql';
 import { ForbiddenError, UnauthenticatedError } from '../errors/index.js';
 import { hasScopes, type Principal } from './principal.js';
 
@@ -43,13 +53,21 @@ function readPolicy(directives: readonly ConstDirectiveNode[] | undefined): Poli
   return policy;
 }
 
-export function fieldPolicy(typeDirectives: readonly ConstDirectiveNode[] | undefined, field: GraphQLField<unknown, unknown>): Policy | undefined {
+export function fieldPolicy(
+  typeDirectives: readonly ConstDirectiveNode[] | undefined,
+  field: GraphQLField<unknown, unknown>,
+): Policy | undefined {
   const onType = readPolicy(typeDirectives);
   const onField = readPolicy(field.astNode?.directives);
   if (!onType) return onField;
   if (!onField) return onType;
   // Both apply: scopes of the type AND of the field (Router semantics: every directive must pass).
-  const scopes = onType.scopes.length === 0 ? onField.scopes : onField.scopes.length === 0 ? onType.scopes : onType.scopes.flatMap((a) => onField.scopes.map((b) => [...a, ...b]));
+  const scopes =
+    onType.scopes.length === 0
+      ? onField.scopes
+      : onField.scopes.length === 0
+        ? onType.scopes
+        : onType.scopes.flatMap((a) => onField.scopes.map((b) => [...a, ...b]));
   return { authenticated: true, scopes };
 }
 
@@ -111,7 +129,18 @@ export function policiesOf(docs: readonly DocumentNode[]): Map<string, Policy> {
       const onType = readPolicy(def.directives);
       for (const f of def.fields ?? []) {
         const onField = readPolicy(f.directives);
-        const policy = onType && onField ? { authenticated: true, scopes: onType.scopes.length === 0 ? onField.scopes : onField.scopes.length === 0 ? onType.scopes : onType.scopes.flatMap((a) => onField.scopes.map((b) => [...a, ...b])) } : (onField ?? onType);
+        const policy =
+          onType && onField
+            ? {
+                authenticated: true,
+                scopes:
+                  onType.scopes.length === 0
+                    ? onField.scopes
+                    : onField.scopes.length === 0
+                      ? onType.scopes
+                      : onType.scopes.flatMap((a) => onField.scopes.map((b) => [...a, ...b])),
+              }
+            : (onField ?? onType);
         if (policy) out.set(`${def.name.value}.${f.name.value}`, policy);
       }
     }

@@ -10,7 +10,7 @@ export type Role = (typeof ROLES)[number];
 
 /** Every scope and what it opens. README's scope table is generated from this. */
 export const SCOPES = {
-  'self:read': 'Query.me: the caller\'s own customer record (customer tokens only).',
+  'self:read': "Query.me: the caller's own customer record (customer tokens only).",
   'crm.contacts:read': 'Customer identity and contact fields: name, email, phone, company, lifecycle stage.',
   'crm.customers:list': 'Query.customers: list and search all customers.',
   'billing.summary:read': 'Customer.billing: currency, balance and subscription.',
@@ -19,7 +19,7 @@ export const SCOPES = {
   'support.tickets:read': 'Customer.tickets with comments.',
   'files.documents:read': 'Customer.documents with presigned download URLs.',
   'admin:partners': 'Mint, list and revoke partner tokens.',
-  'admin:cache': 'Purge a customer\'s cached records.',
+  'admin:cache': "Purge a customer's cached records.",
   'admin:events': 'List and replay failed webhook events.',
 } as const;
 export type Scope = keyof typeof SCOPES;
@@ -28,16 +28,38 @@ export type Scope = keyof typeof SCOPES;
 export const PARTNER_SCOPES = (Object.keys(SCOPES) as Scope[]).filter((s) => !s.startsWith('admin:') && s !== 'self:read');
 
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
-  customer: ['self:read', 'crm.contacts:read', 'billing.summary:read', 'billing.invoices:read', 'billing.payment_methods:read', 'support.tickets:read', 'files.documents:read'],
+  customer: [
+    'self:read',
+    'crm.contacts:read',
+    'billing.summary:read',
+    'billing.invoices:read',
+    'billing.payment_methods:read',
+    'support.tickets:read',
+    'files.documents:read',
+  ],
   // Support agents see contact, ticket and document data and a billing summary, never payment details.
-  agent: ['crm.contacts:read', 'crm.customers:list', 'billing.summary:read', 'billing.invoices:read', 'support.tickets:read', 'files.documents:read'],
+  agent: [
+    'crm.contacts:read',
+    'crm.customers:list',
+    'billing.summary:read',
+    'billing.invoices:read',
+    'support.tickets:read',
+    'files.documents:read',
+  ],
   admin: (Object.keys(SCOPES) as Scope[]).filter((s) => s !== 'self:read'),
 };
 
 export type Principal =
   | { kind: 'anonymous'; scopes: ReadonlySet<string> }
   | { kind: 'user'; subject: string; roles: readonly Role[]; customerId?: string; scopes: ReadonlySet<string> }
-  | { kind: 'partner'; partnerId: string; name: string; scopes: ReadonlySet<string>; customerIds?: readonly string[]; operations?: readonly string[] };
+  | {
+      kind: 'partner';
+      partnerId: string;
+      name: string;
+      scopes: ReadonlySet<string>;
+      customerIds?: readonly string[];
+      operations?: readonly string[];
+    };
 
 export const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous', scopes: new Set<string>() });
 
@@ -68,7 +90,6 @@ export function hasScopes(p: Principal, anyOf: readonly (readonly string[])[]): 
   return anyOf.some((all) => all.every((s) => p.scopes.has(s)));
 }
 
-
 /** The one answer to a customer a principal may not reach: the same whether or not it exists. */
 export const CUSTOMER_FORBIDDEN = 'You are not allowed to access this customer.';
 
@@ -88,5 +109,6 @@ export function ownedCustomerRef<T extends { id: string }>(ref: T, p: Principal)
  * only plain ids pass: letters, digits, `_` and `-`.
  */
 export function checkCustomerId(id: string): void {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new BadUserInputError('A customer id is 1-64 letters, digits, "_" or "-", e.g. "1001".', 'id');
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(id))
+    throw new BadUserInputError('A customer id is 1-64 letters, digits, "_" or "-", e.g. "1001".', 'id');
 }

@@ -47,7 +47,14 @@ type KeyLookup = (header: jwt.JwtHeader) => Promise<KeyObject | string>;
  * unknown kid; keys seen once stay usable here while the JWKS endpoint is down.
  */
 function jwksLookup(uri: string, logger?: Logger): KeyLookup {
-  const client = jwksRsa({ jwksUri: uri, cache: true, cacheMaxAge: 10 * 60_000, rateLimit: true, jwksRequestsPerMinute: 10, timeout: 5000 });
+  const client = jwksRsa({
+    jwksUri: uri,
+    cache: true,
+    cacheMaxAge: 10 * 60_000,
+    rateLimit: true,
+    jwksRequestsPerMinute: 10,
+    timeout: 5000,
+  });
   const known = new Map<string, string>();
   return async (header) => {
     const kid = header.kid;
@@ -95,7 +102,12 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
   async function verifyUser(token: string, header: jwt.JwtHeader): Promise<Principal> {
     if (!USER_TOKEN_TYPES.has(header.typ)) throw new UnauthenticatedError('This token type is not accepted here.');
     const key = await keyFor(header);
-    const claims = verifyJwt(token, key, { algorithms: auth.algorithms as jwt.Algorithm[], issuer: auth.issuer, audience: auth.audience, clockTolerance: auth.clockToleranceS });
+    const claims = verifyJwt(token, key, {
+      algorithms: auth.algorithms as jwt.Algorithm[],
+      issuer: auth.issuer,
+      audience: auth.audience,
+      clockTolerance: auth.clockToleranceS,
+    });
     if (!claims.sub) throw new UnauthenticatedError('The token has no subject (sub).');
     const roles = readRoles(claims[auth.rolesClaim]);
     const customerClaim: unknown = claims[auth.customerIdClaim];
@@ -104,11 +116,24 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
   }
 
   async function verifyPartner(token: string): Promise<Principal> {
-    const claims = verifyJwt(token, partnerKey, { algorithms: ['HS256'], issuer: PARTNER_ISSUER, audience: PARTNER_AUDIENCE, clockTolerance: auth.clockToleranceS });
+    const claims = verifyJwt(token, partnerKey, {
+      algorithms: ['HS256'],
+      issuer: PARTNER_ISSUER,
+      audience: PARTNER_AUDIENCE,
+      clockTolerance: auth.clockToleranceS,
+    });
     const record = claims.jti ? await partnerRecord(claims.jti) : undefined;
-    if (!record || record.revokedAt || record.tokenHash !== hashToken(token)) throw new UnauthenticatedError('This partner token has been revoked or is unknown.');
+    if (!record || record.revokedAt || record.tokenHash !== hashToken(token))
+      throw new UnauthenticatedError('This partner token has been revoked or is unknown.');
     void o.partners.touch(record.id).catch(() => undefined);
-    return { kind: 'partner', partnerId: record.id, name: record.name, scopes: new Set(record.scopes), customerIds: record.customerIds, operations: record.operations };
+    return {
+      kind: 'partner',
+      partnerId: record.id,
+      name: record.name,
+      scopes: new Set(record.scopes),
+      customerIds: record.customerIds,
+      operations: record.operations,
+    };
   }
 
   return {
@@ -136,7 +161,10 @@ function cachedPartnerLookup(store: PartnerStore, maxAgeMs: number, logger?: Log
     } catch (err) {
       const cached = maxAgeMs > 0 ? recent.get(id) : undefined;
       if (!cached) throw new UnauthenticatedError('Partner tokens cannot be checked right now; try again shortly.');
-      logger?.warn({ err: (err as Error).message, partner: id }, 'partner store unreachable; using the record verified in the last PARTNER_TOKEN_CACHE_S seconds');
+      logger?.warn(
+        { err: (err as Error).message, partner: id },
+        'partner store unreachable; using the record verified in the last PARTNER_TOKEN_CACHE_S seconds',
+      );
       return cached;
     }
   };
@@ -149,7 +177,8 @@ function verifyJwt(token: string, key: KeyObject | string, opts: jwt.VerifyOptio
     // jsonwebtoken accepts tokens without `exp` (valid forever) and with `iat` in the future.
     if (typeof payload.exp !== 'number') throw new UnauthenticatedError('The token has no expiry (exp); tokens must expire.');
     const now = Math.floor(Date.now() / 1000);
-    if (payload.iat !== undefined && payload.iat > now + (opts.clockTolerance ?? 0)) throw new UnauthenticatedError('The token was issued in the future (iat); check the issuer\'s clock.');
+    if (payload.iat !== undefined && payload.iat > now + (opts.clockTolerance ?? 0))
+      throw new UnauthenticatedError("The token was issued in the future (iat); check the issuer's clock.");
     return payload;
   } catch (err) {
     if (err instanceof UnauthenticatedError) throw err;
@@ -192,7 +221,8 @@ export interface DevTokenOptions {
 /** Signs a development user token with the configured HMAC secret. Refused in production. */
 export function signDevToken(config: Pick<Config, 'env' | 'auth'>, o: DevTokenOptions): string {
   if (config.env === 'production') throw new Error('Development tokens are refused when NODE_ENV=production.');
-  if (!config.auth.secret) throw new Error('AUTH_JWT_SECRET is not set: dev tokens are HS256. Example: AUTH_JWT_SECRET=$(openssl rand -base64 48)');
+  if (!config.auth.secret)
+    throw new Error('AUTH_JWT_SECRET is not set: dev tokens are HS256. Example: AUTH_JWT_SECRET=$(openssl rand -base64 48)');
   const payload: Record<string, unknown> = { [config.auth.rolesClaim]: [o.role] };
   if (o.role === 'customer') payload[config.auth.customerIdClaim] = o.sub;
   return jwt.sign(payload, config.auth.secret, {

@@ -9,7 +9,10 @@ import { configTableMarkdown } from './index.js';
 function scopeTableMarkdown(): string {
   const head = `| scope | opens | ${ROLES.join(' | ')} |`;
   const sep = `|---|---|${ROLES.map(() => '---').join('|')}|`;
-  const rows = Object.entries(SCOPES).map(([scope, doc]) => `| \`${scope}\` | ${doc} | ${ROLES.map((r) => ((ROLE_SCOPES[r] as readonly string[]).includes(scope) ? 'yes' : '-')).join(' | ')} |`);
+  const rows = Object.entries(SCOPES).map(
+    ([scope, doc]) =>
+      `| \`${scope}\` | ${doc} | ${ROLES.map((r) => ((ROLE_SCOPES[r] as readonly string[]).includes(scope) ? 'yes' : '-')).join(' | ')} |`,
+  );
   return [head, sep, ...rows].join('\n');
 }
 

@@ -58,7 +58,12 @@ export class UpstreamError extends GraphQLError {
     readonly failure: UpstreamFailure,
     detail?: string,
   ) {
-    const code = failure === 'timeout' ? ErrorCode.UPSTREAM_TIMEOUT : failure === 'rate_limited' ? ErrorCode.RATE_LIMITED : ErrorCode.UPSTREAM_UNAVAILABLE;
+    const code =
+      failure === 'timeout'
+        ? ErrorCode.UPSTREAM_TIMEOUT
+        : failure === 'rate_limited'
+          ? ErrorCode.RATE_LIMITED
+          : ErrorCode.UPSTREAM_UNAVAILABLE;
     const what = failure === 'timeout' ? 'did not answer in time' : failure === 'rate_limited' ? 'is rate limiting us' : 'is unavailable';
     super(`The ${system} system ${what}${detail ? ` (${detail})` : ''}. Try again later.`, { extensions: { code, system } });
   }
@@ -86,9 +91,18 @@ export function formatError(formatted: GraphQLFormattedError, error?: unknown): 
     if (code && KNOWN.has(code) && code !== (ErrorCode.INTERNAL_SERVER_ERROR as string)) {
       keep.code = code;
       for (const k of ['system', 'argument', 'retryAfter', 'limit', 'allowed']) if (ext[k] !== undefined) keep[k] = ext[k];
-      return { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}), extensions: keep };
+      return {
+        message: formatted.message,
+        ...(formatted.locations ? { locations: formatted.locations } : {}),
+        ...(formatted.path ? { path: formatted.path } : {}),
+        extensions: keep,
+      };
     }
-    return { message: 'Internal server error.', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+    return {
+      message: 'Internal server error.',
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
   } catch {
     return { message: 'Internal server error.', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   }

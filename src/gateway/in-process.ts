@@ -33,7 +33,13 @@ export class InProcessDataSource implements GraphQLDataSource {
       if (this.documents.size >= MAX_CACHED) this.documents.delete(this.documents.keys().next().value as string);
       this.documents.set(source, document);
     }
-    const result = await execute({ schema: this.schema, document, variableValues: request.variables, operationName: request.operationName, contextValue: context });
+    const result = await execute({
+      schema: this.schema,
+      document,
+      variableValues: request.variables,
+      operationName: request.operationName,
+      contextValue: context,
+    });
     return result;
   }
 }
@@ -43,8 +49,17 @@ const failedFetches = new WeakMap<object, string>();
 export const subgraphOfError = (err: unknown): string | undefined => (err && typeof err === 'object' ? failedFetches.get(err) : undefined);
 
 /** Runs one subgraph fetch in a span named after the subgraph; GraphQL errors in its answer mark the span. */
-export function traceSubgraphFetch(name: string, transport: 'in-process' | 'http', operationName: string | undefined, fetch: () => Promise<GatewayGraphQLResponse>): Promise<GatewayGraphQLResponse> {
-  const attributes = { 'portico.subgraph.name': name, 'portico.subgraph.transport': transport, ...(operationName ? { 'graphql.operation.name': operationName } : {}) };
+export function traceSubgraphFetch(
+  name: string,
+  transport: 'in-process' | 'http',
+  operationName: string | undefined,
+  fetch: () => Promise<GatewayGraphQLResponse>,
+): Promise<GatewayGraphQLResponse> {
+  const attributes = {
+    'portico.subgraph.name': name,
+    'portico.subgraph.transport': transport,
+    ...(operationName ? { 'graphql.operation.name': operationName } : {}),
+  };
   return withSpan(`subgraph ${name}`, { kind: transport === 'http' ? SpanKind.CLIENT : SpanKind.INTERNAL, attributes }, async (span) => {
     const response = await fetch().catch((err: unknown) => {
       if (err && typeof err === 'object') failedFetches.set(err, name);

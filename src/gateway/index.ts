@@ -22,7 +22,9 @@ export type AnySubgraph = (typeof ALL_SUBGRAPHS)[number];
 
 export class CompositionError extends Error {
   constructor(readonly messages: string[]) {
-    super(`The subgraph schemas do not compose:\n${messages.map((m) => `  - ${m}`).join('\n')}\nFix schema/*.graphql, then run \`npm run compose\` to check.`);
+    super(
+      `The subgraph schemas do not compose:\n${messages.map((m) => `  - ${m}`).join('\n')}\nFix schema/*.graphql, then run \`npm run compose\` to check.`,
+    );
     this.name = 'CompositionError';
   }
 }
@@ -42,15 +44,26 @@ function withoutSecurityDirectives(doc: DocumentNode): DocumentNode {
 
 /** The client-facing API schema (what clients and their codegen see), with descriptions. */
 export function composeApiSchema(): string {
-  const result = composeServices(ALL_SUBGRAPHS.map((name) => ({ name, url: `in-process://${name}`, typeDefs: withoutSecurityDirectives(loadSdl(name)) })));
+  const result = composeServices(
+    ALL_SUBGRAPHS.map((name) => ({ name, url: `in-process://${name}`, typeDefs: withoutSecurityDirectives(loadSdl(name)) })),
+  );
   if (result.errors) throw new CompositionError(result.errors.map((e) => e.message));
   return printSchema(result.schema.toAPISchema().toGraphQLJSSchema());
 }
 
 /** The supergraph SDL of schema/*.graphql, as Apollo Router or Hive Gateway would load it. */
-export function composeSupergraph(urls: Partial<Record<SubgraphName, string>> = {}, opts: { forGateway?: boolean; only?: readonly AnySubgraph[] } = {}): string {
+export function composeSupergraph(
+  urls: Partial<Record<SubgraphName, string>> = {},
+  opts: { forGateway?: boolean; only?: readonly AnySubgraph[] } = {},
+): string {
   const typeDefs = (name: AnySubgraph) => (opts.forGateway ? withoutSecurityDirectives(loadSdl(name)) : loadSdl(name));
-  const result = composeServices((opts.only ?? ALL_SUBGRAPHS).map((name) => ({ name, url: (name !== 'admin' && urls[name]) || `in-process://${name}`, typeDefs: typeDefs(name) })));
+  const result = composeServices(
+    (opts.only ?? ALL_SUBGRAPHS).map((name) => ({
+      name,
+      url: (name !== 'admin' && urls[name]) || `in-process://${name}`,
+      typeDefs: typeDefs(name),
+    })),
+  );
   if (result.errors) throw new CompositionError(result.errors.map((e) => e.message));
   return result.supergraphSdl;
 }
@@ -65,7 +78,11 @@ export interface GatewayOptions {
 
 /** Calls a remote subgraph with the caller's claims in the gateway-signed header. */
 export class SignedRemoteDataSource extends RemoteGraphQLDataSource<RequestContext> {
-  constructor(url: string, private readonly secret: string, private readonly subgraph = 'remote') {
+  constructor(
+    url: string,
+    private readonly secret: string,
+    private readonly subgraph = 'remote',
+  ) {
     super({ url });
   }
   override process(options: GraphQLDataSourceProcessOptions<RequestContext>) {

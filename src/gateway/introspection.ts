@@ -5,7 +5,15 @@
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { MapperKind, mapSchema, pruneSchema } from '@graphql-tools/utils';
-import { execute, GraphQLSchema, Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import {
+  execute,
+  GraphQLSchema,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 import type { RequestContext } from '../auth/context.js';
 import { canPass, policiesOf, type Policy } from '../auth/policy.js';
 import type { Principal } from '../auth/principal.js';
@@ -94,11 +102,18 @@ export function introspectionPlugin(o: { allowAnonymous: boolean }): ApolloServe
         async responseForOperation({ operation, document, request, contextValue, schema }) {
           const kind = introspectionKind(operation, document);
           if (kind === 'none') return null;
-          if (kind === 'mixed') return refuse(400, ErrorCode.BAD_REQUEST, 'Send introspection (__schema, __type) in an operation of its own.');
+          if (kind === 'mixed')
+            return refuse(400, ErrorCode.BAD_REQUEST, 'Send introspection (__schema, __type) in an operation of its own.');
           const principal = contextValue.principal;
-          if (principal.kind === 'anonymous' && !o.allowAnonymous) return refuse(401, ErrorCode.UNAUTHENTICATED, 'Introspection needs a valid bearer token here.');
+          if (principal.kind === 'anonymous' && !o.allowAnonymous)
+            return refuse(401, ErrorCode.UNAUTHENTICATED, 'Introspection needs a valid bearer token here.');
           // Anonymous callers (development only) explore the whole schema; everyone else their own view.
-          const result = await execute({ schema: principal.kind === 'anonymous' ? schema : viewOf(schema, principal), document, variableValues: request.variables, operationName: request.operationName });
+          const result = await execute({
+            schema: principal.kind === 'anonymous' ? schema : viewOf(schema, principal),
+            document,
+            variableValues: request.variables,
+            operationName: request.operationName,
+          });
           return { http: { status: undefined, headers: new Map() }, body: { kind: 'single', singleResult: result } } as never;
         },
       };

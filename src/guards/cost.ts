@@ -19,7 +19,13 @@ export function upstreamCallsEstimator(table: CostTable = UPSTREAM_COSTS): Compl
     const cost = table[`${type.name}.${field.name}`];
     if (!cost) return childComplexity;
     const given: unknown = cost.items && 'arg' in cost.items ? args[cost.items.arg] : undefined;
-    const items = !cost.items ? 1 : 'fixed' in cost.items ? cost.items.fixed : typeof given === 'number' ? Math.max(0, given) : cost.items.default;
+    const items = !cost.items
+      ? 1
+      : 'fixed' in cost.items
+        ? cost.items.fixed
+        : typeof given === 'number'
+          ? Math.max(0, given)
+          : cost.items.default;
     return cost.calls + items * childComplexity;
   };
 }
@@ -27,7 +33,12 @@ export function upstreamCallsEstimator(table: CostTable = UPSTREAM_COSTS): Compl
 const estimators = [upstreamCallsEstimator()];
 
 /** Estimated upstream calls of the chosen operation, rounded up. Throws a GraphQLError on invalid variables. */
-export function estimateUpstreamCalls(schema: GraphQLSchema, document: DocumentNode, variables?: Record<string, unknown>, operationName?: string): number {
+export function estimateUpstreamCalls(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables?: Record<string, unknown>,
+  operationName?: string,
+): number {
   const cost = getComplexity({ schema, query: document, variables, operationName, estimators });
   return Math.ceil(cost - 1e-9);
 }

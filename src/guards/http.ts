@@ -19,7 +19,10 @@ export interface HttpGuards {
 }
 
 const send = (reply: FastifyReply, status: number, code: ErrorCode, message: string, extra: Record<string, unknown> = {}) =>
-  reply.status(status).type('application/json').send({ errors: [{ message, extensions: { code, ...extra } }] });
+  reply
+    .status(status)
+    .type('application/json')
+    .send({ errors: [{ message, extensions: { code, ...extra } }] });
 
 /** The GraphQL document of a POST body or a GET query string, when there is one. */
 function documentOf(req: FastifyRequest): string | undefined {
@@ -44,7 +47,11 @@ export async function registerHttpGuards(fastify: FastifyInstance, config: Reado
     timeWindow: 60_000,
     keyGenerator: (req) => (req.principal?.kind === 'user' ? `user:${req.principal.subject}` : 'none'),
   });
-  const ipLimit = fastify.createRateLimit({ max: g.anonymousRateLimitPerMinute, timeWindow: 60_000, keyGenerator: (req) => `ip:${req.ip}` });
+  const ipLimit = fastify.createRateLimit({
+    max: g.anonymousRateLimitPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (req) => `ip:${req.ip}`,
+  });
 
   const limited = async (req: FastifyRequest, reply: FastifyReply, limiter: typeof ipLimit, what: string, setting: string) => {
     // While Redis is down these counters are skipped (like the partner limit's skipOnError), without
@@ -53,7 +60,13 @@ export async function registerHttpGuards(fastify: FastifyInstance, config: Reado
     const r = await limiter(req);
     if (r.isAllowed || !r.isExceeded) return undefined;
     reply.header('retry-after', String(r.ttlInSeconds));
-    return send(reply, 429, ErrorCode.RATE_LIMITED, `${what} may make ${r.max} requests a minute (${setting}). Retry after ${r.ttlInSeconds} s.`, { retryAfter: r.ttlInSeconds });
+    return send(
+      reply,
+      429,
+      ErrorCode.RATE_LIMITED,
+      `${what} may make ${r.max} requests a minute (${setting}). Retry after ${r.ttlInSeconds} s.`,
+      { retryAfter: r.ttlInSeconds },
+    );
   };
 
   return {
@@ -68,7 +81,11 @@ export async function registerHttpGuards(fastify: FastifyInstance, config: Reado
       if (refused) return refused;
       const source = documentOf(req);
       const tooBig = source === undefined ? undefined : checkSource(source, p.kind, g.limits[p.kind]);
-      if (tooBig) return send(reply, 400, ErrorCode.QUERY_TOO_COMPLEX, tooBig.message, { limit: tooBig.extensions.limit, allowed: tooBig.extensions.allowed });
+      if (tooBig)
+        return send(reply, 400, ErrorCode.QUERY_TOO_COMPLEX, tooBig.message, {
+          limit: tooBig.extensions.limit,
+          allowed: tooBig.extensions.allowed,
+        });
       return undefined;
     },
     countFailedAuth: (req, reply) => limited(req, reply, ipLimit, 'Requests without a valid token', 'ANONYMOUS_RATE_LIMIT_PER_MINUTE'),

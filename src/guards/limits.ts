@@ -13,7 +13,14 @@ import type { Principal } from '../auth/principal.js';
 import type { LimitName, Limits } from '../config/index.js';
 import { ErrorCode } from '../errors/index.js';
 
-const USER_SETTINGS: Record<LimitName, string> = { depth: 'MAX_QUERY_DEPTH', aliases: 'MAX_ALIASES', directives: 'MAX_DIRECTIVES', tokens: 'MAX_TOKENS', bytes: 'MAX_DOCUMENT_BYTES', cost: 'MAX_COST' };
+const USER_SETTINGS: Record<LimitName, string> = {
+  depth: 'MAX_QUERY_DEPTH',
+  aliases: 'MAX_ALIASES',
+  directives: 'MAX_DIRECTIVES',
+  tokens: 'MAX_TOKENS',
+  bytes: 'MAX_DOCUMENT_BYTES',
+  cost: 'MAX_COST',
+};
 
 /** The setting that changes a limit for a principal kind, e.g. `PARTNER_LIMITS cost=200`. */
 export function settingOf(kind: Principal['kind'], limit: LimitName, value: number): string {
@@ -39,7 +46,8 @@ export function checkSource(source: string, kind: Principal['kind'], limits: Lim
   try {
     new MaxTokensParserWLexer(source, { n: limits.tokens }).parseDocument();
   } catch (err) {
-    if (err instanceof GraphQLError && /Token limit/.test(err.message)) return new TooComplexError(kind, 'tokens', limits.tokens, `The document has more than ${limits.tokens} tokens.`);
+    if (err instanceof GraphQLError && /Token limit/.test(err.message))
+      return new TooComplexError(kind, 'tokens', limits.tokens, `The document has more than ${limits.tokens} tokens.`);
     // Syntax errors are the parser's to report, with its locations.
   }
   return undefined;
@@ -48,12 +56,20 @@ export function checkSource(source: string, kind: Principal['kind'], limits: Lim
 const found = (message: string) => Number(/found (\d+)/.exec(message)?.[1] ?? NaN);
 
 /** Aliases, depth and directives of a parsed document, with GraphQL Armor's visitors. */
-export function checkDocument(schema: GraphQLSchema, document: DocumentNode, kind: Principal['kind'], limits: Limits): TooComplexError | undefined {
+export function checkDocument(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  kind: Principal['kind'],
+  limits: Limits,
+): TooComplexError | undefined {
   let refused: TooComplexError | undefined;
   const on = (limit: LimitName, what: string) => ({
     n: limits[limit],
     propagateOnRejection: false,
-    onReject: [(_ctx: unknown, err: GraphQLError) => void (refused ??= new TooComplexError(kind, limit, limits[limit], `The operation has ${found(err.message)} ${what}.`))],
+    onReject: [
+      (_ctx: unknown, err: GraphQLError) =>
+        void (refused ??= new TooComplexError(kind, limit, limits[limit], `The operation has ${found(err.message)} ${what}.`)),
+    ],
   });
   validate(schema, document, [
     maxAliasesRule(on('aliases', 'aliases')),

@@ -26,11 +26,16 @@ export interface GuardsOptions {
 }
 
 /** GraphQL Armor's suggestion mask, applied to validation errors through its own end-of-validation hook. */
-const hideInValidation = (blockFieldSuggestionsPlugin() as { onValidate: () => (p: { valid: boolean; result: readonly GraphQLError[]; setResult(r: GraphQLError[]): void }) => void }).onValidate();
+const hideInValidation = (
+  blockFieldSuggestionsPlugin() as {
+    onValidate: () => (p: { valid: boolean; result: readonly GraphQLError[]; setResult(r: GraphQLError[]): void }) => void;
+  }
+).onValidate();
 /** Variable coercion and other errors suggest too ("Did you mean the enum value ...?"). */
 const SUGGESTION = /\s*Did you mean [^?]*\?/g;
 
-const requestError = (code: ErrorCode, message: string, status = 400) => new GraphQLError(message, { extensions: { code, http: { status } } });
+const requestError = (code: ErrorCode, message: string, status = 400) =>
+  new GraphQLError(message, { extensions: { code, http: { status } } });
 
 export function guardsPlugin(o: GuardsOptions): ApolloServerPlugin<RequestContext> {
   const { guards } = o;
@@ -51,7 +56,9 @@ export function guardsPlugin(o: GuardsOptions): ApolloServerPlugin<RequestContex
           if (!operation) {
             throw requestError(
               ErrorCode.OPERATION_RESOLUTION_FAILURE,
-              request.operationName ? `The document has no operation named ${JSON.stringify(request.operationName)}.` : 'The document has several operations: say which one to run with "operationName".',
+              request.operationName
+                ? `The document has no operation named ${JSON.stringify(request.operationName)}.`
+                : 'The document has several operations: say which one to run with "operationName".',
             );
           }
           const intro = introspectionKind(operation, document);
@@ -77,13 +84,18 @@ export function guardsPlugin(o: GuardsOptions): ApolloServerPlugin<RequestContex
           try {
             cost = estimateUpstreamCalls(schema, document, request.variables ?? undefined, request.operationName ?? undefined);
           } catch (err) {
-            throw requestError(ErrorCode.BAD_USER_INPUT, err instanceof GraphQLError ? err.message : 'The variables do not match the operation.');
+            throw requestError(
+              ErrorCode.BAD_USER_INPUT,
+              err instanceof GraphQLError ? err.message : 'The variables do not match the operation.',
+            );
           }
-          if (cost > limits.cost) throw new TooComplexError(kind, 'cost', limits.cost, `The operation may make up to ${cost} upstream calls.`);
+          if (cost > limits.cost)
+            throw new TooComplexError(kind, 'cost', limits.cost, `The operation may make up to ${cost} upstream calls.`);
         },
         async willSendResponse({ response }) {
           if (!hideSuggestions || response.body.kind !== 'single') return;
-          for (const e of response.body.singleResult.errors ?? []) if (/Did you mean/.test(e.message)) (e as { message: string }).message = e.message.replace(SUGGESTION, '').trim();
+          for (const e of response.body.singleResult.errors ?? [])
+            if (/Did you mean/.test(e.message)) (e as { message: string }).message = e.message.replace(SUGGESTION, '').trim();
         },
       };
     },

@@ -20,7 +20,8 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 
 export async function registerMetrics(fastify: FastifyInstance, o: { config: Readonly<Config>; metrics: Metrics; logger: Logger }) {
   const { token, port, host } = o.config.guards.metrics;
-  const serve = async (_req: FastifyRequest, reply: FastifyReply) => reply.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics());
+  const serve = async (_req: FastifyRequest, reply: FastifyReply) =>
+    reply.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics());
   if (port !== undefined) {
     const side = Fastify({ loggerInstance: o.logger, logController: new LogController({ disableRequestLogging: true }) });
     side.get('/metrics', serve);
@@ -35,7 +36,11 @@ export async function registerMetrics(fastify: FastifyInstance, o: { config: Rea
     const expected = digest(`Bearer ${token}`);
     fastify.get('/metrics', async (req, reply) => {
       if (!timingSafeEqual(digest(req.headers.authorization ?? ''), expected)) {
-        return reply.status(401).header('www-authenticate', 'Bearer realm="metrics"').type('text/plain').send('Send Authorization: Bearer <METRICS_TOKEN>.\n');
+        return reply
+          .status(401)
+          .header('www-authenticate', 'Bearer realm="metrics"')
+          .type('text/plain')
+          .send('Send Authorization: Bearer <METRICS_TOKEN>.\n');
       }
       return serve(req, reply);
     });

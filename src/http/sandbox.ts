@@ -56,7 +56,10 @@ function operations(): { name: string; query: string }[] {
 
 const TokenRequest = z.object({
   persona: z.enum(['customer', 'agent', 'admin', 'partner']),
-  customerId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+  customerId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
   scopes: z.array(z.string()).optional(),
 });
 
@@ -66,16 +69,36 @@ export function registerSandbox(fastify: FastifyInstance, o: { config: Readonly<
   // interface, or where SANDBOX_TOKENS=true asks for them; never in production (config refuses it).
   const personas = config.guards.sandboxTokens;
   const assets = shippedPath('dist/sandbox');
-  const headers = { 'content-security-policy': SANDBOX_CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' };
+  const headers = {
+    'content-security-policy': SANDBOX_CSP,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+  };
 
   fastify.get('/sandbox', async (_req, reply) => reply.headers(headers).type('text/html; charset=utf-8').send(PAGE));
-  for (const [file, type] of [['sandbox.js', 'text/javascript; charset=utf-8'], ['sandbox.css', 'text/css; charset=utf-8']] as const) {
+  for (const [file, type] of [
+    ['sandbox.js', 'text/javascript; charset=utf-8'],
+    ['sandbox.css', 'text/css; charset=utf-8'],
+  ] as const) {
     fastify.get(`/sandbox/${file}`, async (_req, reply) => {
-      if (!assets || !existsSync(`${assets}/${file}`)) return reply.status(503).type('text/plain').send('The sandbox is not built. Run `npm run build:sandbox` (npm start and npm run build do it for you).');
-      return reply.headers({ ...headers, 'cache-control': 'public, max-age=300' }).type(type).send(readFileSync(`${assets}/${file}`));
+      if (!assets || !existsSync(`${assets}/${file}`))
+        return reply
+          .status(503)
+          .type('text/plain')
+          .send('The sandbox is not built. Run `npm run build:sandbox` (npm start and npm run build do it for you).');
+      return reply
+        .headers({ ...headers, 'cache-control': 'public, max-age=300' })
+        .type(type)
+        .send(readFileSync(`${assets}/${file}`));
     });
   }
-  fastify.get('/sandbox/favicon.svg', async (_req, reply) => reply.headers({ ...headers, 'cache-control': 'public, max-age=86400' }).type('image/svg+xml').send(FAVICON));
+  fastify.get('/sandbox/favicon.svg', async (_req, reply) =>
+    reply
+      .headers({ ...headers, 'cache-control': 'public, max-age=86400' })
+      .type('image/svg+xml')
+      .send(FAVICON),
+  );
   fastify.get('/sandbox/config.json', async (_req, reply) =>
     reply.headers(headers).send({
       personas,
@@ -89,17 +112,27 @@ export function registerSandbox(fastify: FastifyInstance, o: { config: Readonly<
   // Development only: tokens for the chosen persona, signed by the server.
   fastify.post('/sandbox/token', async (req, reply) => {
     const parsed = TokenRequest.safeParse(req.body);
-    if (!parsed.success) return reply.status(400).send({ error: 'Send {"persona": "customer"|"agent"|"admin"|"partner", "customerId": "1001", "scopes": [...]}.' });
+    if (!parsed.success)
+      return reply
+        .status(400)
+        .send({ error: 'Send {"persona": "customer"|"agent"|"admin"|"partner", "customerId": "1001", "scopes": [...]}.' });
     const { persona, customerId, scopes } = parsed.data;
     if (persona === 'partner') {
       try {
-        const { token, record } = await mintPartnerToken(o.partners, config.auth.partnerSecret, { name: 'sandbox', scopes: scopes ?? [], ttlDays: 1 });
+        const { token, record } = await mintPartnerToken(o.partners, config.auth.partnerSecret, {
+          name: 'sandbox',
+          scopes: scopes ?? [],
+          ttlDays: 1,
+        });
         return { token, label: `partner ${record.id} [${record.scopes.join(', ')}]` };
       } catch (err) {
         return reply.status(400).send({ error: (err as Error).message });
       }
     }
     const sub = persona === 'customer' ? (customerId ?? '1001') : `sandbox-${persona}`;
-    return { token: signDevToken(config, { role: persona, sub, ttlSeconds: 3600 }), label: persona === 'customer' ? `customer ${sub}` : persona };
+    return {
+      token: signDevToken(config, { role: persona, sub, ttlSeconds: 3600 }),
+      label: persona === 'customer' ? `customer ${sub}` : persona,
+    };
   });
 }

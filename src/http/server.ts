@@ -56,7 +56,10 @@ export interface HttpServer {
 const WWW_AUTHENTICATE = 'Bearer realm="portico"';
 
 function graphqlError(reply: FastifyReply, status: number, code: ErrorCode, message: string) {
-  return reply.status(status).type('application/json').send({ errors: [{ message, extensions: { code } }] });
+  return reply
+    .status(status)
+    .type('application/json')
+    .send({ errors: [{ message, extensions: { code } }] });
 }
 
 /** Operation names are client-chosen: label the first 100 seen, the rest as "other", so a client cannot blow up the metric's cardinality. */
@@ -65,7 +68,7 @@ function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
   const label = (name: string | null) => {
     if (!name) return 'anonymous';
     if (seen.has(name)) return name;
-    if (seen.size < 100 && /^[A-Za-z_]\w{0,63}$/.test(name)) return seen.add(name), name;
+    if (seen.size < 100 && /^[A-Za-z_]\w{0,63}$/.test(name)) return (seen.add(name), name);
     return 'other';
   };
   return {
@@ -118,7 +121,10 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     bodyLimit: config.limits.maxBodyBytes,
     logController: new LogController({ disableRequestLogging: true }),
     ...(config.guards.trustProxy !== undefined ? { trustProxy: config.guards.trustProxy as boolean } : {}),
-    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && /^[\w-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID()),
+    genReqId: (req) =>
+      typeof req.headers['x-request-id'] === 'string' && /^[\w-]{1,64}$/.test(req.headers['x-request-id'])
+        ? req.headers['x-request-id']
+        : randomUUID(),
   });
   registerObservability(fastify, { principalOf: principalFields, metrics: o.metrics });
 
@@ -132,18 +138,43 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     // Introspection is answered by introspectionPlugin, per principal.
     introspection: true,
     persistedQueries: { cache: apq, ttl: 7 * 86_400 },
-    plugins: [fastifyApolloDrainPlugin(fastify), unauthenticatedStatusPlugin, guardsPlugin({ guards: config.guards, production: config.env === 'production', trusted: createTrustedDocuments() }), introspectionPlugin({ allowAnonymous: config.limits.introspection }), metricsPlugin(o.metrics), ApolloServerPluginLandingPageDisabled(), observabilityPlugin({ logger, redact: createRedactor(configSecrets(config)) })],
+    plugins: [
+      fastifyApolloDrainPlugin(fastify),
+      unauthenticatedStatusPlugin,
+      guardsPlugin({ guards: config.guards, production: config.env === 'production', trusted: createTrustedDocuments() }),
+      introspectionPlugin({ allowAnonymous: config.limits.introspection }),
+      metricsPlugin(o.metrics),
+      ApolloServerPluginLandingPageDisabled(),
+      observabilityPlugin({ logger, redact: createRedactor(configSecrets(config)) }),
+    ],
     logger,
   });
   await apollo.start();
-  o.apqStore.onReady(() => void preloadPersistedDocuments(apq, logger).catch((err) => logger.warn({ err: (err as Error).message }, 'could not register the persisted operations')));
+  o.apqStore.onReady(
+    () =>
+      void preloadPersistedDocuments(apq, logger).catch((err) =>
+        logger.warn({ err: (err as Error).message }, 'could not register the persisted operations'),
+      ),
+  );
 
   // Set by the preHandler on every /graphql request (Fastify wants null, not an object, as the default).
   (fastify.decorateRequest as (name: string, value: unknown) => void)('principal', null);
   fastify.setErrorHandler((err: { statusCode?: number; code?: string }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 413) return graphqlError(reply, 413, ErrorCode.BAD_REQUEST, `The request body is larger than ${config.limits.maxBodyBytes} bytes (MAX_BODY_BYTES).`);
-    if (status < 500) return graphqlError(reply, status, ErrorCode.BAD_REQUEST, 'The request is malformed: send a JSON body like {"query": "{ me { id } }"}.');
+    if (status === 413)
+      return graphqlError(
+        reply,
+        413,
+        ErrorCode.BAD_REQUEST,
+        `The request body is larger than ${config.limits.maxBodyBytes} bytes (MAX_BODY_BYTES).`,
+      );
+    if (status < 500)
+      return graphqlError(
+        reply,
+        status,
+        ErrorCode.BAD_REQUEST,
+        'The request is malformed: send a JSON body like {"query": "{ me { id } }"}.',
+      );
     req.log.error({ err }, 'unhandled error');
     return graphqlError(reply, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.');
   });
@@ -177,7 +208,12 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
       const limit = await partnerLimit(req);
       if (!limit.isAllowed && limit.isExceeded) {
         reply.header('retry-after', String(limit.ttlInSeconds));
-        return graphqlError(reply, 429, ErrorCode.RATE_LIMITED, `This partner token may make ${limit.max} requests a minute (PARTNER_RATE_LIMIT_PER_MINUTE). Retry after ${limit.ttlInSeconds} s.`);
+        return graphqlError(
+          reply,
+          429,
+          ErrorCode.RATE_LIMITED,
+          `This partner token may make ${limit.max} requests a minute (PARTNER_RATE_LIMIT_PER_MINUTE). Retry after ${limit.ttlInSeconds} s.`,
+        );
       }
     }
   };
@@ -195,7 +231,14 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     url: '/graphql',
     preHandler: async (req, reply) => {
       // A browser opening the endpoint in development lands on the sandbox.
-      if (req.method === 'GET' && config.sandbox && config.env !== 'production' && !(req.query as Record<string, unknown>).query && String(req.headers.accept ?? '').includes('text/html')) return reply.redirect('/sandbox');
+      if (
+        req.method === 'GET' &&
+        config.sandbox &&
+        config.env !== 'production' &&
+        !(req.query as Record<string, unknown>).query &&
+        String(req.headers.accept ?? '').includes('text/html')
+      )
+        return reply.redirect('/sandbox');
       return authenticate(req, reply);
     },
     handler,
@@ -206,7 +249,10 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
   fastify.get('/healthz', async () => ({ status: 'ok' }));
   // Ready once the gateway has composed and started (above). A Redis outage degrades (cache
   // misses, memory-free fallbacks) but does not take every instance out of the load balancer.
-  fastify.get('/readyz', async () => ({ status: 'ready', redis: o.redis ? (o.redis.status === 'ready' ? 'up' : 'down') : 'not configured' }));
+  fastify.get('/readyz', async () => ({
+    status: 'ready',
+    redis: o.redis ? (o.redis.status === 'ready' ? 'up' : 'down') : 'not configured',
+  }));
   await registerMetrics(fastify, { config, metrics: o.metrics, logger });
 
   return { fastify, apollo };

@@ -16,23 +16,41 @@ import { createRedactor, observabilityPlugin, registerObservability } from './ob
 /** The request id and GraphQL request a claims header must be bound to. */
 function bindingOf(req: FastifyRequest): ClaimsBinding {
   const body = (req.body && typeof req.body === 'object' ? req.body : {}) as ClaimsBinding['request'];
-  return { requestId: String(req.headers['x-request-id'] ?? ''), request: { query: body.query, operationName: body.operationName, variables: body.variables } };
+  return {
+    requestId: String(req.headers['x-request-id'] ?? ''),
+    request: { query: body.query, operationName: body.operationName, variables: body.variables },
+  };
 }
 
-export async function createSubgraphServer(o: { schema: GraphQLSchema; signingSecret: string; logger: Logger; claimsMaxAgeS?: number }): Promise<{ fastify: FastifyInstance; close(): Promise<void> }> {
+export async function createSubgraphServer(o: {
+  schema: GraphQLSchema;
+  signingSecret: string;
+  logger: Logger;
+  claimsMaxAgeS?: number;
+}): Promise<{ fastify: FastifyInstance; close(): Promise<void> }> {
   const fastify: FastifyInstance = Fastify({
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the cast picks Fastify's logger generic; without it the instance is not a FastifyInstance
     loggerInstance: o.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     // The gateway's request id, so its log lines and this service's share it.
-    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && /^[\w-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID()),
+    genReqId: (req) =>
+      typeof req.headers['x-request-id'] === 'string' && /^[\w-]{1,64}$/.test(req.headers['x-request-id'])
+        ? req.headers['x-request-id']
+        : randomUUID(),
   });
   registerObservability(fastify);
-  const apollo = new ApolloServer<RequestContext>({ schema: o.schema, formatError, includeStacktraceInErrorResponses: false, plugins: [fastifyApolloDrainPlugin(fastify), observabilityPlugin({ logger: o.logger, redact: createRedactor([o.signingSecret]) })] });
+  const apollo = new ApolloServer<RequestContext>({
+    schema: o.schema,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    plugins: [fastifyApolloDrainPlugin(fastify), observabilityPlugin({ logger: o.logger, redact: createRedactor([o.signingSecret]) })],
+  });
   await apollo.start();
   const handler = fastifyApolloHandler(apollo, {
     context: async (req: FastifyRequest): Promise<RequestContext> => ({
-      principal: verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, o.signingSecret, bindingOf(req), { maxAgeS: o.claimsMaxAgeS }),
+      principal: verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, o.signingSecret, bindingOf(req), {
+        maxAgeS: o.claimsMaxAgeS,
+      }),
       requestId: String(req.headers['x-request-id'] ?? req.id),
       logger: req.log as Logger,
       perRequest: new Map(),
@@ -43,7 +61,10 @@ export async function createSubgraphServer(o: { schema: GraphQLSchema; signingSe
       try {
         verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, o.signingSecret, bindingOf(req), { maxAgeS: o.claimsMaxAgeS });
       } catch (err) {
-        return reply.status(401).type('application/json').send(JSON.stringify({ errors: [{ message: (err as Error).message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] }));
+        return reply
+          .status(401)
+          .type('application/json')
+          .send(JSON.stringify({ errors: [{ message: (err as Error).message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] }));
       }
     },
     handler,

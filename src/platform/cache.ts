@@ -99,7 +99,12 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
   const failFast = { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy };
   const client = new Redis(o.url, { ...failFast, commandTimeout: o.commandTimeoutMs ?? 50 });
   const writer = new Redis(o.url, { ...failFast, commandTimeout: o.writeTimeoutMs ?? 2000 });
-  const control = new Redis(o.url, { enableOfflineQueue: true, maxRetriesPerRequest: 1, retryStrategy, commandTimeout: o.writeTimeoutMs ?? 2000 });
+  const control = new Redis(o.url, {
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy,
+    commandTimeout: o.writeTimeoutMs ?? 2000,
+  });
   // Reported once through `client`'s handler below.
   writer.on('error', () => undefined);
   control.on('error', () => undefined);
@@ -169,7 +174,11 @@ export function createEntityCache(o: CacheOptions): EntityCache {
     }
   }
 
-  async function getMany<T>(keys: readonly string[], ttlS: number, load: (missing: string[]) => Promise<Map<string, T>>): Promise<(T | null)[]> {
+  async function getMany<T>(
+    keys: readonly string[],
+    ttlS: number,
+    load: (missing: string[]) => Promise<Map<string, T>>,
+  ): Promise<(T | null)[]> {
     if (!enabled) {
       const found = await load([...keys]);
       return keys.map((k) => found.get(k) ?? null);
@@ -207,7 +216,10 @@ export function createEntityCache(o: CacheOptions): EntityCache {
         });
         // Write-behind: the response does not wait for the cache.
         const write = store
-          .mset(unique.map((k) => [k, JSON.stringify(found.get(k) ?? null)] as const), ttlS)
+          .mset(
+            unique.map((k) => [k, JSON.stringify(found.get(k) ?? null)] as const),
+            ttlS,
+          )
           .catch((err) => failed('mset', err))
           .finally(() => writes.delete(write));
         writes.add(write);

@@ -53,7 +53,11 @@ export class UpstreamHttpError extends Error {
 }
 
 /** Validates a vendor response body; an unexpected shape is that system being unavailable, not a crash. */
-export function parseUpstream<T>(system: UpstreamSystem, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }, body: unknown): T {
+export function parseUpstream<T>(
+  system: UpstreamSystem,
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
+  body: unknown,
+): T {
   const r = schema.safeParse(body);
   if (!r.success) throw new UpstreamError(system, 'unavailable', 'unexpected response');
   return r.data;
@@ -102,8 +106,17 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       let retryAfterMs: number | undefined;
       let failure: 'unavailable' | 'rate_limited' = 'unavailable';
       try {
-        const attemptInfo = { system: opts.system, route: req.route, method: req.method, resendCount: attempt, host: url.hostname, port: url.port };
-        const res = await traceAttempt(attemptInfo, headers, (h) => request(url, { method: req.method, headers: h, body, signal: deadline, dispatcher: agent }));
+        const attemptInfo = {
+          system: opts.system,
+          route: req.route,
+          method: req.method,
+          resendCount: attempt,
+          host: url.hostname,
+          port: url.port,
+        };
+        const res = await traceAttempt(attemptInfo, headers, (h) =>
+          request(url, { method: req.method, headers: h, body, signal: deadline, dispatcher: agent }),
+        );
         opts.onAttempt?.(opts.system, req.route, res.statusCode);
         const text = await res.body.text();
         if (res.statusCode < 300) return (text ? JSON.parse(text) : undefined) as T;

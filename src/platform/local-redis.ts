@@ -15,7 +15,8 @@ export interface WithLocalRedis {
 }
 
 export async function withLocalRedis(config: Readonly<Config>): Promise<WithLocalRedis> {
-  if (config.redis.url || !config.events.localRedis || config.env === 'production') return { config, lines: [], stop: async () => undefined };
+  if (config.redis.url || !config.events.localRedis || config.env === 'production')
+    return { config, lines: [], stop: async () => undefined };
   let local: LocalRedis;
   try {
     local = await startLocalRedis();

@@ -15,7 +15,8 @@ export const MAX_PAGE_SIZE = 100;
 
 export function checkFirst(first: number | null | undefined, fallback: number): number {
   const n = first ?? fallback;
-  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) throw new BadUserInputError(`"first" must be between 1 and ${MAX_PAGE_SIZE}, e.g. first: 20.`, 'first');
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE)
+    throw new BadUserInputError(`"first" must be between 1 and ${MAX_PAGE_SIZE}, e.g. first: 20.`, 'first');
   return n;
 }
 
@@ -33,7 +34,8 @@ export function decodeCursor<T>(cursor: string, check: (v: unknown) => v is T): 
   throw new BadUserInputError('"after" is not a cursor this API issued. Pass pageInfo.endCursor of the previous page.', 'after');
 }
 
-const isOffset = (v: unknown): v is { o: number } => typeof v === 'object' && v !== null && Number.isInteger((v as { o: unknown }).o) && (v as { o: number }).o >= 0;
+const isOffset = (v: unknown): v is { o: number } =>
+  typeof v === 'object' && v !== null && Number.isInteger((v as { o: unknown }).o) && (v as { o: number }).o >= 0;
 
 /** Index of the first item after an offset cursor (0 without one). */
 export function offsetStart(after: string | null | undefined): number {

@@ -151,7 +151,12 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
   const lockMs = o.lockMs ?? 30_000;
   // The producer fails fast: no offline queue, no command retries. An add that cannot reach Redis
   // throws at once, so the receiver answers 503 and the vendor retries later.
-  const producer = new Redis(o.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: o.commandTimeoutMs ?? 5000, retryStrategy: (n: number) => Math.min(100 * 2 ** n, 2000) });
+  const producer = new Redis(o.url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: o.commandTimeoutMs ?? 5000,
+    retryStrategy: (n: number) => Math.min(100 * 2 ** n, 2000),
+  });
   let down = false;
   producer.on('error', (err) => {
     if (!down) o.logger?.warn({ queue: o.name, err: err.message }, 'queue unavailable: new jobs are refused until Redis is back');

@@ -35,7 +35,9 @@ export interface LocalRedis {
 export class RedisServerUnavailableError extends Error {}
 
 /** Starts redis-server on a free loopback port. Throws RedisServerUnavailableError when it cannot. */
-export async function startLocalRedis(opts: { binary?: string; port?: number; /** more redis-server arguments */ args?: readonly string[] } = {}): Promise<LocalRedis> {
+export async function startLocalRedis(
+  opts: { binary?: string; port?: number; /** more redis-server arguments */ args?: readonly string[] } = {},
+): Promise<LocalRedis> {
   const port = opts.port ?? (await freePort());
   const binary = opts.binary ?? 'redis-server';
   let proc: ChildProcess | undefined;
@@ -46,7 +48,23 @@ export async function startLocalRedis(opts: { binary?: string; port?: number; /*
     async start() {
       if (proc && proc.exitCode === null && proc.signalCode === null) return; // already running
       let spawnError: Error | undefined;
-      const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', ...(opts.args ?? [])], { stdio: 'ignore' });
+      const child = spawn(
+        binary,
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--protected-mode',
+          'yes',
+          ...(opts.args ?? []),
+        ],
+        { stdio: 'ignore' },
+      );
       proc = child;
       child.on('error', (err) => {
         spawnError = err;
@@ -58,8 +76,12 @@ export async function startLocalRedis(opts: { binary?: string; port?: number; /*
       const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       probe.on('error', () => undefined);
       for (let i = 0; i < 200; i++) {
-        if (spawnError) throw new RedisServerUnavailableError(`${binary} could not start (${spawnError.message}). Install it: sudo apt-get install redis-server`);
-        if (child.exitCode !== null) throw new RedisServerUnavailableError(`${binary} exited with code ${proc.exitCode} (is port ${port} taken?)`);
+        if (spawnError)
+          throw new RedisServerUnavailableError(
+            `${binary} could not start (${spawnError.message}). Install it: sudo apt-get install redis-server`,
+          );
+        if (child.exitCode !== null)
+          throw new RedisServerUnavailableError(`${binary} exited with code ${proc.exitCode} (is port ${port} taken?)`);
         try {
           await probe.connect();
           await probe.ping();

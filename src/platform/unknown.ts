@@ -25,8 +25,16 @@ export function createUnknownValueLog(o: UnknownValueLogOptions): OnUnknownValue
     if (seen.has(key) || seen.size >= max) return;
     seen.add(key);
     // Values are vendor enum strings, not personal data; cut to keep a garbage value from bloating the line.
-    const shown = typeof value === 'string' ? value.slice(0, 100) : typeof value === 'object' && value ? JSON.stringify(value).slice(0, 100) : (value ?? null);
-    o.logger?.warn({ system: o.system, field, value: shown }, 'unknown vendor value: mapped to UNKNOWN, or refused where the schema has none (logged once per process)');
+    const shown =
+      typeof value === 'string'
+        ? value.slice(0, 100)
+        : typeof value === 'object' && value
+          ? JSON.stringify(value).slice(0, 100)
+          : (value ?? null);
+    o.logger?.warn(
+      { system: o.system, field, value: shown },
+      'unknown vendor value: mapped to UNKNOWN, or refused where the schema has none (logged once per process)',
+    );
   };
   return Object.assign(report, { seen });
 }

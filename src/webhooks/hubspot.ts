@@ -34,10 +34,20 @@ export function receiveHubSpot(req: WebhookRequest, clientSecret: string): Recei
   for (const raw of batch as Record<string, unknown>[]) {
     const id = raw?.eventId;
     const objectId = raw?.objectId;
-    if ((typeof id !== 'number' && typeof id !== 'string') || !/^\d{1,20}$/.test(String(id)) || typeof raw.subscriptionType !== 'string' || (typeof objectId !== 'number' && typeof objectId !== 'string')) {
+    if (
+      (typeof id !== 'number' && typeof id !== 'string') ||
+      !/^\d{1,20}$/.test(String(id)) ||
+      typeof raw.subscriptionType !== 'string' ||
+      (typeof objectId !== 'number' && typeof objectId !== 'string')
+    ) {
       throw new WebhookRejected('not a HubSpot event');
     }
-    const data: HubSpotEventData = { eventId: String(id), subscriptionType: raw.subscriptionType, objectId: String(objectId), occurredAt: Number(raw.occurredAt) || 0 };
+    const data: HubSpotEventData = {
+      eventId: String(id),
+      subscriptionType: raw.subscriptionType,
+      objectId: String(objectId),
+      occurredAt: Number(raw.occurredAt) || 0,
+    };
     if (typeof raw.propertyName === 'string') data.propertyName = raw.propertyName;
     // A batch may carry the same event twice: it is one unit of work.
     out.set(data.eventId, { key: data.eventId, type: data.subscriptionType, data });
@@ -53,6 +63,14 @@ export async function handleHubSpot(e: HubSpotEventData, d: EventHandlerDeps): P
   const found = (await d.crm.getContacts([id])).get(id);
   if (found) await d.onLinkSeen({ crmId: id, source: `hubspot:${e.subscriptionType}` });
   await d.cache.purge([crmKeys(d.prefix).contact(id)]);
-  await d.publish({ system: 'hubspot', eventId: e.eventId, type: e.subscriptionType, object: 'contact', objectId: id, crmId: id, purged: ['crm.contact'] });
+  await d.publish({
+    system: 'hubspot',
+    eventId: e.eventId,
+    type: e.subscriptionType,
+    object: 'contact',
+    objectId: id,
+    crmId: id,
+    purged: ['crm.contact'],
+  });
   return 'applied';
 }

@@ -22,7 +22,15 @@ import type { CrmConnector } from '../subgraphs/crm/index.js';
 import type { SupportConnector } from '../subgraphs/support/index.js';
 import { handleHubSpot, receiveHubSpot } from './hubspot.js';
 import { handleStripe, receiveStripe } from './stripe.js';
-import { EVENT_SYSTEMS, type ChangeEvent, type CustomerLinkSeen, type EventHandlerDeps, type EventSystem, type ReceivedEvent, type WebhookRequest } from './types.js';
+import {
+  EVENT_SYSTEMS,
+  type ChangeEvent,
+  type CustomerLinkSeen,
+  type EventHandlerDeps,
+  type EventSystem,
+  type ReceivedEvent,
+  type WebhookRequest,
+} from './types.js';
 import { WebhookRejected } from './verify.js';
 import { handleZendesk, receiveZendesk } from './zendesk.js';
 
@@ -89,7 +97,9 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
   const changesStream = `${prefix}:changes`;
   const url = config.redis.url;
   if (!url) {
-    logger.error('No Redis: webhooks are OFF (POST /webhooks/* answers 503 so vendors retry later), and no event worker runs. Set REDIS_URL (or let `npm start` run a local redis-server).');
+    logger.error(
+      'No Redis: webhooks are OFF (POST /webhooks/* answers 503 so vendors retry later), and no event worker runs. Set REDIS_URL (or let `npm start` run a local redis-server).',
+    );
     return {
       available: false,
       queues: {},
@@ -164,7 +174,12 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
     changesStream,
     async receive(system, req) {
       const cfg = config.webhooks;
-      const events: ReceivedEvent[] = system === 'stripe' ? receiveStripe(req, cfg.stripeSecrets) : system === 'hubspot' ? receiveHubSpot(req, cfg.hubspotClientSecret) : receiveZendesk(req, cfg.zendeskSecret);
+      const events: ReceivedEvent[] =
+        system === 'stripe'
+          ? receiveStripe(req, cfg.stripeSecrets)
+          : system === 'hubspot'
+            ? receiveHubSpot(req, cfg.hubspotClientSecret)
+            : receiveZendesk(req, cfg.zendeskSecret);
       let results;
       try {
         results = await queues[system].add(events.map((e) => ({ kind: system, key: e.key, data: e.data })));
@@ -212,7 +227,8 @@ function registerQueueGauges(metrics: Metrics, queues: Record<EventSystem, Durab
     const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), COUNTS_DEADLINE_MS)));
     return Promise.race([q.counts().catch(() => undefined), late]).finally(() => clearTimeout(timer));
   };
-  const counts = async () => Object.fromEntries(await Promise.all(Object.entries(queues).map(async ([s, q]) => [s, await bounded(q)] as const)));
+  const counts = async () =>
+    Object.fromEntries(await Promise.all(Object.entries(queues).map(async ([s, q]) => [s, await bounded(q)] as const)));
   new Gauge({
     name: 'portico_queue_jobs',
     help: 'Jobs in each event queue by state (waiting, active, delayed = waiting for a retry, dead = dead-lettered).',
@@ -263,7 +279,14 @@ export function registerWebhookRoutes(fastify: FastifyInstance, o: WebhookRoutes
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const baseUrl = config.webhooks.publicBaseUrl ?? `${req.protocol}://${req.headers.host ?? `${config.host}:${config.port}`}`;
         try {
-          const r = await events.receive(system, { method: req.method, url: req.url, baseUrl, headers: req.headers, body, nowMs: Date.now() });
+          const r = await events.receive(system, {
+            method: req.method,
+            url: req.url,
+            baseUrl,
+            headers: req.headers,
+            body,
+            nowMs: Date.now(),
+          });
           if (r.accepted) metrics?.webhookEvents.inc({ system, outcome: 'accepted' }, r.accepted);
           if (r.duplicates) metrics?.webhookEvents.inc({ system, outcome: 'duplicate' }, r.duplicates);
           return reply.status(200).send({ received: r.accepted + r.duplicates, duplicates: r.duplicates });

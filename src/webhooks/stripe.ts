@@ -35,11 +35,35 @@ export function receiveStripe(req: WebhookRequest, secrets: readonly string[]): 
   // The SDK refuses old timestamps only; one far in the future is a forged clock, refused too.
   const t = Number(/(?:^|,)\s*t=(\d+)/.exec(sig)?.[1]);
   checkTimestamp(t * 1000, req.nowMs, STRIPE_TOLERANCE_S * 1000);
-  const e = parseJson(req.body) as { id?: unknown; type?: unknown; created?: unknown; data?: { object?: { object?: unknown; id?: unknown; customer?: unknown } } };
+  const e = parseJson(req.body) as {
+    id?: unknown;
+    type?: unknown;
+    created?: unknown;
+    data?: { object?: { object?: unknown; id?: unknown; customer?: unknown } };
+  };
   const obj = e.data?.object;
-  if (typeof e.id !== 'string' || !/^evt_\w{1,250}$/.test(e.id) || typeof e.type !== 'string' || !obj || typeof obj.id !== 'string' || typeof obj.object !== 'string') throw new WebhookRejected('not a Stripe event');
-  const customer = typeof obj.customer === 'string' ? obj.customer : typeof (obj.customer as { id?: unknown })?.id === 'string' ? (obj.customer as { id: string }).id : null;
-  return [{ key: e.id, type: e.type, data: { id: e.id, type: e.type, created: Number(e.created) || 0, object: { object: obj.object, id: obj.id, customer } } }];
+  if (
+    typeof e.id !== 'string' ||
+    !/^evt_\w{1,250}$/.test(e.id) ||
+    typeof e.type !== 'string' ||
+    !obj ||
+    typeof obj.id !== 'string' ||
+    typeof obj.object !== 'string'
+  )
+    throw new WebhookRejected('not a Stripe event');
+  const customer =
+    typeof obj.customer === 'string'
+      ? obj.customer
+      : typeof (obj.customer as { id?: unknown })?.id === 'string'
+        ? (obj.customer as { id: string }).id
+        : null;
+  return [
+    {
+      key: e.id,
+      type: e.type,
+      data: { id: e.id, type: e.type, created: Number(e.created) || 0, object: { object: obj.object, id: obj.id, customer } },
+    },
+  ];
 }
 
 type Record_ = 'account' | 'invoices' | 'cards';
@@ -47,7 +71,8 @@ type Record_ = 'account' | 'invoices' | 'cards';
 /** What each event family makes stale, and which object to re-read for its owner. */
 function classify(type: string): { owned?: StripeOwnedObject; records: Record_[] } | undefined {
   if (type.startsWith('customer.subscription.')) return { owned: 'subscription', records: ['account'] };
-  if (type.startsWith('customer.source.') || type.startsWith('customer.tax_id.') || type.startsWith('customer.discount.')) return { records: ['account'] };
+  if (type.startsWith('customer.source.') || type.startsWith('customer.tax_id.') || type.startsWith('customer.discount.'))
+    return { records: ['account'] };
   if (type.startsWith('customer.')) return { records: ['account', 'cards'] };
   if (type.startsWith('invoice.')) return { owned: 'invoice', records: ['invoices'] };
   if (type.startsWith('payment_method.')) return { owned: 'payment_method', records: ['cards'] };
@@ -67,6 +92,14 @@ export async function handleStripe(e: StripeEventData, d: EventHandlerDeps): Pro
   if (!customer?.deleted) await d.onLinkSeen({ crmId, stripeCustomerId: stripeId, source: `stripe:${e.type}` });
   const keys = billingKeys(d.prefix);
   await d.cache.purge(what.records.map((r) => keys[r](crmId)));
-  await d.publish({ system: 'stripe', eventId: e.id, type: e.type, object: o.object, objectId: o.id, crmId, purged: what.records.map((r) => `billing.${r}`) });
+  await d.publish({
+    system: 'stripe',
+    eventId: e.id,
+    type: e.type,
+    object: o.object,
+    objectId: o.id,
+    crmId,
+    purged: what.records.map((r) => `billing.${r}`),
+  });
   return 'applied';
 }

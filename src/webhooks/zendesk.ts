@@ -25,8 +25,14 @@ export function receiveZendesk(req: WebhookRequest, secret: string): ReceivedEve
     secret,
     nowMs: req.nowMs,
   });
-  const e = parseJson(req.body) as { id?: unknown; type?: unknown; subject?: unknown; detail?: { requester_id?: unknown; external_id?: unknown } };
-  if (typeof e?.id !== 'string' || !/^[\w-]{1,100}$/.test(e.id) || typeof e.type !== 'string' || typeof e.subject !== 'string') throw new WebhookRejected('not a Zendesk event');
+  const e = parseJson(req.body) as {
+    id?: unknown;
+    type?: unknown;
+    subject?: unknown;
+    detail?: { requester_id?: unknown; external_id?: unknown };
+  };
+  if (typeof e?.id !== 'string' || !/^[\w-]{1,100}$/.test(e.id) || typeof e.type !== 'string' || typeof e.subject !== 'string')
+    throw new WebhookRejected('not a Zendesk event');
   const requester = Number(e.detail?.requester_id);
   const data: ZendeskEventData = {
     id: e.id,
@@ -49,7 +55,15 @@ export async function handleZendesk(e: ZendeskEventData, d: EventHandlerDeps): P
     if (!crmId) return 'requester not linked to the CRM';
     await d.onLinkSeen({ crmId, zendeskUserId: requester, source: `zendesk:${e.type}` });
     await d.cache.purge(supportTicketKeys(d.prefix, crmId, rawId));
-    await d.publish({ system: 'zendesk', eventId: e.id, type: e.type, object: 'ticket', objectId: rawId, crmId, purged: ['support.tickets', 'support.comments'] });
+    await d.publish({
+      system: 'zendesk',
+      eventId: e.id,
+      type: e.type,
+      object: 'ticket',
+      objectId: rawId,
+      crmId,
+      purged: ['support.tickets', 'support.comments'],
+    });
     return 'applied';
   }
   const userId = Number(rawId);
@@ -58,6 +72,14 @@ export async function handleZendesk(e: ZendeskEventData, d: EventHandlerDeps): P
   await d.onLinkSeen({ crmId, zendeskUserId: userId, source: `zendesk:${e.type}` });
   const keys = supportKeys(d.prefix);
   await d.cache.purge([keys.user(crmId), keys.tickets(crmId, undefined)]);
-  await d.publish({ system: 'zendesk', eventId: e.id, type: e.type, object: 'user', objectId: rawId, crmId, purged: ['support.user', 'support.tickets'] });
+  await d.publish({
+    system: 'zendesk',
+    eventId: e.id,
+    type: e.type,
+    object: 'user',
+    objectId: rawId,
+    crmId,
+    purged: ['support.user', 'support.tickets'],
+  });
   return 'applied';
 }

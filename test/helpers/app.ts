@@ -14,7 +14,10 @@ export interface TestApp {
   sims: Simulators;
   env: Record<string, string>;
   token(role: Role, sub?: string, ttlSeconds?: number): string;
-  gql(query: string, opts?: { token?: string; variables?: Record<string, unknown>; headers?: Record<string, string> }): Promise<GqlResponse>;
+  gql(
+    query: string,
+    opts?: { token?: string; variables?: Record<string, unknown>; headers?: Record<string, string> },
+  ): Promise<GqlResponse>;
   /** Upstream calls per system since the last resetStats(). */
   calls(): Record<SimSystem, number>;
   close(): Promise<void>;
@@ -73,15 +76,78 @@ export async function startTestApp(opts: { env?: Record<string, string>; sim?: S
 export const DASHBOARD = /* GraphQL */ `
   query Dashboard {
     me {
-      id name email phone company lifecycleStage
+      id
+      name
+      email
+      phone
+      company
+      lifecycleStage
       billing {
-        currency balance
-        subscription { id status plan currentPeriodEnd }
-        paymentMethods { brand last4 expMonth expYear }
-        invoices(first: 10) { totalCount nodes { id number status amountDue amountPaid currency dueDate } pageInfo { hasNextPage endCursor } }
+        currency
+        balance
+        subscription {
+          id
+          status
+          plan
+          currentPeriodEnd
+        }
+        paymentMethods {
+          brand
+          last4
+          expMonth
+          expYear
+        }
+        invoices(first: 10) {
+          totalCount
+          nodes {
+            id
+            number
+            status
+            amountDue
+            amountPaid
+            currency
+            dueDate
+          }
+          pageInfo {
+            hasNextPage
+            endCursor
+          }
+        }
       }
-      tickets(first: 10) { nodes { id subject status priority createdAt updatedAt comments { id body author createdAt } } pageInfo { hasNextPage endCursor } }
-      documents(first: 10) { nodes { id name size contentType uploadedAt downloadUrl } pageInfo { hasNextPage endCursor } }
+      tickets(first: 10) {
+        nodes {
+          id
+          subject
+          status
+          priority
+          createdAt
+          updatedAt
+          comments {
+            id
+            body
+            author
+            createdAt
+          }
+        }
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+      }
+      documents(first: 10) {
+        nodes {
+          id
+          name
+          size
+          contentType
+          uploadedAt
+          downloadUrl
+        }
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+      }
     }
   }
 `;

@@ -13,7 +13,11 @@ const agents = new Map(seed(1).agents.map((a) => [a.id, a.name]));
 export function normalize<T>(v: T): T {
   if (Array.isArray(v)) return v.map(normalize) as T;
   if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'endCursor' && k !== 'downloadUrl').map(([k, x]) => [k, normalize(x)])) as T;
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([k]) => k !== 'endCursor' && k !== 'downloadUrl')
+        .map(([k, x]) => [k, normalize(x)]),
+    ) as T;
   }
   return v;
 }
@@ -30,15 +34,35 @@ export function expectedCustomer(c: SeedCustomer) {
     email: c.email,
     phone: c.phone,
     company: c.company,
-    lifecycleStage: { marketingqualifiedlead: 'MARKETING_QUALIFIED_LEAD', salesqualifiedlead: 'SALES_QUALIFIED_LEAD' }[c.lifecyclestage] ?? c.lifecyclestage.toUpperCase(),
+    lifecycleStage:
+      { marketingqualifiedlead: 'MARKETING_QUALIFIED_LEAD', salesqualifiedlead: 'SALES_QUALIFIED_LEAD' }[c.lifecyclestage] ??
+      c.lifecyclestage.toUpperCase(),
     billing: {
       currency: c.currency.toUpperCase(),
       balance: c.balance,
-      subscription: sub && { id: sub.id, status: sub.status.toUpperCase(), plan: sub.items.data[0].price.nickname, currentPeriodEnd: iso(sub.items.data[0].current_period_end) },
-      paymentMethods: cards.map((p) => ({ brand: p.card.brand, last4: p.card.last4, expMonth: p.card.exp_month, expYear: p.card.exp_year })),
+      subscription: sub && {
+        id: sub.id,
+        status: sub.status.toUpperCase(),
+        plan: sub.items.data[0].price.nickname,
+        currentPeriodEnd: iso(sub.items.data[0].current_period_end),
+      },
+      paymentMethods: cards.map((p) => ({
+        brand: p.card.brand,
+        last4: p.card.last4,
+        expMonth: p.card.exp_month,
+        expYear: p.card.exp_year,
+      })),
       invoices: {
         totalCount: invoices.length,
-        nodes: invoices.slice(0, 10).map((i) => ({ id: i.id, number: i.number, status: i.status.toUpperCase(), amountDue: i.amount_due, amountPaid: i.amount_paid, currency: i.currency.toUpperCase(), dueDate: iso(i.due_date) })),
+        nodes: invoices.slice(0, 10).map((i) => ({
+          id: i.id,
+          number: i.number,
+          status: i.status.toUpperCase(),
+          amountDue: i.amount_due,
+          amountPaid: i.amount_paid,
+          currency: i.currency.toUpperCase(),
+          dueDate: iso(i.due_date),
+        })),
         pageInfo: { hasNextPage: invoices.length > 10 },
       },
     },
@@ -51,12 +75,25 @@ export function expectedCustomer(c: SeedCustomer) {
         createdAt: iso(t.created_at),
         updatedAt: iso(t.updated_at),
         // Internal notes (public: false) never reach a client.
-        comments: t.comments.filter((x) => x.public).map((x) => ({ id: String(x.id), body: x.plain_body, author: x.author_id === c.zendeskUserId ? `${c.firstname} ${c.lastname}` : agents.get(x.author_id)!, createdAt: iso(x.created_at) })),
+        comments: t.comments
+          .filter((x) => x.public)
+          .map((x) => ({
+            id: String(x.id),
+            body: x.plain_body,
+            author: x.author_id === c.zendeskUserId ? `${c.firstname} ${c.lastname}` : agents.get(x.author_id)!,
+            createdAt: iso(x.created_at),
+          })),
       })),
       pageInfo: { hasNextPage: tickets.length > 10 },
     },
     documents: {
-      nodes: docs.slice(0, 10).map((d) => ({ id: Buffer.from(d.key).toString('base64url'), name: d.name, size: d.size, contentType: d.contentType, uploadedAt: iso(d.lastModified) })),
+      nodes: docs.slice(0, 10).map((d) => ({
+        id: Buffer.from(d.key).toString('base64url'),
+        name: d.name,
+        size: d.size,
+        contentType: d.contentType,
+        uploadedAt: iso(d.lastModified),
+      })),
       pageInfo: { hasNextPage: docs.length > 10 },
     },
     allInvoiceIds: invoices.map((i) => i.id),

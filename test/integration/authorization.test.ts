@@ -18,17 +18,45 @@ after(() => t.close());
 /** A field group, the query that reads it for customer $id, where its data sits, and the system behind it. */
 const GROUPS = {
   contact: { q: 'customer(id: $id) { name email phone }', pick: (d: any) => d?.customer?.name, system: 'hubspot' },
-  billingSummary: { q: 'customer(id: $id) { billing { currency balance subscription { status } } }', pick: (d: any) => d?.customer?.billing?.currency, system: 'stripe' },
-  invoices: { q: 'customer(id: $id) { billing { invoices(first: 3) { totalCount } } }', pick: (d: any) => d?.customer?.billing?.invoices?.totalCount, system: 'stripe' },
-  paymentMethods: { q: 'customer(id: $id) { billing { paymentMethods { last4 } } }', pick: (d: any) => d?.customer?.billing?.paymentMethods, system: 'stripe' },
-  tickets: { q: 'customer(id: $id) { tickets(first: 3) { nodes { id } } }', pick: (d: any) => d?.customer?.tickets?.nodes, system: 'zendesk' },
-  documents: { q: 'customer(id: $id) { documents(first: 3) { nodes { id } } }', pick: (d: any) => d?.customer?.documents?.nodes, system: 's3' },
+  billingSummary: {
+    q: 'customer(id: $id) { billing { currency balance subscription { status } } }',
+    pick: (d: any) => d?.customer?.billing?.currency,
+    system: 'stripe',
+  },
+  invoices: {
+    q: 'customer(id: $id) { billing { invoices(first: 3) { totalCount } } }',
+    pick: (d: any) => d?.customer?.billing?.invoices?.totalCount,
+    system: 'stripe',
+  },
+  paymentMethods: {
+    q: 'customer(id: $id) { billing { paymentMethods { last4 } } }',
+    pick: (d: any) => d?.customer?.billing?.paymentMethods,
+    system: 'stripe',
+  },
+  tickets: {
+    q: 'customer(id: $id) { tickets(first: 3) { nodes { id } } }',
+    pick: (d: any) => d?.customer?.tickets?.nodes,
+    system: 'zendesk',
+  },
+  documents: {
+    q: 'customer(id: $id) { documents(first: 3) { nodes { id } } }',
+    pick: (d: any) => d?.customer?.documents?.nodes,
+    system: 's3',
+  },
   customerList: { q: 'customers(first: 2) { totalCount }', pick: (d: any) => d?.customers?.totalCount, system: 'hubspot' },
   adminPartners: { q: 'partnerTokens { id }', pick: (d: any) => d?.partnerTokens, system: undefined },
 } as const satisfies Record<string, { q: string; pick: (d: any) => unknown; system: SimSystem | undefined }>;
 type Group = keyof typeof GROUPS;
 
-const DATA_SCOPES = ['crm.contacts:read', 'crm.customers:list', 'billing.summary:read', 'billing.invoices:read', 'billing.payment_methods:read', 'support.tickets:read', 'files.documents:read'] as const;
+const DATA_SCOPES = [
+  'crm.contacts:read',
+  'crm.customers:list',
+  'billing.summary:read',
+  'billing.invoices:read',
+  'billing.payment_methods:read',
+  'support.tickets:read',
+  'files.documents:read',
+] as const;
 /** The scope that opens each group for a partner (admin groups: none). */
 const OPENED_BY: Record<Group, string | undefined> = {
   contact: 'crm.contacts:read',
@@ -44,11 +72,56 @@ const OPENED_BY: Record<Group, string | undefined> = {
 type Outcome = 'data' | 'FORBIDDEN' | 'UNAUTHENTICATED';
 /** The policy, written out: who sees what. */
 const USERS: Record<string, Record<Group, Outcome>> = {
-  anonymous: { contact: 'UNAUTHENTICATED', billingSummary: 'UNAUTHENTICATED', invoices: 'UNAUTHENTICATED', paymentMethods: 'UNAUTHENTICATED', tickets: 'UNAUTHENTICATED', documents: 'UNAUTHENTICATED', customerList: 'UNAUTHENTICATED', adminPartners: 'UNAUTHENTICATED' },
-  customerOwn: { contact: 'data', billingSummary: 'data', invoices: 'data', paymentMethods: 'data', tickets: 'data', documents: 'data', customerList: 'FORBIDDEN', adminPartners: 'FORBIDDEN' },
-  customerForeign: { contact: 'FORBIDDEN', billingSummary: 'FORBIDDEN', invoices: 'FORBIDDEN', paymentMethods: 'FORBIDDEN', tickets: 'FORBIDDEN', documents: 'FORBIDDEN', customerList: 'FORBIDDEN', adminPartners: 'FORBIDDEN' },
-  agent: { contact: 'data', billingSummary: 'data', invoices: 'data', paymentMethods: 'FORBIDDEN', tickets: 'data', documents: 'data', customerList: 'data', adminPartners: 'FORBIDDEN' },
-  admin: { contact: 'data', billingSummary: 'data', invoices: 'data', paymentMethods: 'data', tickets: 'data', documents: 'data', customerList: 'data', adminPartners: 'data' },
+  anonymous: {
+    contact: 'UNAUTHENTICATED',
+    billingSummary: 'UNAUTHENTICATED',
+    invoices: 'UNAUTHENTICATED',
+    paymentMethods: 'UNAUTHENTICATED',
+    tickets: 'UNAUTHENTICATED',
+    documents: 'UNAUTHENTICATED',
+    customerList: 'UNAUTHENTICATED',
+    adminPartners: 'UNAUTHENTICATED',
+  },
+  customerOwn: {
+    contact: 'data',
+    billingSummary: 'data',
+    invoices: 'data',
+    paymentMethods: 'data',
+    tickets: 'data',
+    documents: 'data',
+    customerList: 'FORBIDDEN',
+    adminPartners: 'FORBIDDEN',
+  },
+  customerForeign: {
+    contact: 'FORBIDDEN',
+    billingSummary: 'FORBIDDEN',
+    invoices: 'FORBIDDEN',
+    paymentMethods: 'FORBIDDEN',
+    tickets: 'FORBIDDEN',
+    documents: 'FORBIDDEN',
+    customerList: 'FORBIDDEN',
+    adminPartners: 'FORBIDDEN',
+  },
+  agent: {
+    contact: 'data',
+    billingSummary: 'data',
+    invoices: 'data',
+    paymentMethods: 'FORBIDDEN',
+    tickets: 'data',
+    documents: 'data',
+    customerList: 'data',
+    adminPartners: 'FORBIDDEN',
+  },
+  admin: {
+    contact: 'data',
+    billingSummary: 'data',
+    invoices: 'data',
+    paymentMethods: 'data',
+    tickets: 'data',
+    documents: 'data',
+    customerList: 'data',
+    adminPartners: 'data',
+  },
 };
 
 async function mintPartner(scopes: readonly string[], customerIds?: string[]): Promise<{ token: string; id: string }> {
@@ -63,13 +136,23 @@ async function mintPartner(scopes: readonly string[], customerIds?: string[]): P
 async function cell(group: Group, token: string | undefined, id: string) {
   const g = GROUPS[group];
   t.sims.resetStats();
-  const res = await t.gql(`query($id: ID!) { ${g.q} }`.replace('query($id: ID!) { partnerTokens', '{ partnerTokens').replace('query($id: ID!) { customers', '{ customers'), {
-    token,
-    variables: g.q.includes('$id') ? { id } : undefined,
-  });
+  const res = await t.gql(
+    `query($id: ID!) { ${g.q} }`
+      .replace('query($id: ID!) { partnerTokens', '{ partnerTokens')
+      .replace('query($id: ID!) { customers', '{ customers'),
+    {
+      token,
+      variables: g.q.includes('$id') ? { id } : undefined,
+    },
+  );
   const codes = (res.body.errors ?? []).map((e) => e.extensions?.code);
   const value = g.pick(res.body.data);
-  const outcome: Outcome | 'mixed' = value !== null && value !== undefined && codes.length === 0 ? 'data' : codes.length > 0 && codes.every((c) => c === codes[0]) ? (codes[0] as Outcome) : 'mixed';
+  const outcome: Outcome | 'mixed' =
+    value !== null && value !== undefined && codes.length === 0
+      ? 'data'
+      : codes.length > 0 && codes.every((c) => c === codes[0])
+        ? (codes[0] as Outcome)
+        : 'mixed';
   return { outcome, calls: g.system ? t.sims.stats(g.system).total : 0, res };
 }
 
@@ -78,7 +161,8 @@ describe('matrix: users', () => {
   for (const [who, row] of Object.entries(USERS)) {
     for (const group of Object.keys(row) as Group[]) {
       test(`${who} / ${group} -> ${row[group]}`, async () => {
-        const token = who === 'anonymous' ? undefined : who.startsWith('customer') ? t.token('customer', '1001') : t.token(who as 'agent' | 'admin');
+        const token =
+          who === 'anonymous' ? undefined : who.startsWith('customer') ? t.token('customer', '1001') : t.token(who as 'agent' | 'admin');
         const id = who === 'customerForeign' ? '1002' : who === 'customerOwn' ? '1001' : '1002';
         const { outcome, calls, res } = await cell(group, token, id);
         cells++;
@@ -101,7 +185,8 @@ describe('matrix: partners', () => {
         cells++;
         assert.equal(outcome, expected, JSON.stringify(res.body));
         // customer(id) reads the CRM contact before nested fields are decided; other denied systems see no call.
-        if (expected !== 'data' && GROUPS[group].system !== 'hubspot') assert.equal(calls, 0, `denied ${group} still called ${GROUPS[group].system}`);
+        if (expected !== 'data' && GROUPS[group].system !== 'hubspot')
+          assert.equal(calls, 0, `denied ${group} still called ${GROUPS[group].system}`);
       });
     }
   }
@@ -111,15 +196,18 @@ describe('matrix: partners', () => {
 describe('partner tokens', () => {
   test('only what the scopes allow; the rest of the response is still served', async () => {
     const { token } = await mintPartner(['billing.invoices:read', 'crm.contacts:read']);
-    const res = await t.gql(`{ customer(id: "1002") { name billing { invoices(first: 2) { totalCount } paymentMethods { last4 } } tickets { nodes { id } } } }`, { token });
+    const res = await t.gql(
+      `{ customer(id: "1002") { name billing { invoices(first: 2) { totalCount } paymentMethods { last4 } } tickets { nodes { id } } } }`,
+      { token },
+    );
     assert.equal(typeof res.body.data.customer.name, 'string');
     assert.equal(typeof res.body.data.customer.billing.invoices.totalCount, 'number');
     assert.equal(res.body.data.customer.billing.paymentMethods, null);
     assert.equal(res.body.data.customer.tickets, null);
-    assert.deepEqual(
-      res.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code]).sort(),
-      [['customer.billing.paymentMethods', 'FORBIDDEN'], ['customer.tickets', 'FORBIDDEN']],
-    );
+    assert.deepEqual(res.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code]).sort(), [
+      ['customer.billing.paymentMethods', 'FORBIDDEN'],
+      ['customer.tickets', 'FORBIDDEN'],
+    ]);
   });
 
   test('a customer allow-list limits which customers a partner reaches', async () => {
@@ -133,7 +221,10 @@ describe('partner tokens', () => {
   test('revocation takes effect on the next request', async () => {
     const { token, id } = await mintPartner(['crm.contacts:read']);
     assert.equal((await t.gql(`{ customer(id: "1002") { id } }`, { token })).status, 200);
-    const revoked = await t.gql(`mutation($id: ID!) { revokePartnerToken(id: $id) { id revokedAt } }`, { token: t.token('admin'), variables: { id } });
+    const revoked = await t.gql(`mutation($id: ID!) { revokePartnerToken(id: $id) { id revokedAt } }`, {
+      token: t.token('admin'),
+      variables: { id },
+    });
     assert.ok(revoked.body.data.revokePartnerToken.revokedAt);
     const after = await t.gql(`{ customer(id: "1002") { id } }`, { token });
     assert.equal(after.status, 401);
@@ -153,21 +244,33 @@ describe('partner tokens', () => {
   });
 
   test('a token minted with the partner secret but unknown to the store is refused', async () => {
-    const stray = jwt.sign({}, 'portico-dev-only-partner-secret-0000000000', { algorithm: 'HS256', jwtid: 'ptn_unknown', issuer: 'portico', audience: 'portico-partner', expiresIn: 600, header: { alg: 'HS256', typ: 'portico-partner+jwt' } });
+    const stray = jwt.sign({}, 'portico-dev-only-partner-secret-0000000000', {
+      algorithm: 'HS256',
+      jwtid: 'ptn_unknown',
+      issuer: 'portico',
+      audience: 'portico-partner',
+      expiresIn: 600,
+      header: { alg: 'HS256', typ: 'portico-partner+jwt' },
+    });
     const res = await t.gql(`{ customer(id: "1002") { id } }`, { token: stray });
     assert.equal(res.status, 401);
   });
 
   test('minting rejects unknown scopes and admin scopes, naming the valid ones', async () => {
     for (const scopes of [['billing.everything'], ['admin:partners']]) {
-      const res = await t.gql(`mutation($i: CreatePartnerTokenInput!) { createPartnerToken(input: $i) { token } }`, { token: t.token('admin'), variables: { i: { name: 'x', scopes } } });
+      const res = await t.gql(`mutation($i: CreatePartnerTokenInput!) { createPartnerToken(input: $i) { token } }`, {
+        token: t.token('admin'),
+        variables: { i: { name: 'x', scopes } },
+      });
       assert.equal(res.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
       assert.match(res.body.errors?.[0]?.message ?? '', /billing\.invoices:read/);
     }
   });
 
   test('only admins mint partner tokens', async () => {
-    const res = await t.gql(`mutation { createPartnerToken(input: { name: "x", scopes: ["crm.contacts:read"] }) { token } }`, { token: t.token('agent') });
+    const res = await t.gql(`mutation { createPartnerToken(input: { name: "x", scopes: ["crm.contacts:read"] }) { token } }`, {
+      token: t.token('agent'),
+    });
     assert.equal(res.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
     assert.equal(res.body.data, null);
   });
@@ -176,16 +279,24 @@ describe('partner tokens', () => {
 describe('ownership by every path', () => {
   test('aliases: the own record is served, the foreign one is FORBIDDEN in the same response', async () => {
     t.sims.resetStats();
-    const res = await t.gql(`{ mine: customer(id: "1001") { name } theirs: customer(id: "1002") { name billing { balance } } again: me { id } }`, { token: t.token('customer', '1001') });
+    const res = await t.gql(
+      `{ mine: customer(id: "1001") { name } theirs: customer(id: "1002") { name billing { balance } } again: me { id } }`,
+      { token: t.token('customer', '1001') },
+    );
     assert.equal(res.body.data.mine.name, 'Ada Lovelace');
     assert.equal(res.body.data.theirs, null);
     assert.equal(res.body.data.again.id, '1001');
-    assert.deepEqual(res.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code]), [['theirs', 'FORBIDDEN']]);
+    assert.deepEqual(
+      res.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code]),
+      [['theirs', 'FORBIDDEN']],
+    );
     assert.equal(t.sims.stats('stripe').total, 0);
   });
 
   test('_entities is not part of the public API', async () => {
-    const res = await t.gql(`{ _entities(representations: [{ __typename: "Customer", id: "1002" }]) { ... on Customer { id } } }`, { token: t.token('customer', '1001') });
+    const res = await t.gql(`{ _entities(representations: [{ __typename: "Customer", id: "1002" }]) { ... on Customer { id } } }`, {
+      token: t.token('customer', '1001'),
+    });
     assert.equal(res.status, 400);
     assert.equal(res.body.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
   });
@@ -193,7 +304,10 @@ describe('ownership by every path', () => {
   test('a cursor from another query cannot widen what a customer reaches', async () => {
     const staff = await t.gql(`{ customers(first: 5) { pageInfo { endCursor } } }`, { token: t.token('agent') });
     const cursor = staff.body.data.customers.pageInfo.endCursor;
-    const res = await t.gql(`query($c: String) { me { id billing { invoices(first: 2, after: $c) { nodes { id } } } } }`, { token: t.token('customer', '1001'), variables: { c: cursor } });
+    const res = await t.gql(`query($c: String) { me { id billing { invoices(first: 2, after: $c) { nodes { id } } } } }`, {
+      token: t.token('customer', '1001'),
+      variables: { c: cursor },
+    });
     // The cursor only moves within the customer's own invoices.
     assert.equal(res.body.data.me.id, '1001');
     const own = t.sims.data.customers[0].invoices.map((i) => i.id);

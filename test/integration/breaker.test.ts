@@ -8,7 +8,10 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
 before(async () => {
-  t = await startTestApp({ sim: { customers: 20 }, env: { CACHE_ENABLED: 'false', UPSTREAM_BREAKER_VOLUME: '4', UPSTREAM_BREAKER_RESET_MS: '4000' } });
+  t = await startTestApp({
+    sim: { customers: 20 },
+    env: { CACHE_ENABLED: 'false', UPSTREAM_BREAKER_VOLUME: '4', UPSTREAM_BREAKER_RESET_MS: '4000' },
+  });
 });
 after(() => t.close());
 

@@ -55,7 +55,8 @@ describe('warm cache', () => {
     assert.deepEqual(a.calls(), ZERO);
     const other = await b.gql(DASHBOARD, { token });
     assert.deepEqual(b.calls(), ZERO);
-    for (const r of [cold, warm, other]) assert.deepEqual(normalize(r.body.data.me), normalize((({ allInvoiceIds: _x, ...e }) => e)(expectedCustomer(seed))));
+    for (const r of [cold, warm, other])
+      assert.deepEqual(normalize(r.body.data.me), normalize((({ allInvoiceIds: _x, ...e }) => e)(expectedCustomer(seed))));
     assert.ok((await metric(a, 'hit')) > 0);
   });
 
@@ -160,7 +161,11 @@ describe('automatic persisted queries', () => {
   const sha = createHash('sha256').update(query).digest('hex');
   const ext = (hash: string) => ({ persistedQuery: { version: 1, sha256Hash: hash } });
   const post = (app: TestApp, body: object) =>
-    fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${app.token('customer', '1001')}` }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+    fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${app.token('customer', '1001')}` },
+      body: JSON.stringify(body),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
   test('hash only before registration: PERSISTED_QUERY_NOT_FOUND; after: it runs, on every instance', async () => {
     await redis.flush();
@@ -185,7 +190,9 @@ describe('automatic persisted queries', () => {
 
 describe('persisted operations manifest', () => {
   test('operations of clients/operations run by hash alone on a fresh instance', async () => {
-    const manifest = JSON.parse(readFileSync(new URL('../../clients/generated/persisted-documents.json', import.meta.url), 'utf8')) as Record<string, string>;
+    const manifest = JSON.parse(
+      readFileSync(new URL('../../clients/generated/persisted-documents.json', import.meta.url), 'utf8'),
+    ) as Record<string, string>;
     const [hash, doc] = Object.entries(manifest).find(([, d]) => d.startsWith('query Dashboard'))!;
     assert.equal(createHash('sha256').update(doc).digest('hex'), hash);
     const fresh = await startTestApp({ sims, env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'manifesttest' } });
@@ -212,10 +219,16 @@ describe('persisted operations manifest', () => {
 
 describe('partner tokens across instances', () => {
   test('minted on one instance, accepted on another; revoked on one, refused by the other on the next request', async () => {
-    const minted = await a.gql(`mutation { createPartnerToken(input: { name: "acme", scopes: ["crm.contacts:read"] }) { token partnerToken { id } } }`, { token: a.token('admin') });
+    const minted = await a.gql(
+      `mutation { createPartnerToken(input: { name: "acme", scopes: ["crm.contacts:read"] }) { token partnerToken { id } } }`,
+      { token: a.token('admin') },
+    );
     const { token, partnerToken } = minted.body.data.createPartnerToken;
     assert.equal((await b.gql(`{ customer(id: "1002") { id } }`, { token })).body.data.customer.id, '1002');
-    await a.gql(`mutation($id: ID!) { revokePartnerToken(id: $id) { id } }`, { token: a.token('admin'), variables: { id: partnerToken.id } });
+    await a.gql(`mutation($id: ID!) { revokePartnerToken(id: $id) { id } }`, {
+      token: a.token('admin'),
+      variables: { id: partnerToken.id },
+    });
     const refused = await b.gql(`{ customer(id: "1002") { id } }`, { token });
     assert.equal(refused.status, 401);
     assert.equal(refused.body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
@@ -223,7 +236,11 @@ describe('partner tokens across instances', () => {
 
   test('the CLI mints into and revokes from the shared store, printing what it did', async () => {
     const run = (args: string[]) =>
-      execFileSync(process.execPath, ['--import', 'tsx', 'scripts/token.ts', ...args], { env: { ...process.env, ...a.env, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'cachetest' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      execFileSync(process.execPath, ['--import', 'tsx', 'scripts/token.ts', ...args], {
+        env: { ...process.env, ...a.env, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'cachetest' },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     const token = run(['partner', '--name', 'cli-partner', '--scopes', 'billing.invoices:read', '--ttl', '7d']).trim();
     assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
     const res = await b.gql(`{ customer(id: "1002") { billing { invoices(first: 1) { totalCount } } } }`, { token });
@@ -276,7 +293,10 @@ describe('a slow or still-connecting Redis', () => {
       const token = first.body.data.createPartnerToken.token as string;
       // Redis blocks for 300 ms: six times the cache-read deadline.
       const stalled = redis.stall(0.3);
-      const [minted, read] = await Promise.all([fresh.gql(mintQuery, { token: fresh.token('admin') }), fresh.gql(`{ customer(id: "1002") { id } }`, { token })]);
+      const [minted, read] = await Promise.all([
+        fresh.gql(mintQuery, { token: fresh.token('admin') }),
+        fresh.gql(`{ customer(id: "1002") { id } }`, { token }),
+      ]);
       await stalled;
       assert.equal(minted.body.errors, undefined);
       assert.match(minted.body.data.createPartnerToken.token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
@@ -294,7 +314,12 @@ describe('partner rate limits', () => {
     const c = await startTestApp({ sims, env });
     const d = await startTestApp({ sims, env });
     try {
-      const mint = async () => (await c.gql(`mutation { createPartnerToken(input: { name: "rl", scopes: ["crm.contacts:read"] }) { token } }`, { token: c.token('admin') })).body.data.createPartnerToken.token as string;
+      const mint = async () =>
+        (
+          await c.gql(`mutation { createPartnerToken(input: { name: "rl", scopes: ["crm.contacts:read"] }) { token } }`, {
+            token: c.token('admin'),
+          })
+        ).body.data.createPartnerToken.token as string;
       const [p1, p2] = [await mint(), await mint()];
       const q = `{ customer(id: "1002") { id } }`;
       for (const app of [c, d, c]) assert.equal((await app.gql(q, { token: p1 })).status, 200);

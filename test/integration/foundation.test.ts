@@ -48,7 +48,9 @@ describe('dashboard', () => {
   });
 
   test('a malformed cursor is BAD_USER_INPUT and the rest of the page is served', async () => {
-    const res = await t.gql(`{ me { name billing { invoices(first: 10, after: "nope") { totalCount } } } }`, { token: t.token('customer', '1001') });
+    const res = await t.gql(`{ me { name billing { invoices(first: 10, after: "nope") { totalCount } } } }`, {
+      token: t.token('customer', '1001'),
+    });
     assert.equal(res.body.data.me.name, 'Ada Lovelace');
     assert.equal(res.body.data.me.billing.invoices, null);
     assert.equal(res.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
@@ -105,7 +107,9 @@ describe('staff', () => {
 
   test('an agent sees billing summary but not payment methods, and no payment-method call is made', async () => {
     t.sims.resetStats();
-    const res = await t.gql(`{ customer(id: "1002") { name billing { currency balance paymentMethods { last4 } } } }`, { token: t.token('agent') });
+    const res = await t.gql(`{ customer(id: "1002") { name billing { currency balance paymentMethods { last4 } } } }`, {
+      token: t.token('agent'),
+    });
     assert.equal(res.body.data.customer.name.length > 0, true);
     assert.equal(typeof res.body.data.customer.billing.balance, 'number');
     assert.equal(res.body.data.customer.billing.paymentMethods, null);
@@ -168,13 +172,18 @@ describe('upstream failures', () => {
   test('billing down: the other systems still answer, billing is null with UPSTREAM_UNAVAILABLE naming it', async () => {
     t.sims.setFaults('stripe', { failureRate: 1 });
     try {
-      const res = await t.gql(`{ me { name billing { balance } tickets(first: 1) { nodes { id } } documents(first: 1) { totalCount } } }`, { token: t.token('customer', '1001') });
+      const res = await t.gql(`{ me { name billing { balance } tickets(first: 1) { nodes { id } } documents(first: 1) { totalCount } } }`, {
+        token: t.token('customer', '1001'),
+      });
       assert.equal(res.status, 200);
       assert.equal(res.body.data.me.name, 'Ada Lovelace');
       assert.equal(res.body.data.me.billing, null);
       assert.equal(res.body.data.me.tickets.nodes.length, 1);
       assert.equal(res.body.data.me.documents.totalCount, 4);
-      assert.deepEqual(res.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code, e.extensions?.system]), [['me.billing', 'UPSTREAM_UNAVAILABLE', 'billing']]);
+      assert.deepEqual(
+        res.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code, e.extensions?.system]),
+        [['me.billing', 'UPSTREAM_UNAVAILABLE', 'billing']],
+      );
       assertNoLeak(res.body);
     } finally {
       t.sims.setFaults('stripe', {});
@@ -198,11 +207,16 @@ describe('upstream failures', () => {
     const fast = await startTestApp({ sims: t.sims, env: { CACHE_ENABLED: 'false', UPSTREAM_TIMEOUT_MS: '300' } });
     t.sims.setFaults('zendesk', { latencyMs: 1500 });
     try {
-      const res = await fast.gql(`{ me { name billing { currency } tickets(first: 1) { nodes { id } } } }`, { token: fast.token('customer', '1001') });
+      const res = await fast.gql(`{ me { name billing { currency } tickets(first: 1) { nodes { id } } } }`, {
+        token: fast.token('customer', '1001'),
+      });
       assert.equal(res.body.data.me.name, 'Ada Lovelace');
       assert.equal(res.body.data.me.billing.currency, 'GBP');
       assert.equal(res.body.data.me.tickets, null);
-      assert.deepEqual(res.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code, e.extensions?.system]), [['me.tickets', 'UPSTREAM_TIMEOUT', 'support']]);
+      assert.deepEqual(
+        res.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code, e.extensions?.system]),
+        [['me.tickets', 'UPSTREAM_TIMEOUT', 'support']],
+      );
       assertNoLeak(res.body);
     } finally {
       t.sims.setFaults('zendesk', {});
@@ -211,7 +225,10 @@ describe('upstream failures', () => {
   });
 
   test('a vendor rate limiting us: retried after Retry-After, then RATE_LIMITED naming it', async () => {
-    const retrying = await startTestApp({ sims: t.sims, env: { CACHE_ENABLED: 'false', UPSTREAM_RETRIES: '1', UPSTREAM_TIMEOUT_MS: '3000' } });
+    const retrying = await startTestApp({
+      sims: t.sims,
+      env: { CACHE_ENABLED: 'false', UPSTREAM_RETRIES: '1', UPSTREAM_TIMEOUT_MS: '3000' },
+    });
     t.sims.setFaults('zendesk', { rateLimitPerSecond: 0, retryAfterSeconds: 1 });
     t.sims.resetStats();
     try {
@@ -277,7 +294,11 @@ describe('malformed requests', () => {
   });
 
   test('a body that is not JSON is 400', async () => {
-    const res = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.token('customer', '1001')}` }, body: '{"query": ' });
+    const res = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.token('customer', '1001')}` },
+      body: '{"query": ',
+    });
     assert.equal(res.status, 400);
     const body = (await res.json()) as { errors: { extensions: { code: string } }[] };
     assert.equal(body.errors[0].extensions.code, 'BAD_REQUEST');
@@ -285,10 +306,14 @@ describe('malformed requests', () => {
 
   test('GET runs queries but never mutations', async () => {
     const token = t.token('admin');
-    const q = await fetch(`${t.url}/graphql?query=${encodeURIComponent('{ customer(id: "1001") { name } }')}`, { headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' } });
+    const q = await fetch(`${t.url}/graphql?query=${encodeURIComponent('{ customer(id: "1001") { name } }')}`, {
+      headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' },
+    });
     assert.equal(q.status, 200);
     assert.equal(((await q.json()) as any).data.customer.name, 'Ada Lovelace');
-    const m = await fetch(`${t.url}/graphql?query=${encodeURIComponent('mutation { purgeCustomerCache(id: "1001") }')}`, { headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' } });
+    const m = await fetch(`${t.url}/graphql?query=${encodeURIComponent('mutation { purgeCustomerCache(id: "1001") }')}`, {
+      headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' },
+    });
     assert.equal(m.status, 405);
   });
 
@@ -302,7 +327,10 @@ describe('customer ids', () => {
   for (const id of ['1001/../1002', "1001' OR 'x", '1001,1002', '']) {
     test(`${JSON.stringify(id)} is BAD_USER_INPUT before any upstream call`, async () => {
       t.sims.resetStats();
-      const res = await t.gql(`query($id: ID!) { customer(id: $id) { id documents { totalCount } } }`, { token: t.token('admin'), variables: { id } });
+      const res = await t.gql(`query($id: ID!) { customer(id: $id) { id documents { totalCount } } }`, {
+        token: t.token('admin'),
+        variables: { id },
+      });
       assert.equal(res.body.data.customer, null);
       assert.equal(res.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
       assert.deepEqual(t.calls(), { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 });

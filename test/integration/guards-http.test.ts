@@ -45,7 +45,11 @@ test('POST /sandbox/token is not served when the app talks to configured vendors
   // The test apps point at the simulators through vendor settings, as a staging deployment would at real vendors.
   const app = await startTestApp({ sims });
   try {
-    const res = await fetch(`${app.url}/sandbox/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"persona":"admin"}' });
+    const res = await fetch(`${app.url}/sandbox/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"persona":"admin"}',
+    });
     assert.equal(res.status, 404);
     const config = (await (await fetch(`${app.url}/sandbox/config.json`)).json()) as { personas: boolean };
     assert.equal(config.personas, false);
@@ -58,14 +62,21 @@ test('CORS: only the configured origins get access-control headers', async () =>
   const app = await startTestApp({ sims, env: { CORS_ORIGINS: 'https://portal.example.com' } });
   try {
     const preflight = (origin: string) =>
-      fetch(`${app.url}/graphql`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+      fetch(`${app.url}/graphql`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      });
     const ok = await preflight('https://portal.example.com');
     assert.equal(ok.status, 204);
     assert.equal(ok.headers.get('access-control-allow-origin'), 'https://portal.example.com');
     assert.match(ok.headers.get('access-control-allow-headers') ?? '', /authorization/);
     const evil = await preflight('https://evil.example.com');
     assert.equal(evil.headers.get('access-control-allow-origin'), null);
-    const post = await fetch(`${app.url}/graphql`, { method: 'POST', headers: { origin: 'https://portal.example.com', 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+    const post = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { origin: 'https://portal.example.com', 'content-type': 'application/json' },
+      body: '{"query":"{ __typename }"}',
+    });
     assert.equal(post.status, 200);
     assert.equal(post.headers.get('access-control-allow-origin'), 'https://portal.example.com');
   } finally {
@@ -74,7 +85,11 @@ test('CORS: only the configured origins get access-control headers', async () =>
   // Without CORS_ORIGINS no origin is allowed.
   const none = await startTestApp({ sims });
   try {
-    const res = await fetch(`${none.url}/graphql`, { method: 'POST', headers: { origin: 'https://portal.example.com', 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+    const res = await fetch(`${none.url}/graphql`, {
+      method: 'POST',
+      headers: { origin: 'https://portal.example.com', 'content-type': 'application/json' },
+      body: '{"query":"{ __typename }"}',
+    });
     assert.equal(res.headers.get('access-control-allow-origin'), null);
   } finally {
     await none.close();

@@ -38,7 +38,11 @@ async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boo
 /** An app whose Redis connection is up (commands before that fail fast, by design). */
 async function startApp(env: Record<string, string>) {
   const app = await startTestApp({ sims, env });
-  await until('Redis to be connected', async () => (await (await fetch(`${app.url}/readyz`)).json()) as { redis: string }, (r) => r.redis === 'up');
+  await until(
+    'Redis to be connected',
+    async () => (await (await fetch(`${app.url}/readyz`)).json()) as { redis: string },
+    (r) => r.redis === 'up',
+  );
   return app;
 }
 
@@ -46,10 +50,16 @@ describe('partner tokens while Redis is down (finding 7)', () => {
   test('a partner token verified recently keeps working while Redis is down, for at most PARTNER_TOKEN_CACHE_S', async () => {
     const app = await startApp({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'ptcache', PARTNER_TOKEN_CACHE_S: '8' });
     try {
-      const minted = await app.gql(`mutation { createPartnerToken(input: { name: "outage", scopes: ["crm.contacts:read"] }) { token } }`, { token: app.token('admin') });
+      const minted = await app.gql(`mutation { createPartnerToken(input: { name: "outage", scopes: ["crm.contacts:read"] }) { token } }`, {
+        token: app.token('admin'),
+      });
       const token = minted.body.data.createPartnerToken.token as string;
       const q = '{ customer(id: "1002") { id } }';
-      const never = (await app.gql(`mutation { createPartnerToken(input: { name: "unseen", scopes: ["crm.contacts:read"] }) { token } }`, { token: app.token('admin') })).body.data.createPartnerToken.token as string;
+      const never = (
+        await app.gql(`mutation { createPartnerToken(input: { name: "unseen", scopes: ["crm.contacts:read"] }) { token } }`, {
+          token: app.token('admin'),
+        })
+      ).body.data.createPartnerToken.token as string;
       assert.equal((await app.gql(q, { token })).status, 200);
       await redis.stop();
       try {
@@ -59,7 +69,12 @@ describe('partner tokens while Redis is down (finding 7)', () => {
         // A token this instance never verified cannot be checked: refused.
         assert.equal((await app.gql(q, { token: never })).status, 401);
         // The bound holds: once the record is older than PARTNER_TOKEN_CACHE_S, the token is refused.
-        const later = await until('the cached record to expire', () => app.gql(q, { token }), (r) => r.status !== 200, 60_000);
+        const later = await until(
+          'the cached record to expire',
+          () => app.gql(q, { token }),
+          (r) => r.status !== 200,
+          60_000,
+        );
         assert.equal(later.status, 401);
         assert.equal(later.body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
       } finally {
@@ -73,10 +88,16 @@ describe('partner tokens while Redis is down (finding 7)', () => {
   test('with Redis up, a revocation is honoured on the next request (the local copy is only a fallback)', async () => {
     const app = await startApp({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'ptrevoke' });
     try {
-      const minted = await app.gql(`mutation { createPartnerToken(input: { name: "rev", scopes: ["crm.contacts:read"] }) { token partnerToken { id } } }`, { token: app.token('admin') });
+      const minted = await app.gql(
+        `mutation { createPartnerToken(input: { name: "rev", scopes: ["crm.contacts:read"] }) { token partnerToken { id } } }`,
+        { token: app.token('admin') },
+      );
       const { token, partnerToken } = minted.body.data.createPartnerToken;
       assert.equal((await app.gql('{ customer(id: "1002") { id } }', { token })).status, 200);
-      await app.gql('mutation($id: ID!) { revokePartnerToken(id: $id) { id } }', { token: app.token('admin'), variables: { id: partnerToken.id } });
+      await app.gql('mutation($id: ID!) { revokePartnerToken(id: $id) { id } }', {
+        token: app.token('admin'),
+        variables: { id: partnerToken.id },
+      });
       assert.equal((await app.gql('{ customer(id: "1002") { id } }', { token })).status, 401);
     } finally {
       await app.close();
@@ -134,18 +155,48 @@ describe('production', () => {
   const SECRET = 'p'.repeat(40);
   const PARTNER_SECRET = 'q'.repeat(40);
   const ISSUER = 'https://idp.example.test/';
-  const prodEnv = () => ({ NODE_ENV: 'production', AUTH_ISSUER: ISSUER, AUTH_JWT_SECRET: SECRET, PARTNER_TOKEN_SECRET: PARTNER_SECRET, SUBGRAPH_SIGNING_SECRET: 'r'.repeat(40), STRIPE_WEBHOOK_SECRETS: `whsec_${'s'.repeat(32)}`, HUBSPOT_CLIENT_SECRET: 'h'.repeat(36), ZENDESK_WEBHOOK_SECRET: 'z'.repeat(44), PUBLIC_BASE_URL: 'https://api.example.test', REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'prodguards' });
-  const userToken = (roles: string[], sub = 'staff-1') => jwt.sign({ roles, crm_contact_id: sub }, SECRET, { algorithm: 'HS256', subject: sub, issuer: ISSUER, audience: 'portico', expiresIn: 600 });
-  const manifest = JSON.parse(readFileSync(new URL('../../clients/generated/persisted-documents.json', import.meta.url), 'utf8')) as Record<string, string>;
+  const prodEnv = () => ({
+    NODE_ENV: 'production',
+    AUTH_ISSUER: ISSUER,
+    AUTH_JWT_SECRET: SECRET,
+    PARTNER_TOKEN_SECRET: PARTNER_SECRET,
+    SUBGRAPH_SIGNING_SECRET: 'r'.repeat(40),
+    STRIPE_WEBHOOK_SECRETS: `whsec_${'s'.repeat(32)}`,
+    HUBSPOT_CLIENT_SECRET: 'h'.repeat(36),
+    ZENDESK_WEBHOOK_SECRET: 'z'.repeat(44),
+    PUBLIC_BASE_URL: 'https://api.example.test',
+    REDIS_URL: redis.url,
+    REDIS_KEY_PREFIX: 'prodguards',
+  });
+  const userToken = (roles: string[], sub = 'staff-1') =>
+    jwt.sign({ roles, crm_contact_id: sub }, SECRET, {
+      algorithm: 'HS256',
+      subject: sub,
+      issuer: ISSUER,
+      audience: 'portico',
+      expiresIn: 600,
+    });
+  const manifest = JSON.parse(readFileSync(new URL('../../clients/generated/persisted-documents.json', import.meta.url), 'utf8')) as Record<
+    string,
+    string
+  >;
   const [searchHash, searchDoc] = Object.entries(manifest).find(([, d]) => d.includes('query CustomerSearch'))!;
 
   const post = (url: string, token: string, body: object) =>
-    fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+    fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
   test('partners run only the published operations (TRUSTED_DOCUMENTS=partners by default), with zero upstream calls otherwise', async () => {
     const app = await startApp(prodEnv());
     try {
-      const { token } = await mintPartnerToken(app.app.shared.partners, PARTNER_SECRET, { name: 'trusted', scopes: ['crm.customers:list', 'crm.contacts:read', 'billing.summary:read'], ttlDays: 1 });
+      const { token } = await mintPartnerToken(app.app.shared.partners, PARTNER_SECRET, {
+        name: 'trusted',
+        scopes: ['crm.customers:list', 'crm.contacts:read', 'billing.summary:read'],
+        ttlDays: 1,
+      });
       sims.resetStats();
       const adhoc = await post(app.url, token, { query: '{ customers(first: 1) { nodes { id email } } }' });
       assert.equal(adhoc.status, 403);
@@ -153,7 +204,16 @@ describe('production', () => {
       assert.match(adhoc.body.errors[0].message, /TRUSTED_DOCUMENTS=partners/);
       assert.deepEqual(app.calls(), NONE);
       // The published operation by hash (preloaded) or in full both run.
-      await until('the manifest to be registered', () => post(app.url, token, { operationName: 'CustomerSearch', extensions: { persistedQuery: { version: 1, sha256Hash: searchHash } }, variables: { first: 2 } }), (r) => r.status === 200);
+      await until(
+        'the manifest to be registered',
+        () =>
+          post(app.url, token, {
+            operationName: 'CustomerSearch',
+            extensions: { persistedQuery: { version: 1, sha256Hash: searchHash } },
+            variables: { first: 2 },
+          }),
+        (r) => r.status === 200,
+      );
       const full = await post(app.url, token, { query: searchDoc, variables: { first: 2 } });
       assert.equal(full.status, 200, JSON.stringify(full.body));
       assert.equal(full.body.data.customers.edges.length, 2);
@@ -167,7 +227,11 @@ describe('production', () => {
   test('even with TRUSTED_DOCUMENTS=off, partners cannot register new APQ documents in production', async () => {
     const app = await startApp({ ...prodEnv(), TRUSTED_DOCUMENTS: 'off', REDIS_KEY_PREFIX: 'prodapq' });
     try {
-      const { token } = await mintPartnerToken(app.app.shared.partners, PARTNER_SECRET, { name: 'apq', scopes: ['crm.contacts:read'], ttlDays: 1 });
+      const { token } = await mintPartnerToken(app.app.shared.partners, PARTNER_SECRET, {
+        name: 'apq',
+        scopes: ['crm.contacts:read'],
+        ttlDays: 1,
+      });
       const query = '{ customer(id: "1002") { id name } }';
       const { createHash } = await import('node:crypto');
       const sha256Hash = createHash('sha256').update(query).digest('hex');

@@ -23,7 +23,9 @@ after(async () => {
 
 async function partner(scopes: string[], customerIds?: string[]): Promise<string> {
   const ids = customerIds ? `, customerIds: ${JSON.stringify(customerIds)}` : '';
-  const res = await t.gql(`mutation { createPartnerToken(input: { name: "guards", scopes: ${JSON.stringify(scopes)}${ids} }) { token } }`, { token: t.token('admin') });
+  const res = await t.gql(`mutation { createPartnerToken(input: { name: "guards", scopes: ${JSON.stringify(scopes)}${ids} }) { token } }`, {
+    token: t.token('admin'),
+  });
   assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
   return res.body.data.createPartnerToken.token;
 }
@@ -44,7 +46,7 @@ describe('introspection is recognised in every document shape (finding 1)', () =
     'inline fragment': '{ ... on Query { __schema { types { name } } } }',
     'fragment spread': 'query { ...Q } fragment Q on Query { __schema { types { name } } }',
     'nested fragments': 'query { ...A } fragment A on Query { ... on Query { ...B } } fragment B on Query { __schema { types { name } } }',
-    'aliased': '{ s: __schema { types { name } } }',
+    aliased: '{ s: __schema { types { name } } }',
     '__type through a fragment': 'query { ...T } fragment T on Query { t: __type(name: "PartnerToken") { name fields { name } } }',
   };
   for (const [shape, query] of Object.entries(shapes)) {
@@ -63,7 +65,8 @@ describe('introspection is recognised in every document shape (finding 1)', () =
       const res = await t.gql(query, { token });
       assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
       const names = res.body.data.__schema.types.map((x: { name: string }) => x.name);
-      for (const hidden of ['Ticket', 'Document', 'PartnerToken', 'CustomerConnection', 'PaymentMethod']) assert.equal(names.includes(hidden), false, `${hidden} visible via ${query}`);
+      for (const hidden of ['Ticket', 'Document', 'PartnerToken', 'CustomerConnection', 'PaymentMethod'])
+        assert.equal(names.includes(hidden), false, `${hidden} visible via ${query}`);
       assert.ok(names.includes('Invoice'));
     }
     const type = await t.gql(shapes['__type through a fragment'], { token });
@@ -71,7 +74,9 @@ describe('introspection is recognised in every document shape (finding 1)', () =
   });
 
   test('introspection mixed with data through a fragment is refused', async () => {
-    const res = await t.gql('query { me { id } ...Q } fragment Q on Query { __schema { types { name } } }', { token: t.token('customer', '1001') });
+    const res = await t.gql('query { me { id } ...Q } fragment Q on Query { __schema { types { name } } }', {
+      token: t.token('customer', '1001'),
+    });
     assert.equal(res.status, 400);
     assert.equal(res.body.errors?.[0]?.extensions?.code, 'BAD_REQUEST');
   });
@@ -79,7 +84,8 @@ describe('introspection is recognised in every document shape (finding 1)', () =
 
 describe('cost = estimated upstream calls, before execution (finding 2)', () => {
   test('the issue example (five aliased customers(first: 100) with nested fields) is refused with zero upstream calls', async () => {
-    const page = 'customers(first: 100) { nodes { id name billing { balance invoices(first: 10) { nodes { id } } } tickets(first: 10) { nodes { id comments { body } } } documents(first: 10) { nodes { name } } } }';
+    const page =
+      'customers(first: 100) { nodes { id name billing { balance invoices(first: 10) { nodes { id } } } tickets(first: 10) { nodes { id comments { body } } } documents(first: 10) { nodes { name } } } }';
     const query = `{ ${[1, 2, 3, 4, 5].map((i) => `c${i}: ${page}`).join(' ')} }`;
     t.sims.resetStats();
     const res = await t.gql(query, { token: t.token('admin') });
@@ -92,7 +98,10 @@ describe('cost = estimated upstream calls, before execution (finding 2)', () => 
       const query = readFileSync(new URL(file, dir), 'utf8');
       const staff = file.startsWith('customer-search');
       for (const first of [undefined, 100]) {
-        const res = await t.gql(query, { token: staff ? t.token('agent') : t.token('customer', '1001'), variables: first ? { first } : {} });
+        const res = await t.gql(query, {
+          token: staff ? t.token('agent') : t.token('customer', '1001'),
+          variables: first ? { first } : {},
+        });
         assert.equal(res.status, 200, `${file} first=${first}: ${JSON.stringify(res.body.errors)}`);
         assert.equal(res.body.errors, undefined, `${file}: ${JSON.stringify(res.body.errors)}`);
       }
@@ -113,7 +122,10 @@ describe('cost = estimated upstream calls, before execution (finding 2)', () => 
       assertRefused(await app.gql(q(11), { token: app.token('admin') }), 'cost', 11, /up to 12 upstream calls.*MAX_COST=11/, app);
       // Variables count the same as literals.
       app.sims.resetStats();
-      const viaVars = await app.gql('query($n: Int) { customers(first: $n) { nodes { documents(first: 1) { nodes { id } } } } }', { token: app.token('admin'), variables: { n: 11 } });
+      const viaVars = await app.gql('query($n: Int) { customers(first: $n) { nodes { documents(first: 1) { nodes { id } } } } }', {
+        token: app.token('admin'),
+        variables: { n: 11 },
+      });
       assertRefused(viaVars, 'cost', 11, /MAX_COST=11/, app);
     } finally {
       await app.close();
@@ -123,7 +135,10 @@ describe('cost = estimated upstream calls, before execution (finding 2)', () => 
   test('partners have their own, tighter cost limit (PARTNER_LIMITS)', async () => {
     const app = await startTestApp({ sims: t.sims, env: { PARTNER_LIMITS: 'cost=6', CACHE_ENABLED: 'false' } });
     try {
-      const minted = await app.gql(`mutation { createPartnerToken(input: { name: "p", scopes: ["crm.customers:list", "files.documents:read"] }) { token } }`, { token: app.token('admin') });
+      const minted = await app.gql(
+        `mutation { createPartnerToken(input: { name: "p", scopes: ["crm.customers:list", "files.documents:read"] }) { token } }`,
+        { token: app.token('admin') },
+      );
       const token = minted.body.data.createPartnerToken.token as string;
       const q = (n: number) => `{ customers(first: ${n}) { nodes { id documents(first: 1) { nodes { id } } } } }`;
       const ok = await app.gql(q(5), { token });
@@ -149,7 +164,8 @@ describe('GraphQL Armor limits at the boundary (finding 2)', () => {
 
   test('depth counts introspection: an ofType chain 15 deep runs, 16 deep is refused', async () => {
     // __schema(1) types(2) fields(3) type(4), then ofType levels, then name (a level too).
-    const q = (depth: number) => `{ __schema { types { fields { type { ${'ofType { '.repeat(depth - 5)}name${' }'.repeat(depth - 5)} } } } } }`;
+    const q = (depth: number) =>
+      `{ __schema { types { fields { type { ${'ofType { '.repeat(depth - 5)}name${' }'.repeat(depth - 5)} } } } } }`;
     const ok = await t.gql(q(15), { token: t.token('agent') });
     assert.equal(ok.body.errors, undefined, JSON.stringify(ok.body.errors));
     t.sims.resetStats();
@@ -201,7 +217,10 @@ describe('GraphQL Armor limits at the boundary (finding 2)', () => {
 describe('field suggestions (finding 3)', () => {
   test('anonymous callers and partners never see "Did you mean"', async () => {
     const token = await partner(['billing.invoices:read']);
-    for (const [who, opts] of [['anonymous', {}], ['partner', { token }]] as const) {
+    for (const [who, opts] of [
+      ['anonymous', {}],
+      ['partner', { token }],
+    ] as const) {
       const res = await t.gql('{ customerz(id: "1") { id } }', opts);
       assert.equal(res.status, 400);
       assert.equal(res.body.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
@@ -222,7 +241,11 @@ describe('operation selection (finding 5)', () => {
   test('an unknown operationName or several operations without one is a 400 request error', async () => {
     const doc = 'query A { __typename } query B { __typename }';
     for (const body of [{ query: doc }, { query: doc, operationName: 'C' }, { query: '{ __typename }', operationName: 'Nope' }]) {
-      const res = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.token('agent')}` }, body: JSON.stringify(body) });
+      const res = await fetch(`${t.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${t.token('agent')}` },
+        body: JSON.stringify(body),
+      });
       const json = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
       assert.equal(res.status, 400, JSON.stringify(json));
       assert.equal(json.errors[0].extensions.code, 'OPERATION_RESOLUTION_FAILURE');
@@ -239,14 +262,18 @@ describe('partner customer allow-lists (finding 6)', () => {
     const probe = await t.gql(`{ customers(search: ${JSON.stringify(email)}) { totalCount nodes { id } } }`, { token });
     assert.deepEqual(probe.body.data.customers, { totalCount: 0, nodes: [] });
     const all = await t.gql('{ customers(first: 5) { totalCount nodes { id name } pageInfo { hasNextPage } } }', { token });
-    assert.deepEqual(all.body.data.customers, { totalCount: 1, nodes: [{ id: '1001', name: 'Ada Lovelace' }], pageInfo: { hasNextPage: false } });
+    assert.deepEqual(all.body.data.customers, {
+      totalCount: 1,
+      nodes: [{ id: '1001', name: 'Ada Lovelace' }],
+      pageInfo: { hasNextPage: false },
+    });
     const own = await t.gql('{ customers(search: "ada@example.com") { totalCount } }', { token });
     assert.equal(own.body.data.customers.totalCount, 1);
   });
 });
 
 describe('landing page (finding 12)', () => {
-  test('GET /graphql as a browser never serves Apollo\'s landing page', async () => {
+  test("GET /graphql as a browser never serves Apollo's landing page", async () => {
     const app = await startTestApp({ sims: t.sims, env: { SANDBOX: 'false' } });
     try {
       const res = await fetch(`${app.url}/graphql`, { headers: { accept: 'text/html' } });
@@ -267,7 +294,10 @@ describe('trusted documents per partner', () => {
     try {
       const own = '{ customer(id: "1002") { id } }';
       const hash = createHash('sha256').update(own).digest('hex');
-      const minted = await app.gql(`mutation { createPartnerToken(input: { name: "listed", scopes: ["crm.contacts:read", "crm.customers:list"], operations: ["${hash}"] }) { token partnerToken { operations } } }`, { token: app.token('admin') });
+      const minted = await app.gql(
+        `mutation { createPartnerToken(input: { name: "listed", scopes: ["crm.contacts:read", "crm.customers:list"], operations: ["${hash}"] }) { token partnerToken { operations } } }`,
+        { token: app.token('admin') },
+      );
       assert.deepEqual(minted.body.data.createPartnerToken.partnerToken.operations, [hash]);
       const token = minted.body.data.createPartnerToken.token as string;
       assert.deepEqual((await app.gql(own, { token })).body.data, { customer: { id: '1002' } });
@@ -276,7 +306,10 @@ describe('trusted documents per partner', () => {
       assert.equal(other.status, 403);
       assert.equal(other.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
       assert.deepEqual(app.calls(), NONE);
-      const bad = await app.gql('mutation { createPartnerToken(input: { name: "x", scopes: ["crm.contacts:read"], operations: ["nope"] }) { token } }', { token: app.token('admin') });
+      const bad = await app.gql(
+        'mutation { createPartnerToken(input: { name: "x", scopes: ["crm.contacts:read"], operations: ["nope"] }) { token } }',
+        { token: app.token('admin') },
+      );
       assert.equal(bad.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
     } finally {
       await app.close();

@@ -16,16 +16,31 @@ async function types(token?: string, app = t) {
   const res = await app.gql(getIntrospectionQuery(), { token });
   assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
   const schema = res.body.data.__schema;
-  const byName = new Map<string, string[]>(schema.types.filter((x: any) => !x.name.startsWith('__')).map((x: any) => [x.name, (x.fields ?? []).map((f: any) => f.name)]));
+  const byName = new Map<string, string[]>(
+    schema.types.filter((x: any) => !x.name.startsWith('__')).map((x: any) => [x.name, (x.fields ?? []).map((f: any) => f.name)]),
+  );
   return { byName, mutation: schema.mutationType?.name ?? null };
 }
 
 test('a partner with only billing.invoices:read sees no support or file fields, no admin operations', async () => {
-  const minted = await t.gql(`mutation { createPartnerToken(input: { name: "intro", scopes: ["billing.invoices:read"] }) { token } }`, { token: t.token('admin') });
+  const minted = await t.gql(`mutation { createPartnerToken(input: { name: "intro", scopes: ["billing.invoices:read"] }) { token } }`, {
+    token: t.token('admin'),
+  });
   const { byName, mutation } = await types(minted.body.data.createPartnerToken.token);
   assert.deepEqual(byName.get('Customer'), ['id', 'billing']);
   assert.deepEqual(byName.get('Billing'), ['invoices']);
-  for (const hidden of ['Ticket', 'TicketConnection', 'TicketComment', 'Document', 'DocumentConnection', 'PaymentMethod', 'BillingSubscription', 'PartnerToken', 'CustomerConnection']) assert.equal(byName.has(hidden), false, `${hidden} is visible`);
+  for (const hidden of [
+    'Ticket',
+    'TicketConnection',
+    'TicketComment',
+    'Document',
+    'DocumentConnection',
+    'PaymentMethod',
+    'BillingSubscription',
+    'PartnerToken',
+    'CustomerConnection',
+  ])
+    assert.equal(byName.has(hidden), false, `${hidden} is visible`);
   assert.ok(byName.has('Invoice'));
   assert.equal(mutation, null);
   assert.deepEqual(byName.get('Query')?.sort(), ['customer']);

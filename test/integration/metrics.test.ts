@@ -54,9 +54,16 @@ test('failed attempts carry the vendor status for Stripe and S3 too, and retries
     t.sims.setFaults('stripe', {});
     t.sims.setFaults('s3', {});
   }
-  for (const [sim, system] of [['stripe', 'billing'], ['s3', 'files']] as const) {
+  for (const [sim, system] of [
+    ['stripe', 'billing'],
+    ['s3', 'files'],
+  ] as const) {
     const now = await attempts(system);
-    const delta = Object.fromEntries(Object.entries(now).map(([k, v]) => [k, v - (before[system][k] ?? 0)]).filter(([, v]) => v !== 0));
+    const delta = Object.fromEntries(
+      Object.entries(now)
+        .map(([k, v]) => [k, v - (before[system][k] ?? 0)])
+        .filter(([, v]) => v !== 0),
+    );
     assert.ok(delta['500']! >= 1, `${system}: ${JSON.stringify(delta)}`);
     assert.equal((delta['500'] ?? 0) + (delta['200'] ?? 0), t.sims.stats(sim).total, `${system}: ${JSON.stringify(delta)}`);
     assert.equal(Object.keys(delta).filter((k) => k !== '200' && k !== '500').length, 0, `${system}: ${JSON.stringify(delta)}`);

@@ -16,7 +16,10 @@ test('start, a dashboard request and shutdown reach loopback addresses only', as
   const onSocket = (msg: unknown) => {
     const socket = (msg as { socket: Socket }).socket;
     socket.once('connectionAttempt', (ip: string, port: number) => !loopback(ip) && outside.push(`connect ${ip}:${port}`));
-    socket.once('lookup', (_err: unknown, _address: string, _family: unknown, host: string) => !loopback(host) && outside.push(`lookup ${host}`));
+    socket.once(
+      'lookup',
+      (_err: unknown, _address: string, _family: unknown, host: string) => !loopback(host) && outside.push(`lookup ${host}`),
+    );
   };
   const onHttp = (msg: unknown) => {
     const { request } = msg as { request: { host: string; path: string } };

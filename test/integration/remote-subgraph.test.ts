@@ -35,7 +35,9 @@ after(async () => {
 });
 
 test('the gateway serves billing from the remote subgraph with the same answers and rules', async () => {
-  const res = await t.gql(`{ me { name billing { currency balance invoices(first: 2) { totalCount } } } }`, { token: t.token('customer', '1001') });
+  const res = await t.gql(`{ me { name billing { currency balance invoices(first: 2) { totalCount } } } }`, {
+    token: t.token('customer', '1001'),
+  });
   assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
   assert.deepEqual(res.body.data.me, { name: 'Ada Lovelace', billing: { currency: 'GBP', balance: -2500, invoices: { totalCount: 12 } } });
   // Policies still hold inside the remote subgraph: an agent gets no payment methods.
@@ -46,7 +48,12 @@ test('the gateway serves billing from the remote subgraph with the same answers 
 
 test('the subgraph refuses calls without claims, with forged claims, signed with another secret, or bound to another request', async () => {
   const query = '{ _entities(representations: [{ __typename: "Customer", id: "1002" }]) { ... on Customer { billing { balance } } } }';
-  const call = (headers: Record<string, string>, q = query) => fetch(billingUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'r-1', ...headers }, body: JSON.stringify({ query: q }) });
+  const call = (headers: Record<string, string>, q = query) =>
+    fetch(billingUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'r-1', ...headers },
+      body: JSON.stringify({ query: q }),
+    });
   const admin = userPrincipal('mallory', ['admin']);
   const binding = { requestId: 'r-1', request: { query } };
   const signed = signClaims(admin, SECRET, binding);

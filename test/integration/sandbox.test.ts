@@ -22,7 +22,17 @@ before(async () => {
   t = await startTestApp({ env: { SANDBOX_TOKENS: 'true' } });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
 });
 after(async () => {
@@ -65,7 +75,10 @@ test('pick the customer persona, run the dashboard, see the result; nothing load
   const foreign = requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:'));
   assert.deepEqual(foreign, [], `requests outside ${origin}`);
   assert.ok(requests.some((u) => u === `${origin}/graphql`));
-  assert.deepEqual(consoleErrors.filter((e) => /Content Security Policy|Refused to/.test(e)), []);
+  assert.deepEqual(
+    consoleErrors.filter((e) => /Content Security Policy|Refused to/.test(e)),
+    [],
+  );
   // Not even the favicon is missing.
   assert.deepEqual(failed, []);
   assert.ok(requests.includes(`${origin}/sandbox/favicon.svg`));
@@ -94,7 +107,11 @@ test('a staff persona starts on the customer search, which runs without errors',
 test('the page holds no secret: its assets contain neither signing keys nor upstream credentials', async () => {
   const js = await (await fetch(`${t.url}/sandbox/sandbox.js`)).text();
   const config = await (await fetch(`${t.url}/sandbox/config.json`)).text();
-  for (const secret of [t.app.config.auth.secret!, t.app.config.auth.partnerSecret, ...Object.values(t.sims.credentials).filter((v) => v.length > 8)]) {
+  for (const secret of [
+    t.app.config.auth.secret!,
+    t.app.config.auth.partnerSecret,
+    ...Object.values(t.sims.credentials).filter((v) => v.length > 8),
+  ]) {
     assert.ok(!js.includes(secret) && !config.includes(secret), 'a secret reached the browser');
   }
 });
@@ -106,7 +123,17 @@ test('a browser opening /graphql in development lands on the sandbox', async () 
 });
 
 test('production: the sandbox is off by default; when enabled it has no persona tokens', async () => {
-  const prodEnv = { NODE_ENV: 'production', AUTH_ISSUER: 'https://idp.example.test/', AUTH_JWT_SECRET: 'p'.repeat(40), PARTNER_TOKEN_SECRET: 'q'.repeat(40), SUBGRAPH_SIGNING_SECRET: 'r'.repeat(40), STRIPE_WEBHOOK_SECRETS: `whsec_${'s'.repeat(32)}`, HUBSPOT_CLIENT_SECRET: 'h'.repeat(36), ZENDESK_WEBHOOK_SECRET: 'z'.repeat(44), PUBLIC_BASE_URL: 'https://api.example.test' };
+  const prodEnv = {
+    NODE_ENV: 'production',
+    AUTH_ISSUER: 'https://idp.example.test/',
+    AUTH_JWT_SECRET: 'p'.repeat(40),
+    PARTNER_TOKEN_SECRET: 'q'.repeat(40),
+    SUBGRAPH_SIGNING_SECRET: 'r'.repeat(40),
+    STRIPE_WEBHOOK_SECRETS: `whsec_${'s'.repeat(32)}`,
+    HUBSPOT_CLIENT_SECRET: 'h'.repeat(36),
+    ZENDESK_WEBHOOK_SECRET: 'z'.repeat(44),
+    PUBLIC_BASE_URL: 'https://api.example.test',
+  };
   // Production also requires Redis; a real one is not needed to check routes, so point at a closed port.
   const off = await startTestApp({ sims: t.sims, env: { ...prodEnv, REDIS_URL: 'redis://127.0.0.1:1' } });
   const on = await startTestApp({ sims: t.sims, env: { ...prodEnv, REDIS_URL: 'redis://127.0.0.1:1', SANDBOX: 'true' } });
@@ -116,7 +143,11 @@ test('production: the sandbox is off by default; when enabled it has no persona 
     assert.equal(page.status, 200);
     assert.equal(page.headers.get('content-security-policy'), SANDBOX_CSP);
     assert.equal(((await (await fetch(`${on.url}/sandbox/config.json`)).json()) as { personas: boolean }).personas, false);
-    const token = await fetch(`${on.url}/sandbox/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"persona":"admin"}' });
+    const token = await fetch(`${on.url}/sandbox/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"persona":"admin"}',
+    });
     assert.equal(token.status, 404);
   } finally {
     await off.close();

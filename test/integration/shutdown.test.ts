@@ -69,7 +69,9 @@ describe('graceful shutdown', () => {
     const res = await fetch(`${app.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
-      body: JSON.stringify({ query: '{ me { name billing { balance } tickets(first: 1) { nodes { id } } documents(first: 1) { nodes { downloadUrl } } } }' }),
+      body: JSON.stringify({
+        query: '{ me { name billing { balance } tickets(first: 1) { nodes { id } } documents(first: 1) { nodes { downloadUrl } } } }',
+      }),
     });
     assert.equal(((await res.json()) as { data: { me: { name: string } } }).data.me.name, 'Ada Lovelace');
     const { code, output } = await app.stop('SIGINT');

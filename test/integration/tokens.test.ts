@@ -36,7 +36,13 @@ before(async () => {
   await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
   const port = (jwks.address() as { port: number }).port;
   t = await startTestApp({
-    env: { AUTH_JWT_ALGORITHMS: 'RS256', AUTH_JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`, AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE, AUTH_ROLES_CLAIM: 'https://example.test/roles' },
+    env: {
+      AUTH_JWT_ALGORITHMS: 'RS256',
+      AUTH_JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+      AUTH_ISSUER: ISSUER,
+      AUTH_AUDIENCE: AUDIENCE,
+      AUTH_ROLES_CLAIM: 'https://example.test/roles',
+    },
   });
 });
 after(async () => {
@@ -45,8 +51,18 @@ after(async () => {
 });
 
 const now = () => Math.floor(Date.now() / 1000);
-const claims = (extra: Record<string, unknown> = {}) => ({ sub: 'auth0|ada', crm_contact_id: '1001', 'https://example.test/roles': ['customer'], iss: ISSUER, aud: AUDIENCE, iat: now(), exp: now() + 600, ...extra });
-const rs256 = (payload: object, header: Record<string, unknown> = { kid: 'k1' }, key: KeyObject = privateKey) => jwt.sign(payload, key, { algorithm: 'RS256', header: { alg: 'RS256', ...header } });
+const claims = (extra: Record<string, unknown> = {}) => ({
+  sub: 'auth0|ada',
+  crm_contact_id: '1001',
+  'https://example.test/roles': ['customer'],
+  iss: ISSUER,
+  aud: AUDIENCE,
+  iat: now(),
+  exp: now() + 600,
+  ...extra,
+});
+const rs256 = (payload: object, header: Record<string, unknown> = { kid: 'k1' }, key: KeyObject = privateKey) =>
+  jwt.sign(payload, key, { algorithm: 'RS256', header: { alg: 'RS256', ...header } });
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
 const ME = '{ me { id name } }';
@@ -66,16 +82,22 @@ test('a valid RS256 token from the JWKS works', async () => {
 describe('refused with 401 UNAUTHENTICATED and no upstream call', () => {
   const cases: [string, () => string][] = [
     ['alg none', () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims())}.`],
-    ['HS256 signed with the RSA public key', () => jwt.sign(claims(), publicPem, { algorithm: 'HS256', header: { alg: 'HS256', kid: 'k1' } })],
+    [
+      'HS256 signed with the RSA public key',
+      () => jwt.sign(claims(), publicPem, { algorithm: 'HS256', header: { alg: 'HS256', kid: 'k1' } }),
+    ],
     ['expired', () => rs256(claims({ iat: now() - 7200, exp: now() - 3600 }))],
     ['not yet valid', () => rs256(claims({ nbf: now() + 3600 }))],
     ['wrong issuer', () => rs256(claims({ iss: 'https://evil.example.test/' }))],
     ['wrong audience', () => rs256(claims({ aud: 'https://other-api.example.test' }))],
     ['missing audience', () => rs256(claims({ aud: undefined }))],
-    ['tampered payload', () => {
-      const [h, , s] = rs256(claims()).split('.');
-      return `${h}.${b64(claims({ 'https://example.test/roles': ['admin'] }))}.${s}`;
-    }],
+    [
+      'tampered payload',
+      () => {
+        const [h, , s] = rs256(claims()).split('.');
+        return `${h}.${b64(claims({ 'https://example.test/roles': ['admin'] }))}.${s}`;
+      },
+    ],
     ['signed by another key under a known kid', () => rs256(claims(), { kid: 'k1' }, other.privateKey)],
     ['unknown kid', () => rs256(claims(), { kid: 'k-unknown' })],
     ['malicious kid ../../x', () => rs256(claims(), { kid: '../../x' })],
@@ -85,7 +107,17 @@ describe('refused with 401 UNAUTHENTICATED and no upstream call', () => {
     // A token without exp would be valid forever; one issued in the future was minted by a bad clock or a forger.
     ['no exp', () => rs256(Object.fromEntries(Object.entries(claims()).filter(([k]) => k !== 'exp')))],
     ['iat in the future beyond the clock tolerance', () => rs256(claims({ iat: now() + 120 }))],
-    ['partner token without exp', () => jwt.sign({}, 'portico-dev-only-partner-secret-0000000000', { algorithm: 'HS256', jwtid: 'ptn_x', issuer: 'portico', audience: 'portico-partner', header: { alg: 'HS256', typ: 'portico-partner+jwt' } })],
+    [
+      'partner token without exp',
+      () =>
+        jwt.sign({}, 'portico-dev-only-partner-secret-0000000000', {
+          algorithm: 'HS256',
+          jwtid: 'ptn_x',
+          issuer: 'portico',
+          audience: 'portico-partner',
+          header: { alg: 'HS256', typ: 'portico-partner+jwt' },
+        }),
+    ],
   ];
   for (const [name, make] of cases) {
     test(name, async () => {

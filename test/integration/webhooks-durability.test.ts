@@ -16,7 +16,17 @@ const PREFIX = 'whdur';
 let redis: TestRedis;
 let sims: Simulators;
 let r: Redis;
-const env = () => ({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: PREFIX, REDIS_COMMAND_TIMEOUT_MS: '1000', EVENT_ATTEMPTS: '3', EVENT_BACKOFF_MS: '20', EVENT_BACKOFF_MAX_MS: '100', EVENT_LOCK_MS: '1000', UPSTREAM_BREAKER_VOLUME: '100000', ...WEBHOOK_ENV });
+const env = () => ({
+  REDIS_URL: redis.url,
+  REDIS_KEY_PREFIX: PREFIX,
+  REDIS_COMMAND_TIMEOUT_MS: '1000',
+  EVENT_ATTEMPTS: '3',
+  EVENT_BACKOFF_MS: '20',
+  EVENT_BACKOFF_MAX_MS: '100',
+  EVENT_LOCK_MS: '1000',
+  UPSTREAM_BREAKER_VOLUME: '100000',
+  ...WEBHOOK_ENV,
+});
 
 before(async () => {
   redis = await startRedis();
@@ -41,7 +51,11 @@ const FAILED = `query Failed($system: EventSystem, $first: Int, $after: String) 
   failedEvents(system: $system, first: $first, after: $after) { totalCount nodes { id system eventId type attempts lastError receivedAt failedAt } pageInfo { hasNextPage endCursor } }
 }`;
 const REPLAY = 'mutation Replay($id: ID!) { replayFailedEvent(id: $id) { id status } }';
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/events.ts', ...args], { env: { PATH: process.env.PATH, NODE_ENV: 'test', REDIS_URL: redis.url, REDIS_KEY_PREFIX: PREFIX }, encoding: 'utf8' });
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'scripts/events.ts', ...args], {
+    env: { PATH: process.env.PATH, NODE_ENV: 'test', REDIS_URL: redis.url, REDIS_KEY_PREFIX: PREFIX },
+    encoding: 'utf8',
+  });
 
 describe('dead letters and replay', () => {
   test('a poison event is dead-lettered after N attempts with its error, listed, and processed on replay once fixed', async () => {
@@ -52,19 +66,25 @@ describe('dead letters and replay', () => {
       const e = invoiceEvent();
       assert.equal((await send(t, e)).status, 200);
       const admin = t.token('admin');
-      await waitFor('the event to be dead-lettered', async () => (await t.gql(FAILED, { token: admin })).body.data?.failedEvents.totalCount === 1);
+      await waitFor(
+        'the event to be dead-lettered',
+        async () => (await t.gql(FAILED, { token: admin })).body.data?.failedEvents.totalCount === 1,
+      );
       const listed = (await t.gql(FAILED, { token: admin, variables: { system: 'STRIPE', first: 10 } })).body.data.failedEvents;
       assert.equal(listed.totalCount, 1);
-      assert.deepEqual({ ...listed.nodes[0], receivedAt: typeof listed.nodes[0].receivedAt, failedAt: typeof listed.nodes[0].failedAt }, {
-        id: `stripe:${e.id}`,
-        system: 'STRIPE',
-        eventId: e.id,
-        type: 'invoice.updated',
-        attempts: 3,
-        lastError: 'The billing system is unavailable. Try again later.',
-        receivedAt: 'string',
-        failedAt: 'string',
-      });
+      assert.deepEqual(
+        { ...listed.nodes[0], receivedAt: typeof listed.nodes[0].receivedAt, failedAt: typeof listed.nodes[0].failedAt },
+        {
+          id: `stripe:${e.id}`,
+          system: 'STRIPE',
+          eventId: e.id,
+          type: 'invoice.updated',
+          attempts: 3,
+          lastError: 'The billing system is unavailable. Try again later.',
+          receivedAt: 'string',
+          failedAt: 'string',
+        },
+      );
       assert.deepEqual(listed.pageInfo, { hasNextPage: false, endCursor: listed.pageInfo.endCursor });
       assert.equal((await t.gql(FAILED, { token: admin, variables: { system: 'HUBSPOT' } })).body.data.failedEvents.totalCount, 0);
       assert.deepEqual(await changesFor(r, PREFIX, e.id), []);
@@ -109,7 +129,12 @@ describe('dead letters and replay', () => {
       const list = cli('list');
       assert.equal(list.status, 0, list.stderr);
       assert.match(list.stdout, /^2 failed event\(s\):/);
-      assert.match(list.stdout, new RegExp(`stripe:${a.id}  invoice.updated  attempts=3  failed=\\S+  error: The billing system is unavailable\\. Try again later\\.`));
+      assert.match(
+        list.stdout,
+        new RegExp(
+          `stripe:${a.id}  invoice.updated  attempts=3  failed=\\S+  error: The billing system is unavailable\\. Try again later\\.`,
+        ),
+      );
       assert.match(list.stdout, /Next: fix the cause, then `npm run events -- replay ID`/);
 
       const one = cli('replay', `stripe:${a.id}`);
@@ -143,7 +168,15 @@ describe('crashes and outages', () => {
     let child: ChildProcess | undefined;
     try {
       child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-        env: { PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...vendorEnv(sims), ...env(), UPSTREAM_TIMEOUT_MS: '60000', UPSTREAM_RETRIES: '0' },
+        env: {
+          PATH: process.env.PATH,
+          NODE_ENV: 'test',
+          LOG_LEVEL: 'silent',
+          ...vendorEnv(sims),
+          ...env(),
+          UPSTREAM_TIMEOUT_MS: '60000',
+          UPSTREAM_RETRIES: '0',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
@@ -155,7 +188,10 @@ describe('crashes and outages', () => {
       sims.resetStats();
       const e = invoiceEvent();
       assert.equal((await send(t, e)).status, 200);
-      await waitFor('the worker to be mid-job', async () => sims.stats('stripe').total > 0 && (await t.app.events.queues.stripe!.counts()).active === 1);
+      await waitFor(
+        'the worker to be mid-job',
+        async () => sims.stats('stripe').total > 0 && (await t.app.events.queues.stripe!.counts()).active === 1,
+      );
       const exited = new Promise((res) => child!.once('exit', res));
       child.kill('SIGKILL');
       await exited;
@@ -163,7 +199,11 @@ describe('crashes and outages', () => {
 
       sims.setFaults('stripe', {});
       t.app.events.startWorkers();
-      await waitFor('the stalled job to be processed by the new worker', async () => (await changesFor(r, PREFIX, e.id)).length > 0, 60_000);
+      await waitFor(
+        'the stalled job to be processed by the new worker',
+        async () => (await changesFor(r, PREFIX, e.id)).length > 0,
+        60_000,
+      );
       await waitFor('the job to complete', async () => (await t.app.events.replay(`stripe:${e.id}`)) === 'already_processed');
       assert.equal((await changesFor(r, PREFIX, e.id)).length, 1);
       assert.equal((await t.app.events.failed(undefined, 0, 10)).total, 0);
@@ -188,7 +228,10 @@ describe('crashes and outages', () => {
       // A real change in Stripe while Redis is down: its webhook is refused, then retried by the simulator.
       const c = sims.data.customers.find((x) => x.crmId === '1005')!;
       const open = c.invoices.find((i) => i.status === 'open')!;
-      const pay = await fetch(`${sims.urls.stripe}/v1/invoices/${open.id}/pay`, { method: 'POST', headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}` } });
+      const pay = await fetch(`${sims.urls.stripe}/v1/invoices/${open.id}/pay`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}` },
+      });
       assert.equal(pay.status, 200);
       const delivery = () => sims.webhooks.deliveries().find((d) => d.system === 'stripe')!;
       await waitFor('the first delivery to be refused', () => delivery()?.attempts >= 1 && delivery().lastStatus === 503);

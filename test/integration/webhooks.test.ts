@@ -11,7 +11,21 @@ import type { Redis } from 'ioredis';
 import { startSimulators, type Simulators } from '../../sim/index.js';
 import { DASHBOARD, startTestApp, type TestApp } from '../helpers/app.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { changesFor, hubspotEvent, hubspotHeaders, metric, post, redisClient, SECRETS, stripeEvent, stripeHeader, waitFor, WEBHOOK_ENV, zendeskEvent, zendeskHeaders } from '../helpers/webhooks.js';
+import {
+  changesFor,
+  hubspotEvent,
+  hubspotHeaders,
+  metric,
+  post,
+  redisClient,
+  SECRETS,
+  stripeEvent,
+  stripeHeader,
+  waitFor,
+  WEBHOOK_ENV,
+  zendeskEvent,
+  zendeskHeaders,
+} from '../helpers/webhooks.js';
 
 const PREFIX = 'whtest';
 let redis: TestRedis;
@@ -23,7 +37,17 @@ const ada = () => sims.data.customers.find((c) => c.crmId === '1001')!;
 before(async () => {
   redis = await startRedis();
   sims = await startSimulators();
-  t = await startTestApp({ sims, env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: PREFIX, REDIS_COMMAND_TIMEOUT_MS: '1000', EVENT_BACKOFF_MS: '20', EVENT_BACKOFF_MAX_MS: '100', ...WEBHOOK_ENV } });
+  t = await startTestApp({
+    sims,
+    env: {
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: PREFIX,
+      REDIS_COMMAND_TIMEOUT_MS: '1000',
+      EVENT_BACKOFF_MS: '20',
+      EVENT_BACKOFF_MAX_MS: '100',
+      ...WEBHOOK_ENV,
+    },
+  });
   r = redisClient(redis.url);
 });
 after(async () => {
@@ -45,7 +69,8 @@ const processedOnce = async (eventId: string) => {
 };
 
 describe('Stripe', () => {
-  const invoiceEvent = () => stripeEvent('invoice.paid', { id: ada().invoices[0].id, object: 'invoice', customer: ada().stripeCustomerId, status: 'paid' });
+  const invoiceEvent = () =>
+    stripeEvent('invoice.paid', { id: ada().invoices[0].id, object: 'invoice', customer: ada().stripeCustomerId, status: 'paid' });
 
   test('a valid event is acknowledged and processed once', async () => {
     const e = invoiceEvent();
@@ -54,9 +79,20 @@ describe('Stripe', () => {
     assert.equal(res.status, 200);
     const changes = await processedOnce(e.id);
     assert.equal(changes.length, 1);
-    await waitFor('the processed metric', async () => (await metric(t.url, 'portico_webhook_events_total', { system: 'stripe', outcome: 'processed' })) === 1);
+    await waitFor(
+      'the processed metric',
+      async () => (await metric(t.url, 'portico_webhook_events_total', { system: 'stripe', outcome: 'processed' })) === 1,
+    );
     assert.equal(await metric(t.url, 'portico_webhook_events_total', { system: 'stripe', outcome: 'accepted' }), 1);
-    assert.deepEqual(changes[0], { system: 'stripe', eventId: e.id, type: 'invoice.paid', object: 'invoice', objectId: ada().invoices[0].id, crmId: '1001', purged: ['billing.invoices'] });
+    assert.deepEqual(changes[0], {
+      system: 'stripe',
+      eventId: e.id,
+      type: 'invoice.paid',
+      object: 'invoice',
+      objectId: ada().invoices[0].id,
+      crmId: '1001',
+      purged: ['billing.invoices'],
+    });
   });
 
   test('the second secret of a rotation is accepted, and so is a header with two v1 of which one is valid', async () => {
@@ -67,7 +103,9 @@ describe('Stripe', () => {
     const p2 = JSON.stringify(e2);
     const ts = Math.floor(Date.now() / 1000);
     const good = stripeHeader(p2, SECRETS.stripe[0], ts).split('v1=')[1].split(',')[0];
-    const bad = stripeHeader(p2, `whsec_${'x'.repeat(32)}`, ts).split('v1=')[1].split(',')[0];
+    const bad = stripeHeader(p2, `whsec_${'x'.repeat(32)}`, ts)
+      .split('v1=')[1]
+      .split(',')[0];
     assert.equal((await post(url('stripe'), p2, { 'stripe-signature': `t=${ts},v1=${bad},v1=${good}` })).status, 200);
     assert.equal((await processedOnce(e1.id)).length, 1);
     assert.equal((await processedOnce(e2.id)).length, 1);
@@ -95,7 +133,10 @@ describe('Stripe', () => {
     }
     assert.equal(await stored('stripe'), before);
     assert.deepEqual(await changesFor(r, PREFIX, e.id), []);
-    assert.equal(await metric(t.url, 'portico_webhook_events_total', { system: 'stripe', outcome: 'rejected' }), rejectedBefore + cases.length);
+    assert.equal(
+      await metric(t.url, 'portico_webhook_events_total', { system: 'stripe', outcome: 'rejected' }),
+      rejectedBefore + cases.length,
+    );
   });
 
   test('a body over the size cap is refused with 413 before any check', async () => {
@@ -107,8 +148,13 @@ describe('Stripe', () => {
     const e = invoiceEvent();
     const payload = JSON.stringify(e);
     const dupBefore = await metric(t.url, 'portico_webhook_events_total', { system: 'stripe', outcome: 'duplicate' });
-    const results = await Promise.all(Array.from({ length: 20 }, () => post(url('stripe'), payload, { 'stripe-signature': stripeHeader(payload) })));
-    assert.deepEqual(results.map((x) => x.status), Array(20).fill(200));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => post(url('stripe'), payload, { 'stripe-signature': stripeHeader(payload) })),
+    );
+    assert.deepEqual(
+      results.map((x) => x.status),
+      Array(20).fill(200),
+    );
     await processedOnce(e.id);
     await waitFor('the job to complete', async () => (await t.app.events.replay(`stripe:${e.id}`)) === 'already_processed');
     assert.equal((await changesFor(r, PREFIX, e.id)).length, 1);
@@ -127,7 +173,15 @@ describe('HubSpot', () => {
     assert.equal(res.status, 200);
     assert.equal((await processedOnce(String(a.eventId))).length, 1);
     assert.equal((await processedOnce(String(b.eventId))).length, 1);
-    assert.deepEqual((await changesFor(r, PREFIX, String(a.eventId)))[0], { system: 'hubspot', eventId: String(a.eventId), type: 'contact.propertyChange', object: 'contact', objectId: '1001', crmId: '1001', purged: ['crm.contact'] });
+    assert.deepEqual((await changesFor(r, PREFIX, String(a.eventId)))[0], {
+      system: 'hubspot',
+      eventId: String(a.eventId),
+      type: 'contact.propertyChange',
+      object: 'contact',
+      objectId: '1001',
+      crmId: '1001',
+      purged: ['crm.contact'],
+    });
   });
 
   test('every bad signature or timestamp is a 400 and nothing is stored', async () => {
@@ -160,7 +214,15 @@ describe('Zendesk', () => {
     const e = zendeskEvent(ticket.id, ada().zendeskUserId);
     const body = JSON.stringify(e);
     assert.equal((await post(url('zendesk'), body, zendeskHeaders(body))).status, 200);
-    assert.deepEqual((await processedOnce(e.id))[0], { system: 'zendesk', eventId: e.id, type: 'zen:event-type:ticket.status_changed', object: 'ticket', objectId: String(ticket.id), crmId: '1001', purged: ['support.tickets', 'support.comments'] });
+    assert.deepEqual((await processedOnce(e.id))[0], {
+      system: 'zendesk',
+      eventId: e.id,
+      type: 'zen:event-type:ticket.status_changed',
+      object: 'ticket',
+      objectId: String(ticket.id),
+      crmId: '1001',
+      purged: ['support.tickets', 'support.comments'],
+    });
 
     const other = JSON.stringify(zendeskEvent(ticket.id, ada().zendeskUserId));
     const sig = zendeskHeaders(other);
@@ -204,7 +266,10 @@ describe('events keep the cache fresh, through the simulators own webhooks', () 
     const theirs = t.token('customer', '1005');
     await warm(mine);
     await warm(theirs);
-    const pay = await fetch(`${sims.urls.stripe}/v1/invoices/${open.id}/pay`, { method: 'POST', headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}` } });
+    const pay = await fetch(`${sims.urls.stripe}/v1/invoices/${open.id}/pay`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}` },
+    });
     assert.equal(pay.status, 200);
     const d = await delivered();
     assert.equal(d.state, 'delivered');
@@ -224,7 +289,11 @@ describe('events keep the cache fresh, through the simulators own webhooks', () 
     await redis.flush();
     const token = t.token('customer', '1001');
     await warm(token);
-    const res = await fetch(`${sims.urls.hubspot}/crm/v3/objects/contacts/1001`, { method: 'PATCH', headers: { authorization: `Bearer ${sims.credentials.hubspotToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ properties: { email: 'ada@analytical.example' } }) });
+    const res = await fetch(`${sims.urls.hubspot}/crm/v3/objects/contacts/1001`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${sims.credentials.hubspotToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ properties: { email: 'ada@analytical.example' } }),
+    });
     assert.equal(res.status, 200);
     const d = await delivered();
     assert.equal(d.state, 'delivered');
@@ -242,7 +311,11 @@ describe('events keep the cache fresh, through the simulators own webhooks', () 
     await warm(token);
     const ticket = ada().tickets.find((x) => x.status === 'open')!;
     const auth = `Basic ${Buffer.from(`${sims.credentials.zendeskEmail}/token:${sims.credentials.zendeskApiToken}`).toString('base64')}`;
-    const res = await fetch(`${sims.urls.zendesk}/api/v2/tickets/${ticket.id}`, { method: 'PUT', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ ticket: { status: 'solved' } }) });
+    const res = await fetch(`${sims.urls.zendesk}/api/v2/tickets/${ticket.id}`, {
+      method: 'PUT',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ ticket: { status: 'solved' } }),
+    });
     assert.equal(res.status, 200);
     const d = await delivered();
     assert.equal(d.state, 'delivered');
@@ -250,7 +323,10 @@ describe('events keep the cache fresh, through the simulators own webhooks', () 
     sims.resetStats();
     const after = await t.gql(DASHBOARD, { token });
     // The first ticket page and the changed ticket's comments were dropped; the other tickets' comments stay cached.
-    assert.deepEqual(sims.stats('zendesk').byRoute, { 'GET /api/v2/users/{id}/tickets/requested': 1, 'GET /api/v2/tickets/{id}/comments': 1 });
+    assert.deepEqual(sims.stats('zendesk').byRoute, {
+      'GET /api/v2/users/{id}/tickets/requested': 1,
+      'GET /api/v2/tickets/{id}/comments': 1,
+    });
     assert.deepEqual(t.calls(), { ...ZERO, zendesk: 2 });
     assert.equal(after.body.data.me.tickets.nodes.find((n: { id: string }) => n.id === String(ticket.id)).status, 'SOLVED');
   });

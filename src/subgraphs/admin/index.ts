@@ -22,7 +22,11 @@ export interface AdminSubgraphDeps {
 /** What the admin API needs of the event pipeline (dead letters and replay). */
 export interface EventAdmin {
   readonly available: boolean;
-  failed(system: 'stripe' | 'hubspot' | 'zendesk' | undefined, offset: number, limit: number): Promise<{ total: number; events: FailedEventRecord[] }>;
+  failed(
+    system: 'stripe' | 'hubspot' | 'zendesk' | undefined,
+    offset: number,
+    limit: number,
+  ): Promise<{ total: number; events: FailedEventRecord[] }>;
   replay(ref: string): Promise<'replayed' | 'already_processed' | 'pending' | 'not_found'>;
 }
 
@@ -56,7 +60,14 @@ export function createAdminSubgraph(deps: AdminSubgraphDeps) {
           receivedAt: e.addedAt,
           failedAt: e.failedAt,
         }));
-        return { totalCount: page.total, nodes, pageInfo: { hasNextPage: start + nodes.length < page.total, endCursor: nodes.length ? offsetCursor(start + nodes.length - 1) : null } };
+        return {
+          totalCount: page.total,
+          nodes,
+          pageInfo: {
+            hasNextPage: start + nodes.length < page.total,
+            endCursor: nodes.length ? offsetCursor(start + nodes.length - 1) : null,
+          },
+        };
       },
     },
     Mutation: {
@@ -72,7 +83,8 @@ export function createAdminSubgraph(deps: AdminSubgraphDeps) {
       },
       replayFailedEvent: async (_src, { id }) => {
         const r = await deps.events.replay(id);
-        if (r === 'not_found') throw new NotFoundError(`No failed event "${id}". Ids look like stripe:evt_1Nx...; list them with failedEvents.`);
+        if (r === 'not_found')
+          throw new NotFoundError(`No failed event "${id}". Ids look like stripe:evt_1Nx...; list them with failedEvents.`);
         return { id, status: r.toUpperCase() as ReplayStatus };
       },
     },

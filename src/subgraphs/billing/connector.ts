@@ -63,7 +63,8 @@ function orQuery(field: string, values: readonly string[]): string {
 export function mapStripeError(err: unknown): UpstreamError {
   if (err instanceof UpstreamError) return err;
   if (err instanceof Stripe.errors.StripeRateLimitError) return new UpstreamError('billing', 'rate_limited');
-  if (err instanceof Stripe.errors.StripeConnectionError && /timeout|timed out/i.test(err.message)) return new UpstreamError('billing', 'timeout');
+  if (err instanceof Stripe.errors.StripeConnectionError && /timeout|timed out/i.test(err.message))
+    return new UpstreamError('billing', 'timeout');
   return new UpstreamError('billing', 'unavailable');
 }
 
@@ -152,7 +153,8 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
           } while (page);
         }),
       );
-      for (const list of out.values()) list.sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1));
+      for (const list of out.values())
+        list.sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1));
       return out;
     },
     async cards(stripeId) {
@@ -166,9 +168,11 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
       return { id: c.id, crmId: (c as Stripe.Customer).metadata?.crm_contact_id ?? null, deleted: false };
     },
     async ownerOf(object, id) {
-      const owner = (o: { customer?: string | { id: string } | null } | null) => (o ? (typeof o.customer === 'string' ? o.customer : (o.customer?.id ?? null)) : null);
+      const owner = (o: { customer?: string | { id: string } | null } | null) =>
+        o ? (typeof o.customer === 'string' ? o.customer : (o.customer?.id ?? null)) : null;
       if (object === 'invoice') return owner(await notFoundAsNull(() => call('invoices.retrieve', () => stripe.invoices.retrieve(id))));
-      if (object === 'subscription') return owner(await notFoundAsNull(() => call('subscriptions.retrieve', () => stripe.subscriptions.retrieve(id))));
+      if (object === 'subscription')
+        return owner(await notFoundAsNull(() => call('subscriptions.retrieve', () => stripe.subscriptions.retrieve(id))));
       return owner(await notFoundAsNull(() => call('paymentMethods.retrieve', () => stripe.paymentMethods.retrieve(id))));
     },
   };

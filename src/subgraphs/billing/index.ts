@@ -27,7 +27,8 @@ export interface BillingSubgraphDeps {
 }
 
 export function createBillingSubgraph(deps: BillingSubgraphDeps) {
-  const loaders = (ctx: RequestContext): BillingLoaders => perRequest(ctx, LOADERS, () => createBillingLoaders(deps.billing, deps.concurrency, deps.cache));
+  const loaders = (ctx: RequestContext): BillingLoaders =>
+    perRequest(ctx, LOADERS, () => createBillingLoaders(deps.billing, deps.concurrency, deps.cache));
 
   const resolvers: Resolvers = {
     DateTime: DateTimeScalar,

@@ -27,20 +27,34 @@ export function createBillingLoaders(billing: BillingConnector, concurrency: num
   const keys = billingKeys(c.prefix);
   const byCrmId = { cacheKeyFn: (a: BillingAccount) => a.crmId };
   return {
-    account: new DataLoader((crmIds) => cachedBatch(c.cache, crmIds, keys.account, c.ttl.account, (missing) => billing.accountsByCrmIds(missing))),
+    account: new DataLoader((crmIds) =>
+      cachedBatch(c.cache, crmIds, keys.account, c.ttl.account, (missing) => billing.accountsByCrmIds(missing)),
+    ),
     invoices: new DataLoader(async (accounts) => {
-      const lists = await cachedBatch(c.cache, accounts, (a) => keys.invoices(a.crmId), c.ttl.invoices, async (missing) => {
-        const found = await billing.invoicesByCustomers(missing.map((a) => a.stripeCustomerId));
-        return new Map(missing.map((a) => [a, found.get(a.stripeCustomerId) ?? []]));
-      });
+      const lists = await cachedBatch(
+        c.cache,
+        accounts,
+        (a) => keys.invoices(a.crmId),
+        c.ttl.invoices,
+        async (missing) => {
+          const found = await billing.invoicesByCustomers(missing.map((a) => a.stripeCustomerId));
+          return new Map(missing.map((a) => [a, found.get(a.stripeCustomerId) ?? []]));
+        },
+      );
       return lists.map((l) => l ?? []);
     }, byCrmId),
     // No batch endpoint: one call per customer, at most `concurrency` at once.
     cards: new DataLoader(async (accounts) => {
-      const lists = await cachedBatch(c.cache, accounts, (a) => keys.cards(a.crmId), c.ttl.cards, async (missing) => {
-        const cards = await mapBounded(missing, concurrency, (a) => billing.cards(a.stripeCustomerId));
-        return new Map(missing.map((a, i) => [a, cards[i]]));
-      });
+      const lists = await cachedBatch(
+        c.cache,
+        accounts,
+        (a) => keys.cards(a.crmId),
+        c.ttl.cards,
+        async (missing) => {
+          const cards = await mapBounded(missing, concurrency, (a) => billing.cards(a.stripeCustomerId));
+          return new Map(missing.map((a, i) => [a, cards[i]]));
+        },
+      );
       return lists.map((l) => l ?? []);
     }, byCrmId),
   };

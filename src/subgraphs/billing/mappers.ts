@@ -50,11 +50,25 @@ export interface InvoiceSummary {
 /** Domain types hold ISO strings, so they survive a JSON round trip through the cache unchanged. */
 const fromUnix = (s: number | null | undefined) => (typeof s === 'number' ? new Date(s * 1000).toISOString() : null);
 
-const SUBSCRIPTION_STATUSES = new Set<string>(['INCOMPLETE', 'INCOMPLETE_EXPIRED', 'TRIALING', 'ACTIVE', 'PAST_DUE', 'CANCELED', 'UNPAID', 'PAUSED']);
+const SUBSCRIPTION_STATUSES = new Set<string>([
+  'INCOMPLETE',
+  'INCOMPLETE_EXPIRED',
+  'TRIALING',
+  'ACTIVE',
+  'PAST_DUE',
+  'CANCELED',
+  'UNPAID',
+  'PAUSED',
+]);
 const INVOICE_STATUSES = new Set<string>(['DRAFT', 'OPEN', 'PAID', 'UNCOLLECTIBLE', 'VOID']);
 
 /** A status we do not know (or none) is UNKNOWN and reported, never the most common value. */
-function known<T extends string>(field: string, value: string | null | undefined, statuses: ReadonlySet<string>, onUnknown?: OnUnknownValue): T {
+function known<T extends string>(
+  field: string,
+  value: string | null | undefined,
+  statuses: ReadonlySet<string>,
+  onUnknown?: OnUnknownValue,
+): T {
   const upper = value?.toUpperCase();
   if (upper && statuses.has(upper)) return upper as T;
   onUnknown?.(field, value ?? null);
@@ -64,7 +78,9 @@ function known<T extends string>(field: string, value: string | null | undefined
 export function toSubscription(sub: Stripe.Subscription, onUnknown?: OnUnknownValue): StripeSubscription {
   const item = sub.items?.data?.[0];
   // Since API 2025-03-31 the period lives on the items; older versions kept it on the subscription.
-  const end = (item as { current_period_end?: number } | undefined)?.current_period_end ?? (sub as { current_period_end?: number }).current_period_end;
+  const end =
+    (item as { current_period_end?: number } | undefined)?.current_period_end ??
+    (sub as { current_period_end?: number }).current_period_end;
   return {
     id: sub.id,
     status: known<SubscriptionStatus>('subscription.status', sub.status, SUBSCRIPTION_STATUSES, onUnknown),

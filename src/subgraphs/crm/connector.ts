@@ -72,7 +72,13 @@ export function createCrmConnector(deps: { http: HttpClient; logger?: Logger }):
         idempotent: true,
         body: {
           ...(s.query ? { query: s.query } : {}),
-          ...(s.ids ? { filterGroups: chunk(s.ids, IN_VALUES).map((values) => ({ filters: [{ propertyName: 'hs_object_id', operator: 'IN', values }] })) } : {}),
+          ...(s.ids
+            ? {
+                filterGroups: chunk(s.ids, IN_VALUES).map((values) => ({
+                  filters: [{ propertyName: 'hs_object_id', operator: 'IN', values }],
+                })),
+              }
+            : {}),
           properties: CONTACT_PROPERTIES,
           sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }],
           limit: s.limit,

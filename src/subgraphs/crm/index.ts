@@ -54,7 +54,12 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
         const p = ctx.principal;
         const ids = p.kind === 'partner' && p.customerIds ? p.customerIds : undefined;
         if (ids && ids.length === 0) return { totalCount: 0, nodes: [], edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
-        const page = await loaders(ctx).search({ query: search?.trim() || undefined, limit: size, after: start ? String(start) : undefined, ...(ids ? { ids } : {}) });
+        const page = await loaders(ctx).search({
+          query: search?.trim() || undefined,
+          limit: size,
+          after: start ? String(start) : undefined,
+          ...(ids ? { ids } : {}),
+        });
         const visible = page.contacts.filter((c) => canAccessCustomer(ctx.principal, c.id));
         const edges = visible.map((node, i) => ({ cursor: offsetCursor(start + i), node }));
         return {

@@ -8,7 +8,10 @@ import type { CrmContact } from './mappers.js';
 /** Named cache keys of the CRM's records. Bump the version when a cached shape changes. */
 export const crmKeys = (prefix: string) => ({
   contact: (id: string) => `${prefix}:crm:contact:${id}:v1`,
-  search: (s: CrmSearch) => `${prefix}:crm:search:${createHash('sha256').update(JSON.stringify([s.query ?? '', s.limit, s.after ?? '', ...(s.ids ? [[...s.ids].sort()] : [])])).digest('base64url')}:v1`,
+  search: (s: CrmSearch) =>
+    `${prefix}:crm:search:${createHash('sha256')
+      .update(JSON.stringify([s.query ?? '', s.limit, s.after ?? '', ...(s.ids ? [[...s.ids].sort()] : [])]))
+      .digest('base64url')}:v1`,
 });
 
 export interface CrmLoaders {
@@ -19,7 +22,9 @@ export interface CrmLoaders {
 /** Per request: every contact read in one tick becomes one cache read and at most one HubSpot batch read. */
 export function createCrmLoaders(crm: CrmConnector, c: CacheDeps<CacheType>): CrmLoaders {
   const keys = crmKeys(c.prefix);
-  const contact = new DataLoader<string, CrmContact | null>((ids) => cachedBatch(c.cache, ids, keys.contact, c.ttl.contact, (missing) => crm.getContacts(missing)));
+  const contact = new DataLoader<string, CrmContact | null>((ids) =>
+    cachedBatch(c.cache, ids, keys.contact, c.ttl.contact, (missing) => crm.getContacts(missing)),
+  );
   return {
     contact,
     async search(s) {

@@ -4,7 +4,16 @@ import type { LifecycleStage } from '../../generated/crm.js';
 import type { OnUnknownValue } from '../../platform/unknown.js';
 
 /** Properties we read; the cross-system ids are custom contact properties. */
-export const CONTACT_PROPERTIES = ['firstname', 'lastname', 'email', 'phone', 'company', 'lifecyclestage', 'createdate', 'lastmodifieddate'] as const;
+export const CONTACT_PROPERTIES = [
+  'firstname',
+  'lastname',
+  'email',
+  'phone',
+  'company',
+  'lifecyclestage',
+  'createdate',
+  'lastmodifieddate',
+] as const;
 
 export const HubSpotContact = z.object({
   id: z.string(),

@@ -38,8 +38,10 @@ export interface FilesConnectorOptions {
 
 function mapS3Error(err: unknown): UpstreamError {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError' || (err as Error)?.message?.includes('timed out')) return new UpstreamError('files', 'timeout');
-  if (err instanceof S3ServiceException && (e.name === 'SlowDown' || e.$metadata?.httpStatusCode === 429)) return new UpstreamError('files', 'rate_limited');
+  if (e.name === 'TimeoutError' || e.name === 'AbortError' || (err as Error)?.message?.includes('timed out'))
+    return new UpstreamError('files', 'timeout');
+  if (err instanceof S3ServiceException && (e.name === 'SlowDown' || e.$metadata?.httpStatusCode === 429))
+    return new UpstreamError('files', 'rate_limited');
   return new UpstreamError('files', 'unavailable');
 }
 
@@ -79,14 +81,18 @@ export function createFilesConnector(o: FilesConnectorOptions): FilesConnector {
       do {
         let res: ListObjectsV2CommandOutput;
         try {
-          const list = () => s3.send(new ListObjectsV2Command({ Bucket: o.bucket, Prefix: customerPrefix(crmId), ContinuationToken: token }), { abortSignal: signal });
+          const list = () =>
+            s3.send(new ListObjectsV2Command({ Bucket: o.bucket, Prefix: customerPrefix(crmId), ContinuationToken: token }), {
+              abortSignal: signal,
+            });
           res = await (o.breaker ? o.breaker.run(list) : list());
         } catch (err) {
           if (err instanceof UpstreamError) throw err;
           o.logger?.warn({ system: 'files', err: (err as Error).name }, 's3 call failed');
           throw signal.aborted ? new UpstreamError('files', 'timeout') : mapS3Error(err);
         }
-        for (const obj of res.Contents ?? []) if (obj.Key && !obj.Key.endsWith('/')) docs.push(toDocument(obj.Key, obj.Size ?? 0, obj.LastModified ?? new Date(0)));
+        for (const obj of res.Contents ?? [])
+          if (obj.Key && !obj.Key.endsWith('/')) docs.push(toDocument(obj.Key, obj.Size ?? 0, obj.LastModified ?? new Date(0)));
         token = res.IsTruncated ? res.NextContinuationToken : undefined;
       } while (token);
       return docs.sort((a, b) => (a.uploadedAt === b.uploadedAt ? (a.key < b.key ? -1 : 1) : a.uploadedAt < b.uploadedAt ? 1 : -1));
@@ -97,7 +103,9 @@ export function createFilesConnector(o: FilesConnectorOptions): FilesConnector {
       const cached = presigned.get(key);
       if (cached) return cached;
       const disposition = `attachment; filename="${fileName.replace(/["\\\r\n]/g, '_')}"`;
-      const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: o.bucket, Key: key, ResponseContentDisposition: disposition }), { expiresIn: o.presignTtlS });
+      const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: o.bucket, Key: key, ResponseContentDisposition: disposition }), {
+        expiresIn: o.presignTtlS,
+      });
       presigned.set(key, url);
       return url;
     },

@@ -26,7 +26,8 @@ export interface FilesSubgraphDeps {
 }
 
 export function createFilesSubgraph(deps: FilesSubgraphDeps) {
-  const loaders = (ctx: RequestContext): FilesLoaders => perRequest(ctx, LOADERS, () => createFilesLoaders(deps.files, deps.concurrency, deps.cache));
+  const loaders = (ctx: RequestContext): FilesLoaders =>
+    perRequest(ctx, LOADERS, () => createFilesLoaders(deps.files, deps.concurrency, deps.cache));
 
   const resolvers: Resolvers = {
     DateTime: DateTimeScalar,

@@ -39,5 +39,12 @@ export function contentTypeOf(name: string): string {
 
 export function toDocument(key: string, size: number, lastModified: Date): DocumentSummary {
   const name = key.slice(key.lastIndexOf('/') + 1);
-  return { id: Buffer.from(key).toString('base64url'), key, name, size, contentType: contentTypeOf(name), uploadedAt: lastModified.toISOString() };
+  return {
+    id: Buffer.from(key).toString('base64url'),
+    key,
+    name,
+    size,
+    contentType: contentTypeOf(name),
+    uploadedAt: lastModified.toISOString(),
+  };
 }

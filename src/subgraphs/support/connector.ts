@@ -48,7 +48,12 @@ export function createSupportConnector(deps: { http: HttpClient; logger?: Logger
     async userIdsByExternalIds(externalIds) {
       const out = new Map<string, number>();
       for (const part of chunk(externalIds, SHOW_MANY_LIMIT)) {
-        const body = await http.send({ method: 'GET', path: '/api/v2/users/show_many', route: 'users.showMany', query: { external_ids: part.join(',') } });
+        const body = await http.send({
+          method: 'GET',
+          path: '/api/v2/users/show_many',
+          route: 'users.showMany',
+          query: { external_ids: part.join(',') },
+        });
         for (const u of parse(UsersResponse, body).users) if (u.external_id) out.set(u.external_id, u.id);
       }
       return out;
@@ -83,7 +88,12 @@ export function createSupportConnector(deps: { http: HttpClient; logger?: Logger
     },
     async comments(ticketId) {
       try {
-        const body = await http.send({ method: 'GET', path: `/api/v2/tickets/${encodeURIComponent(ticketId)}/comments`, route: 'tickets.comments', query: { include: 'users' } });
+        const body = await http.send({
+          method: 'GET',
+          path: `/api/v2/tickets/${encodeURIComponent(ticketId)}/comments`,
+          route: 'tickets.comments',
+          query: { include: 'users' },
+        });
         const r = parse(CommentsResponse, body);
         return toComments(r.comments, r.users ?? []);
       } catch (err) {

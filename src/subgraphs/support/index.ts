@@ -29,7 +29,12 @@ interface TicketCursor {
   i: number;
 }
 const isTicketCursor = (v: unknown): v is TicketCursor =>
-  typeof v === 'object' && v !== null && Number.isInteger((v as TicketCursor).i) && (v as TicketCursor).i >= 0 && (v as TicketCursor).i < ZENDESK_PAGE && ((v as TicketCursor).a === undefined || typeof (v as TicketCursor).a === 'string');
+  typeof v === 'object' &&
+  v !== null &&
+  Number.isInteger((v as TicketCursor).i) &&
+  (v as TicketCursor).i >= 0 &&
+  (v as TicketCursor).i < ZENDESK_PAGE &&
+  ((v as TicketCursor).a === undefined || typeof (v as TicketCursor).a === 'string');
 
 export interface SupportSubgraphDeps {
   support: SupportConnector;
@@ -38,7 +43,8 @@ export interface SupportSubgraphDeps {
 }
 
 export function createSupportSubgraph(deps: SupportSubgraphDeps) {
-  const loaders = (ctx: RequestContext): SupportLoaders => perRequest(ctx, LOADERS, () => createSupportLoaders(deps.support, deps.concurrency, deps.cache));
+  const loaders = (ctx: RequestContext): SupportLoaders =>
+    perRequest(ctx, LOADERS, () => createSupportLoaders(deps.support, deps.concurrency, deps.cache));
 
   const resolvers: Resolvers = {
     DateTime: DateTimeScalar,
@@ -56,7 +62,11 @@ export function createSupportSubgraph(deps: SupportSubgraphDeps) {
           const isPageEnd = from.i + k + 1 === page.tickets.length && page.afterCursor;
           return { cursor: encodeCursor(isPageEnd ? { a: page.afterCursor, i: 0 } : { a: from.a, i: from.i + k + 1 }), node };
         });
-        return { nodes, edges, pageInfo: { hasNextPage: lastIndex < page.tickets.length || page.hasMore, endCursor: edges.at(-1)?.cursor ?? null } };
+        return {
+          nodes,
+          edges,
+          pageInfo: { hasNextPage: lastIndex < page.tickets.length || page.hasMore, endCursor: edges.at(-1)?.cursor ?? null },
+        };
       },
     },
     Ticket: {

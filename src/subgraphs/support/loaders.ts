@@ -34,14 +34,22 @@ const EMPTY: TicketPage = { tickets: [], hasMore: false, afterCursor: null };
 export function createSupportLoaders(support: SupportConnector, concurrency: number, c: CacheDeps<CacheType>): SupportLoaders {
   const keys = supportKeys(c.prefix);
   return {
-    userId: new DataLoader((crmIds) => cachedBatch(c.cache, crmIds, keys.user, c.ttl.zuser, (missing) => support.userIdsByExternalIds(missing))),
+    userId: new DataLoader((crmIds) =>
+      cachedBatch(c.cache, crmIds, keys.user, c.ttl.zuser, (missing) => support.userIdsByExternalIds(missing)),
+    ),
     // Zendesk has no multi-user ticket listing: one call per customer, bounded.
     tickets: new DataLoader(
       async (pageKeys) => {
-        const pages = await cachedBatch(c.cache, pageKeys, (k) => keys.tickets(k.crmId, k.after), c.ttl.tickets, async (missing) => {
-          const got = await mapBounded(missing, concurrency, (k) => support.requestedTickets(k.userId, ZENDESK_PAGE, k.after));
-          return new Map(missing.map((k, i) => [k, got[i]]));
-        });
+        const pages = await cachedBatch(
+          c.cache,
+          pageKeys,
+          (k) => keys.tickets(k.crmId, k.after),
+          c.ttl.tickets,
+          async (missing) => {
+            const got = await mapBounded(missing, concurrency, (k) => support.requestedTickets(k.userId, ZENDESK_PAGE, k.after));
+            return new Map(missing.map((k, i) => [k, got[i]]));
+          },
+        );
         return pages.map((p) => p ?? EMPTY);
       },
       { cacheKeyFn: (k) => `${k.crmId}:${k.after ?? ''}` },

@@ -7,7 +7,11 @@ export interface CustomerRef {
   id: string;
 }
 
-export const ZendeskUser = z.object({ id: z.number(), name: z.string().nullable().optional(), external_id: z.string().nullable().optional() });
+export const ZendeskUser = z.object({
+  id: z.number(),
+  name: z.string().nullable().optional(),
+  external_id: z.string().nullable().optional(),
+});
 export type ZendeskUser = z.infer<typeof ZendeskUser>;
 
 export const ZendeskTicket = z.object({
@@ -72,5 +76,10 @@ export function toComments(comments: readonly ZendeskComment[], users: readonly 
   const names = new Map(users.map((u) => [u.id, u.name ?? 'Support']));
   return comments
     .filter((c) => c.public)
-    .map((c) => ({ id: String(c.id), body: c.plain_body ?? c.body ?? '', author: names.get(c.author_id) ?? 'Support', createdAt: c.created_at }));
+    .map((c) => ({
+      id: String(c.id),
+      body: c.plain_body ?? c.body ?? '',
+      author: names.get(c.author_id) ?? 'Support',
+      createdAt: c.created_at,
+    }));
 }

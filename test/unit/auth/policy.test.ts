@@ -24,7 +24,9 @@ const sdl = parse(`
 `);
 
 function run(query: string, principal = ANONYMOUS) {
-  const schema = enforcePolicies(buildSubgraphSchema([{ typeDefs: sdl, resolvers: { Query: { open: () => 'o', signedIn: () => 's', invoices: () => 'i' } } }]));
+  const schema = enforcePolicies(
+    buildSubgraphSchema([{ typeDefs: sdl, resolvers: { Query: { open: () => 'o', signedIn: () => 's', invoices: () => 'i' } } }]),
+  );
   return execute({ schema, document: parse(query), contextValue: { principal } }) as Promise<{ data: any; errors?: any[] }>;
 }
 

@@ -29,20 +29,31 @@ test('production refuses dev secrets and simulators, naming each setting with an
 });
 
 test('a bad value names the variable and shows a good one', () => {
-  assert.throws(() => loadConfig({ PORT: 'eighty' }), (e: unknown) => e instanceof ConfigError && /PORT="eighty".*Example: PORT=4000/.test(e.message));
-  assert.throws(() => loadConfig({ AUTH_JWT_ALGORITHMS: 'none' }), (e: unknown) => e instanceof ConfigError && /AUTH_JWT_ALGORITHMS/.test(e.message));
+  assert.throws(
+    () => loadConfig({ PORT: 'eighty' }),
+    (e: unknown) => e instanceof ConfigError && /PORT="eighty".*Example: PORT=4000/.test(e.message),
+  );
+  assert.throws(
+    () => loadConfig({ AUTH_JWT_ALGORITHMS: 'none' }),
+    (e: unknown) => e instanceof ConfigError && /AUTH_JWT_ALGORITHMS/.test(e.message),
+  );
 });
 
 test('vendors must be configured when the simulators are off', () => {
   assert.throws(
     () => loadConfig({ SIMULATORS: 'false' }),
-    (e: unknown) => e instanceof ConfigError && ['HUBSPOT_ACCESS_TOKEN', 'STRIPE_SECRET_KEY', 'ZENDESK_BASE_URL', 'S3_BUCKET'].every((v) => e.message.includes(v)),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      ['HUBSPOT_ACCESS_TOKEN', 'STRIPE_SECRET_KEY', 'ZENDESK_BASE_URL', 'S3_BUCKET'].every((v) => e.message.includes(v)),
   );
 });
 
 test('the dev token command refuses to run in production, saying why', async () => {
   const { spawnSync } = await import('node:child_process');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/token.ts', '--role', 'admin'], { env: { ...process.env, NODE_ENV: 'production' }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/token.ts', '--role', 'admin'], {
+    env: { ...process.env, NODE_ENV: 'production' },
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /Refusing to mint development tokens when NODE_ENV=production/);
   assert.equal(r.stdout, '');
@@ -59,10 +70,17 @@ test('production requires the webhook secrets and PUBLIC_BASE_URL, and refuses t
     return '';
   };
   const missing = problems({});
-  for (const v of ['STRIPE_WEBHOOK_SECRETS', 'HUBSPOT_CLIENT_SECRET', 'ZENDESK_WEBHOOK_SECRET', 'PUBLIC_BASE_URL']) assert.match(missing, new RegExp(`${v} is required in production.*Example: ${v}=`));
-  const dev = problems({ STRIPE_WEBHOOK_SECRETS: `whsec_${'a'.repeat(20)},${DEV_STRIPE_WEBHOOK_SECRET}`, HUBSPOT_CLIENT_SECRET: DEV_HUBSPOT_CLIENT_SECRET });
+  for (const v of ['STRIPE_WEBHOOK_SECRETS', 'HUBSPOT_CLIENT_SECRET', 'ZENDESK_WEBHOOK_SECRET', 'PUBLIC_BASE_URL'])
+    assert.match(missing, new RegExp(`${v} is required in production.*Example: ${v}=`));
+  const dev = problems({
+    STRIPE_WEBHOOK_SECRETS: `whsec_${'a'.repeat(20)},${DEV_STRIPE_WEBHOOK_SECRET}`,
+    HUBSPOT_CLIENT_SECRET: DEV_HUBSPOT_CLIENT_SECRET,
+  });
   assert.match(dev, /STRIPE_WEBHOOK_SECRETS contains the development secret/);
   assert.match(dev, /HUBSPOT_CLIENT_SECRET is the development secret/);
-  assert.match(problems({ STRIPE_WEBHOOK_SECRETS: 'sk_live_123' }), /STRIPE_WEBHOOK_SECRETS="sk_live_123": each must be a Stripe signing secret/);
+  assert.match(
+    problems({ STRIPE_WEBHOOK_SECRETS: 'sk_live_123' }),
+    /STRIPE_WEBHOOK_SECRETS="sk_live_123": each must be a Stripe signing secret/,
+  );
   assert.deepEqual(loadConfig({}).webhooks.stripeSecrets, [DEV_STRIPE_WEBHOOK_SECRET]);
 });

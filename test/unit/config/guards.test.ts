@@ -22,14 +22,28 @@ test('limits per principal kind: partners and anonymous callers tighter, each ov
   assert.equal(tuned.guards.limits.partner.aliases, 2);
   assert.equal(tuned.guards.limits.partner.tokens, 500);
   assert.equal(tuned.guards.limits.user.cost, 3000);
-  assert.match(problems({ PARTNER_LIMITS: 'price=5' }), /PARTNER_LIMITS names an unknown limit "price". Known: depth, aliases, directives, tokens, bytes, cost. Example: PARTNER_LIMITS=/);
+  assert.match(
+    problems({ PARTNER_LIMITS: 'price=5' }),
+    /PARTNER_LIMITS names an unknown limit "price". Known: depth, aliases, directives, tokens, bytes, cost. Example: PARTNER_LIMITS=/,
+  );
   assert.match(problems({ ANONYMOUS_LIMITS: 'cost' }), /ANONYMOUS_LIMITS="cost": must be name=value pairs/);
 });
 
 test('sandbox tokens (finding 9): only with the bundled simulators on a loopback HOST unless asked for; never in production', () => {
   assert.equal(loadConfig({}).guards.sandboxTokens, true);
   assert.equal(loadConfig({ HOST: '0.0.0.0' }).guards.sandboxTokens, false);
-  assert.equal(loadConfig({ SIMULATORS: 'false', HUBSPOT_ACCESS_TOKEN: 'pat-na1-xxxxxxxx', STRIPE_SECRET_KEY: 'sk_test_x', ZENDESK_BASE_URL: 'https://a.zendesk.com', ZENDESK_EMAIL: 'a@b.co', ZENDESK_API_TOKEN: 'abcdefgh', S3_BUCKET: 'bucket' }).guards.sandboxTokens, false);
+  assert.equal(
+    loadConfig({
+      SIMULATORS: 'false',
+      HUBSPOT_ACCESS_TOKEN: 'pat-na1-xxxxxxxx',
+      STRIPE_SECRET_KEY: 'sk_test_x',
+      ZENDESK_BASE_URL: 'https://a.zendesk.com',
+      ZENDESK_EMAIL: 'a@b.co',
+      ZENDESK_API_TOKEN: 'abcdefgh',
+      S3_BUCKET: 'bucket',
+    }).guards.sandboxTokens,
+    false,
+  );
   assert.equal(loadConfig({ HOST: '0.0.0.0', SANDBOX_TOKENS: 'true' }).guards.sandboxTokens, true);
   assert.match(problems({ NODE_ENV: 'production', SANDBOX_TOKENS: 'true' }), /SANDBOX_TOKENS=true is refused in production/);
 });

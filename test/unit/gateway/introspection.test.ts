@@ -24,7 +24,8 @@ test('a partner with billing.invoices:read sees Billing.invoices and nothing of 
   assert.deepEqual(fieldsOf(view, 'Query'), ['customer']);
   assert.deepEqual(fieldsOf(view, 'Customer'), ['billing', 'id']);
   assert.deepEqual(fieldsOf(view, 'Invoice'), fieldsOf(api, 'Invoice'));
-  for (const gone of ['Ticket', 'TicketComment', 'Document', 'PartnerToken', 'PaymentMethod']) assert.equal(view.getType(gone), undefined, gone);
+  for (const gone of ['Ticket', 'TicketComment', 'Document', 'PartnerToken', 'PaymentMethod'])
+    assert.equal(view.getType(gone), undefined, gone);
 });
 
 test('an agent sees billing summary and invoices but not payment methods; a customer sees its payment methods and `me`', () => {
@@ -45,9 +46,16 @@ test('an admin sees every field of the API schema (no `me`: staff are not custom
   for (const type of ['Billing', 'Customer', 'Ticket', 'Document', 'Mutation']) {
     const all = fieldsOf(api, type)!;
     const seen = fieldsOf(admin, type)!;
-    assert.deepEqual(seen, all.filter((f) => !(type === 'Query' && f === 'me')), type);
+    assert.deepEqual(
+      seen,
+      all.filter((f) => !(type === 'Query' && f === 'me')),
+      type,
+    );
   }
-  assert.deepEqual(fieldsOf(admin, 'Query'), fieldsOf(api, 'Query')!.filter((f) => f !== 'me'));
+  assert.deepEqual(
+    fieldsOf(admin, 'Query'),
+    fieldsOf(api, 'Query')!.filter((f) => f !== 'me'),
+  );
 });
 
 test('views are cached per kind and scope set: same scopes share one view, other scopes get another', () => {

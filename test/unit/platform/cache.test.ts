@@ -26,7 +26,10 @@ test('single flight: concurrent misses for one key share one load, and every cal
   await new Promise((r) => setImmediate(r));
   l.open();
   const results = await Promise.all(pending);
-  assert.deepEqual(results, Array.from({ length: 5 }, () => [{ id: 'a' }]));
+  assert.deepEqual(
+    results,
+    Array.from({ length: 5 }, () => [{ id: 'a' }]),
+  );
   assert.deepEqual(l.calls, [['a']]);
   await cache.settle();
   // Now cached: no further load.

@@ -34,9 +34,21 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 };
 
-async function withClient(handler: Handler, opts: Partial<HttpClientOptions>, fn: (c: ReturnType<typeof createHttpClient>, s: { attempts: number; at: number[] }) => Promise<void>) {
+async function withClient(
+  handler: Handler,
+  opts: Partial<HttpClientOptions>,
+  fn: (c: ReturnType<typeof createHttpClient>, s: { attempts: number; at: number[] }) => Promise<void>,
+) {
   const up = await upstream(handler);
-  const client = createHttpClient({ system: 'crm', baseUrl: up.url, headers: { authorization: 'Bearer t' }, timeoutMs: 5000, retries: 2, backoffMs: 1, ...opts });
+  const client = createHttpClient({
+    system: 'crm',
+    baseUrl: up.url,
+    headers: { authorization: 'Bearer t' },
+    timeoutMs: 5000,
+    retries: 2,
+    backoffMs: 1,
+    ...opts,
+  });
   try {
     await fn(client, up.state);
   } finally {
@@ -48,89 +60,148 @@ async function withClient(handler: Handler, opts: Partial<HttpClientOptions>, fn
 const code = (e: any) => e?.extensions?.code;
 
 test('a GET answered 503 is retried and the third attempt succeeds', async () => {
-  await withClient((_req, res, n) => (n < 3 ? json(res, 503, { message: 'busy' }) : json(res, 200, { ok: n })), {}, async (c, s) => {
-    assert.deepEqual(await c.send({ method: 'GET', path: '/x', route: 'x' }), { ok: 3 });
-    assert.equal(s.attempts, 3);
-  });
+  await withClient(
+    (_req, res, n) => (n < 3 ? json(res, 503, { message: 'busy' }) : json(res, 200, { ok: n })),
+    {},
+    async (c, s) => {
+      assert.deepEqual(await c.send({ method: 'GET', path: '/x', route: 'x' }), { ok: 3 });
+      assert.equal(s.attempts, 3);
+    },
+  );
 });
 
 test('retries stop at the budget: 1 + retries attempts, then UPSTREAM_UNAVAILABLE naming the system', async () => {
-  await withClient((_req, res) => json(res, 500, {}), { retries: 2 }, async (c, s) => {
-    await assert.rejects(c.send({ method: 'GET', path: '/x', route: 'x' }), (e: any) => code(e) === 'UPSTREAM_UNAVAILABLE' && e.extensions.system === 'crm');
-    assert.equal(s.attempts, 3);
-  });
+  await withClient(
+    (_req, res) => json(res, 500, {}),
+    { retries: 2 },
+    async (c, s) => {
+      await assert.rejects(
+        c.send({ method: 'GET', path: '/x', route: 'x' }),
+        (e: any) => code(e) === 'UPSTREAM_UNAVAILABLE' && e.extensions.system === 'crm',
+      );
+      assert.equal(s.attempts, 3);
+    },
+  );
 });
 
 test('non-idempotent calls are never retried: a POST answered 503 or cut off reaches the server once', async () => {
-  await withClient((_req, res) => json(res, 503, {}), {}, async (c, s) => {
-    await assert.rejects(c.send({ method: 'POST', path: '/tickets', route: 'tickets.create', body: { a: 1 } }), (e: any) => code(e) === 'UPSTREAM_UNAVAILABLE');
-    assert.equal(s.attempts, 1);
-  });
-  await withClient((req) => req.socket.destroy(), {}, async (c, s) => {
-    await assert.rejects(c.send({ method: 'PATCH', path: '/contacts/1', route: 'contacts.update', body: { a: 1 } }), (e: any) => code(e) === 'UPSTREAM_UNAVAILABLE');
-    assert.equal(s.attempts, 1);
-  });
+  await withClient(
+    (_req, res) => json(res, 503, {}),
+    {},
+    async (c, s) => {
+      await assert.rejects(
+        c.send({ method: 'POST', path: '/tickets', route: 'tickets.create', body: { a: 1 } }),
+        (e: any) => code(e) === 'UPSTREAM_UNAVAILABLE',
+      );
+      assert.equal(s.attempts, 1);
+    },
+  );
+  await withClient(
+    (req) => req.socket.destroy(),
+    {},
+    async (c, s) => {
+      await assert.rejects(
+        c.send({ method: 'PATCH', path: '/contacts/1', route: 'contacts.update', body: { a: 1 } }),
+        (e: any) => code(e) === 'UPSTREAM_UNAVAILABLE',
+      );
+      assert.equal(s.attempts, 1);
+    },
+  );
 });
 
 test('a POST marked idempotent (a search) is retried like a GET, network errors included', async () => {
-  await withClient((req, res, n) => (n === 1 ? req.socket.destroy() : json(res, 200, { results: [] })), {}, async (c, s) => {
-    assert.deepEqual(await c.send({ method: 'POST', path: '/search', route: 'search', idempotent: true, body: {} }), { results: [] });
-    assert.equal(s.attempts, 2);
-  });
+  await withClient(
+    (req, res, n) => (n === 1 ? req.socket.destroy() : json(res, 200, { results: [] })),
+    {},
+    async (c, s) => {
+      assert.deepEqual(await c.send({ method: 'POST', path: '/search', route: 'search', idempotent: true, body: {} }), { results: [] });
+      assert.equal(s.attempts, 2);
+    },
+  );
 });
 
 test('a vendor 4xx (but 429) is not retried and reaches the connector as UpstreamHttpError with the body', async () => {
-  await withClient((_req, res) => json(res, 404, { message: 'not found' }), {}, async (c, s) => {
-    await assert.rejects(c.send({ method: 'GET', path: '/x', route: 'x' }), (e: unknown) => {
-      assert.ok(e instanceof UpstreamHttpError);
-      assert.equal(e.status, 404);
-      assert.deepEqual(e.body, { message: 'not found' });
-      return true;
-    });
-    assert.equal(s.attempts, 1);
-  });
+  await withClient(
+    (_req, res) => json(res, 404, { message: 'not found' }),
+    {},
+    async (c, s) => {
+      await assert.rejects(c.send({ method: 'GET', path: '/x', route: 'x' }), (e: unknown) => {
+        assert.ok(e instanceof UpstreamHttpError);
+        assert.equal(e.status, 404);
+        assert.deepEqual(e.body, { message: 'not found' });
+        return true;
+      });
+      assert.equal(s.attempts, 1);
+    },
+  );
 });
 
 test('429 with Retry-After: the next attempt waits at least that long, then succeeds', async () => {
   // backoffMs 1 would retry within milliseconds: only Retry-After explains a wait of a second.
-  await withClient((_req, res, n) => (n === 1 ? json(res, 429, {}, { 'retry-after': '1' }) : json(res, 200, { ok: true })), {}, async (c, s) => {
-    assert.deepEqual(await c.send({ method: 'GET', path: '/x', route: 'x' }), { ok: true });
-    assert.equal(s.attempts, 2);
-    assert.ok(s.at[1] - s.at[0] >= 950, `second attempt after ${s.at[1] - s.at[0]} ms`);
-  });
+  await withClient(
+    (_req, res, n) => (n === 1 ? json(res, 429, {}, { 'retry-after': '1' }) : json(res, 200, { ok: true })),
+    {},
+    async (c, s) => {
+      assert.deepEqual(await c.send({ method: 'GET', path: '/x', route: 'x' }), { ok: true });
+      assert.equal(s.attempts, 2);
+      assert.ok(s.at[1] - s.at[0] >= 950, `second attempt after ${s.at[1] - s.at[0]} ms`);
+    },
+  );
 });
 
 test('429 asking to wait past the deadline gives up at once with RATE_LIMITED; retries exhausted on 429 too', async () => {
-  await withClient((_req, res) => json(res, 429, {}, { 'retry-after': '30' }), { timeoutMs: 1000 }, async (c, s) => {
-    await assert.rejects(c.send({ method: 'GET', path: '/x', route: 'x' }), (e: any) => code(e) === 'RATE_LIMITED' && e.extensions.system === 'crm');
-    assert.equal(s.attempts, 1);
-  });
-  await withClient((_req, res) => json(res, 429, {}, { 'retry-after': '0' }), { retries: 1 }, async (c, s) => {
-    await assert.rejects(c.send({ method: 'GET', path: '/x', route: 'x' }), (e: any) => code(e) === 'RATE_LIMITED');
-    assert.equal(s.attempts, 2);
-  });
+  await withClient(
+    (_req, res) => json(res, 429, {}, { 'retry-after': '30' }),
+    { timeoutMs: 1000 },
+    async (c, s) => {
+      await assert.rejects(
+        c.send({ method: 'GET', path: '/x', route: 'x' }),
+        (e: any) => code(e) === 'RATE_LIMITED' && e.extensions.system === 'crm',
+      );
+      assert.equal(s.attempts, 1);
+    },
+  );
+  await withClient(
+    (_req, res) => json(res, 429, {}, { 'retry-after': '0' }),
+    { retries: 1 },
+    async (c, s) => {
+      await assert.rejects(c.send({ method: 'GET', path: '/x', route: 'x' }), (e: any) => code(e) === 'RATE_LIMITED');
+      assert.equal(s.attempts, 2);
+    },
+  );
 });
 
 test('the deadline covers the call: an upstream that never answers is UPSTREAM_TIMEOUT after one attempt', async () => {
-  await withClient(() => undefined, { timeoutMs: 300 }, async (c, s) => {
-    await assert.rejects(c.send({ method: 'GET', path: '/x', route: 'x' }), (e: any) => code(e) === 'UPSTREAM_TIMEOUT' && e.extensions.system === 'crm');
-    assert.equal(s.attempts, 1);
-  });
+  await withClient(
+    () => undefined,
+    { timeoutMs: 300 },
+    async (c, s) => {
+      await assert.rejects(
+        c.send({ method: 'GET', path: '/x', route: 'x' }),
+        (e: any) => code(e) === 'UPSTREAM_TIMEOUT' && e.extensions.system === 'crm',
+      );
+      assert.equal(s.attempts, 1);
+    },
+  );
 });
 
 test('the deadline includes the retries: a backoff past it ends the call as UPSTREAM_TIMEOUT, not another attempt', async () => {
-  await withClient((_req, res) => json(res, 503, {}), { timeoutMs: 300, retries: 5, backoffMs: 60_000 }, async (c, s) => {
-    // Full jitter draws the wait in [0, 2 s): retry until a draw lands past the deadline (almost always the first).
-    for (let i = 0; i < 20; i++) {
-      const before = s.attempts;
-      const err = await c.send({ method: 'GET', path: '/x', route: 'x' }).catch((e: unknown) => e);
-      if (code(err) === 'UPSTREAM_TIMEOUT') {
-        assert.ok(s.attempts - before <= 2);
-        return;
+  await withClient(
+    (_req, res) => json(res, 503, {}),
+    { timeoutMs: 300, retries: 5, backoffMs: 60_000 },
+    async (c, s) => {
+      // Full jitter draws the wait in [0, 2 s): retry until a draw lands past the deadline (almost always the first).
+      for (let i = 0; i < 20; i++) {
+        const before = s.attempts;
+        const err = await c.send({ method: 'GET', path: '/x', route: 'x' }).catch((e: unknown) => e);
+        if (code(err) === 'UPSTREAM_TIMEOUT') {
+          assert.ok(s.attempts - before <= 2);
+          return;
+        }
       }
-    }
-    assert.fail('no call ended in UPSTREAM_TIMEOUT');
-  });
+      assert.fail('no call ended in UPSTREAM_TIMEOUT');
+    },
+  );
 });
 
 test('onAttempt sees every attempt with its status, and the configured headers reach the upstream', async () => {

@@ -18,7 +18,15 @@ test('pages walk the whole list through endCursor', () => {
 });
 
 test('bad page arguments are BAD_USER_INPUT', () => {
-  for (const [first, after] of [[0, null], [101, null], [10, 'not-a-cursor'], [10, Buffer.from('{"o":-1}').toString('base64url')]] as const) {
-    assert.throws(() => pageArgs(first, after), (e: any) => e.extensions.code === 'BAD_USER_INPUT');
+  for (const [first, after] of [
+    [0, null],
+    [101, null],
+    [10, 'not-a-cursor'],
+    [10, Buffer.from('{"o":-1}').toString('base64url')],
+  ] as const) {
+    assert.throws(
+      () => pageArgs(first, after),
+      (e: any) => e.extensions.code === 'BAD_USER_INPUT',
+    );
   }
 });

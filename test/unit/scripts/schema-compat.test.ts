@@ -117,7 +117,12 @@ test('a breaking change no supported operation uses only warns; changing the typ
 });
 
 test('a release records when each deprecation first shipped and forgets deprecations that ended', () => {
-  const next = nextHistory(HISTORY, RELEASED.replace('    legacyCode: String\n', '    legacyCode: String @deprecated(reason: "x")\n'), ['web-1.1.0'], '2026-02-01');
+  const next = nextHistory(
+    HISTORY,
+    RELEASED.replace('    legacyCode: String\n', '    legacyCode: String @deprecated(reason: "x")\n'),
+    ['web-1.1.0'],
+    '2026-02-01',
+  );
   assert.deepEqual(next.releases.at(-1), { release: 4, date: '2026-02-01', manifests: ['web-1.1.0'] });
   assert.deepEqual(next.deprecations, { 'Customer.fax': 1, 'Customer.legacyCode': 4, 'Customer.nickname': 3 });
   const undeprecated = nextHistory(next, RELEASED.replace(' @deprecated(reason: "Nobody sends faxes.")', ''), [], '2026-03-01');

@@ -8,12 +8,18 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 
 const run = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'scripts/token.ts', ...args], { env: { ...process.env, NODE_ENV: 'development', REDIS_URL: '' }, encoding: 'utf8' });
+  spawnSync(process.execPath, ['--import', 'tsx', 'scripts/token.ts', ...args], {
+    env: { ...process.env, NODE_ENV: 'development', REDIS_URL: '' },
+    encoding: 'utf8',
+  });
 
 const refused: [string[], RegExp][] = [
   [['--role', 'customer', '--sub', '1001', '--bogus'], /^Unknown option '--bogus'\.$/m],
   // The README's usage pasted literally, brackets included.
-  [['partner', '--name', 'acme', '--scopes', 'billing.invoices:read', '--ttl', '30d', '[--customers', '1001,1002]'], /^Unexpected argument "\[--customers" \(square brackets/m],
+  [
+    ['partner', '--name', 'acme', '--scopes', 'billing.invoices:read', '--ttl', '30d', '[--customers', '1001,1002]'],
+    /^Unexpected argument "\[--customers" \(square brackets/m,
+  ],
   [['--role', 'admin', 'extra'], /^Unknown command "extra"\.$/m],
   [['partners', '--name', 'x'], /^--name does not apply to `partners`\.$/m],
   [['revoke', 'ptn_1', 'ptn_2'], /^Unexpected argument "ptn_2"\.$/m],

@@ -12,9 +12,16 @@ let sims: Simulators;
 
 /** One cheap read per system (S3's is anonymous: 403 unless a fault answers first). */
 const probe: Record<SimSystem, () => Promise<Response>> = {
-  hubspot: () => fetch(`${sims.urls.hubspot}/crm/v3/objects/contacts/1001`, { headers: { authorization: `Bearer ${sims.credentials.hubspotToken}` } }),
-  stripe: () => fetch(`${sims.urls.stripe}/v1/customers/${sims.data.customers[0].stripeCustomerId}`, { headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}` } }),
-  zendesk: () => fetch(`${sims.urls.zendesk}/api/v2/users/${sims.data.customers[0].zendeskUserId}.json`, { headers: { authorization: `Bearer ${sims.credentials.zendeskApiToken}` } }),
+  hubspot: () =>
+    fetch(`${sims.urls.hubspot}/crm/v3/objects/contacts/1001`, { headers: { authorization: `Bearer ${sims.credentials.hubspotToken}` } }),
+  stripe: () =>
+    fetch(`${sims.urls.stripe}/v1/customers/${sims.data.customers[0].stripeCustomerId}`, {
+      headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}` },
+    }),
+  zendesk: () =>
+    fetch(`${sims.urls.zendesk}/api/v2/users/${sims.data.customers[0].zendeskUserId}.json`, {
+      headers: { authorization: `Bearer ${sims.credentials.zendeskApiToken}` },
+    }),
   s3: () => fetch(`${sims.urls.s3}/${sims.credentials.s3Bucket}?list-type=2&prefix=customers/`),
 };
 const systems = Object.keys(probe) as SimSystem[];
@@ -112,7 +119,11 @@ test('counters: every request by route template, including 401s and faults; rese
   sims.setFaults('stripe', { failureRate: 1 });
   await (await probe.stripe()).arrayBuffer();
   sims.setFaults('stripe', {});
-  await (await fetch(`${sims.urls.zendesk}/api/v2/users/${sims.data.customers[1].zendeskUserId}/tickets/requested?page[size]=5`, { headers: { authorization: `Bearer ${sims.credentials.zendeskApiToken}` } })).arrayBuffer();
+  await (
+    await fetch(`${sims.urls.zendesk}/api/v2/users/${sims.data.customers[1].zendeskUserId}/tickets/requested?page[size]=5`, {
+      headers: { authorization: `Bearer ${sims.credentials.zendeskApiToken}` },
+    })
+  ).arrayBuffer();
   await (await probe.s3()).arrayBuffer();
   assert.deepEqual(sims.stats('hubspot'), { total: 2, byRoute: { 'GET /crm/v3/objects/contacts/{id}': 2 } });
   assert.deepEqual(sims.stats('stripe'), { total: 1, byRoute: { 'GET /v1/customers/{id}': 1 } });
@@ -121,7 +132,9 @@ test('counters: every request by route template, including 401s and faults; rese
 });
 
 test('unknown routes: vendor 404; bodies over 1 MiB: 413', async () => {
-  const res = await fetch(`${sims.urls.stripe}/v1/nothing_here`, { headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}` } });
+  const res = await fetch(`${sims.urls.stripe}/v1/nothing_here`, {
+    headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}` },
+  });
   assert.equal(res.status, 404);
   assert.equal(((await res.json()) as any).error.type, 'invalid_request_error');
   const big = await fetch(`${sims.urls.hubspot}/crm/v3/objects/contacts/search`, {
@@ -138,10 +151,19 @@ test('close() ends open keep-alive connections and frees the ports', async () =>
   const url = new URL(other.urls.hubspot);
   const agent = new (await import('node:http')).Agent({ keepAlive: true });
   await new Promise<void>((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: '/crm/v3/objects/contacts/1001', agent, headers: { authorization: `Bearer ${other.credentials.hubspotToken}` } }, (res) => {
-      res.resume();
-      res.on('end', resolve);
-    });
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: '/crm/v3/objects/contacts/1001',
+        agent,
+        headers: { authorization: `Bearer ${other.credentials.hubspotToken}` },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', resolve);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -174,7 +196,9 @@ test('seeded data is deterministic, linked, and has the demo customers', async (
   assert.ok(ada.tickets.every((t) => t.comments.length >= 1));
   assert.equal(ada.documents.length, 4);
   assert.equal(second.crmId, '1002');
-  assert.ok(second.invoices.length && second.subscription && second.paymentMethods.length && second.tickets.length && second.documents.length);
+  assert.ok(
+    second.invoices.length && second.subscription && second.paymentMethods.length && second.tickets.length && second.documents.length,
+  );
   for (const c of sims.data.customers) {
     assert.match(c.stripeCustomerId, /^cus_[A-Za-z0-9]{14}$/);
     assert.equal(c.zendeskUserId, 360_000_100_000 + Number(c.crmId) - 1000);

@@ -26,7 +26,15 @@ test('GET a contact returns the requested properties plus the always-returned on
   assert.equal(res.status, 200);
   assert.equal(res.body.id, '1001');
   assert.equal(res.body.archived, false);
-  assert.deepEqual(Object.keys(res.body.properties).sort(), ['company', 'createdate', 'firstname', 'hs_object_id', 'lastmodifieddate', 'stripe_customer_id', 'zendesk_user_id']);
+  assert.deepEqual(Object.keys(res.body.properties).sort(), [
+    'company',
+    'createdate',
+    'firstname',
+    'hs_object_id',
+    'lastmodifieddate',
+    'stripe_customer_id',
+    'zendesk_user_id',
+  ]);
   assert.equal(res.body.properties.firstname, 'Ada');
   assert.equal(res.body.properties.company, 'Analytical Engines Ltd');
   assert.equal(res.body.properties.stripe_customer_id, sims.data.customers[0].stripeCustomerId);
@@ -54,12 +62,17 @@ test('batch read: 200 COMPLETE, 207 with errors for missing ids, 400 above 100 i
   assert.equal(ok.status, 200);
   assert.equal(ok.body.status, 'COMPLETE');
   assert.deepEqual(ok.body.results.map((r: any) => r.id).sort(), ['1001', '1002']);
-  const partial = await call('POST', '/crm/v3/objects/contacts/batch/read', { inputs: [{ id: '1001' }, { id: '424242' }], properties: ['email'] });
+  const partial = await call('POST', '/crm/v3/objects/contacts/batch/read', {
+    inputs: [{ id: '1001' }, { id: '424242' }],
+    properties: ['email'],
+  });
   assert.equal(partial.status, 207);
   assert.equal(partial.body.numErrors, 1);
   assert.equal(partial.body.errors[0].category, 'OBJECT_NOT_FOUND');
   assert.deepEqual(partial.body.errors[0].context.ids, ['424242']);
-  const tooMany = await call('POST', '/crm/v3/objects/contacts/batch/read', { inputs: Array.from({ length: 101 }, (_, i) => ({ id: String(1001 + i) })) });
+  const tooMany = await call('POST', '/crm/v3/objects/contacts/batch/read', {
+    inputs: Array.from({ length: 101 }, (_, i) => ({ id: String(1001 + i) })),
+  });
   assert.equal(tooMany.status, 400);
   assert.equal(tooMany.body.category, 'VALIDATION_ERROR');
 });
@@ -88,15 +101,31 @@ test('search: text query, filter groups, offset paging, total', async () => {
   const initech = await call('POST', '/crm/v3/objects/contacts/search', { query: 'initech', limit: 200 });
   assert.equal(initech.body.total, byCompany);
   const groups = await call('POST', '/crm/v3/objects/contacts/search', {
-    filterGroups: [{ filters: [{ propertyName: 'hs_object_id', operator: 'IN', values: ['1003', '1004'] }] }, { filters: [{ propertyName: 'email', operator: 'EQ', value: 'ada@example.com' }] }],
+    filterGroups: [
+      { filters: [{ propertyName: 'hs_object_id', operator: 'IN', values: ['1003', '1004'] }] },
+      { filters: [{ propertyName: 'email', operator: 'EQ', value: 'ada@example.com' }] },
+    ],
     properties: ['firstname'],
     limit: 2,
   });
   assert.equal(groups.body.total, 3);
-  assert.deepEqual(groups.body.results.map((r: any) => r.id), ['1001', '1003']);
+  assert.deepEqual(
+    groups.body.results.map((r: any) => r.id),
+    ['1001', '1003'],
+  );
   assert.equal(groups.body.paging.next.after, '2');
-  const rest = await call('POST', '/crm/v3/objects/contacts/search', { filterGroups: [{ filters: [{ propertyName: 'hs_object_id', operator: 'IN', values: ['1003', '1004'] }] }, { filters: [{ propertyName: 'email', operator: 'EQ', value: 'ada@example.com' }] }], limit: 2, after: '2' });
-  assert.deepEqual(rest.body.results.map((r: any) => r.id), ['1004']);
+  const rest = await call('POST', '/crm/v3/objects/contacts/search', {
+    filterGroups: [
+      { filters: [{ propertyName: 'hs_object_id', operator: 'IN', values: ['1003', '1004'] }] },
+      { filters: [{ propertyName: 'email', operator: 'EQ', value: 'ada@example.com' }] },
+    ],
+    limit: 2,
+    after: '2',
+  });
+  assert.deepEqual(
+    rest.body.results.map((r: any) => r.id),
+    ['1004'],
+  );
   assert.equal(rest.body.paging, undefined);
   assert.equal((await call('POST', '/crm/v3/objects/contacts/search', { limit: 201 })).status, 400);
 });

@@ -5,14 +5,29 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { startSimulators, type Simulators } from '../../../sim/index.js';
 
 let sims: Simulators;
 let s3: S3Client;
 const client = (secretAccessKey: string) =>
-  new S3Client({ region: sims.credentials.s3Region, endpoint: sims.urls.s3, forcePathStyle: true, credentials: { accessKeyId: sims.credentials.s3AccessKeyId, secretAccessKey }, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED', maxAttempts: 1 });
+  new S3Client({
+    region: sims.credentials.s3Region,
+    endpoint: sims.urls.s3,
+    forcePathStyle: true,
+    credentials: { accessKeyId: sims.credentials.s3AccessKeyId, secretAccessKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 1,
+  });
 
 before(async () => {
   sims = await startSimulators({ customers: 50 });
@@ -35,14 +50,27 @@ test('ListObjectsV2 by prefix returns the seeded documents with sizes and dates'
 
 test('a listing signed with the wrong secret is refused', async () => {
   const bad = client('not-the-secret');
-  await assert.rejects(bad.send(new ListObjectsV2Command({ Bucket: sims.credentials.s3Bucket, Prefix: 'customers/' })), (e: any) => e.name === 'SignatureDoesNotMatch' || e.$metadata?.httpStatusCode === 403);
+  await assert.rejects(
+    bad.send(new ListObjectsV2Command({ Bucket: sims.credentials.s3Bucket, Prefix: 'customers/' })),
+    (e: any) => e.name === 'SignatureDoesNotMatch' || e.$metadata?.httpStatusCode === 403,
+  );
   bad.destroy();
 });
 
 test('an uploaded object appears in the next listing and downloads', async () => {
-  await s3.send(new PutObjectCommand({ Bucket: sims.credentials.s3Bucket, Key: 'customers/1003/doc_new/hello.txt', Body: 'hello', ContentType: 'text/plain' }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: sims.credentials.s3Bucket,
+      Key: 'customers/1003/doc_new/hello.txt',
+      Body: 'hello',
+      ContentType: 'text/plain',
+    }),
+  );
   const res = await s3.send(new ListObjectsV2Command({ Bucket: sims.credentials.s3Bucket, Prefix: 'customers/1003/doc_new/' }));
-  assert.deepEqual(res.Contents?.map((o) => [o.Key, o.Size]), [['customers/1003/doc_new/hello.txt', 5]]);
+  assert.deepEqual(
+    res.Contents?.map((o) => [o.Key, o.Size]),
+    [['customers/1003/doc_new/hello.txt', 5]],
+  );
   const got = await s3.send(new GetObjectCommand({ Bucket: sims.credentials.s3Bucket, Key: 'customers/1003/doc_new/hello.txt' }));
   assert.equal(await got.Body?.transformToString(), 'hello');
 });
@@ -57,7 +85,10 @@ test('presigned URLs download; tampered or expired ones are refused', async () =
   const tampered = url.replace(encodeURI(doc.key).replace(/%2F/g, '/'), encodeURI(other.key).replace(/%2F/g, '/'));
   assert.notEqual(tampered, url);
   assert.equal((await fetch(tampered)).status, 403);
-  const past = await getSignedUrl(s3, new GetObjectCommand({ Bucket: sims.credentials.s3Bucket, Key: doc.key }), { expiresIn: 1, signingDate: new Date(Date.now() - 3600_000) });
+  const past = await getSignedUrl(s3, new GetObjectCommand({ Bucket: sims.credentials.s3Bucket, Key: doc.key }), {
+    expiresIn: 1,
+    signingDate: new Date(Date.now() - 3600_000),
+  });
   assert.equal((await fetch(past)).status, 403);
 });
 
@@ -78,15 +109,32 @@ test('anonymous requests and wrongly signed heads are refused', async () => {
   assert.equal(anon.status, 403);
   assert.match(await anon.text(), /<Code>AccessDenied<\/Code>/);
   const bad = client('not-the-secret');
-  await assert.rejects(bad.send(new HeadObjectCommand({ Bucket: sims.credentials.s3Bucket, Key: doc.key })), (e: any) => e.$metadata?.httpStatusCode === 403);
+  await assert.rejects(
+    bad.send(new HeadObjectCommand({ Bucket: sims.credentials.s3Bucket, Key: doc.key })),
+    (e: any) => e.$metadata?.httpStatusCode === 403,
+  );
   bad.destroy();
 });
 
 test('a stream upload with the SDK default checksums (aws-chunked, CRC32 trailer) stores the payload, and deletes', async () => {
   const c = sims.credentials;
-  const defaults = new S3Client({ region: c.s3Region, endpoint: sims.urls.s3, forcePathStyle: true, credentials: { accessKeyId: c.s3AccessKeyId, secretAccessKey: c.s3SecretAccessKey }, maxAttempts: 1 });
+  const defaults = new S3Client({
+    region: c.s3Region,
+    endpoint: sims.urls.s3,
+    forcePathStyle: true,
+    credentials: { accessKeyId: c.s3AccessKeyId, secretAccessKey: c.s3SecretAccessKey },
+    maxAttempts: 1,
+  });
   const Key = 'customers/1002/doc_stream/notes.txt';
-  await defaults.send(new PutObjectCommand({ Bucket: c.s3Bucket, Key, Body: Readable.from([Buffer.from('hello '), Buffer.from('stream')]), ContentLength: 12, ContentType: 'text/plain' }));
+  await defaults.send(
+    new PutObjectCommand({
+      Bucket: c.s3Bucket,
+      Key,
+      Body: Readable.from([Buffer.from('hello '), Buffer.from('stream')]),
+      ContentLength: 12,
+      ContentType: 'text/plain',
+    }),
+  );
   const got = await defaults.send(new GetObjectCommand({ Bucket: c.s3Bucket, Key }));
   assert.equal(await got.Body?.transformToString(), 'hello stream');
   assert.equal(got.ContentType, 'text/plain');
@@ -100,7 +148,10 @@ test('a stream upload with the SDK default checksums (aws-chunked, CRC32 trailer
 test('faults answer in S3 XML through the SDK', async () => {
   sims.setFaults('s3', { failureRate: 1 });
   try {
-    await assert.rejects(s3.send(new ListObjectsV2Command({ Bucket: sims.credentials.s3Bucket, Prefix: 'customers/' })), (e: any) => e.name === 'ServiceUnavailable' && e.$metadata?.httpStatusCode === 503);
+    await assert.rejects(
+      s3.send(new ListObjectsV2Command({ Bucket: sims.credentials.s3Bucket, Prefix: 'customers/' })),
+      (e: any) => e.name === 'ServiceUnavailable' && e.$metadata?.httpStatusCode === 503,
+    );
   } finally {
     sims.setFaults('s3', {});
   }

@@ -57,16 +57,26 @@ test('customers.search by metadata with OR, total_count and expanded subscriptio
   assert.equal(res.has_more, true);
   assert.ok(res.next_page);
   assert.equal(res.data[0].subscriptions?.object, 'list');
-  const next = await stripe.customers.search({ query: `metadata['crm_contact_id']:'${a.crmId}' OR metadata['crm_contact_id']:'${b.crmId}'`, limit: 1, page: res.next_page });
+  const next = await stripe.customers.search({
+    query: `metadata['crm_contact_id']:'${a.crmId}' OR metadata['crm_contact_id']:'${b.crmId}'`,
+    limit: 1,
+    page: res.next_page,
+  });
   assert.equal(next.has_more, false);
   assert.deepEqual(new Set([res.data[0].id, next.data[0].id]), new Set([a.stripeCustomerId, b.stripeCustomerId]));
   const byEmail = await stripe.customers.search({ query: "email:'ADA@example.com'" });
-  assert.deepEqual(byEmail.data.map((c) => c.id), [a.stripeCustomerId]);
+  assert.deepEqual(
+    byEmail.data.map((c) => c.id),
+    [a.stripeCustomerId],
+  );
 });
 
 test('search queries: more than 10 clauses, and AND mixed with OR, are invalid', async () => {
   const many = Array.from({ length: 11 }, (_, i) => `email:'x${i}@example.com'`).join(' OR ');
-  await assert.rejects(stripe.customers.search({ query: many }), (e: any) => e.type === 'StripeInvalidRequestError' && e.statusCode === 400);
+  await assert.rejects(
+    stripe.customers.search({ query: many }),
+    (e: any) => e.type === 'StripeInvalidRequestError' && e.statusCode === 400,
+  );
   await assert.rejects(stripe.customers.search({ query: "email:'a' AND name:'b' OR name:'c'" }), (e: any) => e.statusCode === 400);
 });
 
@@ -78,7 +88,10 @@ test('invoices.list pages newest first with starting_after; autopagination sees 
   assert.equal(first.data.length, 10);
   assert.equal(first.has_more, true);
   const created = first.data.map((i) => i.created);
-  assert.deepEqual(created, [...created].sort((x, y) => y - x));
+  assert.deepEqual(
+    created,
+    [...created].sort((x, y) => y - x),
+  );
   const second = await stripe.invoices.list({ customer: ada.stripeCustomerId, limit: 10, starting_after: first.data.at(-1)!.id });
   assert.equal(second.data.length, 2);
   assert.equal(second.has_more, false);
@@ -87,12 +100,28 @@ test('invoices.list pages newest first with starting_after; autopagination sees 
   const paid = await stripe.invoices.list({ customer: ada.stripeCustomerId, status: 'paid', limit: 100 });
   assert.equal(paid.data.length, ada.invoices.filter((i) => i.status === 'paid').length);
   const inv = first.data[0];
-  for (const k of ['number', 'status', 'amount_due', 'amount_paid', 'amount_remaining', 'currency', 'due_date', 'hosted_invoice_url', 'period_start', 'period_end']) assert.ok(k in inv, k);
+  for (const k of [
+    'number',
+    'status',
+    'amount_due',
+    'amount_paid',
+    'amount_remaining',
+    'currency',
+    'due_date',
+    'hosted_invoice_url',
+    'period_start',
+    'period_end',
+  ])
+    assert.ok(k in inv, k);
 });
 
 test('invoices.search by several customers with total_count', async () => {
   const [a, b] = sims.data.customers;
-  const res = await stripe.invoices.search({ query: `customer:'${a.stripeCustomerId}' OR customer:'${b.stripeCustomerId}'`, limit: 100, expand: ['total_count'] });
+  const res = await stripe.invoices.search({
+    query: `customer:'${a.stripeCustomerId}' OR customer:'${b.stripeCustomerId}'`,
+    limit: 100,
+    expand: ['total_count'],
+  });
   assert.equal(res.total_count, a.invoices.length + b.invoices.length);
   assert.equal(res.data.length, a.invoices.length + b.invoices.length);
   assert.equal(res.url, '/v1/invoices/search');
@@ -114,14 +143,25 @@ test('subscriptions list and retrieve; payment methods both ways', async () => {
 
 test('customers.update honours Idempotency-Key: replay, and mismatch is idempotency_error', async () => {
   const c = sims.data.customers[2];
-  const first = await stripe.customers.update(c.stripeCustomerId, { name: 'New Name', metadata: { tier: 'gold' }, address: { line1: '1 Main St', city: 'Springfield' } }, { idempotencyKey: 'key-1' });
+  const first = await stripe.customers.update(
+    c.stripeCustomerId,
+    { name: 'New Name', metadata: { tier: 'gold' }, address: { line1: '1 Main St', city: 'Springfield' } },
+    { idempotencyKey: 'key-1' },
+  );
   assert.equal(first.name, 'New Name');
   assert.equal(first.metadata.tier, 'gold');
   assert.equal(first.metadata.crm_contact_id, c.crmId);
   assert.equal(first.address?.line1, '1 Main St');
-  const replay = await stripe.customers.update(c.stripeCustomerId, { name: 'New Name', metadata: { tier: 'gold' }, address: { line1: '1 Main St', city: 'Springfield' } }, { idempotencyKey: 'key-1' });
+  const replay = await stripe.customers.update(
+    c.stripeCustomerId,
+    { name: 'New Name', metadata: { tier: 'gold' }, address: { line1: '1 Main St', city: 'Springfield' } },
+    { idempotencyKey: 'key-1' },
+  );
   assert.equal(replay.lastResponse.headers['idempotent-replayed'], 'true');
-  await assert.rejects(stripe.customers.update(c.stripeCustomerId, { name: 'Other' }, { idempotencyKey: 'key-1' }), (e: any) => e.type === 'StripeIdempotencyError' && e.statusCode === 400);
+  await assert.rejects(
+    stripe.customers.update(c.stripeCustomerId, { name: 'Other' }, { idempotencyKey: 'key-1' }),
+    (e: any) => e.type === 'StripeIdempotencyError' && e.statusCode === 400,
+  );
 });
 
 test('a wrong key is 401 with the masked key', async () => {
@@ -137,9 +177,15 @@ test('a wrong key is 401 with the masked key', async () => {
 test('rate limit and failures reach the SDK as Stripe errors', async () => {
   sims.setFaults('stripe', { rateLimitPerSecond: 0, retryAfterSeconds: 2 });
   try {
-    await assert.rejects(stripe.customers.retrieve(sims.data.customers[0].stripeCustomerId), (e: any) => e.type === 'StripeRateLimitError' && e.statusCode === 429 && e.code === 'rate_limit' && e.headers['retry-after'] === '2');
+    await assert.rejects(
+      stripe.customers.retrieve(sims.data.customers[0].stripeCustomerId),
+      (e: any) => e.type === 'StripeRateLimitError' && e.statusCode === 429 && e.code === 'rate_limit' && e.headers['retry-after'] === '2',
+    );
     sims.setFaults('stripe', { failureRate: 1 });
-    await assert.rejects(stripe.customers.retrieve(sims.data.customers[0].stripeCustomerId), (e: any) => e.type === 'StripeAPIError' && e.statusCode === 503);
+    await assert.rejects(
+      stripe.customers.retrieve(sims.data.customers[0].stripeCustomerId),
+      (e: any) => e.type === 'StripeAPIError' && e.statusCode === 503,
+    );
   } finally {
     sims.setFaults('stripe', {});
   }

@@ -28,9 +28,15 @@ test('users: show_many by ids and external_ids, show, 404, with and without .jso
   const [a, b] = sims.data.customers;
   const byIds = await call('GET', `/api/v2/users/show_many.json?ids=${a.zendeskUserId},${b.zendeskUserId}`);
   assert.equal(byIds.status, 200);
-  assert.deepEqual(byIds.body.users.map((u: any) => u.external_id), ['1001', '1002']);
+  assert.deepEqual(
+    byIds.body.users.map((u: any) => u.external_id),
+    ['1001', '1002'],
+  );
   const byExt = await call('GET', '/api/v2/users/show_many?external_ids=1001,1002');
-  assert.deepEqual(byExt.body.users.map((u: any) => u.id), [a.zendeskUserId, b.zendeskUserId]);
+  assert.deepEqual(
+    byExt.body.users.map((u: any) => u.id),
+    [a.zendeskUserId, b.zendeskUserId],
+  );
   const one = await call('GET', `/api/v2/users/${a.zendeskUserId}`);
   assert.equal(one.body.user.name, 'Ada Lovelace');
   assert.equal(one.body.user.role, 'end-user');
@@ -64,7 +70,22 @@ test('requested tickets: cursor pagination following links.next, and offset pagi
   assert.equal(offset.body.next_page, null);
   assert.equal(offset.body.tickets.length, 3);
   const t = offset.body.tickets[0];
-  for (const k of ['id', 'url', 'external_id', 'subject', 'description', 'status', 'priority', 'requester_id', 'submitter_id', 'assignee_id', 'created_at', 'updated_at', 'tags']) assert.ok(k in t, k);
+  for (const k of [
+    'id',
+    'url',
+    'external_id',
+    'subject',
+    'description',
+    'status',
+    'priority',
+    'requester_id',
+    'submitter_id',
+    'assignee_id',
+    'created_at',
+    'updated_at',
+    'tags',
+  ])
+    assert.ok(k in t, k);
   assert.equal(sims.stats('zendesk').byRoute['GET /api/v2/users/{id}/tickets/requested'], 3);
 });
 
@@ -77,7 +98,10 @@ test('tickets show_many, show, comments with sideloaded users', async () => {
   assert.equal(one.body.ticket.subject, ticket.subject);
   const comments = await call('GET', `/api/v2/tickets/${ticket.id}/comments.json?include=users`);
   assert.equal(comments.body.count, ticket.comments.length);
-  assert.deepEqual(comments.body.comments.map((c: any) => c.id), ticket.comments.map((c) => c.id));
+  assert.deepEqual(
+    comments.body.comments.map((c: any) => c.id),
+    ticket.comments.map((c) => c.id),
+  );
   const authors = new Set(ticket.comments.map((c) => c.author_id));
   assert.deepEqual(new Set(comments.body.users.map((u: any) => u.id)), authors);
   const plain = await call('GET', `/api/v2/tickets/${ticket.id}/comments`);
@@ -86,16 +110,23 @@ test('tickets show_many, show, comments with sideloaded users', async () => {
 
 test('create and update a ticket', async () => {
   const c = sims.data.customers[1];
-  const created = await call('POST', '/api/v2/tickets.json', { ticket: { subject: 'Help', comment: { body: 'It broke' }, requester_id: c.zendeskUserId, priority: 'high' } });
+  const created = await call('POST', '/api/v2/tickets.json', {
+    ticket: { subject: 'Help', comment: { body: 'It broke' }, requester_id: c.zendeskUserId, priority: 'high' },
+  });
   assert.equal(created.status, 201);
   assert.equal(created.body.ticket.status, 'new');
   assert.equal(created.body.ticket.priority, 'high');
   const id = created.body.ticket.id;
-  const updated = await call('PUT', `/api/v2/tickets/${id}.json`, { ticket: { status: 'solved', comment: { body: 'Fixed', author_id: sims.data.agents[0].id } } });
+  const updated = await call('PUT', `/api/v2/tickets/${id}.json`, {
+    ticket: { status: 'solved', comment: { body: 'Fixed', author_id: sims.data.agents[0].id } },
+  });
   assert.equal(updated.status, 200);
   assert.equal(updated.body.ticket.status, 'solved');
   const comments = await call('GET', `/api/v2/tickets/${id}/comments`);
-  assert.deepEqual(comments.body.comments.map((x: any) => x.body), ['It broke', 'Fixed']);
+  assert.deepEqual(
+    comments.body.comments.map((x: any) => x.body),
+    ['It broke', 'Fixed'],
+  );
   const requested = await call('GET', `/api/v2/users/${c.zendeskUserId}/tickets/requested`);
   assert.equal(requested.body.count, c.tickets.length + 1);
 });
@@ -103,7 +134,12 @@ test('create and update a ticket', async () => {
 test('auth: Basic email/token, Bearer, and the 401 body', async () => {
   const ok = await call('GET', '/api/v2/users/show_many?ids=1', undefined, `Bearer ${sims.credentials.zendeskApiToken}`);
   assert.equal(ok.status, 200);
-  const denied = await call('GET', '/api/v2/users/show_many?ids=1', undefined, `Basic ${Buffer.from('someone@example.com/token:nope').toString('base64')}`);
+  const denied = await call(
+    'GET',
+    '/api/v2/users/show_many?ids=1',
+    undefined,
+    `Basic ${Buffer.from('someone@example.com/token:nope').toString('base64')}`,
+  );
   assert.equal(denied.status, 401);
   assert.deepEqual(denied.body, { error: "Couldn't authenticate you" });
 });

@@ -58,7 +58,10 @@ test('the log remembers at most `max` distinct values, so a vendor sending garba
   const { logger, lines } = capture();
   const onUnknown = createUnknownValueLog({ system: 'crm', logger, max: 2 });
   for (const v of ['a', 'b', 'c', 'a', 'd']) onUnknown('contact.lifecyclestage', v);
-  assert.deepEqual(lines.map((l) => l.value), ['a', 'b']);
+  assert.deepEqual(
+    lines.map((l) => l.value),
+    ['a', 'b'],
+  );
   assert.equal(onUnknown.seen.size, 2);
 });
 
@@ -70,11 +73,25 @@ test('HubSpot: standard lifecycle stages map; a custom stage is UNKNOWN (not OTH
   assert.equal(contact('other').lifecycleStage, 'OTHER');
   assert.equal(contact('1234567').lifecycleStage, 'UNKNOWN');
   assert.equal(contact(undefined).lifecycleStage, null);
-  assert.deepEqual(lines.map((l) => [l.field, l.value]), [['contact.lifecyclestage', '1234567']]);
+  assert.deepEqual(
+    lines.map((l) => [l.field, l.value]),
+    [['contact.lifecyclestage', '1234567']],
+  );
 });
 
 const invoice = (over: Partial<Stripe.Invoice>) =>
-  ({ id: 'in_1', number: 'A-1', status: 'open', amount_due: 500, amount_paid: 0, amount_remaining: 500, currency: 'eur', due_date: null, created: 1_700_000_000, ...over }) as Stripe.Invoice;
+  ({
+    id: 'in_1',
+    number: 'A-1',
+    status: 'open',
+    amount_due: 500,
+    amount_paid: 0,
+    amount_remaining: 500,
+    currency: 'eur',
+    due_date: null,
+    created: 1_700_000_000,
+    ...over,
+  }) as Stripe.Invoice;
 
 test('Stripe invoices: a known status maps; an unknown or missing status is UNKNOWN and logged', () => {
   const { logger, lines } = capture();
@@ -92,7 +109,13 @@ test('Stripe invoices: a known status maps; an unknown or missing status is UNKN
   });
   assert.equal(toInvoice(invoice({ status: 'in_review' }), onUnknown).status, 'UNKNOWN');
   assert.equal(toInvoice(invoice({ status: null }), onUnknown).status, 'UNKNOWN');
-  assert.deepEqual(lines.map((l) => [l.field, l.value]), [['invoice.status', 'in_review'], ['invoice.status', null]]);
+  assert.deepEqual(
+    lines.map((l) => [l.field, l.value]),
+    [
+      ['invoice.status', 'in_review'],
+      ['invoice.status', null],
+    ],
+  );
 });
 
 test('Stripe invoices: one without an id is an UPSTREAM_UNAVAILABLE error naming billing, never an invoice with id ""', () => {
@@ -102,7 +125,10 @@ test('Stripe invoices: one without an id is an UPSTREAM_UNAVAILABLE error naming
     () => toInvoice(invoice({ id: undefined }), onUnknown),
     (e: any) => e.extensions?.code === 'UPSTREAM_UNAVAILABLE' && e.extensions?.system === 'billing',
   );
-  assert.deepEqual(lines.map((l) => [l.field, l.value]), [['invoice.id', null]]);
+  assert.deepEqual(
+    lines.map((l) => [l.field, l.value]),
+    [['invoice.id', null]],
+  );
 });
 
 test('Stripe subscriptions: an unknown status is UNKNOWN, on the subscription and through the billing account', () => {
@@ -114,5 +140,11 @@ test('Stripe subscriptions: an unknown status is UNKNOWN, on the subscription an
   assert.equal(toSubscription(sub('suspended'), onUnknown).status, 'UNKNOWN');
   const customer = { id: 'cus_1', currency: 'eur', balance: 0, subscriptions: { data: [sub('frozen', 2)] } } as unknown as Stripe.Customer;
   assert.equal(toBillingAccount('1001', customer, onUnknown).subscription?.status, 'UNKNOWN');
-  assert.deepEqual(lines.map((l) => [l.field, l.value]), [['subscription.status', 'suspended'], ['subscription.status', 'frozen']]);
+  assert.deepEqual(
+    lines.map((l) => [l.field, l.value]),
+    [
+      ['subscription.status', 'suspended'],
+      ['subscription.status', 'frozen'],
+    ],
+  );
 });
