@@ -19,6 +19,8 @@ import { createAdminSubgraph } from './subgraphs/admin/index.js';
 import { createCrmConnector, createCrmSubgraph, type CrmConnector } from './subgraphs/crm/index.js';
 import { createFilesConnector, createFilesSubgraph, type FilesConnector } from './subgraphs/files/index.js';
 import { createSupportConnector, createSupportSubgraph, type SupportConnector } from './subgraphs/support/index.js';
+import { createMemoryLinks, createRedisLinks, type CustomerLinks } from './platform/links.js';
+import { prefetchPlugin, type Prefetcher } from './gateway/prefetch.js';
 
 export interface AppOptions {
   /** Parsed configuration; default: loadConfig(process.env). */
@@ -30,6 +32,8 @@ export interface App {
   config: Readonly<Config>;
   cache: EntityCache;
   shared: SharedState;
+  /** Customer links (crm id <-> Stripe customer <-> Zendesk user <-> S3 prefix); `links.update` is the API for webhooks. */
+  links: CustomerLinks;
   subgraphs: Subgraphs;
   fastify: FastifyInstance;
   logger: Logger;
@@ -102,24 +106,27 @@ export function createUpstreams(config: Readonly<Config>, logger: Logger, metric
 
 export interface Subgraphs {
   schemas: Partial<Record<SubgraphName, GraphQLSchema>>;
+  /** Prefetch hooks of the subgraphs running in this process (gateway/prefetch.ts). */
+  prefetchers: Prefetcher[];
   /** Drops every cached record of a customer in the subgraphs of this process. */
   purgeCustomer(crmId: string): Promise<void>;
 }
 
 /** The named subgraphs, wired to the connectors and the cache. */
-export function buildSubgraphs(u: Upstreams, config: Readonly<Config>, cache: EntityCache, names: readonly SubgraphName[]): Subgraphs {
+export function buildSubgraphs(u: Upstreams, config: Readonly<Config>, cache: EntityCache, names: readonly SubgraphName[], links: CustomerLinks = createMemoryLinks()): Subgraphs {
   const c = { cache, prefix: config.keyPrefix, ttl: config.cache.ttl };
   const concurrency = config.upstream.concurrency;
   const build = {
     crm: () => createCrmSubgraph({ crm: u.crm, cache: c }),
-    billing: () => createBillingSubgraph({ billing: u.billing, concurrency, cache: c }),
+    billing: () => createBillingSubgraph({ billing: u.billing, concurrency, cache: c, links }),
     files: () => createFilesSubgraph({ files: u.files, concurrency, cache: c }),
-    support: () => createSupportSubgraph({ support: u.support, concurrency, cache: c }),
-  } satisfies Record<SubgraphName, () => { schema: GraphQLSchema; purgeCustomer(id: string): Promise<void> }>;
+    support: () => createSupportSubgraph({ support: u.support, concurrency, cache: c, links }),
+  } satisfies Record<SubgraphName, () => { schema: GraphQLSchema; purgeCustomer(id: string): Promise<void>; prefetch?: Prefetcher }>;
   // Purging needs only the key builders, so it covers every subgraph, local or remote (shared Redis).
   const built = SUBGRAPH_NAMES.map((n) => [n, build[n]()] as const);
   return {
     schemas: Object.fromEntries(built.filter(([n]) => names.includes(n)).map(([n, b]) => [n, b.schema])),
+    prefetchers: built.flatMap(([n, b]) => (names.includes(n) && 'prefetch' in b && b.prefetch ? [b.prefetch as Prefetcher] : [])),
     async purgeCustomer(crmId) {
       await Promise.all(built.map(([, b]) => b.purgeCustomer(crmId)));
     },
@@ -130,6 +137,8 @@ export interface SharedState {
   cache: EntityCache;
   partners: PartnerStore;
   redis?: Redis;
+  /** Customer links (platform/links.ts): Redis when configured, else process memory. */
+  links: CustomerLinks;
   close(): Promise<void>;
 }
 
@@ -146,13 +155,14 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
   if (!config.redis.url) {
     logger.warn('REDIS_URL is not set: cache and partner tokens live in process memory. Fine for development; run Redis for more than one instance (production requires it).');
     const store = createMemoryStore();
-    return { cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead }), partners: createMemoryPartnerStore(), close: () => store.close() };
+    return { cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead }), partners: createMemoryPartnerStore(), links: createMemoryLinks(), close: () => store.close() };
   }
   const store = createRedisStore({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, logger });
   return {
     cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead }),
     partners: createRedisPartnerStore(store.client, config.keyPrefix),
     redis: store.client,
+    links: createRedisLinks({ redis: store.client, prefix: config.keyPrefix, logger }),
     close: () => store.close(),
   };
 }
@@ -168,16 +178,17 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
   const shared = createSharedState(config, logger, metrics);
   const { cache } = shared;
   const remote = config.subgraphs.urls;
-  const subgraphs = buildSubgraphs(upstreams, config, cache, SUBGRAPH_NAMES.filter((n) => !remote[n]));
+  const subgraphs = buildSubgraphs(upstreams, config, cache, SUBGRAPH_NAMES.filter((n) => !remote[n]), shared.links);
   const admin = createAdminSubgraph({ partners: shared.partners, partnerSecret: config.auth.partnerSecret, purgeCustomer: subgraphs.purgeCustomer });
 
   const gateway = createGateway({ local: { ...subgraphs.schemas, admin: admin.schema }, remote, signingSecret: config.subgraphs.signingSecret });
-  const server = await createHttpServer({ config, gateway, verifier: createTokenVerifier({ auth: config.auth, partners: shared.partners, logger }), logger, metrics, apqStore: shared.cache.store, redis: shared.redis, partners: shared.partners });
+  const server = await createHttpServer({ config, gateway, verifier: createTokenVerifier({ auth: config.auth, partners: shared.partners, logger }), logger, metrics, apqStore: shared.cache.store, redis: shared.redis, partners: shared.partners, plugins: [prefetchPlugin(subgraphs.prefetchers)] });
 
   return {
     config,
     cache,
     shared,
+    links: shared.links,
     subgraphs,
     fastify: server.fastify,
     logger,

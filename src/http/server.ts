@@ -41,6 +41,8 @@ export interface HttpServerOptions {
   /** Where automatic persisted queries live (the cache's store: Redis when configured). */
   apqStore: CacheStore;
   redis?: Redis;
+  /** More Apollo plugins (e.g. the prefetch plugin), run after the built-in ones. */
+  plugins?: ApolloServerPlugin<RequestContext>[];
 }
 
 export interface HttpServer {
@@ -122,7 +124,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     // Introspection is answered by introspectionPlugin, per principal.
     introspection: true,
     persistedQueries: { cache: apq, ttl: 7 * 86_400 },
-    plugins: [fastifyApolloDrainPlugin(fastify), unauthenticatedStatusPlugin, depthLimitPlugin(config.limits.maxDepth), introspectionPlugin({ allowAnonymous: config.limits.introspection }), metricsPlugin(o.metrics)],
+    plugins: [fastifyApolloDrainPlugin(fastify), unauthenticatedStatusPlugin, depthLimitPlugin(config.limits.maxDepth), introspectionPlugin({ allowAnonymous: config.limits.introspection }), metricsPlugin(o.metrics), ...(o.plugins ?? [])],
     logger,
   });
   await apollo.start();

@@ -20,6 +20,13 @@ export interface BillingConnector {
   /** Every invoice of each Stripe customer, newest first. */
   invoicesByCustomers(stripeIds: readonly string[]): Promise<Map<string, InvoiceSummary[]>>;
   cards(stripeId: string): Promise<CardSummary[]>;
+  /**
+   * Billing accounts by Stripe customer id (a known link): one customer retrieve each, with the
+   * subscriptions expanded. Deleted or unknown customers are absent.
+   */
+  accountsByStripeIds(links: readonly { crmId: string; stripeCustomerId: string }[]): Promise<Map<string, BillingAccount>>;
+  /** Every invoice of one Stripe customer, newest first: the invoices list by customer (no search). */
+  invoicesOf(stripeId: string): Promise<InvoiceSummary[]>;
 }
 
 export interface BillingConnectorOptions {
@@ -41,6 +48,8 @@ function orQuery(field: string, values: readonly string[]): string {
   for (const v of values) if (!SAFE_ID.test(v)) throw new UpstreamError('billing', 'unavailable', 'invalid id');
   return values.map((v) => `${field}:'${v}'`).join(' OR ');
 }
+
+const newestFirst = (a: InvoiceSummary, b: InvoiceSummary) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1);
 
 export function mapStripeError(err: unknown): UpstreamError {
   if (err instanceof UpstreamError) return err;
@@ -103,8 +112,35 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
           } while (page);
         }),
       );
-      for (const list of out.values()) list.sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1));
+      for (const list of out.values()) list.sort(newestFirst);
       return out;
+    },
+    async accountsByStripeIds(links) {
+      const out = new Map<string, BillingAccount>();
+      await Promise.all(
+        links.map(async ({ crmId, stripeCustomerId }) => {
+          if (!SAFE_ID.test(stripeCustomerId)) return;
+          let c: Stripe.Customer | Stripe.DeletedCustomer;
+          try {
+            c = await call('customers.retrieve', () => stripe.customers.retrieve(stripeCustomerId, { expand: ['subscriptions'] }));
+          } catch (err) {
+            if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) return;
+            throw err;
+          }
+          if (!('deleted' in c && c.deleted) && (c as Stripe.Customer).metadata?.crm_contact_id === crmId) out.set(crmId, toBillingAccount(crmId, c as Stripe.Customer));
+        }),
+      );
+      return out;
+    },
+    async invoicesOf(stripeId) {
+      const out: InvoiceSummary[] = [];
+      let startingAfter: string | undefined;
+      do {
+        const res: Stripe.ApiList<Stripe.Invoice> = await call('invoices.list', () => stripe.invoices.list({ customer: stripeId, limit: 100, ...(startingAfter ? { starting_after: startingAfter } : {}) }));
+        out.push(...res.data.map(toInvoice));
+        startingAfter = res.has_more ? res.data.at(-1)?.id : undefined;
+      } while (startingAfter);
+      return out.sort(newestFirst);
     },
     async cards(stripeId) {
       const res = await call('paymentMethods.list', () => stripe.customers.listPaymentMethods(stripeId, { type: 'card', limit: 100 }));

@@ -14,6 +14,8 @@ import type { FilesConnector } from './connector.js';
 import { createFilesLoaders, filesKeys, type FilesLoaders } from './loaders.js';
 import type { CacheDeps } from '../../platform/cache.js';
 import type { CacheType } from '../../config/index.js';
+import { hasScopes } from '../../auth/principal.js';
+import { prefetchTargets, type PrefetchRequest } from '../../platform/prefetch.js';
 
 export { createFilesConnector, type FilesConnector } from './connector.js';
 
@@ -45,6 +47,11 @@ export function createFilesSubgraph(deps: FilesSubgraphDeps) {
   return {
     name: 'files' as const,
     schema: buildSecureSubgraphSchema(loadSdl('files'), resolvers),
+    /** Starts the customer's listing before the gateway reaches this subgraph; see gateway/prefetch.ts. */
+    prefetch(ctx: RequestContext, req: PrefetchRequest) {
+      if (!prefetchTargets(req, 'documents').length || !hasScopes(ctx.principal, [['files.documents:read']])) return;
+      loaders(ctx).documents.load(req.customerId).catch(() => undefined);
+    },
     purgeCustomer: (crmId: string) => deps.cache.cache.purge([filesKeys(deps.cache.prefix).documents(crmId)]),
   };
 }

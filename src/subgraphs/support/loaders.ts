@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { CacheType } from '../../config/index.js';
 import { cachedBatch, type CacheDeps } from '../../platform/cache.js';
 import { mapBounded } from '../../platform/concurrency.js';
+import type { CustomerLinks, LinkLoader } from '../../platform/links.js';
 import type { SupportConnector, TicketPage } from './connector.js';
 import type { CommentSummary } from './mappers.js';
 
@@ -31,10 +32,26 @@ export interface SupportLoaders {
 
 const EMPTY: TicketPage = { tickets: [], hasMore: false, afterCursor: null };
 
-export function createSupportLoaders(support: SupportConnector, concurrency: number, c: CacheDeps<CacheType>): SupportLoaders {
+export function createSupportLoaders(support: SupportConnector, concurrency: number, c: CacheDeps<CacheType>, links: CustomerLinks, link: LinkLoader): SupportLoaders {
   const keys = supportKeys(c.prefix);
   return {
-    userId: new DataLoader((crmIds) => cachedBatch(c.cache, crmIds, keys.user, c.ttl.zuser, (missing) => support.userIdsByExternalIds(missing))),
+    // The customer link first; on first sight, users/show_many by external_id (100 a call) fills it.
+    userId: new DataLoader(async (crmIds) => {
+      const ls = await link.loadMany(crmIds);
+      const out: (number | null | undefined)[] = crmIds.map((_id, i) => {
+        const l = ls[i];
+        return l && !(l instanceof Error) && l.zendeskUserId !== undefined ? l.zendeskUserId : undefined;
+      });
+      const unknown = crmIds.filter((_id, i) => out[i] === undefined);
+      if (unknown.length) {
+        const found = await support.userIdsByExternalIds(unknown);
+        await Promise.all([...found].map(([id, userId]) => links.update(id, { zendeskUserId: userId })));
+        crmIds.forEach((id, i) => {
+          if (out[i] === undefined) out[i] = found.get(id) ?? null;
+        });
+      }
+      return out as (number | null)[];
+    }),
     // Zendesk has no multi-user ticket listing: one call per customer, bounded.
     tickets: new DataLoader(
       async (pageKeys) => {
