@@ -27,6 +27,41 @@ export interface Stats {
 
 export const MAX_BODY = 1024 * 1024;
 
+/**
+ * Round trips on the critical path, counted (not timed) across all simulators: a request's wave
+ * is one more than the highest wave of the requests that had already been answered when it
+ * arrived. Requests sent together are one wave; a request that needed another's answer is the next.
+ */
+export interface RoundTrips {
+  /** Highest wave seen since the last reset (0 = no request). */
+  readonly max: number;
+  begin(): number;
+  end(wave: number): void;
+  reset(): void;
+}
+
+export function createRoundTrips(): RoundTrips {
+  let answered = 0;
+  let max = 0;
+  return {
+    get max() {
+      return max;
+    },
+    begin() {
+      const wave = answered + 1;
+      max = Math.max(max, wave);
+      return wave;
+    },
+    end(wave) {
+      answered = Math.max(answered, wave);
+    },
+    reset() {
+      answered = 0;
+      max = 0;
+    },
+  };
+}
+
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -67,6 +102,8 @@ export interface SimServer {
   stats(): Stats;
   resetStats(): void;
   setFaults(f: FaultOptions): void;
+  /** Counts this server's requests into shared round trips (startSimulators sets one for all four). */
+  setRoundTrips(r: RoundTrips): void;
   close(): Promise<void>;
 }
 
@@ -112,13 +149,22 @@ export function createFaultGate(errors: Pick<VendorErrors, 'failure' | 'rateLimi
   let served = 0;
   let second = 0;
   let inSecond = 0;
+  let trips: RoundTrips | undefined;
   return {
+    setRoundTrips(r: RoundTrips) {
+      trips = r;
+    },
     count(route: string) {
       stats.total++;
       stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1;
     },
     /** Applies latency, rate limit and failures; true when the request was answered here. */
     async gate(res: ServerResponse): Promise<boolean> {
+      if (trips) {
+        const t = trips;
+        const wave = t.begin();
+        res.once('close', () => t.end(wave));
+      }
       if (faults.latencyMs) await sleep(faults.latencyMs);
       const nowS = Math.floor(Date.now() / 1000);
       if (nowS !== second) {
@@ -219,6 +265,7 @@ export async function startJsonSim(o: JsonSimOptions): Promise<SimServer> {
     stats: gate.stats,
     resetStats: gate.reset,
     setFaults: gate.setFaults,
+    setRoundTrips: gate.setRoundTrips,
     close: () =>
       new Promise<void>((r) => {
         server.close(() => r());

@@ -2,14 +2,14 @@
  * Bundled upstream simulators: HubSpot, Stripe, Zendesk and S3 on loopback, seeded with the same
  * linked customers, with fault knobs and per-route request counters for tests and benchmarks.
  */
-import type { FaultOptions, SimServer, SimSystem, Stats } from './common.js';
+import { createRoundTrips, type FaultOptions, type RoundTrips, type SimServer, type SimSystem, type Stats } from './common.js';
 import { startHubSpotSim } from './hubspot.js';
 import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Sim } from './s3.js';
 import { seed, type SeedData } from './seed.js';
 import { startStripeSim } from './stripe.js';
 import { startZendeskSim } from './zendesk.js';
 
-export type { FaultOptions, SimSystem, Stats } from './common.js';
+export type { FaultOptions, RoundTrips, SimSystem, Stats } from './common.js';
 export type { SeedCustomer, SeedData } from './seed.js';
 
 export interface SimOptions {
@@ -42,7 +42,10 @@ export interface Simulators {
   credentials: SimCredentials;
   data: SeedData;
   stats(system: SimSystem): Stats;
+  /** Reset with the stats. */
   resetStats(): void;
+  /** Vendor round trips on the critical path since the last resetStats() (sim/common.ts). */
+  roundTrips(): number;
   setFaults(system: SimSystem, faults: FaultOptions): void;
   close(): Promise<void>;
 }
@@ -101,12 +104,18 @@ export async function startSimulators(opts: SimOptions = {}): Promise<Simulators
   }
   const servers = Object.fromEntries(Object.keys(starting).map((s, i) => [s, (settled[i] as PromiseFulfilledResult<SimServer>).value])) as Record<SimSystem, SimServer>;
   const systems = Object.keys(servers) as SimSystem[];
+  const trips: RoundTrips = createRoundTrips();
+  for (const s of systems) servers[s].setRoundTrips(trips);
   return {
     urls: Object.fromEntries(systems.map((s) => [s, servers[s].url])) as Record<SimSystem, string>,
     credentials: c,
     data,
     stats: (s) => servers[s].stats(),
-    resetStats: () => systems.forEach((s) => servers[s].resetStats()),
+    resetStats: () => {
+      systems.forEach((s) => servers[s].resetStats());
+      trips.reset();
+    },
+    roundTrips: () => trips.max,
     setFaults: (s, faults) => servers[s].setFaults(faults),
     close: async () => {
       await Promise.all(systems.map((s) => servers[s].close()));

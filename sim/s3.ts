@@ -289,6 +289,7 @@ export async function startS3Sim(o: { host: string; port: number; data: SeedData
     stats: gate.stats,
     resetStats: gate.reset,
     setFaults: gate.setFaults,
+    setRoundTrips: gate.setRoundTrips,
     close: () =>
       new Promise<void>((r) => {
         server.close(() => {
