@@ -9,6 +9,7 @@ import { createGateway, SUBGRAPH_NAMES } from './gateway/index.js';
 import { createHttpServer } from './http/server.js';
 import { createBreaker, type Breaker } from './platform/breaker.js';
 import { createHttpClient, type HttpClient } from './platform/http.js';
+import { createUpstreamPolicy } from './platform/upstream.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import type { Redis } from 'ioredis';
 import { createMemoryPartnerStore, createRedisPartnerStore, type PartnerStore } from './auth/partners.js';
@@ -76,25 +77,34 @@ export interface Upstreams {
   close(): Promise<void>;
 }
 
-/** The vendor connectors, each with the shared network policy. */
+/** The vendor connectors, each with the shared upstream policy (platform/upstream.ts). */
 export function createUpstreams(config: Readonly<Config>, logger: Logger, metrics?: Metrics): Upstreams {
   const { upstream } = config;
   const breakers = Object.fromEntries(
     (['crm', 'billing', 'support', 'files'] as const).map((s) => [s, createBreaker(s, { volumeThreshold: upstream.breakerVolume, resetMs: upstream.breakerResetMs, logger })]),
   ) as Record<'crm' | 'billing' | 'support' | 'files', Breaker>;
+  const policy = (system: 'crm' | 'billing' | 'support' | 'files') =>
+    createUpstreamPolicy({
+      system,
+      timeoutMs: upstream.timeoutMs,
+      retries: upstream.retries,
+      retryRatio: upstream.retryBudget,
+      breaker: breakers[system],
+      logger,
+      onAttempt: (route, status) => metrics?.upstreamCalls.inc({ system, route, status }),
+    });
   const httpClients: HttpClient[] = [];
-  const count = (system: string) => (route: string, status: number | string = 'sent') => metrics?.upstreamCalls.inc({ system, route, status: String(status) });
   const http = (system: 'crm' | 'support', baseUrl: string, headers: Record<string, string>) => {
-    const client = createHttpClient({ system, baseUrl, headers, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger, onAttempt: (_s, route, status) => count(system)(route, status), breaker: breakers[system] });
+    const client = createHttpClient({ system, baseUrl, headers, policy: policy(system) });
     httpClients.push(client);
     return client;
   };
   const zendeskAuth = Buffer.from(`${config.zendesk.email}/token:${config.zendesk.apiToken}`).toString('base64');
-  const files = createFilesConnector({ ...config.s3, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger, onCall: count('files'), breaker: breakers.files });
+  const files = createFilesConnector({ ...config.s3, policy: policy('files'), logger });
   return {
     crm: createCrmConnector({ http: http('crm', config.hubspot.baseUrl, { authorization: `Bearer ${config.hubspot.accessToken}` }) }),
     support: createSupportConnector({ http: http('support', config.zendesk.baseUrl, { authorization: `Basic ${zendeskAuth}` }) }),
-    billing: createBillingConnector({ secretKey: config.stripe.secretKey, apiBase: config.stripe.apiBase, timeoutMs: upstream.timeoutMs, retries: upstream.retries, logger, onCall: count('billing'), breaker: breakers.billing }),
+    billing: createBillingConnector({ secretKey: config.stripe.secretKey, apiBase: config.stripe.apiBase, policy: policy('billing'), logger }),
     files,
     async close() {
       await Promise.all(httpClients.map((c) => c.close()));

@@ -24,3 +24,19 @@ export function prefetchTargets(req: Pick<PrefetchRequest, 'fields'>, name: stri
 export function selects(field: PrefetchField, name: string): boolean {
   return field.fields.some((f) => f.name === name || (f.name === 'nodes' || f.name === 'edges' || f.name === 'node' ? selects(f, name) : false));
 }
+
+/**
+ * A DataLoader batch function whose failure is kept for the request: DataLoader forgets keys
+ * whose batch rejected, so a prefetched load that failed would be sent again by the resolver.
+ * Returning the error per key keeps it, and the resolver reports the same failure, once.
+ */
+export function settled<K, V>(batch: (keys: readonly K[]) => Promise<readonly V[]>): (keys: readonly K[]) => Promise<(V | Error)[]> {
+  return async (keys) => {
+    try {
+      return [...(await batch(keys))];
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      return keys.map(() => e);
+    }
+  };
+}

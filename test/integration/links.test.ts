@@ -15,17 +15,20 @@ let redis: TestRedis;
 let sims: Simulators;
 let a: TestApp;
 let b: TestApp;
-const LATENCY = { latencyMs: 60 };
+const LATENCY = { latencyMs: 100 };
 const SEARCH_ROUTES = ['GET /v1/customers/search', 'GET /v1/invoices/search'];
 const searches = () => SEARCH_ROUTES.reduce((n, r) => n + (sims.stats('stripe').byRoute[r] ?? 0), 0);
 
 before(async () => {
   redis = await startRedis();
-  // Every vendor answers after 60 ms, so calls sent together overlap and the simulators count them as one round trip.
+  // Every vendor answers after 100 ms, so calls sent together overlap and the simulators count them as one round trip.
   sims = await startSimulators({ faults: { hubspot: LATENCY, stripe: LATENCY, zendesk: LATENCY, s3: LATENCY } });
-  const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'linkstest', CACHE_ENABLED: 'false' };
+  const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'linkstest', CACHE_ENABLED: 'false', REDIS_COMMAND_TIMEOUT_MS: '500' };
   a = await startTestApp({ sims, env });
   b = await startTestApp({ sims, env });
+  // Warm-up: an SDK's first call in a process does one-off work (connections, Stripe's user agent
+  // probe) that would blur the counting of round trips below.
+  for (const app of [a, b]) await app.gql(`{ customer(id: "1010") { billing { balance } tickets { nodes { id } } documents { totalCount } } }`, { token: app.token('agent') });
 });
 after(async () => {
   await a.close();
@@ -107,5 +110,43 @@ describe('customer links', () => {
     const res = await a.gql(`{ customer(id: "1002") { billing { balance } tickets { nodes { id } } documents { totalCount } } }`, { token: a.token('customer', '1001') });
     assert.equal(res.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
     assert.deepEqual(a.calls(), { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 });
+  });
+});
+
+describe('staff list of 50', () => {
+  const STAFF = `query StaffList { customers(first: 50) { nodes { id name email billing { balance subscription { status } } tickets(first: 3) { nodes { subject status } } } } }`;
+  const expectedRows = () =>
+    sims.data.customers.slice(0, 50).map((s) => {
+      const e = expectedCustomer(s);
+      return { id: e.id, name: e.name, email: e.email, billing: { balance: e.billing.balance, subscription: e.billing.subscription && { status: e.billing.subscription.status } }, tickets: { nodes: e.tickets.nodes.slice(0, 3).map((t) => ({ subject: t.subject, status: t.status })) } };
+    });
+
+  test('bulk endpoints: 12 calls in three round trips on first sight, 11 in two once linked', async () => {
+    await Promise.all(sims.data.customers.slice(0, 50).map((s) => a.app.links.remove(s.crmId)));
+    const token = a.token('agent');
+    sims.resetStats();
+    const cold = await a.gql(STAFF, { token });
+    assert.equal(cold.body.errors, undefined, JSON.stringify(cold.body.errors?.slice(0, 2)));
+    assert.deepEqual(cold.body.data.customers.nodes, expectedRows());
+    // HubSpot search; then Stripe customer search (10 a call) and Zendesk show_many; then ticket search (10 requesters a call).
+    assert.deepEqual(a.calls(), { hubspot: 1, stripe: 5, zendesk: 1 + 5, s3: 0 });
+    assert.equal(sims.roundTrips(), 3);
+    sims.resetStats();
+    const linked = await b.gql(STAFF, { token });
+    assert.deepEqual(linked.body.data.customers.nodes, expectedRows());
+    assert.deepEqual(b.calls(), { hubspot: 1, stripe: 5, zendesk: 5, s3: 0 });
+    assert.equal(sims.roundTrips(), 2);
+  });
+
+  test('ticket detail with comments: two round trips for a linked customer', async () => {
+    const seed = seedOf('1001');
+    const q = `query($id: ID!) { customer(id: $id) { tickets(first: 1) { nodes { id subject status comments { body author } } } } }`;
+    await a.gql(q, { token: a.token('agent'), variables: { id: '1001' } });
+    sims.resetStats();
+    const res = await a.gql(q, { token: a.token('agent'), variables: { id: '1001' } });
+    assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+    assert.deepEqual(res.body.data.customer.tickets.nodes[0].comments, expectedCustomer(seed).tickets.nodes[0]!.comments.map(({ body, author }) => ({ body, author })));
+    assert.deepEqual(a.calls(), { hubspot: 1, stripe: 0, zendesk: 2, s3: 0 });
+    assert.equal(sims.roundTrips(), 2);
   });
 });

@@ -10,7 +10,8 @@
 import Stripe from 'stripe';
 import { UpstreamError } from '../../errors/index.js';
 import { chunk } from '../../platform/concurrency.js';
-import type { Breaker } from '../../platform/breaker.js';
+import { RetryableError, type UpstreamPolicy } from '../../platform/upstream.js';
+import { parseRetryAfter } from '../../platform/http.js';
 import type { Logger } from '../../platform/logger.js';
 import { toBillingAccount, toCard, toInvoice, type BillingAccount, type CardSummary, type InvoiceSummary } from './mappers.js';
 
@@ -33,11 +34,9 @@ export interface BillingConnectorOptions {
   secretKey: string;
   /** e.g. https://api.stripe.com or the simulator's URL. */
   apiBase: string;
-  timeoutMs: number;
-  retries: number;
+  /** Deadline, retries, breaker: the SDK's own retries are off and its timeout is the time left. */
+  policy: UpstreamPolicy;
   logger?: Logger;
-  onCall?: (route: string) => void;
-  breaker?: Breaker;
 }
 
 const SEARCH_CLAUSES = 10; // Stripe's limit of clauses in one search query
@@ -58,21 +57,29 @@ export function mapStripeError(err: unknown): UpstreamError {
   return new UpstreamError('billing', 'unavailable');
 }
 
+/** A Stripe SDK error as the upstream policy sees it: retryable (network, 5xx, 429) or the caller's. */
+function classifyStripe(err: unknown): unknown {
+  if (err instanceof Stripe.errors.StripeRateLimitError) return new RetryableError('rate_limited', '429', parseRetryAfter((err.headers as Record<string, string> | undefined)?.['retry-after']));
+  if (err instanceof Stripe.errors.StripeConnectionError) return new RetryableError(/timeout|timed out/i.test(err.message) ? 'timeout' : 'unavailable', 'error');
+  const status = (err as { statusCode?: number }).statusCode;
+  if (err instanceof Stripe.errors.StripeAPIError || (typeof status === 'number' && status >= 500)) return new RetryableError('unavailable', String(status ?? 'error'));
+  return err;
+}
+
 export function createBillingConnector(o: BillingConnectorOptions): BillingConnector {
   const url = new URL(o.apiBase);
   const stripe = new Stripe(o.secretKey, {
     host: url.hostname,
     port: url.port || (url.protocol === 'https:' ? 443 : 80),
     protocol: url.protocol === 'https:' ? 'https' : 'http',
-    timeout: o.timeoutMs,
-    maxNetworkRetries: o.retries,
+    timeout: o.policy.timeoutMs,
+    maxNetworkRetries: 0, // retries belong to the policy, within its budget and deadline
     telemetry: false,
     appInfo: { name: 'portico' },
   });
-  async function call<T>(route: string, fn: () => Promise<T>): Promise<T> {
-    o.onCall?.(route);
+  async function call<T>(route: string, fn: (opts: Stripe.RequestOptions) => Promise<T>): Promise<T> {
     try {
-      return await (o.breaker ? o.breaker.run(fn) : fn());
+      return await o.policy.call({ route, idempotent: true, classify: classifyStripe }, (_signal, remainingMs) => fn({ timeout: remainingMs, maxNetworkRetries: 0 }));
     } catch (err) {
       if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) throw err;
       o.logger?.warn({ system: 'billing', route, err: (err as Error).message }, 'stripe call failed');
@@ -84,8 +91,8 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
       const out = new Map<string, BillingAccount>();
       await Promise.all(
         chunk(crmIds, SEARCH_CLAUSES).map(async (ids) => {
-          const res = await call('customers.search', () =>
-            stripe.customers.search({ query: orQuery("metadata['crm_contact_id']", ids), limit: 100, expand: ['data.subscriptions'] }),
+          const res = await call('customers.search', (ro) =>
+            stripe.customers.search({ query: orQuery("metadata['crm_contact_id']", ids), limit: 100, expand: ['data.subscriptions'] }, ro),
           );
           for (const c of res.data) {
             const crmId = c.metadata?.crm_contact_id;
@@ -101,8 +108,8 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
         chunk(stripeIds, SEARCH_CLAUSES).map(async (ids) => {
           let page: string | undefined;
           do {
-            const res: Stripe.ApiSearchResult<Stripe.Invoice> = await call('invoices.search', () =>
-              stripe.invoices.search({ query: orQuery('customer', ids), limit: 100, ...(page ? { page } : {}) }),
+            const res: Stripe.ApiSearchResult<Stripe.Invoice> = await call('invoices.search', (ro) =>
+              stripe.invoices.search({ query: orQuery('customer', ids), limit: 100, ...(page ? { page } : {}) }, ro),
             );
             for (const inv of res.data) {
               const cid = typeof inv.customer === 'string' ? inv.customer : inv.customer?.id;
@@ -122,7 +129,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
           if (!SAFE_ID.test(stripeCustomerId)) return;
           let c: Stripe.Customer | Stripe.DeletedCustomer;
           try {
-            c = await call('customers.retrieve', () => stripe.customers.retrieve(stripeCustomerId, { expand: ['subscriptions'] }));
+            c = await call('customers.retrieve', (ro) => stripe.customers.retrieve(stripeCustomerId, { expand: ['subscriptions'] }, ro));
           } catch (err) {
             if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) return;
             throw err;
@@ -136,14 +143,14 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
       const out: InvoiceSummary[] = [];
       let startingAfter: string | undefined;
       do {
-        const res: Stripe.ApiList<Stripe.Invoice> = await call('invoices.list', () => stripe.invoices.list({ customer: stripeId, limit: 100, ...(startingAfter ? { starting_after: startingAfter } : {}) }));
+        const res: Stripe.ApiList<Stripe.Invoice> = await call('invoices.list', (ro) => stripe.invoices.list({ customer: stripeId, limit: 100, ...(startingAfter ? { starting_after: startingAfter } : {}) }, ro));
         out.push(...res.data.map(toInvoice));
         startingAfter = res.has_more ? res.data.at(-1)?.id : undefined;
       } while (startingAfter);
       return out.sort(newestFirst);
     },
     async cards(stripeId) {
-      const res = await call('paymentMethods.list', () => stripe.customers.listPaymentMethods(stripeId, { type: 'card', limit: 100 }));
+      const res = await call('paymentMethods.list', (ro) => stripe.customers.listPaymentMethods(stripeId, { type: 'card', limit: 100 }, ro));
       return res.data.map(toCard).filter((c): c is CardSummary => c !== null);
     },
   };

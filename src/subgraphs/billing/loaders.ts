@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { settled } from '../../platform/prefetch.js';
 import type { CacheType } from '../../config/index.js';
 import { cachedBatch, type CacheDeps } from '../../platform/cache.js';
 import type { CustomerLinks, LinkLoader } from '../../platform/links.js';
@@ -63,11 +64,11 @@ export function createBillingLoaders(billing: BillingConnector, c: CacheDeps<Cac
     return out;
   }
 
-  const account = new DataLoader<string, BillingAccount | null>(async (crmIds) => {
+  const account = new DataLoader<string, BillingAccount | null>(settled(async (crmIds) => {
     const accounts = await cachedBatch(c.cache, crmIds, keys.account, c.ttl.account, (missing) => loadAccounts(missing));
     for (const a of accounts) if (a) known.set(a.crmId, a.stripeCustomerId);
     return accounts;
-  });
+  }));
 
   /** Stripe customer ids of these CRM ids: learnt in this request, linked, or looked up with the account. */
   async function stripeIds(crmIds: readonly string[]): Promise<Map<string, string>> {
@@ -90,7 +91,7 @@ export function createBillingLoaders(billing: BillingConnector, c: CacheDeps<Cac
 
   return {
     account,
-    invoices: new DataLoader(async (crmIds) => {
+    invoices: new DataLoader(settled(async (crmIds) => {
       const lists = await cachedBatch(c.cache, crmIds, keys.invoices, c.ttl.invoices, async (missing) => {
         const ids = await stripeIds(missing);
         const withId = missing.filter((id) => ids.has(id));
@@ -102,9 +103,9 @@ export function createBillingLoaders(billing: BillingConnector, c: CacheDeps<Cac
         return new Map(withId.map((id, i) => [id, got[i]!]));
       });
       return lists.map((l) => l ?? []);
-    }),
+    })),
     // No multi-customer endpoint: one call per customer, at most `concurrency` at once.
-    cards: new DataLoader(async (crmIds) => {
+    cards: new DataLoader(settled(async (crmIds) => {
       const lists = await cachedBatch(c.cache, crmIds, keys.cards, c.ttl.cards, async (missing) => {
         const ids = await stripeIds(missing);
         const withId = missing.filter((id) => ids.has(id));
@@ -112,6 +113,6 @@ export function createBillingLoaders(billing: BillingConnector, c: CacheDeps<Cac
         return new Map(withId.map((id, i) => [id, got[i]!]));
       });
       return lists.map((l) => l ?? []);
-    }),
+    })),
   };
 }
