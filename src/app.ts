@@ -10,6 +10,7 @@ import { createHttpServer } from './http/server.js';
 import { createBreaker, type Breaker } from './platform/breaker.js';
 import { createHttpClient, type HttpClient } from './platform/http.js';
 import { createUpstreamPolicy } from './platform/upstream.js';
+import { createMemoryBudgetStore, createRedisBudgetStore, createVendorBudget, DEFAULT_BUDGETS, parseBudgets, type BudgetStore } from './platform/budget.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import type { Redis } from 'ioredis';
 import { createMemoryPartnerStore, createRedisPartnerStore, type PartnerStore } from './auth/partners.js';
@@ -78,8 +79,10 @@ export interface Upstreams {
 }
 
 /** The vendor connectors, each with the shared upstream policy (platform/upstream.ts). */
-export function createUpstreams(config: Readonly<Config>, logger: Logger, metrics?: Metrics): Upstreams {
+export function createUpstreams(config: Readonly<Config>, logger: Logger, metrics?: Metrics, budgets: BudgetStore = createMemoryBudgetStore()): Upstreams {
   const { upstream } = config;
+  const specs = { ...DEFAULT_BUDGETS, ...parseBudgets(upstream.vendorBudgets ?? '') };
+  const VENDOR = { crm: 'hubspot', billing: 'stripe', support: 'zendesk', files: 's3' } as const;
   const breakers = Object.fromEntries(
     (['crm', 'billing', 'support', 'files'] as const).map((s) => [s, createBreaker(s, { volumeThreshold: upstream.breakerVolume, resetMs: upstream.breakerResetMs, logger })]),
   ) as Record<'crm' | 'billing' | 'support' | 'files', Breaker>;
@@ -90,6 +93,7 @@ export function createUpstreams(config: Readonly<Config>, logger: Logger, metric
       retries: upstream.retries,
       retryRatio: upstream.retryBudget,
       breaker: breakers[system],
+      budget: createVendorBudget({ store: budgets, prefix: config.keyPrefix, vendor: VENDOR[system], specs }),
       logger,
       onAttempt: (route, status) => metrics?.upstreamCalls.inc({ system, route, status }),
     });
@@ -149,6 +153,8 @@ export interface SharedState {
   redis?: Redis;
   /** Customer links (platform/links.ts): Redis when configured, else process memory. */
   links: CustomerLinks;
+  /** Vendor budgets (platform/budget.ts): shared through Redis when configured. */
+  budgets: BudgetStore;
   close(): Promise<void>;
 }
 
@@ -165,7 +171,7 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
   if (!config.redis.url) {
     logger.warn('REDIS_URL is not set: cache and partner tokens live in process memory. Fine for development; run Redis for more than one instance (production requires it).');
     const store = createMemoryStore();
-    return { cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead }), partners: createMemoryPartnerStore(), links: createMemoryLinks(), close: () => store.close() };
+    return { cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead }), partners: createMemoryPartnerStore(), links: createMemoryLinks(), budgets: createMemoryBudgetStore(), close: () => store.close() };
   }
   const store = createRedisStore({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, logger });
   return {
@@ -173,6 +179,7 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
     partners: createRedisPartnerStore(store.client, config.keyPrefix),
     redis: store.client,
     links: createRedisLinks({ redis: store.client, prefix: config.keyPrefix, logger }),
+    budgets: createRedisBudgetStore(store.client, logger),
     close: () => store.close(),
   };
 }
@@ -184,8 +191,8 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
   if (sims) config = sims.config;
 
   const metrics = createMetrics();
-  const upstreams = createUpstreams(config, logger, metrics);
   const shared = createSharedState(config, logger, metrics);
+  const upstreams = createUpstreams(config, logger, metrics, shared.budgets);
   const { cache } = shared;
   const remote = config.subgraphs.urls;
   const subgraphs = buildSubgraphs(upstreams, config, cache, SUBGRAPH_NAMES.filter((n) => !remote[n]), shared.links);

@@ -81,6 +81,7 @@ export const VARS = {
   UPSTREAM_BREAKER_VOLUME: { schema: int(1, 100000), example: '20', doc: 'Calls to one system in a rolling 10 s before its circuit may open (at 50% failures); then calls fail fast with UPSTREAM_UNAVAILABLE.', default: '20' },
   UPSTREAM_BREAKER_RESET_MS: { schema: int(100, 600000), example: '5000', doc: 'How long an open circuit waits before a trial call.', default: '5000' },
   UPSTREAM_RETRY_BUDGET: { schema: z.coerce.number().min(0).max(1), example: '0.2', doc: 'Share of calls to one system (rolling 10 s) that may be retries, on top of 10 always allowed; past it failed attempts are not retried, so retries never multiply the load on a failing vendor.', default: '0.2' },
+  VENDOR_BUDGETS: { schema: z.string().regex(/^\s*[a-z0-9]+(\.[a-z0-9_]+)?=\d+\/\d+s\s*(,\s*[a-z0-9]+(\.[a-z0-9_]+)?=\d+\/\d+s\s*)*$/, 'must be vendor[.class]=requests/windows, comma-separated'), example: 'zendesk=400/60s,hubspot=100/10s', doc: 'Requests per window each vendor (and endpoint class) allows, shared by every instance through Redis; overrides the published defaults stripe=100/1s, stripe.search=20/1s, hubspot=190/10s, hubspot.search=5/1s, zendesk=700/60s, s3=5500/1s. Interactive reads first; over budget a call waits briefly, then its field fails with RATE_LIMITED and a retry hint.' },
   SUBGRAPH_URL_CRM: { schema: z.url(), example: 'http://crm-subgraph:4001/graphql', doc: 'Run the CRM subgraph remotely at this URL instead of in-process.' },
   SUBGRAPH_URL_BILLING: { schema: z.url(), example: 'http://billing:4002/graphql', doc: 'Same for billing.' },
   SUBGRAPH_URL_FILES: { schema: z.url(), example: 'http://files:4003/graphql', doc: 'Same for files.' },
@@ -127,7 +128,7 @@ export interface Config {
   stripe: { apiBase: string; secretKey: string };
   zendesk: { baseUrl: string; email: string; apiToken: string };
   s3: { bucket: string; region: string; endpoint?: string; forcePathStyle: boolean; accessKeyId?: string; secretAccessKey?: string; presignTtlS: number };
-  upstream: { timeoutMs: number; retries: number; concurrency: number; breakerVolume: number; breakerResetMs: number; retryBudget: number };
+  upstream: { timeoutMs: number; retries: number; concurrency: number; breakerVolume: number; breakerResetMs: number; retryBudget: number; vendorBudgets?: string };
   subgraphs: { urls: Partial<Record<SubgraphName, string>>; signingSecret: string };
   limits: { maxDepth: number; maxBodyBytes: number; introspection: boolean };
   redis: { url?: string; commandTimeoutMs: number };
@@ -242,7 +243,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       secretAccessKey: raw.S3_SECRET_ACCESS_KEY,
       presignTtlS: raw.S3_PRESIGN_TTL_S ?? 300,
     },
-    upstream: { timeoutMs: raw.UPSTREAM_TIMEOUT_MS ?? 5000, retries: raw.UPSTREAM_RETRIES ?? 2, concurrency: raw.UPSTREAM_CONCURRENCY ?? 8, breakerVolume: raw.UPSTREAM_BREAKER_VOLUME ?? 20, breakerResetMs: raw.UPSTREAM_BREAKER_RESET_MS ?? 5000, retryBudget: raw.UPSTREAM_RETRY_BUDGET ?? 0.2 },
+    upstream: { timeoutMs: raw.UPSTREAM_TIMEOUT_MS ?? 5000, retries: raw.UPSTREAM_RETRIES ?? 2, concurrency: raw.UPSTREAM_CONCURRENCY ?? 8, breakerVolume: raw.UPSTREAM_BREAKER_VOLUME ?? 20, breakerResetMs: raw.UPSTREAM_BREAKER_RESET_MS ?? 5000, retryBudget: raw.UPSTREAM_RETRY_BUDGET ?? 0.2, vendorBudgets: raw.VENDOR_BUDGETS },
     subgraphs: { urls: subgraphUrls, signingSecret: raw.SUBGRAPH_SIGNING_SECRET ?? '' },
     limits: { maxDepth: raw.MAX_QUERY_DEPTH ?? 12, maxBodyBytes: raw.MAX_BODY_BYTES ?? 1_048_576, introspection: raw.INTROSPECTION ?? false },
     redis: { url: raw.REDIS_URL, commandTimeoutMs: raw.REDIS_COMMAND_TIMEOUT_MS ?? 50 },

@@ -26,6 +26,10 @@ export interface HttpRequest {
   idempotent?: boolean;
   /** A low-cardinality name for logs and metrics, e.g. 'contacts.search'. */
   route: string;
+  /** Endpoint class with its own vendor limit, e.g. 'search'. */
+  cls?: string;
+  /** Background work yields the vendor budget to interactive reads. @default 'interactive' */
+  priority?: 'interactive' | 'background';
   headers?: Record<string, string>;
 }
 
@@ -78,9 +82,12 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       body = JSON.stringify(req.body);
       headers['content-type'] = 'application/json';
     }
-    return opts.policy.call({ route: req.route, idempotent, classify }, async (signal) => {
+    return opts.policy.call({ route: req.route, idempotent, classify, cls: req.cls, priority: req.priority }, async (signal) => {
       const res = await request(url, { method: req.method, headers, body, signal, dispatcher: agent });
       const text = await res.body.text();
+      // Zendesk's and HubSpot's rate headers keep the shared budget honest.
+      const left = res.headers['x-rate-limit-remaining'] ?? res.headers['x-hubspot-ratelimit-remaining'];
+      if (left !== undefined) opts.policy.remaining(undefined, Number(Array.isArray(left) ? left[0] : left));
       if (res.statusCode < 300) return (text ? JSON.parse(text) : undefined) as T;
       if (res.statusCode === 429) throw new RetryableError('rate_limited', '429', parseRetryAfter(res.headers['retry-after']));
       if (res.statusCode >= 500) throw new RetryableError('unavailable', String(res.statusCode));

@@ -15,6 +15,7 @@
  */
 import { UpstreamError, type UpstreamSystem } from '../errors/index.js';
 import type { Breaker } from './breaker.js';
+import type { Priority, VendorBudget } from './budget.js';
 import type { Logger } from './logger.js';
 
 export type Failure = 'unavailable' | 'rate_limited' | 'timeout';
@@ -46,6 +47,8 @@ export interface UpstreamPolicyOptions {
   /** First backoff step; doubled each retry, capped at 2 s, full jitter. @default 100 */
   backoffMs?: number;
   breaker?: Breaker;
+  /** The vendor's shared budget (platform/budget.ts): every attempt takes a token first. */
+  budget?: VendorBudget;
   logger?: Logger;
   /** Called once per attempt with its outcome label (HTTP status, 'error', 'timeout', 'circuit_open'). */
   onAttempt?: (route: string, outcome: string) => void;
@@ -62,6 +65,10 @@ export interface CallOptions {
   classify(err: unknown): unknown;
   /** Outcome label of a successful attempt. @default '200' */
   okOutcome?: string;
+  /** Endpoint class with its own vendor limit (e.g. 'search'). */
+  cls?: string;
+  /** Background work yields the budget to interactive reads. @default 'interactive' */
+  priority?: Priority;
 }
 
 export interface UpstreamPolicy {
@@ -71,6 +78,8 @@ export interface UpstreamPolicy {
   call<T>(o: CallOptions, attempt: (signal: AbortSignal, remainingMs: number) => Promise<T>): Promise<T>;
   /** Calls and retries in the current window (tests, metrics). */
   budgetState(): { calls: number; retries: number };
+  /** The vendor's rate headers said how many requests remain in its window. */
+  remaining(cls: string | undefined, n: number): void;
 }
 
 const WINDOW_S = 10;
@@ -120,6 +129,14 @@ export function createUpstreamPolicy(o: UpstreamPolicyOptions): UpstreamPolicy {
     for (let n = 0; ; n++) {
       let failure: Failure = 'unavailable';
       let retryAfterMs: number | undefined;
+      if (o.budget) {
+        // Over budget: wait briefly within the deadline, else fail before sending anything.
+        const got = await o.budget.acquire(c.cls, c.priority ?? 'interactive', Math.max(0, timeoutMs - (Date.now() - started)));
+        if (got !== true) {
+          o.onAttempt?.(c.route, 'budget_exhausted');
+          throw new UpstreamError(o.system, 'rate_limited', undefined, Math.max(1, Math.ceil(got / 1000)));
+        }
+      }
       try {
         const run = () =>
           attempt(deadline, Math.max(1, timeoutMs - (Date.now() - started))).catch((err: unknown) => {
@@ -141,10 +158,13 @@ export function createUpstreamPolicy(o: UpstreamPolicyOptions): UpstreamPolicy {
         o.onAttempt?.(c.route, err.outcome);
         failure = err.failure;
         retryAfterMs = err.retryAfterMs;
+        // The vendor refused: every instance holds back until its Retry-After (1 s when it gives none).
+        if (failure === 'rate_limited' && o.budget) await o.budget.block(c.cls, retryAfterMs ?? 1000);
         o.logger?.warn({ system: o.system, route: c.route, attempt: n, outcome: err.outcome }, 'upstream attempt failed');
         if (failure === 'timeout') throw new UpstreamError(o.system, 'timeout');
       }
-      if (!c.idempotent || n >= retries) throw new UpstreamError(o.system, failure);
+      const hint = failure === 'rate_limited' ? Math.max(1, Math.ceil((retryAfterMs ?? 1000) / 1000)) : undefined;
+      if (!c.idempotent || n >= retries) throw new UpstreamError(o.system, failure, undefined, hint);
       if (!canRetry()) {
         o.logger?.warn({ system: o.system, route: c.route }, 'retry budget spent: not retrying');
         throw new UpstreamError(o.system, failure);
@@ -155,7 +175,7 @@ export function createUpstreamPolicy(o: UpstreamPolicyOptions): UpstreamPolicy {
         await sleep(wait, deadline);
       } catch {
         // The vendor asked us to wait past our deadline: give up now rather than hold the request.
-        throw new UpstreamError(o.system, failure === 'rate_limited' ? 'rate_limited' : 'timeout');
+        throw new UpstreamError(o.system, failure === 'rate_limited' ? 'rate_limited' : 'timeout', undefined, hint);
       }
     }
   }
@@ -165,5 +185,8 @@ export function createUpstreamPolicy(o: UpstreamPolicyOptions): UpstreamPolicy {
     timeoutMs,
     call,
     budgetState: () => ({ calls: calls.sum(), retries: retried.sum() }),
+    remaining(cls, n) {
+      if (o.budget && Number.isFinite(n)) void o.budget.remaining(cls, n);
+    },
   };
 }

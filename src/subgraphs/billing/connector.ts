@@ -79,7 +79,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
   });
   async function call<T>(route: string, fn: (opts: Stripe.RequestOptions) => Promise<T>): Promise<T> {
     try {
-      return await o.policy.call({ route, idempotent: true, classify: classifyStripe }, (_signal, remainingMs) => fn({ timeout: remainingMs, maxNetworkRetries: 0 }));
+      return await o.policy.call({ route, idempotent: true, classify: classifyStripe, cls: route.endsWith('.search') ? 'search' : undefined }, (_signal, remainingMs) => fn({ timeout: remainingMs, maxNetworkRetries: 0 }));
     } catch (err) {
       if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) throw err;
       o.logger?.warn({ system: 'billing', route, err: (err as Error).message }, 'stripe call failed');

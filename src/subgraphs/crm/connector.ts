@@ -60,6 +60,7 @@ export function createCrmConnector(deps: { http: HttpClient }): CrmConnector {
         method: 'POST',
         path: '/crm/v3/objects/contacts/search',
         route: 'contacts.search',
+        cls: 'search',
         idempotent: true,
         body: {
           ...(s.query ? { query: s.query } : {}),

@@ -1,0 +1,248 @@
+/**
+ * Vendor budgets: token buckets per vendor, and per endpoint class where the vendor publishes a
+ * stricter limit (search), shared by every instance through Redis (one Lua script, atomic, on
+ * Redis's clock) or held in process memory without Redis. Every upstream attempt takes a token
+ * first (platform/upstream.ts), so Portico never sends a burst the vendor will refuse:
+ *
+ * - interactive reads may spend the whole bucket; background work (webhook processing, replica
+ *   sync, reconciliation) only the part above a reserve, so it yields first;
+ * - over budget, a call waits for its token while its deadline allows (at most `maxWaitMs`),
+ *   else fails with RATE_LIMITED and a retry hint, before any request is sent;
+ * - a vendor's `Retry-After` blocks the bucket for every instance until then, and its rate
+ *   headers (`X-Rate-Limit-Remaining`, `X-HubSpot-RateLimit-Remaining`) lower the tokens.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from './logger.js';
+
+export type Priority = 'interactive' | 'background';
+
+export interface BucketSpec {
+  /** Requests allowed per window. */
+  limit: number;
+  windowS: number;
+}
+
+/**
+ * Published defaults (checked against the vendors' docs; override with VENDOR_BUDGETS):
+ * Stripe live mode 100 read requests/s, Search 20/s; HubSpot 190 requests / 10 s (Professional
+ * and Enterprise), CRM search 5/s; Zendesk 700/min (Enterprise); S3 5,500 GET/s per prefix.
+ */
+export const DEFAULT_BUDGETS: Readonly<Record<string, BucketSpec>> = {
+  stripe: { limit: 100, windowS: 1 },
+  'stripe.search': { limit: 20, windowS: 1 },
+  hubspot: { limit: 190, windowS: 10 },
+  'hubspot.search': { limit: 5, windowS: 1 },
+  zendesk: { limit: 700, windowS: 60 },
+  s3: { limit: 5500, windowS: 1 },
+};
+
+/** `stripe=100/1s,hubspot.search=4/1s,zendesk=400/60s` -> specs; throws naming the bad entry. */
+export function parseBudgets(text: string): Record<string, BucketSpec> {
+  const out: Record<string, BucketSpec> = {};
+  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([a-z0-9]+(?:\.[a-z0-9_]+)?)=(\d+)\/(\d+)s$/.exec(part);
+    if (!m || Number(m[2]) < 1 || Number(m[3]) < 1) throw new Error(`"${part}" is not vendor[.class]=requests/windows, e.g. zendesk=700/60s`);
+    out[m[1]!] = { limit: Number(m[2]), windowS: Number(m[3]) };
+  }
+  return out;
+}
+
+export interface TakeResult {
+  ok: boolean;
+  /** When not ok: ms until a token may be available. */
+  waitMs: number;
+}
+
+export interface BudgetStore {
+  /** Takes one token from each bucket (all or none). `reserve` tokens stay for interactive calls. */
+  take(keys: readonly string[], specs: readonly BucketSpec[], reserve: readonly number[]): Promise<TakeResult>;
+  /** Blocks the buckets until `untilMs` from now (the vendor's Retry-After). */
+  block(keys: readonly string[], ms: number): Promise<void>;
+  /** Caps the tokens at what the vendor says remains. */
+  cap(key: string, remaining: number): Promise<void>;
+}
+
+interface MemBucket {
+  tokens: number;
+  at: number;
+  blockedUntil: number;
+}
+
+export function createMemoryBudgetStore(): BudgetStore {
+  const buckets = new Map<string, MemBucket>();
+  const get = (key: string, spec: BucketSpec, now: number) => {
+    let b = buckets.get(key);
+    if (!b) buckets.set(key, (b = { tokens: spec.limit, at: now, blockedUntil: 0 }));
+    b.tokens = Math.min(spec.limit, b.tokens + ((now - b.at) * spec.limit) / (spec.windowS * 1000));
+    b.at = now;
+    return b;
+  };
+  return {
+    async take(keys, specs, reserve) {
+      const now = Date.now();
+      const bs = keys.map((k, i) => get(k, specs[i]!, now));
+      let wait = 0;
+      bs.forEach((b, i) => {
+        if (b.blockedUntil > now) wait = Math.max(wait, b.blockedUntil - now);
+        const need = 1 + reserve[i]!;
+        if (b.tokens < need) wait = Math.max(wait, Math.ceil(((need - b.tokens) * specs[i]!.windowS * 1000) / specs[i]!.limit));
+      });
+      if (wait > 0) return { ok: false, waitMs: wait };
+      for (const b of bs) b.tokens -= 1;
+      return { ok: true, waitMs: 0 };
+    },
+    async block(keys, ms) {
+      const now = Date.now();
+      for (const k of keys) {
+        const b = buckets.get(k) ?? { tokens: 0, at: now, blockedUntil: 0 };
+        b.blockedUntil = Math.max(b.blockedUntil, now + ms);
+        b.tokens = 0;
+        buckets.set(k, b);
+      }
+    },
+    async cap(key, remaining) {
+      const b = buckets.get(key);
+      if (b) b.tokens = Math.min(b.tokens, remaining);
+    },
+  };
+}
+
+/**
+ * KEYS: bucket hashes. ARGV: n, then per bucket limit, windowMs, reserve. Uses Redis's clock so
+ * instances with skewed clocks still share one budget. Returns 0 (taken) or ms to wait.
+ */
+const TAKE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local n = tonumber(ARGV[1])
+local wait = 0
+local tokens = {}
+for i = 1, n do
+  local limit = tonumber(ARGV[1 + (i - 1) * 3 + 1])
+  local window = tonumber(ARGV[1 + (i - 1) * 3 + 2])
+  local reserve = tonumber(ARGV[1 + (i - 1) * 3 + 3])
+  local h = redis.call('HMGET', KEYS[i], 'tokens', 'at', 'blocked')
+  local tok = tonumber(h[1]) or limit
+  local at = tonumber(h[2]) or now
+  local blocked = tonumber(h[3]) or 0
+  tok = math.min(limit, tok + (now - at) * limit / window)
+  tokens[i] = tok
+  if blocked > now then wait = math.max(wait, blocked - now) end
+  if tok < 1 + reserve then wait = math.max(wait, math.ceil((1 + reserve - tok) * window / limit)) end
+end
+for i = 1, n do
+  local window = tonumber(ARGV[1 + (i - 1) * 3 + 2])
+  local tok = tokens[i]
+  if wait == 0 then tok = tok - 1 end
+  redis.call('HSET', KEYS[i], 'tokens', tostring(tok), 'at', tostring(now))
+  redis.call('PEXPIRE', KEYS[i], window * 2 + 60000)
+end
+return wait
+`;
+
+const BLOCK = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 1, #KEYS do
+  local until_ = now + tonumber(ARGV[1])
+  local cur = tonumber(redis.call('HGET', KEYS[i], 'blocked')) or 0
+  if until_ > cur then redis.call('HSET', KEYS[i], 'blocked', tostring(until_), 'tokens', '0', 'at', tostring(now)) end
+  redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[1]) + 60000)
+end
+return 0
+`;
+
+const CAP = `
+local cur = tonumber(redis.call('HGET', KEYS[1], 'tokens'))
+if cur and cur > tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'tokens', ARGV[1]) end
+return 0
+`;
+
+export function createRedisBudgetStore(redis: Redis, logger?: Logger): BudgetStore {
+  let lastLog = 0;
+  const failed = (err: unknown) => {
+    const now = Date.now();
+    if (now - lastLog > 1000) {
+      lastLog = now;
+      logger?.warn({ err: (err as Error)?.message }, 'vendor budget unavailable (Redis); calls go out unmetered');
+    }
+  };
+  return {
+    async take(keys, specs, reserve) {
+      try {
+        const args = [String(keys.length), ...specs.flatMap((s, i) => [String(s.limit), String(s.windowS * 1000), String(reserve[i])])];
+        const wait = Number(await redis.eval(TAKE, keys.length, ...keys, ...args));
+        return { ok: wait === 0, waitMs: wait };
+      } catch (err) {
+        // Fail open: a Redis outage must not stop every vendor call (the vendors' own 429s still protect them).
+        failed(err);
+        return { ok: true, waitMs: 0 };
+      }
+    },
+    async block(keys, ms) {
+      await Promise.resolve(redis.eval(BLOCK, keys.length, ...keys, String(Math.ceil(ms)))).catch(failed);
+    },
+    async cap(key, remaining) {
+      await Promise.resolve(redis.eval(CAP, 1, key, String(Math.max(0, remaining)))).catch(failed);
+    },
+  };
+}
+
+export interface VendorBudgetOptions {
+  store: BudgetStore;
+  /** Environment prefix of the Redis keys. */
+  prefix: string;
+  vendor: string;
+  /** Buckets of this vendor: `vendor` and `vendor.<class>` entries. */
+  specs: Readonly<Record<string, BucketSpec>>;
+  /** Share of a bucket kept for interactive calls. @default 0.2 */
+  backgroundReserve?: number;
+  /** Longest wait for a token. @default 1000 */
+  maxWaitMs?: number;
+}
+
+export interface VendorBudget {
+  /**
+   * Waits for a token of the vendor's bucket (and the class's), at most `maxWaitMs` and never
+   * past `remainingMs`; resolves true when taken, or the ms after which to retry.
+   */
+  acquire(cls: string | undefined, priority: Priority, remainingMs: number): Promise<true | number>;
+  /** The vendor said Retry-After: every instance waits. */
+  block(cls: string | undefined, ms: number): Promise<void>;
+  /** The vendor said how many requests remain in its window. */
+  remaining(cls: string | undefined, n: number): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function createVendorBudget(o: VendorBudgetOptions): VendorBudget {
+  const reserveShare = o.backgroundReserve ?? 0.2;
+  const maxWait = o.maxWaitMs ?? 1000;
+  const buckets = (cls: string | undefined) => {
+    const names = [o.vendor, ...(cls && o.specs[`${o.vendor}.${cls}`] ? [`${o.vendor}.${cls}`] : [])].filter((n) => o.specs[n]);
+    return { keys: names.map((n) => `${o.prefix}:budget:${n}`), specs: names.map((n) => o.specs[n]!) };
+  };
+  return {
+    async acquire(cls, priority, remainingMs) {
+      const { keys, specs } = buckets(cls);
+      if (!keys.length) return true;
+      const reserve = specs.map((s) => (priority === 'background' ? Math.max(1, Math.floor(s.limit * reserveShare)) : 0));
+      const started = Date.now();
+      for (;;) {
+        const r = await o.store.take(keys, specs, reserve);
+        if (r.ok) return true;
+        const left = Math.min(maxWait, remainingMs) - (Date.now() - started);
+        if (r.waitMs > left) return r.waitMs;
+        await sleep(Math.max(5, r.waitMs));
+      }
+    },
+    async block(cls, ms) {
+      await o.store.block(buckets(cls).keys, ms);
+    },
+    async remaining(cls, n) {
+      // Vendors report the account-wide window.
+      const key = buckets(cls).keys[0];
+      if (key) await o.store.cap(key, n);
+    },
+  };
+}
