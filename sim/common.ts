@@ -18,6 +18,30 @@ export interface FaultOptions {
   rateLimitPerSecond?: number;
   /** @default 1 */
   retryAfterSeconds?: number;
+  /**
+   * Enforce a vendor plan's published limits (account-wide and per endpoint class) with the
+   * vendor's 429 and rate headers, e.g. 'enterprise' for Zendesk; see each simulator's PLANS.
+   */
+  plan?: string;
+}
+
+/** A published limit: requests per fixed window, for every route or the routes of one class. */
+export interface LimitSpec {
+  limit: number;
+  windowS: number;
+  /** Route patterns (`GET /v1/customers/search`) of an endpoint class; absent = account-wide. */
+  routes?: readonly string[];
+}
+
+/** A vendor's plans and how it tells clients about its limits. */
+export interface VendorPlans {
+  plans: Record<string, readonly LimitSpec[]>;
+  /** Headers on every answer under a limit (e.g. X-Rate-Limit-Remaining). */
+  headers?(spec: LimitSpec, remaining: number): Record<string, string>;
+  /** Headers of the 429 (e.g. Retry-After), given the seconds until the window ends. */
+  refusedHeaders?(spec: LimitSpec, resetS: number): Record<string, string>;
+  /** 429 body of a plan limit, when it differs from the generic one. */
+  refusedBody?(spec: LimitSpec): unknown;
 }
 
 export interface Stats {
@@ -143,7 +167,9 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 /** Counters and faults around any request handler (the S3 server wraps s3rver with it). */
-export function createFaultGate(errors: Pick<VendorErrors, 'failure' | 'rateLimited'>, send: (res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>) => void) {
+export function createFaultGate(errors: Pick<VendorErrors, 'failure' | 'rateLimited'>, send: (res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>) => void, vendor?: VendorPlans) {
+  /** Fixed windows per limit: window start (s) and count. */
+  const windows = new Map<LimitSpec, { start: number; count: number }>();
   let faults: FaultOptions = {};
   let stats: Stats = { total: 0, byRoute: {} };
   let served = 0;
@@ -159,7 +185,7 @@ export function createFaultGate(errors: Pick<VendorErrors, 'failure' | 'rateLimi
       stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1;
     },
     /** Applies latency, rate limit and failures; true when the request was answered here. */
-    async gate(res: ServerResponse): Promise<boolean> {
+    async gate(res: ServerResponse, route = ''): Promise<boolean> {
       if (trips) {
         const t = trips;
         const wave = t.begin();
@@ -172,6 +198,22 @@ export function createFaultGate(errors: Pick<VendorErrors, 'failure' | 'rateLimi
         inSecond = 0;
       }
       inSecond++;
+      const limits = faults.plan ? vendor?.plans[faults.plan] : undefined;
+      if (faults.plan && !limits) throw new Error(`unknown plan ${faults.plan}: one of ${Object.keys(vendor?.plans ?? {}).join(', ')}`);
+      for (const spec of limits ?? []) {
+        if (spec.routes && !spec.routes.includes(route)) continue;
+        const start = Math.floor(Date.now() / 1000 / spec.windowS) * spec.windowS;
+        const w = windows.get(spec);
+        const cur = w && w.start === start ? w : { start, count: 0 };
+        windows.set(spec, cur);
+        if (cur.count >= spec.limit) {
+          const resetS = Math.max(1, Math.ceil(start + spec.windowS - Date.now() / 1000));
+          send(res, 429, vendor?.refusedBody?.(spec) ?? errors.rateLimited(), { ...vendor?.headers?.(spec, 0), ...vendor?.refusedHeaders?.(spec, resetS) });
+          return true;
+        }
+        cur.count++;
+        for (const [k, v] of Object.entries(vendor?.headers?.(spec, spec.limit - cur.count) ?? {})) res.setHeader(k, v);
+      }
       if (faults.rateLimitPerSecond !== undefined && inSecond > faults.rateLimitPerSecond) {
         send(res, 429, errors.rateLimited(), { 'retry-after': String(faults.retryAfterSeconds ?? 1) });
         return true;
@@ -214,12 +256,14 @@ export interface JsonSimOptions {
   faults?: FaultOptions;
   /** Extra headers on every answer (e.g. Stripe's Request-Id). */
   headers?: () => Record<string, string>;
+  /** The vendor's plans, for `faults.plan`. */
+  plans?: VendorPlans;
 }
 
 /** A JSON REST simulator: routing, auth, faults, counters. */
 export async function startJsonSim(o: JsonSimOptions): Promise<SimServer> {
   const compiled = o.routes.map((r) => ({ ...r, ...compile(r.pattern) }));
-  const gate = createFaultGate(o.errors, sendJson);
+  const gate = createFaultGate(o.errors, sendJson, o.plans);
   if (o.faults) gate.setFaults(o.faults);
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://sim');
@@ -239,7 +283,7 @@ export async function startJsonSim(o: JsonSimOptions): Promise<SimServer> {
     gate.count(route ? `${method} ${route.pattern}` : `${method} (unknown)`);
     const extra = o.headers?.() ?? {};
     try {
-      if (await gate.gate(res)) return;
+      if (await gate.gate(res, route ? `${method} ${route.pattern}` : '')) return;
       const body = await readBody(req);
       const simReq: SimRequest = { method, path, query: url.searchParams, rawQuery: url.search.slice(1), headers: req.headers, body };
       const denied = o.authenticate(simReq);

@@ -3,7 +3,23 @@
  * user (cursor and offset pagination), ticket search by requester and status, show_many tickets, comments (with users sideloaded),
  * create and update tickets. Basic `email/token:apitoken` auth or Bearer.
  */
-import { HttpError, jsonBody, startJsonSim, withStatus, type FaultOptions, type SimServer } from './common.js';
+import { HttpError, jsonBody, startJsonSim, withStatus, type FaultOptions, type SimServer, type VendorPlans } from './common.js';
+
+/**
+ * Zendesk Support API limits per minute by plan (account-wide, every API client together);
+ * answers carry X-Rate-Limit and X-Rate-Limit-Remaining, a 429 carries Retry-After.
+ */
+export const ZENDESK_PLANS: VendorPlans = {
+  plans: {
+    team: [{ limit: 200, windowS: 60 }],
+    growth: [{ limit: 400, windowS: 60 }],
+    professional: [{ limit: 400, windowS: 60 }],
+    enterprise: [{ limit: 700, windowS: 60 }],
+    'high-volume': [{ limit: 2500, windowS: 60 }],
+  },
+  headers: (spec, remaining) => ({ 'x-rate-limit': String(spec.limit), 'x-rate-limit-remaining': String(remaining) }),
+  refusedHeaders: (_spec, resetS) => ({ 'retry-after': String(resetS) }),
+};
 import type { SeedData, ZendeskComment, ZendeskTicket, ZendeskUser } from './seed.js';
 
 const notFound = () => new HttpError(404, { error: 'RecordNotFound', description: 'Not found' });
@@ -49,6 +65,7 @@ export async function startZendeskSim(o: { host: string; port: number; data: See
     host: o.host,
     port: o.port,
     faults: o.faults,
+    plans: ZENDESK_PLANS,
     errors: {
       failure: () => ({ error: 'InternalError', description: 'Something went wrong. Please try again later.' }),
       rateLimited: () => ({ error: 'APIRateLimitExceeded', description: 'Number of allowed API requests per minute exceeded' }),
