@@ -42,11 +42,171 @@ test('rateLimitPerSecond: 429 with Retry-After and the vendor body', async () =>
     try {
       // Two pass, the third in the same second is limited (retry until the three fall in one second).
       for (let attempt = 0; ; attempt++) {
-        const answers = await Promise.all(Array.from({ length: 7 }, () => fetch(`${sims.urls.hubspot}/crm/v3/objects/contacts/search`, { method: 'POST', headers: hs, body: '{"limit":1}' })));
-    // Five searches a second: of seven sent at once, at most five (ten if a second turned over) pass.
+        const statuses: number[] = [];
+        let limited: Response | undefined;
+        for (let i = 0; i < 3; i++) {
+          const res = await probe[s]();
+          statuses.push(res.status);
+          if (res.status === 429) limited = res;
+          else await res.arrayBuffer();
+        }
+        if (statuses[0] === 429 || statuses[1] === 429) {
+          await limited?.arrayBuffer();
+          assert.ok(attempt < 3, `${s}: ${statuses}`);
+          await new Promise((r) => setTimeout(r, 1000));
+          continue;
+        }
+        assert.equal(statuses[2], 429, s);
+        assert.equal(limited!.headers.get('retry-after'), '3');
+        bodies[s](await limited!.text());
+        break;
+      }
+    } finally {
+      sims.setFaults(s, {});
+    }
+  }
+});
+
+test('failureRate 1 -> 503 in the vendor format; 0.5 fails every other request; failStatus', async () => {
+  const bodies: Record<SimSystem, (t: string) => void> = {
+    hubspot: (t) => assert.equal(JSON.parse(t).category, 'INTERNAL_ERROR'),
+    stripe: (t) => assert.equal(JSON.parse(t).error.type, 'api_error'),
+    zendesk: (t) => assert.equal(JSON.parse(t).error, 'InternalError'),
+    s3: (t) => assert.match(t, /<Code>ServiceUnavailable<\/Code>/),
+  };
+  for (const s of systems) {
+    sims.setFaults(s, { failureRate: 1 });
+    const a = await probe[s]();
+    assert.equal(a.status, 503, s);
+    bodies[s](await a.text());
+    sims.setFaults(s, {});
+  }
+  sims.setFaults('hubspot', { failureRate: 0.5, failStatus: 500 });
+  const seen: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const res = await probe.hubspot();
+    await res.arrayBuffer();
+    seen.push(res.status);
+  }
+  assert.deepEqual(seen, [500, 200, 500, 200]);
+  sims.setFaults('hubspot', {});
+  assert.equal((await probe.hubspot()).status, 200);
+});
+
+test('latencyMs delays answers', async () => {
+  sims.setFaults('zendesk', { latencyMs: 150 });
+  const t0 = performance.now();
+  const res = await probe.zendesk();
+  await res.arrayBuffer();
+  assert.ok(performance.now() - t0 >= 140);
+  sims.setFaults('zendesk', {});
+});
+
+test('counters: every request by route template, including 401s and faults; resetStats', async () => {
+  sims.resetStats();
+  for (const s of systems) assert.deepEqual(sims.stats(s), { total: 0, byRoute: {} });
+  await (await fetch(`${sims.urls.hubspot}/crm/v3/objects/contacts/1002`)).arrayBuffer(); // 401
+  await (await probe.hubspot()).arrayBuffer();
+  sims.setFaults('stripe', { failureRate: 1 });
+  await (await probe.stripe()).arrayBuffer();
+  sims.setFaults('stripe', {});
+  await (await fetch(`${sims.urls.zendesk}/api/v2/users/${sims.data.customers[1]!.zendeskUserId}/tickets/requested?page[size]=5`, { headers: { authorization: `Bearer ${sims.credentials.zendeskApiToken}` } })).arrayBuffer();
+  await (await probe.s3()).arrayBuffer();
+  assert.deepEqual(sims.stats('hubspot'), { total: 2, byRoute: { 'GET /crm/v3/objects/contacts/{id}': 2 } });
+  assert.deepEqual(sims.stats('stripe'), { total: 1, byRoute: { 'GET /v1/customers/{id}': 1 } });
+  assert.deepEqual(sims.stats('zendesk'), { total: 1, byRoute: { 'GET /api/v2/users/{id}/tickets/requested': 1 } });
+  assert.deepEqual(sims.stats('s3'), { total: 1, byRoute: { ListObjectsV2: 1 } });
+});
+
+test('unknown routes: vendor 404; bodies over 1 MiB: 413', async () => {
+  const res = await fetch(`${sims.urls.stripe}/v1/nothing_here`, { headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}` } });
+  assert.equal(res.status, 404);
+  assert.equal(((await res.json()) as any).error.type, 'invalid_request_error');
+  const big = await fetch(`${sims.urls.hubspot}/crm/v3/objects/contacts/search`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${sims.credentials.hubspotToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ query: 'x'.repeat(1024 * 1024 + 10) }),
+  });
+  assert.equal(big.status, 413);
+  await big.arrayBuffer();
+});
+
+test('close() ends open keep-alive connections and frees the ports', async () => {
+  const other = await startSimulators({ customers: 3 });
+  const url = new URL(other.urls.hubspot);
+  const agent = new (await import('node:http')).Agent({ keepAlive: true });
+  await new Promise<void>((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path: '/crm/v3/objects/contacts/1001', agent, headers: { authorization: `Bearer ${other.credentials.hubspotToken}` } }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  const t0 = performance.now();
+  await other.close();
+  assert.ok(performance.now() - t0 < 1000);
+  agent.destroy();
+  await assert.rejects(fetch(`${other.urls.hubspot}/crm/v3/objects/contacts/1001`));
+});
+
+test('seeded data is deterministic, linked, and has the demo customers', async () => {
+  assert.deepEqual(seed(50, 42), seed(50, 42));
+  assert.notDeepEqual(seed(50, 42).customers[2], seed(50, 7).customers[2]);
+  const again = await startSimulators({ customers: 50 });
+  try {
+    assert.deepEqual(again.data, sims.data);
+  } finally {
+    await again.close();
+  }
+  const [ada, second] = sims.data.customers;
+  assert.equal(ada!.crmId, '1001');
+  assert.equal(`${ada!.firstname} ${ada!.lastname}`, 'Ada Lovelace');
+  assert.equal(ada!.company, 'Analytical Engines Ltd');
+  assert.equal(ada!.email, 'ada@example.com');
+  assert.equal(ada!.lifecyclestage, 'customer');
+  assert.equal(ada!.invoices.length, 12);
+  assert.equal(ada!.subscription?.status, 'active');
+  assert.equal(ada!.paymentMethods.length, 2);
+  assert.equal(ada!.tickets.length, 3);
+  assert.ok(ada!.tickets.every((t) => t.comments.length >= 1));
+  assert.equal(ada!.documents.length, 4);
+  assert.equal(second!.crmId, '1002');
+  assert.ok(second!.invoices.length && second!.subscription && second!.paymentMethods.length && second!.tickets.length && second!.documents.length);
+  for (const c of sims.data.customers) {
+    assert.match(c.stripeCustomerId, /^cus_[A-Za-z0-9]{14}$/);
+    assert.equal(c.zendeskUserId, 360_000_100_000 + Number(c.crmId) - 1000);
+    for (const d of c.documents) assert.match(d.key, new RegExp(`^customers/${c.crmId}/doc_[A-Za-z0-9]{10}/[^/]+$`));
+  }
+  assert.ok(sims.data.agents.length > 0 && sims.data.agents.every((a) => a.role === 'agent'));
+});
+
+test('500 customers start well under 2 s', async () => {
+  const t0 = performance.now();
+  const big = await startSimulators();
+  const ms = performance.now() - t0;
+  try {
+    assert.equal(big.data.customers.length, 500);
+    assert.ok(ms < 2000, `${ms} ms`);
+  } finally {
+    await big.close();
+  }
+});
+
+test('a plan knob enforces the vendor limits with its headers: Zendesk per minute, HubSpot search per second', async () => {
+  const sims = await startSimulators({ customers: 3, faults: { zendesk: { plan: 'team' }, hubspot: { plan: 'enterprise' } } });
+  const c = DEFAULT_SIM_CREDENTIALS;
+  try {
+    const zd = { authorization: `Basic ${Buffer.from(`${c.zendeskEmail}/token:${c.zendeskApiToken}`).toString('base64')}` };
+    const first = await fetch(`${sims.urls.zendesk}/api/v2/users/show_many?ids=1`, { headers: zd });
+    assert.equal(first.headers.get('x-rate-limit'), '200');
+    assert.equal(first.headers.get('x-rate-limit-remaining'), '199');
+    const hs = { authorization: `Bearer ${c.hubspotToken}`, 'content-type': 'application/json' };
+    const answers = await Promise.all(Array.from({ length: 7 }, () => fetch(`${sims.urls.hubspot}/crm/v3/objects/contacts/search`, { method: 'POST', headers: hs, body: '{"limit":1}' })));
+    // Five searches a second: of seven sent at once, five pass (ten if a second turned over meanwhile).
     const refused = answers.filter((r) => r.status === 429);
-    assert.ok(refused.length >= 1 || answers.length - refused.length <= 10);
     assert.ok(answers.length - refused.length >= 5);
+    assert.ok(refused.length >= 1 || answers.length - refused.length <= 10);
     for (const r of refused) assert.equal(((await r.json()) as { policyName: string }).policyName, 'SECONDLY');
   } finally {
     await sims.close();
