@@ -24,6 +24,8 @@ function App({ config }: { config: SandboxConfig }) {
   const [customerId, setCustomerId] = useState(config.customerIds[0] ?? '1001');
   const [scopes, setScopes] = useState<string[]>(['crm.contacts:read', 'billing.invoices:read']);
   const [token, setToken] = useState('');
+  // The persona the current token belongs to (the picker may already show another one).
+  const [signedIn, setSignedIn] = useState<Persona | undefined>(undefined);
   const [status, setStatus] = useState(config.personas ? 'Pick a persona and press "Use persona".' : 'Paste a bearer token to explore.');
 
   const usePersona = useCallback(async () => {
@@ -36,6 +38,7 @@ function App({ config }: { config: SandboxConfig }) {
     const body = (await res.json()) as { token?: string; label?: string; error?: string };
     if (!res.ok || !body.token) return setStatus(`Could not get a token: ${body.error ?? res.status}`);
     setToken(body.token);
+    setSignedIn(persona);
     setStatus(`Signed in as ${body.label}.`);
   }, [persona, customerId, scopes]);
 
@@ -57,7 +60,9 @@ function App({ config }: { config: SandboxConfig }) {
     [token],
   );
 
-  const tabs = config.operations.map((o) => ({ query: o.query }));
+  // Customers start on their dashboard; staff and partners (who have no `me`) on the customer search.
+  const first = signedIn && signedIn !== 'customer' ? 'customer-search' : 'dashboard';
+  const tabs = [...config.operations].sort((a, b) => Number(b.name === first) - Number(a.name === first)).map((o) => ({ query: o.query }));
 
   return (
     <div className="sandbox">

@@ -1,30 +1,66 @@
 /**
  * npm run subgraph -- <crm|billing|files|support> [--port 4001]
  * Runs one subgraph as its own service; point the gateway at it with SUBGRAPH_URL_<NAME>.
+ * In development with no vendor configured it starts its own bundled simulators (seeded with the
+ * same data as the gateway's), so the command works on its own.
  */
 import { parseArgs } from 'node:util';
-import { buildSubgraphs, createSharedState, createUpstreams } from '../src/app.js';
+import { buildSubgraphs, createSharedState, createUpstreams, withSimulators } from '../src/app.js';
 import { ConfigError, loadConfig, type SubgraphName } from '../src/config/index.js';
 import { SUBGRAPH_NAMES } from '../src/gateway/index.js';
 import { createSubgraphServer } from '../src/http/subgraph-server.js';
 import { createLogger } from '../src/platform/logger.js';
 
-const { values, positionals } = parseArgs({ options: { port: { type: 'string', default: '4001' } }, allowPositionals: true });
-const name = positionals[0] as SubgraphName | undefined;
-if (!name || !SUBGRAPH_NAMES.includes(name)) {
-  console.error(`Name the subgraph: one of ${SUBGRAPH_NAMES.join(', ')}. Example: npm run subgraph -- billing --port 4002`);
+const USAGE = `Usage: npm run subgraph -- <${SUBGRAPH_NAMES.join('|')}> [--port 4001]
+Example: npm run subgraph -- billing --port 4002`;
+
+function fail(message: string): never {
+  console.error(`${message}\n${USAGE}`);
   process.exit(1);
 }
+
+function parseCommandLine() {
+  try {
+    return parseArgs({ options: { port: { type: 'string', default: '4001' } }, allowPositionals: true, strict: true });
+  } catch (err) {
+    fail((err as Error).message.split('. ')[0]!.concat('.'));
+  }
+}
+
+const { values, positionals } = parseCommandLine();
+const name = positionals[0] as SubgraphName | undefined;
+if (!name || !SUBGRAPH_NAMES.includes(name)) fail(`Name the subgraph: one of ${SUBGRAPH_NAMES.join(', ')}.`);
+if (positionals.length > 1) fail(`Unexpected argument ${JSON.stringify(positionals[1])}.`);
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, e.g. --port 4002 (got ${JSON.stringify(values.port)}).`);
+
 try {
-  const config = loadConfig();
-  if (config.simulators.enabled) throw new Error('A standalone subgraph needs real vendor settings (or the simulators started with `npm run sim` and their URLs set): SIMULATORS=false.');
+  let config = loadConfig();
+  const sims = config.simulators.enabled ? await withSimulators(config) : undefined;
+  if (sims) config = sims.config;
   const logger = createLogger({ level: config.logLevel, name: `portico-${name}` });
-  const schema = buildSubgraphs(createUpstreams(config, logger), config, createSharedState(config, logger).cache, [name]).schemas[name]!;
+  const upstreams = createUpstreams(config, logger);
+  const shared = createSharedState(config, logger);
+  const schema = buildSubgraphs(upstreams, config, shared.cache, [name]).schemas[name]!;
   const server = await createSubgraphServer({ schema, signingSecret: config.subgraphs.signingSecret, logger });
-  const url = await server.fastify.listen({ host: config.host, port: Number(values.port) });
-  console.log(`Subgraph ${name} listening on ${url}/graphql\nNext: start the gateway with SUBGRAPH_URL_${name.toUpperCase()}=${url}/graphql and the same SUBGRAPH_SIGNING_SECRET.`);
-  process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
-  process.on('SIGINT', () => void server.close().then(() => process.exit(0)));
+  const url = (await server.fastify.listen({ host: config.host, port })).replace('://0.0.0.0', '://127.0.0.1');
+  console.log(
+    [
+      `Subgraph ${name} listening on ${url}/graphql${sims ? ' (against the bundled simulators)' : ''}`,
+      `Next: start the gateway with SUBGRAPH_URL_${name.toUpperCase()}=${url}/graphql${config.env === 'production' ? ' and the same SUBGRAPH_SIGNING_SECRET' : ''}, e.g.`,
+      `  SUBGRAPH_URL_${name.toUpperCase()}=${url}/graphql npm start`,
+    ].join('\n'),
+  );
+  const stop = () =>
+    void (async () => {
+      await server.close();
+      await upstreams.close();
+      await shared.close();
+      await sims?.close();
+      process.exit(0);
+    })();
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 } catch (err) {
   console.error(err instanceof ConfigError ? err.message : (err as Error).message);
   process.exit(1);

@@ -32,14 +32,41 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-const { values, positionals } = parseArgs({
-  options: { role: { type: 'string' }, sub: { type: 'string' }, ttl: { type: 'string' }, name: { type: 'string' }, scopes: { type: 'string' }, customers: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  allowPositionals: true,
-  strict: true,
-});
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      options: { role: { type: 'string' }, sub: { type: 'string' }, ttl: { type: 'string' }, name: { type: 'string' }, scopes: { type: 'string' }, customers: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (err) {
+    // e.g. ERR_PARSE_ARGS_UNKNOWN_OPTION: one line naming the argument, then the usage.
+    const message = (err as Error).message;
+    fail(/^Unknown option '[^']+'/.exec(message)?.[0].concat('.') ?? message.split('\n')[0]!);
+  }
+}
+const { values, positionals } = parseCommandLine();
 if (values.help) {
   console.log(USAGE);
   process.exit(0);
+}
+
+/** Which options and how many words each command takes: anything else is refused, not ignored. */
+const COMMANDS: Record<string, { words: number; options: readonly string[] }> = {
+  '': { words: 0, options: ['role', 'sub', 'ttl'] },
+  partner: { words: 1, options: ['name', 'scopes', 'ttl', 'customers'] },
+  partners: { words: 1, options: [] },
+  revoke: { words: 2, options: [] },
+};
+{
+  const command = COMMANDS[positionals[0] ?? ''] ? (positionals[0] ?? '') : undefined;
+  if (command === undefined) fail(`Unknown command ${JSON.stringify(positionals[0])}.`);
+  const spec = COMMANDS[command]!;
+  const stray = positionals.slice(command ? spec.words : 0);
+  if (command === 'revoke' && positionals.length < 2) fail('Name the token to revoke, e.g. npm run token -- revoke ptn_0123456789abcdef0123.');
+  if (stray.length) fail(`Unexpected argument ${JSON.stringify(stray[0])}${stray[0]?.startsWith('[') ? ' (square brackets in the usage mark optional parts: leave them out)' : ''}.`);
+  const misplaced = Object.keys(values).filter((k) => k !== 'help' && !spec.options.includes(k));
+  if (misplaced.length) fail(`--${misplaced[0]} does not apply to ${command ? `\`${command}\`` : 'a development token'}.`);
 }
 
 const isPartnerCommand = ['partner', 'partners', 'revoke'].includes(positionals[0] ?? '');
@@ -100,8 +127,7 @@ async function partnerCommand(cmd: string) {
       if (!records.length) console.log('No partner tokens yet. Mint one with: npm run token -- partner --name acme --scopes billing.invoices:read');
       records.forEach(show);
     } else {
-      const id = positionals[1];
-      if (!id) fail('Name the token to revoke, e.g. npm run token -- revoke ptn_0123456789abcdef0123.');
+      const id = positionals[1]!;
       const r = store ? await store.revoke(id) : (await viaGateway<{ revokePartnerToken: PartnerRecord | null }>(`mutation($id: ID!) { revokePartnerToken(id: $id) { ${RECORD} } }`, { id })).revokePartnerToken;
       if (!r) fail(`No partner token ${id}. List them with: npm run token -- partners`);
       console.log(`Revoked ${r.id} (${r.name}); every gateway instance refuses it from the next request.`);
@@ -117,7 +143,6 @@ const cmd = positionals[0];
 if (cmd === 'partner' || cmd === 'partners' || cmd === 'revoke') {
   await partnerCommand(cmd);
 } else {
-  if (cmd) fail(`Unknown command ${JSON.stringify(cmd)}.`);
   const role = values.role as Role | undefined;
   if (!role || !(ROLES as readonly string[]).includes(role)) fail(`--role must be one of ${ROLES.join(', ')} (got ${JSON.stringify(values.role ?? '')}).`);
   const sub = values.sub ?? (role === 'customer' ? undefined : `${role}-1`);

@@ -177,8 +177,11 @@ export async function startS3Sim(o: { host: string; port: number; data: SeedData
     const at = new Date(d.lastModified);
     await utimes(objectPath, at, at);
   };
+  // Seeding runs in the background; close() stops it after the batch in flight (a closed
+  // simulator must not keep writing, and shutdown must not wait for thousands of files).
+  let closing = false;
   const ready = (async () => {
-    for (let i = 0; i < docs.length; i += 64) await Promise.all(docs.slice(i, i + 64).map(writeDoc));
+    for (let i = 0; i < docs.length && !closing; i += 64) await Promise.all(docs.slice(i, i + 64).map(writeDoc));
   })();
   ready.catch(() => undefined);
 
@@ -292,6 +295,7 @@ export async function startS3Sim(o: { host: string; port: number; data: SeedData
     setRoundTrips: gate.setRoundTrips,
     close: () =>
       new Promise<void>((r) => {
+        closing = true;
         server.close(() => {
           void ready
             .catch(() => undefined)

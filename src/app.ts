@@ -44,13 +44,13 @@ export interface App {
   close(): Promise<void>;
 }
 
-interface Simulated {
+export interface Simulated {
   config: Readonly<Config>;
   close(): Promise<void>;
 }
 
 /** Starts the bundled simulators and points every connector at them (development only). */
-async function withSimulators(config: Readonly<Config>): Promise<Simulated> {
+export async function withSimulators(config: Readonly<Config>): Promise<Simulated> {
   const { startSimulators } = await import('../sim/index.js');
   const sims = await startSimulators({ faults: latencyFaults(config.simulators.latencyMs) });
   const c = sims.credentials;
@@ -150,6 +150,7 @@ export function buildSubgraphs(u: Upstreams, config: Readonly<Config>, cache: En
 export interface SharedState {
   cache: EntityCache;
   partners: PartnerStore;
+  /** The Redis connection for partner tokens and rate limits (waits out a reconnect; see createRedisStore). */
   redis?: Redis;
   /** Customer links (platform/links.ts): Redis when configured, else process memory. */
   links: CustomerLinks;
@@ -176,8 +177,8 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
   const store = createRedisStore({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, logger });
   return {
     cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead }),
-    partners: createRedisPartnerStore(store.client, config.keyPrefix),
-    redis: store.client,
+    partners: createRedisPartnerStore(store.control, config.keyPrefix),
+    redis: store.control,
     links: createRedisLinks({ redis: store.client, prefix: config.keyPrefix, logger }),
     budgets: createRedisBudgetStore(store.client, logger),
     close: () => store.close(),

@@ -42,9 +42,14 @@ async function main() {
     if (closing) return;
     closing = true;
     app.logger.info({ signal }, 'draining');
-    const force = setTimeout(() => process.exit(1), 10_000).unref();
+    // Under Docker's 10 s stop timeout: a close that hangs is reported and cut short.
+    const force = setTimeout(() => {
+      app.logger.error('shutdown did not finish within 8 s; exiting anyway');
+      process.exit(1);
+    }, 8_000).unref();
     await app.close();
     clearTimeout(force);
+    app.logger.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -73,6 +73,11 @@ export class SignedRemoteDataSource extends RemoteGraphQLDataSource<RequestConte
 }
 
 export function createGateway(o: GatewayOptions): ApolloGateway {
+  // @apollo/gateway otherwise reports usage to Apollo (usage-reporting.api.apollographql.com) and
+  // probes the AWS, Azure, GCP and Alibaba metadata addresses at every start. A gateway that
+  // holds vendor secrets sends nothing anywhere it was not configured to. (Read by the
+  // ApolloGateway constructor; the one place Portico writes process.env.)
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const supergraphSdl = composeSupergraph(o.remote, { forGateway: true });
   return new ApolloGateway({
     supergraphSdl,

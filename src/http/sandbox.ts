@@ -27,12 +27,16 @@ export const SANDBOX_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** A small arch (a portico), so the browser's tab has an icon and asks for no /favicon.ico. */
+const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1f3a5f"/><path d="M6 26V13h20v13h-4v-9h-4v9h-4v-9h-4v9z M5 11l11-6 11 6z" fill="#fff"/></svg>`;
+
 const PAGE = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Portico sandbox</title>
+<link rel="icon" type="image/svg+xml" href="/sandbox/favicon.svg">
 <link rel="stylesheet" href="/sandbox/sandbox.css">
 </head>
 <body>
@@ -69,6 +73,7 @@ export function registerSandbox(fastify: FastifyInstance, o: { config: Readonly<
       return reply.headers({ ...headers, 'cache-control': 'public, max-age=300' }).type(type).send(readFileSync(`${assets}/${file}`));
     });
   }
+  fastify.get('/sandbox/favicon.svg', async (_req, reply) => reply.headers({ ...headers, 'cache-control': 'public, max-age=86400' }).type('image/svg+xml').send(FAVICON));
   fastify.get('/sandbox/config.json', async (_req, reply) =>
     reply.headers(headers).send({
       personas,

@@ -121,6 +121,8 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     gateway: o.gateway,
     formatError,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGTERM/SIGINT and closes everything in order (Apollo's own handler would race it).
+    stopOnTerminationSignals: false,
     // Introspection is answered by introspectionPlugin, per principal.
     introspection: true,
     persistedQueries: { cache: apq, ttl: 7 * 86_400 },

@@ -83,15 +83,25 @@ export interface RedisStoreOptions {
 }
 
 /**
- * Redis through ioredis. Commands fail fast while disconnected (no offline queue) instead of
- * piling up behind a dead connection; ioredis reconnects by itself with backoff.
+ * Redis through ioredis, on three connections with different failure policies:
+ * - `client` serves cache reads on the request path: no offline queue and a short deadline, so a
+ *   down or hung Redis costs a miss, never a failed request;
+ * - `writer` takes write-behind cache writes, which happen after the response and may be large;
+ * - `control` carries what must not be dropped as a miss: partner-token records and rate-limit
+ *   counters. Its commands wait for a (re)connecting link instead of failing at once, within a
+ *   deadline that measures Redis, not a cache budget: a fresh instance whose connection is
+ *   still opening, or a Redis that has just resumed, must not refuse a valid partner token.
+ * ioredis reconnects each by itself with backoff.
  */
-export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: Redis } {
-  const options = { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 2000) };
-  // Reads sit on the request path and must fail fast; writes happen after and get more time.
-  const client = new Redis(o.url, { ...options, commandTimeout: o.commandTimeoutMs ?? 50 });
-  const writer = new Redis(o.url, { ...options, commandTimeout: o.writeTimeoutMs ?? 2000 });
-  writer.on('error', () => undefined); // reported once through `client`'s handler below
+export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: Redis; control: Redis } {
+  const retryStrategy = (attempt: number) => Math.min(50 * 2 ** attempt, 2000);
+  const failFast = { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy };
+  const client = new Redis(o.url, { ...failFast, commandTimeout: o.commandTimeoutMs ?? 50 });
+  const writer = new Redis(o.url, { ...failFast, commandTimeout: o.writeTimeoutMs ?? 2000 });
+  const control = new Redis(o.url, { enableOfflineQueue: true, maxRetriesPerRequest: 1, retryStrategy, commandTimeout: o.writeTimeoutMs ?? 2000 });
+  // Reported once through `client`'s handler below.
+  writer.on('error', () => undefined);
+  control.on('error', () => undefined);
   let down = false;
   client.on('error', (err) => {
     if (!down) o.logger?.warn({ err: err.message }, 'redis unavailable; cache reads fall back to the upstreams');
@@ -104,6 +114,7 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
   return {
     kind: 'redis',
     client,
+    control,
     async mget(keys) {
       return keys.length ? client.mget(...keys) : [];
     },
@@ -119,8 +130,8 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
       if (keys.length) await writer.del(...keys);
     },
     async close() {
-      client.disconnect();
-      writer.disconnect();
+      // Pending write-behind writes were awaited by the caller (EntityCache.settle) before this.
+      for (const c of [client, writer, control]) c.disconnect();
     },
     onReady(fn) {
       if (writer.status === 'ready') fn();

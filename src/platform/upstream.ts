@@ -152,7 +152,8 @@ export function createUpstreamPolicy(o: UpstreamPolicyOptions): UpstreamPolicy {
           throw err;
         }
         if (!(err instanceof RetryableError)) {
-          o.onAttempt?.(c.route, String((err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode ?? 'error'));
+          const e = err as { status?: number; statusCode?: number; $metadata?: { httpStatusCode?: number } };
+          o.onAttempt?.(c.route, String(e.status ?? e.statusCode ?? e.$metadata?.httpStatusCode ?? 'error'));
           throw err;
         }
         o.onAttempt?.(c.route, err.outcome);

@@ -27,6 +27,8 @@ export interface TestRedis {
   pause(): void;
   resume(): void;
   flush(): Promise<void>;
+  /** Blocks the server for `seconds` (DEBUG SLEEP); resolves when it answers again. */
+  stall(seconds: number): Promise<void>;
 }
 
 export async function startRedis(): Promise<TestRedis> {
@@ -37,7 +39,9 @@ export async function startRedis(): Promise<TestRedis> {
     url,
     port,
     async start() {
-      proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], { stdio: 'ignore' });
+      // DEBUG SLEEP (local connections only) lets a test stall Redis for a set time.
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', '--enable-debug-command', 'local'];
+      proc = spawn('redis-server', args, { stdio: 'ignore' });
       proc.on('error', (err) => {
         throw new Error(`redis-server could not start (${err.message}). Install it: apt-get install redis-server`);
       });
@@ -69,6 +73,15 @@ export async function startRedis(): Promise<TestRedis> {
     },
     resume() {
       proc?.kill('SIGCONT');
+    },
+    async stall(seconds) {
+      const c = new Redis(url, { maxRetriesPerRequest: 0 });
+      c.on('error', () => undefined);
+      try {
+        await c.call('DEBUG', 'SLEEP', String(seconds));
+      } finally {
+        c.disconnect();
+      }
     },
     async flush() {
       const c = new Redis(url, { maxRetriesPerRequest: 0 });

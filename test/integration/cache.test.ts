@@ -262,6 +262,33 @@ describe('Redis hanging', () => {
   });
 });
 
+describe('a slow or still-connecting Redis', () => {
+  // Partner tokens are records in Redis, not cache entries: minting and verifying them must wait
+  // out a Redis that is briefly slower than the 50 ms cache-read deadline, or a connection that
+  // is still opening on a just-started instance, instead of failing (issue 8's flaky CI).
+  test('a just-started instance mints and accepts partner tokens while Redis stalls past the cache deadline', async () => {
+    const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'stalltest', REDIS_COMMAND_TIMEOUT_MS: '50' };
+    const fresh = await startTestApp({ sims, env });
+    try {
+      const mintQuery = `mutation { createPartnerToken(input: { name: "slow", scopes: ["crm.contacts:read"] }) { token } }`;
+      // The first request goes out before the instance's Redis connections are known to be up.
+      const first = await fresh.gql(mintQuery, { token: fresh.token('admin') });
+      assert.equal(first.body.errors, undefined);
+      const token = first.body.data.createPartnerToken.token as string;
+      // Redis blocks for 300 ms: six times the cache-read deadline.
+      const stalled = redis.stall(0.3);
+      const [minted, read] = await Promise.all([fresh.gql(mintQuery, { token: fresh.token('admin') }), fresh.gql(`{ customer(id: "1002") { id } }`, { token })]);
+      await stalled;
+      assert.equal(minted.body.errors, undefined);
+      assert.match(minted.body.data.createPartnerToken.token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+      assert.equal(read.status, 200);
+      assert.equal(read.body.data.customer.id, '1002');
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+
 describe('partner rate limits', () => {
   test('counted per partner across instances; over the limit: 429 RATE_LIMITED with Retry-After', async () => {
     const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'ratetest', PARTNER_RATE_LIMIT_PER_MINUTE: '3' };

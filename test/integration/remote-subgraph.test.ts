@@ -63,3 +63,37 @@ test('the subgraph refuses calls without claims, with forged claims, or signed w
   const ok = await call({ [CLAIMS_HEADER]: signed });
   assert.equal(ok.status, 200);
 });
+
+test("the README's `npm run subgraph -- billing --port N` works on its own in development", async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/subgraph.ts', 'billing', '--port', '0'], {
+    env: { ...process.env, NODE_ENV: 'development', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SIMULATORS: '', REDIS_URL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  try {
+    let output = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (c: Buffer) => {
+        output += c.toString();
+        const m = /listening on (http:\/\/[\d.]+:\d+\/graphql) \(against the bundled simulators\)/.exec(output);
+        if (m) resolve(m[1]!);
+      });
+      child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+      void exited.then((code) => reject(new Error(`the subgraph exited (${code}):\n${output}`)));
+    });
+    assert.match(output, new RegExp(`SUBGRAPH_URL_BILLING=${url} npm start`));
+    // A gateway with the development signing secret (the default of both) uses it.
+    const gw = await startTestApp({ sims, env: { SUBGRAPH_URL_BILLING: url } });
+    try {
+      const res = await gw.gql(`{ me { billing { currency balance } } }`, { token: gw.token('customer', '1001') });
+      assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+      assert.deepEqual(res.body.data.me.billing, { currency: 'GBP', balance: -2500 });
+    } finally {
+      await gw.close();
+    }
+  } finally {
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  }
+});

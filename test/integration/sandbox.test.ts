@@ -34,6 +34,8 @@ test('pick the customer persona, run the dashboard, see the result; nothing load
   const origin = new URL(t.url).origin;
   const requests: string[] = [];
   page.on('request', (r) => requests.push(r.url()));
+  const failed: string[] = [];
+  page.on('response', (r) => r.status() >= 400 && failed.push(`${r.status()} ${r.url()}`));
   const consoleErrors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
 
@@ -63,7 +65,29 @@ test('pick the customer persona, run the dashboard, see the result; nothing load
   assert.deepEqual(foreign, [], `requests outside ${origin}`);
   assert.ok(requests.some((u) => u === `${origin}/graphql`));
   assert.deepEqual(consoleErrors.filter((e) => /Content Security Policy|Refused to/.test(e)), []);
+  // Not even the favicon is missing.
+  assert.deepEqual(failed, []);
+  assert.ok(requests.includes(`${origin}/sandbox/favicon.svg`));
   await page.close();
+});
+
+test('a staff persona starts on the customer search, which runs without errors', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  try {
+    await page.goto(`${t.url}/sandbox`);
+    await page.getByTestId('persona').selectOption('agent');
+    await page.getByTestId('use-persona').click();
+    await page.getByTestId('status').filter({ hasText: 'Signed in as agent' }).waitFor();
+    await page.locator('.graphiql-query-editor').getByText('query CustomerSearch').first().waitFor();
+    await page.locator('.graphiql-execute-button').click();
+    const result = page.locator('.graphiql-response');
+    await result.getByText('"totalCount"').waitFor({ timeout: 15_000 });
+    const text = await result.innerText();
+    assert.match(text, /"name": "Ada Lovelace"/);
+    assert.doesNotMatch(text, /"errors"/);
+  } finally {
+    await page.close();
+  }
 });
 
 test('the page holds no secret: its assets contain neither signing keys nor upstream credentials', async () => {
