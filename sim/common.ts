@@ -47,6 +47,8 @@ export interface VendorPlans {
 export interface Stats {
   total: number;
   byRoute: Record<string, number>;
+  /** Requests answered 429 by a rate limit (plan or rateLimitPerSecond). */
+  refused?: number;
 }
 
 export const MAX_BODY = 1024 * 1024;
@@ -172,6 +174,7 @@ export function createFaultGate(errors: Pick<VendorErrors, 'failure' | 'rateLimi
   const windows = new Map<LimitSpec, { start: number; count: number }>();
   let faults: FaultOptions = {};
   let stats: Stats = { total: 0, byRoute: {} };
+  let refused = 0;
   let served = 0;
   let second = 0;
   let inSecond = 0;
@@ -208,6 +211,7 @@ export function createFaultGate(errors: Pick<VendorErrors, 'failure' | 'rateLimi
         windows.set(spec, cur);
         if (cur.count >= spec.limit) {
           const resetS = Math.max(1, Math.ceil(start + spec.windowS - Date.now() / 1000));
+          refused++;
           send(res, 429, vendor?.refusedBody?.(spec) ?? errors.rateLimited(), { ...vendor?.headers?.(spec, 0), ...vendor?.refusedHeaders?.(spec, resetS) });
           return true;
         }
@@ -215,6 +219,7 @@ export function createFaultGate(errors: Pick<VendorErrors, 'failure' | 'rateLimi
         for (const [k, v] of Object.entries(vendor?.headers?.(spec, spec.limit - cur.count) ?? {})) res.setHeader(k, v);
       }
       if (faults.rateLimitPerSecond !== undefined && inSecond > faults.rateLimitPerSecond) {
+        refused++;
         send(res, 429, errors.rateLimited(), { 'retry-after': String(faults.retryAfterSeconds ?? 1) });
         return true;
       }
@@ -228,9 +233,10 @@ export function createFaultGate(errors: Pick<VendorErrors, 'failure' | 'rateLimi
       }
       return false;
     },
-    stats: (): Stats => ({ total: stats.total, byRoute: { ...stats.byRoute } }),
+    stats: (): Stats => ({ total: stats.total, byRoute: { ...stats.byRoute }, ...(refused ? { refused } : {}) }),
     reset() {
       stats = { total: 0, byRoute: {} };
+      refused = 0;
     },
     setFaults(f: FaultOptions) {
       faults = { ...f };
