@@ -23,6 +23,7 @@ import { createFilesConnector, createFilesSubgraph, type FilesConnector } from '
 import { createSupportConnector, createSupportSubgraph, type SupportConnector } from './subgraphs/support/index.js';
 import { createMemoryLinks, createRedisLinks, type CustomerLinks } from './platform/links.js';
 import { prefetchPlugin, type Prefetcher } from './gateway/prefetch.js';
+import { createResponseCache } from './gateway/response-cache.js';
 
 export interface AppOptions {
   /** Parsed configuration; default: loadConfig(process.env). */
@@ -197,10 +198,24 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
   const { cache } = shared;
   const remote = config.subgraphs.urls;
   const subgraphs = buildSubgraphs(upstreams, config, cache, SUBGRAPH_NAMES.filter((n) => !remote[n]), shared.links);
+  const responses = createResponseCache({
+    store: cache.store,
+    prefix: config.keyPrefix,
+    ttlS: config.cache.enabled ? (config.cache.responseTtlS ?? 30) : 0,
+    logger,
+    // A response served whole counts as a hit; its misses are counted by the record reads that follow.
+    onResult: (r) => (r === 'hit' ? metrics.cacheOps.inc({ result: 'hit' }) : undefined),
+  });
+  // One purge for records and whole responses: writes, webhooks and the admin mutation call it.
+  const purgeRecords = subgraphs.purgeCustomer;
+  subgraphs.purgeCustomer = async (crmId) => {
+    await purgeRecords(crmId);
+    await responses.purgeCustomer(crmId);
+  };
   const admin = createAdminSubgraph({ partners: shared.partners, partnerSecret: config.auth.partnerSecret, purgeCustomer: subgraphs.purgeCustomer });
 
   const gateway = createGateway({ local: { ...subgraphs.schemas, admin: admin.schema }, remote, signingSecret: config.subgraphs.signingSecret });
-  const server = await createHttpServer({ config, gateway, verifier: createTokenVerifier({ auth: config.auth, partners: shared.partners, logger }), logger, metrics, apqStore: shared.cache.store, redis: shared.redis, partners: shared.partners, plugins: [prefetchPlugin(subgraphs.prefetchers)] });
+  const server = await createHttpServer({ config, gateway, verifier: createTokenVerifier({ auth: config.auth, partners: shared.partners, logger }), logger, metrics, apqStore: shared.cache.store, redis: shared.redis, partners: shared.partners, plugins: [responses.plugin, prefetchPlugin(subgraphs.prefetchers)] });
 
   return {
     config,

@@ -92,6 +92,7 @@ export const VARS = {
   REDIS_COMMAND_TIMEOUT_MS: { schema: int(5, 5000), example: '50', doc: 'Deadline of one Redis command; a slower answer counts as a cache miss.', default: '50' },
   CACHE_ENABLED: { schema: bool, example: 'false', doc: 'Cache upstream records. Off = every read goes to the upstreams.', default: 'true' },
   CACHE_TTLS: { schema: z.string().regex(/^(\s*[a-z]+=\d+\s*)(,\s*[a-z]+=\d+\s*)*$/, 'must be type=seconds pairs'), example: 'contact=300,invoices=60', doc: `Cache TTL in seconds per record type; defaults: ${Object.entries(CACHE_TTL_DEFAULTS).map(([k, v]) => `${k}=${v}`).join(', ')}.` },
+  RESPONSE_CACHE_TTL_S: { schema: int(0, 86400), example: '30', doc: 'Lifetime of cached whole responses of customer-scoped queries (`me`, `customer(id:)`), keyed by what decides visibility and dropped by the customer purge that writes and webhooks use. 0 = off; off when CACHE_ENABLED=false.', default: '30' },
   PARTNER_RATE_LIMIT_PER_MINUTE: { schema: int(1, 1_000_000), example: '600', doc: 'Requests a minute each partner token may make (shared across instances through Redis); over it: HTTP 429 with Retry-After.', default: '600' },
   SANDBOX: { schema: bool, example: 'true', doc: 'Serve the GraphiQL sandbox at /sandbox. Default on outside production; in production it has no persona picker and every call needs a token.', default: (env) => (isDev(env) ? 'true' : 'false') },
   MAX_QUERY_DEPTH: { schema: int(2, 100), example: '12', doc: 'Maximum selection depth of an operation.', default: '12' },
@@ -134,7 +135,7 @@ export interface Config {
   redis: { url?: string; commandTimeoutMs: number };
   sandbox: boolean;
   partnerRateLimitPerMinute: number;
-  cache: { enabled: boolean; ttl: Readonly<Record<CacheType, number>> };
+  cache: { enabled: boolean; ttl: Readonly<Record<CacheType, number>>; responseTtlS?: number };
 }
 
 export class ConfigError extends Error {
@@ -249,7 +250,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     redis: { url: raw.REDIS_URL, commandTimeoutMs: raw.REDIS_COMMAND_TIMEOUT_MS ?? 50 },
     sandbox: raw.SANDBOX ?? false,
     partnerRateLimitPerMinute: raw.PARTNER_RATE_LIMIT_PER_MINUTE ?? 600,
-    cache: { enabled: raw.CACHE_ENABLED ?? true, ttl },
+    cache: { enabled: raw.CACHE_ENABLED ?? true, ttl, responseTtlS: raw.RESPONSE_CACHE_TTL_S ?? 30 },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
