@@ -187,7 +187,9 @@ async function main() {
   const redisPort = await freePort();
   const redis = spawn('taskset', ['-c', '1', 'redis-server', '--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 300));
-  const env: Record<string, string> = { NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...vendorEnv(sims), UPSTREAM_CONCURRENCY: '16' };
+  // The simulators enforce no vendor limit in this mode (see --mode plan), so neither do Portico's vendor budgets.
+  const unlimited = 'stripe=1000000/1s,stripe.search=1000000/1s,hubspot=1000000/1s,hubspot.search=1000000/1s,zendesk=1000000/1s,s3=1000000/1s';
+  const env: Record<string, string> = { NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...vendorEnv(sims), UPSTREAM_CONCURRENCY: '16', VENDOR_BUDGETS: unlimited };
   const config = loadConfig(env);
   const tokens: Record<QueryName, string> = { customers50: signDevToken(config, { role: 'admin', sub: 'bench', ttlSeconds: 7200 }), dashboard: signDevToken(config, { role: 'customer', sub: '1001', ttlSeconds: 7200 }) };
   const rows: Row[] = [];

@@ -180,8 +180,8 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
     cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead }),
     partners: createRedisPartnerStore(store.control, config.keyPrefix),
     redis: store.control,
-    links: createRedisLinks({ redis: store.client, prefix: config.keyPrefix, logger }),
-    budgets: createRedisBudgetStore(store.client, logger),
+    links: createRedisLinks({ redis: store.client, prefix: config.keyPrefix, logger, timeoutMs: config.redis.commandTimeoutMs }),
+    budgets: createRedisBudgetStore(store.client, logger, config.redis.commandTimeoutMs),
     close: () => store.close(),
   };
 }

@@ -12,6 +12,7 @@
  *   headers (`X-Rate-Limit-Remaining`, `X-HubSpot-RateLimit-Remaining`) lower the tokens.
  */
 import type { Redis } from 'ioredis';
+import { redisDeadline } from './cache.js';
 import type { Logger } from './logger.js';
 
 export type Priority = 'interactive' | 'background';
@@ -158,7 +159,7 @@ if cur and cur > tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'tokens', AR
 return 0
 `;
 
-export function createRedisBudgetStore(redis: Redis, logger?: Logger): BudgetStore {
+export function createRedisBudgetStore(redis: Redis, logger?: Logger, timeoutMs = 50): BudgetStore {
   let lastLog = 0;
   const failed = (err: unknown) => {
     const now = Date.now();
@@ -167,11 +168,17 @@ export function createRedisBudgetStore(redis: Redis, logger?: Logger): BudgetSto
       logger?.warn({ err: (err as Error)?.message }, 'vendor budget unavailable (Redis); calls go out unmetered');
     }
   };
+  /** A fresh instance's connection may still be opening: wait for it (bounded) rather than go unmetered. */
+  const ready = () =>
+    ['wait', 'connecting', 'connect'].includes(redis.status)
+      ? redisDeadline(new Promise<void>((resolve) => redis.once('ready', () => resolve())), Math.max(timeoutMs, 1000)).catch(() => undefined)
+      : undefined;
   return {
     async take(keys, specs, reserve) {
       try {
+        await ready();
         const args = [String(keys.length), ...specs.flatMap((s, i) => [String(s.limit), String(s.windowS * 1000), String(reserve[i])])];
-        const wait = Number(await redis.eval(TAKE, keys.length, ...keys, ...args));
+        const wait = Number(await redisDeadline(redis.eval(TAKE, keys.length, ...keys, ...args), timeoutMs));
         return { ok: wait === 0, waitMs: wait };
       } catch (err) {
         // Fail open: a Redis outage must not stop every vendor call (the vendors' own 429s still protect them).

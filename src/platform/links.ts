@@ -11,6 +11,7 @@
  */
 import DataLoader from 'dataloader';
 import type { Redis } from 'ioredis';
+import { redisDeadline } from './cache.js';
 import type { Logger } from './logger.js';
 
 export interface CustomerLink {
@@ -84,6 +85,8 @@ export interface RedisLinksOptions {
   /** Environment prefix (REDIS_KEY_PREFIX). */
   prefix: string;
   logger?: Logger;
+  /** Deadline of a read (REDIS_COMMAND_TIMEOUT_MS); past it the links are unknown for this read. @default 50 */
+  timeoutMs?: number;
 }
 
 export function createRedisLinks(o: RedisLinksOptions): CustomerLinks {
@@ -102,7 +105,7 @@ export function createRedisLinks(o: RedisLinksOptions): CustomerLinks {
     try {
       const p = o.redis.pipeline();
       for (const id of crmIds) p.hgetall(key(id));
-      const res = (await p.exec()) ?? [];
+      const res = (await redisDeadline(p.exec(), o.timeoutMs ?? 50)) ?? [];
       res.forEach(([err, h], i) => {
         if (err) return;
         const link = fromHash(h as Record<string, string>);
