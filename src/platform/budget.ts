@@ -1,7 +1,8 @@
 /**
- * Vendor budgets: token buckets per vendor, and per endpoint class where the vendor publishes a
- * stricter limit (search), shared by every instance through Redis (one Lua script, atomic, on
- * Redis's clock) or held in process memory without Redis. Every upstream attempt takes a token
+ * Vendor budgets: a request count per vendor and window, and per endpoint class where the vendor
+ * publishes a stricter limit (search), shared by every instance through Redis (one Lua script,
+ * atomic, on Redis's clock) or held in process memory without Redis. Windows are fixed and
+ * aligned on the clock, as the vendors count, so a window never holds more than the limit. Every upstream attempt takes a token
  * first (platform/upstream.ts), so Portico never sends a burst the vendor will refuse:
  *
  * - interactive reads may spend the whole bucket; background work (webhook processing, replica
@@ -63,80 +64,88 @@ export interface BudgetStore {
   cap(key: string, remaining: number): Promise<void>;
 }
 
-interface MemBucket {
-  tokens: number;
-  at: number;
+interface MemWindow {
+  start: number;
+  used: number;
+  limit: number;
   blockedUntil: number;
 }
 
+/**
+ * Fixed windows aligned on the clock, as the vendors count ("700 a minute"): never more than
+ * `limit` in a window. (A token bucket refilling at the same rate could send up to twice the
+ * limit within one of the vendor's windows: a full bucket plus its refill.)
+ */
 export function createMemoryBudgetStore(): BudgetStore {
-  const buckets = new Map<string, MemBucket>();
+  const windows = new Map<string, MemWindow>();
   const get = (key: string, spec: BucketSpec, now: number) => {
-    let b = buckets.get(key);
-    if (!b) buckets.set(key, (b = { tokens: spec.limit, at: now, blockedUntil: 0 }));
-    b.tokens = Math.min(spec.limit, b.tokens + ((now - b.at) * spec.limit) / (spec.windowS * 1000));
-    b.at = now;
-    return b;
+    const ms = spec.windowS * 1000;
+    const start = Math.floor(now / ms) * ms;
+    let w = windows.get(key);
+    if (!w) windows.set(key, (w = { start, used: 0, limit: spec.limit, blockedUntil: 0 }));
+    if (w.start !== start) Object.assign(w, { start, used: 0 });
+    w.limit = spec.limit;
+    return w;
   };
   return {
     async take(keys, specs, reserve) {
       const now = Date.now();
-      const bs = keys.map((k, i) => get(k, specs[i]!, now));
+      const ws = keys.map((k, i) => get(k, specs[i]!, now));
       let wait = 0;
-      bs.forEach((b, i) => {
-        if (b.blockedUntil > now) wait = Math.max(wait, b.blockedUntil - now);
-        const need = 1 + reserve[i]!;
-        if (b.tokens < need) wait = Math.max(wait, Math.ceil(((need - b.tokens) * specs[i]!.windowS * 1000) / specs[i]!.limit));
+      ws.forEach((w, i) => {
+        if (w.blockedUntil > now) wait = Math.max(wait, w.blockedUntil - now);
+        if (w.limit - w.used < 1 + reserve[i]!) wait = Math.max(wait, w.start + specs[i]!.windowS * 1000 - now);
       });
       if (wait > 0) return { ok: false, waitMs: wait };
-      for (const b of bs) b.tokens -= 1;
+      for (const w of ws) w.used += 1;
       return { ok: true, waitMs: 0 };
     },
     async block(keys, ms) {
       const now = Date.now();
       for (const k of keys) {
-        const b = buckets.get(k) ?? { tokens: 0, at: now, blockedUntil: 0 };
-        b.blockedUntil = Math.max(b.blockedUntil, now + ms);
-        b.tokens = 0;
-        buckets.set(k, b);
+        const w = windows.get(k) ?? { start: 0, used: 0, limit: 0, blockedUntil: 0 };
+        w.blockedUntil = Math.max(w.blockedUntil, now + ms);
+        windows.set(k, w);
       }
     },
     async cap(key, remaining) {
-      const b = buckets.get(key);
-      if (b) b.tokens = Math.min(b.tokens, remaining);
+      const w = windows.get(key);
+      if (w) w.used = Math.max(w.used, w.limit - remaining);
     },
   };
 }
 
 /**
- * KEYS: bucket hashes. ARGV: n, then per bucket limit, windowMs, reserve. Uses Redis's clock so
- * instances with skewed clocks still share one budget. Returns 0 (taken) or ms to wait.
+ * KEYS: window hashes. ARGV: n, then per window limit, windowMs, reserve. Fixed windows on
+ * Redis's clock (instances with skewed clocks still share them). Returns 0 (taken) or ms to wait.
  */
 const TAKE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local n = tonumber(ARGV[1])
 local wait = 0
-local tokens = {}
+local used = {}
+local starts = {}
 for i = 1, n do
   local limit = tonumber(ARGV[1 + (i - 1) * 3 + 1])
   local window = tonumber(ARGV[1 + (i - 1) * 3 + 2])
   local reserve = tonumber(ARGV[1 + (i - 1) * 3 + 3])
-  local h = redis.call('HMGET', KEYS[i], 'tokens', 'at', 'blocked')
-  local tok = tonumber(h[1]) or limit
-  local at = tonumber(h[2]) or now
+  local start = math.floor(now / window) * window
+  local h = redis.call('HMGET', KEYS[i], 'start', 'used', 'blocked')
+  local u = tonumber(h[2]) or 0
+  if tonumber(h[1]) ~= start then u = 0 end
   local blocked = tonumber(h[3]) or 0
-  tok = math.min(limit, tok + (now - at) * limit / window)
-  tokens[i] = tok
+  used[i] = u
+  starts[i] = start
   if blocked > now then wait = math.max(wait, blocked - now) end
-  if tok < 1 + reserve then wait = math.max(wait, math.ceil((1 + reserve - tok) * window / limit)) end
+  if limit - u < 1 + reserve then wait = math.max(wait, start + window - now) end
 end
-for i = 1, n do
-  local window = tonumber(ARGV[1 + (i - 1) * 3 + 2])
-  local tok = tokens[i]
-  if wait == 0 then tok = tok - 1 end
-  redis.call('HSET', KEYS[i], 'tokens', tostring(tok), 'at', tostring(now))
-  redis.call('PEXPIRE', KEYS[i], window * 2 + 60000)
+if wait == 0 then
+  for i = 1, n do
+    local window = tonumber(ARGV[1 + (i - 1) * 3 + 2])
+    redis.call('HSET', KEYS[i], 'start', tostring(starts[i]), 'used', tostring(used[i] + 1), 'limit', ARGV[1 + (i - 1) * 3 + 1])
+    redis.call('PEXPIRE', KEYS[i], window * 2 + 60000)
+  end
 end
 return wait
 `;
@@ -147,15 +156,18 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 for i = 1, #KEYS do
   local until_ = now + tonumber(ARGV[1])
   local cur = tonumber(redis.call('HGET', KEYS[i], 'blocked')) or 0
-  if until_ > cur then redis.call('HSET', KEYS[i], 'blocked', tostring(until_), 'tokens', '0', 'at', tostring(now)) end
-  redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[1]) + 60000)
+  if until_ > cur then redis.call('HSET', KEYS[i], 'blocked', tostring(until_)) end
+  if redis.call('PTTL', KEYS[i]) < tonumber(ARGV[1]) + 60000 then redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[1]) + 60000) end
 end
 return 0
 `;
 
+/** The vendor said how many requests remain: count at least limit - remaining as used. */
 const CAP = `
-local cur = tonumber(redis.call('HGET', KEYS[1], 'tokens'))
-if cur and cur > tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'tokens', ARGV[1]) end
+local h = redis.call('HMGET', KEYS[1], 'used', 'limit')
+local used = tonumber(h[1])
+local limit = tonumber(h[2])
+if used and limit and used < limit - tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'used', tostring(limit - tonumber(ARGV[1]))) end
 return 0
 `;
 
