@@ -194,13 +194,6 @@ export function createFaultGate(errors: Pick<VendorErrors, 'failure' | 'rateLimi
         const wave = t.begin();
         res.once('close', () => t.end(wave));
       }
-      if (faults.latencyMs) await sleep(faults.latencyMs);
-      const nowS = Math.floor(Date.now() / 1000);
-      if (nowS !== second) {
-        second = nowS;
-        inSecond = 0;
-      }
-      inSecond++;
       const limits = faults.plan ? vendor?.plans[faults.plan] : undefined;
       if (faults.plan && !limits) throw new Error(`unknown plan ${faults.plan}: one of ${Object.keys(vendor?.plans ?? {}).join(', ')}`);
       for (const spec of limits ?? []) {
@@ -218,6 +211,14 @@ export function createFaultGate(errors: Pick<VendorErrors, 'failure' | 'rateLimi
         cur.count++;
         for (const [k, v] of Object.entries(vendor?.headers?.(spec, spec.limit - cur.count) ?? {})) res.setHeader(k, v);
       }
+      // The work (and its latency) comes after the edge's rate limit, as at the vendors.
+      if (faults.latencyMs) await sleep(faults.latencyMs);
+      const nowS = Math.floor(Date.now() / 1000);
+      if (nowS !== second) {
+        second = nowS;
+        inSecond = 0;
+      }
+      inSecond++;
       if (faults.rateLimitPerSecond !== undefined && inSecond > faults.rateLimitPerSecond) {
         refused++;
         send(res, 429, errors.rateLimited(), { 'retry-after': String(faults.retryAfterSeconds ?? 1) });
