@@ -72,6 +72,15 @@ interface MemWindow {
 }
 
 /**
+ * The window a request sent now counts in. A request sent in the last moments of a window
+ * (1/10 of it, at most 100 ms) reaches the vendor in the next one: it is counted there.
+ */
+function windowOf(now: number, windowMs: number): number {
+  const edge = Math.min(100, windowMs / 10);
+  return Math.floor((now + edge) / windowMs) * windowMs;
+}
+
+/**
  * Fixed windows aligned on the clock, as the vendors count ("700 a minute"): never more than
  * `limit` in a window. (A token bucket refilling at the same rate could send up to twice the
  * limit within one of the vendor's windows: a full bucket plus its refill.)
@@ -80,7 +89,7 @@ export function createMemoryBudgetStore(): BudgetStore {
   const windows = new Map<string, MemWindow>();
   const get = (key: string, spec: BucketSpec, now: number) => {
     const ms = spec.windowS * 1000;
-    const start = Math.floor(now / ms) * ms;
+    const start = windowOf(now, ms);
     let w = windows.get(key);
     if (!w) windows.set(key, (w = { start, used: 0, limit: spec.limit, blockedUntil: 0 }));
     if (w.start !== start) Object.assign(w, { start, used: 0 });
@@ -130,7 +139,7 @@ for i = 1, n do
   local limit = tonumber(ARGV[1 + (i - 1) * 3 + 1])
   local window = tonumber(ARGV[1 + (i - 1) * 3 + 2])
   local reserve = tonumber(ARGV[1 + (i - 1) * 3 + 3])
-  local start = math.floor(now / window) * window
+  local start = math.floor((now + math.min(100, window / 10)) / window) * window
   local h = redis.call('HMGET', KEYS[i], 'start', 'used', 'blocked')
   local u = tonumber(h[2]) or 0
   if tonumber(h[1]) ~= start then u = 0 end
