@@ -121,6 +121,7 @@ export interface PlanRow {
   failed_responses: number;
   rate_limited_fields: number;
   vendor_429s: number;
+  vendor_429s_by_system: Record<string, number>;
 }
 
 /** Cold dashboards of many customers under load, with the simulators enforcing the plan. */
@@ -129,7 +130,8 @@ export async function planLoad(o: { url: string; sims: Simulators; config: Reado
   let n = 0;
   let rateLimited = 0;
   let failed = 0;
-  const refusedBefore = SYSTEMS.reduce((k, s) => k + (o.sims.stats(s).refused ?? 0), 0);
+  o.sims.resetStats();
+  const refusedBefore = 0;
   const r = await autocannon({
     url: `${o.url}/graphql`,
     method: 'POST',
@@ -152,7 +154,8 @@ export async function planLoad(o: { url: string; sims: Simulators; config: Reado
     ],
   });
   const refused = SYSTEMS.reduce((k, s) => k + (o.sims.stats(s).refused ?? 0), 0) - refusedBefore;
-  return { plan: o.plan, connections: o.connections, rps: Math.round(r.requests.average * 10) / 10, p50: r.latency.p50, p99: r.latency.p99, failed_responses: failed, rate_limited_fields: rateLimited, vendor_429s: refused };
+  const bySystem = Object.fromEntries(SYSTEMS.map((s) => [s, o.sims.stats(s).refused ?? 0]));
+  return { plan: o.plan, connections: o.connections, rps: Math.round(r.requests.average * 10) / 10, p50: r.latency.p50, p99: r.latency.p99, failed_responses: failed, rate_limited_fields: rateLimited, vendor_429s: refused, vendor_429s_by_system: bySystem };
 }
 
 export function kill(p: ChildProcess): Promise<void> {

@@ -73,10 +73,11 @@ interface MemWindow {
 
 /**
  * The window a request sent now counts in. A request sent in the last moments of a window
- * (1/10 of it, at most 100 ms) reaches the vendor in the next one: it is counted there.
+ * (a quarter of it, at most 250 ms: the SDKs do some work before sending) reaches the vendor in
+ * the next one: it is counted there.
  */
 function windowOf(now: number, windowMs: number): number {
-  const edge = Math.min(100, windowMs / 10);
+  const edge = Math.min(250, windowMs / 4);
   return Math.floor((now + edge) / windowMs) * windowMs;
 }
 
@@ -139,7 +140,7 @@ for i = 1, n do
   local limit = tonumber(ARGV[1 + (i - 1) * 3 + 1])
   local window = tonumber(ARGV[1 + (i - 1) * 3 + 2])
   local reserve = tonumber(ARGV[1 + (i - 1) * 3 + 3])
-  local start = math.floor((now + math.min(100, window / 10)) / window) * window
+  local start = math.floor((now + math.min(250, window / 4)) / window) * window
   local h = redis.call('HMGET', KEYS[i], 'start', 'used', 'blocked')
   local u = tonumber(h[2]) or 0
   if tonumber(h[1]) ~= start then u = 0 end
@@ -227,6 +228,12 @@ export interface VendorBudgetOptions {
   backgroundReserve?: number;
   /** Longest wait for a token. @default 1000 */
   maxWaitMs?: number;
+  /**
+   * Share of each limit Portico leaves unused: calls delayed on their way (a busy event loop, an
+   * SDK's own work) reach the vendor in its next window, and other apps share the account.
+   * @default 0.1
+   */
+  headroom?: number;
 }
 
 export interface VendorBudget {
@@ -248,7 +255,8 @@ export function createVendorBudget(o: VendorBudgetOptions): VendorBudget {
   const maxWait = o.maxWaitMs ?? 1000;
   const buckets = (cls: string | undefined) => {
     const names = [o.vendor, ...(cls && o.specs[`${o.vendor}.${cls}`] ? [`${o.vendor}.${cls}`] : [])].filter((n) => o.specs[n]);
-    return { keys: names.map((n) => `${o.prefix}:budget:${n}`), specs: names.map((n) => o.specs[n]!) };
+    const keep = 1 - (o.headroom ?? 0.1);
+    return { keys: names.map((n) => `${o.prefix}:budget:${n}`), specs: names.map((n) => ({ ...o.specs[n]!, limit: Math.max(1, Math.floor(o.specs[n]!.limit * keep)) })) };
   };
   return {
     async acquire(cls, priority, remainingMs) {

@@ -30,20 +30,20 @@ async function pair(prefix: string, extra: Record<string, string> = {}): Promise
 const Q = `query($id: ID!) { customer(id: $id) { id name tickets(first: 1) { nodes { id } } } }`;
 
 test('two instances on one Redis together never exceed a vendor budget; the rest is RATE_LIMITED with a retry hint', async () => {
-  // Six Zendesk requests an hour: no refill while the test runs.
-  const [a, b] = await pair('budget1', { VENDOR_BUDGETS: 'zendesk=6/3600s' });
+  // Ten Zendesk requests a day (nine after the default 10% headroom), in one fixed window.
+  const [a, b] = await pair('budget1', { VENDOR_BUDGETS: 'zendesk=10/86400s' });
   try {
     sims.resetStats();
     const ids = sims.data.customers.slice(0, 8).map((c) => c.crmId);
     const results = await Promise.all(ids.flatMap((id) => [a, b].map((app) => app.gql(Q, { token: app.token('agent'), variables: { id } }))));
     // Zendesk saw exactly the budget: each request needs show_many then a ticket page.
-    assert.equal(sims.stats('zendesk').total, 6);
+    assert.equal(sims.stats('zendesk').total, 9);
     for (const r of results) {
       assert.equal(r.status, 200);
       assert.ok(r.body.data.customer.name, 'the rest of the page is served');
     }
     const limited = results.flatMap((r) => r.body.errors ?? []);
-    assert.ok(limited.length >= 16 - 3);
+    assert.ok(limited.length >= 16 - 5);
     for (const e of limited) {
       assert.equal(e.extensions?.code, 'RATE_LIMITED');
       assert.equal(e.extensions?.system, 'support');
