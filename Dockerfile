@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # Multi-stage build: compile TypeScript, then ship only the runtime with production dependencies.
+# Node 24 (Active LTS): the same major `.ci/run` tests (NODE_LTS there); bump both together.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -15,7 +16,7 @@ COPY sandbox ./sandbox
 # tsc to dist/, and the sandbox bundle to dist/sandbox/ (GraphiQL is a build-time dependency only).
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=4000

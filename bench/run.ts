@@ -114,7 +114,7 @@ async function critical() {
   const redisPort = await freePort();
   const redis = spawn('taskset', ['-c', '1', 'redis-server', '--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 300));
-  const env: Record<string, string> = { NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...vendorEnv(sims), UPSTREAM_TIMEOUT_MS: '10000' };
+  const env: Record<string, string> = { NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...vendorEnv(sims), UPSTREAM_TIMEOUT_MS: '10000', USER_RATE_LIMIT_PER_MINUTE: '1000000' };
   const config = loadConfig(env);
   const views = criticalViews(config, '1001');
   views[0]!.query = QUERIES.dashboard;
@@ -157,7 +157,7 @@ async function plan() {
   const plans = Object.fromEntries(values.plan!.split(',').map((p) => p.split('=') as [SimSystem, string]));
   const faults = Object.fromEntries((['hubspot', 'stripe', 'zendesk', 's3'] as SimSystem[]).map((s) => [s, { latencyMs, ...(plans[s] ? { plan: plans[s] } : {}) } as FaultOptions]));
   const sims = await startSimulators({ faults });
-  const env: Record<string, string> = { NODE_ENV: 'test', LOG_LEVEL: 'error', HOST: '127.0.0.1', ...vendorEnv(sims), CACHE_ENABLED: 'false' };
+  const env: Record<string, string> = { NODE_ENV: 'test', LOG_LEVEL: 'error', HOST: '127.0.0.1', ...vendorEnv(sims), CACHE_ENABLED: 'false', USER_RATE_LIMIT_PER_MINUTE: '1000000' };
   const config = loadConfig(env);
   const port = await freePort();
   const { proc } = await start('portico-plan', 0, 'src/main.ts', { ...env, PORT: String(port) }, /Portico is listening/);
@@ -187,9 +187,10 @@ async function main() {
   const redisPort = await freePort();
   const redis = spawn('taskset', ['-c', '1', 'redis-server', '--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 300));
+  // One token makes every benchmark request: lift the per-user rate limit, which would otherwise answer 429.
   // The simulators enforce no vendor limit in this mode (see --mode plan), so neither do Portico's vendor budgets.
   const unlimited = 'stripe=1000000/1s,stripe.search=1000000/1s,hubspot=1000000/1s,hubspot.search=1000000/1s,zendesk=1000000/1s,s3=1000000/1s';
-  const env: Record<string, string> = { NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...vendorEnv(sims), UPSTREAM_CONCURRENCY: '16', VENDOR_BUDGETS: unlimited };
+  const env: Record<string, string> = { NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...vendorEnv(sims), UPSTREAM_CONCURRENCY: '16', VENDOR_BUDGETS: unlimited, USER_RATE_LIMIT_PER_MINUTE: '1000000' };
   const config = loadConfig(env);
   const tokens: Record<QueryName, string> = { customers50: signDevToken(config, { role: 'admin', sub: 'bench', ttlSeconds: 7200 }), dashboard: signDevToken(config, { role: 'customer', sub: '1001', ttlSeconds: 7200 }) };
   const rows: Row[] = [];

@@ -42,7 +42,7 @@ try {
   const upstreams = createUpstreams(config, logger);
   const shared = createSharedState(config, logger);
   const schema = buildSubgraphs(upstreams, config, shared.cache, [name]).schemas[name]!;
-  const server = await createSubgraphServer({ schema, signingSecret: config.subgraphs.signingSecret, logger });
+  const server = await createSubgraphServer({ schema, signingSecret: config.subgraphs.signingSecret, logger, claimsMaxAgeS: config.guards.claimsMaxAgeS });
   const url = (await server.fastify.listen({ host: config.host, port })).replace('://0.0.0.0', '://127.0.0.1');
   console.log(
     [

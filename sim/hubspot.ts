@@ -24,6 +24,7 @@ export const HUBSPOT_PLANS: VendorPlans = {
       : { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', correlationId: randomUUID(), policyName: 'TEN_SECONDLY_ROLLING' },
 };
 import type { SeedData } from './seed.js';
+import type { WebhookSender } from './webhooks.js';
 
 interface Contact {
   id: string;
@@ -39,7 +40,7 @@ const DEFAULT_PROPS = ['createdate', 'email', 'firstname', 'hs_object_id', 'last
 /** Always returned, whatever properties are asked for. */
 const ALWAYS_PROPS = ['createdate', 'hs_object_id', 'lastmodifieddate'];
 
-export async function startHubSpotSim(o: { host: string; port: number; data: SeedData; token: string; faults?: FaultOptions }): Promise<SimServer> {
+export async function startHubSpotSim(o: { host: string; port: number; data: SeedData; token: string; faults?: FaultOptions; webhooks?: WebhookSender }): Promise<SimServer> {
   const contacts = new Map<string, Contact>();
   for (const c of o.data.customers) {
     contacts.set(c.crmId, {
@@ -193,7 +194,12 @@ export async function startHubSpotSim(o: { host: string; port: number; data: See
           const { properties } = jsonBody<{ properties?: Record<string, string> }>(req);
           if (!properties || typeof properties !== 'object') throw validation('properties is required');
           const now = new Date().toISOString();
-          for (const [k, v] of Object.entries(properties)) if (k !== 'hs_object_id') c.properties[k] = v === null ? null : String(v);
+          for (const [k, v] of Object.entries(properties)) {
+            if (k === 'hs_object_id') continue;
+            const next = v === null ? null : String(v);
+            if (c.properties[k] !== next) o.webhooks?.hubspot({ subscriptionType: 'contact.propertyChange', objectId: c.id, propertyName: k, propertyValue: next ?? '' });
+            c.properties[k] = next;
+          }
           c.properties.lastmodifieddate = now;
           c.updatedAt = now;
           return { ...c, properties: { ...c.properties } };

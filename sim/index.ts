@@ -8,9 +8,11 @@ import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Sim } from './s3.js';
 import { seed, type SeedData } from './seed.js';
 import { startStripeSim } from './stripe.js';
 import { startZendeskSim } from './zendesk.js';
+import { createWebhookSender, type WebhookSender } from './webhooks.js';
 
 export type { FaultOptions, RoundTrips, SimSystem, Stats } from './common.js';
 export type { SeedCustomer, SeedData } from './seed.js';
+export type { Delivery, WebhookSender, WebhookTargets } from './webhooks.js';
 
 export interface SimOptions {
   /** @default '127.0.0.1' */
@@ -24,6 +26,8 @@ export interface SimOptions {
   faults?: Partial<Record<SimSystem, FaultOptions>>;
   /** Where S3 objects live; default a fresh temp dir, removed on close. */
   s3Dir?: string;
+  /** Factor on the vendors' webhook retry schedules (1 = real time). @default 0.001 */
+  webhookTimeScale?: number;
 }
 
 export interface SimCredentials {
@@ -47,6 +51,8 @@ export interface Simulators {
   /** Vendor round trips on the critical path since the last resetStats() (sim/common.ts). */
   roundTrips(): number;
   setFaults(system: SimSystem, faults: FaultOptions): void;
+  /** Signed webhooks on every change; nothing is sent until `webhooks.configure(...)` names the URLs. */
+  webhooks: WebhookSender;
   close(): Promise<void>;
 }
 
@@ -89,10 +95,11 @@ export async function startSimulators(opts: SimOptions = {}): Promise<Simulators
   const data = seed(opts.customers ?? 500, opts.seed ?? 42);
   const port = (s: SimSystem) => opts.ports?.[s] ?? 0;
   const f = opts.faults ?? {};
+  const webhooks = createWebhookSender({ timeScale: opts.webhookTimeScale });
   const starting = {
-    hubspot: startHubSpotSim({ host, port: port('hubspot'), data, token: c.hubspotToken, faults: f.hubspot }),
-    stripe: startStripeSim({ host, port: port('stripe'), data, secretKey: c.stripeSecretKey, faults: f.stripe }),
-    zendesk: startZendeskSim({ host, port: port('zendesk'), data, email: c.zendeskEmail, apiToken: c.zendeskApiToken, faults: f.zendesk }),
+    hubspot: startHubSpotSim({ host, port: port('hubspot'), data, token: c.hubspotToken, faults: f.hubspot, webhooks }),
+    stripe: startStripeSim({ host, port: port('stripe'), data, secretKey: c.stripeSecretKey, faults: f.stripe, webhooks }),
+    zendesk: startZendeskSim({ host, port: port('zendesk'), data, email: c.zendeskEmail, apiToken: c.zendeskApiToken, faults: f.zendesk, webhooks }),
     s3: startS3Sim({ host, port: port('s3'), data, dir: opts.s3Dir, faults: f.s3 }),
   };
   const settled = await Promise.allSettled(Object.values(starting));
@@ -117,7 +124,9 @@ export async function startSimulators(opts: SimOptions = {}): Promise<Simulators
     },
     roundTrips: () => trips.max,
     setFaults: (s, faults) => servers[s].setFaults(faults),
+    webhooks,
     close: async () => {
+      webhooks.close();
       await Promise.all(systems.map((s) => servers[s].close()));
     },
   };

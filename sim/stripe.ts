@@ -15,6 +15,7 @@ export const STRIPE_PLANS: VendorPlans = {
   },
 };
 import type { SeedData, StripeInvoice, StripePaymentMethod, StripeSubscription } from './seed.js';
+import type { WebhookSender } from './webhooks.js';
 
 interface Customer {
   id: string;
@@ -100,7 +101,7 @@ const textMatches = (v: string | null | undefined, c: Clause) => {
   return c.op === '~' ? a.includes(b) : a === b;
 };
 
-export async function startStripeSim(o: { host: string; port: number; data: SeedData; secretKey: string; faults?: FaultOptions }): Promise<SimServer> {
+export async function startStripeSim(o: { host: string; port: number; data: SeedData; secretKey: string; faults?: FaultOptions; webhooks?: WebhookSender }): Promise<SimServer> {
   const customers = new Map<string, Customer>();
   const invoices: StripeInvoice[] = [];
   const subscriptions: StripeSubscription[] = [];
@@ -258,6 +259,7 @@ export async function startStripeSim(o: { host: string; port: number; data: Seed
           if (p.metadata && typeof p.metadata === 'object') Object.assign(c.metadata, p.metadata);
           if (p.address && typeof p.address === 'object') c.address = { ...(c.address ?? {}), ...(p.address as Record<string, string>) };
           const body = { ...c };
+          o.webhooks?.stripe('customer.updated', body);
           if (typeof key === 'string') idempotent.set(key, { hash, status: 200, body });
           return typeof key === 'string' ? withStatus(200, body, { 'idempotency-key': key }) : body;
         },
@@ -299,6 +301,30 @@ export async function startStripeSim(o: { host: string; port: number; data: Seed
           const status = typeof p.status === 'string' ? p.status : undefined;
           return list(subscriptions.filter((s) => (!p.customer || s.customer === p.customer) && (status === 'all' || (status ? s.status === status : s.status !== 'canceled'))), p, '/v1/subscriptions');
         },
+      },
+      {
+        method: 'GET',
+        pattern: '/v1/invoices/{id}',
+        handle: (_req, { id }) => invoices.find((i) => i.id === id) ?? Promise.reject(missing('invoice', id!)),
+      },
+      {
+        // Marks an open invoice paid (out of band, as a payment would) and sends invoice.paid.
+        method: 'POST',
+        pattern: '/v1/invoices/{id}/pay',
+        handle: (_req, { id }) => {
+          const inv = invoices.find((i) => i.id === id);
+          if (!inv) throw missing('invoice', id!);
+          if (inv.status !== 'open') throw invalid(`Invoice ${inv.id} is already ${inv.status}.`, { code: 'invoice_not_open' });
+          const previous = { status: inv.status, amount_paid: inv.amount_paid, amount_remaining: inv.amount_remaining };
+          Object.assign(inv, { status: 'paid', amount_paid: inv.amount_due, amount_remaining: 0 });
+          o.webhooks?.stripe('invoice.paid', { ...inv }, previous);
+          return inv;
+        },
+      },
+      {
+        method: 'GET',
+        pattern: '/v1/payment_methods/{id}',
+        handle: (_req, { id }) => paymentMethods.find((m) => m.id === id) ?? Promise.reject(missing('payment_method', id!)),
       },
       {
         method: 'GET',

@@ -21,11 +21,12 @@ export const ZENDESK_PLANS: VendorPlans = {
   refusedHeaders: (_spec, resetS) => ({ 'retry-after': String(resetS) }),
 };
 import type { SeedData, ZendeskComment, ZendeskTicket, ZendeskUser } from './seed.js';
+import type { WebhookSender } from './webhooks.js';
 
 const notFound = () => new HttpError(404, { error: 'RecordNotFound', description: 'Not found' });
 const invalid = (description: string) => new HttpError(400, { error: 'InvalidPaginationParameter', description });
 
-export async function startZendeskSim(o: { host: string; port: number; data: SeedData; email: string; apiToken: string; faults?: FaultOptions }): Promise<SimServer> {
+export async function startZendeskSim(o: { host: string; port: number; data: SeedData; email: string; apiToken: string; faults?: FaultOptions; webhooks?: WebhookSender }): Promise<SimServer> {
   // The server's own URL (known once it listens): resource `url`s and pagination links point at it,
   // as Zendesk's point at https://<subdomain>.zendesk.com.
   let base = '';
@@ -58,6 +59,24 @@ export async function startZendeskSim(o: { host: string; port: number; data: See
     if (!Number.isInteger(n) || n < 0) throw invalid('page[after] is not a valid cursor');
     return n;
   };
+  /** A ticket as Zendesk's event webhooks describe it in `detail` (ids as strings, upper-case enums). */
+  const ticketDetail = (t: ZendeskTicket) => ({
+    id: String(t.id),
+    actor_id: String(t.requester_id),
+    assignee_id: t.assignee_id === null ? null : String(t.assignee_id),
+    created_at: t.created_at,
+    description: t.description,
+    external_id: t.external_id,
+    priority: t.priority?.toUpperCase() ?? null,
+    requester_id: String(t.requester_id),
+    status: t.status.toUpperCase(),
+    subject: t.subject,
+    submitter_id: String(t.submitter_id),
+    tags: t.tags,
+    type: null,
+    updated_at: t.updated_at,
+    via: { channel: 'web_service' },
+  });
   const basic = `Basic ${Buffer.from(`${o.email}/token:${o.apiToken}`).toString('base64')}`;
   const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
@@ -222,6 +241,7 @@ export async function startZendeskSim(o: { host: string; port: number; data: See
           const ticket: ZendeskTicket = { id, url: `${base}/api/v2/tickets/${id}.json`, external_id: null, subject: t.subject ?? t.comment.body.slice(0, 60), description: t.comment.body, status: 'new', priority: t.priority ?? null, requester_id: requester.id, submitter_id: requester.id, assignee_id: null, created_at: at, updated_at: at, tags: [] };
           tickets.set(id, ticket);
           comments.set(id, [{ id: nextComment++, type: 'Comment', author_id: requester.id, body: t.comment.body, html_body: `<p>${t.comment.body}</p>`, plain_body: t.comment.body, public: true, created_at: at, attachments: [] }]);
+          o.webhooks?.zendesk('ticket.created', `zen:ticket:${id}`, ticketDetail(ticket));
           return withStatus(201, { ticket }, { location: ticket.url });
         },
       },
@@ -232,9 +252,14 @@ export async function startZendeskSim(o: { host: string; port: number; data: See
           const ticket = tickets.get(Number(id));
           if (!ticket) throw notFound();
           const { ticket: t } = jsonBody<{ ticket?: { status?: ZendeskTicket['status']; priority?: ZendeskTicket['priority']; comment?: { body?: string; author_id?: number; public?: boolean } } }>(req);
+          const before = { status: ticket.status, priority: ticket.priority };
           if (t?.status) ticket.status = t.status;
           if (t?.priority !== undefined) ticket.priority = t.priority;
           ticket.updated_at = now();
+          const subject = `zen:ticket:${ticket.id}`;
+          if (ticket.status !== before.status) o.webhooks?.zendesk('ticket.status_changed', subject, ticketDetail(ticket), { current: ticket.status.toUpperCase(), previous: before.status.toUpperCase() });
+          if (ticket.priority !== before.priority) o.webhooks?.zendesk('ticket.priority_changed', subject, ticketDetail(ticket), { current: ticket.priority?.toUpperCase() ?? null, previous: before.priority?.toUpperCase() ?? null });
+          if (t?.comment?.body) o.webhooks?.zendesk('ticket.comment_added', subject, ticketDetail(ticket), { comment: { body: t.comment.body, is_public: t.comment.public ?? true } });
           if (t?.comment?.body) comments.get(ticket.id)!.push({ id: nextComment++, type: 'Comment', author_id: t.comment.author_id ?? ticket.requester_id, body: t.comment.body, html_body: `<p>${t.comment.body}</p>`, plain_body: t.comment.body, public: t.comment.public ?? true, created_at: ticket.updated_at, attachments: [] });
           return { ticket };
         },

@@ -24,11 +24,15 @@ import { createSupportConnector, createSupportSubgraph, type SupportConnector } 
 import { createMemoryLinks, createRedisLinks, type CustomerLinks } from './platform/links.js';
 import { prefetchPlugin, type Prefetcher } from './gateway/prefetch.js';
 import { createResponseCache } from './gateway/response-cache.js';
+import { createEventPipeline, registerWebhookRoutes, type CustomerLinkSeen, type EventPipeline } from './webhooks/index.js';
+import type { Simulators } from '../sim/index.js';
 
 export interface AppOptions {
   /** Parsed configuration; default: loadConfig(process.env). */
   config?: Readonly<Config>;
   logger?: Logger;
+  /** Hook point of the customer-links store: every link a webhook event shows. @default does nothing */
+  onLinkSeen?: (link: CustomerLinkSeen) => void | Promise<void>;
 }
 
 export interface App {
@@ -40,6 +44,8 @@ export interface App {
   subgraphs: Subgraphs;
   fastify: FastifyInstance;
   logger: Logger;
+  /** Webhook queues and workers (unavailable without Redis). */
+  events: EventPipeline;
   /** Bound URL after listen(), e.g. http://127.0.0.1:4000 */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -47,6 +53,7 @@ export interface App {
 
 export interface Simulated {
   config: Readonly<Config>;
+  sims: Simulators;
   close(): Promise<void>;
 }
 
@@ -63,6 +70,7 @@ export async function withSimulators(config: Readonly<Config>): Promise<Simulate
       zendesk: { baseUrl: sims.urls.zendesk, email: c.zendeskEmail, apiToken: c.zendeskApiToken },
       s3: { ...config.s3, bucket: c.s3Bucket, region: c.s3Region, endpoint: sims.urls.s3, forcePathStyle: true, accessKeyId: c.s3AccessKeyId, secretAccessKey: c.s3SecretAccessKey },
     }),
+    sims,
     close: () => sims.close(),
   };
 }
@@ -107,8 +115,8 @@ export function createUpstreams(config: Readonly<Config>, logger: Logger, metric
   const zendeskAuth = Buffer.from(`${config.zendesk.email}/token:${config.zendesk.apiToken}`).toString('base64');
   const files = createFilesConnector({ ...config.s3, policy: policy('files'), logger });
   return {
-    crm: createCrmConnector({ http: http('crm', config.hubspot.baseUrl, { authorization: `Bearer ${config.hubspot.accessToken}` }) }),
-    support: createSupportConnector({ http: http('support', config.zendesk.baseUrl, { authorization: `Basic ${zendeskAuth}` }) }),
+    crm: createCrmConnector({ http: http('crm', config.hubspot.baseUrl, { authorization: `Bearer ${config.hubspot.accessToken}` }), logger }),
+    support: createSupportConnector({ http: http('support', config.zendesk.baseUrl, { authorization: `Basic ${zendeskAuth}` }), logger }),
     billing: createBillingConnector({ secretKey: config.stripe.secretKey, apiBase: config.stripe.apiBase, policy: policy('billing'), logger }),
     files,
     async close() {
@@ -212,10 +220,33 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     await purgeRecords(crmId);
     await responses.purgeCustomer(crmId);
   };
-  const admin = createAdminSubgraph({ partners: shared.partners, partnerSecret: config.auth.partnerSecret, purgeCustomer: subgraphs.purgeCustomer });
+  const events = createEventPipeline({
+    config,
+    logger,
+    metrics,
+    upstreams,
+    cache,
+    // A vendor reporting a customer's ids updates the customer links.
+    onLinkSeen: opts.onLinkSeen ?? ((l) => shared.links.update(l.crmId, { stripeCustomerId: l.stripeCustomerId, zendeskUserId: l.zendeskUserId })),
+    // Records are purged exactly by the workers; whole responses containing the customer go too.
+    onChanged: (crmId) => responses.purgeCustomer(crmId),
+  });
+  if (config.events.workers) events.startWorkers();
+  const admin = createAdminSubgraph({ partners: shared.partners, partnerSecret: config.auth.partnerSecret, purgeCustomer: subgraphs.purgeCustomer, events });
 
   const gateway = createGateway({ local: { ...subgraphs.schemas, admin: admin.schema }, remote, signingSecret: config.subgraphs.signingSecret });
-  const server = await createHttpServer({ config, gateway, verifier: createTokenVerifier({ auth: config.auth, partners: shared.partners, logger }), logger, metrics, apqStore: shared.cache.store, redis: shared.redis, partners: shared.partners, plugins: [responses.plugin, prefetchPlugin(subgraphs.prefetchers)] });
+  const server = await createHttpServer({
+    config,
+    gateway,
+    verifier: createTokenVerifier({ auth: config.auth, partners: shared.partners, logger, partnerCacheS: config.guards.partnerTokenCacheS }),
+    logger,
+    metrics,
+    apqStore: shared.cache.store,
+    redis: shared.redis,
+    partners: shared.partners,
+    plugins: [responses.plugin, prefetchPlugin(subgraphs.prefetchers)],
+  });
+  registerWebhookRoutes(server.fastify, { config, events, metrics, logger });
 
   return {
     config,
@@ -225,16 +256,30 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     subgraphs,
     fastify: server.fastify,
     logger,
+    events,
     async listen() {
-      return server.fastify.listen({ host: config.host, port: config.port });
+      const url = await server.fastify.listen({ host: config.host, port: config.port });
+      if (sims) connectSimulatorWebhooks(sims.sims, url.replace('://0.0.0.0', '://127.0.0.1'), config);
+      return url;
     },
     async close() {
       await server.fastify.close();
       await server.apollo.stop();
+      await events.close();
       await upstreams.close();
       await cache.settle();
       await shared.close();
       await sims?.close();
     },
   };
+}
+
+/** Development: the bundled simulators send their signed webhooks to this gateway, with the dev secrets both know. */
+function connectSimulatorWebhooks(sims: Simulators, url: string, config: Readonly<Config>) {
+  const w = config.webhooks;
+  sims.webhooks.configure({
+    stripe: { url: `${url}/webhooks/stripe`, secret: w.stripeSecrets[0]! },
+    hubspot: { url: `${w.publicBaseUrl ?? url}/webhooks/hubspot`, clientSecret: w.hubspotClientSecret },
+    zendesk: { url: `${url}/webhooks/zendesk`, secret: w.zendeskSecret },
+  });
 }

@@ -4,6 +4,7 @@
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config/index.js';
 import { CompositionError } from './gateway/index.js';
+import { withLocalRedis } from './platform/local-redis.js';
 
 async function main() {
   let config;
@@ -16,6 +17,8 @@ async function main() {
     }
     throw err;
   }
+  const local = await withLocalRedis(config);
+  config = local.config;
   const app = await createApp({ config });
   const url = await app.listen();
   const shown = url.replace('://0.0.0.0', '://127.0.0.1');
@@ -25,6 +28,10 @@ async function main() {
     `  Health:   ${shown}/healthz   Ready: ${shown}/readyz`,
     ...(app.config.sandbox ? [`  Sandbox:  ${shown}/sandbox (explore the API in a browser as any persona)`] : []),
     app.config.simulators.enabled ? '  Upstreams: bundled simulators (HubSpot, Stripe, Zendesk, S3) with 500 seeded customers' : '  Upstreams: configured vendors',
+    ...local.lines,
+    app.events.available
+      ? `  Webhooks: ${shown}/webhooks/{stripe,hubspot,zendesk}${app.config.events.workers ? ' (workers in this process)' : ' (workers off here: run npm run worker)'}${app.config.simulators.enabled ? '; the simulators send theirs here' : ''}`
+      : '  Webhooks: OFF (no Redis): POST /webhooks/* answers 503 so vendors retry later',
   ];
   if (app.config.env !== 'production') {
     lines.push(
@@ -48,6 +55,7 @@ async function main() {
       process.exit(1);
     }, 8_000).unref();
     await app.close();
+    await local.stop();
     clearTimeout(force);
     app.logger.info('stopped');
     process.exit(0);

@@ -18,6 +18,15 @@ export type Scalars = {
   DateTime: { input: string; output: string; }
 };
 
+/** Paging of an admin list. */
+export type AdminPageInfo = {
+  __typename?: 'AdminPageInfo';
+  /** Cursor of the last item, to pass as `after`. */
+  endCursor: Maybe<Scalars['String']['output']>;
+  /** True when another page follows. */
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 /**
  * A customer's billing account. Money is an integer in the currency's minor unit (cents) with an
  * ISO 4217 currency code.
@@ -67,6 +76,12 @@ export type CreatePartnerTokenInput = {
   customerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** Partner name, e.g. `acme`. */
   name: Scalars['String']['input'];
+  /**
+   * The only operations the partner may run, as sha256 hashes of their documents (as in
+   * `clients/generated/persisted-documents.json`), enforced when TRUSTED_DOCUMENTS is `partners` or
+   * `all`; omit for the published manifest.
+   */
+  operations?: InputMaybe<Array<Scalars['String']['input']>>;
   /** Scopes, e.g. `["billing.invoices:read", "crm.contacts:read"]`. */
   scopes: Array<Scalars['String']['input']>;
   /** Lifetime in days, 1 to 365. */
@@ -191,6 +206,44 @@ export type DocumentEdge = {
   node: Document;
 };
 
+/** A vendor whose webhooks Portico receives. */
+export type EventSystem =
+  | 'HUBSPOT'
+  | 'STRIPE'
+  | 'ZENDESK';
+
+/** A webhook event that failed every attempt. */
+export type FailedEvent = {
+  __typename?: 'FailedEvent';
+  /** Attempts made. */
+  attempts: Scalars['Int']['output'];
+  /** The vendor's event id. */
+  eventId: Scalars['String']['output'];
+  /** When the last attempt failed. */
+  failedAt: Maybe<Scalars['DateTime']['output']>;
+  /** `<system>:<vendor event id>`, e.g. `stripe:evt_1Nx...`: what `replayFailedEvent` takes. */
+  id: Scalars['ID']['output'];
+  /** The last attempt's error. */
+  lastError: Scalars['String']['output'];
+  /** When the event was received. */
+  receivedAt: Scalars['DateTime']['output'];
+  /** Which vendor sent it. */
+  system: EventSystem;
+  /** The vendor's event type, e.g. `invoice.paid`, `contact.propertyChange`, `zen:event-type:ticket.status_changed`. */
+  type: Scalars['String']['output'];
+};
+
+/** A page of failed events. */
+export type FailedEventConnection = {
+  __typename?: 'FailedEventConnection';
+  /** The events of this page. */
+  nodes: Array<FailedEvent>;
+  /** Paging. */
+  pageInfo: AdminPageInfo;
+  /** Failed events in total (for this system, when one is given). */
+  totalCount: Scalars['Int']['output'];
+};
+
 /** An invoice. */
 export type Invoice = {
   __typename?: 'Invoice';
@@ -246,6 +299,8 @@ export type InvoiceStatus =
   | 'PAID'
   /** Unlikely to be paid. */
   | 'UNCOLLECTIBLE'
+  /** A status Stripe sent that this API does not know yet, or none (the gateway logs it). Show it neutrally. */
+  | 'UNKNOWN'
   /** Voided. */
   | 'VOID';
 
@@ -266,7 +321,9 @@ export type LifecycleStage =
   /** Sales qualified lead. */
   | 'SALES_QUALIFIED_LEAD'
   /** Subscribed to content. */
-  | 'SUBSCRIBER';
+  | 'SUBSCRIBER'
+  /** A stage HubSpot sent that this API does not know, e.g. a custom stage (the gateway logs it). */
+  | 'UNKNOWN';
 
 export type Mutation = {
   __typename?: 'Mutation';
@@ -280,6 +337,11 @@ export type Mutation = {
    * the next read goes to the systems. Returns true when done. Admins only.
    */
   purgeCustomerCache: Scalars['Boolean']['output'];
+  /**
+   * Runs a dead-lettered webhook event again (attempts start over). Replaying an event that has
+   * been processed since is a no-op (`ALREADY_PROCESSED`). Admins only.
+   */
+  replayFailedEvent: ReplayedEvent;
   /** Revokes a partner token; every gateway instance refuses it from the next request. Admins only. */
   revokePartnerToken: Maybe<PartnerToken>;
 };
@@ -291,6 +353,11 @@ export type MutationCreatePartnerTokenArgs = {
 
 
 export type MutationPurgeCustomerCacheArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationReplayFailedEventArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -323,6 +390,8 @@ export type PartnerToken = {
   lastUsedAt: Maybe<Scalars['DateTime']['output']>;
   /** Partner name. */
   name: Scalars['String']['output'];
+  /** sha256 hashes of the only operations the partner may run; null for the published manifest. */
+  operations: Maybe<Array<Scalars['String']['output']>>;
   /** When it was revoked; null while valid. */
   revokedAt: Maybe<Scalars['DateTime']['output']>;
   /** Granted scopes. */
@@ -357,6 +426,11 @@ export type Query = {
    */
   customers: CustomerConnection;
   /**
+   * Vendor webhook events that failed every attempt (the dead letters), newest failure first.
+   * Replay one with `replayFailedEvent` once its cause is fixed. Admins only.
+   */
+  failedEvents: FailedEventConnection;
+  /**
    * The customer the token belongs to. Only customer tokens have one; staff and partner tokens get
    * `FORBIDDEN`.
    */
@@ -377,6 +451,31 @@ export type QueryCustomersArgs = {
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
+
+export type QueryFailedEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  system?: InputMaybe<EventSystem>;
+};
+
+/** What a replay did. */
+export type ReplayStatus =
+  /** The event was processed since it failed: nothing to do. */
+  | 'ALREADY_PROCESSED'
+  /** The event is waiting or running: nothing to do. */
+  | 'PENDING'
+  /** The event is queued again. */
+  | 'REPLAYED';
+
+/** The outcome of `replayFailedEvent`. */
+export type ReplayedEvent = {
+  __typename?: 'ReplayedEvent';
+  /** The event id given. */
+  id: Scalars['ID']['output'];
+  /** What the replay did. */
+  status: ReplayStatus;
+};
+
 /** Stripe subscription statuses. */
 export type SubscriptionStatus =
   /** Active and paid. */
@@ -393,6 +492,8 @@ export type SubscriptionStatus =
   | 'PAUSED'
   /** In a trial. */
   | 'TRIALING'
+  /** A status Stripe sent that this API does not know yet (the gateway logs it). Show it neutrally. */
+  | 'UNKNOWN'
   /** Unpaid after retries. */
   | 'UNPAID';
 
@@ -456,6 +557,8 @@ export type TicketPriority =
   | 'LOW'
   /** Normal. */
   | 'NORMAL'
+  /** A priority Zendesk sent that this API does not know yet (the gateway logs it). No priority at all is null. */
+  | 'UNKNOWN'
   /** Urgent. */
   | 'URGENT';
 
@@ -472,7 +575,9 @@ export type TicketStatus =
   /** Waiting for the customer. */
   | 'PENDING'
   /** Solved. */
-  | 'SOLVED';
+  | 'SOLVED'
+  /** A status Zendesk sent that this API does not know yet (the gateway logs it). Show it neutrally. */
+  | 'UNKNOWN';
 
 export type CustomerSearchQueryVariables = Exact<{
   search?: InputMaybe<Scalars['String']['input']>;

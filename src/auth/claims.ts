@@ -1,13 +1,16 @@
 /**
  * The claims header the gateway sends to subgraphs that run as their own services. HMAC-SHA256
- * over the serialized principal and a timestamp; subgraphs trust nothing unsigned or stale.
+ * over the serialized principal, a timestamp, the request id and a hash of the subgraph request
+ * (query, operation name, variables): a captured header is good for that one request only, and
+ * only for `maxAgeS` seconds (SUBGRAPH_CLAIMS_MAX_AGE_S, 10 by default). Subgraphs trust nothing
+ * unsigned, stale, or bound to another request.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { UnauthenticatedError } from '../errors/index.js';
 import { ROLES, type Principal, type Role } from './principal.js';
 
 export const CLAIMS_HEADER = 'x-portico-claims';
-const MAX_AGE_S = 60;
+export const DEFAULT_CLAIMS_MAX_AGE_S = 10;
 
 interface Wire {
   k: Principal['kind'];
@@ -19,26 +22,40 @@ interface Wire {
   n?: string;
   cs?: string[];
   t: number;
+  /** Request id the header is bound to. */
+  rid: string;
+  /** sha256 of the subgraph request (see requestHash). */
+  bh: string;
 }
+
+/** What one claims header is bound to: the request id and the GraphQL request sent to the subgraph. */
+export interface ClaimsBinding {
+  requestId: string;
+  request: { query?: string | null; operationName?: string | null; variables?: Record<string, unknown> | null };
+}
+
+/** Same value on both ends: the subgraph re-serializes the JSON it parsed, which keeps key order. */
+export const requestHash = (r: ClaimsBinding['request']) => createHash('sha256').update(JSON.stringify([r.query ?? null, r.operationName ?? null, r.variables ?? null])).digest('base64url');
 
 const mac = (payload: string, secret: string) => createHmac('sha256', secret).update(payload).digest('base64url');
 
-export function signClaims(p: Principal, secret: string, now = Date.now()): string {
-  const w: Wire = { k: p.kind, s: [...p.scopes], t: Math.floor(now / 1000) };
+export function signClaims(p: Principal, secret: string, binding: ClaimsBinding, now = Date.now()): string {
+  const w: Wire = { k: p.kind, s: [...p.scopes], t: Math.floor(now / 1000), rid: binding.requestId, bh: requestHash(binding.request) };
   if (p.kind === 'user') Object.assign(w, { sub: p.subject, r: [...p.roles], c: p.customerId });
   if (p.kind === 'partner') Object.assign(w, { p: p.partnerId, n: p.name, cs: p.customerIds ? [...p.customerIds] : undefined });
   const payload = Buffer.from(JSON.stringify(w)).toString('base64url');
   return `${payload}.${mac(payload, secret)}`;
 }
 
-export function verifyClaims(header: string | undefined, secret: string, now = Date.now()): Principal {
+export function verifyClaims(header: string | undefined, secret: string, binding: ClaimsBinding, o: { now?: number; maxAgeS?: number } = {}): Principal {
   const [payload, sig] = (header ?? '').split('.');
   if (!payload || !sig) throw new UnauthenticatedError('Missing gateway claims.');
   const expected = Buffer.from(mac(payload, secret));
   const given = Buffer.from(sig);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw new UnauthenticatedError('Invalid gateway claims.');
   const w = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Wire;
-  if (Math.abs(now / 1000 - w.t) > MAX_AGE_S) throw new UnauthenticatedError('Stale gateway claims.');
+  if (Math.abs((o.now ?? Date.now()) / 1000 - w.t) > (o.maxAgeS ?? DEFAULT_CLAIMS_MAX_AGE_S)) throw new UnauthenticatedError('Stale gateway claims.');
+  if (w.rid !== binding.requestId || w.bh !== requestHash(binding.request)) throw new UnauthenticatedError('Gateway claims bound to another request.');
   const scopes = new Set(w.s);
   switch (w.k) {
     case 'user':

@@ -8,12 +8,15 @@ import type { Redis } from 'ioredis';
 import { BadUserInputError } from '../errors/index.js';
 import { PARTNER_SCOPES } from './principal.js';
 import { hashToken, newPartnerId, signPartnerToken } from './tokens.js';
+import { MAX_SEARCH_IDS } from '../subgraphs/crm/connector.js';
 
 export interface PartnerRecord {
   id: string;
   name: string;
   scopes: string[];
   customerIds?: string[];
+  /** sha256 hashes of the only operations this partner may run (TRUSTED_DOCUMENTS); absent = the published manifest. */
+  operations?: string[];
   createdAt: string;
   expiresAt: string;
   lastUsedAt?: string;
@@ -109,6 +112,7 @@ export interface MintPartnerInput {
   name: string;
   scopes: readonly string[];
   customerIds?: readonly string[] | null;
+  operations?: readonly string[] | null;
   ttlDays: number;
 }
 
@@ -118,6 +122,8 @@ export async function mintPartnerToken(store: PartnerStore, secret: string, inpu
   const unknown = input.scopes.filter((s) => !(PARTNER_SCOPES as readonly string[]).includes(s));
   if (unknown.length || input.scopes.length === 0) throw new BadUserInputError(`scopes must be a non-empty list of ${PARTNER_SCOPES.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}.`, 'scopes');
   if (!Number.isInteger(input.ttlDays) || input.ttlDays < 1 || input.ttlDays > 365) throw new BadUserInputError('ttlDays must be between 1 and 365, e.g. 30.', 'ttlDays');
+  if ((input.customerIds?.length ?? 0) > MAX_SEARCH_IDS) throw new BadUserInputError(`customerIds may hold at most ${MAX_SEARCH_IDS} ids (what one HubSpot search can filter on).`, 'customerIds');
+  if (input.operations?.some((h) => !/^[0-9a-f]{64}$/.test(h))) throw new BadUserInputError('operations must be sha256 hashes of documents (64 lowercase hex characters), as the keys of persisted-documents.json.', 'operations');
   const id = newPartnerId();
   const now = new Date();
   const expiresAt = new Date(now.getTime() + input.ttlDays * 86_400_000);
@@ -127,6 +133,7 @@ export async function mintPartnerToken(store: PartnerStore, secret: string, inpu
     name: input.name,
     scopes: [...new Set(input.scopes)],
     ...(input.customerIds?.length ? { customerIds: [...input.customerIds] } : {}),
+    ...(input.operations?.length ? { operations: [...new Set(input.operations)] } : {}),
     createdAt: now.toISOString(),
     expiresAt: expiresAt.toISOString(),
     tokenHash: hashToken(token),

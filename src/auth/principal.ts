@@ -20,6 +20,7 @@ export const SCOPES = {
   'files.documents:read': 'Customer.documents with presigned download URLs.',
   'admin:partners': 'Mint, list and revoke partner tokens.',
   'admin:cache': 'Purge a customer\'s cached records.',
+  'admin:events': 'List and replay failed webhook events.',
 } as const;
 export type Scope = keyof typeof SCOPES;
 
@@ -36,7 +37,7 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
 export type Principal =
   | { kind: 'anonymous'; scopes: ReadonlySet<string> }
   | { kind: 'user'; subject: string; roles: readonly Role[]; customerId?: string; scopes: ReadonlySet<string> }
-  | { kind: 'partner'; partnerId: string; name: string; scopes: ReadonlySet<string>; customerIds?: readonly string[] };
+  | { kind: 'partner'; partnerId: string; name: string; scopes: ReadonlySet<string>; customerIds?: readonly string[]; operations?: readonly string[] };
 
 export const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous', scopes: new Set<string>() });
 

@@ -11,7 +11,8 @@ import jwksRsa from 'jwks-rsa';
 import type { Config } from '../config/index.js';
 import { UnauthenticatedError } from '../errors/index.js';
 import type { Logger } from '../platform/logger.js';
-import type { PartnerStore } from './partners.js';
+import { LRUCache } from 'lru-cache';
+import type { PartnerRecord, PartnerStore } from './partners.js';
 import { ROLES, userPrincipal, type Principal, type Role } from './principal.js';
 
 /** JOSE `typ` values. A user token must not be a partner token and the reverse. */
@@ -31,6 +32,12 @@ export interface TokenVerifierOptions {
   auth: Config['auth'];
   partners: PartnerStore;
   logger?: Logger;
+  /**
+   * Seconds a partner record verified against the store stays usable while the store (Redis) is
+   * unreachable; a revocation therefore reaches every instance within this bound. 0 = none.
+   * @default 30
+   */
+  partnerCacheS?: number;
 }
 
 type KeyLookup = (header: jwt.JwtHeader) => Promise<KeyObject | string>;
@@ -70,6 +77,7 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
   const secretKey = auth.secret ? createSecretKey(Buffer.from(auth.secret)) : undefined;
   const publicKey = auth.publicKey ? createPublicKey(auth.publicKey) : undefined;
   const partnerKey = createSecretKey(Buffer.from(auth.partnerSecret));
+  const partnerRecord = cachedPartnerLookup(o.partners, (o.partnerCacheS ?? 30) * 1000, o.logger);
 
   const keyFor: KeyLookup = async (header) => {
     if (header.kid !== undefined && !SAFE_KID.test(header.kid)) throw new UnauthenticatedError('The token key id (kid) is not valid.');
@@ -97,10 +105,10 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
 
   async function verifyPartner(token: string): Promise<Principal> {
     const claims = verifyJwt(token, partnerKey, { algorithms: ['HS256'], issuer: PARTNER_ISSUER, audience: PARTNER_AUDIENCE, clockTolerance: auth.clockToleranceS });
-    const record = claims.jti ? await o.partners.get(claims.jti) : undefined;
+    const record = claims.jti ? await partnerRecord(claims.jti) : undefined;
     if (!record || record.revokedAt || record.tokenHash !== hashToken(token)) throw new UnauthenticatedError('This partner token has been revoked or is unknown.');
     void o.partners.touch(record.id).catch(() => undefined);
-    return { kind: 'partner', partnerId: record.id, name: record.name, scopes: new Set(record.scopes), customerIds: record.customerIds };
+    return { kind: 'partner', partnerId: record.id, name: record.name, scopes: new Set(record.scopes), customerIds: record.customerIds, operations: record.operations };
   }
 
   return {
@@ -112,10 +120,36 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
   };
 }
 
+/**
+ * Last verified partner records, used only when the store fails (Redis down), for at most `maxAgeMs`
+ * after they were read: partner tokens keep working through a Redis outage, and a revocation made
+ * before it is honoured within that bound. Bounded in size (least recently used dropped).
+ */
+function cachedPartnerLookup(store: PartnerStore, maxAgeMs: number, logger?: Logger) {
+  const recent = new LRUCache<string, PartnerRecord>({ max: 10_000, ttl: Math.max(1, maxAgeMs), ttlAutopurge: false });
+  return async (id: string): Promise<PartnerRecord | undefined> => {
+    try {
+      const record = await store.get(id);
+      if (record && maxAgeMs > 0) recent.set(id, record);
+      else recent.delete(id);
+      return record;
+    } catch (err) {
+      const cached = maxAgeMs > 0 ? recent.get(id) : undefined;
+      if (!cached) throw new UnauthenticatedError('Partner tokens cannot be checked right now; try again shortly.');
+      logger?.warn({ err: (err as Error).message, partner: id }, 'partner store unreachable; using the record verified in the last PARTNER_TOKEN_CACHE_S seconds');
+      return cached;
+    }
+  };
+}
+
 function verifyJwt(token: string, key: KeyObject | string, opts: jwt.VerifyOptions): jwt.JwtPayload {
   try {
-    const payload = jwt.verify(token, key, opts);
+    const payload = jwt.verify(token, key, opts) as string | jwt.JwtPayload;
     if (typeof payload === 'string') throw new UnauthenticatedError('The token is malformed.');
+    // jsonwebtoken accepts tokens without `exp` (valid forever) and with `iat` in the future.
+    if (typeof payload.exp !== 'number') throw new UnauthenticatedError('The token has no expiry (exp); tokens must expire.');
+    const now = Math.floor(Date.now() / 1000);
+    if (payload.iat !== undefined && payload.iat > now + (opts.clockTolerance ?? 0)) throw new UnauthenticatedError('The token was issued in the future (iat); check the issuer\'s clock.');
     return payload;
   } catch (err) {
     if (err instanceof UnauthenticatedError) throw err;

@@ -8,6 +8,10 @@ import { z } from 'zod';
 export const DEV_JWT_SECRET = 'portico-dev-only-secret-change-me-0000000000';
 export const DEV_SUBGRAPH_SECRET = 'portico-dev-only-subgraph-secret-000000000';
 export const DEV_PARTNER_SECRET = 'portico-dev-only-partner-secret-0000000000';
+/** Development webhook secrets: the bundled simulators sign with them. Production refuses them. */
+export const DEV_STRIPE_WEBHOOK_SECRET = 'whsec_portico_dev_only_0000000000000000';
+export const DEV_HUBSPOT_CLIENT_SECRET = 'portico-dev-only-hubspot-client-secret-0000';
+export const DEV_ZENDESK_WEBHOOK_SECRET = 'portico-dev-only-zendesk-webhook-secret-000';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -19,6 +23,15 @@ const list = z.string().transform((s) =>
     .map((x) => x.trim())
     .filter(Boolean),
 );
+
+/** `name=value` pairs of request limits (PARTNER_LIMITS, ANONYMOUS_LIMITS). */
+export const LIMIT_NAMES = ['depth', 'aliases', 'directives', 'tokens', 'bytes', 'cost'] as const;
+export type LimitName = (typeof LIMIT_NAMES)[number];
+export type Limits = Record<LimitName, number>;
+const limitPairs = z
+  .string()
+  .regex(/^\s*[a-z]+=\d+\s*(,\s*[a-z]+=\d+\s*)*$/, 'must be name=value pairs, e.g. cost=200,aliases=5')
+  .transform((s) => Object.fromEntries(s.split(',').map((p) => p.split('=').map((x) => x.trim()) as [string, string]).map(([k, v]) => [k, Number(v)])) as Record<string, number>);
 
 /** One entry per environment variable: its parser, the example printed on error, and what it does. */
 interface VarSpec {
@@ -95,9 +108,39 @@ export const VARS = {
   RESPONSE_CACHE_TTL_S: { schema: int(0, 86400), example: '30', doc: 'Lifetime of cached whole responses of customer-scoped queries (`me`, `customer(id:)`), keyed by what decides visibility and dropped by the customer purge that writes and webhooks use. 0 = off; off when CACHE_ENABLED=false.', default: '30' },
   PARTNER_RATE_LIMIT_PER_MINUTE: { schema: int(1, 1_000_000), example: '600', doc: 'Requests a minute each partner token may make (shared across instances through Redis); over it: HTTP 429 with Retry-After.', default: '600' },
   SANDBOX: { schema: bool, example: 'true', doc: 'Serve the GraphiQL sandbox at /sandbox. Default on outside production; in production it has no persona picker and every call needs a token.', default: (env) => (isDev(env) ? 'true' : 'false') },
-  MAX_QUERY_DEPTH: { schema: int(2, 100), example: '12', doc: 'Maximum selection depth of an operation.', default: '12' },
+  MAX_QUERY_DEPTH: { schema: int(2, 100), example: '15', doc: 'Maximum selection depth of an operation, introspection fields and fragments included (the standard introspection query is 15 deep; data queries at most 8). Over it: 400 QUERY_TOO_COMPLEX.', default: '15' },
   MAX_BODY_BYTES: { schema: int(1024, 50_000_000), example: '1048576', doc: 'Maximum request body size.', default: '1048576' },
   INTROSPECTION: { schema: bool, example: 'false', doc: 'Allow introspection without a token (the whole schema). With a token, introspection always shows only what the caller can reach.', default: (env) => (isDev(env) ? 'true' : 'false') },
+
+  STRIPE_WEBHOOK_SECRETS: { schema: list.pipe(z.array(z.string().regex(/^whsec_\w{8,}$/, 'each must be a Stripe signing secret (whsec_...)')).min(1)), example: 'whsec_new...,whsec_old...', doc: 'Signing secret(s) of the Stripe webhook endpoint, comma-separated (several during a rotation). Development has a built-in one the simulator uses.', default: (env) => (isDev(env) ? DEV_STRIPE_WEBHOOK_SECRET : undefined) },
+  HUBSPOT_CLIENT_SECRET: { schema: z.string().min(16, 'must be at least 16 characters'), example: 'a1b2c3d4-e5f6-...', doc: 'Client secret of the HubSpot app whose webhooks call Portico (signature v3). Development has a built-in one.', default: (env) => (isDev(env) ? DEV_HUBSPOT_CLIENT_SECRET : undefined) },
+  ZENDESK_WEBHOOK_SECRET: { schema: z.string().min(16, 'must be at least 16 characters'), example: 'dGhpc19zZWNyZXQ...', doc: 'Signing secret of the Zendesk webhook (Admin Center > Webhooks > the webhook > Reveal secret). Development has a built-in one.', default: (env) => (isDev(env) ? DEV_ZENDESK_WEBHOOK_SECRET : undefined) },
+  PUBLIC_BASE_URL: { schema: z.url().regex(/^https?:\/\/[^/]+$/, 'must be scheme://host[:port] with no path'), example: 'https://api.example.com', doc: 'The URL vendors call Portico at (HubSpot signs the full URI). Required in production; development uses the request\'s Host.' },
+  EVENT_ATTEMPTS: { schema: int(1, 50), example: '8', doc: 'Attempts of one webhook event (and other queue jobs) before it is dead-lettered.', default: '8' },
+  EVENT_BACKOFF_MS: { schema: int(10, 3_600_000), example: '1000', doc: 'Base of the exponential backoff between attempts (full jitter: a random delay up to base x 2^(attempt-1)).', default: '1000' },
+  EVENT_BACKOFF_MAX_MS: { schema: int(10, 86_400_000), example: '600000', doc: 'Cap of one backoff delay.', default: '600000' },
+  EVENT_DEDUPE_DAYS: { schema: int(3, 30), example: '4', doc: 'How long an event id is remembered, so a redelivery is not processed again (Stripe retries for up to 3 days).', default: '4' },
+  EVENT_LOCK_MS: { schema: int(200, 600_000), example: '30000', doc: 'Lock of a running job: a crashed worker\'s job is run again after about this long.', default: '30000' },
+  EVENT_WORKERS: { schema: bool, example: 'false', doc: 'Run the event workers in the gateway process. Off = receivers only; run `npm run worker` separately.', default: 'true' },
+  LOCAL_REDIS: { schema: bool, example: 'false', doc: 'Without REDIS_URL, `npm start` runs a local redis-server child on a free loopback port (development only).', default: (env) => (isDev(env) ? 'true' : 'false') },
+  MAX_ALIASES: { schema: int(0, 1000), example: '15', doc: 'Maximum aliases in an operation (GraphQL Armor). Staff and customers; see PARTNER_LIMITS and ANONYMOUS_LIMITS.', default: '15' },
+  MAX_DIRECTIVES: { schema: int(0, 1000), example: '20', doc: 'Maximum directives in an operation (GraphQL Armor).', default: '20' },
+  MAX_TOKENS: { schema: int(50, 100_000), example: '1000', doc: 'Maximum lexical tokens in a document, checked while parsing (GraphQL Armor).', default: '1000' },
+  MAX_DOCUMENT_BYTES: { schema: int(256, 1_000_000), example: '10240', doc: 'Maximum size of the GraphQL document (the `query` string), bytes.', default: '10240' },
+  MAX_COST: { schema: int(1, 1_000_000), example: '1000', doc: 'Maximum estimated upstream calls of an operation, computed before execution from the connectors\' weights and `first` arguments. Over it: 400 QUERY_TOO_COMPLEX, no upstream call.', default: '1000' },
+  PARTNER_LIMITS: { schema: limitPairs, example: 'cost=200,aliases=5', doc: 'Limits for partner tokens, as name=value pairs over depth, aliases, directives, tokens, bytes, cost; unset names keep the default shown.', default: 'depth=15,aliases=5,directives=10,tokens=500,bytes=5120,cost=200' },
+  ANONYMOUS_LIMITS: { schema: limitPairs, example: 'cost=10', doc: 'Limits for requests without a token (same names as PARTNER_LIMITS).', default: 'depth=15,aliases=5,directives=5,tokens=300,bytes=4096,cost=10' },
+  TRUSTED_DOCUMENTS: { schema: z.enum(['off', 'partners', 'all']), example: 'partners', doc: 'Who may run only registered operations (clients/generated/persisted-documents.json, or the partner token\'s own list): `partners`, `all` (every token; anonymous introspection aside) or `off`. Production always refuses APQ registration of unknown documents by partners.', default: (env) => (isDev(env) ? 'off' : 'partners') },
+  USER_RATE_LIMIT_PER_MINUTE: { schema: int(1, 1_000_000), example: '1200', doc: 'Requests a minute per user token subject (shared through Redis); over it: HTTP 429 with Retry-After.', default: '1200' },
+  ANONYMOUS_RATE_LIMIT_PER_MINUTE: { schema: int(1, 1_000_000), example: '300', doc: 'Requests a minute per client IP without a valid token (shared through Redis); over it: HTTP 429 with Retry-After.', default: '300' },
+  TRUST_PROXY: { schema: z.string().min(1), example: '10.0.0.0/8', doc: 'Proxies whose X-Forwarded-For is believed for the client IP (Fastify trustProxy: `true`, a hop count, or addresses/CIDRs). Unset = the socket address.' },
+  CORS_ORIGINS: { schema: list.pipe(z.array(z.url())), example: 'https://portal.example.com,https://admin.example.com', doc: 'Browser origins allowed to call the API cross-origin (@fastify/cors). Empty = none.' },
+  PARTNER_TOKEN_CACHE_S: { schema: int(0, 300), example: '30', doc: 'While Redis is unreachable, a partner token verified in the last N seconds stays accepted; a revocation therefore takes effect within N seconds on every instance. 0 = refuse partner tokens while Redis is down.', default: '30' },
+  SANDBOX_TOKENS: { schema: bool, example: 'true', doc: 'Serve POST /sandbox/token (unauthenticated dev tokens, admin included). Default only with the bundled simulators on a loopback HOST, and only to loopback callers; refused in production.' },
+  METRICS_TOKEN: { schema: z.string().min(16, 'must be at least 16 characters'), example: '$(openssl rand -base64 24)', doc: 'Bearer token required by /metrics. In production /metrics is served only with METRICS_TOKEN or on METRICS_PORT.' },
+  METRICS_PORT: { schema: int(0, 65535), example: '9464', doc: 'Serve /metrics on this port (on METRICS_HOST) instead of the API port.' },
+  METRICS_HOST: { schema: z.string().min(1), example: '0.0.0.0', doc: 'Interface of the METRICS_PORT listener.', default: '127.0.0.1' },
+  SUBGRAPH_CLAIMS_MAX_AGE_S: { schema: int(1, 60), example: '10', doc: 'Lifetime of the signed claims header sent to remote subgraphs; it is also bound to the request id and a hash of the subgraph request body.', default: '10' },
 } satisfies Record<string, VarSpec>;
 
 type VarName = keyof typeof VARS;
@@ -132,10 +175,25 @@ export interface Config {
   upstream: { timeoutMs: number; retries: number; concurrency: number; breakerVolume: number; breakerResetMs: number; retryBudget: number; vendorBudgets?: string };
   subgraphs: { urls: Partial<Record<SubgraphName, string>>; signingSecret: string };
   limits: { maxDepth: number; maxBodyBytes: number; introspection: boolean };
+  /** Request limits per principal kind (`user` = staff and customers). */
+  guards: {
+    limits: Readonly<Record<'user' | 'partner' | 'anonymous', Limits>>;
+    trustedDocuments: 'off' | 'partners' | 'all';
+    userRateLimitPerMinute: number;
+    anonymousRateLimitPerMinute: number;
+    trustProxy?: boolean | number | string[];
+    corsOrigins: string[];
+    partnerTokenCacheS: number;
+    sandboxTokens: boolean;
+    metrics: { token?: string; port?: number; host: string };
+    claimsMaxAgeS: number;
+  };
   redis: { url?: string; commandTimeoutMs: number };
   sandbox: boolean;
   partnerRateLimitPerMinute: number;
   cache: { enabled: boolean; ttl: Readonly<Record<CacheType, number>>; responseTtlS?: number };
+  webhooks: { stripeSecrets: string[]; hubspotClientSecret: string; zendeskSecret: string; publicBaseUrl?: string };
+  events: { attempts: number; backoffMs: number; backoffMaxMs: number; dedupeWindowS: number; lockMs: number; workers: boolean; localRedis: boolean };
 }
 
 export class ConfigError extends Error {
@@ -192,6 +250,16 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     need('AUTH_ISSUER', raw.AUTH_ISSUER, 'in production');
   }
 
+  if (prod) {
+    const webhookNeed = 'in production (each vendor\'s webhooks are verified with it)';
+    need('STRIPE_WEBHOOK_SECRETS', raw.STRIPE_WEBHOOK_SECRETS, webhookNeed);
+    need('HUBSPOT_CLIENT_SECRET', raw.HUBSPOT_CLIENT_SECRET, webhookNeed);
+    need('ZENDESK_WEBHOOK_SECRET', raw.ZENDESK_WEBHOOK_SECRET, webhookNeed);
+    need('PUBLIC_BASE_URL', raw.PUBLIC_BASE_URL, 'in production (HubSpot signs the URI it called)');
+    if (raw.STRIPE_WEBHOOK_SECRETS?.includes(DEV_STRIPE_WEBHOOK_SECRET)) problems.push(`STRIPE_WEBHOOK_SECRETS contains the development secret. Example: STRIPE_WEBHOOK_SECRETS=${VARS.STRIPE_WEBHOOK_SECRETS.example}`);
+    if (raw.HUBSPOT_CLIENT_SECRET === DEV_HUBSPOT_CLIENT_SECRET) problems.push(`HUBSPOT_CLIENT_SECRET is the development secret. Example: HUBSPOT_CLIENT_SECRET=${VARS.HUBSPOT_CLIENT_SECRET.example}`);
+    if (raw.ZENDESK_WEBHOOK_SECRET === DEV_ZENDESK_WEBHOOK_SECRET) problems.push(`ZENDESK_WEBHOOK_SECRET is the development secret. Example: ZENDESK_WEBHOOK_SECRET=${VARS.ZENDESK_WEBHOOK_SECRET.example}`);
+  }
   if (prod && !raw.REDIS_URL) problems.push('REDIS_URL is required in production: the cache, persisted queries and partner tokens must be shared by every instance. Example: REDIS_URL=redis://:password@redis:6379/0');
   const ttl: Record<CacheType, number> = { ...CACHE_TTL_DEFAULTS };
   for (const pair of (raw.CACHE_TTLS ?? '').split(',').filter((p) => p.trim())) {
@@ -199,6 +267,20 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     if (k in ttl) ttl[k as CacheType] = Number(v);
     else problems.push(`CACHE_TTLS names an unknown type "${k}". Known: ${Object.keys(ttl).join(', ')}. Example: CACHE_TTLS=${VARS.CACHE_TTLS.example}`);
   }
+
+  const userLimits: Limits = { depth: raw.MAX_QUERY_DEPTH ?? 15, aliases: raw.MAX_ALIASES ?? 15, directives: raw.MAX_DIRECTIVES ?? 20, tokens: raw.MAX_TOKENS ?? 1000, bytes: raw.MAX_DOCUMENT_BYTES ?? 10_240, cost: raw.MAX_COST ?? 1000 };
+  const kindLimits = (name: 'PARTNER_LIMITS' | 'ANONYMOUS_LIMITS', given: Record<string, number> | undefined): Limits => {
+    const defaults = VARS[name].schema.parse(VARS[name].default) as Record<string, number>;
+    const out = { ...userLimits, ...defaults };
+    for (const [k, v] of Object.entries(given ?? {})) {
+      if ((LIMIT_NAMES as readonly string[]).includes(k)) out[k as LimitName] = v;
+      else problems.push(`${name} names an unknown limit "${k}". Known: ${LIMIT_NAMES.join(', ')}. Example: ${name}=${VARS[name].example}`);
+    }
+    return out;
+  };
+  const loopbackHost = ['127.0.0.1', '::1', 'localhost'].includes(raw.HOST ?? '127.0.0.1');
+  if (prod && raw.SANDBOX_TOKENS) problems.push('SANDBOX_TOKENS=true is refused in production: it hands out admin tokens without authentication. Remove SANDBOX_TOKENS.');
+  const trustProxy = raw.TRUST_PROXY === undefined ? undefined : raw.TRUST_PROXY === 'true' ? true : /^\d+$/.test(raw.TRUST_PROXY) ? Number(raw.TRUST_PROXY) : raw.TRUST_PROXY.split(',').map((x) => x.trim());
 
   const subgraphUrls: Partial<Record<SubgraphName, string>> = {};
   if (raw.SUBGRAPH_URL_CRM) subgraphUrls.crm = raw.SUBGRAPH_URL_CRM;
@@ -251,6 +333,34 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     sandbox: raw.SANDBOX ?? false,
     partnerRateLimitPerMinute: raw.PARTNER_RATE_LIMIT_PER_MINUTE ?? 600,
     cache: { enabled: raw.CACHE_ENABLED ?? true, ttl, responseTtlS: raw.RESPONSE_CACHE_TTL_S ?? 30 },
+    webhooks: {
+      stripeSecrets: raw.STRIPE_WEBHOOK_SECRETS ?? [],
+      hubspotClientSecret: raw.HUBSPOT_CLIENT_SECRET ?? '',
+      zendeskSecret: raw.ZENDESK_WEBHOOK_SECRET ?? '',
+      publicBaseUrl: raw.PUBLIC_BASE_URL,
+    },
+    events: {
+      attempts: raw.EVENT_ATTEMPTS ?? 8,
+      backoffMs: raw.EVENT_BACKOFF_MS ?? 1000,
+      backoffMaxMs: raw.EVENT_BACKOFF_MAX_MS ?? 600_000,
+      dedupeWindowS: (raw.EVENT_DEDUPE_DAYS ?? 4) * 86_400,
+      lockMs: raw.EVENT_LOCK_MS ?? 30_000,
+      workers: raw.EVENT_WORKERS ?? true,
+      localRedis: raw.LOCAL_REDIS ?? false,
+    },
+    guards: {
+      limits: { user: userLimits, partner: kindLimits('PARTNER_LIMITS', raw.PARTNER_LIMITS), anonymous: kindLimits('ANONYMOUS_LIMITS', raw.ANONYMOUS_LIMITS) },
+      trustedDocuments: raw.TRUSTED_DOCUMENTS ?? (prod ? 'partners' : 'off'),
+      userRateLimitPerMinute: raw.USER_RATE_LIMIT_PER_MINUTE ?? 1200,
+      anonymousRateLimitPerMinute: raw.ANONYMOUS_RATE_LIMIT_PER_MINUTE ?? 300,
+      trustProxy,
+      corsOrigins: raw.CORS_ORIGINS ?? [],
+      partnerTokenCacheS: raw.PARTNER_TOKEN_CACHE_S ?? 30,
+      // Unauthenticated admin tokens: only next to the bundled simulators on a loopback interface, unless asked for.
+      sandboxTokens: !prod && (raw.SANDBOX_TOKENS ?? (sims && loopbackHost)),
+      metrics: { token: raw.METRICS_TOKEN, port: raw.METRICS_PORT, host: raw.METRICS_HOST ?? '127.0.0.1' },
+      claimsMaxAgeS: raw.SUBGRAPH_CLAIMS_MAX_AGE_S ?? 10,
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);

@@ -85,7 +85,7 @@ export function formatError(formatted: GraphQLFormattedError, error?: unknown): 
     const keep: Record<string, unknown> = {};
     if (code && KNOWN.has(code)) {
       keep.code = code;
-      for (const k of ['system', 'argument', 'retryAfter']) if (ext[k] !== undefined) keep[k] = ext[k];
+      for (const k of ['system', 'argument', 'retryAfter', 'limit', 'allowed']) if (ext[k] !== undefined) keep[k] = ext[k];
       return { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}), extensions: keep };
     }
     return { message: 'Internal server error.', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };

@@ -5,6 +5,7 @@
  */
 import { composeServices } from '@apollo/composition';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSource } from '@apollo/gateway';
+import { randomUUID } from 'node:crypto';
 import { printSchema, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { signClaims, CLAIMS_HEADER } from '../auth/claims.js';
 import type { RequestContext } from '../auth/context.js';
@@ -67,8 +68,9 @@ export class SignedRemoteDataSource extends RemoteGraphQLDataSource<RequestConte
     super({ url });
   }
   override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<RequestContext>['willSendRequest']>>[0]) {
-    if (context.principal) request.http?.headers.set(CLAIMS_HEADER, signClaims(context.principal, this.secret));
-    if (context.requestId) request.http?.headers.set('x-request-id', context.requestId);
+    const requestId = context.requestId ?? randomUUID();
+    request.http?.headers.set('x-request-id', requestId);
+    if (context.principal) request.http?.headers.set(CLAIMS_HEADER, signClaims(context.principal, this.secret, { requestId, request }));
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { MapperKind, mapSchema, pruneSchema } from '@graphql-tools/utils';
-import { execute, GraphQLSchema, Kind, type OperationDefinitionNode } from 'graphql';
+import { execute, GraphQLSchema, Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { RequestContext } from '../auth/context.js';
 import { canPass, policiesOf, type Policy } from '../auth/policy.js';
 import type { Principal } from '../auth/principal.js';
@@ -15,14 +15,38 @@ import { ALL_SUBGRAPHS } from './index.js';
 
 const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
 
+/**
+ * The root fields an operation selects, through inline fragments and fragment spreads at any
+ * nesting (`{ ... on Query { __schema { ... } } }`, `{ ...F }`), aliases notwithstanding.
+ */
+export function rootFieldNames(op: OperationDefinitionNode, doc?: DocumentNode): string[] {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const def of doc?.definitions ?? []) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+  const names: string[] = [];
+  const walk = (set: SelectionSetNode, seen: Set<string>) => {
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) names.push(sel.name.value);
+      else if (sel.kind === Kind.INLINE_FRAGMENT) walk(sel.selectionSet, seen);
+      else if (!seen.has(sel.name.value)) {
+        const frag = fragments.get(sel.name.value);
+        // A spread of an unknown fragment cannot be judged: count it as data (validation refuses it anyway).
+        if (!frag) names.push(`...${sel.name.value}`);
+        else walk(frag.selectionSet, new Set([...seen, sel.name.value]));
+      }
+    }
+  };
+  walk(op.selectionSet, new Set());
+  return names;
+}
+
 /** 'introspection' when every root field is __schema/__type/__typename, 'mixed' when some are, else 'none'. */
-export function introspectionKind(op: OperationDefinitionNode | undefined): 'introspection' | 'mixed' | 'none' {
+export function introspectionKind(op: OperationDefinitionNode | undefined, doc?: DocumentNode): 'introspection' | 'mixed' | 'none' {
   if (!op) return 'none';
   let intro = 0;
   let other = 0;
-  for (const sel of op.selectionSet.selections) {
-    if (sel.kind === Kind.FIELD && INTROSPECTION_FIELDS.has(sel.name.value)) intro++;
-    else if (!(sel.kind === Kind.FIELD && sel.name.value === '__typename')) other++;
+  for (const name of rootFieldNames(op, doc)) {
+    if (INTROSPECTION_FIELDS.has(name)) intro++;
+    else if (name !== '__typename') other++;
   }
   return intro === 0 ? 'none' : other === 0 ? 'introspection' : 'mixed';
 }
@@ -68,7 +92,7 @@ export function introspectionPlugin(o: { allowAnonymous: boolean }): ApolloServe
     async requestDidStart() {
       return {
         async responseForOperation({ operation, document, request, contextValue, schema }) {
-          const kind = introspectionKind(operation);
+          const kind = introspectionKind(operation, document);
           if (kind === 'none') return null;
           if (kind === 'mixed') return refuse(400, ErrorCode.BAD_REQUEST, 'Send introspection (__schema, __type) in an operation of its own.');
           const principal = contextValue.principal;

@@ -22,12 +22,27 @@ export type Scalars = {
   _FieldSet: { input: any; output: any; }
 };
 
+/** Paging of an admin list. */
+export type AdminPageInfo = {
+  __typename?: 'AdminPageInfo';
+  /** Cursor of the last item, to pass as `after`. */
+  endCursor: Maybe<Scalars['String']['output']>;
+  /** True when another page follows. */
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 /** What a new partner token may do. */
 export type CreatePartnerTokenInput = {
   /** Customers (CRM ids) the partner may see; omit for all. */
   customerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** Partner name, e.g. `acme`. */
   name: Scalars['String']['input'];
+  /**
+   * The only operations the partner may run, as sha256 hashes of their documents (as in
+   * `clients/generated/persisted-documents.json`), enforced when TRUSTED_DOCUMENTS is `partners` or
+   * `all`; omit for the published manifest.
+   */
+  operations?: InputMaybe<Array<Scalars['String']['input']>>;
   /** Scopes, e.g. `["billing.invoices:read", "crm.contacts:read"]`. */
   scopes: Array<Scalars['String']['input']>;
   /** Lifetime in days, 1 to 365. */
@@ -43,6 +58,44 @@ export type CreatedPartnerToken = {
   token: Scalars['String']['output'];
 };
 
+/** A vendor whose webhooks Portico receives. */
+export type EventSystem =
+  | 'HUBSPOT'
+  | 'STRIPE'
+  | 'ZENDESK';
+
+/** A webhook event that failed every attempt. */
+export type FailedEvent = {
+  __typename?: 'FailedEvent';
+  /** Attempts made. */
+  attempts: Scalars['Int']['output'];
+  /** The vendor's event id. */
+  eventId: Scalars['String']['output'];
+  /** When the last attempt failed. */
+  failedAt: Maybe<Scalars['DateTime']['output']>;
+  /** `<system>:<vendor event id>`, e.g. `stripe:evt_1Nx...`: what `replayFailedEvent` takes. */
+  id: Scalars['ID']['output'];
+  /** The last attempt's error. */
+  lastError: Scalars['String']['output'];
+  /** When the event was received. */
+  receivedAt: Scalars['DateTime']['output'];
+  /** Which vendor sent it. */
+  system: EventSystem;
+  /** The vendor's event type, e.g. `invoice.paid`, `contact.propertyChange`, `zen:event-type:ticket.status_changed`. */
+  type: Scalars['String']['output'];
+};
+
+/** A page of failed events. */
+export type FailedEventConnection = {
+  __typename?: 'FailedEventConnection';
+  /** The events of this page. */
+  nodes: Array<FailedEvent>;
+  /** Paging. */
+  pageInfo: AdminPageInfo;
+  /** Failed events in total (for this system, when one is given). */
+  totalCount: Scalars['Int']['output'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -55,6 +108,11 @@ export type Mutation = {
    * the next read goes to the systems. Returns true when done. Admins only.
    */
   purgeCustomerCache: Scalars['Boolean']['output'];
+  /**
+   * Runs a dead-lettered webhook event again (attempts start over). Replaying an event that has
+   * been processed since is a no-op (`ALREADY_PROCESSED`). Admins only.
+   */
+  replayFailedEvent: ReplayedEvent;
   /** Revokes a partner token; every gateway instance refuses it from the next request. Admins only. */
   revokePartnerToken: Maybe<PartnerToken>;
 };
@@ -66,6 +124,11 @@ export type MutationCreatePartnerTokenArgs = {
 
 
 export type MutationPurgeCustomerCacheArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationReplayFailedEventArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -89,6 +152,8 @@ export type PartnerToken = {
   lastUsedAt: Maybe<Scalars['DateTime']['output']>;
   /** Partner name. */
   name: Scalars['String']['output'];
+  /** sha256 hashes of the only operations the partner may run; null for the published manifest. */
+  operations: Maybe<Array<Scalars['String']['output']>>;
   /** When it was revoked; null while valid. */
   revokedAt: Maybe<Scalars['DateTime']['output']>;
   /** Granted scopes. */
@@ -97,8 +162,38 @@ export type PartnerToken = {
 
 export type Query = {
   __typename?: 'Query';
+  /**
+   * Vendor webhook events that failed every attempt (the dead letters), newest failure first.
+   * Replay one with `replayFailedEvent` once its cause is fixed. Admins only.
+   */
+  failedEvents: FailedEventConnection;
   /** Every partner token ever minted (never the tokens themselves). Admins only. */
   partnerTokens: Array<PartnerToken>;
+};
+
+
+export type QueryFailedEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  system?: InputMaybe<EventSystem>;
+};
+
+/** What a replay did. */
+export type ReplayStatus =
+  /** The event was processed since it failed: nothing to do. */
+  | 'ALREADY_PROCESSED'
+  /** The event is waiting or running: nothing to do. */
+  | 'PENDING'
+  /** The event is queued again. */
+  | 'REPLAYED';
+
+/** The outcome of `replayFailedEvent`. */
+export type ReplayedEvent = {
+  __typename?: 'ReplayedEvent';
+  /** The event id given. */
+  id: Scalars['ID']['output'];
+  /** What the replay did. */
+  status: ReplayStatus;
 };
 
 
@@ -172,30 +267,46 @@ export type DirectiveResolverFn<TResult = {}, TParent = {}, TContext = {}, TArgs
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AdminPageInfo: ResolverTypeWrapper<AdminPageInfo>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CreatePartnerTokenInput: CreatePartnerTokenInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CreatedPartnerToken: ResolverTypeWrapper<Omit<CreatedPartnerToken, 'partnerToken'> & { partnerToken: ResolversTypes['PartnerToken'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  EventSystem: EventSystem;
+  FailedEvent: ResolverTypeWrapper<FailedEvent>;
+  FailedEventConnection: ResolverTypeWrapper<FailedEventConnection>;
   Mutation: ResolverTypeWrapper<{}>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   PartnerToken: ResolverTypeWrapper<PartnerRecord>;
   Query: ResolverTypeWrapper<{}>;
+  ReplayStatus: ReplayStatus;
+  ReplayedEvent: ResolverTypeWrapper<ReplayedEvent>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AdminPageInfo: AdminPageInfo;
+  String: Scalars['String']['output'];
+  Boolean: Scalars['Boolean']['output'];
   CreatePartnerTokenInput: CreatePartnerTokenInput;
   ID: Scalars['ID']['output'];
-  String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
   CreatedPartnerToken: Omit<CreatedPartnerToken, 'partnerToken'> & { partnerToken: ResolversParentTypes['PartnerToken'] };
   DateTime: Scalars['DateTime']['output'];
+  FailedEvent: FailedEvent;
+  FailedEventConnection: FailedEventConnection;
   Mutation: {};
-  Boolean: Scalars['Boolean']['output'];
   PartnerToken: PartnerRecord;
   Query: {};
+  ReplayedEvent: ReplayedEvent;
+};
+
+export type AdminPageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AdminPageInfo'] = ResolversParentTypes['AdminPageInfo']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type CreatedPartnerTokenResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CreatedPartnerToken'] = ResolversParentTypes['CreatedPartnerToken']> = {
@@ -208,9 +319,29 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type FailedEventResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FailedEvent'] = ResolversParentTypes['FailedEvent']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  eventId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  failedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastError?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  receivedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  system?: Resolver<ResolversTypes['EventSystem'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type FailedEventConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FailedEventConnection'] = ResolversParentTypes['FailedEventConnection']> = {
+  nodes?: Resolver<Array<ResolversTypes['FailedEvent']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['AdminPageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   createPartnerToken?: Resolver<ResolversTypes['CreatedPartnerToken'], ParentType, ContextType, RequireFields<MutationCreatePartnerTokenArgs, 'input'>>;
   purgeCustomerCache?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationPurgeCustomerCacheArgs, 'id'>>;
+  replayFailedEvent?: Resolver<ResolversTypes['ReplayedEvent'], ParentType, ContextType, RequireFields<MutationReplayFailedEventArgs, 'id'>>;
   revokePartnerToken?: Resolver<Maybe<ResolversTypes['PartnerToken']>, ParentType, ContextType, RequireFields<MutationRevokePartnerTokenArgs, 'id'>>;
 };
 
@@ -221,20 +352,32 @@ export type PartnerTokenResolvers<ContextType = RequestContext, ParentType exten
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  operations?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  failedEvents?: Resolver<ResolversTypes['FailedEventConnection'], ParentType, ContextType, RequireFields<QueryFailedEventsArgs, 'first'>>;
   partnerTokens?: Resolver<Array<ResolversTypes['PartnerToken']>, ParentType, ContextType>;
 };
 
+export type ReplayedEventResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ReplayedEvent'] = ResolversParentTypes['ReplayedEvent']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ReplayStatus'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = RequestContext> = {
+  AdminPageInfo?: AdminPageInfoResolvers<ContextType>;
   CreatedPartnerToken?: CreatedPartnerTokenResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  FailedEvent?: FailedEventResolvers<ContextType>;
+  FailedEventConnection?: FailedEventConnectionResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PartnerToken?: PartnerTokenResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ReplayedEvent?: ReplayedEventResolvers<ContextType>;
 };
 

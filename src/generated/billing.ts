@@ -130,6 +130,8 @@ export type InvoiceStatus =
   | 'PAID'
   /** Unlikely to be paid. */
   | 'UNCOLLECTIBLE'
+  /** A status Stripe sent that this API does not know yet, or none (the gateway logs it). Show it neutrally. */
+  | 'UNKNOWN'
   /** Voided. */
   | 'VOID';
 
@@ -173,6 +175,8 @@ export type SubscriptionStatus =
   | 'PAUSED'
   /** In a trial. */
   | 'TRIALING'
+  /** A status Stripe sent that this API does not know yet (the gateway logs it). Show it neutrally. */
+  | 'UNKNOWN'
   /** Unpaid after retries. */
   | 'UNPAID';
 

@@ -86,7 +86,9 @@ export type LifecycleStage =
   /** Sales qualified lead. */
   | 'SALES_QUALIFIED_LEAD'
   /** Subscribed to content. */
-  | 'SUBSCRIBER';
+  | 'SUBSCRIBER'
+  /** A stage HubSpot sent that this API does not know, e.g. a custom stage (the gateway logs it). */
+  | 'UNKNOWN';
 
 /** Relay-style page information. */
 export type PageInfo = {

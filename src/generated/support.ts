@@ -104,6 +104,8 @@ export type TicketPriority =
   | 'LOW'
   /** Normal. */
   | 'NORMAL'
+  /** A priority Zendesk sent that this API does not know yet (the gateway logs it). No priority at all is null. */
+  | 'UNKNOWN'
   /** Urgent. */
   | 'URGENT';
 
@@ -120,7 +122,9 @@ export type TicketStatus =
   /** Waiting for the customer. */
   | 'PENDING'
   /** Solved. */
-  | 'SOLVED';
+  | 'SOLVED'
+  /** A status Zendesk sent that this API does not know yet (the gateway logs it). Show it neutrally. */
+  | 'UNKNOWN';
 
 
 

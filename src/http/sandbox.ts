@@ -62,7 +62,9 @@ const TokenRequest = z.object({
 
 export function registerSandbox(fastify: FastifyInstance, o: { config: Readonly<Config>; partners: PartnerStore }) {
   const { config } = o;
-  const personas = config.env !== 'production';
+  // Unauthenticated persona tokens (admin included): only beside the bundled simulators on a loopback
+  // interface, or where SANDBOX_TOKENS=true asks for them; never in production (config refuses it).
+  const personas = config.guards.sandboxTokens;
   const assets = shippedPath('dist/sandbox');
   const headers = { 'content-security-policy': SANDBOX_CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' };
 

@@ -16,7 +16,6 @@ import { bearerToken, type TokenVerifier } from '../auth/tokens.js';
 import type { Config } from '../config/index.js';
 import { ErrorCode, formatError } from '../errors/index.js';
 import type { Logger } from '../platform/logger.js';
-import { depthLimitPlugin } from './limits.js';
 import { introspectionPlugin } from '../gateway/introspection.js';
 import { registerSandbox } from './sandbox.js';
 import type { PartnerStore } from '../auth/partners.js';
@@ -24,6 +23,11 @@ import type { Redis } from 'ioredis';
 import { createKeyValueCache, type CacheStore } from '../platform/cache.js';
 import type { Metrics } from '../platform/metrics.js';
 import { shippedPath } from '../platform/shipped.js';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { guardsPlugin } from '../guards/plugin.js';
+import { createTrustedDocuments } from '../guards/trusted-documents.js';
+import { registerHttpGuards } from '../guards/http.js';
+import { registerMetrics } from './metrics.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -113,6 +117,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.limits.maxBodyBytes,
     logController: new LogController({ disableRequestLogging: true }),
+    ...(config.guards.trustProxy !== undefined ? { trustProxy: config.guards.trustProxy as boolean } : {}),
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && /^[\w-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID()),
   });
 
@@ -126,7 +131,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     // Introspection is answered by introspectionPlugin, per principal.
     introspection: true,
     persistedQueries: { cache: apq, ttl: 7 * 86_400 },
-    plugins: [fastifyApolloDrainPlugin(fastify), unauthenticatedStatusPlugin, depthLimitPlugin(config.limits.maxDepth), introspectionPlugin({ allowAnonymous: config.limits.introspection }), metricsPlugin(o.metrics), ...(o.plugins ?? [])],
+    plugins: [fastifyApolloDrainPlugin(fastify), unauthenticatedStatusPlugin, guardsPlugin({ guards: config.guards, production: config.env === 'production', trusted: createTrustedDocuments() }), introspectionPlugin({ allowAnonymous: config.limits.introspection }), metricsPlugin(o.metrics), ApolloServerPluginLandingPageDisabled(), ...(o.plugins ?? [])],
     logger,
   });
   await apollo.start();
@@ -152,15 +157,21 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     allowList: (req) => req.principal?.kind !== 'partner',
   });
 
+  const httpGuards = await registerHttpGuards(fastify, config);
+
   const authenticate = async (req: FastifyRequest, reply: FastifyReply) => {
     try {
       const token = bearerToken(req.headers.authorization);
       req.principal = token ? await o.verifier.verify(token) : ANONYMOUS;
     } catch (err) {
       const message = err instanceof GraphQLError ? err.message : 'The token is not accepted.';
+      const limited = await httpGuards.countFailedAuth(req, reply);
+      if (limited) return limited;
       reply.header('www-authenticate', `${WWW_AUTHENTICATE}, error="invalid_token"`);
       return graphqlError(reply, 401, ErrorCode.UNAUTHENTICATED, message);
     }
+    const guarded = await httpGuards.check(req, reply);
+    if (guarded) return guarded;
     if (req.principal.kind === 'partner') {
       const limit = await partnerLimit(req);
       if (!limit.isAllowed && limit.isExceeded) {
@@ -195,7 +206,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
   // Ready once the gateway has composed and started (above). A Redis outage degrades (cache
   // misses, memory-free fallbacks) but does not take every instance out of the load balancer.
   fastify.get('/readyz', async () => ({ status: 'ready', redis: o.redis ? (o.redis.status === 'ready' ? 'up' : 'down') : 'not configured' }));
-  fastify.get('/metrics', async (_req, reply) => reply.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics()));
+  await registerMetrics(fastify, { config, metrics: o.metrics, logger });
 
   return { fastify, apollo };
 }

@@ -6,18 +6,24 @@ import { ApolloServer } from '@apollo/server';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
-import { CLAIMS_HEADER, verifyClaims } from '../auth/claims.js';
+import { CLAIMS_HEADER, verifyClaims, type ClaimsBinding } from '../auth/claims.js';
 import type { RequestContext } from '../auth/context.js';
 import { ErrorCode, formatError } from '../errors/index.js';
 import type { Logger } from '../platform/logger.js';
 
-export async function createSubgraphServer(o: { schema: GraphQLSchema; signingSecret: string; logger: Logger }): Promise<{ fastify: FastifyInstance; close(): Promise<void> }> {
+/** The request id and GraphQL request a claims header must be bound to. */
+function bindingOf(req: FastifyRequest): ClaimsBinding {
+  const body = (req.body && typeof req.body === 'object' ? req.body : {}) as ClaimsBinding['request'];
+  return { requestId: String(req.headers['x-request-id'] ?? ''), request: { query: body.query, operationName: body.operationName, variables: body.variables } };
+}
+
+export async function createSubgraphServer(o: { schema: GraphQLSchema; signingSecret: string; logger: Logger; claimsMaxAgeS?: number }): Promise<{ fastify: FastifyInstance; close(): Promise<void> }> {
   const fastify: FastifyInstance = Fastify({ loggerInstance: o.logger as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) });
   const apollo = new ApolloServer<RequestContext>({ schema: o.schema, formatError, includeStacktraceInErrorResponses: false, plugins: [fastifyApolloDrainPlugin(fastify)] });
   await apollo.start();
   const handler = fastifyApolloHandler(apollo, {
     context: async (req: FastifyRequest): Promise<RequestContext> => ({
-      principal: verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, o.signingSecret),
+      principal: verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, o.signingSecret, bindingOf(req), { maxAgeS: o.claimsMaxAgeS }),
       requestId: String(req.headers['x-request-id'] ?? req.id),
       logger: req.log as Logger,
       perRequest: new Map(),
@@ -26,7 +32,7 @@ export async function createSubgraphServer(o: { schema: GraphQLSchema; signingSe
   fastify.post('/graphql', {
     preHandler: async (req, reply) => {
       try {
-        verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, o.signingSecret);
+        verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, o.signingSecret, bindingOf(req), { maxAgeS: o.claimsMaxAgeS });
       } catch (err) {
         return reply.status(401).type('application/json').send(JSON.stringify({ errors: [{ message: (err as Error).message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] }));
       }

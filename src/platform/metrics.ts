@@ -9,6 +9,7 @@ export interface Metrics {
   upstreamCalls: Counter<'system' | 'route' | 'status'>;
   cacheOps: Counter<'result'>;
   graphqlRequests: Histogram<'operation' | 'outcome'>;
+  webhookEvents: Counter<'system' | 'outcome'>;
 }
 
 export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
@@ -19,5 +20,6 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
     upstreamCalls: new Counter({ name: 'portico_upstream_calls_total', help: 'Upstream HTTP attempts by system, route and status (or "error").', labelNames: ['system', 'route', 'status'], registers: [registry] }),
     cacheOps: new Counter({ name: 'portico_cache_operations_total', help: 'Entity cache reads by result (hit, miss) and failures (error).', labelNames: ['result'], registers: [registry] }),
     graphqlRequests: new Histogram({ name: 'portico_graphql_request_duration_seconds', help: 'GraphQL requests by operation name and outcome.', labelNames: ['operation', 'outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] }),
+    webhookEvents: new Counter({ name: 'portico_webhook_events_total', help: 'Vendor webhook events by system and outcome: accepted, rejected, duplicate, unavailable (503), processed, failed (an attempt), dead (dead-lettered).', labelNames: ['system', 'outcome'], registers: [registry] }),
   };
 }

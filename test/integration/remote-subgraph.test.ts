@@ -44,22 +44,31 @@ test('the gateway serves billing from the remote subgraph with the same answers 
   assert.equal(agent.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
 });
 
-test('the subgraph refuses calls without claims, with forged claims, or signed with another secret', async () => {
-  const call = (headers: Record<string, string>) =>
-    fetch(billingUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: '{ _entities(representations: [{ __typename: "Customer", id: "1002" }]) { ... on Customer { billing { balance } } } }' }) });
+test('the subgraph refuses calls without claims, with forged claims, signed with another secret, or bound to another request', async () => {
+  const query = '{ _entities(representations: [{ __typename: "Customer", id: "1002" }]) { ... on Customer { billing { balance } } } }';
+  const call = (headers: Record<string, string>, q = query) => fetch(billingUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'r-1', ...headers }, body: JSON.stringify({ query: q }) });
   const admin = userPrincipal('mallory', ['admin']);
-  const signed = signClaims(admin, SECRET);
+  const binding = { requestId: 'r-1', request: { query } };
+  const signed = signClaims(admin, SECRET, binding);
   const [payload, sig] = signed.split('.') as [string, string];
   const forged = `${Buffer.from(Buffer.from(payload, 'base64url').toString().replace('mallory', 'mallory2')).toString('base64url')}.${sig}`;
   sims.resetStats();
-  const attempts: Record<string, string>[] = [{}, { [CLAIMS_HEADER]: forged }, { [CLAIMS_HEADER]: signClaims(admin, 'x'.repeat(40)) }, { authorization: `Bearer ${t.token('admin')}` }];
-  for (const headers of attempts) {
-    const res = await call(headers);
+  const attempts: [Record<string, string>, string?][] = [
+    [{}],
+    [{ [CLAIMS_HEADER]: forged }],
+    [{ [CLAIMS_HEADER]: signClaims(admin, 'x'.repeat(40), binding) }],
+    [{ authorization: `Bearer ${t.token('admin')}` }],
+    // A captured header replayed with another request id, or over another body (another customer).
+    [{ [CLAIMS_HEADER]: signed, 'x-request-id': 'r-2' }],
+    [{ [CLAIMS_HEADER]: signed }, query.replace('1002', '1003')],
+  ];
+  for (const [headers, q] of attempts) {
+    const res = await call(headers, q);
     assert.equal(res.status, 401);
     assert.equal(((await res.json()) as any).errors[0].extensions.code, 'UNAUTHENTICATED');
   }
   assert.equal(sims.stats('stripe').total, 0);
-  // A correctly signed call works (this is what the gateway sends).
+  // A correctly signed and bound call works (this is what the gateway sends).
   const ok = await call({ [CLAIMS_HEADER]: signed });
   assert.equal(ok.status, 200);
 });

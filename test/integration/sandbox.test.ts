@@ -18,7 +18,8 @@ let browser: Browser;
 before(async () => {
   // Always from the current source, as `npm start` and `npm run build` do.
   execFileSync(process.execPath, ['--import', 'tsx', 'sandbox/build.ts'], { stdio: 'inherit' });
-  t = await startTestApp();
+  // The tests point the app at simulators as at real vendors, so persona tokens must be asked for.
+  t = await startTestApp({ env: { SANDBOX_TOKENS: 'true' } });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
@@ -105,7 +106,7 @@ test('a browser opening /graphql in development lands on the sandbox', async () 
 });
 
 test('production: the sandbox is off by default; when enabled it has no persona tokens', async () => {
-  const prodEnv = { NODE_ENV: 'production', AUTH_ISSUER: 'https://idp.example.test/', AUTH_JWT_SECRET: 'p'.repeat(40), PARTNER_TOKEN_SECRET: 'q'.repeat(40), SUBGRAPH_SIGNING_SECRET: 'r'.repeat(40) };
+  const prodEnv = { NODE_ENV: 'production', AUTH_ISSUER: 'https://idp.example.test/', AUTH_JWT_SECRET: 'p'.repeat(40), PARTNER_TOKEN_SECRET: 'q'.repeat(40), SUBGRAPH_SIGNING_SECRET: 'r'.repeat(40), STRIPE_WEBHOOK_SECRETS: `whsec_${'s'.repeat(32)}`, HUBSPOT_CLIENT_SECRET: 'h'.repeat(36), ZENDESK_WEBHOOK_SECRET: 'z'.repeat(44), PUBLIC_BASE_URL: 'https://api.example.test' };
   // Production also requires Redis; a real one is not needed to check routes, so point at a closed port.
   const off = await startTestApp({ sims: t.sims, env: { ...prodEnv, REDIS_URL: 'redis://127.0.0.1:1' } });
   const on = await startTestApp({ sims: t.sims, env: { ...prodEnv, REDIS_URL: 'redis://127.0.0.1:1', SANDBOX: 'true' } });

@@ -51,6 +51,12 @@ const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
 const ME = '{ me { id name } }';
 
+test('a token issued within the clock tolerance (iat a few seconds ahead) still works', async () => {
+  const res = await t.gql(ME, { token: rs256(claims({ iat: now() + 20 })) });
+  assert.equal(res.status, 200);
+  assert.deepEqual(res.body.data, { me: { id: '1001', name: 'Ada Lovelace' } });
+});
+
 test('a valid RS256 token from the JWKS works', async () => {
   const res = await t.gql(ME, { token: rs256(claims()) });
   assert.equal(res.status, 200);
@@ -76,6 +82,10 @@ describe('refused with 401 UNAUTHENTICATED and no upstream call', () => {
     ['malicious kid with quotes', () => rs256(claims(), { kid: `k1' OR '1'='1` })],
     ['a user token dressed as a partner token (typ)', () => rs256(claims(), { kid: 'k1', typ: 'portico-partner+jwt' })],
     ['garbage', () => 'not.a.jwt'],
+    // A token without exp would be valid forever; one issued in the future was minted by a bad clock or a forger.
+    ['no exp', () => rs256(Object.fromEntries(Object.entries(claims()).filter(([k]) => k !== 'exp')))],
+    ['iat in the future beyond the clock tolerance', () => rs256(claims({ iat: now() + 120 }))],
+    ['partner token without exp', () => jwt.sign({}, 'portico-dev-only-partner-secret-0000000000', { algorithm: 'HS256', jwtid: 'ptn_x', issuer: 'portico', audience: 'portico-partner', header: { alg: 'HS256', typ: 'portico-partner+jwt' } })],
   ];
   for (const [name, make] of cases) {
     test(name, async () => {

@@ -6,14 +6,35 @@ import type { PartnerRecord, PartnerStore } from '../../auth/partners.js';
 import { mintPartnerToken } from '../../auth/partners.js';
 import { buildSecureSubgraphSchema } from '../../auth/schema.js';
 import { checkCustomerId } from '../../auth/principal.js';
-import type { Resolvers } from '../../generated/admin.js';
+import type { EventSystem, ReplayStatus, Resolvers } from '../../generated/admin.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
+import { NotFoundError } from '../../errors/index.js';
+import { checkFirst, offsetCursor, offsetStart } from '../../platform/pagination.js';
 import { loadSdl } from '../sdl.js';
 
 export interface AdminSubgraphDeps {
   partners: PartnerStore;
   partnerSecret: string;
   purgeCustomer(crmId: string): Promise<void>;
+  events: EventAdmin;
+}
+
+/** What the admin API needs of the event pipeline (dead letters and replay). */
+export interface EventAdmin {
+  readonly available: boolean;
+  failed(system: 'stripe' | 'hubspot' | 'zendesk' | undefined, offset: number, limit: number): Promise<{ total: number; events: FailedEventRecord[] }>;
+  replay(ref: string): Promise<'replayed' | 'already_processed' | 'pending' | 'not_found'>;
+}
+
+export interface FailedEventRecord {
+  ref: string;
+  system: 'stripe' | 'hubspot' | 'zendesk';
+  kind: string;
+  data: unknown;
+  attempts: number;
+  lastError: string;
+  addedAt: Date;
+  failedAt: Date | null;
 }
 
 export function createAdminSubgraph(deps: AdminSubgraphDeps) {
@@ -21,6 +42,22 @@ export function createAdminSubgraph(deps: AdminSubgraphDeps) {
     DateTime: DateTimeScalar,
     Query: {
       partnerTokens: () => deps.partners.list(),
+      failedEvents: async (_src, { system, first, after }) => {
+        const size = checkFirst(first, 20);
+        const start = offsetStart(after);
+        const page = await deps.events.failed(system ? (system.toLowerCase() as FailedEventRecord['system']) : undefined, start, size);
+        const nodes = page.events.map((e) => ({
+          id: e.ref,
+          system: e.system.toUpperCase() as EventSystem,
+          eventId: e.ref.slice(e.system.length + 1),
+          type: eventType(e.data),
+          attempts: e.attempts,
+          lastError: e.lastError,
+          receivedAt: e.addedAt,
+          failedAt: e.failedAt,
+        }));
+        return { totalCount: page.total, nodes, pageInfo: { hasNextPage: start + nodes.length < page.total, endCursor: nodes.length ? offsetCursor(start + nodes.length - 1) : null } };
+      },
     },
     Mutation: {
       createPartnerToken: async (_src, { input }) => {
@@ -33,9 +70,20 @@ export function createAdminSubgraph(deps: AdminSubgraphDeps) {
         await deps.purgeCustomer(id);
         return true;
       },
+      replayFailedEvent: async (_src, { id }) => {
+        const r = await deps.events.replay(id);
+        if (r === 'not_found') throw new NotFoundError(`No failed event "${id}". Ids look like stripe:evt_1Nx...; list them with failedEvents.`);
+        return { id, status: r.toUpperCase() as ReplayStatus };
+      },
     },
   };
   return { name: 'admin' as const, schema: buildSecureSubgraphSchema(loadSdl('admin'), resolvers) };
 }
 
 export type { PartnerRecord };
+
+/** The vendor's event type, from the stored job data of any system. */
+function eventType(data: unknown): string {
+  const d = data as { type?: unknown; subscriptionType?: unknown } | null;
+  return typeof d?.type === 'string' ? d.type : typeof d?.subscriptionType === 'string' ? d.subscriptionType : 'unknown';
+}

@@ -13,6 +13,7 @@ import { chunk } from '../../platform/concurrency.js';
 import { RetryableError, type UpstreamPolicy } from '../../platform/upstream.js';
 import { parseRetryAfter } from '../../platform/http.js';
 import type { Logger } from '../../platform/logger.js';
+import { createUnknownValueLog } from '../../platform/unknown.js';
 import { toBillingAccount, toCard, toInvoice, type BillingAccount, type CardSummary, type InvoiceSummary } from './mappers.js';
 
 export interface BillingConnector {
@@ -28,7 +29,13 @@ export interface BillingConnector {
   accountsByStripeIds(links: readonly { crmId: string; stripeCustomerId: string }[]): Promise<Map<string, BillingAccount>>;
   /** Every invoice of one Stripe customer, newest first: the invoices list by customer (no search). */
   invoicesOf(stripeId: string): Promise<InvoiceSummary[]>;
+  /** One Stripe customer, re-read (webhook handlers): its CRM id from metadata; null when it does not exist. */
+  customer(stripeId: string): Promise<{ id: string; crmId: string | null; deleted: boolean } | null>;
+  /** The Stripe customer an invoice, subscription or payment method belongs to now, re-read; null when gone or detached. */
+  ownerOf(object: StripeOwnedObject, id: string): Promise<string | null>;
 }
+
+export type StripeOwnedObject = 'invoice' | 'subscription' | 'payment_method';
 
 export interface BillingConnectorOptions {
   secretKey: string;
@@ -66,6 +73,15 @@ function classifyStripe(err: unknown): unknown {
   return err;
 }
 
+async function notFoundAsNull<T>(fn: () => Promise<T>): Promise<T | null> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) return null;
+    throw err;
+  }
+}
+
 export function createBillingConnector(o: BillingConnectorOptions): BillingConnector {
   const url = new URL(o.apiBase);
   const stripe = new Stripe(o.secretKey, {
@@ -77,6 +93,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
     telemetry: false,
     appInfo: { name: 'portico' },
   });
+  const onUnknown = createUnknownValueLog({ system: 'billing', logger: o.logger });
   async function call<T>(route: string, fn: (opts: Stripe.RequestOptions) => Promise<T>): Promise<T> {
     try {
       return await o.policy.call({ route, idempotent: true, classify: classifyStripe, cls: route.endsWith('.search') ? 'search' : undefined }, (_signal, remainingMs) => fn({ timeout: remainingMs, maxNetworkRetries: 0 }));
@@ -96,7 +113,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
           );
           for (const c of res.data) {
             const crmId = c.metadata?.crm_contact_id;
-            if (crmId && ids.includes(crmId)) out.set(crmId, toBillingAccount(crmId, c));
+            if (crmId && ids.includes(crmId)) out.set(crmId, toBillingAccount(crmId, c, onUnknown));
           }
         }),
       );
@@ -113,7 +130,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
             );
             for (const inv of res.data) {
               const cid = typeof inv.customer === 'string' ? inv.customer : inv.customer?.id;
-              if (cid) out.get(cid)?.push(toInvoice(inv));
+              if (cid) out.get(cid)?.push(toInvoice(inv, onUnknown));
             }
             page = res.has_more && res.next_page ? res.next_page : undefined;
           } while (page);
@@ -134,7 +151,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
             if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) return;
             throw err;
           }
-          if (!('deleted' in c && c.deleted) && (c as Stripe.Customer).metadata?.crm_contact_id === crmId) out.set(crmId, toBillingAccount(crmId, c as Stripe.Customer));
+          if (!('deleted' in c && c.deleted) && (c as Stripe.Customer).metadata?.crm_contact_id === crmId) out.set(crmId, toBillingAccount(crmId, c as Stripe.Customer, onUnknown));
         }),
       );
       return out;
@@ -144,7 +161,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
       let startingAfter: string | undefined;
       do {
         const res: Stripe.ApiList<Stripe.Invoice> = await call('invoices.list', (ro) => stripe.invoices.list({ customer: stripeId, limit: 100, ...(startingAfter ? { starting_after: startingAfter } : {}) }, ro));
-        out.push(...res.data.map(toInvoice));
+        out.push(...res.data.map((inv) => toInvoice(inv, onUnknown)));
         startingAfter = res.has_more ? res.data.at(-1)?.id : undefined;
       } while (startingAfter);
       return out.sort(newestFirst);
@@ -152,6 +169,18 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
     async cards(stripeId) {
       const res = await call('paymentMethods.list', (ro) => stripe.customers.listPaymentMethods(stripeId, { type: 'card', limit: 100 }, ro));
       return res.data.map(toCard).filter((c): c is CardSummary => c !== null);
+    },
+    async customer(stripeId) {
+      const c = await notFoundAsNull(() => call('customers.retrieve', () => stripe.customers.retrieve(stripeId)));
+      if (!c) return null;
+      if ((c as Stripe.DeletedCustomer).deleted) return { id: c.id, crmId: null, deleted: true };
+      return { id: c.id, crmId: (c as Stripe.Customer).metadata?.crm_contact_id ?? null, deleted: false };
+    },
+    async ownerOf(object, id) {
+      const owner = (o: { customer?: string | { id: string } | null } | null) => (o ? (typeof o.customer === 'string' ? o.customer : (o.customer?.id ?? null)) : null);
+      if (object === 'invoice') return owner(await notFoundAsNull(() => call('invoices.retrieve', () => stripe.invoices.retrieve(id))));
+      if (object === 'subscription') return owner(await notFoundAsNull(() => call('subscriptions.retrieve', () => stripe.subscriptions.retrieve(id))));
+      return owner(await notFoundAsNull(() => call('paymentMethods.retrieve', () => stripe.paymentMethods.retrieve(id))));
     },
   };
 }

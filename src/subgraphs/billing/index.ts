@@ -19,6 +19,7 @@ import { hasScopes, type Principal } from '../../auth/principal.js';
 import { prefetchTargets, type PrefetchRequest } from '../../platform/prefetch.js';
 
 export { createBillingConnector, type BillingConnector } from './connector.js';
+export { billingKeys } from './loaders.js';
 
 const LOADERS = Symbol('billing.loaders');
 const LINKS = Symbol('billing.links');
@@ -70,3 +71,4 @@ export function createBillingSubgraph(deps: BillingSubgraphDeps) {
     purgeCustomer: (crmId: string) => deps.cache.cache.purge(billingCustomerKeys(deps.cache.prefix, crmId)),
   };
 }
+export { BILLING_COSTS } from './cost.js';

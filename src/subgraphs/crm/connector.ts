@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { parseUpstream, UpstreamHttpError, type HttpClient } from '../../platform/http.js';
+import type { Logger } from '../../platform/logger.js';
+import { createUnknownValueLog } from '../../platform/unknown.js';
 import { chunk } from '../../platform/concurrency.js';
 import { CONTACT_PROPERTIES, HubSpotContact, toCrmContact, type CrmContact } from './mappers.js';
 
@@ -19,7 +21,13 @@ export interface CrmSearch {
   limit: number;
   /** HubSpot's paging offset, as returned in `paging.next.after`. */
   after?: string;
+  /** Only these contact ids (a partner's allow-list), filtered by HubSpot so `total` counts only them. */
+  ids?: readonly string[];
 }
+
+/** HubSpot's search takes up to 100 values per IN filter and 5 filter groups (OR-ed). */
+export const MAX_SEARCH_IDS = 500;
+const IN_VALUES = 100;
 
 export interface CrmConnector {
   /** Contacts by id; missing ids are absent from the map. */
@@ -74,8 +82,9 @@ const parse = <T>(schema: z.ZodType<T>, body: unknown): T => parseUpstream('crm'
 /** Batch reads in flight at once per process; more requests' ids wait and go together. */
 const BATCH_READS_IN_FLIGHT = 2;
 
-export function createCrmConnector(deps: { http: HttpClient }): CrmConnector {
+export function createCrmConnector(deps: { http: HttpClient; logger?: Logger }): CrmConnector {
   const { http } = deps;
+  const onUnknown = createUnknownValueLog({ system: 'crm', logger: deps.logger });
   async function batchRead(ids: readonly string[]): Promise<Map<string, CrmContact>> {
     const out = new Map<string, CrmContact>();
     for (const part of chunk(ids, BATCH_LIMIT)) {
@@ -93,7 +102,7 @@ export function createCrmConnector(deps: { http: HttpClient }): CrmConnector {
         if (err instanceof UpstreamHttpError && err.status === 404) continue;
         throw err;
       }
-      for (const dto of parse(BatchResponse, body).results) out.set(dto.id, toCrmContact(dto));
+      for (const dto of parse(BatchResponse, body).results) out.set(dto.id, toCrmContact(dto, onUnknown));
     }
     return out;
   }
@@ -109,6 +118,7 @@ export function createCrmConnector(deps: { http: HttpClient }): CrmConnector {
         idempotent: true,
         body: {
           ...(s.query ? { query: s.query } : {}),
+          ...(s.ids ? { filterGroups: chunk(s.ids, IN_VALUES).map((values) => ({ filters: [{ propertyName: 'hs_object_id', operator: 'IN', values }] })) } : {}),
           properties: CONTACT_PROPERTIES,
           sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }],
           limit: s.limit,
@@ -116,7 +126,7 @@ export function createCrmConnector(deps: { http: HttpClient }): CrmConnector {
         },
       });
       const r = parse(SearchResponse, body);
-      return { total: r.total, contacts: r.results.map(toCrmContact), nextAfter: r.paging?.next?.after };
+      return { total: r.total, contacts: r.results.map((dto) => toCrmContact(dto, onUnknown)), nextAfter: r.paging?.next?.after };
     },
   };
 }

@@ -18,6 +18,7 @@ import { createCrmLoaders, crmCustomerKeys, type CrmLoaders } from './loaders.js
 import { fullName } from './mappers.js';
 
 export { createCrmConnector, type CrmConnector } from './connector.js';
+export { crmKeys } from './loaders.js';
 
 const LOADERS = Symbol('crm.loaders');
 
@@ -48,7 +49,12 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
       customers: async (_src, { first, after, search }, ctx) => {
         const size = checkFirst(first, 20);
         const start = offsetStart(after);
-        const page = await loaders(ctx).search({ query: search?.trim() || undefined, limit: size, after: start ? String(start) : undefined });
+        // A partner limited to some customers searches only those (HubSpot filters and counts them),
+        // so totalCount cannot tell whether any other email or name exists.
+        const p = ctx.principal;
+        const ids = p.kind === 'partner' && p.customerIds ? p.customerIds : undefined;
+        if (ids && ids.length === 0) return { totalCount: 0, nodes: [], edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
+        const page = await loaders(ctx).search({ query: search?.trim() || undefined, limit: size, after: start ? String(start) : undefined, ...(ids ? { ids } : {}) });
         const visible = page.contacts.filter((c) => canAccessCustomer(ctx.principal, c.id));
         const edges = visible.map((node, i) => ({ cursor: offsetCursor(start + i), node }));
         return {
@@ -72,3 +78,4 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
     purgeCustomer: (crmId: string) => deps.cache.cache.purge(crmCustomerKeys(deps.cache.prefix, crmId)),
   };
 }
+export { CRM_COSTS } from './cost.js';

@@ -9,7 +9,7 @@ import type { CrmContact } from './mappers.js';
 /** Named cache keys of the CRM's records. Bump the version when a cached shape changes. */
 export const crmKeys = (prefix: string) => ({
   contact: (id: string) => `${prefix}:crm:contact:${id}:v1`,
-  search: (s: CrmSearch) => `${prefix}:crm:search:${createHash('sha256').update(JSON.stringify([s.query ?? '', s.limit, s.after ?? ''])).digest('base64url')}:v1`,
+  search: (s: CrmSearch) => `${prefix}:crm:search:${createHash('sha256').update(JSON.stringify([s.query ?? '', s.limit, s.after ?? '', ...(s.ids ? [[...s.ids].sort()] : [])])).digest('base64url')}:v1`,
 });
 
 export interface CrmLoaders {

@@ -1,6 +1,7 @@
 /** HubSpot contact DTOs -> the CRM subgraph's domain type. The only place that knows HubSpot's property names. */
 import { z } from 'zod';
 import type { LifecycleStage } from '../../generated/crm.js';
+import type { OnUnknownValue } from '../../platform/unknown.js';
 
 /** Properties we read; the cross-system ids are custom contact properties. */
 export const CONTACT_PROPERTIES = ['firstname', 'lastname', 'email', 'phone', 'company', 'lifecyclestage', 'createdate', 'lastmodifieddate'] as const;
@@ -36,10 +37,13 @@ const STAGES: Record<string, LifecycleStage> = {
   other: 'OTHER',
 };
 
-export function toCrmContact(dto: HubSpotContact): CrmContact {
+/** A lifecycle stage we do not know (HubSpot portals can define custom stages) is UNKNOWN and reported. */
+export function toCrmContact(dto: HubSpotContact, onUnknown?: OnUnknownValue): CrmContact {
   const p = dto.properties;
   const s = (k: string) => (p[k] ? String(p[k]) : null);
   const stage = s('lifecyclestage');
+  const known = stage ? STAGES[stage.toLowerCase()] : undefined;
+  if (stage && !known) onUnknown?.('contact.lifecyclestage', stage);
   return {
     id: dto.id,
     firstName: s('firstname'),
@@ -47,7 +51,7 @@ export function toCrmContact(dto: HubSpotContact): CrmContact {
     email: s('email'),
     phone: s('phone'),
     company: s('company'),
-    lifecycleStage: stage ? (STAGES[stage.toLowerCase()] ?? 'OTHER') : null,
+    lifecycleStage: stage ? (known ?? 'UNKNOWN') : null,
     createdAt: dto.createdAt ?? s('createdate'),
     updatedAt: dto.updatedAt ?? s('lastmodifieddate'),
   };

@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { chunk } from '../../platform/concurrency.js';
 import { parseUpstream, UpstreamHttpError, type HttpClient } from '../../platform/http.js';
+import type { Logger } from '../../platform/logger.js';
+import { createUnknownValueLog } from '../../platform/unknown.js';
 import { toComments, toTicket, ZendeskComment, ZendeskTicket, ZendeskUser, type CommentSummary, type TicketSummary } from './mappers.js';
 
 const UsersResponse = z.object({ users: z.array(ZendeskUser) });
@@ -34,6 +36,10 @@ export interface SupportConnector {
    * 1,000-result limit would cut are absent: the caller reads them per user.
    */
   ticketsByRequesters(userIds: readonly number[]): Promise<Map<number, TicketSummary[]>>;
+  /** One ticket's requester, re-read (webhook handlers); null when the ticket does not exist. */
+  ticketRequester(ticketId: string): Promise<number | null>;
+  /** One user's external id (our CRM id), re-read; null when absent or unknown. */
+  userExternalId(userId: number): Promise<string | null>;
 }
 
 /** Requesters per search query: about 30 tickets a query on typical data, one page of 100. */
@@ -41,12 +47,16 @@ export const REQUESTERS_PER_SEARCH = 10;
 const SEARCH_PAGE = 100;
 const SEARCH_MAX = 1000;
 
+const TicketResponse = z.object({ ticket: z.object({ id: z.number(), requester_id: z.number() }) });
+const UserResponse = z.object({ user: z.object({ id: z.number(), external_id: z.string().nullable().optional() }) });
+
 const SHOW_MANY_LIMIT = 100;
 
 const parse = <T>(schema: z.ZodType<T>, body: unknown): T => parseUpstream('support', schema, body);
 
-export function createSupportConnector(deps: { http: HttpClient }): SupportConnector {
+export function createSupportConnector(deps: { http: HttpClient; logger?: Logger }): SupportConnector {
   const { http } = deps;
+  const onUnknown = createUnknownValueLog({ system: 'support', logger: deps.logger });
   return {
     async userIdsByExternalIds(externalIds) {
       const out = new Map<string, number>();
@@ -64,7 +74,25 @@ export function createSupportConnector(deps: { http: HttpClient }): SupportConne
         query: { 'page[size]': size, 'page[after]': after, sort: '-updated_at' },
       });
       const r = parse(TicketsPage, body);
-      return { tickets: r.tickets.map(toTicket), hasMore: r.meta.has_more, afterCursor: r.meta.after_cursor ?? null };
+      return { tickets: r.tickets.map((t) => toTicket(t, onUnknown)), hasMore: r.meta.has_more, afterCursor: r.meta.after_cursor ?? null };
+    },
+    async ticketRequester(ticketId) {
+      try {
+        const body = await http.send({ method: 'GET', path: `/api/v2/tickets/${encodeURIComponent(ticketId)}`, route: 'tickets.show' });
+        return parse(TicketResponse, body).ticket.requester_id;
+      } catch (err) {
+        if (err instanceof UpstreamHttpError && err.status === 404) return null;
+        throw err;
+      }
+    },
+    async userExternalId(userId) {
+      try {
+        const body = await http.send({ method: 'GET', path: `/api/v2/users/${userId}`, route: 'users.show' });
+        return parse(UserResponse, body).user.external_id ?? null;
+      } catch (err) {
+        if (err instanceof UpstreamHttpError && err.status === 404) return null;
+        throw err;
+      }
     },
     async ticketsByRequesters(userIds) {
       const out = new Map<number, TicketSummary[]>(userIds.map((id) => [id, []]));

@@ -19,6 +19,7 @@ import { hasScopes } from '../../auth/principal.js';
 import { prefetchTargets, selects, type PrefetchRequest } from '../../platform/prefetch.js';
 
 export { createSupportConnector, type SupportConnector } from './connector.js';
+export { supportKeys, supportTicketKeys } from './loaders.js';
 
 const LOADERS = Symbol('support.loaders');
 const LINKS = Symbol('support.links');
@@ -94,3 +95,4 @@ export function createSupportSubgraph(deps: SupportSubgraphDeps) {
     purgeCustomer: async (crmId: string) => deps.cache.cache.purge(await supportCustomerKeys(deps.cache, crmId)),
   };
 }
+export { SUPPORT_COSTS } from './cost.js';

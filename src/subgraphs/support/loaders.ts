@@ -100,3 +100,13 @@ export async function supportCustomerKeys(c: CacheDeps<CacheType>, crmId: string
   const page = raw ? (JSON.parse(raw) as TicketPage) : EMPTY;
   return [keys.user(crmId), first, ...page.tickets.map((t) => keys.comments(t.id))];
 }
+
+/**
+ * What a change to one ticket makes stale: the customer's first ticket page (where a new or
+ * updated ticket shows, sorted by update time) and that ticket's comments. Other customers' and
+ * other tickets' entries stay.
+ */
+export function supportTicketKeys(prefix: string, crmId: string, ticketId: string): string[] {
+  const keys = supportKeys(prefix);
+  return [keys.tickets(crmId, undefined), keys.comments(ticketId)];
+}

@@ -1,6 +1,7 @@
 /** Zendesk DTOs -> the support subgraph's domain types. */
 import { z } from 'zod';
 import type { TicketPriority, TicketStatus } from '../../generated/support.js';
+import type { OnUnknownValue } from '../../platform/unknown.js';
 
 export interface CustomerRef {
   id: string;
@@ -49,14 +50,18 @@ export interface CommentSummary {
 const STATUSES = new Set(['NEW', 'OPEN', 'PENDING', 'HOLD', 'SOLVED', 'CLOSED']);
 const PRIORITIES = new Set(['LOW', 'NORMAL', 'HIGH', 'URGENT']);
 
-export function toTicket(t: ZendeskTicket): TicketSummary {
+/** A status or priority Zendesk sends that we do not know is UNKNOWN (and reported), never a guess. */
+export function toTicket(t: ZendeskTicket, onUnknown?: OnUnknownValue): TicketSummary {
   const status = t.status.toUpperCase();
   const priority = t.priority?.toUpperCase();
+  if (!STATUSES.has(status)) onUnknown?.('ticket.status', t.status);
+  if (priority && !PRIORITIES.has(priority)) onUnknown?.('ticket.priority', t.priority);
   return {
     id: String(t.id),
     subject: t.subject ?? '',
-    status: (STATUSES.has(status) ? status : 'OPEN') as TicketStatus,
-    priority: priority && PRIORITIES.has(priority) ? (priority as TicketPriority) : null,
+    status: (STATUSES.has(status) ? status : 'UNKNOWN') as TicketStatus,
+    // No priority set is null; a priority we do not know is UNKNOWN.
+    priority: priority ? ((PRIORITIES.has(priority) ? priority : 'UNKNOWN') as TicketPriority) : null,
     createdAt: t.created_at,
     updatedAt: t.updated_at,
   };

@@ -1,0 +1,64 @@
+/**
+ * Request limits per principal kind, enforced with GraphQL Armor's rules: max aliases, max depth
+ * (introspection fields and fragments counted), max directives, max tokens (its counting parser),
+ * plus the document size. Every refusal is 400 QUERY_TOO_COMPLEX naming the limit, the allowed value
+ * and the setting that changes it, before anything runs.
+ */
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
+import { GraphQLError, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { Principal } from '../auth/principal.js';
+import type { LimitName, Limits } from '../config/index.js';
+import { ErrorCode } from '../errors/index.js';
+
+const USER_SETTINGS: Record<LimitName, string> = { depth: 'MAX_QUERY_DEPTH', aliases: 'MAX_ALIASES', directives: 'MAX_DIRECTIVES', tokens: 'MAX_TOKENS', bytes: 'MAX_DOCUMENT_BYTES', cost: 'MAX_COST' };
+
+/** The setting that changes a limit for a principal kind, e.g. `PARTNER_LIMITS cost=200`. */
+export function settingOf(kind: Principal['kind'], limit: LimitName, value: number): string {
+  if (kind === 'partner') return `PARTNER_LIMITS ${limit}=${value}`;
+  if (kind === 'anonymous') return `ANONYMOUS_LIMITS ${limit}=${value}`;
+  return `${USER_SETTINGS[limit]}=${value}`;
+}
+
+const WHO: Record<Principal['kind'], string> = { user: 'this token', partner: 'partner tokens', anonymous: 'requests without a token' };
+
+export class TooComplexError extends GraphQLError {
+  constructor(kind: Principal['kind'], limit: LimitName, allowed: number, detail: string) {
+    super(`${detail} The ${limit} limit for ${WHO[kind]} is ${allowed} (${settingOf(kind, limit, allowed)}).`, {
+      extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, limit, allowed, http: { status: 400 } },
+    });
+  }
+}
+
+/** Size and token count of a document's source, checked before it is parsed for execution. */
+export function checkSource(source: string, kind: Principal['kind'], limits: Limits): TooComplexError | undefined {
+  const bytes = Buffer.byteLength(source);
+  if (bytes > limits.bytes) return new TooComplexError(kind, 'bytes', limits.bytes, `The document is ${bytes} bytes.`);
+  try {
+    new MaxTokensParserWLexer(source, { n: limits.tokens } as never).parseDocument();
+  } catch (err) {
+    if (err instanceof GraphQLError && /Token limit/.test(err.message)) return new TooComplexError(kind, 'tokens', limits.tokens, `The document has more than ${limits.tokens} tokens.`);
+    // Syntax errors are the parser's to report, with its locations.
+  }
+  return undefined;
+}
+
+const found = (message: string) => Number(/found (\d+)/.exec(message)?.[1] ?? NaN);
+
+/** Aliases, depth and directives of a parsed document, with GraphQL Armor's visitors. */
+export function checkDocument(schema: GraphQLSchema, document: DocumentNode, kind: Principal['kind'], limits: Limits): TooComplexError | undefined {
+  let refused: TooComplexError | undefined;
+  const on = (limit: LimitName, what: string) => ({
+    n: limits[limit],
+    propagateOnRejection: false,
+    onReject: [(_ctx: unknown, err: GraphQLError) => void (refused ??= new TooComplexError(kind, limit, limits[limit], `The operation has ${found(err.message)} ${what}.`))],
+  });
+  validate(schema, document, [
+    maxAliasesRule(on('aliases', 'aliases')),
+    maxDepthRule({ ...on('depth', 'levels of selections'), ignoreIntrospection: false, flattenFragments: true }),
+    maxDirectivesRule(on('directives', 'directives')),
+  ]);
+  return refused;
+}

@@ -1,0 +1,316 @@
+/**
+ * The durable job queue (BullMQ on Redis), for anything that must happen exactly once in effect:
+ * vendor webhook events today, replica writes next. One factory, no domain knowledge:
+ *
+ * - a job's id is its dedupe key (the vendor's event id, a write's idempotency key), so the same
+ *   job added twice, also concurrently, exists once; finished jobs are kept for `dedupeWindowS`,
+ *   which is how long a repeated key is still recognised;
+ * - `add` resolves only once Redis has stored the job (no offline queue): a caller acknowledges
+ *   after it, and a Redis outage is an error the caller turns into "try again later";
+ * - failures retry with exponential backoff and full jitter, a bounded number of times, then the
+ *   job stays in BullMQ's failed set with its last error: the dead-letter state. Admins list and
+ *   replay dead jobs; replaying a job that has since been processed is a no-op;
+ * - a worker that dies mid-job loses its lock; BullMQ's stalled-job check puts the job back and
+ *   another worker runs it again, so handlers must be idempotent (every side effect has a key).
+ *
+ * Handlers are a registry by job kind (the BullMQ job name), so one queue can carry several kinds.
+ */
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from './logger.js';
+
+/** A handler gets the job's data and what it may want to log; it throws to fail the attempt. */
+export type JobHandler<T = unknown> = (data: T, job: JobContext) => Promise<unknown>;
+
+export interface JobContext {
+  id: string;
+  kind: string;
+  /** 1 on the first attempt. */
+  attempt: number;
+}
+
+export interface NewJob<T = unknown> {
+  kind: string;
+  /** The dedupe key, e.g. `evt_1N...`; becomes the job id. */
+  key: string;
+  data: T;
+}
+
+export type JobOutcome = 'processed' | 'failed' | 'dead';
+
+export interface DurableQueueOptions {
+  /** Queue name, e.g. `webhooks-stripe` (no colon). */
+  name: string;
+  /** Redis URL. */
+  url: string;
+  /** Prefix of the queue's Redis keys (environment prefix + `:bull`). */
+  prefix: string;
+  handlers: Record<string, JobHandler<never>>;
+  /** Attempts before a job is dead-lettered. @default 8 */
+  attempts?: number;
+  /** Base of the exponential backoff, ms. @default 1000 */
+  backoffMs?: number;
+  /** Cap of one backoff delay, ms. @default 600000 */
+  backoffMaxMs?: number;
+  /** How long processed jobs (and so their keys) are remembered, seconds. @default 345600 (4 days) */
+  dedupeWindowS?: number;
+  /** How long dead jobs are kept for replay, seconds. @default 2592000 (30 days) */
+  deadRetentionS?: number;
+  /** Lock of a running job; a dead worker's jobs are recovered after it, ms. @default 30000 */
+  lockMs?: number;
+  /** Jobs one worker runs at once. @default 4 */
+  concurrency?: number;
+  logger?: Logger;
+  /** Called after every attempt (metrics). */
+  onOutcome?(kind: string, outcome: JobOutcome): void;
+}
+
+export interface AddResult {
+  key: string;
+  /** False when a job with this key was already known (a duplicate). */
+  added: boolean;
+}
+
+export interface DeadJob {
+  /** The BullMQ job id (see jobIdOf). */
+  id: string;
+  /** The dedupe key it was added with. */
+  key: string;
+  kind: string;
+  data: unknown;
+  attempts: number;
+  lastError: string;
+  addedAt: Date;
+  failedAt: Date | null;
+}
+
+export type ReplayResult = 'replayed' | 'already_processed' | 'pending' | 'not_found';
+
+export interface QueueCounts {
+  waiting: number;
+  active: number;
+  delayed: number;
+  dead: number;
+  processed: number;
+  /** Age of the oldest job waiting to run, ms (0 when none waits). */
+  oldestWaitingMs: number;
+}
+
+export interface DurableQueue {
+  readonly name: string;
+  /** Stores the jobs durably (throws when Redis cannot take them). Duplicate keys (of one kind) are no-ops. */
+  add(jobs: readonly NewJob[]): Promise<AddResult[]>;
+  /** Starts this process's worker (idempotent). */
+  startWorker(): void;
+  dead(offset: number, limit: number): Promise<{ total: number; jobs: DeadJob[] }>;
+  /** Replays a dead job by its job id (jobIdOf). */
+  replay(id: string): Promise<ReplayResult>;
+  /** Replays every dead job; returns how many. */
+  replayAll(): Promise<number>;
+  counts(): Promise<QueueCounts>;
+  /** Whether the producer connection is up (readiness, 503 decisions). */
+  ready(): boolean;
+  close(): Promise<void>;
+}
+
+/** Full jitter (AWS architecture blog): a uniform delay in [0, min(cap, base * 2^(attempt-1))]. */
+export function fullJitter(attemptsMade: number, baseMs: number, capMs: number, random = Math.random): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attemptsMade - 1));
+  return Math.floor(random() * ceiling);
+}
+
+const BACKOFF = 'full-jitter';
+
+/**
+ * The job id of a key: `<kind>.<key>` (BullMQ refuses integer ids and colons, and HubSpot's event
+ * ids are integers), the key percent-encoded.
+ */
+export function jobIdOf(kind: string, key: string): string {
+  return `${kind}.${encodeURIComponent(key)}`;
+}
+
+function keyOf(jobId: string): string {
+  const dot = jobId.indexOf('.');
+  return decodeURIComponent(jobId.slice(dot + 1));
+}
+
+/** A job failure that must not be retried (bad data, unknown kind): dead-lettered at once. */
+export class PermanentJobError extends UnrecoverableError {}
+
+export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
+  const attempts = o.attempts ?? 8;
+  const backoffMs = o.backoffMs ?? 1000;
+  const backoffMaxMs = o.backoffMaxMs ?? 600_000;
+  const dedupeWindowS = o.dedupeWindowS ?? 4 * 86_400;
+  const deadRetentionS = o.deadRetentionS ?? 30 * 86_400;
+  const lockMs = o.lockMs ?? 30_000;
+  // The producer fails fast: no offline queue, no command retries. An add that cannot reach Redis
+  // throws at once, so the receiver answers 503 and the vendor retries later.
+  const producer = new Redis(o.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: (n: number) => Math.min(100 * 2 ** n, 2000) });
+  let down = false;
+  producer.on('error', (err) => {
+    if (!down) o.logger?.warn({ queue: o.name, err: err.message }, 'queue unavailable: new jobs are refused until Redis is back');
+    down = true;
+  });
+  producer.on('ready', () => {
+    if (down) o.logger?.info({ queue: o.name }, 'queue available again');
+    down = false;
+  });
+  // BullMQ checks the server when a Queue is built, and with no offline queue that check fails for
+  // good if Redis is down at that moment: so the Queue is built once the connection is ready, and
+  // built again if its check failed.
+  let current: Queue | undefined;
+  const queue = (): Queue => {
+    if (producer.status !== 'ready') throw new Error(`queue ${o.name} is not connected to Redis`);
+    if (current) return current;
+    const q = new Queue(o.name, { connection: producer, prefix: o.prefix });
+    q.on('error', () => undefined); // reported once by the producer's handler above
+    q.waitUntilReady().catch(() => {
+      if (current === q) current = undefined;
+    });
+    current = q;
+    return q;
+  };
+  /** A process just started may still be connecting: wait for that (briefly), never for a reconnection. */
+  const connected = async () => {
+    if (producer.status !== 'connecting' && producer.status !== 'connect' && producer.status !== 'wait') return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        producer.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, 2000);
+      producer.once('ready', done);
+    });
+  };
+  producer.on('ready', () => {
+    try {
+      queue();
+    } catch {
+      // not ready after all; the next add tries again
+    }
+  });
+  const seenPrefix = `${o.prefix}:${o.name}:seen:`;
+  let worker: Worker | undefined;
+  let workerConnection: Redis | undefined;
+
+  const jobOptions = {
+    attempts,
+    backoff: { type: BACKOFF },
+    removeOnComplete: { age: dedupeWindowS },
+    removeOnFail: { age: deadRetentionS },
+  };
+
+  const toDead = (job: Job): DeadJob => ({
+    id: String(job.id),
+    key: keyOf(String(job.id)),
+    kind: job.name,
+    data: job.data,
+    attempts: job.attemptsMade,
+    lastError: job.failedReason ?? 'unknown error',
+    addedAt: new Date(job.timestamp),
+    failedAt: job.finishedOn ? new Date(job.finishedOn) : null,
+  });
+
+  return {
+    name: o.name,
+    async add(jobs) {
+      if (!jobs.length) return [];
+      await connected();
+      await queue().addBulk(jobs.map((j) => ({ name: j.kind, data: j.data, opts: { ...jobOptions, jobId: jobIdOf(j.kind, j.key) } })));
+      // BullMQ answers an existing id with the existing job, silently. A marker with the same
+      // lifetime tells duplicates apart for the metrics; it is written after the job, so a crash
+      // between the two can only miscount, never drop a job.
+      const p = producer.pipeline();
+      for (const j of jobs) p.set(`${seenPrefix}${jobIdOf(j.kind, j.key)}`, '1', 'EX', dedupeWindowS, 'NX');
+      const res = (await p.exec()) ?? [];
+      return jobs.map((j, i) => ({ key: j.key, added: res[i]?.[1] === 'OK' }));
+    },
+    startWorker() {
+      if (worker) return;
+      workerConnection = new Redis(o.url, { maxRetriesPerRequest: null, retryStrategy: (n: number) => Math.min(100 * 2 ** n, 2000) });
+      workerConnection.on('error', () => undefined);
+      worker = new Worker(
+        o.name,
+        async (job: Job) => {
+          const handler = o.handlers[job.name];
+          if (!handler) throw new PermanentJobError(`no handler for job kind "${job.name}"`);
+          return handler(job.data as never, { id: String(job.id), kind: job.name, attempt: job.attemptsMade + 1 });
+        },
+        {
+          connection: workerConnection,
+          prefix: o.prefix,
+          concurrency: o.concurrency ?? 4,
+          lockDuration: lockMs,
+          stalledInterval: Math.max(500, Math.floor(lockMs / 2)),
+          // A job whose worker died twice is still worth another try; after three it is dead-lettered.
+          maxStalledCount: 3,
+          settings: { backoffStrategy: (attemptsMade: number) => fullJitter(attemptsMade, backoffMs, backoffMaxMs) },
+          autorun: true,
+        },
+      );
+      worker.on('error', (err) => o.logger?.warn({ queue: o.name, err: err.message }, 'queue worker error'));
+      worker.on('completed', (job) => o.onOutcome?.(job.name, 'processed'));
+      worker.on('failed', (job, err) => {
+        if (!job) return;
+        const dead = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+        o.onOutcome?.(job.name, 'failed');
+        if (dead) o.onOutcome?.(job.name, 'dead');
+        const log = { queue: o.name, job: job.id, kind: job.name, attempt: job.attemptsMade, err: err.message };
+        if (dead) o.logger?.error(log, 'job dead-lettered; replay it with `npm run events -- replay ID` once the cause is fixed');
+        else o.logger?.warn(log, 'job failed; it will be retried');
+      });
+    },
+    async dead(offset, limit) {
+      await connected();
+      const q = queue();
+      const [total, jobs] = await Promise.all([q.getFailedCount(), q.getFailed(offset, offset + limit - 1)]);
+      return { total, jobs: jobs.filter(Boolean).map((j) => toDead(j as Job)) };
+    },
+    async replay(id) {
+      await connected();
+      const job = await queue().getJob(id);
+      if (!job) return 'not_found';
+      const state = await job.getState();
+      if (state === 'completed') return 'already_processed';
+      if (state !== 'failed') return 'pending';
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      return 'replayed';
+    },
+    async replayAll() {
+      await connected();
+      let n = 0;
+      // Page from the start each time: every replayed job leaves the failed set.
+      for (;;) {
+        const jobs = (await queue().getFailed(0, 99)).filter(Boolean) as Job[];
+        if (!jobs.length) return n;
+        for (const job of jobs) {
+          await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+          n++;
+        }
+      }
+    },
+    async counts() {
+      await connected();
+      const q = queue();
+      const c = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
+      const oldest = (await q.getJobs(['waiting'], 0, 0, true)).filter(Boolean)[0] as Job | undefined;
+      return {
+        waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+        active: c.active ?? 0,
+        delayed: c.delayed ?? 0,
+        dead: c.failed ?? 0,
+        processed: c.completed ?? 0,
+        oldestWaitingMs: oldest ? Math.max(0, Date.now() - oldest.timestamp) : 0,
+      };
+    },
+    ready: () => producer.status === 'ready',
+    async close() {
+      await worker?.close().catch(() => undefined);
+      await current?.close().catch(() => undefined);
+      workerConnection?.disconnect();
+      producer.disconnect();
+    },
+  };
+}

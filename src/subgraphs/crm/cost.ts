@@ -1,0 +1,8 @@
+import type { CostTable } from '../../guards/cost-model.js';
+
+/** HubSpot calls per field (see connector.ts): one batch read per 100 contacts, one search per page. */
+export const CRM_COSTS: CostTable = {
+  'Query.me': { calls: 1 },
+  'Query.customer': { calls: 1 },
+  'Query.customers': { calls: 1, items: { arg: 'first', default: 20 } },
+};

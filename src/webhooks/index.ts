@@ -1,0 +1,289 @@
+/**
+ * The event path: receivers (verify, dedupe, enqueue, answer) and the workers behind them.
+ *
+ *   POST /webhooks/{stripe,hubspot,zendesk}
+ *     -> verify the vendor's signature on the raw bytes (400 on any failure, nothing stored)
+ *     -> add one job per event to the system's durable queue, job id = vendor event id
+ *     -> 200 only once Redis has the job; 503 when it cannot take it (the vendor retries)
+ *   worker (in the gateway or `npm run worker`)
+ *     -> re-read the object from the vendor, drop exactly the affected cache keys, tell the
+ *        links hook, publish one change event per vendor event; retries, then dead letter.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { Gauge } from 'prom-client';
+import type { Config } from '../config/index.js';
+import type { EntityCache } from '../platform/cache.js';
+import type { Logger } from '../platform/logger.js';
+import type { Metrics } from '../platform/metrics.js';
+import { createDurableQueue, jobIdOf, type DeadJob, type DurableQueue, type JobHandler, type ReplayResult } from '../platform/queue.js';
+import type { BillingConnector } from '../subgraphs/billing/index.js';
+import type { CrmConnector } from '../subgraphs/crm/index.js';
+import type { SupportConnector } from '../subgraphs/support/index.js';
+import { handleHubSpot, receiveHubSpot } from './hubspot.js';
+import { handleStripe, receiveStripe } from './stripe.js';
+import { EVENT_SYSTEMS, type ChangeEvent, type CustomerLinkSeen, type EventHandlerDeps, type EventSystem, type ReceivedEvent, type WebhookRequest } from './types.js';
+import { WebhookRejected } from './verify.js';
+import { handleZendesk, receiveZendesk } from './zendesk.js';
+
+export { EVENT_SYSTEMS, type ChangeEvent, type CustomerLinkSeen, type EventSystem } from './types.js';
+
+export interface EventPipelineOptions {
+  config: Readonly<Config>;
+  logger: Logger;
+  metrics?: Metrics;
+  upstreams: { crm: CrmConnector; billing: BillingConnector; support: SupportConnector };
+  cache: EntityCache;
+  /**
+   * Hook point of the customer-links store: called with every link an event shows (a Stripe
+   * customer's crm_contact_id, a Zendesk user's external_id). Does nothing by default.
+   */
+  onLinkSeen?: (link: CustomerLinkSeen) => void | Promise<void>;
+  /** Called with the customer of every applied change, after its records were purged (whole-response cache). */
+  onChanged?: (crmId: string) => void | Promise<void>;
+}
+
+export interface FailedEvent extends DeadJob {
+  system: EventSystem;
+  /** `<system>:<vendor event id>`, what replay takes. */
+  ref: string;
+}
+
+export interface EventPipeline {
+  /** False when there is no Redis: receivers answer 503 and nothing runs. */
+  readonly available: boolean;
+  queues: Partial<Record<EventSystem, DurableQueue>>;
+  /** Receives one delivery: verifies and stores it, or throws WebhookRejected / QueueUnavailable. */
+  receive(system: EventSystem, req: WebhookRequest): Promise<{ accepted: number; duplicates: number }>;
+  startWorkers(): void;
+  failed(system: EventSystem | undefined, offset: number, limit: number): Promise<{ total: number; events: FailedEvent[] }>;
+  replay(ref: string): Promise<ReplayResult>;
+  replayAll(system?: EventSystem): Promise<number>;
+  /** The Redis stream the change events go to. */
+  readonly changesStream: string;
+  close(): Promise<void>;
+}
+
+export class QueueUnavailableError extends Error {}
+
+/** Change events are kept this many entries (approximately) in the stream. */
+const CHANGES_MAX_LEN = 100_000;
+
+/**
+ * Publishes a change event once per vendor event: one Lua call marks the event applied (SET NX
+ * with the dedupe window) and appends to the stream only when the mark is new, atomically, so a
+ * job run twice (a worker killed after publishing) publishes once.
+ */
+const PUBLISH_ONCE = `
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+  return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'system', ARGV[3], 'event', ARGV[4], 'change', ARGV[5])
+end
+return false`;
+
+export function parseEventRef(ref: string): { system: EventSystem; id: string } | undefined {
+  const m = /^(stripe|hubspot|zendesk):(.{1,256})$/.exec(ref);
+  return m ? { system: m[1] as EventSystem, id: m[2]! } : undefined;
+}
+
+export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
+  const { config, logger } = o;
+  const prefix = config.keyPrefix;
+  const changesStream = `${prefix}:changes`;
+  const url = config.redis.url;
+  if (!url) {
+    logger.error('No Redis: webhooks are OFF (POST /webhooks/* answers 503 so vendors retry later), and no event worker runs. Set REDIS_URL (or let `npm start` run a local redis-server).');
+    return {
+      available: false,
+      queues: {},
+      receive: async () => {
+        throw new QueueUnavailableError('no Redis configured');
+      },
+      startWorkers: () => undefined,
+      failed: async () => ({ total: 0, events: [] }),
+      replay: async () => 'not_found',
+      replayAll: async () => 0,
+      changesStream,
+      close: async () => undefined,
+    };
+  }
+  const ev = config.events;
+  const publisher = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 5000, enableOfflineQueue: false });
+  publisher.on('error', () => undefined); // a failed publish fails the job, which retries
+  publisher.defineCommand('publishOnce', { numberOfKeys: 2, lua: PUBLISH_ONCE });
+  const deps: EventHandlerDeps = {
+    ...o.upstreams,
+    cache: o.cache,
+    prefix,
+    logger,
+    onLinkSeen: o.onLinkSeen ?? (() => undefined),
+    async publish(change: ChangeEvent) {
+      if (change.crmId) await o.onChanged?.(change.crmId);
+      await (publisher as unknown as { publishOnce(...a: (string | number)[]): Promise<unknown> }).publishOnce(
+        `${prefix}:changes:applied:${change.system}:${change.eventId}`,
+        changesStream,
+        ev.dedupeWindowS,
+        CHANGES_MAX_LEN,
+        change.system,
+        change.eventId,
+        JSON.stringify(change),
+      );
+    },
+  };
+  const handlers: Record<EventSystem, JobHandler<never>> = {
+    stripe: (data) => handleStripe(data, deps),
+    hubspot: (data) => handleHubSpot(data, deps),
+    zendesk: (data) => handleZendesk(data, deps),
+  };
+  const queues = Object.fromEntries(
+    EVENT_SYSTEMS.map((system) => [
+      system,
+      createDurableQueue({
+        name: `webhooks-${system}`,
+        url,
+        prefix: `${prefix}:bull`,
+        handlers: { [system]: handlers[system] },
+        attempts: ev.attempts,
+        backoffMs: ev.backoffMs,
+        backoffMaxMs: ev.backoffMaxMs,
+        dedupeWindowS: ev.dedupeWindowS,
+        lockMs: ev.lockMs,
+        logger,
+        onOutcome: (_kind, outcome) => o.metrics?.webhookEvents.inc({ system, outcome }),
+      }),
+    ]),
+  ) as Record<EventSystem, DurableQueue>;
+
+  if (o.metrics) registerQueueGauges(o.metrics, queues);
+
+  const failedOf = async (system: EventSystem, offset: number, limit: number) => {
+    const r = await queues[system].dead(offset, limit);
+    return { total: r.total, events: r.jobs.map((j) => ({ ...j, system, ref: `${system}:${j.key}` })) };
+  };
+
+  return {
+    available: true,
+    queues,
+    changesStream,
+    async receive(system, req) {
+      const cfg = config.webhooks;
+      const events: ReceivedEvent[] = system === 'stripe' ? receiveStripe(req, cfg.stripeSecrets) : system === 'hubspot' ? receiveHubSpot(req, cfg.hubspotClientSecret) : receiveZendesk(req, cfg.zendeskSecret);
+      let results;
+      try {
+        results = await queues[system].add(events.map((e) => ({ kind: system, key: e.key, data: e.data })));
+      } catch (err) {
+        throw new QueueUnavailableError((err as Error).message);
+      }
+      const duplicates = results.filter((r) => !r.added).length;
+      return { accepted: results.length - duplicates, duplicates };
+    },
+    startWorkers() {
+      for (const q of Object.values(queues)) q.startWorker();
+      logger.info({ queues: Object.values(queues).map((q) => q.name) }, 'event workers started');
+    },
+    async failed(system, offset, limit) {
+      if (system) return failedOf(system, offset, limit);
+      // All systems, newest failure first: enough of each to cover the page.
+      const all = await Promise.all(EVENT_SYSTEMS.map((s) => failedOf(s, 0, offset + limit)));
+      const events = all.flatMap((r) => r.events).sort((a, b) => (b.failedAt?.getTime() ?? 0) - (a.failedAt?.getTime() ?? 0));
+      return { total: all.reduce((n, r) => n + r.total, 0), events: events.slice(offset, offset + limit) };
+    },
+    async replay(ref) {
+      const parsed = parseEventRef(ref);
+      if (!parsed) return 'not_found';
+      return queues[parsed.system].replay(jobIdOf(parsed.system, parsed.id));
+    },
+    async replayAll(system) {
+      let n = 0;
+      for (const s of system ? [system] : EVENT_SYSTEMS) n += await queues[s].replayAll();
+      return n;
+    },
+    async close() {
+      await Promise.all(Object.values(queues).map((q) => q.close()));
+      publisher.disconnect();
+    },
+  };
+}
+
+/** How long a /metrics scrape waits for queue counts; a hung Redis must not hang the scrape. */
+const COUNTS_DEADLINE_MS = 1000;
+
+function registerQueueGauges(metrics: Metrics, queues: Record<EventSystem, DurableQueue>) {
+  // Past the deadline a queue's gauges keep their last values (and the scrape answers).
+  const bounded = (q: DurableQueue) => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), COUNTS_DEADLINE_MS)));
+    return Promise.race([q.counts().catch(() => undefined), late]).finally(() => clearTimeout(timer));
+  };
+  const counts = async () => Object.fromEntries(await Promise.all(Object.entries(queues).map(async ([s, q]) => [s, await bounded(q)] as const)));
+  new Gauge({
+    name: 'portico_queue_jobs',
+    help: 'Jobs in each event queue by state (waiting, active, delayed = waiting for a retry, dead = dead-lettered).',
+    labelNames: ['queue', 'state'],
+    registers: [metrics.registry],
+    async collect() {
+      for (const [s, c] of Object.entries(await counts())) {
+        if (!c) continue;
+        for (const state of ['waiting', 'active', 'delayed', 'dead'] as const) this.set({ queue: `webhooks-${s}`, state }, c[state]);
+      }
+    },
+  });
+  new Gauge({
+    name: 'portico_queue_oldest_waiting_seconds',
+    help: 'Age of the oldest job waiting to run in each event queue (0 when none waits).',
+    labelNames: ['queue'],
+    registers: [metrics.registry],
+    async collect() {
+      for (const [s, c] of Object.entries(await counts())) if (c) this.set({ queue: `webhooks-${s}` }, c.oldestWaitingMs / 1000);
+    },
+  });
+}
+
+export interface WebhookRoutesOptions {
+  config: Readonly<Config>;
+  events: EventPipeline;
+  metrics?: Metrics;
+  logger: Logger;
+}
+
+/**
+ * POST /webhooks/{stripe,hubspot,zendesk}. The body is kept as the exact bytes received (the
+ * signatures cover them), with a size cap, for these routes only.
+ */
+export function registerWebhookRoutes(fastify: FastifyInstance, o: WebhookRoutesOptions) {
+  const { config, events, metrics } = o;
+  fastify.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.limits.maxBodyBytes }, (_req, body, done) => done(null, body));
+    scope.setErrorHandler((err: { statusCode?: number }, req, reply) => {
+      if (err.statusCode === 413) return reply.status(413).send({ error: `The body is larger than ${config.limits.maxBodyBytes} bytes.` });
+      if (err.statusCode && err.statusCode < 500) return reply.status(400).send({ error: 'The webhook could not be verified.' });
+      req.log.error({ err }, 'webhook receiver failed');
+      return reply.status(500).send({ error: 'Internal error.' });
+    });
+    for (const system of EVENT_SYSTEMS) {
+      scope.post(`/webhooks/${system}`, async (req, reply) => {
+        const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        const baseUrl = config.webhooks.publicBaseUrl ?? `${req.protocol}://${req.headers.host ?? `${config.host}:${config.port}`}`;
+        try {
+          const r = await events.receive(system, { method: req.method, url: req.url, baseUrl, headers: req.headers, body, nowMs: Date.now() });
+          if (r.accepted) metrics?.webhookEvents.inc({ system, outcome: 'accepted' }, r.accepted);
+          if (r.duplicates) metrics?.webhookEvents.inc({ system, outcome: 'duplicate' }, r.duplicates);
+          return reply.status(200).send({ received: r.accepted + r.duplicates, duplicates: r.duplicates });
+        } catch (err) {
+          if (err instanceof WebhookRejected) {
+            metrics?.webhookEvents.inc({ system, outcome: 'rejected' });
+            req.log.warn({ system, reason: err.reason }, 'webhook rejected');
+            // One answer for every cause: a forger learns nothing about what was wrong.
+            return reply.status(400).send({ error: 'The webhook could not be verified.' });
+          }
+          if (err instanceof QueueUnavailableError) {
+            metrics?.webhookEvents.inc({ system, outcome: 'unavailable' });
+            req.log.error({ system, err: err.message }, 'webhook not stored: the queue is unavailable; answered 503 so the vendor retries');
+            return reply.status(503).header('retry-after', '30').send({ error: 'The event could not be stored. Retry later.' });
+          }
+          throw err;
+        }
+      });
+    }
+  });
+}

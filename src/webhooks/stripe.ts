@@ -1,0 +1,72 @@
+/**
+ * Stripe: `Stripe-Signature` (t=, one or more v1=) verified by the official SDK over the raw
+ * bytes with a 300 s tolerance, against each configured secret (several during a rotation).
+ * The handler treats the event as a notification: it re-reads the object's owner from Stripe,
+ * so an old event replayed late cannot point at stale data, and drops that customer's records.
+ */
+import Stripe from 'stripe';
+import { billingKeys } from '../subgraphs/billing/index.js';
+import type { StripeOwnedObject } from '../subgraphs/billing/connector.js';
+import { checkTimestamp, header, parseJson, WebhookRejected } from './verify.js';
+import type { EventHandlerDeps, ReceivedEvent, WebhookRequest } from './types.js';
+
+export const STRIPE_TOLERANCE_S = 300;
+
+export interface StripeEventData {
+  id: string;
+  type: string;
+  created: number;
+  object: { object: string; id: string; customer: string | null };
+}
+
+export function receiveStripe(req: WebhookRequest, secrets: readonly string[]): ReceivedEvent<StripeEventData>[] {
+  const sig = header(req.headers, 'stripe-signature');
+  if (!sig) throw new WebhookRejected('missing Stripe-Signature');
+  let event: Stripe.Event | undefined;
+  for (const secret of secrets) {
+    try {
+      event = Stripe.webhooks.constructEvent(req.body, sig, secret, STRIPE_TOLERANCE_S, undefined, Math.floor(req.nowMs / 1000));
+      break;
+    } catch {
+      // try the next secret (rotation)
+    }
+  }
+  if (!event) throw new WebhookRejected('no configured secret matches Stripe-Signature');
+  // The SDK refuses old timestamps only; one far in the future is a forged clock, refused too.
+  const t = Number(/(?:^|,)\s*t=(\d+)/.exec(sig)?.[1]);
+  checkTimestamp(t * 1000, req.nowMs, STRIPE_TOLERANCE_S * 1000);
+  const e = parseJson(req.body) as { id?: unknown; type?: unknown; created?: unknown; data?: { object?: { object?: unknown; id?: unknown; customer?: unknown } } };
+  const obj = e.data?.object;
+  if (typeof e.id !== 'string' || !/^evt_\w{1,250}$/.test(e.id) || typeof e.type !== 'string' || !obj || typeof obj.id !== 'string' || typeof obj.object !== 'string') throw new WebhookRejected('not a Stripe event');
+  const customer = typeof obj.customer === 'string' ? obj.customer : typeof (obj.customer as { id?: unknown })?.id === 'string' ? (obj.customer as { id: string }).id : null;
+  return [{ key: e.id, type: e.type, data: { id: e.id, type: e.type, created: Number(e.created) || 0, object: { object: obj.object, id: obj.id, customer } } }];
+}
+
+type Record_ = 'account' | 'invoices' | 'cards';
+
+/** What each event family makes stale, and which object to re-read for its owner. */
+function classify(type: string): { owned?: StripeOwnedObject; records: Record_[] } | undefined {
+  if (type.startsWith('customer.subscription.')) return { owned: 'subscription', records: ['account'] };
+  if (type.startsWith('customer.source.') || type.startsWith('customer.tax_id.') || type.startsWith('customer.discount.')) return { records: ['account'] };
+  if (type.startsWith('customer.')) return { records: ['account', 'cards'] };
+  if (type.startsWith('invoice.')) return { owned: 'invoice', records: ['invoices'] };
+  if (type.startsWith('payment_method.')) return { owned: 'payment_method', records: ['cards'] };
+  return undefined;
+}
+
+export async function handleStripe(e: StripeEventData, d: EventHandlerDeps): Promise<string> {
+  const what = classify(e.type);
+  if (!what) return 'ignored';
+  const o = e.object;
+  // The owner as Stripe knows it now; a detached payment method keeps the owner the event named.
+  const stripeId = o.object === 'customer' ? o.id : ((what.owned ? await d.billing.ownerOf(what.owned, o.id) : null) ?? o.customer);
+  if (!stripeId) return 'no customer';
+  const customer = await d.billing.customer(stripeId);
+  const crmId = customer?.crmId ?? null;
+  if (!crmId) return 'customer not linked to the CRM';
+  if (!customer?.deleted) await d.onLinkSeen({ crmId, stripeCustomerId: stripeId, source: `stripe:${e.type}` });
+  const keys = billingKeys(d.prefix);
+  await d.cache.purge(what.records.map((r) => keys[r](crmId)));
+  await d.publish({ system: 'stripe', eventId: e.id, type: e.type, object: o.object, objectId: o.id, crmId, purged: what.records.map((r) => `billing.${r}`) });
+  return 'applied';
+}

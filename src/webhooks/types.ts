@@ -1,0 +1,75 @@
+/**
+ * What the receivers, the handlers and the composition root share.
+ */
+import type { EntityCache } from '../platform/cache.js';
+import type { Logger } from '../platform/logger.js';
+import type { BillingConnector } from '../subgraphs/billing/index.js';
+import type { CrmConnector } from '../subgraphs/crm/index.js';
+import type { SupportConnector } from '../subgraphs/support/index.js';
+
+export const EVENT_SYSTEMS = ['stripe', 'hubspot', 'zendesk'] as const;
+export type EventSystem = (typeof EVENT_SYSTEMS)[number];
+
+/** One verified event, as stored in the queue: its dedupe key (the vendor's event id) and what the handler needs. */
+export interface ReceivedEvent<T = unknown> {
+  key: string;
+  type: string;
+  data: T;
+}
+
+/**
+ * The internal change event published after an event is applied (Redis stream
+ * `<prefix>:changes`), for a later real-time feature. Published once per vendor event.
+ */
+export interface ChangeEvent {
+  system: EventSystem;
+  /** The vendor's event id. */
+  eventId: string;
+  /** The vendor's event type, e.g. `invoice.paid`. */
+  type: string;
+  /** What changed: `contact`, `customer`, `invoice`, `subscription`, `payment_method`, `ticket`, `user`. */
+  object: string;
+  objectId: string;
+  /** The customer (CRM contact id) it belongs to, when known. */
+  crmId: string | null;
+  /** Cache records dropped, e.g. `billing.invoices`. */
+  purged: string[];
+}
+
+/**
+ * A link between a customer's ids in the systems, seen in an event (a Stripe customer with
+ * `metadata.crm_contact_id`, a Zendesk user with an `external_id`, a HubSpot contact). The hook
+ * point of the customer-links store: by default nothing listens.
+ */
+export interface CustomerLinkSeen {
+  crmId: string;
+  stripeCustomerId?: string;
+  zendeskUserId?: number;
+  /** Where it was seen, e.g. `stripe:customer.updated`. */
+  source: string;
+}
+
+export interface EventHandlerDeps {
+  crm: CrmConnector;
+  billing: BillingConnector;
+  support: SupportConnector;
+  cache: EntityCache;
+  /** Environment key prefix (REDIS_KEY_PREFIX). */
+  prefix: string;
+  /** Publishes the change once per event id (idempotent). */
+  publish(change: ChangeEvent): Promise<void>;
+  onLinkSeen(link: CustomerLinkSeen): void | Promise<void>;
+  logger?: Logger;
+}
+
+/** A verified HTTP delivery: the events it carries (HubSpot batches several). */
+export interface WebhookRequest {
+  method: string;
+  /** Path and query as received, e.g. `/webhooks/hubspot`. */
+  url: string;
+  /** scheme://host[:port] the vendor called (PUBLIC_BASE_URL, or the request's own in development). */
+  baseUrl: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  nowMs: number;
+}

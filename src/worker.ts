@@ -1,0 +1,59 @@
+/**
+ * `npm run worker`: the event workers alone, on the Redis the gateways use (REDIS_URL), so
+ * receivers and workers scale separately. The same code runs inside the gateway by default
+ * (EVENT_WORKERS=true); run gateways with EVENT_WORKERS=false to keep them receivers only.
+ */
+import { createSharedState, createUpstreams } from './app.js';
+import { ConfigError, loadConfig } from './config/index.js';
+import { createLogger } from './platform/logger.js';
+import { createMetrics } from './platform/metrics.js';
+import { createEventPipeline } from './webhooks/index.js';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`${err.message}\nSee the configuration table in README.md.`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  if (!config.redis.url) {
+    console.error('npm run worker needs REDIS_URL: the Redis your gateways store webhook events in. Example: REDIS_URL=redis://127.0.0.1:6379 npm run worker');
+    process.exit(1);
+  }
+  if (config.simulators.enabled) {
+    console.error('npm run worker needs the vendors configured (it re-reads objects from them); SIMULATORS=true would start private simulators. Point it at the same vendors as the gateway (see `npm run sim`).');
+    process.exit(1);
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const metrics = createMetrics();
+  const upstreams = createUpstreams(config, logger, metrics);
+  const shared = createSharedState(config, logger, metrics);
+  const events = createEventPipeline({ config, logger, metrics, upstreams, cache: shared.cache });
+  events.startWorkers();
+  console.log(`Event workers running on ${config.redis.url.replace(/\/\/[^@]*@/, '//***@')} (queues ${Object.values(events.queues).map((q) => q.name).join(', ')}). Stop with Ctrl-C.`);
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'worker draining');
+    const force = setTimeout(() => process.exit(1), 10_000).unref();
+    await events.close();
+    await upstreams.close();
+    await shared.cache.settle();
+    await shared.close();
+    clearTimeout(force);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error('The worker failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});
