@@ -2,21 +2,12 @@
  * Process entry: read config, build the app, listen, drain on SIGTERM/SIGINT.
  */
 import { createApp } from './app.js';
-import { ConfigError, loadConfig } from './config/index.js';
+import { loadConfigOrExit } from './config/index.js';
 import { CompositionError } from './gateway/index.js';
 import { withLocalRedis } from './platform/local-redis.js';
 
 async function main() {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`${err.message}\nSee the configuration table in README.md.`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  let config = loadConfigOrExit();
   const local = await withLocalRedis(config);
   config = local.config;
   const app = await createApp({ config });

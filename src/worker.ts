@@ -4,22 +4,13 @@
  * (EVENT_WORKERS=true); run gateways with EVENT_WORKERS=false to keep them receivers only.
  */
 import { createSharedState, createUpstreams } from './app.js';
-import { ConfigError, loadConfig } from './config/index.js';
+import { loadConfigOrExit } from './config/index.js';
 import { createLogger } from './platform/logger.js';
 import { createMetrics } from './platform/metrics.js';
 import { createEventPipeline } from './webhooks/index.js';
 
 async function main() {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`${err.message}\nSee the configuration table in README.md.`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   if (!config.redis.url) {
     console.error(
       'npm run worker needs REDIS_URL: the Redis your gateways store webhook events in. Example: REDIS_URL=redis://127.0.0.1:6379 npm run worker',

@@ -819,6 +819,20 @@ function parseOtlpHeaders(value: string | undefined): Record<string, string> {
   return out;
 }
 
+/**
+ * For process entries (`src/main.ts`, `src/worker.ts`): the configuration, or every problem
+ * printed with the pointer to the README's table and exit code 1.
+ */
+export function loadConfigOrExit(): Readonly<Config> {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`${err.message}\nSee the configuration table in README.md.`);
+    process.exit(1);
+  }
+}
+
 function deepFreeze<T>(o: T): Readonly<T> {
   if (o && typeof o === 'object') {
     for (const v of Object.values(o)) deepFreeze(v);
