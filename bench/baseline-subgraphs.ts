@@ -11,7 +11,7 @@ import { createLogger } from '../src/platform/logger.js';
 
 const config = loadConfig({ ...process.env, CACHE_ENABLED: 'false' });
 const logger = createLogger({ level: 'warn', name: 'baseline-subgraph' });
-const subgraphs = buildSubgraphs(createUpstreams(config, logger), config, createSharedState(config, logger).cache, SUBGRAPH_NAMES);
+const subgraphs = buildSubgraphs(createUpstreams(config, logger), config, createSharedState(config, logger), SUBGRAPH_NAMES);
 const urls: Record<string, string> = {};
 for (const name of SUBGRAPH_NAMES) {
   const server = await createSubgraphServer({ schema: subgraphs.schemas[name]!, signingSecret: config.subgraphs.signingSecret, logger });

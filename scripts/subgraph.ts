@@ -44,7 +44,7 @@ try {
   await startTracing({ ...config.tracing, serviceName: `${config.tracing.serviceName}-${name}` }, logger);
   const upstreams = createUpstreams(config, logger);
   const shared = createSharedState(config, logger);
-  const schema = buildSubgraphs(upstreams, config, shared.cache, [name]).schemas[name]!;
+  const schema = buildSubgraphs(upstreams, config, shared, [name]).schemas[name]!;
   const server = await createSubgraphServer({
     schema,
     signingSecret: config.subgraphs.signingSecret,

@@ -11,6 +11,7 @@ import { createBreaker, type Breaker } from './platform/breaker.js';
 import { createHttpClient, type HttpClient } from './platform/http.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import type { Redis } from 'ioredis';
+import { createLogAuditLog, type AuditLog } from './audit/index.js';
 import { createMemoryPartnerStore, createRedisPartnerStore, type PartnerStore } from './auth/partners.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import { countCache, countCacheError } from './platform/request-stats.js';
@@ -161,14 +162,19 @@ export interface Subgraphs {
 }
 
 /** The named subgraphs, wired to the connectors and the cache. */
-export function buildSubgraphs(u: Upstreams, config: Readonly<Config>, cache: EntityCache, names: readonly SubgraphName[]): Subgraphs {
-  const c = { cache, prefix: config.keyPrefix, ttl: config.cache.ttl };
+export function buildSubgraphs(
+  u: Upstreams,
+  config: Readonly<Config>,
+  shared: Pick<SharedState, 'cache' | 'audit'>,
+  names: readonly SubgraphName[],
+): Subgraphs {
+  const c = { cache: shared.cache, prefix: config.keyPrefix, ttl: config.cache.ttl };
   const concurrency = config.upstream.concurrency;
   const build = {
-    crm: () => createCrmSubgraph({ crm: u.crm, cache: c }),
-    billing: () => createBillingSubgraph({ billing: u.billing, concurrency, cache: c }),
-    files: () => createFilesSubgraph({ files: u.files, concurrency, cache: c }),
-    support: () => createSupportSubgraph({ support: u.support, concurrency, cache: c }),
+    crm: () => createCrmSubgraph({ crm: u.crm, cache: c, audit: shared.audit }),
+    billing: () => createBillingSubgraph({ billing: u.billing, concurrency, cache: c, audit: shared.audit }),
+    files: () => createFilesSubgraph({ files: u.files, concurrency, cache: c, audit: shared.audit }),
+    support: () => createSupportSubgraph({ support: u.support, concurrency, cache: c, audit: shared.audit }),
   } satisfies Record<SubgraphName, () => { schema: GraphQLSchema; purgeCustomer(id: string): Promise<void> }>;
   // Purging needs only the key builders, so it covers every subgraph, local or remote (shared Redis).
   const built = SUBGRAPH_NAMES.map((n) => [n, build[n]()] as const);
@@ -183,6 +189,8 @@ export function buildSubgraphs(u: Upstreams, config: Readonly<Config>, cache: En
 export interface SharedState {
   cache: EntityCache;
   partners: PartnerStore;
+  /** Where writes, admin actions and staff or partner reads of a customer are recorded. */
+  audit: AuditLog;
   /** The Redis connection for partner tokens and rate limits (waits out a reconnect; see createRedisStore). */
   redis?: Redis;
   close(): Promise<void>;
@@ -207,6 +215,7 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
     return {
       cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead }),
       partners: createMemoryPartnerStore(),
+      audit: createLogAuditLog(logger),
       close: () => store.close(),
     };
   }
@@ -214,6 +223,7 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
   return {
     cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead }),
     partners: createRedisPartnerStore(store.control, config.keyPrefix),
+    audit: createLogAuditLog(logger),
     redis: store.control,
     close: () => store.close(),
   };
@@ -234,7 +244,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
   const subgraphs = buildSubgraphs(
     upstreams,
     config,
-    cache,
+    shared,
     SUBGRAPH_NAMES.filter((n) => !remote[n]),
   );
   const events = createEventPipeline({ config, logger, metrics, upstreams, cache, onLinkSeen: opts.onLinkSeen });
@@ -244,6 +254,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     partnerSecret: config.auth.partnerSecret,
     purgeCustomer: (id) => subgraphs.purgeCustomer(id),
     events,
+    audit: shared.audit,
   });
 
   const gateway = createGateway({

@@ -12,6 +12,8 @@ export interface RequestContext {
   logger: Logger;
   /** Per-request memo (DataLoaders), keyed by a symbol owned by each subgraph. */
   perRequest: Map<symbol, unknown>;
+  /** The client's `Idempotency-Key`, scoped to the principal (set by the HTTP layer on mutations that carry one). */
+  idempotencyKey?: string;
 }
 
 export function perRequest<T>(ctx: RequestContext, key: symbol, create: () => T): T {

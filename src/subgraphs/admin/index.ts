@@ -2,6 +2,7 @@
  * Admin subgraph: partner tokens and cache purges. It owns no upstream; the composition root
  * hands it the partner store and the purge function of the data subgraphs.
  */
+import type { AuditLog } from '../../audit/index.js';
 import type { PartnerRecord, PartnerStore } from '../../auth/partners.js';
 import { mintPartnerToken } from '../../auth/partners.js';
 import { buildSecureSubgraphSchema } from '../../auth/schema.js';
@@ -17,6 +18,8 @@ export interface AdminSubgraphDeps {
   partnerSecret: string;
   purgeCustomer(crmId: string): Promise<void>;
   events: EventAdmin;
+  /** Where admin actions are recorded (src/audit). */
+  audit: AuditLog;
 }
 
 /** What the admin API needs of the event pipeline (dead letters and replay). */

@@ -2,6 +2,7 @@
  * Billing subgraph (Stripe): extends Customer with its billing account, subscription, cards and
  * invoices. The only entry point of this folder.
  */
+import type { AuditLog } from '../../audit/index.js';
 import type { RequestContext } from '../../auth/context.js';
 import { perRequest } from '../../auth/context.js';
 import { ownedCustomerRef } from '../../auth/principal.js';
@@ -24,6 +25,8 @@ export interface BillingSubgraphDeps {
   billing: BillingConnector;
   concurrency: number;
   cache: CacheDeps<CacheType>;
+  /** Where this subgraph records writes and staff or partner reads (src/audit). */
+  audit: AuditLog;
 }
 
 export function createBillingSubgraph(deps: BillingSubgraphDeps) {

@@ -2,6 +2,7 @@
  * CRM subgraph (HubSpot): owns the Customer entity's identity and contact fields, and the root
  * queries that find customers. The only entry point of this folder.
  */
+import type { AuditLog } from '../../audit/index.js';
 import type { RequestContext } from '../../auth/context.js';
 import { perRequest } from '../../auth/context.js';
 import { canAccessCustomer, checkCustomerId, CUSTOMER_FORBIDDEN, ownCustomerId, ownedCustomerRef } from '../../auth/principal.js';
@@ -25,6 +26,8 @@ const LOADERS = Symbol('crm.loaders');
 export interface CrmSubgraphDeps {
   crm: CrmConnector;
   cache: CacheDeps<CacheType>;
+  /** Where this subgraph records writes and staff or partner reads (src/audit). */
+  audit: AuditLog;
 }
 
 export function createCrmSubgraph(deps: CrmSubgraphDeps) {

@@ -2,6 +2,7 @@
  * Files subgraph (S3): extends Customer with its documents and presigned download URLs.
  * The only entry point of this folder.
  */
+import type { AuditLog } from '../../audit/index.js';
 import type { RequestContext } from '../../auth/context.js';
 import { perRequest } from '../../auth/context.js';
 import { ownedCustomerRef } from '../../auth/principal.js';
@@ -23,6 +24,8 @@ export interface FilesSubgraphDeps {
   files: FilesConnector;
   concurrency: number;
   cache: CacheDeps<CacheType>;
+  /** Where this subgraph records writes and staff or partner reads (src/audit). */
+  audit: AuditLog;
 }
 
 export function createFilesSubgraph(deps: FilesSubgraphDeps) {

@@ -2,6 +2,7 @@
  * Support subgraph (Zendesk): extends Customer with the tickets it requested and their public
  * comments. The only entry point of this folder.
  */
+import type { AuditLog } from '../../audit/index.js';
 import type { RequestContext } from '../../auth/context.js';
 import { perRequest } from '../../auth/context.js';
 import { ownedCustomerRef } from '../../auth/principal.js';
@@ -40,6 +41,8 @@ export interface SupportSubgraphDeps {
   support: SupportConnector;
   concurrency: number;
   cache: CacheDeps<CacheType>;
+  /** Where this subgraph records writes and staff or partner reads (src/audit). */
+  audit: AuditLog;
 }
 
 export function createSupportSubgraph(deps: SupportSubgraphDeps) {
