@@ -206,6 +206,21 @@ export type DocumentEdge = {
   node: Document;
 };
 
+/** A presigned S3 POST: send a multipart/form-data POST to `url` with `fields`, then the file as `file`. */
+export type DocumentUpload = {
+  __typename?: 'DocumentUpload';
+  /** When the upload is refused from. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** Form fields to send as they are, before the file. */
+  fields: Array<UploadField>;
+  /** Pass to `confirmDocumentUpload` once S3 accepted the file. */
+  id: Scalars['ID']['output'];
+  /** Largest file S3 accepts for this upload, bytes. */
+  maxSize: Scalars['Int']['output'];
+  /** Where to POST the form. */
+  url: Scalars['String']['output'];
+};
+
 /** A vendor whose webhooks Portico receives. */
 export type EventSystem =
   | 'HUBSPOT'
@@ -328,10 +343,32 @@ export type LifecycleStage =
 export type Mutation = {
   __typename?: 'Mutation';
   /**
+   * Adds a public comment to a ticket: a customer only on its own tickets (written as the
+   * requester), agents and admins on any (written as their own Zendesk agent user).
+   */
+  addTicketComment: TicketComment;
+  /**
+   * Cancels the customer's current subscription: at the end of the paid period (the default, and
+   * undoable with `resumeSubscription`) or at once. Customers act on their own; admins and partners
+   * give `customerId`. Send an `Idempotency-Key` header; Stripe receives a key derived from it.
+   */
+  cancelSubscription: BillingSubscription;
+  /**
+   * Checks an uploaded file (it exists, its size and content type match the request) and makes it
+   * visible in `documents`. Confirming twice returns the same document.
+   */
+  confirmDocumentUpload: Document;
+  /**
    * Mints a partner token with the given scopes. The token is returned once, here; Portico keeps
    * only its hash. Admins only.
    */
   createPartnerToken: CreatedPartnerToken;
+  /**
+   * Opens a Zendesk ticket requested by the customer (the caller's own customer for a customer
+   * token; `input.customerId` for agents, admins and partners). Send an `Idempotency-Key` header:
+   * a retry with the same key never opens a second ticket.
+   */
+  openTicket: Ticket;
   /**
    * Drops every cached upstream record of one customer (contact, billing, tickets, documents), so
    * the next read goes to the systems. Returns true when done. Admins only.
@@ -342,13 +379,44 @@ export type Mutation = {
    * been processed since is a no-op (`ALREADY_PROCESSED`). Admins only.
    */
   replayFailedEvent: ReplayedEvent;
+  /**
+   * Starts a document upload: returns an S3 presigned POST (URL and form fields) that accepts one
+   * file of this name, content type and at most this size, under the customer's own prefix, for a
+   * few minutes. The browser posts the file straight to S3 (the fields first, then `file`); then
+   * call `confirmDocumentUpload` with the returned id. Nothing shows in `documents` before.
+   */
+  requestDocumentUpload: DocumentUpload;
+  /** Undoes a cancellation scheduled for the period end. A subscription canceled at once cannot be resumed. */
+  resumeSubscription: BillingSubscription;
   /** Revokes a partner token; every gateway instance refuses it from the next request. Admins only. */
   revokePartnerToken: Maybe<PartnerToken>;
 };
 
 
+export type MutationAddTicketCommentArgs = {
+  body: Scalars['String']['input'];
+  ticketId: Scalars['ID']['input'];
+};
+
+
+export type MutationCancelSubscriptionArgs = {
+  atPeriodEnd?: InputMaybe<Scalars['Boolean']['input']>;
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type MutationConfirmDocumentUploadArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationCreatePartnerTokenArgs = {
   input: CreatePartnerTokenInput;
+};
+
+
+export type MutationOpenTicketArgs = {
+  input: OpenTicketInput;
 };
 
 
@@ -362,8 +430,30 @@ export type MutationReplayFailedEventArgs = {
 };
 
 
+export type MutationRequestDocumentUploadArgs = {
+  input: RequestDocumentUploadInput;
+};
+
+
+export type MutationResumeSubscriptionArgs = {
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
 export type MutationRevokePartnerTokenArgs = {
   id: Scalars['ID']['input'];
+};
+
+/** A new ticket. */
+export type OpenTicketInput = {
+  /** The first comment: what the customer needs, 1 to 65,000 characters. */
+  body: Scalars['String']['input'];
+  /** The customer (CRM id) the ticket is for. Customers omit it (their own); staff and partners must give it. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Priority; omit to leave it to triage. `UNKNOWN` is refused. */
+  priority?: InputMaybe<TicketPriority>;
+  /** Subject line, 1 to 150 characters. */
+  subject: Scalars['String']['input'];
 };
 
 /** Relay-style page information. */
@@ -476,6 +566,18 @@ export type ReplayedEvent = {
   status: ReplayStatus;
 };
 
+/** A document to upload. */
+export type RequestDocumentUploadInput = {
+  /** MIME type, one of: application/pdf, image/png, image/jpeg, text/plain, text/csv. */
+  contentType: Scalars['String']['input'];
+  /** The customer (CRM id). Customers omit it (their own); staff and partners must give it. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** File name, 1 to 200 characters, no `/` or `\`; its extension must match `contentType`, e.g. `invoice.pdf`. */
+  name: Scalars['String']['input'];
+  /** Size in bytes, 1 to the configured maximum (S3_UPLOAD_MAX_BYTES); S3 refuses a larger file. */
+  size: Scalars['Int']['input'];
+};
+
 /** Stripe subscription statuses. */
 export type SubscriptionStatus =
   /** Active and paid. */
@@ -578,6 +680,15 @@ export type TicketStatus =
   | 'SOLVED'
   /** A status Zendesk sent that this API does not know yet (the gateway logs it). Show it neutrally. */
   | 'UNKNOWN';
+
+/** One form field of a presigned POST. */
+export type UploadField = {
+  __typename?: 'UploadField';
+  /** Field name. */
+  name: Scalars['String']['output'];
+  /** Field value. */
+  value: Scalars['String']['output'];
+};
 
 export type CustomerSearchQueryVariables = Exact<{
   search?: InputMaybe<Scalars['String']['input']>;
