@@ -26,9 +26,11 @@ export async function startZendeskSim(o: {
   const byExternal = new Map<string, ZendeskUser>();
   const tickets = new Map<number, ZendeskTicket>();
   const comments = new Map<number, ZendeskComment[]>();
-  // Agents carry Portico's staff link, `staff:<token subject>` (agent-1, agent-2, ...), as an admin sets it up.
+  // Agents carry Portico's staff link, `staff:<token subject>`, as an admin sets it up: the first
+  // four are agent-1..agent-4, the last one is the admin-1 of the development tokens.
   o.data.agents.forEach((a, i) => {
-    const agent = { ...a, external_id: a.external_id ?? `staff:agent-${i + 1}` };
+    const staff = i === o.data.agents.length - 1 ? 'admin-1' : `agent-${i + 1}`;
+    const agent = { ...a, external_id: a.external_id ?? `staff:${staff}` };
     users.set(a.id, agent);
     byExternal.set(agent.external_id, agent);
   });
