@@ -58,7 +58,16 @@ test('a customer sees its own data fields but no staff or admin operations', asy
   const { byName, mutation } = await types(t.token('customer', '1001'));
   assert.deepEqual(byName.get('Query')?.sort(), ['customer', 'me']);
   assert.ok(byName.get('Billing')!.includes('paymentMethods'));
-  assert.equal(mutation, null);
+  // Its own writes only: no staff or admin mutation.
+  assert.equal(mutation, 'Mutation');
+  assert.deepEqual(byName.get('Mutation')?.sort(), [
+    'addTicketComment',
+    'cancelSubscription',
+    'confirmDocumentUpload',
+    'openTicket',
+    'requestDocumentUpload',
+    'resumeSubscription',
+  ]);
 });
 
 test('an agent does not see payment methods', async () => {
