@@ -140,6 +140,25 @@ describe('exactly once', () => {
     }
   });
 
+  test('a comment is never retried: a 503 on it is the answer', async () => {
+    const ticket = await openTicket(customer(), { subject: 'No double comments', body: 'x' });
+    sims.resetStats();
+    // The ticket and user reads fail once each and are retried (1st, 3rd); the comment (5th) fails.
+    sims.setFaults('zendesk', { failureRate: 0.5 });
+    try {
+      const res = await t.gql(COMMENT, { token: customer(), variables: { id: ticket.id, body: 'Once' } });
+      assert.equal(res.body.errors?.[0]?.extensions?.code, 'UPSTREAM_UNAVAILABLE');
+      assert.equal(res.body.errors?.[0]?.extensions?.system, 'support');
+      assert.deepEqual(sims.stats('zendesk').byRoute, {
+        'GET /api/v2/tickets/{id}': 2,
+        'GET /api/v2/users/{id}': 2,
+        'PUT /api/v2/tickets/{id}': 1,
+      });
+    } finally {
+      sims.setFaults('zendesk', {});
+    }
+  });
+
   test('a keyed creation sent again (client retry, or our retry after a 503) opens one ticket', async () => {
     const run = (key: string) =>
       runOnSubgraph(t, 'support', `mutation { openTicket(input: { subject: "Once", body: "Only once." }) { id } }`, {
