@@ -7,7 +7,7 @@ import { ApolloServer } from '@apollo/server';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
-import { CLAIMS_HEADER, verifyClaims, type ClaimsBinding } from '../auth/claims.js';
+import { CLAIMS_HEADER, claimsIdempotencyKey, verifyClaims, type ClaimsBinding } from '../auth/claims.js';
 import type { RequestContext } from '../auth/context.js';
 import { ErrorCode, formatError } from '../errors/index.js';
 import type { Logger } from '../platform/logger.js';
@@ -54,6 +54,7 @@ export async function createSubgraphServer(o: {
       requestId: String(req.headers['x-request-id'] ?? req.id),
       logger: req.log as Logger,
       perRequest: new Map(),
+      idempotencyKey: claimsIdempotencyKey(req.headers[CLAIMS_HEADER] as string | undefined),
     }),
   });
   fastify.post('/graphql', {
