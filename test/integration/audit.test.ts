@@ -12,7 +12,7 @@ import { auditKeys, sha256 } from '../../src/audit/redis.js';
 import { startSimulators, type Simulators } from '../../sim/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { redisClient, waitFor } from '../helpers/webhooks.js';
+import { metric, redisClient, waitFor } from '../helpers/webhooks.js';
 
 const PREFIX = 'audittest';
 let redis: TestRedis;
@@ -267,5 +267,33 @@ describe('audit log', () => {
     const relinked = verify();
     assert.equal(relinked.status, 1);
     assert.match(relinked.stdout, new RegExp(`BROKEN at entry ${original[4][0]}: its prev hash is not the previous entry's hash`));
+  });
+
+  test('with Redis down an admin action is refused with AUDIT_UNAVAILABLE (503), and a staff read is answered but counted as unrecorded', async () => {
+    await redis.flush();
+    const t = await start();
+    try {
+      const admin = t.token('admin');
+      await redis.stop();
+      try {
+        let last: unknown;
+        await waitFor('the action to be refused as unauditable', async () => {
+          const res = await t.gql(`mutation { purgeCustomerCache(id: "1001") }`, { token: admin });
+          last = res;
+          return res.status === 503 && res.body.errors?.[0]?.extensions?.code === 'AUDIT_UNAVAILABLE';
+        }).catch((err: Error) => assert.fail(`${err.message}: ${JSON.stringify(last)}`));
+        const read = await t.gql('{ customer(id: "1001") { email } }', { token: t.token('agent') });
+        assert.equal(read.status, 200);
+        assert.equal(typeof read.body.data.customer.email, 'string');
+        await waitFor(
+          'the unrecorded read to be counted',
+          async () => (await metric(t.url, 'portico_audit_failures_total', { kind: 'read' })) >= 1,
+        );
+      } finally {
+        await redis.start();
+      }
+    } finally {
+      await t.close();
+    }
   });
 });
