@@ -57,8 +57,27 @@ export function noteCustomerRead(ctx: RequestContext, customerId: string, deps: 
   recordRead(ctx, customerId, ['hubspot'], [], deps);
 }
 
-function recordRead(ctx: RequestContext, customerId: string, systems: AuditSystem[], fields: string[], deps: ReadAuditDeps) {
-  deps.audit.record(ctx, { action: 'customer.read', customerId, systems, fields, outcome: 'ok' }).catch((err: unknown) => {
+/**
+ * Records a refused attempt to read another customer's record (a customer token probing ids, a
+ * partner outside its allow-list), once per customer per request, without waiting.
+ */
+export function noteDeniedRead(ctx: RequestContext, customerId: string, deps: ReadAuditDeps): void {
+  if (ctx.principal.kind === 'anonymous') return;
+  const key = Symbol.for(`audit.denied:${customerId}`);
+  if (ctx.perRequest.has(key)) return;
+  ctx.perRequest.set(key, true);
+  recordRead(ctx, customerId, ['hubspot'], [], deps, 'denied');
+}
+
+function recordRead(
+  ctx: RequestContext,
+  customerId: string,
+  systems: AuditSystem[],
+  fields: string[],
+  deps: ReadAuditDeps,
+  outcome: 'ok' | 'denied' = 'ok',
+) {
+  deps.audit.record(ctx, { action: 'customer.read', customerId, systems, fields, outcome }).catch((err: unknown) => {
     ctx.logger.error({ err: (err as Error).message, customerId }, 'audit: a customer read could not be recorded');
   });
 }

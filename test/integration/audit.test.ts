@@ -187,6 +187,26 @@ describe('audit log', () => {
           fields: ['Customer.email', 'Customer.name'],
         },
       );
+      // Refused attempts are recorded as denied: a customer probing another id, a partner outside its allow-list.
+      const narrow = (
+        await t.gql(CREATE, {
+          token: admin,
+          variables: { input: { name: 'narrow', scopes: ['crm.contacts:read'], customerIds: ['1002'] } },
+        })
+      ).body.data.createPartnerToken as { token: string; partnerToken: { id: string } };
+      for (const token of [narrow.token, t.token('customer', '1002')]) {
+        const res = await t.gql('{ customer(id: "1003") { email } }', { token });
+        assert.equal(res.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+      }
+      await waitFor('the denied attempts to be recorded', async () => (await entries(t, { customerId: '1003' })).length === 2);
+      assert.deepEqual(
+        (await entries(t, { customerId: '1003' })).map((e) => [e.outcome, e.actor.kind, e.actor.partnerId ?? e.actor.subject]).sort(),
+        [
+          ['DENIED', 'PARTNER', narrow.partnerToken.id],
+          ['DENIED', 'USER', '1002'],
+        ],
+      );
+
       // Nothing about the customer's own reads.
       assert.deepEqual(
         (await entries(t, { customerId: '1001' })).map((e) => e.actor.kind),
