@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { auditActor, type AuditEvent } from '../../src/audit/index.js';
+import { auditActor, type AuditActor, type AuditEvent } from '../../src/audit/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
-const entries: (AuditEvent & { actor: Record<string, unknown> })[] = [];
+const entries: (AuditEvent & { actor: AuditActor })[] = [];
 
 before(async () => {
   t = await startTestApp();

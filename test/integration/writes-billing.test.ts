@@ -119,6 +119,25 @@ describe('Stripe idempotency', () => {
     assert.equal(((await misuse.json()) as { error: { type: string } }).error.type, 'idempotency_error');
   });
 
+  test("over HTTP: the client's Idempotency-Key reaches Stripe derived; the client's retry writes nothing more", async () => {
+    const token = t.token('customer', '1008');
+    const id = subOf('1008').id;
+    sims.resetStats();
+    const headers = { 'idempotency-key': 'plan-page-7f3a' };
+    const first = await t.gql(CANCEL, { token, headers });
+    assert.deepEqual(first.body, { data: { cancelSubscription: { id, status: 'ACTIVE', cancelAtPeriodEnd: true } } });
+    const retry = await t.gql(CANCEL, { token, headers });
+    assert.deepEqual(retry.body, first.body);
+    assert.equal(updates(), 1);
+    // The HTTP layer scopes the key to the principal (user:<sub>:<key>); Stripe holds the key derived from that.
+    const replay = await stripe(
+      `/v1/subscriptions/${id}`,
+      'cancel_at_period_end=true',
+      derived('user:1008:plan-page-7f3a', 'stripe.subscriptions.cancel'),
+    );
+    assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+  });
+
   test('without a client key, a failed update is not retried', async () => {
     sims.setFaults('stripe', { failureRate: 0.5 });
     sims.resetStats();

@@ -159,6 +159,18 @@ describe('exactly once', () => {
     }
   });
 
+  test("over HTTP: the client's retry with the same Idempotency-Key opens no second ticket", async () => {
+    const token = customer('1004');
+    const headers = { 'idempotency-key': 'support-form-91c2' };
+    const input = { subject: 'Retried form', body: 'Sent twice by a flaky network.' };
+    sims.resetStats();
+    const first = await t.gql(OPEN, { token, headers, variables: { i: input } });
+    const retry = await t.gql(OPEN, { token, headers, variables: { i: input } });
+    assert.equal(first.body.errors, undefined, JSON.stringify(first.body.errors));
+    assert.deepEqual(retry.body, first.body);
+    assert.equal(sims.stats('zendesk').byRoute['POST /api/v2/tickets'], 1);
+  });
+
   test('a keyed creation sent again (client retry, or our retry after a 503) opens one ticket', async () => {
     const run = (key: string) =>
       runOnSubgraph(t, 'support', `mutation { openTicket(input: { subject: "Once", body: "Only once." }) { id } }`, {
