@@ -335,8 +335,7 @@ export async function startS3Sim(o: {
     }
     await ready;
     const { md5 } = await store.putObject(new S3Object(bucket, r.key, r.body, { 'content-type': r.contentType }));
-    const st = statSync(store.getResourcePath(bucket, r.key, 'object'));
-    index.set(r.key, { size: r.body.length, lastModified: st.mtime.toISOString(), etag: md5 });
+    index.set(r.key, { size: r.body.length, lastModified: new Date().toISOString(), etag: md5 });
     const location = `${`http://${req.headers.host ?? 'sim'}`}/${bucket}/${r.key.split('/').map(encodeURIComponent).join('/')}`;
     res.writeHead(r.successStatus, { etag: JSON.stringify(md5), location, 'content-length': 0 });
     res.end();
@@ -400,6 +399,13 @@ export async function startS3Sim(o: {
         if (op === 'DeleteObject') return void index.delete(key);
         // From the request and s3rver's answer, not the file: s3rver may answer before its write of
         // the file is flushed, and a stat then reads a size of 0 (seen on a loaded machine).
+        // CopyObject (PUT with x-amz-copy-source) has no body: the copy is the source's size and ETag.
+        const copySource = req.headers['x-amz-copy-source'];
+        if (typeof copySource === 'string') {
+          const from = index.get(decodeURIComponent(copySource).replace(/^\//, '').split('/').slice(1).join('/'));
+          if (from) index.set(key, { ...from, lastModified: new Date().toISOString() });
+          return;
+        }
         const etag = String(res.getHeader('etag') ?? '').replace(/"/g, '');
         const size = Number(req.headers['content-length']);
         if (etag && Number.isInteger(size)) index.set(key, { size, lastModified: new Date().toISOString(), etag });

@@ -99,7 +99,10 @@ describe('uploads through a presigned POST', () => {
     // Read-your-writes: the cached listing was dropped, the next read lists the new document.
     const afterConfirm = await t.gql(DOCS, { token });
     assert.equal(afterConfirm.body.data.me.documents.totalCount, count + 1);
-    assert.ok(afterConfirm.body.data.me.documents.nodes.some((n: { id: string }) => n.id === doc.id));
+    assert.deepEqual(
+      afterConfirm.body.data.me.documents.nodes.find((n: { id: string }) => n.id === doc.id),
+      { id: doc.id, name: 'meter reading.txt', size: 11, contentType: 'text/plain' },
+    );
 
     // Confirming again answers the same document.
     const again = await t.gql(CONFIRM, { token, variables: { id: u.id } });
