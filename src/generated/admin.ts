@@ -96,6 +96,36 @@ export type FailedEventConnection = {
   totalCount: Scalars['Int']['output'];
 };
 
+/** A replica job that failed every attempt. */
+export type FailedReplicaJob = {
+  __typename?: 'FailedReplicaJob';
+  /** Attempts made. */
+  attempts: Scalars['Int']['output'];
+  /** The customer (CRM contact id) whose replica it updates; null for a reconciliation. */
+  customerId: Maybe<Scalars['ID']['output']>;
+  /** When the last attempt failed. */
+  failedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The job id: what `replayReplicaJob` takes. */
+  id: Scalars['ID']['output'];
+  /** The last attempt's error. */
+  lastError: Scalars['String']['output'];
+  /** When the job was queued. */
+  queuedAt: Scalars['DateTime']['output'];
+  /** The system the job writes: `stripe`, `zendesk`, or `reconcile` for a scheduled reconciliation. */
+  system: Scalars['String']['output'];
+};
+
+/** A page of failed replica jobs. */
+export type FailedReplicaJobConnection = {
+  __typename?: 'FailedReplicaJobConnection';
+  /** The jobs of this page. */
+  nodes: Array<FailedReplicaJob>;
+  /** Paging. */
+  pageInfo: AdminPageInfo;
+  /** Failed replica jobs in total. */
+  totalCount: Scalars['Int']['output'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -113,6 +143,11 @@ export type Mutation = {
    * been processed since is a no-op (`ALREADY_PROCESSED`). Admins only.
    */
   replayFailedEvent: ReplayedEvent;
+  /**
+   * Runs a dead-lettered replica job again (attempts start over). It re-reads the owner, so it
+   * writes the replica's current owner value, whatever changed since. Admins only.
+   */
+  replayReplicaJob: ReplayedEvent;
   /** Revokes a partner token; every gateway instance refuses it from the next request. Admins only. */
   revokePartnerToken: Maybe<PartnerToken>;
 };
@@ -129,6 +164,11 @@ export type MutationPurgeCustomerCacheArgs = {
 
 
 export type MutationReplayFailedEventArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationReplayReplicaJobArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -167,6 +207,12 @@ export type Query = {
    * Replay one with `replayFailedEvent` once its cause is fixed. Admins only.
    */
   failedEvents: FailedEventConnection;
+  /**
+   * Replica jobs (copies of HubSpot's name and email to Stripe and Zendesk, and scheduled
+   * reconciliations) that failed every attempt, newest failure first. Replay one with
+   * `replayReplicaJob` once its cause is fixed. Admins only.
+   */
+  failedReplicaJobs: FailedReplicaJobConnection;
   /** Every partner token ever minted (never the tokens themselves). Admins only. */
   partnerTokens: Array<PartnerToken>;
 };
@@ -176,6 +222,12 @@ export type QueryFailedEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   system?: InputMaybe<EventSystem>;
+};
+
+
+export type QueryFailedReplicaJobsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** What a replay did. */
@@ -278,6 +330,8 @@ export type ResolversTypes = {
   EventSystem: EventSystem;
   FailedEvent: ResolverTypeWrapper<FailedEvent>;
   FailedEventConnection: ResolverTypeWrapper<FailedEventConnection>;
+  FailedReplicaJob: ResolverTypeWrapper<FailedReplicaJob>;
+  FailedReplicaJobConnection: ResolverTypeWrapper<FailedReplicaJobConnection>;
   Mutation: ResolverTypeWrapper<{}>;
   PartnerToken: ResolverTypeWrapper<PartnerRecord>;
   Query: ResolverTypeWrapper<{}>;
@@ -297,6 +351,8 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   FailedEvent: FailedEvent;
   FailedEventConnection: FailedEventConnection;
+  FailedReplicaJob: FailedReplicaJob;
+  FailedReplicaJobConnection: FailedReplicaJobConnection;
   Mutation: {};
   PartnerToken: PartnerRecord;
   Query: {};
@@ -338,10 +394,29 @@ export type FailedEventConnectionResolvers<ContextType = RequestContext, ParentT
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type FailedReplicaJobResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FailedReplicaJob'] = ResolversParentTypes['FailedReplicaJob']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  customerId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  failedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastError?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  queuedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  system?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type FailedReplicaJobConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FailedReplicaJobConnection'] = ResolversParentTypes['FailedReplicaJobConnection']> = {
+  nodes?: Resolver<Array<ResolversTypes['FailedReplicaJob']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['AdminPageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   createPartnerToken?: Resolver<ResolversTypes['CreatedPartnerToken'], ParentType, ContextType, RequireFields<MutationCreatePartnerTokenArgs, 'input'>>;
   purgeCustomerCache?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationPurgeCustomerCacheArgs, 'id'>>;
   replayFailedEvent?: Resolver<ResolversTypes['ReplayedEvent'], ParentType, ContextType, RequireFields<MutationReplayFailedEventArgs, 'id'>>;
+  replayReplicaJob?: Resolver<ResolversTypes['ReplayedEvent'], ParentType, ContextType, RequireFields<MutationReplayReplicaJobArgs, 'id'>>;
   revokePartnerToken?: Resolver<Maybe<ResolversTypes['PartnerToken']>, ParentType, ContextType, RequireFields<MutationRevokePartnerTokenArgs, 'id'>>;
 };
 
@@ -360,6 +435,7 @@ export type PartnerTokenResolvers<ContextType = RequestContext, ParentType exten
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   failedEvents?: Resolver<ResolversTypes['FailedEventConnection'], ParentType, ContextType, RequireFields<QueryFailedEventsArgs, 'first'>>;
+  failedReplicaJobs?: Resolver<ResolversTypes['FailedReplicaJobConnection'], ParentType, ContextType, RequireFields<QueryFailedReplicaJobsArgs, 'first'>>;
   partnerTokens?: Resolver<Array<ResolversTypes['PartnerToken']>, ParentType, ContextType>;
 };
 
@@ -375,6 +451,8 @@ export type Resolvers<ContextType = RequestContext> = {
   DateTime?: GraphQLScalarType;
   FailedEvent?: FailedEventResolvers<ContextType>;
   FailedEventConnection?: FailedEventConnectionResolvers<ContextType>;
+  FailedReplicaJob?: FailedReplicaJobResolvers<ContextType>;
+  FailedReplicaJobConnection?: FailedReplicaJobConnectionResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PartnerToken?: PartnerTokenResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

@@ -20,6 +20,20 @@ export interface AdminSubgraphDeps {
   events: EventAdmin;
   /** Where admin actions are recorded (src/audit). */
   audit: AuditLog;
+  /** Dead-lettered replica jobs (src/replicas); absent: none are listed. */
+  replicas?: ReplicaAdmin;
+}
+
+/** What the admin API needs of the replica queue. */
+export interface ReplicaAdmin {
+  failed(
+    offset: number,
+    limit: number,
+  ): Promise<{
+    total: number;
+    jobs: { id: string; system: string; data: unknown; attempts: number; lastError: string; addedAt: Date; failedAt: Date | null }[];
+  }>;
+  replay(id: string): Promise<'replayed' | 'already_processed' | 'pending' | 'not_found'>;
 }
 
 /** What the admin API needs of the event pipeline (dead letters and replay). */
@@ -72,8 +86,42 @@ export function createAdminSubgraph(deps: AdminSubgraphDeps) {
           },
         };
       },
+      failedReplicaJobs: async (_src, { first, after }) => {
+        const size = checkFirst(first, 20);
+        const start = offsetStart(after);
+        const page = deps.replicas ? await deps.replicas.failed(start, size) : { total: 0, jobs: [] };
+        const nodes = page.jobs.map((j) => ({
+          id: j.id,
+          system: j.system,
+          customerId: typeof (j.data as { crmId?: unknown })?.crmId === 'string' ? (j.data as { crmId: string }).crmId : null,
+          attempts: j.attempts,
+          lastError: j.lastError,
+          queuedAt: j.addedAt,
+          failedAt: j.failedAt,
+        }));
+        return {
+          totalCount: page.total,
+          nodes,
+          pageInfo: {
+            hasNextPage: start + nodes.length < page.total,
+            endCursor: nodes.length ? offsetCursor(start + nodes.length - 1) : null,
+          },
+        };
+      },
     },
     Mutation: {
+      replayReplicaJob: async (_src, { id }, ctx) => {
+        const r = deps.replicas ? await deps.replicas.replay(id) : 'not_found';
+        await deps.audit.record(ctx, {
+          action: 'replicaJob.replay',
+          systems: ['portico'],
+          fields: [],
+          outcome: r === 'not_found' ? 'failed' : 'ok',
+          detail: { job: id.slice(0, 200), status: r },
+        });
+        if (r === 'not_found') throw new NotFoundError(`No failed replica job "${id}". List them with failedReplicaJobs.`);
+        return { id, status: r.toUpperCase() as ReplayStatus };
+      },
       createPartnerToken: async (_src, { input }) => {
         const { token, record } = await mintPartnerToken(deps.partners, deps.partnerSecret, { ...input, ttlDays: input.ttlDays ?? 30 });
         return { token, partnerToken: record };
