@@ -200,7 +200,7 @@ export async function startZendeskSim(o: {
           if (u.name !== undefined && (typeof u.name !== 'string' || !u.name.trim())) throw recordInvalid('name', 'Name: cannot be blank');
           if (u.email !== undefined) {
             if (typeof u.email !== 'string' || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(u.email))
-              throw recordInvalid('email', `Email: ${String(u.email)} is not properly formatted`);
+              throw recordInvalid('email', `Email: ${JSON.stringify(u.email)} is not properly formatted`);
             const taken = [...users.values()].some((x) => x.id !== user.id && x.email?.toLowerCase() === (u.email as string).toLowerCase());
             if (taken) throw recordInvalid('email', `Email: ${u.email} is already being used by another user`);
           }

@@ -86,13 +86,13 @@ export function createReplicaPipeline(o: ReplicaPipelineOptions): ReplicaPipelin
     url,
     prefix: `${prefix}:bull`,
     handlers: {
-      stripe: sync('stripe') as never,
-      zendesk: sync('zendesk') as never,
-      reconcile: (async () => {
+      stripe: sync('stripe'),
+      zendesk: sync('zendesk'),
+      reconcile: async () => {
         const r = await run();
         logger.info({ customersChecked: r.customersChecked, errors: r.errors, fields: r.fields }, 'scheduled reconciliation finished');
         return { customersChecked: r.customersChecked, errors: r.errors };
-      }) as never,
+      },
     },
     attempts: ev.attempts,
     backoffMs: ev.backoffMs,

@@ -85,7 +85,7 @@ async function drained(): Promise<void> {
     await sims.webhooks.idle();
     const queues = [t.app.replicas.queue!, ...Object.values(t.app.events.queues)];
     for (const q of queues) {
-      const n = await q!.counts();
+      const n = await q.counts();
       if (n.waiting + n.active + n.delayed > 0) return false;
     }
     return true;
@@ -218,7 +218,7 @@ describe('replica jobs survive a Stripe outage', () => {
       const dead = nodes.filter((n) => n.system === 'stripe' && n.customerId === '1005');
       assert.ok(dead.length >= 1, JSON.stringify(listed.body));
       assert.ok(dead.every((n) => n.attempts === 4));
-      jobId = dead[0]!.id;
+      jobId = dead[0].id;
       const agent = await t.gql(`{ failedReplicaJobs { totalCount } }`, { token: t.token('agent') });
       assert.equal(agent.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
       assert.notEqual((await stripeCustomer('1005')).name, `${seedOf('1005').firstname} Deadletter`);
