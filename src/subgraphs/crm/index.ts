@@ -49,7 +49,7 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
    */
   async function updateContact(ctx: RequestContext, id: string, input: ContactInput) {
     const change = toContactChange(input);
-    const audit = (outcome: 'ok' | 'failed', detail?: Record<string, string>) =>
+    const audit = (outcome: 'ok' | 'failed', detail?: Record<string, string | boolean>) =>
       deps.audit.record(ctx, { action: 'contact.update', customerId: id, systems: ['hubspot'], fields: change.fields, outcome, detail });
     let updated;
     try {
@@ -67,9 +67,11 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
     }
     await deps.cache.cache.purge(crmCustomerKeys(deps.cache.prefix, id));
     loaders(ctx).contact.clear(id).prime(id, updated);
-    if (Object.keys(change.properties).some((p) => REPLICATED_OWNER_PROPERTIES.has(p))) {
+    let replicasQueued = false;
+    if (Object.keys(change.properties).some((p) => REPLICATED_OWNER_PROPERTIES.has(p)) && deps.replicas) {
       try {
-        await deps.replicas?.contactChanged(id, `mutation.${randomUUID()}`);
+        await deps.replicas.contactChanged(id, `mutation.${randomUUID()}`);
+        replicasQueued = true;
       } catch (err) {
         // HubSpot has the change: its webhook queues the same jobs, and reconciliation repairs whatever is left.
         ctx.logger.warn(
@@ -78,13 +80,7 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
         );
       }
     }
-    await deps.audit.record(ctx, {
-      action: 'contact.update',
-      customerId: id,
-      systems: ['hubspot'],
-      fields: change.fields,
-      outcome: 'ok',
-    });
+    await audit('ok', { replicasQueued });
     return updated;
   }
 
