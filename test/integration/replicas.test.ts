@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { startSimulators, type Simulators } from '../../sim/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -30,8 +31,6 @@ before(async () => {
       REDIS_KEY_PREFIX: PREFIX,
       REDIS_COMMAND_TIMEOUT_MS: '1000',
       EVENT_ATTEMPTS: '4',
-      // The hourly schedule is a delayed job; `drained()` counts delayed jobs, so it is off here.
-      RECONCILE_SCHEDULE: 'off',
       EVENT_BACKOFF_MS: '20',
       EVENT_BACKOFF_MAX_MS: '100',
       ...WEBHOOK_ENV,
@@ -341,5 +340,26 @@ describe('reconciliation', () => {
       second.fields.reduce((n, f) => n + f.drift, 0),
       0,
     );
+  });
+});
+
+describe('the scheduled reconciliation', () => {
+  test('the workers declare one repeatable job on RECONCILE_SCHEDULE, however many instances start', async () => {
+    const env = { ...t.env, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'reptest2', RECONCILE_SCHEDULE: '15 3 * * *' };
+    const a = await startTestApp({ sims, env });
+    const b = await startTestApp({ sims, env });
+    const q = new Queue('replicas', { connection: { url: redis.url }, prefix: 'reptest2:bull' });
+    try {
+      const schedulers = await q.getJobSchedulers();
+      assert.equal(schedulers.length, 1);
+      assert.equal(schedulers[0]!.pattern, '15 3 * * *');
+      assert.equal(schedulers[0]!.name, 'reconcile');
+      // Waiting for 03:15 UTC: nothing runs now.
+      assert.equal((await q.getJobCounts('active', 'completed')).completed, 0);
+    } finally {
+      await q.close();
+      await a.close();
+      await b.close();
+    }
   });
 });
