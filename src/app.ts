@@ -12,6 +12,7 @@ import { createHttpClient, type HttpClient } from './platform/http.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import type { Redis } from 'ioredis';
 import { createLogAuditLog, type AuditLog } from './audit/index.js';
+import { createRedisAuditLog } from './audit/redis.js';
 import { createMemoryPartnerStore, createRedisPartnerStore, type PartnerStore } from './auth/partners.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import { countCache, countCacheError } from './platform/request-stats.js';
@@ -93,6 +94,8 @@ export interface Upstreams {
   billing: BillingConnector;
   support: SupportConnector;
   files: FilesConnector;
+  /** Circuit breaker per system, by vendor name (integrationHealth). */
+  breakers: Readonly<Record<'hubspot' | 'stripe' | 'zendesk' | 's3', Breaker>>;
   close(): Promise<void>;
 }
 
@@ -150,6 +153,7 @@ export function createUpstreams(config: Readonly<Config>, logger: Logger, metric
       breaker: breakers.billing,
     }),
     files,
+    breakers: { hubspot: breakers.crm, stripe: breakers.billing, zendesk: breakers.support, s3: breakers.files },
     async close() {
       await Promise.all(httpClients.map((c) => c.close()));
       files.close();
@@ -224,12 +228,19 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
     };
   }
   const store = createRedisStore({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, logger });
+  const audit = createRedisAuditLog({
+    url: config.redis.url,
+    prefix: config.keyPrefix,
+    retentionDays: config.audit.retentionDays,
+    logger,
+    onFailure: (kind) => metrics?.auditFailures.inc({ kind }),
+  });
   return {
     cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead }),
     partners: createRedisPartnerStore(store.control, config.keyPrefix),
-    audit: createLogAuditLog(logger),
+    audit,
     redis: store.control,
-    close: () => store.close(),
+    close: async () => (await audit.close(), await store.close()),
   };
 }
 
@@ -272,6 +283,13 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     events,
     audit: shared.audit,
     replicas,
+    // One line per queue: `integrationHealth` lists exactly these.
+    health: {
+      queues: [...Object.values(events.queues), ...(replicas.queue ? [replicas.queue] : [])],
+      breakers: upstreams.breakers,
+      redis: shared.redis,
+      keyPrefix: config.keyPrefix,
+    },
   });
 
   const gateway = createGateway({
@@ -293,6 +311,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     apqStore: shared.cache.store,
     redis: shared.redis,
     partners: shared.partners,
+    audit: shared.audit,
   });
   registerWebhookRoutes(server.fastify, { config, events, metrics, logger });
 

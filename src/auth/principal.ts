@@ -22,6 +22,8 @@ export const SCOPES = {
   'admin:cache': "Purge a customer's cached records.",
   'admin:events': 'List and replay failed webhook events.',
   'crm.contacts:write': "Mutation.updateMyContact (the caller's own record) and Mutation.updateContact: name, email, phone, company.",
+  'admin:audit': 'Read the audit log (`auditLog`).',
+  'admin:integration': 'See the integration state (`integrationHealth`): queues, dead letters, reconciliation, circuit breakers.',
 } as const;
 export type Scope = keyof typeof SCOPES;
 

@@ -352,8 +352,8 @@ describe('the scheduled reconciliation', () => {
     try {
       const schedulers = await q.getJobSchedulers();
       assert.equal(schedulers.length, 1);
-      assert.equal(schedulers[0]!.pattern, '15 3 * * *');
-      assert.equal(schedulers[0]!.name, 'reconcile');
+      assert.equal(schedulers[0].pattern, '15 3 * * *');
+      assert.equal(schedulers[0].name, 'reconcile');
       // Waiting for 03:15 UTC: nothing runs now.
       assert.equal((await q.getJobCounts('active', 'completed')).completed, 0);
     } finally {
