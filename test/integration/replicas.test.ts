@@ -218,6 +218,10 @@ describe('replica jobs survive a Stripe outage', () => {
       assert.ok(dead.length >= 1, JSON.stringify(listed.body));
       assert.ok(dead.every((n) => n.attempts === 4));
       jobId = dead[0].id;
+      // Visible to admins in integrationHealth as well.
+      const health = await t.gql(`{ integrationHealth { queues { name deadLettered } } }`, { token: t.token('admin') });
+      const replicaQueue = health.body.data.integrationHealth.queues.find((q: { name: string }) => q.name === 'replicas');
+      assert.ok(replicaQueue.deadLettered >= 1, JSON.stringify(health.body));
       const agent = await t.gql(`{ failedReplicaJobs { totalCount } }`, { token: t.token('agent') });
       assert.equal(agent.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
       assert.notEqual((await stripeCustomer('1005')).name, `${seedOf('1005').firstname} Deadletter`);
@@ -333,6 +337,19 @@ describe('reconciliation', () => {
       { system: 'stripe', field: 'email', drift: 0, repaired: 0 },
       { system: 'zendesk', field: 'email', drift: 1, repaired: 1 },
     ]);
+
+    // Admins see the run in integrationHealth.
+    const health = await t.gql(
+      `{ integrationHealth { lastReconciliation { customersChecked errors fields { system field drift repaired } } } }`,
+      {
+        token: t.token('admin'),
+      },
+    );
+    assert.deepEqual(health.body.data.integrationHealth.lastReconciliation, {
+      customersChecked: 500,
+      errors: 0,
+      fields: last.fields,
+    });
 
     // A second run finds nothing left.
     const second = await t.app.replicas.reconcile();
