@@ -24,6 +24,7 @@ import { createCrmConnector, createCrmSubgraph, type CrmConnector } from './subg
 import { createFilesConnector, createFilesSubgraph, type FilesConnector } from './subgraphs/files/index.js';
 import { createSupportConnector, createSupportSubgraph, type SupportConnector } from './subgraphs/support/index.js';
 import { createEventPipeline, registerWebhookRoutes, type CustomerLinkSeen, type EventPipeline } from './webhooks/index.js';
+import { createReplicaPipeline, type ReplicaPipeline } from './replicas/index.js';
 import type { Simulators } from '../sim/index.js';
 
 export interface AppOptions {
@@ -43,6 +44,8 @@ export interface App {
   logger: Logger;
   /** Webhook queues and workers (unavailable without Redis). */
   events: EventPipeline;
+  /** Replica jobs (keeping Stripe and Zendesk in step with HubSpot) and reconciliation. */
+  replicas: ReplicaPipeline;
   /** OpenTelemetry (a no-op unless an OTLP endpoint is configured). */
   tracing: Tracing;
   /** Bound URL after listen(), e.g. http://127.0.0.1:4000 */
@@ -171,11 +174,12 @@ export function buildSubgraphs(
   config: Readonly<Config>,
   shared: Pick<SharedState, 'cache' | 'audit'>,
   names: readonly SubgraphName[],
+  replicas?: Pick<ReplicaPipeline, 'contactChanged'>,
 ): Subgraphs {
   const c = { cache: shared.cache, prefix: config.keyPrefix, ttl: config.cache.ttl };
   const concurrency = config.upstream.concurrency;
   const build = {
-    crm: () => createCrmSubgraph({ crm: u.crm, cache: c, audit: shared.audit }),
+    crm: () => createCrmSubgraph({ crm: u.crm, cache: c, audit: shared.audit, replicas }),
     billing: () => createBillingSubgraph({ billing: u.billing, concurrency, cache: c, audit: shared.audit }),
     files: () =>
       createFilesSubgraph({
@@ -260,22 +264,40 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
   const shared = createSharedState(config, logger, metrics);
   const { cache } = shared;
   const remote = config.subgraphs.urls;
+  const replicas = createReplicaPipeline({ config, logger, upstreams });
   const subgraphs = buildSubgraphs(
     upstreams,
     config,
     shared,
     SUBGRAPH_NAMES.filter((n) => !remote[n]),
+    replicas,
   );
-  const events = createEventPipeline({ config, logger, metrics, upstreams, cache, onLinkSeen: opts.onLinkSeen });
+  const events = createEventPipeline({
+    config,
+    logger,
+    metrics,
+    upstreams,
+    cache,
+    onLinkSeen: opts.onLinkSeen,
+    replicate: (crmId, key) => replicas.contactChanged(crmId, key),
+  });
   if (config.events.workers) events.startWorkers();
+  if (config.events.workers)
+    await replicas.startWorker().catch((err: Error) => logger.error({ err: err.message }, 'replica worker: reconciliation not scheduled'));
   const admin = createAdminSubgraph({
     partners: shared.partners,
     partnerSecret: config.auth.partnerSecret,
     purgeCustomer: (id) => subgraphs.purgeCustomer(id),
     events,
     audit: shared.audit,
+    replicas,
     // One line per queue: `integrationHealth` lists exactly these.
-    health: { queues: [...Object.values(events.queues)], breakers: upstreams.breakers, redis: shared.redis, keyPrefix: config.keyPrefix },
+    health: {
+      queues: [...Object.values(events.queues), ...(replicas.queue ? [replicas.queue] : [])],
+      breakers: upstreams.breakers,
+      redis: shared.redis,
+      keyPrefix: config.keyPrefix,
+    },
   });
 
   const gateway = createGateway({
@@ -309,6 +331,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     fastify: server.fastify,
     logger,
     events,
+    replicas,
     tracing,
     async listen() {
       const url = await server.fastify.listen({ host: config.host, port: config.port });
@@ -319,6 +342,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       await server.fastify.close();
       await server.apollo.stop();
       await events.close();
+      await replicas.close();
       await upstreams.close();
       await cache.settle();
       await shared.close();

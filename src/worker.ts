@@ -8,6 +8,7 @@ import { loadConfigOrExit } from './config/index.js';
 import { createLogger } from './platform/logger.js';
 import { createMetrics } from './platform/metrics.js';
 import { createEventPipeline } from './webhooks/index.js';
+import { createReplicaPipeline } from './replicas/index.js';
 
 async function main() {
   const config = loadConfigOrExit();
@@ -27,12 +28,21 @@ async function main() {
   const metrics = createMetrics();
   const upstreams = createUpstreams(config, logger, metrics);
   const shared = createSharedState(config, logger, metrics);
-  const events = createEventPipeline({ config, logger, metrics, upstreams, cache: shared.cache });
+  const replicas = createReplicaPipeline({ config, logger, upstreams });
+  const events = createEventPipeline({
+    config,
+    logger,
+    metrics,
+    upstreams,
+    cache: shared.cache,
+    replicate: (crmId, key) => replicas.contactChanged(crmId, key),
+  });
   events.startWorkers();
+  await replicas.startWorker();
   console.log(
     `Event workers running on ${config.redis.url.replace(/\/\/[^@]*@/, '//***@')} (queues ${Object.values(events.queues)
       .map((q) => q.name)
-      .join(', ')}). Stop with Ctrl-C.`,
+      .join(', ')}, replicas). Stop with Ctrl-C.`,
   );
 
   let closing = false;
@@ -42,6 +52,7 @@ async function main() {
     logger.info({ signal }, 'worker draining');
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     await events.close();
+    await replicas.close();
     await upstreams.close();
     await shared.cache.settle();
     await shared.close();

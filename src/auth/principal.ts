@@ -24,6 +24,7 @@ export const SCOPES = {
   'admin:partners': 'Mint, list and revoke partner tokens.',
   'admin:cache': "Purge a customer's cached records.",
   'admin:events': 'List and replay failed webhook events.',
+  'crm.contacts:write': "Mutation.updateMyContact (the caller's own record) and Mutation.updateContact: name, email, phone, company.",
   'admin:audit': 'Read the audit log (`auditLog`).',
   'admin:integration': 'See the integration state (`integrationHealth`): queues, dead letters, reconciliation, circuit breakers.',
 } as const;
@@ -41,6 +42,7 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
     'billing.payment_methods:read',
     'support.tickets:read',
     'files.documents:read',
+    'crm.contacts:write',
     'support.tickets:write',
     'files.documents:write',
     'billing.subscription:write',
@@ -54,6 +56,7 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
     'billing.invoices:read',
     'support.tickets:read',
     'files.documents:read',
+    'crm.contacts:write',
     'support.tickets:write',
     'files.documents:write',
   ],

@@ -47,6 +47,8 @@ export interface EventPipelineOptions {
    * customer's crm_contact_id, a Zendesk user's external_id). Does nothing by default.
    */
   onLinkSeen?: (link: CustomerLinkSeen) => void | Promise<void>;
+  /** Queues replica updates when an owner changed a replicated field (src/replicas). */
+  replicate?: (crmId: string, changeKey: string) => Promise<void>;
 }
 
 export interface FailedEvent extends DeadJob {
@@ -124,6 +126,7 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
     prefix,
     logger,
     onLinkSeen: o.onLinkSeen ?? (() => undefined),
+    replicate: o.replicate,
     async publish(change: ChangeEvent) {
       await (publisher as unknown as { publishOnce(...a: (string | number)[]): Promise<unknown> }).publishOnce(
         `${prefix}:changes:applied:${change.system}:${change.eventId}`,

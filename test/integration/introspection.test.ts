@@ -54,6 +54,7 @@ test('an admin sees everything', async () => {
     'customer',
     'customers',
     'failedEvents',
+    'failedReplicaJobs',
     'integrationHealth',
     'partnerTokens',
   ]);
@@ -65,7 +66,7 @@ test('a customer sees its own data fields but no staff or admin operations', asy
   const { byName, mutation } = await types(t.token('customer', '1001'));
   assert.deepEqual(byName.get('Query')?.sort(), ['customer', 'me']);
   assert.ok(byName.get('Billing')!.includes('paymentMethods'));
-  // Its own writes only: no staff or admin mutation.
+  // Its own contact details (updateContact checks ownership per id) and its own writes; no staff or admin mutation.
   assert.equal(mutation, 'Mutation');
   assert.deepEqual(byName.get('Mutation')?.sort(), [
     'addTicketComment',
@@ -74,6 +75,8 @@ test('a customer sees its own data fields but no staff or admin operations', asy
     'openTicket',
     'requestDocumentUpload',
     'resumeSubscription',
+    'updateContact',
+    'updateMyContact',
   ]);
 });
 

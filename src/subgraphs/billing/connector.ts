@@ -42,6 +42,16 @@ export interface BillingConnector {
   setCancelAtPeriodEnd(subscriptionId: string, cancel: boolean, idempotencyKey?: string): Promise<StripeSubscription>;
   /** Cancels at once (DELETE, idempotent by definition at Stripe). */
   cancelSubscriptionNow(subscriptionId: string): Promise<StripeSubscription>;
+  /** The replicated contact fields of Stripe customers, by CRM contact id (metadata search, 10 ids a call). */
+  customerContactsByCrmIds(crmIds: readonly string[]): Promise<Map<string, StripeCustomerContact>>;
+  /** Sets a Stripe customer's name/email; `idempotencyKey` is sent as Stripe's Idempotency-Key. */
+  updateCustomerContact(stripeId: string, fields: { name?: string; email?: string }, idempotencyKey: string): Promise<void>;
+}
+
+export interface StripeCustomerContact {
+  id: string;
+  name: string | null;
+  email: string | null;
 }
 
 export type StripeOwnedObject = 'invoice' | 'subscription' | 'payment_method';
@@ -203,6 +213,23 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
     },
     async cancelSubscriptionNow(subscriptionId) {
       return toSubscription(await call('subscriptions.cancel', () => stripe.subscriptions.cancel(subscriptionId)), onUnknown);
+    },
+    async customerContactsByCrmIds(crmIds) {
+      const out = new Map<string, StripeCustomerContact>();
+      // One search at a time: reconciliation walks every customer and must stay under Stripe's search rate limit.
+      for (const ids of chunk(crmIds, SEARCH_CLAUSES)) {
+        const res = await call('customers.search', () =>
+          stripe.customers.search({ query: orQuery("metadata['crm_contact_id']", ids), limit: 100 }),
+        );
+        for (const c of res.data) {
+          const crmId = c.metadata?.crm_contact_id;
+          if (crmId && ids.includes(crmId)) out.set(crmId, { id: c.id, name: c.name ?? null, email: c.email ?? null });
+        }
+      }
+      return out;
+    },
+    async updateCustomerContact(stripeId, fields, idempotencyKey) {
+      await call('customers.update', () => stripe.customers.update(stripeId, fields, { idempotencyKey }));
     },
   };
 }

@@ -33,7 +33,28 @@ export interface SupportConnector extends SupportWrites {
   ticketRequester(ticketId: string): Promise<number | null>;
   /** One user's external id (our CRM id), re-read; null when absent or unknown. */
   userExternalId(userId: number): Promise<string | null>;
+  /** The replicated contact fields of Zendesk users, by external id (CRM id), 100 a call. */
+  userContactsByExternalIds(externalIds: readonly string[]): Promise<Map<string, ZendeskUserContact>>;
+  /** Sets a user's name/email (PUT /api/v2/users/{id}). */
+  updateUserContact(userId: number, fields: { name?: string; email?: string }): Promise<void>;
 }
+
+export interface ZendeskUserContact {
+  id: number;
+  name: string | null;
+  email: string | null;
+}
+
+const ContactUsersResponse = z.object({
+  users: z.array(
+    z.object({
+      id: z.number(),
+      name: z.string().nullable().optional(),
+      email: z.string().nullable().optional(),
+      external_id: z.string().nullable().optional(),
+    }),
+  ),
+});
 
 const TicketResponse = z.object({ ticket: z.object({ id: z.number(), requester_id: z.number() }) });
 const UserResponse = z.object({ user: z.object({ id: z.number(), external_id: z.string().nullable().optional() }) });
@@ -87,6 +108,30 @@ export function createSupportConnector(deps: { http: HttpClient; logger?: Logger
         if (err instanceof UpstreamHttpError && err.status === 404) return null;
         throw err;
       }
+    },
+    async userContactsByExternalIds(externalIds) {
+      const out = new Map<string, ZendeskUserContact>();
+      for (const part of chunk(externalIds, SHOW_MANY_LIMIT)) {
+        const body = await http.send({
+          method: 'GET',
+          path: '/api/v2/users/show_many',
+          route: 'users.showMany',
+          query: { external_ids: part.join(',') },
+        });
+        for (const u of parse(ContactUsersResponse, body).users)
+          if (u.external_id) out.set(u.external_id, { id: u.id, name: u.name ?? null, email: u.email ?? null });
+      }
+      return out;
+    },
+    async updateUserContact(userId, fields) {
+      await http.send({
+        method: 'PUT',
+        path: `/api/v2/users/${userId}`,
+        route: 'users.update',
+        // Absolute values: repeating the PUT leaves the same user.
+        idempotent: true,
+        body: { user: fields },
+      });
     },
     async comments(ticketId) {
       try {
