@@ -163,7 +163,7 @@ async function cell(group: Group, token: string | undefined, id: string) {
  */
 const ticketOf = (id: string) => String(t.sims.data.customers.find((c) => c.crmId === id)!.tickets[0].id);
 const uploadIdOf = (id: string) => Buffer.from(`${id}/00000000-0000-0000-0000-000000000000/x.txt`).toString('base64url');
-const MUTATIONS = {
+const WRITE_MUTATIONS = {
   openTicket: {
     q: 'mutation($id: ID!) { openTicket(input: { subject: "Matrix", body: "Cell", customerId: $id }) { id } }',
     vars: (id: string) => ({ id }),
@@ -201,12 +201,12 @@ const MUTATIONS = {
     scope: 'billing.subscription:write',
   },
 } as const;
-type Mutation = keyof typeof MUTATIONS;
+type WriteMutation = keyof typeof WRITE_MUTATIONS;
 const WRITE_SCOPES = ['support.tickets:write', 'files.documents:write', 'billing.subscription:write'] as const;
-const MUTATION_USERS: Record<string, Record<Mutation, Outcome>> = {
-  anonymous: Object.fromEntries(Object.keys(MUTATIONS).map((m) => [m, 'UNAUTHENTICATED'])) as Record<Mutation, Outcome>,
-  customerOwn: Object.fromEntries(Object.keys(MUTATIONS).map((m) => [m, 'data'])) as Record<Mutation, Outcome>,
-  customerForeign: Object.fromEntries(Object.keys(MUTATIONS).map((m) => [m, 'FORBIDDEN'])) as Record<Mutation, Outcome>,
+const WRITE_MUTATION_USERS: Record<string, Record<WriteMutation, Outcome>> = {
+  anonymous: Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'UNAUTHENTICATED'])) as Record<WriteMutation, Outcome>,
+  customerOwn: Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'data'])) as Record<WriteMutation, Outcome>,
+  customerForeign: Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'FORBIDDEN'])) as Record<WriteMutation, Outcome>,
   agent: {
     openTicket: 'data',
     addTicketComment: 'data',
@@ -215,7 +215,7 @@ const MUTATION_USERS: Record<string, Record<Mutation, Outcome>> = {
     cancelSubscription: 'FORBIDDEN',
     resumeSubscription: 'FORBIDDEN',
   },
-  admin: Object.fromEntries(Object.keys(MUTATIONS).map((m) => [m, 'data'])) as Record<Mutation, Outcome>,
+  admin: Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'data'])) as Record<WriteMutation, Outcome>,
 };
 
 /** Writes the simulators received (reads to check ownership may precede a refusal; writes may not). */
@@ -234,8 +234,8 @@ function upstreamWrites(): number {
   );
 }
 
-async function mutationCell(m: Mutation, token: string | undefined, id: string) {
-  const g = MUTATIONS[m];
+async function writeMutationCell(m: WriteMutation, token: string | undefined, id: string) {
+  const g = WRITE_MUTATIONS[m];
   t.sims.resetStats();
   const res = await t.gql(g.q, { token, variables: g.vars(id) });
   const codes = (res.body.errors ?? []).map((e) => e.extensions?.code);
@@ -256,14 +256,14 @@ async function mutationCell(m: Mutation, token: string | undefined, id: string) 
 }
 
 let cells = 0;
-describe('matrix: mutations', () => {
-  for (const [who, row] of Object.entries(MUTATION_USERS)) {
-    for (const m of Object.keys(row) as Mutation[]) {
+describe('matrix: ticket, document and subscription mutations', () => {
+  for (const [who, row] of Object.entries(WRITE_MUTATION_USERS)) {
+    for (const m of Object.keys(row) as WriteMutation[]) {
       test(`${who} / ${m} -> ${row[m]}`, async () => {
         const token =
           who === 'anonymous' ? undefined : who.startsWith('customer') ? t.token('customer', '1001') : t.token(who as 'agent' | 'admin');
         const id = who === 'customerOwn' ? '1001' : '1002';
-        const { outcome, writes, calls, res } = await mutationCell(m, token, id);
+        const { outcome, writes, calls, res } = await writeMutationCell(m, token, id);
         cells++;
         assert.equal(outcome, row[m], JSON.stringify(res.body));
         if (row[m] !== 'data') assert.equal(writes, 0, `denied ${m} still wrote upstream`);
@@ -274,11 +274,11 @@ describe('matrix: mutations', () => {
     }
   }
   for (const scope of [...DATA_SCOPES, ...WRITE_SCOPES]) {
-    for (const m of Object.keys(MUTATIONS) as Mutation[]) {
-      const expected: Outcome = MUTATIONS[m].scope === scope ? 'data' : 'FORBIDDEN';
+    for (const m of Object.keys(WRITE_MUTATIONS) as WriteMutation[]) {
+      const expected: Outcome = WRITE_MUTATIONS[m].scope === scope ? 'data' : 'FORBIDDEN';
       test(`partner [${scope}] / ${m} -> ${expected}`, async () => {
         const { token } = await mintPartner([scope]);
-        const { outcome, writes, calls, res } = await mutationCell(m, token, '1002');
+        const { outcome, writes, calls, res } = await writeMutationCell(m, token, '1002');
         cells++;
         assert.equal(outcome, expected, JSON.stringify(res.body));
         if (expected !== 'data') {
@@ -290,8 +290,8 @@ describe('matrix: mutations', () => {
   }
   test('a partner allow-list limits which customers a write reaches, with no write', async () => {
     const { token } = await mintPartner([...WRITE_SCOPES], ['1003']);
-    for (const m of Object.keys(MUTATIONS) as Mutation[]) {
-      const { outcome, writes, res } = await mutationCell(m, token, '1002');
+    for (const m of Object.keys(WRITE_MUTATIONS) as WriteMutation[]) {
+      const { outcome, writes, res } = await writeMutationCell(m, token, '1002');
       assert.equal(outcome, 'FORBIDDEN', `${m}: ${JSON.stringify(res.body)}`);
       assert.equal(writes, 0);
     }
