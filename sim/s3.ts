@@ -19,6 +19,7 @@ import { dirname, join } from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
 import S3rver from 's3rver';
 import { createFaultGate, type FaultOptions, type SimServer } from './common.js';
+import { checkPostUpload } from './s3-post.js';
 import type { SeedData } from './seed.js';
 
 /** s3rver's object model, to store a decoded aws-chunked upload through s3rver's own store. */
@@ -81,6 +82,7 @@ function sendXml(res: ServerResponse, status: number, body: unknown, headers: Re
 function operation(method: string, url: URL): string {
   const parts = url.pathname.split('/').filter(Boolean);
   const hasKey = parts.length > 1;
+  if (method === 'POST' && parts.length === 1 && !url.searchParams.has('delete')) return 'PostObject';
   if (method === 'GET' && !hasKey)
     return url.searchParams.get('list-type') === '2' ? 'ListObjectsV2' : parts.length ? 'ListObjects' : 'ListBuckets';
   if (!hasKey) return `${method} /{bucket}`;
@@ -316,6 +318,28 @@ export async function startS3Sim(o: {
     });
     res.end();
   };
+  /** A browser upload with a POST policy: checked as S3 checks it, then stored through s3rver's store. */
+  const postObject = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const bucket = url.pathname.split('/').filter(Boolean)[0];
+    if (bucket !== o.data.bucket) return sendXml(res, 404, xml('NoSuchBucket', 'The specified bucket does not exist'));
+    const r = await checkPostUpload(req, { bucket, accessKeyId: S3_ACCESS_KEY_ID, secretAccessKey: S3_SECRET_ACCESS_KEY });
+    if ('status' in r) {
+      const extra = Object.entries(r.extra ?? {})
+        .map(([k, v]) => `<${k}>${esc(String(v))}</${k}>`)
+        .join('');
+      return sendXml(
+        res,
+        r.status,
+        `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${r.code}</Code><Message>${esc(r.message)}</Message>${extra}<RequestId>sim</RequestId></Error>`,
+      );
+    }
+    await ready;
+    const { md5 } = await store.putObject(new S3Object(bucket, r.key, r.body, { 'content-type': r.contentType }));
+    index.set(r.key, { size: r.body.length, lastModified: new Date().toISOString(), etag: md5 });
+    const location = `${`http://${req.headers.host ?? 'sim'}`}/${bucket}/${r.key.split('/').map(encodeURIComponent).join('/')}`;
+    res.writeHead(r.successStatus, { etag: JSON.stringify(md5), location, 'content-length': 0 });
+    res.end();
+  };
   const checkAuth = async (req: IncomingMessage, url: URL): Promise<[string, string] | undefined> => {
     const mismatch: [string, string] = [
       'SignatureDoesNotMatch',
@@ -352,6 +376,10 @@ export async function startS3Sim(o: {
     const op = operation(req.method ?? 'GET', url);
     gate.count(op);
     if (await gate.gate(res)) return;
+    if (op === 'PostObject')
+      return postObject(req, res, url).catch(() =>
+        sendXml(res, 500, xml('InternalError', 'We encountered an internal error. Please try again.')),
+      );
     // Authentication, as S3 does it for a private bucket (s3rver does not verify SigV4 at all and
     // lets anonymous requests through): header-signed requests are verified, presigned URLs are
     // verified and expire, anything else is refused.
@@ -371,6 +399,13 @@ export async function startS3Sim(o: {
         if (op === 'DeleteObject') return void index.delete(key);
         // From the request and s3rver's answer, not the file: s3rver may answer before its write of
         // the file is flushed, and a stat then reads a size of 0 (seen on a loaded machine).
+        // CopyObject (PUT with x-amz-copy-source) has no body: the copy is the source's size and ETag.
+        const copySource = req.headers['x-amz-copy-source'];
+        if (typeof copySource === 'string') {
+          const from = index.get(decodeURIComponent(copySource).replace(/^\//, '').split('/').slice(1).join('/'));
+          if (from) index.set(key, { ...from, lastModified: new Date().toISOString() });
+          return;
+        }
         const etag = String(res.getHeader('etag') ?? '').replace(/"/g, '');
         const size = Number(req.headers['content-length']);
         if (etag && Number.isInteger(size)) index.set(key, { size, lastModified: new Date().toISOString(), etag });

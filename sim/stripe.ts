@@ -138,6 +138,37 @@ export async function startStripeSim(o: {
   }
   const idempotent = new Map<string, { hash: string; status: number; body: unknown }>();
 
+  /**
+   * Stripe's idempotent requests, for the write routes below: the key is kept with a fingerprint
+   * of the request (path and parameters); the same key and parameters answer the stored response
+   * (`Idempotent-Replayed: true`), the same key with other parameters is a 400 idempotency_error.
+   */
+  const idempotently = async (req: SimRequest, run: () => { status: number; body: object }) => {
+    const key = req.headers['idempotency-key'];
+    if (typeof key !== 'string') {
+      const out = run();
+      return withStatus(out.status, out.body);
+    }
+    const hash = createHash('sha256')
+      .update(`${req.method} ${req.path}\n${req.body.toString('utf8')}`)
+      .digest('hex');
+    const prior = idempotent.get(key);
+    if (prior && prior.hash !== hash)
+      throw invalid(
+        `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+        { type: 'idempotency_error' },
+      );
+    if (prior) return withStatus(prior.status, prior.body as object, { 'idempotent-replayed': 'true', 'idempotency-key': key });
+    const out = run();
+    idempotent.set(key, { hash, status: out.status, body: out.body });
+    return withStatus(out.status, out.body, { 'idempotency-key': key });
+  };
+  const subscriptionOf = (id: string) => {
+    const sub = subscriptions.find((s) => s.id === id);
+    if (!sub) throw missing('subscription', id);
+    return sub;
+  };
+
   const params = (req: SimRequest) =>
     qs.parse(req.method === 'GET' ? req.rawQuery : req.body.toString('utf8'), { depth: 5, arrayLimit: 100 }) as Record<string, unknown>;
   const expands = (p: Record<string, unknown>): string[] => {
@@ -347,6 +378,43 @@ export async function startStripeSim(o: {
         method: 'GET',
         pattern: '/v1/subscriptions/{id}',
         handle: (_req, { id }) => subscriptions.find((s) => s.id === id) ?? Promise.reject(missing('subscription', id)),
+      },
+      {
+        // Update: the subset Portico writes (cancel_at_period_end).
+        method: 'POST',
+        pattern: '/v1/subscriptions/{id}',
+        handle: (req, { id }) =>
+          idempotently(req, () => {
+            const sub = subscriptionOf(id);
+            const p = params(req);
+            if (p.cancel_at_period_end !== undefined) {
+              if (p.cancel_at_period_end !== 'true' && p.cancel_at_period_end !== 'false')
+                throw invalid('Invalid boolean: cancel_at_period_end', { param: 'cancel_at_period_end' });
+              if (sub.status === 'canceled')
+                throw invalid('A canceled subscription can only update its cancellation_details and metadata.', {
+                  code: 'resource_missing',
+                });
+              const previous = { cancel_at_period_end: sub.cancel_at_period_end };
+              sub.cancel_at_period_end = p.cancel_at_period_end === 'true';
+              o.webhooks?.stripe('customer.subscription.updated', { ...sub }, previous);
+            }
+            return { status: 200, body: { ...sub } };
+          }),
+      },
+      {
+        // Cancel at once.
+        method: 'DELETE',
+        pattern: '/v1/subscriptions/{id}',
+        handle: (req, { id }) =>
+          idempotently(req, () => {
+            const sub = subscriptionOf(id);
+            if (sub.status === 'canceled')
+              throw invalid(`No such subscription: '${id}'; it has been canceled.`, { code: 'resource_missing' });
+            const previous = { status: sub.status };
+            Object.assign(sub, { status: 'canceled', cancel_at_period_end: false });
+            o.webhooks?.stripe('customer.subscription.deleted', { ...sub }, previous);
+            return { status: 200, body: { ...sub } };
+          }),
       },
       {
         method: 'GET',

@@ -26,7 +26,14 @@ export async function startZendeskSim(o: {
   const byExternal = new Map<string, ZendeskUser>();
   const tickets = new Map<number, ZendeskTicket>();
   const comments = new Map<number, ZendeskComment[]>();
-  for (const a of o.data.agents) users.set(a.id, { ...a });
+  // Agents carry Portico's staff link, `staff:<token subject>`, as an admin sets it up: the first
+  // four are agent-1..agent-4, the last one is the admin-1 of the development tokens.
+  o.data.agents.forEach((a, i) => {
+    const staff = i === o.data.agents.length - 1 ? 'admin-1' : `agent-${i + 1}`;
+    const agent = { ...a, external_id: a.external_id ?? `staff:${staff}` };
+    users.set(a.id, agent);
+    byExternal.set(agent.external_id, agent);
+  });
   let nextTicket = 1;
   let nextComment = 1;
   for (const c of o.data.customers) {
@@ -86,6 +93,13 @@ export async function startZendeskSim(o: {
     updated_at: t.updated_at,
     via: { channel: 'web_service' },
   });
+  /**
+   * Zendesk's idempotent ticket creation: a key is kept 2 hours with a fingerprint of the request;
+   * the same key and body answer the first response again (`x-idempotency-lookup: hit`), the same
+   * key with another body is refused.
+   */
+  const idempotency = new Map<string, { fingerprint: string; at: number; status: number; body: object; headers: Record<string, string> }>();
+  const IDEMPOTENCY_TTL_MS = 2 * 3600_000;
   const basic = `Basic ${Buffer.from(`${o.email}/token:${o.apiToken}`).toString('base64')}`;
   const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
@@ -259,6 +273,19 @@ export async function startZendeskSim(o: {
         method: 'POST',
         pattern: '/api/v2/tickets',
         handle: (req) => {
+          const key = req.headers['idempotency-key'];
+          const fingerprint = req.body.toString('utf8');
+          if (typeof key === 'string') {
+            const prior = idempotency.get(key);
+            if (prior && Date.now() - prior.at < IDEMPOTENCY_TTL_MS) {
+              if (prior.fingerprint !== fingerprint)
+                throw new HttpError(400, {
+                  error: 'IdempotentRequestError',
+                  description: 'Request parameters do not match the parameters of the original request with this idempotency key',
+                });
+              return withStatus(prior.status, prior.body, { ...prior.headers, 'x-idempotency-lookup': 'hit' });
+            }
+          }
           const { ticket: t } = jsonBody<{
             ticket?: { subject?: string; comment?: { body?: string }; requester_id?: number; priority?: ZendeskTicket['priority'] };
           }>(req);
@@ -307,7 +334,19 @@ export async function startZendeskSim(o: {
             },
           ]);
           o.webhooks?.zendesk('ticket.created', `zen:ticket:${id}`, ticketDetail(ticket));
-          return withStatus(201, { ticket }, { location: ticket.url });
+          if (typeof key === 'string')
+            idempotency.set(key, {
+              fingerprint,
+              at: Date.now(),
+              status: 201,
+              body: { ticket: { ...ticket } },
+              headers: { location: ticket.url },
+            });
+          return withStatus(
+            201,
+            { ticket },
+            { location: ticket.url, ...(typeof key === 'string' ? { 'x-idempotency-lookup': 'miss' } : {}) },
+          );
         },
       },
       {
@@ -323,6 +362,12 @@ export async function startZendeskSim(o: {
               comment?: { body?: string; author_id?: number; public?: boolean };
             };
           }>(req);
+          if (t?.comment?.author_id !== undefined && !users.has(t.comment.author_id))
+            throw new HttpError(422, {
+              error: 'RecordInvalid',
+              description: 'Record validation errors',
+              details: { author_id: [{ description: 'Author: is invalid' }] },
+            });
           const before = { status: ticket.status, priority: ticket.priority };
           if (t?.status) ticket.status = t.status;
           if (t?.priority !== undefined) ticket.priority = t.priority;
@@ -342,8 +387,9 @@ export async function startZendeskSim(o: {
             o.webhooks?.zendesk('ticket.comment_added', subject, ticketDetail(ticket), {
               comment: { body: t.comment.body, is_public: t.comment.public ?? true },
             });
-          if (t?.comment?.body)
-            comments.get(ticket.id)!.push({
+          const events: ZendeskComment[] = [];
+          if (t?.comment?.body) {
+            const comment: ZendeskComment = {
               id: nextComment++,
               type: 'Comment',
               author_id: t.comment.author_id ?? ticket.requester_id,
@@ -353,8 +399,15 @@ export async function startZendeskSim(o: {
               public: t.comment.public ?? true,
               created_at: ticket.updated_at,
               attachments: [],
-            });
-          return { ticket };
+            };
+            comments.get(ticket.id)!.push(comment);
+            events.push({ ...comment });
+          }
+          // As Zendesk: the ticket and the audit of this update, whose events include the new comment.
+          return {
+            ticket,
+            audit: { id: nextComment++, ticket_id: ticket.id, created_at: ticket.updated_at, author_id: ticket.requester_id, events },
+          };
         },
       },
     ],

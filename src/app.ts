@@ -181,7 +181,15 @@ export function buildSubgraphs(
   const build = {
     crm: () => createCrmSubgraph({ crm: u.crm, cache: c, audit: shared.audit, replicas }),
     billing: () => createBillingSubgraph({ billing: u.billing, concurrency, cache: c, audit: shared.audit }),
-    files: () => createFilesSubgraph({ files: u.files, concurrency, cache: c, audit: shared.audit }),
+    files: () =>
+      createFilesSubgraph({
+        files: u.files,
+        concurrency,
+        cache: c,
+        audit: shared.audit,
+        uploadTtlS: config.s3.uploadTtlS,
+        uploadMaxBytes: config.s3.uploadMaxBytes,
+      }),
     support: () => createSupportSubgraph({ support: u.support, concurrency, cache: c, audit: shared.audit }),
   } satisfies Record<SubgraphName, () => { schema: GraphQLSchema; purgeCustomer(id: string): Promise<void> }>;
   // Purging needs only the key builders, so it covers every subgraph, local or remote (shared Redis).

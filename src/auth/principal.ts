@@ -18,6 +18,9 @@ export const SCOPES = {
   'billing.payment_methods:read': 'Billing.paymentMethods (brand, last4, expiry only).',
   'support.tickets:read': 'Customer.tickets with comments.',
   'files.documents:read': 'Customer.documents with presigned download URLs.',
+  'support.tickets:write': 'openTicket, addTicketComment: open tickets and comment on them.',
+  'files.documents:write': 'requestDocumentUpload, confirmDocumentUpload: upload documents (presigned, straight to S3).',
+  'billing.subscription:write': 'cancelSubscription, resumeSubscription.',
   'admin:partners': 'Mint, list and revoke partner tokens.',
   'admin:cache': "Purge a customer's cached records.",
   'admin:events': 'List and replay failed webhook events.',
@@ -40,8 +43,12 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
     'support.tickets:read',
     'files.documents:read',
     'crm.contacts:write',
+    'support.tickets:write',
+    'files.documents:write',
+    'billing.subscription:write',
   ],
-  // Support agents see contact, ticket and document data and a billing summary, never payment details.
+  // Support agents see contact, ticket and document data and a billing summary, never payment details;
+  // they answer tickets and upload documents for customers, but do not change subscriptions.
   agent: [
     'crm.contacts:read',
     'crm.customers:list',
@@ -50,6 +57,8 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
     'support.tickets:read',
     'files.documents:read',
     'crm.contacts:write',
+    'support.tickets:write',
+    'files.documents:write',
   ],
   admin: (Object.keys(SCOPES) as Scope[]).filter((s) => s !== 'self:read'),
 };

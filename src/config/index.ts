@@ -191,6 +191,18 @@ export const VARS = {
   },
   S3_SECRET_ACCESS_KEY: { schema: z.string().min(3), example: '...', doc: 'S3 secret access key.' },
   S3_PRESIGN_TTL_S: { schema: int(10, 3600), example: '300', doc: 'Lifetime of presigned download URLs, seconds.', default: '300' },
+  S3_UPLOAD_TTL_S: {
+    schema: int(1, 3600),
+    example: '300',
+    doc: 'Lifetime of a presigned upload (POST policy `expiration`), seconds.',
+    default: '300',
+  },
+  S3_UPLOAD_MAX_BYTES: {
+    schema: int(1, 5 * 1024 ** 3),
+    example: '26214400',
+    doc: 'Largest document a customer may upload, bytes; S3 enforces it through the policy (`content-length-range`).',
+    default: '26214400',
+  },
 
   UPSTREAM_TIMEOUT_MS: {
     schema: int(50, 120000),
@@ -550,6 +562,8 @@ export interface Config {
     accessKeyId?: string;
     secretAccessKey?: string;
     presignTtlS: number;
+    uploadTtlS: number;
+    uploadMaxBytes: number;
   };
   upstream: { timeoutMs: number; retries: number; concurrency: number; breakerVolume: number; breakerResetMs: number };
   subgraphs: { urls: Partial<Record<SubgraphName, string>>; signingSecret: string };
@@ -776,6 +790,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       accessKeyId: raw.S3_ACCESS_KEY_ID,
       secretAccessKey: raw.S3_SECRET_ACCESS_KEY,
       presignTtlS: raw.S3_PRESIGN_TTL_S ?? 300,
+      uploadTtlS: raw.S3_UPLOAD_TTL_S ?? 300,
+      uploadMaxBytes: raw.S3_UPLOAD_MAX_BYTES ?? 26214400,
     },
     upstream: {
       timeoutMs: raw.UPSTREAM_TIMEOUT_MS ?? 5000,

@@ -135,6 +135,29 @@ export type InvoiceStatus =
   /** Voided. */
   | 'VOID';
 
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Cancels the customer's current subscription: at the end of the paid period (the default, and
+   * undoable with `resumeSubscription`) or at once. Customers act on their own; admins and partners
+   * give `customerId`. Send an `Idempotency-Key` header; Stripe receives a key derived from it.
+   */
+  cancelSubscription: BillingSubscription;
+  /** Undoes a cancellation scheduled for the period end. A subscription canceled at once cannot be resumed. */
+  resumeSubscription: BillingSubscription;
+};
+
+
+export type MutationCancelSubscriptionArgs = {
+  atPeriodEnd?: InputMaybe<Scalars['Boolean']['input']>;
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type MutationResumeSubscriptionArgs = {
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+};
+
 /** Relay-style page information. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -274,6 +297,7 @@ export type ResolversTypes = {
   InvoiceConnection: ResolverTypeWrapper<Omit<InvoiceConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['InvoiceEdge']>, nodes: Array<ResolversTypes['Invoice']> }>;
   InvoiceEdge: ResolverTypeWrapper<Omit<InvoiceEdge, 'node'> & { node: ResolversTypes['Invoice'] }>;
   InvoiceStatus: InvoiceStatus;
+  Mutation: ResolverTypeWrapper<{}>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PaymentMethod: ResolverTypeWrapper<CardSummary>;
   SubscriptionStatus: SubscriptionStatus;
@@ -292,6 +316,7 @@ export type ResolversParentTypes = {
   Invoice: InvoiceSummary;
   InvoiceConnection: Omit<InvoiceConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['InvoiceEdge']>, nodes: Array<ResolversParentTypes['Invoice']> };
   InvoiceEdge: Omit<InvoiceEdge, 'node'> & { node: ResolversParentTypes['Invoice'] };
+  Mutation: {};
   PageInfo: PageInfo;
   PaymentMethod: CardSummary;
 };
@@ -352,6 +377,11 @@ export type InvoiceEdgeResolvers<ContextType = RequestContext, ParentType extend
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  cancelSubscription?: Resolver<ResolversTypes['BillingSubscription'], ParentType, ContextType, RequireFields<MutationCancelSubscriptionArgs, 'atPeriodEnd'>>;
+  resumeSubscription?: Resolver<ResolversTypes['BillingSubscription'], ParentType, ContextType, Partial<MutationResumeSubscriptionArgs>>;
+};
+
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -375,6 +405,7 @@ export type Resolvers<ContextType = RequestContext> = {
   Invoice?: InvoiceResolvers<ContextType>;
   InvoiceConnection?: InvoiceConnectionResolvers<ContextType>;
   InvoiceEdge?: InvoiceEdgeResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PaymentMethod?: PaymentMethodResolvers<ContextType>;
 };

@@ -74,6 +74,47 @@ export type DocumentEdge = {
   node: Document;
 };
 
+/** A presigned S3 POST: send a multipart/form-data POST to `url` with `fields`, then the file as `file`. */
+export type DocumentUpload = {
+  __typename?: 'DocumentUpload';
+  /** When the upload is refused from. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** Form fields to send as they are, before the file. */
+  fields: Array<UploadField>;
+  /** Pass to `confirmDocumentUpload` once S3 accepted the file. */
+  id: Scalars['ID']['output'];
+  /** Largest file S3 accepts for this upload, bytes. */
+  maxSize: Scalars['Int']['output'];
+  /** Where to POST the form. */
+  url: Scalars['String']['output'];
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Checks an uploaded file (it exists, its size and content type match the request) and makes it
+   * visible in `documents`. Confirming twice returns the same document.
+   */
+  confirmDocumentUpload: Document;
+  /**
+   * Starts a document upload: returns an S3 presigned POST (URL and form fields) that accepts one
+   * file of this name, content type and at most this size, under the customer's own prefix, for a
+   * few minutes. The browser posts the file straight to S3 (the fields first, then `file`); then
+   * call `confirmDocumentUpload` with the returned id. Nothing shows in `documents` before.
+   */
+  requestDocumentUpload: DocumentUpload;
+};
+
+
+export type MutationConfirmDocumentUploadArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRequestDocumentUploadArgs = {
+  input: RequestDocumentUploadInput;
+};
+
 /** Relay-style page information. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -81,6 +122,27 @@ export type PageInfo = {
   endCursor: Maybe<Scalars['String']['output']>;
   /** True when another page follows. */
   hasNextPage: Scalars['Boolean']['output'];
+};
+
+/** A document to upload. */
+export type RequestDocumentUploadInput = {
+  /** MIME type, one of: application/pdf, image/png, image/jpeg, text/plain, text/csv. */
+  contentType: Scalars['String']['input'];
+  /** The customer (CRM id). Customers omit it (their own); staff and partners must give it. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** File name, 1 to 200 characters, no `/` or `\`; its extension must match `contentType`, e.g. `invoice.pdf`. */
+  name: Scalars['String']['input'];
+  /** Size in bytes, 1 to the configured maximum (S3_UPLOAD_MAX_BYTES); S3 refuses a larger file. */
+  size: Scalars['Int']['input'];
+};
+
+/** One form field of a presigned POST. */
+export type UploadField = {
+  __typename?: 'UploadField';
+  /** Field name. */
+  name: Scalars['String']['output'];
+  /** Field value. */
+  value: Scalars['String']['output'];
 };
 
 
@@ -173,8 +235,12 @@ export type ResolversTypes = {
   Document: ResolverTypeWrapper<DocumentSummary>;
   DocumentConnection: ResolverTypeWrapper<Omit<DocumentConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['DocumentEdge']>, nodes: Array<ResolversTypes['Document']> }>;
   DocumentEdge: ResolverTypeWrapper<Omit<DocumentEdge, 'node'> & { node: ResolversTypes['Document'] }>;
+  DocumentUpload: ResolverTypeWrapper<DocumentUpload>;
+  Mutation: ResolverTypeWrapper<{}>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  RequestDocumentUploadInput: RequestDocumentUploadInput;
+  UploadField: ResolverTypeWrapper<UploadField>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -187,8 +253,12 @@ export type ResolversParentTypes = {
   Document: DocumentSummary;
   DocumentConnection: Omit<DocumentConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['DocumentEdge']>, nodes: Array<ResolversParentTypes['Document']> };
   DocumentEdge: Omit<DocumentEdge, 'node'> & { node: ResolversParentTypes['Document'] };
+  DocumentUpload: DocumentUpload;
+  Mutation: {};
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
+  RequestDocumentUploadInput: RequestDocumentUploadInput;
+  UploadField: UploadField;
 };
 
 export type CustomerResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer']> = {
@@ -226,9 +296,29 @@ export type DocumentEdgeResolvers<ContextType = RequestContext, ParentType exten
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type DocumentUploadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DocumentUpload'] = ResolversParentTypes['DocumentUpload']> = {
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['UploadField']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  maxSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  confirmDocumentUpload?: Resolver<ResolversTypes['Document'], ParentType, ContextType, RequireFields<MutationConfirmDocumentUploadArgs, 'id'>>;
+  requestDocumentUpload?: Resolver<ResolversTypes['DocumentUpload'], ParentType, ContextType, RequireFields<MutationRequestDocumentUploadArgs, 'input'>>;
+};
+
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type UploadFieldResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UploadField'] = ResolversParentTypes['UploadField']> = {
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -238,6 +328,9 @@ export type Resolvers<ContextType = RequestContext> = {
   Document?: DocumentResolvers<ContextType>;
   DocumentConnection?: DocumentConnectionResolvers<ContextType>;
   DocumentEdge?: DocumentEdgeResolvers<ContextType>;
+  DocumentUpload?: DocumentUploadResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  UploadField?: UploadFieldResolvers<ContextType>;
 };
 

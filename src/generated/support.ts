@@ -35,6 +35,44 @@ export type CustomerTicketsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Adds a public comment to a ticket: a customer only on its own tickets (written as the
+   * requester), agents and admins on any (written as their own Zendesk agent user).
+   */
+  addTicketComment: TicketComment;
+  /**
+   * Opens a Zendesk ticket requested by the customer (the caller's own customer for a customer
+   * token; `input.customerId` for agents, admins and partners). Send an `Idempotency-Key` header:
+   * a retry with the same key never opens a second ticket.
+   */
+  openTicket: Ticket;
+};
+
+
+export type MutationAddTicketCommentArgs = {
+  body: Scalars['String']['input'];
+  ticketId: Scalars['ID']['input'];
+};
+
+
+export type MutationOpenTicketArgs = {
+  input: OpenTicketInput;
+};
+
+/** A new ticket. */
+export type OpenTicketInput = {
+  /** The first comment: what the customer needs, 1 to 65,000 characters. */
+  body: Scalars['String']['input'];
+  /** The customer (CRM id) the ticket is for. Customers omit it (their own); staff and partners must give it. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Priority; omit to leave it to triage. `UNKNOWN` is refused. */
+  priority?: InputMaybe<TicketPriority>;
+  /** Subject line, 1 to 150 characters. */
+  subject: Scalars['String']['input'];
+};
+
 /** Relay-style page information. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -213,6 +251,8 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Mutation: ResolverTypeWrapper<{}>;
+  OpenTicketInput: OpenTicketInput;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Ticket: ResolverTypeWrapper<TicketSummary>;
@@ -230,6 +270,8 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
   DateTime: Scalars['DateTime']['output'];
+  Mutation: {};
+  OpenTicketInput: OpenTicketInput;
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   Ticket: TicketSummary;
@@ -248,6 +290,11 @@ export type CustomerResolvers<ContextType = RequestContext, ParentType extends R
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  addTicketComment?: Resolver<ResolversTypes['TicketComment'], ParentType, ContextType, RequireFields<MutationAddTicketCommentArgs, 'body' | 'ticketId'>>;
+  openTicket?: Resolver<ResolversTypes['Ticket'], ParentType, ContextType, RequireFields<MutationOpenTicketArgs, 'input'>>;
+};
 
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -290,6 +337,7 @@ export type TicketEdgeResolvers<ContextType = RequestContext, ParentType extends
 export type Resolvers<ContextType = RequestContext> = {
   Customer?: CustomerResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Ticket?: TicketResolvers<ContextType>;
   TicketComment?: TicketCommentResolvers<ContextType>;

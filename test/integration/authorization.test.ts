@@ -157,7 +157,147 @@ async function cell(group: Group, token: string | undefined, id: string) {
   return { outcome, calls: g.system ? t.sims.stats(g.system).total : 0, res };
 }
 
+/**
+ * Every mutation, for customer $id: the operation, where its data sits, and the scope that opens it.
+ * Confirming an upload that never happened reaches S3 and answers NOT_FOUND: authorized, nothing to show.
+ */
+const ticketOf = (id: string) => String(t.sims.data.customers.find((c) => c.crmId === id)!.tickets[0].id);
+const uploadIdOf = (id: string) => Buffer.from(`${id}/00000000-0000-0000-0000-000000000000/x.txt`).toString('base64url');
+const WRITE_MUTATIONS = {
+  openTicket: {
+    q: 'mutation($id: ID!) { openTicket(input: { subject: "Matrix", body: "Cell", customerId: $id }) { id } }',
+    vars: (id: string) => ({ id }),
+    pick: (d: any) => d?.openTicket?.id,
+    scope: 'support.tickets:write',
+  },
+  addTicketComment: {
+    q: 'mutation($t: ID!) { addTicketComment(ticketId: $t, body: "Cell") { id } }',
+    vars: (id: string) => ({ t: ticketOf(id) }),
+    pick: (d: any) => d?.addTicketComment?.id,
+    scope: 'support.tickets:write',
+  },
+  requestDocumentUpload: {
+    q: 'mutation($id: ID!) { requestDocumentUpload(input: { name: "x.txt", contentType: "text/plain", size: 3, customerId: $id }) { id } }',
+    vars: (id: string) => ({ id }),
+    pick: (d: any) => d?.requestDocumentUpload?.id,
+    scope: 'files.documents:write',
+  },
+  confirmDocumentUpload: {
+    q: 'mutation($u: ID!) { confirmDocumentUpload(id: $u) { id } }',
+    vars: (id: string) => ({ u: uploadIdOf(id) }),
+    pick: () => undefined,
+    scope: 'files.documents:write',
+  },
+  cancelSubscription: {
+    q: 'mutation($id: ID!) { cancelSubscription(customerId: $id) { id } }',
+    vars: (id: string) => ({ id }),
+    pick: (d: any) => d?.cancelSubscription?.id,
+    scope: 'billing.subscription:write',
+  },
+  resumeSubscription: {
+    q: 'mutation($id: ID!) { resumeSubscription(customerId: $id) { id } }',
+    vars: (id: string) => ({ id }),
+    pick: (d: any) => d?.resumeSubscription?.id,
+    scope: 'billing.subscription:write',
+  },
+} as const;
+type WriteMutation = keyof typeof WRITE_MUTATIONS;
+const WRITE_SCOPES = ['support.tickets:write', 'files.documents:write', 'billing.subscription:write'] as const;
+const WRITE_MUTATION_USERS: Record<string, Record<WriteMutation, Outcome>> = {
+  anonymous: Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'UNAUTHENTICATED'])) as Record<WriteMutation, Outcome>,
+  customerOwn: Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'data'])) as Record<WriteMutation, Outcome>,
+  customerForeign: Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'FORBIDDEN'])) as Record<WriteMutation, Outcome>,
+  agent: {
+    openTicket: 'data',
+    addTicketComment: 'data',
+    requestDocumentUpload: 'data',
+    confirmDocumentUpload: 'data',
+    cancelSubscription: 'FORBIDDEN',
+    resumeSubscription: 'FORBIDDEN',
+  },
+  admin: Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'data'])) as Record<WriteMutation, Outcome>,
+};
+
+/** Writes the simulators received (reads to check ownership may precede a refusal; writes may not). */
+function upstreamWrites(): number {
+  const z = t.sims.stats('zendesk').byRoute;
+  const s = t.sims.stats('stripe').byRoute;
+  const f = t.sims.stats('s3').byRoute;
+  return (
+    (z['POST /api/v2/tickets'] ?? 0) +
+    (z['PUT /api/v2/tickets/{id}'] ?? 0) +
+    (s['POST /v1/subscriptions/{id}'] ?? 0) +
+    (s['DELETE /v1/subscriptions/{id}'] ?? 0) +
+    (f.PutObject ?? 0) +
+    (f.DeleteObject ?? 0) +
+    (f.PostObject ?? 0)
+  );
+}
+
+async function writeMutationCell(m: WriteMutation, token: string | undefined, id: string) {
+  const g = WRITE_MUTATIONS[m];
+  t.sims.resetStats();
+  const res = await t.gql(g.q, { token, variables: g.vars(id) });
+  const codes = (res.body.errors ?? []).map((e) => e.extensions?.code);
+  const value = g.pick(res.body.data);
+  // Authorized: the data, or (confirming an upload never made) S3's answer that there is none.
+  const outcome: Outcome | 'mixed' =
+    (value !== null && value !== undefined && codes.length === 0) || (m === 'confirmDocumentUpload' && codes[0] === 'NOT_FOUND')
+      ? 'data'
+      : codes.length === 1
+        ? (codes[0] as Outcome)
+        : 'mixed';
+  return {
+    outcome,
+    writes: upstreamWrites(),
+    calls: t.sims.stats('zendesk').total + t.sims.stats('stripe').total + t.sims.stats('s3').total,
+    res,
+  };
+}
+
 let cells = 0;
+describe('matrix: ticket, document and subscription mutations', () => {
+  for (const [who, row] of Object.entries(WRITE_MUTATION_USERS)) {
+    for (const m of Object.keys(row) as WriteMutation[]) {
+      test(`${who} / ${m} -> ${row[m]}`, async () => {
+        const token =
+          who === 'anonymous' ? undefined : who.startsWith('customer') ? t.token('customer', '1001') : t.token(who as 'agent' | 'admin');
+        const id = who === 'customerOwn' ? '1001' : '1002';
+        const { outcome, writes, calls, res } = await writeMutationCell(m, token, id);
+        cells++;
+        assert.equal(outcome, row[m], JSON.stringify(res.body));
+        if (row[m] !== 'data') assert.equal(writes, 0, `denied ${m} still wrote upstream`);
+        // Refused by scope (or no token): not even a read went out.
+        if (who === 'anonymous' || (who === 'agent' && row[m] !== 'data')) assert.equal(calls, 0);
+        if (row[m] === 'UNAUTHENTICATED') assert.equal(res.status, 401);
+      });
+    }
+  }
+  for (const scope of [...DATA_SCOPES, ...WRITE_SCOPES]) {
+    for (const m of Object.keys(WRITE_MUTATIONS) as WriteMutation[]) {
+      const expected: Outcome = WRITE_MUTATIONS[m].scope === scope ? 'data' : 'FORBIDDEN';
+      test(`partner [${scope}] / ${m} -> ${expected}`, async () => {
+        const { token } = await mintPartner([scope]);
+        const { outcome, writes, calls, res } = await writeMutationCell(m, token, '1002');
+        cells++;
+        assert.equal(outcome, expected, JSON.stringify(res.body));
+        if (expected !== 'data') {
+          assert.equal(writes, 0, `denied ${m} still wrote upstream`);
+          assert.equal(calls, 0, `denied ${m} still called upstream`);
+        }
+      });
+    }
+  }
+  test('a partner allow-list limits which customers a write reaches, with no write', async () => {
+    const { token } = await mintPartner([...WRITE_SCOPES], ['1003']);
+    for (const m of Object.keys(WRITE_MUTATIONS) as WriteMutation[]) {
+      const { outcome, writes, res } = await writeMutationCell(m, token, '1002');
+      assert.equal(outcome, 'FORBIDDEN', `${m}: ${JSON.stringify(res.body)}`);
+      assert.equal(writes, 0);
+    }
+  });
+});
+
 describe('matrix: users', () => {
   for (const [who, row] of Object.entries(USERS)) {
     for (const group of Object.keys(row) as Group[]) {
@@ -177,7 +317,7 @@ describe('matrix: users', () => {
 
 describe('matrix: partners', () => {
   // One partner per data scope: each is the "with" case of its scope and the "without" case of every other.
-  for (const scope of DATA_SCOPES) {
+  for (const scope of [...DATA_SCOPES, ...WRITE_SCOPES]) {
     for (const group of Object.keys(GROUPS) as Group[]) {
       const expected: Outcome = OPENED_BY[group] === scope ? 'data' : 'FORBIDDEN';
       test(`partner [${scope}] / ${group} -> ${expected}`, async () => {

@@ -66,9 +66,18 @@ test('a customer sees its own data fields but no staff or admin operations', asy
   const { byName, mutation } = await types(t.token('customer', '1001'));
   assert.deepEqual(byName.get('Query')?.sort(), ['customer', 'me']);
   assert.ok(byName.get('Billing')!.includes('paymentMethods'));
-  // Its own contact details only (updateContact checks ownership per id); no admin mutation.
+  // Its own contact details (updateContact checks ownership per id) and its own writes; no staff or admin mutation.
   assert.equal(mutation, 'Mutation');
-  assert.deepEqual(byName.get('Mutation')?.sort(), ['updateContact', 'updateMyContact']);
+  assert.deepEqual(byName.get('Mutation')?.sort(), [
+    'addTicketComment',
+    'cancelSubscription',
+    'confirmDocumentUpload',
+    'openTicket',
+    'requestDocumentUpload',
+    'resumeSubscription',
+    'updateContact',
+    'updateMyContact',
+  ]);
 });
 
 test('an agent does not see payment methods', async () => {

@@ -14,7 +14,16 @@ import type { Breaker } from '../../platform/breaker.js';
 import type { Logger } from '../../platform/logger.js';
 import { traceStripeHttpClient, withUpstreamRoute } from '../../platform/upstream-tracing.js';
 import { createUnknownValueLog } from '../../platform/unknown.js';
-import { toBillingAccount, toCard, toInvoice, type BillingAccount, type CardSummary, type InvoiceSummary } from './mappers.js';
+import {
+  toBillingAccount,
+  toCard,
+  toInvoice,
+  toSubscription,
+  type BillingAccount,
+  type CardSummary,
+  type InvoiceSummary,
+  type StripeSubscription,
+} from './mappers.js';
 
 export interface BillingConnector {
   /** Billing accounts by CRM contact id (Stripe customer metadata `crm_contact_id`). */
@@ -26,6 +35,13 @@ export interface BillingConnector {
   customer(stripeId: string): Promise<{ id: string; crmId: string | null; deleted: boolean } | null>;
   /** The Stripe customer an invoice, subscription or payment method belongs to now, re-read; null when gone or detached. */
   ownerOf(object: StripeOwnedObject, id: string): Promise<string | null>;
+  /**
+   * Sets or clears `cancel_at_period_end`. With `idempotencyKey` Stripe receives it and the SDK
+   * may retry; without one the call is sent once (a lost answer is not resent blindly).
+   */
+  setCancelAtPeriodEnd(subscriptionId: string, cancel: boolean, idempotencyKey?: string): Promise<StripeSubscription>;
+  /** Cancels at once (DELETE, idempotent by definition at Stripe). */
+  cancelSubscriptionNow(subscriptionId: string): Promise<StripeSubscription>;
   /** The replicated contact fields of Stripe customers, by CRM contact id (metadata search, 10 ids a call). */
   customerContactsByCrmIds(crmIds: readonly string[]): Promise<Map<string, StripeCustomerContact>>;
   /** Sets a Stripe customer's name/email; `idempotencyKey` is sent as Stripe's Idempotency-Key. */
@@ -184,6 +200,19 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
       if (object === 'subscription')
         return owner(await notFoundAsNull(() => call('subscriptions.retrieve', () => stripe.subscriptions.retrieve(id))));
       return owner(await notFoundAsNull(() => call('paymentMethods.retrieve', () => stripe.paymentMethods.retrieve(id))));
+    },
+    async setCancelAtPeriodEnd(subscriptionId, cancel, idempotencyKey) {
+      const sub = await call('subscriptions.update', () =>
+        stripe.subscriptions.update(
+          subscriptionId,
+          { cancel_at_period_end: cancel },
+          idempotencyKey ? { idempotencyKey } : { maxNetworkRetries: 0 },
+        ),
+      );
+      return toSubscription(sub, onUnknown);
+    },
+    async cancelSubscriptionNow(subscriptionId) {
+      return toSubscription(await call('subscriptions.cancel', () => stripe.subscriptions.cancel(subscriptionId)), onUnknown);
     },
     async customerContactsByCrmIds(crmIds) {
       const out = new Map<string, StripeCustomerContact>();

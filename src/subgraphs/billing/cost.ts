@@ -8,4 +8,7 @@ export const BILLING_COSTS: CostTable = {
   'Customer.billing': { calls: 0.1 },
   'Billing.invoices': { calls: 0.1, items: { arg: 'first', default: 10 } },
   'Billing.paymentMethods': { calls: 1 },
+  // Writes: the customer's account (fresh) and the subscription update.
+  'Mutation.cancelSubscription': { calls: 2 },
+  'Mutation.resumeSubscription': { calls: 2 },
 };

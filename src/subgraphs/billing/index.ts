@@ -11,6 +11,7 @@ import type { Resolvers } from '../../generated/billing.js';
 import { offsetPage, pageArgs } from '../../platform/pagination.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
 import { loadSdl } from '../sdl.js';
+import { billingMutations } from './mutations.js';
 import type { BillingConnector } from './connector.js';
 import { billingCustomerKeys, createBillingLoaders, type BillingLoaders } from './loaders.js';
 import type { CacheDeps } from '../../platform/cache.js';
@@ -46,6 +47,7 @@ export function createBillingSubgraph(deps: BillingSubgraphDeps) {
         return offsetPage(await loaders(ctx).invoices.load(b), page);
       },
     },
+    Mutation: billingMutations(deps),
   };
 
   return {

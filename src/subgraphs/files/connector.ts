@@ -11,8 +11,9 @@ import type { Breaker } from '../../platform/breaker.js';
 import type { Logger } from '../../platform/logger.js';
 import { traceAwsClient } from '../../platform/upstream-tracing.js';
 import { customerPrefix, toDocument, type DocumentSummary } from './mappers.js';
+import { createFilesWrites, type FilesWrites } from './uploads.js';
 
-export interface FilesConnector {
+export interface FilesConnector extends FilesWrites {
   /** The customer's documents, newest first. */
   listDocuments(crmId: string): Promise<DocumentSummary[]>;
   /** A presigned GET URL for a key (no network call). */
@@ -73,7 +74,20 @@ export function createFilesConnector(o: FilesConnectorOptions): FilesConnector {
     },
     { step: 'deserialize', name: 'porticoAttemptMetrics', priority: 'high' },
   );
+  // One SDK call under the deadline and the breaker; S3's 404 passes through (the caller reads it), the rest is mapped.
+  async function call<T>(route: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const signal = AbortSignal.timeout(o.timeoutMs);
+    try {
+      return await (o.breaker ? o.breaker.run(() => fn(signal)) : fn(signal));
+    } catch (err) {
+      if (err instanceof UpstreamError) throw err;
+      if (err instanceof S3ServiceException && err.$metadata?.httpStatusCode === 404) throw err;
+      o.logger?.warn({ system: 'files', route, err: (err as Error).name }, 's3 call failed');
+      throw signal.aborted ? new UpstreamError('files', 'timeout') : mapS3Error(err);
+    }
+  }
   return {
+    ...createFilesWrites({ s3, bucket: o.bucket, call }),
     async listDocuments(crmId) {
       const docs: DocumentSummary[] = [];
       let token: string | undefined;

@@ -11,6 +11,7 @@ import type { Resolvers } from '../../generated/files.js';
 import { offsetPage, pageArgs } from '../../platform/pagination.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
 import { loadSdl } from '../sdl.js';
+import { filesMutations } from './mutations.js';
 import type { FilesConnector } from './connector.js';
 import { createFilesLoaders, filesKeys, type FilesLoaders } from './loaders.js';
 import type { CacheDeps } from '../../platform/cache.js';
@@ -26,6 +27,10 @@ export interface FilesSubgraphDeps {
   cache: CacheDeps<CacheType>;
   /** Where this subgraph records writes and staff or partner reads (src/audit). */
   audit: AuditLog;
+  /** Lifetime of a presigned upload, seconds. @default 300 */
+  uploadTtlS?: number;
+  /** Largest upload, bytes. @default 26214400 */
+  uploadMaxBytes?: number;
 }
 
 export function createFilesSubgraph(deps: FilesSubgraphDeps) {
@@ -44,6 +49,7 @@ export function createFilesSubgraph(deps: FilesSubgraphDeps) {
     Document: {
       downloadUrl: (d) => deps.files.downloadUrl(d.key, d.name),
     },
+    Mutation: filesMutations({ ...deps, uploadTtlS: deps.uploadTtlS ?? 300, uploadMaxBytes: deps.uploadMaxBytes ?? 26_214_400 }),
   };
 
   return {

@@ -8,6 +8,7 @@ import { chunk } from '../../platform/concurrency.js';
 import { parseUpstream, UpstreamHttpError, type HttpClient } from '../../platform/http.js';
 import type { Logger } from '../../platform/logger.js';
 import { createUnknownValueLog } from '../../platform/unknown.js';
+import { createSupportWrites, type SupportWrites } from './writes.js';
 import { toComments, toTicket, ZendeskComment, ZendeskTicket, ZendeskUser, type CommentSummary, type TicketSummary } from './mappers.js';
 
 const UsersResponse = z.object({ users: z.array(ZendeskUser) });
@@ -23,7 +24,7 @@ export interface TicketPage {
   afterCursor: string | null;
 }
 
-export interface SupportConnector {
+export interface SupportConnector extends SupportWrites {
   /** Zendesk user ids by external id (CRM id); unknown ids are absent. */
   userIdsByExternalIds(externalIds: readonly string[]): Promise<Map<string, number>>;
   requestedTickets(userId: number, size: number, after?: string): Promise<TicketPage>;
@@ -66,6 +67,7 @@ export function createSupportConnector(deps: { http: HttpClient; logger?: Logger
   const { http } = deps;
   const onUnknown = createUnknownValueLog({ system: 'support', logger: deps.logger });
   return {
+    ...createSupportWrites({ http, onUnknown }),
     async userIdsByExternalIds(externalIds) {
       const out = new Map<string, number>();
       for (const part of chunk(externalIds, SHOW_MANY_LIMIT)) {

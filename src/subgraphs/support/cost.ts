@@ -7,4 +7,7 @@ import type { CostTable } from '../../guards/cost-model.js';
 export const SUPPORT_COSTS: CostTable = {
   'Customer.tickets': { calls: 1.01, items: { arg: 'first', default: 10 } },
   'Ticket.comments': { calls: 1 },
+  // Writes: the requester's user lookup and the creation; the ticket, its requester and the comment.
+  'Mutation.openTicket': { calls: 2 },
+  'Mutation.addTicketComment': { calls: 3 },
 };

@@ -11,6 +11,7 @@ import type { Resolvers } from '../../generated/support.js';
 import { checkFirst, decodeCursor, encodeCursor } from '../../platform/pagination.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
 import { loadSdl } from '../sdl.js';
+import { supportMutations } from './mutations.js';
 import type { SupportConnector } from './connector.js';
 import { createSupportLoaders, supportCustomerKeys, ZENDESK_PAGE, type SupportLoaders } from './loaders.js';
 import type { CacheDeps } from '../../platform/cache.js';
@@ -75,6 +76,7 @@ export function createSupportSubgraph(deps: SupportSubgraphDeps) {
     Ticket: {
       comments: (t, _args, ctx) => loaders(ctx).comments.load(t.id),
     },
+    Mutation: supportMutations(deps),
   };
 
   return {

@@ -143,3 +143,37 @@ test('auth: Basic email/token, Bearer, and the 401 body', async () => {
   assert.equal(denied.status, 401);
   assert.deepEqual(denied.body, { error: "Couldn't authenticate you" });
 });
+
+test('ticket creation with Idempotency-Key: a repeat answers the first ticket, other parameters are refused', async () => {
+  const requester = sims.data.customers[0].zendeskUserId;
+  const send = (subject: string, key: string) =>
+    fetch(`${sims.urls.zendesk}/api/v2/tickets`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify({ ticket: { subject, comment: { body: 'x' }, requester_id: requester } }),
+    });
+  const first = await send('Once', 'k-1');
+  assert.equal(first.status, 201);
+  assert.equal(first.headers.get('x-idempotency-lookup'), 'miss');
+  const id = ((await first.json()) as any).ticket.id;
+  const again = await send('Once', 'k-1');
+  assert.equal(again.status, 201);
+  assert.equal(again.headers.get('x-idempotency-lookup'), 'hit');
+  assert.equal(((await again.json()) as any).ticket.id, id);
+  const other = await send('Twice', 'k-1');
+  assert.equal(other.status, 400);
+  assert.equal(((await other.json()) as any).error, 'IdempotentRequestError');
+});
+
+test('a comment update answers the audit with the new comment; an unknown author is refused', async () => {
+  const ticket = sims.data.customers[0].tickets[0].id;
+  const agent = sims.data.agents[0].id;
+  const ok = await call('PUT', `/api/v2/tickets/${ticket}`, { ticket: { comment: { body: 'From an agent', author_id: agent } } });
+  assert.equal(ok.status, 200);
+  const ev = ok.body.audit.events.find((e: any) => e.type === 'Comment');
+  assert.deepEqual([ev.author_id, ev.body, ev.public], [agent, 'From an agent', true]);
+  const bad = await call('PUT', `/api/v2/tickets/${ticket}`, { ticket: { comment: { body: 'x', author_id: 1 } } });
+  assert.equal(bad.status, 422);
+  const users = await call('GET', `/api/v2/users/show_many?external_ids=staff:agent-1,staff:admin-1`);
+  assert.deepEqual(users.body.users.map((u: any) => u.external_id).sort(), ['staff:admin-1', 'staff:agent-1']);
+});

@@ -1,0 +1,63 @@
+/**
+ * Billing mutations: Stripe owns subscriptions. The subscription acted on is always the one of the
+ * target customer's own Stripe account (read fresh, not from the cache), so no id from the client
+ * can reach another customer's. The account's cached entry is dropped after the write.
+ */
+import type { AuditLog } from '../../audit/index.js';
+import type { CacheType } from '../../config/index.js';
+import { BadUserInputError, NotFoundError } from '../../errors/index.js';
+import type { MutationResolvers } from '../../generated/billing.js';
+import type { CacheDeps } from '../../platform/cache.js';
+import { audited, targetCustomer, vendorIdempotencyKey } from '../mutations.js';
+import type { BillingConnector } from './connector.js';
+import { billingKeys } from './loaders.js';
+import type { StripeSubscription } from './mappers.js';
+
+export interface BillingMutationDeps {
+  billing: BillingConnector;
+  cache: CacheDeps<CacheType>;
+  audit: AuditLog;
+}
+
+export function billingMutations(deps: BillingMutationDeps): MutationResolvers {
+  const current = async (crmId: string): Promise<StripeSubscription> => {
+    const account = (await deps.billing.accountsByCrmIds([crmId])).get(crmId);
+    if (!account?.subscription) throw new NotFoundError('This customer has no subscription.');
+    return account.subscription;
+  };
+  const purge = (crmId: string) => deps.cache.cache.purge([billingKeys(deps.cache.prefix).account(crmId)]);
+  return {
+    cancelSubscription: (_p, { atPeriodEnd, customerId }, ctx) =>
+      audited(
+        deps.audit,
+        ctx,
+        { action: 'subscription.cancel', systems: ['stripe'], fields: [atPeriodEnd === false ? 'status' : 'cancel_at_period_end'] },
+        async (a) => {
+          const crmId = targetCustomer(ctx, customerId, 'customerId');
+          a.customerId = crmId;
+          const sub = await current(crmId);
+          a.detail = { subscriptionId: sub.id, atPeriodEnd: atPeriodEnd !== false };
+          if (sub.status === 'CANCELED') return sub;
+          let out: StripeSubscription;
+          if (atPeriodEnd === false) out = await deps.billing.cancelSubscriptionNow(sub.id);
+          else if (sub.cancelAtPeriodEnd) return sub;
+          else out = await deps.billing.setCancelAtPeriodEnd(sub.id, true, vendorIdempotencyKey(ctx, 'stripe.subscriptions.cancel'));
+          await purge(crmId);
+          return out;
+        },
+      ),
+    resumeSubscription: (_p, { customerId }, ctx) =>
+      audited(deps.audit, ctx, { action: 'subscription.resume', systems: ['stripe'], fields: ['cancel_at_period_end'] }, async (a) => {
+        const crmId = targetCustomer(ctx, customerId, 'customerId');
+        a.customerId = crmId;
+        const sub = await current(crmId);
+        a.detail = { subscriptionId: sub.id };
+        if (sub.status === 'CANCELED')
+          throw new BadUserInputError('This subscription was canceled at once and cannot be resumed; start a new one.', 'customerId');
+        if (!sub.cancelAtPeriodEnd) return sub;
+        const out = await deps.billing.setCancelAtPeriodEnd(sub.id, false, vendorIdempotencyKey(ctx, 'stripe.subscriptions.resume'));
+        await purge(crmId);
+        return out;
+      }),
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * Document uploads: S3 owns documents. `requestDocumentUpload` signs a POST policy (no S3 call)
+ * for one staging key under the customer's prefix; `confirmDocumentUpload` HEADs what S3 received,
+ * checks it, and moves it where `documents` lists it. The upload id carries the staging key, so no
+ * state is kept between the two; it is checked against the caller like any customer id.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AuditLog } from '../../audit/index.js';
+import { canAccessCustomer, checkCustomerId, CUSTOMER_FORBIDDEN } from '../../auth/principal.js';
+import type { CacheType } from '../../config/index.js';
+import { BadUserInputError, ForbiddenError, NotFoundError } from '../../errors/index.js';
+import type { MutationResolvers } from '../../generated/files.js';
+import type { CacheDeps } from '../../platform/cache.js';
+import { audited, checkText, targetCustomer } from '../mutations.js';
+import type { FilesConnector } from './connector.js';
+import { filesKeys } from './loaders.js';
+import { contentTypeOf, customerPrefix, toDocument } from './mappers.js';
+
+/** Content types a customer may upload (each also fixed by the file name's extension). */
+export const UPLOAD_TYPES = ['application/pdf', 'image/png', 'image/jpeg', 'text/plain', 'text/csv'] as const;
+
+export interface FilesMutationDeps {
+  files: FilesConnector;
+  cache: CacheDeps<CacheType>;
+  audit: AuditLog;
+  /** Lifetime of a presigned upload, seconds. */
+  uploadTtlS: number;
+  /** Largest upload, bytes. */
+  uploadMaxBytes: number;
+}
+
+/** Uploads land here first, outside `customers/`, so nothing unconfirmed is listed. */
+const stagingPrefix = (crmId: string) => `uploads/${crmId}/`;
+
+interface UploadRef {
+  crmId: string;
+  slot: string;
+  name: string;
+}
+const encodeUpload = (u: UploadRef) => Buffer.from(`${u.crmId}/${u.slot}/${u.name}`).toString('base64url');
+function decodeUpload(id: string): UploadRef {
+  const m = /^([A-Za-z0-9_-]{1,64})\/([0-9a-f-]{36})\/([^/\\]{1,200})$/.exec(Buffer.from(id, 'base64url').toString('utf8'));
+  if (!m || !/^[A-Za-z0-9_-]+$/.test(id)) throw new BadUserInputError('id is not an upload id from requestDocumentUpload.', 'id');
+  return { crmId: m[1], slot: m[2], name: m[3] };
+}
+
+export function filesMutations(deps: FilesMutationDeps): MutationResolvers {
+  return {
+    requestDocumentUpload: (_p, { input }, ctx) =>
+      audited(
+        deps.audit,
+        ctx,
+        { action: 'document.upload.request', systems: ['s3'], fields: ['name', 'contentType', 'size'] },
+        async (a) => {
+          const crmId = targetCustomer(ctx, input.customerId, 'input.customerId');
+          a.customerId = crmId;
+          const name = checkText(input.name, 'input.name', 1, 200);
+          // eslint-disable-next-line no-control-regex
+          if (/[/\\\u0000-\u001f\u007f]/.test(name))
+            throw new BadUserInputError(
+              'input.name is a file name without "/", "\\" or control characters, e.g. "invoice.pdf".',
+              'input.name',
+            );
+          if (!(UPLOAD_TYPES as readonly string[]).includes(input.contentType))
+            throw new BadUserInputError(`input.contentType must be one of ${UPLOAD_TYPES.join(', ')}.`, 'input.contentType');
+          if (contentTypeOf(name) !== input.contentType)
+            throw new BadUserInputError(
+              `input.contentType ${input.contentType} does not match the file name's extension (${contentTypeOf(name)}).`,
+              'input.contentType',
+            );
+          if (!Number.isInteger(input.size) || input.size < 1 || input.size > deps.uploadMaxBytes)
+            throw new BadUserInputError(`input.size must be 1 to ${deps.uploadMaxBytes} bytes.`, 'input.size');
+          const ref = { crmId, slot: randomUUID(), name };
+          const expiresAt = new Date(Date.now() + deps.uploadTtlS * 1000);
+          const post = await deps.files.presignUpload({
+            key: `${stagingPrefix(crmId)}${ref.slot}/${name}`,
+            contentType: input.contentType,
+            maxSize: input.size,
+            ttlS: deps.uploadTtlS,
+          });
+          const id = encodeUpload(ref);
+          a.detail = { uploadId: id };
+          return {
+            id,
+            url: post.url,
+            fields: Object.entries(post.fields).map(([n, value]) => ({ name: n, value })),
+            expiresAt: expiresAt.toISOString(),
+            maxSize: input.size,
+          };
+        },
+      ),
+    confirmDocumentUpload: (_p, { id }, ctx) =>
+      audited(deps.audit, ctx, { action: 'document.upload.confirm', systems: ['s3'], fields: ['document'] }, async (a) => {
+        const ref = decodeUpload(id);
+        checkCustomerId(ref.crmId);
+        a.customerId = ref.crmId;
+        if (!canAccessCustomer(ctx.principal, ref.crmId)) throw new ForbiddenError(CUSTOMER_FORBIDDEN);
+        const staged = `${stagingPrefix(ref.crmId)}${ref.slot}/${ref.name}`;
+        const final = `${customerPrefix(ref.crmId)}${ref.slot}/${ref.name}`;
+        const head = await deps.files.headObject(staged);
+        if (!head) {
+          // Confirmed before: the same document again.
+          const done = await deps.files.headObject(final);
+          if (!done) throw new NotFoundError('Nothing was uploaded for this id (or the upload expired): request a new upload.');
+          return toDocument(final, done.size, done.lastModified);
+        }
+        // S3 enforced these through the policy; checked again so a store that does not is caught here.
+        if (head.size < 1 || head.size > deps.uploadMaxBytes || head.contentType !== contentTypeOf(ref.name))
+          throw new BadUserInputError('The uploaded file does not match the upload request (size or content type).', 'id');
+        await deps.files.moveObject(staged, final);
+        a.detail = { documentId: Buffer.from(final).toString('base64url'), size: head.size };
+        await deps.cache.cache.purge([filesKeys(deps.cache.prefix).documents(ref.crmId)]);
+        return toDocument(final, head.size, head.lastModified);
+      }),
+  };
+}

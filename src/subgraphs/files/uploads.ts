@@ -1,0 +1,65 @@
+/**
+ * S3 writes for uploads. The file never passes through Portico: the client gets a presigned POST
+ * policy (S3 checks the signature, expiry, key, Content-Type and size itself), uploads into a
+ * staging prefix, and the confirmation HEADs the object and copies it under the customer's
+ * documents prefix, where listings find it.
+ */
+import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+
+export interface PresignedUpload {
+  url: string;
+  fields: Record<string, string>;
+}
+
+export interface FilesWrites {
+  /** A presigned POST for exactly this key and Content-Type, 1..maxSize bytes, valid ttlS seconds. */
+  presignUpload(o: { key: string; contentType: string; maxSize: number; ttlS: number }): Promise<PresignedUpload>;
+  /** Size and Content-Type of an object; null when there is none. */
+  headObject(key: string): Promise<{ size: number; contentType: string | null; lastModified: Date } | null>;
+  /** Copies an object to another key (same bucket) and deletes the source. */
+  moveObject(from: string, to: string): Promise<void>;
+}
+
+export interface FilesWritesDeps {
+  s3: S3Client;
+  bucket: string;
+  /** Runs one SDK call under the connector's deadline, breaker and error mapping. */
+  call<T>(route: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T>;
+}
+
+export function createFilesWrites(d: FilesWritesDeps): FilesWrites {
+  return {
+    presignUpload: ({ key, contentType, maxSize, ttlS }) =>
+      createPresignedPost(d.s3, {
+        Bucket: d.bucket,
+        Key: key,
+        Fields: { 'Content-Type': contentType },
+        Conditions: [
+          ['content-length-range', 1, maxSize],
+          ['eq', '$Content-Type', contentType],
+        ],
+        Expires: ttlS,
+      }),
+    async headObject(key) {
+      try {
+        const h = await d.call('HeadObject', (signal) =>
+          d.s3.send(new HeadObjectCommand({ Bucket: d.bucket, Key: key }), { abortSignal: signal }),
+        );
+        return { size: h.ContentLength ?? 0, contentType: h.ContentType ?? null, lastModified: h.LastModified ?? new Date() };
+      } catch (err) {
+        if (err instanceof S3ServiceException && (err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404)) return null;
+        throw err;
+      }
+    },
+    async moveObject(from, to) {
+      const source = `${d.bucket}/${from.split('/').map(encodeURIComponent).join('/')}`;
+      await d.call('CopyObject', (signal) =>
+        d.s3.send(new CopyObjectCommand({ Bucket: d.bucket, Key: to, CopySource: source }), { abortSignal: signal }),
+      );
+      await d.call('DeleteObject', (signal) =>
+        d.s3.send(new DeleteObjectCommand({ Bucket: d.bucket, Key: from }), { abortSignal: signal }),
+      );
+    },
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * Zendesk writes: ticket creation and public comments, plus the reads a write needs first (the
+ * ticket's requester, a user's link to the CRM, a staff member's agent user).
+ *
+ * Retries: a comment (PUT with a comment) is never retried by the client policy, since a second
+ * attempt after a lost answer would post the comment twice. Ticket creation is retried only when it
+ * carries an `Idempotency-Key`, which Zendesk honours on `POST /api/v2/tickets` (same key and
+ * body: the first ticket again, `x-idempotency-lookup: hit`; same key, other body: 400).
+ */
+import { z } from 'zod';
+import { UpstreamError } from '../../errors/index.js';
+import { parseUpstream, UpstreamHttpError, type HttpClient } from '../../platform/http.js';
+import type { OnUnknownValue } from '../../platform/unknown.js';
+import { toTicket, ZendeskTicket, type CommentSummary, type TicketSummary } from './mappers.js';
+
+const TicketResponse = z.object({ ticket: ZendeskTicket });
+const UserResponse = z.object({
+  user: z.object({ id: z.number(), name: z.string().nullable().optional(), external_id: z.string().nullable().optional() }),
+});
+const UsersResponse = z.object({ users: z.array(UserResponse.shape.user) });
+const UpdateResponse = z.object({
+  ticket: ZendeskTicket,
+  audit: z.object({
+    events: z.array(
+      z.object({
+        id: z.number(),
+        type: z.string(),
+        author_id: z.number().optional(),
+        body: z.string().optional(),
+        plain_body: z.string().optional(),
+        public: z.boolean().optional(),
+      }),
+    ),
+    created_at: z.string(),
+  }),
+});
+
+export type ZendeskPriority = 'low' | 'normal' | 'high' | 'urgent';
+
+export interface ZendeskUserRef {
+  id: number;
+  name: string;
+  externalId: string | null;
+}
+
+export interface SupportWrites {
+  /** Opens a ticket requested (and submitted) by a Zendesk user. `idempotencyKey` goes to Zendesk as `Idempotency-Key`. */
+  createTicket(
+    t: { requesterId: number; subject: string; body: string; priority: ZendeskPriority | null },
+    idempotencyKey?: string,
+  ): Promise<TicketSummary>;
+  /** Adds a public comment written by `authorId`; returns it. */
+  addComment(ticketId: string, c: { body: string; authorId: number; authorName: string }): Promise<CommentSummary>;
+  /** One ticket as it is now (its requester); null when it does not exist. */
+  ticket(ticketId: string): Promise<{ id: string; requesterId: number } | null>;
+  /** One user; null when it does not exist. */
+  user(userId: number): Promise<ZendeskUserRef | null>;
+  /** The Zendesk user whose `external_id` is this, e.g. a staff member's agent user (`staff:<token subject>`). */
+  userByExternalId(externalId: string): Promise<ZendeskUserRef | null>;
+}
+
+const parse = <T>(schema: z.ZodType<T>, body: unknown): T => parseUpstream('support', schema, body);
+const notFoundAsNull = async <T>(fn: () => Promise<T>): Promise<T | null> => {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof UpstreamHttpError && err.status === 404) return null;
+    throw err;
+  }
+};
+const toUser = (u: z.infer<typeof UserResponse>['user']): ZendeskUserRef => ({
+  id: u.id,
+  name: u.name ?? 'Support',
+  externalId: u.external_id ?? null,
+});
+
+export function createSupportWrites(deps: { http: HttpClient; onUnknown?: OnUnknownValue }): SupportWrites {
+  const { http } = deps;
+  return {
+    async createTicket(t, idempotencyKey) {
+      const body = await http.send({
+        method: 'POST',
+        path: '/api/v2/tickets',
+        route: 'tickets.create',
+        body: {
+          ticket: {
+            subject: t.subject,
+            comment: { body: t.body, public: true },
+            requester_id: t.requesterId,
+            submitter_id: t.requesterId,
+            ...(t.priority ? { priority: t.priority } : {}),
+          },
+        },
+        // Only a keyed creation is safe to send twice (Zendesk answers the retry with the first ticket).
+        idempotent: idempotencyKey !== undefined,
+        headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : undefined,
+      });
+      return toTicket(parse(TicketResponse, body).ticket, deps.onUnknown);
+    },
+    async addComment(ticketId, c) {
+      const body = await http.send({
+        method: 'PUT',
+        path: `/api/v2/tickets/${encodeURIComponent(ticketId)}`,
+        route: 'tickets.update',
+        body: { ticket: { comment: { body: c.body, author_id: c.authorId, public: true } } },
+        idempotent: false,
+      });
+      const r = parse(UpdateResponse, body);
+      const ev = r.audit.events.find((e) => e.type === 'Comment');
+      if (!ev) throw new UpstreamError('support', 'unavailable', 'unexpected response');
+      return { id: String(ev.id), body: ev.plain_body ?? ev.body ?? c.body, author: c.authorName, createdAt: r.audit.created_at };
+    },
+    ticket: (ticketId) =>
+      notFoundAsNull(async () => {
+        const body = await http.send({ method: 'GET', path: `/api/v2/tickets/${encodeURIComponent(ticketId)}`, route: 'tickets.show' });
+        const t = parse(TicketResponse, body).ticket;
+        if (typeof t.requester_id !== 'number') return null;
+        return { id: String(t.id), requesterId: t.requester_id };
+      }),
+    user: (userId) =>
+      notFoundAsNull(async () => {
+        const body = await http.send({ method: 'GET', path: `/api/v2/users/${userId}`, route: 'users.show' });
+        return toUser(parse(UserResponse, body).user);
+      }),
+    async userByExternalId(externalId) {
+      const body = await http.send({
+        method: 'GET',
+        path: '/api/v2/users/show_many',
+        route: 'users.showMany',
+        query: { external_ids: externalId },
+      });
+      const u = parse(UsersResponse, body).users.find((x) => x.external_id === externalId);
+      return u ? toUser(u) : null;
+    },
+  };
+}
