@@ -58,8 +58,13 @@ if #KEYS >= 3 then
 end
 return {1, id}`;
 
-/** Appends that lost the race this many times in a row give up (an error, never an unchained entry). */
-const MAX_ATTEMPTS = 64;
+/**
+ * An append that keeps losing the race gives up after this long (an error, never an unchained entry).
+ * Between tries it waits a random, growing pause (full jitter, at most 50 ms): without it two
+ * processes that append back to back run in lockstep and the same one can lose every round.
+ */
+const APPEND_DEADLINE_MS = 5000;
+const lostRacePause = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
 
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -131,7 +136,12 @@ export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<P
     };
     const keyList = [keys.stream, keys.head, ...(body.customerId ? [keys.customer(body.customerId)] : [])];
     let prev = knownHead ?? ((await redis.get(keys.head)) || '');
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const deadline = Date.now() + APPEND_DEADLINE_MS;
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) {
+        if (Date.now() > deadline) throw new Error(`audit append lost the race ${attempt} times in ${APPEND_DEADLINE_MS} ms`);
+        await lostRacePause(attempt);
+      }
       const d = JSON.stringify({ ...body, prev });
       const hash = sha256(d);
       const [ok, value] = await append(keyList, [prev, d, hash, Date.now() - retentionMs, retentionMs]);
@@ -142,7 +152,6 @@ export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<P
       prev = value;
       knownHead = value;
     }
-    throw new Error(`audit append lost the race ${MAX_ATTEMPTS} times`);
   }
 
   return {
