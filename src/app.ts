@@ -9,6 +9,15 @@ import { createGateway, SUBGRAPH_NAMES } from './gateway/index.js';
 import { createHttpServer } from './http/server.js';
 import { createBreaker, type Breaker } from './platform/breaker.js';
 import { createHttpClient, type HttpClient } from './platform/http.js';
+import { createUpstreamPolicy } from './platform/upstream.js';
+import {
+  createMemoryBudgetStore,
+  createRedisBudgetStore,
+  createVendorBudget,
+  DEFAULT_BUDGETS,
+  parseBudgets,
+  type BudgetStore,
+} from './platform/budget.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import type { Redis } from 'ioredis';
 import { createLogAuditLog, type AuditLog } from './audit/index.js';
@@ -22,6 +31,9 @@ import { createAdminSubgraph } from './subgraphs/admin/index.js';
 import { createCrmConnector, createCrmSubgraph, type CrmConnector } from './subgraphs/crm/index.js';
 import { createFilesConnector, createFilesSubgraph, type FilesConnector } from './subgraphs/files/index.js';
 import { createSupportConnector, createSupportSubgraph, type SupportConnector } from './subgraphs/support/index.js';
+import { createMemoryLinks, createRedisLinks, type CustomerLinks } from './platform/links.js';
+import { prefetchPlugin, type NamedPrefetcher, type Prefetcher } from './gateway/prefetch.js';
+import { createResponseCache } from './gateway/response-cache.js';
 import { createEventPipeline, registerWebhookRoutes, type CustomerLinkSeen, type EventPipeline } from './webhooks/index.js';
 import type { Simulators } from '../sim/index.js';
 
@@ -37,6 +49,8 @@ export interface App {
   config: Readonly<Config>;
   cache: EntityCache;
   shared: SharedState;
+  /** Customer links (crm id <-> Stripe customer <-> Zendesk user <-> S3 prefix); `links.update` is the API for webhooks. */
+  links: CustomerLinks;
   subgraphs: Subgraphs;
   fastify: FastifyInstance;
   logger: Logger;
@@ -93,44 +107,43 @@ export interface Upstreams {
   close(): Promise<void>;
 }
 
-/** The vendor connectors, each with the shared network policy. */
-export function createUpstreams(config: Readonly<Config>, logger: Logger, metrics?: Metrics): Upstreams {
+/** The vendor connectors, each with the shared upstream policy (platform/upstream.ts). */
+export function createUpstreams(
+  config: Readonly<Config>,
+  logger: Logger,
+  metrics?: Metrics,
+  budgets: BudgetStore = createMemoryBudgetStore(),
+): Upstreams {
   const { upstream } = config;
   const breakerGauge = (system: string, state: string) => metrics?.breakerOpen.set({ system }, state === 'closed' ? 0 : 1);
   for (const s of ['crm', 'billing', 'support', 'files']) breakerGauge(s, 'closed');
+  const specs = { ...DEFAULT_BUDGETS, ...parseBudgets(upstream.vendorBudgets ?? '') };
+  const VENDOR = { crm: 'hubspot', billing: 'stripe', support: 'zendesk', files: 's3' } as const;
   const breakers = Object.fromEntries(
     (['crm', 'billing', 'support', 'files'] as const).map((s) => [
       s,
       createBreaker(s, { volumeThreshold: upstream.breakerVolume, resetMs: upstream.breakerResetMs, logger, onStateChange: breakerGauge }),
     ]),
   ) as Record<'crm' | 'billing' | 'support' | 'files', Breaker>;
-  const httpClients: HttpClient[] = [];
-  // One label set for every system: the route and the HTTP status of each attempt, or "error".
-  const count = (system: string) => (route: string, status: number | 'error') =>
-    metrics?.upstreamCalls.inc({ system, route, status: String(status) });
-  const http = (system: 'crm' | 'support', baseUrl: string, headers: Record<string, string>) => {
-    const client = createHttpClient({
+  const policy = (system: 'crm' | 'billing' | 'support' | 'files') =>
+    createUpstreamPolicy({
       system,
-      baseUrl,
-      headers,
       timeoutMs: upstream.timeoutMs,
       retries: upstream.retries,
-      logger,
-      onAttempt: (_s, route, status) => count(system)(route, status),
+      retryRatio: upstream.retryBudget,
       breaker: breakers[system],
+      budget: createVendorBudget({ store: budgets, prefix: config.keyPrefix, vendor: VENDOR[system], specs }),
+      logger,
+      onAttempt: (route, status) => metrics?.upstreamCalls.inc({ system, route, status }),
     });
+  const httpClients: HttpClient[] = [];
+  const http = (system: 'crm' | 'support', baseUrl: string, headers: Record<string, string>) => {
+    const client = createHttpClient({ system, baseUrl, headers, policy: policy(system) });
     httpClients.push(client);
     return client;
   };
   const zendeskAuth = Buffer.from(`${config.zendesk.email}/token:${config.zendesk.apiToken}`).toString('base64');
-  const files = createFilesConnector({
-    ...config.s3,
-    timeoutMs: upstream.timeoutMs,
-    retries: upstream.retries,
-    logger,
-    onCall: count('files'),
-    breaker: breakers.files,
-  });
+  const files = createFilesConnector({ ...config.s3, policy: policy('files'), logger });
   return {
     crm: createCrmConnector({
       http: http('crm', config.hubspot.baseUrl, { authorization: `Bearer ${config.hubspot.accessToken}` }),
@@ -140,11 +153,8 @@ export function createUpstreams(config: Readonly<Config>, logger: Logger, metric
     billing: createBillingConnector({
       secretKey: config.stripe.secretKey,
       apiBase: config.stripe.apiBase,
-      timeoutMs: upstream.timeoutMs,
-      retries: upstream.retries,
+      policy: policy('billing'),
       logger,
-      onCall: count('billing'),
-      breaker: breakers.billing,
     }),
     files,
     async close() {
@@ -157,6 +167,8 @@ export function createUpstreams(config: Readonly<Config>, logger: Logger, metric
 
 export interface Subgraphs {
   schemas: Partial<Record<SubgraphName, GraphQLSchema>>;
+  /** Prefetch hooks of the subgraphs running in this process (gateway/prefetch.ts). */
+  prefetchers: NamedPrefetcher[];
   /** Drops every cached record of a customer in the subgraphs of this process. */
   purgeCustomer(crmId: string): Promise<void>;
 }
@@ -167,19 +179,24 @@ export function buildSubgraphs(
   config: Readonly<Config>,
   shared: Pick<SharedState, 'cache' | 'audit'>,
   names: readonly SubgraphName[],
+  links: CustomerLinks = createMemoryLinks(),
 ): Subgraphs {
   const c = { cache: shared.cache, prefix: config.keyPrefix, ttl: config.cache.ttl };
   const concurrency = config.upstream.concurrency;
+  const { audit } = shared;
   const build = {
-    crm: () => createCrmSubgraph({ crm: u.crm, cache: c, audit: shared.audit }),
-    billing: () => createBillingSubgraph({ billing: u.billing, concurrency, cache: c, audit: shared.audit }),
-    files: () => createFilesSubgraph({ files: u.files, concurrency, cache: c, audit: shared.audit }),
-    support: () => createSupportSubgraph({ support: u.support, concurrency, cache: c, audit: shared.audit }),
-  } satisfies Record<SubgraphName, () => { schema: GraphQLSchema; purgeCustomer(id: string): Promise<void> }>;
+    crm: () => createCrmSubgraph({ crm: u.crm, cache: c, audit }),
+    billing: () => createBillingSubgraph({ billing: u.billing, concurrency, cache: c, audit, links }),
+    files: () => createFilesSubgraph({ files: u.files, concurrency, cache: c, audit }),
+    support: () => createSupportSubgraph({ support: u.support, concurrency, cache: c, audit, links }),
+  } satisfies Record<SubgraphName, () => { schema: GraphQLSchema; purgeCustomer(id: string): Promise<void>; prefetch?: Prefetcher }>;
   // Purging needs only the key builders, so it covers every subgraph, local or remote (shared Redis).
   const built = SUBGRAPH_NAMES.map((n) => [n, build[n]()] as const);
   return {
     schemas: Object.fromEntries(built.filter(([n]) => names.includes(n)).map(([n, b]) => [n, b.schema])),
+    prefetchers: built.flatMap(([n, b]) =>
+      names.includes(n) && 'prefetch' in b ? [{ subgraph: n, prefetch: (...a: Parameters<Prefetcher>) => b.prefetch(...a) }] : [],
+    ),
     async purgeCustomer(crmId) {
       await Promise.all(built.map(([, b]) => b.purgeCustomer(crmId)));
     },
@@ -193,6 +210,10 @@ export interface SharedState {
   audit: AuditLog;
   /** The Redis connection for partner tokens and rate limits (waits out a reconnect; see createRedisStore). */
   redis?: Redis;
+  /** Customer links (platform/links.ts): Redis when configured, else process memory. */
+  links: CustomerLinks;
+  /** Vendor budgets (platform/budget.ts): shared through Redis when configured. */
+  budgets: BudgetStore;
   close(): Promise<void>;
 }
 
@@ -216,6 +237,8 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
       cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead }),
       partners: createMemoryPartnerStore(),
       audit: createLogAuditLog(logger),
+      links: createMemoryLinks(),
+      budgets: createMemoryBudgetStore(),
       close: () => store.close(),
     };
   }
@@ -225,6 +248,8 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
     partners: createRedisPartnerStore(store.control, config.keyPrefix),
     audit: createLogAuditLog(logger),
     redis: store.control,
+    links: createRedisLinks({ redis: store.client, prefix: config.keyPrefix, logger, timeoutMs: config.redis.commandTimeoutMs }),
+    budgets: createRedisBudgetStore(store.client, logger, config.redis.commandTimeoutMs),
     close: () => store.close(),
   };
 }
@@ -237,8 +262,8 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
 
   const tracing = await startTracing(config.tracing, logger);
   const metrics = createMetrics();
-  const upstreams = createUpstreams(config, logger, metrics);
   const shared = createSharedState(config, logger, metrics);
+  const upstreams = createUpstreams(config, logger, metrics, shared.budgets);
   const { cache } = shared;
   const remote = config.subgraphs.urls;
   const subgraphs = buildSubgraphs(
@@ -246,8 +271,39 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     config,
     shared,
     SUBGRAPH_NAMES.filter((n) => !remote[n]),
+    shared.links,
   );
-  const events = createEventPipeline({ config, logger, metrics, upstreams, cache, onLinkSeen: opts.onLinkSeen });
+  const responses = createResponseCache({
+    store: cache.store,
+    prefix: config.keyPrefix,
+    ttlS: config.cache.enabled ? (config.cache.responseTtlS ?? 30) : 0,
+    logger,
+    // A response served whole counts as one hit (metrics and the access log line); its misses are
+    // counted by the record reads that follow.
+    onResult: (r) => {
+      if (r !== 'hit') return;
+      metrics.cacheOps.inc({ result: 'hit' });
+      countCache(1, 0);
+    },
+  });
+  // One purge for records and whole responses: writes, webhooks and the admin mutation call it.
+  const purgeRecords = subgraphs.purgeCustomer.bind(subgraphs);
+  subgraphs.purgeCustomer = async (crmId) => {
+    await purgeRecords(crmId);
+    await responses.purgeCustomer(crmId);
+  };
+  const events = createEventPipeline({
+    config,
+    logger,
+    metrics,
+    upstreams,
+    cache,
+    // A vendor reporting a customer's ids updates the customer links.
+    onLinkSeen:
+      opts.onLinkSeen ?? ((l) => shared.links.update(l.crmId, { stripeCustomerId: l.stripeCustomerId, zendeskUserId: l.zendeskUserId })),
+    // Records are purged exactly by the workers; whole responses containing the customer go too.
+    onChanged: (crmId) => responses.purgeCustomer(crmId),
+  });
   if (config.events.workers) events.startWorkers();
   const admin = createAdminSubgraph({
     partners: shared.partners,
@@ -276,6 +332,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     apqStore: shared.cache.store,
     redis: shared.redis,
     partners: shared.partners,
+    plugins: [responses.plugin, prefetchPlugin(subgraphs.prefetchers)],
   });
   registerWebhookRoutes(server.fastify, { config, events, metrics, logger });
 
@@ -283,6 +340,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     config,
     cache,
     shared,
+    links: shared.links,
     subgraphs,
     fastify: server.fastify,
     logger,

@@ -46,6 +46,8 @@ export interface HttpServerOptions {
   /** Where automatic persisted queries live (the cache's store: Redis when configured). */
   apqStore: CacheStore;
   redis?: Redis;
+  /** More Apollo plugins (e.g. the prefetch plugin), run after the built-in ones. */
+  plugins?: ApolloServerPlugin<RequestContext>[];
 }
 
 export interface HttpServer {
@@ -146,6 +148,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
       metricsPlugin(o.metrics),
       ApolloServerPluginLandingPageDisabled(),
       observabilityPlugin({ logger, redact: createRedactor(configSecrets(config)) }),
+      ...(o.plugins ?? []),
     ],
     logger,
   });

@@ -97,7 +97,10 @@ export interface RedisStoreOptions {
 export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: Redis; control: Redis } {
   const retryStrategy = (attempt: number) => Math.min(50 * 2 ** attempt, 2000);
   const failFast = { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy };
-  const client = new Redis(o.url, { ...failFast, commandTimeout: o.commandTimeoutMs ?? 50 });
+  const readTimeoutMs = o.commandTimeoutMs ?? 50;
+  // ioredis's own timeout (a backstop here) fires when our event loop is late, not Redis: under
+  // load a reply already waiting in the socket counted as a miss. Reads use redisDeadline.
+  const client = new Redis(o.url, { ...failFast, commandTimeout: Math.max(1000, readTimeoutMs * 10) });
   const writer = new Redis(o.url, { ...failFast, commandTimeout: o.writeTimeoutMs ?? 2000 });
   const control = new Redis(o.url, {
     enableOfflineQueue: true,
@@ -122,7 +125,7 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
     client,
     control,
     async mget(keys) {
-      return keys.length ? client.mget(...keys) : [];
+      return keys.length ? redisDeadline(client.mget(...keys), readTimeoutMs) : [];
     },
     async mset(entries, ttlS) {
       if (!entries.length) return;
@@ -146,6 +149,22 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
   };
 }
 
+/**
+ * A deadline that measures Redis, not our event loop: when the timer fires, the loop first reads
+ * whatever has arrived on its sockets (setImmediate runs after the poll phase), and only a reply
+ * still missing then is a timeout.
+ */
+export function redisDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    const t = setTimeout(() => setImmediate(() => done || ((done = true), reject(new Error(`Redis did not answer within ${ms} ms`)))), ms);
+    p.then(
+      (v) => done || ((done = true), clearTimeout(t), resolve(v)),
+      (e: unknown) => done || ((done = true), clearTimeout(t), reject(e as Error)),
+    );
+  });
+}
+
 export function createEntityCache(o: CacheOptions): EntityCache {
   const { store } = o;
   const enabled = o.enabled ?? true;
@@ -165,9 +184,32 @@ export function createEntityCache(o: CacheOptions): EntityCache {
     }
   };
 
+  /** Reads of one loop turn (every subgraph's loaders) become one MGET. */
+  let pending: { keys: readonly string[]; resolve(v: (string | null)[]): void; reject(e: unknown): void }[] | undefined;
+  const flush = async () => {
+    const batch = pending ?? [];
+    pending = undefined;
+    const all = [...new Set(batch.flatMap((b) => b.keys))];
+    try {
+      const values = await store.mget(all);
+      const byKey = new Map(all.map((k, i) => [k, values[i] ?? null]));
+      for (const b of batch) b.resolve(b.keys.map((k) => byKey.get(k) ?? null));
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
+  };
+  const batchedMget = (keys: readonly string[]) =>
+    new Promise<(string | null)[]>((resolve, reject) => {
+      if (!pending) {
+        pending = [];
+        setImmediate(() => void flush());
+      }
+      pending.push({ keys, resolve, reject });
+    });
+
   async function readMany(keys: readonly string[]): Promise<(string | null)[]> {
     try {
-      return await store.mget(keys);
+      return await batchedMget(keys);
     } catch (err) {
       failed('mget', err);
       return keys.map(() => null);
