@@ -259,7 +259,6 @@ async function main() {
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
     ...vendorEnv(sims),
-    UPSTREAM_CONCURRENCY: '16',
     VENDOR_BUDGETS: unlimited,
     USER_RATE_LIMIT_PER_MINUTE: '1000000',
   };

@@ -182,13 +182,12 @@ export function buildSubgraphs(
   links: CustomerLinks = createMemoryLinks(),
 ): Subgraphs {
   const c = { cache: shared.cache, prefix: config.keyPrefix, ttl: config.cache.ttl };
-  const concurrency = config.upstream.concurrency;
   const { audit } = shared;
   const build = {
     crm: () => createCrmSubgraph({ crm: u.crm, cache: c, audit }),
-    billing: () => createBillingSubgraph({ billing: u.billing, concurrency, cache: c, audit, links }),
-    files: () => createFilesSubgraph({ files: u.files, concurrency, cache: c, audit }),
-    support: () => createSupportSubgraph({ support: u.support, concurrency, cache: c, audit, links }),
+    billing: () => createBillingSubgraph({ billing: u.billing, cache: c, audit, links }),
+    files: () => createFilesSubgraph({ files: u.files, cache: c, audit }),
+    support: () => createSupportSubgraph({ support: u.support, cache: c, audit, links }),
   } satisfies Record<SubgraphName, () => { schema: GraphQLSchema; purgeCustomer(id: string): Promise<void>; prefetch?: Prefetcher }>;
   // Purging needs only the key builders, so it covers every subgraph, local or remote (shared Redis).
   const built = SUBGRAPH_NAMES.map((n) => [n, build[n]()] as const);
@@ -223,6 +222,8 @@ export interface SharedState {
  */
 export function createSharedState(config: Readonly<Config>, logger: Logger, metrics?: Metrics): SharedState {
   const onError = () => (metrics?.cacheOps.inc({ result: 'error' }), countCacheError());
+  // Records served from their stale copy because the vendor budget refused the load (platform/cache.ts).
+  const onStale = (n: number) => metrics?.cacheOps.inc({ result: 'stale' }, n);
   const onRead = (hits: number, misses: number) => {
     countCache(hits, misses);
     if (hits) metrics?.cacheOps.inc({ result: 'hit' }, hits);
@@ -234,7 +235,7 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
     );
     const store = createMemoryStore();
     return {
-      cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead }),
+      cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead, onStale }),
       partners: createMemoryPartnerStore(),
       audit: createLogAuditLog(logger),
       links: createMemoryLinks(),
@@ -244,7 +245,7 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
   }
   const store = createRedisStore({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, logger });
   return {
-    cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead }),
+    cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead, onStale }),
     partners: createRedisPartnerStore(store.control, config.keyPrefix),
     audit: createLogAuditLog(logger),
     redis: store.control,

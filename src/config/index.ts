@@ -204,12 +204,6 @@ export const VARS = {
     doc: 'Retries of idempotent upstream calls on network errors, 5xx and 429.',
     default: '2',
   },
-  UPSTREAM_CONCURRENCY: {
-    schema: int(1, 256),
-    example: '8',
-    doc: 'Parallel calls per vendor where the vendor has no batch endpoint.',
-    default: '8',
-  },
 
   UPSTREAM_BREAKER_VOLUME: {
     schema: int(1, 100000),
@@ -543,7 +537,6 @@ export interface Config {
   upstream: {
     timeoutMs: number;
     retries: number;
-    concurrency: number;
     breakerVolume: number;
     breakerResetMs: number;
     retryBudget: number;
@@ -773,7 +766,6 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     upstream: {
       timeoutMs: raw.UPSTREAM_TIMEOUT_MS ?? 5000,
       retries: raw.UPSTREAM_RETRIES ?? 2,
-      concurrency: raw.UPSTREAM_CONCURRENCY ?? 8,
       breakerVolume: raw.UPSTREAM_BREAKER_VOLUME ?? 20,
       breakerResetMs: raw.UPSTREAM_BREAKER_RESET_MS ?? 5000,
       retryBudget: raw.UPSTREAM_RETRY_BUDGET ?? 0.2,

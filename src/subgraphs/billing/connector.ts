@@ -11,6 +11,7 @@ import Stripe from 'stripe';
 import { UpstreamError } from '../../errors/index.js';
 import { chunk } from '../../platform/concurrency.js';
 import { RetryableError, type UpstreamPolicy } from '../../platform/upstream.js';
+import type { Priority } from '../../platform/budget.js';
 import { parseRetryAfter } from '../../platform/http.js';
 import type { Logger } from '../../platform/logger.js';
 import { traceStripeHttpClient, withUpstreamRoute } from '../../platform/upstream-tracing.js';
@@ -46,6 +47,9 @@ export interface BillingConnectorOptions {
   policy: UpstreamPolicy;
   logger?: Logger;
 }
+
+/** Webhook handlers' re-reads: background work, which yields the vendor budget to interactive reads. */
+const BG: Priority = 'background';
 
 const SEARCH_CLAUSES = 10; // Stripe's limit of clauses in one search query
 const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -101,11 +105,12 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
     appInfo: { name: 'portico' },
   });
   const onUnknown = createUnknownValueLog({ system: 'billing', logger: o.logger });
-  async function call<T>(route: string, fn: (opts: Stripe.RequestOptions) => Promise<T>): Promise<T> {
+  /** One Stripe call under the policy; `priority` 'background' (webhook re-reads) yields the vendor budget to reads. */
+  async function call<T>(route: string, fn: (opts: Stripe.RequestOptions) => Promise<T>, priority: Priority = 'interactive'): Promise<T> {
     try {
       return await withUpstreamRoute(route, () =>
         o.policy.call(
-          { route, idempotent: true, classify: classifyStripe, cls: route.endsWith('.search') ? 'search' : undefined },
+          { route, idempotent: true, classify: classifyStripe, cls: route.endsWith('.search') ? 'search' : undefined, priority },
           (_signal, remainingMs) => fn({ timeout: remainingMs, maxNetworkRetries: 0 }),
         ),
       );
@@ -187,7 +192,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
       return res.data.map(toCard).filter((c): c is CardSummary => c !== null);
     },
     async customer(stripeId) {
-      const c = await notFoundAsNull(() => call('customers.retrieve', () => stripe.customers.retrieve(stripeId)));
+      const c = await notFoundAsNull(() => call('customers.retrieve', (ro) => stripe.customers.retrieve(stripeId, {}, ro), BG));
       if (!c) return null;
       if ((c as Stripe.DeletedCustomer).deleted) return { id: c.id, crmId: null, deleted: true };
       return { id: c.id, crmId: (c as Stripe.Customer).metadata?.crm_contact_id ?? null, deleted: false };
@@ -195,10 +200,11 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
     async ownerOf(object, id) {
       const owner = (o: { customer?: string | { id: string } | null } | null) =>
         o ? (typeof o.customer === 'string' ? o.customer : (o.customer?.id ?? null)) : null;
-      if (object === 'invoice') return owner(await notFoundAsNull(() => call('invoices.retrieve', () => stripe.invoices.retrieve(id))));
+      if (object === 'invoice')
+        return owner(await notFoundAsNull(() => call('invoices.retrieve', (ro) => stripe.invoices.retrieve(id, {}, ro), BG)));
       if (object === 'subscription')
-        return owner(await notFoundAsNull(() => call('subscriptions.retrieve', () => stripe.subscriptions.retrieve(id))));
-      return owner(await notFoundAsNull(() => call('paymentMethods.retrieve', () => stripe.paymentMethods.retrieve(id))));
+        return owner(await notFoundAsNull(() => call('subscriptions.retrieve', (ro) => stripe.subscriptions.retrieve(id, {}, ro), BG)));
+      return owner(await notFoundAsNull(() => call('paymentMethods.retrieve', (ro) => stripe.paymentMethods.retrieve(id, {}, ro), BG)));
     },
   };
 }

@@ -27,7 +27,6 @@ const LINKS = Symbol('billing.links');
 
 export interface BillingSubgraphDeps {
   billing: BillingConnector;
-  concurrency: number;
   cache: CacheDeps<CacheType>;
   /** Where this subgraph records writes and staff or partner reads (src/audit). */
   audit: AuditLog;
@@ -43,7 +42,6 @@ export function createBillingSubgraph(deps: BillingSubgraphDeps) {
         deps.cache,
         deps.links,
         perRequest(ctx, LINKS, () => createLinkLoader(deps.links)),
-        deps.concurrency,
       ),
     );
   const can = (p: Principal, scope: string) => hasScopes(p, [[scope]]);

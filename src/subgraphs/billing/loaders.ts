@@ -1,9 +1,8 @@
 import DataLoader from 'dataloader';
 import { settled } from '../../platform/prefetch.js';
 import type { CacheType } from '../../config/index.js';
-import { cachedBatch, type CacheDeps } from '../../platform/cache.js';
+import { cachedBatch, cachedEach, type CacheDeps } from '../../platform/cache.js';
 import type { CustomerLinks, LinkLoader } from '../../platform/links.js';
-import { mapBounded } from '../../platform/concurrency.js';
 import type { BillingConnector } from './connector.js';
 import type { BillingAccount, CardSummary, InvoiceSummary } from './mappers.js';
 
@@ -41,7 +40,6 @@ export function createBillingLoaders(
   c: CacheDeps<CacheType>,
   links: CustomerLinks,
   link: LinkLoader,
-  concurrency: number,
 ): BillingLoaders {
   const keys = billingKeys(c.prefix);
   /** Stripe ids learnt in this request (from accounts read, cached or not). */
@@ -114,17 +112,14 @@ export function createBillingLoaders(
         return lists.map((l) => l ?? []);
       }),
     ),
-    // No multi-customer endpoint: one call per customer, at most `concurrency` at once.
-    cards: new DataLoader(
-      settled(async (crmIds) => {
-        const lists = await cachedBatch(c.cache, crmIds, keys.cards, c.ttl.cards, async (missing) => {
-          const ids = await stripeIds(missing);
-          const withId = missing.filter((id) => ids.has(id));
-          const got = await mapBounded(withId, concurrency, (id) => billing.cards(ids.get(id)!));
-          return new Map(withId.map((id, i) => [id, got[i]]));
-        });
-        return lists.map((l) => l ?? []);
-      }),
+    // No multi-customer endpoint: one call per customer, as fast as the vendor budget allows.
+    cards: new DataLoader(async (crmIds) =>
+      (
+        await cachedEach(c.cache, crmIds, keys.cards, c.ttl.cards, async (id) => {
+          const stripeId = (await stripeIds([id])).get(id);
+          return stripeId ? billing.cards(stripeId) : null;
+        })
+      ).map((l) => l ?? []),
     ),
   };
 }

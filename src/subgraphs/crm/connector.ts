@@ -7,6 +7,7 @@ import { parseUpstream, UpstreamHttpError, type HttpClient } from '../../platfor
 import type { Logger } from '../../platform/logger.js';
 import { createUnknownValueLog } from '../../platform/unknown.js';
 import { chunk } from '../../platform/concurrency.js';
+import type { Priority } from '../../platform/budget.js';
 import { CONTACT_PROPERTIES, HubSpotContact, toCrmContact, type CrmContact } from './mappers.js';
 
 const BatchResponse = z.object({ results: z.array(HubSpotContact) });
@@ -30,8 +31,12 @@ export const MAX_SEARCH_IDS = 500;
 const IN_VALUES = 100;
 
 export interface CrmConnector {
-  /** Contacts by id; missing ids are absent from the map. */
-  getContacts(ids: readonly string[]): Promise<Map<string, CrmContact>>;
+  /**
+   * Contacts by id; missing ids are absent from the map. Background work (webhook re-reads) passes
+   * `priority: 'background'`: it yields the vendor budget to interactive reads and does not join
+   * their shared batches.
+   */
+  getContacts(ids: readonly string[], opts?: { priority?: Priority }): Promise<Map<string, CrmContact>>;
   searchContacts(s: CrmSearch): Promise<{ total: number; contacts: CrmContact[]; nextAfter?: string }>;
 }
 
@@ -85,7 +90,7 @@ const BATCH_READS_IN_FLIGHT = 2;
 export function createCrmConnector(deps: { http: HttpClient; logger?: Logger }): CrmConnector {
   const { http } = deps;
   const onUnknown = createUnknownValueLog({ system: 'crm', logger: deps.logger });
-  async function batchRead(ids: readonly string[]): Promise<Map<string, CrmContact>> {
+  async function batchRead(ids: readonly string[], priority: Priority = 'interactive'): Promise<Map<string, CrmContact>> {
     const out = new Map<string, CrmContact>();
     for (const part of chunk(ids, BATCH_LIMIT)) {
       let body: unknown;
@@ -95,6 +100,7 @@ export function createCrmConnector(deps: { http: HttpClient; logger?: Logger }):
           path: '/crm/v3/objects/contacts/batch/read',
           route: 'contacts.batchRead',
           idempotent: true,
+          priority,
           body: { inputs: part.map((id) => ({ id })), properties: CONTACT_PROPERTIES },
         });
       } catch (err) {
@@ -106,9 +112,9 @@ export function createCrmConnector(deps: { http: HttpClient; logger?: Logger }):
     }
     return out;
   }
-  const coalesced = coalesce(batchRead, BATCH_READS_IN_FLIGHT, BATCH_LIMIT);
+  const coalesced = coalesce((ids) => batchRead(ids), BATCH_READS_IN_FLIGHT, BATCH_LIMIT);
   return {
-    getContacts: (ids) => coalesced.get(ids),
+    getContacts: (ids, opts) => (opts?.priority === 'background' ? batchRead(ids, 'background') : coalesced.get(ids)),
     async searchContacts(s) {
       const body = await http.send({
         method: 'POST',

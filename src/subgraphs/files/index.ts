@@ -24,15 +24,13 @@ const LOADERS = Symbol('files.loaders');
 
 export interface FilesSubgraphDeps {
   files: FilesConnector;
-  concurrency: number;
   cache: CacheDeps<CacheType>;
   /** Where this subgraph records writes and staff or partner reads (src/audit). */
   audit: AuditLog;
 }
 
 export function createFilesSubgraph(deps: FilesSubgraphDeps) {
-  const loaders = (ctx: RequestContext): FilesLoaders =>
-    perRequest(ctx, LOADERS, () => createFilesLoaders(deps.files, deps.concurrency, deps.cache));
+  const loaders = (ctx: RequestContext): FilesLoaders => perRequest(ctx, LOADERS, () => createFilesLoaders(deps.files, deps.cache));
 
   const resolvers: Resolvers = {
     DateTime: DateTimeScalar,

@@ -40,9 +40,9 @@ export interface SupportConnector {
    * 1,000-result limit would cut are absent: the caller reads them per user.
    */
   ticketsByRequesters(userIds: readonly number[]): Promise<Map<number, TicketSummary[]>>;
-  /** One ticket's requester, re-read (webhook handlers); null when the ticket does not exist. */
+  /** One ticket's requester, re-read (webhook handlers, background priority); null when the ticket does not exist. */
   ticketRequester(ticketId: string): Promise<number | null>;
-  /** One user's external id (our CRM id), re-read; null when absent or unknown. */
+  /** One user's external id (our CRM id), re-read (webhook handlers, background priority); null when absent or unknown. */
   userExternalId(userId: number): Promise<string | null>;
 }
 
@@ -87,7 +87,12 @@ export function createSupportConnector(deps: { http: HttpClient; logger?: Logger
     },
     async ticketRequester(ticketId) {
       try {
-        const body = await http.send({ method: 'GET', path: `/api/v2/tickets/${encodeURIComponent(ticketId)}`, route: 'tickets.show' });
+        const body = await http.send({
+          method: 'GET',
+          path: `/api/v2/tickets/${encodeURIComponent(ticketId)}`,
+          route: 'tickets.show',
+          priority: 'background',
+        });
         return parse(TicketResponse, body).ticket.requester_id;
       } catch (err) {
         if (err instanceof UpstreamHttpError && err.status === 404) return null;
@@ -96,7 +101,7 @@ export function createSupportConnector(deps: { http: HttpClient; logger?: Logger
     },
     async userExternalId(userId) {
       try {
-        const body = await http.send({ method: 'GET', path: `/api/v2/users/${userId}`, route: 'users.show' });
+        const body = await http.send({ method: 'GET', path: `/api/v2/users/${userId}`, route: 'users.show', priority: 'background' });
         return parse(UserResponse, body).user.external_id ?? null;
       } catch (err) {
         if (err instanceof UpstreamHttpError && err.status === 404) return null;

@@ -43,7 +43,6 @@ const isTicketCursor = (v: unknown): v is TicketCursor =>
 
 export interface SupportSubgraphDeps {
   support: SupportConnector;
-  concurrency: number;
   cache: CacheDeps<CacheType>;
   /** Where this subgraph records writes and staff or partner reads (src/audit). */
   audit: AuditLog;
@@ -56,7 +55,6 @@ export function createSupportSubgraph(deps: SupportSubgraphDeps) {
     perRequest(ctx, LOADERS, () =>
       createSupportLoaders(
         deps.support,
-        deps.concurrency,
         deps.cache,
         deps.links,
         perRequest(ctx, LINKS, () => createLinkLoader(deps.links)),

@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
 import { settled } from '../../platform/prefetch.js';
 import type { CacheType } from '../../config/index.js';
-import { cachedBatch, type CacheDeps } from '../../platform/cache.js';
-import { mapBounded } from '../../platform/concurrency.js';
+import { cachedBatch, cachedEach, type CacheDeps } from '../../platform/cache.js';
+import { mapEach } from '../../platform/concurrency.js';
 import { traceLinkRead, type CustomerLinks, type LinkLoader } from '../../platform/links.js';
 import type { SupportConnector, TicketPage } from './connector.js';
 import type { CommentSummary } from './mappers.js';
@@ -38,7 +38,6 @@ const EMPTY: TicketPage = { tickets: [], hasMore: false, afterCursor: null };
 
 export function createSupportLoaders(
   support: SupportConnector,
-  concurrency: number,
   c: CacheDeps<CacheType>,
   links: CustomerLinks,
   link: LinkLoader,
@@ -89,7 +88,7 @@ export function createSupportLoaders(
               }
             }
             const rest = missing.filter((k) => !out.has(k));
-            const got = await mapBounded(rest, concurrency, (k) => support.requestedTickets(k.userId, ZENDESK_PAGE, k.after));
+            const got = await mapEach(rest, (k) => support.requestedTickets(k.userId, ZENDESK_PAGE, k.after));
             rest.forEach((k, i) => out.set(k, got[i]));
             return out;
           },
@@ -98,15 +97,9 @@ export function createSupportLoaders(
       }),
       { cacheKeyFn: (k) => `${k.crmId}:${k.after ?? ''}` },
     ),
-    // No multi-ticket comments endpoint: one call per ticket shown, bounded.
-    comments: new DataLoader(
-      settled(async (ticketIds) => {
-        const lists = await cachedBatch(c.cache, ticketIds, keys.comments, c.ttl.comments, async (missing) => {
-          const got = await mapBounded(missing, concurrency, (id) => support.comments(id));
-          return new Map(missing.map((id, i) => [id, got[i]]));
-        });
-        return lists.map((l) => l ?? []);
-      }),
+    // No multi-ticket comments endpoint: one call per ticket shown, as fast as the vendor budget allows.
+    comments: new DataLoader(async (ticketIds) =>
+      (await cachedEach(c.cache, ticketIds, keys.comments, c.ttl.comments, (id) => support.comments(id))).map((l) => l ?? []),
     ),
   };
 }
