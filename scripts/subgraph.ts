@@ -9,6 +9,7 @@ import { buildSubgraphs, createSharedState, createUpstreams, withSimulators } fr
 import { ConfigError, loadConfig, type SubgraphName } from '../src/config/index.js';
 import { SUBGRAPH_NAMES } from '../src/gateway/index.js';
 import { createSubgraphServer } from '../src/http/subgraph-server.js';
+import { redisClaimsNonces } from '../src/auth/claims.js';
 import { createLogger } from '../src/platform/logger.js';
 import { startTracing } from '../src/platform/tracing.js';
 
@@ -50,6 +51,8 @@ try {
     signingSecret: config.subgraphs.signingSecret,
     logger,
     claimsMaxAgeS: config.guards.claimsMaxAgeS,
+    // Replicas of this subgraph behind one load balancer share the used nonces through Redis.
+    nonces: shared.redis ? redisClaimsNonces(shared.redis, config.keyPrefix) : undefined,
   });
   const url = (await server.fastify.listen({ host: config.host, port })).replace('://0.0.0.0', '://127.0.0.1');
   console.log(

@@ -10,21 +10,27 @@
  * they ask the running development gateway (PORTICO_URL, default http://127.0.0.1:4000), whose
  * partner store is in memory. Development user tokens are refused when NODE_ENV=production.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { createRedisPartnerStore, mintPartnerToken, type PartnerRecord } from '../src/auth/partners.js';
 import { PARTNER_SCOPES, ROLES, type Role } from '../src/auth/principal.js';
 import { signDevToken } from '../src/auth/tokens.js';
+import { shippedPath } from '../src/platform/shipped.js';
 import { ConfigError, loadConfig, type Config } from '../src/config/index.js';
 
 const USAGE = `Usage:
   npm run -s token -- --role <customer|agent|admin> [--sub <id>] [--ttl <seconds>]
   npm run -s token -- partner --name <name> --scopes <scope,...> [--ttl 30d] [--customers <crmId,...>]
+                              [--operations <name or sha256,...>]
   npm run -s token -- partners
   npm run -s token -- revoke <ptn_id>
 Examples:
   npm run -s token -- --role customer --sub 1001
   npm run -s token -- partner --name acme --scopes billing.invoices:read,crm.contacts:read --ttl 30d
+  npm run -s token -- partner --name acme --scopes billing.invoices:read --operations InvoicesPage
+    (--operations: the only operations the partner may run when TRUSTED_DOCUMENTS applies to partners,
+     by name or sha256 from clients/generated/persisted-documents.json)
 Partner scopes: ${PARTNER_SCOPES.join(', ')}`;
 
 function fail(message: string): never {
@@ -42,6 +48,7 @@ function parseCommandLine() {
         name: { type: 'string' },
         scopes: { type: 'string' },
         customers: { type: 'string' },
+        operations: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -62,7 +69,7 @@ if (values.help) {
 /** Which options and how many words each command takes: anything else is refused, not ignored. */
 const COMMANDS: Record<string, { words: number; options: readonly string[] }> = {
   '': { words: 0, options: ['role', 'sub', 'ttl'] },
-  partner: { words: 1, options: ['name', 'scopes', 'ttl', 'customers'] },
+  partner: { words: 1, options: ['name', 'scopes', 'ttl', 'customers', 'operations'] },
   partners: { words: 1, options: [] },
   revoke: { words: 2, options: [] },
 };
@@ -117,7 +124,26 @@ async function viaGateway<T>(query: string, variables: Record<string, unknown>):
   return body.data as T;
 }
 
-const RECORD = 'id name scopes customerIds createdAt expiresAt lastUsedAt revokedAt';
+const RECORD = 'id name scopes customerIds operations createdAt expiresAt lastUsedAt revokedAt';
+
+/** `--operations` entries, by operation name or sha256, as the manifest's hashes. */
+function operationHashes(entries: string[]): string[] {
+  if (!entries.length) return [];
+  const file = 'clients/generated/persisted-documents.json';
+  const path = shippedPath(file);
+  if (!path) fail(`--operations needs ${file} (run \`npm run codegen\`), or give sha256 hashes.`);
+  const manifest = JSON.parse(readFileSync(path, 'utf8')) as Record<string, string>;
+  const byName = new Map(
+    Object.entries(manifest).map(([hash, doc]) => [/^\s*(?:query|mutation|subscription)\s+(\w+)/.exec(doc)?.[1], hash]),
+  );
+  return entries.map((e) => {
+    if (/^[0-9a-f]{64}$/.test(e)) return e;
+    const hash = byName.get(e);
+    if (!hash)
+      fail(`--operations: no operation named ${JSON.stringify(e)} in ${file}. Known: ${[...byName.keys()].filter(Boolean).join(', ')}.`);
+    return hash;
+  });
+}
 
 function parseTtlDays(v: string | undefined): number {
   if (!v) return 30;
@@ -129,7 +155,7 @@ function parseTtlDays(v: string | undefined): number {
 function show(r: PartnerRecord) {
   const state = r.revokedAt ? `revoked ${r.revokedAt}` : Date.parse(r.expiresAt) < Date.now() ? 'expired' : `valid until ${r.expiresAt}`;
   console.log(
-    `${r.id}  ${r.name}  [${r.scopes.join(', ')}]${r.customerIds ? ` customers: ${r.customerIds.join(',')}` : ''}  ${state}${r.lastUsedAt ? `, last used ${r.lastUsedAt}` : ''}`,
+    `${r.id}  ${r.name}  [${r.scopes.join(', ')}]${r.customerIds ? ` customers: ${r.customerIds.join(',')}` : ''}${r.operations ? ` operations: ${r.operations.length}` : ''}  ${state}${r.lastUsedAt ? `, last used ${r.lastUsedAt}` : ''}`,
   );
 }
 
@@ -144,6 +170,7 @@ async function partnerCommand(cmd: string) {
         scopes: list(values.scopes),
         customerIds: list(values.customers),
         ttlDays: parseTtlDays(values.ttl),
+        operations: operationHashes(list(values.operations)),
       };
       const created = store
         ? await mintPartnerToken(store, config.auth.partnerSecret, input).then((c) => ({ token: c.token, partnerToken: c.record }))

@@ -1,11 +1,13 @@
 /**
  * The claims header the gateway sends to subgraphs that run as their own services. HMAC-SHA256
  * over the serialized principal, a timestamp, the request id and a hash of the subgraph request
- * (query, operation name, variables): a captured header is good for that one request only, and
- * only for `maxAgeS` seconds (SUBGRAPH_CLAIMS_MAX_AGE_S, 10 by default). Subgraphs trust nothing
- * unsigned, stale, or bound to another request.
+ * (query, operation name, variables) and a random nonce: a captured header is good for that one
+ * request only, only once (the subgraph remembers nonces for the header's life, see `ClaimsNonces`),
+ * and only for `maxAgeS` seconds (SUBGRAPH_CLAIMS_MAX_AGE_S, 10 by default). Subgraphs trust
+ * nothing unsigned, stale, replayed, or bound to another request.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import { UnauthenticatedError } from '../errors/index.js';
 import { ROLES, type Principal, type Role } from './principal.js';
 
@@ -26,6 +28,8 @@ interface Wire {
   rid: string;
   /** sha256 of the subgraph request (see requestHash). */
   bh: string;
+  /** One-use nonce. */
+  j: string;
 }
 
 /** What one claims header is bound to: the request id and the GraphQL request sent to the subgraph. */
@@ -43,11 +47,54 @@ export const requestHash = (r: ClaimsBinding['request']) =>
 const mac = (payload: string, secret: string) => createHmac('sha256', secret).update(payload).digest('base64url');
 
 export function signClaims(p: Principal, secret: string, binding: ClaimsBinding, now = Date.now()): string {
-  const w: Wire = { k: p.kind, s: [...p.scopes], t: Math.floor(now / 1000), rid: binding.requestId, bh: requestHash(binding.request) };
+  const w: Wire = {
+    k: p.kind,
+    s: [...p.scopes],
+    t: Math.floor(now / 1000),
+    rid: binding.requestId,
+    bh: requestHash(binding.request),
+    j: randomBytes(12).toString('base64url'),
+  };
   if (p.kind === 'user') Object.assign(w, { sub: p.subject, r: [...p.roles], c: p.customerId });
   if (p.kind === 'partner') Object.assign(w, { p: p.partnerId, n: p.name, cs: p.customerIds ? [...p.customerIds] : undefined });
   const payload = Buffer.from(JSON.stringify(w)).toString('base64url');
   return `${payload}.${mac(payload, secret)}`;
+}
+
+/** The nonce of a claims header that verified (for the one-use check). */
+export function claimsNonce(header: string): string {
+  const w = JSON.parse(Buffer.from(header.split('.')[0] ?? '', 'base64url').toString('utf8')) as Partial<Wire>;
+  return typeof w.j === 'string' ? w.j : '';
+}
+
+/**
+ * Nonces of claims headers already used, remembered for a header's life. `firstUse` is true once
+ * per nonce. In memory for one subgraph process; in Redis (SET NX EX) when several replicas of a
+ * subgraph sit behind one load balancer, so a header replayed to another replica is refused too.
+ */
+export interface ClaimsNonces {
+  firstUse(nonce: string, ttlS: number): Promise<boolean>;
+}
+
+export function memoryClaimsNonces(): ClaimsNonces {
+  const seen = new Map<string, number>();
+  return {
+    firstUse(nonce, ttlS) {
+      const now = Date.now();
+      if (seen.size > 10_000) for (const [k, until] of seen) if (until < now) seen.delete(k);
+      if ((seen.get(nonce) ?? 0) >= now) return Promise.resolve(false);
+      seen.set(nonce, now + ttlS * 1000);
+      return Promise.resolve(true);
+    },
+  };
+}
+
+export function redisClaimsNonces(redis: Redis, keyPrefix: string): ClaimsNonces {
+  return {
+    async firstUse(nonce, ttlS) {
+      return (await redis.set(`${keyPrefix}:claims-nonce:${nonce}`, '1', 'EX', ttlS, 'NX')) === 'OK';
+    },
+  };
 }
 
 export function verifyClaims(
@@ -66,6 +113,7 @@ export function verifyClaims(
     throw new UnauthenticatedError('Stale gateway claims.');
   if (w.rid !== binding.requestId || w.bh !== requestHash(binding.request))
     throw new UnauthenticatedError('Gateway claims bound to another request.');
+  if (typeof w.j !== 'string' || w.j.length < 16) throw new UnauthenticatedError('Gateway claims without a nonce.');
   const scopes = new Set(w.s);
   switch (w.k) {
     case 'user':

@@ -7,9 +7,17 @@ import { ApolloServer } from '@apollo/server';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
-import { CLAIMS_HEADER, verifyClaims, type ClaimsBinding } from '../auth/claims.js';
+import {
+  CLAIMS_HEADER,
+  DEFAULT_CLAIMS_MAX_AGE_S,
+  claimsNonce,
+  memoryClaimsNonces,
+  verifyClaims,
+  type ClaimsBinding,
+  type ClaimsNonces,
+} from '../auth/claims.js';
 import type { RequestContext } from '../auth/context.js';
-import { ErrorCode, formatError } from '../errors/index.js';
+import { ErrorCode, UnauthenticatedError, formatError } from '../errors/index.js';
 import type { Logger } from '../platform/logger.js';
 import { createRedactor, observabilityPlugin, registerObservability } from './observe.js';
 
@@ -27,6 +35,8 @@ export async function createSubgraphServer(o: {
   signingSecret: string;
   logger: Logger;
   claimsMaxAgeS?: number;
+  /** Where used claims nonces are remembered (Redis when several replicas share a load balancer). */
+  nonces?: ClaimsNonces;
 }): Promise<{ fastify: FastifyInstance; close(): Promise<void> }> {
   const fastify: FastifyInstance = Fastify({
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the cast picks Fastify's logger generic; without it the instance is not a FastifyInstance
@@ -39,6 +49,9 @@ export async function createSubgraphServer(o: {
         : randomUUID(),
   });
   registerObservability(fastify);
+  const nonces = o.nonces ?? memoryClaimsNonces();
+  // A nonce is remembered past the header's life on either side of the clock skew the age check allows.
+  const nonceTtlS = 2 * (o.claimsMaxAgeS ?? DEFAULT_CLAIMS_MAX_AGE_S) + 1;
   const apollo = new ApolloServer<RequestContext>({
     schema: o.schema,
     formatError,
@@ -58,8 +71,10 @@ export async function createSubgraphServer(o: {
   });
   fastify.post('/graphql', {
     preHandler: async (req, reply) => {
+      const header = req.headers[CLAIMS_HEADER] as string | undefined;
       try {
-        verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, o.signingSecret, bindingOf(req), { maxAgeS: o.claimsMaxAgeS });
+        verifyClaims(header, o.signingSecret, bindingOf(req), { maxAgeS: o.claimsMaxAgeS });
+        if (!(await nonces.firstUse(claimsNonce(header ?? ''), nonceTtlS))) throw new UnauthenticatedError('Gateway claims already used.');
       } catch (err) {
         return reply
           .status(401)

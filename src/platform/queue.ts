@@ -16,7 +16,9 @@
  * Handlers are a registry by job kind (the BullMQ job name), so one queue can carry several kinds.
  */
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { BullMQOtel } from 'bullmq-otel';
 import { Redis } from 'ioredis';
+import { TRACER_NAME } from './tracing.js';
 import type { Logger } from './logger.js';
 
 /** A handler gets the job's data and what it may want to log; it throws to fail the attempt. */
@@ -170,10 +172,13 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
   // good if Redis is down at that moment: so the Queue is built once the connection is ready, and
   // built again if its check failed.
   let current: Queue | undefined;
+  // OpenTelemetry through BullMQ's own hooks: a producer span where a job is added, a consumer span per
+  // attempt in the worker, joined to the trace that added it (the webhook request); no-ops while tracing is off.
+  const telemetry = new BullMQOtel({ tracerName: TRACER_NAME });
   const queue = (): Queue => {
     if (producer.status !== 'ready') throw new Error(`queue ${o.name} is not connected to Redis`);
     if (current) return current;
-    const q = new Queue(o.name, { connection: producer, prefix: o.prefix });
+    const q = new Queue(o.name, { connection: producer, prefix: o.prefix, telemetry });
     q.on('error', () => undefined); // reported once by the producer's handler above
     q.waitUntilReady().catch(() => {
       if (current === q) current = undefined;
@@ -251,6 +256,7 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
         {
           connection: workerConnection,
           prefix: o.prefix,
+          telemetry,
           concurrency: o.concurrency ?? 4,
           lockDuration: lockMs,
           stalledInterval: Math.max(500, Math.floor(lockMs / 2)),

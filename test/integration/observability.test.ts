@@ -18,6 +18,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { startSimulators, type Simulators, type SimSystem } from '../../sim/index.js';
 import { DASHBOARD, simEnv } from '../helpers/app.js';
 import { startRedis } from '../helpers/redis.js';
+import { post, stripeEvent, stripeHeader, WEBHOOK_ENV } from '../helpers/webhooks.js';
 
 const SYSTEM_OF: Record<SimSystem, string> = { hubspot: 'crm', stripe: 'billing', zendesk: 'support', s3: 'files' };
 const SIMS: SimSystem[] = ['hubspot', 'stripe', 'zendesk', 's3'];
@@ -575,6 +576,54 @@ describe('access log and masked errors', () => {
     assert.equal(e.subgraph, 'crm');
     assert.equal(e.path, 'me');
     assert.equal(e.operation, 'Me');
+  });
+});
+
+describe('tracing a webhook event through the durable queue', () => {
+  test("a webhook's job is traced: producer span in the request's trace, consumer span per attempt, the worker's vendor re-read inside it", async () => {
+    const redis = await startRedis();
+    const sims = await startSimulators({ customers: 5 });
+    const receiver = await startOtlpReceiver();
+    let app: App | undefined;
+    try {
+      const config = loadConfig({
+        ...simEnv(sims),
+        ...WEBHOOK_ENV,
+        REDIS_URL: redis.url,
+        REDIS_KEY_PREFIX: 'otelq',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      });
+      app = await createApp({ config, logger: pino({ level: 'silent' }) });
+      const url = await app.listen();
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4737';
+      const ada = sims.data.customers.find((c) => c.crmId === '1001')!;
+      const e = stripeEvent('customer.updated', { id: ada.stripeCustomerId, object: 'customer' });
+      const payload = JSON.stringify(e);
+      const res = await post(`${url}/webhooks/stripe`, payload, {
+        'stripe-signature': stripeHeader(payload),
+        traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+      });
+      assert.equal(res.status, 200);
+      const spans = await waitFor('the consumer span and its vendor re-read', () => {
+        const t = receiver.spans.filter((s) => s.traceId === traceId);
+        const consumer = t.find((s) => s.kind === 5);
+        return consumer && t.some((s) => s.parentSpanId === consumer.spanId && s.attributes['portico.upstream.system']) && t;
+      });
+      const byId = new Map(spans.map((s) => [s.spanId, s]));
+      const producer = spans.find((s) => s.kind === 4);
+      const consumer = spans.find((s) => s.kind === 5)!;
+      assert.ok(producer, `a producer span in the request's trace: ${spans.map((s) => `${s.name}/${s.kind}`).join(', ')}`);
+      // The job's span descends from the webhook request's trace (through the job's stored context).
+      assert.ok(consumer.parentSpanId && byId.has(consumer.parentSpanId), 'the consumer span has its parent in the same trace');
+      const reread = spans.filter((s) => s.parentSpanId === consumer.spanId && s.attributes['portico.upstream.system']);
+      assert.equal(reread[0]?.attributes['portico.upstream.system'], 'billing');
+    } finally {
+      await app?.close();
+      await receiver.close();
+      await sims.close();
+      await redis.stop();
+    }
   });
 });
 

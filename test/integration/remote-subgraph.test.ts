@@ -5,13 +5,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { buildSubgraphs, createSharedState, createUpstreams } from '../../src/app.js';
-import { signClaims, CLAIMS_HEADER } from '../../src/auth/claims.js';
+import { signClaims, CLAIMS_HEADER, redisClaimsNonces } from '../../src/auth/claims.js';
 import { userPrincipal } from '../../src/auth/principal.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createSubgraphServer } from '../../src/http/subgraph-server.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { startSimulators, type Simulators } from '../../sim/index.js';
 import { simEnv, startTestApp, type TestApp } from '../helpers/app.js';
+import { startRedis } from '../helpers/redis.js';
 
 const SECRET = 's'.repeat(40);
 let sims: Simulators;
@@ -78,6 +79,49 @@ test('the subgraph refuses calls without claims, with forged claims, signed with
   // A correctly signed and bound call works (this is what the gateway sends).
   const ok = await call({ [CLAIMS_HEADER]: signed });
   assert.equal(ok.status, 200);
+  const stripeCalls = sims.stats('stripe').total;
+  assert.ok(stripeCalls > 0);
+  // Once: the same header replayed with the same request id and body is refused, and nothing runs.
+  const replayed = await call({ [CLAIMS_HEADER]: signed });
+  assert.equal(replayed.status, 401);
+  const body = (await replayed.json()) as any;
+  assert.equal(body.errors[0].extensions.code, 'UNAUTHENTICATED');
+  assert.match(body.errors[0].message, /already used/);
+  assert.equal(sims.stats('stripe').total, stripeCalls);
+});
+
+test('replicas of a subgraph sharing Redis refuse a claims header already used at another replica', async () => {
+  const redis = await startRedis();
+  const { Redis } = await import('ioredis');
+  const client = new Redis(redis.url);
+  const config = loadConfig({ ...simEnv(sims), SUBGRAPH_SIGNING_SECRET: SECRET, CACHE_ENABLED: 'false' });
+  const logger = createLogger({ level: 'silent' });
+  const { schemas } = buildSubgraphs(createUpstreams(config, logger), config, createSharedState(config, logger), ['billing']);
+  const replicas = await Promise.all(
+    [0, 1].map(() =>
+      createSubgraphServer({ schema: schemas.billing!, signingSecret: SECRET, logger, nonces: redisClaimsNonces(client, 'test') }),
+    ),
+  );
+  try {
+    const urls = await Promise.all(replicas.map(async (r) => `${await r.fastify.listen({ host: '127.0.0.1', port: 0 })}/graphql`));
+    const query = '{ _entities(representations: [{ __typename: "Customer", id: "1002" }]) { ... on Customer { billing { balance } } } }';
+    const header = signClaims(userPrincipal('agent-1', ['agent']), SECRET, { requestId: 'r-9', request: { query } });
+    const call = (url: string) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'r-9', [CLAIMS_HEADER]: header },
+        body: JSON.stringify({ query }),
+      });
+    assert.equal((await call(urls[0])).status, 200);
+    assert.equal((await call(urls[1])).status, 401);
+    // Every signing makes a fresh nonce: the gateway's next call for the same request passes.
+    const again = signClaims(userPrincipal('agent-1', ['agent']), SECRET, { requestId: 'r-9', request: { query } });
+    assert.notEqual(again, header);
+  } finally {
+    await Promise.all(replicas.map((r) => r.close()));
+    client.disconnect();
+    await redis.stop();
+  }
 });
 
 test("the README's `npm run subgraph -- billing --port N` works on its own in development", async () => {
