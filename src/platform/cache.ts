@@ -137,12 +137,19 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
     if (down) o.logger?.info('redis is back');
     down = false;
   });
+  // When Redis last sent anything on any of our connections: a read past its deadline while bytes
+  // keep arriving is a busy Redis whose answer is on its way (a large reply, or write-behind
+  // replies it is working through first), not a hung one, and waiting for it beats reloading from
+  // a vendor. A Redis that sends nothing is given up at the deadline.
+  let lastByte = 0;
+  for (const c of [client, writer, control]) c.on('connect', () => c.stream.on('data', () => (lastByte = performance.now())));
+  const readCapMs = Math.max(1000, readTimeoutMs * 10);
   return {
     kind: 'redis',
     client,
     control,
     async mget(keys) {
-      return keys.length ? redisDeadline(client.mget(...keys), readTimeoutMs) : [];
+      return keys.length ? redisDeadline(client.mget(...keys), readTimeoutMs, () => lastByte, readCapMs) : [];
     },
     async mset(entries, ttlS) {
       if (!entries.length) return;
@@ -171,10 +178,23 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
  * whatever has arrived on its sockets (setImmediate runs after the poll phase), and only a reply
  * still missing then is a timeout.
  */
-export function redisDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+export function redisDeadline<T>(p: Promise<T>, ms: number, lastByteAt?: () => number, capMs = ms): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let done = false;
-    const t = setTimeout(() => setImmediate(() => done || ((done = true), reject(new Error(`Redis did not answer within ${ms} ms`)))), ms);
+    const started = performance.now();
+    const check = () =>
+      setImmediate(() => {
+        if (done) return;
+        const now = performance.now();
+        // Redis is still sending: more time, up to the cap (`lastByteAt`: when Redis last sent a byte).
+        if (lastByteAt && now - lastByteAt() < ms && now - started < capMs) {
+          t = setTimeout(check, ms);
+          return;
+        }
+        done = true;
+        reject(new Error(`Redis did not answer within ${Math.round(now - started)} ms`));
+      });
+    let t = setTimeout(check, ms);
     p.then(
       (v) => done || ((done = true), clearTimeout(t), resolve(v)),
       (e: unknown) => done || ((done = true), clearTimeout(t), reject(e as Error)),
