@@ -21,6 +21,7 @@ import {
 import { createLogger, type Logger } from './platform/logger.js';
 import type { Redis } from 'ioredis';
 import { createLogAuditLog, type AuditLog } from './audit/index.js';
+import { createRedisAuditLog } from './audit/redis.js';
 import { createMemoryPartnerStore, createRedisPartnerStore, type PartnerStore } from './auth/partners.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import { countCache, countCacheError } from './platform/request-stats.js';
@@ -104,6 +105,8 @@ export interface Upstreams {
   billing: BillingConnector;
   support: SupportConnector;
   files: FilesConnector;
+  /** Circuit breaker per system, by vendor name (integrationHealth). */
+  breakers: Readonly<Record<'hubspot' | 'stripe' | 'zendesk' | 's3', Breaker>>;
   close(): Promise<void>;
 }
 
@@ -157,6 +160,7 @@ export function createUpstreams(
       logger,
     }),
     files,
+    breakers: { hubspot: breakers.crm, stripe: breakers.billing, zendesk: breakers.support, s3: breakers.files },
     async close() {
       await Promise.all(httpClients.map((c) => c.close()));
       files.close();
@@ -244,14 +248,21 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
     };
   }
   const store = createRedisStore({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, logger });
+  const audit = createRedisAuditLog({
+    url: config.redis.url,
+    prefix: config.keyPrefix,
+    retentionDays: config.audit.retentionDays,
+    logger,
+    onFailure: (kind) => metrics?.auditFailures.inc({ kind }),
+  });
   return {
     cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead, onStale }),
     partners: createRedisPartnerStore(store.control, config.keyPrefix),
-    audit: createLogAuditLog(logger),
+    audit,
     redis: store.control,
     links: createRedisLinks({ redis: store.client, prefix: config.keyPrefix, logger, timeoutMs: config.redis.commandTimeoutMs }),
     budgets: createRedisBudgetStore(store.client, logger, config.redis.commandTimeoutMs),
-    close: () => store.close(),
+    close: async () => (await audit.close(), await store.close()),
   };
 }
 
@@ -312,6 +323,8 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     purgeCustomer: (id) => subgraphs.purgeCustomer(id),
     events,
     audit: shared.audit,
+    // One line per queue: `integrationHealth` lists exactly these.
+    health: { queues: [...Object.values(events.queues)], breakers: upstreams.breakers, redis: shared.redis, keyPrefix: config.keyPrefix },
   });
 
   const gateway = createGateway({
@@ -333,6 +346,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     apqStore: shared.cache.store,
     redis: shared.redis,
     partners: shared.partners,
+    audit: shared.audit,
     plugins: [responses.plugin, prefetchPlugin(subgraphs.prefetchers)],
   });
   registerWebhookRoutes(server.fastify, { config, events, metrics, logger });

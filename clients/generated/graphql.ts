@@ -27,6 +27,83 @@ export type AdminPageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/** Who did it: never a token. */
+export type AuditActor = {
+  __typename?: 'AuditActor';
+  /** Kind of principal. */
+  kind: AuditActorKind;
+  /** The partner token id (`ptn_...`), for partners. */
+  partnerId: Maybe<Scalars['String']['output']>;
+  /** The user's roles, for users. */
+  roles: Maybe<Array<Scalars['String']['output']>>;
+  /** The partner token's scopes, for partners. */
+  scopes: Maybe<Array<Scalars['String']['output']>>;
+  /** The user's subject (`sub`), for users. */
+  subject: Maybe<Scalars['String']['output']>;
+};
+
+/** Who an audit entry names. */
+export type AuditActorKind =
+  /** No token. */
+  | 'ANONYMOUS'
+  /** A partner token. */
+  | 'PARTNER'
+  /** Portico itself (a worker, a scheduled job). */
+  | 'SYSTEM'
+  /** A user token (customer, agent or admin). */
+  | 'USER';
+
+/** One audit log entry. */
+export type AuditEntry = {
+  __typename?: 'AuditEntry';
+  /** What happened, `<object>.<verb>`: `customer.read`, `partnerToken.create`, `contact.update`, ... */
+  action: Scalars['String']['output'];
+  /** Who. */
+  actor: AuditActor;
+  /** When it was recorded. */
+  at: Scalars['DateTime']['output'];
+  /** The customer concerned, when there is one. */
+  customerId: Maybe<Scalars['ID']['output']>;
+  /** Non-secret detail (ids of created objects, error codes) as a JSON object, or null. */
+  detail: Maybe<Scalars['String']['output']>;
+  /** Field names touched or read (never their values). */
+  fields: Array<Scalars['String']['output']>;
+  /** SHA-256 (hex) of this entry as stored. */
+  hash: Scalars['String']['output'];
+  /** Stream id, e.g. `1732400000000-0` (what `npm run audit -- verify` names). */
+  id: Scalars['ID']['output'];
+  /** The GraphQL operation name, when the client gave one. */
+  operation: Maybe<Scalars['String']['output']>;
+  /** How it ended. */
+  outcome: AuditOutcome;
+  /** SHA-256 (hex) of the previous entry; empty for the first entry ever. */
+  prevHash: Scalars['String']['output'];
+  /** The request id (`x-request-id`) of the request that did it. */
+  requestId: Maybe<Scalars['String']['output']>;
+  /** Systems touched: `hubspot`, `stripe`, `zendesk`, `s3`, `portico`. */
+  systems: Array<Scalars['String']['output']>;
+};
+
+/** A page of audit entries. */
+export type AuditEntryConnection = {
+  __typename?: 'AuditEntryConnection';
+  /** The entries of this page, newest first. */
+  nodes: Array<AuditEntry>;
+  /** Paging. */
+  pageInfo: AdminPageInfo;
+  /** Entries in total (about this customer, when one is given). */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** How the recorded action ended. */
+export type AuditOutcome =
+  /** Refused by authorization. */
+  | 'DENIED'
+  /** Attempted and failed. */
+  | 'FAILED'
+  /** Done. */
+  | 'OK';
+
 /**
  * A customer's billing account. Money is an integer in the currency's minor unit (cents) with an
  * ISO 4217 currency code.
@@ -69,6 +146,24 @@ export type BillingSubscription = {
   /** Lifecycle status. */
   status: SubscriptionStatus;
 };
+
+/** One upstream system's circuit breaker. */
+export type CircuitHealth = {
+  __typename?: 'CircuitHealth';
+  /** Its state. */
+  state: CircuitState;
+  /** The system: `hubspot`, `stripe`, `zendesk`, `s3`. */
+  system: Scalars['String']['output'];
+};
+
+/** A circuit breaker's state. */
+export type CircuitState =
+  /** Calls go through. */
+  | 'CLOSED'
+  /** One trial call is let through. */
+  | 'HALF_OPEN'
+  /** Calls fail fast (the system failed too often). */
+  | 'OPEN';
 
 /** What a new partner token may do. */
 export type CreatePartnerTokenInput = {
@@ -244,6 +339,17 @@ export type FailedEventConnection = {
   totalCount: Scalars['Int']['output'];
 };
 
+/** The state of the integration. */
+export type IntegrationHealth = {
+  __typename?: 'IntegrationHealth';
+  /** Each upstream system's circuit breaker. */
+  circuits: Array<CircuitHealth>;
+  /** The last reconciliation run; null when none has run. */
+  lastReconciliation: Maybe<Reconciliation>;
+  /** Each job queue (webhook events per vendor, replica writes, ...). */
+  queues: Array<QueueHealth>;
+};
+
 /** An invoice. */
 export type Invoice = {
   __typename?: 'Invoice';
@@ -416,6 +522,11 @@ export type PaymentMethod = {
 export type Query = {
   __typename?: 'Query';
   /**
+   * The audit log, newest first: every write, admin action and staff or partner read of a
+   * customer. Entries are hash-chained; `npm run audit -- verify` checks the chain. Admins only.
+   */
+  auditLog: AuditEntryConnection;
+  /**
    * One customer by CRM contact id. A customer token reaches only its own id; any other id gives
    * `FORBIDDEN` whether or not it exists.
    */
@@ -431,12 +542,24 @@ export type Query = {
    */
   failedEvents: FailedEventConnection;
   /**
+   * The state of the integration in one answer: each job queue's backlog and dead letters, the
+   * last reconciliation run, and each upstream system's circuit breaker. Admins only.
+   */
+  integrationHealth: IntegrationHealth;
+  /**
    * The customer the token belongs to. Only customer tokens have one; staff and partner tokens get
    * `FORBIDDEN`.
    */
   me: Maybe<Customer>;
   /** Every partner token ever minted (never the tokens themselves). Admins only. */
   partnerTokens: Array<PartnerToken>;
+};
+
+
+export type QueryAuditLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -456,6 +579,53 @@ export type QueryFailedEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   system?: InputMaybe<EventSystem>;
+};
+
+/** One job queue's backlog. */
+export type QueueHealth = {
+  __typename?: 'QueueHealth';
+  /** Jobs running now. */
+  active: Scalars['Int']['output'];
+  /** False when its counts could not be read (Redis unreachable); the counts are then 0. */
+  available: Scalars['Boolean']['output'];
+  /** Jobs that failed every attempt (the dead letters): list and replay them with `failedEvents` / `replayFailedEvent`. */
+  deadLettered: Scalars['Int']['output'];
+  /** Jobs whose last attempt failed, waiting for their next attempt (backoff). */
+  failed: Scalars['Int']['output'];
+  /** Queue name, e.g. `webhooks-stripe`. */
+  name: Scalars['String']['output'];
+  /** Age of the oldest job waiting to run, seconds (0 when none waits). */
+  oldestWaitingSeconds: Scalars['Float']['output'];
+  /** Jobs waiting to run. */
+  waiting: Scalars['Int']['output'];
+};
+
+/** What one reconciliation run found. */
+export type Reconciliation = {
+  __typename?: 'Reconciliation';
+  /** Customers compared. */
+  customersChecked: Scalars['Int']['output'];
+  /** Customers that could not be compared (an upstream error). */
+  errors: Scalars['Int']['output'];
+  /** Drift per replicated field. */
+  fields: Array<ReconciliationField>;
+  /** When it finished. */
+  finishedAt: Maybe<Scalars['DateTime']['output']>;
+  /** When it started. */
+  startedAt: Scalars['DateTime']['output'];
+};
+
+/** Drift of one replicated field in one system. */
+export type ReconciliationField = {
+  __typename?: 'ReconciliationField';
+  /** Replicas that differed from the owner. */
+  drift: Scalars['Int']['output'];
+  /** The field, e.g. `email`. */
+  field: Scalars['String']['output'];
+  /** Replicas repaired (set to the owner's value). */
+  repaired: Scalars['Int']['output'];
+  /** The replica system, e.g. `stripe`. */
+  system: Scalars['String']['output'];
 };
 
 /** What a replay did. */

@@ -30,12 +30,16 @@ interface Wire {
   bh: string;
   /** One-use nonce. */
   j: string;
+  /** The principal-scoped Idempotency-Key of the client request (RequestContext.idempotencyKey), covered by the MAC. */
+  ik?: string;
 }
 
 /** What one claims header is bound to: the request id and the GraphQL request sent to the subgraph. */
 export interface ClaimsBinding {
   requestId: string;
   request: { query?: string | null; operationName?: string | null; variables?: Record<string, unknown> | null };
+  /** Signed along (not checked by verifyClaims): read it with claimsIdempotencyKey once verified. */
+  idempotencyKey?: string;
 }
 
 /** Same value on both ends: the subgraph re-serializes the JSON it parsed, which keeps key order. */
@@ -55,6 +59,7 @@ export function signClaims(p: Principal, secret: string, binding: ClaimsBinding,
     bh: requestHash(binding.request),
     j: randomBytes(12).toString('base64url'),
   };
+  if (binding.idempotencyKey) w.ik = binding.idempotencyKey;
   if (p.kind === 'user') Object.assign(w, { sub: p.subject, r: [...p.roles], c: p.customerId });
   if (p.kind === 'partner') Object.assign(w, { p: p.partnerId, n: p.name, cs: p.customerIds ? [...p.customerIds] : undefined });
   const payload = Buffer.from(JSON.stringify(w)).toString('base64url');
@@ -128,5 +133,15 @@ export function verifyClaims(
       return { kind: 'partner', partnerId: w.p ?? '', name: w.n ?? '', scopes, customerIds: w.cs };
     default:
       return { kind: 'anonymous', scopes: new Set() };
+  }
+}
+
+/** The Idempotency-Key a claims header carries; call only on a header verifyClaims accepted (the MAC covers it). */
+export function claimsIdempotencyKey(header: string | undefined): string | undefined {
+  try {
+    const w = JSON.parse(Buffer.from((header ?? '').split('.')[0], 'base64url').toString('utf8')) as Partial<Wire>;
+    return typeof w.ik === 'string' ? w.ik : undefined;
+  } catch {
+    return undefined;
   }
 }

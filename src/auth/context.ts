@@ -14,6 +14,8 @@ export interface RequestContext {
   perRequest: Map<symbol, unknown>;
   /** The client's `Idempotency-Key`, scoped to the principal (set by the HTTP layer on mutations that carry one). */
   idempotencyKey?: string;
+  /** The GraphQL operation's name when the client gave one (audit entries); not trusted for anything else. */
+  operationName?: string;
 }
 
 export function perRequest<T>(ctx: RequestContext, key: symbol, create: () => T): T {

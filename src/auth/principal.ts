@@ -21,6 +21,8 @@ export const SCOPES = {
   'admin:partners': 'Mint, list and revoke partner tokens.',
   'admin:cache': "Purge a customer's cached records.",
   'admin:events': 'List and replay failed webhook events.',
+  'admin:audit': 'Read the audit log (`auditLog`).',
+  'admin:integration': 'See the integration state (`integrationHealth`): queues, dead letters, reconciliation, circuit breakers.',
 } as const;
 export type Scope = keyof typeof SCOPES;
 

@@ -495,6 +495,24 @@ export const VARS = {
     doc: "Share of new traces recorded (sampler `parentbased_traceidratio`: a client's `traceparent` sampled flag is followed).",
     default: '1',
   },
+  AUDIT_RETENTION_DAYS: {
+    schema: int(1, 3650),
+    example: '400',
+    doc: 'How long audit log entries are kept in Redis (older ones are trimmed as new ones arrive; `npm run audit -- verify` starts at the first kept entry). Ship the JSON log lines (`"msg":"audit"`) to a SIEM for longer.',
+    default: '400',
+  },
+  IDEMPOTENCY_TTL_HOURS: {
+    schema: int(24, 720),
+    example: '24',
+    doc: 'How long the response of a mutation sent with an `Idempotency-Key` is kept and replayed to retries with the same key (at least 24).',
+    default: '24',
+  },
+  IDEMPOTENCY_LOCK_S: {
+    schema: int(5, 600),
+    example: '60',
+    doc: 'How long a keyed mutation holds its key while running: retries get 409 meanwhile; a crashed instance frees it after this long.',
+    default: '60',
+  },
 } satisfies Record<string, VarSpec>;
 
 type VarName = keyof typeof VARS;
@@ -580,6 +598,8 @@ export interface Config {
     serviceName: string;
     sampleRatio: number;
   };
+  audit: { retentionDays: number };
+  idempotency: { ttlS: number; lockS: number };
 }
 
 export class ConfigError extends Error {
@@ -823,6 +843,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       serviceName: raw.OTEL_SERVICE_NAME ?? 'portico',
       sampleRatio: raw.OTEL_TRACES_SAMPLER_ARG ?? 1,
     },
+    audit: { retentionDays: raw.AUDIT_RETENTION_DAYS ?? 400 },
+    idempotency: { ttlS: (raw.IDEMPOTENCY_TTL_HOURS ?? 24) * 3600, lockS: raw.IDEMPOTENCY_LOCK_S ?? 60 },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);

@@ -20,6 +20,14 @@ export enum ErrorCode {
   PERSISTED_QUERY_NOT_SUPPORTED = 'PERSISTED_QUERY_NOT_SUPPORTED',
   OPERATION_RESOLUTION_FAILURE = 'OPERATION_RESOLUTION_FAILURE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+  /** Same `Idempotency-Key` as an earlier request with another operation or variables (HTTP 422). */
+  IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
+  /** Same `Idempotency-Key` as a request still running (HTTP 409): retry after it finished. */
+  IDEMPOTENCY_KEY_IN_USE = 'IDEMPOTENCY_KEY_IN_USE',
+  /** A keyed mutation cannot be protected now (Redis unreachable, HTTP 503): it is not run. */
+  IDEMPOTENCY_UNAVAILABLE = 'IDEMPOTENCY_UNAVAILABLE',
+  /** A write or admin action cannot be recorded in the audit log now (HTTP 503): it is not done. */
+  AUDIT_UNAVAILABLE = 'AUDIT_UNAVAILABLE',
 }
 
 /** Upstream systems, named in UPSTREAM_* errors so a client knows which part of the page failed. */

@@ -92,7 +92,11 @@ export class SignedRemoteDataSource extends RemoteGraphQLDataSource<RequestConte
     const ctx: Partial<RequestContext> = context;
     const requestId = ctx.requestId ?? randomUUID();
     request.http?.headers.set('x-request-id', requestId);
-    if (ctx.principal) request.http?.headers.set(CLAIMS_HEADER, signClaims(ctx.principal, this.secret, { requestId, request }));
+    if (ctx.principal)
+      request.http?.headers.set(
+        CLAIMS_HEADER,
+        signClaims(ctx.principal, this.secret, { requestId, request, idempotencyKey: ctx.idempotencyKey }),
+      );
     // W3C trace context of the fetch span, so the subgraph's spans join the request's trace.
     for (const [k, v] of Object.entries(injectTraceHeaders({}))) request.http?.headers.set(k, v);
   }

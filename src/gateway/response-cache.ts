@@ -25,6 +25,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { isAuditedReader } from '../audit/reads.js';
 import type { RequestContext } from '../auth/context.js';
 import type { Principal } from '../auth/principal.js';
 import type { CacheStore } from '../platform/cache.js';
@@ -133,6 +134,9 @@ export function createResponseCache(o: ResponseCacheOptions): ResponseCache {
       if (o.ttlS <= 0) return;
       return {
         async responseForOperation({ document, operationName, request, contextValue }) {
+          // Staff and partner reads of a customer are audited (src/audit/reads.ts) when resolvers run:
+          // a whole cached response would skip that record, so those principals read records only.
+          if (isAuditedReader(contextValue.principal)) return null;
           const who = visibilityKey(contextValue.principal);
           const roots = rootFields(document, operationName);
           if (!who || !roots?.length || roots.some((r) => r !== 'me' && r !== 'customer' && r !== '__typename')) return null;

@@ -31,6 +31,101 @@ export type AdminPageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/** Who did it: never a token. */
+export type AuditActor = {
+  __typename?: 'AuditActor';
+  /** Kind of principal. */
+  kind: AuditActorKind;
+  /** The partner token id (`ptn_...`), for partners. */
+  partnerId: Maybe<Scalars['String']['output']>;
+  /** The user's roles, for users. */
+  roles: Maybe<Array<Scalars['String']['output']>>;
+  /** The partner token's scopes, for partners. */
+  scopes: Maybe<Array<Scalars['String']['output']>>;
+  /** The user's subject (`sub`), for users. */
+  subject: Maybe<Scalars['String']['output']>;
+};
+
+/** Who an audit entry names. */
+export type AuditActorKind =
+  /** No token. */
+  | 'ANONYMOUS'
+  /** A partner token. */
+  | 'PARTNER'
+  /** Portico itself (a worker, a scheduled job). */
+  | 'SYSTEM'
+  /** A user token (customer, agent or admin). */
+  | 'USER';
+
+/** One audit log entry. */
+export type AuditEntry = {
+  __typename?: 'AuditEntry';
+  /** What happened, `<object>.<verb>`: `customer.read`, `partnerToken.create`, `contact.update`, ... */
+  action: Scalars['String']['output'];
+  /** Who. */
+  actor: AuditActor;
+  /** When it was recorded. */
+  at: Scalars['DateTime']['output'];
+  /** The customer concerned, when there is one. */
+  customerId: Maybe<Scalars['ID']['output']>;
+  /** Non-secret detail (ids of created objects, error codes) as a JSON object, or null. */
+  detail: Maybe<Scalars['String']['output']>;
+  /** Field names touched or read (never their values). */
+  fields: Array<Scalars['String']['output']>;
+  /** SHA-256 (hex) of this entry as stored. */
+  hash: Scalars['String']['output'];
+  /** Stream id, e.g. `1732400000000-0` (what `npm run audit -- verify` names). */
+  id: Scalars['ID']['output'];
+  /** The GraphQL operation name, when the client gave one. */
+  operation: Maybe<Scalars['String']['output']>;
+  /** How it ended. */
+  outcome: AuditOutcome;
+  /** SHA-256 (hex) of the previous entry; empty for the first entry ever. */
+  prevHash: Scalars['String']['output'];
+  /** The request id (`x-request-id`) of the request that did it. */
+  requestId: Maybe<Scalars['String']['output']>;
+  /** Systems touched: `hubspot`, `stripe`, `zendesk`, `s3`, `portico`. */
+  systems: Array<Scalars['String']['output']>;
+};
+
+/** A page of audit entries. */
+export type AuditEntryConnection = {
+  __typename?: 'AuditEntryConnection';
+  /** The entries of this page, newest first. */
+  nodes: Array<AuditEntry>;
+  /** Paging. */
+  pageInfo: AdminPageInfo;
+  /** Entries in total (about this customer, when one is given). */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** How the recorded action ended. */
+export type AuditOutcome =
+  /** Refused by authorization. */
+  | 'DENIED'
+  /** Attempted and failed. */
+  | 'FAILED'
+  /** Done. */
+  | 'OK';
+
+/** One upstream system's circuit breaker. */
+export type CircuitHealth = {
+  __typename?: 'CircuitHealth';
+  /** Its state. */
+  state: CircuitState;
+  /** The system: `hubspot`, `stripe`, `zendesk`, `s3`. */
+  system: Scalars['String']['output'];
+};
+
+/** A circuit breaker's state. */
+export type CircuitState =
+  /** Calls go through. */
+  | 'CLOSED'
+  /** One trial call is let through. */
+  | 'HALF_OPEN'
+  /** Calls fail fast (the system failed too often). */
+  | 'OPEN';
+
 /** What a new partner token may do. */
 export type CreatePartnerTokenInput = {
   /** Customers (CRM ids) the partner may see; omit for all. */
@@ -94,6 +189,17 @@ export type FailedEventConnection = {
   pageInfo: AdminPageInfo;
   /** Failed events in total (for this system, when one is given). */
   totalCount: Scalars['Int']['output'];
+};
+
+/** The state of the integration. */
+export type IntegrationHealth = {
+  __typename?: 'IntegrationHealth';
+  /** Each upstream system's circuit breaker. */
+  circuits: Array<CircuitHealth>;
+  /** The last reconciliation run; null when none has run. */
+  lastReconciliation: Maybe<Reconciliation>;
+  /** Each job queue (webhook events per vendor, replica writes, ...). */
+  queues: Array<QueueHealth>;
 };
 
 export type Mutation = {
@@ -163,12 +269,29 @@ export type PartnerToken = {
 export type Query = {
   __typename?: 'Query';
   /**
+   * The audit log, newest first: every write, admin action and staff or partner read of a
+   * customer. Entries are hash-chained; `npm run audit -- verify` checks the chain. Admins only.
+   */
+  auditLog: AuditEntryConnection;
+  /**
    * Vendor webhook events that failed every attempt (the dead letters), newest failure first.
    * Replay one with `replayFailedEvent` once its cause is fixed. Admins only.
    */
   failedEvents: FailedEventConnection;
+  /**
+   * The state of the integration in one answer: each job queue's backlog and dead letters, the
+   * last reconciliation run, and each upstream system's circuit breaker. Admins only.
+   */
+  integrationHealth: IntegrationHealth;
   /** Every partner token ever minted (never the tokens themselves). Admins only. */
   partnerTokens: Array<PartnerToken>;
+};
+
+
+export type QueryAuditLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -176,6 +299,53 @@ export type QueryFailedEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   system?: InputMaybe<EventSystem>;
+};
+
+/** One job queue's backlog. */
+export type QueueHealth = {
+  __typename?: 'QueueHealth';
+  /** Jobs running now. */
+  active: Scalars['Int']['output'];
+  /** False when its counts could not be read (Redis unreachable); the counts are then 0. */
+  available: Scalars['Boolean']['output'];
+  /** Jobs that failed every attempt (the dead letters): list and replay them with `failedEvents` / `replayFailedEvent`. */
+  deadLettered: Scalars['Int']['output'];
+  /** Jobs whose last attempt failed, waiting for their next attempt (backoff). */
+  failed: Scalars['Int']['output'];
+  /** Queue name, e.g. `webhooks-stripe`. */
+  name: Scalars['String']['output'];
+  /** Age of the oldest job waiting to run, seconds (0 when none waits). */
+  oldestWaitingSeconds: Scalars['Float']['output'];
+  /** Jobs waiting to run. */
+  waiting: Scalars['Int']['output'];
+};
+
+/** What one reconciliation run found. */
+export type Reconciliation = {
+  __typename?: 'Reconciliation';
+  /** Customers compared. */
+  customersChecked: Scalars['Int']['output'];
+  /** Customers that could not be compared (an upstream error). */
+  errors: Scalars['Int']['output'];
+  /** Drift per replicated field. */
+  fields: Array<ReconciliationField>;
+  /** When it finished. */
+  finishedAt: Maybe<Scalars['DateTime']['output']>;
+  /** When it started. */
+  startedAt: Scalars['DateTime']['output'];
+};
+
+/** Drift of one replicated field in one system. */
+export type ReconciliationField = {
+  __typename?: 'ReconciliationField';
+  /** Replicas that differed from the owner. */
+  drift: Scalars['Int']['output'];
+  /** The field, e.g. `email`. */
+  field: Scalars['String']['output'];
+  /** Replicas repaired (set to the owner's value). */
+  repaired: Scalars['Int']['output'];
+  /** The replica system, e.g. `stripe`. */
+  system: Scalars['String']['output'];
 };
 
 /** What a replay did. */
@@ -270,17 +440,29 @@ export type ResolversTypes = {
   AdminPageInfo: ResolverTypeWrapper<AdminPageInfo>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  CreatePartnerTokenInput: CreatePartnerTokenInput;
+  AuditActor: ResolverTypeWrapper<AuditActor>;
+  AuditActorKind: AuditActorKind;
+  AuditEntry: ResolverTypeWrapper<AuditEntry>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  AuditEntryConnection: ResolverTypeWrapper<AuditEntryConnection>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  AuditOutcome: AuditOutcome;
+  CircuitHealth: ResolverTypeWrapper<CircuitHealth>;
+  CircuitState: CircuitState;
+  CreatePartnerTokenInput: CreatePartnerTokenInput;
   CreatedPartnerToken: ResolverTypeWrapper<Omit<CreatedPartnerToken, 'partnerToken'> & { partnerToken: ResolversTypes['PartnerToken'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   EventSystem: EventSystem;
   FailedEvent: ResolverTypeWrapper<FailedEvent>;
   FailedEventConnection: ResolverTypeWrapper<FailedEventConnection>;
+  IntegrationHealth: ResolverTypeWrapper<IntegrationHealth>;
   Mutation: ResolverTypeWrapper<{}>;
   PartnerToken: ResolverTypeWrapper<PartnerRecord>;
   Query: ResolverTypeWrapper<{}>;
+  QueueHealth: ResolverTypeWrapper<QueueHealth>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  Reconciliation: ResolverTypeWrapper<Reconciliation>;
+  ReconciliationField: ResolverTypeWrapper<ReconciliationField>;
   ReplayStatus: ReplayStatus;
   ReplayedEvent: ResolverTypeWrapper<ReplayedEvent>;
 };
@@ -290,22 +472,70 @@ export type ResolversParentTypes = {
   AdminPageInfo: AdminPageInfo;
   String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
-  CreatePartnerTokenInput: CreatePartnerTokenInput;
+  AuditActor: AuditActor;
+  AuditEntry: AuditEntry;
   ID: Scalars['ID']['output'];
+  AuditEntryConnection: AuditEntryConnection;
   Int: Scalars['Int']['output'];
+  CircuitHealth: CircuitHealth;
+  CreatePartnerTokenInput: CreatePartnerTokenInput;
   CreatedPartnerToken: Omit<CreatedPartnerToken, 'partnerToken'> & { partnerToken: ResolversParentTypes['PartnerToken'] };
   DateTime: Scalars['DateTime']['output'];
   FailedEvent: FailedEvent;
   FailedEventConnection: FailedEventConnection;
+  IntegrationHealth: IntegrationHealth;
   Mutation: {};
   PartnerToken: PartnerRecord;
   Query: {};
+  QueueHealth: QueueHealth;
+  Float: Scalars['Float']['output'];
+  Reconciliation: Reconciliation;
+  ReconciliationField: ReconciliationField;
   ReplayedEvent: ReplayedEvent;
 };
 
 export type AdminPageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AdminPageInfo'] = ResolversParentTypes['AdminPageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type AuditActorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditActor'] = ResolversParentTypes['AuditActor']> = {
+  kind?: Resolver<ResolversTypes['AuditActorKind'], ParentType, ContextType>;
+  partnerId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  roles?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  scopes?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  subject?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type AuditEntryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry']> = {
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actor?: Resolver<ResolversTypes['AuditActor'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  customerId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  detail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  operation?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
+  prevHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  requestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  systems?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type AuditEntryConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEntryConnection'] = ResolversParentTypes['AuditEntryConnection']> = {
+  nodes?: Resolver<Array<ResolversTypes['AuditEntry']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['AdminPageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type CircuitHealthResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CircuitHealth'] = ResolversParentTypes['CircuitHealth']> = {
+  state?: Resolver<ResolversTypes['CircuitState'], ParentType, ContextType>;
+  system?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -338,6 +568,13 @@ export type FailedEventConnectionResolvers<ContextType = RequestContext, ParentT
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type IntegrationHealthResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IntegrationHealth'] = ResolversParentTypes['IntegrationHealth']> = {
+  circuits?: Resolver<Array<ResolversTypes['CircuitHealth']>, ParentType, ContextType>;
+  lastReconciliation?: Resolver<Maybe<ResolversTypes['Reconciliation']>, ParentType, ContextType>;
+  queues?: Resolver<Array<ResolversTypes['QueueHealth']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   createPartnerToken?: Resolver<ResolversTypes['CreatedPartnerToken'], ParentType, ContextType, RequireFields<MutationCreatePartnerTokenArgs, 'input'>>;
   purgeCustomerCache?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationPurgeCustomerCacheArgs, 'id'>>;
@@ -359,8 +596,38 @@ export type PartnerTokenResolvers<ContextType = RequestContext, ParentType exten
 };
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, RequireFields<QueryAuditLogArgs, 'first'>>;
   failedEvents?: Resolver<ResolversTypes['FailedEventConnection'], ParentType, ContextType, RequireFields<QueryFailedEventsArgs, 'first'>>;
+  integrationHealth?: Resolver<ResolversTypes['IntegrationHealth'], ParentType, ContextType>;
   partnerTokens?: Resolver<Array<ResolversTypes['PartnerToken']>, ParentType, ContextType>;
+};
+
+export type QueueHealthResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['QueueHealth'] = ResolversParentTypes['QueueHealth']> = {
+  active?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  available?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  deadLettered?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  failed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  oldestWaitingSeconds?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  waiting?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ReconciliationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Reconciliation'] = ResolversParentTypes['Reconciliation']> = {
+  customersChecked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  errors?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['ReconciliationField']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ReconciliationFieldResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ReconciliationField'] = ResolversParentTypes['ReconciliationField']> = {
+  drift?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  repaired?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  system?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type ReplayedEventResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ReplayedEvent'] = ResolversParentTypes['ReplayedEvent']> = {
@@ -371,13 +638,21 @@ export type ReplayedEventResolvers<ContextType = RequestContext, ParentType exte
 
 export type Resolvers<ContextType = RequestContext> = {
   AdminPageInfo?: AdminPageInfoResolvers<ContextType>;
+  AuditActor?: AuditActorResolvers<ContextType>;
+  AuditEntry?: AuditEntryResolvers<ContextType>;
+  AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
+  CircuitHealth?: CircuitHealthResolvers<ContextType>;
   CreatedPartnerToken?: CreatedPartnerTokenResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   FailedEvent?: FailedEventResolvers<ContextType>;
   FailedEventConnection?: FailedEventConnectionResolvers<ContextType>;
+  IntegrationHealth?: IntegrationHealthResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PartnerToken?: PartnerTokenResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  QueueHealth?: QueueHealthResolvers<ContextType>;
+  Reconciliation?: ReconciliationResolvers<ContextType>;
+  ReconciliationField?: ReconciliationFieldResolvers<ContextType>;
   ReplayedEvent?: ReplayedEventResolvers<ContextType>;
 };
 

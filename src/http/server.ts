@@ -29,6 +29,9 @@ import { createTrustedDocuments } from '../guards/trusted-documents.js';
 import { registerHttpGuards } from '../guards/http.js';
 import { registerMetrics } from './metrics.js';
 import { configSecrets, createRedactor, observabilityPlugin, principalFields, registerObservability } from './observe.js';
+import type { AuditLog } from '../audit/index.js';
+import { auditReadsPlugin } from '../audit/reads.js';
+import { createIdempotency } from './idempotency.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -48,6 +51,8 @@ export interface HttpServerOptions {
   redis?: Redis;
   /** More Apollo plugins (e.g. the prefetch plugin), run after the built-in ones. */
   plugins?: ApolloServerPlugin<RequestContext>[];
+  /** Records staff and partner reads of customers (src/audit). */
+  audit?: AuditLog;
 }
 
 export interface HttpServer {
@@ -148,6 +153,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
       metricsPlugin(o.metrics),
       ApolloServerPluginLandingPageDisabled(),
       observabilityPlugin({ logger, redact: createRedactor(configSecrets(config)) }),
+      ...(o.audit ? [auditReadsPlugin({ audit: o.audit })] : []),
       ...(o.plugins ?? []),
     ],
     logger,
@@ -221,12 +227,22 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     }
   };
 
+  const idempotency = createIdempotency({
+    url: config.redis.url,
+    prefix: config.keyPrefix,
+    ttlS: config.idempotency.ttlS,
+    lockS: config.idempotency.lockS,
+    logger,
+    persistedDocument: (hash) => apq.get(`apq:${hash}`),
+  });
+  fastify.addHook('onClose', () => idempotency.close());
   const handler = fastifyApolloHandler(apollo, {
     context: async (req: FastifyRequest): Promise<RequestContext> => ({
       principal: req.principal ?? ANONYMOUS,
       requestId: String(req.id),
       logger: req.log as Logger,
       perRequest: new Map(),
+      ...idempotency.contextOf(req),
     }),
   });
   fastify.route({
@@ -242,8 +258,11 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
         String(req.headers.accept ?? '').includes('text/html')
       )
         return reply.redirect('/sandbox');
-      return authenticate(req, reply);
+      const refused = await authenticate(req, reply);
+      if (refused || reply.sent) return refused;
+      return idempotency.preHandler(req, reply);
     },
+    onSend: (req, reply, payload) => idempotency.onSend(req, reply, payload),
     handler,
   });
 

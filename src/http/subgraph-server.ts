@@ -9,6 +9,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { GraphQLSchema } from 'graphql';
 import {
   CLAIMS_HEADER,
+  claimsIdempotencyKey,
   DEFAULT_CLAIMS_MAX_AGE_S,
   claimsNonce,
   memoryClaimsNonces,
@@ -67,6 +68,7 @@ export async function createSubgraphServer(o: {
       requestId: String(req.headers['x-request-id'] ?? req.id),
       logger: req.log as Logger,
       perRequest: new Map(),
+      idempotencyKey: claimsIdempotencyKey(req.headers[CLAIMS_HEADER] as string | undefined),
     }),
   });
   fastify.post('/graphql', {

@@ -14,6 +14,8 @@ export interface Metrics {
   breakerOpen: Gauge<'system'>;
   /** HTTP responses by route and status (probes and /metrics excluded): the 5xx rate. */
   httpRequests: Counter<'route' | 'status'>;
+  /** Audit entries that could not be stored: `read` (a staff or partner read, not blocking) or `write` (the action was refused). */
+  auditFailures: Counter<'kind'>;
 }
 
 export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
@@ -56,6 +58,12 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
       name: 'portico_http_requests_total',
       help: 'HTTP responses by route and status code (health probes and /metrics excluded).',
       labelNames: ['route', 'status'],
+      registers: [registry],
+    }),
+    auditFailures: new Counter({
+      name: 'portico_audit_failures_total',
+      help: 'Audit entries that could not be stored in Redis: kind=read (a staff or partner read; logged) or write (the action was refused).',
+      labelNames: ['kind'],
       registers: [registry],
     }),
   };

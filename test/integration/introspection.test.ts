@@ -49,7 +49,14 @@ test('a partner with only billing.invoices:read sees no support or file fields, 
 test('an admin sees everything', async () => {
   const { byName, mutation } = await types(t.token('admin'));
   assert.ok(['Ticket', 'Document', 'PaymentMethod', 'PartnerToken', 'CustomerConnection'].every((n) => byName.has(n)));
-  assert.deepEqual(byName.get('Query')?.sort(), ['customer', 'customers', 'failedEvents', 'partnerTokens']);
+  assert.deepEqual(byName.get('Query')?.sort(), [
+    'auditLog',
+    'customer',
+    'customers',
+    'failedEvents',
+    'integrationHealth',
+    'partnerTokens',
+  ]);
   assert.equal(mutation, 'Mutation');
   assert.ok(byName.get('Customer')!.includes('tickets') && byName.get('Customer')!.includes('documents'));
 });

@@ -8,6 +8,7 @@ import { startSimulators, type Simulators } from '../../sim/index.js';
 import { DASHBOARD, startTestApp, type TestApp } from '../helpers/app.js';
 import { expectedCustomer, normalize } from '../helpers/expected.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { waitFor } from '../helpers/webhooks.js';
 
 let redis: TestRedis;
 let sims: Simulators;
@@ -86,4 +87,26 @@ test('the customer purge drops cached responses on every instance', async () => 
   sims.resetStats();
   await a.gql(DASHBOARD, { token });
   assert.equal(a.calls().hubspot, 1, 'the purged dashboard was read from the systems again');
+});
+
+test('staff reads are never served whole: each one runs and is recorded in the audit log', async () => {
+  await redis.flush();
+  const q = `query Look { customer(id: "1003") { id name } }`;
+  const agent = a.token('agent', 'rc-bob');
+  for (let i = 0; i < 2; i++) {
+    const res = await a.gql(q, { token: agent });
+    assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+    assert.equal(res.body.data.customer.id, '1003');
+  }
+  const reads = async () => {
+    const res = await a.gql(`{ auditLog(customerId: "1003", first: 50) { nodes { action actor { subject } } } }`, {
+      token: a.token('admin'),
+    });
+    assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+    return (res.body.data.auditLog.nodes as { action: string; actor: { subject: string } }[]).filter(
+      (e) => e.action === 'customer.read' && e.actor.subject === 'rc-bob',
+    ).length;
+  };
+  await waitFor('both reads to be recorded', async () => (await reads()) >= 2);
+  assert.equal(await reads(), 2);
 });

@@ -2,16 +2,20 @@
  * Admin subgraph: partner tokens and cache purges. It owns no upstream; the composition root
  * hands it the partner store and the purge function of the data subgraphs.
  */
-import type { AuditLog } from '../../audit/index.js';
+import { audited, AuditUnavailableError, type AuditEvent, type AuditLog, type StoredAuditEntry } from '../../audit/index.js';
+import type { RequestContext } from '../../auth/context.js';
 import type { PartnerRecord, PartnerStore } from '../../auth/partners.js';
 import { mintPartnerToken } from '../../auth/partners.js';
 import { buildSecureSubgraphSchema } from '../../auth/schema.js';
 import { checkCustomerId } from '../../auth/principal.js';
-import type { EventSystem, ReplayStatus, Resolvers } from '../../generated/admin.js';
+import type { AuditActorKind, AuditOutcome, EventSystem, ReplayStatus, Resolvers } from '../../generated/admin.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
-import { NotFoundError } from '../../errors/index.js';
+import { BadUserInputError, NotFoundError } from '../../errors/index.js';
 import { checkFirst, offsetCursor, offsetStart } from '../../platform/pagination.js';
 import { loadSdl } from '../sdl.js';
+import { createIntegrationHealth, type IntegrationHealthDeps } from './health.js';
+
+export { reconcileLastKey, type QueueSource, type ReconciliationRun } from './health.js';
 
 export interface AdminSubgraphDeps {
   partners: PartnerStore;
@@ -20,6 +24,8 @@ export interface AdminSubgraphDeps {
   events: EventAdmin;
   /** Where admin actions are recorded (src/audit). */
   audit: AuditLog;
+  /** Queues, breakers and the reconciliation key `integrationHealth` shows. @default no queues, no breakers */
+  health?: IntegrationHealthDeps;
 }
 
 /** What the admin API needs of the event pipeline (dead letters and replay). */
@@ -45,6 +51,9 @@ export interface FailedEventRecord {
 }
 
 export function createAdminSubgraph(deps: AdminSubgraphDeps) {
+  const health = createIntegrationHealth(deps.health ?? { queues: [], breakers: {}, keyPrefix: '' });
+  const audit = <T>(ctx: RequestContext, e: Omit<AuditEvent, 'outcome'>, run: () => Promise<T>, detail?: (r: T) => AuditEvent['detail']) =>
+    audited(deps.audit, ctx, e, run, detail);
   const resolvers: Resolvers = {
     DateTime: DateTimeScalar,
     Query: {
@@ -72,30 +81,95 @@ export function createAdminSubgraph(deps: AdminSubgraphDeps) {
           },
         };
       },
+      auditLog: async (_src, { customerId, first, after }) => {
+        const size = checkFirst(first, 20);
+        if (customerId) checkCustomerId(customerId);
+        if (after && !/^\d{1,20}-\d{1,20}$/.test(after))
+          throw new BadUserInputError('"after" is not a cursor this API issued. Pass pageInfo.endCursor of the previous page.', 'after');
+        if (!deps.audit.page) throw new AuditUnavailableError('the durable audit log needs Redis (set REDIS_URL)');
+        const page = await deps.audit.page({ customerId: customerId ?? undefined, first: size, after: after ?? undefined });
+        const nodes = page.entries.map(toGraphQLEntry);
+        return {
+          totalCount: page.totalCount,
+          nodes,
+          pageInfo: { hasNextPage: page.hasNextPage, endCursor: nodes.at(-1)?.id ?? null },
+        };
+      },
+      integrationHealth: async () => {
+        const [queues, lastReconciliation] = await Promise.all([health.queues(), health.lastReconciliation()]);
+        return {
+          queues,
+          lastReconciliation: lastReconciliation && {
+            ...lastReconciliation,
+            startedAt: new Date(lastReconciliation.startedAt),
+            finishedAt: lastReconciliation.finishedAt && new Date(lastReconciliation.finishedAt),
+          },
+          circuits: health.circuits(),
+        };
+      },
     },
     Mutation: {
-      createPartnerToken: async (_src, { input }) => {
-        const { token, record } = await mintPartnerToken(deps.partners, deps.partnerSecret, { ...input, ttlDays: input.ttlDays ?? 30 });
-        return { token, partnerToken: record };
-      },
-      revokePartnerToken: (_src, { id }) => deps.partners.revoke(id).then((r) => r ?? null),
-      purgeCustomerCache: async (_src, { id }) => {
+      createPartnerToken: (_src, { input }, ctx) =>
+        audit(
+          ctx,
+          { action: 'partnerToken.create', systems: ['portico'], fields: Object.keys(input).sort(), detail: { name: input.name } },
+          async () => {
+            const { token, record } = await mintPartnerToken(deps.partners, deps.partnerSecret, { ...input, ttlDays: input.ttlDays ?? 30 });
+            return { token, partnerToken: record };
+          },
+          (r) => ({ partnerTokenId: r.partnerToken.id }),
+        ),
+      revokePartnerToken: (_src, { id }, ctx) =>
+        audit(
+          ctx,
+          { action: 'partnerToken.revoke', systems: ['portico'], fields: ['revokedAt'], detail: { partnerTokenId: id } },
+          () => deps.partners.revoke(id).then((r) => r ?? null),
+          (r) => ({ found: r !== null }),
+        ),
+      purgeCustomerCache: async (_src, { id }, ctx) => {
         checkCustomerId(id);
-        await deps.purgeCustomer(id);
-        return true;
+        return audit(ctx, { action: 'cache.purge', customerId: id, systems: ['portico'], fields: [] }, async () => {
+          await deps.purgeCustomer(id);
+          return true;
+        });
       },
-      replayFailedEvent: async (_src, { id }) => {
-        const r = await deps.events.replay(id);
-        if (r === 'not_found')
-          throw new NotFoundError(`No failed event "${id}". Ids look like stripe:evt_1Nx...; list them with failedEvents.`);
-        return { id, status: r.toUpperCase() as ReplayStatus };
-      },
+      replayFailedEvent: (_src, { id }, ctx) =>
+        audit(ctx, { action: 'failedEvent.replay', systems: ['portico'], fields: [], detail: { eventId: id } }, async () => {
+          const r = await deps.events.replay(id);
+          if (r === 'not_found')
+            throw new NotFoundError(`No failed event "${id}". Ids look like stripe:evt_1Nx...; list them with failedEvents.`);
+          return { id, status: r.toUpperCase() as ReplayStatus };
+        }),
     },
   };
   return { name: 'admin' as const, schema: buildSecureSubgraphSchema(loadSdl('admin'), resolvers) };
 }
 
 export type { PartnerRecord };
+
+function toGraphQLEntry(e: StoredAuditEntry) {
+  return {
+    id: e.id,
+    at: new Date(e.at),
+    actor: {
+      kind: e.actor.kind.toUpperCase() as AuditActorKind,
+      subject: e.actor.subject ?? null,
+      roles: e.actor.roles ?? null,
+      partnerId: e.actor.partnerId ?? null,
+      scopes: e.actor.scopes ?? null,
+    },
+    requestId: e.requestId,
+    operation: e.operation,
+    action: e.action,
+    customerId: e.customerId,
+    systems: e.systems,
+    fields: e.fields,
+    outcome: e.outcome.toUpperCase() as AuditOutcome,
+    detail: e.detail ? JSON.stringify(e.detail) : null,
+    hash: e.hash,
+    prevHash: e.prev,
+  };
+}
 
 /** The vendor's event type, from the stored job data of any system. */
 function eventType(data: unknown): string {

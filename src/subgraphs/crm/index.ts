@@ -3,6 +3,7 @@
  * queries that find customers. The only entry point of this folder.
  */
 import type { AuditLog } from '../../audit/index.js';
+import { noteCustomerRead, noteDeniedRead } from '../../audit/reads.js';
 import type { RequestContext } from '../../auth/context.js';
 import { perRequest } from '../../auth/context.js';
 import { canAccessCustomer, checkCustomerId, CUSTOMER_FORBIDDEN, ownCustomerId, ownedCustomerRef } from '../../auth/principal.js';
@@ -44,9 +45,13 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
       customer: async (_src, { id }, ctx) => {
         // Decided before any upstream call, and the same answer whether or not the id exists.
         checkCustomerId(id);
-        if (!canAccessCustomer(ctx.principal, id)) throw new ForbiddenError(CUSTOMER_FORBIDDEN);
+        if (!canAccessCustomer(ctx.principal, id)) {
+          noteDeniedRead(ctx, id, deps);
+          throw new ForbiddenError(CUSTOMER_FORBIDDEN);
+        }
         const contact = await loaders(ctx).contact.load(id);
         if (!contact) throw new NotFoundError(`No customer with id ${JSON.stringify(id)}.`);
+        noteCustomerRead(ctx, id, deps);
         return contact;
       },
       customers: async (_src, { first, after, search }, ctx) => {
@@ -64,6 +69,7 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
           ...(ids ? { ids } : {}),
         });
         const visible = page.contacts.filter((c) => canAccessCustomer(ctx.principal, c.id));
+        for (const c of visible) noteCustomerRead(ctx, c.id, deps);
         const edges = visible.map((node, i) => ({ cursor: offsetCursor(start + i), node }));
         return {
           totalCount: page.total,

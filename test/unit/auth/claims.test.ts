@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { signClaims, verifyClaims, type ClaimsBinding } from '../../../src/auth/claims.js';
+import { claimsIdempotencyKey, signClaims, verifyClaims, type ClaimsBinding } from '../../../src/auth/claims.js';
 import { userPrincipal } from '../../../src/auth/principal.js';
 
 const secret = 'x'.repeat(40);
@@ -75,6 +75,25 @@ test('claims are bound to their request and live 10 s by default (a captured hea
   );
   assert.equal(
     codeOf(() => verifyClaims(header, secret, { ...binding, request: { ...binding.request, query: '{ __typename }' } }, { now })),
+    'UNAUTHENTICATED',
+  );
+});
+
+test('the idempotency key travels in the signed claims: read back once verified, and covered by the MAC', () => {
+  const p = userPrincipal('u1', ['customer'], '1001');
+  const header = signClaims(p, secret, { ...binding, idempotencyKey: 'user:u1:key-1' });
+  assert.equal(
+    codeOf(() => verifyClaims(header, secret, binding)),
+    'accepted',
+  );
+  assert.equal(claimsIdempotencyKey(header), 'user:u1:key-1');
+  assert.equal(claimsIdempotencyKey(signClaims(p, secret, binding)), undefined);
+  // Another key in the payload breaks the signature.
+  const [payload, sig] = header.split('.');
+  const wire = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+  const forged = `${Buffer.from(JSON.stringify({ ...wire, ik: 'user:u1:key-2' })).toString('base64url')}.${sig}`;
+  assert.equal(
+    codeOf(() => verifyClaims(forged, secret, binding)),
     'UNAUTHENTICATED',
   );
 });

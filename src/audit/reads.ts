@@ -1,0 +1,138 @@
+/**
+ * Staff and partner reads of a customer's record: one audit entry per customer per request.
+ *
+ * The CRM subgraph resolves every root field that reaches a customer (`customer`, `customers`;
+ * `me` is a customer reading itself and is not recorded), so it notes the customer here. The
+ * gateway's plugin then records one entry per noted customer when the response is sent, naming
+ * the systems and field coordinates the operation asked for. A CRM subgraph run as its own
+ * service has no gateway collector in its context: it records at once (system hubspot).
+ *
+ * Reads do not wait for Redis: a failed append is logged and counted
+ * (`portico_audit_failures_total{kind="read"}`), never dropped silently.
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import { TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { RequestContext } from '../auth/context.js';
+import type { Principal } from '../auth/principal.js';
+import { ErrorCode } from '../errors/index.js';
+import type { AuditLog, AuditSystem } from './index.js';
+
+const READS = Symbol('audit.reads');
+
+interface ReadCollector {
+  customers: Set<string>;
+}
+
+/** True for principals whose reads of a customer are recorded: staff (agents, admins) and partners. */
+export function isAuditedReader(p: Principal): boolean {
+  if (p.kind === 'partner') return true;
+  return p.kind === 'user' && (p.roles.includes('agent') || p.roles.includes('admin'));
+}
+
+/** Called by the gateway's context: reads of this request are collected, then recorded once at its end. */
+export function collectReads(ctx: RequestContext): void {
+  ctx.perRequest.set(READS, { customers: new Set() } satisfies ReadCollector);
+}
+
+export interface ReadAuditDeps {
+  /** The log counts its own failures (`portico_audit_failures_total`); here they are logged too. */
+  audit: AuditLog;
+}
+
+/**
+ * Notes a read of `customerId` by the request's principal. In the gateway's process it is
+ * collected (recorded once at the end); elsewhere it is recorded now, once per request.
+ */
+export function noteCustomerRead(ctx: RequestContext, customerId: string, deps: ReadAuditDeps): void {
+  if (!isAuditedReader(ctx.principal)) return;
+  const collector = ctx.perRequest.get(READS) as ReadCollector | undefined;
+  if (collector) {
+    collector.customers.add(customerId);
+    return;
+  }
+  // A subgraph service: once per customer per subgraph request.
+  const key = Symbol.for(`audit.read:${customerId}`);
+  if (ctx.perRequest.has(key)) return;
+  ctx.perRequest.set(key, true);
+  recordRead(ctx, customerId, ['hubspot'], [], deps);
+}
+
+/**
+ * Records a refused attempt to read another customer's record (a customer token probing ids, a
+ * partner outside its allow-list), once per customer per request, without waiting.
+ */
+export function noteDeniedRead(ctx: RequestContext, customerId: string, deps: ReadAuditDeps): void {
+  if (ctx.principal.kind === 'anonymous') return;
+  const key = Symbol.for(`audit.denied:${customerId}`);
+  if (ctx.perRequest.has(key)) return;
+  ctx.perRequest.set(key, true);
+  recordRead(ctx, customerId, ['hubspot'], [], deps, 'denied');
+}
+
+function recordRead(
+  ctx: RequestContext,
+  customerId: string,
+  systems: AuditSystem[],
+  fields: string[],
+  deps: ReadAuditDeps,
+  outcome: 'ok' | 'denied' = 'ok',
+) {
+  deps.audit.record(ctx, { action: 'customer.read', customerId, systems, fields, outcome }).catch((err: unknown) => {
+    ctx.logger.error({ err: (err as Error).message, customerId }, 'audit: a customer read could not be recorded');
+  });
+}
+
+/** Which system answers a field of the Customer type (the others are the CRM's). */
+const CUSTOMER_FIELD_SYSTEM: Record<string, AuditSystem> = { billing: 'stripe', tickets: 'zendesk', documents: 's3' };
+
+/**
+ * The systems and field coordinates (`Customer.email`, `Billing.invoices`, ...) an operation
+ * selects below the root fields: what the reader asked to see.
+ */
+export function readScope(schema: GraphQLSchema, document: DocumentNode): { systems: AuditSystem[]; fields: string[] } {
+  const fields = new Set<string>();
+  const systems = new Set<AuditSystem>(['hubspot']);
+  const roots = new Set([schema.getQueryType()?.name, schema.getMutationType()?.name, schema.getSubscriptionType()?.name]);
+  const info = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(info, {
+      Field(node) {
+        const parent = info.getParentType();
+        if (!parent || roots.has(parent.name) || node.name.value.startsWith('__')) return;
+        fields.add(`${parent.name}.${node.name.value}`);
+        if (parent.name === 'Customer' && CUSTOMER_FIELD_SYSTEM[node.name.value]) systems.add(CUSTOMER_FIELD_SYSTEM[node.name.value]);
+      },
+    }),
+  );
+  return { systems: [...systems].sort(), fields: [...fields].sort() };
+}
+
+/**
+ * Gateway plugin: sets up the collector and records the collected reads when the response is
+ * sent; a response with AUDIT_UNAVAILABLE (a write refused because it could not be recorded) is
+ * HTTP 503, like any other "try again later".
+ */
+export function auditReadsPlugin(deps: ReadAuditDeps): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      collectReads(contextValue);
+      return {
+        async didResolveOperation({ contextValue: ctx, operationName }) {
+          if (operationName) ctx.operationName = operationName;
+        },
+        async willSendResponse({ contextValue: ctx, document, schema, response }) {
+          if (
+            response.body.kind === 'single' &&
+            response.body.singleResult.errors?.some((e) => e.extensions?.code === ErrorCode.AUDIT_UNAVAILABLE)
+          )
+            response.http.status = 503;
+          const collector = ctx.perRequest.get(READS) as ReadCollector | undefined;
+          if (!collector?.customers.size) return;
+          const scope = document ? readScope(schema, document) : { systems: ['hubspot' as const], fields: [] };
+          for (const id of collector.customers) recordRead(ctx, id, scope.systems, scope.fields, deps);
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,258 @@
+/**
+ * `Idempotency-Key` on POST /graphql mutations (IETF httpapi idempotency-key draft, Stripe's
+ * semantics):
+ *
+ * - the key is scoped to the principal (user subject or partner token id): two principals may
+ *   use the same key independently; anonymous requests and queries ignore the header;
+ * - the fingerprint is SHA-256 of the canonical JSON of [document, operationName, variables];
+ * - the first request takes the key (a lock with a TTL, so a crashed instance frees it), runs,
+ *   and its response (status, content type, body) is kept for the TTL (24 h by default);
+ * - a retry with the same key and fingerprint gets the stored response, not a second execution,
+ *   with `Idempotent-Replayed: true`; another fingerprint gets 422 IDEMPOTENCY_KEY_REUSED; a
+ *   retry while the first still runs gets 409 IDEMPOTENCY_KEY_IN_USE;
+ * - only responses of requests that executed are kept (HTTP 2xx, including GraphQL errors in a
+ *   200): a request refused before execution (400 validation, 5xx) frees the key, as Stripe does;
+ * - when Redis cannot be reached, a keyed mutation answers 503 IDEMPOTENCY_UNAVAILABLE and is not
+ *   run unprotected.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Kind, OperationTypeNode, parse, type OperationDefinitionNode } from 'graphql';
+import { Redis } from 'ioredis';
+import type { Principal } from '../auth/principal.js';
+import { ErrorCode } from '../errors/index.js';
+import type { Logger } from '../platform/logger.js';
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+export const REPLAYED_HEADER = 'idempotent-replayed';
+const EXAMPLE = 'Idempotency-Key: "8e03978e-40d5-43e8-bc93-6894a57f9324"';
+const MAX_KEY_LENGTH = 255;
+
+export interface IdempotencyOptions {
+  /** Redis URL; without it keyed mutations answer 503 (they cannot be protected). */
+  url?: string;
+  prefix: string;
+  /** How long a response is kept, seconds. @default 86400 */
+  ttlS?: number;
+  /** How long a running request holds its key, seconds. @default 60 */
+  lockS?: number;
+  logger: Logger;
+  /** The document of a persisted query hash (APQ), when the body carries only the hash. */
+  persistedDocument?(sha256: string): Promise<string | undefined>;
+}
+
+/** The principal's scope of keys; undefined for anonymous (whose keys would be shared by everyone). */
+export function keyScope(p: Principal): string | undefined {
+  if (p.kind === 'user') return `user:${p.subject}`;
+  if (p.kind === 'partner') return `partner:${p.partnerId}`;
+  return undefined;
+}
+
+/** The Redis key of one principal's idempotency key. */
+export const idempotencyRedisKey = (prefix: string, scope: string, key: string) =>
+  `${prefix}:idem:${createHash('sha256').update(`${scope}\n${key}`).digest('hex')}`;
+
+/** JSON with object keys sorted at every level, so {a,b} and {b,a} have one fingerprint. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v ?? null);
+}
+
+/** What a retry must repeat: SHA-256 of the canonical JSON of [document, operationName, variables]. */
+export const fingerprint = (query: string, operationName: string | undefined, variables: unknown) =>
+  createHash('sha256')
+    .update(canonicalJson([query, operationName ?? null, variables ?? {}]))
+    .digest('hex');
+
+/** The key's value, or an error message naming the header. Accepts a bare token or a structured-field string ("..."). */
+export function parseIdempotencyKey(raw: string | string[] | undefined): { key?: string; error?: string } {
+  if (raw === undefined) return {};
+  const value = Array.isArray(raw) ? raw : [raw];
+  const bad = `The Idempotency-Key header must be one value of 1-${MAX_KEY_LENGTH} visible ASCII characters, e.g. ${EXAMPLE}.`;
+  if (value.length !== 1) return { error: bad };
+  let key = value[0].trim();
+  if (key.length >= 2 && key.startsWith('"') && key.endsWith('"')) key = key.slice(1, -1);
+  if (!/^[\x21-\x7e]+$/.test(key) || key.length > MAX_KEY_LENGTH || key.includes('"')) return { error: bad };
+  return { key };
+}
+
+interface GraphQLBody {
+  query?: unknown;
+  operationName?: unknown;
+  variables?: unknown;
+  extensions?: { persistedQuery?: { sha256Hash?: unknown } };
+}
+
+/** The operation a body runs: its type and name; undefined when it cannot be told (Apollo then refuses the request). */
+export function operationOf(query: string, operationName: string | undefined): OperationDefinitionNode | undefined {
+  try {
+    const ops = parse(query).definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    return operationName ? ops.find((o) => o.name?.value === operationName) : ops.length === 1 ? ops[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+type Stored = { s: 'running'; fp: string; token: string } | { s: 'done'; fp: string; status: number; type: string; body: string };
+
+/** Takes the key when free; else returns what holds it. */
+const ACQUIRE = `
+local v = redis.call('GET', KEYS[1])
+if v then return v end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return false`;
+
+/** Stores the response, or frees the key (empty ARGV[2]), only if the lock is still this request's. */
+const FINISH = `
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+if cjson.decode(v).token ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) end
+return 1`;
+
+interface Pending {
+  redisKey: string;
+  token: string;
+  fp: string;
+}
+
+function send(reply: FastifyReply, status: number, code: ErrorCode, message: string) {
+  return reply
+    .status(status)
+    .type('application/json')
+    .send({ errors: [{ message, extensions: { code } }] });
+}
+
+export interface Idempotency {
+  /** Runs after authentication on POST /graphql: replays, refuses or takes the key. */
+  preHandler(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>;
+  /** Keeps the response of a keyed mutation (or frees the key). */
+  onSend(req: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown>;
+  /** What the request context carries: the principal-scoped key of a keyed mutation. */
+  contextOf(req: FastifyRequest): { idempotencyKey?: string };
+  close(): Promise<void>;
+}
+
+export function createIdempotency(o: IdempotencyOptions): Idempotency {
+  // Per request, dropped with it.
+  const pending = new WeakMap<FastifyRequest, Pending>();
+  const scoped = new WeakMap<FastifyRequest, { idempotencyKey?: string }>();
+  const ttlS = o.ttlS ?? 86_400;
+  const lockMs = (o.lockS ?? 60) * 1000;
+  const redis = o.url
+    ? new Redis(o.url, {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        commandTimeout: 2000,
+        retryStrategy: (n: number) => Math.min(100 * 2 ** n, 2000),
+      })
+    : undefined;
+  redis?.on('error', () => undefined);
+  redis?.defineCommand('idemAcquire', { numberOfKeys: 1, lua: ACQUIRE });
+  redis?.defineCommand('idemFinish', { numberOfKeys: 1, lua: FINISH });
+  const call = <T>(name: 'idemAcquire' | 'idemFinish', ...args: (string | number)[]) =>
+    (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<T>>)[name](...args);
+
+  const connected = async () => {
+    if (!redis || redis.status === 'ready') return;
+    if (redis.status !== 'connecting' && redis.status !== 'connect' && redis.status !== 'wait') return;
+    await new Promise<void>((resolve) => {
+      const done = () => (clearTimeout(timer), redis.off('ready', done), resolve());
+      const timer = setTimeout(done, 2000);
+      redis.once('ready', done);
+    });
+  };
+
+  return {
+    async preHandler(req, reply) {
+      const body = (req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? req.body : undefined) as GraphQLBody | undefined;
+      const operationName = typeof body?.operationName === 'string' ? body.operationName : undefined;
+      const header = req.headers[IDEMPOTENCY_HEADER];
+      if (header === undefined || req.method !== 'POST' || !body) return undefined;
+      const { key, error } = parseIdempotencyKey(header);
+      if (error) return send(reply, 400, ErrorCode.BAD_REQUEST, error);
+      const scope = keyScope(req.principal);
+      if (!key || !scope) return undefined;
+      let query = typeof body.query === 'string' ? body.query : undefined;
+      const hash = body.extensions?.persistedQuery?.sha256Hash;
+      if (!query && typeof hash === 'string' && o.persistedDocument) query = await o.persistedDocument(hash).catch(() => undefined);
+      if (!query) return undefined;
+      const op = operationOf(query, operationName);
+      if (op?.operation !== OperationTypeNode.MUTATION) return undefined;
+
+      const fp = fingerprint(query, operationName, body.variables);
+      const redisKey = idempotencyRedisKey(o.prefix, scope, key);
+      const token = randomUUID();
+      let held: string | null;
+      try {
+        if (!redis) throw new Error('no Redis configured');
+        await connected();
+        held = await call<string | null>('idemAcquire', redisKey, JSON.stringify({ s: 'running', fp, token } satisfies Stored), lockMs);
+      } catch (err) {
+        req.log.error({ err: (err as Error).message }, 'idempotency store unreachable: keyed mutation refused');
+        reply.header('retry-after', '5');
+        return send(
+          reply,
+          503,
+          ErrorCode.IDEMPOTENCY_UNAVAILABLE,
+          'This mutation carries an Idempotency-Key but the idempotency store is unreachable, so it was not run. Retry later with the same key.',
+        );
+      }
+      if (held) {
+        const s = JSON.parse(held) as Stored;
+        if (s.fp !== fp)
+          return send(
+            reply,
+            422,
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            'This Idempotency-Key was used with another operation or other variables. Use a new key for a new request, e.g. a fresh UUID.',
+          );
+        if (s.s === 'running') {
+          reply.header('retry-after', '1');
+          return send(
+            reply,
+            409,
+            ErrorCode.IDEMPOTENCY_KEY_IN_USE,
+            'A request with this Idempotency-Key is still running. Retry shortly with the same key to get its response.',
+          );
+        }
+        return reply.status(s.status).type(s.type).header(REPLAYED_HEADER, 'true').send(s.body);
+      }
+      pending.set(req, { redisKey, token, fp });
+      scoped.set(req, { idempotencyKey: `${scope}:${key}` });
+      return undefined;
+    },
+    async onSend(req, reply, payload) {
+      const p = pending.get(req);
+      if (!p || !redis) return payload;
+      pending.delete(req);
+      const ok = reply.statusCode >= 200 && reply.statusCode < 300 && (typeof payload === 'string' || Buffer.isBuffer(payload));
+      const stored: Stored | undefined = ok
+        ? {
+            s: 'done',
+            fp: p.fp,
+            status: reply.statusCode,
+            type: String(reply.getHeader('content-type') ?? 'application/json'),
+            body: String(payload),
+          }
+        : undefined;
+      try {
+        await call<number>('idemFinish', p.redisKey, p.token, stored ? JSON.stringify(stored) : '', ttlS);
+      } catch (err) {
+        // The response still goes out; the lock expires after IDEMPOTENCY_LOCK_S, after which a retry runs again.
+        req.log.error({ err: (err as Error).message }, 'idempotency: the response could not be kept');
+      }
+      return payload;
+    },
+    contextOf: (req) => scoped.get(req) ?? {},
+    async close() {
+      redis?.disconnect();
+    },
+  };
+}
