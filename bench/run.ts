@@ -30,6 +30,7 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     only: { type: 'string' },
     webhooks: { type: 'boolean' },
+    writes: { type: 'boolean' },
     events: { type: 'string' },
     // load (default): Portico vs plain @apollo/gateway; critical: sequential requests at vendor latency; plan: vendor limits enforced.
     mode: { type: 'string', default: 'load' },
@@ -43,6 +44,11 @@ if (values.webhooks) {
     await import('./webhooks.js')
   ).runWebhookBench({ connections: Number(values.connections), events: Number(values.events ?? 10_000) });
   process.exit(0);
+}
+if (values.writes) {
+  // npm run bench -- --writes [--events 1000 --connections 10]: the contact write path and its replicas (bench/writes.ts).
+  await (await import('./writes.js')).runWritesBench({ connections: Number(values.connections), writes: Number(values.events ?? 1000) });
+  process.exit(process.exitCode ?? 0);
 }
 const duration = Number(values.duration);
 const connections = Number(values.connections);

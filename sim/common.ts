@@ -14,6 +14,8 @@ export interface FaultOptions {
   failureRate?: number;
   /** @default 503 */
   failStatus?: number;
+  /** The next this many requests (after setFaults) fail with failStatus, then the vendor is back: an outage "for a while". */
+  failFirst?: number;
   /** Above this many requests in the current second: 429 with Retry-After. */
   rateLimitPerSecond?: number;
   /** @default 1 */
@@ -232,6 +234,11 @@ export function createFaultGate(
         return true;
       }
       served++;
+      if (served <= (faults.failFirst ?? 0)) {
+        const status = faults.failStatus ?? 503;
+        send(res, status, errors.failure(status));
+        return true;
+      }
       const rate = faults.failureRate ?? 0;
       // Deterministic: the first request fails, then one in every 1/rate.
       if (rate > 0 && Math.ceil(served * rate) > Math.ceil((served - 1) * rate)) {

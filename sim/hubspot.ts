@@ -297,6 +297,27 @@ export async function startHubSpotSim(o: {
           if (!c) throw new HttpError(404, err('resource not found', 'OBJECT_NOT_FOUND'));
           const { properties } = jsonBody<{ properties?: Record<string, string> }>(req);
           if (!properties || typeof properties !== 'object') throw validation('properties is required');
+          const email = properties.email;
+          if (typeof email === 'string' && email !== '') {
+            if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
+              throw new HttpError(
+                400,
+                err('Property values were not valid', 'VALIDATION_ERROR', {
+                  errors: [{ message: `Email address ${email} is invalid`, code: 'INVALID_EMAIL', context: { propertyName: ['email'] } }],
+                }),
+              );
+            const owner = lookup(email, 'email');
+            // HubSpot keeps one contact per email: taking another contact's email is a conflict.
+            if (owner && owner.id !== c.id)
+              throw new HttpError(
+                409,
+                err(`Contact already exists. Existing ID: ${owner.id}`, 'OBJECT_ALREADY_EXISTS', {
+                  error: 'CONTACT_EXISTS',
+                  errors: [{ message: `A contact with email ${email} already exists. Existing ID: ${owner.id}`, in: 'email' }],
+                }),
+              );
+            properties.email = email.toLowerCase();
+          }
           const now = new Date().toISOString();
           for (const [k, v] of Object.entries(properties)) {
             if (k === 'hs_object_id') continue;

@@ -8,7 +8,7 @@
  * seeded modification times.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -369,13 +369,11 @@ export async function startS3Sim(o: {
       res.on('finish', () => {
         if (res.statusCode >= 300) return;
         if (op === 'DeleteObject') return void index.delete(key);
-        try {
-          const objectPath = store.getResourcePath(o.data.bucket, key, 'object');
-          const st = statSync(objectPath);
-          index.set(key, { size: st.size, lastModified: st.mtime.toISOString(), etag: readFileSync(`${objectPath}.md5`, 'utf8') });
-        } catch {
-          // not an object write s3rver accepted
-        }
+        // From the request and s3rver's answer, not the file: s3rver may answer before its write of
+        // the file is flushed, and a stat then reads a size of 0 (seen on a loaded machine).
+        const etag = String(res.getHeader('etag') ?? '').replace(/"/g, '');
+        const size = Number(req.headers['content-length']);
+        if (etag && Number.isInteger(size)) index.set(key, { size, lastModified: new Date().toISOString(), etag });
       });
     }
     handle(req, res);

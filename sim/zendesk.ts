@@ -260,6 +260,47 @@ export async function startZendeskSim(o: {
         },
       },
       {
+        // Update User: the fields given change. (Zendesk documents the Identities endpoints for
+        // changing a user's primary email in all cases; this sim accepts `email` here, as the brief's
+        // replica writes use it, and validates and de-duplicates it as Zendesk does.)
+        method: 'PUT',
+        pattern: '/api/v2/users/{id}',
+        handle: (req, { id }) => {
+          const user = users.get(Number(id));
+          if (!user) throw notFound();
+          const { user: u } = jsonBody<{ user?: { name?: unknown; email?: unknown; phone?: unknown } }>(req);
+          if (!u || typeof u !== 'object') throw new HttpError(400, { error: 'InvalidValue', description: 'user is required' });
+          const recordInvalid = (field: string, description: string) =>
+            new HttpError(422, {
+              error: 'RecordInvalid',
+              description: 'Record validation errors',
+              details: { [field]: [{ description }] },
+            });
+          if (u.name !== undefined && (typeof u.name !== 'string' || !u.name.trim())) throw recordInvalid('name', 'Name: cannot be blank');
+          if (u.email !== undefined) {
+            if (typeof u.email !== 'string' || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(u.email))
+              throw recordInvalid('email', `Email: ${JSON.stringify(u.email)} is not properly formatted`);
+            const taken = [...users.values()].some((x) => x.id !== user.id && x.email?.toLowerCase() === (u.email as string).toLowerCase());
+            if (taken) throw recordInvalid('email', `Email: ${u.email} is already being used by another user`);
+          }
+          const before = { name: user.name, email: user.email };
+          if (typeof u.name === 'string') user.name = u.name;
+          if (typeof u.email === 'string') user.email = u.email.toLowerCase();
+          if (typeof u.phone === 'string' || u.phone === null) user.phone = u.phone;
+          user.updated_at = now();
+          const subject = `zen:user:${user.id}`;
+          const detail = { id: String(user.id), email: user.email, name: user.name, external_id: user.external_id, role: user.role };
+          if (user.name !== before.name)
+            o.webhooks?.zendesk('user.name_changed', subject, detail, { current: user.name, previous: before.name });
+          if (user.email !== before.email)
+            o.webhooks?.zendesk('user.identity_changed', subject, detail, {
+              current: { type: 'email', value: user.email },
+              previous: null,
+            });
+          return { user };
+        },
+      },
+      {
         method: 'GET',
         pattern: '/api/v2/tickets/show_many',
         handle: (req) => ({

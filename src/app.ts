@@ -36,6 +36,7 @@ import { createMemoryLinks, createRedisLinks, type CustomerLinks } from './platf
 import { prefetchPlugin, type NamedPrefetcher, type Prefetcher } from './gateway/prefetch.js';
 import { createResponseCache } from './gateway/response-cache.js';
 import { createEventPipeline, registerWebhookRoutes, type CustomerLinkSeen, type EventPipeline } from './webhooks/index.js';
+import { createReplicaPipeline, type ReplicaPipeline } from './replicas/index.js';
 import type { Simulators } from '../sim/index.js';
 
 export interface AppOptions {
@@ -57,6 +58,8 @@ export interface App {
   logger: Logger;
   /** Webhook queues and workers (unavailable without Redis). */
   events: EventPipeline;
+  /** Replica jobs (keeping Stripe and Zendesk in step with HubSpot) and reconciliation. */
+  replicas: ReplicaPipeline;
   /** OpenTelemetry (a no-op unless an OTLP endpoint is configured). */
   tracing: Tracing;
   /** Bound URL after listen(), e.g. http://127.0.0.1:4000 */
@@ -184,11 +187,12 @@ export function buildSubgraphs(
   shared: Pick<SharedState, 'cache' | 'audit'>,
   names: readonly SubgraphName[],
   links: CustomerLinks = createMemoryLinks(),
+  replicas?: Pick<ReplicaPipeline, 'contactChanged'>,
 ): Subgraphs {
   const c = { cache: shared.cache, prefix: config.keyPrefix, ttl: config.cache.ttl };
   const { audit } = shared;
   const build = {
-    crm: () => createCrmSubgraph({ crm: u.crm, cache: c, audit }),
+    crm: () => createCrmSubgraph({ crm: u.crm, cache: c, audit, replicas }),
     billing: () => createBillingSubgraph({ billing: u.billing, cache: c, audit, links }),
     files: () => createFilesSubgraph({ files: u.files, cache: c, audit }),
     support: () => createSupportSubgraph({ support: u.support, cache: c, audit, links }),
@@ -278,12 +282,14 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
   const upstreams = createUpstreams(config, logger, metrics, shared.budgets);
   const { cache } = shared;
   const remote = config.subgraphs.urls;
+  const replicas = createReplicaPipeline({ config, logger, upstreams });
   const subgraphs = buildSubgraphs(
     upstreams,
     config,
     shared,
     SUBGRAPH_NAMES.filter((n) => !remote[n]),
     shared.links,
+    replicas,
   );
   const responses = createResponseCache({
     store: cache.store,
@@ -315,16 +321,25 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       opts.onLinkSeen ?? ((l) => shared.links.update(l.crmId, { stripeCustomerId: l.stripeCustomerId, zendeskUserId: l.zendeskUserId })),
     // Records are purged exactly by the workers; whole responses containing the customer go too.
     onChanged: (crmId) => responses.purgeCustomer(crmId),
+    replicate: (crmId, key) => replicas.contactChanged(crmId, key),
   });
   if (config.events.workers) events.startWorkers();
+  if (config.events.workers)
+    await replicas.startWorker().catch((err: Error) => logger.error({ err: err.message }, 'replica worker: reconciliation not scheduled'));
   const admin = createAdminSubgraph({
     partners: shared.partners,
     partnerSecret: config.auth.partnerSecret,
     purgeCustomer: (id) => subgraphs.purgeCustomer(id),
     events,
     audit: shared.audit,
+    replicas,
     // One line per queue: `integrationHealth` lists exactly these.
-    health: { queues: [...Object.values(events.queues)], breakers: upstreams.breakers, redis: shared.redis, keyPrefix: config.keyPrefix },
+    health: {
+      queues: [...Object.values(events.queues), ...(replicas.queue ? [replicas.queue] : [])],
+      breakers: upstreams.breakers,
+      redis: shared.redis,
+      keyPrefix: config.keyPrefix,
+    },
   });
 
   const gateway = createGateway({
@@ -360,6 +375,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     fastify: server.fastify,
     logger,
     events,
+    replicas,
     tracing,
     async listen() {
       const url = await server.fastify.listen({ host: config.host, port: config.port });
@@ -370,6 +386,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       await server.fastify.close();
       await server.apollo.stop();
       await events.close();
+      await replicas.close();
       await upstreams.close();
       await cache.settle();
       await shared.close();

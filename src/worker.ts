@@ -9,6 +9,7 @@ import { createLogger } from './platform/logger.js';
 import { createMetrics } from './platform/metrics.js';
 import { createEventPipeline } from './webhooks/index.js';
 import { createResponseCache } from './gateway/response-cache.js';
+import { createReplicaPipeline } from './replicas/index.js';
 
 async function main() {
   const config = loadConfigOrExit();
@@ -30,6 +31,7 @@ async function main() {
   // The vendor budgets the gateways use (background work yields to their reads), and the same links and response cache.
   const upstreams = createUpstreams(config, logger, metrics, shared.budgets);
   const responses = createResponseCache({ store: shared.cache.store, prefix: config.keyPrefix, ttlS: 0, logger });
+  const replicas = createReplicaPipeline({ config, logger, upstreams });
   const events = createEventPipeline({
     config,
     logger,
@@ -38,12 +40,14 @@ async function main() {
     cache: shared.cache,
     onLinkSeen: (l) => shared.links.update(l.crmId, { stripeCustomerId: l.stripeCustomerId, zendeskUserId: l.zendeskUserId }),
     onChanged: (crmId) => responses.purgeCustomer(crmId),
+    replicate: (crmId, key) => replicas.contactChanged(crmId, key),
   });
   events.startWorkers();
+  await replicas.startWorker();
   console.log(
     `Event workers running on ${config.redis.url.replace(/\/\/[^@]*@/, '//***@')} (queues ${Object.values(events.queues)
       .map((q) => q.name)
-      .join(', ')}). Stop with Ctrl-C.`,
+      .join(', ')}, replicas). Stop with Ctrl-C.`,
   );
 
   let closing = false;
@@ -53,6 +57,7 @@ async function main() {
     logger.info({ signal }, 'worker draining');
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     await events.close();
+    await replicas.close();
     await upstreams.close();
     await shared.cache.settle();
     await shared.close();

@@ -165,6 +165,23 @@ export type CircuitState =
   /** Calls fail fast (the system failed too often). */
   | 'OPEN';
 
+/**
+ * Contact fields to change; omitted fields keep their value. At least one is required. Invalid
+ * values give `BAD_USER_INPUT` with `extensions.argument` naming the field, e.g. `input.email`.
+ */
+export type ContactInput = {
+  /** Company name, at most 200 characters; an empty string clears it. */
+  company?: InputMaybe<Scalars['String']['input']>;
+  /** Email address, e.g. `ada@example.com` (at most 254 characters); unique across customers. */
+  email?: InputMaybe<Scalars['String']['input']>;
+  /** Given name, 1 to 100 characters. */
+  firstName?: InputMaybe<Scalars['String']['input']>;
+  /** Family name, 1 to 100 characters. */
+  lastName?: InputMaybe<Scalars['String']['input']>;
+  /** Phone number: digits with an optional leading `+`, spaces, `-`, `.` and parentheses, e.g. `+44 20 7946 0958`. */
+  phone?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** What a new partner token may do. */
 export type CreatePartnerTokenInput = {
   /** Customers (CRM ids) the partner may see; omit for all. */
@@ -339,6 +356,36 @@ export type FailedEventConnection = {
   totalCount: Scalars['Int']['output'];
 };
 
+/** A replica job that failed every attempt. */
+export type FailedReplicaJob = {
+  __typename?: 'FailedReplicaJob';
+  /** Attempts made. */
+  attempts: Scalars['Int']['output'];
+  /** The customer (CRM contact id) whose replica it updates; null for a reconciliation. */
+  customerId: Maybe<Scalars['ID']['output']>;
+  /** When the last attempt failed. */
+  failedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The job id: what `replayReplicaJob` takes. */
+  id: Scalars['ID']['output'];
+  /** The last attempt's error. */
+  lastError: Scalars['String']['output'];
+  /** When the job was queued. */
+  queuedAt: Scalars['DateTime']['output'];
+  /** The system the job writes: `stripe`, `zendesk`, or `reconcile` for a scheduled reconciliation. */
+  system: Scalars['String']['output'];
+};
+
+/** A page of failed replica jobs. */
+export type FailedReplicaJobConnection = {
+  __typename?: 'FailedReplicaJobConnection';
+  /** The jobs of this page. */
+  nodes: Array<FailedReplicaJob>;
+  /** Paging. */
+  pageInfo: AdminPageInfo;
+  /** Failed replica jobs in total. */
+  totalCount: Scalars['Int']['output'];
+};
+
 /** The state of the integration. */
 export type IntegrationHealth = {
   __typename?: 'IntegrationHealth';
@@ -448,8 +495,25 @@ export type Mutation = {
    * been processed since is a no-op (`ALREADY_PROCESSED`). Admins only.
    */
   replayFailedEvent: ReplayedEvent;
+  /**
+   * Runs a dead-lettered replica job again (attempts start over). It re-reads the owner, so it
+   * writes the replica's current owner value, whatever changed since. Admins only.
+   */
+  replayReplicaJob: ReplayedEvent;
   /** Revokes a partner token; every gateway instance refuses it from the next request. Admins only. */
   revokePartnerToken: Maybe<PartnerToken>;
+  /**
+   * Changes one customer's contact details (staff, and partners with `crm.contacts:write` within
+   * their customer allow-list). Same guarantees as `updateMyContact`; another customer than the
+   * caller may reach gives `FORBIDDEN` whether or not it exists.
+   */
+  updateContact: Customer;
+  /**
+   * Changes the caller's own contact details (customer tokens only). HubSpot, the owner of these
+   * fields, is written before the answer; the copies in Stripe and Zendesk (name, email) follow
+   * through the replica queue. Only the fields given change.
+   */
+  updateMyContact: Customer;
 };
 
 
@@ -468,8 +532,24 @@ export type MutationReplayFailedEventArgs = {
 };
 
 
+export type MutationReplayReplicaJobArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationRevokePartnerTokenArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationUpdateContactArgs = {
+  id: Scalars['ID']['input'];
+  input: ContactInput;
+};
+
+
+export type MutationUpdateMyContactArgs = {
+  input: ContactInput;
 };
 
 /** Relay-style page information. */
@@ -542,6 +622,12 @@ export type Query = {
    */
   failedEvents: FailedEventConnection;
   /**
+   * Replica jobs (copies of HubSpot's name and email to Stripe and Zendesk, and scheduled
+   * reconciliations) that failed every attempt, newest failure first. Replay one with
+   * `replayReplicaJob` once its cause is fixed. Admins only.
+   */
+  failedReplicaJobs: FailedReplicaJobConnection;
+  /**
    * The state of the integration in one answer: each job queue's backlog and dead letters, the
    * last reconciliation run, and each upstream system's circuit breaker. Admins only.
    */
@@ -579,6 +665,12 @@ export type QueryFailedEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   system?: InputMaybe<EventSystem>;
+};
+
+
+export type QueryFailedReplicaJobsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** One job queue's backlog. */

@@ -21,6 +21,7 @@ export const SCOPES = {
   'admin:partners': 'Mint, list and revoke partner tokens.',
   'admin:cache': "Purge a customer's cached records.",
   'admin:events': 'List and replay failed webhook events.',
+  'crm.contacts:write': "Mutation.updateMyContact (the caller's own record) and Mutation.updateContact: name, email, phone, company.",
   'admin:audit': 'Read the audit log (`auditLog`).',
   'admin:integration': 'See the integration state (`integrationHealth`): queues, dead letters, reconciliation, circuit breakers.',
 } as const;
@@ -38,6 +39,7 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
     'billing.payment_methods:read',
     'support.tickets:read',
     'files.documents:read',
+    'crm.contacts:write',
   ],
   // Support agents see contact, ticket and document data and a billing summary, never payment details.
   agent: [
@@ -47,6 +49,7 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
     'billing.invoices:read',
     'support.tickets:read',
     'files.documents:read',
+    'crm.contacts:write',
   ],
   admin: (Object.keys(SCOPES) as Scope[]).filter((s) => s !== 'self:read'),
 };

@@ -5,6 +5,7 @@
  */
 import { ROLE_SCOPES, ROLES, SCOPES } from '../auth/principal.js';
 import { configTableMarkdown } from './index.js';
+import { ownershipTableMarkdown } from '../ownership.js';
 
 function scopeTableMarkdown(): string {
   const head = `| scope | opens | ${ROLES.join(' | ')} |`;
@@ -16,7 +17,11 @@ function scopeTableMarkdown(): string {
   return [head, sep, ...rows].join('\n');
 }
 
-const SECTIONS: Record<string, () => string> = { config: configTableMarkdown, scopes: scopeTableMarkdown };
+const SECTIONS: Record<string, () => string> = {
+  config: configTableMarkdown,
+  scopes: scopeTableMarkdown,
+  ownership: ownershipTableMarkdown,
+};
 
 export function renderReadme(readme: string): string {
   let out = readme;

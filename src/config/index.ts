@@ -495,6 +495,21 @@ export const VARS = {
     doc: "Share of new traces recorded (sampler `parentbased_traceidratio`: a client's `traceparent` sampled flag is followed).",
     default: '1',
   },
+  RECONCILE_SCHEDULE: {
+    schema: z
+      .string()
+      .trim()
+      .regex(/^(off|(\S+\s+){4,5}\S+)$/, 'must be a cron pattern of 5 or 6 fields, or "off"'),
+    example: '0 * * * *',
+    doc: 'When the queue workers reconcile replicas with their owner (Stripe/Zendesk name and email from HubSpot), as a cron pattern (UTC); `off` = only `npm run reconcile`.',
+    default: '0 * * * *',
+  },
+  RECONCILE_CALLS_PER_SECOND: {
+    schema: int(1, 100),
+    example: '10',
+    doc: "Upper bound of vendor calls a second during reconciliation, to stay inside the vendors' rate limits.",
+    default: '10',
+  },
   AUDIT_RETENTION_DAYS: {
     schema: int(1, 3650),
     example: '400',
@@ -590,6 +605,8 @@ export interface Config {
     workers: boolean;
     localRedis: boolean;
   };
+  /** `schedule`: a cron pattern, or null when off. */
+  reconcile: { schedule: string | null; callsPerSecond: number };
   /** OpenTelemetry tracing; off when `tracesUrl` is unset. */
   tracing: {
     tracesUrl?: string;
@@ -816,6 +833,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       concurrency: raw.EVENT_CONCURRENCY ?? 8,
       workers: raw.EVENT_WORKERS ?? true,
       localRedis: raw.LOCAL_REDIS ?? false,
+    },
+    reconcile: {
+      schedule: (raw.RECONCILE_SCHEDULE ?? '0 * * * *') === 'off' ? null : (raw.RECONCILE_SCHEDULE ?? '0 * * * *'),
+      callsPerSecond: raw.RECONCILE_CALLS_PER_SECOND ?? 10,
     },
     guards: {
       limits: {

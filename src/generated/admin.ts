@@ -191,6 +191,36 @@ export type FailedEventConnection = {
   totalCount: Scalars['Int']['output'];
 };
 
+/** A replica job that failed every attempt. */
+export type FailedReplicaJob = {
+  __typename?: 'FailedReplicaJob';
+  /** Attempts made. */
+  attempts: Scalars['Int']['output'];
+  /** The customer (CRM contact id) whose replica it updates; null for a reconciliation. */
+  customerId: Maybe<Scalars['ID']['output']>;
+  /** When the last attempt failed. */
+  failedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The job id: what `replayReplicaJob` takes. */
+  id: Scalars['ID']['output'];
+  /** The last attempt's error. */
+  lastError: Scalars['String']['output'];
+  /** When the job was queued. */
+  queuedAt: Scalars['DateTime']['output'];
+  /** The system the job writes: `stripe`, `zendesk`, or `reconcile` for a scheduled reconciliation. */
+  system: Scalars['String']['output'];
+};
+
+/** A page of failed replica jobs. */
+export type FailedReplicaJobConnection = {
+  __typename?: 'FailedReplicaJobConnection';
+  /** The jobs of this page. */
+  nodes: Array<FailedReplicaJob>;
+  /** Paging. */
+  pageInfo: AdminPageInfo;
+  /** Failed replica jobs in total. */
+  totalCount: Scalars['Int']['output'];
+};
+
 /** The state of the integration. */
 export type IntegrationHealth = {
   __typename?: 'IntegrationHealth';
@@ -219,6 +249,11 @@ export type Mutation = {
    * been processed since is a no-op (`ALREADY_PROCESSED`). Admins only.
    */
   replayFailedEvent: ReplayedEvent;
+  /**
+   * Runs a dead-lettered replica job again (attempts start over). It re-reads the owner, so it
+   * writes the replica's current owner value, whatever changed since. Admins only.
+   */
+  replayReplicaJob: ReplayedEvent;
   /** Revokes a partner token; every gateway instance refuses it from the next request. Admins only. */
   revokePartnerToken: Maybe<PartnerToken>;
 };
@@ -235,6 +270,11 @@ export type MutationPurgeCustomerCacheArgs = {
 
 
 export type MutationReplayFailedEventArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationReplayReplicaJobArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -279,6 +319,12 @@ export type Query = {
    */
   failedEvents: FailedEventConnection;
   /**
+   * Replica jobs (copies of HubSpot's name and email to Stripe and Zendesk, and scheduled
+   * reconciliations) that failed every attempt, newest failure first. Replay one with
+   * `replayReplicaJob` once its cause is fixed. Admins only.
+   */
+  failedReplicaJobs: FailedReplicaJobConnection;
+  /**
    * The state of the integration in one answer: each job queue's backlog and dead letters, the
    * last reconciliation run, and each upstream system's circuit breaker. Admins only.
    */
@@ -299,6 +345,12 @@ export type QueryFailedEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   system?: InputMaybe<EventSystem>;
+};
+
+
+export type QueryFailedReplicaJobsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** One job queue's backlog. */
@@ -455,6 +507,8 @@ export type ResolversTypes = {
   EventSystem: EventSystem;
   FailedEvent: ResolverTypeWrapper<FailedEvent>;
   FailedEventConnection: ResolverTypeWrapper<FailedEventConnection>;
+  FailedReplicaJob: ResolverTypeWrapper<FailedReplicaJob>;
+  FailedReplicaJobConnection: ResolverTypeWrapper<FailedReplicaJobConnection>;
   IntegrationHealth: ResolverTypeWrapper<IntegrationHealth>;
   Mutation: ResolverTypeWrapper<{}>;
   PartnerToken: ResolverTypeWrapper<PartnerRecord>;
@@ -483,6 +537,8 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   FailedEvent: FailedEvent;
   FailedEventConnection: FailedEventConnection;
+  FailedReplicaJob: FailedReplicaJob;
+  FailedReplicaJobConnection: FailedReplicaJobConnection;
   IntegrationHealth: IntegrationHealth;
   Mutation: {};
   PartnerToken: PartnerRecord;
@@ -568,6 +624,24 @@ export type FailedEventConnectionResolvers<ContextType = RequestContext, ParentT
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type FailedReplicaJobResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FailedReplicaJob'] = ResolversParentTypes['FailedReplicaJob']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  customerId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  failedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastError?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  queuedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  system?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type FailedReplicaJobConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FailedReplicaJobConnection'] = ResolversParentTypes['FailedReplicaJobConnection']> = {
+  nodes?: Resolver<Array<ResolversTypes['FailedReplicaJob']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['AdminPageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type IntegrationHealthResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IntegrationHealth'] = ResolversParentTypes['IntegrationHealth']> = {
   circuits?: Resolver<Array<ResolversTypes['CircuitHealth']>, ParentType, ContextType>;
   lastReconciliation?: Resolver<Maybe<ResolversTypes['Reconciliation']>, ParentType, ContextType>;
@@ -579,6 +653,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   createPartnerToken?: Resolver<ResolversTypes['CreatedPartnerToken'], ParentType, ContextType, RequireFields<MutationCreatePartnerTokenArgs, 'input'>>;
   purgeCustomerCache?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationPurgeCustomerCacheArgs, 'id'>>;
   replayFailedEvent?: Resolver<ResolversTypes['ReplayedEvent'], ParentType, ContextType, RequireFields<MutationReplayFailedEventArgs, 'id'>>;
+  replayReplicaJob?: Resolver<ResolversTypes['ReplayedEvent'], ParentType, ContextType, RequireFields<MutationReplayReplicaJobArgs, 'id'>>;
   revokePartnerToken?: Resolver<Maybe<ResolversTypes['PartnerToken']>, ParentType, ContextType, RequireFields<MutationRevokePartnerTokenArgs, 'id'>>;
 };
 
@@ -598,6 +673,7 @@ export type PartnerTokenResolvers<ContextType = RequestContext, ParentType exten
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, RequireFields<QueryAuditLogArgs, 'first'>>;
   failedEvents?: Resolver<ResolversTypes['FailedEventConnection'], ParentType, ContextType, RequireFields<QueryFailedEventsArgs, 'first'>>;
+  failedReplicaJobs?: Resolver<ResolversTypes['FailedReplicaJobConnection'], ParentType, ContextType, RequireFields<QueryFailedReplicaJobsArgs, 'first'>>;
   integrationHealth?: Resolver<ResolversTypes['IntegrationHealth'], ParentType, ContextType>;
   partnerTokens?: Resolver<Array<ResolversTypes['PartnerToken']>, ParentType, ContextType>;
 };
@@ -646,6 +722,8 @@ export type Resolvers<ContextType = RequestContext> = {
   DateTime?: GraphQLScalarType;
   FailedEvent?: FailedEventResolvers<ContextType>;
   FailedEventConnection?: FailedEventConnectionResolvers<ContextType>;
+  FailedReplicaJob?: FailedReplicaJobResolvers<ContextType>;
+  FailedReplicaJobConnection?: FailedReplicaJobConnectionResolvers<ContextType>;
   IntegrationHealth?: IntegrationHealthResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PartnerToken?: PartnerTokenResolvers<ContextType>;

@@ -22,6 +22,23 @@ export type Scalars = {
   _FieldSet: { input: any; output: any; }
 };
 
+/**
+ * Contact fields to change; omitted fields keep their value. At least one is required. Invalid
+ * values give `BAD_USER_INPUT` with `extensions.argument` naming the field, e.g. `input.email`.
+ */
+export type ContactInput = {
+  /** Company name, at most 200 characters; an empty string clears it. */
+  company?: InputMaybe<Scalars['String']['input']>;
+  /** Email address, e.g. `ada@example.com` (at most 254 characters); unique across customers. */
+  email?: InputMaybe<Scalars['String']['input']>;
+  /** Given name, 1 to 100 characters. */
+  firstName?: InputMaybe<Scalars['String']['input']>;
+  /** Family name, 1 to 100 characters. */
+  lastName?: InputMaybe<Scalars['String']['input']>;
+  /** Phone number: digits with an optional leading `+`, spaces, `-`, `.` and parentheses, e.g. `+44 20 7946 0958`. */
+  phone?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** A customer of the company. Joins the CRM (identity and contact), billing, support and files. */
 export type Customer = {
   __typename?: 'Customer';
@@ -89,6 +106,33 @@ export type LifecycleStage =
   | 'SUBSCRIBER'
   /** A stage HubSpot sent that this API does not know, e.g. a custom stage (the gateway logs it). */
   | 'UNKNOWN';
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Changes one customer's contact details (staff, and partners with `crm.contacts:write` within
+   * their customer allow-list). Same guarantees as `updateMyContact`; another customer than the
+   * caller may reach gives `FORBIDDEN` whether or not it exists.
+   */
+  updateContact: Customer;
+  /**
+   * Changes the caller's own contact details (customer tokens only). HubSpot, the owner of these
+   * fields, is written before the answer; the copies in Stripe and Zendesk (name, email) follow
+   * through the replica queue. Only the fields given change.
+   */
+  updateMyContact: Customer;
+};
+
+
+export type MutationUpdateContactArgs = {
+  id: Scalars['ID']['input'];
+  input: ContactInput;
+};
+
+
+export type MutationUpdateMyContactArgs = {
+  input: ContactInput;
+};
 
 /** Relay-style page information. */
 export type PageInfo = {
@@ -212,14 +256,16 @@ export type DirectiveResolverFn<TResult = {}, TParent = {}, TContext = {}, TArgs
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  Customer: ResolverTypeWrapper<CrmContact>;
+  ContactInput: ContactInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Customer: ResolverTypeWrapper<CrmContact>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['CustomerEdge']>, nodes: Array<ResolversTypes['Customer']> }>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   LifecycleStage: LifecycleStage;
+  Mutation: ResolverTypeWrapper<{}>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<{}>;
@@ -227,13 +273,15 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  Customer: CrmContact;
+  ContactInput: ContactInput;
   String: Scalars['String']['output'];
+  Customer: CrmContact;
   ID: Scalars['ID']['output'];
   CustomerConnection: Omit<CustomerConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['CustomerEdge']>, nodes: Array<ResolversParentTypes['Customer']> };
   Int: Scalars['Int']['output'];
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
   DateTime: Scalars['DateTime']['output'];
+  Mutation: {};
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   Query: {};
@@ -272,6 +320,11 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  updateContact?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationUpdateContactArgs, 'id' | 'input'>>;
+  updateMyContact?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationUpdateMyContactArgs, 'input'>>;
+};
+
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -289,6 +342,7 @@ export type Resolvers<ContextType = RequestContext> = {
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
 };

@@ -112,6 +112,11 @@ export interface DurableQueue {
   /** Replays every dead job; returns how many. */
   replayAll(): Promise<number>;
   counts(): Promise<QueueCounts>;
+  /**
+   * Runs a job of `kind` on a cron pattern (UTC; a BullMQ job scheduler: one per id across every
+   * process sharing the Redis, so several workers starting do not multiply it). null removes it.
+   */
+  schedule(id: string, kind: string, pattern: string | null): Promise<void>;
   /** Whether the producer connection is up (readiness, 503 decisions). */
   ready(): boolean;
   close(): Promise<void>;
@@ -320,6 +325,18 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
         processed: c.completed ?? 0,
         oldestWaitingMs: oldest ? Math.max(0, Date.now() - oldest.timestamp) : 0,
       };
+    },
+    async schedule(id, kind, pattern) {
+      await connected();
+      if (!pattern) {
+        await queue().removeJobScheduler(id);
+        return;
+      }
+      await queue().upsertJobScheduler(
+        id,
+        { pattern, tz: 'UTC' },
+        { name: kind, data: {}, opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { age: deadRetentionS } } },
+      );
     },
     ready: () => producer.status === 'ready',
     async close() {

@@ -3,6 +3,7 @@
  * of events (a batch), each its own unit of work keyed by its `eventId`. The handler re-reads the
  * contact (so the order of events does not matter) and drops its cached record.
  */
+import { REPLICATED_OWNER_PROPERTIES } from '../ownership.js';
 import { crmKeys } from '../subgraphs/crm/index.js';
 import { header, parseJson, verifyHubSpotV3, WebhookRejected } from './verify.js';
 import type { EventHandlerDeps, ReceivedEvent, WebhookRequest } from './types.js';
@@ -63,6 +64,13 @@ export async function handleHubSpot(e: HubSpotEventData, d: EventHandlerDeps): P
   const found = (await d.crm.getContacts([id], { priority: 'background' })).get(id);
   if (found) await d.onLinkSeen({ crmId: id, source: `hubspot:${e.subscriptionType}` });
   await d.cache.purge([crmKeys(d.prefix).contact(id)]);
+  // An owned field edited in HubSpot (or our own write echoing back) flows to the replicas. The
+  // replica job compares with the owner's current value and writes only what differs, so an echo
+  // of our own write costs reads, never a second write, and cannot loop.
+  const replicated =
+    e.subscriptionType === 'contact.creation' ||
+    (e.subscriptionType === 'contact.propertyChange' && !!e.propertyName && REPLICATED_OWNER_PROPERTIES.has(e.propertyName));
+  if (found && replicated) await d.replicate?.(id, `hubspot.${e.eventId}`);
   await d.publish({
     system: 'hubspot',
     eventId: e.eventId,

@@ -49,6 +49,8 @@ export interface EventPipelineOptions {
   onLinkSeen?: (link: CustomerLinkSeen) => void | Promise<void>;
   /** Called with the customer of every applied change, after its records were purged (whole-response cache). */
   onChanged?: (crmId: string) => void | Promise<void>;
+  /** Queues replica updates when an owner changed a replicated field (src/replicas). */
+  replicate?: (crmId: string, changeKey: string) => Promise<void>;
 }
 
 export interface FailedEvent extends DeadJob {
@@ -126,6 +128,7 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
     prefix,
     logger,
     onLinkSeen: o.onLinkSeen ?? (() => undefined),
+    replicate: o.replicate,
     async publish(change: ChangeEvent) {
       if (change.crmId) await o.onChanged?.(change.crmId);
       await (publisher as unknown as { publishOnce(...a: (string | number)[]): Promise<unknown> }).publishOnce(

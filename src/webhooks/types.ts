@@ -59,6 +59,8 @@ export interface EventHandlerDeps {
   /** Publishes the change once per event id (idempotent). */
   publish(change: ChangeEvent): Promise<void>;
   onLinkSeen(link: CustomerLinkSeen): void | Promise<void>;
+  /** Queues the replica updates of a contact whose owned fields changed (src/replicas); absent: nothing is propagated. */
+  replicate?(crmId: string, changeKey: string): Promise<void>;
   logger?: Logger;
 }
 

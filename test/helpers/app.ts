@@ -41,6 +41,8 @@ export function simEnv(sims: Simulators): Record<string, string> {
     // Tests of deadlines set their own (e.g. 300 ms against a 1.5 s simulator latency).
     UPSTREAM_TIMEOUT_MS: '10000',
     UPSTREAM_RETRIES: '0',
+    // No scheduled reconciliation in a test app unless a test asks for it (one at an hour boundary would add upstream calls).
+    RECONCILE_SCHEDULE: 'off',
   };
 }
 

@@ -56,6 +56,7 @@ const DATA_SCOPES = [
   'billing.payment_methods:read',
   'support.tickets:read',
   'files.documents:read',
+  'crm.contacts:write',
 ] as const;
 /** The scope that opens each group for a partner (admin groups: none). */
 const OPENED_BY: Record<Group, string | undefined> = {
@@ -191,6 +192,76 @@ describe('matrix: partners', () => {
     }
   }
   after(() => console.log(`authorization matrix: ${cells} cells`));
+});
+
+/** Contact mutations: who may write which customer's contact, and no HubSpot write when denied. */
+const MUTATIONS = {
+  updateMyContact: {
+    q: 'mutation { updateMyContact(input: { company: "Matrix Co" }) { id } }',
+    pick: (d: any) => d?.updateMyContact?.id,
+  },
+  updateContact: {
+    // Only the id: a write-only partner may change the contact without reading it back.
+    q: 'mutation($id: ID!) { updateContact(id: $id, input: { company: "Matrix Co" }) { id } }',
+    pick: (d: any) => d?.updateContact?.id,
+  },
+} as const;
+type MutationName = keyof typeof MUTATIONS;
+const MUTATION_USERS: Record<string, Record<MutationName, Outcome>> = {
+  anonymous: { updateMyContact: 'UNAUTHENTICATED', updateContact: 'UNAUTHENTICATED' },
+  customerOwn: { updateMyContact: 'data', updateContact: 'data' },
+  // A customer token naming another customer's id (updateMyContact takes no id: it is always the own record).
+  customerForeign: { updateMyContact: 'data', updateContact: 'FORBIDDEN' },
+  agent: { updateMyContact: 'FORBIDDEN', updateContact: 'data' },
+  admin: { updateMyContact: 'FORBIDDEN', updateContact: 'data' },
+};
+const hubspotWrites = () => t.sims.stats('hubspot').byRoute['PATCH /crm/v3/objects/contacts/{id}'] ?? 0;
+
+async function mutationCell(m: MutationName, token: string | undefined, id: string) {
+  t.sims.resetStats();
+  const res = await t.gql(MUTATIONS[m].q, { token, variables: m === 'updateContact' ? { id } : undefined });
+  const codes = (res.body.errors ?? []).map((e) => e.extensions?.code);
+  const value = MUTATIONS[m].pick(res.body.data);
+  const outcome: Outcome | 'mixed' =
+    typeof value === 'string' && codes.length === 0 ? 'data' : codes.length === 1 ? (codes[0] as Outcome) : 'mixed';
+  return { outcome, writes: hubspotWrites(), res };
+}
+
+describe('matrix: contact mutations', () => {
+  for (const [who, row] of Object.entries(MUTATION_USERS)) {
+    for (const m of Object.keys(row) as MutationName[]) {
+      test(`${who} / ${m} -> ${row[m]}`, async () => {
+        const token =
+          who === 'anonymous' ? undefined : who.startsWith('customer') ? t.token('customer', '1001') : t.token(who as 'agent' | 'admin');
+        const id = who === 'customerForeign' ? '1002' : who === 'customerOwn' ? '1001' : '1002';
+        const { outcome, writes, res } = await mutationCell(m, token, id);
+        cells++;
+        assert.equal(outcome, row[m], JSON.stringify(res.body));
+        assert.equal(writes, row[m] === 'data' ? 1 : 0, `HubSpot writes for ${who} / ${m}`);
+        if (row[m] === 'UNAUTHENTICATED') assert.equal(res.status, 401);
+      });
+    }
+  }
+  for (const scope of DATA_SCOPES) {
+    for (const m of Object.keys(MUTATIONS) as MutationName[]) {
+      // A partner is never a customer: updateMyContact is FORBIDDEN whatever its scopes.
+      const expected: Outcome = m === 'updateContact' && scope === 'crm.contacts:write' ? 'data' : 'FORBIDDEN';
+      test(`partner [${scope}] / ${m} -> ${expected}`, async () => {
+        const { token } = await mintPartner([scope]);
+        const { outcome, writes, res } = await mutationCell(m, token, '1002');
+        cells++;
+        assert.equal(outcome, expected, JSON.stringify(res.body));
+        assert.equal(writes, expected === 'data' ? 1 : 0);
+      });
+    }
+  }
+  test('partner [crm.contacts:write] limited to other customers / updateContact -> FORBIDDEN, no HubSpot call', async () => {
+    const { token } = await mintPartner(['crm.contacts:write', 'crm.contacts:read'], ['1003']);
+    const { outcome, res } = await mutationCell('updateContact', token, '1002');
+    assert.equal(outcome, 'FORBIDDEN', JSON.stringify(res.body));
+    assert.equal(t.sims.stats('hubspot').total, 0);
+    assert.equal((await mutationCell('updateContact', token, '1003')).outcome, 'data');
+  });
 });
 
 describe('partner tokens', () => {

@@ -55,7 +55,7 @@ describe('integrationHealth', () => {
       const before = (await t.gql(HEALTH, { token: admin })).body.data.integrationHealth;
       assert.deepEqual(
         before.queues.map((q: { name: string }) => q.name),
-        ['webhooks-stripe', 'webhooks-hubspot', 'webhooks-zendesk'],
+        ['webhooks-stripe', 'webhooks-hubspot', 'webhooks-zendesk', 'replicas'],
       );
       assert.equal(before.lastReconciliation, null);
       assert.deepEqual(before.circuits, [

@@ -54,6 +54,7 @@ test('an admin sees everything', async () => {
     'customer',
     'customers',
     'failedEvents',
+    'failedReplicaJobs',
     'integrationHealth',
     'partnerTokens',
   ]);
@@ -65,7 +66,9 @@ test('a customer sees its own data fields but no staff or admin operations', asy
   const { byName, mutation } = await types(t.token('customer', '1001'));
   assert.deepEqual(byName.get('Query')?.sort(), ['customer', 'me']);
   assert.ok(byName.get('Billing')!.includes('paymentMethods'));
-  assert.equal(mutation, null);
+  // Its own contact details only (updateContact checks ownership per id); no admin mutation.
+  assert.equal(mutation, 'Mutation');
+  assert.deepEqual(byName.get('Mutation')?.sort(), ['updateContact', 'updateMyContact']);
 });
 
 test('an agent does not see payment methods', async () => {

@@ -285,7 +285,8 @@ describe('events keep the cache fresh, through the simulators own webhooks', () 
     assert.deepEqual(t.calls(), ZERO);
   });
 
-  test('a contact changed in HubSpot: the next dashboard calls HubSpot only and shows the new email', async () => {
+  // The phone: a field with no replica (an email or name change also updates Stripe and Zendesk: test/integration/replicas.test.ts).
+  test('a contact changed in HubSpot: the next dashboard calls HubSpot only and shows the new phone', async () => {
     connect();
     await redis.flush();
     const token = t.token('customer', '1001');
@@ -293,7 +294,7 @@ describe('events keep the cache fresh, through the simulators own webhooks', () 
     const res = await fetch(`${sims.urls.hubspot}/crm/v3/objects/contacts/1001`, {
       method: 'PATCH',
       headers: { authorization: `Bearer ${sims.credentials.hubspotToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ properties: { email: 'ada@analytical.example' } }),
+      body: JSON.stringify({ properties: { phone: '+44 20 7946 0000' } }),
     });
     assert.equal(res.status, 200);
     const d = await delivered();
@@ -302,7 +303,7 @@ describe('events keep the cache fresh, through the simulators own webhooks', () 
     sims.resetStats();
     const after = await t.gql(DASHBOARD, { token });
     assert.deepEqual(t.calls(), { ...ZERO, hubspot: 1 });
-    assert.equal(after.body.data.me.email, 'ada@analytical.example');
+    assert.equal(after.body.data.me.phone, '+44 20 7946 0000');
   });
 
   test('a ticket solved in Zendesk: the next dashboard calls Zendesk only and shows it solved', async () => {

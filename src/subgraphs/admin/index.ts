@@ -24,8 +24,22 @@ export interface AdminSubgraphDeps {
   events: EventAdmin;
   /** Where admin actions are recorded (src/audit). */
   audit: AuditLog;
+  /** Dead-lettered replica jobs (src/replicas); absent: none are listed. */
+  replicas?: ReplicaAdmin;
   /** Queues, breakers and the reconciliation key `integrationHealth` shows. @default no queues, no breakers */
   health?: IntegrationHealthDeps;
+}
+
+/** What the admin API needs of the replica queue. */
+export interface ReplicaAdmin {
+  failed(
+    offset: number,
+    limit: number,
+  ): Promise<{
+    total: number;
+    jobs: { id: string; system: string; data: unknown; attempts: number; lastError: string; addedAt: Date; failedAt: Date | null }[];
+  }>;
+  replay(id: string): Promise<'replayed' | 'already_processed' | 'pending' | 'not_found'>;
 }
 
 /** What the admin API needs of the event pipeline (dead letters and replay). */
@@ -81,6 +95,28 @@ export function createAdminSubgraph(deps: AdminSubgraphDeps) {
           },
         };
       },
+      failedReplicaJobs: async (_src, { first, after }) => {
+        const size = checkFirst(first, 20);
+        const start = offsetStart(after);
+        const page = deps.replicas ? await deps.replicas.failed(start, size) : { total: 0, jobs: [] };
+        const nodes = page.jobs.map((j) => ({
+          id: j.id,
+          system: j.system,
+          customerId: typeof (j.data as { crmId?: unknown })?.crmId === 'string' ? (j.data as { crmId: string }).crmId : null,
+          attempts: j.attempts,
+          lastError: j.lastError,
+          queuedAt: j.addedAt,
+          failedAt: j.failedAt,
+        }));
+        return {
+          totalCount: page.total,
+          nodes,
+          pageInfo: {
+            hasNextPage: start + nodes.length < page.total,
+            endCursor: nodes.length ? offsetCursor(start + nodes.length - 1) : null,
+          },
+        };
+      },
       auditLog: async (_src, { customerId, first, after }) => {
         const size = checkFirst(first, 20);
         if (customerId) checkCustomerId(customerId);
@@ -109,6 +145,12 @@ export function createAdminSubgraph(deps: AdminSubgraphDeps) {
       },
     },
     Mutation: {
+      replayReplicaJob: (_src, { id }, ctx) =>
+        audit(ctx, { action: 'replicaJob.replay', systems: ['portico'], fields: [], detail: { jobId: id.slice(0, 200) } }, async () => {
+          const r = deps.replicas ? await deps.replicas.replay(id) : 'not_found';
+          if (r === 'not_found') throw new NotFoundError(`No failed replica job "${id}". List them with failedReplicaJobs.`);
+          return { id, status: r.toUpperCase() as ReplayStatus };
+        }),
       createPartnerToken: (_src, { input }, ctx) =>
         audit(
           ctx,

@@ -35,6 +35,16 @@ export interface BillingConnector {
   customer(stripeId: string): Promise<{ id: string; crmId: string | null; deleted: boolean } | null>;
   /** The Stripe customer an invoice, subscription or payment method belongs to now, re-read; null when gone or detached. */
   ownerOf(object: StripeOwnedObject, id: string): Promise<string | null>;
+  /** The replicated contact fields of Stripe customers, by CRM contact id (metadata search, 10 ids a call). */
+  customerContactsByCrmIds(crmIds: readonly string[]): Promise<Map<string, StripeCustomerContact>>;
+  /** Sets a Stripe customer's name/email; `idempotencyKey` is sent as Stripe's Idempotency-Key. */
+  updateCustomerContact(stripeId: string, fields: { name?: string; email?: string }, idempotencyKey: string): Promise<void>;
+}
+
+export interface StripeCustomerContact {
+  id: string;
+  name: string | null;
+  email: string | null;
 }
 
 export type StripeOwnedObject = 'invoice' | 'subscription' | 'payment_method';
@@ -205,6 +215,23 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
       if (object === 'subscription')
         return owner(await notFoundAsNull(() => call('subscriptions.retrieve', (ro) => stripe.subscriptions.retrieve(id, {}, ro), BG)));
       return owner(await notFoundAsNull(() => call('paymentMethods.retrieve', (ro) => stripe.paymentMethods.retrieve(id, {}, ro), BG)));
+    },
+    async customerContactsByCrmIds(crmIds) {
+      const out = new Map<string, StripeCustomerContact>();
+      // One search at a time: reconciliation walks every customer and must stay under Stripe's search rate limit.
+      for (const ids of chunk(crmIds, SEARCH_CLAUSES)) {
+        const res = await call('customers.search', () =>
+          stripe.customers.search({ query: orQuery("metadata['crm_contact_id']", ids), limit: 100 }),
+        );
+        for (const c of res.data) {
+          const crmId = c.metadata?.crm_contact_id;
+          if (crmId && ids.includes(crmId)) out.set(crmId, { id: c.id, name: c.name ?? null, email: c.email ?? null });
+        }
+      }
+      return out;
+    },
+    async updateCustomerContact(stripeId, fields, idempotencyKey) {
+      await call('customers.update', () => stripe.customers.update(stripeId, fields, { idempotencyKey }));
     },
   };
 }

@@ -38,7 +38,25 @@ export interface CrmConnector {
    */
   getContacts(ids: readonly string[], opts?: { priority?: Priority }): Promise<Map<string, CrmContact>>;
   searchContacts(s: CrmSearch): Promise<{ total: number; contacts: CrmContact[]; nextAfter?: string }>;
+  /**
+   * Writes contact properties (HubSpot property names, e.g. `email`) and returns the contact as
+   * HubSpot has it after the write. Throws ContactConflictError when the email belongs to another
+   * contact, ContactInvalidError when HubSpot refuses a value, null result when the id does not exist.
+   */
+  updateContact(id: string, properties: Record<string, string>): Promise<CrmContact | null>;
+  /** Every contact in id order, a page at a time (the list endpoint, not search: no 10,000 cap). */
+  listContacts(limit: number, after?: string): Promise<{ contacts: CrmContact[]; nextAfter?: string }>;
 }
+
+/** HubSpot answered 409: another contact already has this email. */
+export class ContactConflictError extends Error {}
+/** HubSpot answered 400 VALIDATION_ERROR for a value. */
+export class ContactInvalidError extends Error {}
+
+const ListResponse = z.object({
+  results: z.array(HubSpotContact),
+  paging: z.object({ next: z.object({ after: z.string() }).optional() }).optional(),
+});
 
 const BATCH_LIMIT = 100;
 
@@ -140,5 +158,39 @@ export function createCrmConnector(deps: { http: HttpClient; logger?: Logger }):
       const r = parse(SearchResponse, body);
       return { total: r.total, contacts: r.results.map((dto) => toCrmContact(dto, onUnknown)), nextAfter: r.paging?.next?.after };
     },
+    async updateContact(id, properties) {
+      let body: unknown;
+      try {
+        body = await http.send({
+          method: 'PATCH',
+          path: `/crm/v3/objects/contacts/${encodeURIComponent(id)}`,
+          route: 'contacts.update',
+          // Absolute values: the same PATCH twice leaves the same contact, so a retry is safe.
+          idempotent: true,
+          body: { properties },
+        });
+      } catch (err) {
+        if (err instanceof UpstreamHttpError && err.status === 404) return null;
+        if (err instanceof UpstreamHttpError && err.status === 409) throw new ContactConflictError('email already in use');
+        if (err instanceof UpstreamHttpError && err.status === 400) throw new ContactInvalidError(hubspotMessage(err.body));
+        throw err;
+      }
+      return toCrmContact(parse(HubSpotContact, body), onUnknown);
+    },
+    async listContacts(limit, after) {
+      const body = await http.send({
+        method: 'GET',
+        path: '/crm/v3/objects/contacts',
+        route: 'contacts.list',
+        query: { limit, properties: CONTACT_PROPERTIES.join(','), ...(after ? { after } : {}) },
+      });
+      const r = parse(ListResponse, body);
+      return { contacts: r.results.map((dto) => toCrmContact(dto, onUnknown)), nextAfter: r.paging?.next?.after };
+    },
   };
+}
+
+function hubspotMessage(body: unknown): string {
+  const m = (body as { message?: unknown } | null)?.message;
+  return typeof m === 'string' ? m.slice(0, 200) : 'invalid value';
 }

@@ -15,7 +15,12 @@ import type { CacheDeps } from '../../platform/cache.js';
 import type { CacheType } from '../../config/index.js';
 import { checkFirst, offsetCursor, offsetStart } from '../../platform/pagination.js';
 import { loadSdl } from '../sdl.js';
-import type { CrmConnector } from './connector.js';
+import { randomUUID } from 'node:crypto';
+import { REPLICATED_OWNER_PROPERTIES } from '../../ownership.js';
+import { BadUserInputError } from '../../errors/index.js';
+import type { ContactInput } from '../../generated/crm.js';
+import { ContactConflictError, ContactInvalidError, type CrmConnector } from './connector.js';
+import { toContactChange } from './contact-input.js';
 import { createCrmLoaders, crmCustomerKeys, type CrmLoaders } from './loaders.js';
 import { fullName } from './mappers.js';
 
@@ -29,10 +34,56 @@ export interface CrmSubgraphDeps {
   cache: CacheDeps<CacheType>;
   /** Where this subgraph records writes and staff or partner reads (src/audit). */
   audit: AuditLog;
+  /**
+   * Queues the replica updates of a contact whose replicated fields changed (src/replicas). Absent
+   * (a CRM subgraph running alone): HubSpot's webhook for the change queues them instead.
+   */
+  replicas?: { contactChanged(crmId: string, changeKey: string): Promise<void> };
 }
 
 export function createCrmSubgraph(deps: CrmSubgraphDeps) {
   const loaders = (ctx: RequestContext): CrmLoaders => perRequest(ctx, LOADERS, () => createCrmLoaders(deps.crm, deps.cache));
+
+  /**
+   * The owner (HubSpot) is written and answers before we do; the cached record is dropped at once
+   * (shared Redis: every instance), and the replicas follow through the queue.
+   */
+  async function updateContact(ctx: RequestContext, id: string, input: ContactInput) {
+    const change = toContactChange(input);
+    const audit = (outcome: 'ok' | 'failed', detail?: Record<string, string | boolean>) =>
+      deps.audit.record(ctx, { action: 'contact.update', customerId: id, systems: ['hubspot'], fields: change.fields, outcome, detail });
+    let updated;
+    try {
+      updated = await deps.crm.updateContact(id, change.properties);
+    } catch (err) {
+      await audit('failed', { error: err instanceof ContactConflictError ? 'EMAIL_IN_USE' : 'UPSTREAM' });
+      if (err instanceof ContactConflictError)
+        throw new BadUserInputError('This email belongs to another customer; use a different one.', 'input.email');
+      if (err instanceof ContactInvalidError) throw new BadUserInputError(`HubSpot refused a value: ${err.message}`, 'input');
+      throw err;
+    }
+    if (!updated) {
+      await audit('failed', { error: 'NOT_FOUND' });
+      throw new NotFoundError(`No customer with id ${JSON.stringify(id)}.`);
+    }
+    await deps.cache.cache.purge(crmCustomerKeys(deps.cache.prefix, id));
+    loaders(ctx).contact.clear(id).prime(id, updated);
+    let replicasQueued = false;
+    if (Object.keys(change.properties).some((p) => REPLICATED_OWNER_PROPERTIES.has(p)) && deps.replicas) {
+      try {
+        await deps.replicas.contactChanged(id, `mutation.${randomUUID()}`);
+        replicasQueued = true;
+      } catch (err) {
+        // HubSpot has the change: its webhook queues the same jobs, and reconciliation repairs whatever is left.
+        ctx.logger.warn(
+          { crmId: id, err: (err as Error).message },
+          'replica jobs not queued; the HubSpot webhook or reconciliation will propagate',
+        );
+      }
+    }
+    await audit('ok', { replicasQueued });
+    return updated;
+  }
 
   const resolvers: Resolvers = {
     DateTime: DateTimeScalar,
@@ -77,6 +128,21 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
           edges,
           pageInfo: { hasNextPage: start + page.contacts.length < page.total, endCursor: edges.at(-1)?.cursor ?? null },
         };
+      },
+    },
+    Mutation: {
+      updateMyContact: (_src, { input }, ctx) => {
+        const id = ownCustomerId(ctx.principal);
+        if (!id) throw new ForbiddenError('`updateMyContact` is for customer tokens. Staff use `updateContact(id:, input:)`.');
+        return updateContact(ctx, id, input);
+      },
+      updateContact: async (_src, { id, input }, ctx) => {
+        checkCustomerId(id);
+        if (!canAccessCustomer(ctx.principal, id)) {
+          await deps.audit.record(ctx, { action: 'contact.update', customerId: id, systems: [], fields: [], outcome: 'denied' });
+          throw new ForbiddenError(CUSTOMER_FORBIDDEN);
+        }
+        return updateContact(ctx, id, input);
       },
     },
     Customer: {

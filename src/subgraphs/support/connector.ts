@@ -44,12 +44,33 @@ export interface SupportConnector {
   ticketRequester(ticketId: string): Promise<number | null>;
   /** One user's external id (our CRM id), re-read (webhook handlers, background priority); null when absent or unknown. */
   userExternalId(userId: number): Promise<string | null>;
+  /** The replicated contact fields of Zendesk users, by external id (CRM id), 100 a call. */
+  userContactsByExternalIds(externalIds: readonly string[]): Promise<Map<string, ZendeskUserContact>>;
+  /** Sets a user's name/email (PUT /api/v2/users/{id}). */
+  updateUserContact(userId: number, fields: { name?: string; email?: string }): Promise<void>;
 }
 
 /** Requesters per search query: about 30 tickets a query on typical data, one page of 100. */
 export const REQUESTERS_PER_SEARCH = 10;
 const SEARCH_PAGE = 100;
 const SEARCH_MAX = 1000;
+
+export interface ZendeskUserContact {
+  id: number;
+  name: string | null;
+  email: string | null;
+}
+
+const ContactUsersResponse = z.object({
+  users: z.array(
+    z.object({
+      id: z.number(),
+      name: z.string().nullable().optional(),
+      email: z.string().nullable().optional(),
+      external_id: z.string().nullable().optional(),
+    }),
+  ),
+});
 
 const TicketResponse = z.object({ ticket: z.object({ id: z.number(), requester_id: z.number() }) });
 const UserResponse = z.object({ user: z.object({ id: z.number(), external_id: z.string().nullable().optional() }) });
@@ -135,6 +156,30 @@ export function createSupportConnector(deps: { http: HttpClient; logger?: Logger
         }),
       );
       return out;
+    },
+    async userContactsByExternalIds(externalIds) {
+      const out = new Map<string, ZendeskUserContact>();
+      for (const part of chunk(externalIds, SHOW_MANY_LIMIT)) {
+        const body = await http.send({
+          method: 'GET',
+          path: '/api/v2/users/show_many',
+          route: 'users.showMany',
+          query: { external_ids: part.join(',') },
+        });
+        for (const u of parse(ContactUsersResponse, body).users)
+          if (u.external_id) out.set(u.external_id, { id: u.id, name: u.name ?? null, email: u.email ?? null });
+      }
+      return out;
+    },
+    async updateUserContact(userId, fields) {
+      await http.send({
+        method: 'PUT',
+        path: `/api/v2/users/${userId}`,
+        route: 'users.update',
+        // Absolute values: repeating the PUT leaves the same user.
+        idempotent: true,
+        body: { user: fields },
+      });
     },
     async comments(ticketId) {
       try {

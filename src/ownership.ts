@@ -1,0 +1,115 @@
+/**
+ * Field ownership: the one place that says which system is the source of truth of each field and
+ * where copies of it live. Writes go to the owner; replicas are only ever written from the owner's
+ * current value (replica jobs and reconciliation read this table, never a copy of it). README's
+ * ownership table is generated from it (`npm run docs`).
+ */
+export type OwnerSystem = 'hubspot' | 'stripe' | 'zendesk' | 's3';
+export type ReplicaSystem = 'stripe' | 'zendesk';
+
+/** The owner's value of a contact, as the replica fields are computed from it. */
+export interface OwnerContact {
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+}
+
+export interface Replica {
+  system: ReplicaSystem;
+  /** The field's name in that system, e.g. the Stripe customer's `name`. */
+  field: string;
+  /** Where it lives, for the docs. */
+  object: string;
+}
+
+export interface FieldOwnership {
+  /** The field in Portico's API, e.g. `Customer.email`. */
+  field: string;
+  owner: OwnerSystem;
+  /** The owner's property (HubSpot contact property, Stripe object field, ...). */
+  ownerField: string;
+  replicas: readonly Replica[];
+}
+
+/** Contact identity: owned by HubSpot, copied to the Stripe customer and the Zendesk user (name and email). */
+export const FIELD_OWNERSHIP: readonly FieldOwnership[] = [
+  {
+    field: 'Customer.name',
+    owner: 'hubspot',
+    ownerField: 'firstname + lastname',
+    replicas: [
+      { system: 'stripe', field: 'name', object: 'customer' },
+      { system: 'zendesk', field: 'name', object: 'user' },
+    ],
+  },
+  {
+    field: 'Customer.firstName',
+    owner: 'hubspot',
+    ownerField: 'firstname',
+    replicas: [],
+  },
+  { field: 'Customer.lastName', owner: 'hubspot', ownerField: 'lastname', replicas: [] },
+  {
+    field: 'Customer.email',
+    owner: 'hubspot',
+    ownerField: 'email',
+    replicas: [
+      { system: 'stripe', field: 'email', object: 'customer' },
+      { system: 'zendesk', field: 'email', object: 'user' },
+    ],
+  },
+  { field: 'Customer.phone', owner: 'hubspot', ownerField: 'phone', replicas: [] },
+  { field: 'Customer.company', owner: 'hubspot', ownerField: 'company', replicas: [] },
+  { field: 'Customer.lifecycleStage', owner: 'hubspot', ownerField: 'lifecyclestage', replicas: [] },
+  { field: 'Customer.billing (balance, currency, subscription)', owner: 'stripe', ownerField: 'customer, subscription', replicas: [] },
+  { field: 'Billing.invoices', owner: 'stripe', ownerField: 'invoice', replicas: [] },
+  { field: 'Billing.paymentMethods', owner: 'stripe', ownerField: 'payment_method', replicas: [] },
+  { field: 'Customer.tickets (with comments)', owner: 'zendesk', ownerField: 'ticket, ticket comment', replicas: [] },
+  { field: 'Customer.documents', owner: 's3', ownerField: 'object under customers/<id>/', replicas: [] },
+];
+
+/** How a replica field's value is derived from the owner's contact (one place, for jobs and reconciliation). */
+const DERIVE: Record<string, (c: OwnerContact) => string | null> = {
+  name: (c) => [c.firstName, c.lastName].filter(Boolean).join(' ') || null,
+  email: (c) => c.email,
+};
+
+/** HubSpot contact properties whose change must reach the replicas (a webhook's `propertyName`). */
+export const REPLICATED_OWNER_PROPERTIES: ReadonlySet<string> = new Set(
+  FIELD_OWNERSHIP.filter((f) => f.owner === 'hubspot' && f.replicas.length).flatMap((f) => f.ownerField.split(' + ')),
+);
+
+/** The replica fields of one system, e.g. stripe -> [name, email]. */
+export function replicaFields(system: ReplicaSystem): string[] {
+  return FIELD_OWNERSHIP.flatMap((f) => f.replicas.filter((r) => r.system === system).map((r) => r.field));
+}
+
+/** What a replica system must carry, computed from the owner's contact: `{ name, email }` for stripe and zendesk. */
+export function desiredReplica(system: ReplicaSystem, owner: OwnerContact): Record<string, string | null> {
+  return Object.fromEntries(
+    replicaFields(system).map((field) => {
+      const derive = DERIVE[field];
+      if (!derive) throw new Error(`ownership: no derivation for replica field ${system}.${field}`);
+      return [field, derive(owner)];
+    }),
+  );
+}
+
+/** Fields whose replica value differs from the desired one (compared as the vendors store them: trimmed, emails case-insensitive). */
+export function driftedFields(desired: Record<string, string | null>, actual: Record<string, string | null | undefined>): string[] {
+  const norm = (field: string, v: string | null | undefined) => {
+    const s = (v ?? '').trim();
+    return field === 'email' ? s.toLowerCase() : s;
+  };
+  // An owner without a value does not clear the replica (the vendors need a name/email of some kind).
+  return Object.keys(desired).filter((f) => desired[f] !== null && norm(f, desired[f]) !== norm(f, actual[f]));
+}
+
+/** README table: field, owner, replicas. */
+export function ownershipTableMarkdown(): string {
+  const rows = FIELD_OWNERSHIP.map(
+    (f) =>
+      `| \`${f.field}\` | ${f.owner} (\`${f.ownerField}\`) | ${f.replicas.length ? f.replicas.map((r) => `${r.system} ${r.object} \`${r.field}\``).join(', ') : '-'} |`,
+  );
+  return ['| field | owner (source of truth) | replicas (written only from the owner) |', '|---|---|---|', ...rows].join('\n');
+}

@@ -1,0 +1,128 @@
+/**
+ * Keeping replicas in step: the `replicas` durable queue (src/platform/queue.ts, the same queue
+ * implementation as webhooks). A change of an owned field (our mutation, or HubSpot's webhook for
+ * an edit made there) adds one job per replica system; the job re-reads the owner and the replica
+ * and writes what differs (src/replicas/sync.ts). Failures retry with exponential backoff and full
+ * jitter, then dead-letter; admins list and replay them like failed webhook events. The same
+ * queue runs the repeatable reconciliation job.
+ *
+ * Our own writes echo back as webhooks (HubSpot `contact.propertyChange`, Stripe
+ * `customer.updated`): the HubSpot echo adds jobs that find the replicas in step and write
+ * nothing; Stripe and Zendesk events never write the owner. So nothing loops.
+ */
+import { Redis } from 'ioredis';
+import type { Config } from '../config/index.js';
+import type { ReplicaSystem } from '../ownership.js';
+import type { Logger } from '../platform/logger.js';
+import { createDurableQueue, type DeadJob, type DurableQueue, type ReplayResult } from '../platform/queue.js';
+import { reconcile, type ReconcileReport } from './reconcile.js';
+import { syncReplica, type ReplicaUpstreams } from './sync.js';
+
+export { reconcile, reconcileKey, type ReconcileReport } from './reconcile.js';
+
+export const REPLICA_SYSTEMS: readonly ReplicaSystem[] = ['stripe', 'zendesk'];
+export const REPLICAS_QUEUE = 'replicas';
+const RECONCILE_SCHEDULER = 'reconcile';
+
+export interface ReplicaJobData {
+  crmId: string;
+}
+
+export interface FailedReplicaJob extends DeadJob {
+  /** The replica system the job writes. */
+  system: ReplicaSystem | 'reconcile';
+}
+
+export interface ReplicaPipeline {
+  readonly available: boolean;
+  readonly queue?: DurableQueue;
+  /** Queues one job per replica system for a contact whose owned fields changed. `changeKey` names the change (dedupe). */
+  contactChanged(crmId: string, changeKey: string): Promise<void>;
+  /** Starts this process's worker and (re)declares the reconciliation schedule. */
+  startWorker(): Promise<void>;
+  failed(offset: number, limit: number): Promise<{ total: number; jobs: FailedReplicaJob[] }>;
+  replay(id: string): Promise<ReplayResult>;
+  /** Runs a reconciliation now, in this process. */
+  reconcile(onProgress?: Parameters<typeof reconcile>[0]['onProgress']): Promise<ReconcileReport>;
+  close(): Promise<void>;
+}
+
+export interface ReplicaPipelineOptions {
+  config: Readonly<Config>;
+  logger: Logger;
+  upstreams: ReplicaUpstreams;
+}
+
+export function createReplicaPipeline(o: ReplicaPipelineOptions): ReplicaPipeline {
+  const { config, logger } = o;
+  const url = config.redis.url;
+  const prefix = config.keyPrefix;
+  if (!url) {
+    return {
+      available: false,
+      contactChanged: async () => {
+        logger.warn('No Redis: replica updates are not queued; run `npm run reconcile` to bring Stripe and Zendesk in step.');
+      },
+      startWorker: async () => undefined,
+      failed: async () => ({ total: 0, jobs: [] }),
+      replay: async () => 'not_found',
+      reconcile: (onProgress) =>
+        reconcile({ upstreams: o.upstreams, prefix, callsPerSecond: config.reconcile.callsPerSecond, onProgress, logger }),
+      close: async () => undefined,
+    };
+  }
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 5000 });
+  redis.on('error', () => undefined);
+  const run = (onProgress?: Parameters<typeof reconcile>[0]['onProgress']) =>
+    reconcile({ upstreams: o.upstreams, redis, prefix, callsPerSecond: config.reconcile.callsPerSecond, onProgress, logger });
+  const ev = config.events;
+  const sync = (system: ReplicaSystem) => async (data: ReplicaJobData, job: { id: string }) => {
+    const r = await syncReplica(o.upstreams, system, data.crmId, job.id);
+    if (r.result === 'updated') logger.info({ system, crmId: data.crmId, fields: r.drift, job: job.id }, 'replica updated from the owner');
+    return r.result;
+  };
+  const queue = createDurableQueue({
+    name: REPLICAS_QUEUE,
+    url,
+    prefix: `${prefix}:bull`,
+    handlers: {
+      stripe: sync('stripe'),
+      zendesk: sync('zendesk'),
+      reconcile: async () => {
+        const r = await run();
+        logger.info({ customersChecked: r.customersChecked, errors: r.errors, fields: r.fields }, 'scheduled reconciliation finished');
+        return { customersChecked: r.customersChecked, errors: r.errors };
+      },
+    },
+    attempts: ev.attempts,
+    backoffMs: ev.backoffMs,
+    backoffMaxMs: ev.backoffMaxMs,
+    dedupeWindowS: ev.dedupeWindowS,
+    lockMs: ev.lockMs,
+    concurrency: ev.concurrency,
+    logger,
+  });
+  return {
+    available: true,
+    queue,
+    async contactChanged(crmId, changeKey) {
+      await queue.add(
+        REPLICA_SYSTEMS.map((system) => ({ kind: system, key: `${crmId}.${changeKey}`, data: { crmId } satisfies ReplicaJobData })),
+      );
+    },
+    async startWorker() {
+      queue.startWorker();
+      await queue.schedule(RECONCILE_SCHEDULER, 'reconcile', config.reconcile.schedule);
+    },
+    async failed(offset, limit) {
+      const r = await queue.dead(offset, limit);
+      return { total: r.total, jobs: r.jobs.map((j) => ({ ...j, system: j.kind as FailedReplicaJob['system'] })) };
+    },
+    replay: (id) => queue.replay(id),
+    reconcile: run,
+    async close() {
+      await queue.close();
+      redis.disconnect();
+    },
+  };
+}

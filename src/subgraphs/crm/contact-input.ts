@@ -1,0 +1,67 @@
+/** ContactInput -> HubSpot contact properties, validated; every refusal names the field (`input.email`). */
+import { BadUserInputError } from '../../errors/index.js';
+import type { ContactInput } from '../../generated/crm.js';
+
+/** API field -> HubSpot property. */
+const PROPERTY: Record<keyof ContactInput, string> = {
+  firstName: 'firstname',
+  lastName: 'lastname',
+  email: 'email',
+  phone: 'phone',
+  company: 'company',
+};
+
+// Control characters (and DEL) never belong in a contact field.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const EMAIL = /^[^\s@"<>()[\],;:\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
+const PHONE = /^\+?[0-9 ()\-.]+$/;
+
+function bad(field: string, message: string): never {
+  throw new BadUserInputError(message, `input.${field}`);
+}
+
+export interface ContactChange {
+  /** HubSpot properties to write. */
+  properties: Record<string, string>;
+  /** API field names changed (for the audit log: names, never values). */
+  fields: string[];
+}
+
+export function toContactChange(input: ContactInput): ContactChange {
+  const properties: Record<string, string> = {};
+  const fields: string[] = [];
+  for (const [field, raw] of Object.entries(input) as [keyof ContactInput, string | null | undefined][]) {
+    if (raw === undefined) continue;
+    if (!(field in PROPERTY)) continue;
+    if (raw === null) bad(field, `${field} cannot be null; omit it to keep the current value.`);
+    const v = raw.trim();
+    if (CONTROL.test(v)) bad(field, `${field} must not contain control characters.`);
+    switch (field) {
+      case 'firstName':
+      case 'lastName':
+        if (v.length < 1 || v.length > 100) bad(field, `${field} must be 1 to 100 characters, e.g. "Ada".`);
+        break;
+      case 'email':
+        if (v.length > 254 || !EMAIL.test(v)) bad(field, 'email must be an email address, e.g. "ada@example.com".');
+        break;
+      case 'phone': {
+        const digits = v.replace(/\D/g, '').length;
+        if (!PHONE.test(v) || digits < 5 || digits > 20 || v.length > 30)
+          bad(
+            field,
+            'phone must be 5 to 20 digits with an optional leading "+", spaces, "-", "." or parentheses, e.g. "+44 20 7946 0958".',
+          );
+        break;
+      }
+      case 'company':
+        if (v.length > 200) bad(field, 'company must be at most 200 characters.');
+        break;
+    }
+    // HubSpot keeps emails in lower case; so do we, so replicas compare equal.
+    properties[PROPERTY[field]] = field === 'email' ? v.toLowerCase() : v;
+    fields.push(field);
+  }
+  if (!fields.length) throw new BadUserInputError('Give at least one field to change, e.g. { phone: "+44 20 7946 0958" }.', 'input');
+  return { properties, fields };
+}
