@@ -61,7 +61,7 @@ export async function handleHubSpot(e: HubSpotEventData, d: EventHandlerDeps): P
   const id = e.objectId;
   if (!/^\d{1,20}$/.test(id)) return 'ignored';
   // A notification: the contact as HubSpot has it now (absent when deleted).
-  const found = (await d.crm.getContacts([id], { priority: 'background' })).get(id);
+  const found = (await d.crm.getContacts([id])).get(id);
   if (found) await d.onLinkSeen({ crmId: id, source: `hubspot:${e.subscriptionType}` });
   await d.cache.purge([crmKeys(d.prefix).contact(id)]);
   // An owned field edited in HubSpot (or our own write echoing back) flows to the replicas. The
