@@ -16,6 +16,10 @@ import autocannon from 'autocannon';
 import { signDevToken } from '../src/auth/tokens.js';
 import { loadConfig } from '../src/config/index.js';
 import { startSimulators, vendorEnv, type SimSystem } from '../sim/index.js';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { criticalPath, criticalViews, kill, planLoad, printCritical, type CriticalRow, type PlanRow } from './critical.js';
 
 const { values } = parseArgs({
   options: {
@@ -28,6 +32,10 @@ const { values } = parseArgs({
     webhooks: { type: 'boolean' },
     writes: { type: 'boolean' },
     events: { type: 'string' },
+    // load (default): Portico vs plain @apollo/gateway; critical: sequential requests at vendor latency; plan: vendor limits enforced.
+    mode: { type: 'string', default: 'load' },
+    runs: { type: 'string', default: '9' },
+    plan: { type: 'string', default: 'zendesk=enterprise,stripe=live,hubspot=professional' },
   },
 });
 if (values.webhooks) {
@@ -123,7 +131,120 @@ interface Row {
   hitRatio: number | null;
 }
 
+/** `--mode critical`: the critical path of three views, sequential requests, cache off and on. */
+async function critical() {
+  pin(1);
+  const sims = await startSimulators({
+    faults: Object.fromEntries((['hubspot', 'stripe', 'zendesk', 's3'] as SimSystem[]).map((s) => [s, { latencyMs }])),
+  });
+  const redisPort = await freePort();
+  const redis = spawn(
+    'taskset',
+    ['-c', '1', 'redis-server', '--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  await new Promise((r) => setTimeout(r, 300));
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    ...vendorEnv(sims),
+    UPSTREAM_TIMEOUT_MS: '10000',
+    USER_RATE_LIMIT_PER_MINUTE: '1000000',
+  };
+  const config = loadConfig(env);
+  const views = criticalViews(config, '1001');
+  views[0].query = QUERIES.dashboard;
+  const rows: CriticalRow[] = [];
+  try {
+    for (const cache of ['off', 'on'] as const) {
+      const port = await freePort();
+      const extra: Record<string, string> =
+        cache === 'off'
+          ? { CACHE_ENABLED: 'false' }
+          : { REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_KEY_PREFIX: `crit${Date.now()}` };
+      const { proc } = await start(`portico-${cache}`, 0, 'src/main.ts', { ...env, ...extra, PORT: String(port) }, /Portico is listening/);
+      process.stderr.write(`  critical path, cache ${cache}...\n`);
+      rows.push(...(await criticalPath({ url: `http://127.0.0.1:${port}`, sims, views, cache, runs: Number(values.runs), latencyMs })));
+      await kill(proc);
+    }
+  } finally {
+    redis.kill('SIGTERM');
+    await sims.close();
+  }
+  printCritical(rows, latencyMs);
+  const pick = (view: string, cache: string) => rows.find((r) => r.view === view && r.cache === cache)!;
+  console.log(
+    JSON.stringify({
+      mode: 'critical',
+      upstream_latency_ms: latencyMs,
+      dashboard_cold_p50_ms: pick('dashboard', 'off').p50_ms,
+      dashboard_cold_round_trips: pick('dashboard', 'off').round_trips,
+      dashboard_first_sight_round_trips: pick('dashboard', 'off').first_round_trips,
+      staff_list_cold_round_trips: pick('staff_list_50', 'off').round_trips,
+      staff_list_cold_calls: pick('staff_list_50', 'off').calls_total,
+      ticket_detail_cold_round_trips: pick('ticket_detail', 'off').round_trips,
+      dashboard_warm_p50_ms: pick('dashboard', 'on').p50_ms,
+      rows,
+    }),
+  );
+  process.exit(0);
+}
+
+/** `--mode plan`: cold dashboards of many customers with the simulators enforcing vendor plans. */
+async function plan() {
+  pin(1);
+  const plans = Object.fromEntries(values.plan.split(',').map((p) => p.split('=') as [SimSystem, string]));
+  const faults = Object.fromEntries(
+    (['hubspot', 'stripe', 'zendesk', 's3'] as SimSystem[]).map((s) => [s, { latencyMs, ...(plans[s] ? { plan: plans[s] } : {}) }]),
+  );
+  const sims = await startSimulators({ faults });
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'error',
+    HOST: '127.0.0.1',
+    ...vendorEnv(sims),
+    CACHE_ENABLED: 'false',
+    USER_RATE_LIMIT_PER_MINUTE: '1000000',
+  };
+  const config = loadConfig(env);
+  const port = await freePort();
+  const { proc } = await start('portico-plan', 0, 'src/main.ts', { ...env, PORT: String(port) }, /Portico is listening/);
+  const rows: PlanRow[] = [];
+  try {
+    for (const c of [1, connections, connections * 4]) {
+      process.stderr.write(`  plan ${values.plan}, ${c} connections for ${duration}s...\n`);
+      rows.push(
+        await planLoad({
+          url: `http://127.0.0.1:${port}`,
+          sims,
+          config,
+          query: QUERIES.dashboard,
+          customers: sims.data.customers.map((x) => x.crmId),
+          duration,
+          connections: c,
+          plan: values.plan,
+        }),
+      );
+    }
+  } finally {
+    await kill(proc);
+    await sims.close();
+  }
+  console.log(`\nCold dashboards with the simulators enforcing ${values.plan} (+${latencyMs} ms per call)\n`);
+  console.log('| connections | dashboards/s | p50 ms | p99 ms | failed responses | RATE_LIMITED fields | vendor 429s |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of rows)
+    console.log(
+      `| ${r.connections} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.failed_responses} | ${r.rate_limited_fields} | ${r.vendor_429s} |`,
+    );
+  console.log(JSON.stringify({ mode: 'plan', plan: values.plan, upstream_latency_ms: latencyMs, rows }));
+  process.exit(0);
+}
+
 async function main() {
+  if (values.mode === 'critical') return critical();
+  if (values.mode === 'plan') return plan();
   pin(1);
   const sims = await startSimulators({
     faults: Object.fromEntries((['hubspot', 'stripe', 'zendesk', 's3'] as SimSystem[]).map((s) => [s, { latencyMs }])),
@@ -136,12 +257,15 @@ async function main() {
   );
   await new Promise((r) => setTimeout(r, 300));
   // One token makes every benchmark request: lift the per-user rate limit, which would otherwise answer 429.
+  // The simulators enforce no vendor limit in this mode (see --mode plan), so neither do Portico's vendor budgets.
+  const unlimited =
+    'stripe=1000000/1s,stripe.search=1000000/1s,hubspot=1000000/1s,hubspot.search=1000000/1s,zendesk=1000000/1s,s3=1000000/1s';
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
     ...vendorEnv(sims),
-    UPSTREAM_CONCURRENCY: '16',
+    VENDOR_BUDGETS: unlimited,
     USER_RATE_LIMIT_PER_MINUTE: '1000000',
   };
   const config = loadConfig(env);
@@ -150,6 +274,9 @@ async function main() {
     dashboard: signDevToken(config, { role: 'customer', sub: '1001', ttlSeconds: 7200 }),
   };
   const rows: Row[] = [];
+  let rawRow: Row | undefined;
+  let lastUrl = '';
+  let lastProc: ChildProcess | undefined;
   const rss: Record<string, number> = {};
   const children: ChildProcess[] = [redis];
 
@@ -203,12 +330,32 @@ async function main() {
       const url = `http://127.0.0.1:${port}`;
       for (const q of Object.keys(QUERIES) as QueryName[]) await load('portico', url, q, mode, url);
       rss[`portico_${mode}`] = peakRssMb(proc.pid!);
-      await new Promise<void>((res) => {
-        proc.once('exit', () => res());
-        proc.kill('SIGTERM');
-      });
+      if (mode === 'warm') {
+        // Kept running for the raw reference's body (a warm dashboard), then stopped.
+        lastUrl = url;
+        lastProc = proc;
+        continue;
+      }
+      await kill(proc);
     }
     if (values.only === 'cold') return;
+    // Reference: a bare node:http server writing the warm dashboard's JSON, on the same core.
+    const warmBody = await (
+      await fetch(`${lastUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.dashboard}` },
+        body: JSON.stringify({ query: QUERIES.dashboard }),
+      }).catch(() => undefined)
+    )?.text();
+    if (warmBody) {
+      const file = join(mkdtempSync(join(tmpdir(), 'portico-bench-')), 'dashboard.json');
+      writeFileSync(file, warmBody);
+      const raw = await start('raw', 0, 'bench/raw-server.ts', { BENCH_RAW_BODY_FILE: file }, /"url"/);
+      children.push(raw.proc);
+      rawRow = await load('raw node:http', (JSON.parse(raw.line) as { url: string }).url, 'dashboard', 'none');
+      await kill(raw.proc);
+    }
+    if (lastProc) await kill(lastProc);
     // Baseline: the plain @apollo/gateway and its subgraph services share core 0, the same CPU
     // budget Portico has; core 1 stays with the load generator and the upstream simulators.
     const subs = await start('baseline-subgraphs', 0, 'bench/baseline-subgraphs.ts', env, /"urls"/);
@@ -240,6 +387,7 @@ async function main() {
   console.log('| target | query | cache | req/s | p50 ms | p99 ms | errors | upstream calls/req | cache hit ratio | x baseline |');
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
+    if (r === rawRow) continue;
     const base = r.query === 'customers50' ? base50 : baseDash;
     console.log(
       `| ${r.target} | ${r.query} | ${r.cache} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.upstreamPerReq} | ${r.hitRatio ?? '-'} | ${ratio(r.rps, base.rps)} |`,
@@ -247,6 +395,10 @@ async function main() {
   }
   const porticoPeak = Math.max(rss.portico_cold ?? 0, rss.portico_warm ?? 0);
   const baselinePeak = (rss.baseline_gateway ?? 0) + (rss.baseline_subgraphs ?? 0);
+  if (rawRow)
+    console.log(
+      `| raw node:http | dashboard (same JSON) | - | ${rawRow.rps} | ${rawRow.p50} | ${rawRow.p99} | ${rawRow.errors} | 0 | - | - |`,
+    );
   console.log(
     `\nPeak RSS: Portico ${porticoPeak.toFixed(1)} MiB (one process); baseline ${baselinePeak.toFixed(1)} MiB (gateway ${rss.baseline_gateway?.toFixed(1)} + subgraph services ${rss.baseline_subgraphs?.toFixed(1)}).`,
   );
@@ -258,6 +410,8 @@ async function main() {
     warm_ratio: ratio(find('portico', 'customers50', 'warm').rps, base50.rps),
     dashboard_cold_ratio: ratio(find('portico', 'dashboard', 'cold').rps, baseDash.rps),
     dashboard_warm_ratio: ratio(find('portico', 'dashboard', 'warm').rps, baseDash.rps),
+    raw_dashboard_rps: rawRow?.rps ?? null,
+    warm_dashboard_vs_raw: rawRow ? ratio(find('portico', 'dashboard', 'warm').rps, rawRow.rps) : null,
     warm_upstream_calls_per_request: find('portico', 'customers50', 'warm').upstreamPerReq,
     portico_peak_rss_mb: Math.round(porticoPeak * 10) / 10,
     baseline_peak_rss_mb: Math.round(baselinePeak * 10) / 10,

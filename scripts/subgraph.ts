@@ -43,9 +43,10 @@ try {
   if (sims) config = sims.config;
   const logger = createLogger({ level: config.logLevel, name: `portico-${name}` });
   await startTracing({ ...config.tracing, serviceName: `${config.tracing.serviceName}-${name}` }, logger);
-  const upstreams = createUpstreams(config, logger);
   const shared = createSharedState(config, logger);
-  const schema = buildSubgraphs(upstreams, config, shared, [name]).schemas[name]!;
+  // The vendor budgets and customer links every instance shares.
+  const upstreams = createUpstreams(config, logger, undefined, shared.budgets);
+  const schema = buildSubgraphs(upstreams, config, shared, [name], shared.links).schemas[name]!;
   const server = await createSubgraphServer({
     schema,
     signingSecret: config.subgraphs.signingSecret,

@@ -20,14 +20,75 @@ export interface FaultOptions {
   rateLimitPerSecond?: number;
   /** @default 1 */
   retryAfterSeconds?: number;
+  /**
+   * Enforce a vendor plan's published limits (account-wide and per endpoint class) with the
+   * vendor's 429 and rate headers, e.g. 'enterprise' for Zendesk; see each simulator's PLANS.
+   */
+  plan?: string;
+}
+
+/** A published limit: requests per fixed window, for every route or the routes of one class. */
+export interface LimitSpec {
+  limit: number;
+  windowS: number;
+  /** Route patterns (`GET /v1/customers/search`) of an endpoint class; absent = account-wide. */
+  routes?: readonly string[];
+}
+
+/** A vendor's plans and how it tells clients about its limits. */
+export interface VendorPlans {
+  plans: Record<string, readonly LimitSpec[]>;
+  /** Headers on every answer under a limit (e.g. X-Rate-Limit-Remaining). */
+  headers?(spec: LimitSpec, remaining: number): Record<string, string>;
+  /** Headers of the 429 (e.g. Retry-After), given the seconds until the window ends. */
+  refusedHeaders?(spec: LimitSpec, resetS: number): Record<string, string>;
+  /** 429 body of a plan limit, when it differs from the generic one. */
+  refusedBody?(spec: LimitSpec): unknown;
 }
 
 export interface Stats {
   total: number;
   byRoute: Record<string, number>;
+  /** Requests answered 429 by a rate limit (plan or rateLimitPerSecond). */
+  refused?: number;
 }
 
 export const MAX_BODY = 1024 * 1024;
+
+/**
+ * Round trips on the critical path, counted (not timed) across all simulators: a request's wave
+ * is one more than the highest wave of the requests that had already been answered when it
+ * arrived. Requests sent together are one wave; a request that needed another's answer is the next.
+ */
+export interface RoundTrips {
+  /** Highest wave seen since the last reset (0 = no request). */
+  readonly max: number;
+  begin(): number;
+  end(wave: number): void;
+  reset(): void;
+}
+
+export function createRoundTrips(): RoundTrips {
+  let answered = 0;
+  let max = 0;
+  return {
+    get max() {
+      return max;
+    },
+    begin() {
+      const wave = answered + 1;
+      max = Math.max(max, wave);
+      return wave;
+    },
+    end(wave) {
+      answered = Math.max(answered, wave);
+    },
+    reset() {
+      answered = 0;
+      max = 0;
+    },
+  };
+}
 
 export class HttpError extends Error {
   constructor(
@@ -69,6 +130,8 @@ export interface SimServer {
   stats(): Stats;
   resetStats(): void;
   setFaults(f: FaultOptions): void;
+  /** Counts this server's requests into shared round trips (startSimulators sets one for all four). */
+  setRoundTrips(r: RoundTrips): void;
   close(): Promise<void>;
 }
 
@@ -111,19 +174,53 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
 export function createFaultGate(
   errors: Pick<VendorErrors, 'failure' | 'rateLimited'>,
   send: (res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>) => void,
+  vendor?: VendorPlans,
 ) {
+  /** Fixed windows per limit: window start (s) and count. */
+  const windows = new Map<LimitSpec, { start: number; count: number }>();
   let faults: FaultOptions = {};
   let stats: Stats = { total: 0, byRoute: {} };
+  let refused = 0;
   let served = 0;
   let second = 0;
   let inSecond = 0;
+  let trips: RoundTrips | undefined;
   return {
+    setRoundTrips(r: RoundTrips) {
+      trips = r;
+    },
     count(route: string) {
       stats.total++;
       stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1;
     },
     /** Applies latency, rate limit and failures; true when the request was answered here. */
-    async gate(res: ServerResponse): Promise<boolean> {
+    async gate(res: ServerResponse, route = ''): Promise<boolean> {
+      if (trips) {
+        const t = trips;
+        const wave = t.begin();
+        res.once('close', () => t.end(wave));
+      }
+      const limits = faults.plan ? vendor?.plans[faults.plan] : undefined;
+      if (faults.plan && !limits) throw new Error(`unknown plan ${faults.plan}: one of ${Object.keys(vendor?.plans ?? {}).join(', ')}`);
+      for (const spec of limits ?? []) {
+        if (spec.routes && !spec.routes.includes(route)) continue;
+        const start = Math.floor(Date.now() / 1000 / spec.windowS) * spec.windowS;
+        const w = windows.get(spec);
+        const cur = w && w.start === start ? w : { start, count: 0 };
+        windows.set(spec, cur);
+        if (cur.count >= spec.limit) {
+          const resetS = Math.max(1, Math.ceil(start + spec.windowS - Date.now() / 1000));
+          refused++;
+          send(res, 429, vendor?.refusedBody?.(spec) ?? errors.rateLimited(), {
+            ...vendor?.headers?.(spec, 0),
+            ...vendor?.refusedHeaders?.(spec, resetS),
+          });
+          return true;
+        }
+        cur.count++;
+        for (const [k, v] of Object.entries(vendor?.headers?.(spec, spec.limit - cur.count) ?? {})) res.setHeader(k, v);
+      }
+      // The work (and its latency) comes after the edge's rate limit, as at the vendors.
       if (faults.latencyMs) await sleep(faults.latencyMs);
       const nowS = Math.floor(Date.now() / 1000);
       if (nowS !== second) {
@@ -132,6 +229,7 @@ export function createFaultGate(
       }
       inSecond++;
       if (faults.rateLimitPerSecond !== undefined && inSecond > faults.rateLimitPerSecond) {
+        refused++;
         send(res, 429, errors.rateLimited(), { 'retry-after': String(faults.retryAfterSeconds ?? 1) });
         return true;
       }
@@ -150,9 +248,10 @@ export function createFaultGate(
       }
       return false;
     },
-    stats: (): Stats => ({ total: stats.total, byRoute: { ...stats.byRoute } }),
+    stats: (): Stats => ({ total: stats.total, byRoute: { ...stats.byRoute }, ...(refused ? { refused } : {}) }),
     reset() {
       stats = { total: 0, byRoute: {} };
+      refused = 0;
     },
     setFaults(f: FaultOptions) {
       faults = { ...f };
@@ -178,12 +277,14 @@ export interface JsonSimOptions {
   faults?: FaultOptions;
   /** Extra headers on every answer (e.g. Stripe's Request-Id). */
   headers?: () => Record<string, string>;
+  /** The vendor's plans, for `faults.plan`. */
+  plans?: VendorPlans;
 }
 
 /** A JSON REST simulator: routing, auth, faults, counters. */
 export async function startJsonSim(o: JsonSimOptions): Promise<SimServer> {
   const compiled = o.routes.map((r) => ({ ...r, ...compile(r.pattern) }));
-  const gate = createFaultGate(o.errors, sendJson);
+  const gate = createFaultGate(o.errors, sendJson, o.plans);
   if (o.faults) gate.setFaults(o.faults);
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://sim');
@@ -203,7 +304,7 @@ export async function startJsonSim(o: JsonSimOptions): Promise<SimServer> {
     gate.count(route ? `${method} ${route.pattern}` : `${method} (unknown)`);
     const extra = o.headers?.() ?? {};
     try {
-      if (await gate.gate(res)) return;
+      if (await gate.gate(res, route ? `${method} ${route.pattern}` : '')) return;
       const body = await readBody(req);
       const simReq: SimRequest = { method, path, query: url.searchParams, rawQuery: url.search.slice(1), headers: req.headers, body };
       const denied = o.authenticate(simReq);
@@ -230,6 +331,7 @@ export async function startJsonSim(o: JsonSimOptions): Promise<SimServer> {
     stats: gate.stats,
     resetStats: () => gate.reset(),
     setFaults: (f) => gate.setFaults(f),
+    setRoundTrips: (r) => gate.setRoundTrips(r),
     close: () =>
       new Promise<void>((r) => {
         server.close(() => r());

@@ -3,7 +3,62 @@
  * Error bodies, paging (`paging.next.after`) and limits as HubSpot documents them.
  */
 import { randomUUID } from 'node:crypto';
-import { HttpError, jsonBody, startJsonSim, withStatus, type FaultOptions, type SimRequest, type SimServer } from './common.js';
+import {
+  HttpError,
+  jsonBody,
+  startJsonSim,
+  withStatus,
+  type FaultOptions,
+  type SimRequest,
+  type SimServer,
+  type VendorPlans,
+} from './common.js';
+
+const SEARCH_ROUTES = ['POST /crm/v3/objects/contacts/search'];
+/**
+ * HubSpot private-app limits: requests per 10 s by plan, and CRM search 5 requests a second
+ * (search answers carry no rate headers). 429 bodies name the policy; no Retry-After.
+ */
+export const HUBSPOT_PLANS: VendorPlans = {
+  plans: {
+    starter: [
+      { limit: 100, windowS: 10 },
+      { limit: 5, windowS: 1, routes: SEARCH_ROUTES },
+    ],
+    professional: [
+      { limit: 190, windowS: 10 },
+      { limit: 5, windowS: 1, routes: SEARCH_ROUTES },
+    ],
+    enterprise: [
+      { limit: 190, windowS: 10 },
+      { limit: 5, windowS: 1, routes: SEARCH_ROUTES },
+    ],
+  },
+  headers: (spec, remaining): Record<string, string> =>
+    spec.routes
+      ? {}
+      : {
+          'x-hubspot-ratelimit-interval-milliseconds': String(spec.windowS * 1000),
+          'x-hubspot-ratelimit-max': String(spec.limit),
+          'x-hubspot-ratelimit-remaining': String(remaining),
+        },
+  refusedBody: (spec) =>
+    spec.routes
+      ? {
+          status: 'error',
+          message: 'You have reached your secondly limit.',
+          errorType: 'RATE_LIMIT',
+          correlationId: randomUUID(),
+          policyName: 'SECONDLY',
+        }
+      : {
+          status: 'error',
+          message: 'You have reached your ten_secondly_rolling limit.',
+          errorType: 'RATE_LIMIT',
+          correlationId: randomUUID(),
+          policyName: 'TEN_SECONDLY_ROLLING',
+        },
+};
 import type { SeedData } from './seed.js';
 import type { WebhookSender } from './webhooks.js';
 
@@ -104,6 +159,7 @@ export async function startHubSpotSim(o: {
     host: o.host,
     port: o.port,
     faults: o.faults,
+    plans: HUBSPOT_PLANS,
     errors: {
       failure: () => err('internal error', 'INTERNAL_ERROR'),
       rateLimited: () => ({

@@ -2,7 +2,7 @@
  * Bundled upstream simulators: HubSpot, Stripe, Zendesk and S3 on loopback, seeded with the same
  * linked customers, with fault knobs and per-route request counters for tests and benchmarks.
  */
-import type { FaultOptions, SimServer, SimSystem, Stats } from './common.js';
+import { createRoundTrips, type FaultOptions, type RoundTrips, type SimServer, type SimSystem, type Stats } from './common.js';
 import { startHubSpotSim } from './hubspot.js';
 import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Sim } from './s3.js';
 import { seed, type SeedData } from './seed.js';
@@ -10,7 +10,7 @@ import { startStripeSim } from './stripe.js';
 import { startZendeskSim } from './zendesk.js';
 import { createWebhookSender, type WebhookSender } from './webhooks.js';
 
-export type { FaultOptions, SimSystem, Stats } from './common.js';
+export type { FaultOptions, RoundTrips, SimSystem, Stats } from './common.js';
 export type { SeedCustomer, SeedData } from './seed.js';
 export type { Delivery, WebhookSender, WebhookTargets } from './webhooks.js';
 
@@ -46,7 +46,10 @@ export interface Simulators {
   credentials: SimCredentials;
   data: SeedData;
   stats(system: SimSystem): Stats;
+  /** Reset with the stats. */
   resetStats(): void;
+  /** Vendor round trips on the critical path since the last resetStats() (sim/common.ts). */
+  roundTrips(): number;
   setFaults(system: SimSystem, faults: FaultOptions): void;
   /** Signed webhooks on every change; nothing is sent until `webhooks.configure(...)` names the URLs. */
   webhooks: WebhookSender;
@@ -118,12 +121,18 @@ export async function startSimulators(opts: SimOptions = {}): Promise<Simulators
     Object.keys(starting).map((s, i) => [s, (settled[i] as PromiseFulfilledResult<SimServer>).value]),
   ) as Record<SimSystem, SimServer>;
   const systems = Object.keys(servers) as SimSystem[];
+  const trips: RoundTrips = createRoundTrips();
+  for (const s of systems) servers[s].setRoundTrips(trips);
   return {
     urls: Object.fromEntries(systems.map((s) => [s, servers[s].url])) as Record<SimSystem, string>,
     credentials: c,
     data,
     stats: (s) => servers[s].stats(),
-    resetStats: () => systems.forEach((s) => servers[s].resetStats()),
+    resetStats: () => {
+      systems.forEach((s) => servers[s].resetStats());
+      trips.reset();
+    },
+    roundTrips: () => trips.max,
     setFaults: (s, faults) => servers[s].setFaults(faults),
     webhooks,
     close: async () => {

@@ -421,6 +421,7 @@ export async function startS3Sim(o: {
     stats: gate.stats,
     resetStats: () => gate.reset(),
     setFaults: (f) => gate.setFaults(f),
+    setRoundTrips: (r) => gate.setRoundTrips(r),
     close: () =>
       new Promise<void>((r) => {
         closing = true;

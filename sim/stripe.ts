@@ -5,7 +5,21 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import qs from 'qs';
-import { HttpError, startJsonSim, withStatus, type FaultOptions, type SimRequest, type SimServer } from './common.js';
+import { HttpError, startJsonSim, withStatus, type FaultOptions, type SimRequest, type SimServer, type VendorPlans } from './common.js';
+
+/** Stripe: 100 read requests a second in live mode (25 in test mode), Search 20 a second. */
+export const STRIPE_PLANS: VendorPlans = {
+  plans: {
+    live: [
+      { limit: 100, windowS: 1 },
+      { limit: 20, windowS: 1, routes: ['GET /v1/customers/search', 'GET /v1/invoices/search'] },
+    ],
+    test: [
+      { limit: 25, windowS: 1 },
+      { limit: 20, windowS: 1, routes: ['GET /v1/customers/search', 'GET /v1/invoices/search'] },
+    ],
+  },
+};
 import type { SeedData, StripeInvoice, StripePaymentMethod, StripeSubscription } from './seed.js';
 import type { WebhookSender } from './webhooks.js';
 
@@ -243,6 +257,7 @@ export async function startStripeSim(o: {
     host: o.host,
     port: o.port,
     faults: o.faults,
+    plans: STRIPE_PLANS,
     headers: () => ({ 'request-id': `req_${randomBytes(7).toString('hex')}`, 'stripe-version': '2026-10-28.endive' }),
     errors: {
       failure: () => ({ error: { type: 'api_error', message: 'An unknown error occurred' } }),

@@ -1,9 +1,25 @@
 /**
  * Zendesk Support API: users (show, show_many by ids or external_ids), tickets requested by a
- * user (cursor and offset pagination), show_many tickets, comments (with users sideloaded),
+ * user (cursor and offset pagination), ticket search by requester and status, show_many tickets, comments (with users sideloaded),
  * create and update tickets. Basic `email/token:apitoken` auth or Bearer.
  */
-import { HttpError, jsonBody, startJsonSim, withStatus, type FaultOptions, type SimServer } from './common.js';
+import { HttpError, jsonBody, startJsonSim, withStatus, type FaultOptions, type SimServer, type VendorPlans } from './common.js';
+
+/**
+ * Zendesk Support API limits per minute by plan (account-wide, every API client together);
+ * answers carry X-Rate-Limit and X-Rate-Limit-Remaining, a 429 carries Retry-After.
+ */
+export const ZENDESK_PLANS: VendorPlans = {
+  plans: {
+    team: [{ limit: 200, windowS: 60 }],
+    growth: [{ limit: 400, windowS: 60 }],
+    professional: [{ limit: 400, windowS: 60 }],
+    enterprise: [{ limit: 700, windowS: 60 }],
+    'high-volume': [{ limit: 2500, windowS: 60 }],
+  },
+  headers: (spec, remaining) => ({ 'x-rate-limit': String(spec.limit), 'x-rate-limit-remaining': String(remaining) }),
+  refusedHeaders: (_spec, resetS) => ({ 'retry-after': String(resetS) }),
+};
 import type { SeedData, ZendeskComment, ZendeskTicket, ZendeskUser } from './seed.js';
 import type { WebhookSender } from './webhooks.js';
 
@@ -107,6 +123,7 @@ export async function startZendeskSim(o: {
     host: o.host,
     port: o.port,
     faults: o.faults,
+    plans: ZENDESK_PLANS,
     errors: {
       failure: () => ({ error: 'InternalError', description: 'Something went wrong. Please try again later.' }),
       rateLimited: () => ({ error: 'APIRateLimitExceeded', description: 'Number of allowed API requests per minute exceeded' }),
@@ -192,6 +209,68 @@ export async function startZendeskSim(o: {
           const user = users.get(Number(id));
           if (!user) throw notFound();
           return { user };
+        },
+      },
+      {
+        // Search (tickets only): `type:ticket` with `requester:` (user id or email) and `status:`
+        // keywords; several values of one keyword are OR-ed, different keywords AND-ed, as Zendesk
+        // does. Offset pagination, at most 100 a page and 1,000 results a query (422 past it).
+        method: 'GET',
+        pattern: '/api/v2/search',
+        handle: (req) => {
+          const query = req.query.get('query');
+          if (!query) throw new HttpError(400, { error: 'InvalidSearch', description: 'query is required' });
+          const terms = new Map<string, string[]>();
+          for (const tok of query.trim().split(/\s+/)) {
+            const m = /^(\w+):(.+)$/.exec(tok);
+            if (!m)
+              throw new HttpError(400, {
+                error: 'InvalidSearch',
+                description: `the simulator supports keyword:value terms only, got ${JSON.stringify(tok)}`,
+              });
+            terms.set(m[1], [...(terms.get(m[1]) ?? []), m[2].replace(/^"|"$/g, '')]);
+          }
+          if (terms.get('type')?.[0] !== 'ticket')
+            throw new HttpError(400, { error: 'InvalidSearch', description: 'the simulator searches tickets only: add type:ticket' });
+          for (const k of terms.keys())
+            if (!['type', 'requester', 'status'].includes(k))
+              throw new HttpError(400, { error: 'InvalidSearch', description: `keyword ${k} is not supported by the simulator` });
+          const requesters = new Set(
+            (terms.get('requester') ?? [])
+              .map((v) => (/^\d+$/.test(v) ? Number(v) : [...users.values()].find((u) => u.email?.toLowerCase() === v.toLowerCase())?.id))
+              .filter((v): v is number => v !== undefined),
+          );
+          const statuses = terms.get('status');
+          const sortBy = req.query.get('sort_by') ?? 'updated_at';
+          if (!['updated_at', 'created_at', 'priority', 'status', 'ticket_type'].includes(sortBy))
+            throw new HttpError(400, {
+              error: 'InvalidSearch',
+              description: 'sort_by must be one of updated_at, created_at, priority, status, ticket_type',
+            });
+          const asc = req.query.get('sort_order') === 'asc';
+          const field = sortBy === 'created_at' ? 'created_at' : 'updated_at';
+          const rows = [...tickets.values()]
+            .filter((t) => (!terms.has('requester') || requesters.has(t.requester_id)) && (!statuses || statuses.includes(t.status)))
+            .sort((a, b) => {
+              const x = a[field].localeCompare(b[field]) || a.id - b.id;
+              return asc ? x : -x;
+            });
+          const perPage = Number(req.query.get('per_page') ?? 100);
+          const pageNo = Number(req.query.get('page') ?? 1);
+          if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100 || !Number.isInteger(pageNo) || pageNo < 1)
+            throw invalid('per_page must be 1-100 and page a positive integer');
+          if (pageNo * perPage > 1000)
+            throw new HttpError(422, { error: 'InsufficientResourceError', description: 'Search results are limited to 1,000 per query' });
+          const link = (n: number) =>
+            `${base}/api/v2/search.json?query=${encodeURIComponent(query)}&per_page=${perPage}&sort_by=${sortBy}&sort_order=${asc ? 'asc' : 'desc'}&page=${n}`;
+          const more = pageNo * perPage < Math.min(rows.length, 1000);
+          return {
+            results: rows.slice((pageNo - 1) * perPage, pageNo * perPage).map((t) => ({ ...t, result_type: 'ticket' })),
+            facets: null,
+            next_page: more ? link(pageNo + 1) : null,
+            previous_page: pageNo > 1 ? link(pageNo - 1) : null,
+            count: rows.length,
+          };
         },
       },
       {

@@ -9,6 +9,15 @@ import { createGateway, SUBGRAPH_NAMES } from './gateway/index.js';
 import { createHttpServer } from './http/server.js';
 import { createBreaker, type Breaker } from './platform/breaker.js';
 import { createHttpClient, type HttpClient } from './platform/http.js';
+import { createUpstreamPolicy } from './platform/upstream.js';
+import {
+  createMemoryBudgetStore,
+  createRedisBudgetStore,
+  createVendorBudget,
+  DEFAULT_BUDGETS,
+  parseBudgets,
+  type BudgetStore,
+} from './platform/budget.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import type { Redis } from 'ioredis';
 import { createLogAuditLog, type AuditLog } from './audit/index.js';
@@ -23,6 +32,9 @@ import { createAdminSubgraph } from './subgraphs/admin/index.js';
 import { createCrmConnector, createCrmSubgraph, type CrmConnector } from './subgraphs/crm/index.js';
 import { createFilesConnector, createFilesSubgraph, type FilesConnector } from './subgraphs/files/index.js';
 import { createSupportConnector, createSupportSubgraph, type SupportConnector } from './subgraphs/support/index.js';
+import { createMemoryLinks, createRedisLinks, type CustomerLinks } from './platform/links.js';
+import { prefetchPlugin, type NamedPrefetcher, type Prefetcher } from './gateway/prefetch.js';
+import { createResponseCache } from './gateway/response-cache.js';
 import { createEventPipeline, registerWebhookRoutes, type CustomerLinkSeen, type EventPipeline } from './webhooks/index.js';
 import { createReplicaPipeline, type ReplicaPipeline } from './replicas/index.js';
 import type { Simulators } from '../sim/index.js';
@@ -39,6 +51,8 @@ export interface App {
   config: Readonly<Config>;
   cache: EntityCache;
   shared: SharedState;
+  /** Customer links (crm id <-> Stripe customer <-> Zendesk user <-> S3 prefix); `links.update` is the API for webhooks. */
+  links: CustomerLinks;
   subgraphs: Subgraphs;
   fastify: FastifyInstance;
   logger: Logger;
@@ -99,44 +113,43 @@ export interface Upstreams {
   close(): Promise<void>;
 }
 
-/** The vendor connectors, each with the shared network policy. */
-export function createUpstreams(config: Readonly<Config>, logger: Logger, metrics?: Metrics): Upstreams {
+/** The vendor connectors, each with the shared upstream policy (platform/upstream.ts). */
+export function createUpstreams(
+  config: Readonly<Config>,
+  logger: Logger,
+  metrics?: Metrics,
+  budgets: BudgetStore = createMemoryBudgetStore(),
+): Upstreams {
   const { upstream } = config;
   const breakerGauge = (system: string, state: string) => metrics?.breakerOpen.set({ system }, state === 'closed' ? 0 : 1);
   for (const s of ['crm', 'billing', 'support', 'files']) breakerGauge(s, 'closed');
+  const specs = { ...DEFAULT_BUDGETS, ...parseBudgets(upstream.vendorBudgets ?? '') };
+  const VENDOR = { crm: 'hubspot', billing: 'stripe', support: 'zendesk', files: 's3' } as const;
   const breakers = Object.fromEntries(
     (['crm', 'billing', 'support', 'files'] as const).map((s) => [
       s,
       createBreaker(s, { volumeThreshold: upstream.breakerVolume, resetMs: upstream.breakerResetMs, logger, onStateChange: breakerGauge }),
     ]),
   ) as Record<'crm' | 'billing' | 'support' | 'files', Breaker>;
-  const httpClients: HttpClient[] = [];
-  // One label set for every system: the route and the HTTP status of each attempt, or "error".
-  const count = (system: string) => (route: string, status: number | 'error') =>
-    metrics?.upstreamCalls.inc({ system, route, status: String(status) });
-  const http = (system: 'crm' | 'support', baseUrl: string, headers: Record<string, string>) => {
-    const client = createHttpClient({
+  const policy = (system: 'crm' | 'billing' | 'support' | 'files') =>
+    createUpstreamPolicy({
       system,
-      baseUrl,
-      headers,
       timeoutMs: upstream.timeoutMs,
       retries: upstream.retries,
-      logger,
-      onAttempt: (_s, route, status) => count(system)(route, status),
+      retryRatio: upstream.retryBudget,
       breaker: breakers[system],
+      budget: createVendorBudget({ store: budgets, prefix: config.keyPrefix, vendor: VENDOR[system], specs }),
+      logger,
+      onAttempt: (route, status) => metrics?.upstreamCalls.inc({ system, route, status }),
     });
+  const httpClients: HttpClient[] = [];
+  const http = (system: 'crm' | 'support', baseUrl: string, headers: Record<string, string>) => {
+    const client = createHttpClient({ system, baseUrl, headers, policy: policy(system) });
     httpClients.push(client);
     return client;
   };
   const zendeskAuth = Buffer.from(`${config.zendesk.email}/token:${config.zendesk.apiToken}`).toString('base64');
-  const files = createFilesConnector({
-    ...config.s3,
-    timeoutMs: upstream.timeoutMs,
-    retries: upstream.retries,
-    logger,
-    onCall: count('files'),
-    breaker: breakers.files,
-  });
+  const files = createFilesConnector({ ...config.s3, policy: policy('files'), logger });
   return {
     crm: createCrmConnector({
       http: http('crm', config.hubspot.baseUrl, { authorization: `Bearer ${config.hubspot.accessToken}` }),
@@ -146,11 +159,8 @@ export function createUpstreams(config: Readonly<Config>, logger: Logger, metric
     billing: createBillingConnector({
       secretKey: config.stripe.secretKey,
       apiBase: config.stripe.apiBase,
-      timeoutMs: upstream.timeoutMs,
-      retries: upstream.retries,
+      policy: policy('billing'),
       logger,
-      onCall: count('billing'),
-      breaker: breakers.billing,
     }),
     files,
     breakers: { hubspot: breakers.crm, stripe: breakers.billing, zendesk: breakers.support, s3: breakers.files },
@@ -164,6 +174,8 @@ export function createUpstreams(config: Readonly<Config>, logger: Logger, metric
 
 export interface Subgraphs {
   schemas: Partial<Record<SubgraphName, GraphQLSchema>>;
+  /** Prefetch hooks of the subgraphs running in this process (gateway/prefetch.ts). */
+  prefetchers: NamedPrefetcher[];
   /** Drops every cached record of a customer in the subgraphs of this process. */
   purgeCustomer(crmId: string): Promise<void>;
 }
@@ -174,28 +186,25 @@ export function buildSubgraphs(
   config: Readonly<Config>,
   shared: Pick<SharedState, 'cache' | 'audit'>,
   names: readonly SubgraphName[],
+  links: CustomerLinks = createMemoryLinks(),
   replicas?: Pick<ReplicaPipeline, 'contactChanged'>,
 ): Subgraphs {
   const c = { cache: shared.cache, prefix: config.keyPrefix, ttl: config.cache.ttl };
-  const concurrency = config.upstream.concurrency;
+  const { audit } = shared;
   const build = {
-    crm: () => createCrmSubgraph({ crm: u.crm, cache: c, audit: shared.audit, replicas }),
-    billing: () => createBillingSubgraph({ billing: u.billing, concurrency, cache: c, audit: shared.audit }),
+    crm: () => createCrmSubgraph({ crm: u.crm, cache: c, audit, replicas }),
+    billing: () => createBillingSubgraph({ billing: u.billing, cache: c, audit, links }),
     files: () =>
-      createFilesSubgraph({
-        files: u.files,
-        concurrency,
-        cache: c,
-        audit: shared.audit,
-        uploadTtlS: config.s3.uploadTtlS,
-        uploadMaxBytes: config.s3.uploadMaxBytes,
-      }),
-    support: () => createSupportSubgraph({ support: u.support, concurrency, cache: c, audit: shared.audit }),
-  } satisfies Record<SubgraphName, () => { schema: GraphQLSchema; purgeCustomer(id: string): Promise<void> }>;
+      createFilesSubgraph({ files: u.files, cache: c, audit, uploadTtlS: config.s3.uploadTtlS, uploadMaxBytes: config.s3.uploadMaxBytes }),
+    support: () => createSupportSubgraph({ support: u.support, cache: c, audit, links }),
+  } satisfies Record<SubgraphName, () => { schema: GraphQLSchema; purgeCustomer(id: string): Promise<void>; prefetch?: Prefetcher }>;
   // Purging needs only the key builders, so it covers every subgraph, local or remote (shared Redis).
   const built = SUBGRAPH_NAMES.map((n) => [n, build[n]()] as const);
   return {
     schemas: Object.fromEntries(built.filter(([n]) => names.includes(n)).map(([n, b]) => [n, b.schema])),
+    prefetchers: built.flatMap(([n, b]) =>
+      names.includes(n) && 'prefetch' in b ? [{ subgraph: n, prefetch: (...a: Parameters<Prefetcher>) => b.prefetch(...a) }] : [],
+    ),
     async purgeCustomer(crmId) {
       await Promise.all(built.map(([, b]) => b.purgeCustomer(crmId)));
     },
@@ -209,6 +218,10 @@ export interface SharedState {
   audit: AuditLog;
   /** The Redis connection for partner tokens and rate limits (waits out a reconnect; see createRedisStore). */
   redis?: Redis;
+  /** Customer links (platform/links.ts): Redis when configured, else process memory. */
+  links: CustomerLinks;
+  /** Vendor budgets (platform/budget.ts): shared through Redis when configured. */
+  budgets: BudgetStore;
   close(): Promise<void>;
 }
 
@@ -218,6 +231,8 @@ export interface SharedState {
  */
 export function createSharedState(config: Readonly<Config>, logger: Logger, metrics?: Metrics): SharedState {
   const onError = () => (metrics?.cacheOps.inc({ result: 'error' }), countCacheError());
+  // Records served from their stale copy because the vendor budget refused the load (platform/cache.ts).
+  const onStale = (n: number) => metrics?.cacheOps.inc({ result: 'stale' }, n);
   const onRead = (hits: number, misses: number) => {
     countCache(hits, misses);
     if (hits) metrics?.cacheOps.inc({ result: 'hit' }, hits);
@@ -229,9 +244,11 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
     );
     const store = createMemoryStore();
     return {
-      cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead }),
+      cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead, onStale }),
       partners: createMemoryPartnerStore(),
       audit: createLogAuditLog(logger),
+      links: createMemoryLinks(),
+      budgets: createMemoryBudgetStore(),
       close: () => store.close(),
     };
   }
@@ -244,10 +261,12 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
     onFailure: (kind) => metrics?.auditFailures.inc({ kind }),
   });
   return {
-    cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead }),
+    cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead, onStale }),
     partners: createRedisPartnerStore(store.control, config.keyPrefix),
     audit,
     redis: store.control,
+    links: createRedisLinks({ redis: store.client, prefix: config.keyPrefix, logger, timeoutMs: config.redis.commandTimeoutMs }),
+    budgets: createRedisBudgetStore(store.client, logger, config.redis.commandTimeoutMs),
     close: async () => (await audit.close(), await store.close()),
   };
 }
@@ -260,8 +279,8 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
 
   const tracing = await startTracing(config.tracing, logger);
   const metrics = createMetrics();
-  const upstreams = createUpstreams(config, logger, metrics);
   const shared = createSharedState(config, logger, metrics);
+  const upstreams = createUpstreams(config, logger, metrics, shared.budgets);
   const { cache } = shared;
   const remote = config.subgraphs.urls;
   const replicas = createReplicaPipeline({ config, logger, upstreams });
@@ -270,15 +289,39 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     config,
     shared,
     SUBGRAPH_NAMES.filter((n) => !remote[n]),
+    shared.links,
     replicas,
   );
+  const responses = createResponseCache({
+    store: cache.store,
+    prefix: config.keyPrefix,
+    ttlS: config.cache.enabled ? (config.cache.responseTtlS ?? 30) : 0,
+    logger,
+    // A response served whole counts as one hit (metrics and the access log line); its misses are
+    // counted by the record reads that follow.
+    onResult: (r) => {
+      if (r !== 'hit') return;
+      metrics.cacheOps.inc({ result: 'hit' });
+      countCache(1, 0);
+    },
+  });
+  // One purge for records and whole responses: writes, webhooks and the admin mutation call it.
+  const purgeRecords = subgraphs.purgeCustomer.bind(subgraphs);
+  subgraphs.purgeCustomer = async (crmId) => {
+    await purgeRecords(crmId);
+    await responses.purgeCustomer(crmId);
+  };
   const events = createEventPipeline({
     config,
     logger,
     metrics,
     upstreams,
     cache,
-    onLinkSeen: opts.onLinkSeen,
+    // A vendor reporting a customer's ids updates the customer links.
+    onLinkSeen:
+      opts.onLinkSeen ?? ((l) => shared.links.update(l.crmId, { stripeCustomerId: l.stripeCustomerId, zendeskUserId: l.zendeskUserId })),
+    // Records are purged exactly by the workers; whole responses containing the customer go too.
+    onChanged: (crmId) => responses.purgeCustomer(crmId),
     replicate: (crmId, key) => replicas.contactChanged(crmId, key),
   });
   if (config.events.workers) events.startWorkers();
@@ -320,6 +363,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     redis: shared.redis,
     partners: shared.partners,
     audit: shared.audit,
+    plugins: [responses.plugin, prefetchPlugin(subgraphs.prefetchers)],
   });
   registerWebhookRoutes(server.fastify, { config, events, metrics, logger });
 
@@ -327,6 +371,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     config,
     cache,
     shared,
+    links: shared.links,
     subgraphs,
     fastify: server.fastify,
     logger,

@@ -8,6 +8,7 @@ import { loadConfigOrExit } from './config/index.js';
 import { createLogger } from './platform/logger.js';
 import { createMetrics } from './platform/metrics.js';
 import { createEventPipeline } from './webhooks/index.js';
+import { createResponseCache } from './gateway/response-cache.js';
 import { createReplicaPipeline } from './replicas/index.js';
 
 async function main() {
@@ -26,8 +27,10 @@ async function main() {
   }
   const logger = createLogger({ level: config.logLevel });
   const metrics = createMetrics();
-  const upstreams = createUpstreams(config, logger, metrics);
   const shared = createSharedState(config, logger, metrics);
+  // The vendor budgets the gateways use (background work yields to their reads), and the same links and response cache.
+  const upstreams = createUpstreams(config, logger, metrics, shared.budgets);
+  const responses = createResponseCache({ store: shared.cache.store, prefix: config.keyPrefix, ttlS: 0, logger });
   const replicas = createReplicaPipeline({ config, logger, upstreams });
   const events = createEventPipeline({
     config,
@@ -35,6 +38,8 @@ async function main() {
     metrics,
     upstreams,
     cache: shared.cache,
+    onLinkSeen: (l) => shared.links.update(l.crmId, { stripeCustomerId: l.stripeCustomerId, zendeskUserId: l.zendeskUserId }),
+    onChanged: (crmId) => responses.purgeCustomer(crmId),
     replicate: (crmId, key) => replicas.contactChanged(crmId, key),
   });
   events.startWorkers();

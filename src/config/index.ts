@@ -216,12 +216,6 @@ export const VARS = {
     doc: 'Retries of idempotent upstream calls on network errors, 5xx and 429.',
     default: '2',
   },
-  UPSTREAM_CONCURRENCY: {
-    schema: int(1, 256),
-    example: '8',
-    doc: 'Parallel calls per vendor where the vendor has no batch endpoint.',
-    default: '8',
-  },
 
   UPSTREAM_BREAKER_VOLUME: {
     schema: int(1, 100000),
@@ -234,6 +228,22 @@ export const VARS = {
     example: '5000',
     doc: 'How long an open circuit waits before a trial call.',
     default: '5000',
+  },
+  UPSTREAM_RETRY_BUDGET: {
+    schema: z.coerce.number().min(0).max(1),
+    example: '0.2',
+    doc: 'Share of calls to one system (rolling 10 s) that may be retries, on top of 10 always allowed; past it failed attempts are not retried, so retries never multiply the load on a failing vendor.',
+    default: '0.2',
+  },
+  VENDOR_BUDGETS: {
+    schema: z
+      .string()
+      .regex(
+        /^\s*[a-z0-9]+(\.[a-z0-9_]+)?=\d+\/\d+s\s*(,\s*[a-z0-9]+(\.[a-z0-9_]+)?=\d+\/\d+s\s*)*$/,
+        'must be vendor[.class]=requests/windows, comma-separated',
+      ),
+    example: 'zendesk=400/60s,hubspot=100/10s',
+    doc: 'Requests per window each vendor (and endpoint class) allows, shared by every instance through Redis; overrides the published defaults stripe=100/1s, stripe.search=20/1s, hubspot=190/10s, hubspot.search=5/1s, zendesk=700/60s, s3=5500/1s. Interactive reads first; over budget a call waits briefly, then its field fails with RATE_LIMITED and a retry hint.',
   },
   SUBGRAPH_URL_CRM: {
     schema: z.url(),
@@ -273,6 +283,12 @@ export const VARS = {
     doc: `Cache TTL in seconds per record type; defaults: ${Object.entries(CACHE_TTL_DEFAULTS)
       .map(([k, v]) => `${k}=${v}`)
       .join(', ')}.`,
+  },
+  RESPONSE_CACHE_TTL_S: {
+    schema: int(0, 86400),
+    example: '30',
+    doc: 'Lifetime of cached whole responses of customer-scoped queries (`me`, `customer(id:)`), keyed by what decides visibility and dropped by the customer purge that writes and webhooks use. 0 = off; off when CACHE_ENABLED=false.',
+    default: '30',
   },
   PARTNER_RATE_LIMIT_PER_MINUTE: {
     schema: int(1, 1_000_000),
@@ -565,7 +581,14 @@ export interface Config {
     uploadTtlS: number;
     uploadMaxBytes: number;
   };
-  upstream: { timeoutMs: number; retries: number; concurrency: number; breakerVolume: number; breakerResetMs: number };
+  upstream: {
+    timeoutMs: number;
+    retries: number;
+    breakerVolume: number;
+    breakerResetMs: number;
+    retryBudget: number;
+    vendorBudgets?: string;
+  };
   subgraphs: { urls: Partial<Record<SubgraphName, string>>; signingSecret: string };
   limits: { maxDepth: number; maxBodyBytes: number; introspection: boolean };
   /** Request limits per principal kind (`user` = staff and customers). */
@@ -584,7 +607,7 @@ export interface Config {
   redis: { url?: string; commandTimeoutMs: number };
   sandbox: boolean;
   partnerRateLimitPerMinute: number;
-  cache: { enabled: boolean; ttl: Readonly<Record<CacheType, number>> };
+  cache: { enabled: boolean; ttl: Readonly<Record<CacheType, number>>; responseTtlS?: number };
   webhooks: { stripeSecrets: string[]; hubspotClientSecret: string; zendeskSecret: string; publicBaseUrl?: string };
   events: {
     attempts: number;
@@ -796,9 +819,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     upstream: {
       timeoutMs: raw.UPSTREAM_TIMEOUT_MS ?? 5000,
       retries: raw.UPSTREAM_RETRIES ?? 2,
-      concurrency: raw.UPSTREAM_CONCURRENCY ?? 8,
       breakerVolume: raw.UPSTREAM_BREAKER_VOLUME ?? 20,
       breakerResetMs: raw.UPSTREAM_BREAKER_RESET_MS ?? 5000,
+      retryBudget: raw.UPSTREAM_RETRY_BUDGET ?? 0.2,
+      vendorBudgets: raw.VENDOR_BUDGETS,
     },
     subgraphs: { urls: subgraphUrls, signingSecret: raw.SUBGRAPH_SIGNING_SECRET ?? '' },
     limits: {
@@ -809,7 +833,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     redis: { url: raw.REDIS_URL, commandTimeoutMs: raw.REDIS_COMMAND_TIMEOUT_MS ?? 50 },
     sandbox: raw.SANDBOX ?? false,
     partnerRateLimitPerMinute: raw.PARTNER_RATE_LIMIT_PER_MINUTE ?? 600,
-    cache: { enabled: raw.CACHE_ENABLED ?? true, ttl },
+    cache: { enabled: raw.CACHE_ENABLED ?? true, ttl, responseTtlS: raw.RESPONSE_CACHE_TTL_S ?? 30 },
     webhooks: {
       stripeSecrets: raw.STRIPE_WEBHOOK_SECRETS ?? [],
       hubspotClientSecret: raw.HUBSPOT_CLIENT_SECRET ?? '',

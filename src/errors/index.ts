@@ -65,6 +65,8 @@ export class UpstreamError extends GraphQLError {
     readonly system: UpstreamSystem,
     readonly failure: UpstreamFailure,
     detail?: string,
+    /** Seconds after which a retry may succeed (rate limits): `extensions.retryAfter`. */
+    retryAfterS?: number,
   ) {
     const code =
       failure === 'timeout'
@@ -73,7 +75,9 @@ export class UpstreamError extends GraphQLError {
           ? ErrorCode.RATE_LIMITED
           : ErrorCode.UPSTREAM_UNAVAILABLE;
     const what = failure === 'timeout' ? 'did not answer in time' : failure === 'rate_limited' ? 'is rate limiting us' : 'is unavailable';
-    super(`The ${system} system ${what}${detail ? ` (${detail})` : ''}. Try again later.`, { extensions: { code, system } });
+    super(`The ${system} system ${what}${detail ? ` (${detail})` : ''}. Try again later.`, {
+      extensions: { code, system, ...(retryAfterS !== undefined ? { retryAfter: retryAfterS } : {}) },
+    });
   }
 }
 

@@ -49,6 +49,8 @@ export interface HttpServerOptions {
   /** Where automatic persisted queries live (the cache's store: Redis when configured). */
   apqStore: CacheStore;
   redis?: Redis;
+  /** More Apollo plugins (e.g. the prefetch plugin), run after the built-in ones. */
+  plugins?: ApolloServerPlugin<RequestContext>[];
   /** Records staff and partner reads of customers (src/audit). */
   audit?: AuditLog;
 }
@@ -152,6 +154,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
       ApolloServerPluginLandingPageDisabled(),
       observabilityPlugin({ logger, redact: createRedactor(configSecrets(config)) }),
       ...(o.audit ? [auditReadsPlugin({ audit: o.audit })] : []),
+      ...(o.plugins ?? []),
     ],
     logger,
   });

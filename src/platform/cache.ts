@@ -3,6 +3,11 @@
  * chosen at the call site. Redis when configured (shared by every gateway instance), an
  * in-process LRU otherwise. A cache failure is a miss: it is logged and counted, and the read
  * goes to the upstream. Concurrent misses for one key in this process share one upstream call.
+ *
+ * Every entry written also keeps a stale copy (`<key>:stale`, `staleTtlS`): when the vendor budget
+ * refuses a load (RATE_LIMITED, platform/budget.ts), a read whose every missing key has one is
+ * served from those copies instead of failing. A purge (writes, webhooks) drops both, so a
+ * changed record is never served stale.
  */
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
@@ -49,6 +54,18 @@ export interface CacheOptions {
   onRead?: (hits: number, misses: number) => void;
   /** Turn caching off entirely (benchmarks of the cold path). @default true */
   enabled?: boolean;
+  /** How long the stale copy of an entry is kept for reads the vendor budget refuses. 0 = none. @default 3600 */
+  staleTtlS?: number;
+  /** Called with the number of keys served from stale copies (metrics). */
+  onStale?: (n: number) => void;
+}
+
+/** The key of an entry's stale copy. */
+export const staleKey = (key: string) => `${key}:stale`;
+
+/** The vendor budget (or the vendor) refused the load: a stale copy may answer instead. */
+function isRateLimited(err: unknown): boolean {
+  return (err as { extensions?: { code?: unknown } } | null)?.extensions?.code === 'RATE_LIMITED';
 }
 
 /** In-process LRU with the same interface: development without Redis, and one instance only. */
@@ -97,7 +114,10 @@ export interface RedisStoreOptions {
 export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: Redis; control: Redis } {
   const retryStrategy = (attempt: number) => Math.min(50 * 2 ** attempt, 2000);
   const failFast = { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy };
-  const client = new Redis(o.url, { ...failFast, commandTimeout: o.commandTimeoutMs ?? 50 });
+  const readTimeoutMs = o.commandTimeoutMs ?? 50;
+  // ioredis's own timeout (a backstop here) fires when our event loop is late, not Redis: under
+  // load a reply already waiting in the socket counted as a miss. Reads use redisDeadline.
+  const client = new Redis(o.url, { ...failFast, commandTimeout: Math.max(1000, readTimeoutMs * 10) });
   const writer = new Redis(o.url, { ...failFast, commandTimeout: o.writeTimeoutMs ?? 2000 });
   const control = new Redis(o.url, {
     enableOfflineQueue: true,
@@ -117,12 +137,19 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
     if (down) o.logger?.info('redis is back');
     down = false;
   });
+  // When Redis last sent anything on any of our connections: a read past its deadline while bytes
+  // keep arriving is a busy Redis whose answer is on its way (a large reply, or write-behind
+  // replies it is working through first), not a hung one, and waiting for it beats reloading from
+  // a vendor. A Redis that sends nothing is given up at the deadline.
+  let lastByte = 0;
+  for (const c of [client, writer, control]) c.on('connect', () => c.stream.on('data', () => (lastByte = performance.now())));
+  const readCapMs = Math.max(1000, readTimeoutMs * 10);
   return {
     kind: 'redis',
     client,
     control,
     async mget(keys) {
-      return keys.length ? client.mget(...keys) : [];
+      return keys.length ? redisDeadline(client.mget(...keys), readTimeoutMs, () => lastByte, readCapMs) : [];
     },
     async mset(entries, ttlS) {
       if (!entries.length) return;
@@ -146,9 +173,39 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
   };
 }
 
+/**
+ * A deadline that measures Redis, not our event loop: when the timer fires, the loop first reads
+ * whatever has arrived on its sockets (setImmediate runs after the poll phase), and only a reply
+ * still missing then is a timeout.
+ */
+export function redisDeadline<T>(p: Promise<T>, ms: number, lastByteAt?: () => number, capMs = ms): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    const started = performance.now();
+    const check = () =>
+      setImmediate(() => {
+        if (done) return;
+        const now = performance.now();
+        // Redis is still sending: more time, up to the cap (`lastByteAt`: when Redis last sent a byte).
+        if (lastByteAt && now - lastByteAt() < ms && now - started < capMs) {
+          t = setTimeout(check, ms);
+          return;
+        }
+        done = true;
+        reject(new Error(`Redis did not answer within ${Math.round(now - started)} ms`));
+      });
+    let t = setTimeout(check, ms);
+    p.then(
+      (v) => done || ((done = true), clearTimeout(t), resolve(v)),
+      (e: unknown) => done || ((done = true), clearTimeout(t), reject(e as Error)),
+    );
+  });
+}
+
 export function createEntityCache(o: CacheOptions): EntityCache {
   const { store } = o;
   const enabled = o.enabled ?? true;
+  const staleTtlS = o.staleTtlS ?? 3600;
   const stats: CacheStats = { hits: 0, misses: 0, errors: 0 };
   const inflight = new Map<string, Promise<unknown>>();
   const writes = new Set<Promise<void>>();
@@ -165,9 +222,32 @@ export function createEntityCache(o: CacheOptions): EntityCache {
     }
   };
 
+  /** Reads of one loop turn (every subgraph's loaders) become one MGET. */
+  let pending: { keys: readonly string[]; resolve(v: (string | null)[]): void; reject(e: unknown): void }[] | undefined;
+  const flush = async () => {
+    const batch = pending ?? [];
+    pending = undefined;
+    const all = [...new Set(batch.flatMap((b) => b.keys))];
+    try {
+      const values = await store.mget(all);
+      const byKey = new Map(all.map((k, i) => [k, values[i] ?? null]));
+      for (const b of batch) b.resolve(b.keys.map((k) => byKey.get(k) ?? null));
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
+  };
+  const batchedMget = (keys: readonly string[]) =>
+    new Promise<(string | null)[]>((resolve, reject) => {
+      if (!pending) {
+        pending = [];
+        setImmediate(() => void flush());
+      }
+      pending.push({ keys, resolve, reject });
+    });
+
   async function readMany(keys: readonly string[]): Promise<(string | null)[]> {
     try {
-      return await store.mget(keys);
+      return await batchedMget(keys);
     } catch (err) {
       failed('mget', err);
       return keys.map(() => null);
@@ -210,19 +290,33 @@ export function createEntityCache(o: CacheOptions): EntityCache {
         inflight.set(key, p);
       }
       try {
-        const found = await loading;
+        const served = { stale: false };
+        const found = await loading.catch(async (err: unknown) => {
+          const copies = isRateLimited(err) && staleTtlS > 0 ? await readStale<T>(unique) : undefined;
+          if (!copies) throw err;
+          served.stale = true;
+          return copies;
+        });
         keys.forEach((k, i) => {
           if (settle.has(k)) out[i] = found.get(k) ?? null;
         });
-        // Write-behind: the response does not wait for the cache.
-        const write = store
-          .mset(
-            unique.map((k) => [k, JSON.stringify(found.get(k) ?? null)] as const),
-            ttlS,
-          )
-          .catch((err) => failed('mset', err))
-          .finally(() => writes.delete(write));
-        writes.add(write);
+        if (!served.stale) {
+          // Write-behind: the response does not wait for the cache.
+          const entries = unique.map((k) => [k, JSON.stringify(found.get(k) ?? null)] as const);
+          const write = Promise.all([
+            store.mset(entries, ttlS),
+            staleTtlS > 0
+              ? store.mset(
+                  entries.map(([k, v]) => [staleKey(k), v] as const),
+                  Math.max(staleTtlS, ttlS),
+                )
+              : undefined,
+          ])
+            .then(() => undefined)
+            .catch((err) => failed('mset', err))
+            .finally(() => writes.delete(write));
+          writes.add(write);
+        }
       } finally {
         for (const key of unique) inflight.delete(key);
       }
@@ -230,6 +324,15 @@ export function createEntityCache(o: CacheOptions): EntityCache {
     await Promise.all(waits);
     o.onRead?.(keys.length - missing.length - waits.length, missing.length + waits.length);
     return out;
+  }
+
+  /** Stale copies of every key, or undefined when one is missing (then the refusal stands). */
+  async function readStale<T>(keys: readonly string[]): Promise<Map<string, T> | undefined> {
+    const raw = await readMany(keys.map(staleKey));
+    const values = raw.filter((v): v is string => v !== null);
+    if (values.length < keys.length) return undefined;
+    o.onStale?.(keys.length);
+    return new Map(keys.map((k, i) => [k, JSON.parse(values[i]) as T]));
   }
 
   const tracedGetMany = traceCacheReads(getMany);
@@ -242,7 +345,7 @@ export function createEntityCache(o: CacheOptions): EntityCache {
     async purge(keys) {
       if (!keys.length) return;
       try {
-        await store.del(keys);
+        await store.del([...keys, ...keys.map(staleKey)]);
       } catch (err) {
         failed('del', err);
         throw err;
@@ -287,6 +390,32 @@ export async function cachedBatch<K, V>(
     for (const [id, v] of found) out.set(keyOf(id), v);
     return out;
   });
+}
+
+/**
+ * A DataLoader batch function for a vendor without a batch endpoint: one cached read and, on a
+ * miss, one call per id, all at once (the vendor budget paces them). A failed id fails alone (its
+ * Error in its place, as DataLoader allows), never its neighbours in the batch: a row the budget
+ * refused is RATE_LIMITED while the others are served. The reads of one loop turn are still one MGET.
+ */
+export function cachedEach<K, V>(
+  cache: EntityCache,
+  ids: readonly K[],
+  keyOf: (id: K) => string,
+  ttlS: number,
+  load: (id: K) => Promise<V>,
+): Promise<(V | null | Error)[]> {
+  return Promise.all(
+    ids.map(async (id) => {
+      const key = keyOf(id);
+      try {
+        const [v] = await cache.getMany<V>([key], ttlS, async () => new Map([[key, await load(id)]]));
+        return v;
+      } catch (err) {
+        return err instanceof Error ? err : new Error(String(err));
+      }
+    }),
+  );
 }
 
 /**

@@ -1,9 +1,11 @@
-import pLimit from 'p-limit';
-
-/** Maps over items with at most `limit` calls in flight: for vendors without a batch endpoint. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const run = pLimit(limit);
-  return Promise.all(items.map((item) => run(() => fn(item))));
+/**
+ * Per-row calls (vendors without a batch endpoint) all start at once: each attempt takes a token
+ * of the vendor's budget first (platform/budget.ts), so they go out as fast as the vendor allows
+ * and no faster. (A fixed cap, UPSTREAM_CONCURRENCY, used to stand here: it slowed a page the
+ * vendor could serve at once and protected nothing, since it counted one request's calls only.)
+ */
+export function mapEach<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  return Promise.all(items.map(fn));
 }
 
 /** Splits items into chunks of at most `size` (vendor batch limits). */

@@ -1,13 +1,12 @@
 /**
- * The network policy every REST connector shares: keep-alive connection pool, one deadline per
- * call (AbortSignal), retries only for idempotent calls on network errors, 5xx and 429 (honouring
- * Retry-After), capped exponential backoff with full jitter. Failures become UpstreamError naming
- * the system; vendor 4xx answers become UpstreamHttpError for the connector to interpret.
+ * The REST client of HubSpot and Zendesk: a keep-alive connection pool under the shared upstream
+ * policy (platform/upstream.ts: deadline, retries within the retry budget, breaker per attempt).
+ * Failures become UpstreamError naming the system; vendor 4xx answers become UpstreamHttpError
+ * for the connector to interpret.
  */
 import { Agent, request } from 'undici';
 import { UpstreamError, type UpstreamSystem } from '../errors/index.js';
-import type { Breaker } from './breaker.js';
-import type { Logger } from './logger.js';
+import { RetryableError, type UpstreamPolicy } from './upstream.js';
 import { traceAttempt } from './upstream-tracing.js';
 
 export interface HttpClientOptions {
@@ -15,17 +14,8 @@ export interface HttpClientOptions {
   baseUrl: string;
   /** Headers sent on every call (auth). */
   headers: Record<string, string>;
-  /** Deadline of one call including its retries. @default 5000 */
-  timeoutMs?: number;
-  /** Retries of idempotent calls. @default 2 */
-  retries?: number;
-  /** First backoff step; doubled each retry, capped at 2 s, with full jitter. @default 100 */
-  backoffMs?: number;
-  logger?: Logger;
-  /** Called once per HTTP attempt (metrics). */
-  onAttempt?: (system: UpstreamSystem, route: string, status: number | 'error') => void;
-  /** The system's circuit breaker; each call (with its retries) runs through it. */
-  breaker?: Breaker;
+  /** Deadline, retries, retry budget, breaker and outcome labels (platform/upstream.ts). */
+  policy: UpstreamPolicy;
 }
 
 export interface HttpRequest {
@@ -37,6 +27,10 @@ export interface HttpRequest {
   idempotent?: boolean;
   /** A low-cardinality name for logs and metrics, e.g. 'contacts.search'. */
   route: string;
+  /** Endpoint class with its own vendor limit, e.g. 'search'. */
+  cls?: string;
+  /** Background work yields the vendor budget to interactive reads. @default 'interactive' */
+  priority?: 'interactive' | 'background';
   headers?: Record<string, string>;
 }
 
@@ -68,12 +62,6 @@ export interface HttpClient {
   close(): Promise<void>;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason as Error)), { once: true });
-  });
-
 /** Seconds or HTTP-date, as RFC 9110 allows. */
 export function parseRetryAfter(value: string | string[] | undefined): number | undefined {
   const v = Array.isArray(value) ? value[0] : value;
@@ -85,28 +73,25 @@ export function parseRetryAfter(value: string | string[] | undefined): number | 
 }
 
 export function createHttpClient(opts: HttpClientOptions): HttpClient {
-  const timeoutMs = opts.timeoutMs ?? 5000;
-  const retries = opts.retries ?? 2;
-  const backoffMs = opts.backoffMs ?? 100;
   const base = opts.baseUrl.replace(/\/+$/, '');
   const agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
+  const classify = (err: unknown) =>
+    err instanceof UpstreamHttpError || err instanceof RetryableError ? err : new RetryableError('unavailable', 'error');
 
   async function send<T>(req: HttpRequest): Promise<T> {
     const idempotent = req.idempotent ?? req.method === 'GET';
     const url = new URL(base + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const deadline = AbortSignal.timeout(timeoutMs);
     const headers: Record<string, string> = { accept: 'application/json', ...opts.headers, ...req.headers };
     let body: string | undefined;
     if (req.body !== undefined) {
       body = JSON.stringify(req.body);
       headers['content-type'] = 'application/json';
     }
-    for (let attempt = 0; ; attempt++) {
-      let retryAfterMs: number | undefined;
-      let failure: 'unavailable' | 'rate_limited' = 'unavailable';
-      try {
-        const attemptInfo = {
+    return opts.policy.call(
+      { route: req.route, idempotent, classify, cls: req.cls, priority: req.priority },
+      async (signal, _left, attempt) => {
+        const info = {
           system: opts.system,
           route: req.route,
           method: req.method,
@@ -114,40 +99,22 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
           host: url.hostname,
           port: url.port,
         };
-        const res = await traceAttempt(attemptInfo, headers, (h) =>
-          request(url, { method: req.method, headers: h, body, signal: deadline, dispatcher: agent }),
+        const res = await traceAttempt(info, headers, (h) =>
+          request(url, { method: req.method, headers: h, body, signal, dispatcher: agent }),
         );
-        opts.onAttempt?.(opts.system, req.route, res.statusCode);
         const text = await res.body.text();
+        // Zendesk's and HubSpot's rate headers keep the shared budget honest.
+        const left = res.headers['x-rate-limit-remaining'] ?? res.headers['x-hubspot-ratelimit-remaining'];
+        if (left !== undefined) opts.policy.remaining(undefined, Number(Array.isArray(left) ? left[0] : left));
         if (res.statusCode < 300) return (text ? JSON.parse(text) : undefined) as T;
-        const parsed = safeJson(text);
-        if (res.statusCode === 429) {
-          failure = 'rate_limited';
-          retryAfterMs = parseRetryAfter(res.headers['retry-after']);
-        } else if (res.statusCode < 500) {
-          throw new UpstreamHttpError(opts.system, res.statusCode, parsed);
-        }
-        opts.logger?.warn({ system: opts.system, route: req.route, status: res.statusCode, attempt }, 'upstream answered with an error');
-      } catch (err) {
-        if (err instanceof UpstreamHttpError) throw err;
-        if (deadline.aborted) throw new UpstreamError(opts.system, 'timeout');
-        opts.onAttempt?.(opts.system, req.route, 'error');
-        opts.logger?.warn({ system: opts.system, route: req.route, attempt, err: (err as Error).message }, 'upstream call failed');
-      }
-      if (!idempotent || attempt >= retries) throw new UpstreamError(opts.system, failure);
-      const exp = Math.min(2000, backoffMs * 2 ** attempt);
-      const wait = retryAfterMs ?? Math.random() * exp;
-      try {
-        await sleep(wait, deadline);
-      } catch {
-        // The vendor asked us to wait past our deadline: give up now rather than hold the request.
-        throw new UpstreamError(opts.system, failure === 'rate_limited' ? 'rate_limited' : 'timeout');
-      }
-    }
+        if (res.statusCode === 429) throw new RetryableError('rate_limited', '429', parseRetryAfter(res.headers['retry-after']));
+        if (res.statusCode >= 500) throw new RetryableError('unavailable', String(res.statusCode));
+        throw new UpstreamHttpError(opts.system, res.statusCode, safeJson(text));
+      },
+    );
   }
 
-  const guarded = opts.breaker;
-  return { send: guarded ? <T>(req: HttpRequest) => guarded.run(() => send<T>(req)) : send, close: () => agent.close() };
+  return { send, close: () => agent.close() };
 }
 
 function safeJson(text: string): unknown {

@@ -81,6 +81,21 @@ export async function traceAttempt<R extends { statusCode: number }>(
   }
 }
 
+const ATTEMPT = createContextKey('portico.upstream.attempt');
+
+/**
+ * The upstream policy (platform/upstream.ts) runs each try of a call inside this, so an SDK's
+ * attempt span is numbered by the policy's retries (the SDKs' own retries are off). Costs nothing
+ * when tracing is off.
+ */
+export function withAttemptNumber<T>(n: number, fn: () => Promise<T>): Promise<T> {
+  if (!trace.getActiveSpan()?.isRecording()) return fn();
+  return context.with(context.active().setValue(ATTEMPT, n), fn);
+}
+
+/** The policy's try number (0 = first) of the attempt running now, if the policy set one. */
+const policyAttempt = (): number | undefined => context.active().getValue(ATTEMPT) as number | undefined;
+
 /** The logical call an SDK is making (route name, attempts so far), set around each SDK call. */
 interface CallState {
   route: string;
@@ -131,7 +146,7 @@ export function traceStripeHttpClient<Res extends { getStatusCode(): number }, C
         system,
         route: call?.route ?? pathTemplate(path),
         method,
-        resendCount: call ? call.attempts++ : 0,
+        resendCount: policyAttempt() ?? (call ? call.attempts++ : 0),
         host,
         port,
       });
@@ -176,7 +191,8 @@ type AwsNext = (args: { request: unknown }) => Promise<{ response: unknown }>;
 export function traceAwsClient(client: { middlewareStack: AwsMiddlewareStack }, system: string): void {
   const middleware = (next: AwsNext, ctx: { commandName?: string }) => async (args: { request: unknown }) => {
     const req = args.request as AwsRequest;
-    const attempt = Number(/attempt=(\d+)/.exec(req.headers?.['amz-sdk-request'] ?? '')?.[1] ?? 1);
+    const tried = policyAttempt();
+    const attempt = tried !== undefined ? tried + 1 : Number(/attempt=(\d+)/.exec(req.headers?.['amz-sdk-request'] ?? '')?.[1] ?? 1);
     const route = (ctx.commandName ?? 'call').replace(/Command$/, '');
     const span = startAttempt({ system, route, method: req.method ?? 'GET', resendCount: attempt - 1, host: req.hostname, port: req.port });
     if (!span.isRecording()) {

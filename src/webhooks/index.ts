@@ -47,6 +47,8 @@ export interface EventPipelineOptions {
    * customer's crm_contact_id, a Zendesk user's external_id). Does nothing by default.
    */
   onLinkSeen?: (link: CustomerLinkSeen) => void | Promise<void>;
+  /** Called with the customer of every applied change, after its records were purged (whole-response cache). */
+  onChanged?: (crmId: string) => void | Promise<void>;
   /** Queues replica updates when an owner changed a replicated field (src/replicas). */
   replicate?: (crmId: string, changeKey: string) => Promise<void>;
 }
@@ -128,6 +130,7 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
     onLinkSeen: o.onLinkSeen ?? (() => undefined),
     replicate: o.replicate,
     async publish(change: ChangeEvent) {
+      if (change.crmId) await o.onChanged?.(change.crmId);
       await (publisher as unknown as { publishOnce(...a: (string | number)[]): Promise<unknown> }).publishOnce(
         `${prefix}:changes:applied:${change.system}:${change.eventId}`,
         changesStream,

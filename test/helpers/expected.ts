@@ -101,20 +101,34 @@ export function expectedCustomer(c: SeedCustomer) {
 }
 
 /**
- * The fewest upstream calls the vendors' APIs allow for these customers with every nested field:
- * HubSpot one (batch read or search page); Stripe one customer search and one invoice search
- * (plus a page per extra 100 invoices) per 10 customers, and one payment-method list per
- * customer; Zendesk one show_many per 100 users, one requested-tickets page per customer and one
- * comments call per ticket shown; S3 one listing per customer.
+ * The fewest upstream calls the vendors' APIs allow for these customers with every nested field.
+ * HubSpot one (batch read or search page). Stripe: up to 4 customers (a dashboard, a detail) use
+ * the direct endpoints, one customer retrieve (or, on first sight, one search by metadata per 10)
+ * and one invoices list each; more use Search, one customer search and one invoice search (plus
+ * a page per extra 100 invoices) per 10 customers; one payment-method list per customer.
+ * Zendesk: one show_many per 100 users not yet linked (none once `linked`); first ticket pages of
+ * up to 4 customers with one requested-tickets call each, of more with the Search API, one call
+ * per 10 requesters (plus a page per extra 100 tickets); one comments call per ticket shown.
+ * S3 one listing per customer.
  */
-export function expectedUpstreamCalls(customers: readonly SeedCustomer[], o: { paymentMethods: boolean }): Record<SimSystem, number> {
+export function expectedUpstreamCalls(
+  customers: readonly SeedCustomer[],
+  o: { paymentMethods: boolean; linked?: boolean },
+): Record<SimSystem, number> {
   const groups: SeedCustomer[][] = [];
   for (let i = 0; i < customers.length; i += 10) groups.push(customers.slice(i, i + 10));
   const invoicePages = groups.reduce((n, g) => n + Math.max(1, Math.ceil(g.reduce((s, c) => s + c.invoices.length, 0) / 100)), 0);
+  const direct = customers.length <= 4;
+  const accounts = direct && o.linked ? customers.length : groups.length;
+  const ticketPages = direct
+    ? customers.length
+    : groups.reduce((n, g) => n + Math.max(1, Math.ceil(g.reduce((s, c) => s + c.tickets.length, 0) / 100)), 0);
+  const invoiceCalls = direct ? customers.reduce((n, c) => n + Math.max(1, Math.ceil(c.invoices.length / 100)), 0) : invoicePages;
   return {
     hubspot: 1,
-    stripe: groups.length + invoicePages + (o.paymentMethods ? customers.length : 0),
-    zendesk: Math.ceil(customers.length / 100) + customers.length + customers.reduce((n, c) => n + Math.min(10, c.tickets.length), 0),
+    stripe: accounts + invoiceCalls + (o.paymentMethods ? customers.length : 0),
+    zendesk:
+      (o.linked ? 0 : Math.ceil(customers.length / 100)) + ticketPages + customers.reduce((n, c) => n + Math.min(10, c.tickets.length), 0),
     s3: customers.length,
   };
 }

@@ -53,3 +53,29 @@ test('a failing vendor opens its circuit; calls stop; a trial call after the res
   assert.equal(ok.body.data.me.tickets.nodes.length, 1);
   assert.equal((await t.gql(Q, { token })).body.errors, undefined);
 });
+
+test('at 50% upstream errors with retries on, the circuit opens (the breaker sees attempts, retries stay in budget)', async () => {
+  const retrying = await startTestApp({
+    sims: t.sims,
+    env: { CACHE_ENABLED: 'false', UPSTREAM_RETRIES: '2', UPSTREAM_BREAKER_VOLUME: '10', UPSTREAM_BREAKER_RESET_MS: '60000' },
+  });
+  t.sims.setFaults('hubspot', { failureRate: 0.5 });
+  t.sims.resetStats();
+  try {
+    const token = retrying.token('agent');
+    const messages: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const res = await retrying.gql(`{ customer(id: "1002") { name } }`, { token });
+      messages.push(res.body.errors?.[0]?.message ?? 'ok');
+    }
+    assert.ok(
+      messages.some((m) => /circuit open/.test(m)),
+      messages.join('\n'),
+    );
+    // Retries never double the traffic: fewer HubSpot attempts than two per request.
+    assert.ok(t.sims.stats('hubspot').total < 2 * 20);
+  } finally {
+    t.sims.setFaults('hubspot', {});
+    await retrying.close();
+  }
+});

@@ -10,7 +10,9 @@
 import Stripe from 'stripe';
 import { UpstreamError } from '../../errors/index.js';
 import { chunk } from '../../platform/concurrency.js';
-import type { Breaker } from '../../platform/breaker.js';
+import { RetryableError, type UpstreamPolicy } from '../../platform/upstream.js';
+import type { Priority } from '../../platform/budget.js';
+import { parseRetryAfter } from '../../platform/http.js';
 import type { Logger } from '../../platform/logger.js';
 import { traceStripeHttpClient, withUpstreamRoute } from '../../platform/upstream-tracing.js';
 import { createUnknownValueLog } from '../../platform/unknown.js';
@@ -31,6 +33,13 @@ export interface BillingConnector {
   /** Every invoice of each Stripe customer, newest first. */
   invoicesByCustomers(stripeIds: readonly string[]): Promise<Map<string, InvoiceSummary[]>>;
   cards(stripeId: string): Promise<CardSummary[]>;
+  /**
+   * Billing accounts by Stripe customer id (a known link): one customer retrieve each, with the
+   * subscriptions expanded. Deleted or unknown customers are absent.
+   */
+  accountsByStripeIds(links: readonly { crmId: string; stripeCustomerId: string }[]): Promise<Map<string, BillingAccount>>;
+  /** Every invoice of one Stripe customer, newest first: the invoices list by customer (no search). */
+  invoicesOf(stripeId: string): Promise<InvoiceSummary[]>;
   /** One Stripe customer, re-read (webhook handlers): its CRM id from metadata; null when it does not exist. */
   customer(stripeId: string): Promise<{ id: string; crmId: string | null; deleted: boolean } | null>;
   /** The Stripe customer an invoice, subscription or payment method belongs to now, re-read; null when gone or detached. */
@@ -60,22 +69,13 @@ export interface BillingConnectorOptions {
   secretKey: string;
   /** e.g. https://api.stripe.com or the simulator's URL. */
   apiBase: string;
-  timeoutMs: number;
-  retries: number;
+  /** Deadline, retries, breaker: the SDK's own retries are off and its timeout is the time left. */
+  policy: UpstreamPolicy;
   logger?: Logger;
-  /** Every HTTP attempt (retries included) with its HTTP status, or 'error' when no response came. */
-  onCall?: (route: string, status: number | 'error') => void;
-  breaker?: Breaker;
 }
 
-/** The metric's route label of a Stripe API path: Portico's name for it, or the path with ids replaced. */
-function stripeRoute(method: string, path: string): string {
-  const p = path.split('?')[0];
-  if (p === '/v1/customers/search') return 'customers.search';
-  if (p === '/v1/invoices/search') return 'invoices.search';
-  if (/^\/v1\/customers\/[^/]+\/payment_methods$/.test(p)) return 'paymentMethods.list';
-  return `${method} ${p.replace(/\/(cus|in|sub|pm|evt|ch|pi)_[A-Za-z0-9]+/g, '/{id}')}`;
-}
+/** Webhook handlers' re-reads: background work, which yields the vendor budget to interactive reads. */
+const BG: Priority = 'background';
 
 const SEARCH_CLAUSES = 10; // Stripe's limit of clauses in one search query
 const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -86,6 +86,9 @@ function orQuery(field: string, values: readonly string[]): string {
   return values.map((v) => `${field}:'${v}'`).join(' OR ');
 }
 
+const newestFirst = (a: InvoiceSummary, b: InvoiceSummary) =>
+  a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1;
+
 export function mapStripeError(err: unknown): UpstreamError {
   if (err instanceof UpstreamError) return err;
   if (err instanceof Stripe.errors.StripeRateLimitError) return new UpstreamError('billing', 'rate_limited');
@@ -94,25 +97,16 @@ export function mapStripeError(err: unknown): UpstreamError {
   return new UpstreamError('billing', 'unavailable');
 }
 
-/**
- * The SDK's own Node HTTP client, with every attempt (its retries included) reported with the
- * HTTP status, or 'error' when no response came. (The SDK's `response` event fires only for
- * the final, successful response.)
- */
-function countingHttpClient(onCall: BillingConnectorOptions['onCall']): Stripe.HttpClient {
-  const base = Stripe.createNodeHttpClient();
-  const counting = Object.create(base) as Stripe.HttpClient;
-  counting.makeRequest = async (host, port, path, method, headers, data, protocol, timeout) => {
-    try {
-      const res = await base.makeRequest(host, port, path, method, headers, data, protocol, timeout);
-      onCall?.(stripeRoute(method, path), res.getStatusCode());
-      return res;
-    } catch (err) {
-      onCall?.(stripeRoute(method, path), 'error');
-      throw err;
-    }
-  };
-  return counting;
+/** A Stripe SDK error as the upstream policy sees it: retryable (network, 5xx, 429) or the caller's. */
+function classifyStripe(err: unknown): unknown {
+  if (err instanceof Stripe.errors.StripeRateLimitError)
+    return new RetryableError('rate_limited', '429', parseRetryAfter(err.headers?.['retry-after']));
+  if (err instanceof Stripe.errors.StripeConnectionError)
+    return new RetryableError(/timeout|timed out/i.test(err.message) ? 'timeout' : 'unavailable', 'error');
+  const status = (err as { statusCode?: number }).statusCode;
+  if (err instanceof Stripe.errors.StripeAPIError || (typeof status === 'number' && status >= 500))
+    return new RetryableError('unavailable', String(status ?? 'error'));
+  return err;
 }
 
 async function notFoundAsNull<T>(fn: () => Promise<T>): Promise<T | null> {
@@ -127,19 +121,34 @@ async function notFoundAsNull<T>(fn: () => Promise<T>): Promise<T | null> {
 export function createBillingConnector(o: BillingConnectorOptions): BillingConnector {
   const url = new URL(o.apiBase);
   const stripe = new Stripe(o.secretKey, {
-    httpClient: traceStripeHttpClient(countingHttpClient(o.onCall), 'billing'),
+    httpClient: traceStripeHttpClient(Stripe.createNodeHttpClient(), 'billing'),
     host: url.hostname,
     port: url.port || (url.protocol === 'https:' ? 443 : 80),
     protocol: url.protocol === 'https:' ? 'https' : 'http',
-    timeout: o.timeoutMs,
-    maxNetworkRetries: o.retries,
+    timeout: o.policy.timeoutMs,
+    maxNetworkRetries: 0, // retries belong to the policy, within its budget and deadline
     telemetry: false,
     appInfo: { name: 'portico' },
   });
   const onUnknown = createUnknownValueLog({ system: 'billing', logger: o.logger });
-  async function call<T>(route: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * One Stripe call under the policy; `priority` 'background' (webhook re-reads, replica writes,
+   * reconciliation) yields the vendor budget to reads. Reads are retried; a write only when it is
+   * `idempotent` (it carries a Stripe idempotency key, or is a DELETE).
+   */
+  async function call<T>(
+    route: string,
+    fn: (opts: Stripe.RequestOptions) => Promise<T>,
+    priority: Priority = 'interactive',
+    idempotent = true,
+  ): Promise<T> {
     try {
-      return await withUpstreamRoute(route, () => (o.breaker ? o.breaker.run(fn) : fn()));
+      return await withUpstreamRoute(route, () =>
+        o.policy.call(
+          { route, idempotent, classify: classifyStripe, cls: route.endsWith('.search') ? 'search' : undefined, priority },
+          (_signal, remainingMs) => fn({ timeout: remainingMs, maxNetworkRetries: 0 }),
+        ),
+      );
     } catch (err) {
       if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) throw err;
       o.logger?.warn({ system: 'billing', route, err: (err as Error).message }, 'stripe call failed');
@@ -151,8 +160,8 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
       const out = new Map<string, BillingAccount>();
       await Promise.all(
         chunk(crmIds, SEARCH_CLAUSES).map(async (ids) => {
-          const res = await call('customers.search', () =>
-            stripe.customers.search({ query: orQuery("metadata['crm_contact_id']", ids), limit: 100, expand: ['data.subscriptions'] }),
+          const res = await call('customers.search', (ro) =>
+            stripe.customers.search({ query: orQuery("metadata['crm_contact_id']", ids), limit: 100, expand: ['data.subscriptions'] }, ro),
           );
           for (const c of res.data) {
             const crmId = c.metadata?.crm_contact_id;
@@ -168,8 +177,8 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
         chunk(stripeIds, SEARCH_CLAUSES).map(async (ids) => {
           let page: string | undefined;
           do {
-            const res: Stripe.ApiSearchResult<Stripe.Invoice> = await call('invoices.search', () =>
-              stripe.invoices.search({ query: orQuery('customer', ids), limit: 100, ...(page ? { page } : {}) }),
+            const res: Stripe.ApiSearchResult<Stripe.Invoice> = await call('invoices.search', (ro) =>
+              stripe.invoices.search({ query: orQuery('customer', ids), limit: 100, ...(page ? { page } : {}) }, ro),
             );
             for (const inv of res.data) {
               const cid = typeof inv.customer === 'string' ? inv.customer : inv.customer?.id;
@@ -179,16 +188,46 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
           } while (page);
         }),
       );
-      for (const list of out.values())
-        list.sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1));
+      for (const list of out.values()) list.sort(newestFirst);
       return out;
     },
+    async accountsByStripeIds(links) {
+      const out = new Map<string, BillingAccount>();
+      await Promise.all(
+        links.map(async ({ crmId, stripeCustomerId }) => {
+          if (!SAFE_ID.test(stripeCustomerId)) return;
+          let c: Stripe.Customer | Stripe.DeletedCustomer;
+          try {
+            c = await call('customers.retrieve', (ro) => stripe.customers.retrieve(stripeCustomerId, { expand: ['subscriptions'] }, ro));
+          } catch (err) {
+            if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) return;
+            throw err;
+          }
+          if (!('deleted' in c && c.deleted) && c.metadata?.crm_contact_id === crmId) out.set(crmId, toBillingAccount(crmId, c, onUnknown));
+        }),
+      );
+      return out;
+    },
+    async invoicesOf(stripeId) {
+      const out: InvoiceSummary[] = [];
+      let startingAfter: string | undefined;
+      do {
+        const res: Stripe.ApiList<Stripe.Invoice> = await call('invoices.list', (ro) =>
+          stripe.invoices.list({ customer: stripeId, limit: 100, ...(startingAfter ? { starting_after: startingAfter } : {}) }, ro),
+        );
+        out.push(...res.data.map((inv) => toInvoice(inv, onUnknown)));
+        startingAfter = res.has_more ? res.data.at(-1)?.id : undefined;
+      } while (startingAfter);
+      return out.sort(newestFirst);
+    },
     async cards(stripeId) {
-      const res = await call('paymentMethods.list', () => stripe.customers.listPaymentMethods(stripeId, { type: 'card', limit: 100 }));
+      const res = await call('paymentMethods.list', (ro) =>
+        stripe.customers.listPaymentMethods(stripeId, { type: 'card', limit: 100 }, ro),
+      );
       return res.data.map(toCard).filter((c): c is CardSummary => c !== null);
     },
     async customer(stripeId) {
-      const c = await notFoundAsNull(() => call('customers.retrieve', () => stripe.customers.retrieve(stripeId)));
+      const c = await notFoundAsNull(() => call('customers.retrieve', (ro) => stripe.customers.retrieve(stripeId, {}, ro), BG));
       if (!c) return null;
       if ((c as Stripe.DeletedCustomer).deleted) return { id: c.id, crmId: null, deleted: true };
       return { id: c.id, crmId: (c as Stripe.Customer).metadata?.crm_contact_id ?? null, deleted: false };
@@ -196,30 +235,33 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
     async ownerOf(object, id) {
       const owner = (o: { customer?: string | { id: string } | null } | null) =>
         o ? (typeof o.customer === 'string' ? o.customer : (o.customer?.id ?? null)) : null;
-      if (object === 'invoice') return owner(await notFoundAsNull(() => call('invoices.retrieve', () => stripe.invoices.retrieve(id))));
+      if (object === 'invoice')
+        return owner(await notFoundAsNull(() => call('invoices.retrieve', (ro) => stripe.invoices.retrieve(id, {}, ro), BG)));
       if (object === 'subscription')
-        return owner(await notFoundAsNull(() => call('subscriptions.retrieve', () => stripe.subscriptions.retrieve(id))));
-      return owner(await notFoundAsNull(() => call('paymentMethods.retrieve', () => stripe.paymentMethods.retrieve(id))));
+        return owner(await notFoundAsNull(() => call('subscriptions.retrieve', (ro) => stripe.subscriptions.retrieve(id, {}, ro), BG)));
+      return owner(await notFoundAsNull(() => call('paymentMethods.retrieve', (ro) => stripe.paymentMethods.retrieve(id, {}, ro), BG)));
     },
     async setCancelAtPeriodEnd(subscriptionId, cancel, idempotencyKey) {
-      const sub = await call('subscriptions.update', () =>
-        stripe.subscriptions.update(
-          subscriptionId,
-          { cancel_at_period_end: cancel },
-          idempotencyKey ? { idempotencyKey } : { maxNetworkRetries: 0 },
-        ),
+      const sub = await call(
+        'subscriptions.update',
+        (ro) =>
+          stripe.subscriptions.update(subscriptionId, { cancel_at_period_end: cancel }, idempotencyKey ? { ...ro, idempotencyKey } : ro),
+        'interactive',
+        idempotencyKey !== undefined,
       );
       return toSubscription(sub, onUnknown);
     },
     async cancelSubscriptionNow(subscriptionId) {
-      return toSubscription(await call('subscriptions.cancel', () => stripe.subscriptions.cancel(subscriptionId)), onUnknown);
+      return toSubscription(await call('subscriptions.cancel', (ro) => stripe.subscriptions.cancel(subscriptionId, {}, ro)), onUnknown);
     },
     async customerContactsByCrmIds(crmIds) {
       const out = new Map<string, StripeCustomerContact>();
       // One search at a time: reconciliation walks every customer and must stay under Stripe's search rate limit.
       for (const ids of chunk(crmIds, SEARCH_CLAUSES)) {
-        const res = await call('customers.search', () =>
-          stripe.customers.search({ query: orQuery("metadata['crm_contact_id']", ids), limit: 100 }),
+        const res = await call(
+          'customers.search',
+          (ro) => stripe.customers.search({ query: orQuery("metadata['crm_contact_id']", ids), limit: 100 }, ro),
+          BG,
         );
         for (const c of res.data) {
           const crmId = c.metadata?.crm_contact_id;
@@ -229,7 +271,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
       return out;
     },
     async updateCustomerContact(stripeId, fields, idempotencyKey) {
-      await call('customers.update', () => stripe.customers.update(stripeId, fields, { idempotencyKey }));
+      await call('customers.update', (ro) => stripe.customers.update(stripeId, fields, { ...ro, idempotencyKey }), BG);
     },
   };
 }

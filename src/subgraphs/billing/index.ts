@@ -16,23 +16,36 @@ import type { BillingConnector } from './connector.js';
 import { billingCustomerKeys, createBillingLoaders, type BillingLoaders } from './loaders.js';
 import type { CacheDeps } from '../../platform/cache.js';
 import type { CacheType } from '../../config/index.js';
+import { createLinkLoader, type CustomerLinks } from '../../platform/links.js';
+import { hasScopes, type Principal } from '../../auth/principal.js';
+import { prefetchTargets, type PrefetchRequest } from '../../platform/prefetch.js';
 
 export { createBillingConnector, type BillingConnector } from './connector.js';
 export { billingKeys } from './loaders.js';
 
 const LOADERS = Symbol('billing.loaders');
+const LINKS = Symbol('billing.links');
 
 export interface BillingSubgraphDeps {
   billing: BillingConnector;
-  concurrency: number;
   cache: CacheDeps<CacheType>;
   /** Where this subgraph records writes and staff or partner reads (src/audit). */
   audit: AuditLog;
+  /** Customer links (platform/links.ts): direct vendor endpoints for linked customers. */
+  links: CustomerLinks;
 }
 
 export function createBillingSubgraph(deps: BillingSubgraphDeps) {
   const loaders = (ctx: RequestContext): BillingLoaders =>
-    perRequest(ctx, LOADERS, () => createBillingLoaders(deps.billing, deps.concurrency, deps.cache));
+    perRequest(ctx, LOADERS, () =>
+      createBillingLoaders(
+        deps.billing,
+        deps.cache,
+        deps.links,
+        perRequest(ctx, LINKS, () => createLinkLoader(deps.links)),
+      ),
+    );
+  const can = (p: Principal, scope: string) => hasScopes(p, [[scope]]);
 
   const resolvers: Resolvers = {
     DateTime: DateTimeScalar,
@@ -41,10 +54,10 @@ export function createBillingSubgraph(deps: BillingSubgraphDeps) {
       billing: (c, _args, ctx) => loaders(ctx).account.load(c.id),
     },
     Billing: {
-      paymentMethods: (b, _args, ctx) => loaders(ctx).cards.load(b),
+      paymentMethods: (b, _args, ctx) => loaders(ctx).cards.load(b.crmId),
       invoices: async (b, { first, after }, ctx) => {
         const page = pageArgs(first, after);
-        return offsetPage(await loaders(ctx).invoices.load(b), page);
+        return offsetPage(await loaders(ctx).invoices.load(b.crmId), page);
       },
     },
     Mutation: billingMutations(deps),
@@ -53,6 +66,26 @@ export function createBillingSubgraph(deps: BillingSubgraphDeps) {
   return {
     name: 'billing' as const,
     schema: buildSecureSubgraphSchema(loadSdl('billing'), resolvers),
+    /**
+     * Starts this request's billing reads before the gateway reaches this subgraph (the customer
+     * is known from the token or the arguments): the resolvers later find them in the loaders.
+     * Only what the principal may see is started.
+     */
+    prefetch(ctx: RequestContext, req: PrefetchRequest) {
+      const billing = prefetchTargets(req, 'billing')[0];
+      if (!billing || !can(ctx.principal, 'billing.summary:read')) return;
+      const l = loaders(ctx);
+      const started: Promise<unknown>[] = [l.account.load(req.customerId)];
+      if (prefetchTargets({ ...req, fields: billing.fields }, 'invoices').length && can(ctx.principal, 'billing.invoices:read'))
+        started.push(l.invoices.load(req.customerId));
+      if (
+        prefetchTargets({ ...req, fields: billing.fields }, 'paymentMethods').length &&
+        can(ctx.principal, 'billing.payment_methods:read')
+      )
+        started.push(l.cards.load(req.customerId));
+      // Errors reach the resolvers that read them.
+      return Promise.allSettled(started);
+    },
     purgeCustomer: (crmId: string) => deps.cache.cache.purge(billingCustomerKeys(deps.cache.prefix, crmId)),
   };
 }

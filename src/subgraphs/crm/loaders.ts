@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import DataLoader from 'dataloader';
+import { settled } from '../../platform/prefetch.js';
 import type { CacheType } from '../../config/index.js';
 import { cachedBatch, type CacheDeps } from '../../platform/cache.js';
 import type { CrmConnector, CrmSearch } from './connector.js';
@@ -22,8 +23,8 @@ export interface CrmLoaders {
 /** Per request: every contact read in one tick becomes one cache read and at most one HubSpot batch read. */
 export function createCrmLoaders(crm: CrmConnector, c: CacheDeps<CacheType>): CrmLoaders {
   const keys = crmKeys(c.prefix);
-  const contact = new DataLoader<string, CrmContact | null>((ids) =>
-    cachedBatch(c.cache, ids, keys.contact, c.ttl.contact, (missing) => crm.getContacts(missing)),
+  const contact = new DataLoader<string, CrmContact | null>(
+    settled((ids) => cachedBatch(c.cache, ids, keys.contact, c.ttl.contact, (missing) => crm.getContacts(missing))),
   );
   return {
     contact,

@@ -7,7 +7,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException, t
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { LRUCache } from 'lru-cache';
 import { UpstreamError } from '../../errors/index.js';
-import type { Breaker } from '../../platform/breaker.js';
+import { RetryableError, type UpstreamPolicy } from '../../platform/upstream.js';
 import type { Logger } from '../../platform/logger.js';
 import { traceAwsClient } from '../../platform/upstream-tracing.js';
 import { customerPrefix, toDocument, type DocumentSummary } from './mappers.js';
@@ -29,12 +29,20 @@ export interface FilesConnectorOptions {
   accessKeyId?: string;
   secretAccessKey?: string;
   presignTtlS: number;
-  timeoutMs: number;
-  retries: number;
+  /** Deadline, retries, breaker: the SDK makes one attempt per policy attempt, within the deadline. */
+  policy: UpstreamPolicy;
   logger?: Logger;
-  /** Every HTTP attempt (the SDK's retries included) with its HTTP status, or 'error' when no response came. */
-  onCall?: (route: string, status: number | 'error') => void;
-  breaker?: Breaker;
+}
+
+/** An AWS SDK error as the upstream policy sees it: retryable (network, 5xx, throttling) or the caller's. */
+function classifyS3(err: unknown): unknown {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return new RetryableError('timeout', 'timeout');
+  if (e.name === 'SlowDown' || status === 429 || (status === 503 && e.name === 'SlowDown'))
+    return new RetryableError('rate_limited', String(status ?? 429));
+  if (status === undefined || status >= 500) return new RetryableError('unavailable', String(status ?? 'error'));
+  return err;
 }
 
 function mapS3Error(err: unknown): UpstreamError {
@@ -52,38 +60,23 @@ export function createFilesConnector(o: FilesConnectorOptions): FilesConnector {
     region: o.region,
     endpoint: o.endpoint,
     forcePathStyle: o.forcePathStyle,
-    maxAttempts: o.retries + 1,
+    maxAttempts: 1, // retries belong to the policy, within its budget and deadline
     credentials: o.accessKeyId && o.secretAccessKey ? { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey } : undefined,
     // Checksums only where S3 requires them: S3-compatible stores often reject the newer defaults.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
   traceAwsClient(s3, 'files');
-  // Inside the SDK's retry loop (deserialize step), so each attempt is counted with its status.
-  s3.middlewareStack.add(
-    (next, context) => async (args) => {
-      const route = context.commandName?.replace(/Command$/, '') ?? 'unknown';
-      try {
-        const result = await next(args);
-        o.onCall?.(route, (result.response as { statusCode?: number }).statusCode ?? 'error');
-        return result;
-      } catch (err) {
-        o.onCall?.(route, (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 'error');
-        throw err;
-      }
-    },
-    { step: 'deserialize', name: 'porticoAttemptMetrics', priority: 'high' },
-  );
-  // One SDK call under the deadline and the breaker; S3's 404 passes through (the caller reads it), the rest is mapped.
+  // One SDK call of the upload flow under the policy (HEAD, copy, delete: all safe to repeat); S3's 404
+  // passes through (the caller reads it), the rest is mapped.
   async function call<T>(route: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const signal = AbortSignal.timeout(o.timeoutMs);
     try {
-      return await (o.breaker ? o.breaker.run(() => fn(signal)) : fn(signal));
+      return await o.policy.call({ route, idempotent: true, classify: classifyS3 }, (signal) => fn(signal));
     } catch (err) {
       if (err instanceof UpstreamError) throw err;
       if (err instanceof S3ServiceException && err.$metadata?.httpStatusCode === 404) throw err;
       o.logger?.warn({ system: 'files', route, err: (err as Error).name }, 's3 call failed');
-      throw signal.aborted ? new UpstreamError('files', 'timeout') : mapS3Error(err);
+      throw mapS3Error(err);
     }
   }
   return {
@@ -91,19 +84,17 @@ export function createFilesConnector(o: FilesConnectorOptions): FilesConnector {
     async listDocuments(crmId) {
       const docs: DocumentSummary[] = [];
       let token: string | undefined;
-      const signal = AbortSignal.timeout(o.timeoutMs);
       do {
         let res: ListObjectsV2CommandOutput;
         try {
-          const list = () =>
-            s3.send(new ListObjectsV2Command({ Bucket: o.bucket, Prefix: customerPrefix(crmId), ContinuationToken: token }), {
-              abortSignal: signal,
-            });
-          res = await (o.breaker ? o.breaker.run(list) : list());
+          const command = new ListObjectsV2Command({ Bucket: o.bucket, Prefix: customerPrefix(crmId), ContinuationToken: token });
+          res = await o.policy.call({ route: 'ListObjectsV2', idempotent: true, classify: classifyS3 }, (signal) =>
+            s3.send(command, { abortSignal: signal }),
+          );
         } catch (err) {
           if (err instanceof UpstreamError) throw err;
           o.logger?.warn({ system: 'files', err: (err as Error).name }, 's3 call failed');
-          throw signal.aborted ? new UpstreamError('files', 'timeout') : mapS3Error(err);
+          throw mapS3Error(err);
         }
         for (const obj of res.Contents ?? [])
           if (obj.Key && !obj.Key.endsWith('/')) docs.push(toDocument(obj.Key, obj.Size ?? 0, obj.LastModified ?? new Date(0)));

@@ -16,6 +16,8 @@ import type { FilesConnector } from './connector.js';
 import { createFilesLoaders, filesKeys, type FilesLoaders } from './loaders.js';
 import type { CacheDeps } from '../../platform/cache.js';
 import type { CacheType } from '../../config/index.js';
+import { hasScopes } from '../../auth/principal.js';
+import { prefetchTargets, type PrefetchRequest } from '../../platform/prefetch.js';
 
 export { createFilesConnector, type FilesConnector } from './connector.js';
 
@@ -23,7 +25,6 @@ const LOADERS = Symbol('files.loaders');
 
 export interface FilesSubgraphDeps {
   files: FilesConnector;
-  concurrency: number;
   cache: CacheDeps<CacheType>;
   /** Where this subgraph records writes and staff or partner reads (src/audit). */
   audit: AuditLog;
@@ -34,8 +35,7 @@ export interface FilesSubgraphDeps {
 }
 
 export function createFilesSubgraph(deps: FilesSubgraphDeps) {
-  const loaders = (ctx: RequestContext): FilesLoaders =>
-    perRequest(ctx, LOADERS, () => createFilesLoaders(deps.files, deps.concurrency, deps.cache));
+  const loaders = (ctx: RequestContext): FilesLoaders => perRequest(ctx, LOADERS, () => createFilesLoaders(deps.files, deps.cache));
 
   const resolvers: Resolvers = {
     DateTime: DateTimeScalar,
@@ -55,6 +55,12 @@ export function createFilesSubgraph(deps: FilesSubgraphDeps) {
   return {
     name: 'files' as const,
     schema: buildSecureSubgraphSchema(loadSdl('files'), resolvers),
+    /** Starts the customer's listing before the gateway reaches this subgraph; see gateway/prefetch.ts. */
+    prefetch(ctx: RequestContext, req: PrefetchRequest) {
+      if (!prefetchTargets(req, 'documents').length || !hasScopes(ctx.principal, [['files.documents:read']])) return;
+      // Errors reach the resolvers that read them.
+      return Promise.allSettled([loaders(ctx).documents.load(req.customerId)]);
+    },
     purgeCustomer: (crmId: string) => deps.cache.cache.purge([filesKeys(deps.cache.prefix).documents(crmId)]),
   };
 }

@@ -1,7 +1,6 @@
 import DataLoader from 'dataloader';
 import type { CacheType } from '../../config/index.js';
-import { cachedBatch, type CacheDeps } from '../../platform/cache.js';
-import { mapBounded } from '../../platform/concurrency.js';
+import { cachedEach, type CacheDeps } from '../../platform/cache.js';
 import type { FilesConnector } from './connector.js';
 import type { DocumentSummary } from './mappers.js';
 
@@ -13,16 +12,12 @@ export interface FilesLoaders {
   documents: DataLoader<string, DocumentSummary[]>;
 }
 
-export function createFilesLoaders(files: FilesConnector, concurrency: number, c: CacheDeps<CacheType>): FilesLoaders {
+export function createFilesLoaders(files: FilesConnector, c: CacheDeps<CacheType>): FilesLoaders {
   const keys = filesKeys(c.prefix);
   return {
-    // S3 lists one prefix per call: one call per customer, at most `concurrency` at once.
-    documents: new DataLoader(async (crmIds) => {
-      const lists = await cachedBatch(c.cache, crmIds, keys.documents, c.ttl.documents, async (missing) => {
-        const docs = await mapBounded(missing, concurrency, (id) => files.listDocuments(id));
-        return new Map(missing.map((id, i) => [id, docs[i]]));
-      });
-      return lists.map((l) => l ?? []);
-    }),
+    // S3 lists one prefix per call: one call per customer, as fast as the vendor budget allows.
+    documents: new DataLoader(async (crmIds) =>
+      (await cachedEach(c.cache, crmIds, keys.documents, c.ttl.documents, (id) => files.listDocuments(id))).map((l) => l ?? []),
+    ),
   };
 }

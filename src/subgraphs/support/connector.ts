@@ -16,6 +16,11 @@ const TicketsPage = z.object({
   tickets: z.array(ZendeskTicket),
   meta: z.object({ has_more: z.boolean(), after_cursor: z.string().nullable().optional() }),
 });
+const SearchResponse = z.object({
+  results: z.array(ZendeskTicket.extend({ result_type: z.string().optional() })),
+  count: z.number(),
+  next_page: z.string().nullable().optional(),
+});
 const CommentsResponse = z.object({ comments: z.array(ZendeskComment), users: z.array(ZendeskUser).optional() });
 
 export interface TicketPage {
@@ -29,15 +34,27 @@ export interface SupportConnector extends SupportWrites {
   userIdsByExternalIds(externalIds: readonly string[]): Promise<Map<string, number>>;
   requestedTickets(userId: number, size: number, after?: string): Promise<TicketPage>;
   comments(ticketId: string): Promise<CommentSummary[]>;
-  /** One ticket's requester, re-read (webhook handlers); null when the ticket does not exist. */
+  /**
+   * Tickets of many requesters with the Search API (`type:ticket requester:a requester:b ...`,
+   * most recently updated first): one call per REQUESTERS_PER_SEARCH users (more when they have
+   * more than 100 tickets together, pages fetched in parallel). Users whose lists Search's
+   * 1,000-result limit would cut are absent: the caller reads them per user.
+   */
+  ticketsByRequesters(userIds: readonly number[]): Promise<Map<number, TicketSummary[]>>;
+  /** One ticket's requester, re-read (webhook handlers, background priority); null when the ticket does not exist. */
   ticketRequester(ticketId: string): Promise<number | null>;
-  /** One user's external id (our CRM id), re-read; null when absent or unknown. */
+  /** One user's external id (our CRM id), re-read (webhook handlers, background priority); null when absent or unknown. */
   userExternalId(userId: number): Promise<string | null>;
   /** The replicated contact fields of Zendesk users, by external id (CRM id), 100 a call. */
   userContactsByExternalIds(externalIds: readonly string[]): Promise<Map<string, ZendeskUserContact>>;
   /** Sets a user's name/email (PUT /api/v2/users/{id}). */
   updateUserContact(userId: number, fields: { name?: string; email?: string }): Promise<void>;
 }
+
+/** Requesters per search query: about 30 tickets a query on typical data, one page of 100. */
+export const REQUESTERS_PER_SEARCH = 10;
+const SEARCH_PAGE = 100;
+const SEARCH_MAX = 1000;
 
 export interface ZendeskUserContact {
   id: number;
@@ -93,7 +110,12 @@ export function createSupportConnector(deps: { http: HttpClient; logger?: Logger
     },
     async ticketRequester(ticketId) {
       try {
-        const body = await http.send({ method: 'GET', path: `/api/v2/tickets/${encodeURIComponent(ticketId)}`, route: 'tickets.show' });
+        const body = await http.send({
+          method: 'GET',
+          path: `/api/v2/tickets/${encodeURIComponent(ticketId)}`,
+          route: 'tickets.show',
+          priority: 'background',
+        });
         return parse(TicketResponse, body).ticket.requester_id;
       } catch (err) {
         if (err instanceof UpstreamHttpError && err.status === 404) return null;
@@ -102,12 +124,40 @@ export function createSupportConnector(deps: { http: HttpClient; logger?: Logger
     },
     async userExternalId(userId) {
       try {
-        const body = await http.send({ method: 'GET', path: `/api/v2/users/${userId}`, route: 'users.show' });
+        const body = await http.send({ method: 'GET', path: `/api/v2/users/${userId}`, route: 'users.show', priority: 'background' });
         return parse(UserResponse, body).user.external_id ?? null;
       } catch (err) {
         if (err instanceof UpstreamHttpError && err.status === 404) return null;
         throw err;
       }
+    },
+    async ticketsByRequesters(userIds) {
+      const out = new Map<number, TicketSummary[]>(userIds.map((id) => [id, []]));
+      await Promise.all(
+        chunk(userIds, REQUESTERS_PER_SEARCH).map(async (ids) => {
+          const query = `type:ticket ${ids.map((id) => `requester:${id}`).join(' ')}`;
+          const page = async (n: number) =>
+            parse(
+              SearchResponse,
+              await http.send({
+                method: 'GET',
+                path: '/api/v2/search',
+                route: 'search.tickets',
+                query: { query, sort_by: 'updated_at', sort_order: 'desc', per_page: SEARCH_PAGE, page: n },
+              }),
+            );
+          const first = await page(1);
+          if (first.count > SEARCH_MAX) {
+            // Past Search's limit the lists would be cut: these users are left to the per-user endpoint.
+            for (const id of ids) out.delete(id);
+            return;
+          }
+          const rest = await Promise.all(Array.from({ length: Math.ceil(first.count / SEARCH_PAGE) - 1 }, (_x, i) => page(i + 2)));
+          for (const r of [first, ...rest])
+            for (const t of r.results) if (t.requester_id != null) out.get(t.requester_id)?.push(toTicket(t));
+        }),
+      );
+      return out;
     },
     async userContactsByExternalIds(externalIds) {
       const out = new Map<string, ZendeskUserContact>();

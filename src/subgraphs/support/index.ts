@@ -16,11 +16,15 @@ import type { SupportConnector } from './connector.js';
 import { createSupportLoaders, supportCustomerKeys, ZENDESK_PAGE, type SupportLoaders } from './loaders.js';
 import type { CacheDeps } from '../../platform/cache.js';
 import type { CacheType } from '../../config/index.js';
+import { createLinkLoader, type CustomerLinks } from '../../platform/links.js';
+import { hasScopes } from '../../auth/principal.js';
+import { prefetchTargets, selects, type PrefetchRequest } from '../../platform/prefetch.js';
 
 export { createSupportConnector, type SupportConnector } from './connector.js';
 export { supportKeys, supportTicketKeys } from './loaders.js';
 
 const LOADERS = Symbol('support.loaders');
+const LINKS = Symbol('support.links');
 
 /**
  * Our ticket cursor: Zendesk's page cursor `a` (absent = first page) plus `i` tickets to skip in
@@ -40,15 +44,23 @@ const isTicketCursor = (v: unknown): v is TicketCursor =>
 
 export interface SupportSubgraphDeps {
   support: SupportConnector;
-  concurrency: number;
   cache: CacheDeps<CacheType>;
   /** Where this subgraph records writes and staff or partner reads (src/audit). */
   audit: AuditLog;
+  /** Customer links (platform/links.ts): direct vendor endpoints for linked customers. */
+  links: CustomerLinks;
 }
 
 export function createSupportSubgraph(deps: SupportSubgraphDeps) {
   const loaders = (ctx: RequestContext): SupportLoaders =>
-    perRequest(ctx, LOADERS, () => createSupportLoaders(deps.support, deps.concurrency, deps.cache));
+    perRequest(ctx, LOADERS, () =>
+      createSupportLoaders(
+        deps.support,
+        deps.cache,
+        deps.links,
+        perRequest(ctx, LINKS, () => createLinkLoader(deps.links)),
+      ),
+    );
 
   const resolvers: Resolvers = {
     DateTime: DateTimeScalar,
@@ -82,6 +94,28 @@ export function createSupportSubgraph(deps: SupportSubgraphDeps) {
   return {
     name: 'support' as const,
     schema: buildSecureSubgraphSchema(loadSdl('support'), resolvers),
+    /**
+     * Starts the first ticket page (and the comments of the tickets it will show) before the
+     * gateway reaches this subgraph; see gateway/prefetch.ts.
+     */
+    prefetch(ctx: RequestContext, req: PrefetchRequest) {
+      if (!hasScopes(ctx.principal, [['support.tickets:read']])) return;
+      const all: Promise<unknown>[] = [];
+      for (const t of prefetchTargets(req, 'tickets')) {
+        const first = t.args.first ?? 10;
+        if (t.args.after != null || !Number.isInteger(first) || (first as number) < 1 || (first as number) > 100) continue;
+        const l = loaders(ctx);
+        const comments = selects(t, 'comments');
+        const started = l.userId.load(req.customerId).then(async (userId) => {
+          if (userId === null) return;
+          const page = await l.tickets.load({ crmId: req.customerId, userId });
+          if (comments) await l.comments.loadMany(page.tickets.slice(0, first as number).map((x) => x.id));
+        });
+        all.push(started);
+      }
+      // Errors reach the resolvers that read them.
+      return Promise.allSettled(all);
+    },
     purgeCustomer: async (crmId: string) => deps.cache.cache.purge(await supportCustomerKeys(deps.cache, crmId)),
   };
 }

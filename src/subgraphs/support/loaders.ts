@@ -1,7 +1,9 @@
 import DataLoader from 'dataloader';
+import { settled } from '../../platform/prefetch.js';
 import type { CacheType } from '../../config/index.js';
-import { cachedBatch, type CacheDeps } from '../../platform/cache.js';
-import { mapBounded } from '../../platform/concurrency.js';
+import { cachedBatch, cachedEach, type CacheDeps } from '../../platform/cache.js';
+import { mapEach } from '../../platform/concurrency.js';
+import { traceLinkRead, type CustomerLinks, type LinkLoader } from '../../platform/links.js';
 import type { SupportConnector, TicketPage } from './connector.js';
 import type { CommentSummary } from './mappers.js';
 
@@ -29,39 +31,76 @@ export interface SupportLoaders {
   comments: DataLoader<string, CommentSummary[]>;
 }
 
+/** More first pages than this in one batch are read with the Search API. */
+export const BULK_MIN = 4;
+
 const EMPTY: TicketPage = { tickets: [], hasMore: false, afterCursor: null };
 
-export function createSupportLoaders(support: SupportConnector, concurrency: number, c: CacheDeps<CacheType>): SupportLoaders {
+export function createSupportLoaders(
+  support: SupportConnector,
+  c: CacheDeps<CacheType>,
+  links: CustomerLinks,
+  link: LinkLoader,
+): SupportLoaders {
   const keys = supportKeys(c.prefix);
   return {
-    userId: new DataLoader((crmIds) =>
-      cachedBatch(c.cache, crmIds, keys.user, c.ttl.zuser, (missing) => support.userIdsByExternalIds(missing)),
+    // The customer link first; on first sight, users/show_many by external_id (100 a call) fills it.
+    userId: new DataLoader(
+      settled((crmIds) =>
+        traceLinkRead('zendeskUser', crmIds.length, async (lookedUp) => {
+          const ls = await link.loadMany(crmIds);
+          const out: (number | null | undefined)[] = crmIds.map((_id, i) => {
+            const l = ls[i];
+            return l && !(l instanceof Error) && l.zendeskUserId !== undefined ? l.zendeskUserId : undefined;
+          });
+          const unknown = crmIds.filter((_id, i) => out[i] === undefined);
+          lookedUp(unknown.length);
+          if (unknown.length) {
+            const found = await support.userIdsByExternalIds(unknown);
+            await Promise.all([...found].map(([id, userId]) => links.update(id, { zendeskUserId: userId })));
+            crmIds.forEach((id, i) => {
+              if (out[i] === undefined) out[i] = found.get(id) ?? null;
+            });
+          }
+          return out as (number | null)[];
+        }),
+      ),
     ),
-    // Zendesk has no multi-user ticket listing: one call per customer, bounded.
+    // First pages of many customers at once (a staff list): the Search API by requester, 10
+    // users a call; a few customers (a dashboard, a detail): the requested-tickets endpoint, which
+    // is exact at once (Search indexes new tickets within minutes). Later pages: per customer.
     tickets: new DataLoader(
-      async (pageKeys) => {
+      settled(async (pageKeys) => {
         const pages = await cachedBatch(
           c.cache,
           pageKeys,
           (k) => keys.tickets(k.crmId, k.after),
           c.ttl.tickets,
           async (missing) => {
-            const got = await mapBounded(missing, concurrency, (k) => support.requestedTickets(k.userId, ZENDESK_PAGE, k.after));
-            return new Map(missing.map((k, i) => [k, got[i]]));
+            const out = new Map<TicketPageKey, TicketPage>();
+            const firsts = missing.filter((k) => k.after === undefined);
+            if (firsts.length > BULK_MIN) {
+              const found = await support.ticketsByRequesters(firsts.map((k) => k.userId));
+              for (const k of firsts) {
+                const list = found.get(k.userId);
+                // A list longer than one Zendesk page needs Zendesk's own cursor for the next page.
+                if (list && list.length <= ZENDESK_PAGE) out.set(k, { tickets: list, hasMore: false, afterCursor: null });
+              }
+            }
+            const rest = missing.filter((k) => !out.has(k));
+            const got = await mapEach(rest, (k) => support.requestedTickets(k.userId, ZENDESK_PAGE, k.after));
+            rest.forEach((k, i) => out.set(k, got[i]));
+            return out;
           },
         );
         return pages.map((p) => p ?? EMPTY);
-      },
+      }),
       { cacheKeyFn: (k) => `${k.crmId}:${k.after ?? ''}` },
     ),
-    // No multi-ticket comments endpoint: one call per ticket shown, bounded.
-    comments: new DataLoader(async (ticketIds) => {
-      const lists = await cachedBatch(c.cache, ticketIds, keys.comments, c.ttl.comments, async (missing) => {
-        const got = await mapBounded(missing, concurrency, (id) => support.comments(id));
-        return new Map(missing.map((id, i) => [id, got[i]]));
-      });
-      return lists.map((l) => l ?? []);
-    }),
+    // No multi-ticket comments endpoint: one call per ticket shown, as fast as the vendor budget allows.
+    comments: new DataLoader(async (ticketIds) =>
+      (await cachedEach(c.cache, ticketIds, keys.comments, c.ttl.comments, (id) => support.comments(id))).map((l) => l ?? []),
+    ),
   };
 }
 

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { createHttpClient, parseRetryAfter, UpstreamHttpError, type HttpClientOptions } from '../../../src/platform/http.js';
+import { createHttpClient, parseRetryAfter, UpstreamHttpError } from '../../../src/platform/http.js';
+import { createUpstreamPolicy, type UpstreamPolicyOptions } from '../../../src/platform/upstream.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, attempt: number) => void;
 
@@ -36,19 +37,13 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
 
 async function withClient(
   handler: Handler,
-  opts: Partial<HttpClientOptions>,
+  opts: Partial<UpstreamPolicyOptions>,
   fn: (c: ReturnType<typeof createHttpClient>, s: { attempts: number; at: number[] }) => Promise<void>,
 ) {
   const up = await upstream(handler);
-  const client = createHttpClient({
-    system: 'crm',
-    baseUrl: up.url,
-    headers: { authorization: 'Bearer t' },
-    timeoutMs: 5000,
-    retries: 2,
-    backoffMs: 1,
-    ...opts,
-  });
+  // The REST client under the shared upstream policy (platform/upstream.ts).
+  const policy = createUpstreamPolicy({ system: 'crm', timeoutMs: 5000, retries: 2, backoffMs: 1, ...opts });
+  const client = createHttpClient({ system: 'crm', baseUrl: up.url, headers: { authorization: 'Bearer t' }, policy });
   try {
     await fn(client, up.state);
   } finally {
@@ -205,7 +200,7 @@ test('the deadline includes the retries: a backoff past it ends the call as UPST
 });
 
 test('onAttempt sees every attempt with its status, and the configured headers reach the upstream', async () => {
-  const seen: (number | 'error')[] = [];
+  const seen: string[] = [];
   const auth: (string | undefined)[] = [];
   await withClient(
     (req, res, n) => {
@@ -213,12 +208,12 @@ test('onAttempt sees every attempt with its status, and the configured headers r
       if (n === 1) json(res, 502, {});
       else json(res, 200, {});
     },
-    { onAttempt: (_s, _r, status) => seen.push(status) },
+    { onAttempt: (_route, outcome) => seen.push(outcome) },
     async (c) => {
       await c.send({ method: 'GET', path: '/x', route: 'x', query: { a: 1, b: undefined } });
     },
   );
-  assert.deepEqual(seen, [502, 200]);
+  assert.deepEqual(seen, ['502', '200']);
   assert.deepEqual(auth, ['Bearer t', 'Bearer t']);
 });
 

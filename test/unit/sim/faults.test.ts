@@ -218,3 +218,27 @@ test('500 customers start well under 2 s', async () => {
     await big.close();
   }
 });
+
+test('a plan knob enforces the vendor limits with its headers: Zendesk per minute, HubSpot search per second', async () => {
+  const sims = await startSimulators({ customers: 3, faults: { zendesk: { plan: 'team' }, hubspot: { plan: 'enterprise' } } });
+  const c = DEFAULT_SIM_CREDENTIALS;
+  try {
+    const zd = { authorization: `Basic ${Buffer.from(`${c.zendeskEmail}/token:${c.zendeskApiToken}`).toString('base64')}` };
+    const first = await fetch(`${sims.urls.zendesk}/api/v2/users/show_many?ids=1`, { headers: zd });
+    assert.equal(first.headers.get('x-rate-limit'), '200');
+    assert.equal(first.headers.get('x-rate-limit-remaining'), '199');
+    const hs = { authorization: `Bearer ${c.hubspotToken}`, 'content-type': 'application/json' };
+    const answers = await Promise.all(
+      Array.from({ length: 7 }, () =>
+        fetch(`${sims.urls.hubspot}/crm/v3/objects/contacts/search`, { method: 'POST', headers: hs, body: '{"limit":1}' }),
+      ),
+    );
+    // Five searches a second: of seven sent at once, five pass (ten if a second turned over meanwhile).
+    const refused = answers.filter((r) => r.status === 429);
+    assert.ok(answers.length - refused.length >= 5);
+    assert.ok(refused.length >= 1 || answers.length - refused.length <= 10);
+    for (const r of refused) assert.equal(((await r.json()) as { policyName: string }).policyName, 'SECONDLY');
+  } finally {
+    await sims.close();
+  }
+});
