@@ -5,15 +5,18 @@
  * workers, a worker process (`npm run worker`: webhook and replica queues), a local redis-server,
  * the simulators (webhooks on, so our writes echo back) and the clients in this process.
  *
- * `events` contact writes (name, email or phone) from customers (updateMyContact), agents and
- * admins (updateContact), over the first 50 customers so writes to one contact race each other;
- * 10% of writes are sent twice (a client retry), an error is retried by the client; 10% of the
+ * `events` writes over the first 50 customers so writes to one contact race each other: three in
+ * four are contact writes (name, email or phone) from customers (updateMyContact), agents and
+ * admins (updateContact), one in four a customer opening a ticket (openTicket, not idempotent at
+ * Zendesk). Every write carries an `Idempotency-Key`; 10% are sent again with the same key (a
+ * client retry after a lost answer), an error is retried by the client with a new key; 10% of the
  * requests to HubSpot, Stripe and Zendesk fail (simulator fault knob); the worker is killed
  * (SIGKILL) after half the writes and a new one started. After the queues drain (faults still on)
  * and one reconciliation (faults off): the number of replica fields (Stripe and Zendesk name and
- * email, all 500 customers) that differ from HubSpot, which must be 0.
- * Prints a table and one JSON line. Tickets, documents, subscriptions and the audit log are other
- * write paths, not exercised here.
+ * email, all 500 customers) that differ from HubSpot, which must be 0; tickets opened more than
+ * once or not at all (by their subject), which must be 0; and writes whose success is not in the
+ * audit log exactly once (by request id), which must be 0.
+ * Prints a table and one JSON line. Documents and subscriptions are other write paths, not exercised here.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
@@ -108,16 +111,23 @@ export async function runWritesBench(o: { connections: number; writes: number })
       agent: signDevToken(config, { role: 'agent', sub: 'agent-soak' }),
       admin: signDevToken(config, { role: 'admin', sub: 'admin-soak' }),
     };
-    const stats = { ok: 0, failedForGood: 0, clientRetries: 0, errorRetries: 0 };
-    const send = async (token: string, query: string, variables: object) => {
+    const stats = { ok: 0, failedForGood: 0, clientRetries: 0, replayed: 0, errorRetries: 0 };
+    /** Writes that succeeded: request-id stem -> what they were (the audit and ticket checks below). */
+    const succeeded = new Map<string, { kind: 'contact' | 'ticket'; crmId: string; subject?: string }>();
+    const send = async (token: string, query: string, variables: object, key: string, requestId: string) => {
       const res = await request(`${base}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${token}`,
+          'idempotency-key': key,
+          'x-request-id': requestId,
+        },
         body: JSON.stringify({ query, variables }),
         dispatcher,
       });
       const body = (await res.body.json()) as { errors?: { extensions?: { code?: string } }[] };
-      return body.errors?.[0]?.extensions?.code ?? null;
+      return { code: body.errors?.[0]?.extensions?.code ?? null, replayed: res.headers['idempotent-replayed'] === 'true' };
     };
     let next = 0;
     let done = 0;
@@ -127,32 +137,50 @@ export async function runWritesBench(o: { connections: number; writes: number })
       Array.from({ length: o.connections }, async () => {
         for (let i = next++; i < o.writes; i = next++) {
           const id = pick(ids);
-          const kind = pick(['name', 'email', 'phone'] as const);
+          const kind = pick(['name', 'email', 'phone', 'ticket'] as const);
           const input =
             kind === 'name'
               ? { firstName: pick(['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara']), lastName: `Soak${i}` }
               : kind === 'email'
                 ? { email: `soak.${id}.${i}@example.com` }
                 : { phone: `+1 555 ${String(i).padStart(4, '0')}` };
-          const who = pick(['customer', 'agent', 'admin'] as const);
+          const who = kind === 'ticket' ? 'customer' : pick(['customer', 'agent', 'admin'] as const);
+          const subject = `Soak ticket ${i}`;
           const [token, query, variables] =
-            who === 'customer'
+            kind === 'ticket'
               ? [
                   signDevToken(config, { role: 'customer', sub: id }),
-                  'mutation($input: ContactInput!) { updateMyContact(input: $input) { id } }',
-                  { input },
+                  'mutation($input: OpenTicketInput!) { openTicket(input: $input) { id } }',
+                  { input: { subject, body: `Opened by the write soak (${i}).` } },
                 ]
-              : [tokens[who], 'mutation($id: ID!, $input: ContactInput!) { updateContact(id: $id, input: $input) { id } }', { id, input }];
+              : who === 'customer'
+                ? [
+                    signDevToken(config, { role: 'customer', sub: id }),
+                    'mutation($input: ContactInput!) { updateMyContact(input: $input) { id } }',
+                    { input },
+                  ]
+                : [
+                    tokens[who],
+                    'mutation($id: ID!, $input: ContactInput!) { updateContact(id: $id, input: $input) { id } }',
+                    { id, input },
+                  ];
           let code: string | null = 'none';
-          for (let attempt = 0; attempt < 6 && code !== null; attempt++) {
+          let key = '';
+          let attempt = 0;
+          for (; attempt < 6 && code !== null; attempt++) {
             if (attempt) stats.errorRetries++;
-            code = await send(token, query, variables);
+            // A failed answer is final for its key (stored like a success): a new try takes a new key.
+            key = `soak-${i}-a${attempt}`;
+            code = (await send(token, query, variables, key, key)).code;
           }
-          if (code === null) stats.ok++;
-          else stats.failedForGood++;
-          if (Math.random() < 0.1) {
+          if (code === null) {
+            stats.ok++;
+            succeeded.set(`soak-${i}-a${attempt - 1}`, { kind: kind === 'ticket' ? 'ticket' : 'contact', crmId: id, subject });
+          } else stats.failedForGood++;
+          if (code === null && Math.random() < 0.1) {
+            // The client did not see the answer and sends the same write again, same key.
             stats.clientRetries++;
-            await send(token, query, variables);
+            if ((await send(token, query, variables, key, `${key}-again`)).replayed) stats.replayed++;
           }
           done++;
           if (done === Math.floor(o.writes / 2) && killedAt < 0) {
@@ -197,11 +225,47 @@ export async function runWritesBench(o: { connections: number; writes: number })
     } while (after);
     await upstreams.close();
 
+    // Tickets: each successful openTicket is exactly one Zendesk ticket (by its subject), read back as its customer.
+    const ticketWrites = [...succeeded.values()].filter((w) => w.kind === 'ticket');
+    let duplicateTickets = 0;
+    let missingTickets = 0;
+    for (const crmId of new Set(ticketWrites.map((w) => w.crmId))) {
+      const res = await request(`${base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${signDevToken(config, { role: 'customer', sub: crmId })}` },
+        body: JSON.stringify({ query: '{ me { tickets(first: 100) { nodes { subject } } } }' }),
+        dispatcher,
+      });
+      const body = (await res.body.json()) as { data?: { me?: { tickets?: { nodes: { subject: string }[] } } } };
+      const subjects = (body.data?.me?.tickets?.nodes ?? []).map((n) => n.subject);
+      for (const w of ticketWrites.filter((x) => x.crmId === crmId)) {
+        const n = subjects.filter((x) => x === w.subject).length;
+        if (n === 0) missingTickets++;
+        if (n > 1) duplicateTickets += n - 1;
+      }
+    }
+    // Audit: every successful write has exactly one `ok` entry, under the request id of the try that succeeded.
+    const okEntries = new Map<string, number>();
+    for (let from = '-'; ;) {
+      const batch = await r.xrange(`${PREFIX}:{audit}`, from, '+', 'COUNT', 1000);
+      for (const [id, fields] of batch) {
+        const d = JSON.parse(fields[fields.indexOf('d') + 1] ?? '{}') as { requestId?: string; outcome?: string; action?: string };
+        if (d.outcome === 'ok' && (d.action === 'contact.update' || d.action === 'ticket.open') && d.requestId?.startsWith('soak-'))
+          okEntries.set(d.requestId, (okEntries.get(d.requestId) ?? 0) + 1);
+        from = `(${id}`;
+      }
+      if (batch.length < 1000) break;
+    }
+    let auditMissing = 0;
+    let auditExtra = 0;
+    for (const stem of succeeded.keys()) if ((okEntries.get(stem) ?? 0) !== 1) auditMissing++;
+    for (const [rid, n] of okEntries) if (!succeeded.has(rid) || n > 1) auditExtra += succeeded.has(rid) ? n - 1 : n;
+
     const drift = report.fields.reduce((n, f) => n + f.drift, 0);
     console.log(`
-| writes | ok | failed for good | client retries (same write again) | error retries | worker killed after | write phase s | drained s | replica jobs processed | dead | drift found by reconciliation | fields differing after |
-|---|---|---|---|---|---|---|---|---|---|---|---|
-| ${o.writes} | ${stats.ok} | ${stats.failedForGood} | ${stats.clientRetries} | ${stats.errorRetries} | ${killedAt} writes | ${(writeMs / 1000).toFixed(1)} | ${(drainedMs / 1000).toFixed(1)} | ${counts.processed} | ${counts.dead} | ${drift} | ${differing} |
+| writes | ok | failed for good | client retries (same key) / replayed | error retries | worker killed after | write phase s | drained s | replica jobs processed | dead | drift found by reconciliation | fields differing after | tickets duplicated / missing | audit entries missing / extra |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| ${o.writes} | ${stats.ok} | ${stats.failedForGood} | ${stats.clientRetries} / ${stats.replayed} | ${stats.errorRetries} | ${killedAt} writes | ${(writeMs / 1000).toFixed(1)} | ${(drainedMs / 1000).toFixed(1)} | ${counts.processed} | ${counts.dead} | ${drift} | ${differing} | ${duplicateTickets} / ${missingTickets} | ${auditMissing} / ${auditExtra} |
 `);
     console.log(
       JSON.stringify({
@@ -210,6 +274,12 @@ export async function runWritesBench(o: { connections: number; writes: number })
         ok: stats.ok,
         failed_for_good: stats.failedForGood,
         client_retries: stats.clientRetries,
+        client_retries_replayed: stats.replayed,
+        tickets_opened: ticketWrites.length,
+        tickets_duplicated: duplicateTickets,
+        tickets_missing: missingTickets,
+        audit_missing: auditMissing,
+        audit_extra: auditExtra,
         error_retries: stats.errorRetries,
         worker_killed_after: killedAt,
         write_s: +(writeMs / 1000).toFixed(1),
@@ -221,7 +291,7 @@ export async function runWritesBench(o: { connections: number; writes: number })
         fields_differing_after: differing,
       }),
     );
-    if (differing > 0) process.exitCode = 1;
+    if (differing > 0 || duplicateTickets || missingTickets || auditMissing || auditExtra) process.exitCode = 1;
   } finally {
     for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
     for (const q of queues) await q.close();

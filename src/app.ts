@@ -178,6 +178,8 @@ export interface Subgraphs {
   prefetchers: NamedPrefetcher[];
   /** Drops every cached record of a customer in the subgraphs of this process. */
   purgeCustomer(crmId: string): Promise<void>;
+  /** What else to drop after a mutation changed a customer's records (the gateway's response cache). */
+  onWritten(fn: (crmId: string) => Promise<void>): void;
 }
 
 /** The named subgraphs, wired to the connectors and the cache. */
@@ -189,7 +191,14 @@ export function buildSubgraphs(
   links: CustomerLinks = createMemoryLinks(),
   replicas?: Pick<ReplicaPipeline, 'contactChanged'>,
 ): Subgraphs {
-  const c = { cache: shared.cache, prefix: config.keyPrefix, ttl: config.cache.ttl };
+  // Writes drop the customer's cached whole responses too, once the gateway has set `written` (late bound).
+  let written: ((crmId: string) => Promise<void>) | undefined;
+  const c = {
+    cache: shared.cache,
+    prefix: config.keyPrefix,
+    ttl: config.cache.ttl,
+    written: (crmId: string) => written?.(crmId) ?? Promise.resolve(),
+  };
   const { audit } = shared;
   const build = {
     crm: () => createCrmSubgraph({ crm: u.crm, cache: c, audit, replicas }),
@@ -207,6 +216,9 @@ export function buildSubgraphs(
     ),
     async purgeCustomer(crmId) {
       await Promise.all(built.map(([, b]) => b.purgeCustomer(crmId)));
+    },
+    onWritten(fn) {
+      written = fn;
     },
   };
 }
@@ -311,6 +323,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     await purgeRecords(crmId);
     await responses.purgeCustomer(crmId);
   };
+  subgraphs.onWritten((crmId) => responses.purgeCustomer(crmId));
   const events = createEventPipeline({
     config,
     logger,

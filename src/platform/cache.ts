@@ -365,6 +365,11 @@ export interface CacheDeps<T extends string = string> {
   /** Environment prefix of every key (REDIS_KEY_PREFIX), so staging never reads production's entries. */
   prefix: string;
   ttl: Readonly<Record<T, number>>;
+  /**
+   * A write changed this customer's records (after the subgraph purged its own keys): drops what
+   * else holds them, i.e. the gateway's cached whole responses. Unset where there is none.
+   */
+  written?(crmId: string): Promise<void>;
 }
 
 /**

@@ -25,7 +25,10 @@ export function billingMutations(deps: BillingMutationDeps): MutationResolvers {
     if (!account?.subscription) throw new NotFoundError('This customer has no subscription.');
     return account.subscription;
   };
-  const purge = (crmId: string) => deps.cache.cache.purge([billingKeys(deps.cache.prefix).account(crmId)]);
+  const purge = async (crmId: string) => {
+    await deps.cache.cache.purge([billingKeys(deps.cache.prefix).account(crmId)]);
+    await deps.cache.written?.(crmId);
+  };
   return {
     cancelSubscription: (_p, { atPeriodEnd, customerId }, ctx) =>
       audited(

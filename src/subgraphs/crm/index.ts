@@ -67,6 +67,7 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
       throw new NotFoundError(`No customer with id ${JSON.stringify(id)}.`);
     }
     await deps.cache.cache.purge(crmCustomerKeys(deps.cache.prefix, id));
+    await deps.cache.written?.(id);
     loaders(ctx).contact.clear(id).prime(id, updated);
     let replicasQueued = false;
     if (Object.keys(change.properties).some((p) => REPLICATED_OWNER_PROPERTIES.has(p)) && deps.replicas) {

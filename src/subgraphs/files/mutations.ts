@@ -110,6 +110,7 @@ export function filesMutations(deps: FilesMutationDeps): MutationResolvers {
         await deps.files.moveObject(staged, final);
         a.detail = { documentId: Buffer.from(final).toString('base64url'), size: head.size };
         await deps.cache.cache.purge([filesKeys(deps.cache.prefix).documents(ref.crmId)]);
+        await deps.cache.written?.(ref.crmId);
         return toDocument(final, head.size, head.lastModified);
       }),
   };

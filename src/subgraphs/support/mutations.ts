@@ -42,7 +42,10 @@ async function commentAuthor(deps: SupportMutationDeps, ctx: RequestContext, req
 }
 
 export function supportMutations(deps: SupportMutationDeps): MutationResolvers {
-  const purge = (crmId: string, ticketId: string) => deps.cache.cache.purge(supportTicketKeys(deps.cache.prefix, crmId, ticketId));
+  const purge = async (crmId: string, ticketId: string) => {
+    await deps.cache.cache.purge(supportTicketKeys(deps.cache.prefix, crmId, ticketId));
+    await deps.cache.written?.(crmId);
+  };
   return {
     openTicket: (_p, { input }, ctx) =>
       audited(deps.audit, ctx, { action: 'ticket.open', systems: ['zendesk'], fields: ['subject', 'body', 'priority'] }, async (a) => {
