@@ -111,6 +111,7 @@ export async function runWritesBench(o: { connections: number; writes: number })
       agent: signDevToken(config, { role: 'agent', sub: 'agent-soak' }),
       admin: signDevToken(config, { role: 'admin', sub: 'admin-soak' }),
     };
+    const errorCodes = new Map<string, number>();
     const stats = { ok: 0, failedForGood: 0, clientRetries: 0, replayed: 0, errorRetries: 0 };
     /** Writes that succeeded: request-id stem -> what they were (the audit and ticket checks below). */
     const succeeded = new Map<string, { kind: 'contact' | 'ticket'; crmId: string; subject?: string }>();
@@ -126,8 +127,9 @@ export async function runWritesBench(o: { connections: number; writes: number })
         body: JSON.stringify({ query, variables }),
         dispatcher,
       });
-      const body = (await res.body.json()) as { errors?: { extensions?: { code?: string } }[] };
-      return { code: body.errors?.[0]?.extensions?.code ?? null, replayed: res.headers['idempotent-replayed'] === 'true' };
+      const body = (await res.body.json()) as { errors?: { extensions?: { code?: string; retryAfter?: number } }[] };
+      const e = body.errors?.[0]?.extensions;
+      return { code: e?.code ?? null, retryAfterS: e?.retryAfter, replayed: res.headers['idempotent-replayed'] === 'true' };
     };
     let next = 0;
     let done = 0;
@@ -167,11 +169,19 @@ export async function runWritesBench(o: { connections: number; writes: number })
           let code: string | null = 'none';
           let key = '';
           let attempt = 0;
-          for (; attempt < 6 && code !== null; attempt++) {
+          for (; attempt < 10 && code !== null; attempt++) {
             if (attempt) stats.errorRetries++;
             // A failed answer is final for its key (stored like a success): a new try takes a new key.
             key = `soak-${i}-a${attempt}`;
-            code = (await send(token, query, variables, key, key)).code;
+            const answer = await send(token, query, variables, key, key);
+            code = answer.code;
+            // A client honours the retry hint of a rate limit (the vendor's budget is spent for now).
+            if (code === 'RATE_LIMITED') await new Promise((r) => setTimeout(r, (answer.retryAfterS ?? 1) * 1000 * (1 + Math.random())));
+            if (code)
+              errorCodes.set(
+                `${kind === 'ticket' ? 'ticket' : 'contact'} ${code}`,
+                (errorCodes.get(`${kind === 'ticket' ? 'ticket' : 'contact'} ${code}`) ?? 0) + 1,
+              );
           }
           if (code === null) {
             stats.ok++;
@@ -267,6 +277,7 @@ export async function runWritesBench(o: { connections: number; writes: number })
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 | ${o.writes} | ${stats.ok} | ${stats.failedForGood} | ${stats.clientRetries} / ${stats.replayed} | ${stats.errorRetries} | ${killedAt} writes | ${(writeMs / 1000).toFixed(1)} | ${(drainedMs / 1000).toFixed(1)} | ${counts.processed} | ${counts.dead} | ${drift} | ${differing} | ${duplicateTickets} / ${missingTickets} | ${auditMissing} / ${auditExtra} |
 `);
+    console.log(`Errors answered to the clients (before their retries): ${JSON.stringify(Object.fromEntries(errorCodes))}`);
     console.log(
       JSON.stringify({
         bench: 'writes',

@@ -15,7 +15,7 @@
  *
  * Handlers are a registry by job kind (the BullMQ job name), so one queue can carry several kinds.
  */
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { BullMQOtel } from 'bullmq-otel';
 import { Redis } from 'ioredis';
 import { TRACER_NAME } from './tracing.js';
@@ -38,7 +38,7 @@ export interface NewJob<T = unknown> {
   data: T;
 }
 
-export type JobOutcome = 'processed' | 'failed' | 'dead';
+export type JobOutcome = 'processed' | 'failed' | 'dead' | 'deferred';
 
 export interface DurableQueueOptions {
   /** Queue name, e.g. `webhooks-stripe` (no colon). */
@@ -253,10 +253,21 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
       workerConnection.on('error', () => undefined);
       worker = new Worker(
         o.name,
-        async (job: Job) => {
+        async (job: Job, token?: string) => {
           const handler = o.handlers[job.name];
           if (!handler) throw new PermanentJobError(`no handler for job kind "${job.name}"`);
-          return handler(job.data as never, { id: String(job.id), kind: job.name, attempt: job.attemptsMade + 1 });
+          try {
+            return await handler(job.data as never, { id: String(job.id), kind: job.name, attempt: job.attemptsMade + 1 });
+          } catch (err) {
+            // A vendor budget or rate limit is not a failure of the job: it waits its turn (the
+            // vendor's retry hint, with jitter) without spending an attempt, so background work
+            // at the vendor's limit is delayed, never dead-lettered.
+            const deferS = rateLimitedFor(err);
+            if (deferS === undefined || !token) throw err;
+            await job.moveToDelayed(Date.now() + Math.round((deferS + Math.random()) * 1000), token);
+            o.onOutcome?.(job.name, 'deferred');
+            throw new DelayedError();
+          }
         },
         {
           connection: workerConnection,
@@ -355,4 +366,11 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
       producer.disconnect();
     },
   };
+}
+
+/** Seconds to wait when an error is a rate limit (GraphQL `extensions.code` RATE_LIMITED, its `retryAfter` or 1 s). */
+function rateLimitedFor(err: unknown): number | undefined {
+  const ext = (err as { extensions?: { code?: unknown; retryAfter?: unknown } } | null)?.extensions;
+  if (ext?.code !== 'RATE_LIMITED') return undefined;
+  return typeof ext.retryAfter === 'number' && ext.retryAfter > 0 ? Math.min(ext.retryAfter, 300) : 1;
 }
