@@ -81,6 +81,29 @@ export class UpstreamError extends GraphQLError {
   }
 }
 
+/** Seconds to wait when an error is a rate limit (`extensions.code` RATE_LIMITED): its `retryAfter`, or 1; undefined for any other error. */
+export function rateLimitedFor(err: unknown): number | undefined {
+  const ext = (err as { extensions?: { code?: unknown; retryAfter?: unknown } } | null)?.extensions;
+  if (ext?.code !== ErrorCode.RATE_LIMITED) return undefined;
+  return typeof ext.retryAfter === 'number' && ext.retryAfter > 0 ? Math.min(ext.retryAfter, 300) : 1;
+}
+
+/**
+ * Background work (reconciliation) at a vendor's limit: waits for the budget, the rate limit's
+ * retry hint plus jitter, instead of giving up; at most `waits` times.
+ */
+export async function whenBudgetAllows<T>(fn: () => Promise<T>, waits = 10): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const s = rateLimitedFor(err);
+      if (s === undefined || i >= waits) throw err;
+      await new Promise((r) => setTimeout(r, (s + Math.random()) * 1000));
+    }
+  }
+}
+
 const KNOWN = new Set<string>(Object.values(ErrorCode));
 
 /**

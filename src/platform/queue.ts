@@ -18,6 +18,7 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { BullMQOtel } from 'bullmq-otel';
 import { Redis } from 'ioredis';
+import { rateLimitedFor } from '../errors/index.js';
 import { TRACER_NAME } from './tracing.js';
 import type { Logger } from './logger.js';
 
@@ -366,11 +367,4 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
       producer.disconnect();
     },
   };
-}
-
-/** Seconds to wait when an error is a rate limit (GraphQL `extensions.code` RATE_LIMITED, its `retryAfter` or 1 s). */
-function rateLimitedFor(err: unknown): number | undefined {
-  const ext = (err as { extensions?: { code?: unknown; retryAfter?: unknown } } | null)?.extensions;
-  if (ext?.code !== 'RATE_LIMITED') return undefined;
-  return typeof ext.retryAfter === 'number' && ext.retryAfter > 0 ? Math.min(ext.retryAfter, 300) : 1;
 }

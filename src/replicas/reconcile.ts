@@ -6,6 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { desiredReplica, driftedFields, FIELD_OWNERSHIP, type ReplicaSystem } from '../ownership.js';
+import { whenBudgetAllows } from '../errors/index.js';
 import type { Logger } from '../platform/logger.js';
 import { readReplicas, repairReplica, type ReplicaUpstreams } from './sync.js';
 
@@ -53,14 +54,14 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
   do {
     const pageStarted = Date.now();
     let calls = 1;
-    const page = await o.upstreams.crm.listContacts(pageSize, after);
+    const page = await whenBudgetAllows(() => o.upstreams.crm.listContacts(pageSize, after));
     after = page.nextAfter;
     const ids = page.contacts.map((c) => c.id);
     for (const system of SYSTEMS) {
       let copies;
       try {
         calls += Math.ceil(ids.length / (system === 'stripe' ? 10 : 100));
-        copies = await readReplicas(o.upstreams, system, ids);
+        copies = await whenBudgetAllows(() => readReplicas(o.upstreams, system, ids));
       } catch (err) {
         errors += ids.length;
         o.logger?.warn(
@@ -77,7 +78,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
         for (const f of drift) counts.get(`${system}.${f}`)!.drift++;
         try {
           calls++;
-          const r = await repairReplica(o.upstreams, system, owner, copy, `${runKey}.${owner.id}`);
+          const r = await whenBudgetAllows(() => repairReplica(o.upstreams, system, owner, copy, `${runKey}.${owner.id}`));
           for (const f of r.drift) counts.get(`${system}.${f}`)!.repaired++;
         } catch (err) {
           errors++;
