@@ -10,6 +10,7 @@
  * `customer.updated`): the HubSpot echo adds jobs that find the replicas in step and write
  * nothing; Stripe and Zendesk events never write the owner. So nothing loops.
  */
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import type { ReplicaSystem } from '../ownership.js';
@@ -18,6 +19,10 @@ import { createDurableQueue, type DeadJob, type DurableQueue, type ReplayResult 
 import { reconcile, type ReconcileReport } from './reconcile.js';
 import { syncReplica, type ReplicaUpstreams } from './sync.js';
 
+/** Life of a replica's sync lock (longer than one sync with its upstream deadlines). */
+const REPLICA_LOCK_MS = 15_000;
+/** Releases a lock only if it is still ours. */
+const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
 export { reconcile, reconcileKey, type ReconcileReport } from './reconcile.js';
 
 export const REPLICA_SYSTEMS: readonly ReplicaSystem[] = ['stripe', 'zendesk'];
@@ -76,8 +81,26 @@ export function createReplicaPipeline(o: ReplicaPipelineOptions): ReplicaPipelin
   const run = (onProgress?: Parameters<typeof reconcile>[0]['onProgress']) =>
     reconcile({ upstreams: o.upstreams, redis, prefix, callsPerSecond: config.reconcile.callsPerSecond, onProgress, logger });
   const ev = config.events;
+  /**
+   * One sync of a replica at a time, across every worker: two jobs for one customer (our write and
+   * its webhook echo) would otherwise both read the old value and both write it. Held for the
+   * read-compare-write; a job that finds it held waits, at most the lock's life (a crashed holder's
+   * lock expires).
+   */
+  const exclusive = async <T>(system: ReplicaSystem, crmId: string, fn: () => Promise<T>): Promise<T> => {
+    const key = `${prefix}:replica-lock:${system}:${crmId}`;
+    const token = randomUUID();
+    const until = Date.now() + REPLICA_LOCK_MS;
+    while ((await redis.set(key, token, 'PX', REPLICA_LOCK_MS, 'NX')) !== 'OK' && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 25 + Math.random() * 50));
+    try {
+      return await fn();
+    } finally {
+      await redis.eval(RELEASE, 1, key, token).catch(() => undefined);
+    }
+  };
   const sync = (system: ReplicaSystem) => async (data: ReplicaJobData, job: { id: string }) => {
-    const r = await syncReplica(o.upstreams, system, data.crmId, job.id);
+    const r = await exclusive(system, data.crmId, () => syncReplica(o.upstreams, system, data.crmId, job.id));
     if (r.result === 'updated') logger.info({ system, crmId: data.crmId, fields: r.drift, job: job.id }, 'replica updated from the owner');
     return r.result;
   };
