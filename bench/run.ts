@@ -135,6 +135,18 @@ async function drained(url: string) {
   }
 }
 
+/** A redis-server of the bench's own on core 1, with the simulators. */
+async function startRedisServer() {
+  const redisPort = await freePort();
+  const redis = spawn(
+    'taskset',
+    ['-c', '1', 'redis-server', '--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  await new Promise((r) => setTimeout(r, 300));
+  return { redis, redisPort };
+}
+
 interface Row {
   target: string;
   query: QueryName;
@@ -153,13 +165,7 @@ async function critical() {
   const sims = await startSimulators({
     faults: Object.fromEntries((['hubspot', 'stripe', 'zendesk', 's3'] as SimSystem[]).map((s) => [s, { latencyMs }])),
   });
-  const redisPort = await freePort();
-  const redis = spawn(
-    'taskset',
-    ['-c', '1', 'redis-server', '--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  await new Promise((r) => setTimeout(r, 300));
+  const { redis, redisPort } = await startRedisServer();
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
@@ -215,12 +221,15 @@ async function plan() {
     (['hubspot', 'stripe', 'zendesk', 's3'] as SimSystem[]).map((s) => [s, { latencyMs, ...(plans[s] ? { plan: plans[s] } : {}) }]),
   );
   const sims = await startSimulators({ faults });
+  // The vendor budgets live in Redis, as in production (shared by every instance); records are not cached: cold dashboards.
+  const { redis, redisPort } = await startRedisServer();
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'error',
     HOST: '127.0.0.1',
     ...vendorEnv(sims),
     CACHE_ENABLED: 'false',
+    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
     USER_RATE_LIMIT_PER_MINUTE: '1000000',
   };
   const config = loadConfig(env);
@@ -245,6 +254,7 @@ async function plan() {
     }
   } finally {
     await kill(proc);
+    redis.kill('SIGTERM');
     await sims.close();
   }
   console.log(`\nCold dashboards with the simulators enforcing ${values.plan} (+${latencyMs} ms per call)\n`);
@@ -265,13 +275,7 @@ async function main() {
   const sims = await startSimulators({
     faults: Object.fromEntries((['hubspot', 'stripe', 'zendesk', 's3'] as SimSystem[]).map((s) => [s, { latencyMs }])),
   });
-  const redisPort = await freePort();
-  const redis = spawn(
-    'taskset',
-    ['-c', '1', 'redis-server', '--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  await new Promise((r) => setTimeout(r, 300));
+  const { redis, redisPort } = await startRedisServer();
   // One token makes every benchmark request: lift the per-user rate limit, which would otherwise answer 429.
   // The simulators enforce no vendor limit in this mode (see --mode plan), so neither do Portico's vendor budgets.
   const unlimited =
