@@ -149,7 +149,7 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
   // keep arriving is a busy Redis whose answer is on its way (a large reply, or write-behind
   // replies it is working through first), not a hung one, and waiting for it beats reloading from
   // a vendor. A Redis that sends nothing is given up at the deadline.
-  let lastByte = 0;
+  let lastByte = -Infinity; // never: a Redis not heard from yet is not alive
   for (const c of [client, writer, control]) c.on('connect', () => c.stream.on('data', () => (lastByte = performance.now())));
   return {
     kind: 'redis',

@@ -15,7 +15,7 @@ test('a reply still on its way (Redis keeps sending) is waited for past the dead
 });
 
 test('a Redis that sends nothing is given up at the deadline', async () => {
-  const silent = () => 0;
+  const silent = () => -Infinity; // never sent a byte
   await assert.rejects(redisDeadline(later('late', 500), 10, silent, 5000), /Redis did not answer/);
   await assert.rejects(redisDeadline(later('late', 500), 10), /Redis did not answer/);
 });
@@ -23,6 +23,16 @@ test('a Redis that sends nothing is given up at the deadline', async () => {
 test('the cap bounds the wait even while bytes keep arriving', async () => {
   await assert.rejects(
     redisDeadline(later('late', 2000), 10, () => performance.now(), 40),
+    /Redis did not answer/,
+  );
+});
+
+test('a Redis that answered within the last second is alive (busy, not hung): waited for, up to the cap', async () => {
+  const sentAMomentAgo = performance.now() - 300;
+  assert.equal(await redisDeadline(later('ok', 200), 10, () => sentAMomentAgo, 5000), 'ok');
+  const silentForLong = performance.now() - 5000;
+  await assert.rejects(
+    redisDeadline(later('late', 500), 10, () => silentForLong, 5000),
     /Redis did not answer/,
   );
 });
