@@ -11,7 +11,7 @@ import type { CacheType } from '../../config/index.js';
 import { BadUserInputError, ForbiddenError, NotFoundError } from '../../errors/index.js';
 import type { MutationResolvers } from '../../generated/files.js';
 import type { CacheDeps } from '../../platform/cache.js';
-import { audited, checkText, targetCustomer } from '../mutations.js';
+import { audited, REPEATABLE, checkText, targetCustomer } from '../mutations.js';
 import type { FilesConnector } from './connector.js';
 import { filesKeys } from './loaders.js';
 import { contentTypeOf, customerPrefix, toDocument } from './mappers.js';
@@ -88,30 +88,37 @@ export function filesMutations(deps: FilesMutationDeps): MutationResolvers {
             maxSize: input.size,
           };
         },
+        REPEATABLE,
       ),
     confirmDocumentUpload: (_p, { id }, ctx) =>
-      audited(deps.audit, ctx, { action: 'document.upload.confirm', systems: ['s3'], fields: ['document'] }, async (a) => {
-        const ref = decodeUpload(id);
-        checkCustomerId(ref.crmId);
-        a.customerId = ref.crmId;
-        if (!canAccessCustomer(ctx.principal, ref.crmId)) throw new ForbiddenError(CUSTOMER_FORBIDDEN);
-        const staged = `${stagingPrefix(ref.crmId)}${ref.slot}/${ref.name}`;
-        const final = `${customerPrefix(ref.crmId)}${ref.slot}/${ref.name}`;
-        const head = await deps.files.headObject(staged);
-        if (!head) {
-          // Confirmed before: the same document again.
-          const done = await deps.files.headObject(final);
-          if (!done) throw new NotFoundError('Nothing was uploaded for this id (or the upload expired): request a new upload.');
-          return toDocument(final, done.size, done.lastModified);
-        }
-        // S3 enforced these through the policy; checked again so a store that does not is caught here.
-        if (head.size < 1 || head.size > deps.uploadMaxBytes || head.contentType !== contentTypeOf(ref.name))
-          throw new BadUserInputError('The uploaded file does not match the upload request (size or content type).', 'id');
-        await deps.files.moveObject(staged, final);
-        a.detail = { documentId: Buffer.from(final).toString('base64url'), size: head.size };
-        await deps.cache.cache.purge([filesKeys(deps.cache.prefix).documents(ref.crmId)]);
-        await deps.cache.written?.(ref.crmId);
-        return toDocument(final, head.size, head.lastModified);
-      }),
+      audited(
+        deps.audit,
+        ctx,
+        { action: 'document.upload.confirm', systems: ['s3'], fields: ['document'] },
+        async (a) => {
+          const ref = decodeUpload(id);
+          checkCustomerId(ref.crmId);
+          a.customerId = ref.crmId;
+          if (!canAccessCustomer(ctx.principal, ref.crmId)) throw new ForbiddenError(CUSTOMER_FORBIDDEN);
+          const staged = `${stagingPrefix(ref.crmId)}${ref.slot}/${ref.name}`;
+          const final = `${customerPrefix(ref.crmId)}${ref.slot}/${ref.name}`;
+          const head = await deps.files.headObject(staged);
+          if (!head) {
+            // Confirmed before: the same document again.
+            const done = await deps.files.headObject(final);
+            if (!done) throw new NotFoundError('Nothing was uploaded for this id (or the upload expired): request a new upload.');
+            return toDocument(final, done.size, done.lastModified);
+          }
+          // S3 enforced these through the policy; checked again so a store that does not is caught here.
+          if (head.size < 1 || head.size > deps.uploadMaxBytes || head.contentType !== contentTypeOf(ref.name))
+            throw new BadUserInputError('The uploaded file does not match the upload request (size or content type).', 'id');
+          await deps.files.moveObject(staged, final);
+          a.detail = { documentId: Buffer.from(final).toString('base64url'), size: head.size };
+          await deps.cache.cache.purge([filesKeys(deps.cache.prefix).documents(ref.crmId)]);
+          await deps.cache.written?.(ref.crmId);
+          return toDocument(final, head.size, head.lastModified);
+        },
+        REPEATABLE,
+      ),
   };
 }
