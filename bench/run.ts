@@ -119,6 +119,22 @@ async function cacheCounts(url: string) {
   return { hit: read('hit'), miss: read('miss') };
 }
 
+/** Waits until the server has answered every request it had (its response count holds still for 500 ms). */
+async function drained(url: string) {
+  const answered = async () =>
+    [...(await (await fetch(`${url}/metrics`)).text()).matchAll(/^portico_http_requests_total\{[^}]*\} (\d+)/gm)].reduce(
+      (n, m) => n + Number(m[1]),
+      0,
+    );
+  let last = -1;
+  for (let i = 0; i < 120; i++) {
+    const n = await answered();
+    if (n === last) return;
+    last = n;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 interface Row {
   target: string;
   query: QueryName;
@@ -290,6 +306,9 @@ async function main() {
       body,
     };
     await autocannon({ ...opts, duration: warmupS });
+    // autocannon stops without waiting for its requests in flight: the server still answers them
+    // (cold ones, in a warm-up) after the counters below are read, and they would count in the run.
+    if (metricsUrl) await drained(metricsUrl);
     const before = metricsUrl ? await cacheCounts(metricsUrl) : undefined;
     process.stderr.write(`  ${target} ${query} (${cache}) for ${duration}s...\n`);
     const r = await autocannon({ ...opts, duration });

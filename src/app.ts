@@ -377,6 +377,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     partners: shared.partners,
     audit: shared.audit,
     plugins: [responses.plugin, prefetchPlugin(subgraphs.prefetchers)],
+    responseCache: responses,
   });
   registerWebhookRoutes(server.fastify, { config, events, metrics, logger });
 

@@ -112,7 +112,9 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
     const roles = readRoles(claims[auth.rolesClaim]);
     const customerClaim: unknown = claims[auth.customerIdClaim];
     const customerId = typeof customerClaim === 'string' || typeof customerClaim === 'number' ? String(customerClaim) : claims.sub;
-    return userPrincipal(claims.sub, roles, roles.includes('customer') ? customerId : undefined);
+    const principal = userPrincipal(claims.sub, roles, roles.includes('customer') ? customerId : undefined);
+    if (typeof claims.exp === 'number') verified.set(token, { principal, expiresMs: (claims.exp + auth.clockToleranceS) * 1000 });
+    return principal;
   }
 
   async function verifyPartner(token: string): Promise<Principal> {
@@ -136,8 +138,18 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
     };
   }
 
+  /**
+   * User tokens verified in the last minute, by their exact text: a client sends the same token
+   * on every request, and its signature and claims give the same answer each time until it
+   * expires (checked on every use). Bounded in time, so a key withdrawn from the JWKS stops
+   * working within a minute. Partner tokens are not kept: their record (revocation) is read each time.
+   */
+  const verified = new LRUCache<string, { principal: Principal; expiresMs: number }>({ max: 10_000, ttl: 60_000, ttlAutopurge: false });
+
   return {
     async verify(token) {
+      const known = verified.get(token);
+      if (known && Date.now() < known.expiresMs) return known.principal;
       const decoded = jwt.decode(token, { complete: true });
       if (!decoded || typeof decoded.payload === 'string') throw new UnauthenticatedError('The token is malformed.');
       return decoded.header.typ === PARTNER_TOKEN_TYP ? verifyPartner(token) : verifyUser(token, decoded.header);

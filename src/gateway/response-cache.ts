@@ -20,18 +20,20 @@ import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import {
   Kind,
   OperationTypeNode,
+  parse,
+  valueFromASTUntyped,
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
 import { isAuditedReader } from '../audit/reads.js';
 import type { RequestContext } from '../auth/context.js';
-import type { Principal } from '../auth/principal.js';
+import { canAccessCustomer, ownCustomerId, type Principal } from '../auth/principal.js';
 import type { CacheStore } from '../platform/cache.js';
 import type { Logger } from '../platform/logger.js';
 import { trace, tracer } from '../platform/tracing.js';
-import { collectPrefetch } from './prefetch.js';
 
 export interface ResponseCacheOptions {
   store: CacheStore;
@@ -48,14 +50,23 @@ export interface ResponseCache {
   plugin: ApolloServerPlugin<RequestContext>;
   /** Invalidates every cached response that contains this customer. */
   purgeCustomer(crmId: string): Promise<void>;
+  /**
+   * The HTTP layer's hit path: the stored body for a POST's JSON body (query, operationName,
+   * variables) and an authenticated principal, or undefined (the request then runs through Apollo,
+   * whose plugin stores the result). One Redis read, no GraphQL work beyond a memoized parse.
+   */
+  lookup(principal: Principal, body: GraphQLBody | undefined): Promise<{ body: string; operationName: string | null } | undefined>;
 }
 
-interface Entry {
-  data: unknown;
-  tags: Record<string, string | null>;
+/** A POST body as a client sends it. */
+export interface GraphQLBody {
+  query?: unknown;
+  operationName?: unknown;
+  variables?: unknown;
 }
 
 const TAG_TTL_S = 7 * 86_400;
+const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** What decides what a principal may see: two principals with the same value see the same results. */
 export function visibilityKey(p: Principal): string | undefined {
@@ -72,34 +83,78 @@ export function visibilityKey(p: Principal): string | undefined {
   }
 }
 
-/** Root field names of the operation (fragments followed); undefined when it is not a query. */
-function rootFields(doc: DocumentNode, operationName: string | null | undefined): string[] | undefined {
+/** The root fields of the operation (fragments followed); undefined when it is not a query or a root is conditional. */
+function rootFieldNodes(
+  doc: DocumentNode,
+  operationName: string | null | undefined,
+): { roots: FieldNode[]; name: string | null } | undefined {
   const ops = doc.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   const op = operationName ? ops.find((o) => o.name?.value === operationName) : ops.length === 1 ? ops[0] : undefined;
   if (!op || op.operation !== OperationTypeNode.QUERY) return undefined;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of doc.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-  const out: string[] = [];
+  const out: FieldNode[] = [];
+  let conditional = false;
   const walk = (set: SelectionSetNode | undefined, seen: Set<string>) => {
     for (const sel of set?.selections ?? []) {
-      if (sel.directives?.length)
-        out.push('@'); // conditional roots: not cached
-      else if (sel.kind === Kind.FIELD) out.push(sel.name.value);
+      if (sel.directives?.length) conditional = true;
+      else if (sel.kind === Kind.FIELD) out.push(sel);
       else if (sel.kind === Kind.INLINE_FRAGMENT) walk(sel.selectionSet, seen);
       else if (!seen.has(sel.name.value)) walk(fragments.get(sel.name.value)?.selectionSet, new Set([...seen, sel.name.value]));
     }
   };
   walk(op.selectionSet, new Set());
-  return out;
+  return conditional ? undefined : { roots: out, name: op.name?.value ?? null };
 }
 
-/** A corrupt entry is a miss. */
-function parseEntry(raw: string): Entry | undefined {
+/**
+ * The customers a cacheable operation shows: every data root is `me` or `customer(id:)` naming a
+ * customer the principal may reach. Undefined when the operation is not cacheable (another root,
+ * a conditional root, a customer out of reach: those run normally, and fail normally).
+ */
+function customersOf(roots: readonly FieldNode[], variables: Record<string, unknown> | undefined, p: Principal): string[] | undefined {
+  const ids: string[] = [];
+  for (const f of roots) {
+    if (f.name.value === '__typename') continue;
+    const arg = f.name.value === 'customer' ? f.arguments?.find((a) => a.name.value === 'id') : undefined;
+    const id = f.name.value === 'me' ? ownCustomerId(p) : arg ? valueFromASTUntyped(arg.value, variables) : undefined;
+    if (typeof id !== 'string' || !SAFE_ID.test(id) || !canAccessCustomer(p, id)) return undefined;
+    ids.push(id);
+  }
+  return ids.length ? [...new Set(ids)].sort() : undefined;
+}
+
+/**
+ * An entry is stored as one string: its tags (JSON, one line), a newline, then the HTTP body
+ * exactly as Apollo writes it, so a hit is sent without parsing or serializing the result.
+ */
+function parseEntry(raw: string): { tags: Record<string, string | null>; body: string } | undefined {
+  const nl = raw.indexOf('\n');
+  if (nl < 0) return undefined;
   try {
-    return JSON.parse(raw) as Entry;
+    return { tags: JSON.parse(raw.slice(0, nl)) as Record<string, string | null>, body: raw.slice(nl + 1) };
   } catch {
     return undefined;
   }
+}
+
+/** Parsed documents and their root fields by operation text (bounded: cleared when full). */
+function documentMemo(max = 500) {
+  const memo = new Map<string, { roots: FieldNode[]; name: string | null } | null>();
+  return (query: string, operationName: string | null | undefined, doc?: DocumentNode) => {
+    const k = `${operationName ?? ''}\n${query}`;
+    let roots = memo.get(k);
+    if (roots === undefined) {
+      try {
+        roots = rootFieldNodes(doc ?? parse(query, { noLocation: true }), operationName) ?? null;
+      } catch {
+        roots = null; // not GraphQL: Apollo answers it
+      }
+      if (memo.size >= max) memo.clear();
+      memo.set(k, roots);
+    }
+    return roots ?? undefined;
+  };
 }
 
 /** The read as a span `cache.get gateway.response` (attributes as the entity cache's reads), when tracing records. */
@@ -121,6 +176,7 @@ function traceRead(hit: boolean): void {
 export function createResponseCache(o: ResponseCacheOptions): ResponseCache {
   const tagKey = (crmId: string) => `${o.prefix}:rc:tag:${crmId}`;
   const STATE = Symbol('responseCache');
+  const rootsOf = documentMemo();
   const read = async (keys: string[]) => {
     try {
       return await o.store.mget(keys);
@@ -129,50 +185,62 @@ export function createResponseCache(o: ResponseCacheOptions): ResponseCache {
     }
   };
 
+  /**
+   * The entry's key and the current versions of its tags, and the entry when it is current: one
+   * read. Undefined when the request is not cacheable.
+   */
+  async function find(
+    principal: Principal,
+    query: string,
+    operationName: string | null | undefined,
+    variables: Record<string, unknown> | undefined,
+    doc?: DocumentNode,
+  ) {
+    // Staff and partner reads of a customer are audited (src/audit/reads.ts) when resolvers run:
+    // a whole cached response would skip that record, so those principals read records only.
+    if (o.ttlS <= 0 || isAuditedReader(principal)) return undefined;
+    const who = visibilityKey(principal);
+    const op = who ? rootsOf(query, operationName, doc) : undefined;
+    const tags = op && customersOf(op.roots, variables, principal);
+    if (!tags) return undefined;
+    const key = `${o.prefix}:rc:${createHash('sha256')
+      .update(JSON.stringify([who, query, operationName ?? '', variables ?? {}]))
+      .digest('base64url')}:v2`;
+    const [raw, ...versions] = await read([key, ...tags.map(tagKey)]);
+    const current = Object.fromEntries(tags.map((t, i) => [t, versions[i] ?? null]));
+    const entry = raw ? parseEntry(raw) : undefined;
+    const hit = entry !== undefined && tags.every((t) => entry.tags[t] === current[t]) ? entry.body : undefined;
+    traceRead(hit !== undefined);
+    o.onResult?.(hit !== undefined ? 'hit' : 'miss');
+    return { key, tags: current, hit, operationName: op.name };
+  }
+
   const plugin: ApolloServerPlugin<RequestContext> = {
     async requestDidStart() {
       if (o.ttlS <= 0) return;
       return {
-        async responseForOperation({ document, operationName, request, contextValue }) {
-          // Staff and partner reads of a customer are audited (src/audit/reads.ts) when resolvers run:
-          // a whole cached response would skip that record, so those principals read records only.
-          if (isAuditedReader(contextValue.principal)) return null;
-          const who = visibilityKey(contextValue.principal);
-          const roots = rootFields(document, operationName);
-          if (!who || !roots?.length || roots.some((r) => r !== 'me' && r !== 'customer' && r !== '__typename')) return null;
-          const customers = collectPrefetch(document, operationName, request.variables, contextValue.principal).map((r) => r.customerId);
-          // Every data root must name a customer the principal may reach; anything else runs normally (and fails normally).
-          if (customers.length !== roots.filter((r) => r !== '__typename').length) return null;
-          const tags = [...new Set(customers)].sort();
-          const key = `${o.prefix}:rc:${createHash('sha256')
-            .update(JSON.stringify([who, request.query ?? '', operationName ?? '', request.variables ?? {}]))
-            .digest('base64url')}:v1`;
-          const [raw, ...versions] = await read([key, ...tags.map(tagKey)]);
-          const current = Object.fromEntries(tags.map((t, i) => [t, versions[i] ?? null]));
-          contextValue.perRequest.set(STATE, { key, tags: current });
-          const entry = raw ? parseEntry(raw) : undefined;
-          const hit = entry !== undefined && tags.every((t) => entry.tags[t] === current[t]);
-          traceRead(hit);
-          if (hit) {
-            o.onResult?.('hit');
-            contextValue.perRequest.set(STATE, undefined);
-            return {
-              http: { headers: new HeaderMap(), status: undefined },
-              body: { kind: 'single', singleResult: { data: entry.data as Record<string, unknown> } },
-            };
+        async responseForOperation({ document, request, contextValue }) {
+          // The operation name the client sent (not the one resolved from the document): the HTTP layer keys by it too.
+          const found = await find(contextValue.principal, request.query ?? '', request.operationName, request.variables, document);
+          if (!found) return null;
+          if (found.hit === undefined) {
+            contextValue.perRequest.set(STATE, { key: found.key, tags: found.tags });
+            return null;
           }
-          o.onResult?.('miss');
-          return null;
+          // Requests the HTTP layer could not answer itself (GET, a persisted query's hash): a hit all the same.
+          const { data } = JSON.parse(found.hit) as { data: Record<string, unknown> };
+          return { http: { headers: new HeaderMap(), status: undefined }, body: { kind: 'single', singleResult: { data } } };
         },
         async willSendResponse({ response, contextValue }) {
-          const state = contextValue.perRequest.get(STATE) as { key: string; tags: Entry['tags'] } | undefined;
+          const state = contextValue.perRequest.get(STATE) as { key: string; tags: Record<string, string | null> } | undefined;
           if (!state || response.body.kind !== 'single') return;
           const { data, errors } = response.body.singleResult;
           if (errors?.length || !data) return;
-          const entry: Entry = { data, tags: state.tags };
+          // The body as Apollo writes it (JSON and a newline), after the tags' line.
+          const entry = `${JSON.stringify(state.tags)}\n${JSON.stringify({ data })}\n`;
           // Awaited (a miss already paid for its vendor calls): the next request finds the entry.
           await o.store
-            .mset([[state.key, JSON.stringify(entry)]], o.ttlS)
+            .mset([[state.key, entry]], o.ttlS)
             .catch((err) => o.logger?.warn({ err: (err as Error).message }, 'response cache write failed'));
         },
       };
@@ -181,6 +249,14 @@ export function createResponseCache(o: ResponseCacheOptions): ResponseCache {
 
   return {
     plugin,
+    async lookup(principal, body) {
+      if (!body || typeof body !== 'object' || typeof body.query !== 'string') return undefined;
+      const variables = body.variables ?? undefined;
+      if (variables !== undefined && (typeof variables !== 'object' || Array.isArray(variables))) return undefined;
+      if (body.operationName != null && typeof body.operationName !== 'string') return undefined;
+      const found = await find(principal, body.query, body.operationName, variables as Record<string, unknown> | undefined);
+      return found?.hit === undefined ? undefined : { body: found.hit, operationName: found.operationName };
+    },
     async purgeCustomer(crmId) {
       await o.store.mset([[tagKey(crmId), randomUUID()]], TAG_TTL_S);
     },

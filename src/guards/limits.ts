@@ -8,6 +8,7 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
+import { LRUCache } from 'lru-cache';
 import { GraphQLError, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Principal } from '../auth/principal.js';
 import type { LimitName, Limits } from '../config/index.js';
@@ -40,12 +41,21 @@ export class TooComplexError extends GraphQLError {
   }
 }
 
+/**
+ * Documents whose tokens were counted within a limit, by token limit and text: clients send the
+ * same few documents again and again, and counting means lexing the whole text. Bounded by size.
+ */
+const withinTokens = new LRUCache<string, number>({ maxSize: 4 * 1024 * 1024, sizeCalculation: (n) => Math.max(1, n) });
+
 /** Size and token count of a document's source, checked before it is parsed for execution. */
 export function checkSource(source: string, kind: Principal['kind'], limits: Limits): TooComplexError | undefined {
   const bytes = Buffer.byteLength(source);
   if (bytes > limits.bytes) return new TooComplexError(kind, 'bytes', limits.bytes, `The document is ${bytes} bytes.`);
+  const memo = `${limits.tokens}:${source}`;
+  if (withinTokens.has(memo)) return undefined;
   try {
     new MaxTokensParserWLexer(source, { n: limits.tokens }).parseDocument();
+    withinTokens.set(memo, memo.length);
   } catch (err) {
     if (err instanceof GraphQLError && /Token limit/.test(err.message))
       return new TooComplexError(kind, 'tokens', limits.tokens, `The document has more than ${limits.tokens} tokens.`);

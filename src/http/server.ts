@@ -32,6 +32,7 @@ import { configSecrets, createRedactor, observabilityPlugin, principalFields, re
 import type { AuditLog } from '../audit/index.js';
 import { auditReadsPlugin } from '../audit/reads.js';
 import { createIdempotency } from './idempotency.js';
+import type { GraphQLBody, ResponseCache } from '../gateway/response-cache.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -53,6 +54,8 @@ export interface HttpServerOptions {
   plugins?: ApolloServerPlugin<RequestContext>[];
   /** Records staff and partner reads of customers (src/audit). */
   audit?: AuditLog;
+  /** Whole cached responses (gateway/response-cache.ts): a hit is answered here, before Apollo. */
+  responseCache?: Pick<ResponseCache, 'lookup'>;
 }
 
 export interface HttpServer {
@@ -62,6 +65,11 @@ export interface HttpServer {
 
 const WWW_AUTHENTICATE = 'Bearer realm="portico"';
 
+/** Apollo answers `application/json` unless the client asks for `application/graphql-response+json` (then Apollo answers). */
+function acceptsJson(accept: string | undefined): boolean {
+  return !accept || (!accept.includes('graphql-response') && (accept.includes('application/json') || accept.includes('*/*')));
+}
+
 function graphqlError(reply: FastifyReply, status: number, code: ErrorCode, message: string) {
   return reply
     .status(status)
@@ -70,14 +78,17 @@ function graphqlError(reply: FastifyReply, status: number, code: ErrorCode, mess
 }
 
 /** Operation names are client-chosen: label the first 100 seen, the rest as "other", so a client cannot blow up the metric's cardinality. */
-function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
+function operationLabels() {
   const seen = new Set<string>();
-  const label = (name: string | null) => {
+  return (name: string | null) => {
     if (!name) return 'anonymous';
     if (seen.has(name)) return name;
     if (seen.size < 100 && /^[A-Za-z_]\w{0,63}$/.test(name)) return (seen.add(name), name);
     return 'other';
   };
+}
+
+function metricsPlugin(metrics: Metrics, label: (name: string | null) => string): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       const end = metrics.graphqlRequests.startTimer();
@@ -108,16 +119,18 @@ const unauthenticatedStatusPlugin: ApolloServerPlugin<RequestContext> = {
 };
 
 /**
- * The operations of clients/operations, registered as persisted queries at start-up, so web and
- * mobile clients built with the generated manifest can send the hash alone from their first call.
- * Apollo Server keys APQ entries as `apq:<sha256>` inside the cache it is given.
+ * The operations of clients/operations (hash -> document), registered as persisted queries at
+ * start-up, so web and mobile clients built with the generated manifest can send the hash alone
+ * from their first call. Apollo Server keys APQ entries as `apq:<sha256>` inside the cache it is given.
  */
-async function preloadPersistedDocuments(apq: ReturnType<typeof createKeyValueCache>, logger: Logger) {
+function persistedManifest(): Map<string, string> {
   const file = shippedPath('clients/generated/persisted-documents.json');
-  if (!file) return;
-  const manifest = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
-  await Promise.all(Object.entries(manifest).map(([hash, doc]) => apq.set(`apq:${hash}`, doc, { ttl: 30 * 86_400 })));
-  logger.debug({ operations: Object.keys(manifest).length }, 'persisted operations registered');
+  return new Map(file ? Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : []);
+}
+
+async function preloadPersistedDocuments(apq: ReturnType<typeof createKeyValueCache>, manifest: Map<string, string>, logger: Logger) {
+  await Promise.all([...manifest].map(([hash, doc]) => apq.set(`apq:${hash}`, doc, { ttl: 30 * 86_400 })));
+  logger.debug({ operations: manifest.size }, 'persisted operations registered');
 }
 
 export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer> {
@@ -136,6 +149,8 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
   registerObservability(fastify, { principalOf: principalFields, metrics: o.metrics });
 
   const apq = createKeyValueCache(o.apqStore, `${config.keyPrefix}:apq:`);
+  const operationLabel = operationLabels();
+  const manifest = persistedManifest();
   const apollo = new ApolloServer<RequestContext>({
     gateway: o.gateway,
     formatError,
@@ -150,7 +165,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
       unauthenticatedStatusPlugin,
       guardsPlugin({ guards: config.guards, production: config.env === 'production', trusted: createTrustedDocuments() }),
       introspectionPlugin({ allowAnonymous: config.limits.introspection }),
-      metricsPlugin(o.metrics),
+      metricsPlugin(o.metrics, operationLabel),
       ApolloServerPluginLandingPageDisabled(),
       observabilityPlugin({ logger, redact: createRedactor(configSecrets(config)) }),
       ...(o.audit ? [auditReadsPlugin({ audit: o.audit })] : []),
@@ -161,7 +176,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
   await apollo.start();
   o.apqStore.onReady(
     () =>
-      void preloadPersistedDocuments(apq, logger).catch((err) =>
+      void preloadPersistedDocuments(apq, manifest, logger).catch((err) =>
         logger.warn({ err: (err as Error).message }, 'could not register the persisted operations'),
       ),
   );
@@ -260,11 +275,39 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
         return reply.redirect('/sandbox');
       const refused = await authenticate(req, reply);
       if (refused || reply.sent) return refused;
-      return idempotency.preHandler(req, reply);
+      const replayed = await idempotency.preHandler(req, reply);
+      if (replayed || reply.sent) return replayed;
+      if (req.method === 'POST' && o.responseCache && acceptsJson(req.headers.accept)) return serveCached(req, reply, o.responseCache);
     },
     onSend: (req, reply, payload) => idempotency.onSend(req, reply, payload),
     handler,
   });
+
+  /**
+   * A whole cached response, answered without Apollo: the token was verified and the rate limits
+   * and document limits checked above; the entry exists only because this principal's
+   * visibility, this document and these variables ran through the whole pipeline (validation,
+   * guards, authorization) without an error. Everything else falls through to Apollo.
+   */
+  async function serveCached(req: FastifyRequest, reply: FastifyReply, cache: Pick<ResponseCache, 'lookup'>) {
+    const end = o.metrics.graphqlRequests.startTimer();
+    const body = req.body as (GraphQLBody & { extensions?: { persistedQuery?: { sha256Hash?: unknown } } }) | undefined;
+    // A generated client's operation by its hash alone: the shipped manifest has its text.
+    const hash = body?.extensions?.persistedQuery?.sha256Hash;
+    // Text and hash together are Apollo's to check against each other.
+    if (hash !== undefined && body?.query !== undefined) return undefined;
+    const query = body?.query ?? (typeof hash === 'string' ? manifest.get(hash) : undefined);
+    const hit = await cache.lookup(req.principal, body && { ...body, query });
+    if (hit === undefined) return undefined;
+    const name = hit.operationName;
+    const stats = req.observed?.stats;
+    if (stats) {
+      stats.operation = name;
+      stats.operationType = 'query';
+    }
+    end({ operation: operationLabel(name), outcome: 'ok' });
+    return reply.type('application/json; charset=utf-8').send(hit.body);
+  }
 
   if (config.sandbox) registerSandbox(fastify, { config, partners: o.partners });
 

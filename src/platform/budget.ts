@@ -71,33 +71,33 @@ export interface BudgetStore {
 interface MemWindow {
   start: number;
   used: number;
+  /** Taken at the end of the window `start`, counted in the next one too. */
+  nextUsed: number;
   limit: number;
   blockedUntil: number;
 }
 
 /**
- * The window a request sent now counts in. A request sent in the last moments of a window
- * (a quarter of it, at most 250 ms: the SDKs do some work before sending) reaches the vendor in
- * the next one: it is counted there.
+ * The last moments of a window (a quarter of it, at most 250 ms): a request taken then may reach
+ * the vendor in the next window (the SDKs do some work before sending; a busy event loop delays
+ * it), so it is counted in both. Shifting our windows instead would let a burst through at every
+ * boundary: the vendor's window would get the end of one of ours and the start of the next.
  */
-function windowOf(now: number, windowMs: number): number {
-  const edge = Math.min(250, windowMs / 4);
-  return Math.floor((now + edge) / windowMs) * windowMs;
-}
+const edgeOf = (windowMs: number) => Math.min(250, windowMs / 4);
 
 /**
  * Fixed windows aligned on the clock, as the vendors count ("700 a minute"): never more than
- * `limit` in a window. (A token bucket refilling at the same rate could send up to twice the
- * limit within one of the vendor's windows: a full bucket plus its refill.)
+ * `limit` sent in a vendor's window. (A token bucket refilling at the same rate could send up to
+ * twice the limit within one of the vendor's windows: a full bucket plus its refill.)
  */
 export function createMemoryBudgetStore(): BudgetStore {
   const windows = new Map<string, MemWindow>();
   const get = (key: string, spec: BucketSpec, now: number) => {
     const ms = spec.windowS * 1000;
-    const start = windowOf(now, ms);
+    const start = Math.floor(now / ms) * ms;
     let w = windows.get(key);
-    if (!w) windows.set(key, (w = { start, used: 0, limit: spec.limit, blockedUntil: 0 }));
-    if (w.start !== start) Object.assign(w, { start, used: 0 });
+    if (!w) windows.set(key, (w = { start, used: 0, nextUsed: 0, limit: spec.limit, blockedUntil: 0 }));
+    if (w.start !== start) Object.assign(w, { used: w.start === start - ms ? w.nextUsed : 0, nextUsed: 0, start });
     w.limit = spec.limit;
     return w;
   };
@@ -105,19 +105,25 @@ export function createMemoryBudgetStore(): BudgetStore {
     async take(keys, specs, reserve) {
       const now = Date.now();
       const ws = keys.map((k, i) => get(k, specs[i], now));
+      const edge = ws.map((w, i) => now + edgeOf(specs[i].windowS * 1000) >= w.start + specs[i].windowS * 1000);
       let wait = 0;
       ws.forEach((w, i) => {
+        const ms = specs[i].windowS * 1000;
         if (w.blockedUntil > now) wait = Math.max(wait, w.blockedUntil - now);
-        if (w.limit - w.used < 1 + reserve[i]) wait = Math.max(wait, w.start + specs[i].windowS * 1000 - now);
+        if (w.limit - w.used < 1 + reserve[i]) wait = Math.max(wait, w.start + ms - now);
+        if (edge[i] && w.limit - w.nextUsed < 1 + reserve[i]) wait = Math.max(wait, w.start + 2 * ms - now);
       });
       if (wait > 0) return { ok: false, waitMs: wait };
-      for (const w of ws) w.used += 1;
+      ws.forEach((w, i) => {
+        w.used += 1;
+        if (edge[i]) w.nextUsed += 1;
+      });
       return { ok: true, waitMs: 0 };
     },
     async block(keys, ms) {
       const now = Date.now();
       for (const k of keys) {
-        const w = windows.get(k) ?? { start: 0, used: 0, limit: 0, blockedUntil: 0 };
+        const w = windows.get(k) ?? { start: 0, used: 0, nextUsed: 0, limit: 0, blockedUntil: 0 };
         w.blockedUntil = Math.max(w.blockedUntil, now + ms);
         windows.set(k, w);
       }
@@ -131,7 +137,8 @@ export function createMemoryBudgetStore(): BudgetStore {
 
 /**
  * KEYS: window hashes. ARGV: n, then per window limit, windowMs, reserve. Fixed windows on
- * Redis's clock (instances with skewed clocks still share them). Returns 0 (taken) or ms to wait.
+ * Redis's clock (instances with skewed clocks still share them); a take at a window's end is
+ * counted in the next one too (edgeOf). Returns 0 (taken) or ms to wait.
  */
 const TAKE = `
 local t = redis.call('TIME')
@@ -139,25 +146,40 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local n = tonumber(ARGV[1])
 local wait = 0
 local used = {}
+local nused = {}
 local starts = {}
+local edges = {}
 for i = 1, n do
   local limit = tonumber(ARGV[1 + (i - 1) * 3 + 1])
   local window = tonumber(ARGV[1 + (i - 1) * 3 + 2])
   local reserve = tonumber(ARGV[1 + (i - 1) * 3 + 3])
-  local start = math.floor((now + math.min(250, window / 4)) / window) * window
-  local h = redis.call('HMGET', KEYS[i], 'start', 'used', 'blocked')
-  local u = tonumber(h[2]) or 0
-  if tonumber(h[1]) ~= start then u = 0 end
-  local blocked = tonumber(h[3]) or 0
+  local start = math.floor(now / window) * window
+  local h = redis.call('HMGET', KEYS[i], 'start', 'used', 'nused', 'blocked')
+  local stored = tonumber(h[1])
+  local u = 0
+  local nu = 0
+  if stored == start then
+    u = tonumber(h[2]) or 0
+    nu = tonumber(h[3]) or 0
+  elseif stored == start - window then
+    u = tonumber(h[3]) or 0
+  end
+  local blocked = tonumber(h[4]) or 0
+  local edge = now + math.min(250, window / 4) >= start + window
   used[i] = u
+  nused[i] = nu
   starts[i] = start
+  edges[i] = edge
   if blocked > now then wait = math.max(wait, blocked - now) end
   if limit - u < 1 + reserve then wait = math.max(wait, start + window - now) end
+  if edge and limit - nu < 1 + reserve then wait = math.max(wait, start + 2 * window - now) end
 end
 if wait == 0 then
   for i = 1, n do
     local window = tonumber(ARGV[1 + (i - 1) * 3 + 2])
-    redis.call('HSET', KEYS[i], 'start', tostring(starts[i]), 'used', tostring(used[i] + 1), 'limit', ARGV[1 + (i - 1) * 3 + 1])
+    local nu = nused[i]
+    if edges[i] then nu = nu + 1 end
+    redis.call('HSET', KEYS[i], 'start', tostring(starts[i]), 'used', tostring(used[i] + 1), 'nused', tostring(nu), 'limit', ARGV[1 + (i - 1) * 3 + 1])
     redis.call('PEXPIRE', KEYS[i], window * 2 + 60000)
   end
 end

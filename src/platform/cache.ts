@@ -118,7 +118,10 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
   // ioredis's own timeout (a backstop here) fires when our event loop is late, not Redis: under
   // load a reply already waiting in the socket counted as a miss. Reads use redisDeadline.
   const client = new Redis(o.url, { ...failFast, commandTimeout: Math.max(1000, readTimeoutMs * 10) });
-  const writer = new Redis(o.url, { ...failFast, commandTimeout: o.writeTimeoutMs ?? 2000 });
+  const writeTimeoutMs = o.writeTimeoutMs ?? 2000;
+  // Writes too are timed by redisDeadline (below): under load, ioredis's own timer fired while the
+  // reply was waiting for our event loop, and the lost write cost a miss and a vendor call later.
+  const writer = new Redis(o.url, { ...failFast, commandTimeout: writeTimeoutMs * 5 });
   const control = new Redis(o.url, {
     enableOfflineQueue: true,
     maxRetriesPerRequest: 1,
@@ -155,7 +158,7 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
       if (!entries.length) return;
       const p = writer.pipeline();
       for (const [k, v] of entries) p.set(k, v, 'EX', ttlS);
-      const results = await p.exec();
+      const results = await redisDeadline(p.exec(), writeTimeoutMs, () => lastByte, writeTimeoutMs * 5);
       const failed = results?.find(([err]) => err);
       if (failed) throw failed[0] as Error;
     },

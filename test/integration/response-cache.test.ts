@@ -3,6 +3,7 @@
  * and dropped by the customer purge.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { startSimulators, type Simulators } from '../../sim/index.js';
 import { DASHBOARD, startTestApp, type TestApp } from '../helpers/app.js';
@@ -109,4 +110,76 @@ test('staff reads are never served whole: each one runs and is recorded in the a
   };
   await waitFor('both reads to be recorded', async () => (await reads()) >= 2);
   assert.equal(await reads(), 2);
+});
+
+const post = (app: TestApp, token: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${app.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
+    body: JSON.stringify(body),
+  });
+
+test("a hit is the miss's answer byte for byte, by the document's text or the generated client's hash alone", async () => {
+  await redis.flush();
+  const manifest = JSON.parse(readFileSync('clients/generated/persisted-documents.json', 'utf8')) as Record<string, string>;
+  const [hash, text] = Object.entries(manifest).find(([, doc]) => doc.startsWith('query Dashboard'))!;
+  const token = a.token('customer', '1001');
+  const miss = await post(a, token, { query: text });
+  const missBody = await miss.text();
+  assert.equal(miss.status, 200);
+  assert.equal(JSON.parse(missBody).errors, undefined, missBody);
+  await a.app.cache.settle();
+  sims.resetStats();
+  const reads = recordReads(b);
+  for (const body of [{ query: text }, { extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }]) {
+    const hit = await post(b, token, body);
+    assert.equal(hit.status, 200);
+    assert.equal(hit.headers.get('content-type'), miss.headers.get('content-type'));
+    assert.equal(await hit.text(), missBody);
+  }
+  assert.deepEqual(b.calls(), ZERO);
+  assert.equal(recordReads(b), reads, 'both served whole');
+  // Text and a hash that is not its hash: Apollo's error, never the cached answer.
+  const mismatch = await post(b, token, { query: text, extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } } });
+  const body = (await mismatch.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
+  assert.equal(body.data, undefined);
+  assert.ok(body.errors?.length, 'refused');
+  // A client asking for application/graphql-response+json gets that media type (Apollo answers it).
+  const negotiated = await post(b, token, { query: text }, { accept: 'application/graphql-response+json' });
+  assert.match(negotiated.headers.get('content-type') ?? '', /application\/graphql-response\+json/);
+});
+
+test('the same document rewritten with a fragment and aliases is cached per principal too', async () => {
+  await redis.flush();
+  const q = `query Mine { mine: me { ...Who } } fragment Who on Customer { who: name billing { owed: balance } }`;
+  for (const [id, name] of [
+    ['1001', 'Ada Lovelace'],
+    ['1002', (expectedMe('1002') as { name: string }).name],
+  ] as const) {
+    const token = a.token('customer', id);
+    for (const app of [a, b, a]) {
+      const res = await app.gql(q, { token });
+      assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+      assert.equal(res.body.data.mine.who, name);
+    }
+    await a.app.cache.settle();
+  }
+});
+
+test('a cached response is never served on an expired token', async () => {
+  await redis.flush();
+  const strict = await startTestApp({ sims, env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'rctest', AUTH_CLOCK_TOLERANCE_S: '0' } });
+  try {
+    const token = strict.token('customer', '1001', 5);
+    const first = await strict.gql(DASHBOARD, { token });
+    assert.equal(first.status, 200);
+    await strict.app.cache.settle();
+    await waitFor('the token to expire', async () => (await strict.gql(DASHBOARD, { token })).status === 401);
+    const res = await strict.gql(DASHBOARD, { token });
+    assert.equal(res.status, 401);
+    assert.equal(res.body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+    assert.equal(res.body.data, undefined);
+  } finally {
+    await strict.close();
+  }
 });
