@@ -392,6 +392,19 @@ describe('outages during a write', () => {
   });
 });
 
+describe('forged ids', () => {
+  test('an upload id forged under the own prefix with a name no upload can have is BAD_USER_INPUT, with no S3 call', async () => {
+    sims.resetStats();
+    for (const name of ['..', '.', 'report.exe']) {
+      const id = Buffer.from(`1002/00000000-0000-4000-8000-000000000000/${name}`).toString('base64url');
+      const res = await post(customer('1002'), { query: `mutation { confirmDocumentUpload(id: "${id}") { id } }` });
+      assert.equal(res.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', `${name}: ${res.text}`);
+      assert.equal(res.body.errors?.[0]?.extensions?.argument, 'id');
+    }
+    assert.deepEqual(sims.stats('s3').byRoute, {});
+  });
+});
+
 describe('what a write may return', () => {
   test("a mutation's answer is bounded like a query: a costly selection is refused before the write", async () => {
     sims.resetStats();

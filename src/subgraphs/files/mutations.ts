@@ -40,7 +40,10 @@ interface UploadRef {
 const encodeUpload = (u: UploadRef) => Buffer.from(`${u.crmId}/${u.slot}/${u.name}`).toString('base64url');
 function decodeUpload(id: string): UploadRef {
   const m = /^([A-Za-z0-9_-]{1,64})\/([0-9a-f-]{36})\/([^/\\]{1,200})$/.exec(Buffer.from(id, 'base64url').toString('utf8'));
-  if (!m || !/^[A-Za-z0-9_-]+$/.test(id)) throw new BadUserInputError('id is not an upload id from requestDocumentUpload.', 'id');
+  // A forged id can only name the caller's own prefix, but it must also name a file an upload can
+  // have (e.g. not ".."), so no S3 call is made for a key requestDocumentUpload never signs.
+  if (!m || !/^[A-Za-z0-9_-]+$/.test(id) || !(UPLOAD_TYPES as readonly string[]).includes(contentTypeOf(m[3])))
+    throw new BadUserInputError('id is not an upload id from requestDocumentUpload.', 'id');
   return { crmId: m[1], slot: m[2], name: m[3] };
 }
 
