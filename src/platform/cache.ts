@@ -117,12 +117,17 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
   const readTimeoutMs = o.commandTimeoutMs ?? 50;
   // ioredis's own timeout (a backstop here) fires when our event loop is late, not Redis: under
   // load a reply already waiting in the socket counted as a miss. Reads use redisDeadline.
-  const client = new Redis(o.url, { ...failFast, commandTimeout: Math.max(1000, readTimeoutMs * 10) });
+  // A read that Redis keeps answering may take this long (a large reply while our loop is busy
+  // with dozens of requests); one Redis does not answer at all is given up at readTimeoutMs.
+  const readCapMs = Math.max(5000, readTimeoutMs * 10);
+  // Commands of one loop turn (many requests' reads) go out in one write: fewer syscalls per hit.
+  const client = new Redis(o.url, { ...failFast, commandTimeout: readCapMs, enableAutoPipelining: true });
   const writeTimeoutMs = o.writeTimeoutMs ?? 2000;
   // Writes too are timed by redisDeadline (below): under load, ioredis's own timer fired while the
   // reply was waiting for our event loop, and the lost write cost a miss and a vendor call later.
   const writer = new Redis(o.url, { ...failFast, commandTimeout: writeTimeoutMs * 5 });
   const control = new Redis(o.url, {
+    enableAutoPipelining: true,
     enableOfflineQueue: true,
     maxRetriesPerRequest: 1,
     retryStrategy,
@@ -146,7 +151,6 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
   // a vendor. A Redis that sends nothing is given up at the deadline.
   let lastByte = 0;
   for (const c of [client, writer, control]) c.on('connect', () => c.stream.on('data', () => (lastByte = performance.now())));
-  const readCapMs = Math.max(1000, readTimeoutMs * 10);
   return {
     kind: 'redis',
     client,
@@ -195,7 +199,7 @@ export function redisDeadline<T>(p: Promise<T>, ms: number, lastByteAt?: () => n
           return;
         }
         done = true;
-        reject(new Error(`Redis did not answer within ${Math.round(now - started)} ms`));
+        reject(new Error(`Redis did not answer within ${Math.round(now - started)} ms (last byte ${lastByteAt ? Math.round(now - lastByteAt()) : -1} ms ago)`));
       });
     let t = setTimeout(check, ms);
     p.then(
