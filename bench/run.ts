@@ -116,23 +116,39 @@ const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(
 async function cacheCounts(url: string) {
   const text = await (await fetch(`${url}/metrics`)).text();
   const read = (r: string) => Number(new RegExp(`^portico_cache_operations_total\\{result="${r}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
-  return { hit: read('hit'), miss: read('miss') };
+  return { hit: read('hit'), miss: read('miss'), error: read('error') };
 }
 
-/** Waits until the server has answered every request it had (its response count holds still for 500 ms). */
-async function drained(url: string) {
+/**
+ * Waits until the server has answered every request it had: its response count holds still for
+ * `quietMs` (the run's p99, so a request of the run still in flight has had time to end).
+ */
+async function drained(url: string, quietMs: number) {
   const answered = async () =>
     [...(await (await fetch(`${url}/metrics`)).text()).matchAll(/^portico_http_requests_total\{[^}]*\} (\d+)/gm)].reduce(
       (n, m) => n + Number(m[1]),
       0,
     );
   let last = -1;
-  for (let i = 0; i < 120; i++) {
+  const step = Math.max(500, Math.min(quietMs, 10_000));
+  for (let i = 0; i < 60; i++) {
     const n = await answered();
     if (n === last) return;
     last = n;
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, step));
   }
+}
+
+/** A redis-server of the bench's own on core 1, with the simulators. */
+async function startRedisServer() {
+  const redisPort = await freePort();
+  const redis = spawn(
+    'taskset',
+    ['-c', '1', 'redis-server', '--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  await new Promise((r) => setTimeout(r, 300));
+  return { redis, redisPort };
 }
 
 interface Row {
@@ -145,6 +161,8 @@ interface Row {
   errors: number;
   upstreamPerReq: number;
   hitRatio: number | null;
+  /** Cache reads that failed (Redis past its deadline): each counts its keys as misses. */
+  cacheErrors?: number;
 }
 
 /** `--mode critical`: the critical path of three views, sequential requests, cache off and on. */
@@ -153,13 +171,7 @@ async function critical() {
   const sims = await startSimulators({
     faults: Object.fromEntries((['hubspot', 'stripe', 'zendesk', 's3'] as SimSystem[]).map((s) => [s, { latencyMs }])),
   });
-  const redisPort = await freePort();
-  const redis = spawn(
-    'taskset',
-    ['-c', '1', 'redis-server', '--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  await new Promise((r) => setTimeout(r, 300));
+  const { redis, redisPort } = await startRedisServer();
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
@@ -215,12 +227,15 @@ async function plan() {
     (['hubspot', 'stripe', 'zendesk', 's3'] as SimSystem[]).map((s) => [s, { latencyMs, ...(plans[s] ? { plan: plans[s] } : {}) }]),
   );
   const sims = await startSimulators({ faults });
+  // The vendor budgets live in Redis, as in production (shared by every instance); records are not cached: cold dashboards.
+  const { redis, redisPort } = await startRedisServer();
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'error',
     HOST: '127.0.0.1',
     ...vendorEnv(sims),
     CACHE_ENABLED: 'false',
+    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
     USER_RATE_LIMIT_PER_MINUTE: '1000000',
   };
   const config = loadConfig(env);
@@ -245,6 +260,7 @@ async function plan() {
     }
   } finally {
     await kill(proc);
+    redis.kill('SIGTERM');
     await sims.close();
   }
   console.log(`\nCold dashboards with the simulators enforcing ${values.plan} (+${latencyMs} ms per call)\n`);
@@ -265,13 +281,7 @@ async function main() {
   const sims = await startSimulators({
     faults: Object.fromEntries((['hubspot', 'stripe', 'zendesk', 's3'] as SimSystem[]).map((s) => [s, { latencyMs }])),
   });
-  const redisPort = await freePort();
-  const redis = spawn(
-    'taskset',
-    ['-c', '1', 'redis-server', '--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  await new Promise((r) => setTimeout(r, 300));
+  const { redis, redisPort } = await startRedisServer();
   // One token makes every benchmark request: lift the per-user rate limit, which would otherwise answer 429.
   // The simulators enforce no vendor limit in this mode (see --mode plan), so neither do Portico's vendor budgets.
   const unlimited =
@@ -308,17 +318,17 @@ async function main() {
     // Warm means every record of the view is cached: one request alone fills the cache first (a
     // cold fill by 50 connections at once would time out part of its vendor calls under this load).
     if (cache === 'warm') await fetch(opts.url, { method: 'POST', headers: opts.headers, body });
-    await autocannon({ ...opts, duration: warmupS });
+    const warm = await autocannon({ ...opts, duration: warmupS });
     // autocannon stops without waiting for its requests in flight: the server still answers them
     // (cold ones, in a warm-up) after the counters below are read, and they would count in the run.
-    if (metricsUrl) await drained(metricsUrl);
+    if (metricsUrl) await drained(metricsUrl, warm.latency.p99);
     const before = metricsUrl ? await cacheCounts(metricsUrl) : undefined;
     process.stderr.write(`  ${target} ${query} (${cache}) for ${duration}s...\n`);
     const r = await autocannon({ ...opts, duration });
     const after = metricsUrl ? await cacheCounts(metricsUrl) : undefined;
     // Upstream calls per request, counted exactly: three requests one after the other once the
     // load has drained (calls of requests still in flight at a run's edges would skew a ratio).
-    await (metricsUrl ? drained(metricsUrl) : new Promise((res) => setTimeout(res, 1000)));
+    await (metricsUrl ? drained(metricsUrl, r.latency.p99) : new Promise((res) => setTimeout(res, 1000)));
     sims.resetStats();
     for (let i = 0; i < 3; i++) await fetch(opts.url, { method: 'POST', headers: opts.headers, body });
     const upstream = (['hubspot', 'stripe', 'zendesk', 's3'] as SimSystem[]).reduce((n, s) => n + sims.stats(s).total, 0) / 3;
@@ -334,6 +344,7 @@ async function main() {
       errors: r.errors + r.non2xx,
       upstreamPerReq: Math.round(upstream * 100) / 100,
       hitRatio: metricsUrl && hits + misses > 0 ? Math.round((hits / (hits + misses)) * 1000) / 1000 : metricsUrl ? 0 : null,
+      ...(after && before ? { cacheErrors: after.error - before.error } : {}),
     };
     rows.push(row);
     return row;

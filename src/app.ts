@@ -278,7 +278,7 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
     audit,
     redis: store.control,
     links: createRedisLinks({ redis: store.client, prefix: config.keyPrefix, logger, timeoutMs: config.redis.commandTimeoutMs }),
-    budgets: createRedisBudgetStore(store.client, logger, config.redis.commandTimeoutMs),
+    budgets: createRedisBudgetStore(store.client, logger),
     close: async () => (await audit.close(), await store.close()),
   };
 }

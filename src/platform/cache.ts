@@ -199,7 +199,11 @@ export function redisDeadline<T>(p: Promise<T>, ms: number, lastByteAt?: () => n
           return;
         }
         done = true;
-        reject(new Error(`Redis did not answer within ${Math.round(now - started)} ms (last byte ${lastByteAt ? Math.round(now - lastByteAt()) : -1} ms ago)`));
+        reject(
+          new Error(
+            `Redis did not answer within ${Math.round(now - started)} ms (last byte ${lastByteAt ? Math.round(now - lastByteAt()) : -1} ms ago)`,
+          ),
+        );
       });
     let t = setTimeout(check, ms);
     p.then(

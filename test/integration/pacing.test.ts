@@ -13,6 +13,7 @@ import { createMemoryBudgetStore } from '../../src/platform/budget.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { startSimulators, type Simulators } from '../../sim/index.js';
 import { simEnv, startTestApp } from '../helpers/app.js';
+import { awayFromWindowEdge } from '../helpers/windows.js';
 
 const LATENCY = { latencyMs: 100 };
 const CARDS = 'GET /v1/customers/{id}/payment_methods';
@@ -52,6 +53,7 @@ describe('per-row calls paced by the vendor budget', () => {
 
   test('calls beyond the budget are not sent: those fields fail with RATE_LIMITED and a retry hint, the page is served', async () => {
     // Twelve Stripe requests a day, ten after the default 10% headroom: two searches, then eight card lists.
+    await awayFromWindowEdge(86_400, 120);
     const t = await startTestApp({ sims, env: { CACHE_ENABLED: 'false', VENDOR_BUDGETS: 'stripe=12/86400s' } });
     try {
       sims.resetStats();
@@ -80,6 +82,7 @@ describe('per-row calls paced by the vendor budget', () => {
 describe('background work yields the budget at the connectors', () => {
   test("webhook re-reads stop at the interactive reserve; a read still gets the reserve's calls", async () => {
     // Fifteen Stripe requests a day: thirteen after headroom, of which two (20%, rounded down) are kept for interactive reads.
+    await awayFromWindowEdge(86_400, 120);
     const config = loadConfig({ ...simEnv(sims), VENDOR_BUDGETS: 'stripe=15/86400s' });
     const u = createUpstreams(config, createLogger({ level: 'silent' }), undefined, createMemoryBudgetStore());
     try {
@@ -105,6 +108,7 @@ describe('background work yields the budget at the connectors', () => {
 describe('an over-budget read served from the cache when it may be', () => {
   test('an expired entry is answered from its stale copy; a record never read fails with RATE_LIMITED; a purge drops both', async () => {
     // Three Zendesk requests a day, two after headroom: one customer's first read (user lookup, ticket page).
+    await awayFromWindowEdge(86_400, 120);
     const t = await startTestApp({ sims, env: { VENDOR_BUDGETS: 'zendesk=3/86400s', RESPONSE_CACHE_TTL_S: '0' } });
     const q = `query($id: ID!) { customer(id: $id) { id tickets(first: 3) { nodes { id subject status } } } }`;
     const token = t.token('agent');
