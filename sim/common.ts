@@ -25,6 +25,11 @@ export interface FaultOptions {
    * vendor's 429 and rate headers, e.g. 'enterprise' for Zendesk; see each simulator's PLANS.
    */
   plan?: string;
+  /**
+   * Stripe: search results lag writes by up to this long, as Stripe's search index does ("up to a
+   * minute"): a search answers each customer as the index saw it, refreshed at most this often.
+   */
+  searchLagMs?: number;
 }
 
 /** A published limit: requests per fixed window, for every route or the routes of one class. */

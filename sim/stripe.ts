@@ -253,7 +253,20 @@ export async function startStripeSim(o: {
   const where = <T>(q: { clauses: Clause[]; op: 'AND' | 'OR' }, row: T, test: (row: T, c: Clause) => boolean) =>
     q.op === 'OR' ? q.clauses.some((c) => test(row, c)) : q.clauses.every((c) => test(row, c));
 
-  return startJsonSim({
+  /** Search's index (faults.searchLagMs): each customer's search view as last indexed, per expansion set. */
+  let searchLagMs = o.faults?.searchLagMs ?? 0;
+  const indexed = new Map<string, { at: number; view: unknown }>();
+  const searchView = (c: Customer, exp: string[]) => {
+    if (!searchLagMs) return customerView(c, exp, 'data.');
+    const k = `${c.id} ${exp.join(',')}`;
+    const hit = indexed.get(k);
+    if (hit && Date.now() - hit.at < searchLagMs) return hit.view;
+    const view = structuredClone(customerView(c, exp, 'data.'));
+    indexed.set(k, { at: Date.now(), view });
+    return view;
+  };
+
+  const sim = await startJsonSim({
     host: o.host,
     port: o.port,
     faults: o.faults,
@@ -306,7 +319,7 @@ export async function startStripeSim(o: {
             }),
           );
           const exp = expands(p);
-          return search(rows, p, '/v1/customers/search', (c) => customerView(c, exp, 'data.'));
+          return search(rows, p, '/v1/customers/search', (c) => searchView(c, exp));
         },
       },
       {
@@ -486,4 +499,12 @@ export async function startStripeSim(o: {
       },
     ],
   });
+  return {
+    ...sim,
+    setFaults(f) {
+      searchLagMs = f.searchLagMs ?? 0;
+      indexed.clear();
+      sim.setFaults(f);
+    },
+  };
 }

@@ -295,7 +295,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
   const upstreams = createUpstreams(config, logger, metrics, shared.budgets);
   const { cache } = shared;
   const remote = config.subgraphs.urls;
-  const replicas = createReplicaPipeline({ config, logger, upstreams });
+  const replicas = createReplicaPipeline({ config, logger, upstreams: { ...upstreams, links: shared.links } });
   const subgraphs = buildSubgraphs(
     upstreams,
     config,

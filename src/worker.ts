@@ -31,7 +31,7 @@ async function main() {
   // The vendor budgets the gateways use (background work yields to their reads), and the same links and response cache.
   const upstreams = createUpstreams(config, logger, metrics, shared.budgets);
   const responses = createResponseCache({ store: shared.cache.store, prefix: config.keyPrefix, ttlS: 0, logger });
-  const replicas = createReplicaPipeline({ config, logger, upstreams });
+  const replicas = createReplicaPipeline({ config, logger, upstreams: { ...upstreams, links: shared.links } });
   const events = createEventPipeline({
     config,
     logger,

@@ -8,11 +8,14 @@ import { desiredReplica, driftedFields, type OwnerContact, type ReplicaSystem } 
 import type { BillingConnector } from '../subgraphs/billing/index.js';
 import type { CrmConnector } from '../subgraphs/crm/index.js';
 import type { SupportConnector } from '../subgraphs/support/index.js';
+import type { CustomerLinks } from '../platform/links.js';
 
 export interface ReplicaUpstreams {
   crm: CrmConnector;
   billing: BillingConnector;
   support: SupportConnector;
+  /** Customer links: a linked Stripe customer is retrieved, not searched, when one customer is synced. */
+  links?: Pick<CustomerLinks, 'get'>;
 }
 
 export interface ReplicaCopy {
@@ -70,11 +73,22 @@ export async function repairReplica(
   return { result: 'updated', drift };
 }
 
+/**
+ * The Stripe copy of a linked customer, retrieved: a sync runs right after a change, when Stripe's
+ * Search may still show the value before the previous write (it lags by up to a minute), and a
+ * change back to that value would then look in step and never be written.
+ */
+async function linkedStripeCopy(u: ReplicaUpstreams, crmId: string): Promise<ReplicaCopy | undefined> {
+  const stripeId = (await u.links?.get(crmId).catch(() => undefined))?.stripeCustomerId;
+  const c = stripeId ? await u.billing.customerContact(stripeId, crmId) : null;
+  return c ? { id: c.id, fields: { name: c.name, email: c.email } } : undefined;
+}
+
 /** One customer, one replica system: re-read both, write what differs. */
 export async function syncReplica(u: ReplicaUpstreams, system: ReplicaSystem, crmId: string, changeKey: string): Promise<SyncOutcome> {
   const owner = (await u.crm.getContacts([crmId])).get(crmId);
   if (!owner) return { result: 'owner_missing', drift: [] };
-  const copy = (await readReplicas(u, system, [crmId])).get(crmId);
+  const copy = (system === 'stripe' && (await linkedStripeCopy(u, crmId))) || (await readReplicas(u, system, [crmId])).get(crmId);
   // A customer without a Stripe customer or Zendesk user has nothing to keep in step.
   if (!copy) return { result: 'replica_missing', drift: [] };
   return repairReplica(u, system, owner, copy, changeKey);

@@ -181,6 +181,32 @@ describe('contact mutations write the owner once and the replicas follow', () =>
   });
 });
 
+describe("Stripe Search lagging a minute behind writes (as Stripe's does)", () => {
+  test('a name changed and changed back within the minute still reaches Stripe: a linked customer is retrieved, not searched', async () => {
+    sims.setFaults('stripe', { searchLagMs: 60_000 });
+    try {
+      const token = t.token('agent');
+      // A read links the customer (crm id -> Stripe customer id).
+      const read = await t.gql(`{ customer(id: "1012") { name billing { balance } } }`, { token });
+      assert.equal(read.body.errors, undefined, JSON.stringify(read.body.errors));
+      const [first, ...rest] = read.body.data.customer.name.split(' ');
+      const rename = async (firstName: string, lastName: string) => {
+        const res = await t.gql(UPDATE, { token, variables: { id: '1012', input: { firstName, lastName } } });
+        assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+      };
+      await rename('Augusta', 'Byron');
+      await waitFor('Stripe carries the new name', async () => (await stripeCustomer('1012')).name === 'Augusta Byron');
+      await drained();
+      await rename(first, rest.join(' '));
+      await waitFor('Stripe carries the name again', async () => (await stripeCustomer('1012')).name === read.body.data.customer.name);
+      await drained();
+      assert.equal((await stripeCustomer('1012')).name, read.body.data.customer.name);
+    } finally {
+      sims.setFaults('stripe', {});
+    }
+  });
+});
+
 describe('replica jobs survive a Stripe outage', () => {
   test('Stripe failing for a while: HubSpot is updated at once, the Stripe job retries and succeeds when Stripe is back', async () => {
     await drained();

@@ -55,6 +55,30 @@ describe('cancelSubscription and resumeSubscription', () => {
     assert.deepEqual((await t.gql(SUB, { token })).body.data.me.billing.subscription, { id, status: 'ACTIVE', cancelAtPeriodEnd: false });
   });
 
+  test("Stripe Search lagging a minute behind writes: a resume right after a cancel still resumes (the subscription is read by the customer's link)", async () => {
+    const lagging = await startSimulators({ faults: { stripe: { searchLagMs: 60_000 } } });
+    const app = await startTestApp({ sims: lagging, env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'writesbilling-lag' } });
+    try {
+      const token = app.token('customer', '1001');
+      const sub = lagging.data.customers.find((c) => c.crmId === '1001')!.subscription!;
+      const canceled = await app.gql(CANCEL, { token });
+      assert.equal(canceled.body.errors, undefined, JSON.stringify(canceled.body.errors));
+      assert.equal(canceled.body.data.cancelSubscription.cancelAtPeriodEnd, true);
+      lagging.resetStats();
+      const resumed = await app.gql(RESUME, { token });
+      assert.deepEqual(resumed.body.data.resumeSubscription, { id: sub.id, status: 'ACTIVE', cancelAtPeriodEnd: false });
+      assert.equal(lagging.stats('stripe').byRoute['POST /v1/subscriptions/{id}'], 1, 'Stripe was asked to resume');
+      assert.equal(lagging.stats('stripe').byRoute['GET /v1/customers/search'] ?? 0, 0, 'no Search on the way to the write');
+      // Stripe's own state, read directly: resumed.
+      await app.app.cache.settle();
+      const after = await app.gql(SUB, { token });
+      assert.deepEqual(after.body.data.me.billing.subscription, { id: sub.id, status: 'ACTIVE', cancelAtPeriodEnd: false });
+    } finally {
+      await app.close();
+      await lagging.close();
+    }
+  });
+
   test('cancel at once; there is then no subscription to resume', async () => {
     const token = t.token('customer', '1002');
     sims.resetStats();

@@ -53,6 +53,11 @@ export interface BillingConnector {
   cancelSubscriptionNow(subscriptionId: string): Promise<StripeSubscription>;
   /** The replicated contact fields of Stripe customers, by CRM contact id (metadata search, 10 ids a call). */
   customerContactsByCrmIds(crmIds: readonly string[]): Promise<Map<string, StripeCustomerContact>>;
+  /**
+   * One linked customer's name and email, retrieved (not searched: Search lags writes by up to a
+   * minute); null when it is gone or no longer this contact's (metadata).
+   */
+  customerContact(stripeId: string, crmId: string): Promise<StripeCustomerContact | null>;
   /** Sets a Stripe customer's name/email; `idempotencyKey` is sent as Stripe's Idempotency-Key. */
   updateCustomerContact(stripeId: string, fields: { name?: string; email?: string }, idempotencyKey: string): Promise<void>;
 }
@@ -269,6 +274,17 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
         }
       }
       return out;
+    },
+    async customerContact(stripeId, crmId) {
+      if (!SAFE_ID.test(stripeId)) return null;
+      try {
+        const c = await call('customers.retrieve', (ro) => stripe.customers.retrieve(stripeId, {}, ro), BG);
+        if (('deleted' in c && c.deleted) || c.metadata?.crm_contact_id !== crmId) return null;
+        return { id: c.id, name: c.name ?? null, email: c.email ?? null };
+      } catch (err) {
+        if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) return null;
+        throw err;
+      }
     },
     async updateCustomerContact(stripeId, fields, idempotencyKey) {
       await call('customers.update', (ro) => stripe.customers.update(stripeId, fields, { ...ro, idempotencyKey }), BG);

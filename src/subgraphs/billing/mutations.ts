@@ -2,12 +2,18 @@
  * Billing mutations: Stripe owns subscriptions. The subscription acted on is always the one of the
  * target customer's own Stripe account (read fresh, not from the cache), so no id from the client
  * can reach another customer's. The account's cached entry is dropped after the write.
+ *
+ * "Fresh" means Stripe's customer retrieve through the customer's link, never Search: search
+ * results lag writes by up to a minute (Stripe: "don't use search for read-after-write flows"),
+ * and a resume right after a cancel would read the subscription as not cancelled and do nothing.
+ * Search by metadata is only the way to a customer not linked yet.
  */
 import type { AuditLog } from '../../audit/index.js';
 import type { CacheType } from '../../config/index.js';
 import { BadUserInputError, NotFoundError } from '../../errors/index.js';
 import type { MutationResolvers } from '../../generated/billing.js';
 import type { CacheDeps } from '../../platform/cache.js';
+import type { CustomerLinks } from '../../platform/links.js';
 import { audited, REPEATABLE, targetCustomer, vendorIdempotencyKey } from '../mutations.js';
 import type { BillingConnector } from './connector.js';
 import { billingKeys } from './loaders.js';
@@ -17,11 +23,16 @@ export interface BillingMutationDeps {
   billing: BillingConnector;
   cache: CacheDeps<CacheType>;
   audit: AuditLog;
+  links: CustomerLinks;
 }
 
 export function billingMutations(deps: BillingMutationDeps): MutationResolvers {
   const current = async (crmId: string): Promise<StripeSubscription> => {
-    const account = (await deps.billing.accountsByCrmIds([crmId])).get(crmId);
+    const stripeCustomerId = (await deps.links.get(crmId))?.stripeCustomerId;
+    const linked = stripeCustomerId ? (await deps.billing.accountsByStripeIds([{ crmId, stripeCustomerId }])).get(crmId) : undefined;
+    const account = linked ?? (await deps.billing.accountsByCrmIds([crmId])).get(crmId);
+    if (account && account.stripeCustomerId !== stripeCustomerId)
+      await deps.links.update(crmId, { stripeCustomerId: account.stripeCustomerId });
     if (!account?.subscription) throw new NotFoundError('This customer has no subscription.');
     return account.subscription;
   };
