@@ -268,7 +268,7 @@ export const VARS = {
   REDIS_COMMAND_TIMEOUT_MS: {
     schema: int(5, 5000),
     example: '50',
-    doc: 'Deadline of a cache read from a Redis that sends nothing (a reply still arriving is waited for, up to 5 s); past it the read counts as a miss and goes to the vendor.',
+    doc: 'Deadline of a cache read from a Redis that has sent nothing for a second (one that has is busy, not hung: waited for, up to 5 s); past it the read counts as a miss and goes to the vendor.',
     default: '50',
   },
   CACHE_ENABLED: {

@@ -40,21 +40,30 @@ export interface NamedPrefetcher {
 
 const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
+/**
+ * The fields of one selection set, fragments followed. As graphql-js collects fields, a fragment
+ * spread more than once in one selection set is walked once (`level`: the fragments walked at this
+ * level), so fragments spreading each other twice cost a linear walk, not an exponential one;
+ * `path` (the fragments above) stops a cycle.
+ */
 function fieldsOf(
   set: SelectionSetNode | undefined,
   fragments: Map<string, FragmentDefinitionNode>,
   vars: Record<string, unknown>,
-  seen: Set<string>,
+  path: ReadonlySet<string>,
+  level: Set<string> = new Set(),
 ): PrefetchField[] {
   if (!set) return [];
   const out: PrefetchField[] = [];
   for (const sel of set.selections) {
     // Conditional selections are left to execution.
     if (sel.directives?.some((d) => d.name.value === 'skip' || d.name.value === 'include')) continue;
-    if (sel.kind === Kind.FIELD) out.push(toField(sel, fragments, vars, seen));
-    else if (sel.kind === Kind.INLINE_FRAGMENT) out.push(...fieldsOf(sel.selectionSet, fragments, vars, seen));
-    else if (!seen.has(sel.name.value))
-      out.push(...fieldsOf(fragments.get(sel.name.value)?.selectionSet, fragments, vars, new Set([...seen, sel.name.value])));
+    if (sel.kind === Kind.FIELD) out.push(toField(sel, fragments, vars, path));
+    else if (sel.kind === Kind.INLINE_FRAGMENT) out.push(...fieldsOf(sel.selectionSet, fragments, vars, path, level));
+    else if (!path.has(sel.name.value) && !level.has(sel.name.value)) {
+      level.add(sel.name.value);
+      out.push(...fieldsOf(fragments.get(sel.name.value)?.selectionSet, fragments, vars, new Set([...path, sel.name.value]), level));
+    }
   }
   return out;
 }
@@ -63,11 +72,11 @@ function toField(
   node: FieldNode,
   fragments: Map<string, FragmentDefinitionNode>,
   vars: Record<string, unknown>,
-  seen: Set<string>,
+  path: ReadonlySet<string>,
 ): PrefetchField {
   const args: Record<string, unknown> = {};
   for (const a of node.arguments ?? []) args[a.name.value] = valueFromASTUntyped(a.value, vars);
-  return { name: node.name.value, args, fields: fieldsOf(node.selectionSet, fragments, vars, seen) };
+  return { name: node.name.value, args, fields: fieldsOf(node.selectionSet, fragments, vars, path) };
 }
 
 /** The customers this operation reads and what it reads of each; [] when none is known up front. */

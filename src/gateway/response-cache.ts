@@ -27,6 +27,7 @@ import {
   type FragmentDefinitionNode,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  type ValueNode,
 } from 'graphql';
 import { isAuditedReader } from '../audit/reads.js';
 import type { RequestContext } from '../auth/context.js';
@@ -83,27 +84,40 @@ export function visibilityKey(p: Principal): string | undefined {
   }
 }
 
-/** The root fields of the operation (fragments followed); undefined when it is not a query or a root is conditional. */
-function rootFieldNodes(
-  doc: DocumentNode,
-  operationName: string | null | undefined,
-): { roots: FieldNode[]; name: string | null } | undefined {
+const rootOf = (f: FieldNode): Root => ({ name: f.name.value, id: f.arguments?.find((a) => a.name.value === 'id')?.value });
+
+/** A root field as the key needs it: its name and its `id` argument (kept instead of the whole subtree). */
+interface Root {
+  name: string;
+  id?: ValueNode;
+}
+
+/**
+ * The root fields of the operation (fragments followed, each once: this runs before validation,
+ * and a fragment spread twice in each of many nested fragments must not cost an exponential
+ * walk); undefined when it is not a query or a root is conditional.
+ */
+function rootFields(doc: DocumentNode, operationName: string | null | undefined): { roots: Root[]; name: string | null } | undefined {
   const ops = doc.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   const op = operationName ? ops.find((o) => o.name?.value === operationName) : ops.length === 1 ? ops[0] : undefined;
   if (!op || op.operation !== OperationTypeNode.QUERY) return undefined;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of doc.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-  const out: FieldNode[] = [];
+  const out: Root[] = [];
   let conditional = false;
-  const walk = (set: SelectionSetNode | undefined, seen: Set<string>) => {
+  const seen = new Set<string>();
+  const walk = (set: SelectionSetNode | undefined) => {
     for (const sel of set?.selections ?? []) {
       if (sel.directives?.length) conditional = true;
-      else if (sel.kind === Kind.FIELD) out.push(sel);
-      else if (sel.kind === Kind.INLINE_FRAGMENT) walk(sel.selectionSet, seen);
-      else if (!seen.has(sel.name.value)) walk(fragments.get(sel.name.value)?.selectionSet, new Set([...seen, sel.name.value]));
+      else if (sel.kind === Kind.FIELD) out.push(rootOf(sel));
+      else if (sel.kind === Kind.INLINE_FRAGMENT) walk(sel.selectionSet);
+      else if (!seen.has(sel.name.value)) {
+        seen.add(sel.name.value);
+        walk(fragments.get(sel.name.value)?.selectionSet);
+      }
     }
   };
-  walk(op.selectionSet, new Set());
+  walk(op.selectionSet);
   return conditional ? undefined : { roots: out, name: op.name?.value ?? null };
 }
 
@@ -112,12 +126,12 @@ function rootFieldNodes(
  * customer the principal may reach. Undefined when the operation is not cacheable (another root,
  * a conditional root, a customer out of reach: those run normally, and fail normally).
  */
-function customersOf(roots: readonly FieldNode[], variables: Record<string, unknown> | undefined, p: Principal): string[] | undefined {
+function customersOf(roots: readonly Root[], variables: Record<string, unknown> | undefined, p: Principal): string[] | undefined {
   const ids: string[] = [];
   for (const f of roots) {
-    if (f.name.value === '__typename') continue;
-    const arg = f.name.value === 'customer' ? f.arguments?.find((a) => a.name.value === 'id') : undefined;
-    const id = f.name.value === 'me' ? ownCustomerId(p) : arg ? valueFromASTUntyped(arg.value, variables) : undefined;
+    if (f.name === '__typename') continue;
+    const arg = f.name === 'customer' ? f.id : undefined;
+    const id = f.name === 'me' ? ownCustomerId(p) : arg ? valueFromASTUntyped(arg, variables) : undefined;
     if (typeof id !== 'string' || !SAFE_ID.test(id) || !canAccessCustomer(p, id)) return undefined;
     ids.push(id);
   }
@@ -140,13 +154,13 @@ function parseEntry(raw: string): { tags: Record<string, string | null>; body: s
 
 /** Parsed documents and their root fields by operation text (bounded: cleared when full). */
 function documentMemo(max = 500) {
-  const memo = new Map<string, { roots: FieldNode[]; name: string | null } | null>();
+  const memo = new Map<string, { roots: Root[]; name: string | null } | null>();
   return (query: string, operationName: string | null | undefined, doc?: DocumentNode) => {
     const k = `${operationName ?? ''}\n${query}`;
     let roots = memo.get(k);
     if (roots === undefined) {
       try {
-        roots = rootFieldNodes(doc ?? parse(query, { noLocation: true }), operationName) ?? null;
+        roots = rootFields(doc ?? parse(query, { noLocation: true }), operationName) ?? null;
       } catch {
         roots = null; // not GraphQL: Apollo answers it
       }

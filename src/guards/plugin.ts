@@ -85,6 +85,14 @@ export function guardsPlugin(o: GuardsOptions): ApolloServerPlugin<RequestContex
           try {
             cost = estimateUpstreamCalls(schema, document, request.variables ?? undefined, request.operationName ?? undefined);
           } catch (err) {
+            // graphql-query-complexity stops at 10,000 selections once fragments are expanded (fragments spreading fragments).
+            if (err instanceof GraphQLError && /maximum allowed number of nodes/.test(err.message))
+              throw new TooComplexError(
+                kind,
+                'cost',
+                limits.cost,
+                'The operation selects more than 10,000 fields once its fragments are expanded.',
+              );
             throw requestError(
               ErrorCode.BAD_USER_INPUT,
               err instanceof GraphQLError ? err.message : 'The variables do not match the operation.',

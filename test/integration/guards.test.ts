@@ -82,6 +82,28 @@ describe('introspection is recognised in every document shape (finding 1)', () =
   });
 });
 
+describe('fragments spreading fragments twice, 26 levels deep (a ~1.5 KB document naming 2^26 fields)', () => {
+  // Every walk over the document before execution (introspection check, prefetch, response cache
+  // key, cost) must visit each fragment once per selection set. An exponential walk holds the
+  // event loop for minutes (it did: 6 s at 22 levels), and this test then fails by its timeout.
+  const bomb = (at: 'root' | 'customer') => {
+    const type = at === 'root' ? 'Query' : 'Customer';
+    const leaf = at === 'root' ? 'me { id }' : 'id name';
+    const frags = Array.from({ length: 26 }, (_, i) => `fragment F${i} on ${type} { ...F${i + 1} ...F${i + 1} }`).join('\n');
+    const body = at === 'root' ? '...F0' : 'me { ...F0 }';
+    return `query Bomb { ${body} }\n${frags}\nfragment F26 on ${type} { ${leaf} }`;
+  };
+  for (const at of ['root', 'customer'] as const)
+    test(`at the ${at} level: 400 QUERY_TOO_COMPLEX, no upstream call`, { timeout: 10_000 }, async () => {
+      t.sims.resetStats();
+      const res = await t.gql(bomb(at), { token: t.token('customer', '1001') });
+      assert.equal(res.status, 400);
+      assert.equal(res.body.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX');
+      assert.equal(res.body.errors?.[0]?.extensions?.limit, 'cost');
+      assert.deepEqual(t.calls(), { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 });
+    });
+});
+
 describe('cost = estimated upstream calls, before execution (finding 2)', () => {
   test('the issue example (five aliased customers(first: 100) with nested fields) is refused with zero upstream calls', async () => {
     const page =
