@@ -42,18 +42,22 @@ export function writeKeys(op: OperationDefinitionNode, doc: DocumentNode, variab
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of doc.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
   const keys = new Set<string>();
-  const walk = (set: SelectionSetNode, seen: ReadonlySet<string>) => {
+  // Each fragment is walked once (its keys are the same wherever it is spread): fragments spreading
+  // fragments twice at every level would otherwise cost 2^levels walks.
+  const seen = new Set<string>();
+  const walk = (set: SelectionSetNode) => {
     for (const sel of set.selections) {
       if (!included(sel, variables)) continue;
       if (sel.kind === Kind.FIELD) {
         if (sel.name.value !== '__typename') keys.add(sel.alias?.value ?? sel.name.value);
-      } else if (sel.kind === Kind.INLINE_FRAGMENT) walk(sel.selectionSet, seen);
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) walk(sel.selectionSet);
       else if (!seen.has(sel.name.value)) {
+        seen.add(sel.name.value);
         const frag = fragments.get(sel.name.value);
-        if (frag) walk(frag.selectionSet, new Set([...seen, sel.name.value]));
+        if (frag) walk(frag.selectionSet);
       }
     }
   };
-  walk(op.selectionSet, new Set());
+  walk(op.selectionSet);
   return [...keys];
 }

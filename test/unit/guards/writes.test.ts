@@ -27,3 +27,14 @@ test('writes are the response keys GraphQL would execute at the mutation root', 
   assert.deepEqual(keys('mutation($s: Boolean!) { a: w @skip(if: $s) }', { s: 'yes' }), ['a']);
   assert.deepEqual(keys('query { a: x b: x }'), []);
 });
+
+test(
+  'fragments spreading fragments twice, 40 levels deep, are walked once each (else 2^40 walks: the test fails by its timeout)',
+  { timeout: 10_000 },
+  () => {
+    const frags = Array.from({ length: 40 }, (_, i) => `fragment F${i} on Mutation { ...F${i + 1} ...F${i + 1} }`).join('\n');
+    assert.deepEqual(keys(`mutation { ...F0 }\n${frags}\nfragment F40 on Mutation { a: w b: w }`), ['a', 'b']);
+    // A spread skipped in one place and included in another still counts its fields.
+    assert.deepEqual(keys('mutation { ...F @skip(if: true) ...F } fragment F on Mutation { a: w }'), ['a']);
+  },
+);
