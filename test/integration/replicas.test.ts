@@ -254,7 +254,10 @@ describe('replica jobs survive a Stripe outage', () => {
     } finally {
       sims.setFaults('stripe', {});
     }
-    // Stripe is back; the admin replays every dead job of 1005 (the echo may have queued a second one).
+    // Stripe is back; the admin replays every dead job of 1005 (the echo may have queued a second
+    // one), once every attempt that was under way during the outage has ended (one of them may
+    // still die: CI saw a job dead-lettered after the replays).
+    await drained();
     for (const n of (await t.app.replicas.failed(0, 50)).jobs.filter((j) => (j.data as { crmId: string }).crmId === '1005')) {
       const replay = await t.gql(`mutation($id: ID!) { replayReplicaJob(id: $id) { id status } }`, {
         token: t.token('admin'),
