@@ -14,6 +14,12 @@ export interface RequestContext {
   perRequest: Map<symbol, unknown>;
   /** The client's `Idempotency-Key`, scoped to the principal (set by the HTTP layer on mutations that carry one). */
   idempotencyKey?: string;
+  /**
+   * Set by the HTTP layer on keyed mutations. A write that failed for a passing upstream reason and
+   * is safe to run again under the same key sets `retryable`; any other outcome sets `final`. The
+   * key is freed (not kept with the failure) only when some write is retryable and none is final.
+   */
+  keyedWrites?: { retryable: boolean; final: boolean };
   /** The GraphQL operation's name when the client gave one (audit entries); not trusted for anything else. */
   operationName?: string;
 }

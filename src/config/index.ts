@@ -23,7 +23,7 @@ const list = z.string().transform((s) =>
 );
 
 /** `name=value` pairs of request limits (PARTNER_LIMITS, ANONYMOUS_LIMITS). */
-export const LIMIT_NAMES = ['depth', 'aliases', 'directives', 'tokens', 'bytes', 'cost'] as const;
+export const LIMIT_NAMES = ['depth', 'aliases', 'directives', 'tokens', 'bytes', 'cost', 'writes'] as const;
 export type LimitName = (typeof LIMIT_NAMES)[number];
 export type Limits = Record<LimitName, number>;
 const limitPairs = z
@@ -407,10 +407,16 @@ export const VARS = {
     doc: "Maximum estimated upstream calls of an operation, computed before execution from the connectors' weights and `first` arguments. Over it: 400 QUERY_TOO_COMPLEX, no upstream call.",
     default: '1000',
   },
+  MAX_WRITES: {
+    schema: int(1, 50),
+    example: '1',
+    doc: 'Maximum mutation root fields one operation executes (aliases, fragments and @skip/@include counted as GraphQL runs them). One `Idempotency-Key` and one answer cover one write. Over it: 400 QUERY_TOO_COMPLEX, nothing runs.',
+    default: '1',
+  },
   PARTNER_LIMITS: {
     schema: limitPairs,
     example: 'cost=200,aliases=5',
-    doc: 'Limits for partner tokens, as name=value pairs over depth, aliases, directives, tokens, bytes, cost; unset names keep the default shown.',
+    doc: 'Limits for partner tokens, as name=value pairs over depth, aliases, directives, tokens, bytes, cost, writes; unset names keep the default shown.',
     default: 'depth=15,aliases=5,directives=10,tokens=500,bytes=5120,cost=200',
   },
   ANONYMOUS_LIMITS: {
@@ -745,6 +751,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     tokens: raw.MAX_TOKENS ?? 1000,
     bytes: raw.MAX_DOCUMENT_BYTES ?? 10_240,
     cost: raw.MAX_COST ?? 1000,
+    writes: raw.MAX_WRITES ?? 1,
   };
   const kindLimits = (name: 'PARTNER_LIMITS' | 'ANONYMOUS_LIMITS', given: Record<string, number> | undefined): Limits => {
     const defaults = VARS[name].schema.parse(VARS[name].default);

@@ -21,6 +21,7 @@ const USER_SETTINGS: Record<LimitName, string> = {
   tokens: 'MAX_TOKENS',
   bytes: 'MAX_DOCUMENT_BYTES',
   cost: 'MAX_COST',
+  writes: 'MAX_WRITES',
 };
 
 /** The setting that changes a limit for a principal kind, e.g. `PARTNER_LIMITS cost=200`. */

@@ -2,7 +2,7 @@
  * The request guards between authentication and execution, as one Apollo Server plugin:
  * - an operation that cannot be picked (unknown `operationName`, several unnamed) is a 400 request error;
  * - GraphQL Armor's limits (aliases, depth with introspection, directives) per principal kind;
- * - Portico's cost (estimated upstream calls) per principal kind;
+ * - Portico's cost (estimated upstream calls) per principal kind, and the writes (mutation root fields) per operation;
  * - trusted documents: partners (or every token) run only registered operations; partners never
  *   register new APQ documents in production;
  * - no field suggestions ("Did you mean ...?") for anonymous callers and partners, nor for anyone in production.
@@ -18,6 +18,7 @@ import { introspectionKind } from '../gateway/introspection.js';
 import { estimateUpstreamCalls } from './cost.js';
 import { checkDocument, checkSource, TooComplexError } from './limits.js';
 import type { TrustedDocuments } from './trusted-documents.js';
+import { writeKeys } from './writes.js';
 
 export interface GuardsOptions {
   guards: Config['guards'];
@@ -99,6 +100,14 @@ export function guardsPlugin(o: GuardsOptions): ApolloServerPlugin<RequestContex
           }
           if (cost > limits.cost)
             throw new TooComplexError(kind, 'cost', limits.cost, `The operation may make up to ${cost} upstream calls.`);
+          const writes = writeKeys(operation, document, request.variables ?? {});
+          if (writes.length > limits.writes)
+            throw new TooComplexError(
+              kind,
+              'writes',
+              limits.writes,
+              `The operation has ${writes.length} writes (mutation fields ${writes.join(', ')}); send each write as its own request.`,
+            );
         },
         async willSendResponse({ response }) {
           if (!hideSuggestions || response.body.kind !== 'single') return;

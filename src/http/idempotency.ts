@@ -4,7 +4,8 @@
  *
  * - the key is scoped to the principal (user subject or partner token id): two principals may
  *   use the same key independently; anonymous requests and queries ignore the header;
- * - the fingerprint is SHA-256 of the canonical JSON of [document, operationName, variables];
+ * - the fingerprint is SHA-256 of the canonical JSON of [document as parsed and printed (whitespace, commas and
+ *   comments ignored; aliases and fragments not), operationName, variables];
  * - the first request takes the key (a lock with a TTL, so a crashed instance frees it), runs,
  *   and its response (status, content type, body) is kept for the TTL (24 h by default);
  * - a retry with the same key and fingerprint gets the stored response, not a second execution,
@@ -12,12 +13,16 @@
  *   retry while the first still runs gets 409 IDEMPOTENCY_KEY_IN_USE;
  * - only responses of requests that executed are kept (HTTP 2xx, including GraphQL errors in a
  *   200): a request refused before execution (400 validation, 5xx) frees the key, as Stripe does;
+ *   so does a write that failed for a passing upstream reason (unavailable, timeout, rate limited)
+ *   and is safe to run again under the key (the vendor gets a key derived from it): the client's
+ *   retry with the same key then runs it, and a lost first attempt that did reach the vendor is
+ *   answered by the vendor's own replay instead of a second write;
  * - when Redis cannot be reached, a keyed mutation answers 503 IDEMPOTENCY_UNAVAILABLE and is not
  *   run unprotected.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Kind, OperationTypeNode, parse, type OperationDefinitionNode } from 'graphql';
+import { Kind, OperationTypeNode, parse, print, type OperationDefinitionNode } from 'graphql';
 import { Redis } from 'ioredis';
 import type { Principal } from '../auth/principal.js';
 import { ErrorCode } from '../errors/index.js';
@@ -64,10 +69,23 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v ?? null);
 }
 
-/** What a retry must repeat: SHA-256 of the canonical JSON of [document, operationName, variables]. */
+/**
+ * The document as GraphQL reads it: whitespace, commas and comments do not change it (a client
+ * re-serializing the same operation sends the same request); aliases, fragments or another field
+ * order do (they change what runs or the answer's shape). Unparseable text stays as sent.
+ */
+export function canonicalDocument(query: string): string {
+  try {
+    return print(parse(query, { noLocation: true }));
+  } catch {
+    return query;
+  }
+}
+
+/** What a retry must repeat: SHA-256 of the canonical JSON of [canonical document, operationName, variables]. */
 export const fingerprint = (query: string, operationName: string | undefined, variables: unknown) =>
   createHash('sha256')
-    .update(canonicalJson([query, operationName ?? null, variables ?? {}]))
+    .update(canonicalJson([canonicalDocument(query), operationName ?? null, variables ?? {}]))
     .digest('hex');
 
 /** The key's value, or an error message naming the header. Accepts a bare token or a structured-field string ("..."). */
@@ -120,6 +138,8 @@ interface Pending {
   redisKey: string;
   token: string;
   fp: string;
+  /** What the mutations report (RequestContext.keyedWrites): whether the failure may be run again under the key. */
+  writes: { retryable: boolean; final: boolean };
 }
 
 function send(reply: FastifyReply, status: number, code: ErrorCode, message: string) {
@@ -135,14 +155,14 @@ export interface Idempotency {
   /** Keeps the response of a keyed mutation (or frees the key). */
   onSend(req: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown>;
   /** What the request context carries: the principal-scoped key of a keyed mutation. */
-  contextOf(req: FastifyRequest): { idempotencyKey?: string };
+  contextOf(req: FastifyRequest): { idempotencyKey?: string; keyedWrites?: { retryable: boolean; final: boolean } };
   close(): Promise<void>;
 }
 
 export function createIdempotency(o: IdempotencyOptions): Idempotency {
   // Per request, dropped with it.
   const pending = new WeakMap<FastifyRequest, Pending>();
-  const scoped = new WeakMap<FastifyRequest, { idempotencyKey?: string }>();
+  const scoped = new WeakMap<FastifyRequest, { idempotencyKey?: string; keyedWrites?: Pending['writes'] }>();
   const ttlS = o.ttlS ?? 86_400;
   const lockMs = (o.lockS ?? 60) * 1000;
   const redis = o.url
@@ -224,15 +244,20 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
         }
         return reply.status(s.status).type(s.type).header(REPLAYED_HEADER, 'true').send(s.body);
       }
-      pending.set(req, { redisKey, token, fp });
-      scoped.set(req, { idempotencyKey: `${scope}:${key}` });
+      const writes = { retryable: false, final: false };
+      pending.set(req, { redisKey, token, fp, writes });
+      scoped.set(req, { idempotencyKey: `${scope}:${key}`, keyedWrites: writes });
       return undefined;
     },
     async onSend(req, reply, payload) {
       const p = pending.get(req);
       if (!p || !redis) return payload;
       pending.delete(req);
-      const ok = reply.statusCode >= 200 && reply.statusCode < 300 && (typeof payload === 'string' || Buffer.isBuffer(payload));
+      // A write that failed for a passing reason and is safe to repeat under this key frees it: the
+      // client's retry with the same key runs it again (see `audited` in src/subgraphs/mutations.ts).
+      const retryable = p.writes.retryable && !p.writes.final;
+      const ok =
+        !retryable && reply.statusCode >= 200 && reply.statusCode < 300 && (typeof payload === 'string' || Buffer.isBuffer(payload));
       const stored: Stored | undefined = ok
         ? {
             s: 'done',

@@ -14,7 +14,7 @@ import { BadUserInputError, NotFoundError } from '../../errors/index.js';
 import type { MutationResolvers } from '../../generated/billing.js';
 import type { CacheDeps } from '../../platform/cache.js';
 import type { CustomerLinks } from '../../platform/links.js';
-import { audited, targetCustomer, vendorIdempotencyKey } from '../mutations.js';
+import { audited, REPEATABLE, targetCustomer, vendorIdempotencyKey } from '../mutations.js';
 import type { BillingConnector } from './connector.js';
 import { billingKeys } from './loaders.js';
 import type { StripeSubscription } from './mappers.js';
@@ -41,7 +41,7 @@ export function billingMutations(deps: BillingMutationDeps): MutationResolvers {
     await deps.cache.written?.(crmId);
   };
   return {
-    cancelSubscription: (_p, { atPeriodEnd, customerId }, ctx) =>
+    cancelSubscription: (_p, { atPeriodEnd, customerId }, ctx, info) =>
       audited(
         deps.audit,
         ctx,
@@ -55,23 +55,34 @@ export function billingMutations(deps: BillingMutationDeps): MutationResolvers {
           let out: StripeSubscription;
           if (atPeriodEnd === false) out = await deps.billing.cancelSubscriptionNow(sub.id);
           else if (sub.cancelAtPeriodEnd) return sub;
-          else out = await deps.billing.setCancelAtPeriodEnd(sub.id, true, vendorIdempotencyKey(ctx, 'stripe.subscriptions.cancel'));
+          else out = await deps.billing.setCancelAtPeriodEnd(sub.id, true, vendorIdempotencyKey(ctx, 'stripe.subscriptions.cancel', info));
           await purge(crmId);
           return out;
         },
+        REPEATABLE,
       ),
-    resumeSubscription: (_p, { customerId }, ctx) =>
-      audited(deps.audit, ctx, { action: 'subscription.resume', systems: ['stripe'], fields: ['cancel_at_period_end'] }, async (a) => {
-        const crmId = targetCustomer(ctx, customerId, 'customerId');
-        a.customerId = crmId;
-        const sub = await current(crmId);
-        a.detail = { subscriptionId: sub.id };
-        if (sub.status === 'CANCELED')
-          throw new BadUserInputError('This subscription was canceled at once and cannot be resumed; start a new one.', 'customerId');
-        if (!sub.cancelAtPeriodEnd) return sub;
-        const out = await deps.billing.setCancelAtPeriodEnd(sub.id, false, vendorIdempotencyKey(ctx, 'stripe.subscriptions.resume'));
-        await purge(crmId);
-        return out;
-      }),
+    resumeSubscription: (_p, { customerId }, ctx, info) =>
+      audited(
+        deps.audit,
+        ctx,
+        { action: 'subscription.resume', systems: ['stripe'], fields: ['cancel_at_period_end'] },
+        async (a) => {
+          const crmId = targetCustomer(ctx, customerId, 'customerId');
+          a.customerId = crmId;
+          const sub = await current(crmId);
+          a.detail = { subscriptionId: sub.id };
+          if (sub.status === 'CANCELED')
+            throw new BadUserInputError('This subscription was canceled at once and cannot be resumed; start a new one.', 'customerId');
+          if (!sub.cancelAtPeriodEnd) return sub;
+          const out = await deps.billing.setCancelAtPeriodEnd(
+            sub.id,
+            false,
+            vendorIdempotencyKey(ctx, 'stripe.subscriptions.resume', info),
+          );
+          await purge(crmId);
+          return out;
+        },
+        REPEATABLE,
+      ),
   };
 }

@@ -5,4 +5,7 @@ export const CRM_COSTS: CostTable = {
   'Query.me': { calls: 1 },
   'Query.customer': { calls: 1 },
   'Query.customers': { calls: 1, items: { arg: 'first', default: 20 } },
+  // Writes: one contact update (HubSpot answers with the contact); what the answer selects adds its own cost.
+  'Mutation.updateMyContact': { calls: 1 },
+  'Mutation.updateContact': { calls: 1 },
 };

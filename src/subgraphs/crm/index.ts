@@ -8,12 +8,14 @@ import type { RequestContext } from '../../auth/context.js';
 import { perRequest } from '../../auth/context.js';
 import { canAccessCustomer, checkCustomerId, CUSTOMER_FORBIDDEN, ownCustomerId, ownedCustomerRef } from '../../auth/principal.js';
 import { buildSecureSubgraphSchema } from '../../auth/schema.js';
-import { ForbiddenError, NotFoundError } from '../../errors/index.js';
+import { ErrorCode, ForbiddenError, NotFoundError } from '../../errors/index.js';
+import { GraphQLError } from 'graphql';
 import type { Resolvers } from '../../generated/crm.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
 import type { CacheDeps } from '../../platform/cache.js';
 import type { CacheType } from '../../config/index.js';
 import { checkFirst, offsetCursor, offsetStart } from '../../platform/pagination.js';
+import { REPEATABLE, settleKeyedWrite } from '../mutations.js';
 import { loadSdl } from '../sdl.js';
 import { randomUUID } from 'node:crypto';
 import { REPLICATED_OWNER_PROPERTIES } from '../../ownership.js';
@@ -56,6 +58,9 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
     try {
       updated = await deps.crm.updateContact(id, change.properties);
     } catch (err) {
+      // A contact update sets the same values again: safe to repeat under the client's key.
+      const code = err instanceof GraphQLError ? err.extensions.code : undefined;
+      settleKeyedWrite(ctx, typeof code === 'string' ? code : ErrorCode.INTERNAL_SERVER_ERROR, REPEATABLE);
       await audit('failed', { error: err instanceof ContactConflictError ? 'EMAIL_IN_USE' : 'UPSTREAM' });
       if (err instanceof ContactConflictError)
         throw new BadUserInputError('This email belongs to another customer; use a different one.', 'input.email');
@@ -82,6 +87,7 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
         );
       }
     }
+    settleKeyedWrite(ctx, undefined, REPEATABLE);
     await audit('ok', { replicasQueued });
     return updated;
   }

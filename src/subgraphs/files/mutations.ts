@@ -11,7 +11,7 @@ import type { CacheType } from '../../config/index.js';
 import { BadUserInputError, ForbiddenError, NotFoundError } from '../../errors/index.js';
 import type { MutationResolvers } from '../../generated/files.js';
 import type { CacheDeps } from '../../platform/cache.js';
-import { audited, checkText, targetCustomer } from '../mutations.js';
+import { audited, REPEATABLE, checkText, targetCustomer } from '../mutations.js';
 import type { FilesConnector } from './connector.js';
 import { filesKeys } from './loaders.js';
 import { contentTypeOf, customerPrefix, toDocument } from './mappers.js';
@@ -40,7 +40,10 @@ interface UploadRef {
 const encodeUpload = (u: UploadRef) => Buffer.from(`${u.crmId}/${u.slot}/${u.name}`).toString('base64url');
 function decodeUpload(id: string): UploadRef {
   const m = /^([A-Za-z0-9_-]{1,64})\/([0-9a-f-]{36})\/([^/\\]{1,200})$/.exec(Buffer.from(id, 'base64url').toString('utf8'));
-  if (!m || !/^[A-Za-z0-9_-]+$/.test(id)) throw new BadUserInputError('id is not an upload id from requestDocumentUpload.', 'id');
+  // A forged id can only name the caller's own prefix, but it must also name a file an upload can
+  // have (e.g. not ".."), so no S3 call is made for a key requestDocumentUpload never signs.
+  if (!m || !/^[A-Za-z0-9_-]+$/.test(id) || !(UPLOAD_TYPES as readonly string[]).includes(contentTypeOf(m[3])))
+    throw new BadUserInputError('id is not an upload id from requestDocumentUpload.', 'id');
   return { crmId: m[1], slot: m[2], name: m[3] };
 }
 
@@ -88,30 +91,37 @@ export function filesMutations(deps: FilesMutationDeps): MutationResolvers {
             maxSize: input.size,
           };
         },
+        REPEATABLE,
       ),
     confirmDocumentUpload: (_p, { id }, ctx) =>
-      audited(deps.audit, ctx, { action: 'document.upload.confirm', systems: ['s3'], fields: ['document'] }, async (a) => {
-        const ref = decodeUpload(id);
-        checkCustomerId(ref.crmId);
-        a.customerId = ref.crmId;
-        if (!canAccessCustomer(ctx.principal, ref.crmId)) throw new ForbiddenError(CUSTOMER_FORBIDDEN);
-        const staged = `${stagingPrefix(ref.crmId)}${ref.slot}/${ref.name}`;
-        const final = `${customerPrefix(ref.crmId)}${ref.slot}/${ref.name}`;
-        const head = await deps.files.headObject(staged);
-        if (!head) {
-          // Confirmed before: the same document again.
-          const done = await deps.files.headObject(final);
-          if (!done) throw new NotFoundError('Nothing was uploaded for this id (or the upload expired): request a new upload.');
-          return toDocument(final, done.size, done.lastModified);
-        }
-        // S3 enforced these through the policy; checked again so a store that does not is caught here.
-        if (head.size < 1 || head.size > deps.uploadMaxBytes || head.contentType !== contentTypeOf(ref.name))
-          throw new BadUserInputError('The uploaded file does not match the upload request (size or content type).', 'id');
-        await deps.files.moveObject(staged, final);
-        a.detail = { documentId: Buffer.from(final).toString('base64url'), size: head.size };
-        await deps.cache.cache.purge([filesKeys(deps.cache.prefix).documents(ref.crmId)]);
-        await deps.cache.written?.(ref.crmId);
-        return toDocument(final, head.size, head.lastModified);
-      }),
+      audited(
+        deps.audit,
+        ctx,
+        { action: 'document.upload.confirm', systems: ['s3'], fields: ['document'] },
+        async (a) => {
+          const ref = decodeUpload(id);
+          checkCustomerId(ref.crmId);
+          a.customerId = ref.crmId;
+          if (!canAccessCustomer(ctx.principal, ref.crmId)) throw new ForbiddenError(CUSTOMER_FORBIDDEN);
+          const staged = `${stagingPrefix(ref.crmId)}${ref.slot}/${ref.name}`;
+          const final = `${customerPrefix(ref.crmId)}${ref.slot}/${ref.name}`;
+          const head = await deps.files.headObject(staged);
+          if (!head) {
+            // Confirmed before: the same document again.
+            const done = await deps.files.headObject(final);
+            if (!done) throw new NotFoundError('Nothing was uploaded for this id (or the upload expired): request a new upload.');
+            return toDocument(final, done.size, done.lastModified);
+          }
+          // S3 enforced these through the policy; checked again so a store that does not is caught here.
+          if (head.size < 1 || head.size > deps.uploadMaxBytes || head.contentType !== contentTypeOf(ref.name))
+            throw new BadUserInputError('The uploaded file does not match the upload request (size or content type).', 'id');
+          await deps.files.moveObject(staged, final);
+          a.detail = { documentId: Buffer.from(final).toString('base64url'), size: head.size };
+          await deps.cache.cache.purge([filesKeys(deps.cache.prefix).documents(ref.crmId)]);
+          await deps.cache.written?.(ref.crmId);
+          return toDocument(final, head.size, head.lastModified);
+        },
+        REPEATABLE,
+      ),
   };
 }

@@ -10,7 +10,7 @@ import type { CacheType } from '../../config/index.js';
 import { BadUserInputError, ForbiddenError, NotFoundError } from '../../errors/index.js';
 import type { MutationResolvers } from '../../generated/support.js';
 import type { CacheDeps } from '../../platform/cache.js';
-import { audited, checkText, targetCustomer, vendorIdempotencyKey } from '../mutations.js';
+import { audited, REPEATABLE, checkText, targetCustomer, vendorIdempotencyKey } from '../mutations.js';
 import type { SupportConnector } from './connector.js';
 import { supportTicketKeys } from './loaders.js';
 import type { ZendeskPriority, ZendeskUserRef } from './writes.js';
@@ -47,24 +47,30 @@ export function supportMutations(deps: SupportMutationDeps): MutationResolvers {
     await deps.cache.written?.(crmId);
   };
   return {
-    openTicket: (_p, { input }, ctx) =>
-      audited(deps.audit, ctx, { action: 'ticket.open', systems: ['zendesk'], fields: ['subject', 'body', 'priority'] }, async (a) => {
-        const crmId = targetCustomer(ctx, input.customerId, 'input.customerId');
-        a.customerId = crmId;
-        const subject = checkText(input.subject, 'input.subject', 1, 150);
-        const body = checkText(input.body, 'input.body', 1, BODY_MAX);
-        if (input.priority === 'UNKNOWN')
-          throw new BadUserInputError('input.priority must be LOW, NORMAL, HIGH or URGENT.', 'input.priority');
-        const requester = (await deps.support.userIdsByExternalIds([crmId])).get(crmId);
-        if (requester === undefined) throw new NotFoundError('This customer has no support account yet.');
-        const ticket = await deps.support.createTicket(
-          { requesterId: requester, subject, body, priority: input.priority ? PRIORITIES[input.priority] : null },
-          vendorIdempotencyKey(ctx, 'zendesk.tickets.create'),
-        );
-        a.detail = { ticketId: ticket.id };
-        await purge(crmId, ticket.id);
-        return ticket;
-      }),
+    openTicket: (_p, { input }, ctx, info) =>
+      audited(
+        deps.audit,
+        ctx,
+        { action: 'ticket.open', systems: ['zendesk'], fields: ['subject', 'body', 'priority'] },
+        async (a) => {
+          const crmId = targetCustomer(ctx, input.customerId, 'input.customerId');
+          a.customerId = crmId;
+          const subject = checkText(input.subject, 'input.subject', 1, 150);
+          const body = checkText(input.body, 'input.body', 1, BODY_MAX);
+          if (input.priority === 'UNKNOWN')
+            throw new BadUserInputError('input.priority must be LOW, NORMAL, HIGH or URGENT.', 'input.priority');
+          const requester = (await deps.support.userIdsByExternalIds([crmId])).get(crmId);
+          if (requester === undefined) throw new NotFoundError('This customer has no support account yet.');
+          const ticket = await deps.support.createTicket(
+            { requesterId: requester, subject, body, priority: input.priority ? PRIORITIES[input.priority] : null },
+            vendorIdempotencyKey(ctx, 'zendesk.tickets.create', info),
+          );
+          a.detail = { ticketId: ticket.id };
+          await purge(crmId, ticket.id);
+          return ticket;
+        },
+        REPEATABLE,
+      ),
     addTicketComment: (_p, { ticketId, body }, ctx) =>
       audited(
         deps.audit,

@@ -10,6 +10,17 @@ test('canonical JSON sorts keys at every level, so the fingerprint does not depe
   assert.notEqual(fingerprint('mutation A { x } mutation B { x }', 'A', {}), fingerprint('mutation A { x } mutation B { x }', 'B', {}));
 });
 
+test('the document counts as GraphQL reads it: whitespace, commas and comments aside; aliases, fragments and field order not', () => {
+  const fp = (q: string) => fingerprint(q, undefined, {});
+  const base = fp('mutation { x(a: 1) { id name } }');
+  assert.equal(fp('# retried\nmutation{x(a:1),{id,name}}'), base);
+  assert.notEqual(fp('mutation { y: x(a: 1) { id name } }'), base);
+  assert.notEqual(fp('mutation { x(a: 1) { name id } }'), base);
+  assert.notEqual(fp('mutation { x(a: 1) { ...F } } fragment F on X { id name }'), base);
+  // Text that does not parse is fingerprinted as sent (Apollo refuses it anyway).
+  assert.notEqual(fp('mutation {'), fp('mutation  {'));
+});
+
 test('key syntax: 1-255 visible ASCII characters, bare or as a structured-field string', () => {
   assert.deepEqual(parseIdempotencyKey(undefined), {});
   assert.deepEqual(parseIdempotencyKey('8e03978e-40d5-43e8-bc93-6894a57f9324'), { key: '8e03978e-40d5-43e8-bc93-6894a57f9324' });
