@@ -31,6 +31,9 @@ const { values } = parseArgs({
     only: { type: 'string' },
     webhooks: { type: 'boolean' },
     writes: { type: 'boolean' },
+    mixed: { type: 'boolean' },
+    minutes: { type: 'string', default: '3' },
+    rate: { type: 'string', default: '200' },
     events: { type: 'string' },
     // load (default): Portico vs plain @apollo/gateway; critical: sequential requests at vendor latency; plan: vendor limits enforced.
     mode: { type: 'string', default: 'load' },
@@ -48,6 +51,13 @@ if (values.webhooks) {
 if (values.writes) {
   // npm run bench -- --writes [--events 1000 --connections 10]: the contact write path and its replicas (bench/writes.ts).
   await (await import('./writes.js')).runWritesBench({ connections: Number(values.connections), writes: Number(values.events ?? 1000) });
+  process.exit(process.exitCode ?? 0);
+}
+if (values.mixed) {
+  // npm run bench -- --mixed [--minutes 3 --rate 200 --connections 20]: a steady mixed load at the vendors' limits (bench/mixed-run.ts).
+  await (
+    await import('./mixed-run.js')
+  ).runMixedBench({ minutes: Number(values.minutes), rate: Number(values.rate), connections: Number(values.connections ?? 20) });
   process.exit(process.exitCode ?? 0);
 }
 const duration = Number(values.duration);

@@ -62,6 +62,8 @@ export interface App {
   replicas: ReplicaPipeline;
   /** OpenTelemetry (a no-op unless an OTLP endpoint is configured). */
   tracing: Tracing;
+  /** Prometheus metrics served at /metrics. */
+  metrics: Metrics;
   /** Bound URL after listen(), e.g. http://127.0.0.1:4000 */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -392,6 +394,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     events,
     replicas,
     tracing,
+    metrics,
     async listen() {
       const url = await server.fastify.listen({ host: config.host, port: config.port });
       if (sims) connectSimulatorWebhooks(sims.sims, url.replace('://0.0.0.0', '://127.0.0.1'), config);

@@ -4,6 +4,7 @@
 import { createApp } from './app.js';
 import { loadConfigOrExit } from './config/index.js';
 import { CompositionError } from './gateway/index.js';
+import { installFatalHandlers } from './platform/fatal.js';
 import { withLocalRedis } from './platform/local-redis.js';
 
 async function main() {
@@ -57,10 +58,11 @@ async function main() {
     await local.stop();
     clearTimeout(force);
     app.logger.info('stopped');
-    process.exit(0);
+    process.exit(process.exitCode ?? 0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  installFatalHandlers({ logger: app.logger, counter: app.metrics.fatalErrors, shutdown: (reason) => void shutdown(reason) });
 }
 
 main().catch((err) => {

@@ -5,6 +5,7 @@
  */
 import { createSharedState, createUpstreams } from './app.js';
 import { loadConfigOrExit } from './config/index.js';
+import { installFatalHandlers } from './platform/fatal.js';
 import { createLogger } from './platform/logger.js';
 import { createMetrics } from './platform/metrics.js';
 import { createEventPipeline } from './webhooks/index.js';
@@ -62,10 +63,11 @@ async function main() {
     await shared.cache.settle();
     await shared.close();
     clearTimeout(force);
-    process.exit(0);
+    process.exit(process.exitCode ?? 0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  installFatalHandlers({ logger, counter: metrics.fatalErrors, shutdown: (reason) => void shutdown(reason) });
 }
 
 main().catch((err) => {

@@ -107,7 +107,7 @@ export function registerObservability(fastify: FastifyInstance, o: ObserveOption
       },
       parent,
     );
-    req.observed = { stats: newRequestStats(), span, ctx: trace.setSpan(parent, span) };
+    req.observed = { stats: newRequestStats(String(req.id)), span, ctx: trace.setSpan(parent, span) };
     done();
   });
   fastify.addHook('preHandler', (req, _reply, done) => {

@@ -299,6 +299,12 @@ export function createEntityCache(o: CacheOptions): EntityCache {
       if (pending) waits.push(pending.then((val) => void (out[i] = val)));
       else missing.push(key);
     });
+    // Other requests' loads this one shares: observed now, awaited after this request's own load.
+    // If that load throws first, nobody would ever await these; one of them rejecting later (the
+    // vendor budget refusing the other request's load too) was an unhandled rejection that killed
+    // the process at a vendor's rate limit.
+    const shared = waits.length ? Promise.all(waits) : undefined;
+    shared?.catch(() => undefined);
     if (missing.length) {
       const unique = [...new Set(missing)];
       const loading = load(unique);
@@ -341,7 +347,7 @@ export function createEntityCache(o: CacheOptions): EntityCache {
         for (const key of unique) inflight.delete(key);
       }
     }
-    await Promise.all(waits);
+    await shared;
     o.onRead?.(keys.length - missing.length - waits.length, missing.length + waits.length);
     return out;
   }

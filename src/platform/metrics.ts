@@ -16,6 +16,8 @@ export interface Metrics {
   httpRequests: Counter<'route' | 'status'>;
   /** Audit entries that could not be stored: `read` (a staff or partner read, not blocking) or `write` (the action was refused). */
   auditFailures: Counter<'kind'>;
+  /** Unhandled rejections and uncaught exceptions (platform/fatal.ts): each is a bug, and the process exits after it. */
+  fatalErrors: Counter<'kind'>;
 }
 
 export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
@@ -63,6 +65,12 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
     auditFailures: new Counter({
       name: 'portico_audit_failures_total',
       help: 'Audit entries that could not be stored in Redis: kind=read (a staff or partner read; logged) or write (the action was refused).',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    fatalErrors: new Counter({
+      name: 'portico_fatal_errors_total',
+      help: 'Unhandled promise rejections (kind=unhandled_rejection) and uncaught exceptions: each is a bug; the process drains and exits with status 1 after the first.',
       labelNames: ['kind'],
       registers: [registry],
     }),

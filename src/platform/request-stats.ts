@@ -9,6 +9,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 export interface RequestStats {
+  /** The request's id (the access log's and every error's `requestId`). */
+  requestId?: string;
   /** HTTP attempts made to each upstream system (retries included), e.g. { crm: 1, billing: 3 }. */
   upstream: Record<string, number>;
   cache: { hits: number; misses: number; errors: number };
@@ -19,8 +21,8 @@ export interface RequestStats {
 
 const store = new AsyncLocalStorage<RequestStats>();
 
-export function newRequestStats(): RequestStats {
-  return { upstream: {}, cache: { hits: 0, misses: 0, errors: 0 } };
+export function newRequestStats(requestId?: string): RequestStats {
+  return { requestId, upstream: {}, cache: { hits: 0, misses: 0, errors: 0 } };
 }
 
 /** Runs `fn` (and everything it starts) with `stats` as the current request's counters. */

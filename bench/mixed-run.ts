@@ -1,0 +1,105 @@
+/**
+ * `npm run bench -- --mixed [--minutes 3 --rate 200 --connections 20]`: one gateway process as
+ * `npm start` runs it (bundled simulators in process, its own redis-server, SIM_LATENCY_MS=2, the
+ * per-user rate limit raised so the load reaches the vendors) under a steady mixed load of 500
+ * customers and 10 agents (bench/mixed.ts) at the vendors' published limits. Prints, every 10 s,
+ * what was answered and the gateway's RSS; at the end whether the process is still alive, its peak
+ * RSS, and exits non-zero if it died or any answer was not a 200 with data or RATE_LIMITED fields.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadConfig } from '../src/config/index.js';
+import { freePort } from '../src/platform/redis-server.js';
+import { badCount, percentile, runMixedLoad } from './mixed.js';
+
+export interface GatewayProcess {
+  proc: ChildProcess;
+  url: string;
+  /** Everything the process printed (stdout and stderr), last 200 KB. */
+  output: () => string;
+  exited: () => boolean;
+  rssMb(): number;
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts `src/main.ts` as its own process with `env` and waits for "Portico is listening". */
+export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (d: Buffer) => {
+    out += d.toString();
+    if (out.length > 400_000) out = out.slice(-200_000);
+  };
+  proc.stdout.on('data', keep);
+  proc.stderr.on('data', keep);
+  await new Promise<void>((resolve, reject) => {
+    const check = () => /Portico is listening/.test(out) && (proc.stdout.off('data', check), resolve());
+    proc.stdout.on('data', check);
+    proc.once('exit', (code) => reject(new Error(`the gateway exited (${code}) before it listened:\n${out.slice(-3000)}`)));
+  });
+  const status = (field: string) => {
+    try {
+      return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    } catch {
+      return 0;
+    }
+  };
+  return {
+    proc,
+    url: `http://127.0.0.1:${port}`,
+    output: () => out,
+    exited: () => proc.exitCode !== null || proc.signalCode !== null,
+    rssMb: () => status('VmRSS'),
+    peakRssMb: () => status('VmHWM'),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+        const force = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+        proc.once('exit', () => (clearTimeout(force), resolve()));
+        proc.kill('SIGTERM');
+      }),
+  };
+}
+
+export async function runMixedBench(o: { minutes: number; rate: number; connections: number }) {
+  const env = {
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    SIM_LATENCY_MS: '2',
+    USER_RATE_LIMIT_PER_MINUTE: '1000000',
+    RECONCILE_SCHEDULE: 'off',
+  };
+  const gw = await startGatewayProcess(env);
+  const config = loadConfig(env);
+  console.log(`Mixed load: ${o.rate} req/s over ${o.connections} connections for ${o.minutes} min against ${gw.url} (pid ${gw.proc.pid})`);
+  console.log('  dashboards of customers 1001-1500; one request in ten the staff list of 50 for one of 10 agents');
+  console.log('  elapsed  sent     ok   rate-limited-fields  bad  skipped  rss MiB');
+  const s = await runMixedLoad({
+    url: gw.url,
+    config,
+    rate: o.rate,
+    connections: o.connections,
+    durationS: o.minutes * 60,
+    stopped: gw.exited,
+    onProgress: (x, t) =>
+      console.log(
+        `  ${String(t).padStart(5)} s ${String(x.sent).padStart(6)} ${String(x.ok).padStart(6)} ${String(x.rateLimitedFields).padStart(20)} ${String(badCount(x)).padStart(4)} ${String(x.skipped).padStart(8)} ${gw.rssMb().toFixed(0).padStart(8)}`,
+      ),
+  });
+  const alive = !gw.exited();
+  const peak = gw.peakRssMb();
+  console.log(
+    `\nResult: ${alive ? 'gateway alive' : `GATEWAY DIED (exit ${gw.proc.exitCode ?? gw.proc.signalCode})`}; ${s.sent} sent, ${s.ok} ok (${s.rateLimitedFields} RATE_LIMITED fields), ${badCount(s)} bad ${JSON.stringify(s.bad)}, ${s.skipped} ticks skipped (all connections busy)`,
+  );
+  console.log(
+    `  latency p50 ${percentile(s.latenciesMs, 50).toFixed(0)} ms, p99 ${percentile(s.latenciesMs, 99).toFixed(0)} ms; peak RSS ${peak.toFixed(0)} MiB`,
+  );
+  if (!alive) console.log(`  last output:\n${gw.output().slice(-3000)}`);
+  await gw.stop();
+  if (!alive || badCount(s) > 0) process.exitCode = 1;
+}

@@ -1,0 +1,141 @@
+/**
+ * A steady mixed load of many principals, open loop (a fixed request rate, not "as fast as the
+ * server answers"), the shape of a portal's busy hour: dashboards of distinct customers and, one
+ * request in `staffShare`, the staff list of 50 for one of several agents. At the vendors' plan
+ * limits this is what a bad day looks like; used by `npm run bench -- --mixed` (bench/run.ts) and by
+ * test/integration/load-limits.test.ts (the process must stay up and every answer must be a 200
+ * with data or RATE_LIMITED fields).
+ */
+import { Pool } from 'undici';
+import type { Config } from '../src/config/index.js';
+import { signDevToken } from '../src/auth/tokens.js';
+import { STAFF_LIST } from './critical.js';
+
+export const MIXED_DASHBOARD = `query Dashboard { me { id name email
+  billing { balance currency subscription { status } invoices(first: 5) { nodes { id number status amountDue } } }
+  tickets(first: 5) { nodes { id subject status comments { id body } } }
+  documents(first: 5) { nodes { id name } } } }`;
+
+export interface MixedLoadOptions {
+  url: string;
+  config: Readonly<Config>;
+  /** Requests started per second. */
+  rate: number;
+  /** Most requests in flight; a tick finding them all busy is counted as `skipped` (the server is behind). */
+  connections: number;
+  durationS: number;
+  /** Customers whose dashboards are asked for, e.g. 1001..1500. @default 1001..1500 */
+  customers?: readonly string[];
+  /** Agents asking for their staff list. @default 10 */
+  agents?: number;
+  /** Share of requests that are staff lists. @default 0.1 */
+  staffShare?: number;
+  /** Called every `everyS` seconds with the figures so far. */
+  onProgress?: (s: MixedLoadStats, elapsedS: number) => void;
+  everyS?: number;
+  /** Stops early (e.g. the gateway process exited). */
+  stopped?: () => boolean;
+}
+
+export interface MixedLoadStats {
+  sent: number;
+  /** 200 with data, every error (if any) RATE_LIMITED on a field. */
+  ok: number;
+  /** Fields answered RATE_LIMITED (within ok responses). */
+  rateLimitedFields: number;
+  /** Anything else, by `status:code` (e.g. `500:INTERNAL_SERVER_ERROR`, `0:ECONNREFUSED`). */
+  bad: Record<string, number>;
+  skipped: number;
+  latenciesMs: number[];
+}
+
+export function badCount(s: MixedLoadStats): number {
+  return Object.values(s.bad).reduce((a, b) => a + b, 0);
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export async function runMixedLoad(o: MixedLoadOptions): Promise<MixedLoadStats> {
+  const customers = o.customers ?? Array.from({ length: 500 }, (_x, i) => String(1001 + i));
+  const agents = Array.from({ length: o.agents ?? 10 }, (_x, i) => `agent-${i + 1}`);
+  const tokenOf = new Map<string, string>();
+  const token = (role: 'customer' | 'agent', sub: string) => {
+    const k = `${role}:${sub}`;
+    let t = tokenOf.get(k);
+    if (!t) tokenOf.set(k, (t = signDevToken(o.config, { role, sub, ttlSeconds: 3600 })));
+    return t;
+  };
+  const pool = new Pool(o.url, { connections: o.connections, pipelining: 1 });
+  const s: MixedLoadStats = { sent: 0, ok: 0, rateLimitedFields: 0, bad: {}, skipped: 0, latenciesMs: [] };
+  const bad = (k: string) => (s.bad[k] = (s.bad[k] ?? 0) + 1);
+  const staffShare = o.staffShare ?? 0.1;
+  let inflight = 0;
+  let n = 0;
+  const one = async () => {
+    const i = n++;
+    const staff = Math.random() < staffShare;
+    const [role, sub, query] = staff
+      ? (['agent', agents[i % agents.length], STAFF_LIST] as const)
+      : (['customer', customers[i % customers.length], MIXED_DASHBOARD] as const);
+    const started = performance.now();
+    inflight++;
+    s.sent++;
+    try {
+      const res = await pool.request({
+        path: '/graphql',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token(role, sub)}` },
+        body: JSON.stringify({ query }),
+        headersTimeout: 60_000,
+        bodyTimeout: 60_000,
+      });
+      const text = await res.body.text();
+      let body: { data?: unknown; errors?: { extensions?: { code?: string } }[] } = {};
+      try {
+        body = JSON.parse(text) as typeof body;
+      } catch {
+        bad(`${res.statusCode}:not-json`);
+        return;
+      }
+      const codes = (body.errors ?? []).map((e) => e.extensions?.code ?? 'NO_CODE');
+      const other = codes.find((c) => c !== 'RATE_LIMITED');
+      if (res.statusCode === 200 && body.data && !other) {
+        s.ok++;
+        s.rateLimitedFields += codes.length;
+      } else bad(`${res.statusCode}:${other ?? 'NO_DATA'}`);
+    } catch (err) {
+      bad(`0:${(err as { code?: string }).code ?? (err as Error).name}`);
+    } finally {
+      inflight--;
+      s.latenciesMs.push(performance.now() - started);
+    }
+  };
+  const started = performance.now();
+  const everyMs = (o.everyS ?? 10) * 1000;
+  let nextReport = everyMs;
+  const running = new Set<Promise<void>>();
+  const intervalMs = 1000 / o.rate;
+  for (let k = 0; ; k++) {
+    const due = started + k * intervalMs;
+    const now = performance.now();
+    if (now - started >= o.durationS * 1000 || o.stopped?.()) break;
+    if (due > now) await new Promise((r) => setTimeout(r, due - now));
+    if (inflight >= o.connections) s.skipped++;
+    else {
+      const p = one();
+      running.add(p);
+      void p.finally(() => running.delete(p));
+    }
+    if (performance.now() - started >= nextReport) {
+      o.onProgress?.(s, Math.round((performance.now() - started) / 1000));
+      nextReport += everyMs;
+    }
+  }
+  await Promise.all(running);
+  await pool.close();
+  s.latenciesMs.sort((a, b) => a - b);
+  return s;
+}
