@@ -22,6 +22,8 @@ import { createLogger, type Logger } from './platform/logger.js';
 import type { Redis } from 'ioredis';
 import { createLogAuditLog, type AuditLog } from './audit/index.js';
 import { createRedisAuditLog } from './audit/redis.js';
+import { withAuditSpool } from './audit/spool.js';
+import { createDeferred, type Deferred } from './platform/deferred.js';
 import { createMemoryPartnerStore, createRedisPartnerStore, type PartnerStore } from './auth/partners.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import { countCache, countCacheError } from './platform/request-stats.js';
@@ -188,7 +190,7 @@ export interface Subgraphs {
 export function buildSubgraphs(
   u: Upstreams,
   config: Readonly<Config>,
-  shared: Pick<SharedState, 'cache' | 'audit'>,
+  shared: Pick<SharedState, 'cache' | 'audit' | 'deferred'>,
   names: readonly SubgraphName[],
   links: CustomerLinks = createMemoryLinks(),
   replicas?: Pick<ReplicaPipeline, 'contactChanged'>,
@@ -199,7 +201,13 @@ export function buildSubgraphs(
     cache: shared.cache,
     prefix: config.keyPrefix,
     ttl: config.cache.ttl,
-    written: (crmId: string) => written?.(crmId) ?? Promise.resolve(),
+    // A write the vendor has taken is reported done: purges Redis cannot take now are retried later.
+    afterWrite: async (crmId: string, keys: readonly string[]) => {
+      await shared.deferred.attempt('purge', async () => {
+        await shared.cache.purge(keys);
+        await written?.(crmId);
+      });
+    },
   };
   const { audit } = shared;
   const build = {
@@ -236,6 +244,8 @@ export interface SharedState {
   links: CustomerLinks;
   /** Vendor budgets (platform/budget.ts): shared through Redis when configured. */
   budgets: BudgetStore;
+  /** Bookkeeping after writes that Redis could not take at once, retried in the background (platform/deferred.ts). */
+  deferred: Deferred;
   close(): Promise<void>;
 }
 
@@ -252,6 +262,7 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
     if (hits) metrics?.cacheOps.inc({ result: 'hit' }, hits);
     if (misses) metrics?.cacheOps.inc({ result: 'miss' }, misses);
   };
+  const deferred = createDeferred({ logger, onOutcome: (kind, outcome) => metrics?.deferredOps.inc({ kind, outcome }) });
   if (!config.redis.url) {
     logger.warn(
       'REDIS_URL is not set: cache and partner tokens live in process memory. Fine for development; run Redis for more than one instance (production requires it).',
@@ -263,17 +274,21 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
       audit: createLogAuditLog(logger),
       links: createMemoryLinks(),
       budgets: createMemoryBudgetStore(),
-      close: () => store.close(),
+      deferred,
+      close: async () => (await deferred.close(), await store.close()),
     };
   }
   const store = createRedisStore({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, logger });
-  const audit = createRedisAuditLog({
-    url: config.redis.url,
-    prefix: config.keyPrefix,
-    retentionDays: config.audit.retentionDays,
-    logger,
-    onFailure: (kind) => metrics?.auditFailures.inc({ kind }),
-  });
+  const audit = withAuditSpool(
+    createRedisAuditLog({
+      url: config.redis.url,
+      prefix: config.keyPrefix,
+      retentionDays: config.audit.retentionDays,
+      logger,
+      onFailure: (kind) => metrics?.auditFailures.inc({ kind }),
+    }),
+    { dir: config.audit.spoolDir, logger, onSpool: (what, n) => metrics?.auditSpool.inc({ what }, n) },
+  );
   return {
     cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead, onStale }),
     partners: createRedisPartnerStore(store.control, config.keyPrefix),
@@ -281,7 +296,8 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
     redis: store.control,
     links: createRedisLinks({ redis: store.client, prefix: config.keyPrefix, logger, timeoutMs: config.redis.commandTimeoutMs }),
     budgets: createRedisBudgetStore(store.client, logger),
-    close: async () => (await audit.close(), await store.close()),
+    deferred,
+    close: async () => (await deferred.close(), await audit.close(), await store.close()),
   };
 }
 

@@ -15,6 +15,8 @@ import type { Logger } from '../platform/logger.js';
 export type AuditSystem = 'hubspot' | 'stripe' | 'zendesk' | 's3' | 'portico';
 
 export interface AuditEvent {
+  /** When it happened, ISO 8601, when not now (an entry kept in the local spool and replayed later). */
+  at?: string;
   /** What happened, `<object>.<verb>`: `contact.update`, `ticket.open`, `partnerToken.create`, `customer.read`. */
   action: string;
   /** The customer concerned (CRM contact id), when there is one. */
@@ -28,12 +30,15 @@ export interface AuditEvent {
   detail?: Readonly<Record<string, string | number | boolean | null>>;
 }
 
+/** What an entry takes from the request: who, its id, its operation. */
+export type AuditContext = Pick<RequestContext, 'principal' | 'requestId' | 'operationName'>;
+
 export interface AuditLog {
   /**
    * Appends one entry; `ctx` gives who (principal), the request id and the operation. Writes
    * await it before answering (an unrecorded write is not acknowledged); reads may fire and forget.
    */
-  record(ctx: RequestContext | null, event: AuditEvent): Promise<void>;
+  record(ctx: AuditContext | null, event: AuditEvent): Promise<void>;
   /** Whether entries can be stored now (false while the durable store is unreachable). @default always true */
   ready?(): boolean;
   /** Newest first; only the durable (Redis) log has one. */
@@ -85,14 +90,14 @@ export interface AuditPage {
 /** A write or admin action cannot be recorded: it is refused (HTTP 503) rather than done unaudited. */
 export class AuditUnavailableError extends GraphQLError {
   constructor(detail = 'the audit log cannot be written') {
-    super(`The action was not completed: ${detail}. Try again shortly.`, {
+    super(`The action was not completed (nothing was changed): ${detail}. Try again shortly.`, {
       extensions: { code: ErrorCode.AUDIT_UNAVAILABLE, http: { status: 503 } },
     });
   }
 }
 
 /** Who, as an entry records it: kind, subject or partner id, roles or scopes. Never a token. */
-export function auditActor(ctx: RequestContext | null): AuditActor {
+export function auditActor(ctx: AuditContext | null): AuditActor {
   const p = ctx?.principal;
   if (!p) return { kind: 'system' };
   if (p.kind === 'user') return { kind: 'user', subject: p.subject, roles: [...p.roles] };
@@ -121,27 +126,70 @@ export function createLogAuditLog(logger: Logger): AuditLog {
   };
 }
 
+/** What a run learns as it goes and its entry records: the customer it acts on, ids of what it created. */
+export interface AuditNote {
+  customerId?: string | null;
+  detail?: Record<string, string | number | boolean | null>;
+}
+
+export interface AuditedOptions<T> {
+  /** Detail taken from the result (ids of created objects). */
+  detail?: (result: T) => AuditEvent['detail'];
+  /** Told how the run ended: `undefined` = done, else the error code (keyed writes, src/subgraphs/mutations.ts). */
+  settled?: (code: string | undefined) => void;
+}
+
+/** The error code of a failure (`extensions.code`), INTERNAL_SERVER_ERROR for anything else. */
+const codeOf = (err: unknown): string => {
+  const raw = err instanceof GraphQLError ? err.extensions.code : undefined;
+  return typeof raw === 'string' ? raw : ErrorCode.INTERNAL_SERVER_ERROR;
+};
+
 /**
- * Runs a write or admin action and records it: refused before it starts (AUDIT_UNAVAILABLE, HTTP
- * 503) when the log is known to be down; recorded after it as `ok` or `failed` (with the error
- * code); an entry that cannot be stored fails the request, so no action is acknowledged unaudited.
+ * Runs a write or admin action and records it, the one helper every write and admin action uses:
+ *
+ * - refused before anything is sent (AUDIT_UNAVAILABLE, HTTP 503 with Retry-After) while the log
+ *   is known to be down: a write that could not be recorded is not made;
+ * - recorded after it as `ok`, `denied` (FORBIDDEN or UNAUTHENTICATED) or `failed` (with `code`),
+ *   naming the customer the run was about (`note.customerId`, set as soon as it is known, so a
+ *   denied attempt on another customer's record shows in that customer's log);
+ * - once the action is done it is reported done: an entry that cannot be stored then (Redis died
+ *   or hung in between) goes to the local spool (src/audit/spool.ts) and is replayed later, and if
+ *   even that fails it is logged as an error and counted, never turned into a failed answer for
+ *   a write the vendor has taken. The client's retry would otherwise make the write twice.
  */
 export async function audited<T>(
   audit: AuditLog,
   ctx: RequestContext | null,
   event: Omit<AuditEvent, 'outcome'>,
-  run: () => Promise<T>,
-  detail?: (result: T) => AuditEvent['detail'],
+  run: (note: AuditNote) => Promise<T>,
+  opts: AuditedOptions<T> = {},
 ): Promise<T> {
   if (audit.ready?.() === false) throw new AuditUnavailableError('the audit log is unreachable');
+  const note: AuditNote = {};
+  const entry = (outcome: AuditEvent['outcome'], detail?: AuditEvent['detail']): AuditEvent => {
+    const all = { ...event.detail, ...note.detail, ...detail };
+    return { ...event, customerId: note.customerId ?? event.customerId, detail: Object.keys(all).length ? all : undefined, outcome };
+  };
   let result: T;
   try {
-    result = await run();
+    result = await run(note);
   } catch (err) {
-    const code = (err as { extensions?: { code?: unknown } }).extensions?.code;
-    await audit.record(ctx, { ...event, outcome: 'failed', detail: { ...event.detail, error: typeof code === 'string' ? code : 'ERROR' } });
+    const code = codeOf(err);
+    opts.settled?.(code);
+    const denied = code === (ErrorCode.FORBIDDEN as string) || code === (ErrorCode.UNAUTHENTICATED as string);
+    // Nothing was done: the caller's error stands whether or not its entry could be stored.
+    await audit.record(ctx, entry(denied ? 'denied' : 'failed', { code })).catch((e: unknown) => unrecorded(ctx, event, e));
     throw err;
   }
-  await audit.record(ctx, { ...event, outcome: 'ok', detail: detail ? { ...event.detail, ...detail(result) } : event.detail });
+  opts.settled?.(undefined);
+  await audit.record(ctx, entry('ok', opts.detail?.(result))).catch((e: unknown) => unrecorded(ctx, event, e));
   return result;
+}
+
+function unrecorded(ctx: RequestContext | null, event: Omit<AuditEvent, 'outcome'>, err: unknown) {
+  ctx?.logger.error(
+    { action: event.action, err: (err as Error)?.message },
+    'audit entry NOT stored (neither in Redis nor in the local spool); the action stands',
+  );
 }

@@ -111,7 +111,7 @@ export function readScope(schema: GraphQLSchema, document: DocumentNode): { syst
 /**
  * Gateway plugin: sets up the collector and records the collected reads when the response is
  * sent; a response with AUDIT_UNAVAILABLE (a write refused because it could not be recorded) is
- * HTTP 503, like any other "try again later".
+ * HTTP 503 with Retry-After, like any other "try again later".
  */
 export function auditReadsPlugin(deps: ReadAuditDeps): ApolloServerPlugin<RequestContext> {
   return {
@@ -125,8 +125,10 @@ export function auditReadsPlugin(deps: ReadAuditDeps): ApolloServerPlugin<Reques
           if (
             response.body.kind === 'single' &&
             response.body.singleResult.errors?.some((e) => e.extensions?.code === ErrorCode.AUDIT_UNAVAILABLE)
-          )
+          ) {
             response.http.status = 503;
+            response.http.headers.set('retry-after', '5');
+          }
           const collector = ctx.perRequest.get(READS) as ReadCollector | undefined;
           if (!collector?.customers.size) return;
           const scope = document ? readScope(schema, document) : { systems: ['hubspot' as const], fields: [] };

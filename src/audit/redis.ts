@@ -16,11 +16,11 @@
  */
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { RequestContext } from '../auth/context.js';
 import type { Logger } from '../platform/logger.js';
 import {
   auditActor,
   AuditUnavailableError,
+  type AuditContext,
   type AuditEvent,
   type AuditLog,
   type AuditPage,
@@ -84,7 +84,9 @@ export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<P
     if (!down) o.logger.warn({ err: err.message }, 'audit log unavailable: writes and admin actions are refused until Redis is back');
     down = true;
   });
+  let connectedOnce = false;
   redis.on('ready', () => {
+    connectedOnce = true;
     if (down) o.logger.info('audit log available again');
     down = false;
   });
@@ -120,10 +122,10 @@ export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<P
     return run;
   };
 
-  async function store(ctx: RequestContext | null, e: AuditEvent): Promise<StoredAuditEntry> {
+  async function store(ctx: AuditContext | null, e: AuditEvent): Promise<StoredAuditEntry> {
     await connected();
     const body = {
-      at: new Date().toISOString(),
+      at: e.at ?? new Date().toISOString(),
       actor: auditActor(ctx),
       requestId: ctx?.requestId ?? null,
       operation: ctx?.operationName ?? null,
@@ -171,8 +173,9 @@ export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<P
         throw new AuditUnavailableError(`the audit log cannot be written (${(err as Error).message})`);
       }
     },
-    // Known down (lost and reconnecting, or closed); a process still making its first connection is not.
-    ready: () => ['ready', 'wait', 'connecting', 'connect'].includes(redis.status),
+    // Known down (lost: reconnecting, or closed); a process still making its first connection is not.
+    // Once connected, only 'ready' is up: a lost connection cycles through 'connecting' on every retry.
+    ready: () => redis.status === 'ready' || (!connectedOnce && ['wait', 'connecting', 'connect'].includes(redis.status)),
     async page(q: AuditQuery): Promise<AuditPage> {
       await connected();
       try {

@@ -546,6 +546,12 @@ export const VARS = {
     doc: 'How long a keyed mutation holds its key while running: retries get 409 meanwhile; a crashed instance frees it after this long.',
     default: '60',
   },
+  AUDIT_SPOOL_DIR: {
+    schema: z.string().min(1),
+    example: '/var/lib/portico/audit-spool',
+    doc: 'Where audit entries of actions already done are kept when Redis cannot take them (killed or hung in the middle of a write), one NDJSON file per process, until they are replayed into the chain (every few seconds once Redis is back, by any instance sharing the folder). Put it on a persistent volume in production.',
+    default: '.portico/audit-spool',
+  },
 } satisfies Record<string, VarSpec>;
 
 type VarName = keyof typeof VARS;
@@ -635,7 +641,7 @@ export interface Config {
     serviceName: string;
     sampleRatio: number;
   };
-  audit: { retentionDays: number };
+  audit: { retentionDays: number; spoolDir: string };
   idempotency: { ttlS: number; lockS: number };
 }
 
@@ -887,7 +893,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       serviceName: raw.OTEL_SERVICE_NAME ?? 'portico',
       sampleRatio: raw.OTEL_TRACES_SAMPLER_ARG ?? 1,
     },
-    audit: { retentionDays: raw.AUDIT_RETENTION_DAYS ?? 400 },
+    audit: { retentionDays: raw.AUDIT_RETENTION_DAYS ?? 400, spoolDir: raw.AUDIT_SPOOL_DIR ?? '.portico/audit-spool' },
     idempotency: { ttlS: (raw.IDEMPOTENCY_TTL_HOURS ?? 24) * 3600, lockS: raw.IDEMPOTENCY_LOCK_S ?? 60 },
   };
   if (problems.length > 0) throw new ConfigError(problems);

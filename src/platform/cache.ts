@@ -392,10 +392,12 @@ export interface CacheDeps<T extends string = string> {
   prefix: string;
   ttl: Readonly<Record<T, number>>;
   /**
-   * A write changed this customer's records (after the subgraph purged its own keys): drops what
-   * else holds them, i.e. the gateway's cached whole responses. Unset where there is none.
+   * After a write the vendor has taken: drops `keys` (the records it changed) and whatever else
+   * holds this customer's records (the gateway's cached whole responses). Never fails: when Redis
+   * cannot take the purge now it is retried in the background (platform/deferred.ts), since the
+   * write is done and must be reported done.
    */
-  written?(crmId: string): Promise<void>;
+  afterWrite(crmId: string, keys: readonly string[]): Promise<void>;
 }
 
 /**

@@ -16,6 +16,10 @@ export interface Metrics {
   httpRequests: Counter<'route' | 'status'>;
   /** Audit entries that could not be stored: `read` (a staff or partner read, not blocking) or `write` (the action was refused). */
   auditFailures: Counter<'kind'>;
+  /** Bookkeeping after a done write that Redis could not take at once (platform/deferred.ts): deferred, done, dropped. */
+  deferredOps: Counter<'kind' | 'outcome'>;
+  /** Audit entries kept in the local spool while Redis could not take them, and replayed from it (audit/spool.ts). */
+  auditSpool: Counter<'what'>;
   /** Unhandled rejections and uncaught exceptions (platform/fatal.ts): each is a bug, and the process exits after it. */
   fatalErrors: Counter<'kind'>;
 }
@@ -66,6 +70,18 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
       name: 'portico_audit_failures_total',
       help: 'Audit entries that could not be stored in Redis: kind=read (a staff or partner read; logged) or write (the action was refused).',
       labelNames: ['kind'],
+      registers: [registry],
+    }),
+    deferredOps: new Counter({
+      name: 'portico_deferred_operations_total',
+      help: 'Bookkeeping after a write the vendor took (kind=purge: cached copies; idempotency: the kept response) that Redis could not take at once: outcome=deferred (retried in the background), done, dropped (given up after its window).',
+      labelNames: ['kind', 'outcome'],
+      registers: [registry],
+    }),
+    auditSpool: new Counter({
+      name: 'portico_audit_spool_entries_total',
+      help: 'Audit entries of done actions kept in the local spool (AUDIT_SPOOL_DIR) because Redis could not take them (what=spooled), and appended to the audit log from it later (what=replayed).',
+      labelNames: ['what'],
       registers: [registry],
     }),
     fatalErrors: new Counter({

@@ -4,21 +4,23 @@
  * leaves (awaited before the answer: an unrecorded write is not acknowledged).
  */
 import { createHash } from 'node:crypto';
-import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
-import type { AuditEvent, AuditLog } from '../audit/index.js';
+import type { GraphQLResolveInfo } from 'graphql';
+import { audited as auditedAction, type AuditEvent, type AuditLog, type AuditNote } from '../audit/index.js';
 import type { RequestContext } from '../auth/context.js';
 import { canAccessCustomer, checkCustomerId, CUSTOMER_FORBIDDEN, ownCustomerId } from '../auth/principal.js';
 import { BadUserInputError, ErrorCode, ForbiddenError } from '../errors/index.js';
 
 /**
  * The customer a mutation acts on: a customer token acts on its own record (naming another one is
- * FORBIDDEN); staff and partners name it (`argument`), and must be allowed to reach it.
+ * FORBIDDEN); staff and partners name it (`argument`), and must be allowed to reach it. The audit
+ * note names it before the check, so a denied attempt is recorded against the customer targeted.
  */
-export function targetCustomer(ctx: RequestContext, customerId: string | null | undefined, argument: string): string {
+export function targetCustomer(ctx: RequestContext, customerId: string | null | undefined, argument: string, note?: AuditNote): string {
   const own = ownCustomerId(ctx.principal);
   const id = customerId ?? own;
   if (!id) throw new BadUserInputError(`Name the customer: ${argument} is required for staff and partner tokens, e.g. "1001".`, argument);
   if (customerId != null) checkCustomerId(customerId);
+  if (note) note.customerId = id;
   if (!canAccessCustomer(ctx.principal, id)) throw new ForbiddenError(CUSTOMER_FORBIDDEN);
   return id;
 }
@@ -65,8 +67,9 @@ export function settleKeyedWrite(ctx: RequestContext, code: string | undefined, 
 }
 
 /**
- * Runs a write and appends its audit entry with the outcome: `ok`, `denied` (FORBIDDEN or
- * UNAUTHENTICATED) or `failed` (anything else, with the error code). The entry is awaited.
+ * Runs a write through the one audit helper (src/audit/index.ts `audited`: refused before anything
+ * is sent while the audit log is down; once done, reported done) and tells the HTTP layer how a
+ * write under a client `Idempotency-Key` ended.
  *
  * `repeatable`: running the write again under the same client key cannot write twice (the vendor
  * receives a key derived from it, or the write is idempotent by design). Such a write that failed
@@ -74,35 +77,12 @@ export function settleKeyedWrite(ctx: RequestContext, code: string | undefined, 
  * runs it again (and, should the lost attempt have reached the vendor, gets its result) instead of
  * replaying the failure or pushing the client to a new key, which could write twice.
  */
-export async function audited<T>(
+export function audited<T>(
   audit: AuditLog,
   ctx: RequestContext,
   event: Omit<AuditEvent, 'outcome'>,
-  run: (e: { customerId?: string | null; detail?: Record<string, string | number | boolean | null> }) => Promise<T>,
+  run: (note: AuditNote) => Promise<T>,
   opts: { repeatable?: boolean } = {},
 ): Promise<T> {
-  const found: { customerId?: string | null; detail?: Record<string, string | number | boolean | null> } = {};
-  try {
-    const out = await run(found);
-    settleKeyedWrite(ctx, undefined, opts);
-    await audit.record(ctx, {
-      ...event,
-      customerId: found.customerId ?? event.customerId,
-      detail: { ...event.detail, ...found.detail },
-      outcome: 'ok',
-    });
-    return out;
-  } catch (err) {
-    const raw = err instanceof GraphQLError ? err.extensions.code : undefined;
-    const code: string = typeof raw === 'string' ? raw : ErrorCode.INTERNAL_SERVER_ERROR;
-    settleKeyedWrite(ctx, code, opts);
-    const denied = code === (ErrorCode.FORBIDDEN as string) || code === (ErrorCode.UNAUTHENTICATED as string);
-    await audit.record(ctx, {
-      ...event,
-      customerId: found.customerId ?? event.customerId,
-      detail: { ...event.detail, ...found.detail, code },
-      outcome: denied ? 'denied' : 'failed',
-    });
-    throw err;
-  }
+  return auditedAction(audit, ctx, event, run, { settled: (code) => settleKeyedWrite(ctx, code, opts) });
 }

@@ -2,6 +2,9 @@
  * Starts the real app (createApp) over real HTTP against freshly started simulators.
  * Every test file gets its own simulators and app, and must call `close()`.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createApp, type App } from '../../src/app.js';
 import { signDevToken } from '../../src/auth/tokens.js';
 import { loadConfig } from '../../src/config/index.js';
@@ -43,6 +46,8 @@ export function simEnv(sims: Simulators): Record<string, string> {
     UPSTREAM_RETRIES: '0',
     // No scheduled reconciliation in a test app unless a test asks for it (one at an hour boundary would add upstream calls).
     RECONCILE_SCHEDULE: 'off',
+    // Each app its own audit spool: entries one test's app kept must not be replayed into another's log.
+    AUDIT_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'portico-spool-')),
   };
 }
 

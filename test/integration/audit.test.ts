@@ -94,7 +94,7 @@ describe('audit log', () => {
       assert.deepEqual(
         log.map((e) => [e.action, e.outcome, e.customerId, e.fields, e.systems, e.detail && JSON.parse(e.detail)]),
         [
-          ['failedEvent.replay', 'FAILED', null, [], ['portico'], { eventId: 'stripe:evt_nope', error: 'NOT_FOUND' }],
+          ['failedEvent.replay', 'FAILED', null, [], ['portico'], { eventId: 'stripe:evt_nope', code: 'NOT_FOUND' }],
           ['cache.purge', 'OK', '1001', [], ['portico'], null],
           ['partnerToken.revoke', 'OK', null, ['revokedAt'], ['portico'], { partnerTokenId: ptn, found: true }],
           ['partnerToken.create', 'OK', null, ['name', 'scopes', 'ttlDays'], ['portico'], { name: 'acme', partnerTokenId: ptn }],

@@ -70,7 +70,8 @@ test('each write leaves one entry: action, customer, systems, fields, outcome an
     [
       t.token('customer', '1001'),
       'mutation { resumeSubscription(customerId: "1002") { id } }',
-      { action: 'subscription.resume', customerId: null, systems: ['stripe'], fields: ['cancel_at_period_end'], outcome: 'denied' },
+      // Recorded against the customer targeted, so 1002's own log shows the attempt.
+      { action: 'subscription.resume', customerId: '1002', systems: ['stripe'], fields: ['cancel_at_period_end'], outcome: 'denied' },
     ],
   ];
   for (const [token, query, expected] of cases) {

@@ -67,7 +67,7 @@ export interface FailedEventRecord {
 export function createAdminSubgraph(deps: AdminSubgraphDeps) {
   const health = createIntegrationHealth(deps.health ?? { queues: [], breakers: {}, keyPrefix: '' });
   const audit = <T>(ctx: RequestContext, e: Omit<AuditEvent, 'outcome'>, run: () => Promise<T>, detail?: (r: T) => AuditEvent['detail']) =>
-    audited(deps.audit, ctx, e, run, detail);
+    audited(deps.audit, ctx, e, run, { detail });
   const resolvers: Resolvers = {
     DateTime: DateTimeScalar,
     Query: {

@@ -36,10 +36,7 @@ export function billingMutations(deps: BillingMutationDeps): MutationResolvers {
     if (!account?.subscription) throw new NotFoundError('This customer has no subscription.');
     return account.subscription;
   };
-  const purge = async (crmId: string) => {
-    await deps.cache.cache.purge([billingKeys(deps.cache.prefix).account(crmId)]);
-    await deps.cache.written?.(crmId);
-  };
+  const purge = (crmId: string) => deps.cache.afterWrite(crmId, [billingKeys(deps.cache.prefix).account(crmId)]);
   return {
     cancelSubscription: (_p, { atPeriodEnd, customerId }, ctx, info) =>
       audited(
@@ -47,8 +44,7 @@ export function billingMutations(deps: BillingMutationDeps): MutationResolvers {
         ctx,
         { action: 'subscription.cancel', systems: ['stripe'], fields: [atPeriodEnd === false ? 'status' : 'cancel_at_period_end'] },
         async (a) => {
-          const crmId = targetCustomer(ctx, customerId, 'customerId');
-          a.customerId = crmId;
+          const crmId = targetCustomer(ctx, customerId, 'customerId', a);
           const sub = await current(crmId);
           a.detail = { subscriptionId: sub.id, atPeriodEnd: atPeriodEnd !== false };
           if (sub.status === 'CANCELED') return sub;
@@ -67,8 +63,7 @@ export function billingMutations(deps: BillingMutationDeps): MutationResolvers {
         ctx,
         { action: 'subscription.resume', systems: ['stripe'], fields: ['cancel_at_period_end'] },
         async (a) => {
-          const crmId = targetCustomer(ctx, customerId, 'customerId');
-          a.customerId = crmId;
+          const crmId = targetCustomer(ctx, customerId, 'customerId', a);
           const sub = await current(crmId);
           a.detail = { subscriptionId: sub.id };
           if (sub.status === 'CANCELED')

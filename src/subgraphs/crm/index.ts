@@ -8,14 +8,13 @@ import type { RequestContext } from '../../auth/context.js';
 import { perRequest } from '../../auth/context.js';
 import { canAccessCustomer, checkCustomerId, CUSTOMER_FORBIDDEN, ownCustomerId, ownedCustomerRef } from '../../auth/principal.js';
 import { buildSecureSubgraphSchema } from '../../auth/schema.js';
-import { ErrorCode, ForbiddenError, NotFoundError } from '../../errors/index.js';
-import { GraphQLError } from 'graphql';
+import { ForbiddenError, NotFoundError } from '../../errors/index.js';
 import type { Resolvers } from '../../generated/crm.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
 import type { CacheDeps } from '../../platform/cache.js';
 import type { CacheType } from '../../config/index.js';
 import { checkFirst, offsetCursor, offsetStart } from '../../platform/pagination.js';
-import { REPEATABLE, settleKeyedWrite } from '../mutations.js';
+import { audited, REPEATABLE } from '../mutations.js';
 import { loadSdl } from '../sdl.js';
 import { randomUUID } from 'node:crypto';
 import { REPLICATED_OWNER_PROPERTIES } from '../../ownership.js';
@@ -52,44 +51,44 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
    */
   async function updateContact(ctx: RequestContext, id: string, input: ContactInput) {
     const change = toContactChange(input);
-    const audit = (outcome: 'ok' | 'failed', detail?: Record<string, string | boolean>) =>
-      deps.audit.record(ctx, { action: 'contact.update', customerId: id, systems: ['hubspot'], fields: change.fields, outcome, detail });
-    let updated;
-    try {
-      updated = await deps.crm.updateContact(id, change.properties);
-    } catch (err) {
+    return audited(
+      deps.audit,
+      ctx,
+      { action: 'contact.update', customerId: id, systems: ['hubspot'], fields: change.fields },
+      async (note) => {
+        let updated;
+        try {
+          updated = await deps.crm.updateContact(id, change.properties);
+        } catch (err) {
+          if (err instanceof ContactConflictError) {
+            note.detail = { error: 'EMAIL_IN_USE' };
+            throw new BadUserInputError('This email belongs to another customer; use a different one.', 'input.email');
+          }
+          if (err instanceof ContactInvalidError) throw new BadUserInputError(`HubSpot refused a value: ${err.message}`, 'input');
+          throw err;
+        }
+        if (!updated) throw new NotFoundError(`No customer with id ${JSON.stringify(id)}.`);
+        await deps.cache.afterWrite(id, crmCustomerKeys(deps.cache.prefix, id));
+        loaders(ctx).contact.clear(id).prime(id, updated);
+        let replicasQueued = false;
+        if (Object.keys(change.properties).some((p) => REPLICATED_OWNER_PROPERTIES.has(p)) && deps.replicas) {
+          try {
+            await deps.replicas.contactChanged(id, `mutation.${randomUUID()}`);
+            replicasQueued = true;
+          } catch (err) {
+            // HubSpot has the change: its webhook queues the same jobs, and reconciliation repairs whatever is left.
+            ctx.logger.warn(
+              { crmId: id, err: (err as Error).message },
+              'replica jobs not queued; the HubSpot webhook or reconciliation will propagate',
+            );
+          }
+        }
+        note.detail = { replicasQueued };
+        return updated;
+      },
       // A contact update sets the same values again: safe to repeat under the client's key.
-      const code = err instanceof GraphQLError ? err.extensions.code : undefined;
-      settleKeyedWrite(ctx, typeof code === 'string' ? code : ErrorCode.INTERNAL_SERVER_ERROR, REPEATABLE);
-      await audit('failed', { error: err instanceof ContactConflictError ? 'EMAIL_IN_USE' : 'UPSTREAM' });
-      if (err instanceof ContactConflictError)
-        throw new BadUserInputError('This email belongs to another customer; use a different one.', 'input.email');
-      if (err instanceof ContactInvalidError) throw new BadUserInputError(`HubSpot refused a value: ${err.message}`, 'input');
-      throw err;
-    }
-    if (!updated) {
-      await audit('failed', { error: 'NOT_FOUND' });
-      throw new NotFoundError(`No customer with id ${JSON.stringify(id)}.`);
-    }
-    await deps.cache.cache.purge(crmCustomerKeys(deps.cache.prefix, id));
-    await deps.cache.written?.(id);
-    loaders(ctx).contact.clear(id).prime(id, updated);
-    let replicasQueued = false;
-    if (Object.keys(change.properties).some((p) => REPLICATED_OWNER_PROPERTIES.has(p)) && deps.replicas) {
-      try {
-        await deps.replicas.contactChanged(id, `mutation.${randomUUID()}`);
-        replicasQueued = true;
-      } catch (err) {
-        // HubSpot has the change: its webhook queues the same jobs, and reconciliation repairs whatever is left.
-        ctx.logger.warn(
-          { crmId: id, err: (err as Error).message },
-          'replica jobs not queued; the HubSpot webhook or reconciliation will propagate',
-        );
-      }
-    }
-    settleKeyedWrite(ctx, undefined, REPEATABLE);
-    await audit('ok', { replicasQueued });
-    return updated;
+      REPEATABLE,
+    );
   }
 
   const resolvers: Resolvers = {

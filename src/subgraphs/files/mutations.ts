@@ -55,8 +55,7 @@ export function filesMutations(deps: FilesMutationDeps): MutationResolvers {
         ctx,
         { action: 'document.upload.request', systems: ['s3'], fields: ['name', 'contentType', 'size'] },
         async (a) => {
-          const crmId = targetCustomer(ctx, input.customerId, 'input.customerId');
-          a.customerId = crmId;
+          const crmId = targetCustomer(ctx, input.customerId, 'input.customerId', a);
           const name = checkText(input.name, 'input.name', 1, 200);
           // eslint-disable-next-line no-control-regex
           if (/[/\\\u0000-\u001f\u007f]/.test(name))
@@ -117,8 +116,7 @@ export function filesMutations(deps: FilesMutationDeps): MutationResolvers {
             throw new BadUserInputError('The uploaded file does not match the upload request (size or content type).', 'id');
           await deps.files.moveObject(staged, final);
           a.detail = { documentId: Buffer.from(final).toString('base64url'), size: head.size };
-          await deps.cache.cache.purge([filesKeys(deps.cache.prefix).documents(ref.crmId)]);
-          await deps.cache.written?.(ref.crmId);
+          await deps.cache.afterWrite(ref.crmId, [filesKeys(deps.cache.prefix).documents(ref.crmId)]);
           return toDocument(final, head.size, head.lastModified);
         },
         REPEATABLE,

@@ -42,10 +42,7 @@ async function commentAuthor(deps: SupportMutationDeps, ctx: RequestContext, req
 }
 
 export function supportMutations(deps: SupportMutationDeps): MutationResolvers {
-  const purge = async (crmId: string, ticketId: string) => {
-    await deps.cache.cache.purge(supportTicketKeys(deps.cache.prefix, crmId, ticketId));
-    await deps.cache.written?.(crmId);
-  };
+  const purge = (crmId: string, ticketId: string) => deps.cache.afterWrite(crmId, supportTicketKeys(deps.cache.prefix, crmId, ticketId));
   return {
     openTicket: (_p, { input }, ctx, info) =>
       audited(
@@ -53,8 +50,7 @@ export function supportMutations(deps: SupportMutationDeps): MutationResolvers {
         ctx,
         { action: 'ticket.open', systems: ['zendesk'], fields: ['subject', 'body', 'priority'] },
         async (a) => {
-          const crmId = targetCustomer(ctx, input.customerId, 'input.customerId');
-          a.customerId = crmId;
+          const crmId = targetCustomer(ctx, input.customerId, 'input.customerId', a);
           const subject = checkText(input.subject, 'input.subject', 1, 150);
           const body = checkText(input.body, 'input.body', 1, BODY_MAX);
           if (input.priority === 'UNKNOWN')
