@@ -309,6 +309,12 @@ export const VARS = {
     default: '15',
   },
   MAX_BODY_BYTES: { schema: int(1024, 50_000_000), example: '1048576', doc: 'Maximum request body size.', default: '1048576' },
+  MAX_JSON_DEPTH: {
+    schema: int(2, 512),
+    example: '64',
+    doc: "Maximum nesting of the JSON in a request's `variables` and `extensions` (POST body, GET query string, each operation of a batch), checked before anything else. Over it: 400 BAD_USER_INPUT.",
+    default: '64',
+  },
   INTROSPECTION: {
     schema: bool,
     example: 'false',
@@ -596,7 +602,7 @@ export interface Config {
     vendorBudgets?: string;
   };
   subgraphs: { urls: Partial<Record<SubgraphName, string>>; signingSecret: string };
-  limits: { maxDepth: number; maxBodyBytes: number; introspection: boolean };
+  limits: { maxDepth: number; maxBodyBytes: number; maxJsonDepth: number; introspection: boolean };
   /** Request limits per principal kind (`user` = staff and customers). */
   guards: {
     limits: Readonly<Record<'user' | 'partner' | 'anonymous', Limits>>;
@@ -835,6 +841,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     limits: {
       maxDepth: raw.MAX_QUERY_DEPTH ?? 12,
       maxBodyBytes: raw.MAX_BODY_BYTES ?? 1_048_576,
+      maxJsonDepth: raw.MAX_JSON_DEPTH ?? 64,
       introspection: raw.INTROSPECTION ?? false,
     },
     redis: { url: raw.REDIS_URL, commandTimeoutMs: raw.REDIS_COMMAND_TIMEOUT_MS ?? 50 },
