@@ -23,7 +23,7 @@ const list = z.string().transform((s) =>
 );
 
 /** `name=value` pairs of request limits (PARTNER_LIMITS, ANONYMOUS_LIMITS). */
-export const LIMIT_NAMES = ['depth', 'aliases', 'directives', 'tokens', 'bytes', 'cost', 'writes'] as const;
+export const LIMIT_NAMES = ['depth', 'aliases', 'directives', 'duplicates', 'tokens', 'bytes', 'cost', 'writes'] as const;
 export type LimitName = (typeof LIMIT_NAMES)[number];
 export type Limits = Record<LimitName, number>;
 const limitPairs = z
@@ -395,6 +395,12 @@ export const VARS = {
     default: '15',
   },
   MAX_DIRECTIVES: { schema: int(0, 1000), example: '20', doc: 'Maximum directives in an operation (GraphQL Armor).', default: '20' },
+  MAX_DUPLICATE_FIELDS: {
+    schema: int(1, 1000),
+    example: '5',
+    doc: 'Maximum times one selection set (inline fragments merged in) may select the same response key, e.g. `{ me { name name } }` is 2. GraphQL answers it once; the copies only cost validation. Over it: 400 QUERY_TOO_COMPLEX.',
+    default: '5',
+  },
   MAX_TOKENS: {
     schema: int(50, 100_000),
     example: '1000',
@@ -422,7 +428,7 @@ export const VARS = {
   PARTNER_LIMITS: {
     schema: limitPairs,
     example: 'cost=200,aliases=5',
-    doc: 'Limits for partner tokens, as name=value pairs over depth, aliases, directives, tokens, bytes, cost, writes; unset names keep the default shown.',
+    doc: 'Limits for partner tokens, as name=value pairs over depth, aliases, directives, duplicates, tokens, bytes, cost, writes; unset names keep the default shown.',
     default: 'depth=15,aliases=5,directives=10,tokens=500,bytes=5120,cost=200',
   },
   ANONYMOUS_LIMITS: {
@@ -754,6 +760,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     depth: raw.MAX_QUERY_DEPTH ?? 15,
     aliases: raw.MAX_ALIASES ?? 15,
     directives: raw.MAX_DIRECTIVES ?? 20,
+    duplicates: raw.MAX_DUPLICATE_FIELDS ?? 5,
     tokens: raw.MAX_TOKENS ?? 1000,
     bytes: raw.MAX_DOCUMENT_BYTES ?? 10_240,
     cost: raw.MAX_COST ?? 1000,
