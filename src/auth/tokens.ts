@@ -152,6 +152,12 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
       if (known && Date.now() < known.expiresMs) return known.principal;
       const decoded = jwt.decode(token, { complete: true });
       if (!decoded || typeof decoded.payload === 'string') throw new UnauthenticatedError('The token is malformed.');
+      // RFC 7515 4.1.11: a token whose `crit` names extensions the verifier does not understand must
+      // be rejected, and we understand none (jsonwebtoken ignores the parameter). Every token kind.
+      if ('crit' in decoded.header)
+        throw new UnauthenticatedError(
+          `The token header has "crit" (${JSON.stringify((decoded.header as { crit?: unknown }).crit)}), naming extensions this server does not support: issue tokens without "crit", e.g. {"alg":"RS256","typ":"JWT","kid":"..."}.`,
+        );
       return decoded.header.typ === PARTNER_TOKEN_TYP ? verifyPartner(token) : verifyUser(token, decoded.header);
     },
   };

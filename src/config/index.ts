@@ -23,7 +23,7 @@ const list = z.string().transform((s) =>
 );
 
 /** `name=value` pairs of request limits (PARTNER_LIMITS, ANONYMOUS_LIMITS). */
-export const LIMIT_NAMES = ['depth', 'aliases', 'directives', 'tokens', 'bytes', 'cost', 'writes'] as const;
+export const LIMIT_NAMES = ['depth', 'aliases', 'directives', 'duplicates', 'tokens', 'bytes', 'cost', 'writes'] as const;
 export type LimitName = (typeof LIMIT_NAMES)[number];
 export type Limits = Record<LimitName, number>;
 const limitPairs = z
@@ -309,6 +309,12 @@ export const VARS = {
     default: '15',
   },
   MAX_BODY_BYTES: { schema: int(1024, 50_000_000), example: '1048576', doc: 'Maximum request body size.', default: '1048576' },
+  MAX_JSON_DEPTH: {
+    schema: int(2, 512),
+    example: '64',
+    doc: "Maximum nesting of the JSON in a request's `variables` and `extensions` (POST body, GET query string, each operation of a batch), checked before anything else. Over it: 400 BAD_USER_INPUT.",
+    default: '64',
+  },
   INTROSPECTION: {
     schema: bool,
     example: 'false',
@@ -389,6 +395,12 @@ export const VARS = {
     default: '15',
   },
   MAX_DIRECTIVES: { schema: int(0, 1000), example: '20', doc: 'Maximum directives in an operation (GraphQL Armor).', default: '20' },
+  MAX_DUPLICATE_FIELDS: {
+    schema: int(1, 1000),
+    example: '5',
+    doc: 'Maximum times one selection set (inline fragments merged in) may select the same response key, e.g. `{ me { name name } }` is 2. GraphQL answers it once; the copies only cost validation. Over it: 400 QUERY_TOO_COMPLEX.',
+    default: '5',
+  },
   MAX_TOKENS: {
     schema: int(50, 100_000),
     example: '1000',
@@ -416,7 +428,7 @@ export const VARS = {
   PARTNER_LIMITS: {
     schema: limitPairs,
     example: 'cost=200,aliases=5',
-    doc: 'Limits for partner tokens, as name=value pairs over depth, aliases, directives, tokens, bytes, cost, writes; unset names keep the default shown.',
+    doc: 'Limits for partner tokens, as name=value pairs over depth, aliases, directives, duplicates, tokens, bytes, cost, writes; unset names keep the default shown.',
     default: 'depth=15,aliases=5,directives=10,tokens=500,bytes=5120,cost=200',
   },
   ANONYMOUS_LIMITS: {
@@ -602,7 +614,7 @@ export interface Config {
     vendorBudgets?: string;
   };
   subgraphs: { urls: Partial<Record<SubgraphName, string>>; signingSecret: string };
-  limits: { maxDepth: number; maxBodyBytes: number; introspection: boolean };
+  limits: { maxDepth: number; maxBodyBytes: number; maxJsonDepth: number; introspection: boolean };
   /** Request limits per principal kind (`user` = staff and customers). */
   guards: {
     limits: Readonly<Record<'user' | 'partner' | 'anonymous', Limits>>;
@@ -754,6 +766,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     depth: raw.MAX_QUERY_DEPTH ?? 15,
     aliases: raw.MAX_ALIASES ?? 15,
     directives: raw.MAX_DIRECTIVES ?? 20,
+    duplicates: raw.MAX_DUPLICATE_FIELDS ?? 5,
     tokens: raw.MAX_TOKENS ?? 1000,
     bytes: raw.MAX_DOCUMENT_BYTES ?? 10_240,
     cost: raw.MAX_COST ?? 1000,
@@ -841,6 +854,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     limits: {
       maxDepth: raw.MAX_QUERY_DEPTH ?? 12,
       maxBodyBytes: raw.MAX_BODY_BYTES ?? 1_048_576,
+      maxJsonDepth: raw.MAX_JSON_DEPTH ?? 64,
       introspection: raw.INTROSPECTION ?? false,
     },
     redis: { url: raw.REDIS_URL, commandTimeoutMs: raw.REDIS_COMMAND_TIMEOUT_MS ?? 50 },

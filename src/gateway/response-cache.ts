@@ -217,9 +217,15 @@ export function createResponseCache(o: ResponseCacheOptions): ResponseCache {
     const op = who ? rootsOf(query, operationName, doc) : undefined;
     const tags = op && customersOf(op.roots, variables, principal);
     if (!tags) return undefined;
-    const key = `${o.prefix}:rc:${createHash('sha256')
-      .update(JSON.stringify([who, query, operationName ?? '', variables ?? {}]))
-      .digest('base64url')}:v2`;
+    let keyed: string;
+    try {
+      keyed = JSON.stringify([who, query, operationName ?? '', variables ?? {}]);
+    } catch {
+      // Variables JSON cannot write (nested past the stack, which the HTTP layer's MAX_JSON_DEPTH
+      // refuses first; a BigInt from an in-process caller): not cacheable, never a 500.
+      return undefined;
+    }
+    const key = `${o.prefix}:rc:${createHash('sha256').update(keyed).digest('base64url')}:v2`;
     const [raw, ...versions] = await read([key, ...tags.map(tagKey)]);
     const current = Object.fromEntries(tags.map((t, i) => [t, versions[i] ?? null]));
     const entry = raw ? parseEntry(raw) : undefined;

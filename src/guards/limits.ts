@@ -1,7 +1,7 @@
 /**
- * Request limits per principal kind, enforced with GraphQL Armor's rules: max aliases, max depth
- * (introspection fields and fragments counted), max directives, max tokens (its counting parser),
- * plus the document size. Every refusal is 400 QUERY_TOO_COMPLEX naming the limit, the allowed value
+ * Request limits per principal kind, enforced with GraphQL Armor's rules: max aliases (`__typename`
+ * aliases counted), max depth (introspection fields and fragments counted), max directives, max
+ * tokens (its counting parser), plus the document size and the repeats of one response key. Every refusal is 400 QUERY_TOO_COMPLEX naming the limit, the allowed value
  * and the setting that changes it, before anything runs.
  */
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
@@ -9,7 +9,7 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
 import { LRUCache } from 'lru-cache';
-import { GraphQLError, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, Kind, validate, type DocumentNode, type GraphQLSchema, type SelectionSetNode } from 'graphql';
 import type { Principal } from '../auth/principal.js';
 import type { LimitName, Limits } from '../config/index.js';
 import { ErrorCode } from '../errors/index.js';
@@ -18,6 +18,7 @@ const USER_SETTINGS: Record<LimitName, string> = {
   depth: 'MAX_QUERY_DEPTH',
   aliases: 'MAX_ALIASES',
   directives: 'MAX_DIRECTIVES',
+  duplicates: 'MAX_DUPLICATE_FIELDS',
   tokens: 'MAX_TOKENS',
   bytes: 'MAX_DOCUMENT_BYTES',
   cost: 'MAX_COST',
@@ -66,13 +67,49 @@ export function checkSource(source: string, kind: Principal['kind'], limits: Lim
 
 const found = (message: string) => Number(/found (\d+)/.exec(message)?.[1] ?? NaN);
 
-/** Aliases, depth and directives of a parsed document, with GraphQL Armor's visitors. */
+/**
+ * The response key most repeated within one selection set, inline fragments merged in as GraphQL
+ * merges them (`{ me { name name } }`, `{ me { ... on Customer { name } name } }`). GraphQL
+ * answers a repeated key once, so copies add nothing but validation work (field merging is
+ * quadratic in them); graphql-cop sends 500. Named fragments are counted in their own definition
+ * (a spread repeated is collected once). One pass over the document's nodes.
+ */
+export function mostRepeatedKey(document: DocumentNode): { key: string; count: number } | undefined {
+  let most: { key: string; count: number } | undefined;
+  const sets: SelectionSetNode[] = [];
+  for (const def of document.definitions) if ('selectionSet' in def && def.selectionSet) sets.push(def.selectionSet);
+  while (sets.length > 0) {
+    const counts = new Map<string, number>();
+    const merged = [sets.pop()!];
+    while (merged.length > 0)
+      for (const sel of merged.pop()!.selections) {
+        if (sel.kind === Kind.INLINE_FRAGMENT) merged.push(sel.selectionSet);
+        if (sel.kind !== Kind.FIELD) continue;
+        const key = sel.alias?.value ?? sel.name.value;
+        const count = (counts.get(key) ?? 0) + 1;
+        counts.set(key, count);
+        if (!most || count > most.count) most = { key, count };
+        if (sel.selectionSet) sets.push(sel.selectionSet);
+      }
+  }
+  return most;
+}
+
+/** Repeated response keys, then aliases, depth and directives of a parsed document (GraphQL Armor's visitors). */
 export function checkDocument(
   schema: GraphQLSchema,
   document: DocumentNode,
   kind: Principal['kind'],
   limits: Limits,
 ): TooComplexError | undefined {
+  const repeated = mostRepeatedKey(document);
+  if (repeated && repeated.count > limits.duplicates)
+    return new TooComplexError(
+      kind,
+      'duplicates',
+      limits.duplicates,
+      `The operation selects ${JSON.stringify(repeated.key)} ${repeated.count} times in one selection set; select each field once.`,
+    );
   let refused: TooComplexError | undefined;
   const on = (limit: LimitName, what: string) => ({
     n: limits[limit],
@@ -83,7 +120,8 @@ export function checkDocument(
     ],
   });
   validate(schema, document, [
-    maxAliasesRule(on('aliases', 'aliases')),
+    // Armor leaves `__typename` aliases out by default: `{ a0: __typename ... a999: __typename }` is as many aliases as any.
+    maxAliasesRule({ ...on('aliases', 'aliases'), allowList: [] }),
     maxDepthRule({ ...on('depth', 'levels of selections'), ignoreIntrospection: false, flattenFragments: true }),
     maxDirectivesRule(on('directives', 'directives')),
   ]);

@@ -206,7 +206,19 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
       const op = operationOf(query, operationName);
       if (op?.operation !== OperationTypeNode.MUTATION) return undefined;
 
-      const fp = fingerprint(query, operationName, body.variables);
+      let fp: string;
+      try {
+        fp = fingerprint(query, operationName, body.variables);
+      } catch {
+        // Variables no JSON writer can walk (nested past the stack: the HTTP layer's MAX_JSON_DEPTH
+        // refuses those first). The client's input, so a 400 and not a 500 with a stack trace.
+        return send(
+          reply,
+          400,
+          ErrorCode.BAD_USER_INPUT,
+          'variables cannot be fingerprinted for the Idempotency-Key: send plain, shallow JSON, e.g. {"input": {"subject": "Help"}}.',
+        );
+      }
       const redisKey = idempotencyRedisKey(o.prefix, scope, key);
       const token = randomUUID();
       let held: string | null;

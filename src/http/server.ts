@@ -32,6 +32,7 @@ import { configSecrets, createRedactor, observabilityPlugin, principalFields, re
 import type { AuditLog } from '../audit/index.js';
 import { auditReadsPlugin } from '../audit/reads.js';
 import { createIdempotency } from './idempotency.js';
+import { tooDeepPart } from '../guards/json-depth.js';
 import type { GraphQLBody, ResponseCache } from '../gateway/response-cache.js';
 
 declare module 'fastify' {
@@ -70,11 +71,11 @@ function acceptsJson(accept: string | undefined): boolean {
   return !accept || (!accept.includes('graphql-response') && (accept.includes('application/json') || accept.includes('*/*')));
 }
 
-function graphqlError(reply: FastifyReply, status: number, code: ErrorCode, message: string) {
+function graphqlError(reply: FastifyReply, status: number, code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
   return reply
     .status(status)
     .type('application/json')
-    .send({ errors: [{ message, extensions: { code } }] });
+    .send({ errors: [{ message, extensions: { code, ...extra } }] });
 }
 
 /** Operation names are client-chosen: label the first 100 seen, the rest as "other", so a client cannot blow up the metric's cardinality. */
@@ -264,6 +265,17 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     method: ['GET', 'POST', 'OPTIONS'],
     url: '/graphql',
     preHandler: async (req, reply) => {
+      // Before any other work: everything after this (the cache key, the idempotency fingerprint,
+      // Apollo's variable coercion, log lines) walks variables recursively.
+      const deep = tooDeepPart(req, config.limits.maxJsonDepth);
+      if (deep !== undefined)
+        return graphqlError(
+          reply,
+          400,
+          ErrorCode.BAD_USER_INPUT,
+          `${deep} is nested more than ${config.limits.maxJsonDepth} levels deep (MAX_JSON_DEPTH=${config.limits.maxJsonDepth}). Send flatter JSON, e.g. "variables": {"input": {"subject": "Help"}}.`,
+          { limit: 'jsonDepth', allowed: config.limits.maxJsonDepth },
+        );
       // A browser opening the endpoint in development lands on the sandbox.
       if (
         req.method === 'GET' &&
@@ -281,6 +293,21 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     },
     onSend: (req, reply, payload) => idempotency.onSend(req, reply, payload),
     handler,
+  });
+
+  // Other methods on the endpoint are 405 naming the ones it serves (RFC 9110 15.5.6), answered
+  // on arrival: before the body is parsed (a DELETE declaring JSON without a body is no 400).
+  fastify.route({
+    method: ['PUT', 'DELETE', 'PATCH'],
+    url: '/graphql',
+    onRequest: async (req, reply) =>
+      graphqlError(
+        reply.header('allow', 'GET, POST'),
+        405,
+        ErrorCode.BAD_REQUEST,
+        `${req.method} is not served on /graphql: send queries with GET or POST and mutations with POST.`,
+      ),
+    handler: async () => undefined,
   });
 
   /**

@@ -9,6 +9,7 @@ import { createApp, type App } from '../../src/app.js';
 import { signDevToken } from '../../src/auth/tokens.js';
 import { loadConfig } from '../../src/config/index.js';
 import type { Role } from '../../src/auth/principal.js';
+import type { Logger } from '../../src/platform/logger.js';
 import { startSimulators, vendorEnv, type SimOptions, type Simulators, type SimSystem } from '../../sim/index.js';
 
 export interface TestApp {
@@ -51,11 +52,18 @@ export function simEnv(sims: Simulators): Record<string, string> {
   };
 }
 
-export async function startTestApp(opts: { env?: Record<string, string>; sim?: SimOptions; sims?: Simulators } = {}): Promise<TestApp> {
+export async function startTestApp(
+  opts: {
+    env?: Record<string, string>;
+    sim?: SimOptions;
+    sims?: Simulators;
+    /** Where the app logs (to read its lines); LOG_LEVEL's logger otherwise. */ logger?: Logger;
+  } = {},
+): Promise<TestApp> {
   const sims = opts.sims ?? (await startSimulators(opts.sim));
   const env = { ...simEnv(sims), ...opts.env };
   const config = loadConfig(env);
-  const app = await createApp({ config });
+  const app = await createApp({ config, ...(opts.logger ? { logger: opts.logger } : {}) });
   const url = await app.listen();
   const systems: SimSystem[] = ['hubspot', 'stripe', 'zendesk', 's3'];
   return {

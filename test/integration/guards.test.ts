@@ -215,7 +215,9 @@ describe('GraphQL Armor limits at the boundary (finding 2)', () => {
   });
 
   test('directives: 20 run, 21 are refused', async () => {
-    const q = (n: number) => `{ me { id ${Array.from({ length: n }, () => 'name @include(if: true)').join(' ')} } }`;
+    // Over six fields, so no response key repeats more than MAX_DUPLICATE_FIELDS (5) times.
+    const fields = ['id', 'name', 'email', 'phone', 'company', 'lifecycleStage'];
+    const q = (n: number) => `{ me { ${Array.from({ length: n }, (_, i) => `${fields[i % 6]} @include(if: true)`).join(' ')} } }`;
     const ok = await t.gql(q(20), { token: t.token('customer', '1001') });
     assert.equal(ok.body.errors, undefined, JSON.stringify(ok.body.errors));
     t.sims.resetStats();
@@ -223,7 +225,11 @@ describe('GraphQL Armor limits at the boundary (finding 2)', () => {
   });
 
   test('tokens and document size: at the limit the document runs, one over is refused before parsing', async () => {
-    const app = await startTestApp({ sims: t.sims, env: { MAX_TOKENS: '100', MAX_DOCUMENT_BYTES: '2000' } });
+    // 98 __typename fields are one response key 98 times: MAX_DUPLICATE_FIELDS is raised out of the way.
+    const app = await startTestApp({
+      sims: t.sims,
+      env: { MAX_TOKENS: '100', MAX_DOCUMENT_BYTES: '2000', MAX_DUPLICATE_FIELDS: '1000' },
+    });
     try {
       const token = app.token('customer', '1001');
       const fields = (n: number) => `{ ${Array.from({ length: n }, () => '__typename').join(' ')} }`;

@@ -107,6 +107,12 @@ describe('refused with 401 UNAUTHENTICATED and no upstream call', () => {
     // A token without exp would be valid forever; one issued in the future was minted by a bad clock or a forger.
     ['no exp', () => rs256(Object.fromEntries(Object.entries(claims()).filter(([k]) => k !== 'exp')))],
     ['iat in the future beyond the clock tolerance', () => rs256(claims({ iat: now() + 120 }))],
+    // RFC 7515 4.1.11: critical header extensions we do not understand (we understand none).
+    [
+      'crit naming an extension (RFC 7515 4.1.11)',
+      () => rs256(claims(), { kid: 'k1', crit: ['urn:example:pop'], 'urn:example:pop': true }),
+    ],
+    ['crit naming a registered claim', () => rs256(claims(), { kid: 'k1', crit: ['exp'] })],
     [
       'partner token without exp',
       () =>
@@ -137,6 +143,31 @@ describe('refused with 401 UNAUTHENTICATED and no upstream call', () => {
     assert.equal(res.status, 401);
     assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
     assert.equal(res.body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+    assert.deepEqual(t.calls(), { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 });
+  });
+
+  test('a genuine partner token re-signed with a crit header', async () => {
+    const admin = rs256(claims({ 'https://example.test/roles': ['admin'] }));
+    const minted = await t.gql('mutation { createPartnerToken(input: { name: "crit", scopes: ["crm.customers:list"] }) { token } }', {
+      token: admin,
+    });
+    assert.equal(minted.body.errors, undefined, JSON.stringify(minted.body.errors));
+    const genuine = minted.body.data.createPartnerToken.token as string;
+    const query = '{ customers(first: 1) { totalCount } }';
+    assert.equal((await t.gql(query, { token: genuine })).status, 200);
+    const [h, p] = genuine
+      .split('.')
+      .slice(0, 2)
+      .map((x) => JSON.parse(Buffer.from(x, 'base64url').toString()) as Record<string, unknown>);
+    const crit = jwt.sign(p, 'portico-dev-only-partner-secret-0000000000', {
+      algorithm: 'HS256',
+      header: { ...h, alg: 'HS256', crit: ['urn:example:bound'], 'urn:example:bound': true } as jwt.JwtHeader,
+    });
+    t.sims.resetStats();
+    const res = await t.gql(query, { token: crit });
+    assert.equal(res.status, 401);
+    assert.equal(res.body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+    assert.match(res.body.errors?.[0]?.message ?? '', /"crit"/);
     assert.deepEqual(t.calls(), { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 });
   });
 

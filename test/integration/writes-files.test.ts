@@ -109,6 +109,43 @@ describe('uploads through a presigned POST', () => {
     assert.equal(again.body.data.confirmDocumentUpload.id, doc.id);
   });
 
+  test('a declared PDF is read (first 16 bytes, ranged GET) before it is confirmed: a real one is, a text file is refused and deleted', async () => {
+    const token = customer('1004');
+    const count = async () => (await t.gql(DOCS, { token })).body.data.me.documents.totalCount as number;
+    const before = await count();
+    const pdf = '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n';
+    const real = await requestUpload(token, { name: 'statement.pdf', contentType: 'application/pdf', size: pdf.length });
+    assert.equal((await post(real, pdf)).status, 204);
+    sims.resetStats();
+    const ok = await t.gql(CONFIRM, { token, variables: { id: real.id } });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.errors, undefined, JSON.stringify(ok.body.errors));
+    assert.equal(ok.body.data.confirmDocumentUpload.contentType, 'application/pdf');
+    assert.deepEqual(sims.stats('s3').byRoute, { HeadObject: 1, GetObject: 1, PutObject: 1, DeleteObject: 1 });
+    // The simulator answers ranged GETs as S3 does: 206 with Content-Range.
+    const ranged = await fetch(ok.body.data.confirmDocumentUpload.downloadUrl as string, { headers: { range: 'bytes=0-15' } });
+    assert.equal(ranged.status, 206);
+    assert.equal(ranged.headers.get('content-range'), `bytes 0-15/${pdf.length}`);
+    assert.equal(await ranged.text(), pdf.slice(0, 16));
+
+    const text = 'just some words, not a PDF';
+    const fake = await requestUpload(token, { name: 'invoice.pdf', contentType: 'application/pdf', size: text.length });
+    assert.equal((await post(fake, text)).status, 204);
+    sims.resetStats();
+    const refused = await t.gql(CONFIRM, { token, variables: { id: fake.id } });
+    assert.equal(refused.status, 200);
+    assert.equal(refused.body.data, null);
+    const e = refused.body.errors?.[0];
+    assert.equal(e?.extensions?.code, 'BAD_USER_INPUT');
+    assert.equal(e?.extensions?.argument, 'id');
+    assert.match(e?.message ?? '', /not application\/pdf \(a PDF starts with "%PDF-"\); it was deleted/);
+    // Read, then deleted from staging; never copied where documents are listed.
+    assert.deepEqual(sims.stats('s3').byRoute, { HeadObject: 1, GetObject: 1, DeleteObject: 1 });
+    assert.equal(await count(), before + 1);
+    const again = await t.gql(CONFIRM, { token, variables: { id: fake.id } });
+    assert.equal(again.body.errors?.[0]?.extensions?.code, 'NOT_FOUND');
+  });
+
   test('S3 refuses a file of another content type than signed', async () => {
     const u = await requestUpload(customer(), { name: 'a.txt', contentType: 'text/plain', size: 5 });
     const r = await post(u, 'hello', { 'Content-Type': 'text/html' });

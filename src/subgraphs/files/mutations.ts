@@ -29,6 +29,22 @@ export interface FilesMutationDeps {
   uploadMaxBytes: number;
 }
 
+/**
+ * The bytes a file of each declared type starts with. S3 checks only the Content-Type the client
+ * declared; a text file or an executable declared as a PDF would otherwise be served to staff as
+ * one. Text types have no signature and are not read.
+ */
+const MAGIC: Partial<Record<(typeof UPLOAD_TYPES)[number], { bytes: Buffer; example: string }>> = {
+  'application/pdf': { bytes: Buffer.from('%PDF-'), example: 'a PDF starts with "%PDF-"' },
+  'image/png': {
+    bytes: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    example: 'a PNG starts with 89 50 4E 47 0D 0A 1A 0A',
+  },
+  'image/jpeg': { bytes: Buffer.from([0xff, 0xd8, 0xff]), example: 'a JPEG starts with FF D8 FF' },
+};
+/** How much of an upload is read to check its signature (one ranged GET). */
+const MAGIC_BYTES = 16;
+
 /** Uploads land here first, outside `customers/`, so nothing unconfirmed is listed. */
 const stagingPrefix = (crmId: string) => `uploads/${crmId}/`;
 
@@ -114,6 +130,20 @@ export function filesMutations(deps: FilesMutationDeps): MutationResolvers {
           // S3 enforced these through the policy; checked again so a store that does not is caught here.
           if (head.size < 1 || head.size > deps.uploadMaxBytes || head.contentType !== contentTypeOf(ref.name))
             throw new BadUserInputError('The uploaded file does not match the upload request (size or content type).', 'id');
+          const magic = MAGIC[head.contentType as (typeof UPLOAD_TYPES)[number]];
+          if (magic) {
+            const start = await deps.files.readStart(staged, MAGIC_BYTES);
+            if (!start) throw new NotFoundError('Nothing was uploaded for this id (or the upload expired): request a new upload.');
+            if (!start.subarray(0, magic.bytes.length).equals(magic.bytes)) {
+              // Deleted, not kept in staging: nothing may ever serve it, and the slot's presigned POST
+              // (while it lasts) can take the right file, confirmed with the same id.
+              await deps.files.deleteObject(staged);
+              throw new BadUserInputError(
+                `id: the uploaded file is not ${head.contentType} (${magic.example}); it was deleted. Upload the real file, e.g. a PDF exported by a PDF writer, and confirm again.`,
+                'id',
+              );
+            }
+          }
           await deps.files.moveObject(staged, final);
           a.detail = { documentId: Buffer.from(final).toString('base64url'), size: head.size };
           await deps.cache.afterWrite(ref.crmId, [filesKeys(deps.cache.prefix).documents(ref.crmId)]);

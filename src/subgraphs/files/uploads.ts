@@ -1,10 +1,17 @@
 /**
  * S3 writes for uploads. The file never passes through Portico: the client gets a presigned POST
  * policy (S3 checks the signature, expiry, key, Content-Type and size itself), uploads into a
- * staging prefix, and the confirmation HEADs the object and copies it under the customer's
- * documents prefix, where listings find it.
+ * staging prefix, and the confirmation HEADs the object, reads its first bytes (types with a magic
+ * number), and copies it under the customer's documents prefix, where listings find it.
  */
-import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  S3ServiceException,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 
 export interface PresignedUpload {
@@ -19,6 +26,9 @@ export interface FilesWrites {
   headObject(key: string): Promise<{ size: number; contentType: string | null; lastModified: Date } | null>;
   /** Copies an object to another key (same bucket) and deletes the source. */
   moveObject(from: string, to: string): Promise<void>;
+  /** The first `bytes` bytes of an object (one ranged GET), to check what it is; null when there is none. */
+  readStart(key: string, bytes: number): Promise<Buffer | null>;
+  deleteObject(key: string): Promise<void>;
 }
 
 export interface FilesWritesDeps {
@@ -51,6 +61,23 @@ export function createFilesWrites(d: FilesWritesDeps): FilesWrites {
         if (err instanceof S3ServiceException && (err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404)) return null;
         throw err;
       }
+    },
+    async readStart(key, bytes) {
+      try {
+        return await d.call('GetObject', async (signal) => {
+          const res = await d.s3.send(new GetObjectCommand({ Bucket: d.bucket, Key: key, Range: `bytes=0-${bytes - 1}` }), {
+            abortSignal: signal,
+          });
+          // A store that ignores Range answers the whole object: only the start is kept.
+          return Buffer.from((await res.Body?.transformToByteArray()) ?? []).subarray(0, bytes);
+        });
+      } catch (err) {
+        if (err instanceof S3ServiceException && (err.name === 'NoSuchKey' || err.$metadata?.httpStatusCode === 404)) return null;
+        throw err;
+      }
+    },
+    async deleteObject(key) {
+      await d.call('DeleteObject', (signal) => d.s3.send(new DeleteObjectCommand({ Bucket: d.bucket, Key: key }), { abortSignal: signal }));
     },
     async moveObject(from, to) {
       const source = `${d.bucket}/${from.split('/').map(encodeURIComponent).join('/')}`;

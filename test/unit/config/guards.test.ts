@@ -14,9 +14,36 @@ const problems = (env: Record<string, string>) => {
 
 test('limits per principal kind: partners and anonymous callers tighter, each overridable by name', () => {
   const c = loadConfig({});
-  assert.deepEqual(c.guards.limits.user, { depth: 15, aliases: 15, directives: 20, tokens: 1000, bytes: 10_240, cost: 1000, writes: 1 });
-  assert.deepEqual(c.guards.limits.partner, { depth: 15, aliases: 5, directives: 10, tokens: 500, bytes: 5120, cost: 200, writes: 1 });
-  assert.deepEqual(c.guards.limits.anonymous, { depth: 15, aliases: 5, directives: 5, tokens: 300, bytes: 4096, cost: 10, writes: 1 });
+  assert.deepEqual(c.guards.limits.user, {
+    depth: 15,
+    aliases: 15,
+    directives: 20,
+    duplicates: 5,
+    tokens: 1000,
+    bytes: 10_240,
+    cost: 1000,
+    writes: 1,
+  });
+  assert.deepEqual(c.guards.limits.partner, {
+    depth: 15,
+    aliases: 5,
+    directives: 10,
+    duplicates: 5,
+    tokens: 500,
+    bytes: 5120,
+    cost: 200,
+    writes: 1,
+  });
+  assert.deepEqual(c.guards.limits.anonymous, {
+    depth: 15,
+    aliases: 5,
+    directives: 5,
+    duplicates: 5,
+    tokens: 300,
+    bytes: 4096,
+    cost: 10,
+    writes: 1,
+  });
   const tuned = loadConfig({ PARTNER_LIMITS: 'cost=50, aliases=2', MAX_COST: '3000' });
   assert.equal(tuned.guards.limits.partner.cost, 50);
   assert.equal(tuned.guards.limits.partner.aliases, 2);
@@ -24,7 +51,7 @@ test('limits per principal kind: partners and anonymous callers tighter, each ov
   assert.equal(tuned.guards.limits.user.cost, 3000);
   assert.match(
     problems({ PARTNER_LIMITS: 'price=5' }),
-    /PARTNER_LIMITS names an unknown limit "price". Known: depth, aliases, directives, tokens, bytes, cost, writes. Example: PARTNER_LIMITS=/,
+    /PARTNER_LIMITS names an unknown limit "price". Known: depth, aliases, directives, duplicates, tokens, bytes, cost, writes. Example: PARTNER_LIMITS=/,
   );
   assert.match(problems({ ANONYMOUS_LIMITS: 'cost' }), /ANONYMOUS_LIMITS="cost": must be name=value pairs/);
 });
