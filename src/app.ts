@@ -284,6 +284,7 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
       url: config.redis.url,
       prefix: config.keyPrefix,
       retentionDays: config.audit.retentionDays,
+      hmacKey: config.audit.hmacKey,
       logger,
       onFailure: (kind) => metrics?.auditFailures.inc({ kind }),
     }),

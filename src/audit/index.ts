@@ -67,9 +67,13 @@ export interface StoredAuditEntry {
   fields: string[];
   outcome: AuditEvent['outcome'];
   detail: Record<string, string | number | boolean | null> | null;
-  /** SHA-256 (hex) of the previous entry's stored JSON; '' for the first entry ever. */
+  /** The previous entry's hash; '' for the first entry ever. */
   prev: string;
-  /** SHA-256 (hex) of this entry's stored JSON. */
+  /** The previous entry's stream id; '' for the first entry ever, absent in entries written before AUDIT_HMAC_KEY. */
+  prevId?: string;
+  /** The MINID (ms) the append of this entry trimmed the stream with; absent before AUDIT_HMAC_KEY. */
+  trimBelow?: number;
+  /** HMAC-SHA256 (hex, AUDIT_HMAC_KEY) of this entry's stored JSON; a plain SHA-256 in entries written before the key. */
   hash: string;
 }
 

@@ -1,20 +1,29 @@
 /**
  * The durable audit log: one Redis stream of hash-chained entries, also written as JSON log lines.
  *
- * Each entry is stored as its JSON text `d` (which names the previous entry's hash, `prev`) and
- * `h` = SHA-256 of `d`. Appends from every gateway instance and worker form ONE chain: an append
- * is a compare-and-set in a Lua script (XADD only when the head is still the hash the entry was
- * built on). Redis Lua has no SHA-256, so the hash is computed here, on the expected head: the
- * common case (this process appended last, or nobody appended since it learned the head) costs one
- * round trip; a lost race returns the current head and costs one more, bounded. Within a process
- * appends are serialized, so races are only between processes; the price is one round trip of
- * Redis latency per entry per process (thousands a second on a LAN), paid by writes, not reads.
+ * Each entry is stored as its JSON text `d` and `h` = HMAC-SHA256 of `d` keyed by AUDIT_HMAC_KEY.
+ * `d` names the previous entry's hash (`prev`) and stream id (`prevId`), and the MINID this append
+ * trimmed the stream with (`trimBelow`). The key is why a rewrite is detectable: someone who can
+ * write to Redis but does not hold the key cannot compute the hashes of a rewritten entry and of
+ * every entry after it. (Entries written before the key existed carry a plain SHA-256; see
+ * `verifyAuditChain`.)
  *
- * Retention: XADD trims entries older than the retention (MINID); verification starts from the
- * first kept entry, whose `prev` names a trimmed one. Per-customer streams hold the ids of that
- * customer's entries (the `auditLog(customerId:)` index), trimmed and expired the same way.
+ * Appends from every gateway instance and worker form ONE chain: an append is a compare-and-set in
+ * a Lua script (XADD only when the head is still the hash the entry was built on). Redis Lua has no
+ * HMAC, so the hash is computed here, on the expected head: the common case (this process appended
+ * last, or nobody appended since it learned the head) costs one round trip; a lost race returns the
+ * current head and its stream id, and costs one more, bounded. Within a process appends are
+ * serialized, so races are only between processes; the price is one round trip of Redis latency per
+ * entry per process (thousands a second on a LAN), paid by writes, not reads.
+ *
+ * Retention: XADD trims entries older than the retention (MINID, `~`: whole macro nodes only, so a
+ * few entries slightly older than the retention can stay; never a younger one). Each entry records
+ * the MINID it trimmed with, signed, so verification can tell retention from deletion: the first
+ * kept entry's predecessor (`prevId`) must be older than some later entry's `trimBelow`. Per-customer
+ * streams hold the ids of that customer's entries (the `auditLog(customerId:)` index), trimmed and
+ * expired the same way.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../platform/logger.js';
 import {
@@ -32,8 +41,10 @@ export interface RedisAuditOptions {
   url: string;
   /** Environment prefix of the keys (REDIS_KEY_PREFIX). */
   prefix: string;
-  /** Entries older than this are trimmed, days. @default 400 */
+  /** Entries older than this are trimmed, days (fractions allowed). @default 400 */
   retentionDays?: number;
+  /** Key of the chain's HMAC (AUDIT_HMAC_KEY); `npm run audit -- verify` needs the same. */
+  hmacKey: string;
   /** Deadline of one append, ms. @default 2000 */
   commandTimeoutMs?: number;
   logger: Logger;
@@ -47,9 +58,13 @@ export function auditKeys(prefix: string) {
   return { stream: base, head: `${base}:head`, customer: (id: string) => `${base}:c:${id}` };
 }
 
+// A lost race answers the current head and the id of the last entry (the next entry's `prevId`).
 const APPEND = `
 local head = redis.call('GET', KEYS[2]) or ''
-if head ~= ARGV[1] then return {0, head} end
+if head ~= ARGV[1] then
+  local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+  return {0, head, last and last[1] or ''}
+end
 local id = redis.call('XADD', KEYS[1], 'MINID', '~', ARGV[4], '*', 'd', ARGV[2], 'h', ARGV[3])
 redis.call('SET', KEYS[2], ARGV[3])
 if #KEYS >= 3 then
@@ -67,6 +82,8 @@ const APPEND_DEADLINE_MS = 5000;
 const lostRacePause = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
 
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+/** An entry's hash: HMAC-SHA256 (hex) of its stored JSON with AUDIT_HMAC_KEY. */
+export const entryHash = (key: string, d: string) => createHmac('sha256', key).update(d).digest('hex');
 
 export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<Pick<AuditLog, 'ready' | 'page' | 'close'>> {
   const keys = auditKeys(o.prefix);
@@ -91,14 +108,19 @@ export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<P
     down = false;
   });
   redis.defineCommand('auditAppend', { lua: APPEND });
+  if (!o.hmacKey) throw new Error('createRedisAuditLog needs hmacKey (AUDIT_HMAC_KEY)');
   const append = (keyList: string[], args: (string | number)[]) =>
-    (redis as unknown as { auditAppend(n: number, ...a: (string | number)[]): Promise<[number, string]> }).auditAppend(
+    (redis as unknown as { auditAppend(n: number, ...a: (string | number)[]): Promise<[number, string, string?]> }).auditAppend(
       keyList.length,
       ...keyList,
       ...args,
     );
-  /** The head this process saw last: usually still current, so most appends take one round trip. */
-  let knownHead: string | undefined;
+  /**
+   * The head (hash and stream id) this process saw last: usually still current, so most appends take
+   * one round trip. Unknown, it is guessed empty: the lost race that corrects the guess costs the
+   * round trip a read of the head would.
+   */
+  let knownHead: { hash: string; id: string } | undefined;
 
   const connected = async () => {
     if (redis.status === 'ready') return;
@@ -137,22 +159,25 @@ export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<P
       detail: e.detail ? { ...e.detail } : null,
     };
     const keyList = [keys.stream, keys.head, ...(body.customerId ? [keys.customer(body.customerId)] : [])];
-    let prev = knownHead ?? ((await redis.get(keys.head)) || '');
+    let head = knownHead ?? { hash: '', id: '' };
     const deadline = Date.now() + APPEND_DEADLINE_MS;
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0) {
         if (Date.now() > deadline) throw new Error(`audit append lost the race ${attempt} times in ${APPEND_DEADLINE_MS} ms`);
         await lostRacePause(attempt);
       }
-      const d = JSON.stringify({ ...body, prev });
-      const hash = sha256(d);
-      const [ok, value] = await append(keyList, [prev, d, hash, Date.now() - retentionMs, retentionMs]);
+      // Signed with the entry: the MINID of this very XADD, so verify can tell retention from deletion.
+      const trimBelow = Math.floor(Date.now() - retentionMs);
+      const chained = { ...body, prev: head.hash, prevId: head.id, trimBelow };
+      const d = JSON.stringify(chained);
+      const hash = entryHash(o.hmacKey, d);
+      const [ok, value, lastId] = await append(keyList, [head.hash, d, hash, trimBelow, Math.ceil(retentionMs)]);
       if (ok === 1) {
-        knownHead = hash;
-        return { id: value, ...body, prev, hash };
+        knownHead = { hash, id: value };
+        return { id: value, ...chained, hash };
       }
-      prev = value;
-      knownHead = value;
+      head = { hash: value, id: lastId ?? '' };
+      knownHead = head;
     }
   }
 
@@ -247,27 +272,65 @@ export interface VerifyResult {
   checked: number;
   firstId: string | null;
   lastId: string | null;
+  /** The last entry's hash: compare it with the SIEM's newest `"msg":"audit"` line (removals from the end). */
+  lastHash: string | null;
+  /** Entries with a plain SHA-256 hash (written before AUDIT_HMAC_KEY), accepted with `acceptUnkeyed`. */
+  unkeyed: number;
   broken: { id: string; reason: string } | null;
 }
 
+/** The ms part of a stream id (`1732400000000-0`). */
+const idMs = (id: string) => Number(id.split('-')[0]);
+
 /**
- * Walks the chain from the first kept entry: each entry's stored JSON must hash to its `h`, and
- * name the previous entry's `h` as `prev`; the head key must be the last entry's hash (entries
- * removed from the end are noticed). Reports the first broken link.
+ * Walks the chain from the first kept entry to the head and reports the first problem found:
+ *
+ * - each entry's `h` must be the HMAC of its stored JSON with `key` (AUDIT_HMAC_KEY): without the
+ *   key, a rewritten entry cannot be re-signed, nor can the entries after it be re-chained;
+ * - each entry must name the previous entry's hash (`prev`) and stream id (`prevId`): nothing
+ *   removed, inserted, reordered or moved to other ids in between;
+ * - the first kept entry is the first ever (`prev` empty), or its predecessor was old enough for
+ *   a later append to have trimmed it: its id is below the `trimBelow` (MINID) of some kept entry.
+ *   Otherwise entries before it were deleted, not trimmed by retention. (MINID `~` only ever keeps
+ *   more than asked, so the rule has no false alarms; what it cannot see is the deletion of entries
+ *   that retention would have trimmed anyway.)
+ * - the head key must be the last entry's hash (a naive removal from the end).
+ *
+ * Entries written before the key (plain SHA-256 of `d`, no `prevId`) are refused unless
+ * `acceptUnkeyed`; then only as a prefix of the log (one after a signed entry is a rewrite by
+ * someone without the key) and counted in `unkeyed`: their links are checked, but anyone with
+ * write access to Redis could have rewritten them, and deletions before them cannot be told from
+ * retention.
  */
 export async function verifyAuditChain(
   redis: Redis,
   prefix: string,
+  key: string,
   onProgress?: (checked: number, lastId: string) => void,
-  o: { batch?: number; progressEvery?: number } = {},
+  o: { batch?: number; progressEvery?: number; acceptUnkeyed?: boolean } = {},
 ): Promise<VerifyResult> {
+  if (!key) throw new Error('verifyAuditChain needs the key the log is signed with (AUDIT_HMAC_KEY)');
   const batch = o.batch ?? 1000;
   const every = o.progressEvery ?? 10_000;
   const keys = auditKeys(prefix);
   let checked = 0;
+  let unkeyed = 0;
+  let signedSeen = false;
   let prevHash: string | undefined;
   let firstId: string | null = null;
   let lastId: string | null = null;
+  /** The first kept entry's predecessor, when the first kept entry is signed and not the first ever. */
+  let trimmedPredecessor: string | undefined;
+  /** The highest MINID any kept signed entry trimmed with. */
+  let trimmedUpTo = -Infinity;
+  const result = (broken: VerifyResult['broken']): VerifyResult => ({
+    checked,
+    firstId,
+    lastId,
+    lastHash: prevHash ?? null,
+    unkeyed,
+    broken,
+  });
   let start = '-';
   for (;;) {
     const rows = (await redis.xrange(keys.stream, start, '+', 'COUNT', batch)) as StreamEntry[];
@@ -277,18 +340,43 @@ export async function verifyAuditChain(
       const j = fields.indexOf('h');
       const d = i >= 0 ? fields[i + 1] : undefined;
       const h = j >= 0 ? fields[j + 1] : undefined;
-      const fail = (reason: string) => ({ checked, firstId, lastId, broken: { id, reason } });
+      const fail = (reason: string) => result({ id, reason });
       if (d === undefined || h === undefined) return fail('the entry has no stored JSON (d) or hash (h)');
-      if (sha256(d) !== h) return fail('the stored JSON does not hash to the stored hash: the entry was modified');
-      let prev: unknown;
+      const signed = entryHash(key, d) === h;
+      if (!signed) {
+        if (sha256(d) !== h)
+          return fail(
+            'its hash is not the HMAC of its stored JSON with AUDIT_HMAC_KEY: the entry was modified, or the log is signed with another key (check AUDIT_HMAC_KEY is the gateways\u2019 value)',
+          );
+        if (signedSeen)
+          return fail(
+            'its hash is a plain SHA-256 but it follows entries signed with AUDIT_HMAC_KEY: it was rewritten by someone without the key',
+          );
+        if (!o.acceptUnkeyed)
+          return fail(
+            'its hash is a plain SHA-256, not signed with AUDIT_HMAC_KEY: written before the key was introduced, or rewritten by someone without it. If this log predates AUDIT_HMAC_KEY, run verify with --accept-unkeyed',
+          );
+        unkeyed++;
+      }
+      let entry: { prev?: unknown; prevId?: unknown; trimBelow?: unknown };
       try {
-        prev = (JSON.parse(d) as { prev?: unknown }).prev;
+        entry = JSON.parse(d) as typeof entry;
       } catch {
         return fail('the stored JSON does not parse');
       }
-      // The first kept entry may follow trimmed ones (retention): its `prev` is taken as given.
-      if (prevHash !== undefined && prev !== prevHash)
+      if (signed && (typeof entry.prev !== 'string' || typeof entry.prevId !== 'string' || typeof entry.trimBelow !== 'number'))
+        return fail('the signed entry lacks prev, prevId or trimBelow: it was not written by this version of the gateway');
+      if (prevHash !== undefined && entry.prev !== prevHash)
         return fail(`its prev hash is not the previous entry's hash (${lastId}): an entry was removed, inserted or rewritten`);
+      if (signed && prevHash !== undefined && entry.prevId !== lastId)
+        return fail(
+          `it names ${String(entry.prevId)} as the previous entry, but the previous entry is ${lastId}: entries were removed or moved to other ids`,
+        );
+      if (prevHash === undefined && signed && entry.prev !== '') trimmedPredecessor = entry.prevId as string;
+      if (signed) {
+        signedSeen = true;
+        trimmedUpTo = Math.max(trimmedUpTo, entry.trimBelow as number);
+      }
       prevHash = h;
       firstId ??= id;
       lastId = id;
@@ -300,13 +388,18 @@ export async function verifyAuditChain(
   }
   const head = (await redis.get(keys.head)) ?? '';
   if (checked > 0 && head !== prevHash)
-    return {
-      checked,
-      firstId,
-      lastId,
-      broken: { id: lastId!, reason: 'the head hash is not the last entry\u2019s: entries after it were removed' },
-    };
-  if (checked === 0 && head)
-    return { checked, firstId, lastId, broken: { id: '-', reason: 'the head names an entry but the stream is empty' } };
-  return { checked, firstId, lastId, broken: null };
+    return result({ id: lastId!, reason: 'the head hash is not the last entry\u2019s: entries after it were removed' });
+  if (checked === 0 && head) return result({ id: '-', reason: 'the head names an entry but the stream is empty' });
+  // Retention trims an entry only when a later append's MINID is above its id; that append is kept
+  // (it is at or after the first kept entry), so its signed `trimBelow` is among those seen.
+  if (trimmedPredecessor !== undefined && !(idMs(trimmedPredecessor) < trimmedUpTo))
+    return result({
+      id: firstId!,
+      reason:
+        `entries before ${firstId} are missing: deleted, not trimmed by retention (its predecessor ${trimmedPredecessor} is ` +
+        (Number.isFinite(trimmedUpTo)
+          ? `not older than ${new Date(trimmedUpTo).toISOString()}, the oldest any later append trimmed to)`
+          : 'not older than any trim)'),
+    });
+  return result(null);
 }

@@ -12,6 +12,8 @@ export const DEV_PARTNER_SECRET = 'portico-dev-only-partner-secret-0000000000';
 export const DEV_STRIPE_WEBHOOK_SECRET = 'whsec_portico_dev_only_0000000000000000';
 export const DEV_HUBSPOT_CLIENT_SECRET = 'portico-dev-only-hubspot-client-secret-0000';
 export const DEV_ZENDESK_WEBHOOK_SECRET = 'portico-dev-only-zendesk-webhook-secret-000';
+/** Development key of the audit log's HMAC chain. Production refuses it (anyone could re-sign a rewritten log). */
+export const DEV_AUDIT_HMAC_KEY = 'portico-dev-only-audit-hmac-key-00000000000';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -546,6 +548,12 @@ export const VARS = {
     doc: 'How long audit log entries are kept in Redis (older ones are trimmed as new ones arrive; `npm run audit -- verify` starts at the first kept entry). Ship the JSON log lines (`"msg":"audit"`) to a SIEM for longer.',
     default: '400',
   },
+  AUDIT_HMAC_KEY: {
+    schema: z.string().min(32, 'must be at least 32 characters'),
+    example: '$(openssl rand -hex 32)',
+    doc: "Secret key of the audit log chain: each entry's hash is an HMAC-SHA256 with it, so someone who can write to Redis but lacks the key cannot rewrite entries unnoticed. `npm run audit -- verify` needs the same value. Development has a built-in one; production has none.",
+    default: (env) => (isDev(env) ? DEV_AUDIT_HMAC_KEY : undefined),
+  },
   IDEMPOTENCY_TTL_HOURS: {
     schema: int(24, 720),
     example: '24',
@@ -653,7 +661,7 @@ export interface Config {
     serviceName: string;
     sampleRatio: number;
   };
-  audit: { retentionDays: number; spoolDir: string };
+  audit: { retentionDays: number; hmacKey: string; spoolDir: string };
   idempotency: { ttlS: number; lockS: number };
 }
 
@@ -748,6 +756,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
         `ZENDESK_WEBHOOK_SECRET is the development secret. Example: ZENDESK_WEBHOOK_SECRET=${VARS.ZENDESK_WEBHOOK_SECRET.example}`,
       );
   }
+  problems.push(...auditKeyProblems(raw.AUDIT_HMAC_KEY, prod));
   if (prod && !raw.REDIS_URL)
     problems.push(
       'REDIS_URL is required in production: the cache, persisted queries and partner tokens must be shared by every instance. Example: REDIS_URL=redis://:password@redis:6379/0',
@@ -907,11 +916,44 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       serviceName: raw.OTEL_SERVICE_NAME ?? 'portico',
       sampleRatio: raw.OTEL_TRACES_SAMPLER_ARG ?? 1,
     },
-    audit: { retentionDays: raw.AUDIT_RETENTION_DAYS ?? 400, spoolDir: raw.AUDIT_SPOOL_DIR ?? '.portico/audit-spool' },
+    audit: {
+      retentionDays: raw.AUDIT_RETENTION_DAYS ?? 400,
+      hmacKey: raw.AUDIT_HMAC_KEY ?? '',
+      spoolDir: raw.AUDIT_SPOOL_DIR ?? '.portico/audit-spool',
+    },
     idempotency: { ttlS: (raw.IDEMPOTENCY_TTL_HOURS ?? 24) * 3600, lockS: raw.IDEMPOTENCY_LOCK_S ?? 60 },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
+}
+
+/** Production needs its own audit key: with the public development one anyone could re-sign a rewritten log. */
+function auditKeyProblems(key: string | undefined, prod: boolean): string[] {
+  if (!prod) return [];
+  if (key === undefined)
+    return [
+      `AUDIT_HMAC_KEY is required in production (it signs the audit log chain). Example: AUDIT_HMAC_KEY=${VARS.AUDIT_HMAC_KEY.example}`,
+    ];
+  if (key === DEV_AUDIT_HMAC_KEY)
+    return [`AUDIT_HMAC_KEY is the development key; production needs its own. Example: AUDIT_HMAC_KEY=${VARS.AUDIT_HMAC_KEY.example}`];
+  return [];
+}
+
+/**
+ * The audit key alone, by the gateway's rules (for `npm run audit -- verify`, which needs the key the
+ * gateways sign with but none of their other settings). Throws ConfigError naming the problem.
+ */
+export function loadAuditHmacKey(env: Env = process.env): string {
+  const spec = VARS.AUDIT_HMAC_KEY;
+  const given = env.AUDIT_HMAC_KEY;
+  const value = given === undefined || given === '' ? spec.default(env) : given;
+  const parsed = value === undefined ? undefined : spec.schema.safeParse(value);
+  const problems =
+    parsed && !parsed.success
+      ? [`AUDIT_HMAC_KEY: ${parsed.error.issues[0]?.message ?? 'invalid'}. Example: AUDIT_HMAC_KEY=${spec.example}`]
+      : auditKeyProblems(value, (env.NODE_ENV ?? 'development') === 'production');
+  if (problems.length > 0 || value === undefined) throw new ConfigError(problems);
+  return value;
 }
 
 /** `k1=v1,k2=v2` with URL-encoded values, as the OpenTelemetry specification defines OTEL_EXPORTER_OTLP_HEADERS. */

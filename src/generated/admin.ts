@@ -72,7 +72,7 @@ export type AuditEntry = {
   detail: Maybe<Scalars['String']['output']>;
   /** Field names touched or read (never their values). */
   fields: Array<Scalars['String']['output']>;
-  /** SHA-256 (hex) of this entry as stored. */
+  /** HMAC-SHA256 (hex, keyed by the gateway's AUDIT_HMAC_KEY) of this entry as stored; a plain SHA-256 for entries written before that key. */
   hash: Scalars['String']['output'];
   /** Stream id, e.g. `1732400000000-0` (what `npm run audit -- verify` names). */
   id: Scalars['ID']['output'];
@@ -80,7 +80,7 @@ export type AuditEntry = {
   operation: Maybe<Scalars['String']['output']>;
   /** How it ended. */
   outcome: AuditOutcome;
-  /** SHA-256 (hex) of the previous entry; empty for the first entry ever. */
+  /** The previous entry's hash; empty for the first entry ever. */
   prevHash: Scalars['String']['output'];
   /** The request id (`x-request-id`) of the request that did it. */
   requestId: Maybe<Scalars['String']['output']>;

@@ -1,20 +1,24 @@
 /**
  * The durable audit log: admin actions and staff or partner reads are recorded with who did
  * them; appends from two app instances on one Redis form one chain; `npm run audit -- verify`
- * (a real child process) finds a modified entry and accepts a trimmed log. Real redis-server,
+ * (a real child process) finds a modified or re-hashed entry and the oldest entries deleted, and
+ * accepts a log trimmed by retention. Real redis-server,
  * real simulators, real HTTP.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
-import { auditKeys, sha256 } from '../../src/audit/redis.js';
+import { auditKeys, createRedisAuditLog, sha256 } from '../../src/audit/redis.js';
+import { DEV_AUDIT_HMAC_KEY } from '../../src/config/index.js';
+import { createLogger } from '../../src/platform/logger.js';
 import { startSimulators, type Simulators } from '../../sim/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { metric, redisClient, waitFor } from '../helpers/webhooks.js';
 
 const PREFIX = 'audittest';
+const logger = createLogger({ level: 'silent' });
 let redis: TestRedis;
 let sims: Simulators;
 let r: Redis;
@@ -67,9 +71,9 @@ const entries = async (t: TestApp, variables: Record<string, unknown> = {}): Pro
   return res.body.data.auditLog.nodes as Entry[];
 };
 
-const verify = () =>
+const verify = (extra: Record<string, string> = {}) =>
   spawnSync(process.execPath, ['--import', 'tsx', 'scripts/audit.ts', 'verify'], {
-    env: { PATH: process.env.PATH, NODE_ENV: 'test', REDIS_URL: redis.url, REDIS_KEY_PREFIX: PREFIX },
+    env: { PATH: process.env.PATH, NODE_ENV: 'test', REDIS_URL: redis.url, REDIS_KEY_PREFIX: PREFIX, ...extra },
     encoding: 'utf8',
   });
 
@@ -237,8 +241,8 @@ describe('audit log', () => {
     }
   });
 
-  test('a stored entry modified in Redis makes `npm run audit -- verify` fail at that entry; trimming old entries keeps it green', async () => {
-    await redis.flush();
+  /** Six purges through the app: six signed entries. */
+  const sixPurges = async () => {
     const t = await start();
     try {
       for (let i = 0; i < 6; i++) {
@@ -251,42 +255,115 @@ describe('audit log', () => {
     } finally {
       await t.close();
     }
-    const { stream } = auditKeys(PREFIX);
-    const original = (await r.xrange(stream, '-', '+')) as [string, string[]][];
+    const original = (await r.xrange(auditKeys(PREFIX).stream, '-', '+')) as [string, string[]][];
     assert.equal(original.length, 6);
-    assert.equal(verify().status, 0);
+    return original;
+  };
 
-    // Retention: the oldest entries trimmed as XADD's MINID does.
-    await r.xtrim(stream, 'MINID', original[2][0]);
+  test('the oldest entries deleted (XDEL, or XTRIM) while younger than the retention make `npm run audit -- verify` fail', async () => {
+    await redis.flush();
+    const original = await sixPurges();
+    const { stream } = auditKeys(PREFIX);
+    const ok = verify();
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /OK: 6 entries checked/);
+
+    await r.xdel(stream, ...original.slice(0, 3).map(([id]) => id));
+    const deleted = verify();
+    assert.equal(deleted.status, 1, deleted.stdout + deleted.stderr);
+    assert.match(
+      deleted.stdout,
+      new RegExp(`BROKEN at entry ${original[3][0]}: entries before ${original[3][0]} are missing: deleted, not trimmed by retention`),
+    );
+
+    // The same with XTRIM MINID, as retention would trim, but with entries minutes old and a 400-day retention.
+    await r.xtrim(stream, 'MINID', original[4][0]);
     const trimmed = verify();
-    assert.equal(trimmed.status, 0, trimmed.stdout + trimmed.stderr);
-    assert.match(trimmed.stdout, new RegExp(`OK: 4 entries checked, from ${original[2][0]}`));
+    assert.equal(trimmed.status, 1, trimmed.stdout + trimmed.stderr);
+    assert.match(trimmed.stdout, new RegExp(`BROKEN at entry ${original[4][0]}: entries before ${original[4][0]} are missing`));
+  });
 
+  test("entries trimmed by retention (a later append's MINID) keep `npm run audit -- verify` green", async () => {
+    await redis.flush();
+    // One entry per macro node, so MINID `~` trims entry by entry, as a busy log's full nodes are.
+    await r.config('SET', 'stream-node-max-entries', '1');
+    try {
+      const original = await sixPurges();
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      // An appender with a 100 ms retention (AUDIT_RETENTION_DAYS is whole days): its XADDs trim the six above.
+      const short = createRedisAuditLog({
+        url: redis.url,
+        prefix: PREFIX,
+        hmacKey: DEV_AUDIT_HMAC_KEY,
+        logger,
+        retentionDays: 100 / 86_400_000,
+      });
+      try {
+        for (let i = 0; i < 2; i++) await short.record(null, { action: 'cache.purge', systems: ['portico'], fields: [], outcome: 'ok' });
+      } finally {
+        await short.close();
+      }
+      const kept = await r.xrange(auditKeys(PREFIX).stream, '-', '+');
+      assert.ok(!kept.some(([id]) => original.some(([o]) => o === id)), 'the six old entries were trimmed');
+      const out = verify();
+      assert.equal(out.status, 0, out.stdout + out.stderr);
+      assert.match(out.stdout, new RegExp(`OK: ${kept.length} entries checked, from ${kept[0][0]}`));
+    } finally {
+      await r.config('SET', 'stream-node-max-entries', '100');
+    }
+  });
+
+  test('an entry modified in Redis, even re-hashed with SHA-256 along with every later entry, makes `npm run audit -- verify` fail at it', async () => {
+    await redis.flush();
+    const original = await sixPurges();
+    const { stream, head } = auditKeys(PREFIX);
     // Rewrite the stream with the 4th entry's outcome changed (same ids, as an attacker with Redis access could).
     const rewrite = async (change: (d: string, h: string) => [string, string]) => {
       await r.del(stream);
-      for (const [id, f] of original.slice(2)) {
+      let touched = false;
+      let prev = '';
+      for (const [id, f] of original) {
         let d = f[f.indexOf('d') + 1];
         let h = f[f.indexOf('h') + 1];
         if (id === original[3][0]) [d, h] = change(d, h);
+        else if (touched) {
+          // Without the key, the best an attacker can do is re-chain with plain SHA-256.
+          d = JSON.stringify({ ...JSON.parse(d), prev });
+          h = sha256(d);
+        }
+        touched ||= id === original[3][0] && h !== f[f.indexOf('h') + 1];
+        prev = h;
         await r.xadd(stream, id, 'd', d, 'h', h);
       }
+      await r.set(head, prev);
     };
     const target = original[3][0];
     await rewrite((d, h) => [d.replace('"outcome":"ok"', '"outcome":"failed"'), h]);
     const broken = verify();
     assert.equal(broken.status, 1, broken.stdout + broken.stderr);
-    assert.match(broken.stdout, new RegExp(`BROKEN at entry ${target}: the stored JSON does not hash to the stored hash`));
-    assert.match(broken.stdout, /1 entries checked before it/);
+    assert.match(broken.stdout, new RegExp(`BROKEN at entry ${target}: its hash is not the HMAC of its stored JSON with AUDIT_HMAC_KEY`));
+    assert.match(broken.stdout, /3 entries checked before it/);
 
-    // The same change with the hash recomputed breaks the next link instead.
+    // The same change with the hash recomputed and every later entry re-chained (head included).
     await rewrite((d) => {
       const changed = d.replace('"outcome":"ok"', '"outcome":"failed"');
       return [changed, sha256(changed)];
     });
     const relinked = verify();
-    assert.equal(relinked.status, 1);
-    assert.match(relinked.stdout, new RegExp(`BROKEN at entry ${original[4][0]}: its prev hash is not the previous entry's hash`));
+    assert.equal(relinked.status, 1, relinked.stdout + relinked.stderr);
+    assert.match(
+      relinked.stdout,
+      new RegExp(`BROKEN at entry ${target}: its hash is a plain SHA-256 but it follows entries signed with AUDIT_HMAC_KEY`),
+    );
+
+    // Verify needs the gateways' key: another one refuses the first entry.
+    const wrongKey = verify({ AUDIT_HMAC_KEY: 'y'.repeat(40) });
+    assert.equal(wrongKey.status, 1);
+    assert.match(wrongKey.stdout, new RegExp(`BROKEN at entry ${original[0][0]}: its hash is not the HMAC`));
+    // A key too short is named with an example of a good one.
+    const short = verify({ AUDIT_HMAC_KEY: 'short' });
+    assert.equal(short.status, 2);
+    assert.match(short.stderr, /AUDIT_HMAC_KEY: must be at least 32 characters. Example: AUDIT_HMAC_KEY=\$\(openssl rand -hex 32\)/);
   });
 
   test('with Redis down an admin action is refused with AUDIT_UNAVAILABLE (503), and a staff read is answered but counted as unrecorded', async () => {

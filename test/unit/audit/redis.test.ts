@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Redis } from 'ioredis';
-import { createRedisAuditLog, verifyAuditChain } from '../../../src/audit/redis.js';
+import { auditKeys, createRedisAuditLog, sha256, verifyAuditChain } from '../../../src/audit/redis.js';
+import { DEV_AUDIT_HMAC_KEY } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/platform/logger.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { redisClient } from '../../helpers/webhooks.js';
@@ -18,6 +19,7 @@ after(async () => {
 });
 
 const logger = createLogger({ level: 'silent' });
+const KEY = DEV_AUDIT_HMAC_KEY;
 const event = (i: number) => ({
   action: 'cache.purge',
   customerId: `c${i % 3}`,
@@ -28,12 +30,12 @@ const event = (i: number) => ({
 
 test('two logs appending 200 entries at once on one Redis form one chain, walked in batches with progress', async () => {
   await redis.flush();
-  const a = createRedisAuditLog({ url: redis.url, prefix: 'u1', logger });
-  const b = createRedisAuditLog({ url: redis.url, prefix: 'u1', logger });
+  const a = createRedisAuditLog({ url: redis.url, prefix: 'u1', hmacKey: KEY, logger });
+  const b = createRedisAuditLog({ url: redis.url, prefix: 'u1', hmacKey: KEY, logger });
   try {
     await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).record(null, event(i))));
     const progress: number[] = [];
-    const res = await verifyAuditChain(r, 'u1', (n) => progress.push(n), { batch: 7, progressEvery: 50 });
+    const res = await verifyAuditChain(r, 'u1', KEY, (n) => progress.push(n), { batch: 7, progressEvery: 50 });
     assert.deepEqual({ checked: res.checked, broken: res.broken }, { checked: 200, broken: null });
     assert.deepEqual(progress, [50, 100, 150, 200]);
     // The per-customer index holds each customer's entries, newest first.
@@ -52,7 +54,7 @@ test('two logs appending 200 entries at once on one Redis form one chain, walked
 
 test('an entry removed from the end is noticed through the head hash', async () => {
   await redis.flush();
-  const log = createRedisAuditLog({ url: redis.url, prefix: 'u2', logger });
+  const log = createRedisAuditLog({ url: redis.url, prefix: 'u2', hmacKey: KEY, logger });
   try {
     for (let i = 0; i < 3; i++) await log.record(null, event(i));
   } finally {
@@ -60,7 +62,96 @@ test('an entry removed from the end is noticed through the head hash', async () 
   }
   const rows = await r.xrange('u2:{audit}', '-', '+');
   await r.xdel('u2:{audit}', rows[2][0]);
-  const res = await verifyAuditChain(r, 'u2');
+  const res = await verifyAuditChain(r, 'u2', KEY);
   assert.equal(res.broken?.id, rows[1][0]);
   assert.match(res.broken?.reason ?? '', /entries after it were removed/);
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('retention trimming verifies; the oldest entries deleted (XDEL) while younger than the retention are reported', async () => {
+  await redis.flush();
+  // One entry per macro node, so MINID `~` trims entry by entry, as a busy log's full nodes are.
+  await r.config('SET', 'stream-node-max-entries', '1');
+  try {
+    const { stream } = auditKeys('u3');
+    const long = createRedisAuditLog({ url: redis.url, prefix: 'u3', hmacKey: KEY, logger });
+    try {
+      for (let i = 0; i < 4; i++) await long.record(null, event(i));
+    } finally {
+      await long.close();
+    }
+    const old = await r.xrange(stream, '-', '+');
+    // Nothing is older than 400 days: deleting the two oldest is not retention.
+    await r.xdel(stream, old[0][0], old[1][0]);
+    const deleted = await verifyAuditChain(r, 'u3', KEY);
+    assert.equal(deleted.broken?.id, old[2][0]);
+    assert.match(deleted.broken?.reason ?? '', new RegExp(`entries before ${old[2][0]} are missing: deleted, not trimmed by retention`));
+
+    // A log with a 100 ms retention, appending after the first entries are older than that: they are trimmed by XADD itself.
+    await r.del(stream);
+    const short = createRedisAuditLog({ url: redis.url, prefix: 'u3', hmacKey: KEY, logger, retentionDays: 100 / 86_400_000 });
+    try {
+      await r.del(auditKeys('u3').head);
+      for (let i = 0; i < 3; i++) await short.record(null, event(i));
+      const before = await r.xrange(stream, '-', '+');
+      await sleep(250);
+      for (let i = 0; i < 2; i++) await short.record(null, event(i));
+      const kept = await r.xrange(stream, '-', '+');
+      assert.ok(!kept.some(([id]) => id === before[0][0]), 'the oldest entry was trimmed');
+      const res = await verifyAuditChain(r, 'u3', KEY);
+      assert.deepEqual(
+        { broken: res.broken, checked: res.checked, firstId: res.firstId },
+        { broken: null, checked: kept.length, firstId: kept[0][0] },
+      );
+    } finally {
+      await short.close();
+    }
+  } finally {
+    await r.config('SET', 'stream-node-max-entries', '100');
+  }
+});
+
+test('a log written before AUDIT_HMAC_KEY: refused by default, accepted as a prefix with acceptUnkeyed; a plain SHA-256 entry after signed ones is a rewrite', async () => {
+  await redis.flush();
+  const { stream, head } = auditKeys('u4');
+  // Two entries as the previous version wrote them: d with `prev`, h = SHA-256(d), head = h.
+  let prev = '';
+  for (let i = 0; i < 2; i++) {
+    const d = JSON.stringify({ at: new Date().toISOString(), action: 'cache.purge', outcome: 'ok', prev });
+    prev = sha256(d);
+    await r.xadd(stream, '*', 'd', d, 'h', prev);
+  }
+  await r.set(head, prev);
+  const log = createRedisAuditLog({ url: redis.url, prefix: 'u4', hmacKey: KEY, logger });
+  try {
+    for (let i = 0; i < 2; i++) await log.record(null, event(i));
+  } finally {
+    await log.close();
+  }
+  const rows = (await r.xrange(stream, '-', '+')) as [string, string[]][];
+  const strict = await verifyAuditChain(r, 'u4', KEY);
+  assert.equal(strict.broken?.id, rows[0][0]);
+  assert.match(strict.broken?.reason ?? '', /plain SHA-256, not signed with AUDIT_HMAC_KEY.*--accept-unkeyed/);
+  const lenient = await verifyAuditChain(r, 'u4', KEY, undefined, { acceptUnkeyed: true });
+  assert.deepEqual(
+    { broken: lenient.broken, checked: lenient.checked, unkeyed: lenient.unkeyed },
+    { broken: null, checked: 4, unkeyed: 2 },
+  );
+
+  // Another key does not verify the signed entries.
+  const other = await verifyAuditChain(r, 'u4', 'x'.repeat(40), undefined, { acceptUnkeyed: true });
+  assert.equal(other.broken?.id, rows[2][0]);
+  assert.match(other.broken?.reason ?? '', /not the HMAC of its stored JSON with AUDIT_HMAC_KEY/);
+
+  // The last signed entry rewritten and re-hashed with SHA-256 (no key): refused even with acceptUnkeyed.
+  const [lastId, fields] = rows[3];
+  const d = fields[fields.indexOf('d') + 1].replace('"outcome":"ok"', '"outcome":"failed"');
+  await r.del(stream);
+  for (const [id, f] of rows.slice(0, 3)) await r.xadd(stream, id, ...f);
+  await r.xadd(stream, lastId, 'd', d, 'h', sha256(d));
+  await r.set(head, sha256(d));
+  const rewritten = await verifyAuditChain(r, 'u4', KEY, undefined, { acceptUnkeyed: true });
+  assert.equal(rewritten.broken?.id, lastId);
+  assert.match(rewritten.broken?.reason ?? '', /plain SHA-256 but it follows entries signed with AUDIT_HMAC_KEY/);
 });

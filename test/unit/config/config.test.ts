@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, DEV_JWT_SECRET, loadConfig } from '../../../src/config/index.js';
+import { ConfigError, DEV_AUDIT_HMAC_KEY, DEV_JWT_SECRET, loadAuditHmacKey, loadConfig } from '../../../src/config/index.js';
 
 test('development needs no configuration and runs against the simulators', () => {
   const c = loadConfig({});
@@ -83,4 +83,36 @@ test('production requires the webhook secrets and PUBLIC_BASE_URL, and refuses t
     /STRIPE_WEBHOOK_SECRETS="sk_live_123": each must be a Stripe signing secret/,
   );
   assert.deepEqual(loadConfig({}).webhooks.stripeSecrets, [DEV_STRIPE_WEBHOOK_SECRET]);
+});
+
+test('the audit log key: a development default, refused in production, named with an example when missing or short', () => {
+  assert.equal(loadConfig({}).audit.hmacKey, DEV_AUDIT_HMAC_KEY);
+  const problems = (env: Record<string, string>) => {
+    try {
+      loadConfig({ NODE_ENV: 'production', ...env });
+    } catch (e) {
+      if (e instanceof ConfigError) return e.problems.join('\n');
+      throw e;
+    }
+    return '';
+  };
+  assert.match(
+    problems({ AUDIT_HMAC_KEY: DEV_AUDIT_HMAC_KEY }),
+    /AUDIT_HMAC_KEY is the development key; production needs its own. Example: AUDIT_HMAC_KEY=\$\(openssl rand -hex 32\)/,
+  );
+  assert.match(problems({}), /AUDIT_HMAC_KEY is required in production .*Example: AUDIT_HMAC_KEY=/);
+  assert.match(
+    problems({ AUDIT_HMAC_KEY: 'short' }),
+    /AUDIT_HMAC_KEY="short": must be at least 32 characters. Example: AUDIT_HMAC_KEY=\$\(openssl rand -hex 32\)/,
+  );
+  assert.doesNotMatch(problems({ AUDIT_HMAC_KEY: 'k'.repeat(64) }), /AUDIT_HMAC_KEY/);
+
+  // verify's reading of the same variable, by the same rules.
+  assert.equal(loadAuditHmacKey({ NODE_ENV: 'test' }), DEV_AUDIT_HMAC_KEY);
+  assert.equal(loadAuditHmacKey({ NODE_ENV: 'production', AUDIT_HMAC_KEY: 'k'.repeat(64) }), 'k'.repeat(64));
+  assert.throws(
+    () => loadAuditHmacKey({ NODE_ENV: 'production', AUDIT_HMAC_KEY: DEV_AUDIT_HMAC_KEY }),
+    /AUDIT_HMAC_KEY is the development key/,
+  );
+  assert.throws(() => loadAuditHmacKey({ NODE_ENV: 'production' }), /AUDIT_HMAC_KEY is required in production/);
 });
