@@ -31,6 +31,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     webhooks: { type: 'boolean' },
     writes: { type: 'boolean' },
+    'redis-faults': { type: 'boolean' },
     events: { type: 'string' },
     // load (default): Portico vs plain @apollo/gateway; critical: sequential requests at vendor latency; plan: vendor limits enforced.
     mode: { type: 'string', default: 'load' },
@@ -48,6 +49,13 @@ if (values.webhooks) {
 if (values.writes) {
   // npm run bench -- --writes [--events 1000 --connections 10]: the contact write path and its replicas (bench/writes.ts).
   await (await import('./writes.js')).runWritesBench({ connections: Number(values.connections), writes: Number(values.events ?? 1000) });
+  process.exit(process.exitCode ?? 0);
+}
+if (values['redis-faults']) {
+  // npm run bench -- --redis-faults [--connections 8]: Redis stalled, then killed, under load (bench/redis-faults.ts).
+  await (
+    await import('./redis-faults.js')
+  ).runRedisFaultsBench({ connections: values.connections === '10' ? 8 : Number(values.connections) });
   process.exit(process.exitCode ?? 0);
 }
 const duration = Number(values.duration);
