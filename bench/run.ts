@@ -34,6 +34,7 @@ const { values } = parseArgs({
     mixed: { type: 'boolean' },
     minutes: { type: 'string', default: '3' },
     rate: { type: 'string', default: '200' },
+    'redis-faults': { type: 'boolean' },
     events: { type: 'string' },
     // load (default): Portico vs plain @apollo/gateway; critical: sequential requests at vendor latency; plan: vendor limits enforced.
     mode: { type: 'string', default: 'load' },
@@ -58,6 +59,13 @@ if (values.mixed) {
   await (
     await import('./mixed-run.js')
   ).runMixedBench({ minutes: Number(values.minutes), rate: Number(values.rate), connections: Number(values.connections ?? 20) });
+  process.exit(process.exitCode ?? 0);
+}
+if (values['redis-faults']) {
+  // npm run bench -- --redis-faults [--connections 8]: Redis stalled, then killed, under load (bench/redis-faults.ts).
+  await (
+    await import('./redis-faults.js')
+  ).runRedisFaultsBench({ connections: values.connections === '10' ? 8 : Number(values.connections) });
   process.exit(process.exitCode ?? 0);
 }
 const duration = Number(values.duration);

@@ -28,7 +28,7 @@ import { createMemoryPartnerStore, createRedisPartnerStore, type PartnerStore } 
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import { countCache, countCacheError } from './platform/request-stats.js';
 import { startTracing, type Tracing } from './platform/tracing.js';
-import { createEntityCache, createMemoryStore, createRedisStore, type EntityCache } from './platform/cache.js';
+import { createEntityCache, createMemoryStore, createRedisStore, type EntityCache, type RedisLiveness } from './platform/cache.js';
 import { createBillingConnector, createBillingSubgraph, type BillingConnector } from './subgraphs/billing/index.js';
 import { createAdminSubgraph } from './subgraphs/admin/index.js';
 import { createCrmConnector, createCrmSubgraph, type CrmConnector } from './subgraphs/crm/index.js';
@@ -240,6 +240,8 @@ export interface SharedState {
   audit: AuditLog;
   /** The Redis connection for partner tokens and rate limits (waits out a reconnect; see createRedisStore). */
   redis?: Redis;
+  /** Whether Redis answers, shared by every Redis step on the request path (platform/cache.ts createRedisLiveness). */
+  liveness?: RedisLiveness;
   /** Customer links (platform/links.ts): Redis when configured, else process memory. */
   links: CustomerLinks;
   /** Vendor budgets (platform/budget.ts): shared through Redis when configured. */
@@ -292,11 +294,18 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
   );
   return {
     cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead, onStale }),
-    partners: createRedisPartnerStore(store.control, config.keyPrefix),
+    partners: createRedisPartnerStore(store.control, config.keyPrefix, store.liveness),
     audit,
     redis: store.control,
-    links: createRedisLinks({ redis: store.client, prefix: config.keyPrefix, logger, timeoutMs: config.redis.commandTimeoutMs }),
-    budgets: createRedisBudgetStore(store.client, logger),
+    liveness: store.liveness,
+    links: createRedisLinks({
+      redis: store.client,
+      prefix: config.keyPrefix,
+      logger,
+      timeoutMs: config.redis.commandTimeoutMs,
+      liveness: store.liveness,
+    }),
+    budgets: createRedisBudgetStore(store.client, logger, undefined, { liveness: store.liveness }),
     deferred,
     close: async () => (await deferred.close(), await audit.close(), await store.close()),
   };
@@ -393,6 +402,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     metrics,
     apqStore: shared.cache.store,
     redis: shared.redis,
+    liveness: shared.liveness,
     partners: shared.partners,
     audit: shared.audit,
     plugins: [responses.plugin, prefetchPlugin(subgraphs.prefetchers)],

@@ -5,6 +5,7 @@
  * process memory in development.
  */
 import type { Redis } from 'ioredis';
+import type { RedisLiveness } from '../platform/cache.js';
 import { BadUserInputError } from '../errors/index.js';
 import { PARTNER_SCOPES } from './principal.js';
 import { hashToken, newPartnerId, signPartnerToken } from './tokens.js';
@@ -60,11 +61,23 @@ export function createMemoryPartnerStore(): PartnerStore {
   };
 }
 
-export function createRedisPartnerStore(redis: Redis, prefix: string): PartnerStore {
+/**
+ * How long a partner-record read waits on the request path. `redis` is the `control` connection,
+ * whose commands wait for a (re)connecting link: a fresh instance whose connection is opening, or a
+ * Redis answering slowly while it sends bytes, is waited for (up to the cap), because refusing a
+ * valid partner token for a blip is worse than a slow request. A Redis that is stalled (`liveness`:
+ * silent a second with commands outstanding) is not: the read fails at once and the token falls
+ * back to the record verified in the last PARTNER_TOKEN_CACHE_S seconds (auth/tokens.ts), else it
+ * is refused for now. So a hung Redis holds a partner request about a second at most, once.
+ */
+const READ_TIMEOUT_MS = 1000;
+const READ_CAP_MS = 2000;
+
+export function createRedisPartnerStore(redis: Redis, prefix: string, liveness?: RedisLiveness): PartnerStore {
   const key = (id: string) => `${prefix}:partner:${id}`;
   const index = `${prefix}:partners`;
   const read = async (id: string) => {
-    const raw = await redis.get(key(id));
+    const raw = liveness ? await liveness.deadline(() => redis.get(key(id)), READ_TIMEOUT_MS, READ_CAP_MS) : await redis.get(key(id));
     return raw ? (JSON.parse(raw) as PartnerRecord) : undefined;
   };
   const lastTouch = new Map<string, number>();

@@ -187,10 +187,14 @@ function traceRead(hit: boolean): void {
   span.end();
 }
 
+/** How long a response waits for its cache entry's write (see willSendResponse). */
+const WRITE_WAIT_MS = 50;
+
 export function createResponseCache(o: ResponseCacheOptions): ResponseCache {
   const tagKey = (crmId: string) => `${o.prefix}:rc:tag:${crmId}`;
   const STATE = Symbol('responseCache');
   const rootsOf = documentMemo();
+  let lastWriteLog = 0;
   const read = async (keys: string[]) => {
     try {
       return await o.store.mget(keys);
@@ -258,10 +262,18 @@ export function createResponseCache(o: ResponseCacheOptions): ResponseCache {
           if (errors?.length || !data) return;
           // The body as Apollo writes it (JSON and a newline), after the tags' line.
           const entry = `${JSON.stringify(state.tags)}\n${JSON.stringify({ data })}\n`;
-          // Awaited (a miss already paid for its vendor calls): the next request finds the entry.
-          await o.store
-            .mset([[state.key, entry]], o.ttlS)
-            .catch((err) => o.logger?.warn({ err: (err as Error).message }, 'response cache write failed'));
+          // Waited for briefly (a miss already paid for its vendor calls): the client's next request
+          // finds the entry. Never longer than WRITE_WAIT_MS: a slow or hung Redis must not hold the
+          // response (it held every dashboard for the whole stall); the write goes on behind it.
+          const write = o.store.mset([[state.key, entry]], o.ttlS).catch((err) => {
+            // One line a second at most: during a Redis outage every miss's write fails.
+            if (Date.now() - lastWriteLog < 1000) return;
+            lastWriteLog = Date.now();
+            o.logger?.warn({ err: (err as Error).message }, 'response cache write failed');
+          });
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([write, new Promise<void>((resolve) => (timer = setTimeout(resolve, WRITE_WAIT_MS)))]);
+          clearTimeout(timer);
         },
       };
     },

@@ -7,6 +7,7 @@
 import cors from '@fastify/cors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { RedisLiveness } from '../platform/cache.js';
 import type { Config } from '../config/index.js';
 import { ErrorCode } from '../errors/index.js';
 import { checkSource } from './limits.js';
@@ -31,7 +32,12 @@ function documentOf(req: FastifyRequest): string | undefined {
   return typeof query === 'string' ? query : undefined;
 }
 
-export async function registerHttpGuards(fastify: FastifyInstance, config: Readonly<Config>, redis?: Redis): Promise<HttpGuards> {
+export async function registerHttpGuards(
+  fastify: FastifyInstance,
+  config: Readonly<Config>,
+  redis?: Redis,
+  liveness?: RedisLiveness,
+): Promise<HttpGuards> {
   const g = config.guards;
   if (g.corsOrigins.length > 0) {
     await fastify.register(cors, {
@@ -54,9 +60,10 @@ export async function registerHttpGuards(fastify: FastifyInstance, config: Reado
   });
 
   const limited = async (req: FastifyRequest, reply: FastifyReply, limiter: typeof ipLimit, what: string, setting: string) => {
-    // While Redis is down these counters are skipped (like the partner limit's skipOnError), without
-    // first waiting out the connection's reconnect deadline on every user request.
-    if (redis && redis.status !== 'ready') return undefined;
+    // While Redis is down or stalled the store counts in this process (guards/rate-limit-store.ts),
+    // without first waiting out the connection's reconnect deadline on every user request. Without
+    // that store (no shared liveness), a Redis that is not connected skips the count.
+    if (redis && !liveness && redis.status !== 'ready') return undefined;
     const r = await limiter(req);
     if (r.isAllowed || !r.isExceeded) return undefined;
     reply.header('retry-after', String(r.ttlInSeconds));

@@ -20,7 +20,8 @@ import { introspectionPlugin } from '../gateway/introspection.js';
 import { registerSandbox } from './sandbox.js';
 import type { PartnerStore } from '../auth/partners.js';
 import type { Redis } from 'ioredis';
-import { createKeyValueCache, type CacheStore } from '../platform/cache.js';
+import { createKeyValueCache, type CacheStore, type RedisLiveness } from '../platform/cache.js';
+import { failoverRateLimitStore } from '../guards/rate-limit-store.js';
 import type { Metrics } from '../platform/metrics.js';
 import { shippedPath } from '../platform/shipped.js';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -51,6 +52,8 @@ export interface HttpServerOptions {
   /** Where automatic persisted queries live (the cache's store: Redis when configured). */
   apqStore: CacheStore;
   redis?: Redis;
+  /** Shared Redis liveness (platform/cache.ts): rate limits count locally while Redis is stalled or down. */
+  liveness?: RedisLiveness;
   /** More Apollo plugins (e.g. the prefetch plugin), run after the built-in ones. */
   plugins?: ApolloServerPlugin<RequestContext>[];
   /** Records staff and partner reads of customers (src/audit). */
@@ -205,8 +208,17 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
   });
 
   // Partners are rate limited per token, in Redis when configured so every instance counts
-  // together; a Redis failure lets the request through (skipOnError) rather than failing it.
-  await fastify.register(fastifyRateLimit, { global: false, redis: o.redis, nameSpace: `${config.keyPrefix}:rl:`, skipOnError: true });
+  // together; while Redis is down or stalled each instance counts alone (guards/rate-limit-store.ts),
+  // and any other store failure lets the request through (skipOnError) rather than failing it.
+  const nameSpace = `${config.keyPrefix}:rl:`;
+  await fastify.register(fastifyRateLimit, {
+    global: false,
+    ...(o.redis && o.liveness
+      ? { store: failoverRateLimitStore({ redis: o.redis, liveness: o.liveness, nameSpace }) }
+      : { redis: o.redis }),
+    nameSpace,
+    skipOnError: true,
+  });
   const partnerLimit = fastify.createRateLimit({
     max: config.partnerRateLimitPerMinute,
     timeWindow: 60_000,
@@ -214,7 +226,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     allowList: (req) => req.principal?.kind !== 'partner',
   });
 
-  const httpGuards = await registerHttpGuards(fastify, config, o.redis);
+  const httpGuards = await registerHttpGuards(fastify, config, o.redis, o.liveness);
 
   const authenticate = async (req: FastifyRequest, reply: FastifyReply) => {
     try {

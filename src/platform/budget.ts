@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { redisDeadline } from './cache.js';
+import { redisDeadline, type RedisLiveness } from './cache.js';
 import type { Logger } from './logger.js';
 
 export type Priority = 'interactive' | 'background';
@@ -208,29 +208,47 @@ if used and limit and used < limit - tonumber(ARGV[1]) then redis.call('HSET', K
 return 0
 `;
 
+export interface RedisBudgetOptions {
+  /** Shared Redis liveness (platform/cache.ts): while Redis is stalled, takes use the local limiter at once. */
+  liveness?: RedisLiveness;
+  /**
+   * This instance's share of each limit while Redis cannot be asked (1 / the number of gateway
+   * instances): the local limiter's limit. @default 1
+   */
+  localShare?: number;
+}
+
 /**
- * `timeoutMs` bounds a take on a Redis that does not answer; past it the call goes out unmetered
- * (fail open: a Redis outage must not stop every vendor call). It is not a cache read's budget:
- * under load our own event loop adds hundreds of ms, and a take timed out then let whole bursts
- * through unmetered (the plan benchmark saw 81 vendor 429s at 40 connections with 50 ms). A Redis
- * known to be down (no connection) fails open at once.
+ * `timeoutMs` bounds a take on a Redis that does not answer; past it the call is metered by a
+ * local in-process limiter (this instance's share of the limit) instead: a Redis outage must not
+ * stop every vendor call, nor let them all through. It is not a cache read's budget: under load
+ * our own event loop adds hundreds of ms, and a take timed out then let whole bursts through
+ * unmetered (the plan benchmark saw 81 vendor 429s at 40 connections with 50 ms). A Redis known to
+ * be down (no connection) or stalled (`liveness`: silent past STALL_MS with commands outstanding)
+ * goes local at once: before, a hung Redis cost every take its full second, and a dashboard's
+ * takes in sequence held it for the whole stall.
  */
-export function createRedisBudgetStore(redis: Redis, logger?: Logger, timeoutMs = 1000): BudgetStore {
+export function createRedisBudgetStore(redis: Redis, logger?: Logger, timeoutMs = 1000, o: RedisBudgetOptions = {}): BudgetStore {
   let lastLog = 0;
   const failed = (err: unknown) => {
     const now = Date.now();
     if (now - lastLog > 1000) {
       lastLog = now;
-      logger?.warn({ err: (err as Error)?.message }, 'vendor budget unavailable (Redis); calls go out unmetered');
+      logger?.warn({ err: (err as Error)?.message }, 'vendor budget unavailable (Redis); calls are metered per instance');
     }
   };
+  const local = createMemoryBudgetStore();
+  const share = Math.min(1, Math.max(0, o.localShare ?? 1));
+  const localSpecs = (specs: readonly BucketSpec[]) => specs.map((s) => ({ ...s, limit: Math.max(1, Math.floor(s.limit * share)) }));
+  const deadline = <T>(send: () => Promise<T>, ms: number): Promise<T> =>
+    o.liveness ? o.liveness.deadline(send, ms) : redisDeadline(send(), ms);
   // EVALSHA: the script's text is sent once (SCRIPT LOAD on the first NOSCRIPT), not with every call.
   const takeSha = createHash('sha1').update(TAKE).digest('hex');
   const loadTake = (keys: readonly string[], args: string[]) => (err: Error) =>
     /NOSCRIPT/.test(err.message) ? redis.eval(TAKE, keys.length, ...keys, ...args) : Promise.reject(err);
-  /** A fresh instance's connection may still be opening: wait for it (bounded) rather than go unmetered. */
+  /** A fresh instance's connection may still be opening: wait for it (bounded) rather than go local. */
   const ready = () =>
-    ['wait', 'connecting', 'connect'].includes(redis.status)
+    ['wait', 'connecting', 'connect'].includes(redis.status) && !o.liveness?.stalled()
       ? redisDeadline(new Promise<void>((resolve) => redis.once('ready', () => resolve())), Math.max(timeoutMs, 1000)).catch(
           () => undefined,
         )
@@ -241,20 +259,23 @@ export function createRedisBudgetStore(redis: Redis, logger?: Logger, timeoutMs 
         await ready();
         const args = [String(keys.length), ...specs.flatMap((s, i) => [String(s.limit), String(s.windowS * 1000), String(reserve[i])])];
         const wait = Number(
-          await redisDeadline(redis.evalsha(takeSha, keys.length, ...keys, ...args).catch(loadTake(keys, args)), timeoutMs),
+          await deadline(() => redis.evalsha(takeSha, keys.length, ...keys, ...args).catch(loadTake(keys, args)), timeoutMs),
         );
         return { ok: wait === 0, waitMs: wait };
       } catch (err) {
-        // Fail open: a Redis outage must not stop every vendor call (the vendors' own 429s still protect them).
+        // Redis cannot be asked: this instance's share, counted here (the vendors' own 429s still protect them).
         failed(err);
-        return { ok: true, waitMs: 0 };
+        return local.take(keys, localSpecs(specs), reserve);
       }
     },
     async block(keys, ms) {
-      await Promise.resolve(redis.eval(BLOCK, keys.length, ...keys, String(Math.ceil(ms)))).catch(failed);
+      // Kept locally too: the local limiter honours a Retry-After heard while Redis is away.
+      await local.block(keys, ms);
+      await deadline(() => redis.eval(BLOCK, keys.length, ...keys, String(Math.ceil(ms))), timeoutMs).catch(failed);
     },
     async cap(key, remaining) {
-      await Promise.resolve(redis.eval(CAP, 1, key, String(Math.max(0, remaining)))).catch(failed);
+      await local.cap(key, remaining);
+      await deadline(() => redis.eval(CAP, 1, key, String(Math.max(0, remaining))), timeoutMs).catch(failed);
     },
   };
 }

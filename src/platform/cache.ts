@@ -109,9 +109,11 @@ export interface RedisStoreOptions {
  *   counters. Its commands wait for a (re)connecting link instead of failing at once, within a
  *   deadline that measures Redis, not a cache budget: a fresh instance whose connection is
  *   still opening, or a Redis that has just resumed, must not refuse a valid partner token.
- * ioredis reconnects each by itself with backoff.
+ * ioredis reconnects each by itself with backoff. `liveness` (createRedisLiveness) watches all
+ * three: every Redis step on the request path asks it first, so a hung Redis is waited for once
+ * (about a second), not once per step.
  */
-export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: Redis; control: Redis } {
+export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: Redis; control: Redis; liveness: RedisLiveness } {
   const retryStrategy = (attempt: number) => Math.min(50 * 2 ** attempt, 2000);
   const failFast = { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy };
   const readTimeoutMs = o.commandTimeoutMs ?? 50;
@@ -145,37 +147,191 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
     if (down) o.logger?.info('redis is back');
     down = false;
   });
-  // When Redis last sent anything on any of our connections: a read past its deadline while bytes
-  // keep arriving is a busy Redis whose answer is on its way (a large reply, or write-behind
-  // replies it is working through first), not a hung one, and waiting for it beats reloading from
-  // a vendor. A Redis that sends nothing is given up at the deadline.
-  let lastByte = -Infinity; // never: a Redis not heard from yet is not alive
-  for (const c of [client, writer, control]) c.on('connect', () => c.stream.on('data', () => (lastByte = performance.now())));
+  // A stalled Redis is probed on `client` (no offline queue: a PING on a closed link fails at once
+  // and is retried at the next probe); any byte on any connection ends the stall.
+  const liveness = createRedisLiveness({ logger: o.logger, probe: () => client.ping() });
+  for (const c of [client, writer, control]) liveness.watch(c);
   return {
     kind: 'redis',
     client,
     control,
+    liveness,
     async mget(keys) {
-      return keys.length ? redisDeadline(client.mget(...keys), readTimeoutMs, () => lastByte, readCapMs) : [];
+      return keys.length ? liveness.deadline(() => client.mget(...keys), readTimeoutMs, readCapMs) : [];
     },
     async mset(entries, ttlS) {
       if (!entries.length) return;
-      const p = writer.pipeline();
-      for (const [k, v] of entries) p.set(k, v, 'EX', ttlS);
-      const results = await redisDeadline(p.exec(), writeTimeoutMs, () => lastByte, writeTimeoutMs * 5);
+      const results = await liveness.deadline(
+        () => {
+          const p = writer.pipeline();
+          for (const [k, v] of entries) p.set(k, v, 'EX', ttlS);
+          return p.exec();
+        },
+        writeTimeoutMs,
+        writeTimeoutMs * 5,
+      );
       const failed = results?.find(([err]) => err);
       if (failed) throw failed[0] as Error;
     },
     async del(keys) {
-      if (keys.length) await writer.del(...keys);
+      // Timed like the writes: a hung Redis fails a purge when it is noticed, not at ioredis's backstop.
+      if (keys.length) await liveness.deadline(() => writer.del(...keys), writeTimeoutMs, writeTimeoutMs * 5);
     },
     async close() {
       // Pending write-behind writes were awaited by the caller (EntityCache.settle) before this.
+      liveness.close();
       for (const c of [client, writer, control]) c.disconnect();
     },
     onReady(fn) {
       if (writer.status === 'ready') fn();
       writer.on('ready', fn);
+    },
+  };
+}
+
+/** Thrown at once by RedisLiveness.deadline while Redis is stalled: the caller's fallback applies. */
+export class RedisStalledError extends Error {
+  constructor(silentMs: number) {
+    super(`Redis is stalled (silent ${Math.round(silentMs)} ms with commands outstanding); not waited for`);
+  }
+}
+
+/**
+ * How long Redis may leave a command unanswered without sending a single byte (on any of our
+ * connections) before it counts as stalled (SIGSTOP, a hung host, a dead link ioredis has not
+ * noticed, or a closed link whose commands wait in an offline queue). The same second as ALIVE_MS
+ * below, and for the same reason: on a loaded 2-core machine a healthy Redis went silent for
+ * 50-300 ms at a time, and calling that a stall would turn every Redis step (rate limits,
+ * budgets, cache reads) into its fallback for nothing.
+ */
+export const STALL_MS = 1000;
+
+/**
+ * One view of whether Redis is answering, shared by every Redis step on the request path (cache
+ * reads and writes, customer links, rate limits, vendor budgets, partner records).
+ *
+ * Without it, each step waited out its own deadline on a hung Redis: a dashboard paid the rate
+ * limit's wait, then up to a second per vendor-budget take, then the cache writes, and took as long
+ * as the stall. With it, Redis is "stalled" once a command has been outstanding STALL_MS with no
+ * byte from Redis since it was sent; from then on every step fails at once (and uses its local
+ * fallback) until a byte arrives again, and commands already waiting are released at once too.
+ * An idle Redis sends nothing either, so silence counts only while a command is outstanding.
+ * While stalled, a PING is sent every PROBE_MS so a resumed Redis is noticed without a request
+ * having to wait for it.
+ */
+export interface RedisLiveness {
+  /** When Redis last sent a byte on a watched connection (performance.now()); -Infinity before. */
+  lastByteAt(): number;
+  stalled(): boolean;
+  /** Counts bytes arriving on this connection (from its every (re)connect). */
+  watch(c: Redis): void;
+  /**
+   * Sends the command (`send`) unless Redis is stalled, and waits for it as redisDeadline does
+   * (`ms`, up to `capMs` while bytes keep arriving); rejects at once when Redis is or becomes stalled.
+   */
+  deadline<T>(send: () => Promise<T>, ms: number, capMs?: number): Promise<T>;
+  close(): void;
+}
+
+const PROBE_MS = 250;
+
+export function createRedisLiveness(o: { logger?: Logger; probe?: () => Promise<unknown>; stallMs?: number } = {}): RedisLiveness {
+  const stallMs = o.stallMs ?? STALL_MS;
+  let lastByte = -Infinity; // never: a Redis not heard from yet is not alive
+  let stalledAt: number | undefined;
+  /** Commands sent and not yet settled: id -> when sent (in sending order, so the first is the oldest). */
+  const outstanding = new Map<number, number>();
+  let nextId = 0;
+  const released = new Set<(err: Error) => void>();
+  let monitor: NodeJS.Timeout | undefined;
+  let prober: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  /** Silence while commands are outstanding: since the later of the last byte and the oldest command. */
+  const silence = (now: number) => {
+    const oldest = outstanding.values().next();
+    return oldest.done ? 0 : now - Math.max(lastByte, oldest.value);
+  };
+  const markStalled = (silent: number) => {
+    if (stalledAt !== undefined || closed) return;
+    stalledAt = performance.now();
+    o.logger?.warn(
+      { silentMs: Math.round(silent) },
+      'redis stalled: no answer and no byte; Redis steps use their fallbacks until it answers',
+    );
+    const err = new RedisStalledError(silent);
+    for (const r of [...released]) r(err);
+    released.clear();
+    if (o.probe && !prober) {
+      let probing = false;
+      prober = setInterval(() => {
+        if (probing) return;
+        probing = true;
+        void o.probe!()
+          .catch(() => undefined)
+          .finally(() => (probing = false));
+      }, PROBE_MS);
+      prober.unref();
+    }
+  };
+  const check = () => {
+    monitor = undefined;
+    // After the poll phase: bytes already in our sockets count before we call Redis silent (a late
+    // event loop is not a silent Redis).
+    setImmediate(() => {
+      if (closed || stalledAt !== undefined || !outstanding.size) return;
+      const s = silence(performance.now());
+      if (s >= stallMs) markStalled(s);
+      else monitor = setTimeout(check, Math.max(10, stallMs - s));
+      monitor?.unref();
+    });
+  };
+  const track = <T>(p: Promise<T>) => {
+    const id = nextId++;
+    outstanding.set(id, performance.now());
+    const done = () => void outstanding.delete(id);
+    p.then(done, done);
+    if (!monitor && stalledAt === undefined) {
+      monitor = setTimeout(check, stallMs);
+      monitor.unref();
+    }
+    return p;
+  };
+  const heard = () => {
+    lastByte = performance.now();
+    if (stalledAt === undefined) return;
+    o.logger?.info({ stalledMs: Math.round(lastByte - stalledAt) }, 'redis answers again');
+    stalledAt = undefined;
+    if (prober) clearInterval(prober);
+    prober = undefined;
+    // Commands still outstanding are measured from now.
+    if (outstanding.size && !monitor) {
+      monitor = setTimeout(check, stallMs);
+      monitor.unref();
+    }
+  };
+
+  return {
+    lastByteAt: () => lastByte,
+    stalled: () => stalledAt !== undefined,
+    watch(c) {
+      c.on('connect', () => c.stream.on('data', heard));
+    },
+    deadline<T>(send: () => Promise<T>, ms: number, capMs = ms): Promise<T> {
+      if (stalledAt !== undefined) return Promise.reject(new RedisStalledError(performance.now() - Math.max(lastByte, stalledAt)));
+      const p = track(send());
+      return new Promise<T>((resolve, reject) => {
+        const release = (err: Error) => reject(err);
+        released.add(release);
+        redisDeadline(p, ms, () => lastByte, capMs)
+          .then(resolve, reject)
+          .finally(() => released.delete(release));
+      });
+    },
+    close() {
+      closed = true;
+      if (monitor) clearTimeout(monitor);
+      if (prober) clearInterval(prober);
     },
   };
 }

@@ -11,7 +11,7 @@
  */
 import DataLoader from 'dataloader';
 import type { Redis } from 'ioredis';
-import { redisDeadline } from './cache.js';
+import { redisDeadline, type RedisLiveness } from './cache.js';
 import type { Logger } from './logger.js';
 import { trace, withSpan } from './tracing.js';
 
@@ -88,7 +88,20 @@ export interface RedisLinksOptions {
   logger?: Logger;
   /** Deadline of a read (REDIS_COMMAND_TIMEOUT_MS); past it the links are unknown for this read. @default 50 */
   timeoutMs?: number;
+  /**
+   * Shared Redis liveness (platform/cache.ts): while Redis is stalled, reads and writes of links
+   * fail at once (unknown links; the vendors' lookups answer), instead of each waiting its deadline.
+   */
+  liveness?: RedisLiveness;
 }
+
+/**
+ * Deadline of a link write. Writes are awaited by the loaders that found a link (so the next read
+ * has it), on the request path: without a deadline, a hung Redis held them until ioredis's own
+ * timeout (seconds). Redis still sending bytes is waited for longer (up to 5x); a link not written
+ * is found again by the next lookup.
+ */
+const WRITE_TIMEOUT_MS = 500;
 
 export function createRedisLinks(o: RedisLinksOptions): CustomerLinks {
   const key = (crmId: string) => `${o.prefix}:links:${crmId}`;
@@ -100,13 +113,19 @@ export function createRedisLinks(o: RedisLinksOptions): CustomerLinks {
       o.logger?.warn({ op, err: (err as Error)?.message }, "customer links unavailable; falling back to the vendors' lookups");
     }
   };
+  // Reads keep their hard deadline (no waiting on a busy Redis: the vendors' lookups are the fallback).
+  const timed = <T>(send: () => Promise<T>, ms: number, capMs = ms): Promise<T> =>
+    o.liveness ? o.liveness.deadline(send, ms, capMs) : redisDeadline(send(), ms);
   async function getMany(crmIds: readonly string[]): Promise<Map<string, CustomerLink>> {
     const out = new Map<string, CustomerLink>();
     if (!crmIds.length) return out;
     try {
-      const p = o.redis.pipeline();
-      for (const id of crmIds) p.hgetall(key(id));
-      const res = (await redisDeadline(p.exec(), o.timeoutMs ?? 50)) ?? [];
+      const res =
+        (await timed(() => {
+          const p = o.redis.pipeline();
+          for (const id of crmIds) p.hgetall(key(id));
+          return p.exec();
+        }, o.timeoutMs ?? 50)) ?? [];
       res.forEach(([err, h], i) => {
         if (err) return;
         const link = fromHash(h as Record<string, string>);
@@ -133,10 +152,16 @@ export function createRedisLinks(o: RedisLinksOptions): CustomerLinks {
         else if (typeof v === 'string' || typeof v === 'number') set.push(field, String(v));
       }
       try {
-        const p = o.redis.pipeline();
-        if (set.length) p.hset(key(crmId), ...set);
-        if (del.length) p.hdel(key(crmId), ...del);
-        await p.exec();
+        await timed(
+          () => {
+            const p = o.redis.pipeline();
+            if (set.length) p.hset(key(crmId), ...set);
+            if (del.length) p.hdel(key(crmId), ...del);
+            return p.exec();
+          },
+          WRITE_TIMEOUT_MS,
+          WRITE_TIMEOUT_MS * 5,
+        );
       } catch (err) {
         // A link not written is found again by the next lookup: never a failed request.
         failed('write', err);
@@ -144,7 +169,7 @@ export function createRedisLinks(o: RedisLinksOptions): CustomerLinks {
     },
     async remove(crmId) {
       try {
-        await o.redis.del(key(crmId));
+        await timed(() => o.redis.del(key(crmId)), WRITE_TIMEOUT_MS, WRITE_TIMEOUT_MS * 5);
       } catch (err) {
         failed('remove', err);
       }

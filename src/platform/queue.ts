@@ -147,6 +147,28 @@ function keyOf(jobId: string): string {
   return decodeURIComponent(jobId.slice(dot + 1));
 }
 
+/** How long a job waits (plus up to 1 s of jitter) when a Redis connection it needs is not there yet. */
+const REDIS_WAIT_S = 0.5;
+
+/**
+ * The error (or one it wraps, through `cause`) says a Redis connection is closed, reconnecting or
+ * stalled: the job could not run, which is not the job's failure. ioredis's words, and ours
+ * (platform/cache.ts RedisStalledError, redisDeadline).
+ */
+export function redisUnavailable(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const m = (e as Error).message ?? '';
+    if (
+      /Stream isn't writeable|Connection is closed|enableOfflineQueue|Reached the max retries per request|Redis is stalled|Redis did not answer|ECONNREFUSED|ECONNRESET/.test(
+        m,
+      ) ||
+      (e as Error).name === 'MaxRetriesPerRequestError'
+    )
+      return true;
+  }
+  return false;
+}
+
 /** A job failure that must not be retried (bad data, unknown kind): dead-lettered at once. */
 export class PermanentJobError extends UnrecoverableError {}
 
@@ -263,7 +285,11 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
             // A vendor budget or rate limit is not a failure of the job: it waits its turn (the
             // vendor's retry hint, with jitter) without spending an attempt, so background work
             // at the vendor's limit is delayed, never dead-lettered.
-            const deferS = rateLimitedFor(err);
+            // Likewise a Redis connection the handler needs (the cache's, for purges) that is still
+            // (re)connecting while this worker's own is back: after a Redis restart jobs ran before
+            // the cache connection was, failed with "Stream isn't writeable...", and with a short
+            // backoff were dead-lettered. They wait for it instead, at no attempt's cost.
+            const deferS = rateLimitedFor(err) ?? (redisUnavailable(err) ? REDIS_WAIT_S : undefined);
             if (deferS === undefined || !token) throw err;
             await job.moveToDelayed(Date.now() + Math.round((deferS + Math.random()) * 1000), token);
             o.onOutcome?.(job.name, 'deferred');
