@@ -5,11 +5,13 @@
  * customers and 10 agents (bench/mixed.ts) at the vendors' published limits. Prints, every 10 s,
  * what was answered and the gateway's RSS; at the end whether the process is still alive, its peak
  * RSS, and exits non-zero if it died or any answer was not a 200 with data or RATE_LIMITED fields.
+ * With `--redis-faults` the gateway uses a Redis of the bench's own, frozen for 10 s and later
+ * killed for 5 s during the run (the answers must still be data or RATE_LIMITED fields).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../src/config/index.js';
-import { freePort } from '../src/platform/redis-server.js';
+import { freePort, startLocalRedis } from '../src/platform/redis-server.js';
 import { badCount, percentile, runMixedLoad } from './mixed.js';
 
 export interface GatewayProcess {
@@ -66,15 +68,29 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
   };
 }
 
-export async function runMixedBench(o: { minutes: number; rate: number; connections: number }) {
-  const env = {
+export async function runMixedBench(o: { minutes: number; rate: number; connections: number; redisFaults?: boolean }) {
+  const env: Record<string, string> = {
     NODE_ENV: 'development',
     LOG_LEVEL: 'warn',
     SIM_LATENCY_MS: '2',
     USER_RATE_LIMIT_PER_MINUTE: '1000000',
     RECONCILE_SCHEDULE: 'off',
   };
+  // --redis-faults: a Redis of the bench's own, frozen (SIGSTOP) for 10 s at a third of the run and
+  // killed (SIGKILL) for 5 s at two thirds, then started again on the same port.
+  const redis = o.redisFaults ? await startLocalRedis() : undefined;
+  if (redis) env.REDIS_URL = redis.url;
   const gw = await startGatewayProcess(env);
+  const faults: NodeJS.Timeout[] = [];
+  if (redis) {
+    const total = o.minutes * 60_000;
+    const at = (ms: number, what: string, fn: () => void | Promise<void>) =>
+      faults.push(setTimeout(() => (console.log(`  -- ${what}`), void fn()), ms));
+    at(total / 3, 'Redis frozen (SIGSTOP) for 10 s', () => redis.pause());
+    at(total / 3 + 10_000, 'Redis resumed', () => redis.resume());
+    at((2 * total) / 3, 'Redis killed (SIGKILL) for 5 s', () => redis.stop());
+    at((2 * total) / 3 + 5_000, 'Redis started again (empty)', () => redis.start());
+  }
   const config = loadConfig(env);
   console.log(`Mixed load: ${o.rate} req/s over ${o.connections} connections for ${o.minutes} min against ${gw.url} (pid ${gw.proc.pid})`);
   console.log('  dashboards of customers 1001-1500; one request in ten the staff list of 50 for one of 10 agents');
@@ -100,6 +116,8 @@ export async function runMixedBench(o: { minutes: number; rate: number; connecti
     `  latency p50 ${percentile(s.latenciesMs, 50).toFixed(0)} ms, p99 ${percentile(s.latenciesMs, 99).toFixed(0)} ms; peak RSS ${peak.toFixed(0)} MiB`,
   );
   if (!alive) console.log(`  last output:\n${gw.output().slice(-3000)}`);
+  for (const t of faults) clearTimeout(t);
   await gw.stop();
+  await redis?.stop();
   if (!alive || badCount(s) > 0) process.exitCode = 1;
 }

@@ -98,7 +98,7 @@ export async function runRedisFaultsBench(o: { connections: number }) {
     let phase: Phase = 'before';
     const lat = new Map<Phase, number[]>(PHASES.map(([p]) => [p, []]));
     const errors = new Map<Phase, number>(PHASES.map(([p]) => [p, 0]));
-    const writes = { sent: 0, reportedDone: 0, reportedFailed: 0 };
+    const writes = { sent: 0, reportedDone: 0, reportedFailed: 0, failedBy: {} as Record<string, number> };
     const subjects = new Set<string>();
     let stop = false;
     let n = 0;
@@ -123,7 +123,11 @@ export async function runRedisFaultsBench(o: { connections: number }) {
             );
             if (r.status === 200 && (r.body.data as { openTicket?: { id?: string } } | null)?.openTicket?.id && !r.body.errors?.length)
               writes.reportedDone++;
-            else writes.reportedFailed++;
+            else {
+              writes.reportedFailed++;
+              const why = `${r.status} ${r.body.errors?.[0]?.extensions?.code ?? 'no data'}`;
+              writes.failedBy[why] = (writes.failedBy[why] ?? 0) + 1;
+            }
           } else {
             const r = i % 10 === 8 ? await gql(agent, STAFF) : await gql(tokens.get(customers[i % customers.length].crmId)!, DASHBOARD);
             if (r.status !== 200 || !r.body.data || r.body.errors?.some((e) => e.extensions?.code !== 'RATE_LIMITED'))
@@ -181,7 +185,7 @@ export async function runRedisFaultsBench(o: { connections: number }) {
     for (const r of rows)
       console.log(`| ${r.phase} | ${r.requests} | ${r.errors} | ${r0(r.p50)} | ${r0(r.p95)} | ${r0(r.p99)} | ${r0(r.max)} |`);
     console.log(
-      `\nwrites (openTicket): sent ${writes.sent}, reported done ${writes.reportedDone}, reported failed ${writes.reportedFailed}, tickets at the Zendesk simulator ${atVendor}${atVendor === writes.reportedDone ? ' (match)' : ' (MISMATCH)'}`,
+      `\nwrites (openTicket): sent ${writes.sent}, reported done ${writes.reportedDone}, reported failed ${writes.reportedFailed} ${JSON.stringify(writes.failedBy)}, tickets at the Zendesk simulator ${atVendor}${atVendor === writes.reportedDone ? ' (match)' : ' (MISMATCH)'}`,
     );
     console.log(JSON.stringify({ mode: 'redis-faults', connections: o.connections, rows, writes: { ...writes, atVendor } }));
     if (atVendor !== writes.reportedDone) process.exitCode = 1;

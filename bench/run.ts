@@ -58,10 +58,15 @@ if (values.mixed) {
   // npm run bench -- --mixed [--minutes 3 --rate 200 --connections 20]: a steady mixed load at the vendors' limits (bench/mixed-run.ts).
   await (
     await import('./mixed-run.js')
-  ).runMixedBench({ minutes: Number(values.minutes), rate: Number(values.rate), connections: Number(values.connections ?? 20) });
+  ).runMixedBench({
+    minutes: Number(values.minutes),
+    rate: Number(values.rate),
+    connections: Number(values.connections ?? 20),
+    redisFaults: values['redis-faults'],
+  });
   process.exit(process.exitCode ?? 0);
 }
-if (values['redis-faults']) {
+if (values['redis-faults'] && !values.mixed) {
   // npm run bench -- --redis-faults [--connections 8]: Redis stalled, then killed, under load (bench/redis-faults.ts).
   await (
     await import('./redis-faults.js')

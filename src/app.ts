@@ -407,6 +407,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     audit: shared.audit,
     plugins: [responses.plugin, prefetchPlugin(subgraphs.prefetchers)],
     responseCache: responses,
+    deferred: shared.deferred,
   });
   registerWebhookRoutes(server.fastify, { config, events, metrics, logger });
 

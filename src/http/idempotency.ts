@@ -26,6 +26,7 @@ import { Kind, OperationTypeNode, parse, print, type OperationDefinitionNode } f
 import { Redis } from 'ioredis';
 import type { Principal } from '../auth/principal.js';
 import { ErrorCode } from '../errors/index.js';
+import type { Deferred } from '../platform/deferred.js';
 import type { Logger } from '../platform/logger.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -42,6 +43,8 @@ export interface IdempotencyOptions {
   /** How long a running request holds its key, seconds. @default 60 */
   lockS?: number;
   logger: Logger;
+  /** Retries a kept response Redis could not take at once, while the key's lock lasts (platform/deferred.ts). */
+  deferred?: Deferred;
   /** The document of a persisted query hash (APQ), when the body carries only the hash. */
   persistedDocument?(sha256: string): Promise<string | undefined>;
 }
@@ -279,11 +282,14 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
             body: String(payload),
           }
         : undefined;
+      const finish = () => call<number>('idemFinish', p.redisKey, p.token, stored ? JSON.stringify(stored) : '', ttlS);
       try {
-        await call<number>('idemFinish', p.redisKey, p.token, stored ? JSON.stringify(stored) : '', ttlS);
+        await finish();
       } catch (err) {
-        // The response still goes out; the lock expires after IDEMPOTENCY_LOCK_S, after which a retry runs again.
-        req.log.error({ err: (err as Error).message }, 'idempotency: the response could not be kept');
+        // The response still goes out. Keeping it is retried while the key's lock lasts (a retry of
+        // the client meanwhile gets 409); past that a retry runs again, with the same vendor key.
+        req.log.error({ err: (err as Error).message }, 'idempotency: the response could not be kept now; retrying in the background');
+        void o.deferred?.attempt('idempotency', finish, { forMs: lockMs });
       }
       return payload;
     },

@@ -20,6 +20,7 @@ import { introspectionPlugin } from '../gateway/introspection.js';
 import { registerSandbox } from './sandbox.js';
 import type { PartnerStore } from '../auth/partners.js';
 import type { Redis } from 'ioredis';
+import type { Deferred } from '../platform/deferred.js';
 import { createKeyValueCache, type CacheStore, type RedisLiveness } from '../platform/cache.js';
 import { failoverRateLimitStore } from '../guards/rate-limit-store.js';
 import type { Metrics } from '../platform/metrics.js';
@@ -60,6 +61,8 @@ export interface HttpServerOptions {
   audit?: AuditLog;
   /** Whole cached responses (gateway/response-cache.ts): a hit is answered here, before Apollo. */
   responseCache?: Pick<ResponseCache, 'lookup'>;
+  /** Retries of bookkeeping Redis could not take at once (platform/deferred.ts): a keyed write's kept response. */
+  deferred?: Deferred;
 }
 
 export interface HttpServer {
@@ -262,6 +265,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     lockS: config.idempotency.lockS,
     logger,
     persistedDocument: (hash) => apq.get(`apq:${hash}`),
+    deferred: o.deferred,
   });
   fastify.addHook('onClose', () => idempotency.close());
   const handler = fastifyApolloHandler(apollo, {
