@@ -2,12 +2,18 @@
  * Salesforce simulator: OAuth 2.0 token endpoint (client credentials, JWT bearer) and REST API
  * v62.0 for Contact: sObject Rows (by Id and by external id, PATCH, upsert), sObject Collections
  * retrieve, SOQL query with query locators, Get Updated / Get Deleted, and the org's daily API
- * allocation reported in Sforce-Limit-Info. Paths, JSON shapes and error bodies follow the
- * REST API Developer Guide; see the README of this folder for the field mapping.
+ * allocation reported in Sforce-Limit-Info. Paths, JSON shapes and error bodies follow the REST
+ * API Developer Guide (resources_query, resources_composite_sobjects_collections_retrieve,
+ * resources_getupdated/getdeleted, headers_api_usage) and the OAuth client credentials flow.
  *
- * Each seed customer i is a Contact with Portico_Customer_Id__c = the HubSpot id (1000+i) under
- * an Account named after its company. Time comes from an injectable clock so token expiry,
- * SystemModstamp and the API window are deterministic in tests.
+ * Seed customer i (sim/seed.ts) is Contact sfId('003', 1000+i) under one Account per company:
+ *   FirstName, LastName, Email, Phone       <- firstname, lastname, email, phone
+ *   AccountId -> Account.Name                <- company
+ *   Lifecycle_Stage__c (restricted picklist) <- lifecyclestage (HubSpot's stage values)
+ *   Portico_Customer_Id__c (External ID, Unique, the HubSpot contact id) <- crmId, e.g. '1001'
+ *   CreatedDate = LastModifiedDate = SystemModstamp <- createdAt
+ * Time comes from an injectable clock, so token expiry, SystemModstamp and the API window are
+ * deterministic in tests.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
@@ -65,6 +71,15 @@ export function normalizeId(s: string): string | undefined {
   const id15 = chars.join('');
   return id15 + checksum(id15);
 }
+
+/** A malformed %-escape stays as sent (the lookup then finds nothing) rather than failing the request. */
+const decodeSafe = (s: string) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
 
 /** Salesforce's JSON dateTime: `2026-11-01T00:00:00.000+0000`. */
 const sfDate = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');
@@ -313,7 +328,8 @@ export async function startSalesforceSim(o: SalesforceSimOptions = {}): Promise<
       }
       changes[f as keyof Contact] = f === 'AccountId' && v ? normalizeId(v)! : v;
     }
-    if (!c && !changes.LastName) errors.push(sfErr('REQUIRED_FIELD_MISSING', 'Required fields are missing: [LastName]', ['LastName']));
+    if (!c && !changes.LastName && !errors.some((e) => e.errorCode === 'REQUIRED_FIELD_MISSING'))
+      errors.push(sfErr('REQUIRED_FIELD_MISSING', 'Required fields are missing: [LastName]', ['LastName']));
     if (errors.length) throw new HttpError(400, errors);
     return changes;
   };
@@ -415,7 +431,7 @@ export async function startSalesforceSim(o: SalesforceSimOptions = {}): Promise<
       // Client authentication in the body or as HTTP Basic (RFC 6749 §2.3.1).
       const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '');
       const [id, secret] = basic
-        ? Buffer.from(basic[1], 'base64').toString('utf8').split(':').map(decodeURIComponent)
+        ? Buffer.from(basic[1], 'base64').toString('utf8').split(':').map(decodeSafe)
         : [form.get('client_id'), form.get('client_secret')];
       if (id !== creds.clientId) throw oauthError('invalid_client_id', 'client identifier invalid');
       if (secret !== creds.clientSecret) throw oauthError('invalid_client', 'invalid client credentials');
@@ -596,7 +612,7 @@ export async function startSalesforceSim(o: SalesforceSimOptions = {}): Promise<
     let params: string[] = [];
     const r = routes.find((x) => {
       const m = x.method === method && x.re.exec(u.pathname);
-      if (m) params = m.slice(1).map(decodeURIComponent);
+      if (m) params = m.slice(1).map(decodeSafe);
       return !!m;
     });
     const name = r ? `${method} ${r.name}` : `${method} (unknown)`;
