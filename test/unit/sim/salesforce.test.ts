@@ -208,6 +208,17 @@ test('upsert by external id: 200 created:false for an existing value, 201 create
   assert.deepEqual([noName.status, noName.body[0].errorCode], [400, 'REQUIRED_FIELD_MISSING']);
   const extInBody = await call('PATCH', `${V}/sobjects/Contact/Portico_Customer_Id__c/9001`, { Portico_Customer_Id__c: '9001' });
   assert.deepEqual([extInBody.status, extInBody.body[0].errorCode], [400, 'INVALID_FIELD']);
+  // Email is an idLookup field but not unique: two matches are 300 Multiple Choices with both URLs.
+  assert.equal((await call('GET', `${V}/sobjects/Contact/Email/ADA@example.com`)).body.Id, sim.contactId('1001'));
+  await call('PATCH', `${V}/sobjects/Contact/${created.body.id}`, { Email: 'ada@example.com' });
+  const two = await call('GET', `${V}/sobjects/Contact/Email/ada@example.com`);
+  assert.deepEqual(
+    [two.status, two.body],
+    [300, [`${V}/sobjects/Contact/${sim.contactId('1001')}`, `${V}/sobjects/Contact/${created.body.id}`]],
+  );
+  await call('PATCH', `${V}/sobjects/Contact/${created.body.id}`, { Email: 'new@example.com' });
+  const notLookup = await call('GET', `${V}/sobjects/Contact/Phone/123`);
+  assert.deepEqual([notLookup.status, notLookup.body[0].errorCode], [404, 'NOT_FOUND']);
 });
 
 test('sObject Collections: records in the order of ids, null for unknown, at most 200 ids', async () => {
@@ -238,12 +249,21 @@ test('SOQL: WHERE with =, LIKE, IN, AND/OR in parentheses, ORDER BY, LIMIT, pagi
   assert.deepEqual(ada.body.records[0].attributes, { type: 'Contact', url: `${V}/sobjects/Contact/${sim.contactId('1001')}` });
 
   const like = await soql(
-    "select id, email from contact where email like '%.hopper.%' and (Lifecycle_Stage__c IN ('customer', 'lead') OR FirstName = 'grace')",
+    "select id, email from contact where email like '%.hopper.%' and (Lifecycle_Stage__c IN ('customer', 'lead') OR FirstName = 'grace') AND Portico_Customer_Id__c != '1002'",
   );
+  // 1002 was changed by an earlier test; the rest are as seeded.
   const want = data.customers.filter(
-    (c) => c.email.includes('.hopper.') && (['customer', 'lead'].includes(c.lifecyclestage) || c.firstname.toLowerCase() === 'grace'),
+    (c) =>
+      c.crmId !== '1002' &&
+      c.email.includes('.hopper.') &&
+      (['customer', 'lead'].includes(c.lifecyclestage) || c.firstname.toLowerCase() === 'grace'),
   );
   assert.ok(want.length > 0);
+  assert.deepEqual(
+    like.body.records.map((r: any) => r.Email),
+    want.slice(0, 7).map((c) => c.email),
+    'the first batch of 7, in Id order',
+  );
   assert.equal(like.body.totalSize, want.length);
 
   // All pages: batch size 7 (the simulator's option), each page a query locator.
