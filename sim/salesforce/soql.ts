@@ -41,30 +41,16 @@ export interface Query {
   offset?: number;
 }
 
-const RESERVED = new Set([
-  'SELECT',
-  'FROM',
-  'WHERE',
-  'AND',
-  'OR',
-  'NOT',
-  'IN',
-  'LIKE',
-  'ORDER',
-  'BY',
-  'ASC',
-  'DESC',
-  'NULLS',
-  'LIMIT',
-  'OFFSET',
-  'NULL',
-  'TRUE',
-  'FALSE',
-]);
+const RESERVED = new Set('SELECT FROM WHERE AND OR NOT IN LIKE ORDER BY ASC DESC NULLS LIMIT OFFSET NULL TRUE FALSE'.split(' '));
 const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', '"': '"', "'": "'", '\\': '\\' };
-const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:?\d{2})/;
+const LEXEMES: [Tok['t'], RegExp][] = [
+  ['dt', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:?\d{2})/],
+  ['num', /^-?\d+(\.\d+)?(?![\w-])/],
+  ['word', /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)?/],
+  ['op', /^(!=|<>|<=|>=|=|<|>|\(|\)|,)/],
+];
 
-/** A value's text as written in an error (strings stay raw: `\%` in a LIKE pattern is a literal %). */
+/** Tokens with their offsets (for the error caret); string literals stay raw, escapes checked. */
 function tokenize(q: string, fail: (pos: number, msg: string) => never): Tok[] {
   const toks: Tok[] = [];
   let i = 0;
@@ -89,11 +75,7 @@ function tokenize(q: string, fail: (pos: number, msg: string) => never): Tok[] {
       i = j + 1;
       continue;
     }
-    const m =
-      (DATETIME.exec(rest) && { t: 'dt' as const, m: DATETIME.exec(rest)! }) ||
-      (/^-?\d+(\.\d+)?(?![\w-])/.exec(rest) && { t: 'num' as const, m: /^-?\d+(\.\d+)?/.exec(rest)! }) ||
-      (/^[A-Za-z_]\w*(\.[A-Za-z_]\w*)?/.exec(rest) && { t: 'word' as const, m: /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)?/.exec(rest)! }) ||
-      (/^(!=|<>|<=|>=|=|<|>|\(|\)|,)/.exec(rest) && { t: 'op' as const, m: /^(!=|<>|<=|>=|=|<|>|\(|\)|,)/.exec(rest)! });
+    const m = LEXEMES.map(([t, re]) => ({ t, m: re.exec(rest) })).find((x) => x.m) as { t: Tok['t']; m: RegExpExecArray } | undefined;
     if (!m) fail(i, `unexpected token: '${rest[0]}'`);
     toks.push({ t: m.t, v: m.m[0], pos: i });
     i += m.m[0].length;
