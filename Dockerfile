@@ -19,8 +19,12 @@ RUN npm run build && npm prune --omit=dev
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    PORT=4000
+    PORT=4000 \
+    AUDIT_SPOOL_DIR=/var/lib/portico/audit-spool
 WORKDIR /app
+# Audit entries of done writes wait here while Redis cannot take them: mount a persistent volume.
+RUN mkdir -p /var/lib/portico/audit-spool && chown -R node:node /var/lib/portico
+VOLUME /var/lib/portico
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist

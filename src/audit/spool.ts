@@ -13,7 +13,7 @@
  * append an entry twice (same `at`, request id and detail); none is ever lost.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ANONYMOUS, userPrincipal, type Role } from '../auth/principal.js';
@@ -53,7 +53,14 @@ function contextOf(line: SpoolLine): AuditContext | null {
 }
 
 export function withAuditSpool<L extends AuditLog>(inner: L, o: AuditSpoolOptions): L & { replay(): Promise<number> } {
-  mkdirSync(o.dir, { recursive: true });
+  try {
+    mkdirSync(o.dir, { recursive: true });
+    accessSync(o.dir, constants.W_OK);
+  } catch (err) {
+    throw new Error(
+      `AUDIT_SPOOL_DIR=${o.dir} cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): point it at a folder this process may write, on a persistent volume, e.g. AUDIT_SPOOL_DIR=/var/lib/portico/audit-spool`,
+    );
+  }
   const own = join(o.dir, `audit-${process.pid}-${randomUUID().slice(0, 8)}.ndjson`);
   let writing: Promise<unknown> = Promise.resolve();
 
