@@ -1,0 +1,75 @@
+/**
+ * The CRM port: what Portico needs of a CRM, in Portico's own words (field names, cursors,
+ * errors). A vendor module (src/vendors/hubspot, src/vendors/salesforce) implements it; the CRM
+ * subgraph, replicas, reconciliation and partners speak only this. No vendor vocabulary crosses it:
+ * a contact's `id` is Portico's customer id (e.g. "1001"), the key every system's link uses, however
+ * the vendor stores it (HubSpot's record id; a Salesforce external-id field).
+ */
+import type { LifecycleStage } from '../generated/crm.js';
+import type { Priority } from '../platform/budget.js';
+
+export interface CrmContact {
+  /** Portico's customer id. */
+  id: string;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  phone: string | null;
+  company: string | null;
+  /** UNKNOWN for a stage the vendor has that Portico does not (reported once by the connector). */
+  lifecycleStage: LifecycleStage | null;
+  /** ISO 8601. */
+  createdAt: string | null;
+  updatedAt: string | null;
+}
+
+/** The contact fields a write may set, by Portico's names; absent = unchanged. */
+export interface ContactPatch {
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  phone?: string;
+  company?: string;
+}
+export type ContactField = keyof ContactPatch;
+
+export interface CrmSearch {
+  /** Free text over name, email, phone and company; absent = every contact. */
+  query?: string;
+  limit: number;
+  /** Opaque: the `nextCursor` of the previous page. */
+  cursor?: string;
+  /** Only these contacts (a partner's allow-list), filtered by the vendor so `total` counts only them. */
+  ids?: readonly string[];
+}
+
+export interface CrmPage {
+  /** Matches in all pages. */
+  total: number;
+  /** In customer id order. */
+  contacts: CrmContact[];
+  /** Absent on the last page. */
+  nextCursor?: string;
+}
+
+/** The email belongs to another contact (the vendor refused the write as a duplicate). */
+export class ContactConflictError extends Error {}
+/** The vendor refused a value; the message says which, without echoing secrets. */
+export class ContactInvalidError extends Error {}
+
+export interface CrmPort {
+  /** Contacts by customer id; ids that do not exist are absent. Background work passes `priority: 'background'`. */
+  getContacts(ids: readonly string[], opts?: { priority?: Priority }): Promise<Map<string, CrmContact>>;
+  searchContacts(s: CrmSearch): Promise<CrmPage>;
+  /**
+   * Writes the fields given and returns the contact as the CRM has it after the write; null when
+   * the id does not exist. Absolute values: the same patch twice leaves the same contact, so a
+   * retry is safe. Throws ContactConflictError, ContactInvalidError.
+   */
+  updateContact(id: string, patch: ContactPatch): Promise<CrmContact | null>;
+  /** Every contact in customer id order, a page at a time (for reconciliation; no search cap). */
+  listContacts(limit: number, cursor?: string): Promise<{ contacts: CrmContact[]; nextCursor?: string }>;
+}
+
+/** Most ids one `searchContacts` can filter on (a partner's allow-list is capped at this). */
+export const MAX_CRM_FILTER_IDS = 500;
