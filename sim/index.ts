@@ -3,11 +3,11 @@
  * linked customers, with fault knobs and per-route request counters for tests and benchmarks.
  */
 import { createRoundTrips, type FaultOptions, type RoundTrips, type SimServer, type SimSystem, type Stats } from './common.js';
-import { startHubSpotSim } from './hubspot.js';
-import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Sim } from './s3.js';
+import { startHubSpotSim } from './hubspot/index.js';
+import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Sim } from './s3/index.js';
 import { seed, type SeedData } from './seed.js';
-import { startStripeSim } from './stripe.js';
-import { startZendeskSim } from './zendesk.js';
+import { startStripeSim } from './stripe/index.js';
+import { startZendeskSim } from './zendesk/index.js';
 import { createWebhookSender, type WebhookSender } from './webhooks.js';
 
 export type { FaultOptions, RoundTrips, SimSystem, Stats } from './common.js';

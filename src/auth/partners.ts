@@ -9,7 +9,7 @@ import type { RedisLiveness } from '../platform/cache.js';
 import { BadUserInputError } from '../errors/index.js';
 import { PARTNER_SCOPES } from './principal.js';
 import { hashToken, newPartnerId, signPartnerToken } from './tokens.js';
-import { MAX_SEARCH_IDS } from '../subgraphs/crm/connector.js';
+import { MAX_SEARCH_IDS } from '../vendors/hubspot/connector.js';
 
 export interface PartnerRecord {
   id: string;

@@ -20,8 +20,8 @@ import { createDurableQueue, jobIdOf, type DeadJob, type DurableQueue, type JobH
 import type { BillingConnector } from '../subgraphs/billing/index.js';
 import type { CrmConnector } from '../subgraphs/crm/index.js';
 import type { SupportConnector } from '../subgraphs/support/index.js';
-import { handleHubSpot, receiveHubSpot } from './hubspot.js';
-import { handleStripe, receiveStripe } from './stripe.js';
+import { handleHubSpot, receiveHubSpot } from '../vendors/hubspot/webhook.js';
+import { handleStripe, receiveStripe } from '../vendors/stripe/webhook.js';
 import {
   EVENT_SYSTEMS,
   type ChangeEvent,
@@ -32,7 +32,7 @@ import {
   type WebhookRequest,
 } from './types.js';
 import { WebhookRejected } from './verify.js';
-import { handleZendesk, receiveZendesk } from './zendesk.js';
+import { handleZendesk, receiveZendesk } from '../vendors/zendesk/webhook.js';
 
 export { EVENT_SYSTEMS, type ChangeEvent, type CustomerLinkSeen, type EventSystem } from './types.js';
 

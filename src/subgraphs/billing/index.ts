@@ -12,7 +12,7 @@ import { offsetPage, pageArgs } from '../../platform/pagination.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
 import { loadSdl } from '../sdl.js';
 import { billingMutations } from './mutations.js';
-import type { BillingConnector } from './connector.js';
+import type { BillingConnector } from '../../vendors/stripe/connector.js';
 import { billingCustomerKeys, createBillingLoaders, type BillingLoaders } from './loaders.js';
 import type { CacheDeps } from '../../platform/cache.js';
 import type { CacheType } from '../../config/index.js';
@@ -20,7 +20,7 @@ import { createLinkLoader, type CustomerLinks } from '../../platform/links.js';
 import { hasScopes, type Principal } from '../../auth/principal.js';
 import { prefetchTargets, type PrefetchRequest } from '../../platform/prefetch.js';
 
-export { createBillingConnector, type BillingConnector } from './connector.js';
+export { createBillingConnector, type BillingConnector } from '../../vendors/stripe/connector.js';
 export { billingKeys } from './loaders.js';
 
 const LOADERS = Symbol('billing.loaders');

@@ -3,8 +3,8 @@ import { settled } from '../../platform/prefetch.js';
 import type { CacheType } from '../../config/index.js';
 import { cachedBatch, cachedEach, type CacheDeps } from '../../platform/cache.js';
 import type { CustomerLinks, LinkLoader } from '../../platform/links.js';
-import type { BillingConnector } from './connector.js';
-import type { BillingAccount, CardSummary, InvoiceSummary } from './mappers.js';
+import type { BillingConnector } from '../../vendors/stripe/connector.js';
+import type { BillingAccount, CardSummary, InvoiceSummary } from '../../vendors/stripe/mappers.js';
 
 /** Named cache keys, all by CRM id so one customer's entries can be purged without a lookup. */
 export const billingKeys = (prefix: string) => ({

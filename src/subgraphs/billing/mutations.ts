@@ -15,9 +15,9 @@ import type { MutationResolvers } from '../../generated/billing.js';
 import type { CacheDeps } from '../../platform/cache.js';
 import type { CustomerLinks } from '../../platform/links.js';
 import { audited, REPEATABLE, targetCustomer, vendorIdempotencyKey } from '../mutations.js';
-import type { BillingConnector } from './connector.js';
+import type { BillingConnector } from '../../vendors/stripe/connector.js';
 import { billingKeys } from './loaders.js';
-import type { StripeSubscription } from './mappers.js';
+import type { StripeSubscription } from '../../vendors/stripe/mappers.js';
 
 export interface BillingMutationDeps {
   billing: BillingConnector;

@@ -20,12 +20,12 @@ import { randomUUID } from 'node:crypto';
 import { REPLICATED_OWNER_PROPERTIES } from '../../ownership.js';
 import { BadUserInputError } from '../../errors/index.js';
 import type { ContactInput } from '../../generated/crm.js';
-import { ContactConflictError, ContactInvalidError, type CrmConnector } from './connector.js';
+import { ContactConflictError, ContactInvalidError, type CrmConnector } from '../../vendors/hubspot/connector.js';
 import { toContactChange } from './contact-input.js';
 import { createCrmLoaders, crmCustomerKeys, type CrmLoaders } from './loaders.js';
-import { fullName } from './mappers.js';
+import { fullName } from '../../vendors/hubspot/mappers.js';
 
-export { createCrmConnector, type CrmConnector } from './connector.js';
+export { createCrmConnector, type CrmConnector } from '../../vendors/hubspot/connector.js';
 export { crmKeys } from './loaders.js';
 
 const LOADERS = Symbol('crm.loaders');

@@ -3,8 +3,8 @@ import DataLoader from 'dataloader';
 import { settled } from '../../platform/prefetch.js';
 import type { CacheType } from '../../config/index.js';
 import { cachedBatch, type CacheDeps } from '../../platform/cache.js';
-import type { CrmConnector, CrmSearch } from './connector.js';
-import type { CrmContact } from './mappers.js';
+import type { CrmConnector, CrmSearch } from '../../vendors/hubspot/connector.js';
+import type { CrmContact } from '../../vendors/hubspot/mappers.js';
 
 /** Named cache keys of the CRM's records. Bump the version when a cached shape changes. */
 export const crmKeys = (prefix: string) => ({

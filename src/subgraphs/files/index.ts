@@ -12,14 +12,14 @@ import { offsetPage, pageArgs } from '../../platform/pagination.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
 import { loadSdl } from '../sdl.js';
 import { filesMutations } from './mutations.js';
-import type { FilesConnector } from './connector.js';
+import type { FilesConnector } from '../../vendors/s3/connector.js';
 import { createFilesLoaders, filesKeys, type FilesLoaders } from './loaders.js';
 import type { CacheDeps } from '../../platform/cache.js';
 import type { CacheType } from '../../config/index.js';
 import { hasScopes } from '../../auth/principal.js';
 import { prefetchTargets, type PrefetchRequest } from '../../platform/prefetch.js';
 
-export { createFilesConnector, type FilesConnector } from './connector.js';
+export { createFilesConnector, type FilesConnector } from '../../vendors/s3/connector.js';
 
 const LOADERS = Symbol('files.loaders');
 

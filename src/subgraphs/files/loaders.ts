@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { CacheType } from '../../config/index.js';
 import { cachedEach, type CacheDeps } from '../../platform/cache.js';
-import type { FilesConnector } from './connector.js';
+import type { FilesConnector } from '../../vendors/s3/connector.js';
 import type { DocumentSummary } from './mappers.js';
 
 export const filesKeys = (prefix: string) => ({

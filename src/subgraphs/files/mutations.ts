@@ -12,7 +12,7 @@ import { BadUserInputError, ForbiddenError, NotFoundError } from '../../errors/i
 import type { MutationResolvers } from '../../generated/files.js';
 import type { CacheDeps } from '../../platform/cache.js';
 import { audited, REPEATABLE, checkText, targetCustomer } from '../mutations.js';
-import type { FilesConnector } from './connector.js';
+import type { FilesConnector } from '../../vendors/s3/connector.js';
 import { filesKeys } from './loaders.js';
 import { contentTypeOf, customerPrefix, toDocument } from './mappers.js';
 

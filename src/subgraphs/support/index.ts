@@ -12,7 +12,7 @@ import { checkFirst, decodeCursor, encodeCursor } from '../../platform/paginatio
 import { DateTimeScalar } from '../../platform/scalars.js';
 import { loadSdl } from '../sdl.js';
 import { supportMutations } from './mutations.js';
-import type { SupportConnector } from './connector.js';
+import type { SupportConnector } from '../../vendors/zendesk/connector.js';
 import { createSupportLoaders, supportCustomerKeys, ZENDESK_PAGE, type SupportLoaders } from './loaders.js';
 import type { CacheDeps } from '../../platform/cache.js';
 import type { CacheType } from '../../config/index.js';
@@ -20,7 +20,7 @@ import { createLinkLoader, type CustomerLinks } from '../../platform/links.js';
 import { hasScopes } from '../../auth/principal.js';
 import { prefetchTargets, selects, type PrefetchRequest } from '../../platform/prefetch.js';
 
-export { createSupportConnector, type SupportConnector } from './connector.js';
+export { createSupportConnector, type SupportConnector } from '../../vendors/zendesk/connector.js';
 export { supportKeys, supportTicketKeys } from './loaders.js';
 
 const LOADERS = Symbol('support.loaders');

@@ -4,8 +4,8 @@ import type { CacheType } from '../../config/index.js';
 import { cachedBatch, cachedEach, type CacheDeps } from '../../platform/cache.js';
 import { mapEach } from '../../platform/concurrency.js';
 import { traceLinkRead, type CustomerLinks, type LinkLoader } from '../../platform/links.js';
-import type { SupportConnector, TicketPage } from './connector.js';
-import type { CommentSummary } from './mappers.js';
+import type { SupportConnector, TicketPage } from '../../vendors/zendesk/connector.js';
+import type { CommentSummary } from '../../vendors/zendesk/mappers.js';
 
 /**
  * Tickets are read from Zendesk a full page (100, its maximum) at a time and sliced here, so a

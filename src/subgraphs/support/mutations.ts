@@ -11,9 +11,9 @@ import { BadUserInputError, ForbiddenError, NotFoundError } from '../../errors/i
 import type { MutationResolvers } from '../../generated/support.js';
 import type { CacheDeps } from '../../platform/cache.js';
 import { audited, REPEATABLE, checkText, targetCustomer, vendorIdempotencyKey } from '../mutations.js';
-import type { SupportConnector } from './connector.js';
+import type { SupportConnector } from '../../vendors/zendesk/connector.js';
 import { supportTicketKeys } from './loaders.js';
-import type { ZendeskPriority, ZendeskUserRef } from './writes.js';
+import type { ZendeskPriority, ZendeskUserRef } from '../../vendors/zendesk/writes.js';
 
 export interface SupportMutationDeps {
   support: SupportConnector;

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import type Stripe from 'stripe';
-import { toBillingAccount, toInvoice, toSubscription } from '../../../src/subgraphs/billing/mappers.js';
-import { toCrmContact } from '../../../src/subgraphs/crm/mappers.js';
-import { toTicket, type ZendeskTicket } from '../../../src/subgraphs/support/mappers.js';
+import { toBillingAccount, toInvoice, toSubscription } from '../../../src/vendors/stripe/mappers.js';
+import { toCrmContact } from '../../../src/vendors/hubspot/mappers.js';
+import { toTicket, type ZendeskTicket } from '../../../src/vendors/zendesk/mappers.js';
 import { createUnknownValueLog } from '../../../src/platform/unknown.js';
 
 /** A real pino logger writing JSON lines into an array. */

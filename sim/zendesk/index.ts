@@ -3,7 +3,7 @@
  * user (cursor and offset pagination), ticket search by requester and status, show_many tickets, comments (with users sideloaded),
  * create and update tickets. Basic `email/token:apitoken` auth or Bearer.
  */
-import { HttpError, jsonBody, startJsonSim, withStatus, type FaultOptions, type SimServer, type VendorPlans } from './common.js';
+import { HttpError, jsonBody, startJsonSim, withStatus, type FaultOptions, type SimServer, type VendorPlans } from '../common.js';
 
 /**
  * Zendesk Support API limits per minute by plan (account-wide, every API client together);
@@ -20,8 +20,8 @@ export const ZENDESK_PLANS: VendorPlans = {
   headers: (spec, remaining) => ({ 'x-rate-limit': String(spec.limit), 'x-rate-limit-remaining': String(remaining) }),
   refusedHeaders: (_spec, resetS) => ({ 'retry-after': String(resetS) }),
 };
-import type { SeedData, ZendeskComment, ZendeskTicket, ZendeskUser } from './seed.js';
-import type { WebhookSender } from './webhooks.js';
+import type { SeedData, ZendeskComment, ZendeskTicket, ZendeskUser } from '../seed.js';
+import type { WebhookSender } from '../webhooks.js';
 
 const notFound = () => new HttpError(404, { error: 'RecordNotFound', description: 'Not found' });
 const invalid = (description: string) => new HttpError(400, { error: 'InvalidPaginationParameter', description });

@@ -3,10 +3,10 @@
  * of events (a batch), each its own unit of work keyed by its `eventId`. The handler re-reads the
  * contact (so the order of events does not matter) and drops its cached record.
  */
-import { REPLICATED_OWNER_PROPERTIES } from '../ownership.js';
-import { crmKeys } from '../subgraphs/crm/index.js';
-import { header, parseJson, verifyHubSpotV3, WebhookRejected } from './verify.js';
-import type { EventHandlerDeps, ReceivedEvent, WebhookRequest } from './types.js';
+import { REPLICATED_OWNER_PROPERTIES } from '../../ownership.js';
+import { crmKeys } from '../../subgraphs/crm/index.js';
+import { header, parseJson, verifyHubSpotV3, WebhookRejected } from '../../webhooks/verify.js';
+import type { EventHandlerDeps, ReceivedEvent, WebhookRequest } from '../../webhooks/types.js';
 
 export interface HubSpotEventData {
   eventId: string;

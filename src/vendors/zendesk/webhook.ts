@@ -4,9 +4,9 @@
  * ticket's requester and the requester's external id (our CRM id), then drops that customer's
  * first ticket page and the ticket's comments.
  */
-import { supportKeys, supportTicketKeys } from '../subgraphs/support/index.js';
-import { header, parseJson, verifyZendesk, WebhookRejected } from './verify.js';
-import type { EventHandlerDeps, ReceivedEvent, WebhookRequest } from './types.js';
+import { supportKeys, supportTicketKeys } from '../../subgraphs/support/index.js';
+import { header, parseJson, verifyZendesk, WebhookRejected } from '../../webhooks/verify.js';
+import type { EventHandlerDeps, ReceivedEvent, WebhookRequest } from '../../webhooks/types.js';
 
 export interface ZendeskEventData {
   id: string;

@@ -18,9 +18,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
 import S3rver from 's3rver';
-import { createFaultGate, type FaultOptions, type SimServer } from './common.js';
-import { checkPostUpload } from './s3-post.js';
-import type { SeedData } from './seed.js';
+import { createFaultGate, type FaultOptions, type SimServer } from '../common.js';
+import { checkPostUpload } from './post.js';
+import type { SeedData } from '../seed.js';
 
 /** s3rver's object model, to store a decoded aws-chunked upload through s3rver's own store. */
 const S3Object = createRequire(import.meta.url)('s3rver/lib/models/object.js') as new (

@@ -10,7 +10,7 @@ import { UpstreamError } from '../../errors/index.js';
 import { RetryableError, type UpstreamPolicy } from '../../platform/upstream.js';
 import type { Logger } from '../../platform/logger.js';
 import { traceAwsClient } from '../../platform/upstream-tracing.js';
-import { customerPrefix, toDocument, type DocumentSummary } from './mappers.js';
+import { customerPrefix, toDocument, type DocumentSummary } from '../../subgraphs/files/mappers.js';
 import { createFilesWrites, type FilesWrites } from './uploads.js';
 
 export interface FilesConnector extends FilesWrites {

@@ -5,10 +5,10 @@
  * so an old event replayed late cannot point at stale data, and drops that customer's records.
  */
 import Stripe from 'stripe';
-import { billingKeys } from '../subgraphs/billing/index.js';
-import type { StripeOwnedObject } from '../subgraphs/billing/connector.js';
-import { checkTimestamp, header, parseJson, WebhookRejected } from './verify.js';
-import type { EventHandlerDeps, ReceivedEvent, WebhookRequest } from './types.js';
+import { billingKeys } from '../../subgraphs/billing/index.js';
+import type { StripeOwnedObject } from './connector.js';
+import { checkTimestamp, header, parseJson, WebhookRejected } from '../../webhooks/verify.js';
+import type { EventHandlerDeps, ReceivedEvent, WebhookRequest } from '../../webhooks/types.js';
 
 export const STRIPE_TOLERANCE_S = 300;
 

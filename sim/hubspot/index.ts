@@ -12,7 +12,7 @@ import {
   type SimRequest,
   type SimServer,
   type VendorPlans,
-} from './common.js';
+} from '../common.js';
 
 const SEARCH_ROUTES = ['POST /crm/v3/objects/contacts/search'];
 /**
@@ -59,8 +59,8 @@ export const HUBSPOT_PLANS: VendorPlans = {
           policyName: 'TEN_SECONDLY_ROLLING',
         },
 };
-import type { SeedData } from './seed.js';
-import type { WebhookSender } from './webhooks.js';
+import type { SeedData } from '../seed.js';
+import type { WebhookSender } from '../webhooks.js';
 
 interface Contact {
   id: string;

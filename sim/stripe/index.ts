@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import qs from 'qs';
-import { HttpError, startJsonSim, withStatus, type FaultOptions, type SimRequest, type SimServer, type VendorPlans } from './common.js';
+import { HttpError, startJsonSim, withStatus, type FaultOptions, type SimRequest, type SimServer, type VendorPlans } from '../common.js';
 
 /** Stripe: 100 read requests a second in live mode (25 in test mode), Search 20 a second. */
 export const STRIPE_PLANS: VendorPlans = {
@@ -20,8 +20,8 @@ export const STRIPE_PLANS: VendorPlans = {
     ],
   },
 };
-import type { SeedData, StripeInvoice, StripePaymentMethod, StripeSubscription } from './seed.js';
-import type { WebhookSender } from './webhooks.js';
+import type { SeedData, StripeInvoice, StripePaymentMethod, StripeSubscription } from '../seed.js';
+import type { WebhookSender } from '../webhooks.js';
 
 interface Customer {
   id: string;
