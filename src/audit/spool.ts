@@ -59,6 +59,7 @@ export function withAuditSpool<L extends AuditLog>(inner: L, o: AuditSpoolOption
   } catch (err) {
     throw new Error(
       `AUDIT_SPOOL_DIR=${o.dir} cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): point it at a folder this process may write, on a persistent volume, e.g. AUDIT_SPOOL_DIR=/var/lib/portico/audit-spool`,
+      { cause: err },
     );
   }
   const own = join(o.dir, `audit-${process.pid}-${randomUUID().slice(0, 8)}.ndjson`);
