@@ -223,7 +223,7 @@ export async function runWritesBench(o: { connections: number; writes: number })
     let after: string | undefined;
     do {
       const page = await upstreams.crm.listContacts(100, after);
-      after = page.nextAfter;
+      after = page.nextCursor;
       const pageIds = page.contacts.map((c) => c.id);
       for (const system of ['stripe', 'zendesk'] as const) {
         const copies = await readReplicas(upstreams, system, pageIds);

@@ -10,14 +10,7 @@ import { createHttpServer } from './http/server.js';
 import { createBreaker, type Breaker } from './platform/breaker.js';
 import { createHttpClient, type HttpClient } from './platform/http.js';
 import { createUpstreamPolicy } from './platform/upstream.js';
-import {
-  createMemoryBudgetStore,
-  createRedisBudgetStore,
-  createVendorBudget,
-  DEFAULT_BUDGETS,
-  parseBudgets,
-  type BudgetStore,
-} from './platform/budget.js';
+import { createMemoryBudgetStore, createRedisBudgetStore, createVendorBudget, parseBudgets, type BudgetStore } from './platform/budget.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import type { Redis } from 'ioredis';
 import { createLogAuditLog, type AuditLog } from './audit/index.js';
@@ -31,7 +24,9 @@ import { startTracing, type Tracing } from './platform/tracing.js';
 import { createEntityCache, createMemoryStore, createRedisStore, type EntityCache, type RedisLiveness } from './platform/cache.js';
 import { createBillingConnector, createBillingSubgraph, type BillingConnector } from './subgraphs/billing/index.js';
 import { createAdminSubgraph } from './subgraphs/admin/index.js';
-import { createCrmConnector, createCrmSubgraph, type CrmConnector } from './subgraphs/crm/index.js';
+import { createCrmSubgraph } from './subgraphs/crm/index.js';
+import type { CrmPort } from './ports/crm.js';
+import { crmVendor, publishedBudgets } from './vendors/index.js';
 import { createFilesConnector, createFilesSubgraph, type FilesConnector } from './subgraphs/files/index.js';
 import { createSupportConnector, createSupportSubgraph, type SupportConnector } from './subgraphs/support/index.js';
 import { createMemoryLinks, createRedisLinks, type CustomerLinks } from './platform/links.js';
@@ -108,12 +103,12 @@ function latencyFaults(ms: number) {
 }
 
 export interface Upstreams {
-  crm: CrmConnector;
+  crm: CrmPort;
   billing: BillingConnector;
   support: SupportConnector;
   files: FilesConnector;
   /** Circuit breaker per system, by vendor name (integrationHealth). */
-  breakers: Readonly<Record<'hubspot' | 'stripe' | 'zendesk' | 's3', Breaker>>;
+  breakers: Readonly<Record<string, Breaker>>;
   close(): Promise<void>;
 }
 
@@ -127,8 +122,9 @@ export function createUpstreams(
   const { upstream } = config;
   const breakerGauge = (system: string, state: string) => metrics?.breakerOpen.set({ system }, state === 'closed' ? 0 : 1);
   for (const s of ['crm', 'billing', 'support', 'files']) breakerGauge(s, 'closed');
-  const specs = { ...DEFAULT_BUDGETS, ...parseBudgets(upstream.vendorBudgets ?? '') };
-  const VENDOR = { crm: 'hubspot', billing: 'stripe', support: 'zendesk', files: 's3' } as const;
+  const specs = { ...publishedBudgets(), ...parseBudgets(upstream.vendorBudgets ?? '') };
+  const crmModule = crmVendor(config.crm.vendor);
+  const VENDOR = { crm: crmModule.name, billing: 'stripe', support: 'zendesk', files: 's3' } as const;
   const breakers = Object.fromEntries(
     (['crm', 'billing', 'support', 'files'] as const).map((s) => [
       s,
@@ -154,11 +150,19 @@ export function createUpstreams(
   };
   const zendeskAuth = Buffer.from(`${config.zendesk.email}/token:${config.zendesk.apiToken}`).toString('base64');
   const files = createFilesConnector({ ...config.s3, policy: policy('files'), logger });
+  const crmPolicy = policy('crm');
+  const crm = crmModule.createCrm({
+    config,
+    policy: crmPolicy,
+    http: (baseUrl, headers) => {
+      const client = createHttpClient({ system: 'crm', baseUrl, headers, policy: crmPolicy });
+      httpClients.push(client);
+      return client;
+    },
+    logger,
+  });
   return {
-    crm: createCrmConnector({
-      http: http('crm', config.hubspot.baseUrl, { authorization: `Bearer ${config.hubspot.accessToken}` }),
-      logger,
-    }),
+    crm,
     support: createSupportConnector({ http: http('support', config.zendesk.baseUrl, { authorization: `Basic ${zendeskAuth}` }), logger }),
     billing: createBillingConnector({
       secretKey: config.stripe.secretKey,
@@ -167,8 +171,9 @@ export function createUpstreams(
       logger,
     }),
     files,
-    breakers: { hubspot: breakers.crm, stripe: breakers.billing, zendesk: breakers.support, s3: breakers.files },
+    breakers: { [crmModule.name]: breakers.crm, stripe: breakers.billing, zendesk: breakers.support, s3: breakers.files },
     async close() {
+      await crm.close?.();
       await Promise.all(httpClients.map((c) => c.close()));
       files.close();
       for (const b of Object.values(breakers)) b.shutdown();

@@ -4,7 +4,8 @@
  * current value (replica jobs and reconciliation read this table, never a copy of it). README's
  * ownership table is generated from it (`npm run docs`).
  */
-export type OwnerSystem = 'hubspot' | 'stripe' | 'zendesk' | 's3';
+/** `crm` is whichever CRM serves the domain (CRM_VENDOR): contact fields are named as Portico names them. */
+export type OwnerSystem = 'crm' | 'stripe' | 'zendesk' | 's3';
 export type ReplicaSystem = 'stripe' | 'zendesk';
 
 /** The owner's value of a contact, as the replica fields are computed from it. */
@@ -26,17 +27,17 @@ export interface FieldOwnership {
   /** The field in Portico's API, e.g. `Customer.email`. */
   field: string;
   owner: OwnerSystem;
-  /** The owner's property (HubSpot contact property, Stripe object field, ...). */
+  /** The owner's field: the contact field (Portico's name) for the CRM, the object for the others. */
   ownerField: string;
   replicas: readonly Replica[];
 }
 
-/** Contact identity: owned by HubSpot, copied to the Stripe customer and the Zendesk user (name and email). */
+/** Contact identity: owned by the CRM, copied to the Stripe customer and the Zendesk user (name and email). */
 export const FIELD_OWNERSHIP: readonly FieldOwnership[] = [
   {
     field: 'Customer.name',
-    owner: 'hubspot',
-    ownerField: 'firstname + lastname',
+    owner: 'crm',
+    ownerField: 'firstName + lastName',
     replicas: [
       { system: 'stripe', field: 'name', object: 'customer' },
       { system: 'zendesk', field: 'name', object: 'user' },
@@ -44,23 +45,23 @@ export const FIELD_OWNERSHIP: readonly FieldOwnership[] = [
   },
   {
     field: 'Customer.firstName',
-    owner: 'hubspot',
-    ownerField: 'firstname',
+    owner: 'crm',
+    ownerField: 'firstName',
     replicas: [],
   },
-  { field: 'Customer.lastName', owner: 'hubspot', ownerField: 'lastname', replicas: [] },
+  { field: 'Customer.lastName', owner: 'crm', ownerField: 'lastName', replicas: [] },
   {
     field: 'Customer.email',
-    owner: 'hubspot',
+    owner: 'crm',
     ownerField: 'email',
     replicas: [
       { system: 'stripe', field: 'email', object: 'customer' },
       { system: 'zendesk', field: 'email', object: 'user' },
     ],
   },
-  { field: 'Customer.phone', owner: 'hubspot', ownerField: 'phone', replicas: [] },
-  { field: 'Customer.company', owner: 'hubspot', ownerField: 'company', replicas: [] },
-  { field: 'Customer.lifecycleStage', owner: 'hubspot', ownerField: 'lifecyclestage', replicas: [] },
+  { field: 'Customer.phone', owner: 'crm', ownerField: 'phone', replicas: [] },
+  { field: 'Customer.company', owner: 'crm', ownerField: 'company', replicas: [] },
+  { field: 'Customer.lifecycleStage', owner: 'crm', ownerField: 'lifecycleStage', replicas: [] },
   { field: 'Customer.billing (balance, currency, subscription)', owner: 'stripe', ownerField: 'customer, subscription', replicas: [] },
   { field: 'Billing.invoices', owner: 'stripe', ownerField: 'invoice', replicas: [] },
   { field: 'Billing.paymentMethods', owner: 'stripe', ownerField: 'payment_method', replicas: [] },
@@ -74,9 +75,9 @@ const DERIVE: Record<string, (c: OwnerContact) => string | null> = {
   email: (c) => c.email,
 };
 
-/** HubSpot contact properties whose change must reach the replicas (a webhook's `propertyName`). */
-export const REPLICATED_OWNER_PROPERTIES: ReadonlySet<string> = new Set(
-  FIELD_OWNERSHIP.filter((f) => f.owner === 'hubspot' && f.replicas.length).flatMap((f) => f.ownerField.split(' + ')),
+/** Contact fields (Portico's names) whose change must reach the replicas. */
+export const REPLICATED_CONTACT_FIELDS: ReadonlySet<string> = new Set(
+  FIELD_OWNERSHIP.filter((f) => f.owner === 'crm' && f.replicas.length).flatMap((f) => f.ownerField.split(' + ')),
 );
 
 /** The replica fields of one system, e.g. stripe -> [name, email]. */

@@ -9,7 +9,7 @@ import type { RedisLiveness } from '../platform/cache.js';
 import { BadUserInputError } from '../errors/index.js';
 import { PARTNER_SCOPES } from './principal.js';
 import { hashToken, newPartnerId, signPartnerToken } from './tokens.js';
-import { MAX_SEARCH_IDS } from '../vendors/hubspot/connector.js';
+import { MAX_CRM_FILTER_IDS } from '../ports/crm.js';
 
 export interface PartnerRecord {
   id: string;
@@ -144,9 +144,9 @@ export async function mintPartnerToken(
     );
   if (!Number.isInteger(input.ttlDays) || input.ttlDays < 1 || input.ttlDays > 365)
     throw new BadUserInputError('ttlDays must be between 1 and 365, e.g. 30.', 'ttlDays');
-  if ((input.customerIds?.length ?? 0) > MAX_SEARCH_IDS)
+  if ((input.customerIds?.length ?? 0) > MAX_CRM_FILTER_IDS)
     throw new BadUserInputError(
-      `customerIds may hold at most ${MAX_SEARCH_IDS} ids (what one HubSpot search can filter on).`,
+      `customerIds may hold at most ${MAX_CRM_FILTER_IDS} ids (what one CRM search can filter on).`,
       'customerIds',
     );
   if (input.operations?.some((h) => !/^[0-9a-f]{64}$/.test(h)))

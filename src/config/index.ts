@@ -154,6 +154,12 @@ export const VARS = {
       isDev(env) && !env.HUBSPOT_BASE_URL && !env.STRIPE_SECRET_KEY && !env.ZENDESK_BASE_URL && !env.S3_BUCKET ? 'true' : 'false',
   },
   SIM_LATENCY_MS: { schema: int(0, 60000), example: '20', doc: 'Added latency of every simulated upstream call.', default: '0' },
+  CRM_VENDOR: {
+    schema: z.enum(['hubspot']),
+    example: 'hubspot',
+    doc: 'Which CRM serves contacts (src/vendors/<vendor>): its connector, limits and change feed. The schema and behaviour are the same with each.',
+    default: 'hubspot',
+  },
   HUBSPOT_BASE_URL: { schema: z.url(), example: 'https://api.hubapi.com', doc: 'HubSpot API base URL.', default: 'https://api.hubapi.com' },
   HUBSPOT_ACCESS_TOKEN: {
     schema: z.string().min(8),
@@ -599,6 +605,8 @@ export interface Config {
     devSecret: boolean;
   };
   simulators: { enabled: boolean; latencyMs: number };
+  /** The CRM in use (CRM_VENDOR). */
+  crm: { vendor: 'hubspot' };
   hubspot: { baseUrl: string; accessToken: string };
   stripe: { apiBase: string; secretKey: string };
   zendesk: { baseUrl: string; email: string; apiToken: string };
@@ -830,6 +838,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       devSecret: raw.AUTH_JWT_SECRET === DEV_JWT_SECRET,
     },
     simulators: { enabled: sims, latencyMs: raw.SIM_LATENCY_MS ?? 0 },
+    crm: { vendor: raw.CRM_VENDOR ?? 'hubspot' },
     hubspot: {
       baseUrl: raw.HUBSPOT_BASE_URL ?? 'https://api.hubapi.com',
       accessToken: vendor('HUBSPOT_ACCESS_TOKEN', raw.HUBSPOT_ACCESS_TOKEN),

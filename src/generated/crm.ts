@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { CrmContact } from '../vendors/hubspot/mappers.js';
+import type { CrmContact } from '../ports/crm.js';
 import type { RequestContext } from '../auth/context.js';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;

@@ -25,20 +25,6 @@ export interface BucketSpec {
   windowS: number;
 }
 
-/**
- * Published defaults (checked against the vendors' docs; override with VENDOR_BUDGETS):
- * Stripe live mode 100 read requests/s, Search 20/s; HubSpot 190 requests / 10 s (Professional
- * and Enterprise), CRM search 5/s; Zendesk 700/min (Enterprise); S3 5,500 GET/s per prefix.
- */
-export const DEFAULT_BUDGETS: Readonly<Record<string, BucketSpec>> = {
-  stripe: { limit: 100, windowS: 1 },
-  'stripe.search': { limit: 20, windowS: 1 },
-  hubspot: { limit: 190, windowS: 10 },
-  'hubspot.search': { limit: 5, windowS: 1 },
-  zendesk: { limit: 700, windowS: 60 },
-  s3: { limit: 5500, windowS: 1 },
-};
-
 /** `stripe=100/1s,hubspot.search=4/1s,zendesk=400/60s` -> specs; throws naming the bad entry. */
 export function parseBudgets(text: string): Record<string, BucketSpec> {
   const out: Record<string, BucketSpec> = {};

@@ -37,8 +37,8 @@ export interface CrmSearch {
   /** Free text over name, email, phone and company; absent = every contact. */
   query?: string;
   limit: number;
-  /** Opaque: the `nextCursor` of the previous page. */
-  cursor?: string;
+  /** Matches to skip: Portico's API pages by position (`customers(after:)` is an offset cursor). */
+  offset?: number;
   /** Only these contacts (a partner's allow-list), filtered by the vendor so `total` counts only them. */
   ids?: readonly string[];
 }
@@ -48,8 +48,6 @@ export interface CrmPage {
   total: number;
   /** In customer id order. */
   contacts: CrmContact[];
-  /** Absent on the last page. */
-  nextCursor?: string;
 }
 
 /** The email belongs to another contact (the vendor refused the write as a duplicate). */
@@ -73,3 +71,9 @@ export interface CrmPort {
 
 /** Most ids one `searchContacts` can filter on (a partner's allow-list is capped at this). */
 export const MAX_CRM_FILTER_IDS = 500;
+
+/** "First Last" as every system shows it; null when the CRM has neither. */
+export function fullName(c: Pick<CrmContact, 'firstName' | 'lastName'>): string | null {
+  const name = [c.firstName, c.lastName].filter(Boolean).join(' ');
+  return name || null;
+}

@@ -55,7 +55,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
     const pageStarted = Date.now();
     let calls = 1;
     const page = await whenBudgetAllows(() => o.upstreams.crm.listContacts(pageSize, after));
-    after = page.nextAfter;
+    after = page.nextCursor;
     const ids = page.contacts.map((c) => c.id);
     for (const system of SYSTEMS) {
       let copies;

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { desiredReplica, driftedFields, type OwnerContact, type ReplicaSystem } from '../ownership.js';
 import type { BillingConnector } from '../subgraphs/billing/index.js';
-import type { CrmConnector } from '../subgraphs/crm/index.js';
+import type { CrmPort as CrmConnector } from '../ports/crm.js';
 import type { SupportConnector } from '../subgraphs/support/index.js';
 import type { CustomerLinks } from '../platform/links.js';
 

@@ -18,7 +18,7 @@ import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import { createDurableQueue, jobIdOf, type DeadJob, type DurableQueue, type JobHandler, type ReplayResult } from '../platform/queue.js';
 import type { BillingConnector } from '../subgraphs/billing/index.js';
-import type { CrmConnector } from '../subgraphs/crm/index.js';
+import type { CrmPort as CrmConnector } from '../ports/crm.js';
 import type { SupportConnector } from '../subgraphs/support/index.js';
 import { handleHubSpot, receiveHubSpot } from '../vendors/hubspot/webhook.js';
 import { handleStripe, receiveStripe } from '../vendors/stripe/webhook.js';

@@ -4,7 +4,7 @@
 import type { EntityCache } from '../platform/cache.js';
 import type { Logger } from '../platform/logger.js';
 import type { BillingConnector } from '../subgraphs/billing/index.js';
-import type { CrmConnector } from '../subgraphs/crm/index.js';
+import type { CrmPort as CrmConnector } from '../ports/crm.js';
 import type { SupportConnector } from '../subgraphs/support/index.js';
 
 export const EVENT_SYSTEMS = ['stripe', 'hubspot', 'zendesk'] as const;

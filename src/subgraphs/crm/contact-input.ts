@@ -1,15 +1,9 @@
-/** ContactInput -> HubSpot contact properties, validated; every refusal names the field (`input.email`). */
+/** ContactInput -> the CRM port's ContactPatch, validated; every refusal names the field (`input.email`). */
 import { BadUserInputError } from '../../errors/index.js';
 import type { ContactInput } from '../../generated/crm.js';
+import type { ContactPatch } from '../../ports/crm.js';
 
-/** API field -> HubSpot property. */
-const PROPERTY: Record<keyof ContactInput, string> = {
-  firstName: 'firstname',
-  lastName: 'lastname',
-  email: 'email',
-  phone: 'phone',
-  company: 'company',
-};
+const FIELDS: ReadonlySet<string> = new Set<keyof ContactInput>(['firstName', 'lastName', 'email', 'phone', 'company']);
 
 // Control characters (and DEL) never belong in a contact field.
 // eslint-disable-next-line no-control-regex
@@ -22,18 +16,18 @@ function bad(field: string, message: string): never {
 }
 
 export interface ContactChange {
-  /** HubSpot properties to write. */
-  properties: Record<string, string>;
+  /** The fields to write, by Portico's names. */
+  patch: ContactPatch;
   /** API field names changed (for the audit log: names, never values). */
   fields: string[];
 }
 
 export function toContactChange(input: ContactInput): ContactChange {
-  const properties: Record<string, string> = {};
+  const patch: ContactPatch = {};
   const fields: string[] = [];
   for (const [field, raw] of Object.entries(input) as [keyof ContactInput, string | null | undefined][]) {
     if (raw === undefined) continue;
-    if (!(field in PROPERTY)) continue;
+    if (!FIELDS.has(field)) continue;
     if (raw === null) bad(field, `${field} cannot be null; omit it to keep the current value.`);
     const v = raw.trim();
     if (CONTROL.test(v)) bad(field, `${field} must not contain control characters.`);
@@ -59,9 +53,9 @@ export function toContactChange(input: ContactInput): ContactChange {
         break;
     }
     // HubSpot keeps emails in lower case; so do we, so replicas compare equal.
-    properties[PROPERTY[field]] = field === 'email' ? v.toLowerCase() : v;
+    patch[field] = field === 'email' ? v.toLowerCase() : v;
     fields.push(field);
   }
   if (!fields.length) throw new BadUserInputError('Give at least one field to change, e.g. { phone: "+44 20 7946 0958" }.', 'input');
-  return { properties, fields };
+  return { patch, fields };
 }

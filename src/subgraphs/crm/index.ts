@@ -17,21 +17,19 @@ import { checkFirst, offsetCursor, offsetStart } from '../../platform/pagination
 import { audited, REPEATABLE } from '../mutations.js';
 import { loadSdl } from '../sdl.js';
 import { randomUUID } from 'node:crypto';
-import { REPLICATED_OWNER_PROPERTIES } from '../../ownership.js';
+import { REPLICATED_CONTACT_FIELDS } from '../../ownership.js';
 import { BadUserInputError } from '../../errors/index.js';
 import type { ContactInput } from '../../generated/crm.js';
-import { ContactConflictError, ContactInvalidError, type CrmConnector } from '../../vendors/hubspot/connector.js';
+import { ContactConflictError, ContactInvalidError, fullName, type CrmPort } from '../../ports/crm.js';
 import { toContactChange } from './contact-input.js';
 import { createCrmLoaders, crmCustomerKeys, type CrmLoaders } from './loaders.js';
-import { fullName } from '../../vendors/hubspot/mappers.js';
 
-export { createCrmConnector, type CrmConnector } from '../../vendors/hubspot/connector.js';
 export { crmKeys } from './loaders.js';
 
 const LOADERS = Symbol('crm.loaders');
 
 export interface CrmSubgraphDeps {
-  crm: CrmConnector;
+  crm: CrmPort;
   cache: CacheDeps<CacheType>;
   /** Where this subgraph records writes and staff or partner reads (src/audit). */
   audit: AuditLog;
@@ -58,20 +56,20 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
       async (note) => {
         let updated;
         try {
-          updated = await deps.crm.updateContact(id, change.properties);
+          updated = await deps.crm.updateContact(id, change.patch);
         } catch (err) {
           if (err instanceof ContactConflictError) {
             note.detail = { error: 'EMAIL_IN_USE' };
             throw new BadUserInputError('This email belongs to another customer; use a different one.', 'input.email');
           }
-          if (err instanceof ContactInvalidError) throw new BadUserInputError(`HubSpot refused a value: ${err.message}`, 'input');
+          if (err instanceof ContactInvalidError) throw new BadUserInputError(`The CRM refused a value: ${err.message}`, 'input');
           throw err;
         }
         if (!updated) throw new NotFoundError(`No customer with id ${JSON.stringify(id)}.`);
         await deps.cache.afterWrite(id, crmCustomerKeys(deps.cache.prefix, id));
         loaders(ctx).contact.clear(id).prime(id, updated);
         let replicasQueued = false;
-        if (Object.keys(change.properties).some((p) => REPLICATED_OWNER_PROPERTIES.has(p)) && deps.replicas) {
+        if (Object.keys(change.patch).some((f) => REPLICATED_CONTACT_FIELDS.has(f)) && deps.replicas) {
           try {
             await deps.replicas.contactChanged(id, `mutation.${randomUUID()}`);
             replicasQueued = true;
@@ -122,7 +120,7 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
         const page = await loaders(ctx).search({
           query: search?.trim() || undefined,
           limit: size,
-          after: start ? String(start) : undefined,
+          offset: start || undefined,
           ...(ids ? { ids } : {}),
         });
         const visible = page.contacts.filter((c) => canAccessCustomer(ctx.principal, c.id));

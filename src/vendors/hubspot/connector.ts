@@ -8,7 +8,8 @@ import type { Logger } from '../../platform/logger.js';
 import { createUnknownValueLog } from '../../platform/unknown.js';
 import { chunk } from '../../platform/concurrency.js';
 import type { Priority } from '../../platform/budget.js';
-import { CONTACT_PROPERTIES, HubSpotContact, toCrmContact, type CrmContact } from './mappers.js';
+import { ContactConflictError, ContactInvalidError, type CrmContact, type CrmPort } from '../../ports/crm.js';
+import { CONTACT_PROPERTIES, HUBSPOT_PROPERTY, HubSpotContact, toCrmContact } from './mappers.js';
 
 const BatchResponse = z.object({ results: z.array(HubSpotContact) });
 const SearchResponse = z.object({
@@ -17,41 +18,11 @@ const SearchResponse = z.object({
   paging: z.object({ next: z.object({ after: z.string() }).optional() }).optional(),
 });
 
-export interface CrmSearch {
-  query?: string;
-  limit: number;
-  /** HubSpot's paging offset, as returned in `paging.next.after`. */
-  after?: string;
-  /** Only these contact ids (a partner's allow-list), filtered by HubSpot so `total` counts only them. */
-  ids?: readonly string[];
-}
-
-/** HubSpot's search takes up to 100 values per IN filter and 5 filter groups (OR-ed). */
-export const MAX_SEARCH_IDS = 500;
+/** HubSpot's search takes up to 100 values per IN filter and 5 filter groups (OR-ed): 500 ids. */
 const IN_VALUES = 100;
 
-export interface CrmConnector {
-  /**
-   * Contacts by id; missing ids are absent from the map. Background work (webhook re-reads) passes
-   * `priority: 'background'`: it yields the vendor budget to interactive reads and does not join
-   * their shared batches.
-   */
-  getContacts(ids: readonly string[], opts?: { priority?: Priority }): Promise<Map<string, CrmContact>>;
-  searchContacts(s: CrmSearch): Promise<{ total: number; contacts: CrmContact[]; nextAfter?: string }>;
-  /**
-   * Writes contact properties (HubSpot property names, e.g. `email`) and returns the contact as
-   * HubSpot has it after the write. Throws ContactConflictError when the email belongs to another
-   * contact, ContactInvalidError when HubSpot refuses a value, null result when the id does not exist.
-   */
-  updateContact(id: string, properties: Record<string, string>): Promise<CrmContact | null>;
-  /** Every contact in id order, a page at a time (the list endpoint, not search: no 10,000 cap). */
-  listContacts(limit: number, after?: string): Promise<{ contacts: CrmContact[]; nextAfter?: string }>;
-}
-
-/** HubSpot answered 409: another contact already has this email. */
-export class ContactConflictError extends Error {}
-/** HubSpot answered 400 VALIDATION_ERROR for a value. */
-export class ContactInvalidError extends Error {}
+/** The CRM port as HubSpot serves it (src/ports/crm.ts). */
+export type CrmConnector = CrmPort;
 
 const ListResponse = z.object({
   results: z.array(HubSpotContact),
@@ -152,13 +123,17 @@ export function createCrmConnector(deps: { http: HttpClient; logger?: Logger }):
           properties: CONTACT_PROPERTIES,
           sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }],
           limit: s.limit,
-          ...(s.after ? { after: s.after } : {}),
+          // HubSpot's search paging token is the offset.
+          ...(s.offset ? { after: String(s.offset) } : {}),
         },
       });
       const r = parse(SearchResponse, body);
-      return { total: r.total, contacts: r.results.map((dto) => toCrmContact(dto, onUnknown)), nextAfter: r.paging?.next?.after };
+      return { total: r.total, contacts: r.results.map((dto) => toCrmContact(dto, onUnknown)) };
     },
-    async updateContact(id, properties) {
+    async updateContact(id, patch) {
+      const properties = Object.fromEntries(
+        (Object.keys(patch) as (keyof typeof patch)[]).map((f) => [HUBSPOT_PROPERTY[f], patch[f] as string]),
+      );
       let body: unknown;
       try {
         body = await http.send({
@@ -177,15 +152,15 @@ export function createCrmConnector(deps: { http: HttpClient; logger?: Logger }):
       }
       return toCrmContact(parse(HubSpotContact, body), onUnknown);
     },
-    async listContacts(limit, after) {
+    async listContacts(limit, cursor) {
       const body = await http.send({
         method: 'GET',
         path: '/crm/v3/objects/contacts',
         route: 'contacts.list',
-        query: { limit, properties: CONTACT_PROPERTIES.join(','), ...(after ? { after } : {}) },
+        query: { limit, properties: CONTACT_PROPERTIES.join(','), ...(cursor ? { after: cursor } : {}) },
       });
       const r = parse(ListResponse, body);
-      return { contacts: r.results.map((dto) => toCrmContact(dto, onUnknown)), nextAfter: r.paging?.next?.after };
+      return { contacts: r.results.map((dto) => toCrmContact(dto, onUnknown)), nextCursor: r.paging?.next?.after };
     },
   };
 }

@@ -1,7 +1,10 @@
-/** HubSpot contact DTOs -> the CRM subgraph's domain type. The only place that knows HubSpot's property names. */
+/** HubSpot contact DTOs <-> the CRM port's types. The only place that knows HubSpot's property names. */
 import { z } from 'zod';
 import type { LifecycleStage } from '../../generated/crm.js';
+import type { ContactField, CrmContact } from '../../ports/crm.js';
 import type { OnUnknownValue } from '../../platform/unknown.js';
+
+export type { CrmContact };
 
 /** Properties we read; the cross-system ids are custom contact properties. */
 export const CONTACT_PROPERTIES = [
@@ -22,18 +25,6 @@ export const HubSpotContact = z.object({
   updatedAt: z.string().optional(),
 });
 export type HubSpotContact = z.infer<typeof HubSpotContact>;
-
-export interface CrmContact {
-  id: string;
-  firstName: string | null;
-  lastName: string | null;
-  email: string | null;
-  phone: string | null;
-  company: string | null;
-  lifecycleStage: LifecycleStage | null;
-  createdAt: string | null;
-  updatedAt: string | null;
-}
 
 const STAGES: Record<string, LifecycleStage> = {
   subscriber: 'SUBSCRIBER',
@@ -66,7 +57,16 @@ export function toCrmContact(dto: HubSpotContact, onUnknown?: OnUnknownValue): C
   };
 }
 
-export function fullName(c: CrmContact): string | null {
-  const name = [c.firstName, c.lastName].filter(Boolean).join(' ');
-  return name || null;
+/** Portico's contact field -> HubSpot contact property. */
+export const HUBSPOT_PROPERTY: Readonly<Record<ContactField, string>> = {
+  firstName: 'firstname',
+  lastName: 'lastname',
+  email: 'email',
+  phone: 'phone',
+  company: 'company',
+};
+
+/** HubSpot contact property -> Portico's contact field (a webhook's `propertyName`), undefined for others. */
+export function contactFieldOf(property: string): ContactField | undefined {
+  return (Object.keys(HUBSPOT_PROPERTY) as ContactField[]).find((f) => HUBSPOT_PROPERTY[f] === property);
 }

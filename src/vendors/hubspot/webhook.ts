@@ -3,7 +3,8 @@
  * of events (a batch), each its own unit of work keyed by its `eventId`. The handler re-reads the
  * contact (so the order of events does not matter) and drops its cached record.
  */
-import { REPLICATED_OWNER_PROPERTIES } from '../../ownership.js';
+import { REPLICATED_CONTACT_FIELDS } from '../../ownership.js';
+import { contactFieldOf } from './mappers.js';
 import { crmKeys } from '../../subgraphs/crm/index.js';
 import { header, parseJson, verifyHubSpotV3, WebhookRejected } from '../../webhooks/verify.js';
 import type { EventHandlerDeps, ReceivedEvent, WebhookRequest } from '../../webhooks/types.js';
@@ -69,7 +70,9 @@ export async function handleHubSpot(e: HubSpotEventData, d: EventHandlerDeps): P
   // of our own write costs reads, never a second write, and cannot loop.
   const replicated =
     e.subscriptionType === 'contact.creation' ||
-    (e.subscriptionType === 'contact.propertyChange' && !!e.propertyName && REPLICATED_OWNER_PROPERTIES.has(e.propertyName));
+    (e.subscriptionType === 'contact.propertyChange' &&
+      !!e.propertyName &&
+      REPLICATED_CONTACT_FIELDS.has(contactFieldOf(e.propertyName) ?? ''));
   if (found && replicated) await d.replicate?.(id, `hubspot.${e.eventId}`);
   await d.publish({
     system: 'hubspot',

@@ -1,0 +1,35 @@
+/**
+ * What a vendor module is: one folder under src/vendors/, one object exported from its index.ts,
+ * one line in the registry (src/vendors/index.ts). The rest of Portico iterates over the registry
+ * and speaks the domain ports (src/ports/), never a vendor.
+ */
+import type { Config } from '../config/index.js';
+import type { BucketSpec } from '../platform/budget.js';
+import type { HttpClient } from '../platform/http.js';
+import type { Logger } from '../platform/logger.js';
+import type { UpstreamPolicy } from '../platform/upstream.js';
+import type { CrmPort } from '../ports/crm.js';
+
+export type Domain = 'crm' | 'billing' | 'support' | 'files';
+
+export interface VendorModule {
+  /** The vendor's name: the budget keys' prefix, the audit's system name. */
+  name: string;
+  domain: Domain;
+  /** Published limits per window, by `vendor` and `vendor.<class>` (platform/budget.ts); VENDOR_BUDGETS overrides. */
+  budgets: Readonly<Record<string, BucketSpec>>;
+}
+
+export interface CrmDeps {
+  config: Readonly<Config>;
+  /** The upstream policy of the CRM (budget, deadline, retries, breaker). */
+  policy: UpstreamPolicy;
+  /** A REST client on that policy for `baseUrl` with fixed headers. */
+  http(baseUrl: string, headers: Record<string, string>): HttpClient;
+  logger: Logger;
+}
+
+export interface CrmVendor extends VendorModule {
+  domain: 'crm';
+  createCrm: (deps: CrmDeps) => CrmPort & { close?(): Promise<void> };
+}
