@@ -25,7 +25,7 @@ export interface CrmDeps {
   /** The upstream policy of the CRM (budget, deadline, retries, breaker). */
   policy: UpstreamPolicy;
   /** A REST client on that policy for `baseUrl` with fixed headers. */
-  http(baseUrl: string, headers: Record<string, string>): HttpClient;
+  http: (baseUrl: string, headers: Record<string, string>) => HttpClient;
   logger: Logger;
 }
 
