@@ -9,9 +9,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
 import { ErrorCode, UpstreamError } from '../../../../src/errors/index.js';
+import { createMemoryBudgetStore, createVendorBudget } from '../../../../src/platform/budget.js';
 import { createUpstreamPolicy } from '../../../../src/platform/upstream.js';
 import { ContactConflictError, ContactInvalidError } from '../../../../src/ports/crm.js';
-import { createSalesforceCrm, type SalesforceCrm } from '../../../../src/vendors/salesforce/index.js';
+import { createSalesforceCrm, SALESFORCE_BUDGETS, type SalesforceCrm } from '../../../../src/vendors/salesforce/index.js';
 import { startSalesforceSim, type SalesforceSim } from '../../../../sim/salesforce/index.js';
 import { seed } from '../../../../sim/seed.js';
 
@@ -287,7 +288,7 @@ test("updateContact: another contact's email is a conflict, refused values inval
   assert.equal((await crm.getContacts(['1002'])).get('1002')?.email, data.customers[1].email);
 });
 
-test('REQUEST_LIMIT_EXCEEDED (403) is RATE_LIMITED through the upstream policy; Sforce-Limit-Info is read', async () => {
+test('REQUEST_LIMIT_EXCEEDED (403) is RATE_LIMITED through the upstream policy', async () => {
   const s = await startSalesforceSim({ data, now: () => clock, dailyApiRequests: 3 });
   const c = connect(s);
   for (let i = 0; i < 3; i++) await c.getContacts(['1001']);
@@ -296,6 +297,25 @@ test('REQUEST_LIMIT_EXCEEDED (403) is RATE_LIMITED through the upstream policy; 
   assert.ok(err instanceof UpstreamError, String(err));
   assert.equal(err.extensions.code, ErrorCode.RATE_LIMITED);
   assert.equal(err.extensions.system, 'crm');
+  await s.close();
+});
+
+test('Sforce-Limit-Info feeds the vendor budget: once Salesforce says the allocation is spent, calls fail unsent', async () => {
+  const s = await startSalesforceSim({ data, now: () => clock, dailyApiRequests: 4 });
+  const budget = createVendorBudget({ store: createMemoryBudgetStore(), prefix: 'test', vendor: 'salesforce', specs: SALESFORCE_BUDGETS });
+  const c = createSalesforceCrm({
+    instanceUrl: s.url,
+    tokenUrl: s.tokenUrl,
+    clientId: s.credentials.clientId,
+    clientSecret: s.credentials.clientSecret,
+    policy: createUpstreamPolicy({ system: 'crm', budget }),
+    now: () => clock,
+  });
+  made.push(c);
+  for (let i = 0; i < 4; i++) await c.getContacts(['1001']);
+  const err = await rejection(c.getContacts(['1001']));
+  assert.equal((err as UpstreamError).extensions.code, ErrorCode.RATE_LIMITED);
+  assert.equal(calls(QUERY, s), 4, 'the fifth call was not sent');
   await s.close();
 });
 
