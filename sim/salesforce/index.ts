@@ -125,6 +125,10 @@ const CONTACT: ObjectSchema = {
     'Account.Name': 'string',
   },
 };
+const ACCOUNT: ObjectSchema = {
+  name: 'Account',
+  fields: { Id: 'id', IsDeleted: 'boolean', Name: 'string', CreatedDate: 'datetime' },
+};
 const OWN_FIELDS = Object.keys(CONTACT.fields).filter((f) => !f.includes('.'));
 const READ_ONLY = new Set([
   'Id',
@@ -181,6 +185,12 @@ export interface SalesforceSimOptions {
   /** Milliseconds since the epoch. @default Date.now */
   now?: () => number;
   faults?: FaultOptions;
+  /**
+   * An active duplicate rule on Contact Email with action Block on edit: a write that gives a
+   * contact another contact's Email (case-insensitive) is refused with DUPLICATES_DETECTED.
+   * @default false (Salesforce's standard rule only alerts)
+   */
+  blockDuplicateEmails?: boolean;
 }
 
 export interface SalesforceSim extends SimServer {
@@ -331,6 +341,33 @@ export async function startSalesforceSim(o: SalesforceSimOptions = {}): Promise<
     if (!c && !changes.LastName && !errors.some((e) => e.errorCode === 'REQUIRED_FIELD_MISSING'))
       errors.push(sfErr('REQUIRED_FIELD_MISSING', 'Required fields are missing: [LastName]', ['LastName']));
     if (errors.length) throw new HttpError(400, errors);
+    const email = changes.Email;
+    if (o.blockDuplicateEmails && email) {
+      const dup = [...contacts.values()].find((x) => x.Id !== c?.Id && x.Email?.toLowerCase() === email.toLowerCase());
+      if (dup)
+        throw new HttpError(400, [
+          {
+            duplicateResult: {
+              allowSave: false,
+              duplicateRule: 'Portico_Contact_Email',
+              duplicateRuleEntityType: 'Contact',
+              errorMessage: 'You are creating a duplicate record. We recommend you use an existing record instead.',
+              matchResults: [
+                {
+                  entityType: 'Contact',
+                  matchEngine: 'ExactMatchEngine',
+                  matchRecords: [{ record: { attributes: { type: 'Contact', url: url('Contact', dup.Id) }, Id: dup.Id } }],
+                  rule: 'Portico_Contact_Email_Exact',
+                  size: 1,
+                  success: true,
+                },
+              ],
+            },
+            errorCode: 'DUPLICATES_DETECTED',
+            message: 'You are creating a duplicate record. We recommend you use an existing record instead.',
+          },
+        ]);
+    }
     return changes;
   };
   const apply = (c: Contact, changes: Partial<Record<keyof Contact, string | null>>) => {
@@ -377,7 +414,7 @@ export async function startSalesforceSim(o: SalesforceSimOptions = {}): Promise<
   // ---- Query cursors: a user keeps at most 10 open; opening an 11th drops the oldest.
   const cursors = new Map<string, Record<string, unknown>[]>();
   let nextCursor = 1;
-  const page = (rows: Record<string, unknown>[], start: number, batch: number, cursor?: string) => {
+  const page = (rows: Record<string, unknown>[], start: number, batch: number, cursor?: string, kind = 'query') => {
     const end = Math.min(rows.length, start + batch);
     if (end < rows.length && !cursor) {
       cursor = sfId('01g', nextCursor++);
@@ -387,7 +424,7 @@ export async function startSalesforceSim(o: SalesforceSimOptions = {}): Promise<
     return {
       totalSize: rows.length,
       done: end >= rows.length,
-      ...(end < rows.length ? { nextRecordsUrl: `${BASE}/query/${cursor}-${end}` } : {}),
+      ...(end < rows.length ? { nextRecordsUrl: `${BASE}/${kind}/${cursor}-${end}` } : {}),
       records: rows.slice(start, end),
     };
   };
@@ -475,6 +512,60 @@ export async function startSalesforceSim(o: SalesforceSimOptions = {}): Promise<
     calls.push(now());
   };
 
+  /**
+   * SOQL over Contact (query: live records; queryAll: the recycle bin too, IsDeleted true) or
+   * Account (Id, Name, CreatedDate).
+   */
+  const query = (req: SimRequest, all: boolean) => {
+    const text = req.query.get('q') ?? '';
+    const schema = /\bFROM\s+Account\b/i.test(text) ? ACCOUNT : CONTACT;
+    let q;
+    try {
+      q = parseSoql(text, schema);
+    } catch (e) {
+      if (e instanceof SoqlError) fail(400, e.errorCode, e.message);
+      throw e;
+    }
+    type Row = { get(f: string): Value; project(fields: string[]): Record<string, unknown> };
+    let rows: Row[];
+    if (schema === ACCOUNT)
+      rows = [...accounts.values()].map((a) => ({
+        get: (f) => (f === 'IsDeleted' ? false : f === 'CreatedDate' ? a.CreatedDate : (a[f as 'Id' | 'Name'] ?? null)),
+        project: (fields) => ({
+          attributes: { type: 'Account', url: url('Account', a.Id) },
+          ...Object.fromEntries(
+            fields.map((f) => [f, f === 'IsDeleted' ? false : f === 'CreatedDate' ? sfDate(a.CreatedDate) : a[f as 'Id' | 'Name']]),
+          ),
+        }),
+      }));
+    else {
+      const live = [...contacts.values()].map((c) => ({ c, gone: false }));
+      const bin = all ? [...deleted.values()].map((d) => ({ c: d.contact, gone: true })) : [];
+      rows = [...live, ...bin].map(({ c, gone }) => ({
+        get: (f) => (f === 'IsDeleted' ? gone : get(c, f)),
+        project: (fields) => {
+          const out = project(c, fields);
+          if ('IsDeleted' in out) out.IsDeleted = gone;
+          return out;
+        },
+      }));
+    }
+    if (q.where) {
+      const where = q.where;
+      rows = rows.filter((r) => matches(where, (f) => r.get(f), schema.fields));
+    }
+    const order = q.orderBy;
+    if (order) rows.sort((a, b) => compareBy(order, a.get(order.field), b.get(order.field)));
+    rows = rows.slice(q.offset ?? 0, q.limit === undefined ? undefined : (q.offset ?? 0) + q.limit);
+    return page(
+      rows.map((r) => r.project(q.fields)),
+      0,
+      batchOf(req),
+      undefined,
+      all ? 'queryAll' : 'query',
+    );
+  };
+
   type Reply = { status: number; body?: unknown };
   type Route = { method: string; name: string; re: RegExp; handle(req: SimRequest, p: string[]): Reply };
   const ok = (body: unknown): Reply => ({ status: 200, body });
@@ -544,6 +635,18 @@ export async function startSalesforceSim(o: SalesforceSimOptions = {}): Promise<
       const a = accounts.get(normalizeId(id) ?? '') ?? notFound();
       return ok({ attributes: { type: 'Account', url: url('Account', a.Id) }, Id: a.Id, Name: a.Name, CreatedDate: sfDate(a.CreatedDate) });
     }),
+    route('POST', `${BASE}/sobjects/Account`, (req) => {
+      const body = jsonObject(req);
+      for (const k of Object.keys(body))
+        if (k !== 'attributes' && k.toLowerCase() !== 'name')
+          fail(400, 'INVALID_FIELD', `No such column '${k}' on sobject of type Account`, []);
+      const name = typeof body.Name === 'string' ? body.Name : typeof body.name === 'string' ? body.name : '';
+      if (!name) fail(400, 'REQUIRED_FIELD_MISSING', 'Required fields are missing: [Name]', ['Name']);
+      if (name.length > 255) fail(400, 'STRING_TOO_LONG', `Account Name: data value too large: ${name} (max length=255)`, ['Name']);
+      const a: Account = { Id: sfId('001', accounts.size + 1), Name: name, CreatedDate: now() };
+      accounts.set(a.Id, a);
+      return { status: 201, body: { id: a.Id, success: true, errors: [] } };
+    }),
     route('GET', `${BASE}/composite/sobjects/Contact`, (req) => {
       const ids = req.query.get('ids')?.split(',').filter(Boolean) ?? [];
       if (!ids.length || !req.query.get('fields')) fail(400, 'MISSING_ARGUMENT', 'ids and fields are required');
@@ -552,37 +655,16 @@ export async function startSalesforceSim(o: SalesforceSimOptions = {}): Promise<
       // In the order asked; null for an id that is malformed, of another object, deleted or absent.
       return { status: 200, body: ids.map((id) => contacts.get(normalizeId(id) ?? '') ?? null).map((c) => c && project(c, fields)) };
     }),
-    route('GET', `${BASE}/query`, (req) => {
-      let q;
-      try {
-        q = parseSoql(req.query.get('q') ?? '', CONTACT);
-      } catch (e) {
-        if (e instanceof SoqlError) fail(400, e.errorCode, e.message);
-        throw e;
-      }
-      let rows = [...contacts.values()];
-      if (q.where) {
-        const where = q.where;
-        rows = rows.filter((c) => matches(where, (f) => get(c, f), CONTACT.fields));
-      }
-      const order = q.orderBy;
-      if (order) rows.sort((a, b) => compareBy(order, get(a, order.field), get(b, order.field)));
-      rows = rows.slice(q.offset ?? 0, q.limit === undefined ? undefined : (q.offset ?? 0) + q.limit);
-      return {
-        status: 200,
-        body: page(
-          rows.map((c) => project(c, q.fields)),
-          0,
-          batchOf(req),
-        ),
-      };
-    }),
-    route('GET', `${BASE}/query/{locator}`, (req, [locator]) => {
-      const m = /^(01g\w{15})-(\d+)$/.exec(locator);
-      const rows = m && cursors.get(m[1]);
-      if (!m || !rows) return fail(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
-      return { status: 200, body: page(rows, Number(m[2]), batchOf(req), m[1]) };
-    }),
+    route('GET', `${BASE}/query`, (req) => ok(query(req, false))),
+    route('GET', `${BASE}/queryAll`, (req) => ok(query(req, true))),
+    ...(['query', 'queryAll'] as const).map((kind) =>
+      route('GET', `${BASE}/${kind}/{locator}`, (req, [locator]) => {
+        const m = /^(01g\w{15})-(\d+)$/.exec(locator);
+        const rows = m && cursors.get(m[1]);
+        if (!m || !rows) return fail(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
+        return { status: 200, body: page(rows, Number(m[2]), batchOf(req), m[1], kind) };
+      }),
+    ),
   ];
 
   const gate = createFaultGate(
