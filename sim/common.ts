@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type SimSystem = 'hubspot' | 'stripe' | 'zendesk' | 's3';
+export type SimSystem = 'hubspot' | 'salesforce' | 'stripe' | 'zendesk' | 's3';
 
 export interface FaultOptions {
   /** Added delay before every answer. @default 0 */

@@ -1,10 +1,11 @@
 /**
- * Bundled upstream simulators: HubSpot, Stripe, Zendesk and S3 on loopback, seeded with the same
+ * Bundled upstream simulators: HubSpot, Salesforce, Stripe, Zendesk and S3 on loopback, seeded with the same
  * linked customers, with fault knobs and per-route request counters for tests and benchmarks.
  */
 import { createRoundTrips, type FaultOptions, type RoundTrips, type SimServer, type SimSystem, type Stats } from './common.js';
 import { startHubSpotSim } from './hubspot/index.js';
 import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Sim } from './s3/index.js';
+import { startSalesforceSim } from './salesforce/index.js';
 import { seed, type SeedData } from './seed.js';
 import { startStripeSim } from './stripe/index.js';
 import { startZendeskSim } from './zendesk/index.js';
@@ -32,6 +33,8 @@ export interface SimOptions {
 
 export interface SimCredentials {
   hubspotToken: string;
+  salesforceClientId: string;
+  salesforceClientSecret: string;
   stripeSecretKey: string;
   zendeskEmail: string;
   zendeskApiToken: string;
@@ -59,6 +62,8 @@ export interface Simulators {
 /** Simulator credentials: test values, valid only against these local servers. */
 export const DEFAULT_SIM_CREDENTIALS: SimCredentials = Object.freeze({
   hubspotToken: 'pat-sim-00000000-0000-0000-0000-000000000000',
+  salesforceClientId: '3MVG9-portico-simulator-client',
+  salesforceClientSecret: 'salesforce-sim-secret-0000000000',
   stripeSecretKey: 'sk_test_portico_simulator_0000000000',
   zendeskEmail: 'api@portico-sim.example.com',
   zendeskApiToken: 'zendesk-sim-token-0000000000',
@@ -75,6 +80,10 @@ export function vendorEnv(sims: Pick<Simulators, 'urls' | 'credentials'>): Recor
     SIMULATORS: 'false',
     HUBSPOT_BASE_URL: sims.urls.hubspot,
     HUBSPOT_ACCESS_TOKEN: c.hubspotToken,
+    SALESFORCE_INSTANCE_URL: sims.urls.salesforce,
+    SALESFORCE_TOKEN_URL: `${sims.urls.salesforce}/services/oauth2/token`,
+    SALESFORCE_CLIENT_ID: c.salesforceClientId,
+    SALESFORCE_CLIENT_SECRET: c.salesforceClientSecret,
     STRIPE_API_BASE: sims.urls.stripe,
     STRIPE_SECRET_KEY: c.stripeSecretKey,
     ZENDESK_BASE_URL: sims.urls.zendesk,
@@ -98,6 +107,17 @@ export async function startSimulators(opts: SimOptions = {}): Promise<Simulators
   const webhooks = createWebhookSender({ timeScale: opts.webhookTimeScale });
   const starting = {
     hubspot: startHubSpotSim({ host, port: port('hubspot'), data, token: c.hubspotToken, faults: f.hubspot, webhooks }),
+    // The same people as HubSpot, under the same customer ids (Contact.Portico_Customer_Id__c).
+    // Duplicate emails are blocked, as HubSpot refuses them, so both CRMs behave alike.
+    salesforce: startSalesforceSim({
+      host,
+      port: port('salesforce'),
+      data,
+      clientId: c.salesforceClientId,
+      clientSecret: c.salesforceClientSecret,
+      faults: f.salesforce,
+      blockDuplicateEmails: true,
+    }),
     stripe: startStripeSim({ host, port: port('stripe'), data, secretKey: c.stripeSecretKey, faults: f.stripe, webhooks }),
     zendesk: startZendeskSim({
       host,

@@ -26,7 +26,8 @@ import { createBillingConnector, createBillingSubgraph, type BillingConnector } 
 import { createAdminSubgraph } from './subgraphs/admin/index.js';
 import { createCrmSubgraph } from './subgraphs/crm/index.js';
 import type { CrmPort } from './ports/crm.js';
-import { crmVendor, publishedBudgets } from './vendors/index.js';
+import { crmVendor, publishedBudgets, type CrmVendor } from './vendors/index.js';
+import { startChangeFeed, type ChangeFeedRunner } from './webhooks/change-feed.js';
 import { createFilesConnector, createFilesSubgraph, type FilesConnector } from './subgraphs/files/index.js';
 import { createSupportConnector, createSupportSubgraph, type SupportConnector } from './subgraphs/support/index.js';
 import { createMemoryLinks, createRedisLinks, type CustomerLinks } from './platform/links.js';
@@ -59,6 +60,8 @@ export interface App {
   replicas: ReplicaPipeline;
   /** OpenTelemetry (a no-op unless an OTLP endpoint is configured). */
   tracing: Tracing;
+  /** The CRM's change poller when the CRM has no webhooks (Salesforce) and workers run here. */
+  changeFeed?: ChangeFeedRunner;
   /** Prometheus metrics served at /metrics. */
   metrics: Metrics;
   /** Bound URL after listen(), e.g. http://127.0.0.1:4000 */
@@ -81,6 +84,13 @@ export async function withSimulators(config: Readonly<Config>): Promise<Simulate
     config: Object.freeze({
       ...config,
       hubspot: { baseUrl: sims.urls.hubspot, accessToken: c.hubspotToken },
+      salesforce: {
+        ...config.salesforce,
+        instanceUrl: sims.urls.salesforce,
+        tokenUrl: `${sims.urls.salesforce}/services/oauth2/token`,
+        clientId: c.salesforceClientId,
+        clientSecret: c.salesforceClientSecret,
+      },
       stripe: { apiBase: sims.urls.stripe, secretKey: c.stripeSecretKey },
       zendesk: { baseUrl: sims.urls.zendesk, email: c.zendeskEmail, apiToken: c.zendeskApiToken },
       s3: {
@@ -99,11 +109,21 @@ export async function withSimulators(config: Readonly<Config>): Promise<Simulate
 }
 
 function latencyFaults(ms: number) {
-  return ms > 0 ? { hubspot: { latencyMs: ms }, stripe: { latencyMs: ms }, zendesk: { latencyMs: ms }, s3: { latencyMs: ms } } : undefined;
+  return ms > 0
+    ? {
+        hubspot: { latencyMs: ms },
+        salesforce: { latencyMs: ms },
+        stripe: { latencyMs: ms },
+        zendesk: { latencyMs: ms },
+        s3: { latencyMs: ms },
+      }
+    : undefined;
 }
 
 export interface Upstreams {
   crm: CrmPort;
+  /** The CRM's vendor module (CRM_VENDOR). */
+  crmVendor: CrmVendor;
   billing: BillingConnector;
   support: SupportConnector;
   files: FilesConnector;
@@ -163,6 +183,7 @@ export function createUpstreams(
   });
   return {
     crm,
+    crmVendor: crmModule,
     support: createSupportConnector({ http: http('support', config.zendesk.baseUrl, { authorization: `Basic ${zendeskAuth}` }), logger }),
     billing: createBillingConnector({
       secretKey: config.stripe.secretKey,
@@ -371,6 +392,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     replicate: (crmId, key) => replicas.contactChanged(crmId, key),
   });
   if (config.events.workers) events.startWorkers();
+  const changeFeed = config.events.workers ? startCrmChangeFeed(upstreams, events, shared, config, logger) : undefined;
   if (config.events.workers)
     await replicas.startWorker().catch((err: Error) => logger.error({ err: err.message }, 'replica worker: reconciliation not scheduled'));
   const admin = createAdminSubgraph({
@@ -428,6 +450,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     replicas,
     tracing,
     metrics,
+    changeFeed,
     async listen() {
       const url = await server.fastify.listen({ host: config.host, port: config.port });
       if (sims) connectSimulatorWebhooks(sims.sims, url.replace('://0.0.0.0', '://127.0.0.1'), config);
@@ -437,6 +460,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       await server.fastify.close();
       await server.apollo.stop();
       await events.close();
+      changeFeed?.stop();
       await replicas.close();
       await upstreams.close();
       await cache.settle();
@@ -454,5 +478,26 @@ function connectSimulatorWebhooks(sims: Simulators, url: string, config: Readonl
     stripe: { url: `${url}/webhooks/stripe`, secret: w.stripeSecrets[0] },
     hubspot: { url: `${w.publicBaseUrl ?? url}/webhooks/hubspot`, clientSecret: w.hubspotClientSecret },
     zendesk: { url: `${url}/webhooks/zendesk`, secret: w.zendeskSecret },
+  });
+}
+
+/** Polls the CRM's changes into the event queues when it has no webhooks (Salesforce); needs Redis. */
+export function startCrmChangeFeed(
+  upstreams: Pick<Upstreams, 'crm' | 'crmVendor'>,
+  events: EventPipeline,
+  shared: Pick<SharedState, 'redis'>,
+  config: Readonly<Config>,
+  logger: Logger,
+): ChangeFeedRunner | undefined {
+  const vendor = upstreams.crmVendor;
+  if (!vendor.changeFeed || !shared.redis || !events.available) return undefined;
+  return startChangeFeed({
+    vendor: { ...vendor, changeFeed: vendor.changeFeed },
+    crm: upstreams.crm,
+    events,
+    redis: shared.redis,
+    prefix: config.keyPrefix,
+    intervalMs: vendor.changeFeed.intervalS(config) * 1000,
+    logger,
   });
 }

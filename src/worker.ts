@@ -3,7 +3,7 @@
  * receivers and workers scale separately. The same code runs inside the gateway by default
  * (EVENT_WORKERS=true); run gateways with EVENT_WORKERS=false to keep them receivers only.
  */
-import { createSharedState, createUpstreams } from './app.js';
+import { createSharedState, createUpstreams, startCrmChangeFeed } from './app.js';
 import { loadConfigOrExit } from './config/index.js';
 import { installFatalHandlers } from './platform/fatal.js';
 import { createLogger } from './platform/logger.js';
@@ -44,6 +44,7 @@ async function main() {
     replicate: (crmId, key) => replicas.contactChanged(crmId, key),
   });
   events.startWorkers();
+  const changeFeed = startCrmChangeFeed(upstreams, events, shared, config, logger);
   await replicas.startWorker();
   console.log(
     `Event workers running on ${config.redis.url.replace(/\/\/[^@]*@/, '//***@')} (queues ${Object.values(events.queues)
@@ -57,6 +58,7 @@ async function main() {
     closing = true;
     logger.info({ signal }, 'worker draining');
     const force = setTimeout(() => process.exit(1), 10_000).unref();
+    changeFeed?.stop();
     await events.close();
     await replicas.close();
     await upstreams.close();

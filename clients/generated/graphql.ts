@@ -336,6 +336,7 @@ export type DocumentUpload = {
 /** A vendor whose webhooks Portico receives. */
 export type EventSystem =
   | 'HUBSPOT'
+  | 'SALESFORCE'
   | 'STRIPE'
   | 'ZENDESK';
 

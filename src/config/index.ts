@@ -155,8 +155,8 @@ export const VARS = {
   },
   SIM_LATENCY_MS: { schema: int(0, 60000), example: '20', doc: 'Added latency of every simulated upstream call.', default: '0' },
   CRM_VENDOR: {
-    schema: z.enum(['hubspot']),
-    example: 'hubspot',
+    schema: z.enum(['hubspot', 'salesforce']),
+    example: 'salesforce',
     doc: 'Which CRM serves contacts (src/vendors/<vendor>): its connector, limits and change feed. The schema and behaviour are the same with each.',
     default: 'hubspot',
   },
@@ -165,6 +165,38 @@ export const VARS = {
     schema: z.string().min(8),
     example: 'pat-na1-...',
     doc: 'HubSpot private app access token (scope crm.objects.contacts.read/write).',
+  },
+  SALESFORCE_INSTANCE_URL: {
+    schema: z.url(),
+    example: 'https://acme.my.salesforce.com',
+    doc: "The org's My Domain URL (REST API v62.0 under it). Needed with CRM_VENDOR=salesforce.",
+  },
+  SALESFORCE_TOKEN_URL: {
+    schema: z.url(),
+    example: 'https://acme.my.salesforce.com/services/oauth2/token',
+    doc: "The org's OAuth 2.0 token endpoint (client credentials flow of a connected app). Needed with CRM_VENDOR=salesforce.",
+  },
+  SALESFORCE_CLIENT_ID: {
+    schema: z.string().min(8),
+    example: '3MVG9...',
+    doc: "The connected app's consumer key (client credentials flow, run-as user with API access to Contact and Account).",
+  },
+  SALESFORCE_CLIENT_SECRET: {
+    schema: z.string().min(8),
+    example: '<consumer secret>',
+    doc: "The connected app's consumer secret. Never logged.",
+  },
+  SALESFORCE_SESSION_LIFETIME_S: {
+    schema: int(300, 86400),
+    example: '7200',
+    doc: "The org's session timeout: access tokens are replaced 5 minutes before it (and once on a 401).",
+    default: '7200',
+  },
+  SALESFORCE_POLL_INTERVAL_S: {
+    schema: int(1, 3600),
+    example: '30',
+    doc: "How often contact changes are polled (Get Updated / Get Deleted; Salesforce's REST API has no signed contact webhooks). Each poll costs 2 API requests plus 1 per 200 changed contacts.",
+    default: '30',
   },
   STRIPE_API_BASE: { schema: z.url(), example: 'https://api.stripe.com', doc: 'Stripe API base URL.', default: 'https://api.stripe.com' },
   STRIPE_SECRET_KEY: {
@@ -606,7 +638,15 @@ export interface Config {
   };
   simulators: { enabled: boolean; latencyMs: number };
   /** The CRM in use (CRM_VENDOR). */
-  crm: { vendor: 'hubspot' };
+  crm: { vendor: 'hubspot' | 'salesforce' };
+  salesforce: {
+    instanceUrl: string;
+    tokenUrl: string;
+    clientId: string;
+    clientSecret: string;
+    sessionLifetimeS: number;
+    pollIntervalS: number;
+  };
   hubspot: { baseUrl: string; accessToken: string };
   stripe: { apiBase: string; secretKey: string };
   zendesk: { baseUrl: string; email: string; apiToken: string };
@@ -818,6 +858,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (Object.keys(subgraphUrls).length > 0) need('SUBGRAPH_SIGNING_SECRET', raw.SUBGRAPH_SIGNING_SECRET, 'when a SUBGRAPH_URL_* is set');
 
   const vendor = <T>(name: VarName, value: T | undefined): T => (sims ? ((value ?? SIM_PLACEHOLDER) as T) : need(name, value, vendorWhy));
+  const crmVendor = raw.CRM_VENDOR ?? 'hubspot';
+  // The CRM not in use needs no credentials.
+  const sf = (name: VarName, value: string | undefined): string => (crmVendor === 'salesforce' ? vendor(name, value) : (value ?? ''));
   const config: Config = {
     env: nodeEnv,
     host: raw.HOST ?? '127.0.0.1',
@@ -838,10 +881,18 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       devSecret: raw.AUTH_JWT_SECRET === DEV_JWT_SECRET,
     },
     simulators: { enabled: sims, latencyMs: raw.SIM_LATENCY_MS ?? 0 },
-    crm: { vendor: raw.CRM_VENDOR ?? 'hubspot' },
+    crm: { vendor: crmVendor },
     hubspot: {
       baseUrl: raw.HUBSPOT_BASE_URL ?? 'https://api.hubapi.com',
-      accessToken: vendor('HUBSPOT_ACCESS_TOKEN', raw.HUBSPOT_ACCESS_TOKEN),
+      accessToken: crmVendor === 'hubspot' ? vendor('HUBSPOT_ACCESS_TOKEN', raw.HUBSPOT_ACCESS_TOKEN) : (raw.HUBSPOT_ACCESS_TOKEN ?? ''),
+    },
+    salesforce: {
+      instanceUrl: sf('SALESFORCE_INSTANCE_URL', raw.SALESFORCE_INSTANCE_URL),
+      tokenUrl: sf('SALESFORCE_TOKEN_URL', raw.SALESFORCE_TOKEN_URL),
+      clientId: sf('SALESFORCE_CLIENT_ID', raw.SALESFORCE_CLIENT_ID),
+      clientSecret: sf('SALESFORCE_CLIENT_SECRET', raw.SALESFORCE_CLIENT_SECRET),
+      sessionLifetimeS: raw.SALESFORCE_SESSION_LIFETIME_S ?? 7200,
+      pollIntervalS: raw.SALESFORCE_POLL_INTERVAL_S ?? 30,
     },
     stripe: { apiBase: raw.STRIPE_API_BASE ?? 'https://api.stripe.com', secretKey: vendor('STRIPE_SECRET_KEY', raw.STRIPE_SECRET_KEY) },
     zendesk: {

@@ -156,6 +156,7 @@ export type CreatedPartnerToken = {
 /** A vendor whose webhooks Portico receives. */
 export type EventSystem =
   | 'HUBSPOT'
+  | 'SALESFORCE'
   | 'STRIPE'
   | 'ZENDESK';
 

@@ -61,6 +61,7 @@ export function configSecrets(config: Readonly<Config>): string[] {
     config.auth.secret,
     config.auth.partnerSecret,
     config.hubspot.accessToken,
+    config.salesforce.clientSecret,
     config.stripe.secretKey,
     config.zendesk.apiToken,
     config.s3.secretAccessKey,

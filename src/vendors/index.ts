@@ -5,12 +5,13 @@
  */
 import type { BucketSpec } from '../platform/budget.js';
 import { hubspot } from './hubspot/index.js';
+import { salesforce } from './salesforce/index.js';
 import type { CrmVendor, VendorModule } from './types.js';
 
 export type { CrmVendor, VendorModule } from './types.js';
 
 /** The CRMs Portico can use, by CRM_VENDOR value. */
-export const CRM_VENDORS: Readonly<Record<string, CrmVendor>> = { hubspot };
+export const CRM_VENDORS: Readonly<Record<string, CrmVendor>> = { hubspot, salesforce };
 
 /** Billing, support and files have one vendor each so far (src/vendors/stripe, zendesk, s3). */
 const OTHER_BUDGETS: Readonly<Record<string, BucketSpec>> = {

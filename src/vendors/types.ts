@@ -9,6 +9,7 @@ import type { HttpClient } from '../platform/http.js';
 import type { Logger } from '../platform/logger.js';
 import type { UpstreamPolicy } from '../platform/upstream.js';
 import type { CrmPort } from '../ports/crm.js';
+import type { CrmChangeData } from '../webhooks/types.js';
 
 export type Domain = 'crm' | 'billing' | 'support' | 'files';
 
@@ -29,7 +30,23 @@ export interface CrmDeps {
   logger: Logger;
 }
 
+/** What a CRM's change feed needs: where its position is kept, and where changes go. */
+export interface ChangeFeedDeps {
+  cursor: { get(): Promise<string | null>; set(v: string): Promise<void> };
+  /** Stores one change durably (a queue job keyed by its event id); resolves once stored. */
+  emit: (change: CrmChangeData) => Promise<void>;
+  logger: Logger;
+}
+
 export interface CrmVendor extends VendorModule {
   domain: 'crm';
+  /**
+   * A CRM without signed webhooks (Salesforce's REST API): polls its changes, to be run every
+   * `intervalS(config)` seconds; `crm` is what this module's `createCrm` returned.
+   */
+  changeFeed?: {
+    intervalS: (config: Readonly<Config>) => number;
+    create: (crm: CrmPort, deps: ChangeFeedDeps) => { pollOnce(): Promise<number> };
+  };
   createCrm: (deps: CrmDeps) => CrmPort & { close?(): Promise<void> };
 }

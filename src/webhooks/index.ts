@@ -25,16 +25,20 @@ import { handleStripe, receiveStripe } from '../vendors/stripe/webhook.js';
 import {
   EVENT_SYSTEMS,
   type ChangeEvent,
+  type CrmChangeData,
   type CustomerLinkSeen,
   type EventHandlerDeps,
   type EventSystem,
   type ReceivedEvent,
   type WebhookRequest,
+  type WebhookSystem,
+  WEBHOOK_SYSTEMS,
 } from './types.js';
 import { WebhookRejected } from './verify.js';
+import { handleCrmChange } from './crm-change.js';
 import { handleZendesk, receiveZendesk } from '../vendors/zendesk/webhook.js';
 
-export { EVENT_SYSTEMS, type ChangeEvent, type CustomerLinkSeen, type EventSystem } from './types.js';
+export { EVENT_SYSTEMS, WEBHOOK_SYSTEMS, type ChangeEvent, type CrmChangeData, type CustomerLinkSeen, type EventSystem } from './types.js';
 
 export interface EventPipelineOptions {
   config: Readonly<Config>;
@@ -64,7 +68,9 @@ export interface EventPipeline {
   readonly available: boolean;
   queues: Partial<Record<EventSystem, DurableQueue>>;
   /** Receives one delivery: verifies and stores it, or throws WebhookRejected / QueueUnavailable. */
-  receive(system: EventSystem, req: WebhookRequest): Promise<{ accepted: number; duplicates: number }>;
+  receive(system: WebhookSystem, req: WebhookRequest): Promise<{ accepted: number; duplicates: number }>;
+  /** Stores changes a change feed reported (a polled CRM), one job each, keyed by its event id. */
+  enqueueCrmChanges(system: EventSystem, changes: readonly CrmChangeData[]): Promise<void>;
   startWorkers(): void;
   failed(system: EventSystem | undefined, offset: number, limit: number): Promise<{ total: number; events: FailedEvent[] }>;
   replay(ref: string): Promise<ReplayResult>;
@@ -91,7 +97,7 @@ end
 return false`;
 
 export function parseEventRef(ref: string): { system: EventSystem; id: string } | undefined {
-  const m = /^(stripe|hubspot|zendesk):(.{1,256})$/.exec(ref);
+  const m = new RegExp(`^(${EVENT_SYSTEMS.join('|')}):(.{1,256})$`).exec(ref);
   return m ? { system: m[1] as EventSystem, id: m[2] } : undefined;
 }
 
@@ -108,6 +114,9 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
       available: false,
       queues: {},
       receive: async () => {
+        throw new QueueUnavailableError('no Redis configured');
+      },
+      enqueueCrmChanges: async () => {
         throw new QueueUnavailableError('no Redis configured');
       },
       startWorkers: () => undefined,
@@ -146,6 +155,7 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
     stripe: (data) => handleStripe(data, deps),
     hubspot: (data) => handleHubSpot(data, deps),
     zendesk: (data) => handleZendesk(data, deps),
+    salesforce: (data) => handleCrmChange('salesforce', data, deps),
   };
   const queues = Object.fromEntries(
     EVENT_SYSTEMS.map((system) => [
@@ -194,6 +204,9 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
       }
       const duplicates = results.filter((r) => !r.added).length;
       return { accepted: results.length - duplicates, duplicates };
+    },
+    async enqueueCrmChanges(system, changes) {
+      if (changes.length) await queues[system].add(changes.map((c) => ({ kind: system, key: c.eventId, data: c })));
     },
     startWorkers() {
       for (const q of Object.values(queues)) q.startWorker();
@@ -280,7 +293,7 @@ export function registerWebhookRoutes(fastify: FastifyInstance, o: WebhookRoutes
       req.log.error({ err }, 'webhook receiver failed');
       return reply.status(500).send({ error: 'Internal error.' });
     });
-    for (const system of EVENT_SYSTEMS) {
+    for (const system of WEBHOOK_SYSTEMS) {
       scope.post(`/webhooks/${system}`, async (req, reply) => {
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const baseUrl = config.webhooks.publicBaseUrl ?? `${req.protocol}://${req.headers.host ?? `${config.host}:${config.port}`}`;

@@ -7,8 +7,21 @@ import type { BillingConnector } from '../subgraphs/billing/index.js';
 import type { CrmPort as CrmConnector } from '../ports/crm.js';
 import type { SupportConnector } from '../subgraphs/support/index.js';
 
-export const EVENT_SYSTEMS = ['stripe', 'hubspot', 'zendesk'] as const;
+/** Vendors whose signed webhooks Portico receives (POST /webhooks/<system>). */
+export const WEBHOOK_SYSTEMS = ['stripe', 'hubspot', 'zendesk'] as const;
+export type WebhookSystem = (typeof WEBHOOK_SYSTEMS)[number];
+/** Every event queue: the webhook systems and the vendors whose changes are polled (Salesforce). */
+export const EVENT_SYSTEMS = [...WEBHOOK_SYSTEMS, 'salesforce'] as const;
 export type EventSystem = (typeof EVENT_SYSTEMS)[number];
+
+/** A CRM contact changed, as a change feed without webhooks reports it (src/vendors/salesforce/poller.ts). */
+export interface CrmChangeData {
+  /** Stable per record version, so the same change polled twice collapses like a vendor event id. */
+  eventId: string;
+  customerId: string | null;
+  kind: 'updated' | 'deleted';
+  at: string;
+}
 
 /** One verified event, as stored in the queue: its dedupe key (the vendor's event id) and what the handler needs. */
 export interface ReceivedEvent<T = unknown> {

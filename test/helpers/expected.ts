@@ -126,6 +126,7 @@ export function expectedUpstreamCalls(
   const invoiceCalls = direct ? customers.reduce((n, c) => n + Math.max(1, Math.ceil(c.invoices.length / 100)), 0) : invoicePages;
   return {
     hubspot: 1,
+    salesforce: 0,
     stripe: accounts + invoiceCalls + (o.paymentMethods ? customers.length : 0),
     zendesk:
       (o.linked ? 0 : Math.ceil(customers.length / 100)) + ticketPages + customers.reduce((n, c) => n + Math.min(10, c.tickets.length), 0),

@@ -17,7 +17,7 @@ after(async () => {
   await t.close();
 });
 
-const SYSTEM: Record<SimSystem, string> = { hubspot: 'crm', stripe: 'billing', zendesk: 'support', s3: 'files' };
+const SYSTEM: Record<SimSystem, string> = { hubspot: 'crm', salesforce: 'crm', stripe: 'billing', zendesk: 'support', s3: 'files' };
 
 /** status -> count of portico_upstream_calls_total for one system. */
 async function attempts(system: string): Promise<Record<string, number>> {

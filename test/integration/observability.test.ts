@@ -20,7 +20,7 @@ import { DASHBOARD, simEnv } from '../helpers/app.js';
 import { startRedis } from '../helpers/redis.js';
 import { post, stripeEvent, stripeHeader, WEBHOOK_ENV } from '../helpers/webhooks.js';
 
-const SYSTEM_OF: Record<SimSystem, string> = { hubspot: 'crm', stripe: 'billing', zendesk: 'support', s3: 'files' };
+const SYSTEM_OF: Record<SimSystem, string> = { hubspot: 'crm', salesforce: 'crm', stripe: 'billing', zendesk: 'support', s3: 'files' };
 const SIMS: SimSystem[] = ['hubspot', 'stripe', 'zendesk', 's3'];
 
 async function listen(server: Server): Promise<string> {

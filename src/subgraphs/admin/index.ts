@@ -2,6 +2,7 @@
  * Admin subgraph: partner tokens and cache purges. It owns no upstream; the composition root
  * hands it the partner store and the purge function of the data subgraphs.
  */
+import type { EventSystem as EventSystemName } from '../../webhooks/types.js';
 import { audited, AuditUnavailableError, type AuditEvent, type AuditLog, type StoredAuditEntry } from '../../audit/index.js';
 import type { RequestContext } from '../../auth/context.js';
 import type { PartnerRecord, PartnerStore } from '../../auth/partners.js';
@@ -45,17 +46,13 @@ export interface ReplicaAdmin {
 /** What the admin API needs of the event pipeline (dead letters and replay). */
 export interface EventAdmin {
   readonly available: boolean;
-  failed(
-    system: 'stripe' | 'hubspot' | 'zendesk' | undefined,
-    offset: number,
-    limit: number,
-  ): Promise<{ total: number; events: FailedEventRecord[] }>;
+  failed(system: EventSystemName | undefined, offset: number, limit: number): Promise<{ total: number; events: FailedEventRecord[] }>;
   replay(ref: string): Promise<'replayed' | 'already_processed' | 'pending' | 'not_found'>;
 }
 
 export interface FailedEventRecord {
   ref: string;
-  system: 'stripe' | 'hubspot' | 'zendesk';
+  system: EventSystemName;
   kind: string;
   data: unknown;
   attempts: number;

@@ -307,7 +307,16 @@ export function createSalesforceCrm(deps: SalesforceCrmDeps): SalesforceCrm {
         const like = likeContains(w);
         where.push(`(${['FirstName', 'LastName', 'Email', 'Phone', 'Account.Name'].map((f) => `${f} LIKE ${like}`).join(' OR ')})`);
       }
-      return page(where, s.limit, s.cursor, 'contacts.search', true);
+      // Portico's API pages by position: one query ordered by customer id, counted (no LIMIT, so
+      // totalSize is every match), read up to the page's end (more batches only for deep pages).
+      const offset = Math.max(0, Math.floor(s.offset ?? 0));
+      const want = Math.min(MAX_PAGE, Math.max(1, Math.floor(s.limit)));
+      const conds = ['Portico_Customer_Id__c != null', ...where];
+      const r = await query(`${CONTACT_SELECT} WHERE ${conds.join(' AND ')} ORDER BY Portico_Customer_Id__c ASC`, {
+        route: 'contacts.search',
+        want: offset + want,
+      });
+      return { total: r.totalSize, contacts: toContacts(r.records.slice(offset, offset + want)) };
     },
 
     async listContacts(limit, cursor) {

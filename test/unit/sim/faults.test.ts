@@ -9,9 +9,11 @@ import { DEFAULT_SIM_CREDENTIALS, startSimulators, type SimSystem, type Simulato
 import { seed } from '../../../sim/seed.js';
 
 let sims: Simulators;
+/** The Salesforce simulator's faults are tested with it (test/unit/sim/salesforce.test.ts). */
+type FourSystems = Exclude<SimSystem, 'salesforce'>;
 
 /** One cheap read per system (S3's is anonymous: 403 unless a fault answers first). */
-const probe: Record<SimSystem, () => Promise<Response>> = {
+const probe: Record<FourSystems, () => Promise<Response>> = {
   hubspot: () =>
     fetch(`${sims.urls.hubspot}/crm/v3/objects/contacts/1001`, { headers: { authorization: `Bearer ${sims.credentials.hubspotToken}` } }),
   stripe: () =>
@@ -24,7 +26,7 @@ const probe: Record<SimSystem, () => Promise<Response>> = {
     }),
   s3: () => fetch(`${sims.urls.s3}/${sims.credentials.s3Bucket}?list-type=2&prefix=customers/`),
 };
-const systems = Object.keys(probe) as SimSystem[];
+const systems = Object.keys(probe) as FourSystems[];
 
 before(async () => {
   sims = await startSimulators({ customers: 50 });
@@ -38,7 +40,7 @@ test('credentials and urls', () => {
 });
 
 test('rateLimitPerSecond: 429 with Retry-After and the vendor body', async () => {
-  const bodies: Record<SimSystem, (t: string) => void> = {
+  const bodies: Record<FourSystems, (t: string) => void> = {
     hubspot: (t) => assert.equal(JSON.parse(t).errorType, 'RATE_LIMIT'),
     stripe: (t) => assert.equal(JSON.parse(t).error.code, 'rate_limit'),
     zendesk: (t) => assert.equal(JSON.parse(t).error, 'APIRateLimitExceeded'),
@@ -77,7 +79,7 @@ test('rateLimitPerSecond: 429 with Retry-After and the vendor body', async () =>
 });
 
 test('failureRate 1 -> 503 in the vendor format; 0.5 fails every other request; failStatus', async () => {
-  const bodies: Record<SimSystem, (t: string) => void> = {
+  const bodies: Record<FourSystems, (t: string) => void> = {
     hubspot: (t) => assert.equal(JSON.parse(t).category, 'INTERNAL_ERROR'),
     stripe: (t) => assert.equal(JSON.parse(t).error.type, 'api_error'),
     zendesk: (t) => assert.equal(JSON.parse(t).error, 'InternalError'),
