@@ -43,5 +43,5 @@ export function startChangeFeed(o: {
     });
   const timer = setInterval(() => void tick(), o.intervalMs);
   timer.unref();
-  return { pollOnce: feed.pollOnce, stop: () => clearInterval(timer) };
+  return { pollOnce: () => feed.pollOnce(), stop: () => clearInterval(timer) };
 }
