@@ -96,6 +96,12 @@ if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
 end
 return false`;
 
+/** The event queues of this deployment: the webhook vendors and the CRM in use (CRM_VENDOR), not the other CRM. */
+export function activeEventSystems(config: Pick<Config, 'crm'>): EventSystem[] {
+  const crms: readonly EventSystem[] = ['hubspot', 'salesforce'];
+  return EVENT_SYSTEMS.filter((s) => !crms.includes(s) || s === config.crm.vendor);
+}
+
 export function parseEventRef(ref: string): { system: EventSystem; id: string } | undefined {
   const m = new RegExp(`^(${EVENT_SYSTEMS.join('|')}):(.{1,256})$`).exec(ref);
   return m ? { system: m[1] as EventSystem, id: m[2] } : undefined;
@@ -128,6 +134,7 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
     };
   }
   const ev = config.events;
+  const systems = activeEventSystems(config);
   const publisher = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 5000, enableOfflineQueue: false });
   publisher.on('error', () => undefined); // a failed publish fails the job, which retries
   publisher.defineCommand('publishOnce', { numberOfKeys: 2, lua: PUBLISH_ONCE });
@@ -158,7 +165,7 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
     salesforce: (data) => handleCrmChange('salesforce', data, deps),
   };
   const queues = Object.fromEntries(
-    EVENT_SYSTEMS.map((system) => [
+    systems.map((system) => [
       system,
       createDurableQueue({
         name: `webhooks-${system}`,
@@ -175,7 +182,7 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
         onOutcome: (_kind, outcome) => o.metrics?.webhookEvents.inc({ system, outcome }),
       }),
     ]),
-  ) as Record<EventSystem, DurableQueue>;
+  ) as Partial<Record<EventSystem, DurableQueue>> as Record<EventSystem, DurableQueue>;
 
   if (o.metrics) registerQueueGauges(o.metrics, queues);
 
@@ -213,20 +220,21 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
       logger.info({ queues: Object.values(queues).map((q) => q.name) }, 'event workers started');
     },
     async failed(system, offset, limit) {
+      if (system && !queues[system]) return { total: 0, events: [] };
       if (system) return failedOf(system, offset, limit);
       // All systems, newest failure first: enough of each to cover the page.
-      const all = await Promise.all(EVENT_SYSTEMS.map((s) => failedOf(s, 0, offset + limit)));
+      const all = await Promise.all(systems.map((s) => failedOf(s, 0, offset + limit)));
       const events = all.flatMap((r) => r.events).sort((a, b) => (b.failedAt?.getTime() ?? 0) - (a.failedAt?.getTime() ?? 0));
       return { total: all.reduce((n, r) => n + r.total, 0), events: events.slice(offset, offset + limit) };
     },
     async replay(ref) {
       const parsed = parseEventRef(ref);
-      if (!parsed) return 'not_found';
+      if (!parsed || !queues[parsed.system]) return 'not_found';
       return queues[parsed.system].replay(jobIdOf(parsed.system, parsed.id));
     },
     async replayAll(system) {
       let n = 0;
-      for (const s of system ? [system] : EVENT_SYSTEMS) n += await queues[s].replayAll();
+      for (const s of system ? [system] : systems) n += await queues[s].replayAll();
       return n;
     },
     async close() {
@@ -293,7 +301,7 @@ export function registerWebhookRoutes(fastify: FastifyInstance, o: WebhookRoutes
       req.log.error({ err }, 'webhook receiver failed');
       return reply.status(500).send({ error: 'Internal error.' });
     });
-    for (const system of WEBHOOK_SYSTEMS) {
+    for (const system of WEBHOOK_SYSTEMS.filter((s) => activeEventSystems(config).includes(s))) {
       scope.post(`/webhooks/${system}`, async (req, reply) => {
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const baseUrl = config.webhooks.publicBaseUrl ?? `${req.protocol}://${req.headers.host ?? `${config.host}:${config.port}`}`;

@@ -10,7 +10,7 @@ import { signDevToken } from '../../src/auth/tokens.js';
 import { loadConfig } from '../../src/config/index.js';
 import type { Role } from '../../src/auth/principal.js';
 import type { Logger } from '../../src/platform/logger.js';
-import { startSimulators, vendorEnv, type SimOptions, type Simulators, type SimSystem } from '../../sim/index.js';
+import { startSimulators, vendorEnv, type SimOptions, type Simulators } from '../../sim/index.js';
 
 export interface TestApp {
   app: App;
@@ -22,8 +22,11 @@ export interface TestApp {
     query: string,
     opts?: { token?: string; variables?: Record<string, unknown>; headers?: Record<string, string> },
   ): Promise<GqlResponse>;
-  /** Upstream calls per system since the last resetStats(). */
-  calls(): Record<SimSystem, number>;
+  /**
+   * Upstream calls per system since the last resetStats(); `crm` is the CRM under test (its API
+   * calls: Salesforce's OAuth token requests are not counted, as they are not reads or writes).
+   */
+  calls(): UpstreamCalls;
   close(): Promise<void>;
 }
 
@@ -32,6 +35,22 @@ export interface GqlResponse {
   headers: Headers;
   body: { data?: any; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] };
 }
+
+export type UpstreamCalls = { crm: number; stripe: number; zendesk: number; s3: number };
+
+/** Calls per system, the CRM under test as `crm`. */
+export function upstreamCalls(sims: Pick<Simulators, 'stats'>): UpstreamCalls {
+  const crm = sims.stats(TEST_CRM);
+  return {
+    crm: crm.total - (crm.byRoute['POST /services/oauth2/token'] ?? 0),
+    stripe: sims.stats('stripe').total,
+    zendesk: sims.stats('zendesk').total,
+    s3: sims.stats('s3').total,
+  };
+}
+
+/** The CRM vendor under test (PORTICO_TEST_CRM, default hubspot). */
+export const TEST_CRM = (process.env.PORTICO_TEST_CRM ?? 'hubspot') as 'hubspot' | 'salesforce';
 
 /** Environment that points the app at the simulators (as a user would point it at the vendors). */
 export function simEnv(sims: Simulators): Record<string, string> {
@@ -47,6 +66,8 @@ export function simEnv(sims: Simulators): Record<string, string> {
     UPSTREAM_RETRIES: '0',
     // No scheduled reconciliation in a test app unless a test asks for it (one at an hour boundary would add upstream calls).
     RECONCILE_SCHEDULE: 'off',
+    // The CRM the suite runs against: `PORTICO_TEST_CRM=salesforce npm test` runs the same tests on Salesforce.
+    CRM_VENDOR: TEST_CRM,
     // Each app its own audit spool: entries one test's app kept must not be replayed into another's log.
     AUDIT_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'portico-spool-')),
   };
@@ -65,7 +86,6 @@ export async function startTestApp(
   const config = loadConfig(env);
   const app = await createApp({ config, ...(opts.logger ? { logger: opts.logger } : {}) });
   const url = await app.listen();
-  const systems: SimSystem[] = ['hubspot', 'stripe', 'zendesk', 's3'];
   return {
     app,
     url,
@@ -80,7 +100,7 @@ export async function startTestApp(
       });
       return { status: res.status, headers: res.headers, body: (await res.json()) as GqlResponse['body'] };
     },
-    calls: () => Object.fromEntries(systems.map((s) => [s, sims.stats(s).total])) as Record<SimSystem, number>,
+    calls: () => upstreamCalls(sims),
     async close() {
       await app.close();
       if (!opts.sims) await sims.close();

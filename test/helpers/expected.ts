@@ -3,7 +3,8 @@
  * upstream truth), independently of the gateway's code: ordering and filtering rules are the
  * vendors' and the schema's, written out here.
  */
-import type { SeedCustomer, SimSystem } from '../../sim/index.js';
+import type { SeedCustomer } from '../../sim/index.js';
+import type { UpstreamCalls } from './app.js';
 import { seed } from '../../sim/seed.js';
 
 const iso = (v: string | number | null) => (v === null ? null : new Date(typeof v === 'number' ? v * 1000 : v).toISOString());
@@ -114,7 +115,7 @@ export function expectedCustomer(c: SeedCustomer) {
 export function expectedUpstreamCalls(
   customers: readonly SeedCustomer[],
   o: { paymentMethods: boolean; linked?: boolean },
-): Record<SimSystem, number> {
+): UpstreamCalls {
   const groups: SeedCustomer[][] = [];
   for (let i = 0; i < customers.length; i += 10) groups.push(customers.slice(i, i + 10));
   const invoicePages = groups.reduce((n, g) => n + Math.max(1, Math.ceil(g.reduce((s, c) => s + c.invoices.length, 0) / 100)), 0);
@@ -125,8 +126,7 @@ export function expectedUpstreamCalls(
     : groups.reduce((n, g) => n + Math.max(1, Math.ceil(g.reduce((s, c) => s + c.tickets.length, 0) / 100)), 0);
   const invoiceCalls = direct ? customers.reduce((n, c) => n + Math.max(1, Math.ceil(c.invoices.length / 100)), 0) : invoicePages;
   return {
-    hubspot: 1,
-    salesforce: 0,
+    crm: 1,
     stripe: accounts + invoiceCalls + (o.paymentMethods ? customers.length : 0),
     zendesk:
       (o.linked ? 0 : Math.ceil(customers.length / 100)) + ticketPages + customers.reduce((n, c) => n + Math.min(10, c.tickets.length), 0),

@@ -17,7 +17,7 @@ let redis: TestRedis;
 let sims: Simulators;
 let a: TestApp;
 let b: TestApp;
-const ZERO = { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 };
+const ZERO = { crm: 0, stripe: 0, zendesk: 0, s3: 0 };
 const LIST = `query List { customers(first: 50) { totalCount nodes { ${CUSTOMER_FIELDS} } } }`;
 
 before(async () => {
@@ -92,7 +92,7 @@ describe('authorization on cached records', () => {
     assert.equal(owner.body.errors, undefined);
     assert.equal(owner.body.data.customer.name, agent.body.data.customer.name);
     assert.ok(Array.isArray(owner.body.data.customer.billing.paymentMethods));
-    assert.deepEqual(a.calls(), { hubspot: 0, stripe: 1, zendesk: 0, s3: 0 });
+    assert.deepEqual(a.calls(), { crm: 0, stripe: 1, zendesk: 0, s3: 0 });
     // Another customer gets nothing, cached or not.
     const other = await a.gql(q, { token: a.token('customer', '1001'), variables: { id: '1002' } });
     assert.equal(other.body.data.customer, null);
@@ -151,7 +151,7 @@ describe('Redis outage', () => {
       await a.gql(DASHBOARD, { token });
       sims.resetStats();
       const res = await a.gql(DASHBOARD, { token });
-      warm = a.calls().hubspot === 0 && a.calls().stripe === 0 && res.body.errors === undefined;
+      warm = a.calls().crm === 0 && a.calls().stripe === 0 && res.body.errors === undefined;
     }
     assert.ok(warm, 'cache hits resumed after Redis came back');
   });

@@ -144,7 +144,7 @@ describe('ownership', () => {
       assert.equal(res.body.errors?.length, 1);
       assert.equal(res.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
       assert.equal(res.body.errors?.[0]?.message, 'You are not allowed to access this customer.');
-      assert.deepEqual(t.calls(), { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 });
+      assert.deepEqual(t.calls(), { crm: 0, stripe: 0, zendesk: 0, s3: 0 });
     });
   }
 
@@ -153,7 +153,7 @@ describe('ownership', () => {
     const res = await t.gql(`{ customers(first: 5) { totalCount nodes { id } } }`, { token: t.token('customer', '1001') });
     assert.equal(res.body.data, null);
     assert.equal(res.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
-    assert.deepEqual(t.calls(), { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 });
+    assert.deepEqual(t.calls(), { crm: 0, stripe: 0, zendesk: 0, s3: 0 });
   });
 });
 
@@ -282,7 +282,7 @@ describe('malformed requests', () => {
       const res = await limited.gql(deep, { token: limited.token('customer', '1001') });
       assert.equal(res.status, 400);
       assert.equal(res.body.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX');
-      assert.deepEqual(t.calls(), { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 });
+      assert.deepEqual(t.calls(), { crm: 0, stripe: 0, zendesk: 0, s3: 0 });
     } finally {
       await limited.close();
     }
@@ -334,7 +334,7 @@ describe('customer ids', () => {
       });
       assert.equal(res.body.data.customer, null);
       assert.equal(res.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
-      assert.deepEqual(t.calls(), { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 });
+      assert.deepEqual(t.calls(), { crm: 0, stripe: 0, zendesk: 0, s3: 0 });
     });
   }
 });

@@ -13,7 +13,7 @@ import { startSimulators, type Simulators } from '../../sim/index.js';
 import { startTestApp } from '../helpers/app.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 
-const NONE = { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 };
+const NONE = { crm: 0, stripe: 0, zendesk: 0, s3: 0 };
 let sims: Simulators;
 let redis: TestRedis;
 before(async () => {

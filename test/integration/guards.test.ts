@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { getIntrospectionQuery } from 'graphql';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
-const NONE = { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 };
+const NONE = { crm: 0, stripe: 0, zendesk: 0, s3: 0 };
 let t: TestApp;
 let locked: TestApp;
 before(async () => {
@@ -100,7 +100,7 @@ describe('fragments spreading fragments twice, 26 levels deep (a ~1.5 KB documen
       assert.equal(res.status, 400);
       assert.equal(res.body.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX');
       assert.equal(res.body.errors?.[0]?.extensions?.limit, 'cost');
-      assert.deepEqual(t.calls(), { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 });
+      assert.deepEqual(t.calls(), { crm: 0, stripe: 0, zendesk: 0, s3: 0 });
     });
 });
 
@@ -157,7 +157,7 @@ describe('cost = estimated upstream calls, before execution (finding 2)', () => 
       const ok = await app.gql(q(10), { token: app.token('admin') });
       assert.equal(ok.body.errors, undefined, JSON.stringify(ok.body.errors));
       assert.equal(ok.body.data.customers.nodes.length, 10);
-      assert.deepEqual(app.calls(), { hubspot: 1, stripe: 0, zendesk: 0, s3: 10 });
+      assert.deepEqual(app.calls(), { crm: 1, stripe: 0, zendesk: 0, s3: 10 });
       app.sims.resetStats();
       assertRefused(await app.gql(q(11), { token: app.token('admin') }), 'cost', 11, /up to 12 upstream calls.*MAX_COST=11/, app);
       // Variables count the same as literals.

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
-const NONE = { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 };
+const NONE = { crm: 0, stripe: 0, zendesk: 0, s3: 0 };
 const lines: { level: number; msg?: string; err?: unknown; stack?: unknown }[] = [];
 const raw: string[] = [];
 const logger = pino(

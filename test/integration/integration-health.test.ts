@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { startSimulators, type Simulators } from '../../sim/index.js';
-import { startTestApp } from '../helpers/app.js';
+import { startTestApp, TEST_CRM } from '../helpers/app.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { post, redisClient, stripeEvent, stripeHeader, waitFor, WEBHOOK_ENV } from '../helpers/webhooks.js';
 
@@ -55,7 +55,7 @@ describe('integrationHealth', () => {
       const before = (await t.gql(HEALTH, { token: admin })).body.data.integrationHealth;
       assert.deepEqual(
         before.queues.map((q: { name: string }) => q.name),
-        ['webhooks-stripe', 'webhooks-hubspot', 'webhooks-zendesk', 'replicas'],
+        ['webhooks-stripe', `webhooks-${TEST_CRM}`, 'webhooks-zendesk', 'replicas'],
       );
       assert.equal(before.lastReconciliation, null);
       assert.deepEqual(before.circuits, [

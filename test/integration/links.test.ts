@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startSimulators, type Simulators } from '../../sim/index.js';
-import { startTestApp, DASHBOARD, type TestApp } from '../helpers/app.js';
+import { startTestApp, DASHBOARD, TEST_CRM, type TestApp } from '../helpers/app.js';
 import { expectedCustomer, expectedUpstreamCalls, normalize } from '../helpers/expected.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 
@@ -22,7 +22,7 @@ const searches = () => SEARCH_ROUTES.reduce((n, r) => n + (sims.stats('stripe').
 before(async () => {
   redis = await startRedis();
   // Every vendor answers after 100 ms, so calls sent together overlap and the simulators count them as one round trip.
-  sims = await startSimulators({ faults: { hubspot: LATENCY, stripe: LATENCY, zendesk: LATENCY, s3: LATENCY } });
+  sims = await startSimulators({ faults: { [TEST_CRM]: LATENCY, stripe: LATENCY, zendesk: LATENCY, s3: LATENCY } });
   const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'linkstest', CACHE_ENABLED: 'false', REDIS_COMMAND_TIMEOUT_MS: '500' };
   a = await startTestApp({ sims, env });
   b = await startTestApp({ sims, env });
@@ -81,7 +81,7 @@ describe('customer links', () => {
     assert.equal(res.body.data.customer.tickets.nodes.length, Math.min(3, seed.tickets.length));
     assert.equal(searches(), 0);
     assert.equal(sims.roundTrips(), seed.tickets.length ? 2 : 1);
-    assert.deepEqual(a.calls(), { hubspot: 1, stripe: 2, zendesk: 1 + Math.min(3, seed.tickets.length), s3: 1 });
+    assert.deepEqual(a.calls(), { crm: 1, stripe: 2, zendesk: 1 + Math.min(3, seed.tickets.length), s3: 1 });
   });
 
   test('a link updated by a vendor report is used by the next read; a stale one is repaired by lookup', async () => {
@@ -114,7 +114,7 @@ describe('customer links', () => {
       token: a.token('customer', '1001'),
     });
     assert.equal(res.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
-    assert.deepEqual(a.calls(), { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 });
+    assert.deepEqual(a.calls(), { crm: 0, stripe: 0, zendesk: 0, s3: 0 });
   });
 });
 
@@ -140,12 +140,12 @@ describe('staff list of 50', () => {
     assert.equal(cold.body.errors, undefined, JSON.stringify(cold.body.errors?.slice(0, 2)));
     assert.deepEqual(cold.body.data.customers.nodes, expectedRows());
     // HubSpot search; then Stripe customer search (10 a call) and Zendesk show_many; then ticket search (10 requesters a call).
-    assert.deepEqual(a.calls(), { hubspot: 1, stripe: 5, zendesk: 1 + 5, s3: 0 });
+    assert.deepEqual(a.calls(), { crm: 1, stripe: 5, zendesk: 1 + 5, s3: 0 });
     assert.equal(sims.roundTrips(), 3);
     sims.resetStats();
     const linked = await b.gql(STAFF, { token });
     assert.deepEqual(linked.body.data.customers.nodes, expectedRows());
-    assert.deepEqual(b.calls(), { hubspot: 1, stripe: 5, zendesk: 5, s3: 0 });
+    assert.deepEqual(b.calls(), { crm: 1, stripe: 5, zendesk: 5, s3: 0 });
     assert.equal(sims.roundTrips(), 2);
   });
 
@@ -160,7 +160,7 @@ describe('staff list of 50', () => {
       res.body.data.customer.tickets.nodes[0].comments,
       expectedCustomer(seed).tickets.nodes[0].comments.map(({ body, author }) => ({ body, author })),
     );
-    assert.deepEqual(a.calls(), { hubspot: 1, stripe: 0, zendesk: 2, s3: 0 });
+    assert.deepEqual(a.calls(), { crm: 1, stripe: 0, zendesk: 2, s3: 0 });
     assert.equal(sims.roundTrips(), 2);
   });
 });

@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { createMemoryBudgetStore } from '../../src/platform/budget.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { startSimulators, type Simulators } from '../../sim/index.js';
-import { simEnv, startTestApp } from '../helpers/app.js';
+import { simEnv, startTestApp, TEST_CRM } from '../helpers/app.js';
 import { awayFromWindowEdge } from '../helpers/windows.js';
 
 const LATENCY = { latencyMs: 100 };
@@ -22,7 +22,7 @@ const LIST = `{ customers(first: 20) { nodes { id name billing { paymentMethods 
 let sims: Simulators;
 before(async () => {
   // Every vendor answers after 100 ms, so calls sent together overlap and count as one round trip.
-  sims = await startSimulators({ faults: { hubspot: LATENCY, stripe: LATENCY, zendesk: LATENCY, s3: LATENCY } });
+  sims = await startSimulators({ faults: { [TEST_CRM]: LATENCY, stripe: LATENCY, zendesk: LATENCY, s3: LATENCY } });
 });
 after(async () => {
   await sims.close();

@@ -135,7 +135,7 @@ describe('contact mutations write the owner once and the replicas follow', () =>
     assert.ok(hubspotEcho.length >= 1, 'HubSpot echoed the write');
     const processed = (await t.app.replicas.queue!.counts()).processed - processedBefore;
     assert.ok(processed > 2, `the echoes queued replica jobs too (${processed} processed)`);
-    assert.deepEqual(writes(), { hubspot: 1, stripe: 1, zendesk: 1 });
+    assert.deepEqual(writes(), { crm: 1, stripe: 1, zendesk: 1 });
   });
 
   test('updateMyContact: a customer changes its own phone; no replicated field, so no replica write', async () => {
@@ -148,7 +148,7 @@ describe('contact mutations write the owner once and the replicas follow', () =>
     assert.deepEqual(res.body.data.updateMyContact, { id: '1008', phone: '+44 20 7946 0958' });
     assert.equal((await hubspotContact('1008')).phone, '+44 20 7946 0958');
     await drained();
-    assert.deepEqual(writes(), { hubspot: 1, stripe: 0, zendesk: 0 });
+    assert.deepEqual(writes(), { crm: 1, stripe: 0, zendesk: 0 });
   });
 
   test('invalid input names the field and writes nothing', async () => {
@@ -297,7 +297,7 @@ describe('a change made in the owner flows through its webhook', () => {
     });
     await drained();
     // One write each; the Stripe and Zendesk events our writes caused did not write HubSpot.
-    assert.deepEqual(writes(), { hubspot: 1, stripe: 1, zendesk: 1 });
+    assert.deepEqual(writes(), { crm: 1, stripe: 1, zendesk: 1 });
     // The gateway serves the new email (the webhook dropped the cached record).
     const read = await t.gql(`{ customer(id: "1006") { email } }`, { token: t.token('agent') });
     assert.equal(read.body.data.customer.email, 'edited.in.hubspot@example.com');

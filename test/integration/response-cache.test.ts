@@ -15,7 +15,7 @@ let redis: TestRedis;
 let sims: Simulators;
 let a: TestApp;
 let b: TestApp;
-const ZERO = { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 };
+const ZERO = { crm: 0, stripe: 0, zendesk: 0, s3: 0 };
 
 before(async () => {
   redis = await startRedis();
@@ -87,7 +87,7 @@ test('the customer purge drops cached responses on every instance', async () => 
   assert.deepEqual(purge.body, { data: { purgeCustomerCache: true } });
   sims.resetStats();
   await a.gql(DASHBOARD, { token });
-  assert.equal(a.calls().hubspot, 1, 'the purged dashboard was read from the systems again');
+  assert.equal(a.calls().crm, 1, 'the purged dashboard was read from the systems again');
 });
 
 test('staff reads are never served whole: each one runs and is recorded in the audit log', async () => {

@@ -133,7 +133,7 @@ describe('refused with 401 UNAUTHENTICATED and no upstream call', () => {
       assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
       assert.equal(res.body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
       assert.equal(res.body.data, undefined);
-      assert.deepEqual(t.calls(), { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 });
+      assert.deepEqual(t.calls(), { crm: 0, stripe: 0, zendesk: 0, s3: 0 });
     });
   }
 
@@ -143,7 +143,7 @@ describe('refused with 401 UNAUTHENTICATED and no upstream call', () => {
     assert.equal(res.status, 401);
     assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
     assert.equal(res.body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
-    assert.deepEqual(t.calls(), { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 });
+    assert.deepEqual(t.calls(), { crm: 0, stripe: 0, zendesk: 0, s3: 0 });
   });
 
   test('a genuine partner token re-signed with a crit header', async () => {
@@ -168,7 +168,7 @@ describe('refused with 401 UNAUTHENTICATED and no upstream call', () => {
     assert.equal(res.status, 401);
     assert.equal(res.body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
     assert.match(res.body.errors?.[0]?.message ?? '', /"crit"/);
-    assert.deepEqual(t.calls(), { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 });
+    assert.deepEqual(t.calls(), { crm: 0, stripe: 0, zendesk: 0, s3: 0 });
   });
 
   test('an Authorization header that is not Bearer', async () => {

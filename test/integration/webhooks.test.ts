@@ -241,7 +241,7 @@ describe('Zendesk', () => {
 });
 
 describe('events keep the cache fresh, through the simulators own webhooks', () => {
-  const ZERO = { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 };
+  const ZERO = { crm: 0, stripe: 0, zendesk: 0, s3: 0 };
   const connect = () =>
     sims.webhooks.configure({
       stripe: { url: url('stripe'), secret: SECRETS.stripe[0] },

@@ -90,7 +90,7 @@ describe('writes per operation (MAX_WRITES)', () => {
       // With and without an Idempotency-Key: the key must not make ten writes acceptable.
       tooManyWrites(await post(customer(), { query }), 10);
       tooManyWrites(await post(customer(), { query }, `ten-${createHash('sha256').update(query).digest('hex')}`), 10);
-      assert.deepEqual(t.calls(), { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 }, query.slice(0, 60));
+      assert.deepEqual(t.calls(), { crm: 0, stripe: 0, zendesk: 0, s3: 0 }, query.slice(0, 60));
       assert.equal(await auditEntries(), audited);
     }
     assert.deepEqual(await ticketsNamed('Ten 0'), []);
@@ -107,7 +107,7 @@ describe('writes per operation (MAX_WRITES)', () => {
     ];
     sims.resetStats();
     for (const query of refused) tooManyWrites(await post(customer(), { query }), 2);
-    assert.deepEqual(t.calls(), { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 });
+    assert.deepEqual(t.calls(), { crm: 0, stripe: 0, zendesk: 0, s3: 0 });
 
     // @skip/@include decide with the request's variables: two written, one runs.
     const conditional = `mutation($first: Boolean!) {
@@ -415,7 +415,7 @@ describe('what a write may return', () => {
     assert.equal(res.status, 400);
     assert.equal(res.body.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX');
     assert.equal(res.body.errors?.[0]?.extensions?.limit, 'cost');
-    assert.deepEqual(t.calls(), { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 });
+    assert.deepEqual(t.calls(), { crm: 0, stripe: 0, zendesk: 0, s3: 0 });
   });
 });
 
@@ -432,7 +432,7 @@ describe('authorization shapes', () => {
       assert.equal(res.body.errors?.[0]?.extensions?.code, 'FORBIDDEN', query);
       assert.equal(res.body.data, null, query);
     }
-    assert.deepEqual(t.calls(), { hubspot: 0, stripe: 0, zendesk: 0, s3: 0 });
+    assert.deepEqual(t.calls(), { crm: 0, stripe: 0, zendesk: 0, s3: 0 });
     // Whatever the audit log recorded of these attempts, nothing is recorded as done.
     const entries = (await r.xrange(`${PREFIX}:{audit}`, '-', '+')).slice(before).map(([, f]) => JSON.parse(f[f.indexOf('d') + 1]));
     assert.deepEqual(
