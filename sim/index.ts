@@ -5,7 +5,7 @@
 import { createRoundTrips, type FaultOptions, type RoundTrips, type SimServer, type SimSystem, type Stats } from './common.js';
 import { startHubSpotSim } from './hubspot/index.js';
 import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Sim } from './s3/index.js';
-import { startSalesforceSim } from './salesforce/index.js';
+import { startSalesforceSim, type SalesforceSim } from './salesforce/index.js';
 import { seed, type SeedData } from './seed.js';
 import { startStripeSim } from './stripe/index.js';
 import { startZendeskSim } from './zendesk/index.js';
@@ -56,6 +56,8 @@ export interface Simulators {
   setFaults(system: SimSystem, faults: FaultOptions): void;
   /** Signed webhooks on every change; nothing is sent until `webhooks.configure(...)` names the URLs. */
   webhooks: WebhookSender;
+  /** The Salesforce org's test hooks (its clock: Get Updated reports whole minutes). */
+  salesforce: Pick<SalesforceSim, 'setNow' | 'contactId' | 'deleteContact'>;
   close(): Promise<void>;
 }
 
@@ -155,6 +157,7 @@ export async function startSimulators(opts: SimOptions = {}): Promise<Simulators
     roundTrips: () => trips.max,
     setFaults: (s, faults) => servers[s].setFaults(faults),
     webhooks,
+    salesforce: servers.salesforce as SalesforceSim,
     close: async () => {
       webhooks.close();
       await Promise.all(systems.map((s) => servers[s].close()));

@@ -52,6 +52,13 @@ export function upstreamCalls(sims: Pick<Simulators, 'stats'>): UpstreamCalls {
 /** The CRM vendor under test (PORTICO_TEST_CRM, default hubspot). */
 export const TEST_CRM = (process.env.PORTICO_TEST_CRM ?? 'hubspot') as 'hubspot' | 'salesforce';
 
+/** The CRM simulator's route of a contact write. */
+const CONTACT_WRITE_ROUTE =
+  TEST_CRM === 'salesforce' ? 'PATCH /services/data/v62.0/sobjects/Contact/{id}' : 'PATCH /crm/v3/objects/contacts/{id}';
+
+/** Contact writes the CRM under test received. */
+export const crmWrites = (sims: Pick<Simulators, 'stats'>) => sims.stats(TEST_CRM).byRoute[CONTACT_WRITE_ROUTE] ?? 0;
+
 /** Environment that points the app at the simulators (as a user would point it at the vendors). */
 export function simEnv(sims: Simulators): Record<string, string> {
   return {

@@ -112,10 +112,7 @@ export function expectedCustomer(c: SeedCustomer) {
  * per 10 requesters (plus a page per extra 100 tickets); one comments call per ticket shown.
  * S3 one listing per customer.
  */
-export function expectedUpstreamCalls(
-  customers: readonly SeedCustomer[],
-  o: { paymentMethods: boolean; linked?: boolean },
-): UpstreamCalls {
+export function expectedUpstreamCalls(customers: readonly SeedCustomer[], o: { paymentMethods: boolean; linked?: boolean }): UpstreamCalls {
   const groups: SeedCustomer[][] = [];
   for (let i = 0; i < customers.length; i += 10) groups.push(customers.slice(i, i + 10));
   const invoicePages = groups.reduce((n, g) => n + Math.max(1, Math.ceil(g.reduce((s, c) => s + c.invoices.length, 0) / 100)), 0);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import jwt from 'jsonwebtoken';
 import type { SimSystem } from '../../sim/index.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { upstreamCalls, crmWrites, startTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
 before(async () => {
@@ -355,7 +355,7 @@ const MUTATION_USERS: Record<string, Record<MutationName, Outcome>> = {
   agent: { updateMyContact: 'FORBIDDEN', updateContact: 'data' },
   admin: { updateMyContact: 'FORBIDDEN', updateContact: 'data' },
 };
-const hubspotWrites = () => t.sims.stats('hubspot').byRoute['PATCH /crm/v3/objects/contacts/{id}'] ?? 0;
+const hubspotWrites = () => crmWrites(t.sims);
 
 async function mutationCell(m: MutationName, token: string | undefined, id: string) {
   t.sims.resetStats();
@@ -399,7 +399,7 @@ describe('matrix: contact mutations', () => {
     const { token } = await mintPartner(['crm.contacts:write', 'crm.contacts:read'], ['1003']);
     const { outcome, res } = await mutationCell('updateContact', token, '1002');
     assert.equal(outcome, 'FORBIDDEN', JSON.stringify(res.body));
-    assert.equal(t.sims.stats('hubspot').total, 0);
+    assert.equal(upstreamCalls(t.sims).crm, 0);
     assert.equal((await mutationCell('updateContact', token, '1003')).outcome, 'data');
   });
 });

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { upstreamCalls, TEST_CRM, startTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
 before(async () => {
@@ -37,7 +37,7 @@ test('a failing vendor opens its circuit; calls stop; a trial call after the res
   }
   assert.equal(t.sims.stats('zendesk').total, 4);
   // Other systems are unaffected.
-  assert.ok(t.sims.stats('hubspot').total >= 9);
+  assert.ok(upstreamCalls(t.sims).crm >= 9);
   // The vendor recovers; after the reset (4 s, far longer than the nine requests above take even
   // on a loaded machine) a trial call goes through and closes the circuit. Until then every
   // request fails fast without calling Zendesk.
@@ -59,7 +59,7 @@ test('at 50% upstream errors with retries on, the circuit opens (the breaker see
     sims: t.sims,
     env: { CACHE_ENABLED: 'false', UPSTREAM_RETRIES: '2', UPSTREAM_BREAKER_VOLUME: '10', UPSTREAM_BREAKER_RESET_MS: '60000' },
   });
-  t.sims.setFaults('hubspot', { failureRate: 0.5 });
+  t.sims.setFaults(TEST_CRM, { failureRate: 0.5 });
   t.sims.resetStats();
   try {
     const token = retrying.token('agent');
@@ -73,9 +73,9 @@ test('at 50% upstream errors with retries on, the circuit opens (the breaker see
       messages.join('\n'),
     );
     // Retries never double the traffic: fewer HubSpot attempts than two per request.
-    assert.ok(t.sims.stats('hubspot').total < 2 * 20);
+    assert.ok(upstreamCalls(t.sims).crm < 2 * 20);
   } finally {
-    t.sims.setFaults('hubspot', {});
+    t.sims.setFaults(TEST_CRM, {});
     await retrying.close();
   }
 });

@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CUSTOMER_FIELDS, DASHBOARD, startTestApp, type TestApp } from '../helpers/app.js';
+import { upstreamCalls, TEST_CRM, CUSTOMER_FIELDS, DASHBOARD, startTestApp, type TestApp } from '../helpers/app.js';
 import { expectedCustomer, expectedUpstreamCalls, normalize } from '../helpers/expected.js';
 
 let t: TestApp;
@@ -192,7 +192,7 @@ describe('upstream failures', () => {
   });
 
   test('CRM down: me is null with UPSTREAM_UNAVAILABLE naming crm', async () => {
-    t.sims.setFaults('hubspot', { failureRate: 1, failStatus: 500 });
+    t.sims.setFaults(TEST_CRM, { failureRate: 1, failStatus: 500 });
     try {
       const res = await t.gql(`{ me { name } }`, { token: t.token('customer', '1001') });
       assert.equal(res.body.data.me, null);
@@ -200,7 +200,7 @@ describe('upstream failures', () => {
       assert.equal(res.body.errors?.[0]?.extensions?.system, 'crm');
       assertNoLeak(res.body);
     } finally {
-      t.sims.setFaults('hubspot', {});
+      t.sims.setFaults(TEST_CRM, {});
     }
   });
 
@@ -247,15 +247,15 @@ describe('upstream failures', () => {
 
   test('a transient 503 is retried and the request succeeds', async () => {
     const retrying = await startTestApp({ sims: t.sims, env: { CACHE_ENABLED: 'false', UPSTREAM_RETRIES: '2' } });
-    t.sims.setFaults('hubspot', { failureRate: 0.5 });
+    t.sims.setFaults(TEST_CRM, { failureRate: 0.5 });
     t.sims.resetStats();
     try {
       const res = await retrying.gql(`{ me { name } }`, { token: retrying.token('customer', '1001') });
       assert.equal(res.body.errors, undefined);
       assert.equal(res.body.data.me.name, 'Ada Lovelace');
-      assert.equal(t.sims.stats('hubspot').total, 2);
+      assert.equal(upstreamCalls(t.sims).crm, 2);
     } finally {
-      t.sims.setFaults('hubspot', {});
+      t.sims.setFaults(TEST_CRM, {});
       await retrying.close();
     }
   });

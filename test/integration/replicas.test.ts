@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { startSimulators, type Simulators } from '../../sim/index.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { crmWrites, startTestApp, type TestApp } from '../helpers/app.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { redisClient, SECRETS, waitFor, WEBHOOK_ENV } from '../helpers/webhooks.js';
 
@@ -74,7 +74,7 @@ async function hubspotContact(crmId: string): Promise<Record<string, string>> {
 }
 /** Writes made to each system since the last resetStats(). */
 const writes = () => ({
-  hubspot: sims.stats('hubspot').byRoute['PATCH /crm/v3/objects/contacts/{id}'] ?? 0,
+  crm: crmWrites(sims),
   stripe: sims.stats('stripe').byRoute['POST /v1/customers/{id}'] ?? 0,
   zendesk: sims.stats('zendesk').byRoute['PUT /api/v2/users/{id}'] ?? 0,
 });
@@ -114,7 +114,7 @@ describe('contact mutations write the owner once and the replicas follow', () =>
       phone: '+1 555 0100',
       company: seedOf('1003').company,
     });
-    assert.equal(writes().hubspot, 1);
+    assert.equal(writes().crm, 1);
     // Read-your-writes: the cached record was dropped.
     const next = await t.gql(`{ customer(id: "1003") { name email } }`, { token });
     assert.deepEqual(next.body.data.customer, { name: 'Grace Hopper', email: 'grace.hopper@example.com' });
@@ -167,7 +167,7 @@ describe('contact mutations write the owner once and the replicas follow', () =>
       assert.equal(res.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(input));
       assert.equal(res.body.errors?.[0]?.extensions?.argument, argument, JSON.stringify(input));
     }
-    assert.equal(writes().hubspot, 0);
+    assert.equal(writes().crm, 0);
     // Another customer's email: HubSpot refuses it (409), the client learns which field.
     const taken = await t.gql(UPDATE, { token, variables: { id: '1009', input: { email: seedOf('1010').email } } });
     assert.equal(taken.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');

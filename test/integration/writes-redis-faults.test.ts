@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { StoredAuditEntry } from '../../src/audit/index.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { crmWrites, startTestApp, type TestApp } from '../helpers/app.js';
 
 let redis: TestRedis;
 let t: TestApp;
@@ -23,7 +23,7 @@ after(async () => {
 });
 
 const ticketPosts = () => t.sims.stats('zendesk').byRoute['POST /api/v2/tickets'] ?? 0;
-const contactPatches = () => t.sims.stats('hubspot').byRoute['PATCH /crm/v3/objects/contacts/{id}'] ?? 0;
+const contactPatches = () => crmWrites(t.sims);
 const OPEN = 'mutation($s: String!) { openTicket(input: { subject: $s, body: "Printer on fire" }) { id subject } }';
 const TICKETS = '{ me { tickets(first: 20) { nodes { id subject } } } }';
 

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { startSimulators, type Simulators } from '../../sim/index.js';
-import { startTestApp, type GqlResponse, type TestApp } from '../helpers/app.js';
+import { TEST_CRM, startTestApp, type GqlResponse, type TestApp } from '../helpers/app.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { redisClient, waitFor } from '../helpers/webhooks.js';
 
@@ -354,12 +354,12 @@ describe('outages during a write', () => {
   test('HubSpot down during a keyed contact update: the retry with the same key updates it (the same values again)', async () => {
     const body = { query: 'mutation { updateMyContact(input: { phone: "+44 20 7946 0003" }) { id phone } }' };
     sims.resetStats();
-    sims.setFaults('hubspot', { failFirst: 3 });
+    sims.setFaults(TEST_CRM, { failFirst: 3 });
     let failed;
     try {
       failed = await post(customer(), body, 'contact-outage-1');
     } finally {
-      sims.setFaults('hubspot', {});
+      sims.setFaults(TEST_CRM, {});
     }
     assert.equal(failed.body.errors?.[0]?.extensions?.code, 'UPSTREAM_UNAVAILABLE', failed.text);
     const retry = await post(customer(), body, 'contact-outage-1');
