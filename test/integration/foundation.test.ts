@@ -88,7 +88,7 @@ describe('staff', () => {
     assert.equal(conn.pageInfo.hasNextPage, true);
     const calls = t.calls();
     assert.deepEqual(calls, expectedUpstreamCalls(seeds, { paymentMethods: true }));
-    // The figures the README quotes for the seeded data.
+    // The figures docs/vendors.md quotes for the seeded data (upstream calls per request).
     console.log(`upstream calls for customers(first: 50): ${JSON.stringify(calls)}`);
   });
 

@@ -124,7 +124,7 @@ test('replicas of a subgraph sharing Redis refuse a claims header already used a
   }
 });
 
-test("the README's `npm run subgraph -- billing --port N` works on its own in development", async () => {
+test("docs/architecture.md's `npm run subgraph -- billing --port N` works on its own in development", async () => {
   const { spawn } = await import('node:child_process');
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/subgraph.ts', 'billing', '--port', '0'], {
     env: { ...process.env, NODE_ENV: 'development', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SIMULATORS: '', REDIS_URL: '' },
