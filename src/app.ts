@@ -237,7 +237,7 @@ export function buildSubgraphs(
   };
   const { audit } = shared;
   const build = {
-    crm: () => createCrmSubgraph({ crm: u.crm, cache: c, audit, replicas }),
+    crm: () => createCrmSubgraph({ crm: u.crm, system: u.crmVendor.name, cache: c, audit, replicas }),
     billing: () => createBillingSubgraph({ billing: u.billing, cache: c, audit, links }),
     files: () =>
       createFilesSubgraph({ files: u.files, cache: c, audit, uploadTtlS: config.s3.uploadTtlS, uploadMaxBytes: config.s3.uploadMaxBytes }),

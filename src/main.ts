@@ -6,6 +6,7 @@ import { loadConfigOrExit } from './config/index.js';
 import { CompositionError } from './gateway/index.js';
 import { installFatalHandlers } from './platform/fatal.js';
 import { withLocalRedis } from './platform/local-redis.js';
+import { activeEventSystems, WEBHOOK_SYSTEMS } from './webhooks/index.js';
 
 async function main() {
   let config = loadConfigOrExit();
@@ -20,11 +21,11 @@ async function main() {
     `  Health:   ${shown}/healthz   Ready: ${shown}/readyz`,
     ...(app.config.sandbox ? [`  Sandbox:  ${shown}/sandbox (explore the API in a browser as any persona)`] : []),
     app.config.simulators.enabled
-      ? '  Upstreams: bundled simulators (HubSpot, Stripe, Zendesk, S3) with 500 seeded customers'
+      ? `  Upstreams: bundled simulators (CRM: ${app.config.crm.vendor === 'salesforce' ? 'Salesforce' : 'HubSpot'}; Stripe, Zendesk, S3) with 500 seeded customers`
       : '  Upstreams: configured vendors',
     ...local.lines,
     app.events.available
-      ? `  Webhooks: ${shown}/webhooks/{stripe,hubspot,zendesk}${app.config.events.workers ? ' (workers in this process)' : ' (workers off here: run npm run worker)'}${app.config.simulators.enabled ? '; the simulators send theirs here' : ''}`
+      ? `  Webhooks: ${shown}/webhooks/{${WEBHOOK_SYSTEMS.filter((s) => activeEventSystems(app.config).includes(s)).join(',')}}${app.config.events.workers ? ' (workers in this process)' : ' (workers off here: run npm run worker)'}${app.config.simulators.enabled ? '; the simulators send theirs here' : ''}`
       : '  Webhooks: OFF (no Redis): POST /webhooks/* answers 503 so vendors retry later',
     ...(app.config.simulators.enabled && app.events.available
       ? [

@@ -12,7 +12,8 @@ import { ErrorCode } from '../errors/index.js';
 import type { Logger } from '../platform/logger.js';
 
 /** The systems an entry can name. `portico` is the gateway itself (partner tokens, purges, replays). */
-export type AuditSystem = 'hubspot' | 'stripe' | 'zendesk' | 's3' | 'portico';
+/** A vendor's name (src/vendors/<vendor>), or `portico`: the gateway itself (partner tokens, purges, replays). */
+export type AuditSystem = string;
 
 export interface AuditEvent {
   /** When it happened, ISO 8601, when not now (an entry kept in the local spool and replayed later). */

@@ -37,6 +37,8 @@ export function collectReads(ctx: RequestContext): void {
 export interface ReadAuditDeps {
   /** The log counts its own failures (`portico_audit_failures_total`); here they are logged too. */
   audit: AuditLog;
+  /** The CRM vendor's name (CRM_VENDOR): every customer read touches it. */
+  system: string;
 }
 
 /**
@@ -54,7 +56,7 @@ export function noteCustomerRead(ctx: RequestContext, customerId: string, deps: 
   const key = Symbol.for(`audit.read:${customerId}`);
   if (ctx.perRequest.has(key)) return;
   ctx.perRequest.set(key, true);
-  recordRead(ctx, customerId, ['hubspot'], [], deps);
+  recordRead(ctx, customerId, [deps.system], [], deps);
 }
 
 /**
@@ -66,7 +68,7 @@ export function noteDeniedRead(ctx: RequestContext, customerId: string, deps: Re
   const key = Symbol.for(`audit.denied:${customerId}`);
   if (ctx.perRequest.has(key)) return;
   ctx.perRequest.set(key, true);
-  recordRead(ctx, customerId, ['hubspot'], [], deps, 'denied');
+  recordRead(ctx, customerId, [deps.system], [], deps, 'denied');
 }
 
 function recordRead(
@@ -89,9 +91,9 @@ const CUSTOMER_FIELD_SYSTEM: Record<string, AuditSystem> = { billing: 'stripe', 
  * The systems and field coordinates (`Customer.email`, `Billing.invoices`, ...) an operation
  * selects below the root fields: what the reader asked to see.
  */
-export function readScope(schema: GraphQLSchema, document: DocumentNode): { systems: AuditSystem[]; fields: string[] } {
+export function readScope(schema: GraphQLSchema, document: DocumentNode, crmSystem: string): { systems: AuditSystem[]; fields: string[] } {
   const fields = new Set<string>();
-  const systems = new Set<AuditSystem>(['hubspot']);
+  const systems = new Set<AuditSystem>([crmSystem]);
   const roots = new Set([schema.getQueryType()?.name, schema.getMutationType()?.name, schema.getSubscriptionType()?.name]);
   const info = new TypeInfo(schema);
   visit(
@@ -131,7 +133,7 @@ export function auditReadsPlugin(deps: ReadAuditDeps): ApolloServerPlugin<Reques
           }
           const collector = ctx.perRequest.get(READS) as ReadCollector | undefined;
           if (!collector?.customers.size) return;
-          const scope = document ? readScope(schema, document) : { systems: ['hubspot' as const], fields: [] };
+          const scope = document ? readScope(schema, document, deps.system) : { systems: [deps.system], fields: [] };
           for (const id of collector.customers) recordRead(ctx, id, scope.systems, scope.fields, deps);
         },
       };

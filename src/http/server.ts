@@ -175,7 +175,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
       metricsPlugin(o.metrics, operationLabel),
       ApolloServerPluginLandingPageDisabled(),
       observabilityPlugin({ logger, redact: createRedactor(configSecrets(config)) }),
-      ...(o.audit ? [auditReadsPlugin({ audit: o.audit })] : []),
+      ...(o.audit ? [auditReadsPlugin({ audit: o.audit, system: config.crm.vendor })] : []),
       ...(o.plugins ?? []),
     ],
     logger,

@@ -1,9 +1,9 @@
 /**
  * The CRM port: what Portico needs of a CRM, in Portico's own words (field names, cursors,
- * errors). A vendor module (src/vendors/hubspot, src/vendors/salesforce) implements it; the CRM
+ * errors). A vendor module (src/vendors/<vendor>) implements it; the CRM
  * subgraph, replicas, reconciliation and partners speak only this. No vendor vocabulary crosses it:
  * a contact's `id` is Portico's customer id (e.g. "1001"), the key every system's link uses, however
- * the vendor stores it (HubSpot's record id; a Salesforce external-id field).
+ * the vendor stores it (a record id, or an external-id field).
  */
 import type { LifecycleStage } from '../generated/crm.js';
 import type { Priority } from '../platform/budget.js';

@@ -1,5 +1,5 @@
 /**
- * CRM subgraph (HubSpot): owns the Customer entity's identity and contact fields, and the root
+ * CRM subgraph (whichever CRM serves the domain, through the CRM port): owns the Customer entity's identity and contact fields, and the root
  * queries that find customers. The only entry point of this folder.
  */
 import type { AuditLog } from '../../audit/index.js';
@@ -30,12 +30,14 @@ const LOADERS = Symbol('crm.loaders');
 
 export interface CrmSubgraphDeps {
   crm: CrmPort;
+  /** The CRM vendor's name, as audit entries name the system written (e.g. `hubspot`). */
+  system: string;
   cache: CacheDeps<CacheType>;
   /** Where this subgraph records writes and staff or partner reads (src/audit). */
   audit: AuditLog;
   /**
    * Queues the replica updates of a contact whose replicated fields changed (src/replicas). Absent
-   * (a CRM subgraph running alone): HubSpot's webhook for the change queues them instead.
+   * (a CRM subgraph running alone): the CRM's change feed (webhook or poller) queues them instead.
    */
   replicas?: { contactChanged(crmId: string, changeKey: string): Promise<void> };
 }
@@ -44,7 +46,7 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
   const loaders = (ctx: RequestContext): CrmLoaders => perRequest(ctx, LOADERS, () => createCrmLoaders(deps.crm, deps.cache));
 
   /**
-   * The owner (HubSpot) is written and answers before we do; the cached record is dropped at once
+   * The owner (the CRM) is written and answers before we do; the cached record is dropped at once
    * (shared Redis: every instance), and the replicas follow through the queue.
    */
   async function updateContact(ctx: RequestContext, id: string, input: ContactInput) {
@@ -52,7 +54,7 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
     return audited(
       deps.audit,
       ctx,
-      { action: 'contact.update', customerId: id, systems: ['hubspot'], fields: change.fields },
+      { action: 'contact.update', customerId: id, systems: [deps.system], fields: change.fields },
       async (note) => {
         let updated;
         try {
@@ -74,10 +76,10 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
             await deps.replicas.contactChanged(id, `mutation.${randomUUID()}`);
             replicasQueued = true;
           } catch (err) {
-            // HubSpot has the change: its webhook queues the same jobs, and reconciliation repairs whatever is left.
+            // The CRM has the change: its change feed queues the same jobs, and reconciliation repairs whatever is left.
             ctx.logger.warn(
               { crmId: id, err: (err as Error).message },
-              'replica jobs not queued; the HubSpot webhook or reconciliation will propagate',
+              "replica jobs not queued; the CRM's change feed or reconciliation will propagate",
             );
           }
         }
@@ -112,7 +114,7 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
       customers: async (_src, { first, after, search }, ctx) => {
         const size = checkFirst(first, 20);
         const start = offsetStart(after);
-        // A partner limited to some customers searches only those (HubSpot filters and counts them),
+        // A partner limited to some customers searches only those (the CRM filters and counts them),
         // so totalCount cannot tell whether any other email or name exists.
         const p = ctx.principal;
         const ids = p.kind === 'partner' && p.customerIds ? p.customerIds : undefined;

@@ -19,7 +19,7 @@ export interface CrmLoaders {
   search(s: CrmSearch): ReturnType<CrmPort['searchContacts']>;
 }
 
-/** Per request: every contact read in one tick becomes one cache read and at most one HubSpot batch read. */
+/** Per request: every contact read in one tick becomes one cache read and at most one CRM batch read. */
 export function createCrmLoaders(crm: CrmPort, c: CacheDeps<CacheType>): CrmLoaders {
   const keys = crmKeys(c.prefix);
   const contact = new DataLoader<string, CrmContact | null>(
