@@ -77,3 +77,23 @@ export function fullName(c: Pick<CrmContact, 'firstName' | 'lastName'>): string 
   const name = [c.firstName, c.lastName].filter(Boolean).join(' ');
   return name || null;
 }
+
+/**
+ * A CRM lifecycle stage value (HubSpot's internal names; a Salesforce org mirrors them in
+ * `Lifecycle_Stage__c`) -> Portico's; undefined for a stage Portico does not know (the connector
+ * reports it once and answers UNKNOWN).
+ */
+export function lifecycleStageOf(value: string): LifecycleStage | undefined {
+  return STAGES[value.toLowerCase()];
+}
+
+const STAGES: Readonly<Record<string, LifecycleStage>> = {
+  subscriber: 'SUBSCRIBER',
+  lead: 'LEAD',
+  marketingqualifiedlead: 'MARKETING_QUALIFIED_LEAD',
+  salesqualifiedlead: 'SALES_QUALIFIED_LEAD',
+  opportunity: 'OPPORTUNITY',
+  customer: 'CUSTOMER',
+  evangelist: 'EVANGELIST',
+  other: 'OTHER',
+};

@@ -10,6 +10,7 @@ import { chunk } from '../../platform/concurrency.js';
 import type { Priority } from '../../platform/budget.js';
 import { ContactConflictError, ContactInvalidError, type CrmContact, type CrmPort } from '../../ports/crm.js';
 import { CONTACT_PROPERTIES, HUBSPOT_PROPERTY, HubSpotContact, toCrmContact } from './mappers.js';
+import { coalesce } from '../../platform/coalesce.js';
 
 const BatchResponse = z.object({ results: z.array(HubSpotContact) });
 const SearchResponse = z.object({
@@ -30,46 +31,6 @@ const ListResponse = z.object({
 });
 
 const BATCH_LIMIT = 100;
-
-/**
- * Contact reads of concurrent requests share HubSpot batch reads (100 ids a call): a read goes
- * out at once while fewer than `inFlight` are under way; otherwise its ids wait and leave with
- * the next batch. Sequential requests see no delay; under load (or while the vendor budget
- * makes calls wait) batches grow instead of calls multiplying: HubSpot allows 190 per 10 s.
- */
-function coalesce<V>(read: (ids: readonly string[]) => Promise<Map<string, V>>, inFlight: number, max: number) {
-  let running = 0;
-  const queue: { ids: readonly string[]; resolve(m: Map<string, V>): void; reject(e: unknown): void }[] = [];
-  const pump = () => {
-    while (running < inFlight && queue.length) {
-      const batch: typeof queue = [];
-      const ids = new Set<string>();
-      while (queue.length && (ids.size === 0 || ids.size + queue[0].ids.length <= max)) {
-        const next = queue.shift()!;
-        batch.push(next);
-        for (const id of next.ids) ids.add(id);
-      }
-      running++;
-      read([...ids])
-        .then(
-          (found) => batch.forEach((b) => b.resolve(found)),
-          (err: unknown) => batch.forEach((b) => b.reject(err)),
-        )
-        .finally(() => {
-          running--;
-          pump();
-        });
-    }
-  };
-  return {
-    get(ids: readonly string[]): Promise<Map<string, V>> {
-      return new Promise((resolve, reject) => {
-        queue.push({ ids, resolve, reject });
-        pump();
-      });
-    },
-  };
-}
 
 const parse = <T>(schema: z.ZodType<T>, body: unknown): T => parseUpstream('crm', schema, body);
 

@@ -1,7 +1,6 @@
 /** HubSpot contact DTOs <-> the CRM port's types. The only place that knows HubSpot's property names. */
 import { z } from 'zod';
-import type { LifecycleStage } from '../../generated/crm.js';
-import type { ContactField, CrmContact } from '../../ports/crm.js';
+import { lifecycleStageOf, type ContactField, type CrmContact } from '../../ports/crm.js';
 import type { OnUnknownValue } from '../../platform/unknown.js';
 
 export type { CrmContact };
@@ -26,23 +25,12 @@ export const HubSpotContact = z.object({
 });
 export type HubSpotContact = z.infer<typeof HubSpotContact>;
 
-const STAGES: Record<string, LifecycleStage> = {
-  subscriber: 'SUBSCRIBER',
-  lead: 'LEAD',
-  marketingqualifiedlead: 'MARKETING_QUALIFIED_LEAD',
-  salesqualifiedlead: 'SALES_QUALIFIED_LEAD',
-  opportunity: 'OPPORTUNITY',
-  customer: 'CUSTOMER',
-  evangelist: 'EVANGELIST',
-  other: 'OTHER',
-};
-
 /** A lifecycle stage we do not know (HubSpot portals can define custom stages) is UNKNOWN and reported. */
 export function toCrmContact(dto: HubSpotContact, onUnknown?: OnUnknownValue): CrmContact {
   const p = dto.properties;
   const s = (k: string) => (p[k] ? String(p[k]) : null);
   const stage = s('lifecyclestage');
-  const known = stage ? STAGES[stage.toLowerCase()] : undefined;
+  const known = stage ? lifecycleStageOf(stage) : undefined;
   if (stage && !known) onUnknown?.('contact.lifecyclestage', stage);
   return {
     id: dto.id,

@@ -30,6 +30,7 @@ import {
 import { createSalesforceClient, salesforceErrors, type SalesforceClient, type SalesforceClientOptions } from './client.js';
 import { CONTACT_SELECT, portField, SalesforceContact, toCrmContact, WRITABLE } from './mappers.js';
 import { isCustomerId, likeContains, quote } from './soql.js';
+import { coalesce } from '../../platform/coalesce.js';
 
 /**
  * Published limits, as data for the vendor budget (platform/budget.ts; VENDOR_BUDGETS overrides):
@@ -88,44 +89,6 @@ function decodeCursor(raw: string | undefined): z.infer<typeof Cursor> | undefin
     // Falls through to the error below.
   }
   throw new BadUserInputError('The cursor is not one this API returned: pass the nextCursor of the previous page unchanged.', 'cursor');
-}
-
-/**
- * Concurrent reads share queries (as src/subgraphs/crm/connector.ts does for HubSpot): a read goes
- * out at once while fewer than `inFlight` are under way; otherwise its ids wait and leave with
- * the next query. Sequential requests see no delay; under load queries grow instead of multiplying.
- */
-function coalesce<V>(read: (ids: readonly string[]) => Promise<Map<string, V>>, inFlight: number, max: number) {
-  let running = 0;
-  const queue: { ids: readonly string[]; resolve(m: Map<string, V>): void; reject(e: unknown): void }[] = [];
-  const pump = () => {
-    while (running < inFlight && queue.length) {
-      const batch: typeof queue = [];
-      const ids = new Set<string>();
-      while (queue.length && (ids.size === 0 || ids.size + queue[0].ids.length <= max)) {
-        const next = queue.shift()!;
-        batch.push(next);
-        for (const id of next.ids) ids.add(id);
-      }
-      running++;
-      read([...ids])
-        .then(
-          (found) => batch.forEach((b) => b.resolve(found)),
-          (err: unknown) => batch.forEach((b) => b.reject(err)),
-        )
-        .finally(() => {
-          running--;
-          pump();
-        });
-    }
-  };
-  return {
-    get: (ids: readonly string[]) =>
-      new Promise<Map<string, V>>((resolve, reject) => {
-        queue.push({ ids, resolve, reject });
-        pump();
-      }),
-  };
 }
 
 /** Salesforce's refusal of a write, in Portico's words and without echoing the value. */

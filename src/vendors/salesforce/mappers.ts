@@ -1,8 +1,7 @@
 /** Salesforce Contact records -> the CRM port's contact. The only place that knows Salesforce's field names. */
 import { z } from 'zod';
-import type { LifecycleStage } from '../../generated/crm.js';
 import type { OnUnknownValue } from '../../platform/unknown.js';
-import type { ContactField, CrmContact } from '../../ports/crm.js';
+import { lifecycleStageOf, type ContactField, type CrmContact } from '../../ports/crm.js';
 import { isoDate } from './soql.js';
 
 /** Fields every read selects (Account.Name: a contact's company is its Account). */
@@ -49,26 +48,11 @@ export const SalesforceContact = z.object({
 });
 export type SalesforceContact = z.infer<typeof SalesforceContact>;
 
-/**
- * Lifecycle_Stage__c holds HubSpot's stage values (the org was set up to mirror them), so this is
- * HubSpot's table (src/subgraphs/crm/mappers.ts), kept here so the two vendors do not import each other.
- */
-const STAGES: Record<string, LifecycleStage> = {
-  subscriber: 'SUBSCRIBER',
-  lead: 'LEAD',
-  marketingqualifiedlead: 'MARKETING_QUALIFIED_LEAD',
-  salesqualifiedlead: 'SALES_QUALIFIED_LEAD',
-  opportunity: 'OPPORTUNITY',
-  customer: 'CUSTOMER',
-  evangelist: 'EVANGELIST',
-  other: 'OTHER',
-};
-
 /** A record without a customer id is not a Portico contact: undefined. */
 export function toCrmContact(r: SalesforceContact, onUnknown?: OnUnknownValue): CrmContact | undefined {
   if (!r.Portico_Customer_Id__c) return undefined;
   const stage = r.Lifecycle_Stage__c || null;
-  const known = stage ? STAGES[stage.toLowerCase()] : undefined;
+  const known = stage ? lifecycleStageOf(stage) : undefined;
   if (stage && !known) onUnknown?.('contact.Lifecycle_Stage__c', stage);
   return {
     id: r.Portico_Customer_Id__c,
