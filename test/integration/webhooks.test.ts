@@ -302,7 +302,7 @@ describe('events keep the cache fresh, through the simulators own webhooks', () 
     await processedOnce(d.eventIds[0]);
     sims.resetStats();
     const after = await t.gql(DASHBOARD, { token });
-    assert.deepEqual(t.calls(), { ...ZERO, hubspot: 1 });
+    assert.deepEqual(t.calls(), { ...ZERO, crm: 1 });
     assert.equal(after.body.data.me.phone, '+44 20 7946 0000');
   });
 
