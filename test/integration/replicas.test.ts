@@ -1,9 +1,11 @@
 /**
- * Field ownership end to end: contact mutations write HubSpot (the owner) once, the replica queue
- * brings the Stripe customer and the Zendesk user in step (retrying through a Stripe outage,
- * dead-lettering past the attempts, replayed by an admin), a change made in HubSpot flows the same
- * way through its webhook, our own writes' echoes do not loop, and `npm run reconcile` finds and
- * repairs drift injected into the simulators. Real Redis, simulators over HTTP, signed webhooks.
+ * Field ownership end to end, for the CRM under test (PORTICO_TEST_CRM: HubSpot by default,
+ * Salesforce in `npm run test:crm`): contact mutations write the CRM (the owner) once, the replica
+ * queue brings the Stripe customer and the Zendesk user in step (retrying through a Stripe outage,
+ * dead-lettering past the attempts, replayed by an admin), a change made in the CRM flows the same
+ * way through its webhook or change poller, our own writes' echoes do not loop, and
+ * `npm run reconcile` finds and repairs drift injected into the simulators. Real Redis, simulators
+ * over HTTP, signed webhooks.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -12,6 +14,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { startSimulators, type Simulators } from '../../sim/index.js';
 import { crmWrites, startTestApp, type TestApp } from '../helpers/app.js';
+import { crmContact, editEmailInCrm, writeAndEcho } from '../helpers/crm.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { redisClient, SECRETS, waitFor, WEBHOOK_ENV } from '../helpers/webhooks.js';
 
@@ -33,6 +36,8 @@ before(async () => {
       EVENT_ATTEMPTS: '4',
       EVENT_BACKOFF_MS: '20',
       EVENT_BACKOFF_MAX_MS: '100',
+      // Salesforce as the CRM: the test runs its change poller (the timer would poll at its own moments).
+      SALESFORCE_POLL_INTERVAL_S: '3600',
       ...WEBHOOK_ENV,
     },
   });
@@ -66,12 +71,6 @@ async function zendeskUser(crmId: string): Promise<{ name: string; email: string
   });
   return ((await res.json()) as { user: { name: string; email: string } }).user;
 }
-async function hubspotContact(crmId: string): Promise<Record<string, string>> {
-  const res = await fetch(`${sims.urls.hubspot}/crm/v3/objects/contacts/${crmId}?properties=firstname,lastname,email,phone,company`, {
-    headers: { authorization: `Bearer ${c().hubspotToken}` },
-  });
-  return ((await res.json()) as { properties: Record<string, string> }).properties;
-}
 /** Writes made to each system since the last resetStats(). */
 const writes = () => ({
   crm: crmWrites(sims),
@@ -94,47 +93,59 @@ const UPDATE = `mutation($id: ID!, $input: ContactInput!) { updateContact(id: $i
 const UPDATE_MINE = `mutation($input: ContactInput!) { updateMyContact(input: $input) { id name email } }`;
 
 describe('contact mutations write the owner once and the replicas follow', () => {
-  test('updateContact: HubSpot written once, the answer and the next read show it, Stripe and Zendesk follow; echoes do not loop', async () => {
+  test('updateContact: the CRM written once, the answer and the next read show it, Stripe and Zendesk follow; echoes do not loop', async () => {
     const token = t.token('agent');
     const before = await t.gql(`{ customer(id: "1003") { email } }`, { token });
     assert.equal(before.body.data.customer.email, seedOf('1003').email);
     await drained();
     sims.resetStats();
-    const processedBefore = (await t.app.replicas.queue!.counts()).processed;
+    const crmEvents = t.app.events.queues[t.app.config.crm.vendor as keyof typeof t.app.events.queues]!;
+    const eventsBefore = (await crmEvents.counts()).processed;
 
-    const res = await t.gql(UPDATE, {
-      token,
-      variables: { id: '1003', input: { firstName: 'Grace', lastName: 'Hopper', email: 'Grace.Hopper@Example.com', phone: '+1 555 0100' } },
-    });
-    assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
-    assert.deepEqual(res.body.data.updateContact, {
-      id: '1003',
-      name: 'Grace Hopper',
-      email: 'grace.hopper@example.com',
-      phone: '+1 555 0100',
-      company: seedOf('1003').company,
-    });
-    assert.equal(writes().crm, 1);
-    // Read-your-writes: the cached record was dropped.
-    const next = await t.gql(`{ customer(id: "1003") { name email } }`, { token });
-    assert.deepEqual(next.body.data.customer, { name: 'Grace Hopper', email: 'grace.hopper@example.com' });
-
-    await waitFor('Stripe and Zendesk carry the new name and email', async () => {
-      const [s, z] = await Promise.all([stripeCustomer('1003'), zendeskUser('1003')]);
-      return (
-        s.name === 'Grace Hopper' &&
-        s.email === 'grace.hopper@example.com' &&
-        z.name === 'Grace Hopper' &&
-        z.email === 'grace.hopper@example.com'
-      );
-    });
-    await drained();
-    // HubSpot echoed our write (one propertyChange per property), Stripe sent customer.updated and
-    // Zendesk its user events: every echo was received and handled, and none wrote anything again.
-    const hubspotEcho = sims.webhooks.deliveries().filter((d) => d.system === 'hubspot' && d.state === 'delivered');
-    assert.ok(hubspotEcho.length >= 1, 'HubSpot echoed the write');
-    const processed = (await t.app.replicas.queue!.counts()).processed - processedBefore;
-    assert.ok(processed > 2, `the echoes queued replica jobs too (${processed} processed)`);
+    const echoes = await writeAndEcho(
+      sims,
+      t.app,
+      { redis: r, prefix: PREFIX },
+      async () => {
+        const res = await t.gql(UPDATE, {
+          token,
+          variables: {
+            id: '1003',
+            input: { firstName: 'Grace', lastName: 'Hopper', email: 'Grace.Hopper@Example.com', phone: '+1 555 0100' },
+          },
+        });
+        assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+        assert.deepEqual(res.body.data.updateContact, {
+          id: '1003',
+          name: 'Grace Hopper',
+          email: 'grace.hopper@example.com',
+          phone: '+1 555 0100',
+          company: seedOf('1003').company,
+        });
+        assert.equal(writes().crm, 1);
+        // Read-your-writes: the cached record was dropped.
+        const next = await t.gql(`{ customer(id: "1003") { name email } }`, { token });
+        assert.deepEqual(next.body.data.customer, { name: 'Grace Hopper', email: 'grace.hopper@example.com' });
+      },
+      async () => {
+        await waitFor('Stripe and Zendesk carry the new name and email', async () => {
+          const [s, z] = await Promise.all([stripeCustomer('1003'), zendeskUser('1003')]);
+          return (
+            s.name === 'Grace Hopper' &&
+            s.email === 'grace.hopper@example.com' &&
+            z.name === 'Grace Hopper' &&
+            z.email === 'grace.hopper@example.com'
+          );
+        });
+        await drained();
+      },
+    );
+    // The CRM echoed our write (HubSpot: one propertyChange per property; Salesforce: the poll saw
+    // it), Stripe sent customer.updated and Zendesk its user events: every echo was received and
+    // handled, and none wrote anything again.
+    assert.ok(echoes >= 1, 'the CRM echoed the write');
+    const handled = (await crmEvents.counts()).processed - eventsBefore;
+    assert.ok(handled >= 1, `the CRM's echo was handled as a change event (${handled} processed)`);
     assert.deepEqual(writes(), { crm: 1, stripe: 1, zendesk: 1 });
   });
 
@@ -146,7 +157,7 @@ describe('contact mutations write the owner once and the replicas follow', () =>
       variables: { input: { phone: '+44 20 7946 0958' } },
     });
     assert.deepEqual(res.body.data.updateMyContact, { id: '1008', phone: '+44 20 7946 0958' });
-    assert.equal((await hubspotContact('1008')).phone, '+44 20 7946 0958');
+    assert.equal((await crmContact(sims, '1008')).phone, '+44 20 7946 0958');
     await drained();
     assert.deepEqual(writes(), { crm: 1, stripe: 0, zendesk: 0 });
   });
@@ -168,11 +179,11 @@ describe('contact mutations write the owner once and the replicas follow', () =>
       assert.equal(res.body.errors?.[0]?.extensions?.argument, argument, JSON.stringify(input));
     }
     assert.equal(writes().crm, 0);
-    // Another customer's email: HubSpot refuses it (409), the client learns which field.
+    // Another customer's email: the CRM refuses it as a duplicate, the client learns which field.
     const taken = await t.gql(UPDATE, { token, variables: { id: '1009', input: { email: seedOf('1010').email } } });
     assert.equal(taken.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
     assert.equal(taken.body.errors?.[0]?.extensions?.argument, 'input.email');
-    assert.equal((await hubspotContact('1009')).email, seedOf('1009').email);
+    assert.equal((await crmContact(sims, '1009')).email, seedOf('1009').email);
   });
 
   test('an unknown id is NOT_FOUND', async () => {
@@ -208,7 +219,7 @@ describe("Stripe Search lagging a minute behind writes (as Stripe's does)", () =
 });
 
 describe('replica jobs survive a Stripe outage', () => {
-  test('Stripe failing for a while: HubSpot is updated at once, the Stripe job retries and succeeds when Stripe is back', async () => {
+  test('Stripe failing for a while: the CRM is updated at once, the Stripe job retries and succeeds when Stripe is back', async () => {
     await drained();
     sims.resetStats();
     // The next two Stripe requests fail (the job's first two attempts), then Stripe answers again.
@@ -216,7 +227,7 @@ describe('replica jobs survive a Stripe outage', () => {
     try {
       const res = await t.gql(UPDATE_MINE, { token: t.token('customer', '1004'), variables: { input: { email: 'outage@example.com' } } });
       assert.equal(res.body.data.updateMyContact.email, 'outage@example.com');
-      assert.equal((await hubspotContact('1004')).email, 'outage@example.com');
+      assert.equal((await crmContact(sims, '1004')).email, 'outage@example.com');
       await waitFor('Stripe carries the new email', async () => (await stripeCustomer('1004')).email === 'outage@example.com');
       assert.equal((await zendeskUser('1004')).email, 'outage@example.com');
       await drained();
@@ -281,26 +292,25 @@ describe('replica jobs survive a Stripe outage', () => {
   });
 });
 
-describe('a change made in the owner flows through its webhook', () => {
-  test('an email edited directly in HubSpot reaches Stripe and Zendesk, and nothing writes HubSpot back', async () => {
+describe('a change made in the owner flows through its webhook or change poller', () => {
+  test('an email edited directly in the CRM reaches Stripe and Zendesk, and nothing writes the CRM back', async () => {
+    // Cached before the change: the change must drop it.
+    const agent = t.token('agent');
+    assert.equal((await t.gql(`{ customer(id: "1006") { email } }`, { token: agent })).body.data.customer.email, seedOf('1006').email);
     await drained();
     sims.resetStats();
-    const res = await fetch(`${sims.urls.hubspot}/crm/v3/objects/contacts/1006`, {
-      method: 'PATCH',
-      headers: { authorization: `Bearer ${c().hubspotToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ properties: { email: 'edited.in.hubspot@example.com' } }),
-    });
-    assert.equal(res.status, 200);
+    await editEmailInCrm(sims, t.app, { redis: r, prefix: PREFIX }, '1006', 'edited.in.crm@example.com');
     await waitFor('Stripe and Zendesk carry the edited email', async () => {
       const [s, z] = await Promise.all([stripeCustomer('1006'), zendeskUser('1006')]);
-      return s.email === 'edited.in.hubspot@example.com' && z.email === 'edited.in.hubspot@example.com';
+      return s.email === 'edited.in.crm@example.com' && z.email === 'edited.in.crm@example.com';
     });
     await drained();
-    // One write each; the Stripe and Zendesk events our writes caused did not write HubSpot.
+    // One write each (the CRM's being the edit itself); the Stripe and Zendesk events our writes
+    // caused did not write the CRM.
     assert.deepEqual(writes(), { crm: 1, stripe: 1, zendesk: 1 });
-    // The gateway serves the new email (the webhook dropped the cached record).
-    const read = await t.gql(`{ customer(id: "1006") { email } }`, { token: t.token('agent') });
-    assert.equal(read.body.data.customer.email, 'edited.in.hubspot@example.com');
+    // The gateway serves the new email (the change dropped the cached record).
+    const read = await t.gql(`{ customer(id: "1006") { email } }`, { token: agent });
+    assert.equal(read.body.data.customer.email, 'edited.in.crm@example.com');
   });
 });
 
