@@ -124,9 +124,12 @@ export function createSupportConnector(deps: { http: HttpClient; logger?: Logger
         throw err;
       }
     },
+    // The Search API (`type:ticket requester:a requester:b ...`, most recently updated first): one
+    // call per REQUESTERS_PER_SEARCH users (more when they have more than 100 tickets together,
+    // pages fetched in parallel). Users whose lists Search's 1,000-result limit would cut are absent.
     async ticketsByRequesters(userIds) {
       const out = new Map<string, TicketSummary[]>(userIds.map((id) => [id, []]));
-      for (const id of userIds) userPath(id);
+      for (const id of userIds) userPath(id); // ids go into the query: checked first
       await Promise.all(
         chunk(userIds, REQUESTERS_PER_SEARCH).map(async (ids) => {
           const query = `type:ticket ${ids.map((id) => `requester:${id}`).join(' ')}`;
