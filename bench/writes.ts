@@ -225,7 +225,7 @@ export async function runWritesBench(o: { connections: number; writes: number })
       const page = await upstreams.crm.listContacts(100, after);
       after = page.nextCursor;
       const pageIds = page.contacts.map((c) => c.id);
-      for (const system of ['stripe', 'zendesk'] as const) {
+      for (const system of ['billing', 'support'] as const) {
         const copies = await readReplicas(upstreams, system, pageIds);
         for (const c of page.contacts) {
           const copy = copies.get(c.id);

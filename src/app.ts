@@ -7,10 +7,7 @@ import { createTokenVerifier } from './auth/tokens.js';
 import { loadConfig, type Config, type SubgraphName } from './config/index.js';
 import { createGateway, SUBGRAPH_NAMES } from './gateway/index.js';
 import { createHttpServer } from './http/server.js';
-import { createBreaker, type Breaker } from './platform/breaker.js';
-import { createHttpClient, type HttpClient } from './platform/http.js';
-import { createUpstreamPolicy } from './platform/upstream.js';
-import { createMemoryBudgetStore, createRedisBudgetStore, createVendorBudget, parseBudgets, type BudgetStore } from './platform/budget.js';
+import { createMemoryBudgetStore, createRedisBudgetStore, type BudgetStore } from './platform/budget.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import type { Redis } from 'ioredis';
 import { createLogAuditLog, type AuditLog } from './audit/index.js';
@@ -22,20 +19,21 @@ import { createMetrics, type Metrics } from './platform/metrics.js';
 import { countCache, countCacheError } from './platform/request-stats.js';
 import { startTracing, type Tracing } from './platform/tracing.js';
 import { createEntityCache, createMemoryStore, createRedisStore, type EntityCache, type RedisLiveness } from './platform/cache.js';
-import { createBillingConnector, createBillingSubgraph, type BillingConnector } from './subgraphs/billing/index.js';
+import { createBillingSubgraph } from './subgraphs/billing/index.js';
 import { createAdminSubgraph } from './subgraphs/admin/index.js';
 import { createCrmSubgraph } from './subgraphs/crm/index.js';
-import type { CrmPort } from './ports/crm.js';
-import { crmVendor, publishedBudgets, type CrmVendor } from './vendors/index.js';
+import { createUpstreams, type Upstreams } from './upstreams.js';
 import { startChangeFeed, type ChangeFeedRunner } from './webhooks/change-feed.js';
-import { createFilesConnector, createFilesSubgraph, type FilesConnector } from './subgraphs/files/index.js';
-import { createSupportConnector, createSupportSubgraph, type SupportConnector } from './subgraphs/support/index.js';
-import { createMemoryLinks, createRedisLinks, type CustomerLinks } from './platform/links.js';
+import { createFilesSubgraph } from './subgraphs/files/index.js';
+import { createSupportSubgraph } from './subgraphs/support/index.js';
+import { createMemoryLinks, createRedisLinks, type CustomerLinks } from './customers/links.js';
 import { prefetchPlugin, type NamedPrefetcher, type Prefetcher } from './gateway/prefetch.js';
 import { createResponseCache } from './gateway/response-cache.js';
 import { createEventPipeline, registerWebhookRoutes, type CustomerLinkSeen, type EventPipeline } from './webhooks/index.js';
 import { createReplicaPipeline, type ReplicaPipeline } from './replicas/index.js';
 import type { Simulators } from '../sim/index.js';
+
+export { createUpstreams, type Upstreams } from './upstreams.js';
 
 export interface AppOptions {
   /** Parsed configuration; default: loadConfig(process.env). */
@@ -120,88 +118,6 @@ function latencyFaults(ms: number) {
     : undefined;
 }
 
-export interface Upstreams {
-  crm: CrmPort;
-  /** The CRM's vendor module (CRM_VENDOR). */
-  crmVendor: CrmVendor;
-  billing: BillingConnector;
-  support: SupportConnector;
-  files: FilesConnector;
-  /** Circuit breaker per system, by vendor name (integrationHealth). */
-  breakers: Readonly<Record<string, Breaker>>;
-  close(): Promise<void>;
-}
-
-/** The vendor connectors, each with the shared upstream policy (platform/upstream.ts). */
-export function createUpstreams(
-  config: Readonly<Config>,
-  logger: Logger,
-  metrics?: Metrics,
-  budgets: BudgetStore = createMemoryBudgetStore(),
-): Upstreams {
-  const { upstream } = config;
-  const breakerGauge = (system: string, state: string) => metrics?.breakerOpen.set({ system }, state === 'closed' ? 0 : 1);
-  for (const s of ['crm', 'billing', 'support', 'files']) breakerGauge(s, 'closed');
-  const specs = { ...publishedBudgets(), ...parseBudgets(upstream.vendorBudgets ?? '') };
-  const crmModule = crmVendor(config.crm.vendor);
-  const VENDOR = { crm: crmModule.name, billing: 'stripe', support: 'zendesk', files: 's3' } as const;
-  const breakers = Object.fromEntries(
-    (['crm', 'billing', 'support', 'files'] as const).map((s) => [
-      s,
-      createBreaker(s, { volumeThreshold: upstream.breakerVolume, resetMs: upstream.breakerResetMs, logger, onStateChange: breakerGauge }),
-    ]),
-  ) as Record<'crm' | 'billing' | 'support' | 'files', Breaker>;
-  const policy = (system: 'crm' | 'billing' | 'support' | 'files') =>
-    createUpstreamPolicy({
-      system,
-      timeoutMs: upstream.timeoutMs,
-      retries: upstream.retries,
-      retryRatio: upstream.retryBudget,
-      breaker: breakers[system],
-      budget: createVendorBudget({ store: budgets, prefix: config.keyPrefix, vendor: VENDOR[system], specs }),
-      logger,
-      onAttempt: (route, status) => metrics?.upstreamCalls.inc({ system, route, status }),
-    });
-  const httpClients: HttpClient[] = [];
-  const http = (system: 'crm' | 'support', baseUrl: string, headers: Record<string, string>) => {
-    const client = createHttpClient({ system, baseUrl, headers, policy: policy(system) });
-    httpClients.push(client);
-    return client;
-  };
-  const zendeskAuth = Buffer.from(`${config.zendesk.email}/token:${config.zendesk.apiToken}`).toString('base64');
-  const files = createFilesConnector({ ...config.s3, policy: policy('files'), logger });
-  const crmPolicy = policy('crm');
-  const crm = crmModule.createCrm({
-    config,
-    policy: crmPolicy,
-    http: (baseUrl, headers) => {
-      const client = createHttpClient({ system: 'crm', baseUrl, headers, policy: crmPolicy });
-      httpClients.push(client);
-      return client;
-    },
-    logger,
-  });
-  return {
-    crm,
-    crmVendor: crmModule,
-    support: createSupportConnector({ http: http('support', config.zendesk.baseUrl, { authorization: `Basic ${zendeskAuth}` }), logger }),
-    billing: createBillingConnector({
-      secretKey: config.stripe.secretKey,
-      apiBase: config.stripe.apiBase,
-      policy: policy('billing'),
-      logger,
-    }),
-    files,
-    breakers: { [crmModule.name]: breakers.crm, stripe: breakers.billing, zendesk: breakers.support, s3: breakers.files },
-    async close() {
-      await crm.close?.();
-      await Promise.all(httpClients.map((c) => c.close()));
-      files.close();
-      for (const b of Object.values(breakers)) b.shutdown();
-    },
-  };
-}
-
 export interface Subgraphs {
   schemas: Partial<Record<SubgraphName, GraphQLSchema>>;
   /** Prefetch hooks of the subgraphs running in this process (gateway/prefetch.ts). */
@@ -238,10 +154,17 @@ export function buildSubgraphs(
   const { audit } = shared;
   const build = {
     crm: () => createCrmSubgraph({ crm: u.crm, system: u.crmVendor.name, cache: c, audit, replicas }),
-    billing: () => createBillingSubgraph({ billing: u.billing, cache: c, audit, links }),
+    billing: () => createBillingSubgraph({ billing: u.billing, system: u.vendors.billing.name, cache: c, audit, links }),
     files: () =>
-      createFilesSubgraph({ files: u.files, cache: c, audit, uploadTtlS: config.s3.uploadTtlS, uploadMaxBytes: config.s3.uploadMaxBytes }),
-    support: () => createSupportSubgraph({ support: u.support, cache: c, audit, links }),
+      createFilesSubgraph({
+        files: u.files,
+        system: u.vendors.files.name,
+        cache: c,
+        audit,
+        uploadTtlS: config.s3.uploadTtlS,
+        uploadMaxBytes: config.s3.uploadMaxBytes,
+      }),
+    support: () => createSupportSubgraph({ support: u.support, system: u.vendors.support.name, cache: c, audit, links }),
   } satisfies Record<SubgraphName, () => { schema: GraphQLSchema; purgeCustomer(id: string): Promise<void>; prefetch?: Prefetcher }>;
   // Purging needs only the key builders, so it covers every subgraph, local or remote (shared Redis).
   const built = SUBGRAPH_NAMES.map((n) => [n, build[n]()] as const);
@@ -268,7 +191,7 @@ export interface SharedState {
   redis?: Redis;
   /** Whether Redis answers, shared by every Redis step on the request path (platform/cache.ts createRedisLiveness). */
   liveness?: RedisLiveness;
-  /** Customer links (platform/links.ts): Redis when configured, else process memory. */
+  /** Customer links (customers/links.ts): Redis when configured, else process memory. */
   links: CustomerLinks;
   /** Vendor budgets (platform/budget.ts): shared through Redis when configured. */
   budgets: BudgetStore;
@@ -386,7 +309,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     cache,
     // A vendor reporting a customer's ids updates the customer links.
     onLinkSeen:
-      opts.onLinkSeen ?? ((l) => shared.links.update(l.crmId, { stripeCustomerId: l.stripeCustomerId, zendeskUserId: l.zendeskUserId })),
+      opts.onLinkSeen ?? ((l) => shared.links.update(l.crmId, { billingCustomerId: l.billingCustomerId, supportUserId: l.supportUserId })),
     // Records are purged exactly by the workers; whole responses containing the customer go too.
     onChanged: (crmId) => responses.purgeCustomer(crmId),
     replicate: (crmId, key) => replicas.contactChanged(crmId, key),

@@ -4,9 +4,12 @@
  * current value (replica jobs and reconciliation read this table, never a copy of it). README's
  * ownership table is generated from it (`npm run docs`).
  */
-/** `crm` is whichever CRM serves the domain (CRM_VENDOR): contact fields are named as Portico names them. */
-export type OwnerSystem = 'crm' | 'stripe' | 'zendesk' | 's3';
-export type ReplicaSystem = 'stripe' | 'zendesk';
+/**
+ * Systems are domains, served by whichever vendor module the registry picks for each (the CRM by
+ * CRM_VENDOR): fields are named as Portico and the domain's port name them.
+ */
+export type OwnerSystem = 'crm' | 'billing' | 'support' | 'files';
+export type ReplicaSystem = 'billing' | 'support';
 
 /** The owner's value of a contact, as the replica fields are computed from it. */
 export interface OwnerContact {
@@ -17,7 +20,7 @@ export interface OwnerContact {
 
 export interface Replica {
   system: ReplicaSystem;
-  /** The field's name in that system, e.g. the Stripe customer's `name`. */
+  /** The field's name in that system's port, e.g. the billing customer's `name`. */
   field: string;
   /** Where it lives, for the docs. */
   object: string;
@@ -32,15 +35,15 @@ export interface FieldOwnership {
   replicas: readonly Replica[];
 }
 
-/** Contact identity: owned by the CRM, copied to the Stripe customer and the Zendesk user (name and email). */
+/** Contact identity: owned by the CRM, copied to the billing customer and the support user (name and email). */
 export const FIELD_OWNERSHIP: readonly FieldOwnership[] = [
   {
     field: 'Customer.name',
     owner: 'crm',
     ownerField: 'firstName + lastName',
     replicas: [
-      { system: 'stripe', field: 'name', object: 'customer' },
-      { system: 'zendesk', field: 'name', object: 'user' },
+      { system: 'billing', field: 'name', object: 'customer' },
+      { system: 'support', field: 'name', object: 'user' },
     ],
   },
   {
@@ -55,18 +58,18 @@ export const FIELD_OWNERSHIP: readonly FieldOwnership[] = [
     owner: 'crm',
     ownerField: 'email',
     replicas: [
-      { system: 'stripe', field: 'email', object: 'customer' },
-      { system: 'zendesk', field: 'email', object: 'user' },
+      { system: 'billing', field: 'email', object: 'customer' },
+      { system: 'support', field: 'email', object: 'user' },
     ],
   },
   { field: 'Customer.phone', owner: 'crm', ownerField: 'phone', replicas: [] },
   { field: 'Customer.company', owner: 'crm', ownerField: 'company', replicas: [] },
   { field: 'Customer.lifecycleStage', owner: 'crm', ownerField: 'lifecycleStage', replicas: [] },
-  { field: 'Customer.billing (balance, currency, subscription)', owner: 'stripe', ownerField: 'customer, subscription', replicas: [] },
-  { field: 'Billing.invoices', owner: 'stripe', ownerField: 'invoice', replicas: [] },
-  { field: 'Billing.paymentMethods', owner: 'stripe', ownerField: 'payment_method', replicas: [] },
-  { field: 'Customer.tickets (with comments)', owner: 'zendesk', ownerField: 'ticket, ticket comment', replicas: [] },
-  { field: 'Customer.documents', owner: 's3', ownerField: 'object under customers/<id>/', replicas: [] },
+  { field: 'Customer.billing (balance, currency, subscription)', owner: 'billing', ownerField: 'customer, subscription', replicas: [] },
+  { field: 'Billing.invoices', owner: 'billing', ownerField: 'invoice', replicas: [] },
+  { field: 'Billing.paymentMethods', owner: 'billing', ownerField: 'payment_method', replicas: [] },
+  { field: 'Customer.tickets (with comments)', owner: 'support', ownerField: 'ticket, ticket comment', replicas: [] },
+  { field: 'Customer.documents', owner: 'files', ownerField: 'object under customers/<id>/', replicas: [] },
 ];
 
 /** How a replica field's value is derived from the owner's contact (one place, for jobs and reconciliation). */
@@ -80,12 +83,12 @@ export const REPLICATED_CONTACT_FIELDS: ReadonlySet<string> = new Set(
   FIELD_OWNERSHIP.filter((f) => f.owner === 'crm' && f.replicas.length).flatMap((f) => f.ownerField.split(' + ')),
 );
 
-/** The replica fields of one system, e.g. stripe -> [name, email]. */
+/** The replica fields of one system, e.g. billing -> [name, email]. */
 export function replicaFields(system: ReplicaSystem): string[] {
   return FIELD_OWNERSHIP.flatMap((f) => f.replicas.filter((r) => r.system === system).map((r) => r.field));
 }
 
-/** What a replica system must carry, computed from the owner's contact: `{ name, email }` for stripe and zendesk. */
+/** What a replica system must carry, computed from the owner's contact: `{ name, email }` for billing and support. */
 export function desiredReplica(system: ReplicaSystem, owner: OwnerContact): Record<string, string | null> {
   return Object.fromEntries(
     replicaFields(system).map((field) => {

@@ -39,7 +39,7 @@ async function main() {
     metrics,
     upstreams,
     cache: shared.cache,
-    onLinkSeen: (l) => shared.links.update(l.crmId, { stripeCustomerId: l.stripeCustomerId, zendeskUserId: l.zendeskUserId }),
+    onLinkSeen: (l) => shared.links.update(l.crmId, { billingCustomerId: l.billingCustomerId, supportUserId: l.supportUserId }),
     onChanged: (crmId) => responses.purgeCustomer(crmId),
     replicate: (crmId, key) => replicas.contactChanged(crmId, key),
   });

@@ -5,7 +5,7 @@
  * `me` is a customer reading itself and is not recorded), so it notes the customer here. The
  * gateway's plugin then records one entry per noted customer when the response is sent, naming
  * the systems and field coordinates the operation asked for. A CRM subgraph run as its own
- * service has no gateway collector in its context: it records at once (system hubspot).
+ * service has no gateway collector in its context: it records at once (the CRM vendor as system).
  *
  * Reads do not wait for Redis: a failed append is logged and counted
  * (`portico_audit_failures_total{kind="read"}`), never dropped silently.
@@ -15,6 +15,7 @@ import { TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSche
 import type { RequestContext } from '../auth/context.js';
 import type { Principal } from '../auth/principal.js';
 import { ErrorCode } from '../errors/index.js';
+import { vendorOf } from '../vendors/index.js';
 import type { AuditLog, AuditSystem } from './index.js';
 
 const READS = Symbol('audit.reads');
@@ -84,8 +85,16 @@ function recordRead(
   });
 }
 
-/** Which system answers a field of the Customer type (the others are the CRM's). */
-const CUSTOMER_FIELD_SYSTEM: Record<string, AuditSystem> = { billing: 'stripe', tickets: 'zendesk', documents: 's3' };
+/** Which domain answers a field of the Customer type (the others are the CRM's). */
+const CUSTOMER_FIELD_DOMAIN = { billing: 'billing', tickets: 'support', documents: 'files' } as const;
+
+/** The audit's system of a Customer field: the name of the vendor module serving its domain. */
+function customerFieldSystem(field: string): AuditSystem | undefined {
+  const domain = Object.hasOwn(CUSTOMER_FIELD_DOMAIN, field)
+    ? CUSTOMER_FIELD_DOMAIN[field as keyof typeof CUSTOMER_FIELD_DOMAIN]
+    : undefined;
+  return domain && vendorOf(domain).name;
+}
 
 /**
  * The systems and field coordinates (`Customer.email`, `Billing.invoices`, ...) an operation
@@ -103,7 +112,8 @@ export function readScope(schema: GraphQLSchema, document: DocumentNode, crmSyst
         const parent = info.getParentType();
         if (!parent || roots.has(parent.name) || node.name.value.startsWith('__')) return;
         fields.add(`${parent.name}.${node.name.value}`);
-        if (parent.name === 'Customer' && CUSTOMER_FIELD_SYSTEM[node.name.value]) systems.add(CUSTOMER_FIELD_SYSTEM[node.name.value]);
+        const system = parent.name === 'Customer' ? customerFieldSystem(node.name.value) : undefined;
+        if (system) systems.add(system);
       },
     }),
   );

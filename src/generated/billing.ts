@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { CustomerRef, BillingAccount, CardSummary, InvoiceSummary } from '../vendors/stripe/mappers.js';
+import type { CustomerRef, BillingAccount, CardSummary, InvoiceSummary } from '../ports/billing.js';
 import type { RequestContext } from '../auth/context.js';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;

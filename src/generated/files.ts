@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { CustomerRef, DocumentSummary } from '../subgraphs/files/mappers.js';
+import type { CustomerRef, DocumentSummary } from '../ports/files.js';
 import type { RequestContext } from '../auth/context.js';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;

@@ -1,5 +1,5 @@
 /**
- * The REST client of HubSpot and Zendesk: a keep-alive connection pool under the shared upstream
+ * The REST client of vendors spoken to over plain HTTP: a keep-alive connection pool under the shared upstream
  * policy (platform/upstream.ts: deadline, retries within the retry budget, breaker per attempt).
  * Failures become UpstreamError naming the system; vendor 4xx answers become UpstreamHttpError
  * for the connector to interpret.
@@ -16,6 +16,8 @@ export interface HttpClientOptions {
   headers: Record<string, string>;
   /** Deadline, retries, retry budget, breaker and outcome labels (platform/upstream.ts). */
   policy: UpstreamPolicy;
+  /** Response headers that carry the requests left in the vendor's window (the vendor module names them). @default none */
+  rateHeaders?: readonly string[];
 }
 
 export interface HttpRequest {
@@ -75,6 +77,7 @@ export function parseRetryAfter(value: string | string[] | undefined): number | 
 export function createHttpClient(opts: HttpClientOptions): HttpClient {
   const base = opts.baseUrl.replace(/\/+$/, '');
   const agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
+  const rateHeaders = (opts.rateHeaders ?? []).map((h) => h.toLowerCase());
   const classify = (err: unknown) =>
     err instanceof UpstreamHttpError || err instanceof RetryableError ? err : new RetryableError('unavailable', 'error');
 
@@ -103,8 +106,8 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
           request(url, { method: req.method, headers: h, body, signal, dispatcher: agent }),
         );
         const text = await res.body.text();
-        // Zendesk's and HubSpot's rate headers keep the shared budget honest.
-        const left = res.headers['x-rate-limit-remaining'] ?? res.headers['x-hubspot-ratelimit-remaining'];
+        // The vendor's rate headers keep the shared budget honest.
+        const left = rateHeaders.map((h) => res.headers[h]).find((v) => v !== undefined);
         if (left !== undefined) opts.policy.remaining(undefined, Number(Array.isArray(left) ? left[0] : left));
         if (res.statusCode < 300) return (text ? JSON.parse(text) : undefined) as T;
         if (res.statusCode === 429) throw new RetryableError('rate_limited', '429', parseRetryAfter(res.headers['retry-after']));

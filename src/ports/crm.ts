@@ -79,9 +79,9 @@ export function fullName(c: Pick<CrmContact, 'firstName' | 'lastName'>): string 
 }
 
 /**
- * A CRM lifecycle stage value (HubSpot's internal names; a Salesforce org mirrors them in
- * `Lifecycle_Stage__c`) -> Portico's; undefined for a stage Portico does not know (the connector
- * reports it once and answers UNKNOWN).
+ * A lifecycle stage as the CRM stores it (internal names such as `marketingqualifiedlead`; a vendor
+ * module maps other spellings to these) -> Portico's; undefined for a stage Portico does not know
+ * (the connector reports it once and answers UNKNOWN).
  */
 export function lifecycleStageOf(value: string): LifecycleStage | undefined {
   return STAGES[value.toLowerCase()];

@@ -1,14 +1,13 @@
 /**
  * Keeping replicas in step: the `replicas` durable queue (src/platform/queue.ts, the same queue
- * implementation as webhooks). A change of an owned field (our mutation, or HubSpot's webhook for
- * an edit made there) adds one job per replica system; the job re-reads the owner and the replica
- * and writes what differs (src/replicas/sync.ts). Failures retry with exponential backoff and full
- * jitter, then dead-letter; admins list and replay them like failed webhook events. The same
- * queue runs the repeatable reconciliation job.
+ * implementation as webhooks). A change of an owned field (our mutation, or the CRM's change
+ * event for an edit made there) adds one job per replica system, its kind the vendor module's
+ * name; the job re-reads the owner and the replica and writes what differs (src/replicas/sync.ts).
+ * Failures retry with exponential backoff and full jitter, then dead-letter; admins list and
+ * replay them like failed webhook events. The same queue runs the repeatable reconciliation job.
  *
- * Our own writes echo back as webhooks (HubSpot `contact.propertyChange`, Stripe
- * `customer.updated`): the HubSpot echo adds jobs that find the replicas in step and write
- * nothing; Stripe and Zendesk events never write the owner. So nothing loops.
+ * Our own writes echo back as change events: the CRM's echo adds jobs that find the replicas in
+ * step and write nothing; billing and support events never write the owner. So nothing loops.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -25,7 +24,7 @@ const REPLICA_LOCK_MS = 15_000;
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
 export { reconcile, reconcileKey, type ReconcileReport } from './reconcile.js';
 
-export const REPLICA_SYSTEMS: readonly ReplicaSystem[] = ['stripe', 'zendesk'];
+export const REPLICA_SYSTEMS: readonly ReplicaSystem[] = ['billing', 'support'];
 export const REPLICAS_QUEUE = 'replicas';
 const RECONCILE_SCHEDULER = 'reconcile';
 
@@ -34,8 +33,8 @@ export interface ReplicaJobData {
 }
 
 export interface FailedReplicaJob extends DeadJob {
-  /** The replica system the job writes. */
-  system: ReplicaSystem | 'reconcile';
+  /** The vendor module's name of the replica system the job writes, or `reconcile`. */
+  system: string;
 }
 
 export interface ReplicaPipeline {
@@ -60,13 +59,16 @@ export interface ReplicaPipelineOptions {
 
 export function createReplicaPipeline(o: ReplicaPipelineOptions): ReplicaPipeline {
   const { config, logger } = o;
+  const name = (system: ReplicaSystem) => o.upstreams.vendors[system].name;
   const url = config.redis.url;
   const prefix = config.keyPrefix;
   if (!url) {
     return {
       available: false,
       contactChanged: async () => {
-        logger.warn('No Redis: replica updates are not queued; run `npm run reconcile` to bring Stripe and Zendesk in step.');
+        logger.warn(
+          `No Redis: replica updates are not queued; run \`npm run reconcile\` to bring ${REPLICA_SYSTEMS.map(name).join(' and ')} in step.`,
+        );
       },
       startWorker: async () => undefined,
       failed: async () => ({ total: 0, jobs: [] }),
@@ -88,7 +90,7 @@ export function createReplicaPipeline(o: ReplicaPipelineOptions): ReplicaPipelin
    * lock expires).
    */
   const exclusive = async <T>(system: ReplicaSystem, crmId: string, fn: () => Promise<T>): Promise<T> => {
-    const key = `${prefix}:replica-lock:${system}:${crmId}`;
+    const key = `${prefix}:replica-lock:${name(system)}:${crmId}`;
     const token = randomUUID();
     const until = Date.now() + REPLICA_LOCK_MS;
     while ((await redis.set(key, token, 'PX', REPLICA_LOCK_MS, 'NX')) !== 'OK' && Date.now() < until)
@@ -101,7 +103,8 @@ export function createReplicaPipeline(o: ReplicaPipelineOptions): ReplicaPipelin
   };
   const sync = (system: ReplicaSystem) => async (data: ReplicaJobData, job: { id: string }) => {
     const r = await exclusive(system, data.crmId, () => syncReplica(o.upstreams, system, data.crmId, job.id));
-    if (r.result === 'updated') logger.info({ system, crmId: data.crmId, fields: r.drift, job: job.id }, 'replica updated from the owner');
+    if (r.result === 'updated')
+      logger.info({ system: name(system), crmId: data.crmId, fields: r.drift, job: job.id }, 'replica updated from the owner');
     return r.result;
   };
   const queue = createDurableQueue({
@@ -109,8 +112,7 @@ export function createReplicaPipeline(o: ReplicaPipelineOptions): ReplicaPipelin
     url,
     prefix: `${prefix}:bull`,
     handlers: {
-      stripe: sync('stripe'),
-      zendesk: sync('zendesk'),
+      ...Object.fromEntries(REPLICA_SYSTEMS.map((system) => [name(system), sync(system)])),
       reconcile: async () => {
         const r = await run();
         logger.info({ customersChecked: r.customersChecked, errors: r.errors, fields: r.fields }, 'scheduled reconciliation finished');
@@ -130,7 +132,7 @@ export function createReplicaPipeline(o: ReplicaPipelineOptions): ReplicaPipelin
     queue,
     async contactChanged(crmId, changeKey) {
       await queue.add(
-        REPLICA_SYSTEMS.map((system) => ({ kind: system, key: `${crmId}.${changeKey}`, data: { crmId } satisfies ReplicaJobData })),
+        REPLICA_SYSTEMS.map((system) => ({ kind: name(system), key: `${crmId}.${changeKey}`, data: { crmId } satisfies ReplicaJobData })),
       );
     },
     async startWorker() {
@@ -139,7 +141,7 @@ export function createReplicaPipeline(o: ReplicaPipelineOptions): ReplicaPipelin
     },
     async failed(offset, limit) {
       const r = await queue.dead(offset, limit);
-      return { total: r.total, jobs: r.jobs.map((j) => ({ ...j, system: j.kind as FailedReplicaJob['system'] })) };
+      return { total: r.total, jobs: r.jobs.map((j) => ({ ...j, system: j.kind })) };
     },
     replay: (id) => queue.replay(id),
     reconcile: run,

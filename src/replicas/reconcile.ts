@@ -1,7 +1,8 @@
 /**
- * Reconciliation: walk every customer of the owner (HubSpot, in pages of 100), compare every
- * replicated field of the Stripe customer and the Zendesk user with the owner's value, repair
- * what drifted (the owner wins), and record what was found in Redis at `<prefix>:reconcile:last`.
+ * Reconciliation: walk every customer of the owner (the CRM, in pages of 100), compare every
+ * replicated field of the billing customer and the support user with the owner's value, repair
+ * what drifted (the owner wins), and record what was found in Redis at `<prefix>:reconcile:last`
+ * (systems named by their vendor modules, e.g. the billing vendor's name).
  * Runs as a repeatable queue job (RECONCILE_INTERVAL_MINUTES) and on demand (`npm run reconcile`).
  */
 import type { Redis } from 'ioredis';
@@ -14,7 +15,8 @@ export interface ReconcileReport {
   startedAt: string;
   finishedAt: string;
   customersChecked: number;
-  fields: { system: ReplicaSystem; field: string; drift: number; repaired: number }[];
+  /** `system` is the vendor module's name of the replica system. */
+  fields: { system: string; field: string; drift: number; repaired: number }[];
   errors: number;
 }
 
@@ -40,7 +42,7 @@ function replicaPairs(): { system: ReplicaSystem; field: string }[] {
   return FIELD_OWNERSHIP.flatMap((f) => f.replicas.map((r) => ({ system: r.system, field: r.field })));
 }
 
-const SYSTEMS: readonly ReplicaSystem[] = ['stripe', 'zendesk'];
+const SYSTEMS: readonly ReplicaSystem[] = ['billing', 'support'];
 
 export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
   const startedAt = new Date();
@@ -60,12 +62,12 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
     for (const system of SYSTEMS) {
       let copies;
       try {
-        calls += Math.ceil(ids.length / (system === 'stripe' ? 10 : 100));
+        calls += Math.ceil(ids.length / o.upstreams[system].contactsPerCall);
         copies = await whenBudgetAllows(() => readReplicas(o.upstreams, system, ids));
       } catch (err) {
         errors += ids.length;
         o.logger?.warn(
-          { system, err: (err as Error).message },
+          { system: o.upstreams.vendors[system].name, err: (err as Error).message },
           'reconciliation could not read a page of replicas; they are checked next run',
         );
         continue;
@@ -83,7 +85,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
         } catch (err) {
           errors++;
           o.logger?.warn(
-            { system, crmId: owner.id, err: (err as Error).message },
+            { system: o.upstreams.vendors[system].name, crmId: owner.id, err: (err as Error).message },
             'reconciliation could not repair a replica; next run tries again',
           );
         }
@@ -103,7 +105,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     customersChecked: checked,
-    fields: [...counts.values()],
+    fields: [...counts.values()].map((c) => ({ ...c, system: o.upstreams.vendors[c.system].name })),
     errors,
   };
   await o.redis?.set(reconcileKey(o.prefix), JSON.stringify(report));

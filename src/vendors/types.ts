@@ -8,7 +8,10 @@ import type { BucketSpec } from '../platform/budget.js';
 import type { HttpClient } from '../platform/http.js';
 import type { Logger } from '../platform/logger.js';
 import type { UpstreamPolicy } from '../platform/upstream.js';
+import type { BillingPort } from '../ports/billing.js';
 import type { CrmPort } from '../ports/crm.js';
+import type { FilesPort } from '../ports/files.js';
+import type { SupportPort } from '../ports/support.js';
 import type { CrmChangeData } from '../webhooks/types.js';
 
 export type Domain = 'crm' | 'billing' | 'support' | 'files';
@@ -21,14 +24,22 @@ export interface VendorModule {
   budgets: Readonly<Record<string, BucketSpec>>;
 }
 
-export interface CrmDeps {
+/** What a vendor module's connector factory is given (every domain alike). */
+export interface VendorDeps {
   config: Readonly<Config>;
-  /** The upstream policy of the CRM (budget, deadline, retries, breaker). */
+  /** The upstream policy of the domain (budget, deadline, retries, breaker). */
   policy: UpstreamPolicy;
-  /** A REST client on that policy for `baseUrl` with fixed headers. */
-  http: (baseUrl: string, headers: Record<string, string>) => HttpClient;
+  /** A REST client on that policy for `baseUrl` with fixed headers (closed with the upstreams). */
+  http: (baseUrl: string, headers: Record<string, string>, opts?: VendorHttpOptions) => HttpClient;
   logger: Logger;
 }
+
+export interface VendorHttpOptions {
+  /** Response headers that carry the requests left in the vendor's window; they keep the shared budget honest. @default none */
+  rateHeaders?: readonly string[];
+}
+
+export type CrmDeps = VendorDeps;
 
 /** What a CRM's change feed needs: where its position is kept, and where changes go. */
 export interface ChangeFeedDeps {
@@ -49,4 +60,33 @@ export interface CrmVendor extends VendorModule {
     create: (crm: CrmPort, deps: ChangeFeedDeps) => { pollOnce(): Promise<number> };
   };
   createCrm: (deps: CrmDeps) => CrmPort & { close?(): Promise<void> };
+}
+
+/** A port as a factory returns it: some hold a client to close when the upstreams close. */
+type Closable<P> = P & { close?(): void | Promise<void> };
+
+export interface BillingVendor extends VendorModule {
+  domain: 'billing';
+  createBilling: (deps: VendorDeps) => Closable<BillingPort>;
+}
+
+export interface SupportVendor extends VendorModule {
+  domain: 'support';
+  createSupport: (deps: VendorDeps) => Closable<SupportPort>;
+}
+
+export interface FilesVendor extends VendorModule {
+  domain: 'files';
+  createFiles: (deps: VendorDeps) => Closable<FilesPort>;
+}
+
+/** Any vendor module, by its domain. */
+export type Vendor = CrmVendor | BillingVendor | SupportVendor | FilesVendor;
+
+/** The module type of each domain. */
+export interface VendorOfDomain {
+  crm: CrmVendor;
+  billing: BillingVendor;
+  support: SupportVendor;
+  files: FilesVendor;
 }

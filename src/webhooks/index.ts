@@ -17,9 +17,9 @@ import type { EntityCache } from '../platform/cache.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import { createDurableQueue, jobIdOf, type DeadJob, type DurableQueue, type JobHandler, type ReplayResult } from '../platform/queue.js';
-import type { BillingConnector } from '../subgraphs/billing/index.js';
+import type { BillingPort as BillingConnector } from '../ports/billing.js';
 import type { CrmPort as CrmConnector } from '../ports/crm.js';
-import type { SupportConnector } from '../subgraphs/support/index.js';
+import type { SupportPort as SupportConnector } from '../ports/support.js';
 import { handleHubSpot, receiveHubSpot } from '../vendors/hubspot/webhook.js';
 import { handleStripe, receiveStripe } from '../vendors/stripe/webhook.js';
 import {

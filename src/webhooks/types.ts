@@ -3,9 +3,9 @@
  */
 import type { EntityCache } from '../platform/cache.js';
 import type { Logger } from '../platform/logger.js';
-import type { BillingConnector } from '../subgraphs/billing/index.js';
+import type { BillingPort as BillingConnector } from '../ports/billing.js';
 import type { CrmPort as CrmConnector } from '../ports/crm.js';
-import type { SupportConnector } from '../subgraphs/support/index.js';
+import type { SupportPort as SupportConnector } from '../ports/support.js';
 
 /** Vendors whose signed webhooks Portico receives (POST /webhooks/<system>). */
 export const WEBHOOK_SYSTEMS = ['stripe', 'hubspot', 'zendesk'] as const;
@@ -56,8 +56,10 @@ export interface ChangeEvent {
  */
 export interface CustomerLinkSeen {
   crmId: string;
-  stripeCustomerId?: string;
-  zendeskUserId?: number;
+  /** The billing system's id of the customer (customers/links.ts). */
+  billingCustomerId?: string;
+  /** The support system's user id of the customer. */
+  supportUserId?: string;
   /** Where it was seen, e.g. `stripe:customer.updated`. */
   source: string;
 }

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
 import { startSimulators, type Simulators } from '../../sim/index.js';
 import { startTestApp, DASHBOARD, TEST_CRM, type TestApp } from '../helpers/app.js';
 import { expectedCustomer, expectedUpstreamCalls, normalize } from '../helpers/expected.js';
@@ -55,7 +56,10 @@ describe('customer links', () => {
     assert.deepEqual(a.calls(), expectedUpstreamCalls([seed], { paymentMethods: true }));
     // HubSpot, Stripe search, Zendesk show_many, S3 at once; then invoices, cards and tickets; then comments.
     assert.equal(sims.roundTrips(), 3);
-    assert.deepEqual(await a.app.links.get('1001'), { stripeCustomerId: seed.stripeCustomerId, zendeskUserId: seed.zendeskUserId });
+    assert.deepEqual(await a.app.links.get('1001'), {
+      billingCustomerId: seed.stripeCustomerId,
+      supportUserId: String(seed.zendeskUserId),
+    });
 
     for (const app of [a, b]) {
       sims.resetStats();
@@ -90,22 +94,50 @@ describe('customer links', () => {
     const token = a.token('customer', '1001');
     const q = `{ me { billing { balance } tickets(first: 100) { nodes { id } } } }`;
     // A webhook reports that the customer's Zendesk user is now another one: reads follow the link.
-    await a.app.links.update('1001', { zendeskUserId: other.zendeskUserId });
+    await a.app.links.update('1001', { supportUserId: String(other.zendeskUserId) });
     const moved = await b.gql(q, { token });
     assert.deepEqual(
       moved.body.data.me.tickets.nodes.map((n: { id: string }) => n.id).sort(),
       other.tickets.map((t) => String(t.id)).sort(),
     );
     // A Stripe id that no longer exists: the read looks the customer up by metadata and fixes the link.
-    await a.app.links.update('1001', { stripeCustomerId: 'cus_deleted000000', zendeskUserId: ada.zendeskUserId });
+    await a.app.links.update('1001', { billingCustomerId: 'cus_deleted000000', supportUserId: String(ada.zendeskUserId) });
     sims.resetStats();
     const repaired = await a.gql(q, { token });
     assert.equal(repaired.body.data.me.billing.balance, ada.balance);
     assert.equal(sims.stats('stripe').byRoute['GET /v1/customers/search'], 1);
-    assert.deepEqual(await b.app.links.get('1001'), { stripeCustomerId: ada.stripeCustomerId, zendeskUserId: ada.zendeskUserId });
+    assert.deepEqual(await b.app.links.get('1001'), { billingCustomerId: ada.stripeCustomerId, supportUserId: String(ada.zendeskUserId) });
     sims.resetStats();
     await a.gql(q, { token });
     assert.equal(searches(), 0);
+  });
+
+  test('a link stored under the former hash fields (vendor names) is not read: the ids are looked up again and stored under the new ones', async () => {
+    const seed = seedOf('1002');
+    const r = new Redis(redis.url);
+    try {
+      await r.del('linkstest:links:1002');
+      await r.hset('linkstest:links:1002', 'stripe', 'cus_former0000000', 'zendesk', '1');
+      assert.equal(await a.app.links.get('1002'), undefined);
+      const res = await a.gql(`{ me { billing { balance } tickets(first: 100) { nodes { id } } } }`, {
+        token: a.token('customer', '1002'),
+      });
+      assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+      assert.equal(res.body.data.me.billing.balance, seed.balance);
+      assert.equal(res.body.data.me.tickets.nodes.length, Math.min(100, seed.tickets.length));
+      assert.deepEqual(await b.app.links.get('1002'), {
+        billingCustomerId: seed.stripeCustomerId,
+        supportUserId: String(seed.zendeskUserId),
+      });
+      assert.deepEqual(await r.hgetall('linkstest:links:1002'), {
+        stripe: 'cus_former0000000',
+        zendesk: '1',
+        billing: seed.stripeCustomerId,
+        support: String(seed.zendeskUserId),
+      });
+    } finally {
+      r.disconnect();
+    }
   });
 
   test('no prefetch for a customer the caller may not reach, and none for a refused operation', async () => {

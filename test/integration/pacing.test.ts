@@ -95,7 +95,7 @@ describe('background work yields the budget at the connectors', () => {
       assert.equal(sims.stats('stripe').total, 11);
       // Interactive reads (a page's billing) still have the reserve: two calls.
       const reads = await Promise.allSettled(
-        Array.from({ length: 3 }, () => u.billing.accountsByStripeIds([{ crmId: seed.crmId, stripeCustomerId: seed.stripeCustomerId }])),
+        Array.from({ length: 3 }, () => u.billing.accountsByLinks([{ crmId: seed.crmId, billingCustomerId: seed.stripeCustomerId }])),
       );
       assert.equal(reads.filter((r) => r.status === 'fulfilled').length, 2);
       assert.equal(sims.stats('stripe').total, 13);

@@ -134,7 +134,7 @@ describe('Stripe idempotency', () => {
     assert.equal(res.errors, undefined, JSON.stringify(res.errors));
     assert.deepEqual({ ...res.data?.cancelSubscription }, { id, cancelAtPeriodEnd: true });
     assert.equal(updates(), 2);
-    const key = derived('user:1004:k-1', 'stripe.subscriptions.cancel');
+    const key = derived('user:1004:k-1', 'billing.subscription.cancel');
     const replay = await stripe(`/v1/subscriptions/${id}`, 'cancel_at_period_end=true', key);
     assert.equal(replay.status, 200);
     assert.equal(replay.headers.get('idempotent-replayed'), 'true');
@@ -157,7 +157,7 @@ describe('Stripe idempotency', () => {
     const replay = await stripe(
       `/v1/subscriptions/${id}`,
       'cancel_at_period_end=true',
-      derived('user:1008:plan-page-7f3a', 'stripe.subscriptions.cancel'),
+      derived('user:1008:plan-page-7f3a', 'billing.subscription.cancel'),
     );
     assert.equal(replay.headers.get('idempotent-replayed'), 'true');
   });

@@ -1,8 +1,8 @@
 import type { CostTable } from '../../guards/cost-model.js';
 
 /**
- * Stripe calls per customer (see connector.ts): customers/search and invoices/search take 10
- * customers a call; payment methods have no multi-customer list, so one call per customer.
+ * Billing calls per customer (the port's lookups for many customers take 10 a call; payment
+ * methods have no multi-customer list, so one call per customer).
  */
 export const BILLING_COSTS: CostTable = {
   'Customer.billing': { calls: 0.1 },

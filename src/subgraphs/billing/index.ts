@@ -1,6 +1,6 @@
 /**
- * Billing subgraph (Stripe): extends Customer with its billing account, subscription, cards and
- * invoices. The only entry point of this folder.
+ * Billing subgraph: extends Customer with its billing account, subscription, cards and invoices,
+ * through the billing port. The only entry point of this folder.
  */
 import type { AuditLog } from '../../audit/index.js';
 import type { RequestContext } from '../../auth/context.js';
@@ -12,26 +12,27 @@ import { offsetPage, pageArgs } from '../../platform/pagination.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
 import { loadSdl } from '../sdl.js';
 import { billingMutations } from './mutations.js';
-import type { BillingConnector } from '../../vendors/stripe/connector.js';
+import type { BillingPort } from '../../ports/billing.js';
 import { billingCustomerKeys, createBillingLoaders, type BillingLoaders } from './loaders.js';
 import type { CacheDeps } from '../../platform/cache.js';
 import type { CacheType } from '../../config/index.js';
-import { createLinkLoader, type CustomerLinks } from '../../platform/links.js';
+import { createLinkLoader, type CustomerLinks } from '../../customers/links.js';
 import { hasScopes, type Principal } from '../../auth/principal.js';
 import { prefetchTargets, type PrefetchRequest } from '../../platform/prefetch.js';
 
-export { createBillingConnector, type BillingConnector } from '../../vendors/stripe/connector.js';
 export { billingKeys } from './loaders.js';
 
 const LOADERS = Symbol('billing.loaders');
 const LINKS = Symbol('billing.links');
 
 export interface BillingSubgraphDeps {
-  billing: BillingConnector;
+  billing: BillingPort;
+  /** The billing vendor's name: the audit's system for writes (e.g. the vendor module's `name`). */
+  system: string;
   cache: CacheDeps<CacheType>;
   /** Where this subgraph records writes and staff or partner reads (src/audit). */
   audit: AuditLog;
-  /** Customer links (platform/links.ts): direct vendor endpoints for linked customers. */
+  /** Customer links (customers/links.ts): direct endpoints for linked customers. */
   links: CustomerLinks;
 }
 

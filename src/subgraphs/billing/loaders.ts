@@ -2,13 +2,15 @@ import DataLoader from 'dataloader';
 import { settled } from '../../platform/prefetch.js';
 import type { CacheType } from '../../config/index.js';
 import { cachedBatch, cachedEach, type CacheDeps } from '../../platform/cache.js';
-import type { CustomerLinks, LinkLoader } from '../../platform/links.js';
-import type { BillingConnector } from '../../vendors/stripe/connector.js';
-import type { BillingAccount, CardSummary, InvoiceSummary } from '../../vendors/stripe/mappers.js';
+import type { CustomerLinks, LinkLoader } from '../../customers/links.js';
+import type { BillingAccount, BillingLink, BillingPort, CardSummary, InvoiceSummary } from '../../ports/billing.js';
 
-/** Named cache keys, all by CRM id so one customer's entries can be purged without a lookup. */
+/**
+ * Named cache keys, all by CRM id so one customer's entries can be purged without a lookup. The
+ * account is v2 since it names the billing customer `billingCustomerId` (v1 entries expire unread).
+ */
 export const billingKeys = (prefix: string) => ({
-  account: (crmId: string) => `${prefix}:billing:account:${crmId}:v1`,
+  account: (crmId: string) => `${prefix}:billing:account:${crmId}:v2`,
   invoices: (crmId: string) => `${prefix}:billing:invoices:${crmId}:v1`,
   cards: (crmId: string) => `${prefix}:billing:cards:${crmId}:v1`,
 });
@@ -19,10 +21,10 @@ export function billingCustomerKeys(prefix: string, crmId: string): string[] {
 }
 
 /**
- * Up to this many linked customers in one batch are read with Stripe's direct endpoints (one
- * retrieve / invoices list each); more use Search, 10 customers a call. Search is limited to
- * 20 requests/s against 100/s for reads, so from 5 customers on one search costs the account's
- * budget no more than the direct calls, and a page of 50 stays at 5 calls instead of 50.
+ * Up to this many linked customers in one batch are read with the direct endpoints (one account
+ * and one invoice list each); more use the port's lookups for many customers (a search takes 10
+ * customers a call at a fifth of the read rate, so from 5 customers on it costs the budget no
+ * more than the direct calls, and a page of 50 stays at 5 calls instead of 50).
  */
 export const DIRECT_MAX = 4;
 
@@ -36,34 +38,34 @@ export interface BillingLoaders {
 }
 
 export function createBillingLoaders(
-  billing: BillingConnector,
+  billing: BillingPort,
   c: CacheDeps<CacheType>,
   links: CustomerLinks,
   link: LinkLoader,
 ): BillingLoaders {
   const keys = billingKeys(c.prefix);
-  /** Stripe ids learnt in this request (from accounts read, cached or not). */
+  /** Billing customer ids learnt in this request (from accounts read, cached or not). */
   const known = new Map<string, string>();
 
   async function loadAccounts(crmIds: string[]): Promise<Map<string, BillingAccount>> {
     const ls = await link.loadMany(crmIds);
-    const linked = crmIds.flatMap((id, i) => {
+    const linked = crmIds.flatMap((id, i): BillingLink[] => {
       const l = ls[i];
-      return l && !(l instanceof Error) && l.stripeCustomerId ? [{ crmId: id, stripeCustomerId: l.stripeCustomerId }] : [];
+      return l && !(l instanceof Error) && l.billingCustomerId ? [{ crmId: id, billingCustomerId: l.billingCustomerId }] : [];
     });
     const direct = crmIds.length <= DIRECT_MAX ? linked : [];
-    const out = direct.length ? await billing.accountsByStripeIds(direct) : new Map<string, BillingAccount>();
-    // Unknown (or stale: the linked Stripe customer is gone or belongs to another contact) customers are looked up by metadata.
+    const out = direct.length ? await billing.accountsByLinks(direct) : new Map<string, BillingAccount>();
+    // Unknown (or stale: the linked billing customer is gone or belongs to another contact) customers are looked up.
     const lookup = crmIds.filter((id) => !out.has(id));
     if (lookup.length) {
       const found = await billing.accountsByCrmIds(lookup);
-      const linkedTo = new Map(linked.map((l) => [l.crmId, l.stripeCustomerId]));
+      const linkedTo = new Map(linked.map((l) => [l.crmId, l.billingCustomerId]));
       for (const [id, a] of found) {
         out.set(id, a);
-        if (linkedTo.get(id) !== a.stripeCustomerId) await links.update(id, { stripeCustomerId: a.stripeCustomerId });
+        if (linkedTo.get(id) !== a.billingCustomerId) await links.update(id, { billingCustomerId: a.billingCustomerId });
       }
-      // A link to a customer Stripe no longer has is dropped, never left to fail every read.
-      for (const id of lookup) if (!found.has(id) && linkedTo.has(id) && direct.length) await links.update(id, { stripeCustomerId: null });
+      // A link to a customer the billing system no longer has is dropped, never left to fail every read.
+      for (const id of lookup) if (!found.has(id) && linkedTo.has(id) && direct.length) await links.update(id, { billingCustomerId: null });
     }
     return out;
   }
@@ -71,26 +73,26 @@ export function createBillingLoaders(
   const account = new DataLoader<string, BillingAccount | null>(
     settled(async (crmIds) => {
       const accounts = await cachedBatch(c.cache, crmIds, keys.account, c.ttl.account, (missing) => loadAccounts(missing));
-      for (const a of accounts) if (a) known.set(a.crmId, a.stripeCustomerId);
+      for (const a of accounts) if (a) known.set(a.crmId, a.billingCustomerId);
       return accounts;
     }),
   );
 
-  /** Stripe customer ids of these CRM ids: learnt in this request, linked, or looked up with the account. */
-  async function stripeIds(crmIds: readonly string[]): Promise<Map<string, string>> {
+  /** Billing customer ids of these CRM ids: learnt in this request, linked, or looked up with the account. */
+  async function billingIds(crmIds: readonly string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     const rest = crmIds.filter((id) => !known.has(id) || !out.set(id, known.get(id)!));
     const ls = await link.loadMany(rest);
     const unlinked: string[] = [];
     rest.forEach((id, i) => {
       const l = ls[i];
-      if (l && !(l instanceof Error) && l.stripeCustomerId) out.set(id, l.stripeCustomerId);
+      if (l && !(l instanceof Error) && l.billingCustomerId) out.set(id, l.billingCustomerId);
       else unlinked.push(id);
     });
     const accounts = await account.loadMany(unlinked);
     unlinked.forEach((id, i) => {
       const a = accounts[i];
-      if (a && !(a instanceof Error)) out.set(id, a.stripeCustomerId);
+      if (a && !(a instanceof Error)) out.set(id, a.billingCustomerId);
     });
     return out;
   }
@@ -100,7 +102,7 @@ export function createBillingLoaders(
     invoices: new DataLoader(
       settled(async (crmIds) => {
         const lists = await cachedBatch(c.cache, crmIds, keys.invoices, c.ttl.invoices, async (missing) => {
-          const ids = await stripeIds(missing);
+          const ids = await billingIds(missing);
           const withId = missing.filter((id) => ids.has(id));
           if (withId.length > DIRECT_MAX) {
             const found = await billing.invoicesByCustomers(withId.map((id) => ids.get(id)!));
@@ -116,8 +118,8 @@ export function createBillingLoaders(
     cards: new DataLoader(async (crmIds) =>
       (
         await cachedEach(c.cache, crmIds, keys.cards, c.ttl.cards, async (id) => {
-          const stripeId = (await stripeIds([id])).get(id);
-          return stripeId ? billing.cards(stripeId) : null;
+          const billingId = (await billingIds([id])).get(id);
+          return billingId ? billing.cards(billingId) : null;
         })
       ).map((l) => l ?? []),
     ),

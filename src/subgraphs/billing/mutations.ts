@@ -1,38 +1,39 @@
 /**
- * Billing mutations: Stripe owns subscriptions. The subscription acted on is always the one of the
- * target customer's own Stripe account (read fresh, not from the cache), so no id from the client
- * can reach another customer's. The account's cached entry is dropped after the write.
+ * Billing mutations: the billing system owns subscriptions. The subscription acted on is always
+ * the one of the target customer's own billing account (read fresh, not from the cache), so no id
+ * from the client can reach another customer's. The account's cached entry is dropped after the write.
  *
- * "Fresh" means Stripe's customer retrieve through the customer's link, never Search: search
- * results lag writes by up to a minute (Stripe: "don't use search for read-after-write flows"),
- * and a resume right after a cancel would read the subscription as not cancelled and do nothing.
- * Search by metadata is only the way to a customer not linked yet.
+ * "Fresh" means the direct read through the customer's link (`accountsByLinks`), never the lookup
+ * by customer id: a search can lag writes by up to a minute, and a resume right after a cancel
+ * would read the subscription as not cancelled and do nothing. The lookup is only the way to a
+ * customer not linked yet.
  */
 import type { AuditLog } from '../../audit/index.js';
 import type { CacheType } from '../../config/index.js';
 import { BadUserInputError, NotFoundError } from '../../errors/index.js';
 import type { MutationResolvers } from '../../generated/billing.js';
 import type { CacheDeps } from '../../platform/cache.js';
-import type { CustomerLinks } from '../../platform/links.js';
+import type { CustomerLinks } from '../../customers/links.js';
 import { audited, REPEATABLE, targetCustomer, vendorIdempotencyKey } from '../mutations.js';
-import type { BillingConnector } from '../../vendors/stripe/connector.js';
+import type { BillingPort, Subscription } from '../../ports/billing.js';
 import { billingKeys } from './loaders.js';
-import type { StripeSubscription } from '../../vendors/stripe/mappers.js';
 
 export interface BillingMutationDeps {
-  billing: BillingConnector;
+  billing: BillingPort;
+  /** The billing vendor's name, as the audit records it. */
+  system: string;
   cache: CacheDeps<CacheType>;
   audit: AuditLog;
   links: CustomerLinks;
 }
 
 export function billingMutations(deps: BillingMutationDeps): MutationResolvers {
-  const current = async (crmId: string): Promise<StripeSubscription> => {
-    const stripeCustomerId = (await deps.links.get(crmId))?.stripeCustomerId;
-    const linked = stripeCustomerId ? (await deps.billing.accountsByStripeIds([{ crmId, stripeCustomerId }])).get(crmId) : undefined;
+  const current = async (crmId: string): Promise<Subscription> => {
+    const billingCustomerId = (await deps.links.get(crmId))?.billingCustomerId;
+    const linked = billingCustomerId ? (await deps.billing.accountsByLinks([{ crmId, billingCustomerId }])).get(crmId) : undefined;
     const account = linked ?? (await deps.billing.accountsByCrmIds([crmId])).get(crmId);
-    if (account && account.stripeCustomerId !== stripeCustomerId)
-      await deps.links.update(crmId, { stripeCustomerId: account.stripeCustomerId });
+    if (account && account.billingCustomerId !== billingCustomerId)
+      await deps.links.update(crmId, { billingCustomerId: account.billingCustomerId });
     if (!account?.subscription) throw new NotFoundError('This customer has no subscription.');
     return account.subscription;
   };
@@ -42,16 +43,16 @@ export function billingMutations(deps: BillingMutationDeps): MutationResolvers {
       audited(
         deps.audit,
         ctx,
-        { action: 'subscription.cancel', systems: ['stripe'], fields: [atPeriodEnd === false ? 'status' : 'cancel_at_period_end'] },
+        { action: 'subscription.cancel', systems: [deps.system], fields: [atPeriodEnd === false ? 'status' : 'cancel_at_period_end'] },
         async (a) => {
           const crmId = targetCustomer(ctx, customerId, 'customerId', a);
           const sub = await current(crmId);
           a.detail = { subscriptionId: sub.id, atPeriodEnd: atPeriodEnd !== false };
           if (sub.status === 'CANCELED') return sub;
-          let out: StripeSubscription;
+          let out: Subscription;
           if (atPeriodEnd === false) out = await deps.billing.cancelSubscriptionNow(sub.id);
           else if (sub.cancelAtPeriodEnd) return sub;
-          else out = await deps.billing.setCancelAtPeriodEnd(sub.id, true, vendorIdempotencyKey(ctx, 'stripe.subscriptions.cancel', info));
+          else out = await deps.billing.setCancelAtPeriodEnd(sub.id, true, vendorIdempotencyKey(ctx, 'billing.subscription.cancel', info));
           await purge(crmId);
           return out;
         },
@@ -61,7 +62,7 @@ export function billingMutations(deps: BillingMutationDeps): MutationResolvers {
       audited(
         deps.audit,
         ctx,
-        { action: 'subscription.resume', systems: ['stripe'], fields: ['cancel_at_period_end'] },
+        { action: 'subscription.resume', systems: [deps.system], fields: ['cancel_at_period_end'] },
         async (a) => {
           const crmId = targetCustomer(ctx, customerId, 'customerId', a);
           const sub = await current(crmId);
@@ -72,7 +73,7 @@ export function billingMutations(deps: BillingMutationDeps): MutationResolvers {
           const out = await deps.billing.setCancelAtPeriodEnd(
             sub.id,
             false,
-            vendorIdempotencyKey(ctx, 'stripe.subscriptions.resume', info),
+            vendorIdempotencyKey(ctx, 'billing.subscription.resume', info),
           );
           await purge(crmId);
           return out;

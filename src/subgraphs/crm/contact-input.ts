@@ -52,7 +52,7 @@ export function toContactChange(input: ContactInput): ContactChange {
         if (v.length > 200) bad(field, 'company must be at most 200 characters.');
         break;
     }
-    // CRMs keep emails in lower case (HubSpot does); so do we, so replicas compare equal.
+    // CRMs keep emails in lower case; so do we, so replicas compare equal.
     patch[field] = field === 'email' ? v.toLowerCase() : v;
     fields.push(field);
   }

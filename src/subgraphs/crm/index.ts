@@ -30,7 +30,7 @@ const LOADERS = Symbol('crm.loaders');
 
 export interface CrmSubgraphDeps {
   crm: CrmPort;
-  /** The CRM vendor's name, as audit entries name the system written (e.g. `hubspot`). */
+  /** The CRM vendor's name, as audit entries name the system written (the vendor module's `name`). */
   system: string;
   cache: CacheDeps<CacheType>;
   /** Where this subgraph records writes and staff or partner reads (src/audit). */

@@ -1,6 +1,6 @@
 /**
- * Files subgraph (S3): extends Customer with its documents and presigned download URLs.
- * The only entry point of this folder.
+ * Files subgraph: extends Customer with its documents and signed download URLs, through the
+ * files port. The only entry point of this folder.
  */
 import type { AuditLog } from '../../audit/index.js';
 import type { RequestContext } from '../../auth/context.js';
@@ -12,19 +12,19 @@ import { offsetPage, pageArgs } from '../../platform/pagination.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
 import { loadSdl } from '../sdl.js';
 import { filesMutations } from './mutations.js';
-import type { FilesConnector } from '../../vendors/s3/connector.js';
+import type { FilesPort } from '../../ports/files.js';
 import { createFilesLoaders, filesKeys, type FilesLoaders } from './loaders.js';
 import type { CacheDeps } from '../../platform/cache.js';
 import type { CacheType } from '../../config/index.js';
 import { hasScopes } from '../../auth/principal.js';
 import { prefetchTargets, type PrefetchRequest } from '../../platform/prefetch.js';
 
-export { createFilesConnector, type FilesConnector } from '../../vendors/s3/connector.js';
-
 const LOADERS = Symbol('files.loaders');
 
 export interface FilesSubgraphDeps {
-  files: FilesConnector;
+  files: FilesPort;
+  /** The files vendor's name: the audit's system for writes (e.g. the vendor module's `name`). */
+  system: string;
   cache: CacheDeps<CacheType>;
   /** Where this subgraph records writes and staff or partner reads (src/audit). */
   audit: AuditLog;

@@ -1,6 +1,6 @@
 /**
- * Document uploads: S3 owns documents. `requestDocumentUpload` signs a POST policy (no S3 call)
- * for one staging key under the customer's prefix; `confirmDocumentUpload` HEADs what S3 received,
+ * Document uploads: the file store owns documents. `requestDocumentUpload` signs an upload (no
+ * call) for one staging key under the customer's prefix; `confirmDocumentUpload` reads what the store received,
  * checks it, and moves it where `documents` lists it. The upload id carries the staging key, so no
  * state is kept between the two; it is checked against the caller like any customer id.
  */
@@ -12,15 +12,16 @@ import { BadUserInputError, ForbiddenError, NotFoundError } from '../../errors/i
 import type { MutationResolvers } from '../../generated/files.js';
 import type { CacheDeps } from '../../platform/cache.js';
 import { audited, REPEATABLE, checkText, targetCustomer } from '../mutations.js';
-import type { FilesConnector } from '../../vendors/s3/connector.js';
+import { contentTypeOf, customerPrefix, toDocument, type FilesPort } from '../../ports/files.js';
 import { filesKeys } from './loaders.js';
-import { contentTypeOf, customerPrefix, toDocument } from './mappers.js';
 
 /** Content types a customer may upload (each also fixed by the file name's extension). */
 export const UPLOAD_TYPES = ['application/pdf', 'image/png', 'image/jpeg', 'text/plain', 'text/csv'] as const;
 
 export interface FilesMutationDeps {
-  files: FilesConnector;
+  files: FilesPort;
+  /** The files vendor's name, as the audit records it. */
+  system: string;
   cache: CacheDeps<CacheType>;
   audit: AuditLog;
   /** Lifetime of a presigned upload, seconds. */
@@ -30,7 +31,7 @@ export interface FilesMutationDeps {
 }
 
 /**
- * The bytes a file of each declared type starts with. S3 checks only the Content-Type the client
+ * The bytes a file of each declared type starts with. The store checks only the Content-Type the client
  * declared; a text file or an executable declared as a PDF would otherwise be served to staff as
  * one. Text types have no signature and are not read.
  */
@@ -57,7 +58,7 @@ const encodeUpload = (u: UploadRef) => Buffer.from(`${u.crmId}/${u.slot}/${u.nam
 function decodeUpload(id: string): UploadRef {
   const m = /^([A-Za-z0-9_-]{1,64})\/([0-9a-f-]{36})\/([^/\\]{1,200})$/.exec(Buffer.from(id, 'base64url').toString('utf8'));
   // A forged id can only name the caller's own prefix, but it must also name a file an upload can
-  // have (e.g. not ".."), so no S3 call is made for a key requestDocumentUpload never signs.
+  // have (e.g. not ".."), so no store call is made for a key requestDocumentUpload never signs.
   if (!m || !/^[A-Za-z0-9_-]+$/.test(id) || !(UPLOAD_TYPES as readonly string[]).includes(contentTypeOf(m[3])))
     throw new BadUserInputError('id is not an upload id from requestDocumentUpload.', 'id');
   return { crmId: m[1], slot: m[2], name: m[3] };
@@ -69,7 +70,7 @@ export function filesMutations(deps: FilesMutationDeps): MutationResolvers {
       audited(
         deps.audit,
         ctx,
-        { action: 'document.upload.request', systems: ['s3'], fields: ['name', 'contentType', 'size'] },
+        { action: 'document.upload.request', systems: [deps.system], fields: ['name', 'contentType', 'size'] },
         async (a) => {
           const crmId = targetCustomer(ctx, input.customerId, 'input.customerId', a);
           const name = checkText(input.name, 'input.name', 1, 200);
@@ -112,7 +113,7 @@ export function filesMutations(deps: FilesMutationDeps): MutationResolvers {
       audited(
         deps.audit,
         ctx,
-        { action: 'document.upload.confirm', systems: ['s3'], fields: ['document'] },
+        { action: 'document.upload.confirm', systems: [deps.system], fields: ['document'] },
         async (a) => {
           const ref = decodeUpload(id);
           checkCustomerId(ref.crmId);
@@ -127,7 +128,7 @@ export function filesMutations(deps: FilesMutationDeps): MutationResolvers {
             if (!done) throw new NotFoundError('Nothing was uploaded for this id (or the upload expired): request a new upload.');
             return toDocument(final, done.size, done.lastModified);
           }
-          // S3 enforced these through the policy; checked again so a store that does not is caught here.
+          // The store enforced these through the signed policy; checked again so a store that does not is caught here.
           if (head.size < 1 || head.size > deps.uploadMaxBytes || head.contentType !== contentTypeOf(ref.name))
             throw new BadUserInputError('The uploaded file does not match the upload request (size or content type).', 'id');
           const magic = MAGIC[head.contentType as (typeof UPLOAD_TYPES)[number]];

@@ -1,8 +1,8 @@
 import type { CostTable } from '../../guards/cost-model.js';
 
 /**
- * Zendesk calls (see connector.ts): users/show_many finds 100 users a call, requested tickets are
- * one call per customer, and comments one call per ticket.
+ * Support calls: the user lookup finds 100 users a call, requested tickets are one call per
+ * customer, and comments one call per ticket.
  */
 export const SUPPORT_COSTS: CostTable = {
   'Customer.tickets': { calls: 1.01, items: { arg: 'first', default: 10 } },

@@ -1,6 +1,6 @@
 /**
- * Support subgraph (Zendesk): extends Customer with the tickets it requested and their public
- * comments. The only entry point of this folder.
+ * Support subgraph: extends Customer with the tickets it requested and their public comments,
+ * through the support port. The only entry point of this folder.
  */
 import type { AuditLog } from '../../audit/index.js';
 import type { RequestContext } from '../../auth/context.js';
@@ -12,46 +12,50 @@ import { checkFirst, decodeCursor, encodeCursor } from '../../platform/paginatio
 import { DateTimeScalar } from '../../platform/scalars.js';
 import { loadSdl } from '../sdl.js';
 import { supportMutations } from './mutations.js';
-import type { SupportConnector } from '../../vendors/zendesk/connector.js';
-import { createSupportLoaders, supportCustomerKeys, ZENDESK_PAGE, type SupportLoaders } from './loaders.js';
+import type { SupportPort } from '../../ports/support.js';
+import { createSupportLoaders, supportCustomerKeys, type SupportLoaders } from './loaders.js';
 import type { CacheDeps } from '../../platform/cache.js';
 import type { CacheType } from '../../config/index.js';
-import { createLinkLoader, type CustomerLinks } from '../../platform/links.js';
+import { createLinkLoader, type CustomerLinks } from '../../customers/links.js';
 import { hasScopes } from '../../auth/principal.js';
 import { prefetchTargets, selects, type PrefetchRequest } from '../../platform/prefetch.js';
 
-export { createSupportConnector, type SupportConnector } from '../../vendors/zendesk/connector.js';
 export { supportKeys, supportTicketKeys } from './loaders.js';
 
 const LOADERS = Symbol('support.loaders');
 const LINKS = Symbol('support.links');
 
 /**
- * Our ticket cursor: Zendesk's page cursor `a` (absent = first page) plus `i` tickets to skip in
+ * Our ticket cursor: the port's page cursor `a` (absent = first page) plus `i` tickets to skip in
  * that page, so any edge (not only the last) can resume the listing.
  */
 interface TicketCursor {
   a?: string;
   i: number;
 }
-const isTicketCursor = (v: unknown): v is TicketCursor =>
-  typeof v === 'object' &&
-  v !== null &&
-  Number.isInteger((v as TicketCursor).i) &&
-  (v as TicketCursor).i >= 0 &&
-  (v as TicketCursor).i < ZENDESK_PAGE &&
-  ((v as TicketCursor).a === undefined || typeof (v as TicketCursor).a === 'string');
+const isTicketCursor =
+  (pageSize: number) =>
+  (v: unknown): v is TicketCursor =>
+    typeof v === 'object' &&
+    v !== null &&
+    Number.isInteger((v as TicketCursor).i) &&
+    (v as TicketCursor).i >= 0 &&
+    (v as TicketCursor).i < pageSize &&
+    ((v as TicketCursor).a === undefined || typeof (v as TicketCursor).a === 'string');
 
 export interface SupportSubgraphDeps {
-  support: SupportConnector;
+  support: SupportPort;
+  /** The support vendor's name: the audit's system for writes (e.g. the vendor module's `name`). */
+  system: string;
   cache: CacheDeps<CacheType>;
   /** Where this subgraph records writes and staff or partner reads (src/audit). */
   audit: AuditLog;
-  /** Customer links (platform/links.ts): direct vendor endpoints for linked customers. */
+  /** Customer links (customers/links.ts): direct endpoints for linked customers. */
   links: CustomerLinks;
 }
 
 export function createSupportSubgraph(deps: SupportSubgraphDeps) {
+  const isCursor = isTicketCursor(deps.support.pageSize);
   const loaders = (ctx: RequestContext): SupportLoaders =>
     perRequest(ctx, LOADERS, () =>
       createSupportLoaders(
@@ -68,7 +72,7 @@ export function createSupportSubgraph(deps: SupportSubgraphDeps) {
       __resolveReference: (ref, ctx) => ownedCustomerRef(ref, ctx.principal),
       tickets: async (c, { first, after }, ctx) => {
         const size = checkFirst(first, 10);
-        const from: TicketCursor = after ? decodeCursor(after, isTicketCursor) : { i: 0 };
+        const from: TicketCursor = after ? decodeCursor(after, isCursor) : { i: 0 };
         const userId = await loaders(ctx).userId.load(c.id);
         if (userId === null) return { nodes: [], edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
         const page = await loaders(ctx).tickets.load({ crmId: c.id, userId, after: from.a });

@@ -3,15 +3,13 @@ import { settled } from '../../platform/prefetch.js';
 import type { CacheType } from '../../config/index.js';
 import { cachedBatch, cachedEach, type CacheDeps } from '../../platform/cache.js';
 import { mapEach } from '../../platform/concurrency.js';
-import { traceLinkRead, type CustomerLinks, type LinkLoader } from '../../platform/links.js';
-import type { SupportConnector, TicketPage } from '../../vendors/zendesk/connector.js';
-import type { CommentSummary } from '../../vendors/zendesk/mappers.js';
+import { traceLinkRead, type CustomerLinks, type LinkLoader } from '../../customers/links.js';
+import type { CommentSummary, SupportPort, TicketPage } from '../../ports/support.js';
 
-/**
- * Tickets are read from Zendesk a full page (100, its maximum) at a time and sliced here, so a
- * page is cached under the customer and the Zendesk cursor only, whatever `first` the client asks.
+/*
+ * Tickets are read a full port page (`support.pageSize`) at a time and sliced here, so a page is
+ * cached under the customer and the port's cursor only, whatever `first` the client asks.
  */
-export const ZENDESK_PAGE = 100;
 
 export const supportKeys = (prefix: string) => ({
   user: (crmId: string) => `${prefix}:support:user:${crmId}:v1`,
@@ -21,12 +19,12 @@ export const supportKeys = (prefix: string) => ({
 
 export interface TicketPageKey {
   crmId: string;
-  userId: number;
+  userId: string;
   after?: string;
 }
 
 export interface SupportLoaders {
-  userId: DataLoader<string, number | null>;
+  userId: DataLoader<string, string | null>;
   tickets: DataLoader<TicketPageKey, TicketPage, string>;
   comments: DataLoader<string, CommentSummary[]>;
 }
@@ -37,38 +35,38 @@ export const BULK_MIN = 4;
 const EMPTY: TicketPage = { tickets: [], hasMore: false, afterCursor: null };
 
 export function createSupportLoaders(
-  support: SupportConnector,
+  support: SupportPort,
   c: CacheDeps<CacheType>,
   links: CustomerLinks,
   link: LinkLoader,
 ): SupportLoaders {
   const keys = supportKeys(c.prefix);
   return {
-    // The customer link first; on first sight, users/show_many by external_id (100 a call) fills it.
+    // The customer link first; on first sight, the port's lookup by customer id fills it.
     userId: new DataLoader(
       settled((crmIds) =>
-        traceLinkRead('zendeskUser', crmIds.length, async (lookedUp) => {
+        traceLinkRead('supportUser', crmIds.length, async (lookedUp) => {
           const ls = await link.loadMany(crmIds);
-          const out: (number | null | undefined)[] = crmIds.map((_id, i) => {
+          const out: (string | null | undefined)[] = crmIds.map((_id, i) => {
             const l = ls[i];
-            return l && !(l instanceof Error) && l.zendeskUserId !== undefined ? l.zendeskUserId : undefined;
+            return l && !(l instanceof Error) && l.supportUserId !== undefined ? l.supportUserId : undefined;
           });
           const unknown = crmIds.filter((_id, i) => out[i] === undefined);
           lookedUp(unknown.length);
           if (unknown.length) {
-            const found = await support.userIdsByExternalIds(unknown);
-            await Promise.all([...found].map(([id, userId]) => links.update(id, { zendeskUserId: userId })));
+            const found = await support.userIdsByCrmIds(unknown);
+            await Promise.all([...found].map(([id, userId]) => links.update(id, { supportUserId: userId })));
             crmIds.forEach((id, i) => {
               if (out[i] === undefined) out[i] = found.get(id) ?? null;
             });
           }
-          return out as (number | null)[];
+          return out as (string | null)[];
         }),
       ),
     ),
-    // First pages of many customers at once (a staff list): the Search API by requester, 10
-    // users a call; a few customers (a dashboard, a detail): the requested-tickets endpoint, which
-    // is exact at once (Search indexes new tickets within minutes). Later pages: per customer.
+    // First pages of many customers at once (a staff list): the port's lookup for many requesters;
+    // a few customers (a dashboard, a detail): the requested-tickets page, which is exact at once
+    // (a search may index new tickets within minutes). Later pages: per customer.
     tickets: new DataLoader(
       settled(async (pageKeys) => {
         const pages = await cachedBatch(
@@ -83,12 +81,12 @@ export function createSupportLoaders(
               const found = await support.ticketsByRequesters(firsts.map((k) => k.userId));
               for (const k of firsts) {
                 const list = found.get(k.userId);
-                // A list longer than one Zendesk page needs Zendesk's own cursor for the next page.
-                if (list && list.length <= ZENDESK_PAGE) out.set(k, { tickets: list, hasMore: false, afterCursor: null });
+                // A list longer than one page needs the port's own cursor for the next page.
+                if (list && list.length <= support.pageSize) out.set(k, { tickets: list, hasMore: false, afterCursor: null });
               }
             }
             const rest = missing.filter((k) => !out.has(k));
-            const got = await mapEach(rest, (k) => support.requestedTickets(k.userId, ZENDESK_PAGE, k.after));
+            const got = await mapEach(rest, (k) => support.requestedTickets(k.userId, support.pageSize, k.after));
             rest.forEach((k, i) => out.set(k, got[i]));
             return out;
           },

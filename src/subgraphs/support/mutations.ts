@@ -1,6 +1,6 @@
 /**
- * Support mutations: Zendesk owns tickets and comments, so each one is one Zendesk write after the
- * ownership checks (which only read). The writer's cached ticket page and comments are dropped at
+ * Support mutations: the support system owns tickets and comments, so each one is one write there
+ * after the ownership checks (which only read). The writer's cached ticket page and comments are dropped at
  * once, so the next read shows the change.
  */
 import type { AuditLog } from '../../audit/index.js';
@@ -11,34 +11,34 @@ import { BadUserInputError, ForbiddenError, NotFoundError } from '../../errors/i
 import type { MutationResolvers } from '../../generated/support.js';
 import type { CacheDeps } from '../../platform/cache.js';
 import { audited, REPEATABLE, checkText, targetCustomer, vendorIdempotencyKey } from '../mutations.js';
-import type { SupportConnector } from '../../vendors/zendesk/connector.js';
+import { StaffUserMissingError, type SupportPort, type SupportUser } from '../../ports/support.js';
 import { supportTicketKeys } from './loaders.js';
-import type { ZendeskPriority, ZendeskUserRef } from '../../vendors/zendesk/writes.js';
 
 export interface SupportMutationDeps {
-  support: SupportConnector;
+  support: SupportPort;
+  /** The support vendor's name, as the audit records it. */
+  system: string;
   cache: CacheDeps<CacheType>;
   audit: AuditLog;
 }
 
-const PRIORITIES: Record<string, ZendeskPriority> = { LOW: 'low', NORMAL: 'normal', HIGH: 'high', URGENT: 'urgent' };
 const BODY_MAX = 65_000;
 const isStaff = (ctx: RequestContext) =>
   ctx.principal.kind === 'user' && (ctx.principal.roles.includes('agent') || ctx.principal.roles.includes('admin'));
 
 /**
- * Who a comment is written by in Zendesk: staff as their own agent user (found by its
- * `external_id`, `staff:<token subject>`), so customers see which agent answered; a customer, or
- * a partner acting for one, as the ticket's requester.
+ * Who a comment is written by in the support system: staff as their own agent user (linked to
+ * `staff:<token subject>`), so customers see which agent answered; a customer, or a partner
+ * acting for one, as the ticket's requester.
  */
-async function commentAuthor(deps: SupportMutationDeps, ctx: RequestContext, requester: ZendeskUserRef): Promise<ZendeskUserRef> {
+async function commentAuthor(deps: SupportMutationDeps, ctx: RequestContext, requester: SupportUser): Promise<SupportUser> {
   if (!isStaff(ctx) || ctx.principal.kind !== 'user') return requester;
-  const agent = await deps.support.userByExternalId(`staff:${ctx.principal.subject}`);
-  if (!agent)
-    throw new ForbiddenError(
-      `No Zendesk agent user is linked to your account: set its external_id to "staff:${ctx.principal.subject}" in Zendesk.`,
-    );
-  return agent;
+  try {
+    return await deps.support.staffUser(ctx.principal.subject);
+  } catch (err) {
+    if (err instanceof StaffUserMissingError) throw new ForbiddenError(err.message);
+    throw err;
+  }
 }
 
 export function supportMutations(deps: SupportMutationDeps): MutationResolvers {
@@ -48,18 +48,18 @@ export function supportMutations(deps: SupportMutationDeps): MutationResolvers {
       audited(
         deps.audit,
         ctx,
-        { action: 'ticket.open', systems: ['zendesk'], fields: ['subject', 'body', 'priority'] },
+        { action: 'ticket.open', systems: [deps.system], fields: ['subject', 'body', 'priority'] },
         async (a) => {
           const crmId = targetCustomer(ctx, input.customerId, 'input.customerId', a);
           const subject = checkText(input.subject, 'input.subject', 1, 150);
           const body = checkText(input.body, 'input.body', 1, BODY_MAX);
           if (input.priority === 'UNKNOWN')
             throw new BadUserInputError('input.priority must be LOW, NORMAL, HIGH or URGENT.', 'input.priority');
-          const requester = (await deps.support.userIdsByExternalIds([crmId])).get(crmId);
+          const requester = (await deps.support.userIdsByCrmIds([crmId])).get(crmId);
           if (requester === undefined) throw new NotFoundError('This customer has no support account yet.');
           const ticket = await deps.support.createTicket(
-            { requesterId: requester, subject, body, priority: input.priority ? PRIORITIES[input.priority] : null },
-            vendorIdempotencyKey(ctx, 'zendesk.tickets.create', info),
+            { requesterId: requester, subject, body, priority: input.priority ?? null },
+            vendorIdempotencyKey(ctx, 'support.ticket.create', info),
           );
           a.detail = { ticketId: ticket.id };
           await purge(crmId, ticket.id);
@@ -71,14 +71,14 @@ export function supportMutations(deps: SupportMutationDeps): MutationResolvers {
       audited(
         deps.audit,
         ctx,
-        { action: 'ticket.comment', systems: ['zendesk'], fields: ['comment.body'], detail: { ticketId } },
+        { action: 'ticket.comment', systems: [deps.system], fields: ['comment.body'], detail: { ticketId } },
         async (a) => {
-          if (!/^\d{1,20}$/.test(ticketId)) throw new BadUserInputError('ticketId is a Zendesk ticket number, e.g. "4711".', 'ticketId');
+          if (!deps.support.ticketId.pattern.test(ticketId)) throw new BadUserInputError(deps.support.ticketId.help, 'ticketId');
           const text = checkText(body, 'body', 1, BODY_MAX);
           // Ownership first, with reads only: another customer's ticket, or none, is the same FORBIDDEN.
           const ticket = await deps.support.ticket(ticketId);
           const requester = ticket ? await deps.support.user(ticket.requesterId) : null;
-          const crmId = requester?.externalId ?? null;
+          const crmId = requester?.crmId ?? null;
           a.customerId = crmId;
           if (!crmId || !canAccessCustomer(ctx.principal, crmId)) {
             if (isStaff(ctx) && !ticket) throw new NotFoundError(`Ticket ${ticketId} does not exist.`);

@@ -11,5 +11,12 @@ export const hubspot: CrmVendor = {
   // Professional and Enterprise: 190 requests per 10 s; CRM search 5 a second.
   budgets: { hubspot: { limit: 190, windowS: 10 }, 'hubspot.search': { limit: 5, windowS: 1 } },
   createCrm: ({ config, http, logger }) =>
-    createCrmConnector({ http: http(config.hubspot.baseUrl, { authorization: `Bearer ${config.hubspot.accessToken}` }), logger }),
+    createCrmConnector({
+      http: http(
+        config.hubspot.baseUrl,
+        { authorization: `Bearer ${config.hubspot.accessToken}` },
+        { rateHeaders: ['x-hubspot-ratelimit-remaining'] },
+      ),
+      logger,
+    }),
 };

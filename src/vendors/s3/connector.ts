@@ -10,14 +10,11 @@ import { UpstreamError } from '../../errors/index.js';
 import { RetryableError, type UpstreamPolicy } from '../../platform/upstream.js';
 import type { Logger } from '../../platform/logger.js';
 import { traceAwsClient } from '../../platform/upstream-tracing.js';
-import { customerPrefix, toDocument, type DocumentSummary } from '../../subgraphs/files/mappers.js';
-import { createFilesWrites, type FilesWrites } from './uploads.js';
+import { customerPrefix, toDocument, type DocumentSummary, type FilesPort } from '../../ports/files.js';
+import { createFilesWrites } from './uploads.js';
 
-export interface FilesConnector extends FilesWrites {
-  /** The customer's documents, newest first. */
-  listDocuments(crmId: string): Promise<DocumentSummary[]>;
-  /** A presigned GET URL for a key (no network call). */
-  downloadUrl(key: string, fileName: string): Promise<string>;
+/** S3 as Portico's document store: the files port (src/ports/files.ts), and its SDK client to close. */
+export interface FilesConnector extends FilesPort {
   close(): void;
 }
 

@@ -2,11 +2,13 @@
  * S3 (or any S3-compatible store) as the file store: per-customer prefixes, presigned POST
  * uploads and GET downloads, and its published request rates.
  */
-import type { VendorModule } from '../types.js';
+import type { FilesVendor } from '../types.js';
+import { createFilesConnector } from './connector.js';
 
-export const s3: VendorModule = {
+export const s3: FilesVendor = {
   name: 's3',
   domain: 'files',
   // 5,500 GET a second per prefix.
   budgets: { s3: { limit: 5500, windowS: 1 } },
+  createFiles: ({ config, policy, logger }) => createFilesConnector({ ...config.s3, policy, logger }),
 };

@@ -13,23 +13,9 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import type { FilesPort } from '../../ports/files.js';
 
-export interface PresignedUpload {
-  url: string;
-  fields: Record<string, string>;
-}
-
-export interface FilesWrites {
-  /** A presigned POST for exactly this key and Content-Type, 1..maxSize bytes, valid ttlS seconds. */
-  presignUpload(o: { key: string; contentType: string; maxSize: number; ttlS: number }): Promise<PresignedUpload>;
-  /** Size and Content-Type of an object; null when there is none. */
-  headObject(key: string): Promise<{ size: number; contentType: string | null; lastModified: Date } | null>;
-  /** Copies an object to another key (same bucket) and deletes the source. */
-  moveObject(from: string, to: string): Promise<void>;
-  /** The first `bytes` bytes of an object (one ranged GET), to check what it is; null when there is none. */
-  readStart(key: string, bytes: number): Promise<Buffer | null>;
-  deleteObject(key: string): Promise<void>;
-}
+export type FilesWrites = Pick<FilesPort, 'presignUpload' | 'headObject' | 'moveObject' | 'readStart' | 'deleteObject'>;
 
 export interface FilesWritesDeps {
   s3: S3Client;

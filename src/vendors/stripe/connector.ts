@@ -16,59 +16,11 @@ import { parseRetryAfter } from '../../platform/http.js';
 import type { Logger } from '../../platform/logger.js';
 import { traceStripeHttpClient, withUpstreamRoute } from '../../platform/upstream-tracing.js';
 import { createUnknownValueLog } from '../../platform/unknown.js';
-import {
-  toBillingAccount,
-  toCard,
-  toInvoice,
-  toSubscription,
-  type BillingAccount,
-  type CardSummary,
-  type InvoiceSummary,
-  type StripeSubscription,
-} from './mappers.js';
+import type { BillingAccount, BillingContact, BillingPort, CardSummary, InvoiceSummary } from '../../ports/billing.js';
+import { toBillingAccount, toCard, toInvoice, toSubscription } from './mappers.js';
 
-export interface BillingConnector {
-  /** Billing accounts by CRM contact id (Stripe customer metadata `crm_contact_id`). */
-  accountsByCrmIds(crmIds: readonly string[]): Promise<Map<string, BillingAccount>>;
-  /** Every invoice of each Stripe customer, newest first. */
-  invoicesByCustomers(stripeIds: readonly string[]): Promise<Map<string, InvoiceSummary[]>>;
-  cards(stripeId: string): Promise<CardSummary[]>;
-  /**
-   * Billing accounts by Stripe customer id (a known link): one customer retrieve each, with the
-   * subscriptions expanded. Deleted or unknown customers are absent.
-   */
-  accountsByStripeIds(links: readonly { crmId: string; stripeCustomerId: string }[]): Promise<Map<string, BillingAccount>>;
-  /** Every invoice of one Stripe customer, newest first: the invoices list by customer (no search). */
-  invoicesOf(stripeId: string): Promise<InvoiceSummary[]>;
-  /** One Stripe customer, re-read (webhook handlers): its CRM id from metadata; null when it does not exist. */
-  customer(stripeId: string): Promise<{ id: string; crmId: string | null; deleted: boolean } | null>;
-  /** The Stripe customer an invoice, subscription or payment method belongs to now, re-read; null when gone or detached. */
-  ownerOf(object: StripeOwnedObject, id: string): Promise<string | null>;
-  /**
-   * Sets or clears `cancel_at_period_end`. With `idempotencyKey` Stripe receives it and the SDK
-   * may retry; without one the call is sent once (a lost answer is not resent blindly).
-   */
-  setCancelAtPeriodEnd(subscriptionId: string, cancel: boolean, idempotencyKey?: string): Promise<StripeSubscription>;
-  /** Cancels at once (DELETE, idempotent by definition at Stripe). */
-  cancelSubscriptionNow(subscriptionId: string): Promise<StripeSubscription>;
-  /** The replicated contact fields of Stripe customers, by CRM contact id (metadata search, 10 ids a call). */
-  customerContactsByCrmIds(crmIds: readonly string[]): Promise<Map<string, StripeCustomerContact>>;
-  /**
-   * One linked customer's name and email, retrieved (not searched: Search lags writes by up to a
-   * minute); null when it is gone or no longer this contact's (metadata).
-   */
-  customerContact(stripeId: string, crmId: string): Promise<StripeCustomerContact | null>;
-  /** Sets a Stripe customer's name/email; `idempotencyKey` is sent as Stripe's Idempotency-Key. */
-  updateCustomerContact(stripeId: string, fields: { name?: string; email?: string }, idempotencyKey: string): Promise<void>;
-}
-
-export interface StripeCustomerContact {
-  id: string;
-  name: string | null;
-  email: string | null;
-}
-
-export type StripeOwnedObject = 'invoice' | 'subscription' | 'payment_method';
+/** Stripe as Portico's billing system: the billing port (src/ports/billing.ts). */
+export type BillingConnector = BillingPort;
 
 export interface BillingConnectorOptions {
   secretKey: string;
@@ -161,6 +113,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
     }
   }
   return {
+    contactsPerCall: SEARCH_CLAUSES,
     async accountsByCrmIds(crmIds) {
       const out = new Map<string, BillingAccount>();
       await Promise.all(
@@ -196,10 +149,10 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
       for (const list of out.values()) list.sort(newestFirst);
       return out;
     },
-    async accountsByStripeIds(links) {
+    async accountsByLinks(links) {
       const out = new Map<string, BillingAccount>();
       await Promise.all(
-        links.map(async ({ crmId, stripeCustomerId }) => {
+        links.map(async ({ crmId, billingCustomerId: stripeCustomerId }) => {
           if (!SAFE_ID.test(stripeCustomerId)) return;
           let c: Stripe.Customer | Stripe.DeletedCustomer;
           try {
@@ -260,7 +213,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
       return toSubscription(await call('subscriptions.cancel', (ro) => stripe.subscriptions.cancel(subscriptionId, {}, ro)), onUnknown);
     },
     async customerContactsByCrmIds(crmIds) {
-      const out = new Map<string, StripeCustomerContact>();
+      const out = new Map<string, BillingContact>();
       // One search at a time: reconciliation walks every customer and must stay under Stripe's search rate limit.
       for (const ids of chunk(crmIds, SEARCH_CLAUSES)) {
         const res = await call(

@@ -2,11 +2,14 @@
  * Stripe as the billing system: customers, subscriptions, invoices and cards through the REST
  * API, its published limits, and its signed webhooks feeding the change pipeline.
  */
-import type { VendorModule } from '../types.js';
+import type { BillingVendor } from '../types.js';
+import { createBillingConnector } from './connector.js';
 
-export const stripe: VendorModule = {
+export const stripe: BillingVendor = {
   name: 'stripe',
   domain: 'billing',
   // Live mode: 100 read requests a second, Search 20 a second.
   budgets: { stripe: { limit: 100, windowS: 1 }, 'stripe.search': { limit: 20, windowS: 1 } },
+  createBilling: ({ config, policy, logger }) =>
+    createBillingConnector({ secretKey: config.stripe.secretKey, apiBase: config.stripe.apiBase, policy, logger }),
 };

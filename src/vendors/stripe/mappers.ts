@@ -1,51 +1,12 @@
 /**
- * Stripe objects -> the billing subgraph's domain types. Only display fields survive: a card
- * becomes brand/last4/expiry, nothing else of a payment method ever leaves this file.
+ * Stripe objects -> the billing port's types. Only display fields survive: a card becomes
+ * brand/last4/expiry, nothing else of a payment method ever leaves this file.
  */
 import type Stripe from 'stripe';
 import { UpstreamError } from '../../errors/index.js';
 import type { InvoiceStatus, SubscriptionStatus } from '../../generated/billing.js';
+import type { BillingAccount, CardSummary, InvoiceSummary, Subscription } from '../../ports/billing.js';
 import type { OnUnknownValue } from '../../platform/unknown.js';
-
-export interface CustomerRef {
-  id: string;
-}
-
-export interface StripeSubscription {
-  id: string;
-  status: SubscriptionStatus;
-  plan: string | null;
-  currentPeriodEnd: string | null;
-  cancelAtPeriodEnd: boolean;
-}
-
-export interface BillingAccount {
-  crmId: string;
-  stripeCustomerId: string;
-  currency: string;
-  balance: number;
-  subscription: StripeSubscription | null;
-}
-
-export interface CardSummary {
-  id: string;
-  brand: string;
-  last4: string;
-  expMonth: number;
-  expYear: number;
-}
-
-export interface InvoiceSummary {
-  id: string;
-  number: string | null;
-  status: InvoiceStatus;
-  amountDue: number;
-  amountPaid: number;
-  amountRemaining: number;
-  currency: string;
-  dueDate: string | null;
-  createdAt: string;
-}
 
 /** Domain types hold ISO strings, so they survive a JSON round trip through the cache unchanged. */
 const fromUnix = (s: number | null | undefined) => (typeof s === 'number' ? new Date(s * 1000).toISOString() : null);
@@ -75,7 +36,7 @@ function known<T extends string>(
   return 'UNKNOWN' as T;
 }
 
-export function toSubscription(sub: Stripe.Subscription, onUnknown?: OnUnknownValue): StripeSubscription {
+export function toSubscription(sub: Stripe.Subscription, onUnknown?: OnUnknownValue): Subscription {
   const item = sub.items?.data?.[0];
   // Since API 2025-03-31 the period lives on the items; older versions kept it on the subscription.
   const end =
@@ -91,7 +52,7 @@ export function toSubscription(sub: Stripe.Subscription, onUnknown?: OnUnknownVa
 }
 
 /** The subscription a portal shows: a live one if any, else the most recent. */
-export function currentSubscription(subs: readonly Stripe.Subscription[], onUnknown?: OnUnknownValue): StripeSubscription | null {
+export function currentSubscription(subs: readonly Stripe.Subscription[], onUnknown?: OnUnknownValue): Subscription | null {
   const live = subs.filter((s) => s.status !== 'canceled' && s.status !== 'incomplete_expired');
   const pick = (live.length ? live : [...subs]).sort((a, b) => b.created - a.created)[0];
   return pick ? toSubscription(pick, onUnknown) : null;
@@ -100,7 +61,7 @@ export function currentSubscription(subs: readonly Stripe.Subscription[], onUnkn
 export function toBillingAccount(crmId: string, c: Stripe.Customer, onUnknown?: OnUnknownValue): BillingAccount {
   return {
     crmId,
-    stripeCustomerId: c.id,
+    billingCustomerId: c.id,
     currency: (c.currency ?? 'usd').toUpperCase(),
     balance: c.balance ?? 0,
     subscription: currentSubscription(c.subscriptions?.data ?? [], onUnknown),

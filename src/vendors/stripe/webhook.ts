@@ -6,7 +6,7 @@
  */
 import Stripe from 'stripe';
 import { billingKeys } from '../../subgraphs/billing/index.js';
-import type { StripeOwnedObject } from './connector.js';
+import type { BillingObject } from '../../ports/billing.js';
 import { checkTimestamp, header, parseJson, WebhookRejected } from '../../webhooks/verify.js';
 import type { EventHandlerDeps, ReceivedEvent, WebhookRequest } from '../../webhooks/types.js';
 
@@ -69,7 +69,7 @@ export function receiveStripe(req: WebhookRequest, secrets: readonly string[]): 
 type Record_ = 'account' | 'invoices' | 'cards';
 
 /** What each event family makes stale, and which object to re-read for its owner. */
-function classify(type: string): { owned?: StripeOwnedObject; records: Record_[] } | undefined {
+function classify(type: string): { owned?: BillingObject; records: Record_[] } | undefined {
   if (type.startsWith('customer.subscription.')) return { owned: 'subscription', records: ['account'] };
   if (type.startsWith('customer.source.') || type.startsWith('customer.tax_id.') || type.startsWith('customer.discount.'))
     return { records: ['account'] };
@@ -89,7 +89,7 @@ export async function handleStripe(e: StripeEventData, d: EventHandlerDeps): Pro
   const customer = await d.billing.customer(stripeId);
   const crmId = customer?.crmId ?? null;
   if (!crmId) return 'customer not linked to the CRM';
-  if (!customer?.deleted) await d.onLinkSeen({ crmId, stripeCustomerId: stripeId, source: `stripe:${e.type}` });
+  if (!customer?.deleted) await d.onLinkSeen({ crmId, billingCustomerId: stripeId, source: `stripe:${e.type}` });
   const keys = billingKeys(d.prefix);
   await d.cache.purge(what.records.map((r) => keys[r](crmId)));
   await d.publish({

@@ -8,8 +8,10 @@ import { chunk } from '../../platform/concurrency.js';
 import { parseUpstream, UpstreamHttpError, type HttpClient } from '../../platform/http.js';
 import type { Logger } from '../../platform/logger.js';
 import { createUnknownValueLog } from '../../platform/unknown.js';
-import { createSupportWrites, type SupportWrites } from './writes.js';
-import { toComments, toTicket, ZendeskComment, ZendeskTicket, ZendeskUser, type CommentSummary, type TicketSummary } from './mappers.js';
+import { UpstreamError } from '../../errors/index.js';
+import { StaffUserMissingError, type SupportContact, type SupportPort, type TicketSummary } from '../../ports/support.js';
+import { createSupportWrites, ZENDESK_ID } from './writes.js';
+import { toComments, toTicket, ZendeskComment, ZendeskTicket, ZendeskUser } from './mappers.js';
 
 const UsersResponse = z.object({ users: z.array(ZendeskUser) });
 const TicketsPage = z.object({
@@ -23,43 +25,21 @@ const SearchResponse = z.object({
 });
 const CommentsResponse = z.object({ comments: z.array(ZendeskComment), users: z.array(ZendeskUser).optional() });
 
-export interface TicketPage {
-  tickets: TicketSummary[];
-  hasMore: boolean;
-  afterCursor: string | null;
-}
-
-export interface SupportConnector extends SupportWrites {
-  /** Zendesk user ids by external id (CRM id); unknown ids are absent. */
-  userIdsByExternalIds(externalIds: readonly string[]): Promise<Map<string, number>>;
-  requestedTickets(userId: number, size: number, after?: string): Promise<TicketPage>;
-  comments(ticketId: string): Promise<CommentSummary[]>;
-  /**
-   * Tickets of many requesters with the Search API (`type:ticket requester:a requester:b ...`,
-   * most recently updated first): one call per REQUESTERS_PER_SEARCH users (more when they have
-   * more than 100 tickets together, pages fetched in parallel). Users whose lists Search's
-   * 1,000-result limit would cut are absent: the caller reads them per user.
-   */
-  ticketsByRequesters(userIds: readonly number[]): Promise<Map<number, TicketSummary[]>>;
-  /** One ticket's requester, re-read (webhook handlers, background priority); null when the ticket does not exist. */
-  ticketRequester(ticketId: string): Promise<number | null>;
-  /** One user's external id (our CRM id), re-read (webhook handlers, background priority); null when absent or unknown. */
-  userExternalId(userId: number): Promise<string | null>;
-  /** The replicated contact fields of Zendesk users, by external id (CRM id), 100 a call. */
-  userContactsByExternalIds(externalIds: readonly string[]): Promise<Map<string, ZendeskUserContact>>;
-  /** Sets a user's name/email (PUT /api/v2/users/{id}). */
-  updateUserContact(userId: number, fields: { name?: string; email?: string }): Promise<void>;
-}
+/** Zendesk as Portico's support system: the support port (src/ports/support.ts). */
+export type SupportConnector = SupportPort;
 
 /** Requesters per search query: about 30 tickets a query on typical data, one page of 100. */
 export const REQUESTERS_PER_SEARCH = 10;
 const SEARCH_PAGE = 100;
 const SEARCH_MAX = 1000;
 
-export interface ZendeskUserContact {
-  id: number;
-  name: string | null;
-  email: string | null;
+/** Tickets a requested-tickets page holds: Zendesk's maximum, so a customer's tickets take the fewest calls. */
+export const ZENDESK_PAGE = 100;
+
+/** A user id from a link or a caller, checked before it reaches a URL. */
+function userPath(userId: string): string {
+  if (!ZENDESK_ID.test(userId)) throw new UpstreamError('support', 'unavailable', 'invalid user id');
+  return `/api/v2/users/${userId}`;
 }
 
 const ContactUsersResponse = z.object({
@@ -83,10 +63,22 @@ const parse = <T>(schema: z.ZodType<T>, body: unknown): T => parseUpstream('supp
 export function createSupportConnector(deps: { http: HttpClient; logger?: Logger }): SupportConnector {
   const { http } = deps;
   const onUnknown = createUnknownValueLog({ system: 'support', logger: deps.logger });
+  const writes = createSupportWrites({ http, onUnknown });
   return {
-    ...createSupportWrites({ http, onUnknown }),
-    async userIdsByExternalIds(externalIds) {
-      const out = new Map<string, number>();
+    ...writes,
+    pageSize: ZENDESK_PAGE,
+    contactsPerCall: SHOW_MANY_LIMIT,
+    ticketId: { pattern: ZENDESK_ID, help: 'ticketId is a Zendesk ticket number, e.g. "4711".' },
+    async staffUser(subject) {
+      const agent = await writes.userByExternalId(`staff:${subject}`);
+      if (!agent)
+        throw new StaffUserMissingError(
+          `No Zendesk agent user is linked to your account: set its external_id to "staff:${subject}" in Zendesk.`,
+        );
+      return agent;
+    },
+    async userIdsByCrmIds(externalIds) {
+      const out = new Map<string, string>();
       for (const part of chunk(externalIds, SHOW_MANY_LIMIT)) {
         const body = await http.send({
           method: 'GET',
@@ -94,14 +86,14 @@ export function createSupportConnector(deps: { http: HttpClient; logger?: Logger
           route: 'users.showMany',
           query: { external_ids: part.join(',') },
         });
-        for (const u of parse(UsersResponse, body).users) if (u.external_id) out.set(u.external_id, u.id);
+        for (const u of parse(UsersResponse, body).users) if (u.external_id) out.set(u.external_id, String(u.id));
       }
       return out;
     },
     async requestedTickets(userId, size, after) {
       const body = await http.send({
         method: 'GET',
-        path: `/api/v2/users/${userId}/tickets/requested`,
+        path: `${userPath(userId)}/tickets/requested`,
         route: 'tickets.requested',
         query: { 'page[size]': size, 'page[after]': after, sort: '-updated_at' },
       });
@@ -116,23 +108,28 @@ export function createSupportConnector(deps: { http: HttpClient; logger?: Logger
           route: 'tickets.show',
           priority: 'background',
         });
-        return parse(TicketResponse, body).ticket.requester_id;
+        return String(parse(TicketResponse, body).ticket.requester_id);
       } catch (err) {
         if (err instanceof UpstreamHttpError && err.status === 404) return null;
         throw err;
       }
     },
-    async userExternalId(userId) {
+    async userCrmId(userId) {
+      if (!ZENDESK_ID.test(userId)) return null;
       try {
-        const body = await http.send({ method: 'GET', path: `/api/v2/users/${userId}`, route: 'users.show', priority: 'background' });
+        const body = await http.send({ method: 'GET', path: userPath(userId), route: 'users.show', priority: 'background' });
         return parse(UserResponse, body).user.external_id ?? null;
       } catch (err) {
         if (err instanceof UpstreamHttpError && err.status === 404) return null;
         throw err;
       }
     },
+    // The Search API (`type:ticket requester:a requester:b ...`, most recently updated first): one
+    // call per REQUESTERS_PER_SEARCH users (more when they have more than 100 tickets together,
+    // pages fetched in parallel). Users whose lists Search's 1,000-result limit would cut are absent.
     async ticketsByRequesters(userIds) {
-      const out = new Map<number, TicketSummary[]>(userIds.map((id) => [id, []]));
+      const out = new Map<string, TicketSummary[]>(userIds.map((id) => [id, []]));
+      for (const id of userIds) userPath(id); // ids go into the query: checked first
       await Promise.all(
         chunk(userIds, REQUESTERS_PER_SEARCH).map(async (ids) => {
           const query = `type:ticket ${ids.map((id) => `requester:${id}`).join(' ')}`;
@@ -154,13 +151,13 @@ export function createSupportConnector(deps: { http: HttpClient; logger?: Logger
           }
           const rest = await Promise.all(Array.from({ length: Math.ceil(first.count / SEARCH_PAGE) - 1 }, (_x, i) => page(i + 2)));
           for (const r of [first, ...rest])
-            for (const t of r.results) if (t.requester_id != null) out.get(t.requester_id)?.push(toTicket(t));
+            for (const t of r.results) if (t.requester_id != null) out.get(String(t.requester_id))?.push(toTicket(t));
         }),
       );
       return out;
     },
-    async userContactsByExternalIds(externalIds) {
-      const out = new Map<string, ZendeskUserContact>();
+    async userContactsByCrmIds(externalIds) {
+      const out = new Map<string, SupportContact>();
       for (const part of chunk(externalIds, SHOW_MANY_LIMIT)) {
         const body = await http.send({
           method: 'GET',
@@ -169,14 +166,14 @@ export function createSupportConnector(deps: { http: HttpClient; logger?: Logger
           query: { external_ids: part.join(',') },
         });
         for (const u of parse(ContactUsersResponse, body).users)
-          if (u.external_id) out.set(u.external_id, { id: u.id, name: u.name ?? null, email: u.email ?? null });
+          if (u.external_id) out.set(u.external_id, { id: String(u.id), name: u.name ?? null, email: u.email ?? null });
       }
       return out;
     },
     async updateUserContact(userId, fields) {
       await http.send({
         method: 'PUT',
-        path: `/api/v2/users/${userId}`,
+        path: userPath(userId),
         route: 'users.update',
         // Absolute values: repeating the PUT leaves the same user.
         idempotent: true,

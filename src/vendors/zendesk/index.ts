@@ -2,11 +2,18 @@
  * Zendesk as the support system: users, tickets and comments through the Support API, its
  * published limits, and its signed webhooks feeding the change pipeline.
  */
-import type { VendorModule } from '../types.js';
+import type { SupportVendor } from '../types.js';
+import { createSupportConnector } from './connector.js';
 
-export const zendesk: VendorModule = {
+export const zendesk: SupportVendor = {
   name: 'zendesk',
   domain: 'support',
   // Enterprise plan: 700 requests a minute.
   budgets: { zendesk: { limit: 700, windowS: 60 } },
+  createSupport: ({ config, http, logger }) => {
+    // API token auth: Basic base64("<email>/token:<token>").
+    const auth = Buffer.from(`${config.zendesk.email}/token:${config.zendesk.apiToken}`).toString('base64');
+    const client = http(config.zendesk.baseUrl, { authorization: `Basic ${auth}` }, { rateHeaders: ['x-rate-limit-remaining'] });
+    return createSupportConnector({ http: client, logger });
+  },
 };

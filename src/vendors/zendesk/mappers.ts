@@ -1,11 +1,8 @@
-/** Zendesk DTOs -> the support subgraph's domain types. */
+/** Zendesk DTOs -> the support port's types. */
 import { z } from 'zod';
 import type { TicketPriority, TicketStatus } from '../../generated/support.js';
+import type { CommentSummary, TicketSummary } from '../../ports/support.js';
 import type { OnUnknownValue } from '../../platform/unknown.js';
-
-export interface CustomerRef {
-  id: string;
-}
 
 export const ZendeskUser = z.object({
   id: z.number(),
@@ -34,22 +31,6 @@ export const ZendeskComment = z.object({
   created_at: z.string(),
 });
 export type ZendeskComment = z.infer<typeof ZendeskComment>;
-
-export interface TicketSummary {
-  id: string;
-  subject: string;
-  status: TicketStatus;
-  priority: TicketPriority | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface CommentSummary {
-  id: string;
-  body: string;
-  author: string;
-  createdAt: string;
-}
 
 const STATUSES = new Set(['NEW', 'OPEN', 'PENDING', 'HOLD', 'SOLVED', 'CLOSED']);
 const PRIORITIES = new Set(['LOW', 'NORMAL', 'HIGH', 'URGENT']);

@@ -49,11 +49,11 @@ export async function handleZendesk(e: ZendeskEventData, d: EventHandlerDeps): P
   if (!kind || !rawId) return 'ignored';
   if (kind === 'ticket') {
     // The requester as Zendesk has it now; the event's copy only when the ticket is gone.
-    const requester = (await d.support.ticketRequester(rawId)) ?? e.requesterId;
+    const requester = (await d.support.ticketRequester(rawId)) ?? (e.requesterId === null ? null : String(e.requesterId));
     if (!requester) return 'no requester';
-    const crmId = await d.support.userExternalId(requester);
+    const crmId = await d.support.userCrmId(requester);
     if (!crmId) return 'requester not linked to the CRM';
-    await d.onLinkSeen({ crmId, zendeskUserId: requester, source: `zendesk:${e.type}` });
+    await d.onLinkSeen({ crmId, supportUserId: requester, source: `zendesk:${e.type}` });
     await d.cache.purge(supportTicketKeys(d.prefix, crmId, rawId));
     await d.publish({
       system: 'zendesk',
@@ -66,10 +66,9 @@ export async function handleZendesk(e: ZendeskEventData, d: EventHandlerDeps): P
     });
     return 'applied';
   }
-  const userId = Number(rawId);
-  const crmId = (await d.support.userExternalId(userId)) ?? e.externalId;
+  const crmId = (await d.support.userCrmId(rawId)) ?? e.externalId;
   if (!crmId) return 'user not linked to the CRM';
-  await d.onLinkSeen({ crmId, zendeskUserId: userId, source: `zendesk:${e.type}` });
+  await d.onLinkSeen({ crmId, supportUserId: rawId, source: `zendesk:${e.type}` });
   const keys = supportKeys(d.prefix);
   await d.cache.purge([keys.user(crmId), keys.tickets(crmId, undefined)]);
   await d.publish({

@@ -11,7 +11,8 @@ import { z } from 'zod';
 import { UpstreamError } from '../../errors/index.js';
 import { parseUpstream, UpstreamHttpError, type HttpClient } from '../../platform/http.js';
 import type { OnUnknownValue } from '../../platform/unknown.js';
-import { toTicket, ZendeskTicket, type CommentSummary, type TicketSummary } from './mappers.js';
+import type { SupportPort, SupportUser } from '../../ports/support.js';
+import { toTicket, ZendeskTicket } from './mappers.js';
 
 const TicketResponse = z.object({ ticket: ZendeskTicket });
 const UserResponse = z.object({
@@ -35,29 +36,13 @@ const UpdateResponse = z.object({
   }),
 });
 
-export type ZendeskPriority = 'low' | 'normal' | 'high' | 'urgent';
-
-export interface ZendeskUserRef {
-  id: number;
-  name: string;
-  externalId: string | null;
-}
-
-export interface SupportWrites {
-  /** Opens a ticket requested (and submitted) by a Zendesk user. `idempotencyKey` goes to Zendesk as `Idempotency-Key`. */
-  createTicket(
-    t: { requesterId: number; subject: string; body: string; priority: ZendeskPriority | null },
-    idempotencyKey?: string,
-  ): Promise<TicketSummary>;
-  /** Adds a public comment written by `authorId`; returns it. */
-  addComment(ticketId: string, c: { body: string; authorId: number; authorName: string }): Promise<CommentSummary>;
-  /** One ticket as it is now (its requester); null when it does not exist. */
-  ticket(ticketId: string): Promise<{ id: string; requesterId: number } | null>;
-  /** One user; null when it does not exist. */
-  user(userId: number): Promise<ZendeskUserRef | null>;
+export type SupportWrites = Pick<SupportPort, 'createTicket' | 'addComment' | 'ticket' | 'user'> & {
   /** The Zendesk user whose `external_id` is this, e.g. a staff member's agent user (`staff:<token subject>`). */
-  userByExternalId(externalId: string): Promise<ZendeskUserRef | null>;
-}
+  userByExternalId(externalId: string): Promise<SupportUser | null>;
+};
+
+/** Zendesk ids are numbers: anything else names no user or ticket (and never reaches a URL). */
+export const ZENDESK_ID = /^\d{1,20}$/;
 
 const parse = <T>(schema: z.ZodType<T>, body: unknown): T => parseUpstream('support', schema, body);
 const notFoundAsNull = async <T>(fn: () => Promise<T>): Promise<T | null> => {
@@ -68,16 +53,17 @@ const notFoundAsNull = async <T>(fn: () => Promise<T>): Promise<T | null> => {
     throw err;
   }
 };
-const toUser = (u: z.infer<typeof UserResponse>['user']): ZendeskUserRef => ({
-  id: u.id,
+const toUser = (u: z.infer<typeof UserResponse>['user']): SupportUser => ({
+  id: String(u.id),
   name: u.name ?? 'Support',
-  externalId: u.external_id ?? null,
+  crmId: u.external_id ?? null,
 });
 
 export function createSupportWrites(deps: { http: HttpClient; onUnknown?: OnUnknownValue }): SupportWrites {
   const { http } = deps;
   return {
     async createTicket(t, idempotencyKey) {
+      if (!ZENDESK_ID.test(t.requesterId)) throw new UpstreamError('support', 'unavailable', 'invalid user id');
       const body = await http.send({
         method: 'POST',
         path: '/api/v2/tickets',
@@ -86,9 +72,9 @@ export function createSupportWrites(deps: { http: HttpClient; onUnknown?: OnUnkn
           ticket: {
             subject: t.subject,
             comment: { body: t.body, public: true },
-            requester_id: t.requesterId,
-            submitter_id: t.requesterId,
-            ...(t.priority ? { priority: t.priority } : {}),
+            requester_id: Number(t.requesterId),
+            submitter_id: Number(t.requesterId),
+            ...(t.priority ? { priority: t.priority.toLowerCase() } : {}),
           },
         },
         // Only a keyed creation is safe to send twice (Zendesk answers the retry with the first ticket).
@@ -98,11 +84,12 @@ export function createSupportWrites(deps: { http: HttpClient; onUnknown?: OnUnkn
       return toTicket(parse(TicketResponse, body).ticket, deps.onUnknown);
     },
     async addComment(ticketId, c) {
+      if (!ZENDESK_ID.test(c.authorId)) throw new UpstreamError('support', 'unavailable', 'invalid user id');
       const body = await http.send({
         method: 'PUT',
         path: `/api/v2/tickets/${encodeURIComponent(ticketId)}`,
         route: 'tickets.update',
-        body: { ticket: { comment: { body: c.body, author_id: c.authorId, public: true } } },
+        body: { ticket: { comment: { body: c.body, author_id: Number(c.authorId), public: true } } },
         idempotent: false,
       });
       const r = parse(UpdateResponse, body);
@@ -115,13 +102,15 @@ export function createSupportWrites(deps: { http: HttpClient; onUnknown?: OnUnkn
         const body = await http.send({ method: 'GET', path: `/api/v2/tickets/${encodeURIComponent(ticketId)}`, route: 'tickets.show' });
         const t = parse(TicketResponse, body).ticket;
         if (typeof t.requester_id !== 'number') return null;
-        return { id: String(t.id), requesterId: t.requester_id };
+        return { id: String(t.id), requesterId: String(t.requester_id) };
       }),
-    user: (userId) =>
-      notFoundAsNull(async () => {
-        const body = await http.send({ method: 'GET', path: `/api/v2/users/${userId}`, route: 'users.show' });
-        return toUser(parse(UserResponse, body).user);
-      }),
+    user: async (userId) =>
+      !ZENDESK_ID.test(userId)
+        ? null
+        : notFoundAsNull(async () => {
+            const body = await http.send({ method: 'GET', path: `/api/v2/users/${userId}`, route: 'users.show' });
+            return toUser(parse(UserResponse, body).user);
+          }),
     async userByExternalId(externalId) {
       const body = await http.send({
         method: 'GET',

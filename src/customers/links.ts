@@ -1,25 +1,28 @@
 /**
- * Customer links: the mapping CRM contact id <-> Stripe customer id <-> Zendesk user id <-> S3
- * prefix. It is data the whole system depends on, not a cache entry: kept in Redis as one hash
- * per customer (`<prefix>:links:<crmId>`) with no TTL, filled on first sight from the vendors'
- * lookups (Stripe search by metadata, Zendesk users/show_many by external_id) and updated when a
- * vendor reports a new id (`update`, for webhooks and reconciliation). With a known link, reads
- * call the vendors' direct endpoints (Stripe customer retrieve, invoices list by customer,
- * Zendesk tickets by user id) instead of their search APIs.
+ * Customer links: the mapping Portico customer id (the CRM contact) <-> billing customer id <->
+ * support user id <-> files prefix. It is data the whole system depends on, not a cache entry:
+ * kept in Redis as one hash per customer (`<prefix>:links:<crmId>`, fields `billing`, `support`,
+ * `files`) with no TTL, filled on first sight from the systems' lookups (the ports' searches by
+ * customer id) and updated when a system reports a new id (`update`, for events and
+ * reconciliation). With a known link, reads use the systems' direct endpoints instead of their
+ * searches. A link that is missing (or unreadable) is looked up again: links are an optimisation
+ * of reads, never the only way to a customer's records.
  *
  * Without Redis (development, one instance) the links live in an in-process map.
  */
 import DataLoader from 'dataloader';
 import type { Redis } from 'ioredis';
-import { redisDeadline, type RedisLiveness } from './cache.js';
-import type { Logger } from './logger.js';
-import { trace, withSpan } from './tracing.js';
+import { redisDeadline, type RedisLiveness } from '../platform/cache.js';
+import type { Logger } from '../platform/logger.js';
+import { trace, withSpan } from '../platform/tracing.js';
 
 export interface CustomerLink {
-  stripeCustomerId?: string;
-  zendeskUserId?: number;
-  /** S3 key prefix of the customer's documents, e.g. `customers/1001/`. */
-  s3Prefix?: string;
+  /** The billing system's id of the customer (billing port). */
+  billingCustomerId?: string;
+  /** The support system's user id of the customer (support port). */
+  supportUserId?: string;
+  /** Key prefix of the customer's documents, e.g. `customers/1001/`. */
+  filesPrefix?: string;
 }
 
 /** A partial update; `null` removes an id (the vendor deleted the object). */
@@ -27,7 +30,7 @@ export type LinkUpdate = { [K in keyof CustomerLink]?: CustomerLink[K] | null };
 
 export interface CustomerLinks {
   readonly kind: 'redis' | 'memory';
-  /** Links of these customers; unknown customers are absent. A Redis failure reads as unknown (the vendors' lookups still work). */
+  /** Links of these customers; unknown customers are absent. A Redis failure reads as unknown (the systems' lookups still work). */
   getMany(crmIds: readonly string[]): Promise<Map<string, CustomerLink>>;
   get(crmId: string): Promise<CustomerLink | undefined>;
   /**
@@ -39,13 +42,14 @@ export interface CustomerLinks {
   remove(crmId: string): Promise<void>;
 }
 
-const FIELDS = { stripeCustomerId: 'stripe', zendeskUserId: 'zendesk', s3Prefix: 's3' } as const;
+/** The hash field of each link, by domain. Fields written under other names before are not read: those links are looked up again. */
+const FIELDS = { billingCustomerId: 'billing', supportUserId: 'support', filesPrefix: 'files' } as const;
 
 function fromHash(h: Record<string, string>): CustomerLink | undefined {
   const link: CustomerLink = {};
-  if (h.stripe) link.stripeCustomerId = h.stripe;
-  if (h.zendesk && Number.isSafeInteger(Number(h.zendesk))) link.zendeskUserId = Number(h.zendesk);
-  if (h.s3) link.s3Prefix = h.s3;
+  if (h.billing) link.billingCustomerId = h.billing;
+  if (h.support) link.supportUserId = h.support;
+  if (h.files) link.filesPrefix = h.files;
   return Object.keys(link).length ? link : undefined;
 }
 
@@ -90,7 +94,7 @@ export interface RedisLinksOptions {
   timeoutMs?: number;
   /**
    * Shared Redis liveness (platform/cache.ts): while Redis is stalled, reads and writes of links
-   * fail at once (unknown links; the vendors' lookups answer), instead of each waiting its deadline.
+   * fail at once (unknown links; the systems' lookups answer), instead of each waiting its deadline.
    */
   liveness?: RedisLiveness;
 }
