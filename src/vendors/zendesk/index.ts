@@ -2,10 +2,12 @@
  * Zendesk as the support system: users, tickets and comments through the Support API, its
  * published limits, and its signed webhooks feeding the change pipeline.
  */
+import { zendeskSettings } from './config.js';
 import type { VendorModule } from '../types.js';
 
 export const zendesk: VendorModule = {
   name: 'zendesk',
+  settings: zendeskSettings,
   domain: 'support',
   // Enterprise plan: 700 requests a minute.
   budgets: { zendesk: { limit: 700, windowS: 60 } },
