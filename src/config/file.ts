@@ -89,6 +89,11 @@ const pairs = (o: Record<string, unknown>) =>
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(',');
 
+/** The example printed with a problem in the file's `key` (a dotted path). */
+export function fileExample(key: string): string {
+  return FILE_EXAMPLES[key.split('.')[0] as keyof PorticoConfig] ?? FILE_EXAMPLES.limits;
+}
+
 /** The keys the file model allows at `path` (for the message naming an unknown one). */
 function knownKeys(path: string[]): string[] {
   type Def = { type: string; innerType?: { _zod: { def: Def } }; shape?: Record<string, { _zod: { def: Def } }> };
@@ -112,13 +117,13 @@ export function fileVars(file: unknown, label = 'portico.config.ts'): FileVars {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const path = issue.path.map(String);
-        const example = FILE_EXAMPLES[path[0] as keyof PorticoConfig];
+        const example = fileExample(path.join('.'));
         if (issue.code === 'unrecognized_keys') {
           const keys = issue.keys.map((k) => [...path, k].join('.'));
           const known = knownKeys(path).join(', ');
-          return `${label}: unknown key ${keys.map((k) => `"${k}"`).join(', ')}${known ? `. Known: ${known}` : ''}. Example: ${example ?? FILE_EXAMPLES.limits}`;
+          return `${label}: unknown key ${keys.map((k) => `"${k}"`).join(', ')}${known ? `. Known: ${known}` : ''}. Example: ${example}`;
         }
-        return `${label}: ${path.join('.')}: ${issue.message}. Example: ${example ?? FILE_EXAMPLES.limits}`;
+        return `${label}: ${path.join('.')}: ${issue.message}. Example: ${example}`;
       }),
     );
   const f = parsed.data;

@@ -10,7 +10,7 @@ import { audit, type AuditConfig } from './audit.js';
 import { auth, type AuthConfig } from './auth.js';
 import { cache, type CacheConfig } from './cache.js';
 import { events, type EventsConfig } from './events.js';
-import { fileVars, layered, readConfigFile, type PorticoConfig } from './file.js';
+import { fileExample, fileVars, layered, readConfigFile, type PorticoConfig } from './file.js';
 import { guards, type GuardsConfig } from './guards.js';
 import { redis, type RedisConfig } from './redis.js';
 import { server, type ServerConfig } from './server.js';
@@ -113,7 +113,7 @@ export function loadConfig(env?: Env, file?: PorticoConfig): Readonly<Config> {
     }
     failed.add(name);
     const key = isSet(base[name]) ? undefined : fromFile.keys[name];
-    problems.push(key ? `portico.config.ts ${key}: ${r.issue}. Example: ${name}=${spec.example}` : r.problem);
+    problems.push(key ? `portico.config.ts: ${key}: ${r.issue} (as ${name}). Example: ${fileExample(key)}` : r.problem);
     // The default stands in, so the sections can still be built and every other problem found.
     const text = fallback(spec, e);
     const parsed = text === undefined ? undefined : spec.schema.safeParse(text);
