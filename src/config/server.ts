@@ -33,7 +33,7 @@ export const server = section({
     PORTICO_CONFIG: {
       schema: z.string().min(1),
       example: './deploy/portico.config.js',
-      doc: 'Path of the typed configuration file (`defineConfig`). Default: `portico.config.ts` at the repository root when running from source, `dist/portico.config.js` when running the build; absent = environment only. Variables set here override its keys.',
+      doc: 'Path of the typed configuration file (`defineConfig`). Default: `portico.config.ts` at the repository root when running from source, `dist/portico.config.js` when running the build; absent = environment only. Environment variables override its keys.',
     },
   },
   build: (v): ServerConfig => ({ env: v.NODE_ENV, host: v.HOST, port: v.PORT, logLevel: v.LOG_LEVEL, sandbox: v.SANDBOX }),
