@@ -38,7 +38,7 @@ import { createReplicaPipeline, type ReplicaPipeline } from './replicas/index.js
 import type { Simulators } from '../sim/index.js';
 
 export interface AppOptions {
-  /** Parsed configuration; default: loadConfig(process.env). */
+  /** Parsed configuration; default: loadConfig() (process.env over portico.config.ts). */
   config?: Readonly<Config>;
   logger?: Logger;
   /** Hook point of the customer-links store: every link a webhook event shows. @default does nothing */

@@ -59,7 +59,7 @@ export function createRedactor(secrets: readonly (string | undefined)[]): Redact
  * `secret` (src/config/*.ts, src/vendors/<vendor>/config.ts), collected by `loadConfig`.
  */
 export function configSecrets(config: Readonly<Config>): string[] {
-  return config.secrets.filter((s) => s !== '');
+  return [...config.secrets];
 }
 
 export interface ObserveOptions {
