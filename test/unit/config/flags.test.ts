@@ -38,7 +38,6 @@ test('every variable flagged secret is redacted by configSecrets (the list is th
   const config = loadConfig({
     ...env,
     SIMULATORS: 'false',
-    HUBSPOT_ACCESS_TOKEN: env.HUBSPOT_ACCESS_TOKEN,
     ZENDESK_BASE_URL: 'https://acme.zendesk.com',
     ZENDESK_EMAIL: 'api@acme.com',
     S3_BUCKET: 'acme-files',
