@@ -7,6 +7,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json codegen.yml ./
+# portico.config.ts, if there is one, is compiled to dist/portico.config.js (the example always matches).
+COPY portico.config.* ./
 COPY schema ./schema
 COPY src ./src
 COPY sim ./sim

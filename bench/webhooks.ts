@@ -20,7 +20,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
-import { DEV_STRIPE_WEBHOOK_SECRET } from '../src/config/index.js';
+import { DEV_STRIPE_WEBHOOK_SECRET } from '../src/vendors/stripe/config.js';
 import { freePort, startLocalRedis } from '../src/platform/redis-server.js';
 import { startSimulators, vendorEnv, type Simulators } from '../sim/index.js';
 

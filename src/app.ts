@@ -36,7 +36,7 @@ import type { Simulators } from '../sim/index.js';
 export { createUpstreams, type Upstreams } from './upstreams.js';
 
 export interface AppOptions {
-  /** Parsed configuration; default: loadConfig(process.env). */
+  /** Parsed configuration; default: loadConfig() (process.env over portico.config.ts). */
   config?: Readonly<Config>;
   logger?: Logger;
   /** Hook point of the customer-links store: every link a webhook event shows. @default does nothing */
@@ -81,7 +81,7 @@ export async function withSimulators(config: Readonly<Config>): Promise<Simulate
   return {
     config: Object.freeze({
       ...config,
-      hubspot: { baseUrl: sims.urls.hubspot, accessToken: c.hubspotToken },
+      hubspot: { ...config.hubspot, baseUrl: sims.urls.hubspot, accessToken: c.hubspotToken },
       salesforce: {
         ...config.salesforce,
         instanceUrl: sims.urls.salesforce,
@@ -89,8 +89,8 @@ export async function withSimulators(config: Readonly<Config>): Promise<Simulate
         clientId: c.salesforceClientId,
         clientSecret: c.salesforceClientSecret,
       },
-      stripe: { apiBase: sims.urls.stripe, secretKey: c.stripeSecretKey },
-      zendesk: { baseUrl: sims.urls.zendesk, email: c.zendeskEmail, apiToken: c.zendeskApiToken },
+      stripe: { ...config.stripe, apiBase: sims.urls.stripe, secretKey: c.stripeSecretKey },
+      zendesk: { ...config.zendesk, baseUrl: sims.urls.zendesk, email: c.zendeskEmail, apiToken: c.zendeskApiToken },
       s3: {
         ...config.s3,
         bucket: c.s3Bucket,
@@ -398,9 +398,9 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
 function connectSimulatorWebhooks(sims: Simulators, url: string, config: Readonly<Config>) {
   const w = config.webhooks;
   sims.webhooks.configure({
-    stripe: { url: `${url}/webhooks/stripe`, secret: w.stripeSecrets[0] },
-    hubspot: { url: `${w.publicBaseUrl ?? url}/webhooks/hubspot`, clientSecret: w.hubspotClientSecret },
-    zendesk: { url: `${url}/webhooks/zendesk`, secret: w.zendeskSecret },
+    stripe: { url: `${url}/webhooks/stripe`, secret: config.stripe.webhookSecrets[0] },
+    hubspot: { url: `${w.publicBaseUrl ?? url}/webhooks/hubspot`, clientSecret: config.hubspot.clientSecret },
+    zendesk: { url: `${url}/webhooks/zendesk`, secret: config.zendesk.webhookSecret },
   });
 }
 

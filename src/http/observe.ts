@@ -54,25 +54,12 @@ export function createRedactor(secrets: readonly (string | undefined)[]): Redact
   };
 }
 
-/** The secret values of a configuration: never in a log line. */
+/**
+ * The secret values of a configuration: never in a log line. They are the variables declared with
+ * `secret` (src/config/*.ts, src/vendors/<vendor>/config.ts), collected by `loadConfig`.
+ */
 export function configSecrets(config: Readonly<Config>): string[] {
-  const redisPassword = config.redis.url ? decodeURIComponent(new URL(config.redis.url).password) : undefined;
-  return [
-    config.auth.secret,
-    config.auth.partnerSecret,
-    config.hubspot.accessToken,
-    config.salesforce.clientSecret,
-    config.stripe.secretKey,
-    config.zendesk.apiToken,
-    config.s3.secretAccessKey,
-    config.subgraphs.signingSecret,
-    redisPassword,
-    config.guards.metrics.token,
-    ...config.webhooks.stripeSecrets,
-    config.webhooks.hubspotClientSecret,
-    config.webhooks.zendeskSecret,
-    ...Object.values(config.tracing.headers),
-  ].filter((s): s is string => !!s);
+  return [...config.secrets];
 }
 
 export interface ObserveOptions {

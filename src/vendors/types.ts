@@ -4,6 +4,7 @@
  * and speaks the domain ports (src/ports/), never a vendor.
  */
 import type { Config } from '../config/index.js';
+import type { Section } from '../config/vars.js';
 import type { BucketSpec } from '../platform/budget.js';
 import type { HttpClient } from '../platform/http.js';
 import type { Logger } from '../platform/logger.js';
@@ -22,6 +23,11 @@ export interface VendorModule {
   domain: Domain;
   /** Published limits per window, by `vendor` and `vendor.<class>` (platform/budget.ts); VENDOR_BUDGETS overrides. */
   budgets: Readonly<Record<string, BucketSpec>>;
+  /**
+   * Its variables (src/vendors/<vendor>/config.ts): which are secrets, which development values
+   * production refuses; they build `config.<name>`.
+   */
+  settings?: Section;
 }
 
 /** What a vendor module's connector factory is given (every domain alike). */

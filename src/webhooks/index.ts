@@ -196,13 +196,12 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
     queues,
     changesStream,
     async receive(system, req) {
-      const cfg = config.webhooks;
       const events: ReceivedEvent[] =
         system === 'stripe'
-          ? receiveStripe(req, cfg.stripeSecrets)
+          ? receiveStripe(req, config.stripe.webhookSecrets)
           : system === 'hubspot'
-            ? receiveHubSpot(req, cfg.hubspotClientSecret)
-            : receiveZendesk(req, cfg.zendeskSecret);
+            ? receiveHubSpot(req, config.hubspot.clientSecret)
+            : receiveZendesk(req, config.zendesk.webhookSecret);
       let results;
       try {
         results = await queues[system].add(events.map((e) => ({ kind: system, key: e.key, data: e.data })));

@@ -3,10 +3,12 @@
  * uploads and GET downloads, and its published request rates.
  */
 import type { FilesVendor } from '../types.js';
+import { s3Settings } from './config.js';
 import { createFilesConnector } from './connector.js';
 
 export const s3: FilesVendor = {
   name: 's3',
+  settings: s3Settings,
   domain: 'files',
   // 5,500 GET a second per prefix.
   budgets: { s3: { limit: 5500, windowS: 1 } },

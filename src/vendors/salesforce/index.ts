@@ -3,12 +3,14 @@
  * the company) through the REST API with OAuth 2.0 client credentials, the org's daily API
  * allocation as the budget, and a change poller (Get Updated / Get Deleted) instead of webhooks.
  */
+import { salesforceSettings } from './config.js';
 import type { CrmVendor } from '../types.js';
 import { createSalesforceCrm, SALESFORCE_BUDGETS, type SalesforceCrm } from './connector.js';
 import { createSalesforceChangePoller } from './poller.js';
 
 export const salesforce: CrmVendor = {
   name: 'salesforce',
+  settings: salesforceSettings,
   domain: 'crm',
   budgets: SALESFORCE_BUDGETS,
   createCrm: ({ config, policy, logger }) =>

@@ -3,10 +3,12 @@
  * published limits, and its signed webhooks feeding the change pipeline.
  */
 import type { SupportVendor } from '../types.js';
+import { zendeskSettings } from './config.js';
 import { createSupportConnector } from './connector.js';
 
 export const zendesk: SupportVendor = {
   name: 'zendesk',
+  settings: zendeskSettings,
   domain: 'support',
   // Enterprise plan: 700 requests a minute.
   budgets: { zendesk: { limit: 700, windowS: 60 } },

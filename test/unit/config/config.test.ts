@@ -60,7 +60,8 @@ test('the dev token command refuses to run in production, saying why', async () 
 });
 
 test('production requires the webhook secrets and PUBLIC_BASE_URL, and refuses the development ones', async () => {
-  const { DEV_STRIPE_WEBHOOK_SECRET, DEV_HUBSPOT_CLIENT_SECRET } = await import('../../../src/config/index.js');
+  const { DEV_STRIPE_WEBHOOK_SECRET } = await import('../../../src/vendors/stripe/config.js');
+  const { DEV_HUBSPOT_CLIENT_SECRET } = await import('../../../src/vendors/hubspot/config.js');
   const problems = (env: Record<string, string>) => {
     try {
       loadConfig({ NODE_ENV: 'production', ...env });
@@ -82,7 +83,7 @@ test('production requires the webhook secrets and PUBLIC_BASE_URL, and refuses t
     problems({ STRIPE_WEBHOOK_SECRETS: 'sk_live_123' }),
     /STRIPE_WEBHOOK_SECRETS="sk_live_123": each must be a Stripe signing secret/,
   );
-  assert.deepEqual(loadConfig({}).webhooks.stripeSecrets, [DEV_STRIPE_WEBHOOK_SECRET]);
+  assert.deepEqual(loadConfig({}).stripe.webhookSecrets, [DEV_STRIPE_WEBHOOK_SECRET]);
 });
 
 test('the audit log key: a development default, refused in production, named with an example when missing or short', () => {

@@ -1,0 +1,49 @@
+/** The audit log (its HMAC chain, retention, spool) and the replay of keyed mutations. */
+import { z } from 'zod';
+import { int, section } from './vars.js';
+
+/** Development key of the audit log's HMAC chain. Production refuses it (anyone could re-sign a rewritten log). */
+export const DEV_AUDIT_HMAC_KEY = 'portico-dev-only-audit-hmac-key-00000000000';
+
+export interface AuditConfig {
+  audit: { retentionDays: number; hmacKey: string; spoolDir: string };
+  idempotency: { ttlS: number; lockS: number };
+}
+
+export const audit = section({
+  vars: {
+    AUDIT_RETENTION_DAYS: {
+      schema: int(1, 3650).prefault('400'),
+      example: '400',
+      doc: 'How long audit log entries are kept in Redis (older ones are trimmed as new ones arrive; `npm run audit -- verify` starts at the first kept entry). Ship the JSON log lines (`"msg":"audit"`) to a SIEM for longer.',
+    },
+    AUDIT_HMAC_KEY: {
+      schema: z.string().min(32, 'must be at least 32 characters'),
+      example: '$(openssl rand -hex 32)',
+      doc: "Secret key of the audit log chain: each entry's hash is an HMAC-SHA256 with it, so someone who can write to Redis but lacks the key cannot rewrite entries unnoticed. `npm run audit -- verify` needs the same value. Development has a built-in one; production has none.",
+      secret: true,
+      dev: DEV_AUDIT_HMAC_KEY,
+      devRefused: 'key',
+      requiredInProduction: 'in production (it signs the audit log chain)',
+    },
+    AUDIT_SPOOL_DIR: {
+      schema: z.string().min(1).prefault('.portico/audit-spool'),
+      example: '/var/lib/portico/audit-spool',
+      doc: 'Where audit entries of actions already done are kept when Redis cannot take them (killed or hung in the middle of a write), one NDJSON file per process, until they are replayed into the chain (every few seconds once Redis is back, by any instance sharing the folder). Put it on a persistent volume in production.',
+    },
+    IDEMPOTENCY_TTL_HOURS: {
+      schema: int(24, 720).prefault('24'),
+      example: '24',
+      doc: 'How long the response of a mutation sent with an `Idempotency-Key` is kept and replayed to retries with the same key (at least 24).',
+    },
+    IDEMPOTENCY_LOCK_S: {
+      schema: int(5, 600).prefault('60'),
+      example: '60',
+      doc: 'How long a keyed mutation holds its key while running: retries get 409 meanwhile; a crashed instance frees it after this long.',
+    },
+  },
+  build: (v): AuditConfig => ({
+    audit: { retentionDays: v.AUDIT_RETENTION_DAYS, hmacKey: v.AUDIT_HMAC_KEY ?? '', spoolDir: v.AUDIT_SPOOL_DIR },
+    idempotency: { ttlS: v.IDEMPOTENCY_TTL_HOURS * 3600, lockS: v.IDEMPOTENCY_LOCK_S },
+  }),
+});
