@@ -23,11 +23,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Kind, OperationTypeNode, parse, print, type OperationDefinitionNode } from 'graphql';
-import { Redis } from 'ioredis';
 import type { Principal } from '../auth/principal.js';
 import { ErrorCode } from '../errors/index.js';
 import type { Deferred } from '../platform/deferred.js';
 import type { Logger } from '../platform/logger.js';
+import { connectRedis, defineScript, whenConnecting } from '../platform/redis.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const REPLAYED_HEADER = 'idempotent-replayed';
@@ -168,29 +168,13 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
   const scoped = new WeakMap<FastifyRequest, { idempotencyKey?: string; keyedWrites?: Pending['writes'] }>();
   const ttlS = o.ttlS ?? 86_400;
   const lockMs = (o.lockS ?? 60) * 1000;
-  const redis = o.url
-    ? new Redis(o.url, {
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 0,
-        commandTimeout: 2000,
-        retryStrategy: (n: number) => Math.min(100 * 2 ** n, 2000),
-      })
-    : undefined;
+  const redis = o.url ? connectRedis(o.url, 'idempotency', { commandTimeoutMs: 2000 }) : undefined;
   redis?.on('error', () => undefined);
-  redis?.defineCommand('idemAcquire', { numberOfKeys: 1, lua: ACQUIRE });
-  redis?.defineCommand('idemFinish', { numberOfKeys: 1, lua: FINISH });
-  const call = <T>(name: 'idemAcquire' | 'idemFinish', ...args: (string | number)[]) =>
-    (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<T>>)[name](...args);
-
-  const connected = async () => {
-    if (!redis || redis.status === 'ready') return;
-    if (redis.status !== 'connecting' && redis.status !== 'connect' && redis.status !== 'wait') return;
-    await new Promise<void>((resolve) => {
-      const done = () => (clearTimeout(timer), redis.off('ready', done), resolve());
-      const timer = setTimeout(done, 2000);
-      redis.once('ready', done);
-    });
-  };
+  // Acquire answers the record already there (null when the key was free and is now held).
+  const acquire =
+    redis && defineScript<[record: string, lockMs: number], string | null>(redis, 'idemAcquire', { numberOfKeys: 1, lua: ACQUIRE });
+  const keep =
+    redis && defineScript<[token: string, stored: string, ttlS: number], number>(redis, 'idemFinish', { numberOfKeys: 1, lua: FINISH });
 
   return {
     async preHandler(req, reply) {
@@ -226,9 +210,9 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
       const token = randomUUID();
       let held: string | null;
       try {
-        if (!redis) throw new Error('no Redis configured');
-        await connected();
-        held = await call<string | null>('idemAcquire', redisKey, JSON.stringify({ s: 'running', fp, token } satisfies Stored), lockMs);
+        if (!redis || !acquire) throw new Error('no Redis configured');
+        await whenConnecting(redis);
+        held = await acquire([redisKey], JSON.stringify({ s: 'running', fp, token } satisfies Stored), lockMs);
       } catch (err) {
         req.log.error({ err: (err as Error).message }, 'idempotency store unreachable: keyed mutation refused');
         reply.header('retry-after', '5');
@@ -266,7 +250,7 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
     },
     async onSend(req, reply, payload) {
       const p = pending.get(req);
-      if (!p || !redis) return payload;
+      if (!p || !keep) return payload;
       pending.delete(req);
       // A write that failed for a passing reason and is safe to repeat under this key frees it: the
       // client's retry with the same key runs it again (see `audited` in src/subgraphs/mutations.ts).
@@ -282,7 +266,7 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
             body: String(payload),
           }
         : undefined;
-      const finish = () => call<number>('idemFinish', p.redisKey, p.token, stored ? JSON.stringify(stored) : '', ttlS);
+      const finish = () => keep([p.redisKey], p.token, stored ? JSON.stringify(stored) : '', ttlS);
       try {
         await finish();
       } catch (err) {
