@@ -24,7 +24,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Kind, OperationTypeNode, parse, print, type OperationDefinitionNode } from 'graphql';
 import type { Principal } from '../auth/principal.js';
-import { ErrorCode } from '../errors/index.js';
+import { replyError } from '../errors/http.js';
 import type { Deferred } from '../platform/deferred.js';
 import type { Logger } from '../platform/logger.js';
 import { connectRedis, defineScript, whenConnecting } from '../platform/redis.js';
@@ -145,13 +145,6 @@ interface Pending {
   writes: { retryable: boolean; final: boolean };
 }
 
-function send(reply: FastifyReply, status: number, code: ErrorCode, message: string) {
-  return reply
-    .status(status)
-    .type('application/json')
-    .send({ errors: [{ message, extensions: { code } }] });
-}
-
 export interface Idempotency {
   /** Runs after authentication on POST /graphql: replays, refuses or takes the key. */
   preHandler(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>;
@@ -183,7 +176,7 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
       const header = req.headers[IDEMPOTENCY_HEADER];
       if (header === undefined || req.method !== 'POST' || !body) return undefined;
       const { key, error } = parseIdempotencyKey(header);
-      if (error) return send(reply, 400, ErrorCode.BAD_REQUEST, error);
+      if (error) return replyError(reply, 'BAD_REQUEST', error);
       const scope = keyScope(req.principal);
       if (!key || !scope) return undefined;
       let query = typeof body.query === 'string' ? body.query : undefined;
@@ -199,10 +192,9 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
       } catch {
         // Variables no JSON writer can walk (nested past the stack: the HTTP layer's MAX_JSON_DEPTH
         // refuses those first). The client's input, so a 400 and not a 500 with a stack trace.
-        return send(
+        return replyError(
           reply,
-          400,
-          ErrorCode.BAD_USER_INPUT,
+          'BAD_USER_INPUT',
           'variables cannot be fingerprinted for the Idempotency-Key: send plain, shallow JSON, e.g. {"input": {"subject": "Help"}}.',
         );
       }
@@ -215,30 +207,27 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
         held = await acquire([redisKey], JSON.stringify({ s: 'running', fp, token } satisfies Stored), lockMs);
       } catch (err) {
         req.log.error({ err: (err as Error).message }, 'idempotency store unreachable: keyed mutation refused');
-        reply.header('retry-after', '5');
-        return send(
+        return replyError(
           reply,
-          503,
-          ErrorCode.IDEMPOTENCY_UNAVAILABLE,
+          'IDEMPOTENCY_UNAVAILABLE',
           'This mutation carries an Idempotency-Key but the idempotency store is unreachable, so it was not run. Retry later with the same key.',
+          { retryAfterS: 5 },
         );
       }
       if (held) {
         const s = JSON.parse(held) as Stored;
         if (s.fp !== fp)
-          return send(
+          return replyError(
             reply,
-            422,
-            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            'IDEMPOTENCY_KEY_REUSED',
             'This Idempotency-Key was used with another operation or other variables. Use a new key for a new request, e.g. a fresh UUID.',
           );
         if (s.s === 'running') {
-          reply.header('retry-after', '1');
-          return send(
+          return replyError(
             reply,
-            409,
-            ErrorCode.IDEMPOTENCY_KEY_IN_USE,
+            'IDEMPOTENCY_KEY_IN_USE',
             'A request with this Idempotency-Key is still running. Retry shortly with the same key to get its response.',
+            { retryAfterS: 1 },
           );
         }
         return reply.status(s.status).type(s.type).header(REPLAYED_HEADER, 'true').send(s.body);
