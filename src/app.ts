@@ -27,14 +27,16 @@ import { createAdminSubgraph } from './subgraphs/admin/index.js';
 import { createCrmSubgraph } from './subgraphs/crm/index.js';
 import type { CrmPort } from './ports/crm.js';
 import { crmVendor, publishedBudgets, type CrmVendor } from './vendors/index.js';
-import { startChangeFeed, type ChangeFeedRunner } from './webhooks/change-feed.js';
+import type { ChangeFeedRunner } from './webhooks/change-feed.js';
 import { createFilesConnector, createFilesSubgraph, type FilesConnector } from './subgraphs/files/index.js';
 import { createSupportConnector, createSupportSubgraph, type SupportConnector } from './subgraphs/support/index.js';
 import { createMemoryLinks, createRedisLinks, type CustomerLinks } from './platform/links.js';
 import { prefetchPlugin, type NamedPrefetcher, type Prefetcher } from './gateway/prefetch.js';
 import { createResponseCache } from './gateway/response-cache.js';
-import { createEventPipeline, registerWebhookRoutes, type CustomerLinkSeen, type EventPipeline } from './webhooks/index.js';
-import { createReplicaPipeline, type ReplicaPipeline } from './replicas/index.js';
+import { registerWebhookRoutes, type CustomerLinkSeen, type EventPipeline } from './webhooks/index.js';
+import type { ReplicaPipeline } from './replicas/index.js';
+import { createBackground } from './background.js';
+import { createDisposalStack } from './platform/disposer.js';
 import type { Simulators } from '../sim/index.js';
 
 export interface AppOptions {
@@ -296,14 +298,15 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
       'REDIS_URL is not set: cache and partner tokens live in process memory. Fine for development; run Redis for more than one instance (production requires it).',
     );
     const store = createMemoryStore();
+    const cache = createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead, onStale });
     return {
-      cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead, onStale }),
+      cache,
       partners: createMemoryPartnerStore(),
       audit: createLogAuditLog(logger),
       links: createMemoryLinks(),
       budgets: createMemoryBudgetStore(),
       deferred,
-      close: async () => (await deferred.close(), await store.close()),
+      close: async () => (await cache.settle(), await deferred.close(), await store.close()),
     };
   }
   const store = createRedisStore({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, logger });
@@ -318,8 +321,9 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
     }),
     { dir: config.audit.spoolDir, logger, onSpool: (what, n) => metrics?.auditSpool.inc({ what }, n) },
   );
+  const cache = createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead, onStale });
   return {
-    cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead, onStale }),
+    cache,
     partners: createRedisPartnerStore(store.control, config.keyPrefix, store.liveness),
     audit,
     redis: store.control,
@@ -333,142 +337,128 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
     }),
     budgets: createRedisBudgetStore(store.client, logger, undefined, { liveness: store.liveness }),
     deferred,
-    close: async () => (await deferred.close(), await audit.close(), await store.close()),
+    // Pending write-behind cache writes first: the store's connections close last.
+    close: async () => (await cache.settle(), await deferred.close(), await audit.close(), await store.close()),
   };
 }
 
 export async function createApp(opts: AppOptions = {}): Promise<App> {
   let config = opts.config ?? loadConfig();
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
-  const sims = config.simulators.enabled ? await withSimulators(config) : undefined;
-  if (sims) config = sims.config;
+  // Every part registers its close as it is created; close() (or a failed start) runs them in reverse.
+  const stack = createDisposalStack();
+  try {
+    const sims = config.simulators.enabled ? stack.use(await withSimulators(config), (s) => s.close()) : undefined;
+    if (sims) config = sims.config;
 
-  const tracing = await startTracing(config.tracing, logger);
-  const metrics = createMetrics();
-  const shared = createSharedState(config, logger, metrics);
-  const upstreams = createUpstreams(config, logger, metrics, shared.budgets);
-  const { cache } = shared;
-  const remote = config.subgraphs.urls;
-  const replicas = createReplicaPipeline({ config, logger, upstreams: { ...upstreams, links: shared.links } });
-  const subgraphs = buildSubgraphs(
-    upstreams,
-    config,
-    shared,
-    SUBGRAPH_NAMES.filter((n) => !remote[n]),
-    shared.links,
-    replicas,
-  );
-  const responses = createResponseCache({
-    store: cache.store,
-    prefix: config.keyPrefix,
-    ttlS: config.cache.enabled ? (config.cache.responseTtlS ?? 30) : 0,
-    logger,
-    // A response served whole counts as one hit (metrics and the access log line); its misses are
-    // counted by the record reads that follow.
-    onResult: (r) => {
-      if (r !== 'hit') return;
-      metrics.cacheOps.inc({ result: 'hit' });
-      countCache(1, 0);
-    },
-  });
-  // One purge for records and whole responses: writes, webhooks and the admin mutation call it.
-  const purgeRecords = subgraphs.purgeCustomer.bind(subgraphs);
-  subgraphs.purgeCustomer = async (crmId) => {
-    await purgeRecords(crmId);
-    await responses.purgeCustomer(crmId);
-  };
-  subgraphs.onWritten((crmId) => responses.purgeCustomer(crmId));
-  const events = createEventPipeline({
-    config,
-    logger,
-    metrics,
-    upstreams,
-    cache,
-    // A vendor reporting a customer's ids updates the customer links.
-    onLinkSeen:
-      opts.onLinkSeen ?? ((l) => shared.links.update(l.crmId, { stripeCustomerId: l.stripeCustomerId, zendeskUserId: l.zendeskUserId })),
-    // Records are purged exactly by the workers; whole responses containing the customer go too.
-    onChanged: (crmId) => responses.purgeCustomer(crmId),
-    replicate: (crmId, key) => replicas.contactChanged(crmId, key),
-  });
-  if (config.events.workers) events.startWorkers();
-  const changeFeed = config.events.workers ? startCrmChangeFeed(upstreams, events, shared, config, logger) : undefined;
-  if (config.events.workers)
-    await replicas.startWorker().catch((err: Error) => logger.error({ err: err.message }, 'replica worker: reconciliation not scheduled'));
-  const admin = createAdminSubgraph({
-    partners: shared.partners,
-    partnerSecret: config.auth.partnerSecret,
-    purgeCustomer: (id) => subgraphs.purgeCustomer(id),
-    events,
-    audit: shared.audit,
-    replicas,
-    // One line per queue: `integrationHealth` lists exactly these.
-    health: {
-      queues: [...Object.values(events.queues), ...(replicas.queue ? [replicas.queue] : [])],
-      breakers: upstreams.breakers,
-      redis: shared.redis,
-      keyPrefix: config.keyPrefix,
-    },
-  });
-
-  const gateway = createGateway({
-    local: { ...subgraphs.schemas, admin: admin.schema },
-    remote,
-    signingSecret: config.subgraphs.signingSecret,
-  });
-  const server = await createHttpServer({
-    config,
-    gateway,
-    verifier: createTokenVerifier({
-      auth: config.auth,
-      partners: shared.partners,
+    const tracing = stack.use(await startTracing(config.tracing, logger), (t) => t.shutdown());
+    const metrics = createMetrics();
+    const shared = stack.use(createSharedState(config, logger, metrics), (s) => s.close());
+    const upstreams = stack.use(createUpstreams(config, logger, metrics, shared.budgets), (u) => u.close());
+    const { cache } = shared;
+    const remote = config.subgraphs.urls;
+    const responses = createResponseCache({
+      store: cache.store,
+      prefix: config.keyPrefix,
+      ttlS: config.cache.enabled ? (config.cache.responseTtlS ?? 30) : 0,
       logger,
-      partnerCacheS: config.guards.partnerTokenCacheS,
-    }),
-    logger,
-    metrics,
-    apqStore: shared.cache.store,
-    redis: shared.redis,
-    liveness: shared.liveness,
-    partners: shared.partners,
-    audit: shared.audit,
-    plugins: [responses.plugin, prefetchPlugin(subgraphs.prefetchers)],
-    responseCache: responses,
-    deferred: shared.deferred,
-  });
-  registerWebhookRoutes(server.fastify, { config, events, metrics, logger });
+      // A response served whole counts as one hit (metrics and the access log line); its misses are
+      // counted by the record reads that follow.
+      onResult: (r) => {
+        if (r !== 'hit') return;
+        metrics.cacheOps.inc({ result: 'hit' });
+        countCache(1, 0);
+      },
+    });
+    const background = createBackground({ config, logger, metrics, upstreams, shared, stack, responses, onLinkSeen: opts.onLinkSeen });
+    const { events, replicas } = background;
+    const subgraphs = buildSubgraphs(
+      upstreams,
+      config,
+      shared,
+      SUBGRAPH_NAMES.filter((n) => !remote[n]),
+      shared.links,
+      replicas,
+    );
+    // One purge for records and whole responses: writes, webhooks and the admin mutation call it.
+    const purgeRecords = subgraphs.purgeCustomer.bind(subgraphs);
+    subgraphs.purgeCustomer = async (crmId) => {
+      await purgeRecords(crmId);
+      await responses.purgeCustomer(crmId);
+    };
+    subgraphs.onWritten((crmId) => responses.purgeCustomer(crmId));
+    if (config.events.workers)
+      await background.start().catch((err: Error) => logger.error({ err: err.message }, 'replica worker: reconciliation not scheduled'));
+    const admin = createAdminSubgraph({
+      partners: shared.partners,
+      partnerSecret: config.auth.partnerSecret,
+      purgeCustomer: (id) => subgraphs.purgeCustomer(id),
+      events,
+      audit: shared.audit,
+      replicas,
+      // One line per queue: `integrationHealth` lists exactly these.
+      health: {
+        queues: [...Object.values(events.queues), ...(replicas.queue ? [replicas.queue] : [])],
+        breakers: upstreams.breakers,
+        redis: shared.redis,
+        keyPrefix: config.keyPrefix,
+      },
+    });
 
-  return {
-    config,
-    cache,
-    shared,
-    links: shared.links,
-    subgraphs,
-    fastify: server.fastify,
-    logger,
-    events,
-    replicas,
-    tracing,
-    metrics,
-    changeFeed,
-    async listen() {
-      const url = await server.fastify.listen({ host: config.host, port: config.port });
-      if (sims) connectSimulatorWebhooks(sims.sims, url.replace('://0.0.0.0', '://127.0.0.1'), config);
-      return url;
-    },
-    async close() {
-      await server.fastify.close();
-      await server.apollo.stop();
-      await events.close();
-      changeFeed?.stop();
-      await replicas.close();
-      await upstreams.close();
-      await cache.settle();
-      await shared.close();
-      await sims?.close();
-      await tracing.shutdown();
-    },
-  };
+    const gateway = createGateway({
+      local: { ...subgraphs.schemas, admin: admin.schema },
+      remote,
+      signingSecret: config.subgraphs.signingSecret,
+    });
+    const server = stack.use(
+      await createHttpServer({
+        config,
+        gateway,
+        verifier: createTokenVerifier({
+          auth: config.auth,
+          partners: shared.partners,
+          logger,
+          partnerCacheS: config.guards.partnerTokenCacheS,
+        }),
+        logger,
+        metrics,
+        apqStore: shared.cache.store,
+        redis: shared.redis,
+        liveness: shared.liveness,
+        partners: shared.partners,
+        audit: shared.audit,
+        plugins: [responses.plugin, prefetchPlugin(subgraphs.prefetchers)],
+        responseCache: responses,
+        deferred: shared.deferred,
+      }),
+      async (s) => (await s.fastify.close(), await s.apollo.stop()),
+    );
+    registerWebhookRoutes(server.fastify, { config, events, metrics, logger });
+
+    return {
+      config,
+      cache,
+      shared,
+      links: shared.links,
+      subgraphs,
+      fastify: server.fastify,
+      logger,
+      events,
+      replicas,
+      tracing,
+      metrics,
+      changeFeed: background.changeFeed,
+      async listen() {
+        const url = await server.fastify.listen({ host: config.host, port: config.port });
+        if (sims) connectSimulatorWebhooks(sims.sims, url.replace('://0.0.0.0', '://127.0.0.1'), config);
+        return url;
+      },
+      close: () => stack.dispose(),
+    };
+  } catch (err) {
+    await stack.dispose().catch((closeErr: Error) => logger.error({ err: closeErr.message }, 'cleanup after a failed start failed'));
+    throw err;
+  }
 }
 
 /** Development: the bundled simulators send their signed webhooks to this gateway, with the dev secrets both know. */
@@ -478,26 +468,5 @@ function connectSimulatorWebhooks(sims: Simulators, url: string, config: Readonl
     stripe: { url: `${url}/webhooks/stripe`, secret: w.stripeSecrets[0] },
     hubspot: { url: `${w.publicBaseUrl ?? url}/webhooks/hubspot`, clientSecret: w.hubspotClientSecret },
     zendesk: { url: `${url}/webhooks/zendesk`, secret: w.zendeskSecret },
-  });
-}
-
-/** Polls the CRM's changes into the event queues when it has no webhooks (Salesforce); needs Redis. */
-export function startCrmChangeFeed(
-  upstreams: Pick<Upstreams, 'crm' | 'crmVendor'>,
-  events: EventPipeline,
-  shared: Pick<SharedState, 'redis'>,
-  config: Readonly<Config>,
-  logger: Logger,
-): ChangeFeedRunner | undefined {
-  const vendor = upstreams.crmVendor;
-  if (!vendor.changeFeed || !shared.redis || !events.available) return undefined;
-  return startChangeFeed({
-    vendor: { ...vendor, changeFeed: vendor.changeFeed },
-    crm: upstreams.crm,
-    events,
-    redis: shared.redis,
-    prefix: config.keyPrefix,
-    intervalMs: vendor.changeFeed.intervalS(config) * 1000,
-    logger,
   });
 }
