@@ -10,18 +10,12 @@ import { createHttpServer } from './http/server.js';
 import { createBreaker, type Breaker } from './platform/breaker.js';
 import { createHttpClient, type HttpClient } from './platform/http.js';
 import { createUpstreamPolicy } from './platform/upstream.js';
-import { createMemoryBudgetStore, createRedisBudgetStore, createVendorBudget, parseBudgets, type BudgetStore } from './platform/budget.js';
+import { createMemoryBudgetStore, createVendorBudget, parseBudgets, type BudgetStore } from './platform/budget.js';
 import { createLogger, type Logger } from './platform/logger.js';
-import type { Redis } from 'ioredis';
-import { createLogAuditLog, type AuditLog } from './audit/index.js';
-import { createRedisAuditLog } from './audit/redis.js';
-import { withAuditSpool } from './audit/spool.js';
-import { createDeferred, type Deferred } from './platform/deferred.js';
-import { createMemoryPartnerStore, createRedisPartnerStore, type PartnerStore } from './auth/partners.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
-import { countCache, countCacheError } from './platform/request-stats.js';
+import { countCache } from './platform/request-stats.js';
 import { startTracing, type Tracing } from './platform/tracing.js';
-import { createEntityCache, createMemoryStore, createRedisStore, type EntityCache, type RedisLiveness } from './platform/cache.js';
+import type { EntityCache } from './platform/cache.js';
 import { createBillingConnector, createBillingSubgraph, type BillingConnector } from './subgraphs/billing/index.js';
 import { createAdminSubgraph } from './subgraphs/admin/index.js';
 import { createCrmSubgraph } from './subgraphs/crm/index.js';
@@ -30,7 +24,7 @@ import { crmVendor, publishedBudgets, type CrmVendor } from './vendors/index.js'
 import type { ChangeFeedRunner } from './webhooks/change-feed.js';
 import { createFilesConnector, createFilesSubgraph, type FilesConnector } from './subgraphs/files/index.js';
 import { createSupportConnector, createSupportSubgraph, type SupportConnector } from './subgraphs/support/index.js';
-import { createMemoryLinks, createRedisLinks, type CustomerLinks } from './platform/links.js';
+import { createMemoryLinks, type CustomerLinks } from './platform/links.js';
 import { prefetchPlugin, type NamedPrefetcher, type Prefetcher } from './gateway/prefetch.js';
 import { createResponseCache } from './gateway/response-cache.js';
 import { registerWebhookRoutes, type CustomerLinkSeen, type EventPipeline } from './webhooks/index.js';
@@ -38,6 +32,9 @@ import type { ReplicaPipeline } from './replicas/index.js';
 import { createBackground } from './background.js';
 import { createDisposalStack } from './platform/disposer.js';
 import type { Simulators } from '../sim/index.js';
+import { createSharedState, type SharedState } from './shared.js';
+
+export { createSharedState, type SharedState };
 
 export interface AppOptions {
   /** Parsed configuration; default: loadConfig(process.env). */
@@ -258,87 +255,6 @@ export function buildSubgraphs(
     onWritten(fn) {
       written = fn;
     },
-  };
-}
-
-export interface SharedState {
-  cache: EntityCache;
-  partners: PartnerStore;
-  /** Where writes, admin actions and staff or partner reads of a customer are recorded. */
-  audit: AuditLog;
-  /** The Redis connection for partner tokens and rate limits (waits out a reconnect; see createRedisStore). */
-  redis?: Redis;
-  /** Whether Redis answers, shared by every Redis step on the request path (platform/cache.ts createRedisLiveness). */
-  liveness?: RedisLiveness;
-  /** Customer links (platform/links.ts): Redis when configured, else process memory. */
-  links: CustomerLinks;
-  /** Vendor budgets (platform/budget.ts): shared through Redis when configured. */
-  budgets: BudgetStore;
-  /** Bookkeeping after writes that Redis could not take at once, retried in the background (platform/deferred.ts). */
-  deferred: Deferred;
-  close(): Promise<void>;
-}
-
-/**
- * What gateway instances share: Redis when REDIS_URL is set; otherwise process memory, said
- * loudly (one instance only; production refuses it).
- */
-export function createSharedState(config: Readonly<Config>, logger: Logger, metrics?: Metrics): SharedState {
-  const onError = () => (metrics?.cacheOps.inc({ result: 'error' }), countCacheError());
-  // Records served from their stale copy because the vendor budget refused the load (platform/cache.ts).
-  const onStale = (n: number) => metrics?.cacheOps.inc({ result: 'stale' }, n);
-  const onRead = (hits: number, misses: number) => {
-    countCache(hits, misses);
-    if (hits) metrics?.cacheOps.inc({ result: 'hit' }, hits);
-    if (misses) metrics?.cacheOps.inc({ result: 'miss' }, misses);
-  };
-  const deferred = createDeferred({ logger, onOutcome: (kind, outcome) => metrics?.deferredOps.inc({ kind, outcome }) });
-  if (!config.redis.url) {
-    logger.warn(
-      'REDIS_URL is not set: cache and partner tokens live in process memory. Fine for development; run Redis for more than one instance (production requires it).',
-    );
-    const store = createMemoryStore();
-    const cache = createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead, onStale });
-    return {
-      cache,
-      partners: createMemoryPartnerStore(),
-      audit: createLogAuditLog(logger),
-      links: createMemoryLinks(),
-      budgets: createMemoryBudgetStore(),
-      deferred,
-      close: async () => (await cache.settle(), await deferred.close(), await store.close()),
-    };
-  }
-  const store = createRedisStore({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, logger });
-  const audit = withAuditSpool(
-    createRedisAuditLog({
-      url: config.redis.url,
-      prefix: config.keyPrefix,
-      retentionDays: config.audit.retentionDays,
-      hmacKey: config.audit.hmacKey,
-      logger,
-      onFailure: (kind) => metrics?.auditFailures.inc({ kind }),
-    }),
-    { dir: config.audit.spoolDir, logger, onSpool: (what, n) => metrics?.auditSpool.inc({ what }, n) },
-  );
-  const cache = createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead, onStale });
-  return {
-    cache,
-    partners: createRedisPartnerStore(store.control, config.keyPrefix, store.liveness),
-    audit,
-    redis: store.control,
-    liveness: store.liveness,
-    links: createRedisLinks({
-      redis: store.client,
-      prefix: config.keyPrefix,
-      logger,
-      timeoutMs: config.redis.commandTimeoutMs,
-      liveness: store.liveness,
-    }),
-    budgets: createRedisBudgetStore(store.client, logger, undefined, { liveness: store.liveness }),
-    deferred,
-    // Pending write-behind cache writes first: the store's connections close last.
-    close: async () => (await cache.settle(), await deferred.close(), await audit.close(), await store.close()),
   };
 }
 

@@ -5,7 +5,8 @@
  * whole cached responses after a change. Each part registers its close on the caller's disposal
  * stack as it is created, so shutdown stops them in reverse.
  */
-import type { Upstreams, SharedState } from './app.js';
+import type { Upstreams } from './app.js';
+import type { SharedState } from './shared.js';
 import type { Config } from './config/index.js';
 import { createResponseCache, type ResponseCache } from './gateway/response-cache.js';
 import type { DisposalStack } from './platform/disposer.js';

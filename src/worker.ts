@@ -3,7 +3,8 @@
  * receivers and workers scale separately. The same code runs inside the gateway by default
  * (EVENT_WORKERS=true); run gateways with EVENT_WORKERS=false to keep them receivers only.
  */
-import { createSharedState, createUpstreams } from './app.js';
+import { createUpstreams } from './app.js';
+import { createSharedState } from './shared.js';
 import { createBackground } from './background.js';
 import { loadConfigOrExit } from './config/index.js';
 import { installFatalHandlers } from './platform/fatal.js';
