@@ -7,31 +7,29 @@ import { createTokenVerifier } from './auth/tokens.js';
 import { loadConfig, type Config, type SubgraphName } from './config/index.js';
 import { createGateway, SUBGRAPH_NAMES } from './gateway/index.js';
 import { createHttpServer } from './http/server.js';
-import { createMemoryBudgetStore, createRedisBudgetStore, type BudgetStore } from './platform/budget.js';
 import { createLogger, type Logger } from './platform/logger.js';
-import type { Redis } from 'ioredis';
-import { createLogAuditLog, type AuditLog } from './audit/index.js';
-import { createRedisAuditLog } from './audit/redis.js';
-import { withAuditSpool } from './audit/spool.js';
-import { createDeferred, type Deferred } from './platform/deferred.js';
-import { createMemoryPartnerStore, createRedisPartnerStore, type PartnerStore } from './auth/partners.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
-import { countCache, countCacheError } from './platform/request-stats.js';
+import { countCache } from './platform/request-stats.js';
 import { startTracing, type Tracing } from './platform/tracing.js';
-import { createEntityCache, createMemoryStore, createRedisStore, type EntityCache, type RedisLiveness } from './platform/cache.js';
+import type { EntityCache } from './platform/cache.js';
 import { createBillingSubgraph } from './subgraphs/billing/index.js';
 import { createAdminSubgraph } from './subgraphs/admin/index.js';
 import { createCrmSubgraph } from './subgraphs/crm/index.js';
-import { createUpstreams, type Upstreams } from './upstreams.js';
-import { startChangeFeed, type ChangeFeedRunner } from './webhooks/change-feed.js';
+import type { ChangeFeedRunner } from './webhooks/change-feed.js';
 import { createFilesSubgraph } from './subgraphs/files/index.js';
 import { createSupportSubgraph } from './subgraphs/support/index.js';
-import { createMemoryLinks, createRedisLinks, type CustomerLinks } from './customers/links.js';
+import { createUpstreams, type Upstreams } from './upstreams.js';
+import { createMemoryLinks, type CustomerLinks } from './customers/links.js';
 import { prefetchPlugin, type NamedPrefetcher, type Prefetcher } from './gateway/prefetch.js';
 import { createResponseCache } from './gateway/response-cache.js';
-import { createEventPipeline, registerWebhookRoutes, type CustomerLinkSeen, type EventPipeline } from './webhooks/index.js';
-import { createReplicaPipeline, type ReplicaPipeline } from './replicas/index.js';
+import { registerWebhookRoutes, type CustomerLinkSeen, type EventPipeline } from './webhooks/index.js';
+import type { ReplicaPipeline } from './replicas/index.js';
+import { createBackground } from './background.js';
+import { createDisposalStack } from './platform/disposer.js';
 import type { Simulators } from '../sim/index.js';
+import { createSharedState, type SharedState } from './shared.js';
+
+export { createSharedState, type SharedState };
 
 export { createUpstreams, type Upstreams } from './upstreams.js';
 
@@ -182,216 +180,123 @@ export function buildSubgraphs(
   };
 }
 
-export interface SharedState {
-  cache: EntityCache;
-  partners: PartnerStore;
-  /** Where writes, admin actions and staff or partner reads of a customer are recorded. */
-  audit: AuditLog;
-  /** The Redis connection for partner tokens and rate limits (waits out a reconnect; see createRedisStore). */
-  redis?: Redis;
-  /** Whether Redis answers, shared by every Redis step on the request path (platform/cache.ts createRedisLiveness). */
-  liveness?: RedisLiveness;
-  /** Customer links (customers/links.ts): Redis when configured, else process memory. */
-  links: CustomerLinks;
-  /** Vendor budgets (platform/budget.ts): shared through Redis when configured. */
-  budgets: BudgetStore;
-  /** Bookkeeping after writes that Redis could not take at once, retried in the background (platform/deferred.ts). */
-  deferred: Deferred;
-  close(): Promise<void>;
-}
-
-/**
- * What gateway instances share: Redis when REDIS_URL is set; otherwise process memory, said
- * loudly (one instance only; production refuses it).
- */
-export function createSharedState(config: Readonly<Config>, logger: Logger, metrics?: Metrics): SharedState {
-  const onError = () => (metrics?.cacheOps.inc({ result: 'error' }), countCacheError());
-  // Records served from their stale copy because the vendor budget refused the load (platform/cache.ts).
-  const onStale = (n: number) => metrics?.cacheOps.inc({ result: 'stale' }, n);
-  const onRead = (hits: number, misses: number) => {
-    countCache(hits, misses);
-    if (hits) metrics?.cacheOps.inc({ result: 'hit' }, hits);
-    if (misses) metrics?.cacheOps.inc({ result: 'miss' }, misses);
-  };
-  const deferred = createDeferred({ logger, onOutcome: (kind, outcome) => metrics?.deferredOps.inc({ kind, outcome }) });
-  if (!config.redis.url) {
-    logger.warn(
-      'REDIS_URL is not set: cache and partner tokens live in process memory. Fine for development; run Redis for more than one instance (production requires it).',
-    );
-    const store = createMemoryStore();
-    return {
-      cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead, onStale }),
-      partners: createMemoryPartnerStore(),
-      audit: createLogAuditLog(logger),
-      links: createMemoryLinks(),
-      budgets: createMemoryBudgetStore(),
-      deferred,
-      close: async () => (await deferred.close(), await store.close()),
-    };
-  }
-  const store = createRedisStore({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, logger });
-  const audit = withAuditSpool(
-    createRedisAuditLog({
-      url: config.redis.url,
-      prefix: config.keyPrefix,
-      retentionDays: config.audit.retentionDays,
-      hmacKey: config.audit.hmacKey,
-      logger,
-      onFailure: (kind) => metrics?.auditFailures.inc({ kind }),
-    }),
-    { dir: config.audit.spoolDir, logger, onSpool: (what, n) => metrics?.auditSpool.inc({ what }, n) },
-  );
-  return {
-    cache: createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead, onStale }),
-    partners: createRedisPartnerStore(store.control, config.keyPrefix, store.liveness),
-    audit,
-    redis: store.control,
-    liveness: store.liveness,
-    links: createRedisLinks({
-      redis: store.client,
-      prefix: config.keyPrefix,
-      logger,
-      timeoutMs: config.redis.commandTimeoutMs,
-      liveness: store.liveness,
-    }),
-    budgets: createRedisBudgetStore(store.client, logger, undefined, { liveness: store.liveness }),
-    deferred,
-    close: async () => (await deferred.close(), await audit.close(), await store.close()),
-  };
-}
-
 export async function createApp(opts: AppOptions = {}): Promise<App> {
   let config = opts.config ?? loadConfig();
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
-  const sims = config.simulators.enabled ? await withSimulators(config) : undefined;
-  if (sims) config = sims.config;
+  // Every part registers its close as it is created; close() (or a failed start) runs them in reverse.
+  const stack = createDisposalStack();
+  try {
+    const sims = config.simulators.enabled ? stack.use(await withSimulators(config), (s) => s.close()) : undefined;
+    if (sims) config = sims.config;
 
-  const tracing = await startTracing(config.tracing, logger);
-  const metrics = createMetrics();
-  const shared = createSharedState(config, logger, metrics);
-  const upstreams = createUpstreams(config, logger, metrics, shared.budgets);
-  const { cache } = shared;
-  const remote = config.subgraphs.urls;
-  const replicas = createReplicaPipeline({ config, logger, upstreams: { ...upstreams, links: shared.links } });
-  const subgraphs = buildSubgraphs(
-    upstreams,
-    config,
-    shared,
-    SUBGRAPH_NAMES.filter((n) => !remote[n]),
-    shared.links,
-    replicas,
-  );
-  const responses = createResponseCache({
-    store: cache.store,
-    prefix: config.keyPrefix,
-    ttlS: config.cache.enabled ? (config.cache.responseTtlS ?? 30) : 0,
-    logger,
-    // A response served whole counts as one hit (metrics and the access log line); its misses are
-    // counted by the record reads that follow.
-    onResult: (r) => {
-      if (r !== 'hit') return;
-      metrics.cacheOps.inc({ result: 'hit' });
-      countCache(1, 0);
-    },
-  });
-  // One purge for records and whole responses: writes, webhooks and the admin mutation call it.
-  const purgeRecords = subgraphs.purgeCustomer.bind(subgraphs);
-  subgraphs.purgeCustomer = async (crmId) => {
-    await purgeRecords(crmId);
-    await responses.purgeCustomer(crmId);
-  };
-  subgraphs.onWritten((crmId) => responses.purgeCustomer(crmId));
-  const events = createEventPipeline({
-    config,
-    logger,
-    metrics,
-    upstreams,
-    cache,
-    // A vendor reporting a customer's ids updates the customer links.
-    onLinkSeen:
-      opts.onLinkSeen ?? ((l) => shared.links.update(l.crmId, { billingCustomerId: l.billingCustomerId, supportUserId: l.supportUserId })),
-    // Records are purged exactly by the workers; whole responses containing the customer go too.
-    onChanged: (crmId) => responses.purgeCustomer(crmId),
-    replicate: (crmId, key) => replicas.contactChanged(crmId, key),
-  });
-  if (config.events.workers) events.startWorkers();
-  const changeFeed = config.events.workers ? startCrmChangeFeed(upstreams, events, shared, config, logger) : undefined;
-  if (config.events.workers)
-    await replicas.startWorker().catch((err: Error) => logger.error({ err: err.message }, 'replica worker: reconciliation not scheduled'));
-  const admin = createAdminSubgraph({
-    partners: shared.partners,
-    partnerSecret: config.auth.partnerSecret,
-    purgeCustomer: (id) => subgraphs.purgeCustomer(id),
-    events,
-    audit: shared.audit,
-    replicas,
-    // One line per queue: `integrationHealth` lists exactly these.
-    health: {
-      queues: [...Object.values(events.queues), ...(replicas.queue ? [replicas.queue] : [])],
-      breakers: upstreams.breakers,
-      redis: shared.redis,
-      keyPrefix: config.keyPrefix,
-    },
-  });
-
-  const gateway = createGateway({
-    local: { ...subgraphs.schemas, admin: admin.schema },
-    remote,
-    signingSecret: config.subgraphs.signingSecret,
-  });
-  const server = await createHttpServer({
-    config,
-    gateway,
-    verifier: createTokenVerifier({
-      auth: config.auth,
-      partners: shared.partners,
+    const tracing = stack.use(await startTracing(config.tracing, logger), (t) => t.shutdown());
+    const metrics = createMetrics();
+    const shared = stack.use(createSharedState(config, logger, metrics), (s) => s.close());
+    const upstreams = stack.use(createUpstreams(config, logger, metrics, shared.budgets), (u) => u.close());
+    const { cache } = shared;
+    const remote = config.subgraphs.urls;
+    const responses = createResponseCache({
+      store: cache.store,
+      prefix: config.keyPrefix,
+      ttlS: config.cache.enabled ? (config.cache.responseTtlS ?? 30) : 0,
       logger,
-      partnerCacheS: config.guards.partnerTokenCacheS,
-    }),
-    logger,
-    metrics,
-    apqStore: shared.cache.store,
-    redis: shared.redis,
-    liveness: shared.liveness,
-    partners: shared.partners,
-    audit: shared.audit,
-    plugins: [responses.plugin, prefetchPlugin(subgraphs.prefetchers)],
-    responseCache: responses,
-    deferred: shared.deferred,
-  });
-  registerWebhookRoutes(server.fastify, { config, events, metrics, logger });
+      // A response served whole counts as one hit (metrics and the access log line); its misses are
+      // counted by the record reads that follow.
+      onResult: (r) => {
+        if (r !== 'hit') return;
+        metrics.cacheOps.inc({ result: 'hit' });
+        countCache(1, 0);
+      },
+    });
+    const background = createBackground({ config, logger, metrics, upstreams, shared, stack, responses, onLinkSeen: opts.onLinkSeen });
+    const { events, replicas } = background;
+    const subgraphs = buildSubgraphs(
+      upstreams,
+      config,
+      shared,
+      SUBGRAPH_NAMES.filter((n) => !remote[n]),
+      shared.links,
+      replicas,
+    );
+    // One purge for records and whole responses: writes, webhooks and the admin mutation call it.
+    const purgeRecords = subgraphs.purgeCustomer.bind(subgraphs);
+    subgraphs.purgeCustomer = async (crmId) => {
+      await purgeRecords(crmId);
+      await responses.purgeCustomer(crmId);
+    };
+    subgraphs.onWritten((crmId) => responses.purgeCustomer(crmId));
+    if (config.events.workers)
+      await background.start().catch((err: Error) => logger.error({ err: err.message }, 'replica worker: reconciliation not scheduled'));
+    const admin = createAdminSubgraph({
+      partners: shared.partners,
+      partnerSecret: config.auth.partnerSecret,
+      purgeCustomer: (id) => subgraphs.purgeCustomer(id),
+      events,
+      audit: shared.audit,
+      replicas,
+      // One line per queue: `integrationHealth` lists exactly these.
+      health: {
+        queues: [...Object.values(events.queues), ...(replicas.queue ? [replicas.queue] : [])],
+        breakers: upstreams.breakers,
+        redis: shared.redis,
+        keyPrefix: config.keyPrefix,
+      },
+    });
 
-  return {
-    config,
-    cache,
-    shared,
-    links: shared.links,
-    subgraphs,
-    fastify: server.fastify,
-    logger,
-    events,
-    replicas,
-    tracing,
-    metrics,
-    changeFeed,
-    async listen() {
-      const url = await server.fastify.listen({ host: config.host, port: config.port });
-      if (sims) connectSimulatorWebhooks(sims.sims, url.replace('://0.0.0.0', '://127.0.0.1'), config);
-      return url;
-    },
-    async close() {
-      await server.fastify.close();
-      await server.apollo.stop();
-      await events.close();
-      changeFeed?.stop();
-      await replicas.close();
-      await upstreams.close();
-      await cache.settle();
-      await shared.close();
-      await sims?.close();
-      await tracing.shutdown();
-    },
-  };
+    const gateway = createGateway({
+      local: { ...subgraphs.schemas, admin: admin.schema },
+      remote,
+      signingSecret: config.subgraphs.signingSecret,
+    });
+    const server = stack.use(
+      await createHttpServer({
+        config,
+        gateway,
+        verifier: createTokenVerifier({
+          auth: config.auth,
+          partners: shared.partners,
+          logger,
+          partnerCacheS: config.guards.partnerTokenCacheS,
+        }),
+        logger,
+        metrics,
+        apqStore: shared.cache.store,
+        redis: shared.redis,
+        liveness: shared.liveness,
+        partners: shared.partners,
+        audit: shared.audit,
+        plugins: [responses.plugin, prefetchPlugin(subgraphs.prefetchers)],
+        responseCache: responses,
+        deferred: shared.deferred,
+      }),
+      async (s) => (await s.fastify.close(), await s.apollo.stop()),
+    );
+    registerWebhookRoutes(server.fastify, { config, events, metrics, logger });
+
+    return {
+      config,
+      cache,
+      shared,
+      links: shared.links,
+      subgraphs,
+      fastify: server.fastify,
+      logger,
+      events,
+      replicas,
+      tracing,
+      metrics,
+      changeFeed: background.changeFeed,
+      async listen() {
+        const url = await server.fastify.listen({ host: config.host, port: config.port });
+        if (sims) connectSimulatorWebhooks(sims.sims, url.replace('://0.0.0.0', '://127.0.0.1'), config);
+        return url;
+      },
+      close: () => stack.dispose(),
+    };
+  } catch (err) {
+    await stack.dispose().catch((closeErr: Error) => logger.error({ err: closeErr.message }, 'cleanup after a failed start failed'));
+    throw err;
+  }
 }
 
 /** Development: the bundled simulators send their signed webhooks to this gateway, with the dev secrets both know. */
@@ -401,26 +306,5 @@ function connectSimulatorWebhooks(sims: Simulators, url: string, config: Readonl
     stripe: { url: `${url}/webhooks/stripe`, secret: config.stripe.webhookSecrets[0] },
     hubspot: { url: `${w.publicBaseUrl ?? url}/webhooks/hubspot`, clientSecret: config.hubspot.clientSecret },
     zendesk: { url: `${url}/webhooks/zendesk`, secret: config.zendesk.webhookSecret },
-  });
-}
-
-/** Polls the CRM's changes into the event queues when it has no webhooks (Salesforce); needs Redis. */
-export function startCrmChangeFeed(
-  upstreams: Pick<Upstreams, 'crm' | 'crmVendor'>,
-  events: EventPipeline,
-  shared: Pick<SharedState, 'redis'>,
-  config: Readonly<Config>,
-  logger: Logger,
-): ChangeFeedRunner | undefined {
-  const vendor = upstreams.crmVendor;
-  if (!vendor.changeFeed || !shared.redis || !events.available) return undefined;
-  return startChangeFeed({
-    vendor: { ...vendor, changeFeed: vendor.changeFeed },
-    crm: upstreams.crm,
-    events,
-    redis: shared.redis,
-    prefix: config.keyPrefix,
-    intervalMs: vendor.changeFeed.intervalS(config) * 1000,
-    logger,
   });
 }

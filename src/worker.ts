@@ -3,14 +3,14 @@
  * receivers and workers scale separately. The same code runs inside the gateway by default
  * (EVENT_WORKERS=true); run gateways with EVENT_WORKERS=false to keep them receivers only.
  */
-import { createSharedState, createUpstreams, startCrmChangeFeed } from './app.js';
+import { createUpstreams } from './upstreams.js';
+import { createSharedState } from './shared.js';
+import { createBackground } from './background.js';
 import { loadConfigOrExit } from './config/index.js';
 import { installFatalHandlers } from './platform/fatal.js';
 import { createLogger } from './platform/logger.js';
 import { createMetrics } from './platform/metrics.js';
-import { createEventPipeline } from './webhooks/index.js';
-import { createResponseCache } from './gateway/response-cache.js';
-import { createReplicaPipeline } from './replicas/index.js';
+import { createDisposalStack } from './platform/disposer.js';
 
 async function main() {
   const config = loadConfigOrExit();
@@ -28,26 +28,15 @@ async function main() {
   }
   const logger = createLogger({ level: config.logLevel });
   const metrics = createMetrics();
-  const shared = createSharedState(config, logger, metrics);
+  // Every part registers its close as it is created; shutdown runs them in reverse.
+  const stack = createDisposalStack();
+  const shared = stack.use(createSharedState(config, logger, metrics), (s) => s.close());
   // The vendor budgets the gateways use (background work yields to their reads), and the same links and response cache.
-  const upstreams = createUpstreams(config, logger, metrics, shared.budgets);
-  const responses = createResponseCache({ store: shared.cache.store, prefix: config.keyPrefix, ttlS: 0, logger });
-  const replicas = createReplicaPipeline({ config, logger, upstreams: { ...upstreams, links: shared.links } });
-  const events = createEventPipeline({
-    config,
-    logger,
-    metrics,
-    upstreams,
-    cache: shared.cache,
-    onLinkSeen: (l) => shared.links.update(l.crmId, { billingCustomerId: l.billingCustomerId, supportUserId: l.supportUserId }),
-    onChanged: (crmId) => responses.purgeCustomer(crmId),
-    replicate: (crmId, key) => replicas.contactChanged(crmId, key),
-  });
-  events.startWorkers();
-  const changeFeed = startCrmChangeFeed(upstreams, events, shared, config, logger);
-  await replicas.startWorker();
+  const upstreams = stack.use(createUpstreams(config, logger, metrics, shared.budgets), (u) => u.close());
+  const background = createBackground({ config, logger, metrics, upstreams, shared, stack });
+  await background.start();
   console.log(
-    `Event workers running on ${config.redis.url.replace(/\/\/[^@]*@/, '//***@')} (queues ${Object.values(events.queues)
+    `Event workers running on ${config.redis.url.replace(/\/\/[^@]*@/, '//***@')} (queues ${Object.values(background.events.queues)
       .map((q) => q.name)
       .join(', ')}, replicas). Stop with Ctrl-C.`,
   );
@@ -58,12 +47,10 @@ async function main() {
     closing = true;
     logger.info({ signal }, 'worker draining');
     const force = setTimeout(() => process.exit(1), 10_000).unref();
-    changeFeed?.stop();
-    await events.close();
-    await replicas.close();
-    await upstreams.close();
-    await shared.cache.settle();
-    await shared.close();
+    await stack.dispose().catch((err: Error) => {
+      logger.error({ err: err.message }, 'worker: a part failed to close');
+      process.exitCode = 1;
+    });
     clearTimeout(force);
     process.exit(process.exitCode ?? 0);
   };

@@ -24,8 +24,9 @@
  * expired the same way.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../platform/logger.js';
+import { connectRedis, defineScript, whenConnecting } from '../platform/redis.js';
 import {
   auditActor,
   AuditUnavailableError,
@@ -90,12 +91,7 @@ export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<P
   const retentionMs = (o.retentionDays ?? 400) * 86_400_000;
   // Fail fast: an append that cannot reach Redis is an error at once (the write is refused), not a
   // command queued until Redis is back.
-  const redis = new Redis(o.url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: o.commandTimeoutMs ?? 2000,
-    retryStrategy: (n: number) => Math.min(100 * 2 ** n, 2000),
-  });
+  const redis = connectRedis(o.url, 'audit', { commandTimeoutMs: o.commandTimeoutMs ?? 2000 });
   let down = false;
   redis.on('error', (err) => {
     if (!down) o.logger.warn({ err: err.message }, 'audit log unavailable: writes and admin actions are refused until Redis is back');
@@ -107,14 +103,12 @@ export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<P
     if (down) o.logger.info('audit log available again');
     down = false;
   });
-  redis.defineCommand('auditAppend', { lua: APPEND });
   if (!o.hmacKey) throw new Error('createRedisAuditLog needs hmacKey (AUDIT_HMAC_KEY)');
-  const append = (keyList: string[], args: (string | number)[]) =>
-    (redis as unknown as { auditAppend(n: number, ...a: (string | number)[]): Promise<[number, string, string?]> }).auditAppend(
-      keyList.length,
-      ...keyList,
-      ...args,
-    );
+  // Keys: the stream, the head, and the customer's index when the entry names a customer.
+  const append = defineScript<
+    [expectedHead: string, d: string, hash: string, trimBelow: number, retentionMs: number],
+    [number, string, string?]
+  >(redis, 'auditAppend', { lua: APPEND });
   /**
    * The head (hash and stream id) this process saw last: usually still current, so most appends take
    * one round trip. Unknown, it is guessed empty: the lost race that corrects the guess costs the
@@ -122,15 +116,7 @@ export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<P
    */
   let knownHead: { hash: string; id: string } | undefined;
 
-  const connected = async () => {
-    if (redis.status === 'ready') return;
-    if (redis.status !== 'connecting' && redis.status !== 'connect' && redis.status !== 'wait') return;
-    await new Promise<void>((resolve) => {
-      const done = () => (clearTimeout(timer), redis.off('ready', done), resolve());
-      const timer = setTimeout(done, 2000);
-      redis.once('ready', done);
-    });
-  };
+  const connected = () => whenConnecting(redis);
 
   /**
    * Appends of this process run one at a time (in call order): concurrent ones would all be built
@@ -171,7 +157,7 @@ export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<P
       const chained = { ...body, prev: head.hash, prevId: head.id, trimBelow };
       const d = JSON.stringify(chained);
       const hash = entryHash(o.hmacKey, d);
-      const [ok, value, lastId] = await append(keyList, [head.hash, d, hash, trimBelow, Math.ceil(retentionMs)]);
+      const [ok, value, lastId] = await append(keyList, head.hash, d, hash, trimBelow, Math.ceil(retentionMs));
       if (ok === 1) {
         knownHead = { hash, id: value };
         return { id: value, ...chained, hash };

@@ -23,11 +23,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Kind, OperationTypeNode, parse, print, type OperationDefinitionNode } from 'graphql';
-import { Redis } from 'ioredis';
 import type { Principal } from '../auth/principal.js';
-import { ErrorCode } from '../errors/index.js';
+import { replyError } from '../errors/http.js';
 import type { Deferred } from '../platform/deferred.js';
 import type { Logger } from '../platform/logger.js';
+import { connectRedis, defineScript, whenConnecting } from '../platform/redis.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const REPLAYED_HEADER = 'idempotent-replayed';
@@ -145,13 +145,6 @@ interface Pending {
   writes: { retryable: boolean; final: boolean };
 }
 
-function send(reply: FastifyReply, status: number, code: ErrorCode, message: string) {
-  return reply
-    .status(status)
-    .type('application/json')
-    .send({ errors: [{ message, extensions: { code } }] });
-}
-
 export interface Idempotency {
   /** Runs after authentication on POST /graphql: replays, refuses or takes the key. */
   preHandler(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>;
@@ -168,29 +161,13 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
   const scoped = new WeakMap<FastifyRequest, { idempotencyKey?: string; keyedWrites?: Pending['writes'] }>();
   const ttlS = o.ttlS ?? 86_400;
   const lockMs = (o.lockS ?? 60) * 1000;
-  const redis = o.url
-    ? new Redis(o.url, {
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 0,
-        commandTimeout: 2000,
-        retryStrategy: (n: number) => Math.min(100 * 2 ** n, 2000),
-      })
-    : undefined;
+  const redis = o.url ? connectRedis(o.url, 'idempotency', { commandTimeoutMs: 2000 }) : undefined;
   redis?.on('error', () => undefined);
-  redis?.defineCommand('idemAcquire', { numberOfKeys: 1, lua: ACQUIRE });
-  redis?.defineCommand('idemFinish', { numberOfKeys: 1, lua: FINISH });
-  const call = <T>(name: 'idemAcquire' | 'idemFinish', ...args: (string | number)[]) =>
-    (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<T>>)[name](...args);
-
-  const connected = async () => {
-    if (!redis || redis.status === 'ready') return;
-    if (redis.status !== 'connecting' && redis.status !== 'connect' && redis.status !== 'wait') return;
-    await new Promise<void>((resolve) => {
-      const done = () => (clearTimeout(timer), redis.off('ready', done), resolve());
-      const timer = setTimeout(done, 2000);
-      redis.once('ready', done);
-    });
-  };
+  // Acquire answers the record already there (null when the key was free and is now held).
+  const acquire =
+    redis && defineScript<[record: string, lockMs: number], string | null>(redis, 'idemAcquire', { numberOfKeys: 1, lua: ACQUIRE });
+  const keep =
+    redis && defineScript<[token: string, stored: string, ttlS: number], number>(redis, 'idemFinish', { numberOfKeys: 1, lua: FINISH });
 
   return {
     async preHandler(req, reply) {
@@ -199,7 +176,7 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
       const header = req.headers[IDEMPOTENCY_HEADER];
       if (header === undefined || req.method !== 'POST' || !body) return undefined;
       const { key, error } = parseIdempotencyKey(header);
-      if (error) return send(reply, 400, ErrorCode.BAD_REQUEST, error);
+      if (error) return replyError(reply, 'BAD_REQUEST', error);
       const scope = keyScope(req.principal);
       if (!key || !scope) return undefined;
       let query = typeof body.query === 'string' ? body.query : undefined;
@@ -215,10 +192,9 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
       } catch {
         // Variables no JSON writer can walk (nested past the stack: the HTTP layer's MAX_JSON_DEPTH
         // refuses those first). The client's input, so a 400 and not a 500 with a stack trace.
-        return send(
+        return replyError(
           reply,
-          400,
-          ErrorCode.BAD_USER_INPUT,
+          'BAD_USER_INPUT',
           'variables cannot be fingerprinted for the Idempotency-Key: send plain, shallow JSON, e.g. {"input": {"subject": "Help"}}.',
         );
       }
@@ -226,35 +202,32 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
       const token = randomUUID();
       let held: string | null;
       try {
-        if (!redis) throw new Error('no Redis configured');
-        await connected();
-        held = await call<string | null>('idemAcquire', redisKey, JSON.stringify({ s: 'running', fp, token } satisfies Stored), lockMs);
+        if (!redis || !acquire) throw new Error('no Redis configured');
+        await whenConnecting(redis);
+        held = await acquire([redisKey], JSON.stringify({ s: 'running', fp, token } satisfies Stored), lockMs);
       } catch (err) {
         req.log.error({ err: (err as Error).message }, 'idempotency store unreachable: keyed mutation refused');
-        reply.header('retry-after', '5');
-        return send(
+        return replyError(
           reply,
-          503,
-          ErrorCode.IDEMPOTENCY_UNAVAILABLE,
+          'IDEMPOTENCY_UNAVAILABLE',
           'This mutation carries an Idempotency-Key but the idempotency store is unreachable, so it was not run. Retry later with the same key.',
+          { retryAfterS: 5 },
         );
       }
       if (held) {
         const s = JSON.parse(held) as Stored;
         if (s.fp !== fp)
-          return send(
+          return replyError(
             reply,
-            422,
-            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            'IDEMPOTENCY_KEY_REUSED',
             'This Idempotency-Key was used with another operation or other variables. Use a new key for a new request, e.g. a fresh UUID.',
           );
         if (s.s === 'running') {
-          reply.header('retry-after', '1');
-          return send(
+          return replyError(
             reply,
-            409,
-            ErrorCode.IDEMPOTENCY_KEY_IN_USE,
+            'IDEMPOTENCY_KEY_IN_USE',
             'A request with this Idempotency-Key is still running. Retry shortly with the same key to get its response.',
+            { retryAfterS: 1 },
           );
         }
         return reply.status(s.status).type(s.type).header(REPLAYED_HEADER, 'true').send(s.body);
@@ -266,7 +239,7 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
     },
     async onSend(req, reply, payload) {
       const p = pending.get(req);
-      if (!p || !redis) return payload;
+      if (!p || !keep) return payload;
       pending.delete(req);
       // A write that failed for a passing reason and is safe to repeat under this key frees it: the
       // client's retry with the same key runs it again (see `audited` in src/subgraphs/mutations.ts).
@@ -282,7 +255,7 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
             body: String(payload),
           }
         : undefined;
-      const finish = () => call<number>('idemFinish', p.redisKey, p.token, stored ? JSON.stringify(stored) : '', ttlS);
+      const finish = () => keep([p.redisKey], p.token, stored ? JSON.stringify(stored) : '', ttlS);
       try {
         await finish();
       } catch (err) {

@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { Config } from '../config/index.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
+import { replyError } from '../errors/http.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -36,11 +37,10 @@ export async function registerMetrics(fastify: FastifyInstance, o: { config: Rea
     const expected = digest(`Bearer ${token}`);
     fastify.get('/metrics', async (req, reply) => {
       if (!timingSafeEqual(digest(req.headers.authorization ?? ''), expected)) {
-        return reply
-          .status(401)
-          .header('www-authenticate', 'Bearer realm="metrics"')
-          .type('text/plain')
-          .send('Send Authorization: Bearer <METRICS_TOKEN>.\n');
+        return replyError(reply, 'UNAUTHENTICATED', 'Send Authorization: Bearer <METRICS_TOKEN>.\n', {
+          headers: { 'www-authenticate': 'Bearer realm="metrics"' },
+          body: 'text',
+        });
       }
       return serve(req, reply);
     });

@@ -13,6 +13,7 @@ import { PARTNER_SCOPES } from '../auth/principal.js';
 import { signDevToken } from '../auth/tokens.js';
 import type { Config } from '../config/index.js';
 import { shippedPath } from '../platform/shipped.js';
+import { replyError } from '../errors/http.js';
 
 export const SANDBOX_CSP = [
   "default-src 'none'",
@@ -83,10 +84,14 @@ export function registerSandbox(fastify: FastifyInstance, o: { config: Readonly<
   ] as const) {
     fastify.get(`/sandbox/${file}`, async (_req, reply) => {
       if (!assets || !existsSync(`${assets}/${file}`))
-        return reply
-          .status(503)
-          .type('text/plain')
-          .send('The sandbox is not built. Run `npm run build:sandbox` (npm start and npm run build do it for you).');
+        return replyError(
+          reply,
+          'UNAVAILABLE',
+          'The sandbox is not built. Run `npm run build:sandbox` (npm start and npm run build do it for you).',
+          {
+            body: 'text',
+          },
+        );
       return reply
         .headers({ ...headers, 'cache-control': 'public, max-age=300' })
         .type(type)
@@ -113,9 +118,14 @@ export function registerSandbox(fastify: FastifyInstance, o: { config: Readonly<
   fastify.post('/sandbox/token', async (req, reply) => {
     const parsed = TokenRequest.safeParse(req.body);
     if (!parsed.success)
-      return reply
-        .status(400)
-        .send({ error: 'Send {"persona": "customer"|"agent"|"admin"|"partner", "customerId": "1001", "scopes": [...]}.' });
+      return replyError(
+        reply,
+        'BAD_REQUEST',
+        'Send {"persona": "customer"|"agent"|"admin"|"partner", "customerId": "1001", "scopes": [...]}.',
+        {
+          body: 'json',
+        },
+      );
     const { persona, customerId, scopes } = parsed.data;
     if (persona === 'partner') {
       try {
@@ -126,7 +136,7 @@ export function registerSandbox(fastify: FastifyInstance, o: { config: Readonly<
         });
         return { token, label: `partner ${record.id} [${record.scopes.join(', ')}]` };
       } catch (err) {
-        return reply.status(400).send({ error: (err as Error).message });
+        return replyError(reply, 'BAD_REQUEST', (err as Error).message, { body: 'json' });
       }
     }
     const sub = persona === 'customer' ? (customerId ?? '1001') : `sandbox-${persona}`;

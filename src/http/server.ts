@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
-import fastifyRateLimit from '@fastify/rate-limit';
 import type { ApolloGateway } from '@apollo/gateway';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
@@ -15,6 +14,7 @@ import { ANONYMOUS, type Principal } from '../auth/principal.js';
 import { bearerToken, type TokenVerifier } from '../auth/tokens.js';
 import type { Config } from '../config/index.js';
 import { ErrorCode, formatError } from '../errors/index.js';
+import { replyError } from '../errors/http.js';
 import type { Logger } from '../platform/logger.js';
 import { introspectionPlugin } from '../gateway/introspection.js';
 import { registerSandbox } from './sandbox.js';
@@ -22,7 +22,7 @@ import type { PartnerStore } from '../auth/partners.js';
 import type { Redis } from 'ioredis';
 import type { Deferred } from '../platform/deferred.js';
 import { createKeyValueCache, type CacheStore, type RedisLiveness } from '../platform/cache.js';
-import { failoverRateLimitStore } from '../guards/rate-limit-store.js';
+import { registerRateLimits } from '../guards/rate-limits.js';
 import type { Metrics } from '../platform/metrics.js';
 import { shippedPath } from '../platform/shipped.js';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -75,13 +75,6 @@ const WWW_AUTHENTICATE = 'Bearer realm="portico"';
 /** Apollo answers `application/json` unless the client asks for `application/graphql-response+json` (then Apollo answers). */
 function acceptsJson(accept: string | undefined): boolean {
   return !accept || (!accept.includes('graphql-response') && (accept.includes('application/json') || accept.includes('*/*')));
-}
-
-function graphqlError(reply: FastifyReply, status: number, code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
-  return reply
-    .status(status)
-    .type('application/json')
-    .send({ errors: [{ message, extensions: { code, ...extra } }] });
 }
 
 /** Operation names are client-chosen: label the first 100 seen, the rest as "other", so a client cannot blow up the metric's cardinality. */
@@ -193,43 +186,17 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
   fastify.setErrorHandler((err: { statusCode?: number; code?: string }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 413)
-      return graphqlError(
-        reply,
-        413,
-        ErrorCode.BAD_REQUEST,
-        `The request body is larger than ${config.limits.maxBodyBytes} bytes (MAX_BODY_BYTES).`,
-      );
+      return replyError(reply, 'BODY_TOO_LARGE', `The request body is larger than ${config.limits.maxBodyBytes} bytes (MAX_BODY_BYTES).`);
     if (status < 500)
-      return graphqlError(
-        reply,
+      return replyError(reply, 'MALFORMED_REQUEST', 'The request is malformed: send a JSON body like {"query": "{ me { id } }"}.', {
         status,
-        ErrorCode.BAD_REQUEST,
-        'The request is malformed: send a JSON body like {"query": "{ me { id } }"}.',
-      );
+      });
     req.log.error({ err }, 'unhandled error');
-    return graphqlError(reply, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.');
+    return replyError(reply, 'INTERNAL', 'Internal server error.');
   });
 
-  // Partners are rate limited per token, in Redis when configured so every instance counts
-  // together; while Redis is down or stalled each instance counts alone (guards/rate-limit-store.ts),
-  // and any other store failure lets the request through (skipOnError) rather than failing it.
-  const nameSpace = `${config.keyPrefix}:rl:`;
-  await fastify.register(fastifyRateLimit, {
-    global: false,
-    ...(o.redis && o.liveness
-      ? { store: failoverRateLimitStore({ redis: o.redis, liveness: o.liveness, nameSpace }) }
-      : { redis: o.redis }),
-    nameSpace,
-    skipOnError: true,
-  });
-  const partnerLimit = fastify.createRateLimit({
-    max: config.partnerRateLimitPerMinute,
-    timeWindow: 60_000,
-    keyGenerator: (req) => (req.principal?.kind === 'partner' ? `partner:${req.principal.partnerId}` : 'none'),
-    allowList: (req) => req.principal?.kind !== 'partner',
-  });
-
-  const httpGuards = await registerHttpGuards(fastify, config, o.redis, o.liveness);
+  const rateLimits = await registerRateLimits(fastify, config, o.redis, o.liveness);
+  const httpGuards = await registerHttpGuards(fastify, config);
 
   const authenticate = async (req: FastifyRequest, reply: FastifyReply) => {
     try {
@@ -237,25 +204,15 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
       req.principal = token ? await o.verifier.verify(token) : ANONYMOUS;
     } catch (err) {
       const message = err instanceof GraphQLError ? err.message : 'The token is not accepted.';
-      const limited = await httpGuards.countFailedAuth(req, reply);
+      const limited = await rateLimits.countFailedAuth(req, reply);
       if (limited) return limited;
-      reply.header('www-authenticate', `${WWW_AUTHENTICATE}, error="invalid_token"`);
-      return graphqlError(reply, 401, ErrorCode.UNAUTHENTICATED, message);
+      return replyError(reply, 'UNAUTHENTICATED', message, {
+        headers: { 'www-authenticate': `${WWW_AUTHENTICATE}, error="invalid_token"` },
+      });
     }
-    const guarded = await httpGuards.check(req, reply);
-    if (guarded) return guarded;
-    if (req.principal.kind === 'partner') {
-      const limit = await partnerLimit(req);
-      if (!limit.isAllowed && limit.isExceeded) {
-        reply.header('retry-after', String(limit.ttlInSeconds));
-        return graphqlError(
-          reply,
-          429,
-          ErrorCode.RATE_LIMITED,
-          `This partner token may make ${limit.max} requests a minute (PARTNER_RATE_LIMIT_PER_MINUTE). Retry after ${limit.ttlInSeconds} s.`,
-        );
-      }
-    }
+    const limited = await rateLimits.check(req, reply);
+    if (limited) return limited;
+    return httpGuards.check(req, reply);
   };
 
   const idempotency = createIdempotency({
@@ -285,12 +242,11 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
       // Apollo's variable coercion, log lines) walks variables recursively.
       const deep = tooDeepPart(req, config.limits.maxJsonDepth);
       if (deep !== undefined)
-        return graphqlError(
+        return replyError(
           reply,
-          400,
-          ErrorCode.BAD_USER_INPUT,
+          'BAD_USER_INPUT',
           `${deep} is nested more than ${config.limits.maxJsonDepth} levels deep (MAX_JSON_DEPTH=${config.limits.maxJsonDepth}). Send flatter JSON, e.g. "variables": {"input": {"subject": "Help"}}.`,
-          { limit: 'jsonDepth', allowed: config.limits.maxJsonDepth },
+          { extensions: { limit: 'jsonDepth', allowed: config.limits.maxJsonDepth } },
         );
       // A browser opening the endpoint in development lands on the sandbox.
       if (
@@ -317,11 +273,11 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     method: ['PUT', 'DELETE', 'PATCH'],
     url: '/graphql',
     onRequest: async (req, reply) =>
-      graphqlError(
-        reply.header('allow', 'GET, POST'),
-        405,
-        ErrorCode.BAD_REQUEST,
+      replyError(
+        reply,
+        'METHOD_NOT_ALLOWED',
         `${req.method} is not served on /graphql: send queries with GET or POST and mutations with POST.`,
+        { headers: { allow: 'GET, POST' } },
       ),
     handler: async () => undefined,
   });

@@ -18,7 +18,8 @@ import {
   type ClaimsNonces,
 } from '../auth/claims.js';
 import type { RequestContext } from '../auth/context.js';
-import { ErrorCode, UnauthenticatedError, formatError } from '../errors/index.js';
+import { UnauthenticatedError, formatError } from '../errors/index.js';
+import { replyError } from '../errors/http.js';
 import type { Logger } from '../platform/logger.js';
 import { createRedactor, observabilityPlugin, registerObservability } from './observe.js';
 
@@ -78,10 +79,7 @@ export async function createSubgraphServer(o: {
         verifyClaims(header, o.signingSecret, bindingOf(req), { maxAgeS: o.claimsMaxAgeS });
         if (!(await nonces.firstUse(claimsNonce(header ?? ''), nonceTtlS))) throw new UnauthenticatedError('Gateway claims already used.');
       } catch (err) {
-        return reply
-          .status(401)
-          .type('application/json')
-          .send(JSON.stringify({ errors: [{ message: (err as Error).message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] }));
+        return replyError(reply, 'UNAUTHENTICATED', (err as Error).message);
       }
     },
     handler,

@@ -12,10 +12,10 @@
  * - a vendor's `Retry-After` blocks the bucket for every instance until then, and its rate
  *   headers (`X-Rate-Limit-Remaining`, `X-HubSpot-RateLimit-Remaining`) lower the tokens.
  */
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { redisDeadline, type RedisLiveness } from './cache.js';
 import type { Logger } from './logger.js';
+import { defineScript } from './redis.js';
 
 export type Priority = 'interactive' | 'background';
 
@@ -228,10 +228,11 @@ export function createRedisBudgetStore(redis: Redis, logger?: Logger, timeoutMs 
   const localSpecs = (specs: readonly BucketSpec[]) => specs.map((s) => ({ ...s, limit: Math.max(1, Math.floor(s.limit * share)) }));
   const deadline = <T>(send: () => Promise<T>, ms: number): Promise<T> =>
     o.liveness ? o.liveness.deadline(send, ms) : redisDeadline(send(), ms);
-  // EVALSHA: the script's text is sent once (SCRIPT LOAD on the first NOSCRIPT), not with every call.
-  const takeSha = createHash('sha1').update(TAKE).digest('hex');
-  const loadTake = (keys: readonly string[], args: string[]) => (err: Error) =>
-    /NOSCRIPT/.test(err.message) ? redis.eval(TAKE, keys.length, ...keys, ...args) : Promise.reject(err);
+  // EVALSHA: the script's text is sent once per connection (and again after a NOSCRIPT), not with every call.
+  // Take: ARGV is the bucket count, then limit, window (ms) and reserve per bucket; answers the wait in ms (0: taken).
+  const takeScript = defineScript<string[], number>(redis, 'budgetTake', { lua: TAKE });
+  const blockScript = defineScript<[ms: string], number>(redis, 'budgetBlock', { lua: BLOCK });
+  const capScript = defineScript<[remaining: string], number>(redis, 'budgetCap', { numberOfKeys: 1, lua: CAP });
   /** A fresh instance's connection may still be opening: wait for it (bounded) rather than go local. */
   const ready = () =>
     ['wait', 'connecting', 'connect'].includes(redis.status) && !o.liveness?.stalled()
@@ -244,9 +245,7 @@ export function createRedisBudgetStore(redis: Redis, logger?: Logger, timeoutMs 
       try {
         await ready();
         const args = [String(keys.length), ...specs.flatMap((s, i) => [String(s.limit), String(s.windowS * 1000), String(reserve[i])])];
-        const wait = Number(
-          await deadline(() => redis.evalsha(takeSha, keys.length, ...keys, ...args).catch(loadTake(keys, args)), timeoutMs),
-        );
+        const wait = Number(await deadline(() => takeScript(keys, ...args), timeoutMs));
         return { ok: wait === 0, waitMs: wait };
       } catch (err) {
         // Redis cannot be asked: this instance's share, counted here (the vendors' own 429s still protect them).
@@ -257,11 +256,11 @@ export function createRedisBudgetStore(redis: Redis, logger?: Logger, timeoutMs 
     async block(keys, ms) {
       // Kept locally too: the local limiter honours a Retry-After heard while Redis is away.
       await local.block(keys, ms);
-      await deadline(() => redis.eval(BLOCK, keys.length, ...keys, String(Math.ceil(ms))), timeoutMs).catch(failed);
+      await deadline(() => blockScript(keys, String(Math.ceil(ms))), timeoutMs).catch(failed);
     },
     async cap(key, remaining) {
       await local.cap(key, remaining);
-      await deadline(() => redis.eval(CAP, 1, key, String(Math.max(0, remaining))), timeoutMs).catch(failed);
+      await deadline(() => capScript([key], String(Math.max(0, remaining))), timeoutMs).catch(failed);
     },
   };
 }

@@ -9,9 +9,10 @@
  * served from those copies instead of failing. A purge (writes, webhooks) drops both, so a
  * changed record is never served stale.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from './logger.js';
+import { connectRedis } from './redis.js';
 import { traceCacheReads } from './tracing.js';
 
 /** The raw key-value store under the cache. Values are JSON strings. */
@@ -114,8 +115,6 @@ export interface RedisStoreOptions {
  * (about a second), not once per step.
  */
 export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: Redis; control: Redis; liveness: RedisLiveness } {
-  const retryStrategy = (attempt: number) => Math.min(50 * 2 ** attempt, 2000);
-  const failFast = { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy };
   const readTimeoutMs = o.commandTimeoutMs ?? 50;
   // ioredis's own timeout (a backstop here) fires when our event loop is late, not Redis: under
   // load a reply already waiting in the socket counted as a miss. Reads use redisDeadline.
@@ -123,18 +122,12 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
   // with dozens of requests); one Redis does not answer at all is given up at readTimeoutMs.
   const readCapMs = Math.max(5000, readTimeoutMs * 10);
   // Commands of one loop turn (many requests' reads) go out in one write: fewer syscalls per hit.
-  const client = new Redis(o.url, { ...failFast, commandTimeout: readCapMs, enableAutoPipelining: true });
+  const client = connectRedis(o.url, 'read', { commandTimeoutMs: readCapMs });
   const writeTimeoutMs = o.writeTimeoutMs ?? 2000;
   // Writes too are timed by redisDeadline (below): under load, ioredis's own timer fired while the
   // reply was waiting for our event loop, and the lost write cost a miss and a vendor call later.
-  const writer = new Redis(o.url, { ...failFast, commandTimeout: writeTimeoutMs * 5 });
-  const control = new Redis(o.url, {
-    enableAutoPipelining: true,
-    enableOfflineQueue: true,
-    maxRetriesPerRequest: 1,
-    retryStrategy,
-    commandTimeout: o.writeTimeoutMs ?? 2000,
-  });
+  const writer = connectRedis(o.url, 'write', { commandTimeoutMs: writeTimeoutMs * 5 });
+  const control = connectRedis(o.url, 'control', { commandTimeoutMs: writeTimeoutMs });
   // Reported once through `client`'s handler below.
   writer.on('error', () => undefined);
   control.on('error', () => undefined);

@@ -17,10 +17,11 @@
  */
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { BullMQOtel } from 'bullmq-otel';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { rateLimitedFor } from '../errors/index.js';
 import { TRACER_NAME } from './tracing.js';
 import type { Logger } from './logger.js';
+import { connectRedis, whenConnecting } from './redis.js';
 
 /** A handler gets the job's data and what it may want to log; it throws to fail the attempt. */
 export type JobHandler<T = unknown> = (data: T, job: JobContext) => Promise<unknown>;
@@ -181,12 +182,7 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
   const lockMs = o.lockMs ?? 30_000;
   // The producer fails fast: no offline queue, no command retries. An add that cannot reach Redis
   // throws at once, so the receiver answers 503 and the vendor retries later.
-  const producer = new Redis(o.url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: o.commandTimeoutMs ?? 5000,
-    retryStrategy: (n: number) => Math.min(100 * 2 ** n, 2000),
-  });
+  const producer = connectRedis(o.url, 'producer', { commandTimeoutMs: o.commandTimeoutMs ?? 5000 });
   let down = false;
   producer.on('error', (err) => {
     if (!down) o.logger?.warn({ queue: o.name, err: err.message }, 'queue unavailable: new jobs are refused until Redis is back');
@@ -215,18 +211,7 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
     return q;
   };
   /** A process just started may still be connecting: wait for that (briefly), never for a reconnection. */
-  const connected = async () => {
-    if (producer.status !== 'connecting' && producer.status !== 'connect' && producer.status !== 'wait') return;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        producer.off('ready', done);
-        resolve();
-      };
-      const timer = setTimeout(done, 2000);
-      producer.once('ready', done);
-    });
-  };
+  const connected = () => whenConnecting(producer);
   producer.on('ready', () => {
     try {
       queue();
@@ -272,7 +257,7 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
     },
     startWorker() {
       if (worker) return;
-      workerConnection = new Redis(o.url, { maxRetriesPerRequest: null, retryStrategy: (n: number) => Math.min(100 * 2 ** n, 2000) });
+      workerConnection = connectRedis(o.url, 'blocking');
       workerConnection.on('error', () => undefined);
       worker = new Worker(
         o.name,

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { Redis } from 'ioredis';
+import { connectRedis } from './redis.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -73,7 +73,7 @@ export async function startLocalRedis(
       const reap = () => child.kill('SIGKILL');
       process.once('exit', reap);
       child.once('exit', () => process.off('exit', reap));
-      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const probe = connectRedis(url, 'probe');
       probe.on('error', () => undefined);
       for (let i = 0; i < 200; i++) {
         if (spawnError)
@@ -110,7 +110,7 @@ export async function startLocalRedis(
       proc?.kill('SIGCONT');
     },
     async flush() {
-      const c = new Redis(url, { maxRetriesPerRequest: 0 });
+      const c = connectRedis(url, 'admin');
       c.on('error', () => undefined);
       await c.flushall();
       c.disconnect();

@@ -1,0 +1,125 @@
+/**
+ * The one owner of Redis connections and Lua scripts. Every connection Portico opens is made here,
+ * by role: a role is a failure policy (fail fast or wait out a reconnect, a deadline, pipelining),
+ * declared once in ROLES so two modules that need the same policy cannot drift apart.
+ * Scripts are defined with their argument and result types (defineScript), never cast at a call site.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+
+/** Reconnect backoff: `base` ms doubled per attempt, at most 2 s. */
+const backoff = (base: number) => (attempt: number) => Math.min(base * 2 ** attempt, 2000);
+
+/** No offline queue and no command retries: a command Redis cannot take now fails at once. */
+const failFast = (base: number): RedisOptions => ({ enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: backoff(base) });
+
+/**
+ * The connection roles and their policies.
+ * - `read`: cache reads on the request path; a down or hung Redis costs a miss, never a failed
+ *   request. Commands of one loop turn go out in one write (auto-pipelining).
+ * - `write`: write-behind cache writes and purges, after the response.
+ * - `control`: partner records and rate-limit counters, which must not be dropped as a miss: they
+ *   wait for a (re)connecting link within their deadline.
+ * - `producer`: adds jobs to a durable queue; fails fast so a receiver answers 503 at once.
+ * - `blocking`: a BullMQ worker's connection (BullMQ requires `maxRetriesPerRequest: null`).
+ * - `audit`: appends to the audit log; fails fast so the write is refused, not queued.
+ * - `idempotency`: Idempotency-Key records; fails fast.
+ * - `probe`: a one-shot check that a server answers (local redis-server), connected by the caller.
+ * - `replicas`: replica jobs' locks and reconciliation state; one retry, offline queue kept.
+ * - `publisher`: publishes events once; one retry, no offline queue.
+ * - `admin`: a one-off command (FLUSHALL in tests): no command retries.
+ */
+const ROLES = {
+  read: (timeoutMs: number) => ({ ...failFast(50), commandTimeout: timeoutMs, enableAutoPipelining: true }),
+  write: (timeoutMs: number) => ({ ...failFast(50), commandTimeout: timeoutMs }),
+  control: (timeoutMs: number) => ({
+    enableAutoPipelining: true,
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: backoff(50),
+    commandTimeout: timeoutMs,
+  }),
+  producer: (timeoutMs: number) => ({ ...failFast(100), commandTimeout: timeoutMs }),
+  blocking: () => ({ maxRetriesPerRequest: null, retryStrategy: backoff(100) }),
+  audit: (timeoutMs: number) => ({ ...failFast(100), commandTimeout: timeoutMs }),
+  idempotency: (timeoutMs: number) => ({ ...failFast(100), commandTimeout: timeoutMs }),
+  probe: () => ({ lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null }),
+  replicas: (timeoutMs: number) => ({ maxRetriesPerRequest: 1, commandTimeout: timeoutMs }),
+  publisher: (timeoutMs: number) => ({ maxRetriesPerRequest: 1, commandTimeout: timeoutMs, enableOfflineQueue: false }),
+  admin: () => ({ maxRetriesPerRequest: 0 }),
+} satisfies Record<string, (timeoutMs: number) => RedisOptions>;
+
+export type RedisRole = keyof typeof ROLES;
+
+/** The default command deadline per role, when the caller has none of its own. */
+const DEFAULT_TIMEOUT_MS: Record<RedisRole, number> = {
+  read: 5000,
+  write: 10_000,
+  control: 2000,
+  producer: 5000,
+  blocking: 0,
+  audit: 2000,
+  idempotency: 2000,
+  probe: 0,
+  replicas: 5000,
+  publisher: 5000,
+  admin: 0,
+};
+
+export interface ConnectOptions {
+  /** The per-command deadline (ioredis `commandTimeout`); roles without one ignore it. */
+  commandTimeoutMs?: number;
+}
+
+/** A new ioredis connection to `url` with `role`'s policy. The caller owns it (and closes it). */
+export function connectRedis(url: string, role: RedisRole, o: ConnectOptions = {}): Redis {
+  return new Redis(url, ROLES[role](o.commandTimeoutMs ?? DEFAULT_TIMEOUT_MS[role]));
+}
+
+/**
+ * Resolves once `redis` is ready, or after `maxMs`, when it is still opening its first connection
+ * (a process just started); at once otherwise: a reconnection is never waited for here.
+ */
+export async function whenConnecting(redis: Redis, maxMs = 2000): Promise<void> {
+  if (redis.status !== 'connecting' && redis.status !== 'connect' && redis.status !== 'wait') return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, maxMs);
+    redis.once('ready', done);
+  });
+}
+
+export type ScriptArg = string | number;
+
+export interface ScriptSpec {
+  lua: string;
+  /** How many of the arguments are keys; omitted, every call says it (keys of varying count). */
+  numberOfKeys?: number;
+}
+
+/** A Lua script bound to one connection: `keys`, then its arguments, resolving to `Result`. */
+export type Script<Args extends readonly ScriptArg[], Result> = (keys: readonly string[], ...args: Args) => Promise<Result>;
+
+/**
+ * Defines `lua` on `redis` as command `name` (ioredis sends EVALSHA, and the script itself when a
+ * server does not have it) and returns it typed. `Result` is what the script returns, as RESP
+ * decodes it: the one place it is declared.
+ */
+export function defineScript<Args extends readonly ScriptArg[], Result>(
+  redis: Redis,
+  name: string,
+  spec: ScriptSpec,
+): Script<Args, Result> {
+  redis.defineCommand(name, spec.numberOfKeys === undefined ? { lua: spec.lua } : { numberOfKeys: spec.numberOfKeys, lua: spec.lua });
+  const command: unknown = Reflect.get(redis, name);
+  if (typeof command !== 'function') throw new Error(`Redis script ${name} was not defined`);
+  return (keys, ...args) => {
+    if (spec.numberOfKeys !== undefined && keys.length !== spec.numberOfKeys)
+      return Promise.reject(new Error(`Redis script ${name} takes ${spec.numberOfKeys} keys, not ${keys.length}`));
+    const head: ScriptArg[] = spec.numberOfKeys === undefined ? [keys.length] : [];
+    return command.apply(redis, [...head, ...keys, ...args]) as Promise<Result>;
+  };
+}
