@@ -9,7 +9,7 @@ import type { HttpClient } from '../platform/http.js';
 import type { Logger } from '../platform/logger.js';
 import type { UpstreamPolicy } from '../platform/upstream.js';
 import type { CrmPort } from '../ports/crm.js';
-import type { CrmChangeData } from '../webhooks/types.js';
+import type { CrmChangeData, EventHandlerDeps, ReceivedEvent, WebhookRequest } from '../webhooks/types.js';
 
 export type Domain = 'crm' | 'billing' | 'support' | 'files';
 
@@ -19,6 +19,26 @@ export interface VendorModule {
   domain: Domain;
   /** Published limits per window, by `vendor` and `vendor.<class>` (platform/budget.ts); VENDOR_BUDGETS overrides. */
   budgets: Readonly<Record<string, BucketSpec>>;
+  /** Its signed webhooks, received at POST /webhooks/<name> into the queue `webhooks-<name>`. */
+  webhook?: WebhookReceiver;
+}
+
+/**
+ * A vendor's webhook receiver: the route verifies and parses a delivery, stores each event as a
+ * job keyed by its event id, and a worker hands the job to `handle`. A vendor has either this or
+ * a change feed (CrmVendor.changeFeed), not both: both would share the queue `webhooks-<name>`.
+ */
+export interface WebhookReceiver<T = unknown> {
+  /** Checks the signature over the raw bytes with this deployment's secret(s); throws WebhookRejected. */
+  verify(req: WebhookRequest, config: Readonly<Config>): void;
+  /**
+   * The events of a verified delivery: `key` the vendor's event id (the dedupe key), `type`, and
+   * `data` what `handle` needs (the object and, when the event names one, its customer). Throws
+   * WebhookRejected when the body is not the vendor's event shape.
+   */
+  parse(req: WebhookRequest): ReceivedEvent<T>[];
+  /** Applies one stored event (a queue job, retried when it throws); returns what it did, for the log. */
+  handle(event: T, deps: EventHandlerDeps): Promise<string>;
 }
 
 export interface CrmDeps {

@@ -3,10 +3,12 @@
  * published limits, and its signed webhooks feeding the change pipeline.
  */
 import type { VendorModule } from '../types.js';
+import { zendeskWebhook } from './webhook.js';
 
 export const zendesk: VendorModule = {
   name: 'zendesk',
   domain: 'support',
   // Enterprise plan: 700 requests a minute.
   budgets: { zendesk: { limit: 700, windowS: 60 } },
+  webhook: zendeskWebhook,
 };
