@@ -35,7 +35,7 @@ import { prefetchPlugin, type NamedPrefetcher, type Prefetcher } from './gateway
 import { createResponseCache } from './gateway/response-cache.js';
 import { createEventPipeline, registerWebhookRoutes, type CustomerLinkSeen, type EventPipeline } from './webhooks/index.js';
 import { createReplicaPipeline, type ReplicaPipeline } from './replicas/index.js';
-import type { Simulators } from '../sim/index.js';
+import { connectSimulatorWebhooks, withSimulators } from './dev/simulators.js';
 
 export interface AppOptions {
   /** Parsed configuration; default: loadConfig(process.env). */
@@ -67,57 +67,6 @@ export interface App {
   /** Bound URL after listen(), e.g. http://127.0.0.1:4000 */
   listen(): Promise<string>;
   close(): Promise<void>;
-}
-
-export interface Simulated {
-  config: Readonly<Config>;
-  sims: Simulators;
-  close(): Promise<void>;
-}
-
-/** Starts the bundled simulators and points every connector at them (development only). */
-export async function withSimulators(config: Readonly<Config>): Promise<Simulated> {
-  const { startSimulators } = await import('../sim/index.js');
-  const sims = await startSimulators({ faults: latencyFaults(config.simulators.latencyMs) });
-  const c = sims.credentials;
-  return {
-    config: Object.freeze({
-      ...config,
-      hubspot: { baseUrl: sims.urls.hubspot, accessToken: c.hubspotToken },
-      salesforce: {
-        ...config.salesforce,
-        instanceUrl: sims.urls.salesforce,
-        tokenUrl: `${sims.urls.salesforce}/services/oauth2/token`,
-        clientId: c.salesforceClientId,
-        clientSecret: c.salesforceClientSecret,
-      },
-      stripe: { apiBase: sims.urls.stripe, secretKey: c.stripeSecretKey },
-      zendesk: { baseUrl: sims.urls.zendesk, email: c.zendeskEmail, apiToken: c.zendeskApiToken },
-      s3: {
-        ...config.s3,
-        bucket: c.s3Bucket,
-        region: c.s3Region,
-        endpoint: sims.urls.s3,
-        forcePathStyle: true,
-        accessKeyId: c.s3AccessKeyId,
-        secretAccessKey: c.s3SecretAccessKey,
-      },
-    }),
-    sims,
-    close: () => sims.close(),
-  };
-}
-
-function latencyFaults(ms: number) {
-  return ms > 0
-    ? {
-        hubspot: { latencyMs: ms },
-        salesforce: { latencyMs: ms },
-        stripe: { latencyMs: ms },
-        zendesk: { latencyMs: ms },
-        s3: { latencyMs: ms },
-      }
-    : undefined;
 }
 
 export interface Upstreams {
@@ -469,16 +418,6 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       await tracing.shutdown();
     },
   };
-}
-
-/** Development: the bundled simulators send their signed webhooks to this gateway, with the dev secrets both know. */
-function connectSimulatorWebhooks(sims: Simulators, url: string, config: Readonly<Config>) {
-  const w = config.webhooks;
-  sims.webhooks.configure({
-    stripe: { url: `${url}/webhooks/stripe`, secret: w.stripeSecrets[0] },
-    hubspot: { url: `${w.publicBaseUrl ?? url}/webhooks/hubspot`, clientSecret: w.hubspotClientSecret },
-    zendesk: { url: `${url}/webhooks/zendesk`, secret: w.zendeskSecret },
-  });
 }
 
 /** Polls the CRM's changes into the event queues when it has no webhooks (Salesforce); needs Redis. */

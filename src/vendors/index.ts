@@ -3,6 +3,7 @@
  * come from here (CRM_VENDOR picks the CRM); adding a vendor is one folder and one line
  * (docs/adding-a-vendor.md).
  */
+import type { Config } from '../config/index.js';
 import type { BucketSpec } from '../platform/budget.js';
 import { hubspot } from './hubspot/index.js';
 import { s3 } from './s3/index.js';
@@ -34,4 +35,9 @@ export function crmVendor(name: string): CrmVendor {
       `CRM_VENDOR=${name} is not a CRM Portico knows: use one of ${Object.keys(CRM_VENDORS).join(', ')}, e.g. CRM_VENDOR=hubspot`,
     );
   return v;
+}
+
+/** The vendors this deployment uses: one per domain (the CRM is CRM_VENDOR's). */
+export function vendorsInUse(config: Pick<Config, 'crm'>): (VendorModule | CrmVendor)[] {
+  return VENDORS.filter((v) => v.domain !== 'crm' || v.name === config.crm.vendor);
 }

@@ -3,6 +3,8 @@
  * one line in the registry (src/vendors/index.ts). The rest of Portico iterates over the registry
  * and speaks the domain ports (src/ports/), never a vendor.
  */
+import type { SimCredentials, SimulatorDescriptor } from '../../sim/common.js';
+import type { WebhookTargets } from '../../sim/webhooks.js';
 import type { Config } from '../config/index.js';
 import type { BucketSpec } from '../platform/budget.js';
 import type { HttpClient } from '../platform/http.js';
@@ -21,6 +23,31 @@ export interface VendorModule {
   budgets: Readonly<Record<string, BucketSpec>>;
   /** Its signed webhooks, received at POST /webhooks/<name> into the queue `webhooks-<name>`. */
   webhook?: WebhookReceiver;
+  /** Its bundled simulator (development, tests, benchmarks). */
+  simulator?: VendorSimulator;
+}
+
+/** A running simulator, as the vendor module points its config at it. */
+export interface RunningSimulator {
+  url: string;
+  credentials: SimCredentials;
+}
+
+/**
+ * A vendor's simulator (sim/<vendor>): how to load it, and how this vendor's config points at it.
+ * SIMULATORS=true starts every registry module's simulator and applies `configure` and `webhooks`.
+ */
+export interface VendorSimulator {
+  /** Loads sim/<vendor> by a dynamic import, so production never loads simulator code. */
+  load(): Promise<SimulatorDescriptor>;
+  /** This vendor's config section pointed at the simulator: its URL and development credentials. */
+  configure(config: Readonly<Config>, sim: RunningSimulator): Partial<Config>;
+  /** The same as environment variables, for a gateway started in another process (vendorEnv). */
+  env(sim: RunningSimulator): Record<string, string>;
+  /** Where the simulator sends its signed webhooks: this gateway's route, with the secret both know. */
+  webhooks?(gatewayUrl: string, config: Readonly<Config>): WebhookTargets;
+  /** A command that makes the simulator send a webhook, shown in the start-up banner. */
+  demo?(config: Readonly<Config>): { what: string; command: string };
 }
 
 /**

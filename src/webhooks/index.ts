@@ -20,6 +20,7 @@ import { createDurableQueue, jobIdOf, type DeadJob, type DurableQueue, type JobH
 import type { BillingConnector } from '../subgraphs/billing/index.js';
 import type { CrmPort as CrmConnector } from '../ports/crm.js';
 import type { SupportConnector } from '../subgraphs/support/index.js';
+import { vendorsInUse } from '../vendors/index.js';
 import type { WebhookReceiver } from '../vendors/types.js';
 import {
   EVENT_SYSTEMS,
@@ -96,9 +97,10 @@ if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
 end
 return false`;
 
-/** The vendors with event queues in this deployment: those in use for their domain (the CRM is CRM_VENDOR's). */
+/** The vendors with event queues in this deployment: those in use (the CRM is CRM_VENDOR's). */
 function activeEventVendors(config: Pick<Config, 'crm'>) {
-  return EVENT_VENDORS.filter((v) => v.domain !== 'crm' || v.name === config.crm.vendor);
+  const inUse = vendorsInUse(config);
+  return EVENT_VENDORS.filter((v) => inUse.includes(v));
 }
 
 /** The event queues of this deployment: the webhook vendors and the CRM in use (CRM_VENDOR), not another CRM. */

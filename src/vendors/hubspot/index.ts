@@ -5,12 +5,14 @@
 import type { CrmVendor } from '../types.js';
 import { createCrmConnector } from './connector.js';
 import { hubspotWebhook } from './webhook.js';
+import { hubspotSimulator } from './simulator.js';
 
 export const hubspot: CrmVendor = {
   name: 'hubspot',
   domain: 'crm',
   // Professional and Enterprise: 190 requests per 10 s; CRM search 5 a second.
   budgets: { hubspot: { limit: 190, windowS: 10 }, 'hubspot.search': { limit: 5, windowS: 1 } },
+  simulator: hubspotSimulator,
   webhook: hubspotWebhook,
   createCrm: ({ config, http, logger }) =>
     createCrmConnector({ http: http(config.hubspot.baseUrl, { authorization: `Bearer ${config.hubspot.accessToken}` }), logger }),

@@ -6,11 +6,13 @@
 import type { CrmVendor } from '../types.js';
 import { createSalesforceCrm, SALESFORCE_BUDGETS, type SalesforceCrm } from './connector.js';
 import { createSalesforceChangePoller } from './poller.js';
+import { salesforceSimulator } from './simulator.js';
 
 export const salesforce: CrmVendor = {
   name: 'salesforce',
   domain: 'crm',
   budgets: SALESFORCE_BUDGETS,
+  simulator: salesforceSimulator,
   createCrm: ({ config, policy, logger }) =>
     createSalesforceCrm({
       instanceUrl: config.salesforce.instanceUrl,
