@@ -54,6 +54,8 @@ export interface SimContext {
 /** A simulator as sim/<vendor>/index.ts exports it (`simulator`), loaded through its vendor module. */
 export interface SimulatorDescriptor {
   name: SimSystem;
+  /** Its fixed port under `npm run sim` (SIM_<NAME>_PORT overrides); absent: a free port. */
+  port?: number;
   /** Its test credentials, part of `Simulators.credentials`. */
   credentials: Partial<SimCredentials>;
   start(ctx: SimContext): Promise<SimServer>;

@@ -24,7 +24,9 @@ export type { SeedCustomer, SeedData } from './seed.js';
 export type { Delivery, WebhookSender, WebhookTargets } from './webhooks.js';
 
 /** The simulator of every registry module that has one, in registry order. */
-const SIMULATORS: readonly SimulatorDescriptor[] = await Promise.all(VENDORS.flatMap((v) => (v.simulator ? [v.simulator.load()] : [])));
+export const SIMULATORS: readonly SimulatorDescriptor[] = await Promise.all(
+  VENDORS.flatMap((v) => (v.simulator ? [v.simulator.load()] : [])),
+);
 
 export interface Simulators extends SimHooks {
   urls: Record<SimSystem, string>;

@@ -356,6 +356,7 @@ const SIM_CREDENTIALS = { hubspotToken: 'pat-sim-00000000-0000-0000-0000-0000000
 /** The HubSpot simulator as startSimulators runs it (src/vendors/hubspot points at it). */
 export const simulator: SimulatorDescriptor = {
   name: 'hubspot',
+  port: 4101,
   credentials: SIM_CREDENTIALS,
   start: (c) => startHubSpotSim({ ...c, token: SIM_CREDENTIALS.hubspotToken }),
 };

@@ -466,6 +466,7 @@ const SIM_CREDENTIALS = {
 /** The S3 simulator as startSimulators runs it (src/vendors/s3 points at it). */
 export const simulator: SimulatorDescriptor = {
   name: 's3',
+  port: 4104,
   credentials: SIM_CREDENTIALS,
   start: (c) => startS3Sim({ ...c, dir: c.options.s3Dir }),
 };

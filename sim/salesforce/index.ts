@@ -789,6 +789,7 @@ const SIM_CREDENTIALS = {
 /** The Salesforce simulator as startSimulators runs it (src/vendors/salesforce points at it). */
 export const simulator: SimulatorDescriptor = {
   name: 'salesforce',
+  port: 4105,
   credentials: SIM_CREDENTIALS,
   // The same people as the other CRM, under the same customer ids (Contact.Portico_Customer_Id__c).
   // Duplicate emails are blocked, as that CRM refuses them, so both CRMs behave alike.

@@ -525,6 +525,7 @@ const SIM_CREDENTIALS = { stripeSecretKey: 'sk_test_portico_simulator_0000000000
 /** The Stripe simulator as startSimulators runs it (src/vendors/stripe points at it). */
 export const simulator: SimulatorDescriptor = {
   name: 'stripe',
+  port: 4102,
   credentials: SIM_CREDENTIALS,
   start: (c) => startStripeSim({ ...c, secretKey: SIM_CREDENTIALS.stripeSecretKey }),
 };

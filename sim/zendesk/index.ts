@@ -514,6 +514,7 @@ const SIM_CREDENTIALS = { zendeskEmail: 'api@portico-sim.example.com', zendeskAp
 /** The Zendesk simulator as startSimulators runs it (src/vendors/zendesk points at it). */
 export const simulator: SimulatorDescriptor = {
   name: 'zendesk',
+  port: 4103,
   credentials: SIM_CREDENTIALS,
   start: (c) => startZendeskSim({ ...c, email: SIM_CREDENTIALS.zendeskEmail, apiToken: SIM_CREDENTIALS.zendeskApiToken }),
 };
