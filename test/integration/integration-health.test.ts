@@ -60,7 +60,7 @@ describe('integrationHealth', () => {
       );
       assert.equal(before.lastReconciliation, null);
       assert.deepEqual(before.circuits, [
-        { system: 'hubspot', state: 'CLOSED' },
+        { system: TEST_CRM, state: 'CLOSED' },
         { system: 'stripe', state: 'CLOSED' },
         { system: 'zendesk', state: 'CLOSED' },
         { system: 's3', state: 'CLOSED' },
