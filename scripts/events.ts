@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../src/config/index.js';
 import { createLogger } from '../src/platform/logger.js';
 import { createEntityCache, createMemoryStore } from '../src/platform/cache.js';
-import { createEventPipeline, EVENT_SYSTEMS, type EventSystem } from '../src/webhooks/index.js';
+import { createEventPipeline, EVENT_SYSTEMS } from '../src/webhooks/index.js';
 
 const USAGE = `Usage:
   npm run events -- list [--system stripe|hubspot|zendesk] [--first 20]
@@ -33,7 +33,7 @@ const { positionals, values } = (() => {
 })();
 const [command, id] = positionals;
 if (command !== 'list' && command !== 'replay') fail(command ? `Unknown command "${command}".` : 'Say what to do.');
-const system = values.system as EventSystem | undefined;
+const system = values.system;
 if (system && !EVENT_SYSTEMS.includes(system)) fail(`--system must be one of ${EVENT_SYSTEMS.join(', ')}, e.g. --system stripe.`);
 
 let config;

@@ -5,7 +5,8 @@
  * same data as the gateway's), so the command works on its own.
  */
 import { parseArgs } from 'node:util';
-import { buildSubgraphs, createSharedState, createUpstreams, withSimulators } from '../src/app.js';
+import { buildSubgraphs, createSharedState, createUpstreams } from '../src/app.js';
+import { withSimulators } from '../src/dev/simulators.js';
 import { ConfigError, loadConfig, type SubgraphName } from '../src/config/index.js';
 import { SUBGRAPH_NAMES } from '../src/gateway/index.js';
 import { createSubgraphServer } from '../src/http/subgraph-server.js';

@@ -4,8 +4,64 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { SeedData } from './seed.js';
+import type { WebhookSender } from './webhooks.js';
 
-export type SimSystem = 'hubspot' | 'salesforce' | 'stripe' | 'zendesk' | 's3';
+/**
+ * The simulators by vendor name. Each sim/<vendor>/index.ts adds its own entries here and below
+ * (declaration merging), so no shared file names a vendor: the registry (src/vendors) decides
+ * which simulators run.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface SimSystems {}
+export type SimSystem = keyof SimSystems;
+
+/** Every simulator's test credentials (valid only against these local servers), one flat object. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface SimCredentials {}
+
+/** Test hooks a simulator exposes as `sims.<vendor>` (e.g. an org's clock). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface SimHooks {}
+
+export interface SimOptions {
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** 0 = a free port each. */
+  ports?: Partial<Record<SimSystem, number>>;
+  /** @default 500 */
+  customers?: number;
+  /** @default 42 */
+  seed?: number;
+  faults?: Partial<Record<SimSystem, FaultOptions>>;
+  /** Factor on the vendors' webhook retry schedules (1 = real time). @default 0.001 */
+  webhookTimeScale?: number;
+}
+
+/** What startSimulators hands each simulator it starts. */
+export interface SimContext {
+  host: string;
+  /** 0 = a free port. */
+  port: number;
+  /** The seeded customers every simulator shares. */
+  data: SeedData;
+  faults?: FaultOptions;
+  /** Where a simulator hands its changes to be sent as signed webhooks. */
+  webhooks: WebhookSender;
+  options: SimOptions;
+}
+
+/** A simulator as sim/<vendor>/index.ts exports it (`simulator`), loaded through its vendor module. */
+export interface SimulatorDescriptor {
+  name: SimSystem;
+  /** Its fixed port under `npm run sim` (SIM_<NAME>_PORT overrides); absent: a free port. */
+  port?: number;
+  /** Its test credentials, part of `Simulators.credentials`. */
+  credentials: Partial<SimCredentials>;
+  start(ctx: SimContext): Promise<SimServer>;
+  /** Test hooks served as `sims.<name>`, from the started server. */
+  hooks?(server: SimServer): unknown;
+}
 
 export interface FaultOptions {
   /** Added delay before every answer. @default 0 */

@@ -1,28 +1,20 @@
 /**
- * npm run sim: the four simulators on fixed ports, for running the gateway or a benchmark
- * against them from another process.
+ * npm run sim: the simulators on fixed ports, for running the gateway or a benchmark against them
+ * from another process. SIM_<NAME>_PORT moves one (e.g. SIM_STRIPE_PORT=5102).
  */
-import { startSimulators, vendorEnv } from './index.js';
+import { SIMULATORS, startSimulators, vendorEnv } from './index.js';
 
 const num = (v: string | undefined, d: number) => (v ? Number(v) : d);
 const latency = num(process.env.SIM_LATENCY_MS, 0);
-const faults = latency ? { latencyMs: latency } : undefined;
 const sims = await startSimulators({
-  ports: {
-    hubspot: num(process.env.SIM_HUBSPOT_PORT, 4101),
-    stripe: num(process.env.SIM_STRIPE_PORT, 4102),
-    zendesk: num(process.env.SIM_ZENDESK_PORT, 4103),
-    s3: num(process.env.SIM_S3_PORT, 4104),
-  },
+  ports: Object.fromEntries(SIMULATORS.map((d) => [d.name, num(process.env[`SIM_${d.name.toUpperCase()}_PORT`], d.port ?? 0)])),
   customers: num(process.env.SIM_CUSTOMERS, 500),
-  faults: faults && { hubspot: faults, stripe: faults, zendesk: faults, s3: faults },
+  faults: latency ? Object.fromEntries(SIMULATORS.map((d) => [d.name, { latencyMs: latency }])) : undefined,
 });
-const c = sims.credentials;
 console.log(`Simulators running (${sims.data.customers.length} customers${latency ? `, +${latency} ms per call` : ''}):
-  HubSpot  ${sims.urls.hubspot}
-  Stripe   ${sims.urls.stripe}
-  Zendesk  ${sims.urls.zendesk}
-  S3       ${sims.urls.s3} (bucket ${c.s3Bucket})
+${Object.entries(sims.urls)
+  .map(([name, url]) => `  ${name.padEnd(11)}${url}`)
+  .join('\n')}
 
 Point a gateway at them:
   ${Object.entries(vendorEnv(sims))

@@ -26,7 +26,7 @@ import { registerWebhookRoutes, type CustomerLinkSeen, type EventPipeline } from
 import type { ReplicaPipeline } from './replicas/index.js';
 import { createBackground } from './background.js';
 import { createDisposalStack } from './platform/disposer.js';
-import type { Simulators } from '../sim/index.js';
+import { connectSimulatorWebhooks, withSimulators } from './dev/simulators.js';
 import { createSharedState, type SharedState } from './shared.js';
 
 export { createSharedState, type SharedState };
@@ -63,57 +63,6 @@ export interface App {
   /** Bound URL after listen(), e.g. http://127.0.0.1:4000 */
   listen(): Promise<string>;
   close(): Promise<void>;
-}
-
-export interface Simulated {
-  config: Readonly<Config>;
-  sims: Simulators;
-  close(): Promise<void>;
-}
-
-/** Starts the bundled simulators and points every connector at them (development only). */
-export async function withSimulators(config: Readonly<Config>): Promise<Simulated> {
-  const { startSimulators } = await import('../sim/index.js');
-  const sims = await startSimulators({ faults: latencyFaults(config.simulators.latencyMs) });
-  const c = sims.credentials;
-  return {
-    config: Object.freeze({
-      ...config,
-      hubspot: { ...config.hubspot, baseUrl: sims.urls.hubspot, accessToken: c.hubspotToken },
-      salesforce: {
-        ...config.salesforce,
-        instanceUrl: sims.urls.salesforce,
-        tokenUrl: `${sims.urls.salesforce}/services/oauth2/token`,
-        clientId: c.salesforceClientId,
-        clientSecret: c.salesforceClientSecret,
-      },
-      stripe: { ...config.stripe, apiBase: sims.urls.stripe, secretKey: c.stripeSecretKey },
-      zendesk: { ...config.zendesk, baseUrl: sims.urls.zendesk, email: c.zendeskEmail, apiToken: c.zendeskApiToken },
-      s3: {
-        ...config.s3,
-        bucket: c.s3Bucket,
-        region: c.s3Region,
-        endpoint: sims.urls.s3,
-        forcePathStyle: true,
-        accessKeyId: c.s3AccessKeyId,
-        secretAccessKey: c.s3SecretAccessKey,
-      },
-    }),
-    sims,
-    close: () => sims.close(),
-  };
-}
-
-function latencyFaults(ms: number) {
-  return ms > 0
-    ? {
-        hubspot: { latencyMs: ms },
-        salesforce: { latencyMs: ms },
-        stripe: { latencyMs: ms },
-        zendesk: { latencyMs: ms },
-        s3: { latencyMs: ms },
-      }
-    : undefined;
 }
 
 export interface Subgraphs {
@@ -297,14 +246,4 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     await stack.dispose().catch((closeErr: Error) => logger.error({ err: closeErr.message }, 'cleanup after a failed start failed'));
     throw err;
   }
-}
-
-/** Development: the bundled simulators send their signed webhooks to this gateway, with the dev secrets both know. */
-function connectSimulatorWebhooks(sims: Simulators, url: string, config: Readonly<Config>) {
-  const w = config.webhooks;
-  sims.webhooks.configure({
-    stripe: { url: `${url}/webhooks/stripe`, secret: config.stripe.webhookSecrets[0] },
-    hubspot: { url: `${w.publicBaseUrl ?? url}/webhooks/hubspot`, clientSecret: config.hubspot.clientSecret },
-    zendesk: { url: `${url}/webhooks/zendesk`, secret: config.zendesk.webhookSecret },
-  });
 }

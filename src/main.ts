@@ -6,6 +6,7 @@ import { loadConfigOrExit } from './config/index.js';
 import { CompositionError } from './gateway/index.js';
 import { installFatalHandlers } from './platform/fatal.js';
 import { withLocalRedis } from './platform/local-redis.js';
+import { vendorsInUse } from './vendors/index.js';
 import { activeEventSystems, WEBHOOK_SYSTEMS } from './webhooks/index.js';
 
 async function main() {
@@ -15,23 +16,22 @@ async function main() {
   const app = await createApp({ config });
   const url = await app.listen();
   const shown = url.replace('://0.0.0.0', '://127.0.0.1');
+  const vendors = vendorsInUse(app.config);
+  const demos = vendors.flatMap((v) => (v.simulator?.demo ? [v.simulator.demo(app.config)] : []));
   const lines = [
     `Portico is listening (${app.config.env}).`,
     `  GraphQL:  ${shown}/graphql`,
     `  Health:   ${shown}/healthz   Ready: ${shown}/readyz`,
     ...(app.config.sandbox ? [`  Sandbox:  ${shown}/sandbox (explore the API in a browser as any persona)`] : []),
     app.config.simulators.enabled
-      ? `  Upstreams: bundled simulators (CRM: ${app.config.crm.vendor === 'salesforce' ? 'Salesforce' : 'HubSpot'}; Stripe, Zendesk, S3) with 500 seeded customers`
+      ? `  Upstreams: bundled simulators (${vendors.map((v) => `${v.domain}: ${v.name}`).join(', ')}) with 500 seeded customers`
       : '  Upstreams: configured vendors',
     ...local.lines,
     app.events.available
       ? `  Webhooks: ${shown}/webhooks/{${WEBHOOK_SYSTEMS.filter((s) => activeEventSystems(app.config).includes(s)).join(',')}}${app.config.events.workers ? ' (workers in this process)' : ' (workers off here: run npm run worker)'}${app.config.simulators.enabled ? '; the simulators send theirs here' : ''}`
       : '  Webhooks: OFF (no Redis): POST /webhooks/* answers 503 so vendors retry later',
     ...(app.config.simulators.enabled && app.events.available
-      ? [
-          `  Try it:   pay Ada's open invoice in the Stripe simulator; its webhook refreshes her dashboard:`,
-          `            curl -X POST -H 'authorization: Bearer ${app.config.stripe.secretKey}' ${app.config.stripe.apiBase}/v1/invoices/in_rSRUBN9j9KKiSY/pay`,
-        ]
+      ? demos.flatMap((d) => [`  Try it:   ${d.what}:`, `            ${d.command}`])
       : []),
   ];
   if (app.config.env !== 'production') {

@@ -61,6 +61,7 @@ export const HUBSPOT_PLANS: VendorPlans = {
 };
 import type { SeedData } from '../seed.js';
 import type { WebhookSender } from '../webhooks.js';
+import type { SimulatorDescriptor } from '../common.js';
 
 interface Contact {
   id: string;
@@ -339,3 +340,23 @@ export async function startHubSpotSim(o: {
     ],
   });
 }
+
+declare module '../common.js' {
+  interface SimSystems {
+    hubspot: true;
+  }
+  interface SimCredentials {
+    hubspotToken: string;
+  }
+}
+
+/** Test values, valid only against this simulator. */
+const SIM_CREDENTIALS = { hubspotToken: 'pat-sim-00000000-0000-0000-0000-000000000000' };
+
+/** The HubSpot simulator as startSimulators runs it (src/vendors/hubspot points at it). */
+export const simulator: SimulatorDescriptor = {
+  name: 'hubspot',
+  port: 4101,
+  credentials: SIM_CREDENTIALS,
+  start: (c) => startHubSpotSim({ ...c, token: SIM_CREDENTIALS.hubspotToken }),
+};

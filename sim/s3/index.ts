@@ -21,6 +21,7 @@ import S3rver from 's3rver';
 import { createFaultGate, type FaultOptions, type SimServer } from '../common.js';
 import { checkPostUpload } from './post.js';
 import type { SeedData } from '../seed.js';
+import type { SimulatorDescriptor } from '../common.js';
 
 /** s3rver's object model, to store a decoded aws-chunked upload through s3rver's own store. */
 const S3Object = createRequire(import.meta.url)('s3rver/lib/models/object.js') as new (
@@ -437,3 +438,35 @@ export async function startS3Sim(o: {
       }),
   };
 }
+
+declare module '../common.js' {
+  interface SimSystems {
+    s3: true;
+  }
+  interface SimCredentials {
+    s3AccessKeyId: string;
+    s3SecretAccessKey: string;
+    s3Bucket: string;
+    s3Region: string;
+  }
+  interface SimOptions {
+    /** Where S3 objects live; default a fresh temp dir, removed on close. */
+    s3Dir?: string;
+  }
+}
+
+/** Test values, valid only against this simulator. */
+const SIM_CREDENTIALS = {
+  s3AccessKeyId: S3_ACCESS_KEY_ID,
+  s3SecretAccessKey: S3_SECRET_ACCESS_KEY,
+  s3Bucket: 'portico-files',
+  s3Region: 'us-east-1',
+};
+
+/** The S3 simulator as startSimulators runs it (src/vendors/s3 points at it). */
+export const simulator: SimulatorDescriptor = {
+  name: 's3',
+  port: 4104,
+  credentials: SIM_CREDENTIALS,
+  start: (c) => startS3Sim({ ...c, dir: c.options.s3Dir }),
+};

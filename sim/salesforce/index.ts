@@ -22,6 +22,7 @@ import jwt from 'jsonwebtoken';
 import { createFaultGate, HttpError, readBody, sendJson, type FaultOptions, type SimRequest, type SimServer } from '../common.js';
 import { seed, type SeedData } from '../seed.js';
 import { compareBy, matches, parseSoql, SoqlError, type ObjectSchema, type Value } from './soql.js';
+import type { SimulatorDescriptor } from '../common.js';
 
 export const API_VERSION = 'v62.0';
 const BASE = `/services/data/${API_VERSION}`;
@@ -764,3 +765,40 @@ export async function startSalesforceSim(o: SalesforceSimOptions = {}): Promise<
   };
   return sim;
 }
+
+declare module '../common.js' {
+  interface SimSystems {
+    salesforce: true;
+  }
+  interface SimCredentials {
+    salesforceClientId: string;
+    salesforceClientSecret: string;
+  }
+  interface SimHooks {
+    /** The org's test hooks (its clock: Get Updated reports whole minutes). */
+    salesforce: Pick<SalesforceSim, 'setNow' | 'contactId' | 'deleteContact'>;
+  }
+}
+
+/** Test values, valid only against this simulator. */
+const SIM_CREDENTIALS = {
+  salesforceClientId: '3MVG9-portico-simulator-client',
+  salesforceClientSecret: 'salesforce-sim-secret-0000000000',
+};
+
+/** The Salesforce simulator as startSimulators runs it (src/vendors/salesforce points at it). */
+export const simulator: SimulatorDescriptor = {
+  name: 'salesforce',
+  port: 4105,
+  credentials: SIM_CREDENTIALS,
+  // The same people as the other CRM, under the same customer ids (Contact.Portico_Customer_Id__c).
+  // Duplicate emails are blocked, as that CRM refuses them, so both CRMs behave alike.
+  start: (c) =>
+    startSalesforceSim({
+      ...c,
+      clientId: SIM_CREDENTIALS.salesforceClientId,
+      clientSecret: SIM_CREDENTIALS.salesforceClientSecret,
+      blockDuplicateEmails: true,
+    }),
+  hooks: (server) => server,
+};

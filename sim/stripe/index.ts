@@ -22,6 +22,7 @@ export const STRIPE_PLANS: VendorPlans = {
 };
 import type { SeedData, StripeInvoice, StripePaymentMethod, StripeSubscription } from '../seed.js';
 import type { WebhookSender } from '../webhooks.js';
+import type { SimulatorDescriptor } from '../common.js';
 
 interface Customer {
   id: string;
@@ -508,3 +509,23 @@ export async function startStripeSim(o: {
     },
   };
 }
+
+declare module '../common.js' {
+  interface SimSystems {
+    stripe: true;
+  }
+  interface SimCredentials {
+    stripeSecretKey: string;
+  }
+}
+
+/** Test values, valid only against this simulator. */
+const SIM_CREDENTIALS = { stripeSecretKey: 'sk_test_portico_simulator_0000000000' };
+
+/** The Stripe simulator as startSimulators runs it (src/vendors/stripe points at it). */
+export const simulator: SimulatorDescriptor = {
+  name: 'stripe',
+  port: 4102,
+  credentials: SIM_CREDENTIALS,
+  start: (c) => startStripeSim({ ...c, secretKey: SIM_CREDENTIALS.stripeSecretKey }),
+};

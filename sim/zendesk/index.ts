@@ -22,6 +22,7 @@ export const ZENDESK_PLANS: VendorPlans = {
 };
 import type { SeedData, ZendeskComment, ZendeskTicket, ZendeskUser } from '../seed.js';
 import type { WebhookSender } from '../webhooks.js';
+import type { SimulatorDescriptor } from '../common.js';
 
 const notFound = () => new HttpError(404, { error: 'RecordNotFound', description: 'Not found' });
 const invalid = (description: string) => new HttpError(400, { error: 'InvalidPaginationParameter', description });
@@ -496,3 +497,24 @@ export async function startZendeskSim(o: {
   for (const t of tickets.values()) t.url = `${base}/api/v2/tickets/${t.id}.json`;
   return sim;
 }
+
+declare module '../common.js' {
+  interface SimSystems {
+    zendesk: true;
+  }
+  interface SimCredentials {
+    zendeskEmail: string;
+    zendeskApiToken: string;
+  }
+}
+
+/** Test values, valid only against this simulator. */
+const SIM_CREDENTIALS = { zendeskEmail: 'api@portico-sim.example.com', zendeskApiToken: 'zendesk-sim-token-0000000000' };
+
+/** The Zendesk simulator as startSimulators runs it (src/vendors/zendesk points at it). */
+export const simulator: SimulatorDescriptor = {
+  name: 'zendesk',
+  port: 4103,
+  credentials: SIM_CREDENTIALS,
+  start: (c) => startZendeskSim({ ...c, email: SIM_CREDENTIALS.zendeskEmail, apiToken: SIM_CREDENTIALS.zendeskApiToken }),
+};

@@ -3,13 +3,13 @@
  * come from here (CRM_VENDOR picks the CRM); adding a vendor is one folder and one line
  * (docs/adding-a-vendor.md).
  */
+import type { Config } from '../config/index.js';
 import type { BucketSpec } from '../platform/budget.js';
 import { hubspot } from './hubspot/index.js';
 import { s3 } from './s3/index.js';
 import { salesforce } from './salesforce/index.js';
 import { stripe } from './stripe/index.js';
 import { zendesk } from './zendesk/index.js';
-import type { Config } from '../config/index.js';
 import type { CrmVendor, Domain, Vendor, VendorOfDomain } from './types.js';
 
 export type {
@@ -67,4 +67,9 @@ export function vendorOf(domain: Domain, config?: Pick<Config, 'crm'>): Vendor {
 /** The vendor module of every domain, by domain. */
 export function domainVendors(config: Pick<Config, 'crm'>): VendorOfDomain {
   return { crm: vendorOf('crm', config), billing: vendorOf('billing'), support: vendorOf('support'), files: vendorOf('files') };
+}
+
+/** The vendors this deployment uses: one per domain (the CRM is CRM_VENDOR's). */
+export function vendorsInUse(config: Pick<Config, 'crm'>): Vendor[] {
+  return VENDORS.filter((v) => v.domain !== 'crm' || v.name === config.crm.vendor);
 }

@@ -3,6 +3,8 @@
  * one line in the registry (src/vendors/index.ts). The rest of Portico iterates over the registry
  * and speaks the domain ports (src/ports/), never a vendor.
  */
+import type { SimCredentials, SimulatorDescriptor } from '../../sim/common.js';
+import type { WebhookTargets } from '../../sim/webhooks.js';
 import type { Config } from '../config/index.js';
 import type { Section } from '../config/vars.js';
 import type { BucketSpec } from '../platform/budget.js';
@@ -13,7 +15,7 @@ import type { BillingPort } from '../ports/billing.js';
 import type { CrmPort } from '../ports/crm.js';
 import type { FilesPort } from '../ports/files.js';
 import type { SupportPort } from '../ports/support.js';
-import type { CrmChangeData } from '../webhooks/types.js';
+import type { CrmChangeData, EventHandlerDeps, ReceivedEvent, WebhookRequest } from '../webhooks/types.js';
 
 export type Domain = 'crm' | 'billing' | 'support' | 'files';
 
@@ -28,6 +30,51 @@ export interface VendorModule {
    * production refuses; they build `config.<name>`.
    */
   settings?: Section;
+  /** Its signed webhooks, received at POST /webhooks/<name> into the queue `webhooks-<name>`. */
+  webhook?: WebhookReceiver;
+  /** Its bundled simulator (development, tests, benchmarks). */
+  simulator?: VendorSimulator;
+}
+
+/** A running simulator, as the vendor module points its config at it. */
+export interface RunningSimulator {
+  url: string;
+  credentials: SimCredentials;
+}
+
+/**
+ * A vendor's simulator (sim/<vendor>): how to load it, and how this vendor's config points at it.
+ * SIMULATORS=true starts every registry module's simulator and applies `configure` and `webhooks`.
+ */
+export interface VendorSimulator {
+  /** Loads sim/<vendor> by a dynamic import, so production never loads simulator code. */
+  load(): Promise<SimulatorDescriptor>;
+  /** This vendor's config section pointed at the simulator: its URL and development credentials. */
+  configure(config: Readonly<Config>, sim: RunningSimulator): Partial<Config>;
+  /** The same as environment variables, for a gateway started in another process (vendorEnv). */
+  env(sim: RunningSimulator): Record<string, string>;
+  /** Where the simulator sends its signed webhooks: this gateway's route, with the secret both know. */
+  webhooks?(gatewayUrl: string, config: Readonly<Config>): WebhookTargets;
+  /** A command that makes the simulator send a webhook, shown in the start-up banner. */
+  demo?(config: Readonly<Config>): { what: string; command: string };
+}
+
+/**
+ * A vendor's webhook receiver: the route verifies and parses a delivery, stores each event as a
+ * job keyed by its event id, and a worker hands the job to `handle`. A vendor has either this or
+ * a change feed (CrmVendor.changeFeed), not both: both would share the queue `webhooks-<name>`.
+ */
+export interface WebhookReceiver<T = unknown> {
+  /** Checks the signature over the raw bytes with this deployment's secret(s); throws WebhookRejected. */
+  verify(req: WebhookRequest, config: Readonly<Config>): void;
+  /**
+   * The events of a verified delivery: `key` the vendor's event id (the dedupe key), `type`, and
+   * `data` what `handle` needs (the object and, when the event names one, its customer). Throws
+   * WebhookRejected when the body is not the vendor's event shape.
+   */
+  parse(req: WebhookRequest): ReceivedEvent<T>[];
+  /** Applies one stored event (a queue job, retried when it throws); returns what it did, for the log. */
+  handle(event: T, deps: EventHandlerDeps): Promise<string>;
 }
 
 /** What a vendor module's connector factory is given (every domain alike). */

@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../platform/logger.js';
 import type { CrmPort } from '../ports/crm.js';
 import type { CrmVendor } from '../vendors/types.js';
-import type { EventPipeline, EventSystem } from './index.js';
+import type { EventPipeline } from './index.js';
 
 export interface ChangeFeedRunner {
   /** One poll now (tests, and the timer). */
@@ -28,7 +28,7 @@ export function startChangeFeed(o: {
   const key = `${o.prefix}:crm:${o.vendor.name}:cursor`;
   const feed = o.vendor.changeFeed.create(o.crm, {
     cursor: { get: () => o.redis.get(key), set: async (v) => void (await o.redis.set(key, v)) },
-    emit: (change) => o.events.enqueueCrmChanges(o.vendor.name as EventSystem, [change]),
+    emit: (change) => o.events.enqueueCrmChanges(o.vendor.name, [change]),
     logger: o.logger,
   });
   let lastLog = 0;

@@ -1,7 +1,7 @@
 /**
  * The event path: receivers (verify, dedupe, enqueue, answer) and the workers behind them.
  *
- *   POST /webhooks/{stripe,hubspot,zendesk}
+ *   POST /webhooks/<vendor>, for every registry module with a `webhook` (src/vendors)
  *     -> verify the vendor's signature on the raw bytes (400 on any failure, nothing stored)
  *     -> add one job per event to the system's durable queue, job id = vendor event id
  *     -> 200 only once Redis has the job; 503 when it cannot take it (the vendor retries)
@@ -20,10 +20,11 @@ import { createDurableQueue, jobIdOf, type DeadJob, type DurableQueue, type JobH
 import type { BillingPort as BillingConnector } from '../ports/billing.js';
 import type { CrmPort as CrmConnector } from '../ports/crm.js';
 import type { SupportPort as SupportConnector } from '../ports/support.js';
-import { handleHubSpot, receiveHubSpot } from '../vendors/hubspot/webhook.js';
-import { handleStripe, receiveStripe } from '../vendors/stripe/webhook.js';
+import { vendorsInUse } from '../vendors/index.js';
+import type { WebhookReceiver } from '../vendors/types.js';
 import {
   EVENT_SYSTEMS,
+  EVENT_VENDORS,
   type ChangeEvent,
   type CrmChangeData,
   type CustomerLinkSeen,
@@ -36,7 +37,6 @@ import {
 } from './types.js';
 import { WebhookRejected } from './verify.js';
 import { handleCrmChange } from './crm-change.js';
-import { handleZendesk, receiveZendesk } from '../vendors/zendesk/webhook.js';
 
 export { EVENT_SYSTEMS, WEBHOOK_SYSTEMS, type ChangeEvent, type CrmChangeData, type CustomerLinkSeen, type EventSystem } from './types.js';
 
@@ -66,7 +66,8 @@ export interface FailedEvent extends DeadJob {
 export interface EventPipeline {
   /** False when there is no Redis: receivers answer 503 and nothing runs. */
   readonly available: boolean;
-  queues: Partial<Record<EventSystem, DurableQueue>>;
+  /** The queue of each active event system (activeEventSystems); no entry for any other name. */
+  queues: Readonly<Record<EventSystem, DurableQueue>>;
   /** Receives one delivery: verifies and stores it, or throws WebhookRejected / QueueUnavailable. */
   receive(system: WebhookSystem, req: WebhookRequest): Promise<{ accepted: number; duplicates: number }>;
   /** Stores changes a change feed reported (a polled CRM), one job each, keyed by its event id. */
@@ -96,15 +97,20 @@ if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
 end
 return false`;
 
-/** The event queues of this deployment: the webhook vendors and the CRM in use (CRM_VENDOR), not the other CRM. */
+/** The vendors with event queues in this deployment: those in use (the CRM is CRM_VENDOR's). */
+function activeEventVendors(config: Pick<Config, 'crm'>) {
+  const inUse = vendorsInUse(config);
+  return EVENT_VENDORS.filter((v) => inUse.includes(v));
+}
+
+/** The event queues of this deployment: the webhook vendors and the CRM in use (CRM_VENDOR), not another CRM. */
 export function activeEventSystems(config: Pick<Config, 'crm'>): EventSystem[] {
-  const crms: readonly EventSystem[] = ['hubspot', 'salesforce'];
-  return EVENT_SYSTEMS.filter((s) => !crms.includes(s) || s === config.crm.vendor);
+  return activeEventVendors(config).map((v) => v.name);
 }
 
 export function parseEventRef(ref: string): { system: EventSystem; id: string } | undefined {
   const m = new RegExp(`^(${EVENT_SYSTEMS.join('|')}):(.{1,256})$`).exec(ref);
-  return m ? { system: m[1] as EventSystem, id: m[2] } : undefined;
+  return m ? { system: m[1], id: m[2] } : undefined;
 }
 
 export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
@@ -134,7 +140,9 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
     };
   }
   const ev = config.events;
-  const systems = activeEventSystems(config);
+  const vendors = activeEventVendors(config);
+  const systems = vendors.map((v) => v.name);
+  const receivers = new Map(vendors.flatMap((v): [string, WebhookReceiver][] => (v.webhook ? [[v.name, v.webhook]] : [])));
   const publisher = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 5000, enableOfflineQueue: false });
   publisher.on('error', () => undefined); // a failed publish fails the job, which retries
   publisher.defineCommand('publishOnce', { numberOfKeys: 2, lua: PUBLISH_ONCE });
@@ -158,11 +166,10 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
       );
     },
   };
-  const handlers: Record<EventSystem, JobHandler<never>> = {
-    stripe: (data) => handleStripe(data, deps),
-    hubspot: (data) => handleHubSpot(data, deps),
-    zendesk: (data) => handleZendesk(data, deps),
-    salesforce: (data) => handleCrmChange('salesforce', data, deps),
+  // A webhook's events go to its vendor's handler; a change feed's (no webhook) to the CRM change handler.
+  const handlerOf = (system: EventSystem): JobHandler<never> => {
+    const hook = receivers.get(system);
+    return hook ? (data) => hook.handle(data, deps) : (data) => handleCrmChange(system, data, deps);
   };
   const queues = Object.fromEntries(
     systems.map((system) => [
@@ -171,7 +178,7 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
         name: `webhooks-${system}`,
         url,
         prefix: `${prefix}:bull`,
-        handlers: { [system]: handlers[system] },
+        handlers: { [system]: handlerOf(system) },
         attempts: ev.attempts,
         backoffMs: ev.backoffMs,
         backoffMaxMs: ev.backoffMaxMs,
@@ -182,7 +189,7 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
         onOutcome: (_kind, outcome) => o.metrics?.webhookEvents.inc({ system, outcome }),
       }),
     ]),
-  ) as Partial<Record<EventSystem, DurableQueue>> as Record<EventSystem, DurableQueue>;
+  ) as Record<EventSystem, DurableQueue>;
 
   if (o.metrics) registerQueueGauges(o.metrics, queues);
 
@@ -196,12 +203,10 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
     queues,
     changesStream,
     async receive(system, req) {
-      const events: ReceivedEvent[] =
-        system === 'stripe'
-          ? receiveStripe(req, config.stripe.webhookSecrets)
-          : system === 'hubspot'
-            ? receiveHubSpot(req, config.hubspot.clientSecret)
-            : receiveZendesk(req, config.zendesk.webhookSecret);
+      const hook = receivers.get(system);
+      if (!hook) throw new WebhookRejected(`no webhook receiver for ${system} in this deployment`);
+      hook.verify(req, config);
+      const events: ReceivedEvent[] = hook.parse(req);
       let results;
       try {
         results = await queues[system].add(events.map((e) => ({ kind: system, key: e.key, data: e.data })));
@@ -286,7 +291,7 @@ export interface WebhookRoutesOptions {
 }
 
 /**
- * POST /webhooks/{stripe,hubspot,zendesk}. The body is kept as the exact bytes received (the
+ * POST /webhooks/<vendor> for the webhook vendors in use. The body is kept as the exact bytes received (the
  * signatures cover them), with a size cap, for these routes only.
  */
 export function registerWebhookRoutes(fastify: FastifyInstance, o: WebhookRoutesOptions) {

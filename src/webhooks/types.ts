@@ -6,15 +6,21 @@ import type { Logger } from '../platform/logger.js';
 import type { BillingPort as BillingConnector } from '../ports/billing.js';
 import type { CrmPort as CrmConnector } from '../ports/crm.js';
 import type { SupportPort as SupportConnector } from '../ports/support.js';
+import { VENDORS, type Vendor } from '../vendors/index.js';
 
-/** Vendors whose signed webhooks Portico receives (POST /webhooks/<system>). */
-export const WEBHOOK_SYSTEMS = ['stripe', 'hubspot', 'zendesk'] as const;
-export type WebhookSystem = (typeof WEBHOOK_SYSTEMS)[number];
-/** Every event queue: the webhook systems and the vendors whose changes are polled (Salesforce). */
-export const EVENT_SYSTEMS = [...WEBHOOK_SYSTEMS, 'salesforce'] as const;
-export type EventSystem = (typeof EVENT_SYSTEMS)[number];
+/** A vendor with an event queue (`webhooks-<name>`): a registry module name from EVENT_SYSTEMS. */
+export type EventSystem = string;
+/** A vendor whose signed webhooks Portico receives: a registry module name from WEBHOOK_SYSTEMS. */
+export type WebhookSystem = string;
 
-/** A CRM contact changed, as a change feed without webhooks reports it (src/vendors/salesforce/poller.ts). */
+/** The registry modules with an event queue: signed webhooks, or a change feed (a CRM without webhooks). */
+export const EVENT_VENDORS: readonly Vendor[] = VENDORS.filter((v) => v.webhook || ('changeFeed' in v && v.changeFeed));
+/** Vendors whose signed webhooks Portico receives (POST /webhooks/<system>), in registry order. */
+export const WEBHOOK_SYSTEMS: readonly WebhookSystem[] = VENDORS.filter((v) => v.webhook).map((v) => v.name);
+/** Every event queue: the webhook vendors and the CRMs whose changes are polled, in registry order. */
+export const EVENT_SYSTEMS: readonly EventSystem[] = EVENT_VENDORS.map((v) => v.name);
+
+/** A CRM contact changed, as a change feed without webhooks reports it (a CrmVendor's changeFeed). */
 export interface CrmChangeData {
   /** Stable per record version, so the same change polled twice collapses like a vendor event id. */
   eventId: string;
@@ -82,7 +88,7 @@ export interface EventHandlerDeps {
 /** A verified HTTP delivery: the events it carries (HubSpot batches several). */
 export interface WebhookRequest {
   method: string;
-  /** Path and query as received, e.g. `/webhooks/hubspot`. */
+  /** Path and query as received, e.g. `/webhooks/<vendor>`. */
   url: string;
   /** scheme://host[:port] the vendor called (PUBLIC_BASE_URL, or the request's own in development). */
   baseUrl: string;

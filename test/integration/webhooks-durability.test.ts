@@ -190,7 +190,7 @@ describe('crashes and outages', () => {
       assert.equal((await send(t, e)).status, 200);
       await waitFor(
         'the worker to be mid-job',
-        async () => sims.stats('stripe').total > 0 && (await t.app.events.queues.stripe!.counts()).active === 1,
+        async () => sims.stats('stripe').total > 0 && (await t.app.events.queues.stripe.counts()).active === 1,
       );
       const exited = new Promise((res) => child!.once('exit', res));
       child.kill('SIGKILL');

@@ -72,7 +72,7 @@ export function createAdminSubgraph(deps: AdminSubgraphDeps) {
       failedEvents: async (_src, { system, first, after }) => {
         const size = checkFirst(first, 20);
         const start = offsetStart(after);
-        const page = await deps.events.failed(system ? (system.toLowerCase() as FailedEventRecord['system']) : undefined, start, size);
+        const page = await deps.events.failed(system ? system.toLowerCase() : undefined, start, size);
         const nodes = page.events.map((e) => ({
           id: e.ref,
           system: e.system.toUpperCase() as EventSystem,
@@ -176,7 +176,7 @@ export function createAdminSubgraph(deps: AdminSubgraphDeps) {
         audit(ctx, { action: 'failedEvent.replay', systems: ['portico'], fields: [], detail: { eventId: id } }, async () => {
           const r = await deps.events.replay(id);
           if (r === 'not_found')
-            throw new NotFoundError(`No failed event "${id}". Ids look like stripe:evt_1Nx...; list them with failedEvents.`);
+            throw new NotFoundError(`No failed event "${id}". Ids look like <system>:<vendor event id>; list them with failedEvents.`);
           return { id, status: r.toUpperCase() as ReplayStatus };
         }),
     },

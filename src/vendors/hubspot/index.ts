@@ -5,6 +5,8 @@
 import { hubspotSettings } from './config.js';
 import type { CrmVendor } from '../types.js';
 import { createCrmConnector } from './connector.js';
+import { hubspotWebhook } from './webhook.js';
+import { hubspotSimulator } from './simulator.js';
 
 export const hubspot: CrmVendor = {
   name: 'hubspot',
@@ -12,6 +14,8 @@ export const hubspot: CrmVendor = {
   domain: 'crm',
   // Professional and Enterprise: 190 requests per 10 s; CRM search 5 a second.
   budgets: { hubspot: { limit: 190, windowS: 10 }, 'hubspot.search': { limit: 5, windowS: 1 } },
+  simulator: hubspotSimulator,
+  webhook: hubspotWebhook,
   createCrm: ({ config, http, logger }) =>
     createCrmConnector({
       http: http(

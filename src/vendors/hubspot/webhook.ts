@@ -6,7 +6,9 @@
 import { REPLICATED_CONTACT_FIELDS } from '../../ownership.js';
 import { contactFieldOf } from './mappers.js';
 import { crmKeys } from '../../subgraphs/crm/index.js';
-import { header, parseJson, verifyHubSpotV3, WebhookRejected } from '../../webhooks/verify.js';
+import { header, parseJson, WebhookRejected } from '../../webhooks/verify.js';
+import type { WebhookReceiver } from '../types.js';
+import { verifyHubSpotV3 } from './signature.js';
 import type { EventHandlerDeps, ReceivedEvent, WebhookRequest } from '../../webhooks/types.js';
 
 export interface HubSpotEventData {
@@ -20,7 +22,8 @@ export interface HubSpotEventData {
 /** HubSpot sends at most 100 events a request. */
 const MAX_BATCH = 100;
 
-export function receiveHubSpot(req: WebhookRequest, clientSecret: string): ReceivedEvent<HubSpotEventData>[] {
+/** Signature v3 over the URI HubSpot called (PUBLIC_BASE_URL + path). */
+export function verifyHubSpot(req: WebhookRequest, clientSecret: string): void {
   verifyHubSpotV3({
     method: req.method,
     uri: `${req.baseUrl}${req.url}`,
@@ -30,6 +33,9 @@ export function receiveHubSpot(req: WebhookRequest, clientSecret: string): Recei
     secret: clientSecret,
     nowMs: req.nowMs,
   });
+}
+
+export function parseHubSpot(req: WebhookRequest): ReceivedEvent<HubSpotEventData>[] {
   const batch = parseJson(req.body);
   if (!Array.isArray(batch) || batch.length === 0 || batch.length > MAX_BATCH) throw new WebhookRejected('not a HubSpot event batch');
   const out = new Map<string, ReceivedEvent<HubSpotEventData>>();
@@ -85,3 +91,9 @@ export async function handleHubSpot(e: HubSpotEventData, d: EventHandlerDeps): P
   });
   return 'applied';
 }
+
+export const hubspotWebhook: WebhookReceiver<HubSpotEventData> = {
+  verify: (req, config) => verifyHubSpot(req, config.hubspot.clientSecret),
+  parse: parseHubSpot,
+  handle: handleHubSpot,
+};

@@ -5,6 +5,7 @@
 import type { FilesVendor } from '../types.js';
 import { s3Settings } from './config.js';
 import { createFilesConnector } from './connector.js';
+import { s3Simulator } from './simulator.js';
 
 export const s3: FilesVendor = {
   name: 's3',
@@ -13,4 +14,5 @@ export const s3: FilesVendor = {
   // 5,500 GET a second per prefix.
   budgets: { s3: { limit: 5500, windowS: 1 } },
   createFiles: ({ config, policy, logger }) => createFilesConnector({ ...config.s3, policy, logger }),
+  simulator: s3Simulator,
 };

@@ -7,12 +7,14 @@ import { salesforceSettings } from './config.js';
 import type { CrmVendor } from '../types.js';
 import { createSalesforceCrm, SALESFORCE_BUDGETS, type SalesforceCrm } from './connector.js';
 import { createSalesforceChangePoller } from './poller.js';
+import { salesforceSimulator } from './simulator.js';
 
 export const salesforce: CrmVendor = {
   name: 'salesforce',
   settings: salesforceSettings,
   domain: 'crm',
   budgets: SALESFORCE_BUDGETS,
+  simulator: salesforceSimulator,
   createCrm: ({ config, policy, logger }) =>
     createSalesforceCrm({
       instanceUrl: config.salesforce.instanceUrl,

@@ -5,6 +5,8 @@
 import type { BillingVendor } from '../types.js';
 import { stripeSettings } from './config.js';
 import { createBillingConnector } from './connector.js';
+import { stripeWebhook } from './webhook.js';
+import { stripeSimulator } from './simulator.js';
 
 export const stripe: BillingVendor = {
   name: 'stripe',
@@ -14,4 +16,6 @@ export const stripe: BillingVendor = {
   budgets: { stripe: { limit: 100, windowS: 1 }, 'stripe.search': { limit: 20, windowS: 1 } },
   createBilling: ({ config, policy, logger }) =>
     createBillingConnector({ secretKey: config.stripe.secretKey, apiBase: config.stripe.apiBase, policy, logger }),
+  simulator: stripeSimulator,
+  webhook: stripeWebhook,
 };

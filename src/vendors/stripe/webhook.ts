@@ -9,6 +9,7 @@ import { billingKeys } from '../../subgraphs/billing/index.js';
 import type { BillingObject } from '../../ports/billing.js';
 import { checkTimestamp, header, parseJson, WebhookRejected } from '../../webhooks/verify.js';
 import type { EventHandlerDeps, ReceivedEvent, WebhookRequest } from '../../webhooks/types.js';
+import type { WebhookReceiver } from '../types.js';
 
 export const STRIPE_TOLERANCE_S = 300;
 
@@ -19,22 +20,25 @@ export interface StripeEventData {
   object: { object: string; id: string; customer: string | null };
 }
 
-export function receiveStripe(req: WebhookRequest, secrets: readonly string[]): ReceivedEvent<StripeEventData>[] {
+/** `Stripe-Signature` checked by the SDK against each configured secret (several during a rotation). */
+export function verifyStripe(req: WebhookRequest, secrets: readonly string[]): void {
   const sig = header(req.headers, 'stripe-signature');
   if (!sig) throw new WebhookRejected('missing Stripe-Signature');
-  let event: Stripe.Event | undefined;
-  for (const secret of secrets) {
+  const matches = secrets.some((secret) => {
     try {
-      event = Stripe.webhooks.constructEvent(req.body, sig, secret, STRIPE_TOLERANCE_S, undefined, Math.floor(req.nowMs / 1000));
-      break;
+      Stripe.webhooks.constructEvent(req.body, sig, secret, STRIPE_TOLERANCE_S, undefined, Math.floor(req.nowMs / 1000));
+      return true;
     } catch {
-      // try the next secret (rotation)
+      return false; // try the next secret (rotation)
     }
-  }
-  if (!event) throw new WebhookRejected('no configured secret matches Stripe-Signature');
+  });
+  if (!matches) throw new WebhookRejected('no configured secret matches Stripe-Signature');
   // The SDK refuses old timestamps only; one far in the future is a forged clock, refused too.
   const t = Number(/(?:^|,)\s*t=(\d+)/.exec(sig)?.[1]);
   checkTimestamp(t * 1000, req.nowMs, STRIPE_TOLERANCE_S * 1000);
+}
+
+export function parseStripe(req: WebhookRequest): ReceivedEvent<StripeEventData>[] {
   const e = parseJson(req.body) as {
     id?: unknown;
     type?: unknown;
@@ -103,3 +107,9 @@ export async function handleStripe(e: StripeEventData, d: EventHandlerDeps): Pro
   });
   return 'applied';
 }
+
+export const stripeWebhook: WebhookReceiver<StripeEventData> = {
+  verify: (req, config) => verifyStripe(req, config.stripe.webhookSecrets),
+  parse: parseStripe,
+  handle: handleStripe,
+};

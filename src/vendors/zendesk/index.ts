@@ -5,6 +5,8 @@
 import type { SupportVendor } from '../types.js';
 import { zendeskSettings } from './config.js';
 import { createSupportConnector } from './connector.js';
+import { zendeskWebhook } from './webhook.js';
+import { zendeskSimulator } from './simulator.js';
 
 export const zendesk: SupportVendor = {
   name: 'zendesk',
@@ -18,4 +20,6 @@ export const zendesk: SupportVendor = {
     const client = http(config.zendesk.baseUrl, { authorization: `Basic ${auth}` }, { rateHeaders: ['x-rate-limit-remaining'] });
     return createSupportConnector({ http: client, logger });
   },
+  simulator: zendeskSimulator,
+  webhook: zendeskWebhook,
 };

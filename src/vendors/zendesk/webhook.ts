@@ -5,7 +5,9 @@
  * first ticket page and the ticket's comments.
  */
 import { supportKeys, supportTicketKeys } from '../../subgraphs/support/index.js';
-import { header, parseJson, verifyZendesk, WebhookRejected } from '../../webhooks/verify.js';
+import { header, parseJson, WebhookRejected } from '../../webhooks/verify.js';
+import type { WebhookReceiver } from '../types.js';
+import { verifyZendesk } from './signature.js';
 import type { EventHandlerDeps, ReceivedEvent, WebhookRequest } from '../../webhooks/types.js';
 
 export interface ZendeskEventData {
@@ -17,7 +19,7 @@ export interface ZendeskEventData {
   externalId: string | null;
 }
 
-export function receiveZendesk(req: WebhookRequest, secret: string): ReceivedEvent<ZendeskEventData>[] {
+export function verifyZendeskRequest(req: WebhookRequest, secret: string): void {
   verifyZendesk({
     body: req.body,
     timestamp: header(req.headers, 'x-zendesk-webhook-signature-timestamp'),
@@ -25,6 +27,9 @@ export function receiveZendesk(req: WebhookRequest, secret: string): ReceivedEve
     secret,
     nowMs: req.nowMs,
   });
+}
+
+export function parseZendesk(req: WebhookRequest): ReceivedEvent<ZendeskEventData>[] {
   const e = parseJson(req.body) as {
     id?: unknown;
     type?: unknown;
@@ -82,3 +87,9 @@ export async function handleZendesk(e: ZendeskEventData, d: EventHandlerDeps): P
   });
   return 'applied';
 }
+
+export const zendeskWebhook: WebhookReceiver<ZendeskEventData> = {
+  verify: (req, config) => verifyZendeskRequest(req, config.zendesk.webhookSecret),
+  parse: parseZendesk,
+  handle: handleZendesk,
+};

@@ -1,0 +1,36 @@
+/**
+ * Development (SIMULATORS=true): starts the bundled simulator of every registry vendor that has
+ * one and points that vendor's config at it; once the gateway listens, the simulators send their
+ * signed webhooks to it. Simulator code is loaded here only, by a dynamic import.
+ */
+import type { Simulators, WebhookTargets } from '../../sim/index.js';
+import type { Config } from '../config/index.js';
+import { VENDORS } from '../vendors/index.js';
+
+export interface Simulated {
+  config: Readonly<Config>;
+  sims: Simulators;
+  close(): Promise<void>;
+}
+
+/** Starts the bundled simulators and points every connector at them (development only). */
+export async function withSimulators(config: Readonly<Config>): Promise<Simulated> {
+  const { startSimulators } = await import('../../sim/index.js');
+  const sims = await startSimulators({ faults: latencyFaults(config.simulators.latencyMs) });
+  const sections = VENDORS.flatMap((v) =>
+    v.simulator
+      ? [v.simulator.configure(config, { url: sims.urls[v.name as keyof Simulators['urls']], credentials: sims.credentials })]
+      : [],
+  );
+  return { config: Object.freeze(Object.assign({}, config, ...sections) as Config), sims, close: () => sims.close() };
+}
+
+/** The same added delay (config.simulators.latencyMs) on every simulator. */
+function latencyFaults(ms: number) {
+  return ms > 0 ? Object.fromEntries(VENDORS.filter((v) => v.simulator).map((v) => [v.name, { latencyMs: ms }])) : undefined;
+}
+
+/** The simulators send their signed webhooks to this gateway (`url`), with the dev secrets both know. */
+export function connectSimulatorWebhooks(sims: Simulators, url: string, config: Readonly<Config>) {
+  sims.webhooks.configure(VENDORS.reduce<WebhookTargets>((t, v) => ({ ...t, ...v.simulator?.webhooks?.(url, config) }), {}));
+}
