@@ -108,8 +108,8 @@ export function buildSubgraphs(
         system: u.vendors.files.name,
         cache: c,
         audit,
-        uploadTtlS: config.s3.uploadTtlS,
-        uploadMaxBytes: config.s3.uploadMaxBytes,
+        uploadTtlS: u.files.uploads.ttlS,
+        uploadMaxBytes: u.files.uploads.maxBytes,
       }),
     support: () => createSupportSubgraph({ support: u.support, system: u.vendors.support.name, cache: c, audit, links }),
   } satisfies Record<SubgraphName, () => { schema: GraphQLSchema; purgeCustomer(id: string): Promise<void>; prefetch?: Prefetcher }>;

@@ -109,7 +109,9 @@ export function parseVar(name: string, spec: VarSpec, env: Env): { value?: unkno
   const parsed = spec.schema.safeParse(text);
   if (parsed.success) return { value: parsed.data };
   const issue = parsed.error.issues[0]?.message ?? 'invalid';
-  return { issue, problem: `${name}=${JSON.stringify(given ?? text)}: ${issue}. Example: ${name}=${spec.example}` };
+  // A secret's value (or a value with a secret part, as a URL's password) is never echoed.
+  const shown = spec.secret ? name : `${name}=${JSON.stringify(given ?? text)}`;
+  return { issue, problem: `${shown}: ${issue}. Example: ${name}=${spec.example}` };
 }
 
 /** What production refuses of this variable's value (flags `devRefused`, `requiredInProduction`, `refusedInProduction`). */

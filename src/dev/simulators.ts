@@ -22,7 +22,13 @@ export async function withSimulators(config: Readonly<Config>): Promise<Simulate
       ? [v.simulator.configure(config, { url: sims.urls[v.name as keyof Simulators['urls']], credentials: sims.credentials })]
       : [],
   );
-  return { config: Object.freeze(Object.assign({}, config, ...sections) as Config), sims, close: () => sims.close() };
+  // The simulators' credentials are redacted from logs like real ones (public constants, but a log
+  // line that shows them teaches people to paste real ones in the same place).
+  const secrets = [
+    ...config.secrets,
+    ...Object.entries(sims.credentials).flatMap(([name, v]) => (/secret|token/i.test(name) && typeof v === 'string' ? [v] : [])),
+  ];
+  return { config: Object.freeze(Object.assign({}, config, ...sections, { secrets }) as Config), sims, close: () => sims.close() };
 }
 
 /** The same added delay (config.simulators.latencyMs) on every simulator. */

@@ -25,7 +25,7 @@ export interface BucketSpec {
   windowS: number;
 }
 
-/** `stripe=100/1s,hubspot.search=4/1s,zendesk=400/60s` -> specs; throws naming the bad entry. */
+/** `acme=100/1s,acme.search=4/1s,other=400/60s` (vendor names from the registry) -> specs; throws naming the bad entry. */
 export function parseBudgets(text: string): Record<string, BucketSpec> {
   const out: Record<string, BucketSpec> = {};
   for (const part of text
@@ -34,7 +34,7 @@ export function parseBudgets(text: string): Record<string, BucketSpec> {
     .filter(Boolean)) {
     const m = /^([a-z0-9]+(?:\.[a-z0-9_]+)?)=(\d+)\/(\d+)s$/.exec(part);
     if (!m || Number(m[2]) < 1 || Number(m[3]) < 1)
-      throw new Error(`"${part}" is not vendor[.class]=requests/windows, e.g. zendesk=700/60s`);
+      throw new Error(`"${part}" is not vendor[.class]=requests/windows, e.g. acme=700/60s (a vendor's name, requests, window)`);
     out[m[1]] = { limit: Number(m[2]), windowS: Number(m[3]) };
   }
   return out;

@@ -43,7 +43,7 @@ export interface NewJob<T = unknown> {
 export type JobOutcome = 'processed' | 'failed' | 'dead' | 'deferred';
 
 export interface DurableQueueOptions {
-  /** Queue name, e.g. `webhooks-stripe` (no colon). */
+  /** Queue name, e.g. `replicas` or `webhooks-<vendor>` (no colon). */
   name: string;
   /** Redis URL. */
   url: string;

@@ -29,6 +29,8 @@ export interface PresignedUpload {
 }
 
 export interface FilesPort {
+  /** The upload policy this store was configured with: how long a signed upload lives, its largest size. */
+  readonly uploads: { ttlS: number; maxBytes: number };
   /** The customer's documents (under `customerPrefix(crmId)`), newest first. */
   listDocuments(crmId: string): Promise<DocumentSummary[]>;
   /** A signed download URL for a key (no network call). */

@@ -10,7 +10,7 @@
  * step and write nothing; billing and support events never write the owner. So nothing loops.
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { connectRedis, defineScript } from '../platform/redis.js';
 import type { Config } from '../config/index.js';
 import type { ReplicaSystem } from '../ownership.js';
 import type { Logger } from '../platform/logger.js';
@@ -78,7 +78,8 @@ export function createReplicaPipeline(o: ReplicaPipelineOptions): ReplicaPipelin
       close: async () => undefined,
     };
   }
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 5000 });
+  const redis = connectRedis(url, 'replicas');
+  const release = defineScript<[string], number>(redis, 'replicaRelease', { numberOfKeys: 1, lua: RELEASE });
   redis.on('error', () => undefined);
   const run = (onProgress?: Parameters<typeof reconcile>[0]['onProgress']) =>
     reconcile({ upstreams: o.upstreams, redis, prefix, callsPerSecond: config.reconcile.callsPerSecond, onProgress, logger });
@@ -98,7 +99,7 @@ export function createReplicaPipeline(o: ReplicaPipelineOptions): ReplicaPipelin
     try {
       return await fn();
     } finally {
-      await redis.eval(RELEASE, 1, key, token).catch(() => undefined);
+      await release([key], token).catch(() => undefined);
     }
   };
   const sync = (system: ReplicaSystem) => async (data: ReplicaJobData, job: { id: string }) => {

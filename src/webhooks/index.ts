@@ -10,7 +10,8 @@
  *        links hook, publish one change event per vendor event; retries, then dead letter.
  */
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
+import { connectRedis, defineScript } from '../platform/redis.js';
+import { replyError } from '../errors/http.js';
 import { Gauge } from 'prom-client';
 import type { Config } from '../config/index.js';
 import type { EntityCache } from '../platform/cache.js';
@@ -143,9 +144,12 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
   const vendors = activeEventVendors(config);
   const systems = vendors.map((v) => v.name);
   const receivers = new Map(vendors.flatMap((v): [string, WebhookReceiver][] => (v.webhook ? [[v.name, v.webhook]] : [])));
-  const publisher = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 5000, enableOfflineQueue: false });
+  const publisher = connectRedis(url, 'publisher');
   publisher.on('error', () => undefined); // a failed publish fails the job, which retries
-  publisher.defineCommand('publishOnce', { numberOfKeys: 2, lua: PUBLISH_ONCE });
+  const publishOnce = defineScript<[number, number, string, string, string], unknown>(publisher, 'publishOnce', {
+    numberOfKeys: 2,
+    lua: PUBLISH_ONCE,
+  });
   const deps: EventHandlerDeps = {
     ...o.upstreams,
     cache: o.cache,
@@ -155,9 +159,8 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
     replicate: o.replicate,
     async publish(change: ChangeEvent) {
       if (change.crmId) await o.onChanged?.(change.crmId);
-      await (publisher as unknown as { publishOnce(...a: (string | number)[]): Promise<unknown> }).publishOnce(
-        `${prefix}:changes:applied:${change.system}:${change.eventId}`,
-        changesStream,
+      await publishOnce(
+        [`${prefix}:changes:applied:${change.system}:${change.eventId}`, changesStream],
         ev.dedupeWindowS,
         CHANGES_MAX_LEN,
         change.system,
@@ -300,10 +303,12 @@ export function registerWebhookRoutes(fastify: FastifyInstance, o: WebhookRoutes
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.limits.maxBodyBytes }, (_req, body, done) => done(null, body));
     scope.setErrorHandler((err: { statusCode?: number }, req, reply) => {
-      if (err.statusCode === 413) return reply.status(413).send({ error: `The body is larger than ${config.limits.maxBodyBytes} bytes.` });
-      if (err.statusCode && err.statusCode < 500) return reply.status(400).send({ error: 'The webhook could not be verified.' });
+      if (err.statusCode === 413)
+        return replyError(reply, 'BODY_TOO_LARGE', `The body is larger than ${config.limits.maxBodyBytes} bytes.`, { body: 'json' });
+      if (err.statusCode && err.statusCode < 500)
+        return replyError(reply, 'BAD_REQUEST', 'The webhook could not be verified.', { body: 'json' });
       req.log.error({ err }, 'webhook receiver failed');
-      return reply.status(500).send({ error: 'Internal error.' });
+      return replyError(reply, 'INTERNAL', 'Internal error.', { body: 'json' });
     });
     for (const system of WEBHOOK_SYSTEMS.filter((s) => activeEventSystems(config).includes(s))) {
       scope.post(`/webhooks/${system}`, async (req, reply) => {
@@ -326,12 +331,12 @@ export function registerWebhookRoutes(fastify: FastifyInstance, o: WebhookRoutes
             metrics?.webhookEvents.inc({ system, outcome: 'rejected' });
             req.log.warn({ system, reason: err.reason }, 'webhook rejected');
             // One answer for every cause: a forger learns nothing about what was wrong.
-            return reply.status(400).send({ error: 'The webhook could not be verified.' });
+            return replyError(reply, 'BAD_REQUEST', 'The webhook could not be verified.', { body: 'json' });
           }
           if (err instanceof QueueUnavailableError) {
             metrics?.webhookEvents.inc({ system, outcome: 'unavailable' });
             req.log.error({ system, err: err.message }, 'webhook not stored: the queue is unavailable; answered 503 so the vendor retries');
-            return reply.status(503).header('retry-after', '30').send({ error: 'The event could not be stored. Retry later.' });
+            return replyError(reply, 'UNAVAILABLE', 'The event could not be stored. Retry later.', { body: 'json', retryAfterS: 30 });
           }
           throw err;
         }

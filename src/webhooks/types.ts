@@ -66,7 +66,7 @@ export interface CustomerLinkSeen {
   billingCustomerId?: string;
   /** The support system's user id of the customer. */
   supportUserId?: string;
-  /** Where it was seen, e.g. `stripe:customer.updated`. */
+  /** Where it was seen: `<vendor>:<event type>`, e.g. `<billing vendor>:customer.updated`. */
   source: string;
 }
 

@@ -37,6 +37,14 @@ test('SIMULATORS=true: every vendor points at its simulator, and a simulator web
     assert.match(app.config.stripe.apiBase, loopback);
     assert.match(app.config.zendesk.baseUrl, loopback);
     assert.match(app.config.s3.endpoint ?? '', loopback);
+    // The simulators' credentials are redacted from logs as real ones are.
+    for (const secret of [
+      app.config.stripe.secretKey,
+      app.config.hubspot.accessToken,
+      app.config.zendesk.apiToken,
+      app.config.s3.secretAccessKey,
+    ])
+      assert.ok(secret && app.config.secrets.includes(secret), 'a simulator credential is on the redaction list');
 
     // Ada pays her open invoice in the Stripe simulator (the start-up banner's "Try it").
     const paid = await fetch(`${app.config.stripe.apiBase}/v1/invoices/in_rSRUBN9j9KKiSY/pay`, {

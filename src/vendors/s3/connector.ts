@@ -26,6 +26,9 @@ export interface FilesConnectorOptions {
   accessKeyId?: string;
   secretAccessKey?: string;
   presignTtlS: number;
+  /** How long a signed upload lives (seconds), and its largest size (bytes). */
+  uploadTtlS: number;
+  uploadMaxBytes: number;
   /** Deadline, retries, breaker: the SDK makes one attempt per policy attempt, within the deadline. */
   policy: UpstreamPolicy;
   logger?: Logger;
@@ -77,6 +80,7 @@ export function createFilesConnector(o: FilesConnectorOptions): FilesConnector {
     }
   }
   return {
+    uploads: { ttlS: o.uploadTtlS, maxBytes: o.uploadMaxBytes },
     ...createFilesWrites({ s3, bucket: o.bucket, call }),
     async listDocuments(crmId) {
       const docs: DocumentSummary[] = [];

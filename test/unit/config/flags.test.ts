@@ -121,3 +121,18 @@ test('every default is declared once: MAX_QUERY_DEPTH is 15 for the document lim
   assert.equal(c.guards.limits.user.depth, 15);
   assert.equal(loadConfig({ MAX_QUERY_DEPTH: '9' }).limits.maxDepth, 9);
 });
+
+test("a secret's refused value is never echoed: the problem names the variable and an example only", () => {
+  const secrets = Object.entries(VARS).filter(([, spec]) => spec.secret);
+  assert.ok(secrets.length >= 5, 'secrets are declared');
+  // Too short for AUDIT_HMAC_KEY (at least 32 characters): the message must not repeat what was given.
+  const text = problemsOf({ NODE_ENV: 'test', AUDIT_HMAC_KEY: 'hunter2-leaked' });
+  assert.match(text, /AUDIT_HMAC_KEY: must be at least 32 characters\. Example: AUDIT_HMAC_KEY=/);
+  assert.doesNotMatch(text, /hunter2-leaked/);
+  // A value with a secret part (a Redis URL's password) is not echoed either.
+  const url = problemsOf({ NODE_ENV: 'test', REDIS_URL: 'ftp://user:s3cr3t-pw@host:6379' });
+  assert.match(url, /REDIS_URL/);
+  assert.doesNotMatch(url, /s3cr3t-pw/);
+  // A plain setting's value is shown, to say what was wrong with it.
+  assert.match(problemsOf({ NODE_ENV: 'test', PORT: 'eighty' }), /PORT="eighty"/);
+});

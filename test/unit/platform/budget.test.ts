@@ -52,7 +52,7 @@ test('VENDOR_BUDGETS entries parse, and a bad one is named', () => {
     zendesk: { limit: 400, windowS: 60 },
     'hubspot.search': { limit: 4, windowS: 1 },
   });
-  assert.throws(() => parseBudgets('zendesk=400'), /zendesk=400.*e\.g\. zendesk=700\/60s/);
+  assert.throws(() => parseBudgets('zendesk=400'), /zendesk=400.*e\.g\. acme=700\/60s/);
 });
 
 test('10% of each limit is left unused by default (stragglers, other apps of the account)', async (t) => {
