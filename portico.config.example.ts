@@ -11,7 +11,7 @@
 import { defineConfig } from './src/config/define.js';
 
 export default defineConfig({
-  /** Which vendor serves a domain, where several can (CRM_VENDOR): 'hubspot' or 'salesforce'. */
+  /** Which vendor serves a domain, where several can (CRM_VENDOR): a CRM module's name in src/vendors/index.ts. */
   vendors: { crm: 'hubspot' },
 
   /**

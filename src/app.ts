@@ -52,11 +52,11 @@ export interface App {
   logger: Logger;
   /** Webhook queues and workers (unavailable without Redis). */
   events: EventPipeline;
-  /** Replica jobs (keeping Stripe and Zendesk in step with HubSpot) and reconciliation. */
+  /** Replica jobs (keeping the billing and support systems in step with the CRM) and reconciliation. */
   replicas: ReplicaPipeline;
   /** OpenTelemetry (a no-op unless an OTLP endpoint is configured). */
   tracing: Tracing;
-  /** The CRM's change poller when the CRM has no webhooks (Salesforce) and workers run here. */
+  /** The CRM's change poller when the CRM has no webhooks (CrmVendor.changeFeed) and workers run here. */
   changeFeed?: ChangeFeedRunner;
   /** Prometheus metrics served at /metrics. */
   metrics: Metrics;

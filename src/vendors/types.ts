@@ -105,7 +105,7 @@ export interface ChangeFeedDeps {
 export interface CrmVendor extends VendorModule {
   domain: 'crm';
   /**
-   * A CRM without signed webhooks (Salesforce's REST API): polls its changes, to be run every
+   * A CRM without signed webhooks (a REST API with no contact webhooks): polls its changes, to be run every
    * `intervalS(config)` seconds; `crm` is what this module's `createCrm` returned.
    */
   changeFeed?: {

@@ -1,6 +1,6 @@
 /**
- * A CRM contact changed, reported by a change feed rather than a webhook (a polled CRM, e.g.
- * Salesforce): the same work as a contact webhook, in the CRM port's words. Re-read the contact
+ * A CRM contact changed, reported by a change feed rather than a webhook (a polled CRM,
+ * CrmVendor.changeFeed): the same work as a contact webhook, in the CRM port's words. Re-read the contact
  * (out-of-order safe: the CRM's current state, not the event's), update its link, drop its cached
  * record, queue the replica updates (the job compares with the owner and writes only what differs,
  * so our own write echoing back costs reads, never a second write), publish one change event.
