@@ -15,13 +15,16 @@ import type { RequestContext } from '../auth/context.js';
 import type { Config } from '../config/index.js';
 import { ErrorCode } from '../errors/index.js';
 import { introspectionKind } from '../gateway/introspection.js';
-import { estimateUpstreamCalls } from './cost.js';
+import { estimateUpstreamCalls, upstreamCallsEstimator } from './cost.js';
+import type { CostTable } from './cost-model.js';
 import { checkDocument, checkSource, TooComplexError } from './limits.js';
 import type { TrustedDocuments } from './trusted-documents.js';
 import { writeKeys } from './writes.js';
 
 export interface GuardsOptions {
   guards: Config['guards'];
+  /** Upstream calls per field of the vendors in use (upstreamCosts). */
+  costs: CostTable;
   production: boolean;
   trusted: TrustedDocuments;
 }
@@ -40,6 +43,7 @@ const requestError = (code: ErrorCode, message: string, status = 400) =>
 
 export function guardsPlugin(o: GuardsOptions): ApolloServerPlugin<RequestContext> {
   const { guards } = o;
+  const estimator = upstreamCallsEstimator(o.costs);
   return {
     async requestDidStart({ contextValue }) {
       const principal = contextValue.principal;
@@ -83,7 +87,7 @@ export function guardsPlugin(o: GuardsOptions): ApolloServerPlugin<RequestContex
           if (refused) throw refused;
           let cost: number;
           try {
-            cost = estimateUpstreamCalls(schema, document, request.variables ?? undefined, request.operationName ?? undefined);
+            cost = estimateUpstreamCalls(schema, document, request.variables ?? undefined, request.operationName ?? undefined, estimator);
           } catch (err) {
             // graphql-query-complexity stops at 10,000 selections once fragments are expanded (fragments spreading fragments).
             if (err instanceof GraphQLError && /maximum allowed number of nodes/.test(err.message))

@@ -27,6 +27,8 @@ import type { Metrics } from '../platform/metrics.js';
 import { shippedPath } from '../platform/shipped.js';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { guardsPlugin } from '../guards/plugin.js';
+import { upstreamCosts } from '../guards/cost.js';
+import { vendorsInUse } from '../vendors/index.js';
 import { createTrustedDocuments } from '../guards/trusted-documents.js';
 import { registerHttpGuards } from '../guards/http.js';
 import { registerMetrics } from './metrics.js';
@@ -163,7 +165,12 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     plugins: [
       fastifyApolloDrainPlugin(fastify),
       unauthenticatedStatusPlugin,
-      guardsPlugin({ guards: config.guards, production: config.env === 'production', trusted: createTrustedDocuments() }),
+      guardsPlugin({
+        guards: config.guards,
+        costs: upstreamCosts(vendorsInUse(config)),
+        production: config.env === 'production',
+        trusted: createTrustedDocuments(),
+      }),
       introspectionPlugin({ allowAnonymous: config.limits.introspection }),
       metricsPlugin(o.metrics, operationLabel),
       ApolloServerPluginLandingPageDisabled(),

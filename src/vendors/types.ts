@@ -8,6 +8,7 @@ import type { WebhookTargets } from '../../sim/webhooks.js';
 import type { Config } from '../config/index.js';
 import type { Section } from '../config/vars.js';
 import type { BucketSpec } from '../platform/budget.js';
+import type { CostTable } from '../guards/cost-model.js';
 import type { HttpClient } from '../platform/http.js';
 import type { Logger } from '../platform/logger.js';
 import type { UpstreamPolicy } from '../platform/upstream.js';
@@ -25,6 +26,11 @@ export interface VendorModule {
   domain: Domain;
   /** Published limits per window, by `vendor` and `vendor.<class>` (platform/budget.ts); VENDOR_BUDGETS overrides. */
   budgets: Readonly<Record<string, BucketSpec>>;
+  /**
+   * Its cost weights: upstream calls per schema field as its connector makes them (batch sizes,
+   * lookups), summed by the cost guard before execution (src/guards/cost.ts) for the vendors in use.
+   */
+  costs: CostTable;
   /**
    * Its variables (src/vendors/<vendor>/config.ts): which are secrets, which development values
    * production refuses; they build `config.<name>`.

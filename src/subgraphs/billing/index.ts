@@ -90,4 +90,3 @@ export function createBillingSubgraph(deps: BillingSubgraphDeps) {
     purgeCustomer: (crmId: string) => deps.cache.cache.purge(billingCustomerKeys(deps.cache.prefix, crmId)),
   };
 }
-export { BILLING_COSTS } from './cost.js';

@@ -164,4 +164,3 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
     purgeCustomer: (crmId: string) => deps.cache.cache.purge(crmCustomerKeys(deps.cache.prefix, crmId)),
   };
 }
-export { CRM_COSTS } from './cost.js';

@@ -64,4 +64,3 @@ export function createFilesSubgraph(deps: FilesSubgraphDeps) {
     purgeCustomer: (crmId: string) => deps.cache.cache.purge([filesKeys(deps.cache.prefix).documents(crmId)]),
   };
 }
-export { FILES_COSTS } from './cost.js';

@@ -123,4 +123,3 @@ export function createSupportSubgraph(deps: SupportSubgraphDeps) {
     purgeCustomer: async (crmId: string) => deps.cache.cache.purge(await supportCustomerKeys(deps.cache, crmId)),
   };
 }
-export { SUPPORT_COSTS } from './cost.js';

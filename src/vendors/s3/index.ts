@@ -3,6 +3,7 @@
  * uploads and GET downloads, and its published request rates.
  */
 import type { FilesVendor } from '../types.js';
+import { s3Costs } from './costs.js';
 import { s3Settings } from './config.js';
 import { createFilesConnector } from './connector.js';
 import { s3Simulator } from './simulator.js';
@@ -13,6 +14,7 @@ export const s3: FilesVendor = {
   domain: 'files',
   // 5,500 GET a second per prefix.
   budgets: { s3: { limit: 5500, windowS: 1 } },
+  costs: s3Costs,
   createFiles: ({ config, policy, logger }) => createFilesConnector({ ...config.s3, policy, logger }),
   simulator: s3Simulator,
 };

@@ -4,6 +4,7 @@
  * allocation as the budget, and a change poller (Get Updated / Get Deleted) instead of webhooks.
  */
 import { salesforceSettings } from './config.js';
+import { salesforceCosts } from './costs.js';
 import type { CrmVendor } from '../types.js';
 import { createSalesforceCrm, SALESFORCE_BUDGETS, type SalesforceCrm } from './connector.js';
 import { createSalesforceChangePoller } from './poller.js';
@@ -14,6 +15,7 @@ export const salesforce: CrmVendor = {
   settings: salesforceSettings,
   domain: 'crm',
   budgets: SALESFORCE_BUDGETS,
+  costs: salesforceCosts,
   simulator: salesforceSimulator,
   createCrm: ({ config, policy, logger }) =>
     createSalesforceCrm({

@@ -3,6 +3,7 @@
  * published limits, and its signed webhooks feeding the change pipeline.
  */
 import type { SupportVendor } from '../types.js';
+import { zendeskCosts } from './costs.js';
 import { zendeskSettings } from './config.js';
 import { createSupportConnector } from './connector.js';
 import { zendeskWebhook } from './webhook.js';
@@ -14,6 +15,7 @@ export const zendesk: SupportVendor = {
   domain: 'support',
   // Enterprise plan: 700 requests a minute.
   budgets: { zendesk: { limit: 700, windowS: 60 } },
+  costs: zendeskCosts,
   createSupport: ({ config, http, logger }) => {
     // API token auth: Basic base64("<email>/token:<token>").
     const auth = Buffer.from(`${config.zendesk.email}/token:${config.zendesk.apiToken}`).toString('base64');

@@ -1,7 +1,7 @@
 import type { CostTable } from '../../guards/cost-model.js';
 
-/** CRM calls per field: one batch read per 100 contacts, one search per page. */
-export const CRM_COSTS: CostTable = {
+/** CRM calls per field: one SOQL read per 200 contacts, one SOQL query per page. */
+export const salesforceCosts: CostTable = {
   'Query.me': { calls: 1 },
   'Query.customer': { calls: 1 },
   'Query.customers': { calls: 1, items: { arg: 'first', default: 20 } },

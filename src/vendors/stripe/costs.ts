@@ -4,7 +4,7 @@ import type { CostTable } from '../../guards/cost-model.js';
  * Billing calls per customer (the port's lookups for many customers take 10 a call; payment
  * methods have no multi-customer list, so one call per customer).
  */
-export const BILLING_COSTS: CostTable = {
+export const stripeCosts: CostTable = {
   'Customer.billing': { calls: 0.1 },
   'Billing.invoices': { calls: 0.1, items: { arg: 'first', default: 10 } },
   'Billing.paymentMethods': { calls: 1 },

@@ -4,7 +4,7 @@ import type { CostTable } from '../../guards/cost-model.js';
  * Support calls: the user lookup finds 100 users a call, requested tickets are one call per
  * customer, and comments one call per ticket.
  */
-export const SUPPORT_COSTS: CostTable = {
+export const zendeskCosts: CostTable = {
   'Customer.tickets': { calls: 1.01, items: { arg: 'first', default: 10 } },
   'Ticket.comments': { calls: 1 },
   // Writes: the requester's user lookup and the creation; the ticket, its requester and the comment.
