@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { auditActor, type AuditActor, type AuditEvent } from '../../src/audit/index.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { startTestApp, TEST_CRM, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
 const entries: (AuditEvent & { actor: AuditActor })[] = [];
@@ -72,6 +72,12 @@ test('each write leaves one entry: action, customer, systems, fields, outcome an
       'mutation { resumeSubscription(customerId: "1002") { id } }',
       // Recorded against the customer targeted, so 1002's own log shows the attempt.
       { action: 'subscription.resume', customerId: '1002', systems: ['stripe'], fields: ['cancel_at_period_end'], outcome: 'denied' },
+    ],
+    [
+      t.token('customer', '1002'),
+      'mutation { updateContact(id: "1001", input: { phone: "+1 555 0199" }) { id } }',
+      // Refused before the CRM is called, and before the input is read; in 1001's log.
+      { action: 'contact.update', customerId: '1001', systems: [TEST_CRM], fields: ['phone'], outcome: 'denied' },
     ],
   ];
   for (const [token, query, expected] of cases) {

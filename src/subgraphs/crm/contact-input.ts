@@ -22,6 +22,11 @@ export interface ContactChange {
   fields: string[];
 }
 
+/** The contact fields an input names (what an audit entry lists), without validating their values. */
+export function contactFieldsOf(input: ContactInput): string[] {
+  return Object.entries(input).flatMap(([field, raw]) => (raw !== undefined && FIELDS.has(field) ? [field] : []));
+}
+
 export function toContactChange(input: ContactInput): ContactChange {
   const patch: ContactPatch = {};
   const fields: string[] = [];

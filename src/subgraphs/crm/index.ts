@@ -21,7 +21,7 @@ import { REPLICATED_CONTACT_FIELDS } from '../../ownership.js';
 import { BadUserInputError } from '../../errors/index.js';
 import type { ContactInput } from '../../generated/crm.js';
 import { ContactConflictError, ContactInvalidError, fullName, type CrmPort } from '../../ports/crm.js';
-import { toContactChange } from './contact-input.js';
+import { contactFieldsOf, toContactChange } from './contact-input.js';
 import { createCrmLoaders, crmCustomerKeys, type CrmLoaders } from './loaders.js';
 
 export { crmKeys } from './loaders.js';
@@ -50,12 +50,14 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
    * (shared Redis: every instance), and the replicas follow through the queue.
    */
   async function updateContact(ctx: RequestContext, id: string, input: ContactInput) {
-    const change = toContactChange(input);
     return audited(
       deps.audit,
       ctx,
-      { action: 'contact.update', customerId: id, systems: [deps.system], fields: change.fields },
+      { action: 'contact.update', customerId: id, systems: [deps.system], fields: contactFieldsOf(input) },
       async (note) => {
+        // Refused before the input is even read: a denied attempt is recorded as such (in that customer's log).
+        if (!canAccessCustomer(ctx.principal, id)) throw new ForbiddenError(CUSTOMER_FORBIDDEN);
+        const change = toContactChange(input);
         let updated;
         try {
           updated = await deps.crm.updateContact(id, change.patch);
@@ -144,10 +146,6 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
       },
       updateContact: async (_src, { id, input }, ctx) => {
         checkCustomerId(id);
-        if (!canAccessCustomer(ctx.principal, id)) {
-          await deps.audit.record(ctx, { action: 'contact.update', customerId: id, systems: [], fields: [], outcome: 'denied' });
-          throw new ForbiddenError(CUSTOMER_FORBIDDEN);
-        }
         return updateContact(ctx, id, input);
       },
     },
