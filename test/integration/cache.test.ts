@@ -204,9 +204,10 @@ describe('persisted operations manifest', () => {
     assert.equal(createHash('sha256').update(doc).digest('hex'), hash);
     const fresh = await startTestApp({ sims, env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'manifesttest' } });
     try {
-      // Registration runs when the instance's Redis connection is ready, just after start-up.
+      // Registration runs when the instance's Redis connection is ready, just after start-up: a count
+      // of tries generous for a loaded machine; any answer but "not registered yet" ends the wait.
       let body: any;
-      for (let i = 0; i < 20; i++) {
+      for (let i = 0; i < 200; i++) {
         const res = await fetch(`${fresh.url}/graphql`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${fresh.token('customer', '1001')}` },

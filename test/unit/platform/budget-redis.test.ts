@@ -126,3 +126,20 @@ test('Lua take with a reserve: background takes stop short of it, interactive on
   assert.equal((await store.take(keys, [spec], [0])).ok, true);
   assert.equal((await store.take(keys, [spec], [0])).ok, false);
 });
+
+test('a Redis outage fails the budget open to this instance share, counted locally: not unlimited, not closed', async () => {
+  const gone = await startRedis();
+  const conn = connectRedis(gone.url, 'read');
+  await new Promise<void>((resolve) => (conn.status === 'ready' ? resolve() : conn.once('ready', () => resolve())));
+  await gone.stop();
+  try {
+    // Half of a limit of 4 per instance (two instances share it) while Redis cannot be asked.
+    const store = createRedisBudgetStore(conn, undefined, 200, { localShare: 0.5 });
+    const keys = ['t:budget:outage'];
+    const taken = [];
+    for (let i = 0; i < 4; i++) taken.push((await store.take(keys, [{ limit: 4, windowS: 3600 }], [0])).ok);
+    assert.deepEqual(taken, [true, true, false, false]);
+  } finally {
+    conn.disconnect();
+  }
+});
