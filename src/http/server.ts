@@ -149,6 +149,16 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
         : randomUUID(),
   });
   registerObservability(fastify, { principalOf: principalFields, metrics: o.metrics });
+  // Draining (SIGTERM): a request already in flight is answered, and its keep-alive connection is
+  // closed with it. Otherwise that connection (idle only once its answer is sent, after close() has
+  // closed the idle ones) holds server.close() open until the force timer exits 1.
+  let closing = false;
+  fastify.addHook('preClose', async () => {
+    closing = true;
+  });
+  fastify.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
 
   const apq = createKeyValueCache(o.apqStore, `${config.keyPrefix}:apq:`);
   const operationLabel = operationLabels();

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startSimulators, type Simulators } from '../../sim/index.js';
+import { DEFAULT_SIM_CREDENTIALS, startSimulators, type Simulators } from '../../sim/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { awayFromWindowEdge } from '../helpers/windows.js';
@@ -80,3 +80,71 @@ test("a vendor's Retry-After given to one instance is honoured by every instance
     await b.close();
   }
 });
+
+/**
+ * A vendor's rate headers count as used (X-Rate-Limit-Remaining, X-HubSpot-RateLimit-Remaining):
+ * another app on the same vendor account has spent most of the vendor's window, which Portico's own
+ * budget cannot see; the first answer says how many remain, and Portico sends no more than that,
+ * refusing the rest itself (RATE_LIMITED) instead of collecting the vendor's 429s.
+ */
+const auth = DEFAULT_SIM_CREDENTIALS;
+const VENDOR_HEADERS = {
+  zendesk: {
+    plan: 'team',
+    windowS: 60,
+    header: 'x-rate-limit-remaining',
+    direct: () =>
+      fetch(`${sims.urls.zendesk}/api/v2/users/show_many?ids=1`, {
+        headers: { authorization: `Basic ${Buffer.from(`${auth.zendeskEmail}/token:${auth.zendeskApiToken}`).toString('base64')}` },
+      }),
+    query: `query($id: ID!) { customer(id: $id) { tickets(first: 1) { nodes { id } } } }`,
+  },
+  hubspot: {
+    plan: 'starter',
+    windowS: 10,
+    header: 'x-hubspot-ratelimit-remaining',
+    direct: () => fetch(`${sims.urls.hubspot}/crm/v3/objects/contacts/1001`, { headers: { authorization: `Bearer ${auth.hubspotToken}` } }),
+    query: `query($id: ID!) { customer(id: $id) { name } }`,
+  },
+} as const;
+
+for (const [system, v] of Object.entries(VENDOR_HEADERS) as [
+  keyof typeof VENDOR_HEADERS,
+  (typeof VENDOR_HEADERS)[keyof typeof VENDOR_HEADERS],
+][]) {
+  test(`${system}: the vendor's ${v.header} counts as used, so Portico stops at what the vendor has left`, async () => {
+    // A day-long budget Portico alone would never exhaust (90 after the headroom).
+    const app = await startTestApp({
+      sims,
+      env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: `headers-${system}`, CACHE_ENABLED: 'false', VENDOR_BUDGETS: `${system}=100/86400s` },
+    });
+    sims.setFaults(system, { plan: v.plan });
+    try {
+      // The whole test in one of the vendor's windows, where its count does not start again.
+      await awayFromWindowEdge(v.windowS, v.windowS / 2);
+      // Another app spends the vendor's window down to 3 requests left.
+      let left = Infinity;
+      for (let i = 0; i < 1000 && left > 3; i++) {
+        const res = await v.direct();
+        assert.equal(res.status, 200);
+        await res.arrayBuffer();
+        left = Number(res.headers.get(v.header));
+      }
+      assert.equal(left, 3);
+      sims.resetStats();
+      const answers = [];
+      for (const id of ['1001', '1002', '1003', '1004', '1005', '1006']) {
+        answers.push(await app.gql(v.query, { token: app.token('agent'), variables: { id } }));
+      }
+      // Exactly the 3 the vendor had left went out, and none was refused by the vendor.
+      assert.equal(sims.stats(system).total, 3, JSON.stringify(sims.stats(system)));
+      assert.equal(sims.stats(system).refused, undefined);
+      const limited = answers.flatMap((r) => (r.body.errors ?? []).filter((e) => e.extensions?.code === 'RATE_LIMITED'));
+      assert.ok(limited.length >= 1, 'the requests past what was left are refused by Portico');
+      for (const e of limited) assert.ok(Number(e.extensions?.retryAfter) > 0);
+    } finally {
+      sims.setFaults(system, {});
+      await app.close();
+    }
+  });
+}

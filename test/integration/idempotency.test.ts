@@ -71,14 +71,16 @@ describe('Idempotency-Key', () => {
 
   test('10 clients at once with one key: one execution; the others wait (409) and then get the same response', async () => {
     const admin = t.token('admin', 'alice');
+    // Bounded by a count of tries, not a clock: a key that stays in use forever fails here by name.
     const client = async () => {
-      for (;;) {
+      for (let tries = 0; tries < 500; tries++) {
         const res = await post(admin, 'key-ten-1', input('ten'));
         if (res.status !== 409) return res;
         assert.equal(res.body.errors?.[0]?.extensions?.code, 'IDEMPOTENCY_KEY_IN_USE');
         assert.equal(res.headers.get('retry-after'), '1');
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
+      assert.fail('the key was still in use (409) after 500 tries: the first execution never finished');
     };
     const results = await Promise.all(Array.from({ length: 10 }, client));
     for (const res of results) {

@@ -170,16 +170,60 @@ test('a cached response is never served on an expired token', async () => {
   await redis.flush();
   const strict = await startTestApp({ sims, env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'rctest', AUTH_CLOCK_TOLERANCE_S: '0' } });
   try {
-    const token = strict.token('customer', '1001', 5);
-    const first = await strict.gql(DASHBOARD, { token });
+    // The entry is keyed by the customer, not the token: a valid token of the same customer fills it,
+    // then a token of that customer that expired a minute ago asks for it. No waiting on the clock.
+    const first = await strict.gql(DASHBOARD, { token: strict.token('customer', '1001') });
     assert.equal(first.status, 200);
     await strict.app.cache.settle();
-    await waitFor('the token to expire', async () => (await strict.gql(DASHBOARD, { token })).status === 401);
+    sims.resetStats();
+    const hit = await strict.gql(DASHBOARD, { token: strict.token('customer', '1001') });
+    assert.deepEqual(hit.body, first.body);
+    assert.deepEqual(strict.calls(), ZERO, 'the entry is there: a valid token is served from it');
+    const token = strict.token('customer', '1001', -60);
     const res = await strict.gql(DASHBOARD, { token });
     assert.equal(res.status, 401);
     assert.equal(res.body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
     assert.equal(res.body.data, undefined);
   } finally {
     await strict.close();
+  }
+});
+
+test('partners with different allow-lists or scopes never share a response, whatever was asked before', async () => {
+  await redis.flush();
+  const mint = async (name: string, scopes: string[], customerIds: string[]) => {
+    const res = await a.gql(`mutation($i: CreatePartnerTokenInput!) { createPartnerToken(input: $i) { token } }`, {
+      token: a.token('admin'),
+      variables: { i: { name, scopes, customerIds, ttlDays: 1 } },
+    });
+    assert.equal(res.body.errors, undefined, JSON.stringify(res.body));
+    return res.body.data.createPartnerToken.token as string;
+  };
+  const read = ['crm.contacts:read', 'billing.summary:read'];
+  const both = await mint('rc-both', read, ['1002']);
+  const elsewhere = await mint('rc-elsewhere', read, ['1003']);
+  const contactsOnly = await mint('rc-contacts', ['crm.contacts:read'], ['1002']);
+  const q = `{ customer(id: "1002") { id name billing { currency } } }`;
+  const seed = sims.data.customers.find((c) => c.crmId === '1002')!;
+  const name = `${seed.firstname} ${seed.lastname}`;
+  // The partner that may see it all asks first, twice, on both instances.
+  const full = await a.gql(q, { token: both });
+  assert.equal(full.body.errors, undefined, JSON.stringify(full.body));
+  assert.equal(full.body.data.customer.name, name);
+  assert.ok(full.body.data.customer.billing.currency);
+  for (const app of [a, b]) assert.deepEqual((await app.gql(q, { token: both })).body, full.body);
+  for (const app of [a, b]) {
+    // The same document from a partner whose allow-list names other customers: refused.
+    const other = await app.gql(q, { token: elsewhere });
+    assert.equal(other.body.data?.customer ?? null, null);
+    assert.equal(other.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+    // From a partner without the billing scope: the contact, and billing refused.
+    const fewer = await app.gql(q, { token: contactsOnly });
+    assert.equal(fewer.body.data.customer.name, name);
+    assert.equal(fewer.body.data.customer.billing, null);
+    assert.deepEqual(
+      fewer.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code]),
+      [['customer.billing', 'FORBIDDEN']],
+    );
   }
 });

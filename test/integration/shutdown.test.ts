@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { signDevToken } from '../../src/auth/tokens.js';
 import { loadConfig } from '../../src/config/index.js';
+import { startSimulators, vendorEnv } from '../../sim/index.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 
 let redis: TestRedis;
@@ -77,6 +78,39 @@ describe('graceful shutdown', () => {
     const { code, output } = await app.stop('SIGINT');
     assert.equal(code, 0, output);
     assert.match(output, /"msg":"stopped"/);
+  });
+
+  test('a request in flight when SIGTERM arrives is answered in full, then the process exits 0', async () => {
+    // The CRM answers after 3 s, so the request is still waiting on it when the signal is sent.
+    const sims = await startSimulators({ customers: 3, faults: { hubspot: { latencyMs: 3000 } } });
+    try {
+      const app = await startMain({ ...vendorEnv(sims), REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'shutdowninflight' });
+      const bearer = signDevToken(loadConfig({ NODE_ENV: 'development' }), { role: 'customer', sub: '1001' });
+      sims.resetStats();
+      let answered = false;
+      const pending = fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+        body: JSON.stringify({ query: '{ me { name email } }' }),
+      }).then(async (res) => {
+        answered = true;
+        return { status: res.status, body: (await res.json()) as { data?: { me?: { name: string } }; errors?: unknown[] } };
+      });
+      // In flight: the gateway has called the CRM, which has not answered yet.
+      for (let i = 0; i < 1000 && sims.stats('hubspot').total === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(sims.stats('hubspot').total, 1, 'the request reached the CRM');
+      assert.equal(answered, false, 'still in flight when the signal is sent');
+      const stopped = app.stop('SIGTERM');
+      const res = await pending;
+      assert.equal(res.status, 200);
+      assert.equal(res.body.errors, undefined, JSON.stringify(res.body));
+      assert.equal(res.body.data?.me?.name, 'Ada Lovelace');
+      const { code, output } = await stopped;
+      assert.equal(code, 0, output);
+      assert.ok(output.indexOf('"msg":"draining"') >= 0 && output.indexOf('"msg":"draining"') < output.indexOf('"msg":"stopped"'), output);
+    } finally {
+      await sims.close();
+    }
   });
 
   test('while Redis is unreachable (queue workers cannot connect): SIGTERM still exits 0', async () => {

@@ -19,6 +19,8 @@ let t: TestApp;
 let jwks: Server;
 let jwksHits = 0;
 let jwksDown = false;
+/** The identity provider has rotated in a second key (kid k2, the `other` key pair). */
+let rotated = false;
 
 function jwk(key: KeyObject, kid: string) {
   return { ...key.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' };
@@ -31,7 +33,8 @@ before(async () => {
       res.writeHead(503).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk(publicKey, 'k1')] }));
+    const keys = [jwk(publicKey, 'k1'), ...(rotated ? [jwk(other.publicKey, 'k2')] : [])];
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
   });
   await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
   const port = (jwks.address() as { port: number }).port;
@@ -179,9 +182,21 @@ describe('refused with 401 UNAUTHENTICATED and no upstream call', () => {
 });
 
 test('unknown kids re-fetch the JWKS at a limited rate', async () => {
+  // A key rotated in at the identity provider is found by a re-fetch on its unknown kid.
+  rotated = true;
   const before = jwksHits;
-  for (let i = 0; i < 25; i++) await t.gql(ME, { token: rs256(claims(), { kid: `rotated-${i}` }) });
-  assert.ok(jwksHits - before <= 11, `JWKS fetched ${jwksHits - before} times for 25 unknown kids`);
+  const res = await t.gql(ME, { token: rs256(claims(), { kid: 'k2' }, other.privateKey) });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.equal(res.body.data.me.id, '1001');
+  assert.equal(jwksHits - before, 1);
+  // Kids the provider does not have: re-fetched, but at most 10 fetches a minute in all (the file's
+  // earlier unknown kids and this one included), not one per token.
+  for (let i = 0; i < 25; i++) {
+    const refused = await t.gql(ME, { token: rs256(claims(), { kid: `rotated-${i}` }) });
+    assert.equal(refused.status, 401);
+  }
+  assert.ok(jwksHits - before > 1, 'an unknown kid re-fetches the JWKS');
+  assert.ok(jwksHits - before <= 10, `JWKS fetched ${jwksHits - before} times for 26 unknown kids`);
 });
 
 test('known keys keep working while the JWKS endpoint is down', async () => {

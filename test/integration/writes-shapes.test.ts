@@ -246,12 +246,18 @@ describe('one Idempotency-Key', () => {
       const first = post(customer(), body, 'conc-1');
       await waitFor('the first request to reach Zendesk', () => (zendesk()['GET /api/v2/users/show_many'] ?? 0) >= 1);
       const others = await Promise.all(Array.from({ length: 5 }, () => post(customer(), body, 'conc-1')));
-      for (const o of others) {
-        assert.equal(o.status, 409, o.text);
-        assert.equal(o.body.errors?.[0]?.extensions?.code, 'IDEMPOTENCY_KEY_IN_USE');
-      }
       const done = await first;
       assert.equal(done.status, 200, done.text);
+      // Each one answered while the first ran is 409; on a machine so loaded that one is answered after
+      // the first finished, that one is the stored answer, replayed. Never a second execution.
+      for (const o of others) {
+        if (o.status === 409) assert.equal(o.body.errors?.[0]?.extensions?.code, 'IDEMPOTENCY_KEY_IN_USE');
+        else assert.deepEqual([o.status, o.replayed, o.text], [200, 'true', done.text]);
+      }
+      assert.ok(
+        others.some((o) => o.status === 409),
+        'at least the first of them arrived while the first request was still running',
+      );
       sims.setFaults('zendesk', {});
       const retry = await post(customer(), body, 'conc-1');
       assert.equal(retry.replayed, 'true');

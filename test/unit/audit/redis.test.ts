@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Redis } from 'ioredis';
-import { auditKeys, createRedisAuditLog, sha256, verifyAuditChain } from '../../../src/audit/redis.js';
+import { auditKeys, createRedisAuditLog, entryHash, sha256, verifyAuditChain } from '../../../src/audit/redis.js';
 import { DEV_AUDIT_HMAC_KEY } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/platform/logger.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
@@ -68,6 +68,58 @@ test('an entry removed from the end is noticed through the head hash', async () 
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('an entry inserted in the middle is reported, however it was made (replayed, unkeyed, another key, even the right key)', async () => {
+  await redis.flush();
+  const { stream, head } = auditKeys('u5');
+  const log = createRedisAuditLog({ url: redis.url, prefix: 'u5', hmacKey: KEY, logger });
+  try {
+    // A millisecond apart, so there is room for an id between the second and the third entry.
+    for (let i = 0; i < 4; i++) {
+      await log.record(null, event(i));
+      await sleep(3);
+    }
+  } finally {
+    await log.close();
+  }
+  const rows = (await r.xrange(stream, '-', '+')) as [string, string[]][];
+  const field = (row: [string, string[]], name: string) => row[1][row[1].indexOf(name) + 1];
+  const headHash = await r.get(head);
+  assert.equal((await verifyAuditChain(r, 'u5', KEY)).broken, null);
+  const [ms, seq] = rows[1][0].split('-').map(Number);
+  const between = `${ms}-${seq + 1}`;
+  assert.ok(Number(rows[2][0].split('-')[0]) > ms, 'a gap between the second and third ids');
+  // Streams only append, so whoever inserts rewrites the stream: every entry at its id, one more between.
+  const rewrite = async (d: string, h: string) => {
+    await r.del(stream);
+    for (const [i, row] of rows.entries()) {
+      await r.xadd(stream, row[0], ...row[1]);
+      if (i === 1) await r.xadd(stream, between, 'd', d, 'h', h);
+    }
+    await r.set(head, headHash!);
+    return verifyAuditChain(r, 'u5', KEY);
+  };
+  // The forged entry claims the second entry as its predecessor, as a real one would.
+  const forged = JSON.stringify({
+    ...(JSON.parse(field(rows[1], 'd')) as object),
+    action: 'cache.purge',
+    customerId: 'c9',
+    prev: field(rows[1], 'h'),
+    prevId: rows[1][0],
+  });
+  const cases: [string, string, string, string, RegExp][] = [
+    ['a replayed signed entry', field(rows[0], 'd'), field(rows[0], 'h'), between, /prev hash is not the previous entry's hash/],
+    ['an entry hashed without the key', forged, sha256(forged), between, /plain SHA-256 but it follows entries signed/],
+    ['an entry signed with another key', forged, entryHash('not-the-key', forged), between, /not the HMAC of its stored JSON/],
+    // Even someone holding the key cannot insert: the next entry still names the second as its predecessor.
+    ['an entry signed with the right key', forged, entryHash(KEY, forged), rows[2][0], /prev hash is not the previous entry's hash/],
+  ];
+  for (const [what, d, h, at, reason] of cases) {
+    const res = await rewrite(d, h);
+    assert.equal(res.broken?.id, at, what);
+    assert.match(res.broken?.reason ?? '', reason, what);
+  }
+});
 
 test('retention trimming verifies; the oldest entries deleted (XDEL) while younger than the retention are reported', async () => {
   await redis.flush();

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import { createHttpClient, parseRetryAfter, UpstreamHttpError } from '../../../src/platform/http.js';
 import { createUpstreamPolicy, type UpstreamPolicyOptions } from '../../../src/platform/upstream.js';
 
@@ -181,20 +181,24 @@ test('the deadline covers the call: an upstream that never answers is UPSTREAM_T
 });
 
 test('the deadline includes the retries: a backoff past it ends the call as UPSTREAM_TIMEOUT, not another attempt', async () => {
+  const outcomes: string[] = [];
   await withClient(
     (_req, res) => json(res, 503, {}),
-    { timeoutMs: 300, retries: 5, backoffMs: 60_000 },
+    { timeoutMs: 300, retries: 5, backoffMs: 60_000, onAttempt: (_route, outcome) => outcomes.push(outcome) },
     async (c, s) => {
-      // Full jitter draws the wait in [0, 2 s): retry until a draw lands past the deadline (almost always the first).
-      for (let i = 0; i < 20; i++) {
-        const before = s.attempts;
+      // Full jitter draws the wait in [0, 2 s): the draw is fixed near its top (1.98 s), far past the
+      // 300 ms deadline, so the call must end at the deadline after its one attempt. One call, no retry loop.
+      const random = mock.method(Math, 'random', () => 0.99);
+      try {
         const err = await c.send({ method: 'GET', path: '/x', route: 'x' }).catch((e: unknown) => e);
-        if (code(err) === 'UPSTREAM_TIMEOUT') {
-          assert.ok(s.attempts - before <= 2);
-          return;
-        }
+        assert.equal(code(err), 'UPSTREAM_TIMEOUT');
+        assert.equal(s.attempts, 1);
+        // The policy saw one attempt: the backoff was cut at the deadline, not slept out into a second try.
+        assert.deepEqual(outcomes, ['503']);
+        assert.ok(random.mock.callCount() >= 1, 'the backoff drew its jitter');
+      } finally {
+        random.mock.restore();
       }
-      assert.fail('no call ended in UPSTREAM_TIMEOUT');
     },
   );
 });

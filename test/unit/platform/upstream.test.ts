@@ -54,8 +54,14 @@ test('the breaker sees every attempt: a vendor failing half the time opens the c
       outcomes.push(await policy.call({ route: 'x', idempotent: true, classify }, vendor.attempt).catch((e: Error) => e.message));
     assert.equal(breaker.state, 'open');
     assert.match(outcomes.at(-1)!, /circuit open/);
-    // Every call before the circuit opened succeeded on retry: a breaker around whole calls would never have opened.
-    assert.ok(outcomes.indexOf('ok') === 0);
+    // Every call before the circuit opened succeeded on retry (a breaker around whole calls would never
+    // have opened); the call whose failed attempt opened it is refused its retry, and every later call
+    // is refused without an attempt.
+    const opened = outcomes.findIndex((o) => /circuit open/.test(o));
+    assert.ok(opened > 0, outcomes.join(', '));
+    assert.deepEqual(outcomes.slice(0, opened), Array<string>(opened).fill('ok'));
+    for (const o of outcomes.slice(opened)) assert.match(o, /circuit open/);
+    assert.equal(vendor.attempts, 2 * opened + 1);
   } finally {
     breaker.shutdown();
   }
