@@ -196,6 +196,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
         breakers: upstreams.breakers,
         redis: shared.redis,
         keyPrefix: config.keyPrefix,
+        automations: () => background.automations.list(),
       },
     });
 
