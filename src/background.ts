@@ -6,7 +6,7 @@
  * stack as it is created, so shutdown stops them in reverse.
  */
 import type { Upstreams } from './upstreams.js';
-import { createAutomationEngine, type AnyAutomation, type AutomationEngine } from './automations/index.js';
+import { createAutomationEngine, type AutomationEngine } from './automations/index.js';
 import { builtInAutomations } from './automations/builtins.js';
 import type { SharedState } from './shared.js';
 import type { Config } from './config/index.js';
@@ -30,8 +30,6 @@ export interface BackgroundOptions {
   responses?: Pick<ResponseCache, 'purgeCustomer'>;
   /** Every customer link a webhook event shows. @default updates the customer links (`shared.links`) */
   onLinkSeen?: (link: CustomerLinkSeen) => void | Promise<void>;
-  /** Automations declared in code, besides the built-ins (docs/automations.md). @default none */
-  automations?: readonly AnyAutomation[];
 }
 
 export interface Background {
@@ -63,9 +61,10 @@ export function createBackground(o: BackgroundOptions): Background {
       ports: o.upstreams,
       systems: { crm: o.upstreams.crmVendor.name, billing: o.upstreams.vendors.billing.name, support: o.upstreams.vendors.support.name },
       audit: shared.audit,
+      // The built-ins, then those portico.config.ts declares (`automations: [...]`).
       automations: [
         ...builtInAutomations(config),
-        ...(o.automations ?? []).map((automation) => ({ automation, enabled: true, builtIn: false })),
+        ...config.automations.declared.map((automation) => ({ automation, enabled: true, builtIn: false })),
       ],
     }),
     (a) => a.close(),

@@ -1,8 +1,14 @@
 /** The built-in automations (src/automations/builtins.ts): each switchable, on by default in development. */
+import type { AnyAutomation } from '../automations/types.js';
 import { bool, section } from './vars.js';
 
 export interface AutomationsConfig {
-  automations: { paymentFailed: boolean; paymentSucceeded: boolean };
+  automations: {
+    paymentFailed: boolean;
+    paymentSucceeded: boolean;
+    /** The automations portico.config.ts declares (`automations: [...]`), checked at start-up. */
+    declared: readonly AnyAutomation[];
+  };
 }
 
 export const automations = section({
@@ -21,6 +27,7 @@ export const automations = section({
     },
   },
   build: (v): AutomationsConfig => ({
-    automations: { paymentFailed: v.AUTOMATION_PAYMENT_FAILED, paymentSucceeded: v.AUTOMATION_PAYMENT_SUCCEEDED },
+    // `declared` is filled in by loadConfig from the file (code, not a variable).
+    automations: { paymentFailed: v.AUTOMATION_PAYMENT_FAILED, paymentSucceeded: v.AUTOMATION_PAYMENT_SUCCEEDED, declared: [] },
   }),
 });

@@ -173,7 +173,9 @@ export function loadConfig(env?: Env, file?: PorticoConfig): Readonly<Config> {
   const secrets = Object.entries(VARS).flatMap(([name, spec]) => secretValues(spec, all[name]));
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return deepFreeze(Object.assign({}, ...parts, vendors, { secrets }) as Config);
+  const config = Object.assign({}, ...parts, vendors, { secrets }) as Config;
+  config.automations = { ...config.automations, declared: fromFile.automations };
+  return deepFreeze(config);
 }
 
 /**
