@@ -28,6 +28,9 @@ before(async () => {
       REDIS_KEY_PREFIX: PREFIX,
       EVENT_BACKOFF_MS: '20',
       EVENT_BACKOFF_MAX_MS: '100',
+      EVENT_ATTEMPTS: '4',
+      // A circuit opened by the dead-letter test closes again soon after Zendesk is back.
+      UPSTREAM_BREAKER_RESET_MS: '200',
       ...WEBHOOK_ENV,
     },
   });
@@ -205,6 +208,30 @@ describe('payment failed', () => {
     } finally {
       sims.setFaults('zendesk', {});
     }
+    assert.equal((await ticketsOf(invoice.id)).length, 1);
+    assert.equal((await standingOf(crmId)).standing, PAST_DUE);
+  });
+  test('Zendesk down for every attempt: the run is dead-lettered; replayed once Zendesk is back, it opens one ticket', async () => {
+    const { crmId, invoice } = openInvoice();
+    const q = t.app.automations.queue!;
+    const before = await settled();
+    sims.setFaults('zendesk', { failureRate: 1 });
+    try {
+      assert.equal((await pay(invoice.id, 'pm_card_chargeDeclined')).status, 402);
+      await waitFor('the run to be dead-lettered', async () => (await q.counts()).dead > before.dead);
+    } finally {
+      sims.setFaults('zendesk', {});
+    }
+    assert.deepEqual(await ticketsOf(invoice.id), []);
+    const [dead] = (await q.dead(0, 1)).jobs;
+    assert.equal(dead.kind, 'payment-failed');
+    assert.equal(dead.attempts, 4);
+    // The condition was checkpointed before the first failing step.
+    assert.equal((dead.data as { matched?: boolean }).matched, true);
+    assert.equal(await q.replay(dead.id), 'replayed');
+    await waitFor('the replayed run to complete', async () => (await q.counts()).processed > before.processed);
+    const c = await settled();
+    assert.equal(c.dead, before.dead);
     assert.equal((await ticketsOf(invoice.id)).length, 1);
     assert.equal((await standingOf(crmId)).standing, PAST_DUE);
   });
