@@ -211,6 +211,30 @@ describe('payment failed', () => {
     assert.equal((await ticketsOf(invoice.id)).length, 1);
     assert.equal((await standingOf(crmId)).standing, PAST_DUE);
   });
+  test('the CRM failing after the ticket is open: the retry resumes at the CRM step, the ticket step is not run again', async () => {
+    const { crmId, invoice } = openInvoice();
+    const before = await settled();
+    const failedCrmSteps = () =>
+      metric(t.url, 'portico_automation_steps_total', { automation: 'payment-failed', step: 'mark-past-due', outcome: 'failed' });
+    const failedBefore = await failedCrmSteps();
+    sims.resetStats();
+    sims.setFaults(TEST_CRM, { failureRate: 1 });
+    try {
+      assert.equal((await pay(invoice.id, 'pm_card_chargeDeclined')).status, 402);
+      await waitFor('the CRM step to fail', async () => (await failedCrmSteps()) > failedBefore);
+    } finally {
+      sims.setFaults(TEST_CRM, {});
+    }
+    await waitFor('the run to complete', async () => (await t.app.automations.queue!.counts()).processed > before.processed);
+    await settled();
+    assert.equal((await standingOf(crmId)).standing, PAST_DUE);
+    // The ticket step ran once: one marker lookup, one creation, whatever the CRM step's attempts.
+    const zendesk = sims.stats('zendesk').byRoute;
+    assert.equal(zendesk['GET /api/v2/tickets'], 1);
+    assert.equal(zendesk['POST /api/v2/tickets'], 1);
+    assert.equal((await ticketsOf(invoice.id)).length, 1);
+  });
+
   test('Zendesk down for every attempt: the run is dead-lettered; replayed once Zendesk is back, it opens one ticket', async () => {
     const { crmId, invoice } = openInvoice();
     const q = t.app.automations.queue!;
