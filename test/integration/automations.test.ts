@@ -310,3 +310,41 @@ describe('payment succeeded', () => {
     assert.deepEqual(await ticketsOf(invoice.id), []);
   });
 });
+
+describe('echoes', () => {
+  test("the automations' own writes come back as webhooks and start no further run", async () => {
+    const { crmId, invoice } = openInvoice();
+    const url = (s: string) => `${t.url}/webhooks/${s}`;
+    // Every vendor reports its changes to the app, the automations' writes included.
+    sims.webhooks.configure({
+      stripe: { url: url('stripe'), secret: SECRETS.stripe[0] },
+      hubspot: { url: url('hubspot'), clientSecret: SECRETS.hubspot },
+      zendesk: { url: url('zendesk'), secret: SECRETS.zendesk },
+    });
+    const echoQueues = [t.app.events.queues.zendesk, ...(TEST_CRM === 'hubspot' ? [t.app.events.queues.hubspot] : [])];
+    const processed = async () => Promise.all(echoQueues.map(async (q) => (await q.counts()).processed));
+    try {
+      const before = await settled();
+      const echoesBefore = await processed();
+      assert.equal((await pay(invoice.id, 'pm_card_chargeDeclined')).status, 402);
+      await waitFor('the ticket', async () => (await ticketsOf(invoice.id)).length > 0);
+      await settled();
+      assert.equal((await pay(invoice.id)).status, 200);
+      await waitFor('the ticket solved', async () => (await ticketsOf(invoice.id))[0]?.status === 'solved');
+      // Every echo delivered and applied (each vendor queue idle), then the runs counted.
+      await waitFor('the echoes to be applied', async () => {
+        await sims.webhooks.idle();
+        const busy = await Promise.all(echoQueues.map(async (q) => (await q.counts()).waiting + (await q.counts()).active));
+        return busy.every((n) => n === 0);
+      });
+      const c = await settled();
+      const echoes = await processed();
+      echoes.forEach((n, i) => assert.ok(n > echoesBefore[i], `echoes of our writes arrived at ${echoQueues[i].name}`));
+      assert.equal(c.processed, before.processed + 2, 'two runs: payment-failed and payment-succeeded, none from the echoes');
+      assert.equal((await standingOf(crmId)).standing, ACTIVE);
+      assert.equal((await ticketsOf(invoice.id)).length, 1);
+    } finally {
+      sims.webhooks.configure({ stripe: { url: url('stripe'), secret: SECRETS.stripe[0] } });
+    }
+  });
+});

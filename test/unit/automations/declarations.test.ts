@@ -42,7 +42,7 @@ test('an unknown trigger is refused, naming the automation and the trigger', () 
 test('a step calling what the port in use cannot do is refused, naming the step and the method', () => {
   const noSolve = ports({ crm: ['setBillingStanding'], billing: ['invoicesOf'], support: ['ticketByExternalId'] });
   assert.throws(
-    () => checkAutomations([paymentSucceeded as AnyAutomation], noSolve),
+    () => checkAutomations([paymentSucceeded], noSolve),
     (e: Error) =>
       e instanceof AutomationDeclarationError &&
       e.message ===
