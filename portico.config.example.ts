@@ -45,4 +45,10 @@ export default defineConfig({
 
   /** The upstream policy every connector shares (UPSTREAM_*). */
   upstream: { timeoutMs: 5000, retries: 2, breakerVolume: 20, breakerResetMs: 5000, retryBudget: 0.2 },
+
+  /**
+   * Automations declared in code, besides the built-ins (AUTOMATION_*): `defineAutomation({ name,
+   * trigger, when?, steps })` from './src/config/define.js'; docs/automations.md has a complete example.
+   */
+  automations: [],
 });

@@ -101,7 +101,7 @@ export interface ZendeskComment {
 export interface ZendeskTicket {
   id: number;
   url: string;
-  external_id: null;
+  external_id: string | null;
   subject: string;
   description: string;
   status: 'new' | 'open' | 'pending' | 'hold' | 'solved' | 'closed';

@@ -25,6 +25,7 @@ import { createResponseCache } from './gateway/response-cache.js';
 import { registerWebhookRoutes, type CustomerLinkSeen, type EventPipeline } from './webhooks/index.js';
 import type { ReplicaPipeline } from './replicas/index.js';
 import { createBackground } from './background.js';
+import type { AutomationEngine } from './automations/index.js';
 import { createDisposalStack } from './platform/disposer.js';
 import { connectSimulatorWebhooks, withSimulators } from './dev/simulators.js';
 import { createSharedState, type SharedState } from './shared.js';
@@ -54,6 +55,8 @@ export interface App {
   events: EventPipeline;
   /** Replica jobs (keeping the billing and support systems in step with the CRM) and reconciliation. */
   replicas: ReplicaPipeline;
+  /** The automations (src/automations) and their queue. */
+  automations: AutomationEngine;
   /** OpenTelemetry (a no-op unless an OTLP endpoint is configured). */
   tracing: Tracing;
   /** The CRM's change poller when the CRM has no webhooks (CrmVendor.changeFeed) and workers run here. */
@@ -185,10 +188,15 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       replicas,
       // One line per queue: `integrationHealth` lists exactly these.
       health: {
-        queues: [...Object.values(events.queues), ...(replicas.queue ? [replicas.queue] : [])],
+        queues: [
+          ...Object.values(events.queues),
+          ...(replicas.queue ? [replicas.queue] : []),
+          ...(background.automations.queue ? [background.automations.queue] : []),
+        ],
         breakers: upstreams.breakers,
         redis: shared.redis,
         keyPrefix: config.keyPrefix,
+        automations: () => background.automations.list(),
       },
     });
 
@@ -232,6 +240,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       logger,
       events,
       replicas,
+      automations: background.automations,
       tracing,
       metrics,
       changeFeed: background.changeFeed,

@@ -1,11 +1,13 @@
 /**
  * The background part of Portico, built the same way by the gateway (app.ts, EVENT_WORKERS=true)
  * and by `npm run worker` (worker.ts): the webhook event pipeline and its workers, the replica
- * pipeline and its worker, the CRM's change poller (a CRM without webhooks), and the purge of
+ * pipeline and its worker, the automations and their worker, the CRM's change poller (a CRM without webhooks), and the purge of
  * whole cached responses after a change. Each part registers its close on the caller's disposal
  * stack as it is created, so shutdown stops them in reverse.
  */
 import type { Upstreams } from './upstreams.js';
+import { createAutomationEngine, type AutomationEngine } from './automations/index.js';
+import { builtInAutomations } from './automations/builtins.js';
 import type { SharedState } from './shared.js';
 import type { Config } from './config/index.js';
 import { createResponseCache, type ResponseCache } from './gateway/response-cache.js';
@@ -21,7 +23,7 @@ export interface BackgroundOptions {
   logger: Logger;
   metrics?: Metrics;
   upstreams: Upstreams;
-  shared: Pick<SharedState, 'cache' | 'links' | 'redis'>;
+  shared: Pick<SharedState, 'cache' | 'links' | 'redis' | 'audit'>;
   /** Where each part registers its close. */
   stack: DisposalStack;
   /** The gateway's whole-response cache, purged after every applied change. @default one over the shared cache store (purges only) */
@@ -35,6 +37,8 @@ export interface Background {
   events: EventPipeline;
   /** Replica jobs and reconciliation. */
   replicas: ReplicaPipeline;
+  /** The automations, run after the events that trigger them. */
+  automations: AutomationEngine;
   /** The CRM's change poller, once `start()` ran, when the CRM has no webhooks and Redis is there. */
   readonly changeFeed: ChangeFeedRunner | undefined;
   /** Starts this process's workers: events, the change feed, then replicas (rejects when the replica worker cannot start). */
@@ -47,6 +51,23 @@ export function createBackground(o: BackgroundOptions): Background {
   const responses = o.responses ?? createResponseCache({ store: shared.cache.store, prefix: config.keyPrefix, ttlS: 0, logger });
   const replicas = stack.use(createReplicaPipeline({ config, logger, upstreams: { ...o.upstreams, links: shared.links } }), (r) =>
     r.close(),
+  );
+  // Built (and checked: a wrong declaration stops the start-up) before the events that feed it.
+  const automations = stack.use(
+    createAutomationEngine({
+      config,
+      logger,
+      metrics: o.metrics,
+      ports: o.upstreams,
+      systems: { crm: o.upstreams.crmVendor.name, billing: o.upstreams.vendors.billing.name, support: o.upstreams.vendors.support.name },
+      audit: shared.audit,
+      // The built-ins, then those portico.config.ts declares (`automations: [...]`).
+      automations: [
+        ...builtInAutomations(config),
+        ...config.automations.declared.map((automation) => ({ automation, enabled: true, builtIn: false })),
+      ],
+    }),
+    (a) => a.close(),
   );
   const events = stack.use(
     createEventPipeline({
@@ -61,6 +82,7 @@ export function createBackground(o: BackgroundOptions): Background {
       // Records are purged exactly by the workers; whole responses containing the customer go too.
       onChanged: (crmId) => responses.purgeCustomer(crmId),
       replicate: (crmId, key) => replicas.contactChanged(crmId, key),
+      onDomainEvent: (e) => automations.enqueue(e),
     }),
     (e) => e.close(),
   );
@@ -68,11 +90,13 @@ export function createBackground(o: BackgroundOptions): Background {
   return {
     events,
     replicas,
+    automations,
     get changeFeed() {
       return changeFeed;
     },
     async start() {
       events.startWorkers();
+      automations.startWorker();
       changeFeed = startCrmChangeFeed(o.upstreams, events, shared, config, logger);
       if (changeFeed) stack.use(changeFeed, (f) => f.stop());
       await replicas.startWorker();

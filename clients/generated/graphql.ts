@@ -104,6 +104,21 @@ export type AuditOutcome =
   /** Done. */
   | 'OK';
 
+/** An automation: what triggers it and its steps (docs/automations.md). */
+export type AutomationHealth = {
+  __typename?: 'AutomationHealth';
+  /** True for a built-in automation. */
+  builtIn: Scalars['Boolean']['output'];
+  /** False when switched off in this deployment (a built-in's variable, e.g. AUTOMATION_PAYMENT_FAILED=false). */
+  enabled: Scalars['Boolean']['output'];
+  /** Its name, e.g. `payment-failed`. */
+  name: Scalars['String']['output'];
+  /** Its steps, in order. */
+  steps: Array<Scalars['String']['output']>;
+  /** The domain event that starts a run, e.g. `billing.invoice.payment_failed`. */
+  trigger: Scalars['String']['output'];
+};
+
 /**
  * A customer's billing account. Money is an integer in the currency's minor unit (cents) with an
  * ISO 4217 currency code.
@@ -405,6 +420,8 @@ export type FailedReplicaJobConnection = {
 /** The state of the integration. */
 export type IntegrationHealth = {
   __typename?: 'IntegrationHealth';
+  /** Every automation declared (built-in or in code), enabled or not; their runs are the `automations` queue. */
+  automations: Array<AutomationHealth>;
   /** Each upstream system's circuit breaker. */
   circuits: Array<CircuitHealth>;
   /** The last reconciliation run; null when none has run. */

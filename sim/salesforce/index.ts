@@ -94,6 +94,10 @@ interface Contact {
   AccountId: string | null;
   Lifecycle_Stage__c: string | null;
   Portico_Customer_Id__c: string | null;
+  /** The billing standing the payment automations set (a restricted picklist: Active, Past Due). */
+  Portico_Billing_Standing__c?: string | null;
+  /** Date/time of the last payment (stored as ms, like the system dates). */
+  Portico_Last_Payment__c?: number | null;
   CreatedDate: number;
   LastModifiedDate: number;
   SystemModstamp: number;
@@ -122,6 +126,8 @@ const CONTACT: ObjectSchema = {
     SystemModstamp: 'datetime',
     Lifecycle_Stage__c: 'string',
     Portico_Customer_Id__c: 'string',
+    Portico_Billing_Standing__c: 'string',
+    Portico_Last_Payment__c: 'datetime',
     'Account.Id': 'id',
     'Account.Name': 'string',
   },
@@ -263,7 +269,7 @@ export async function startSalesforceSim(o: SalesforceSimOptions = {}): Promise<
       const a = c.AccountId ? accounts.get(c.AccountId) : undefined;
       return a ? (a[f.slice(8) as 'Id' | 'Name'] ?? null) : null;
     }
-    return c[f as keyof Contact];
+    return c[f as keyof Contact] ?? null;
   };
   const fmt = (f: string, v: Value) => (CONTACT.fields[f] === 'datetime' && typeof v === 'number' ? sfDate(v) : v);
   /** A record as the API returns it: attributes, then the fields (a parent's fields nested under its relationship). */
@@ -327,6 +333,12 @@ export async function startSalesforceSim(o: SalesforceSimOptions = {}): Promise<
         errors.push(
           sfErr('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `Lifecycle Stage: bad value for restricted picklist field: ${v}`, [f]),
         );
+      else if (f === 'Portico_Billing_Standing__c' && v && !['Active', 'Past Due'].includes(v))
+        errors.push(
+          sfErr('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `Billing Standing: bad value for restricted picklist field: ${v}`, [f]),
+        );
+      else if (f === 'Portico_Last_Payment__c' && v && Number.isNaN(Date.parse(v)))
+        errors.push(sfErr('INVALID_TYPE_ON_FIELD_IN_RECORD', `Last Payment: value not of required type: ${v}`, [f]));
       else if (f === 'AccountId' && v && !normalizeId(v)?.startsWith('001'))
         errors.push(sfErr('MALFORMED_ID', `Account ID: id value of incorrect type: ${v}`, [f]));
       else if (f === 'AccountId' && v && !accounts.has(normalizeId(v)!))
@@ -337,7 +349,8 @@ export async function startSalesforceSim(o: SalesforceSimOptions = {}): Promise<
         if (owner && owner.Id !== c?.Id)
           errors.push(sfErr('DUPLICATE_VALUE', `duplicate value found: ${f} duplicates value on record with id: ${owner.Id}`, []));
       }
-      changes[f as keyof Contact] = f === 'AccountId' && v ? normalizeId(v)! : v;
+      if (CONTACT.fields[f] === 'datetime') (changes as Record<string, unknown>)[f] = v === null ? null : Date.parse(v);
+      else changes[f as keyof Contact] = f === 'AccountId' && v ? normalizeId(v)! : v;
     }
     if (!c && !changes.LastName && !errors.some((e) => e.errorCode === 'REQUIRED_FIELD_MISSING'))
       errors.push(sfErr('REQUIRED_FIELD_MISSING', 'Required fields are missing: [LastName]', ['LastName']));

@@ -41,6 +41,26 @@ interface Customer {
   livemode: false;
 }
 
+/** The payment attempt fields of an invoice (absent in the seed: not attempted yet). */
+interface Attempts {
+  attempted?: boolean;
+  attempt_count?: number;
+  next_payment_attempt?: number | null;
+}
+
+/** Stripe's test payment methods whose charges are declined (docs.stripe.com/testing#declined-payments). */
+const DECLINING_TEST_METHODS: Readonly<Record<string, { code: string; declineCode: string; message: string }>> = {
+  pm_card_chargeDeclined: { code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' },
+  pm_card_visa_chargeDeclined: { code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' },
+  pm_card_chargeCustomerFail: { code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' },
+  pm_card_chargeDeclinedInsufficientFunds: {
+    code: 'card_declined',
+    declineCode: 'insufficient_funds',
+    message: 'Your card has insufficient funds.',
+  },
+  pm_card_chargeDeclinedExpiredCard: { code: 'expired_card', declineCode: 'expired_card', message: 'Your card has expired.' },
+};
+
 const invalid = (message: string, extra: object = {}) =>
   new HttpError(400, { error: { type: 'invalid_request_error', message, ...extra } });
 const missing = (what: string, id: string) =>
@@ -468,15 +488,37 @@ export async function startStripeSim(o: {
         handle: (_req, { id }) => invoices.find((i) => i.id === id) ?? Promise.reject(missing('invoice', id)),
       },
       {
-        // Marks an open invoice paid (out of band, as a payment would) and sends invoice.paid.
+        // Pays an open invoice. With one of Stripe's declining test payment methods
+        // (`payment_method=pm_card_chargeDeclined`, ...) the charge is declined as Stripe does:
+        // 402 card_error, the invoice stays open with `attempted`, `attempt_count` and
+        // `next_payment_attempt` (the first Smart Retry, 3 days on), and invoice.payment_failed is
+        // sent. Otherwise the invoice is paid and invoice.paid is sent.
         method: 'POST',
         pattern: '/v1/invoices/{id}/pay',
-        handle: (_req, { id }) => {
-          const inv = invoices.find((i) => i.id === id);
+        handle: (req, { id }) => {
+          const inv: (StripeInvoice & Attempts) | undefined = invoices.find((i) => i.id === id);
           if (!inv) throw missing('invoice', id);
           if (inv.status !== 'open') throw invalid(`Invoice ${inv.id} is already ${inv.status}.`, { code: 'invoice_not_open' });
+          const pm = params(req).payment_method;
+          const decline = typeof pm === 'string' ? DECLINING_TEST_METHODS[pm] : undefined;
+          const attempts = { attempted: true, attempt_count: (inv.attempt_count ?? 0) + 1 };
+          if (decline) {
+            const previous = { attempted: inv.attempted ?? false, attempt_count: inv.attempt_count ?? 0 };
+            Object.assign(inv, attempts, { next_payment_attempt: Math.floor(Date.now() / 1000) + 3 * 86_400 });
+            o.webhooks?.stripe('invoice.payment_failed', { ...inv }, previous);
+            throw new HttpError(402, {
+              error: {
+                type: 'card_error',
+                code: decline.code,
+                decline_code: decline.declineCode,
+                message: decline.message,
+                charge: `ch_${randomBytes(12).toString('hex')}`,
+                doc_url: `https://stripe.com/docs/error-codes/${decline.code.replace(/_/g, '-')}`,
+              },
+            });
+          }
           const previous = { status: inv.status, amount_paid: inv.amount_paid, amount_remaining: inv.amount_remaining };
-          Object.assign(inv, { status: 'paid', amount_paid: inv.amount_due, amount_remaining: 0 });
+          Object.assign(inv, attempts, { status: 'paid', amount_paid: inv.amount_due, amount_remaining: 0, next_payment_attempt: null });
           o.webhooks?.stripe('invoice.paid', { ...inv }, previous);
           return inv;
         },

@@ -316,6 +316,17 @@ export async function startZendeskSim(o: {
         },
       },
       {
+        // List Tickets, here only by `external_id` (Zendesk's filter; external ids need not be unique).
+        method: 'GET',
+        pattern: '/api/v2/tickets',
+        handle: (req) => {
+          const ext = req.query.get('external_id');
+          if (ext === null) throw invalid('the simulator lists tickets by external_id only');
+          const rows = [...tickets.values()].filter((t) => t.external_id === ext).sort((a, b) => a.id - b.id);
+          return { tickets: rows, next_page: null, previous_page: null, count: rows.length };
+        },
+      },
+      {
         method: 'GET',
         pattern: '/api/v2/tickets/show_many',
         handle: (req) => ({
@@ -367,7 +378,13 @@ export async function startZendeskSim(o: {
             }
           }
           const { ticket: t } = jsonBody<{
-            ticket?: { subject?: string; comment?: { body?: string }; requester_id?: number; priority?: ZendeskTicket['priority'] };
+            ticket?: {
+              subject?: string;
+              comment?: { body?: string };
+              requester_id?: number;
+              priority?: ZendeskTicket['priority'];
+              external_id?: string;
+            };
           }>(req);
           if (!t?.comment?.body)
             throw new HttpError(422, {
@@ -387,7 +404,7 @@ export async function startZendeskSim(o: {
           const ticket: ZendeskTicket = {
             id,
             url: `${base}/api/v2/tickets/${id}.json`,
-            external_id: null,
+            external_id: typeof t.external_id === 'string' ? t.external_id : null,
             subject: t.subject ?? t.comment.body.slice(0, 60),
             description: t.comment.body,
             status: 'new',

@@ -9,6 +9,8 @@
 import type { PorticoConfig } from './file.js';
 
 export type { PorticoConfig } from './file.js';
+/** For `automations: [...]` in portico.config.ts (docs/automations.md). */
+export { defineAutomation, stop } from '../automations/types.js';
 
 /** The identity, for the types: the file is checked at start-up by the same models as the variables. */
 export function defineConfig(config: PorticoConfig): PorticoConfig {

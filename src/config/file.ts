@@ -13,6 +13,18 @@ import { VENDORS } from '../vendors/index.js';
 import { CACHE_TTL_DEFAULTS, type CacheType } from './cache.js';
 import { LIMIT_NAMES, PRINCIPAL_KINDS, type LimitName, type PrincipalKind } from './guards.js';
 import { ConfigError, type Env } from './vars.js';
+import type { AnyAutomation } from '../automations/types.js';
+
+/** An automation as `defineAutomation` returns it; its trigger and steps are checked at start-up (src/automations). */
+const automation = z.custom<AnyAutomation>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as { name?: unknown }).name === 'string' &&
+    typeof (v as { trigger?: unknown }).trigger === 'string' &&
+    Array.isArray((v as { steps?: unknown }).steps),
+  'not an automation: declare it with defineAutomation({ name, trigger, steps })',
+);
 
 const count = z.number().int().nonnegative();
 const byName = <K extends string>(names: readonly K[]) =>
@@ -48,6 +60,8 @@ export const fileModel = z
     upstream: z
       .strictObject({ timeoutMs: count, retries: count, breakerVolume: count, breakerResetMs: count, retryBudget: z.number() })
       .partial(),
+    /** Automations declared in code, besides the built-ins (docs/automations.md). */
+    automations: z.array(automation),
   })
   .partial();
 
@@ -64,6 +78,7 @@ const FILE_EXAMPLES: Record<keyof PorticoConfig, string> = {
   limits: 'limits: { partner: { cost: 200, aliases: 5 } }',
   rateLimits: 'rateLimits: { partner: 600 }',
   upstream: 'upstream: { timeoutMs: 5000, retries: 2 }',
+  automations: "automations: [defineAutomation({ name: 'vip-paid', trigger: 'billing.invoice.paid', steps: [...] })]",
 };
 
 const USER_LIMIT_VARS: Record<LimitName, string> = {
@@ -106,6 +121,8 @@ function knownKeys(path: string[]): string[] {
 /** The file's settings as the variables' text, each with the file key it came from. */
 export interface FileVars {
   env: Env;
+  /** The automations the file declares (not variables: code). */
+  automations: readonly AnyAutomation[];
   /** Variable name -> the file key that set it. */
   keys: Record<string, string>;
 }
@@ -160,7 +177,7 @@ export function fileVars(file: unknown, label = 'portico.config.ts'): FileVars {
     const value = f.upstream?.[key as keyof typeof UPSTREAM_VARS];
     if (value !== undefined) set(name, `upstream.${key}`, String(value));
   }
-  return { env, keys };
+  return { env, keys, automations: f.automations ?? [] };
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 import { audit, type AuditConfig } from './audit.js';
 import { auth, type AuthConfig } from './auth.js';
+import { automations, type AutomationsConfig } from './automations.js';
 import { cache, type CacheConfig } from './cache.js';
 import { events, type EventsConfig } from './events.js';
 import { fileExample, fileVars, layered, readConfigFile, type PorticoConfig } from './file.js';
@@ -55,6 +56,7 @@ export interface Config
     EventsConfig,
     TracingConfig,
     AuditConfig,
+    AutomationsConfig,
     VendorConfigs {
   /** Every secret value configured (the variables flagged `secret`): never in a log line. */
   secrets: readonly string[];
@@ -72,6 +74,7 @@ const CONCERNS: readonly { title: string; file: string; section: Section }[] = [
   { title: 'Cache', file: 'src/config/cache.ts', section: cache },
   { title: 'Guards and limits per principal kind', file: 'src/config/guards.ts', section: guards },
   { title: 'Webhooks and events', file: 'src/config/events.ts', section: events },
+  { title: 'Automations', file: 'src/config/automations.ts', section: automations },
   { title: 'Tracing', file: 'src/config/tracing.ts', section: tracing },
   { title: 'Audit and idempotency', file: 'src/config/audit.ts', section: audit },
 ];
@@ -170,7 +173,9 @@ export function loadConfig(env?: Env, file?: PorticoConfig): Readonly<Config> {
   const secrets = Object.entries(VARS).flatMap(([name, spec]) => secretValues(spec, all[name]));
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return deepFreeze(Object.assign({}, ...parts, vendors, { secrets }) as Config);
+  const config = Object.assign({}, ...parts, vendors, { secrets }) as Config;
+  config.automations = { ...config.automations, declared: fromFile.automations };
+  return deepFreeze(config);
 }
 
 /**

@@ -108,6 +108,21 @@ export type AuditOutcome =
   /** Done. */
   | 'OK';
 
+/** An automation: what triggers it and its steps (docs/automations.md). */
+export type AutomationHealth = {
+  __typename?: 'AutomationHealth';
+  /** True for a built-in automation. */
+  builtIn: Scalars['Boolean']['output'];
+  /** False when switched off in this deployment (a built-in's variable, e.g. AUTOMATION_PAYMENT_FAILED=false). */
+  enabled: Scalars['Boolean']['output'];
+  /** Its name, e.g. `payment-failed`. */
+  name: Scalars['String']['output'];
+  /** Its steps, in order. */
+  steps: Array<Scalars['String']['output']>;
+  /** The domain event that starts a run, e.g. `billing.invoice.payment_failed`. */
+  trigger: Scalars['String']['output'];
+};
+
 /** One upstream system's circuit breaker. */
 export type CircuitHealth = {
   __typename?: 'CircuitHealth';
@@ -225,6 +240,8 @@ export type FailedReplicaJobConnection = {
 /** The state of the integration. */
 export type IntegrationHealth = {
   __typename?: 'IntegrationHealth';
+  /** Every automation declared (built-in or in code), enabled or not; their runs are the `automations` queue. */
+  automations: Array<AutomationHealth>;
   /** Each upstream system's circuit breaker. */
   circuits: Array<CircuitHealth>;
   /** The last reconciliation run; null when none has run. */
@@ -500,6 +517,7 @@ export type ResolversTypes = {
   AuditEntryConnection: ResolverTypeWrapper<AuditEntryConnection>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AuditOutcome: AuditOutcome;
+  AutomationHealth: ResolverTypeWrapper<AutomationHealth>;
   CircuitHealth: ResolverTypeWrapper<CircuitHealth>;
   CircuitState: CircuitState;
   CreatePartnerTokenInput: CreatePartnerTokenInput;
@@ -532,6 +550,7 @@ export type ResolversParentTypes = {
   ID: Scalars['ID']['output'];
   AuditEntryConnection: AuditEntryConnection;
   Int: Scalars['Int']['output'];
+  AutomationHealth: AutomationHealth;
   CircuitHealth: CircuitHealth;
   CreatePartnerTokenInput: CreatePartnerTokenInput;
   CreatedPartnerToken: Omit<CreatedPartnerToken, 'partnerToken'> & { partnerToken: ResolversParentTypes['PartnerToken'] };
@@ -590,6 +609,15 @@ export type AuditEntryConnectionResolvers<ContextType = RequestContext, ParentTy
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type AutomationHealthResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AutomationHealth'] = ResolversParentTypes['AutomationHealth']> = {
+  builtIn?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  steps?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  trigger?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type CircuitHealthResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CircuitHealth'] = ResolversParentTypes['CircuitHealth']> = {
   state?: Resolver<ResolversTypes['CircuitState'], ParentType, ContextType>;
   system?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -644,6 +672,7 @@ export type FailedReplicaJobConnectionResolvers<ContextType = RequestContext, Pa
 };
 
 export type IntegrationHealthResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IntegrationHealth'] = ResolversParentTypes['IntegrationHealth']> = {
+  automations?: Resolver<Array<ResolversTypes['AutomationHealth']>, ParentType, ContextType>;
   circuits?: Resolver<Array<ResolversTypes['CircuitHealth']>, ParentType, ContextType>;
   lastReconciliation?: Resolver<Maybe<ResolversTypes['Reconciliation']>, ParentType, ContextType>;
   queues?: Resolver<Array<ResolversTypes['QueueHealth']>, ParentType, ContextType>;
@@ -718,6 +747,7 @@ export type Resolvers<ContextType = RequestContext> = {
   AuditActor?: AuditActorResolvers<ContextType>;
   AuditEntry?: AuditEntryResolvers<ContextType>;
   AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
+  AutomationHealth?: AutomationHealthResolvers<ContextType>;
   CircuitHealth?: CircuitHealthResolvers<ContextType>;
   CreatedPartnerToken?: CreatedPartnerTokenResolvers<ContextType>;
   DateTime?: GraphQLScalarType;

@@ -10,6 +10,10 @@ export interface Metrics {
   cacheOps: Counter<'result'>;
   graphqlRequests: Histogram<'operation' | 'outcome'>;
   webhookEvents: Counter<'system' | 'outcome'>;
+  /** Automation run attempts by automation and outcome: processed, failed (an attempt), dead, deferred. */
+  automationRuns: Counter<'automation' | 'outcome'>;
+  /** Automation steps by automation, step and outcome (ok, failed). */
+  automationSteps: Counter<'automation' | 'step' | 'outcome'>;
   /** 1 while a system's circuit breaker is open or half-open (calls fail fast), 0 when closed. */
   breakerOpen: Gauge<'system'>;
   /** HTTP responses by route and status (probes and /metrics excluded): the 5xx rate. */
@@ -52,6 +56,18 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
       name: 'portico_webhook_events_total',
       help: 'Vendor webhook events by system and outcome: accepted, rejected, duplicate, unavailable (503), processed, failed (an attempt), dead (dead-lettered).',
       labelNames: ['system', 'outcome'],
+      registers: [registry],
+    }),
+    automationRuns: new Counter({
+      name: 'portico_automation_runs_total',
+      help: 'Automation run attempts by automation and outcome: processed, failed (an attempt), dead (dead-lettered), deferred.',
+      labelNames: ['automation', 'outcome'],
+      registers: [registry],
+    }),
+    automationSteps: new Counter({
+      name: 'portico_automation_steps_total',
+      help: 'Automation steps by automation, step and outcome (ok, failed).',
+      labelNames: ['automation', 'step', 'outcome'],
       registers: [registry],
     }),
     breakerOpen: new Gauge({

@@ -31,6 +31,8 @@ export interface JobContext {
   kind: string;
   /** 1 on the first attempt. */
   attempt: number;
+  /** Replaces the job's stored data (a checkpoint: a later attempt is handed this data). */
+  update(data: unknown): Promise<void>;
 }
 
 export interface NewJob<T = unknown> {
@@ -265,7 +267,12 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
           const handler = o.handlers[job.name];
           if (!handler) throw new PermanentJobError(`no handler for job kind "${job.name}"`);
           try {
-            return await handler(job.data as never, { id: String(job.id), kind: job.name, attempt: job.attemptsMade + 1 });
+            return await handler(job.data as never, {
+              id: String(job.id),
+              kind: job.name,
+              attempt: job.attemptsMade + 1,
+              update: (data) => job.updateData(data),
+            });
           } catch (err) {
             // A vendor budget or rate limit is not a failure of the job: it waits its turn (the
             // vendor's retry hint, with jitter) without spending an attempt, so background work

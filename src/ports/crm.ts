@@ -55,6 +55,19 @@ export class ContactConflictError extends Error {}
 /** The vendor refused a value; the message says which, without echoing secrets. */
 export class ContactInvalidError extends Error {}
 
+/**
+ * A customer's billing standing as the CRM shows it, set by the payment automations
+ * (src/automations/builtins.ts). Stored in Portico-named fields of the contact (each vendor module
+ * names its own: a HubSpot property, a Salesforce custom field).
+ */
+export type BillingStanding = 'ACTIVE' | 'PAST_DUE';
+
+export interface BillingStandingPatch {
+  standing: BillingStanding;
+  /** ISO 8601 time of the last successful payment; absent = unchanged. */
+  lastPaymentAt?: string;
+}
+
 export interface CrmPort {
   /** Contacts by customer id; ids that do not exist are absent. Background work passes `priority: 'background'`. */
   getContacts(ids: readonly string[], opts?: { priority?: Priority }): Promise<Map<string, CrmContact>>;
@@ -65,6 +78,13 @@ export interface CrmPort {
    * retry is safe. Throws ContactConflictError, ContactInvalidError.
    */
   updateContact(id: string, patch: ContactPatch): Promise<CrmContact | null>;
+  /**
+   * Sets the contact's billing standing (absolute values: a repeat leaves the same contact, so a
+   * retry is safe). False when the id does not exist.
+   */
+  setBillingStanding(id: string, patch: BillingStandingPatch): Promise<boolean>;
+  /** The contact's billing standing; null when never set or the id does not exist. */
+  billingStanding(id: string): Promise<{ standing: BillingStanding | null; lastPaymentAt: string | null } | null>;
   /** Every contact in customer id order, a page at a time (for reconciliation; no search cap). */
   listContacts(limit: number, cursor?: string): Promise<{ contacts: CrmContact[]; nextCursor?: string }>;
 }

@@ -85,9 +85,23 @@ export interface SupportPort {
   updateUserContact(userId: string, fields: { name?: string; email?: string }): Promise<void>;
   /** Opens a ticket requested by a user. `idempotencyKey` makes a retried creation answer the first ticket. */
   createTicket(
-    t: { requesterId: string; subject: string; body: string; priority: NewTicketPriority | null },
+    t: {
+      requesterId: string;
+      subject: string;
+      body: string;
+      priority: NewTicketPriority | null;
+      /** A marker stored with the ticket (ticketByExternalId finds it): read-before-write past the key's lifetime. */
+      externalId?: string;
+    },
     idempotencyKey?: string,
   ): Promise<TicketSummary>;
+  /** The first ticket carrying this marker (createTicket's externalId); null when none. */
+  ticketByExternalId(externalId: string): Promise<TicketSummary | null>;
+  /**
+   * Solves a ticket with a public comment by the API user. Read-before-write: a ticket already
+   * solved or closed is left as it is (false), so a retry after a lost answer never posts twice.
+   */
+  solveTicket(ticketId: string, comment: string): Promise<boolean>;
   /** Adds a public comment written by `authorId`; returns it. Never retried (it would post twice). */
   addComment(ticketId: string, c: { body: string; authorId: string; authorName: string }): Promise<CommentSummary>;
   /** One ticket as it is now (its requester); null when it does not exist. */

@@ -26,5 +26,7 @@ export async function handleCrmChange(system: EventSystem, e: CrmChangeData, d: 
     crmId: id,
     purged: ['crm.contact'],
   });
+  if (found && e.kind === 'updated')
+    await d.emit({ id: `${system}:${e.eventId}`, type: 'crm.contact.updated', at: e.at, data: { crmId: id } });
   return 'applied';
 }

@@ -20,6 +20,7 @@ import type { Metrics } from '../platform/metrics.js';
 import { createDurableQueue, jobIdOf, type DeadJob, type DurableQueue, type JobHandler, type ReplayResult } from '../platform/queue.js';
 import type { BillingPort as BillingConnector } from '../ports/billing.js';
 import type { CrmPort as CrmConnector } from '../ports/crm.js';
+import type { DomainEvent } from '../ports/events.js';
 import type { SupportPort as SupportConnector } from '../ports/support.js';
 import { vendorsInUse } from '../vendors/index.js';
 import type { WebhookReceiver } from '../vendors/types.js';
@@ -56,6 +57,8 @@ export interface EventPipelineOptions {
   onChanged?: (crmId: string) => void | Promise<void>;
   /** Queues replica updates when an owner changed a replicated field (src/replicas). */
   replicate?: (crmId: string, changeKey: string) => Promise<void>;
+  /** Stores the domain event of each applied vendor event (the automations); resolves once stored. @default nothing */
+  onDomainEvent?: (event: DomainEvent) => Promise<unknown>;
 }
 
 export interface FailedEvent extends DeadJob {
@@ -157,6 +160,9 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
     logger,
     onLinkSeen: o.onLinkSeen ?? (() => undefined),
     replicate: o.replicate,
+    async emit(event) {
+      await o.onDomainEvent?.(event);
+    },
     async publish(change: ChangeEvent) {
       if (change.crmId) await o.onChanged?.(change.crmId);
       await publishOnce(

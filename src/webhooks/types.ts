@@ -5,6 +5,7 @@ import type { EntityCache } from '../platform/cache.js';
 import type { Logger } from '../platform/logger.js';
 import type { BillingPort as BillingConnector } from '../ports/billing.js';
 import type { CrmPort as CrmConnector } from '../ports/crm.js';
+import type { DomainEvent } from '../ports/events.js';
 import type { SupportPort as SupportConnector } from '../ports/support.js';
 import { VENDORS, type Vendor } from '../vendors/index.js';
 
@@ -80,6 +81,11 @@ export interface EventHandlerDeps {
   /** Publishes the change once per event id (idempotent). */
   publish(change: ChangeEvent): Promise<void>;
   onLinkSeen(link: CustomerLinkSeen): void | Promise<void>;
+  /**
+   * Stores the domain event of an applied vendor event (src/ports/events.ts) for the automations;
+   * resolves once stored (a failure fails the job, which retries). Called after `publish`.
+   */
+  emit(event: DomainEvent): Promise<void>;
   /** Queues the replica updates of a contact whose owned fields changed (src/replicas); absent: nothing is propagated. */
   replicate?(crmId: string, changeKey: string): Promise<void>;
   logger?: Logger;

@@ -31,6 +31,7 @@ const HEALTH = `{ integrationHealth {
   queues { name available waiting active failed deadLettered oldestWaitingSeconds }
   lastReconciliation { startedAt finishedAt customersChecked errors fields { system field drift repaired } }
   circuits { system state }
+  automations { name trigger steps enabled builtIn }
 } }`;
 
 describe('integrationHealth', () => {
@@ -55,9 +56,26 @@ describe('integrationHealth', () => {
       const before = (await t.gql(HEALTH, { token: admin })).body.data.integrationHealth;
       assert.deepEqual(
         before.queues.map((q: { name: string }) => q.name),
-        // Registry order (the CRM first, as in circuits), then the replica queue.
-        [`webhooks-${TEST_CRM}`, 'webhooks-stripe', 'webhooks-zendesk', 'replicas'],
+        // Registry order (the CRM first, as in circuits), then the replica queue, then the automations'.
+        [`webhooks-${TEST_CRM}`, 'webhooks-stripe', 'webhooks-zendesk', 'replicas', 'automations'],
       );
+      // The built-ins, on by default outside production.
+      assert.deepEqual(before.automations, [
+        {
+          name: 'payment-failed',
+          trigger: 'billing.invoice.payment_failed',
+          steps: ['open-ticket', 'mark-past-due', 'settle-if-paid'],
+          enabled: true,
+          builtIn: true,
+        },
+        {
+          name: 'payment-succeeded',
+          trigger: 'billing.invoice.paid',
+          steps: ['mark-active', 'solve-ticket'],
+          enabled: true,
+          builtIn: true,
+        },
+      ]);
       assert.equal(before.lastReconciliation, null);
       assert.deepEqual(before.circuits, [
         { system: TEST_CRM, state: 'CLOSED' },

@@ -28,6 +28,17 @@ export interface IntegrationHealthDeps {
   /** Where the reconciliation job leaves `<keyPrefix>:reconcile:last`; absent without Redis. */
   redis?: Redis;
   keyPrefix: string;
+  /** Every automation declared (src/automations). @default none */
+  automations?: () => readonly AutomationSummary[];
+}
+
+/** An automation as integrationHealth lists it. */
+export interface AutomationSummary {
+  name: string;
+  trigger: string;
+  steps: string[];
+  enabled: boolean;
+  builtIn: boolean;
 }
 
 /** The Redis key the reconciliation job writes its last run to (JSON, see ReconciliationRun). */

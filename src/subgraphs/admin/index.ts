@@ -138,6 +138,7 @@ export function createAdminSubgraph(deps: AdminSubgraphDeps) {
             finishedAt: lastReconciliation.finishedAt && new Date(lastReconciliation.finishedAt),
           },
           circuits: health.circuits(),
+          automations: [...(deps.health?.automations?.() ?? [])],
         };
       },
     },

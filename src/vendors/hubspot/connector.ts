@@ -9,7 +9,7 @@ import { createUnknownValueLog } from '../../platform/unknown.js';
 import { chunk } from '../../platform/concurrency.js';
 import type { Priority } from '../../platform/budget.js';
 import { ContactConflictError, ContactInvalidError, type CrmContact, type CrmPort } from '../../ports/crm.js';
-import { CONTACT_PROPERTIES, HUBSPOT_PROPERTY, HubSpotContact, toCrmContact } from './mappers.js';
+import { CONTACT_PROPERTIES, HUBSPOT_PROPERTY, HubSpotContact, LAST_PAYMENT_PROPERTY, STANDING_PROPERTY, toCrmContact } from './mappers.js';
 import { coalesce } from '../../platform/coalesce.js';
 
 const BatchResponse = z.object({ results: z.array(HubSpotContact) });
@@ -31,6 +31,8 @@ const ListResponse = z.object({
 });
 
 const BATCH_LIMIT = 100;
+
+const StandingResponse = z.object({ properties: z.record(z.string(), z.string().nullable().optional()) });
 
 const parse = <T>(schema: z.ZodType<T>, body: unknown): T => parseUpstream('crm', schema, body);
 
@@ -112,6 +114,43 @@ export function createCrmConnector(deps: { http: HttpClient; logger?: Logger }):
         throw err;
       }
       return toCrmContact(parse(HubSpotContact, body), onUnknown);
+    },
+    async setBillingStanding(id, patch) {
+      try {
+        await http.send({
+          method: 'PATCH',
+          path: `/crm/v3/objects/contacts/${encodeURIComponent(id)}`,
+          route: 'contacts.update',
+          // Absolute values: a repeat leaves the same contact.
+          idempotent: true,
+          body: {
+            properties: {
+              [STANDING_PROPERTY]: patch.standing.toLowerCase(),
+              ...(patch.lastPaymentAt ? { [LAST_PAYMENT_PROPERTY]: patch.lastPaymentAt } : {}),
+            },
+          },
+        });
+        return true;
+      } catch (err) {
+        if (err instanceof UpstreamHttpError && err.status === 404) return false;
+        throw err;
+      }
+    },
+    async billingStanding(id) {
+      try {
+        const body = await http.send({
+          method: 'GET',
+          path: `/crm/v3/objects/contacts/${encodeURIComponent(id)}`,
+          route: 'contacts.read',
+          query: { properties: `${STANDING_PROPERTY},${LAST_PAYMENT_PROPERTY}` },
+        });
+        const p = parse(StandingResponse, body).properties;
+        const s = p[STANDING_PROPERTY]?.toUpperCase();
+        return { standing: s === 'ACTIVE' || s === 'PAST_DUE' ? s : null, lastPaymentAt: p[LAST_PAYMENT_PROPERTY] ?? null };
+      } catch (err) {
+        if (err instanceof UpstreamHttpError && err.status === 404) return null;
+        throw err;
+      }
     },
     async listContacts(limit, cursor) {
       const body = await http.send({

@@ -54,6 +54,14 @@ export const HUBSPOT_PROPERTY: Readonly<Record<ContactField, string>> = {
   company: 'company',
 };
 
+/**
+ * The custom contact properties of the billing standing (CrmPort.setBillingStanding): an
+ * enumeration (`active`, `past_due`) and a datetime, created once in the HubSpot account
+ * (docs/automations.md).
+ */
+export const STANDING_PROPERTY = 'portico_billing_standing';
+export const LAST_PAYMENT_PROPERTY = 'portico_last_payment_at';
+
 /** HubSpot contact property -> Portico's contact field (a webhook's `propertyName`), undefined for others. */
 export function contactFieldOf(property: string): ContactField | undefined {
   return (Object.keys(HUBSPOT_PROPERTY) as ContactField[]).find((f) => HUBSPOT_PROPERTY[f] === property);

@@ -89,6 +89,13 @@ export async function handleHubSpot(e: HubSpotEventData, d: EventHandlerDeps): P
     crmId: id,
     purged: ['crm.contact'],
   });
+  if (found)
+    await d.emit({
+      id: `hubspot:${e.eventId}`,
+      type: 'crm.contact.updated',
+      at: new Date(e.occurredAt || Date.now()).toISOString(),
+      data: { crmId: id },
+    });
   return 'applied';
 }
 

@@ -50,6 +50,17 @@ export const SALESFORCE_BUDGETS: Readonly<Record<string, BucketSpec>> = {
  */
 export const SALESFORCE_LONG_REQUESTS_IN_FLIGHT = 25;
 
+/**
+ * The custom Contact fields of the billing standing (CrmPort.setBillingStanding): a picklist
+ * (`Active`, `Past Due`) and a date/time, created once in the org (docs/automations.md).
+ */
+export const STANDING_FIELD = 'Portico_Billing_Standing__c';
+export const LAST_PAYMENT_FIELD = 'Portico_Last_Payment__c';
+const StandingRecord = z.object({
+  [STANDING_FIELD]: z.string().nullable().optional(),
+  [LAST_PAYMENT_FIELD]: z.string().nullable().optional(),
+});
+
 export type SalesforceCrmDeps = SalesforceClientOptions | { client: SalesforceClient; logger?: Logger };
 
 export interface SalesforceCrm extends CrmPort {
@@ -323,6 +334,60 @@ export function createSalesforceCrm(deps: SalesforceCrmDeps): SalesforceCrm {
         }
       }
       return (await read([id])).get(id) ?? null;
+    },
+
+    async setBillingStanding(id, patch) {
+      if (!isCustomerId(id)) return false;
+      const body = {
+        [STANDING_FIELD]: patch.standing === 'PAST_DUE' ? 'Past Due' : 'Active',
+        ...(patch.lastPaymentAt ? { [LAST_PAYMENT_FIELD]: patch.lastPaymentAt } : {}),
+      };
+      // By Id, never by the external id: a PATCH by external id is an upsert, and would create a contact.
+      for (let fresh = false; ; fresh = true) {
+        const cached = fresh ? undefined : sfIds.get(id);
+        const sfId = cached ?? (await resolve(id));
+        if (!sfId) return false;
+        try {
+          // Absolute values: a repeat leaves the same contact.
+          await client.send({
+            method: 'PATCH',
+            path: `${client.base}/sobjects/Contact/${sfId}`,
+            body,
+            route: 'contacts.update',
+            idempotent: true,
+          });
+          return true;
+        } catch (err) {
+          if (notFound(err)) {
+            sfIds.delete(id);
+            if (cached) continue;
+            return false;
+          }
+          if (err instanceof UpstreamHttpError && err.status === 400) throw refusal(err.body);
+          throw err;
+        }
+      }
+    },
+
+    async billingStanding(id) {
+      if (!isCustomerId(id)) return null;
+      try {
+        const r = await client.send({
+          method: 'GET',
+          path: `${client.base}/sobjects/Contact/Portico_Customer_Id__c/${encodeURIComponent(id)}`,
+          query: { fields: `${STANDING_FIELD},${LAST_PAYMENT_FIELD}` },
+          route: 'contacts.resolve',
+        });
+        const rec = parseUpstream('crm', StandingRecord, r);
+        const v = rec[STANDING_FIELD];
+        return {
+          standing: v === 'Past Due' ? 'PAST_DUE' : v === 'Active' ? 'ACTIVE' : null,
+          lastPaymentAt: rec[LAST_PAYMENT_FIELD] ?? null,
+        };
+      } catch (err) {
+        if (notFound(err)) return null;
+        throw err;
+      }
     },
 
     close: () => client.close(),

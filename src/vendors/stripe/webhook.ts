@@ -105,8 +105,22 @@ export async function handleStripe(e: StripeEventData, d: EventHandlerDeps): Pro
     crmId,
     purged: what.records.map((r) => `billing.${r}`),
   });
+  const domain = DOMAIN_EVENTS[e.type];
+  if (domain && o.object === 'invoice' && !customer?.deleted)
+    await d.emit({
+      id: `stripe:${e.id}`,
+      type: domain,
+      at: new Date((e.created || Math.floor(Date.now() / 1000)) * 1000).toISOString(),
+      data: { invoiceId: o.id, crmId, billingCustomerId: stripeId },
+    });
   return 'applied';
 }
+
+/** Stripe's event types -> Portico's domain events (the automations' triggers). */
+const DOMAIN_EVENTS: Readonly<Partial<Record<string, 'billing.invoice.payment_failed' | 'billing.invoice.paid'>>> = {
+  'invoice.payment_failed': 'billing.invoice.payment_failed',
+  'invoice.paid': 'billing.invoice.paid',
+};
 
 export const stripeWebhook: WebhookReceiver<StripeEventData> = {
   verify: (req, config) => verifyStripe(req, config.stripe.webhookSecrets),

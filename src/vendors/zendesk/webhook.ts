@@ -17,6 +17,10 @@ export interface ZendeskEventData {
   subject: string;
   requesterId: number | null;
   externalId: string | null;
+  /** The ticket's status in the event (`SOLVED`, ...); absent in jobs stored before it was kept. */
+  status?: string | null;
+  /** The event's time, ISO 8601. */
+  time?: string;
 }
 
 export function verifyZendeskRequest(req: WebhookRequest, secret: string): void {
@@ -34,7 +38,8 @@ export function parseZendesk(req: WebhookRequest): ReceivedEvent<ZendeskEventDat
     id?: unknown;
     type?: unknown;
     subject?: unknown;
-    detail?: { requester_id?: unknown; external_id?: unknown };
+    time?: unknown;
+    detail?: { requester_id?: unknown; external_id?: unknown; status?: unknown };
   };
   if (typeof e?.id !== 'string' || !/^[\w-]{1,100}$/.test(e.id) || typeof e.type !== 'string' || typeof e.subject !== 'string')
     throw new WebhookRejected('not a Zendesk event');
@@ -45,6 +50,8 @@ export function parseZendesk(req: WebhookRequest): ReceivedEvent<ZendeskEventDat
     subject: e.subject,
     requesterId: Number.isInteger(requester) && requester > 0 ? requester : null,
     externalId: typeof e.detail?.external_id === 'string' ? e.detail.external_id : null,
+    status: typeof e.detail?.status === 'string' ? e.detail.status : null,
+    ...(typeof e.time === 'string' && !Number.isNaN(Date.parse(e.time)) ? { time: e.time } : {}),
   };
   return [{ key: e.id, type: e.type, data }];
 }
@@ -69,6 +76,14 @@ export async function handleZendesk(e: ZendeskEventData, d: EventHandlerDeps): P
       crmId,
       purged: ['support.tickets', 'support.comments'],
     });
+    // Zendesk's status change to solved -> Portico's support.ticket.solved.
+    if (e.type === 'zen:event-type:ticket.status_changed' && e.status === 'SOLVED')
+      await d.emit({
+        id: `zendesk:${e.id}`,
+        type: 'support.ticket.solved',
+        at: e.time ?? new Date().toISOString(),
+        data: { ticketId: rawId, crmId },
+      });
     return 'applied';
   }
   const crmId = (await d.support.userCrmId(rawId)) ?? e.externalId;

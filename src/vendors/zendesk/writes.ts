@@ -15,6 +15,7 @@ import type { SupportPort, SupportUser } from '../../ports/support.js';
 import { toTicket, ZendeskTicket } from './mappers.js';
 
 const TicketResponse = z.object({ ticket: ZendeskTicket });
+const TicketsResponse = z.object({ tickets: z.array(ZendeskTicket.extend({ external_id: z.string().nullable().optional() })) });
 const UserResponse = z.object({
   user: z.object({ id: z.number(), name: z.string().nullable().optional(), external_id: z.string().nullable().optional() }),
 });
@@ -36,7 +37,7 @@ const UpdateResponse = z.object({
   }),
 });
 
-export type SupportWrites = Pick<SupportPort, 'createTicket' | 'addComment' | 'ticket' | 'user'> & {
+export type SupportWrites = Pick<SupportPort, 'createTicket' | 'addComment' | 'ticket' | 'user' | 'ticketByExternalId' | 'solveTicket'> & {
   /** The Zendesk user whose `external_id` is this, e.g. a staff member's agent user (`staff:<token subject>`). */
   userByExternalId(externalId: string): Promise<SupportUser | null>;
 };
@@ -75,6 +76,7 @@ export function createSupportWrites(deps: { http: HttpClient; onUnknown?: OnUnkn
             requester_id: Number(t.requesterId),
             submitter_id: Number(t.requesterId),
             ...(t.priority ? { priority: t.priority.toLowerCase() } : {}),
+            ...(t.externalId ? { external_id: t.externalId } : {}),
           },
         },
         // Only a keyed creation is safe to send twice (Zendesk answers the retry with the first ticket).
@@ -96,6 +98,29 @@ export function createSupportWrites(deps: { http: HttpClient; onUnknown?: OnUnkn
       const ev = r.audit.events.find((e) => e.type === 'Comment');
       if (!ev) throw new UpstreamError('support', 'unavailable', 'unexpected response');
       return { id: String(ev.id), body: ev.plain_body ?? ev.body ?? c.body, author: c.authorName, createdAt: r.audit.created_at };
+    },
+    async ticketByExternalId(externalId) {
+      // List Tickets by external id (not unique in Zendesk: the oldest one is the marker's ticket).
+      const body = await http.send({ method: 'GET', path: '/api/v2/tickets', route: 'tickets.list', query: { external_id: externalId } });
+      const found = parse(TicketsResponse, body)
+        .tickets.filter((t) => t.external_id === externalId)
+        .sort((a, b) => a.id - b.id)[0];
+      return found ? toTicket(found, deps.onUnknown) : null;
+    },
+    async solveTicket(ticketId, comment) {
+      if (!ZENDESK_ID.test(ticketId)) throw new UpstreamError('support', 'unavailable', 'invalid ticket id');
+      const path = `/api/v2/tickets/${ticketId}`;
+      // Zendesk has no idempotency key for updates: read first, so a retry never comments twice.
+      const now = parse(TicketResponse, await http.send({ method: 'GET', path, route: 'tickets.show' })).ticket;
+      if (now.status === 'solved' || now.status === 'closed') return false;
+      await http.send({
+        method: 'PUT',
+        path,
+        route: 'tickets.update',
+        body: { ticket: { status: 'solved', comment: { body: comment, public: true } } },
+        idempotent: false,
+      });
+      return true;
     },
     ticket: (ticketId) =>
       notFoundAsNull(async () => {

@@ -63,7 +63,7 @@ test('a wrong key or value in the file fails, naming the key with an example', (
   );
   assert.match(
     problemsOf({ cahce: {} }),
-    /portico\.config\.ts: unknown key "cahce"\. Known: vendors, budgets, cache, limits, rateLimits, upstream\./,
+    /portico\.config\.ts: unknown key "cahce"\. Known: vendors, budgets, cache, limits, rateLimits, upstream, automations\./,
   );
   assert.match(
     problemsOf({ cache: { ttl: { contact: 'long' } } }),

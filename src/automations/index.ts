@@ -1,0 +1,261 @@
+/**
+ * The automation engine: after a vendor event is applied (src/webhooks), its domain event
+ * (src/ports/events.ts) starts every enabled automation whose trigger it is, exactly once.
+ *
+ *   domain event -> one queue job per (automation, event id), job id = that key: a redelivery
+ *                   or a retried webhook job adds nothing
+ *   worker       -> condition (once, checkpointed), then each step not yet done: run it with a key
+ *                   from (automation, event id, step), audit it, checkpoint it in the job; a
+ *                   failed attempt is retried (full-jitter backoff) from the first step not done,
+ *                   and dead-lettered after EVENT_ATTEMPTS
+ *
+ * Built by createBackground, so the gateway (EVENT_WORKERS=true) and `npm run worker` both run it.
+ */
+import { createHash } from 'node:crypto';
+import type { AuditLog } from '../audit/index.js';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../platform/logger.js';
+import type { Metrics } from '../platform/metrics.js';
+import { createDurableQueue, PermanentJobError, type DurableQueue, type JobContext, type JobHandler } from '../platform/queue.js';
+import { DOMAIN_EVENT_TYPES, type DomainEvent } from '../ports/events.js';
+import { stopReason, type AnyAutomation, type AutomationPorts, type PortCapability, type StepOutput } from './types.js';
+
+export * from './types.js';
+
+/** What a run's job holds: the event, and what is done so far (the checkpoint). */
+export interface RunState {
+  event: DomainEvent;
+  /** The condition's answer, once evaluated. */
+  matched?: boolean;
+  /** Steps done, in order. */
+  done: string[];
+  results: Record<string, StepOutput>;
+  /** Why the run ended early (a step's `stop`), once it did. */
+  stopped?: string;
+}
+
+export interface AutomationInfo {
+  name: string;
+  trigger: string;
+  steps: string[];
+  enabled: boolean;
+  builtIn: boolean;
+}
+
+export interface AutomationEngineOptions {
+  config: Readonly<Config>;
+  logger: Logger;
+  metrics?: Metrics;
+  ports: AutomationPorts;
+  /** The vendor serving each domain, as the audit names systems. */
+  systems: Readonly<Record<keyof AutomationPorts, string>>;
+  audit: AuditLog;
+  /** Every automation declared, each with whether it runs here. */
+  automations: readonly { automation: AnyAutomation; enabled: boolean; builtIn: boolean }[];
+}
+
+export interface AutomationEngine {
+  /** False when there is no Redis: nothing is enqueued and nothing runs. */
+  readonly available: boolean;
+  /** The runs' queue (`automations`), for integrationHealth and replay; absent without Redis. */
+  readonly queue: DurableQueue | undefined;
+  /** Every automation declared, enabled or not. */
+  list(): AutomationInfo[];
+  /** Stores one run per enabled automation the event triggers; resolves once Redis has them. Returns how many are new. */
+  enqueue(event: DomainEvent): Promise<number>;
+  startWorker(): void;
+  close(): Promise<void>;
+}
+
+/** A declaration that cannot run: the message names the automation and what is wrong. */
+export class AutomationDeclarationError extends Error {}
+
+const NAME = /^[a-z][a-z0-9-]{0,62}$/;
+
+/**
+ * Checks declarations against the ports in use; throws AutomationDeclarationError naming the first
+ * problem (an unknown trigger, a step calling a method the port does not have, duplicates).
+ */
+export function checkAutomations(list: readonly AnyAutomation[], ports: AutomationPorts): void {
+  const seen = new Set<string>();
+  for (const a of list) {
+    const where = `automation "${a.name}"`;
+    if (!NAME.test(a.name))
+      throw new AutomationDeclarationError(`${where}: a name is lower-case letters, digits and dashes, e.g. "payment-failed"`);
+    if (seen.has(a.name)) throw new AutomationDeclarationError(`${where} is declared twice`);
+    seen.add(a.name);
+    if (!DOMAIN_EVENT_TYPES.includes(a.trigger))
+      throw new AutomationDeclarationError(`${where}: unknown trigger "${String(a.trigger)}"; use one of ${DOMAIN_EVENT_TYPES.join(', ')}`);
+    if (!a.steps.length) throw new AutomationDeclarationError(`${where} has no steps`);
+    const steps = new Set<string>();
+    for (const s of a.steps) {
+      if (!s.name || steps.has(s.name)) throw new AutomationDeclarationError(`${where}: step "${s.name}" is unnamed or declared twice`);
+      steps.add(s.name);
+      for (const cap of s.uses) {
+        const [domain, method] = cap.split('.') as [keyof AutomationPorts, string];
+        const port = ports[domain] as unknown as Record<string, unknown> | undefined;
+        if (!port || typeof port[method] !== 'function')
+          throw new AutomationDeclarationError(
+            `${where}, step "${s.name}": the ${String(domain)} port in use cannot do "${String(method)}" (${cap})`,
+          );
+      }
+    }
+  }
+}
+
+/** The ports with only the declared methods callable: an undeclared call fails the run at once. */
+function limitedPorts(ports: AutomationPorts, uses: readonly PortCapability[], where: string): AutomationPorts {
+  const allowed = new Set<string>(uses);
+  const wrap = <D extends keyof AutomationPorts>(domain: D) =>
+    new Proxy(ports[domain], {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function') return v;
+        const cap = `${domain}.${String(prop)}`;
+        if (!allowed.has(cap)) throw new PermanentJobError(`${where} calls ${cap} without declaring it in \`uses\``);
+        return (v as (...args: unknown[]) => unknown).bind(target);
+      },
+    });
+  return { crm: wrap('crm'), billing: wrap('billing'), support: wrap('support') };
+}
+
+/** The key of a vendor write: a hash of its parts (vendors cap key lengths; Stripe at 255). */
+export function automationKey(...parts: string[]): string {
+  return `portico-auto-${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 40)}`;
+}
+
+export function createAutomationEngine(o: AutomationEngineOptions): AutomationEngine {
+  const { config, logger, audit } = o;
+  checkAutomations(
+    o.automations.map((x) => x.automation),
+    o.ports,
+  );
+  const enabled = o.automations.filter((x) => x.enabled).map((x) => x.automation);
+  const list = () =>
+    o.automations.map(({ automation: a, enabled: on, builtIn }) => ({
+      name: a.name,
+      trigger: a.trigger,
+      steps: a.steps.map((s) => s.name),
+      enabled: on,
+      builtIn,
+    }));
+  const url = config.redis.url;
+  if (!url)
+    return {
+      available: false,
+      queue: undefined,
+      list,
+      enqueue: async () => 0,
+      startWorker: () => undefined,
+      close: async () => undefined,
+    };
+
+  const systemsOf = (uses: readonly PortCapability[]) => [...new Set(uses.map((c) => o.systems[c.split('.')[0] as keyof AutomationPorts]))];
+
+  const handlerOf =
+    (a: AnyAutomation): JobHandler<RunState> =>
+    async (data, job: JobContext) => {
+      let state: RunState = { ...data, done: [...(data.done ?? [])], results: { ...data.results } };
+      const { event } = state;
+      const customerId = 'crmId' in event.data ? event.data.crmId : null;
+      const base = { automation: a.name, event: event.id, attempt: job.attempt };
+      if (state.matched === undefined) {
+        const when = a.when as ((e: DomainEvent, p: AutomationPorts) => boolean | Promise<boolean>) | undefined;
+        state = { ...state, matched: when ? await when(event, o.ports) : true };
+        await job.update(state);
+        if (!state.matched) {
+          await audit.record(null, {
+            action: 'automation.skip',
+            customerId,
+            systems: [],
+            fields: [],
+            outcome: 'ok',
+            detail: { ...base, reason: 'condition false' },
+          });
+        }
+      }
+      if (!state.matched) return 'skipped: condition false';
+      if (state.stopped) return `stopped: ${state.stopped}`;
+      for (const step of a.steps) {
+        if (state.done.includes(step.name)) continue;
+        const where = `automation "${a.name}", step "${step.name}"`;
+        const systems = systemsOf(step.uses);
+        const started = Date.now();
+        let out: unknown;
+        try {
+          out = await (step.run as (c: unknown) => Promise<unknown>)({
+            event,
+            ports: limitedPorts(o.ports, step.uses, where),
+            key: automationKey(a.name, event.id, step.name),
+            keyFor: (scope: string) => automationKey(a.name, `scope:${scope}`, step.name),
+            results: state.results,
+            logger,
+          });
+        } catch (err) {
+          o.metrics?.automationSteps.inc({ automation: a.name, step: step.name, outcome: 'failed' });
+          await audit
+            .record(null, {
+              action: 'automation.step',
+              customerId,
+              systems,
+              fields: [],
+              outcome: 'failed',
+              detail: { ...base, step: step.name, error: (err as Error).message.slice(0, 200) },
+            })
+            .catch(() => undefined); // the failure itself is what the job reports
+          throw err;
+        }
+        const reason = stopReason(out);
+        const output: StepOutput = (reason ? (out as { output?: StepOutput }).output : (out as StepOutput | undefined)) ?? {};
+        // The audit entry before the checkpoint: a crash between the two runs the step again (its
+        // writes are keyed, so it changes nothing) and records it twice, never not at all.
+        await audit.record(null, {
+          action: 'automation.step',
+          customerId,
+          systems,
+          fields: [],
+          outcome: 'ok',
+          detail: { ...base, step: step.name, ms: Date.now() - started, ...(reason ? { stopped: reason } : {}), ...output },
+        });
+        o.metrics?.automationSteps.inc({ automation: a.name, step: step.name, outcome: 'ok' });
+        state = { ...state, done: [...state.done, step.name], results: { ...state.results, [step.name]: output }, stopped: reason };
+        await job.update(state);
+        if (reason) return `stopped: ${reason}`;
+      }
+      return 'completed';
+    };
+
+  const queue = createDurableQueue({
+    name: 'automations',
+    url,
+    prefix: `${config.keyPrefix}:bull`,
+    handlers: Object.fromEntries(enabled.map((a) => [a.name, handlerOf(a) as JobHandler<never>])),
+    attempts: config.events.attempts,
+    backoffMs: config.events.backoffMs,
+    backoffMaxMs: config.events.backoffMaxMs,
+    dedupeWindowS: config.events.dedupeWindowS,
+    lockMs: config.events.lockMs,
+    concurrency: config.events.concurrency,
+    logger,
+    onOutcome: (automation, outcome) => o.metrics?.automationRuns.inc({ automation, outcome }),
+  });
+
+  return {
+    available: true,
+    queue,
+    list,
+    async enqueue(event) {
+      const runs = enabled.filter((a) => a.trigger === event.type);
+      if (!runs.length) return 0;
+      const state: RunState = { event, done: [], results: {} };
+      const added = await queue.add(runs.map((a) => ({ kind: a.name, key: event.id, data: state })));
+      return added.filter((r) => r.added).length;
+    },
+    startWorker() {
+      if (!enabled.length) return;
+      queue.startWorker();
+      logger.info({ automations: enabled.map((a) => a.name) }, 'automation worker started');
+    },
+    close: () => queue.close(),
+  };
+}

@@ -1,0 +1,350 @@
+/**
+ * The built-in payment automations through the real app: the Stripe simulator declines or takes a
+ * payment and sends its own signed webhook; the app verifies and stores it, applies it, and the
+ * automation worker opens, or solves, the ticket in the Zendesk simulator and sets the billing
+ * standing in the CRM simulator under test (PORTICO_TEST_CRM). Every assertion reads the systems
+ * themselves.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startSimulators, type Simulators } from '../../sim/index.js';
+import { paymentFailedMarker } from '../../src/automations/builtins.js';
+import { startTestApp, TEST_CRM, type TestApp } from '../helpers/app.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { metric, post, SECRETS, stripeHeader, waitFor, WEBHOOK_ENV } from '../helpers/webhooks.js';
+
+const PREFIX = 'autotest';
+let redis: TestRedis;
+let sims: Simulators;
+let t: TestApp;
+
+before(async () => {
+  redis = await startRedis();
+  sims = await startSimulators();
+  t = await startTestApp({
+    sims,
+    env: {
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: PREFIX,
+      EVENT_BACKOFF_MS: '20',
+      EVENT_BACKOFF_MAX_MS: '100',
+      EVENT_ATTEMPTS: '4',
+      // A circuit opened by the dead-letter test closes again soon after Zendesk is back.
+      UPSTREAM_BREAKER_RESET_MS: '200',
+      ...WEBHOOK_ENV,
+    },
+  });
+  sims.webhooks.configure({ stripe: { url: `${t.url}/webhooks/stripe`, secret: SECRETS.stripe[0] } });
+});
+after(async () => {
+  await t?.close();
+  await sims?.close();
+  await redis?.stop();
+});
+
+/** Customers with an open invoice, one per test (each test's state is its own). */
+let nextCustomer = 0;
+function openInvoice() {
+  const withOpen = sims.data.customers.filter((c) => c.invoices.some((i) => i.status === 'open'));
+  const c = withOpen[nextCustomer++];
+  assert.ok(c, 'the seed has another customer with an open invoice');
+  return { crmId: c.crmId, stripeCustomerId: c.stripeCustomerId, invoice: c.invoices.find((i) => i.status === 'open')! };
+}
+
+async function pay(invoiceId: string, paymentMethod?: string) {
+  const res = await fetch(`${sims.urls.stripe}/v1/invoices/${invoiceId}/pay`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: paymentMethod ? new URLSearchParams({ payment_method: paymentMethod }).toString() : '',
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> & { error?: Record<string, string> } };
+}
+
+const zendeskAuth = () =>
+  `Basic ${Buffer.from(`${sims.credentials.zendeskEmail}/token:${sims.credentials.zendeskApiToken}`).toString('base64')}`;
+
+/** The tickets Zendesk holds for an invoice's payment-failed marker. */
+async function ticketsOf(invoiceId: string) {
+  const res = await fetch(`${sims.urls.zendesk}/api/v2/tickets?external_id=${encodeURIComponent(paymentFailedMarker(invoiceId))}`, {
+    headers: { authorization: zendeskAuth() },
+  });
+  assert.equal(res.status, 200);
+  return ((await res.json()) as { tickets: { id: number; subject: string; status: string; requester_id: number }[] }).tickets;
+}
+
+async function commentsOf(ticketId: number) {
+  const res = await fetch(`${sims.urls.zendesk}/api/v2/tickets/${ticketId}/comments`, { headers: { authorization: zendeskAuth() } });
+  return ((await res.json()) as { comments: { body: string }[] }).comments.map((c) => c.body);
+}
+
+/** The billing standing as the CRM under test holds it. */
+async function standingOf(crmId: string): Promise<{ standing: string | null; lastPayment: string | null }> {
+  if (TEST_CRM === 'salesforce') {
+    const c = sims.credentials;
+    const tok = await fetch(`${sims.urls.salesforce}/services/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: c.salesforceClientId,
+        client_secret: c.salesforceClientSecret,
+      }),
+    });
+    const { access_token } = (await tok.json()) as { access_token: string };
+    const res = await fetch(
+      `${sims.urls.salesforce}/services/data/v62.0/sobjects/Contact/${sims.salesforce.contactId(crmId)}?fields=Portico_Billing_Standing__c,Portico_Last_Payment__c`,
+      { headers: { authorization: `Bearer ${access_token}` } },
+    );
+    assert.equal(res.status, 200);
+    const r = (await res.json()) as Record<string, string | null>;
+    return { standing: r.Portico_Billing_Standing__c, lastPayment: r.Portico_Last_Payment__c };
+  }
+  const res = await fetch(
+    `${sims.urls.hubspot}/crm/v3/objects/contacts/${crmId}?properties=portico_billing_standing,portico_last_payment_at`,
+    { headers: { authorization: `Bearer ${sims.credentials.hubspotToken}` } },
+  );
+  assert.equal(res.status, 200);
+  const p = ((await res.json()) as { properties: Record<string, string | null> }).properties;
+  return { standing: p.portico_billing_standing ?? null, lastPayment: p.portico_last_payment_at ?? null };
+}
+const PAST_DUE = TEST_CRM === 'salesforce' ? 'Past Due' : 'past_due';
+const ACTIVE = TEST_CRM === 'salesforce' ? 'Active' : 'active';
+
+/** Waits until no webhook job or automation run is waiting, running or retrying; returns the automation counts. */
+async function settled() {
+  const q = t.app.automations.queue!;
+  const busy = async (x: typeof q) => {
+    const c = await x.counts();
+    return c.waiting + c.active + c.delayed;
+  };
+  await waitFor('the webhook jobs and automation runs to settle', async () => {
+    await sims.webhooks.idle();
+    // Twice: a webhook job adds its runs before it completes.
+    return (await busy(t.app.events.queues.stripe)) + (await busy(q)) + (await busy(t.app.events.queues.stripe)) === 0;
+  });
+  return q.counts();
+}
+
+/** The last Stripe event the simulator sent, as it sent it (the same bytes can be signed again). */
+function lastStripeDelivery() {
+  const d = sims.webhooks.deliveries().filter((x) => x.system === 'stripe');
+  return d.at(-1)!;
+}
+
+describe('payment failed', () => {
+  test('a declined payment: Stripe answers 402 and keeps the invoice open; one ticket naming the invoice, CRM past due', async () => {
+    const { crmId, invoice } = openInvoice();
+    const before = await settled();
+    const res = await pay(invoice.id, 'pm_card_chargeDeclined');
+    assert.equal(res.status, 402);
+    assert.equal(res.body.error?.type, 'card_error');
+    assert.equal(res.body.error?.decline_code, 'generic_decline');
+    const inv = (await (
+      await fetch(`${sims.urls.stripe}/v1/invoices/${invoice.id}`, {
+        headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}` },
+      })
+    ).json()) as { status: string; attempted: boolean; attempt_count: number; next_payment_attempt: number | null };
+    assert.equal(inv.status, 'open');
+    assert.equal(inv.attempted, true);
+    assert.equal(inv.attempt_count, 1);
+    assert.ok(inv.next_payment_attempt && inv.next_payment_attempt > Date.now() / 1000);
+    await waitFor('the ticket', async () => (await ticketsOf(invoice.id)).length > 0);
+    const c = await settled();
+    assert.equal(c.processed, before.processed + 1, 'one run, completed');
+    assert.equal(c.dead, 0);
+    const tickets = await ticketsOf(invoice.id);
+    assert.equal(tickets.length, 1);
+    assert.equal(tickets[0].subject, `Payment failed for invoice ${invoice.number}`);
+    assert.equal(tickets[0].requester_id, sims.data.customers.find((x) => x.crmId === crmId)!.zendeskUserId);
+    assert.equal((await standingOf(crmId)).standing, PAST_DUE);
+  });
+
+  test('the same event delivered 20 times at once, and a second declined attempt: still one ticket', async () => {
+    const { crmId, invoice } = openInvoice();
+    assert.equal((await pay(invoice.id, 'pm_card_chargeDeclined')).status, 402);
+    await settled();
+    const d = lastStripeDelivery();
+    // The event as Stripe sends it again (a redelivery): same id, signed anew.
+    const evt = await fetch(`${sims.urls.stripe}/v1/invoices/${invoice.id}`, {
+      headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}` },
+    }).then((r) => r.json() as Promise<Record<string, unknown>>);
+    const payload = JSON.stringify({
+      id: d.eventIds[0],
+      object: 'event',
+      created: Math.floor(Date.now() / 1000),
+      type: 'invoice.payment_failed',
+      data: { object: evt },
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => post(`${t.url}/webhooks/stripe`, payload, { 'stripe-signature': stripeHeader(payload) })),
+    );
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      Array(20).fill(200),
+    );
+    // A second failed attempt is a new event: a run of its own, the same ticket.
+    assert.equal((await pay(invoice.id, 'pm_card_chargeDeclinedInsufficientFunds')).status, 402);
+    await settled();
+    assert.equal((await ticketsOf(invoice.id)).length, 1);
+    assert.equal((await standingOf(crmId)).standing, PAST_DUE);
+  });
+
+  test('Zendesk failing the step twice (503): the run retries and opens one ticket', async () => {
+    const { crmId, invoice } = openInvoice();
+    const before = await settled();
+    const failedSteps = () =>
+      metric(t.url, 'portico_automation_steps_total', { automation: 'payment-failed', step: 'open-ticket', outcome: 'failed' });
+    const failedBefore = await failedSteps();
+    sims.setFaults('zendesk', { failFirst: 2 });
+    try {
+      assert.equal((await pay(invoice.id, 'pm_card_chargeDeclined')).status, 402);
+      // The queue, not Zendesk, is watched: a read of ours would take one of the failures.
+      await waitFor('the run to complete', async () => (await t.app.automations.queue!.counts()).processed > before.processed);
+      const c = await settled();
+      assert.equal(c.processed, before.processed + 1);
+      assert.equal(c.dead, before.dead);
+      // The upstream policy may retry a read within one attempt; at least one attempt of the step failed.
+      assert.ok((await failedSteps()) - failedBefore >= 1, 'the step failed before it succeeded');
+    } finally {
+      sims.setFaults('zendesk', {});
+    }
+    assert.equal((await ticketsOf(invoice.id)).length, 1);
+    assert.equal((await standingOf(crmId)).standing, PAST_DUE);
+  });
+  test('the CRM failing after the ticket is open: the retry resumes at the CRM step, the ticket step is not run again', async () => {
+    const { crmId, invoice } = openInvoice();
+    const before = await settled();
+    const failedCrmSteps = () =>
+      metric(t.url, 'portico_automation_steps_total', { automation: 'payment-failed', step: 'mark-past-due', outcome: 'failed' });
+    const failedBefore = await failedCrmSteps();
+    sims.resetStats();
+    sims.setFaults(TEST_CRM, { failureRate: 1 });
+    try {
+      assert.equal((await pay(invoice.id, 'pm_card_chargeDeclined')).status, 402);
+      await waitFor('the CRM step to fail', async () => (await failedCrmSteps()) > failedBefore);
+    } finally {
+      sims.setFaults(TEST_CRM, {});
+    }
+    await waitFor('the run to complete', async () => (await t.app.automations.queue!.counts()).processed > before.processed);
+    await settled();
+    assert.equal((await standingOf(crmId)).standing, PAST_DUE);
+    // The ticket step ran once: one marker lookup, one creation, whatever the CRM step's attempts.
+    const zendesk = sims.stats('zendesk').byRoute;
+    assert.equal(zendesk['GET /api/v2/tickets'], 1);
+    assert.equal(zendesk['POST /api/v2/tickets'], 1);
+    assert.equal((await ticketsOf(invoice.id)).length, 1);
+  });
+
+  test('Zendesk down for every attempt: the run is dead-lettered; replayed once Zendesk is back, it opens one ticket', async () => {
+    const { crmId, invoice } = openInvoice();
+    const q = t.app.automations.queue!;
+    const before = await settled();
+    sims.setFaults('zendesk', { failureRate: 1 });
+    try {
+      assert.equal((await pay(invoice.id, 'pm_card_chargeDeclined')).status, 402);
+      await waitFor('the run to be dead-lettered', async () => (await q.counts()).dead > before.dead);
+    } finally {
+      sims.setFaults('zendesk', {});
+    }
+    assert.deepEqual(await ticketsOf(invoice.id), []);
+    const [dead] = (await q.dead(0, 1)).jobs;
+    assert.equal(dead.kind, 'payment-failed');
+    assert.equal(dead.attempts, 4);
+    // The condition was checkpointed before the first failing step.
+    assert.equal((dead.data as { matched?: boolean }).matched, true);
+    assert.equal(await q.replay(dead.id), 'replayed');
+    await waitFor('the replayed run to complete', async () => (await q.counts()).processed > before.processed);
+    const c = await settled();
+    assert.equal(c.dead, before.dead);
+    assert.equal((await ticketsOf(invoice.id)).length, 1);
+    assert.equal((await standingOf(crmId)).standing, PAST_DUE);
+  });
+});
+
+describe('payment succeeded', () => {
+  test('paid after a failure: the CRM active with the payment time, the ticket solved with a comment', async () => {
+    const { crmId, invoice } = openInvoice();
+    assert.equal((await pay(invoice.id, 'pm_card_chargeDeclined')).status, 402);
+    await waitFor('the ticket', async () => (await ticketsOf(invoice.id)).length > 0);
+    await settled();
+    const res = await pay(invoice.id);
+    assert.equal(res.status, 200);
+    assert.equal(res.body.status, 'paid');
+    await settled();
+    const [ticket] = await ticketsOf(invoice.id);
+    assert.equal(ticket.status, 'solved');
+    assert.match((await commentsOf(ticket.id)).at(-1)!, /has been paid/);
+    const s = await standingOf(crmId);
+    assert.equal(s.standing, ACTIVE);
+    assert.ok(s.lastPayment && Math.abs(Date.parse(s.lastPayment) - Date.now()) < 10 * 60_000, `last payment ${s.lastPayment}`);
+    assert.equal((await ticketsOf(invoice.id)).length, 1);
+  });
+
+  test('out of order (paid delivered before failed): the CRM active and no open ticket', async () => {
+    const { crmId, invoice } = openInvoice();
+    // Both events happen, but the failed one is held back and delivered after the paid one.
+    sims.webhooks.configure({});
+    assert.equal((await pay(invoice.id, 'pm_card_chargeDeclined')).status, 402);
+    assert.equal((await pay(invoice.id)).status, 200);
+    sims.webhooks.configure({ stripe: { url: `${t.url}/webhooks/stripe`, secret: SECRETS.stripe[0] } });
+    const inv = (await (
+      await fetch(`${sims.urls.stripe}/v1/invoices/${invoice.id}`, {
+        headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}` },
+      })
+    ).json()) as Record<string, unknown>;
+    const send = async (type: string, object: Record<string, unknown>) => {
+      const payload = JSON.stringify({
+        id: `evt_${type.replace(/\W/g, '')}${invoice.id}`,
+        object: 'event',
+        created: Math.floor(Date.now() / 1000),
+        type,
+        data: { object },
+      });
+      assert.equal((await post(`${t.url}/webhooks/stripe`, payload, { 'stripe-signature': stripeHeader(payload) })).status, 200);
+      await settled();
+    };
+    await send('invoice.paid', inv);
+    assert.equal((await standingOf(crmId)).standing, ACTIVE);
+    await send('invoice.payment_failed', { ...inv, status: 'open' });
+    assert.equal((await standingOf(crmId)).standing, ACTIVE);
+    assert.deepEqual(await ticketsOf(invoice.id), []);
+  });
+});
+
+describe('echoes', () => {
+  test("the automations' own writes come back as webhooks and start no further run", async () => {
+    const { crmId, invoice } = openInvoice();
+    const url = (s: string) => `${t.url}/webhooks/${s}`;
+    // Every vendor reports its changes to the app, the automations' writes included.
+    sims.webhooks.configure({
+      stripe: { url: url('stripe'), secret: SECRETS.stripe[0] },
+      hubspot: { url: url('hubspot'), clientSecret: SECRETS.hubspot },
+      zendesk: { url: url('zendesk'), secret: SECRETS.zendesk },
+    });
+    const echoQueues = [t.app.events.queues.zendesk, ...(TEST_CRM === 'hubspot' ? [t.app.events.queues.hubspot] : [])];
+    const processed = async () => Promise.all(echoQueues.map(async (q) => (await q.counts()).processed));
+    try {
+      const before = await settled();
+      const echoesBefore = await processed();
+      assert.equal((await pay(invoice.id, 'pm_card_chargeDeclined')).status, 402);
+      await waitFor('the ticket', async () => (await ticketsOf(invoice.id)).length > 0);
+      await settled();
+      assert.equal((await pay(invoice.id)).status, 200);
+      await waitFor('the ticket solved', async () => (await ticketsOf(invoice.id))[0]?.status === 'solved');
+      // Every echo delivered and applied (each vendor queue idle), then the runs counted.
+      await waitFor('the echoes to be applied', async () => {
+        await sims.webhooks.idle();
+        const busy = await Promise.all(echoQueues.map(async (q) => (await q.counts()).waiting + (await q.counts()).active));
+        return busy.every((n) => n === 0);
+      });
+      const c = await settled();
+      const echoes = await processed();
+      echoes.forEach((n, i) => assert.ok(n > echoesBefore[i], `echoes of our writes arrived at ${echoQueues[i].name}`));
+      assert.equal(c.processed, before.processed + 2, 'two runs: payment-failed and payment-succeeded, none from the echoes');
+      assert.equal((await standingOf(crmId)).standing, ACTIVE);
+      assert.equal((await ticketsOf(invoice.id)).length, 1);
+    } finally {
+      sims.webhooks.configure({ stripe: { url: url('stripe'), secret: SECRETS.stripe[0] } });
+    }
+  });
+});
