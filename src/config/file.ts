@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { VENDORS } from '../vendors/index.js';
 import { CACHE_TTL_DEFAULTS, type CacheType } from './cache.js';
-import { LIMIT_NAMES, PRINCIPAL_KINDS, type LimitName, type PrincipalKind } from './guards.js';
+import { LIMIT_NAMES, PRINCIPAL_KINDS, USER_LIMIT_VARS, type LimitName, type PrincipalKind } from './guards.js';
 import { ConfigError, type Env } from './vars.js';
 import type { AnyAutomation } from '../automations/types.js';
 
@@ -81,16 +81,6 @@ const FILE_EXAMPLES: Record<keyof PorticoConfig, string> = {
   automations: "automations: [defineAutomation({ name: 'vip-paid', trigger: 'billing.invoice.paid', steps: [...] })]",
 };
 
-const USER_LIMIT_VARS: Record<LimitName, string> = {
-  depth: 'MAX_QUERY_DEPTH',
-  aliases: 'MAX_ALIASES',
-  directives: 'MAX_DIRECTIVES',
-  duplicates: 'MAX_DUPLICATE_FIELDS',
-  tokens: 'MAX_TOKENS',
-  bytes: 'MAX_DOCUMENT_BYTES',
-  cost: 'MAX_COST',
-  writes: 'MAX_WRITES',
-};
 const UPSTREAM_VARS = {
   timeoutMs: 'UPSTREAM_TIMEOUT_MS',
   retries: 'UPSTREAM_RETRIES',

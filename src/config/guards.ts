@@ -9,6 +9,18 @@ import { bool, int, list, section } from './vars.js';
 export const LIMIT_NAMES = ['depth', 'aliases', 'directives', 'duplicates', 'tokens', 'bytes', 'cost', 'writes'] as const;
 export type LimitName = (typeof LIMIT_NAMES)[number];
 export type Limits = Record<LimitName, number>;
+
+/** The variable that sets each user limit (errors name it; portico.config.ts `limits.user` maps to it). */
+export const USER_LIMIT_VARS: Record<LimitName, string> = {
+  depth: 'MAX_QUERY_DEPTH',
+  aliases: 'MAX_ALIASES',
+  directives: 'MAX_DIRECTIVES',
+  duplicates: 'MAX_DUPLICATE_FIELDS',
+  tokens: 'MAX_TOKENS',
+  bytes: 'MAX_DOCUMENT_BYTES',
+  cost: 'MAX_COST',
+  writes: 'MAX_WRITES',
+};
 export const PRINCIPAL_KINDS = ['user', 'partner', 'anonymous'] as const;
 export type PrincipalKind = (typeof PRINCIPAL_KINDS)[number];
 

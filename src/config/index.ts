@@ -37,7 +37,7 @@ export { DEV_AUDIT_HMAC_KEY } from './audit.js';
 export { DEV_JWT_SECRET, DEV_PARTNER_SECRET } from './auth.js';
 export { CACHE_TTL_DEFAULTS, type CacheType } from './cache.js';
 export type { PorticoConfig } from './file.js';
-export { LIMIT_NAMES, type LimitName, type Limits } from './guards.js';
+export { LIMIT_NAMES, USER_LIMIT_VARS, type LimitName, type Limits } from './guards.js';
 export { DEV_SUBGRAPH_SECRET, type SubgraphName } from './subgraphs.js';
 export { ConfigError, type VarSpec } from './vars.js';
 export type { VendorConfigs } from './vendors.js';

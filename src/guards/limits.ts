@@ -11,25 +11,14 @@ import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
 import { LRUCache } from 'lru-cache';
 import { GraphQLError, Kind, validate, type DocumentNode, type GraphQLSchema, type SelectionSetNode } from 'graphql';
 import type { Principal } from '../auth/principal.js';
-import type { LimitName, Limits } from '../config/index.js';
+import { USER_LIMIT_VARS, type LimitName, type Limits } from '../config/index.js';
 import { ErrorCode } from '../errors/index.js';
-
-const USER_SETTINGS: Record<LimitName, string> = {
-  depth: 'MAX_QUERY_DEPTH',
-  aliases: 'MAX_ALIASES',
-  directives: 'MAX_DIRECTIVES',
-  duplicates: 'MAX_DUPLICATE_FIELDS',
-  tokens: 'MAX_TOKENS',
-  bytes: 'MAX_DOCUMENT_BYTES',
-  cost: 'MAX_COST',
-  writes: 'MAX_WRITES',
-};
 
 /** The setting that changes a limit for a principal kind, e.g. `PARTNER_LIMITS cost=200`. */
 export function settingOf(kind: Principal['kind'], limit: LimitName, value: number): string {
   if (kind === 'partner') return `PARTNER_LIMITS ${limit}=${value}`;
   if (kind === 'anonymous') return `ANONYMOUS_LIMITS ${limit}=${value}`;
-  return `${USER_SETTINGS[limit]}=${value}`;
+  return `${USER_LIMIT_VARS[limit]}=${value}`;
 }
 
 const WHO: Record<Principal['kind'], string> = { user: 'this token', partner: 'partner tokens', anonymous: 'requests without a token' };
