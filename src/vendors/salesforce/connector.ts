@@ -264,6 +264,39 @@ export function createSalesforceCrm(deps: SalesforceCrmDeps): SalesforceCrm {
     }
   }
 
+  /**
+   * PATCHes a contact by customer id (absolute values: a repeat leaves the same contact, so a retry
+   * is safe); false when there is none. By Id, never by the external id: a PATCH by external id is
+   * an upsert, and would create a contact. A remembered Id may be of a contact deleted since (and
+   * the customer id given to another): looked up again once.
+   */
+  async function patchContact(id: string, body: Record<string, string | null>): Promise<boolean> {
+    for (let fresh = false; ; fresh = true) {
+      const cached = fresh ? undefined : sfIds.get(id);
+      const sfId = cached ?? (await resolve(id));
+      if (!sfId) return false;
+      try {
+        if (Object.keys(body).length)
+          await client.send({
+            method: 'PATCH',
+            path: `${client.base}/sobjects/Contact/${sfId}`,
+            body,
+            route: 'contacts.update',
+            idempotent: true,
+          });
+        return true;
+      } catch (err) {
+        if (notFound(err)) {
+          sfIds.delete(id);
+          if (cached) continue;
+          return false;
+        }
+        if (err instanceof UpstreamHttpError && err.status === 400) throw refusal(err.body);
+        throw err;
+      }
+    }
+  }
+
   return {
     client,
     getContacts: (ids, opts) => (opts?.priority === 'background' ? read(ids, 'background') : coalesced.get(ids)),
@@ -307,32 +340,7 @@ export function createSalesforceCrm(deps: SalesforceCrmDeps): SalesforceCrm {
       }
       // An empty company detaches the contact from its Account.
       if (patch.company !== undefined) body.AccountId = patch.company.trim() ? await accountId(patch.company.trim()) : null;
-      for (let fresh = false; ; fresh = true) {
-        const cached = fresh ? undefined : sfIds.get(id);
-        const sfId = cached ?? (await resolve(id));
-        if (!sfId) return null;
-        try {
-          if (Object.keys(body).length)
-            await client.send({
-              method: 'PATCH',
-              path: `${client.base}/sobjects/Contact/${sfId}`,
-              body,
-              route: 'contacts.update',
-              // Absolute values: the same PATCH twice leaves the same contact, so a retry is safe.
-              idempotent: true,
-            });
-          break;
-        } catch (err) {
-          if (notFound(err)) {
-            sfIds.delete(id);
-            // A remembered Id may be of a contact deleted since (and the customer id given to another): look again once.
-            if (cached) continue;
-            return null;
-          }
-          if (err instanceof UpstreamHttpError && err.status === 400) throw refusal(err.body);
-          throw err;
-        }
-      }
+      if (!(await patchContact(id, body))) return null;
       return (await read([id])).get(id) ?? null;
     },
 
@@ -342,31 +350,7 @@ export function createSalesforceCrm(deps: SalesforceCrmDeps): SalesforceCrm {
         [STANDING_FIELD]: patch.standing === 'PAST_DUE' ? 'Past Due' : 'Active',
         ...(patch.lastPaymentAt ? { [LAST_PAYMENT_FIELD]: patch.lastPaymentAt } : {}),
       };
-      // By Id, never by the external id: a PATCH by external id is an upsert, and would create a contact.
-      for (let fresh = false; ; fresh = true) {
-        const cached = fresh ? undefined : sfIds.get(id);
-        const sfId = cached ?? (await resolve(id));
-        if (!sfId) return false;
-        try {
-          // Absolute values: a repeat leaves the same contact.
-          await client.send({
-            method: 'PATCH',
-            path: `${client.base}/sobjects/Contact/${sfId}`,
-            body,
-            route: 'contacts.update',
-            idempotent: true,
-          });
-          return true;
-        } catch (err) {
-          if (notFound(err)) {
-            sfIds.delete(id);
-            if (cached) continue;
-            return false;
-          }
-          if (err instanceof UpstreamHttpError && err.status === 400) throw refusal(err.body);
-          throw err;
-        }
-      }
+      return patchContact(id, body);
     },
 
     async billingStanding(id) {
