@@ -20,7 +20,8 @@ export interface CrmFields {
 
 const SF_API = '/services/data/v62.0';
 
-async function salesforceToken(sims: Simulators): Promise<string> {
+/** A token from the Salesforce simulator's OAuth endpoint (client credentials), as an org user's tool gets one. */
+export async function salesforceToken(sims: Simulators): Promise<string> {
   const c = sims.credentials;
   const res = await fetch(`${sims.urls.salesforce}/services/oauth2/token`, {
     method: 'POST',

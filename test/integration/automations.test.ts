@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { startSimulators, type Simulators } from '../../sim/index.js';
 import { paymentFailedMarker } from '../../src/automations/builtins.js';
 import { startTestApp, TEST_CRM, type TestApp } from '../helpers/app.js';
+import { salesforceToken } from '../helpers/crm.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { metric, post, SECRETS, stripeHeader, waitFor, WEBHOOK_ENV } from '../helpers/webhooks.js';
 
@@ -80,17 +81,7 @@ async function commentsOf(ticketId: number) {
 /** The billing standing as the CRM under test holds it. */
 async function standingOf(crmId: string): Promise<{ standing: string | null; lastPayment: string | null }> {
   if (TEST_CRM === 'salesforce') {
-    const c = sims.credentials;
-    const tok = await fetch(`${sims.urls.salesforce}/services/oauth2/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: c.salesforceClientId,
-        client_secret: c.salesforceClientSecret,
-      }),
-    });
-    const { access_token } = (await tok.json()) as { access_token: string };
+    const access_token = await salesforceToken(sims);
     const res = await fetch(
       `${sims.urls.salesforce}/services/data/v62.0/sobjects/Contact/${sims.salesforce.contactId(crmId)}?fields=Portico_Billing_Standing__c,Portico_Last_Payment__c`,
       { headers: { authorization: `Bearer ${access_token}` } },
