@@ -502,7 +502,7 @@ async function main() {
   const find = (target: string, q: QueryName, cache: string) => rows.find((r) => r.target === target && r.query === q && r.cache === cache);
   const base50 = find('baseline', 'customers50', 'none');
   const baseDash = find('baseline', 'dashboard', 'none');
-  const ratio = (a: Row | undefined, b: Row | undefined) => (a && b ? Math.round((a.rps / b.rps) * 100) / 100 : null);
+  const ratio = (a: Row | undefined, b: Row | undefined) => (a && b && b.rps > 0 ? Math.round((a.rps / b.rps) * 100) / 100 : null);
   console.log(`\nPortico vs plain @apollo/gateway: ${connections} connections, ${duration}s per run, +${latencyMs} ms per upstream call\n`);
   console.log(
     '| target | query | cache | req/s | p50 ms | p99 ms | errors | upstream calls/req | cache hit ratio | peak RSS MiB | CPU ms/req | ELU | x baseline |',

@@ -33,6 +33,7 @@ import { isAuditedReader } from '../audit/reads.js';
 import type { RequestContext } from '../auth/context.js';
 import { canAccessCustomer, ownCustomerId, type Principal } from '../auth/principal.js';
 import type { CacheStore } from '../platform/cache.js';
+import { createLocalCaches, stringBytes, type LocalCaches } from '../platform/local-cache.js';
 import type { Logger } from '../platform/logger.js';
 import { trace, tracer } from '../platform/tracing.js';
 
@@ -45,6 +46,10 @@ export interface ResponseCacheOptions {
   logger?: Logger;
   /** Hit/miss counter (metrics). */
   onResult?: (result: 'hit' | 'miss') => void;
+  /** Where the memo of parsed documents is reported (`cache="response_documents"`). @default unreported */
+  caches?: LocalCaches;
+  /** Byte bound of that memo (RESPONSE_CACHE_DOCUMENTS_MAX_BYTES). @default 4 MiB */
+  documentsMaxBytes?: number;
 }
 
 export interface ResponseCache {
@@ -152,22 +157,32 @@ function parseEntry(raw: string): { tags: Record<string, string | null>; body: s
   }
 }
 
-/** Parsed documents and their root fields by operation text (bounded: cleared when full). */
-function documentMemo(max = 500) {
-  const memo = new Map<string, { roots: Root[]; name: string | null } | null>();
+/** Estimated bytes of one root as the memo keeps it (its name and `id` argument's node). */
+const ROOT_BYTES = 128;
+
+/**
+ * The root fields of operations by their text (least recently used dropped past `maxBytes`): only
+ * the roots are kept, never the parsed document.
+ */
+function documentMemo(caches: LocalCaches, maxBytes: number) {
+  type Roots = { roots: Root[]; name: string | null } | false;
+  const memo = caches.lru<string, Roots>({
+    name: 'response_documents',
+    maxBytes,
+    sizeOf: (v, k) => stringBytes(k) + (v ? v.roots.length * ROOT_BYTES + (v.name?.length ?? 0) : 0),
+  });
   return (query: string, operationName: string | null | undefined, doc?: DocumentNode) => {
     const k = `${operationName ?? ''}\n${query}`;
     let roots = memo.get(k);
     if (roots === undefined) {
       try {
-        roots = rootFields(doc ?? parse(query, { noLocation: true }), operationName) ?? null;
+        roots = rootFields(doc ?? parse(query, { noLocation: true }), operationName) ?? false;
       } catch {
-        roots = null; // not GraphQL: Apollo answers it
+        roots = false; // not GraphQL: Apollo answers it
       }
-      if (memo.size >= max) memo.clear();
       memo.set(k, roots);
     }
-    return roots ?? undefined;
+    return roots || undefined;
   };
 }
 
@@ -193,7 +208,7 @@ const WRITE_WAIT_MS = 50;
 export function createResponseCache(o: ResponseCacheOptions): ResponseCache {
   const tagKey = (crmId: string) => `${o.prefix}:rc:tag:${crmId}`;
   const STATE = Symbol('responseCache');
-  const rootsOf = documentMemo();
+  const rootsOf = documentMemo(o.caches ?? createLocalCaches(), o.documentsMaxBytes ?? 4 * 1024 * 1024);
   let lastWriteLog = 0;
   const read = async (keys: string[]) => {
     try {

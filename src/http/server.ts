@@ -29,6 +29,8 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { guardsPlugin } from '../guards/plugin.js';
 import { createTrustedDocuments } from '../guards/trusted-documents.js';
 import { registerHttpGuards } from '../guards/http.js';
+import { createSourceCheck } from '../guards/limits.js';
+import type { LocalCaches } from '../platform/local-cache.js';
 import { registerMetrics } from './metrics.js';
 import { configSecrets, createRedactor, observabilityPlugin, principalFields, registerObservability } from './observe.js';
 import type { AuditLog } from '../audit/index.js';
@@ -49,6 +51,8 @@ export interface HttpServerOptions {
   verifier: TokenVerifier;
   logger: Logger;
   metrics: Metrics;
+  /** Where the server's in-process caches (the token-count memo) are reported. @default unreported */
+  caches?: LocalCaches;
   partners: PartnerStore;
   /** Where automatic persisted queries live (the cache's store: Redis when configured). */
   apqStore: CacheStore;
@@ -135,6 +139,7 @@ async function preloadPersistedDocuments(apq: ReturnType<typeof createKeyValueCa
 
 export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer> {
   const { config, logger } = o;
+  const checkSource = createSourceCheck({ caches: o.caches, maxBytes: config.cache.local.tokenCountsBytes });
   const fastify: FastifyInstance = Fastify({
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the cast picks Fastify's logger generic; without it the instance is not a FastifyInstance
     loggerInstance: logger as FastifyBaseLogger,
@@ -163,7 +168,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     plugins: [
       fastifyApolloDrainPlugin(fastify),
       unauthenticatedStatusPlugin,
-      guardsPlugin({ guards: config.guards, production: config.env === 'production', trusted: createTrustedDocuments() }),
+      guardsPlugin({ guards: config.guards, production: config.env === 'production', trusted: createTrustedDocuments(), checkSource }),
       introspectionPlugin({ allowAnonymous: config.limits.introspection }),
       metricsPlugin(o.metrics, operationLabel),
       ApolloServerPluginLandingPageDisabled(),
@@ -196,7 +201,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
   });
 
   const rateLimits = await registerRateLimits(fastify, config, o.redis, o.liveness);
-  const httpGuards = await registerHttpGuards(fastify, config);
+  const httpGuards = await registerHttpGuards(fastify, config, checkSource);
 
   const authenticate = async (req: FastifyRequest, reply: FastifyReply) => {
     try {
