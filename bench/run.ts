@@ -158,6 +158,14 @@ function cpuMs(pid: number) {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** The V8 heap (total and used) and memory outside it (external: Buffers, strings held by native code), MiB, from /metrics. */
+async function heapNow(url: string) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (name: string) => Number(new RegExp(`^portico_${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 1048576;
+  const mb = (n: number) => Math.round(n);
+  return `${mb(read('nodejs_heap_size_total_bytes'))}/${mb(read('nodejs_heap_size_used_bytes'))}/${mb(read('nodejs_external_memory_bytes'))}`;
+}
+
 /** The event loop's active and idle time so far, seconds (portico_eventloop_*_seconds_total in /metrics). */
 async function loopTimes(url: string) {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -221,6 +229,8 @@ interface Row {
   cpuMsPerReq: number;
   /** Event-loop utilization of the gateway during the run (Portico only: read from its /metrics). */
   elu: number | null;
+  /** Halfway through the run: V8 heap total / used / external memory, MiB (Portico only). */
+  heapMid?: string;
 }
 
 /** `--mode critical`: the critical path of three views, sequential requests, cache off and on. */
@@ -391,8 +401,20 @@ async function main() {
       values['heap-snapshot'] && target === 'portico' && cache === 'warm' && query === 'customers50'
         ? setTimeout(() => process.kill(pids[0], 'SIGUSR2'), (duration * 1000) / 2)
         : undefined;
+    let heapMid: string | undefined;
+    const sampler = metricsUrl
+      ? setTimeout(
+          () =>
+            void heapNow(metricsUrl).then(
+              (h) => (heapMid = h),
+              () => undefined,
+            ),
+          (duration * 1000) / 2,
+        )
+      : undefined;
     const r = await autocannon({ ...opts, duration });
     clearTimeout(snapshot);
+    clearTimeout(sampler);
     const cpuAfter = pids.reduce((n, pid) => n + cpuMs(pid), 0);
     const loopAfter = metricsUrl ? await loopTimes(metricsUrl) : undefined;
     const after = metricsUrl ? await cacheCounts(metricsUrl) : undefined;
@@ -422,6 +444,7 @@ async function main() {
       hitRatio: metricsUrl && hits + misses > 0 ? Math.round((hits / (hits + misses)) * 1000) / 1000 : metricsUrl ? 0 : null,
       ...(after && before ? { cacheErrors: after.error - before.error } : {}),
       peakRssMb: Math.round(peak * 10) / 10,
+      ...(heapMid ? { heapMid } : {}),
       cpuMsPerReq: Math.round(((cpuAfter - cpuBefore) / Math.max(1, r.requests.total)) * 100) / 100,
       elu:
         loopBefore && loopAfter
@@ -505,14 +528,14 @@ async function main() {
   const ratio = (a: Row | undefined, b: Row | undefined) => (a && b && b.rps > 0 ? Math.round((a.rps / b.rps) * 100) / 100 : null);
   console.log(`\nPortico vs plain @apollo/gateway: ${connections} connections, ${duration}s per run, +${latencyMs} ms per upstream call\n`);
   console.log(
-    '| target | query | cache | req/s | p50 ms | p99 ms | errors | upstream calls/req | cache hit ratio | peak RSS MiB | CPU ms/req | ELU | x baseline |',
+    '| target | query | cache | req/s | p50 ms | p99 ms | errors | upstream calls/req | cache hit ratio | peak RSS MiB | heap total/used/external MiB (mid-run) | CPU ms/req | ELU | x baseline |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const base = r === rawRow ? undefined : r.query === 'customers50' ? base50 : baseDash;
     const [target, query, cache] = r === rawRow ? ['raw node:http', 'dashboard (same JSON)', '-'] : [r.target, r.query, r.cache];
     console.log(
-      `| ${target} | ${query} | ${cache} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.upstreamPerReq} | ${r.hitRatio ?? '-'} | ${r.peakRssMb} | ${r.cpuMsPerReq} | ${r.elu ?? '-'} | ${ratio(r, base) ?? '-'} |`,
+      `| ${target} | ${query} | ${cache} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.upstreamPerReq} | ${r.hitRatio ?? '-'} | ${r.peakRssMb} | ${r.heapMid ?? '-'} | ${r.cpuMsPerReq} | ${r.elu ?? '-'} | ${ratio(r, base) ?? '-'} |`,
     );
   }
   const porticoPeak = Math.max(rss.portico_cold ?? 0, rss.portico_warm ?? 0);

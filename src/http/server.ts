@@ -37,7 +37,7 @@ import type { AuditLog } from '../audit/index.js';
 import { auditReadsPlugin } from '../audit/reads.js';
 import { createIdempotency } from './idempotency.js';
 import { tooDeepPart } from '../guards/json-depth.js';
-import type { GraphQLBody, ResponseCache } from '../gateway/response-cache.js';
+import type { GraphQLBody, ResponseCache, ResponseCacheMiss } from '../gateway/response-cache.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -64,7 +64,7 @@ export interface HttpServerOptions {
   /** Records staff and partner reads of customers (src/audit). */
   audit?: AuditLog;
   /** Whole cached responses (gateway/response-cache.ts): a hit is answered here, before Apollo. */
-  responseCache?: Pick<ResponseCache, 'lookup'>;
+  responseCache?: Pick<ResponseCache, 'lookup' | 'rememberMiss'>;
   /** Retries of bookkeeping Redis could not take at once (platform/deferred.ts): a keyed write's kept response. */
   deferred?: Deferred;
 }
@@ -230,12 +230,20 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     deferred: o.deferred,
   });
   fastify.addHook('onClose', () => idempotency.close());
+  /** Misses the HTTP layer read, by request, for the request's context (then dropped with the request). */
+  const cacheMisses = new WeakMap<FastifyRequest, ResponseCacheMiss>();
+  const missState = (req: FastifyRequest) => {
+    const perRequest = new Map<symbol, unknown>();
+    const miss = cacheMisses.get(req);
+    if (miss && o.responseCache) o.responseCache.rememberMiss(perRequest, miss);
+    return perRequest;
+  };
   const handler = fastifyApolloHandler(apollo, {
     context: async (req: FastifyRequest): Promise<RequestContext> => ({
       principal: req.principal ?? ANONYMOUS,
       requestId: String(req.id),
       logger: req.log as Logger,
-      perRequest: new Map(),
+      perRequest: missState(req),
       ...idempotency.contextOf(req),
     }),
   });
@@ -293,7 +301,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
    * visibility, this document and these variables ran through the whole pipeline (validation,
    * guards, authorization) without an error. Everything else falls through to Apollo.
    */
-  async function serveCached(req: FastifyRequest, reply: FastifyReply, cache: Pick<ResponseCache, 'lookup'>) {
+  async function serveCached(req: FastifyRequest, reply: FastifyReply, cache: Pick<ResponseCache, 'lookup' | 'rememberMiss'>) {
     const end = o.metrics.graphqlRequests.startTimer();
     const body = req.body as (GraphQLBody & { extensions?: { persistedQuery?: { sha256Hash?: unknown } } }) | undefined;
     // A generated client's operation by its hash alone: the shipped manifest has its text.
@@ -303,6 +311,11 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     const query = body?.query ?? (typeof hash === 'string' ? manifest.get(hash) : undefined);
     const hit = await cache.lookup(req.principal, body && { ...body, query });
     if (hit === undefined) return undefined;
+    if (!hit.hit) {
+      // Apollo runs it; its plugin stores the result under the key and tag versions read here.
+      cacheMisses.set(req, hit.miss);
+      return undefined;
+    }
     const name = hit.operationName;
     const stats = req.observed?.stats;
     if (stats) {
