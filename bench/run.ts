@@ -35,6 +35,7 @@ const { values } = parseArgs({
     webhooks: { type: 'boolean' },
     writes: { type: 'boolean' },
     mixed: { type: 'boolean' },
+    soak: { type: 'boolean' },
     minutes: { type: 'string', default: '3' },
     rate: { type: 'string', default: '200' },
     'redis-faults': { type: 'boolean' },
@@ -55,6 +56,17 @@ if (values.webhooks) {
 if (values.writes) {
   // npm run bench -- --writes [--events 1000 --connections 10]: the contact write path and its replicas (bench/writes.ts).
   await (await import('./writes.js')).runWritesBench({ connections: Number(values.connections), writes: Number(values.events ?? 1000) });
+  process.exit(process.exitCode ?? 0);
+}
+if (values.soak) {
+  // npm run bench -- --soak [--minutes 30 --rate 100 --connections 20]: RSS and heap every 30 s under a steady mixed load (bench/soak.ts).
+  await (
+    await import('./soak.js')
+  ).runSoakBench({
+    minutes: Number(values.minutes),
+    rate: values.rate === '200' ? 100 : Number(values.rate),
+    connections: values.connections === '10' ? 20 : Number(values.connections),
+  });
   process.exit(process.exitCode ?? 0);
 }
 if (values.mixed) {
