@@ -28,10 +28,14 @@ const { values } = parseArgs({
     latency: { type: 'string', default: '2' },
     warmup: { type: 'string', default: '3' },
     profile: { type: 'string' },
+    // cold | warm: only that Portico process (no raw reference, no baseline).
     only: { type: 'string' },
+    // Writes a V8 heap snapshot of the warm Portico process halfway through its 50-customer run (use with --only warm).
+    'heap-snapshot': { type: 'string' },
     webhooks: { type: 'boolean' },
     writes: { type: 'boolean' },
     mixed: { type: 'boolean' },
+    soak: { type: 'boolean' },
     minutes: { type: 'string', default: '3' },
     rate: { type: 'string', default: '200' },
     'redis-faults': { type: 'boolean' },
@@ -52,6 +56,17 @@ if (values.webhooks) {
 if (values.writes) {
   // npm run bench -- --writes [--events 1000 --connections 10]: the contact write path and its replicas (bench/writes.ts).
   await (await import('./writes.js')).runWritesBench({ connections: Number(values.connections), writes: Number(values.events ?? 1000) });
+  process.exit(process.exitCode ?? 0);
+}
+if (values.soak) {
+  // npm run bench -- --soak [--minutes 30 --rate 100 --connections 20]: RSS and heap every 30 s under a steady mixed load (bench/soak.ts).
+  await (
+    await import('./soak.js')
+  ).runSoakBench({
+    minutes: Number(values.minutes),
+    rate: values.rate === '200' ? 100 : Number(values.rate),
+    connections: values.connections === '10' ? 20 : Number(values.connections),
+  });
   process.exit(process.exitCode ?? 0);
 }
 if (values.mixed) {
@@ -107,7 +122,10 @@ function pin(core: number) {
 }
 
 /** `--profile DIR` writes a V8 CPU profile of each gateway process there (open in Chrome DevTools). */
-const profileArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
+const profileArgs = [
+  ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []),
+  ...(values['heap-snapshot'] ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${values['heap-snapshot']}`] : []),
+];
 
 function start(
   name: string,
@@ -135,6 +153,37 @@ function start(
 
 /** Peak resident set (VmHWM) of a process, MiB. */
 const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+/** Starts a new peak (VmHWM := current RSS; Linux `clear_refs` 5), so each row reports its own peak. */
+function resetPeak(pid: number) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    // Not Linux, or not ours: the peak then covers the process's life so far.
+  }
+}
+
+/** CPU time (user + system) a process has used, ms (/proc/<pid>/stat, in clock ticks of 10 ms). */
+function cpuMs(pid: number) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime are fields 14 and 15 of stat; after "pid (comm) " they are at 11 and 12.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** The V8 heap (total and used) and memory outside it (external: Buffers, strings held by native code), MiB, from /metrics. */
+async function heapNow(url: string) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (name: string) => Number(new RegExp(`^portico_${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 1048576;
+  const mb = (n: number) => Math.round(n);
+  return `${mb(read('nodejs_heap_size_total_bytes'))}/${mb(read('nodejs_heap_size_used_bytes'))}/${mb(read('nodejs_external_memory_bytes'))}`;
+}
+
+/** The event loop's active and idle time so far, seconds (portico_eventloop_*_seconds_total in /metrics). */
+async function loopTimes(url: string) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (what: string) => Number(new RegExp(`^portico_eventloop_${what}_seconds_total (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+  return { active: read('active'), idle: read('idle') };
+}
 
 async function cacheCounts(url: string) {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -186,6 +235,14 @@ interface Row {
   hitRatio: number | null;
   /** Cache reads that failed (Redis past its deadline): each counts its keys as misses. */
   cacheErrors?: number;
+  /** Peak resident set during the row (warm-up and run), MiB: the sum over the target's processes. */
+  peakRssMb: number;
+  /** CPU time of the target's processes during the run, per completed request. */
+  cpuMsPerReq: number;
+  /** Event-loop utilization of the gateway during the run (Portico only: read from its /metrics). */
+  elu: number | null;
+  /** Halfway through the run: V8 heap total / used / external memory, MiB (Portico only). */
+  heapMid?: string;
 }
 
 /** `--mode critical`: the critical path of three views, sequential requests, cache off and on. */
@@ -327,9 +384,11 @@ async function main() {
   let lastUrl = '';
   let lastProc: ChildProcess | undefined;
   const rss: Record<string, number> = {};
+  /** Peak RSS per process over its rows (VmHWM is reset at each row's start). */
+  const peaks = new Map<number, number>();
   const children: ChildProcess[] = [redis];
 
-  async function load(target: string, url: string, query: QueryName, cache: string, metricsUrl?: string): Promise<Row> {
+  async function load(target: string, url: string, query: QueryName, cache: string, pids: number[], metricsUrl?: string): Promise<Row> {
     const body = JSON.stringify({ query: QUERIES[query] });
     const opts = {
       url: `${url}/graphql`,
@@ -341,14 +400,41 @@ async function main() {
     // Warm means every record of the view is cached: one request alone fills the cache first (a
     // cold fill by 50 connections at once would time out part of its vendor calls under this load).
     if (cache === 'warm') await fetch(opts.url, { method: 'POST', headers: opts.headers, body });
+    for (const pid of pids) resetPeak(pid);
     const warm = await autocannon({ ...opts, duration: warmupS });
     // autocannon stops without waiting for its requests in flight: the server still answers them
     // (cold ones, in a warm-up) after the counters below are read, and they would count in the run.
     if (metricsUrl) await drained(metricsUrl, warm.latency.p99);
     const before = metricsUrl ? await cacheCounts(metricsUrl) : undefined;
     process.stderr.write(`  ${target} ${query} (${cache}) for ${duration}s...\n`);
+    const loopBefore = metricsUrl ? await loopTimes(metricsUrl) : undefined;
+    const cpuBefore = pids.reduce((n, pid) => n + cpuMs(pid), 0);
+    const snapshot =
+      values['heap-snapshot'] && target === 'portico' && cache === 'warm' && query === 'customers50'
+        ? setTimeout(() => process.kill(pids[0], 'SIGUSR2'), (duration * 1000) / 2)
+        : undefined;
+    let heapMid: string | undefined;
+    const sampler = metricsUrl
+      ? setTimeout(
+          () =>
+            void heapNow(metricsUrl).then(
+              (h) => (heapMid = h),
+              () => undefined,
+            ),
+          (duration * 1000) / 2,
+        )
+      : undefined;
     const r = await autocannon({ ...opts, duration });
+    clearTimeout(snapshot);
+    clearTimeout(sampler);
+    const cpuAfter = pids.reduce((n, pid) => n + cpuMs(pid), 0);
+    const loopAfter = metricsUrl ? await loopTimes(metricsUrl) : undefined;
     const after = metricsUrl ? await cacheCounts(metricsUrl) : undefined;
+    const peak = pids.reduce((n, pid) => {
+      const mb = peakRssMb(pid);
+      peaks.set(pid, Math.max(peaks.get(pid) ?? 0, mb));
+      return n + mb;
+    }, 0);
     // Upstream calls per request, counted exactly: three requests one after the other once the
     // load has drained (calls of requests still in flight at a run's edges would skew a ratio).
     // Without metrics (the baseline), the run's p99 and a second.
@@ -369,6 +455,15 @@ async function main() {
       upstreamPerReq: Math.round(upstream * 100) / 100,
       hitRatio: metricsUrl && hits + misses > 0 ? Math.round((hits / (hits + misses)) * 1000) / 1000 : metricsUrl ? 0 : null,
       ...(after && before ? { cacheErrors: after.error - before.error } : {}),
+      peakRssMb: Math.round(peak * 10) / 10,
+      ...(heapMid ? { heapMid } : {}),
+      cpuMsPerReq: Math.round(((cpuAfter - cpuBefore) / Math.max(1, r.requests.total)) * 100) / 100,
+      elu:
+        loopBefore && loopAfter
+          ? Math.round(
+              ((loopAfter.active - loopBefore.active) / (loopAfter.active - loopBefore.active + loopAfter.idle - loopBefore.idle)) * 100,
+            ) / 100
+          : null,
     };
     rows.push(row);
     return row;
@@ -376,7 +471,7 @@ async function main() {
 
   try {
     // Portico, cache off (cold) and on (warm, Redis), each in its own process on core 0.
-    for (const mode of values.only === 'cold' ? ['cold'] : ['cold', 'warm']) {
+    for (const mode of values.only ? [values.only] : ['cold', 'warm']) {
       const port = await freePort();
       const extra: Record<string, string> =
         mode === 'cold'
@@ -385,8 +480,8 @@ async function main() {
       const { proc } = await start(`portico-${mode}`, 0, 'src/main.ts', { ...env, ...extra, PORT: String(port) }, /Portico is listening/);
       children.push(proc);
       const url = `http://127.0.0.1:${port}`;
-      for (const q of Object.keys(QUERIES) as QueryName[]) await load('portico', url, q, mode, url);
-      rss[`portico_${mode}`] = peakRssMb(proc.pid!);
+      for (const q of Object.keys(QUERIES) as QueryName[]) await load('portico', url, q, mode, [proc.pid!], url);
+      rss[`portico_${mode}`] = peaks.get(proc.pid!) ?? 0;
       if (mode === 'warm') {
         // Kept running for the raw reference's body (a warm dashboard), then stopped.
         lastUrl = url;
@@ -395,7 +490,14 @@ async function main() {
       }
       await kill(proc);
     }
-    if (values.only === 'cold') return;
+    if (!values.only) await references();
+  } finally {
+    for (const p of children) p.kill('SIGTERM');
+    await sims.close();
+  }
+
+  /** The raw node:http reference and the plain @apollo/gateway baseline. */
+  async function references() {
     // Reference: a bare node:http server writing the warm dashboard's JSON, on the same core.
     const warmBody = await (
       await fetch(`${lastUrl}/graphql`, {
@@ -409,7 +511,7 @@ async function main() {
       writeFileSync(file, warmBody);
       const raw = await start('raw', 0, 'bench/raw-server.ts', { BENCH_RAW_BODY_FILE: file }, /"url"/);
       children.push(raw.proc);
-      rawRow = await load('raw node:http', (JSON.parse(raw.line) as { url: string }).url, 'dashboard', 'none');
+      rawRow = await load('raw node:http', (JSON.parse(raw.line) as { url: string }).url, 'dashboard', 'none', [raw.proc.pid!]);
       await kill(raw.proc);
     }
     if (lastProc) await kill(lastProc);
@@ -427,49 +529,45 @@ async function main() {
     );
     children.push(gw.proc);
     const gwUrl = (JSON.parse(gw.line) as { url: string }).url.replace(/\/$/, '');
-    for (const q of Object.keys(QUERIES) as QueryName[]) await load('baseline', gwUrl, q, 'none');
-    rss.baseline_gateway = peakRssMb(gw.proc.pid!);
-    rss.baseline_subgraphs = peakRssMb(subs.proc.pid!);
-  } finally {
-    for (const p of children) p.kill('SIGTERM');
-    await sims.close();
+    for (const q of Object.keys(QUERIES) as QueryName[]) await load('baseline', gwUrl, q, 'none', [gw.proc.pid!, subs.proc.pid!]);
+    rss.baseline_gateway = peaks.get(gw.proc.pid!) ?? 0;
+    rss.baseline_subgraphs = peaks.get(subs.proc.pid!) ?? 0;
   }
 
-  const find = (target: string, q: QueryName, cache: string) =>
-    rows.find((r) => r.target === target && r.query === q && r.cache === cache)!;
+  const find = (target: string, q: QueryName, cache: string) => rows.find((r) => r.target === target && r.query === q && r.cache === cache);
   const base50 = find('baseline', 'customers50', 'none');
   const baseDash = find('baseline', 'dashboard', 'none');
-  const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+  const ratio = (a: Row | undefined, b: Row | undefined) => (a && b && b.rps > 0 ? Math.round((a.rps / b.rps) * 100) / 100 : null);
   console.log(`\nPortico vs plain @apollo/gateway: ${connections} connections, ${duration}s per run, +${latencyMs} ms per upstream call\n`);
-  console.log('| target | query | cache | req/s | p50 ms | p99 ms | errors | upstream calls/req | cache hit ratio | x baseline |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log(
+    '| target | query | cache | req/s | p50 ms | p99 ms | errors | upstream calls/req | cache hit ratio | peak RSS MiB | heap total/used/external MiB (mid-run) | CPU ms/req | ELU | x baseline |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    if (r === rawRow) continue;
-    const base = r.query === 'customers50' ? base50 : baseDash;
+    const base = r === rawRow ? undefined : r.query === 'customers50' ? base50 : baseDash;
+    const [target, query, cache] = r === rawRow ? ['raw node:http', 'dashboard (same JSON)', '-'] : [r.target, r.query, r.cache];
     console.log(
-      `| ${r.target} | ${r.query} | ${r.cache} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.upstreamPerReq} | ${r.hitRatio ?? '-'} | ${ratio(r.rps, base.rps)} |`,
+      `| ${target} | ${query} | ${cache} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.upstreamPerReq} | ${r.hitRatio ?? '-'} | ${r.peakRssMb} | ${r.heapMid ?? '-'} | ${r.cpuMsPerReq} | ${r.elu ?? '-'} | ${ratio(r, base) ?? '-'} |`,
     );
   }
   const porticoPeak = Math.max(rss.portico_cold ?? 0, rss.portico_warm ?? 0);
-  const baselinePeak = (rss.baseline_gateway ?? 0) + (rss.baseline_subgraphs ?? 0);
-  if (rawRow)
-    console.log(
-      `| raw node:http | dashboard (same JSON) | - | ${rawRow.rps} | ${rawRow.p50} | ${rawRow.p99} | ${rawRow.errors} | 0 | - | - |`,
-    );
+  const baselinePeak = Math.max(0, ...rows.filter((r) => r.target === 'baseline').map((r) => r.peakRssMb));
   console.log(
-    `\nPeak RSS: Portico ${porticoPeak.toFixed(1)} MiB (one process); baseline ${baselinePeak.toFixed(1)} MiB (gateway ${rss.baseline_gateway?.toFixed(1)} + subgraph services ${rss.baseline_subgraphs?.toFixed(1)}).`,
+    `\nPeak RSS: Portico ${porticoPeak.toFixed(1)} MiB (one process); baseline ${baselinePeak.toFixed(1)} MiB (gateway ${rss.baseline_gateway?.toFixed(1)} + subgraph services ${rss.baseline_subgraphs?.toFixed(1)} at their own peaks).`,
   );
+  const warm50 = find('portico', 'customers50', 'warm');
+  const warmDash = find('portico', 'dashboard', 'warm');
   const summary = {
     duration_s: duration,
     connections,
     upstream_latency_ms: latencyMs,
-    cold_ratio: ratio(find('portico', 'customers50', 'cold').rps, base50.rps),
-    warm_ratio: ratio(find('portico', 'customers50', 'warm').rps, base50.rps),
-    dashboard_cold_ratio: ratio(find('portico', 'dashboard', 'cold').rps, baseDash.rps),
-    dashboard_warm_ratio: ratio(find('portico', 'dashboard', 'warm').rps, baseDash.rps),
+    cold_ratio: ratio(find('portico', 'customers50', 'cold'), base50),
+    warm_ratio: ratio(warm50, base50),
+    dashboard_cold_ratio: ratio(find('portico', 'dashboard', 'cold'), baseDash),
+    dashboard_warm_ratio: ratio(warmDash, baseDash),
     raw_dashboard_rps: rawRow?.rps ?? null,
-    warm_dashboard_vs_raw: rawRow ? ratio(find('portico', 'dashboard', 'warm').rps, rawRow.rps) : null,
-    warm_upstream_calls_per_request: find('portico', 'customers50', 'warm').upstreamPerReq,
+    warm_dashboard_vs_raw: ratio(warmDash, rawRow),
+    warm_upstream_calls_per_request: warm50?.upstreamPerReq ?? null,
     portico_peak_rss_mb: Math.round(porticoPeak * 10) / 10,
     baseline_peak_rss_mb: Math.round(baselinePeak * 10) / 10,
     baseline_gateway_peak_rss_mb: Math.round((rss.baseline_gateway ?? 0) * 10) / 10,

@@ -59,7 +59,12 @@ if (!config.redis.url)
 
 const logger = createLogger({ level: 'silent' });
 // This command only reads and replays jobs; it never runs a handler, so no vendor is called.
-const events = createEventPipeline({ config, logger, upstreams: {} as never, cache: createEntityCache({ store: createMemoryStore(1) }) });
+const events = createEventPipeline({
+  config,
+  logger,
+  upstreams: {} as never,
+  cache: createEntityCache({ store: createMemoryStore({ maxEntries: 1 }) }),
+});
 try {
   if (command === 'list') {
     const first = Number(values.first ?? 20);

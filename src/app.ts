@@ -8,6 +8,7 @@ import { loadConfig, type Config, type SubgraphName } from './config/index.js';
 import { createGateway, SUBGRAPH_NAMES } from './gateway/index.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger, type Logger } from './platform/logger.js';
+import { createLocalCaches, registerLocalCacheMetrics } from './platform/local-cache.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import { countCache } from './platform/request-stats.js';
 import { startTracing, type Tracing } from './platform/tracing.js';
@@ -143,7 +144,11 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
 
     const tracing = stack.use(await startTracing(config.tracing, logger), (t) => t.shutdown());
     const metrics = createMetrics();
-    const shared = stack.use(createSharedState(config, logger, metrics), (s) => s.close());
+    // Every in-process cache, with its byte bound, in /metrics.
+    const caches = createLocalCaches();
+    registerLocalCacheMetrics(metrics.registry, caches);
+    const bounds = config.cache.local;
+    const shared = stack.use(createSharedState(config, logger, metrics, caches), (s) => s.close());
     const upstreams = stack.use(createUpstreams(config, logger, metrics, shared.budgets), (u) => u.close());
     const { cache } = shared;
     const remote = config.subgraphs.urls;
@@ -152,6 +157,8 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       prefix: config.keyPrefix,
       ttlS: config.cache.enabled ? (config.cache.responseTtlS ?? 30) : 0,
       logger,
+      caches,
+      documentsMaxBytes: bounds.responseDocumentsBytes,
       // A response served whole counts as one hit (metrics and the access log line); its misses are
       // counted by the record reads that follow.
       onResult: (r) => {
@@ -204,6 +211,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       local: { ...subgraphs.schemas, admin: admin.schema },
       remote,
       signingSecret: config.subgraphs.signingSecret,
+      documents: { caches, maxBytes: bounds.subgraphDocumentsBytes },
     });
     const server = stack.use(
       await createHttpServer({
@@ -214,9 +222,13 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
           partners: shared.partners,
           logger,
           partnerCacheS: config.guards.partnerTokenCacheS,
+          caches,
+          verifiedMaxBytes: bounds.verifiedTokensBytes,
+          partnerRecordsMaxBytes: bounds.partnerRecordsBytes,
         }),
         logger,
         metrics,
+        caches,
         apqStore: shared.cache.store,
         redis: shared.redis,
         liveness: shared.liveness,

@@ -5,12 +5,14 @@ import { createApp } from './app.js';
 import { loadConfigOrExit } from './config/index.js';
 import { CompositionError } from './gateway/index.js';
 import { installFatalHandlers } from './platform/fatal.js';
+import { applyHeapSettings } from './platform/heap.js';
 import { withLocalRedis } from './platform/local-redis.js';
 import { vendorsInUse } from './vendors/index.js';
 import { activeEventSystems, WEBHOOK_SYSTEMS } from './webhooks/index.js';
 
 async function main() {
   let config = loadConfigOrExit();
+  applyHeapSettings(config);
   const local = await withLocalRedis(config);
   config = local.config;
   const app = await createApp({ config });

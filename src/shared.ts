@@ -9,6 +9,7 @@ import { withAuditSpool } from './audit/spool.js';
 import { createMemoryPartnerStore, createRedisPartnerStore, type PartnerStore } from './auth/partners.js';
 import type { Config } from './config/index.js';
 import { createMemoryBudgetStore, createRedisBudgetStore, type BudgetStore } from './platform/budget.js';
+import type { LocalCaches } from './platform/local-cache.js';
 import { createEntityCache, createMemoryStore, createRedisStore, type EntityCache, type RedisLiveness } from './platform/cache.js';
 import { createDeferred, type Deferred } from './platform/deferred.js';
 import { createMemoryLinks, createRedisLinks, type CustomerLinks } from './customers/links.js';
@@ -38,7 +39,7 @@ export interface SharedState {
  * What gateway instances share: Redis when REDIS_URL is set; otherwise process memory, said
  * loudly (one instance only; production refuses it).
  */
-export function createSharedState(config: Readonly<Config>, logger: Logger, metrics?: Metrics): SharedState {
+export function createSharedState(config: Readonly<Config>, logger: Logger, metrics?: Metrics, caches?: LocalCaches): SharedState {
   const onError = () => (metrics?.cacheOps.inc({ result: 'error' }), countCacheError());
   // Records served from their stale copy because the vendor budget refused the load (platform/cache.ts).
   const onStale = (n: number) => metrics?.cacheOps.inc({ result: 'stale' }, n);
@@ -52,7 +53,7 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
     logger.warn(
       'REDIS_URL is not set: cache and partner tokens live in process memory. Fine for development; run Redis for more than one instance (production requires it).',
     );
-    const store = createMemoryStore();
+    const store = createMemoryStore({ maxBytes: config.cache.local.memoryStoreBytes, caches });
     const cache = createEntityCache({ store, logger, enabled: config.cache.enabled, onError, onRead, onStale });
     return {
       cache,

@@ -7,6 +7,7 @@ import { createUpstreams } from './upstreams.js';
 import { createSharedState } from './shared.js';
 import { createBackground } from './background.js';
 import { loadConfigOrExit } from './config/index.js';
+import { applyHeapSettings } from './platform/heap.js';
 import { installFatalHandlers } from './platform/fatal.js';
 import { createLogger } from './platform/logger.js';
 import { createMetrics } from './platform/metrics.js';
@@ -14,6 +15,7 @@ import { createDisposalStack } from './platform/disposer.js';
 
 async function main() {
   const config = loadConfigOrExit();
+  applyHeapSettings(config);
   if (!config.redis.url) {
     console.error(
       'npm run worker needs REDIS_URL: the Redis your gateways store webhook events in. Example: REDIS_URL=redis://127.0.0.1:6379 npm run worker',

@@ -10,8 +10,8 @@ import jwt from 'jsonwebtoken';
 import jwksRsa from 'jwks-rsa';
 import type { Config } from '../config/index.js';
 import { UnauthenticatedError } from '../errors/index.js';
+import { createLocalCaches, stringBytes, type LocalCaches } from '../platform/local-cache.js';
 import type { Logger } from '../platform/logger.js';
-import { LRUCache } from 'lru-cache';
 import type { PartnerRecord, PartnerStore } from './partners.js';
 import { ROLES, userPrincipal, type Principal, type Role } from './principal.js';
 
@@ -38,6 +38,12 @@ export interface TokenVerifierOptions {
    * @default 30
    */
   partnerCacheS?: number;
+  /** Where the verified tokens and partner records are reported (`cache="verified_tokens"`, `"partner_records"`). @default unreported */
+  caches?: LocalCaches;
+  /** Byte bound of the verified tokens (VERIFIED_TOKENS_MAX_BYTES). @default 8 MiB */
+  verifiedMaxBytes?: number;
+  /** Byte bound of the partner records (PARTNER_RECORDS_MAX_BYTES). @default 4 MiB */
+  partnerRecordsMaxBytes?: number;
 }
 
 type KeyLookup = (header: jwt.JwtHeader) => Promise<KeyObject | string>;
@@ -74,6 +80,9 @@ function jwksLookup(uri: string, logger?: Logger): KeyLookup {
   };
 }
 
+/** Estimated bytes of a verified principal beside a partner's allow-list (kind, ids, scopes, roles, expiry). */
+const PRINCIPAL_BYTES = 512;
+
 export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
   const { auth } = o;
   const hmac = auth.algorithms.filter((a) => a.startsWith('HS'));
@@ -84,7 +93,11 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
   const secretKey = auth.secret ? createSecretKey(Buffer.from(auth.secret)) : undefined;
   const publicKey = auth.publicKey ? createPublicKey(auth.publicKey) : undefined;
   const partnerKey = createSecretKey(Buffer.from(auth.partnerSecret));
-  const partnerRecord = cachedPartnerLookup(o.partners, (o.partnerCacheS ?? 30) * 1000, o.logger);
+  const caches = o.caches ?? createLocalCaches();
+  const partnerRecord = cachedPartnerLookup(o.partners, (o.partnerCacheS ?? 30) * 1000, o.logger, {
+    caches,
+    maxBytes: o.partnerRecordsMaxBytes ?? 4 * 1024 * 1024,
+  });
 
   const keyFor: KeyLookup = async (header) => {
     if (header.kid !== undefined && !SAFE_KID.test(header.kid)) throw new UnauthenticatedError('The token key id (kid) is not valid.');
@@ -144,7 +157,15 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
    * expires (checked on every use). Bounded in time, so a key withdrawn from the JWKS stops
    * working within a minute. Partner tokens are not kept: their record (revocation) is read each time.
    */
-  const verified = new LRUCache<string, { principal: Principal; expiresMs: number }>({ max: 10_000, ttl: 60_000, ttlAutopurge: false });
+  const verified = caches.lru<string, { principal: Principal; expiresMs: number }>({
+    name: 'verified_tokens',
+    maxBytes: o.verifiedMaxBytes ?? 8 * 1024 * 1024,
+    maxEntries: 10_000,
+    ttlMs: 60_000,
+    // A principal: its kind, ids, scopes and roles (a few short strings), or a partner's allow-list.
+    sizeOf: (v, token) =>
+      stringBytes(token) + PRINCIPAL_BYTES + (v.principal.kind === 'partner' ? (v.principal.customerIds?.length ?? 0) * 24 : 0),
+  });
 
   return {
     async verify(token) {
@@ -168,8 +189,19 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
  * after they were read: partner tokens keep working through a Redis outage, and a revocation made
  * before it is honoured within that bound. Bounded in size (least recently used dropped).
  */
-function cachedPartnerLookup(store: PartnerStore, maxAgeMs: number, logger?: Logger) {
-  const recent = new LRUCache<string, PartnerRecord>({ max: 10_000, ttl: Math.max(1, maxAgeMs), ttlAutopurge: false });
+function cachedPartnerLookup(
+  store: PartnerStore,
+  maxAgeMs: number,
+  logger: Logger | undefined,
+  o: { caches: LocalCaches; maxBytes: number },
+) {
+  const recent = o.caches.lru<string, PartnerRecord>({
+    name: 'partner_records',
+    maxBytes: o.maxBytes,
+    maxEntries: 10_000,
+    ttlMs: Math.max(1, maxAgeMs),
+    sizeOf: (record, id) => stringBytes(id) + JSON.stringify(record).length,
+  });
   return async (id: string): Promise<PartnerRecord | undefined> => {
     try {
       const record = await store.get(id);

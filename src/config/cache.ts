@@ -16,9 +16,29 @@ export const CACHE_TTL_DEFAULTS = {
 } as const;
 export type CacheType = keyof typeof CACHE_TTL_DEFAULTS;
 
-export interface CacheConfig {
-  cache: { enabled: boolean; ttl: Readonly<Record<CacheType, number>>; responseTtlS?: number };
+/** Byte bounds of the in-process caches (platform/local-cache.ts), each reported in /metrics. */
+export interface LocalCacheBounds {
+  /** The entity cache's memory store (no REDIS_URL). */
+  memoryStoreBytes: number;
+  /** The response cache's memo of parsed documents and their root fields. */
+  responseDocumentsBytes: number;
+  /** Parsed subgraph operations of the in-process subgraphs. */
+  subgraphDocumentsBytes: number;
+  /** Verified user tokens (one minute each). */
+  verifiedTokensBytes: number;
+  /** Partner records kept for a Redis outage (PARTNER_TOKEN_CACHE_S). */
+  partnerRecordsBytes: number;
+  /** Documents whose token count was checked (MAX_TOKENS). */
+  tokenCountsBytes: number;
 }
+
+export interface CacheConfig {
+  cache: { enabled: boolean; ttl: Readonly<Record<CacheType, number>>; responseTtlS?: number; local: Readonly<LocalCacheBounds> };
+}
+
+const MiB = 1024 * 1024;
+/** A byte bound: at least 64 KiB, at most 4 GiB. */
+const maxBytes = (def: number) => int(64 * 1024, 4096 * MiB).prefault(String(def));
 
 export const cache = section({
   vars: {
@@ -39,6 +59,36 @@ export const cache = section({
       example: '30',
       doc: 'Lifetime of cached whole responses of customer-scoped queries (`me`, `customer(id:)`), keyed by what decides visibility and dropped by the customer purge that writes and webhooks use. 0 = off; off when CACHE_ENABLED=false.',
     },
+    CACHE_MEMORY_MAX_BYTES: {
+      schema: maxBytes(64 * MiB),
+      example: '67108864',
+      doc: 'Byte bound of the entity cache in process memory (used when REDIS_URL is not set): keys and JSON values; least recently used entries go first. Reported in /metrics (`portico_local_cache_bytes{cache="entity_memory"}`).',
+    },
+    RESPONSE_CACHE_DOCUMENTS_MAX_BYTES: {
+      schema: maxBytes(4 * MiB),
+      example: '4194304',
+      doc: 'Byte bound of the response cache\'s memo of parsed operation documents (their text and root fields), `cache="response_documents"` in /metrics.',
+    },
+    SUBGRAPH_DOCUMENTS_MAX_BYTES: {
+      schema: maxBytes(16 * MiB),
+      example: '16777216',
+      doc: 'Byte bound of the parsed subgraph operations kept by the in-process subgraphs (estimated from their text), `cache="subgraph_documents"` in /metrics.',
+    },
+    VERIFIED_TOKENS_MAX_BYTES: {
+      schema: maxBytes(8 * MiB),
+      example: '8388608',
+      doc: 'Byte bound of the user tokens verified in the last minute (token text and principal), `cache="verified_tokens"` in /metrics.',
+    },
+    PARTNER_RECORDS_MAX_BYTES: {
+      schema: maxBytes(4 * MiB),
+      example: '4194304',
+      doc: 'Byte bound of the partner records kept to serve partner tokens through a Redis outage (PARTNER_TOKEN_CACHE_S), `cache="partner_records"` in /metrics.',
+    },
+    TOKEN_COUNTS_MAX_BYTES: {
+      schema: maxBytes(4 * MiB),
+      example: '4194304',
+      doc: 'Byte bound of the documents whose token count was already checked against MAX_TOKENS (their text), `cache="token_counts"` in /metrics.',
+    },
   },
   build: (v, { problem }): CacheConfig => {
     const ttl: Record<CacheType, number> = { ...CACHE_TTL_DEFAULTS };
@@ -50,6 +100,14 @@ export const cache = section({
           `CACHE_TTLS names an unknown type "${k}". Known: ${Object.keys(ttl).join(', ')}. Example: CACHE_TTLS=${cache.vars.CACHE_TTLS.example}`,
         );
     }
-    return { cache: { enabled: v.CACHE_ENABLED, ttl, responseTtlS: v.RESPONSE_CACHE_TTL_S } };
+    const local: LocalCacheBounds = {
+      memoryStoreBytes: v.CACHE_MEMORY_MAX_BYTES,
+      responseDocumentsBytes: v.RESPONSE_CACHE_DOCUMENTS_MAX_BYTES,
+      subgraphDocumentsBytes: v.SUBGRAPH_DOCUMENTS_MAX_BYTES,
+      verifiedTokensBytes: v.VERIFIED_TOKENS_MAX_BYTES,
+      partnerRecordsBytes: v.PARTNER_RECORDS_MAX_BYTES,
+      tokenCountsBytes: v.TOKEN_COUNTS_MAX_BYTES,
+    };
+    return { cache: { enabled: v.CACHE_ENABLED, ttl, responseTtlS: v.RESPONSE_CACHE_TTL_S, local } };
   },
 });

@@ -11,7 +11,7 @@ import { signClaims, CLAIMS_HEADER } from '../auth/claims.js';
 import type { RequestContext } from '../auth/context.js';
 import type { SubgraphName } from '../config/index.js';
 import { loadSdl } from '../subgraphs/sdl.js';
-import { InProcessDataSource, traceSubgraphFetch } from './in-process.js';
+import { InProcessDataSource, subgraphDocuments, traceSubgraphFetch, type InProcessDocuments } from './in-process.js';
 import { injectTraceHeaders } from '../platform/tracing.js';
 
 /** The data subgraphs; each may run in-process or at a URL. */
@@ -74,6 +74,8 @@ export interface GatewayOptions {
   /** Subgraphs that run elsewhere. */
   remote: Partial<Record<SubgraphName, string>>;
   signingSecret: string;
+  /** The in-process subgraphs' parsed operations: where reported and their byte bound. */
+  documents?: InProcessDocuments;
 }
 
 /** Calls a remote subgraph with the caller's claims in the gateway-signed header. */
@@ -109,6 +111,7 @@ export function createGateway(o: GatewayOptions): ApolloGateway {
   // ApolloGateway constructor; the one place Portico writes process.env.)
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const supergraphSdl = composeSupergraph(o.remote, { forGateway: true });
+  const documents = subgraphDocuments(o.documents);
   return new ApolloGateway({
     supergraphSdl,
     buildService: ({ name }): GraphQLDataSource => {
@@ -117,7 +120,7 @@ export function createGateway(o: GatewayOptions): ApolloGateway {
       if (url) return new SignedRemoteDataSource(url, o.signingSecret, sub);
       const schema = o.local[sub];
       if (!schema) throw new Error(`Subgraph ${name} has neither a local schema nor a URL.`);
-      return new InProcessDataSource(schema, sub);
+      return new InProcessDataSource(schema, sub, documents);
     },
   });
 }

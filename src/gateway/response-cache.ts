@@ -33,6 +33,7 @@ import { isAuditedReader } from '../audit/reads.js';
 import type { RequestContext } from '../auth/context.js';
 import { canAccessCustomer, ownCustomerId, type Principal } from '../auth/principal.js';
 import type { CacheStore } from '../platform/cache.js';
+import { createLocalCaches, stringBytes, type LocalCaches } from '../platform/local-cache.js';
 import type { Logger } from '../platform/logger.js';
 import { trace, tracer } from '../platform/tracing.js';
 
@@ -45,6 +46,10 @@ export interface ResponseCacheOptions {
   logger?: Logger;
   /** Hit/miss counter (metrics). */
   onResult?: (result: 'hit' | 'miss') => void;
+  /** Where the memo of parsed documents is reported (`cache="response_documents"`). @default unreported */
+  caches?: LocalCaches;
+  /** Byte bound of that memo (RESPONSE_CACHE_DOCUMENTS_MAX_BYTES). @default 4 MiB */
+  documentsMaxBytes?: number;
 }
 
 export interface ResponseCache {
@@ -56,7 +61,25 @@ export interface ResponseCache {
    * variables) and an authenticated principal, or undefined (the request then runs through Apollo,
    * whose plugin stores the result). One Redis read, no GraphQL work beyond a memoized parse.
    */
-  lookup(principal: Principal, body: GraphQLBody | undefined): Promise<{ body: string; operationName: string | null } | undefined>;
+  lookup(principal: Principal, body: GraphQLBody | undefined): Promise<LookupResult | undefined>;
+  /**
+   * Hands a miss the HTTP layer already read to the request's Apollo plugin (its `perRequest`), so
+   * the plugin stores the result under that key and those tag versions without reading Redis again.
+   */
+  rememberMiss(perRequest: Map<symbol, unknown>, miss: ResponseCacheMiss): void;
+}
+
+/** The HTTP layer's answer: a stored body, or the miss it read (key and tag versions, for the store after execution). */
+export type LookupResult = { hit: true; body: string; operationName: string | null } | { hit: false; miss: ResponseCacheMiss };
+
+/** A cacheable request's key and its tags' current versions, read once before execution. */
+export interface ResponseCacheMiss {
+  /** The inputs the key was made of: the plugin reuses the miss only for the very same request. */
+  readonly query: string;
+  readonly operationName: string | null | undefined;
+  readonly variables: unknown;
+  readonly key: string;
+  readonly tags: Record<string, string | null>;
 }
 
 /** A POST body as a client sends it. */
@@ -152,22 +175,32 @@ function parseEntry(raw: string): { tags: Record<string, string | null>; body: s
   }
 }
 
-/** Parsed documents and their root fields by operation text (bounded: cleared when full). */
-function documentMemo(max = 500) {
-  const memo = new Map<string, { roots: Root[]; name: string | null } | null>();
+/** Estimated bytes of one root as the memo keeps it (its name and `id` argument's node). */
+const ROOT_BYTES = 128;
+
+/**
+ * The root fields of operations by their text (least recently used dropped past `maxBytes`): only
+ * the roots are kept, never the parsed document.
+ */
+function documentMemo(caches: LocalCaches, maxBytes: number) {
+  type Roots = { roots: Root[]; name: string | null } | false;
+  const memo = caches.lru<string, Roots>({
+    name: 'response_documents',
+    maxBytes,
+    sizeOf: (v, k) => stringBytes(k) + (v ? v.roots.length * ROOT_BYTES + (v.name?.length ?? 0) : 0),
+  });
   return (query: string, operationName: string | null | undefined, doc?: DocumentNode) => {
     const k = `${operationName ?? ''}\n${query}`;
     let roots = memo.get(k);
     if (roots === undefined) {
       try {
-        roots = rootFields(doc ?? parse(query, { noLocation: true }), operationName) ?? null;
+        roots = rootFields(doc ?? parse(query, { noLocation: true }), operationName) ?? false;
       } catch {
-        roots = null; // not GraphQL: Apollo answers it
+        roots = false; // not GraphQL: Apollo answers it
       }
-      if (memo.size >= max) memo.clear();
       memo.set(k, roots);
     }
-    return roots ?? undefined;
+    return roots || undefined;
   };
 }
 
@@ -193,7 +226,8 @@ const WRITE_WAIT_MS = 50;
 export function createResponseCache(o: ResponseCacheOptions): ResponseCache {
   const tagKey = (crmId: string) => `${o.prefix}:rc:tag:${crmId}`;
   const STATE = Symbol('responseCache');
-  const rootsOf = documentMemo();
+  const HTTP_MISS = Symbol('responseCacheHttpMiss');
+  const rootsOf = documentMemo(o.caches ?? createLocalCaches(), o.documentsMaxBytes ?? 4 * 1024 * 1024);
   let lastWriteLog = 0;
   const read = async (keys: string[]) => {
     try {
@@ -244,6 +278,17 @@ export function createResponseCache(o: ResponseCacheOptions): ResponseCache {
       if (o.ttlS <= 0) return;
       return {
         async responseForOperation({ document, request, contextValue }) {
+          // The HTTP layer read this very request and missed: its key and tag versions stand (one Redis read, not two).
+          const seen = contextValue.perRequest.get(HTTP_MISS) as ResponseCacheMiss | undefined;
+          if (
+            seen &&
+            seen.query === request.query &&
+            seen.operationName === request.operationName &&
+            seen.variables === request.variables
+          ) {
+            contextValue.perRequest.set(STATE, { key: seen.key, tags: seen.tags });
+            return null;
+          }
           // The operation name the client sent (not the one resolved from the document): the HTTP layer keys by it too.
           const found = await find(contextValue.principal, request.query ?? '', request.operationName, request.variables, document);
           if (!found) return null;
@@ -287,7 +332,15 @@ export function createResponseCache(o: ResponseCacheOptions): ResponseCache {
       if (variables !== undefined && (typeof variables !== 'object' || Array.isArray(variables))) return undefined;
       if (body.operationName != null && typeof body.operationName !== 'string') return undefined;
       const found = await find(principal, body.query, body.operationName, variables as Record<string, unknown> | undefined);
-      return found?.hit === undefined ? undefined : { body: found.hit, operationName: found.operationName };
+      if (!found) return undefined;
+      if (found.hit !== undefined) return { hit: true, body: found.hit, operationName: found.operationName };
+      return {
+        hit: false,
+        miss: { query: body.query, operationName: body.operationName, variables: body.variables, key: found.key, tags: found.tags },
+      };
+    },
+    rememberMiss(perRequest, miss) {
+      perRequest.set(HTTP_MISS, miss);
     },
     async purgeCustomer(crmId) {
       await o.store.mset([[tagKey(crmId), randomUUID()]], TAG_TTL_S);

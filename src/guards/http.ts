@@ -7,7 +7,7 @@ import cors from '@fastify/cors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
 import { replyError } from '../errors/http.js';
-import { checkSource } from './limits.js';
+import type { SourceCheck } from './limits.js';
 
 export interface HttpGuards {
   /** After authentication: a reply when the request is refused, undefined to go on. */
@@ -21,7 +21,11 @@ function documentOf(req: FastifyRequest): string | undefined {
   return typeof query === 'string' ? query : undefined;
 }
 
-export async function registerHttpGuards(fastify: FastifyInstance, config: Readonly<Config>): Promise<HttpGuards> {
+export async function registerHttpGuards(
+  fastify: FastifyInstance,
+  config: Readonly<Config>,
+  checkSource: SourceCheck,
+): Promise<HttpGuards> {
   const g = config.guards;
   if (g.corsOrigins.length > 0) {
     await fastify.register(cors, {

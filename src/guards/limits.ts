@@ -8,7 +8,7 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
-import { LRUCache } from 'lru-cache';
+import { createLocalCaches, stringBytes, type LocalCaches } from '../platform/local-cache.js';
 import { GraphQLError, Kind, validate, type DocumentNode, type GraphQLSchema, type SelectionSetNode } from 'graphql';
 import type { Principal } from '../auth/principal.js';
 import { USER_LIMIT_VARS, type LimitName, type Limits } from '../config/index.js';
@@ -31,27 +31,36 @@ export class TooComplexError extends GraphQLError {
   }
 }
 
-/**
- * Documents whose tokens were counted within a limit, by token limit and text: clients send the
- * same few documents again and again, and counting means lexing the whole text. Bounded by size.
- */
-const withinTokens = new LRUCache<string, number>({ maxSize: 4 * 1024 * 1024, sizeCalculation: (n) => Math.max(1, n) });
+/** Checks a document's size and token count before it is parsed for execution. */
+export type SourceCheck = (source: string, kind: Principal['kind'], limits: Limits) => TooComplexError | undefined;
 
-/** Size and token count of a document's source, checked before it is parsed for execution. */
-export function checkSource(source: string, kind: Principal['kind'], limits: Limits): TooComplexError | undefined {
-  const bytes = Buffer.byteLength(source);
-  if (bytes > limits.bytes) return new TooComplexError(kind, 'bytes', limits.bytes, `The document is ${bytes} bytes.`);
-  const memo = `${limits.tokens}:${source}`;
-  if (withinTokens.has(memo)) return undefined;
-  try {
-    new MaxTokensParserWLexer(source, { n: limits.tokens }).parseDocument();
-    withinTokens.set(memo, memo.length);
-  } catch (err) {
-    if (err instanceof GraphQLError && /Token limit/.test(err.message))
-      return new TooComplexError(kind, 'tokens', limits.tokens, `The document has more than ${limits.tokens} tokens.`);
-    // Syntax errors are the parser's to report, with its locations.
-  }
-  return undefined;
+/**
+ * The size and token check of documents, remembering the documents whose tokens were counted
+ * within a limit (by token limit and text): clients send the same few documents again and again,
+ * and counting means lexing the whole text. The memo is bounded by `maxBytes` of text
+ * (TOKEN_COUNTS_MAX_BYTES) and reported as `cache="token_counts"`.
+ */
+export function createSourceCheck(o: { caches?: LocalCaches; maxBytes?: number } = {}): SourceCheck {
+  const withinTokens = (o.caches ?? createLocalCaches()).lru<string, true>({
+    name: 'token_counts',
+    maxBytes: o.maxBytes ?? 4 * 1024 * 1024,
+    sizeOf: (_v, memo) => stringBytes(memo),
+  });
+  return (source, kind, limits) => {
+    const bytes = Buffer.byteLength(source);
+    if (bytes > limits.bytes) return new TooComplexError(kind, 'bytes', limits.bytes, `The document is ${bytes} bytes.`);
+    const memo = `${limits.tokens}:${source}`;
+    if (withinTokens.has(memo)) return undefined;
+    try {
+      new MaxTokensParserWLexer(source, { n: limits.tokens }).parseDocument();
+      withinTokens.set(memo, true);
+    } catch (err) {
+      if (err instanceof GraphQLError && /Token limit/.test(err.message))
+        return new TooComplexError(kind, 'tokens', limits.tokens, `The document has more than ${limits.tokens} tokens.`);
+      // Syntax errors are the parser's to report, with its locations.
+    }
+    return undefined;
+  };
 }
 
 const found = (message: string) => Number(/found (\d+)/.exec(message)?.[1] ?? NaN);

@@ -17,7 +17,7 @@ import { ErrorCode } from '../errors/index.js';
 import { introspectionKind } from '../gateway/introspection.js';
 import { estimateUpstreamCalls, upstreamCallsEstimator } from './cost.js';
 import type { CostTable } from './cost-model.js';
-import { checkDocument, checkSource, TooComplexError } from './limits.js';
+import { checkDocument, TooComplexError, type SourceCheck } from './limits.js';
 import type { TrustedDocuments } from './trusted-documents.js';
 import { writeKeys } from './writes.js';
 
@@ -27,6 +27,8 @@ export interface GuardsOptions {
   costs: CostTable;
   production: boolean;
   trusted: TrustedDocuments;
+  /** The size and token check the HTTP layer uses too (one memo). */
+  checkSource: SourceCheck;
 }
 
 /** GraphQL Armor's suggestion mask, applied to validation errors through its own end-of-validation hook. */
@@ -69,7 +71,7 @@ export function guardsPlugin(o: GuardsOptions): ApolloServerPlugin<RequestContex
           const intro = introspectionKind(operation, document);
           // Documents fetched by APQ hash were not seen by the HTTP layer's size and token check.
           if (metrics.persistedQueryHit) {
-            const tooBig = checkSource(source, kind, limits);
+            const tooBig = o.checkSource(source, kind, limits);
             if (tooBig) throw tooBig;
           }
           const trustedOnly = kind === 'partner' ? guards.trustedDocuments !== 'off' : kind === 'user' && guards.trustedDocuments === 'all';

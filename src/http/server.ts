@@ -31,13 +31,15 @@ import { upstreamCosts } from '../guards/cost.js';
 import { vendorsInUse } from '../vendors/index.js';
 import { createTrustedDocuments } from '../guards/trusted-documents.js';
 import { registerHttpGuards } from '../guards/http.js';
+import { createSourceCheck } from '../guards/limits.js';
+import type { LocalCaches } from '../platform/local-cache.js';
 import { registerMetrics } from './metrics.js';
 import { configSecrets, createRedactor, observabilityPlugin, principalFields, registerObservability } from './observe.js';
 import type { AuditLog } from '../audit/index.js';
 import { auditReadsPlugin } from '../audit/reads.js';
 import { createIdempotency } from './idempotency.js';
 import { tooDeepPart } from '../guards/json-depth.js';
-import type { GraphQLBody, ResponseCache } from '../gateway/response-cache.js';
+import type { GraphQLBody, ResponseCache, ResponseCacheMiss } from '../gateway/response-cache.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -51,6 +53,8 @@ export interface HttpServerOptions {
   verifier: TokenVerifier;
   logger: Logger;
   metrics: Metrics;
+  /** Where the server's in-process caches (the token-count memo) are reported. @default unreported */
+  caches?: LocalCaches;
   partners: PartnerStore;
   /** Where automatic persisted queries live (the cache's store: Redis when configured). */
   apqStore: CacheStore;
@@ -62,7 +66,7 @@ export interface HttpServerOptions {
   /** Records staff and partner reads of customers (src/audit). */
   audit?: AuditLog;
   /** Whole cached responses (gateway/response-cache.ts): a hit is answered here, before Apollo. */
-  responseCache?: Pick<ResponseCache, 'lookup'>;
+  responseCache?: Pick<ResponseCache, 'lookup' | 'rememberMiss'>;
   /** Retries of bookkeeping Redis could not take at once (platform/deferred.ts): a keyed write's kept response. */
   deferred?: Deferred;
 }
@@ -137,6 +141,7 @@ async function preloadPersistedDocuments(apq: ReturnType<typeof createKeyValueCa
 
 export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer> {
   const { config, logger } = o;
+  const checkSource = createSourceCheck({ caches: o.caches, maxBytes: config.cache.local.tokenCountsBytes });
   const fastify: FastifyInstance = Fastify({
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the cast picks Fastify's logger generic; without it the instance is not a FastifyInstance
     loggerInstance: logger as FastifyBaseLogger,
@@ -180,6 +185,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
         costs: upstreamCosts(vendorsInUse(config)),
         production: config.env === 'production',
         trusted: createTrustedDocuments(),
+        checkSource,
       }),
       introspectionPlugin({ allowAnonymous: config.limits.introspection }),
       metricsPlugin(o.metrics, operationLabel),
@@ -213,7 +219,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
   });
 
   const rateLimits = await registerRateLimits(fastify, config, o.redis, o.liveness);
-  const httpGuards = await registerHttpGuards(fastify, config);
+  const httpGuards = await registerHttpGuards(fastify, config, checkSource);
 
   const authenticate = async (req: FastifyRequest, reply: FastifyReply) => {
     try {
@@ -242,12 +248,20 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     deferred: o.deferred,
   });
   fastify.addHook('onClose', () => idempotency.close());
+  /** Misses the HTTP layer read, by request, for the request's context (then dropped with the request). */
+  const cacheMisses = new WeakMap<FastifyRequest, ResponseCacheMiss>();
+  const missState = (req: FastifyRequest) => {
+    const perRequest = new Map<symbol, unknown>();
+    const miss = cacheMisses.get(req);
+    if (miss && o.responseCache) o.responseCache.rememberMiss(perRequest, miss);
+    return perRequest;
+  };
   const handler = fastifyApolloHandler(apollo, {
     context: async (req: FastifyRequest): Promise<RequestContext> => ({
       principal: req.principal ?? ANONYMOUS,
       requestId: String(req.id),
       logger: req.log as Logger,
-      perRequest: new Map(),
+      perRequest: missState(req),
       ...idempotency.contextOf(req),
     }),
   });
@@ -305,7 +319,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
    * visibility, this document and these variables ran through the whole pipeline (validation,
    * guards, authorization) without an error. Everything else falls through to Apollo.
    */
-  async function serveCached(req: FastifyRequest, reply: FastifyReply, cache: Pick<ResponseCache, 'lookup'>) {
+  async function serveCached(req: FastifyRequest, reply: FastifyReply, cache: Pick<ResponseCache, 'lookup' | 'rememberMiss'>) {
     const end = o.metrics.graphqlRequests.startTimer();
     const body = req.body as (GraphQLBody & { extensions?: { persistedQuery?: { sha256Hash?: unknown } } }) | undefined;
     // A generated client's operation by its hash alone: the shipped manifest has its text.
@@ -315,6 +329,11 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     const query = body?.query ?? (typeof hash === 'string' ? manifest.get(hash) : undefined);
     const hit = await cache.lookup(req.principal, body && { ...body, query });
     if (hit === undefined) return undefined;
+    if (!hit.hit) {
+      // Apollo runs it; its plugin stores the result under the key and tag versions read here.
+      cacheMisses.set(req, hit.miss);
+      return undefined;
+    }
     const name = hit.operationName;
     const stats = req.observed?.stats;
     if (stats) {

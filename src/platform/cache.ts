@@ -10,7 +10,7 @@
  * changed record is never served stale.
  */
 import type { Redis } from 'ioredis';
-import { LRUCache } from 'lru-cache';
+import { createLocalCaches, stringBytes, type LocalCaches } from './local-cache.js';
 import type { Logger } from './logger.js';
 import { connectRedis } from './redis.js';
 import { traceCacheReads } from './tracing.js';
@@ -69,9 +69,23 @@ function isRateLimited(err: unknown): boolean {
   return (err as { extensions?: { code?: unknown } } | null)?.extensions?.code === 'RATE_LIMITED';
 }
 
+export interface MemoryStoreOptions {
+  /** Bound on the estimated bytes of keys and values (CACHE_MEMORY_MAX_BYTES). @default 64 MiB */
+  maxBytes?: number;
+  /** Bound on the number of entries. @default 50_000 */
+  maxEntries?: number;
+  /** Where the store is reported (`cache="entity_memory"` in /metrics). @default unreported */
+  caches?: LocalCaches;
+}
+
 /** In-process LRU with the same interface: development without Redis, and one instance only. */
-export function createMemoryStore(maxEntries = 50_000): CacheStore {
-  const lru = new LRUCache<string, string>({ max: maxEntries });
+export function createMemoryStore(o: MemoryStoreOptions = {}): CacheStore {
+  const lru = (o.caches ?? createLocalCaches()).lru<string, string>({
+    name: 'entity_memory',
+    maxBytes: o.maxBytes ?? 64 * 1024 * 1024,
+    maxEntries: o.maxEntries ?? 50_000,
+    sizeOf: (v, k) => stringBytes(k) + stringBytes(v),
+  });
   return {
     kind: 'memory',
     async mget(keys) {

@@ -2,6 +2,7 @@
  * Prometheus metrics (prom-client), served at /metrics. One registry per app, so tests and
  * several apps in one process do not share counters.
  */
+import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
@@ -28,9 +29,33 @@ export interface Metrics {
   fatalErrors: Counter<'kind'>;
 }
 
+/**
+ * The event loop's active and idle time since the process started (performance.eventLoopUtilization),
+ * as two counters: the utilization over any window is Δactive / (Δactive + Δidle), which a single
+ * gauge of the lifetime ratio cannot give.
+ */
+function registerEventLoopTimes(registry: Registry) {
+  for (const what of ['active', 'idle'] as const) {
+    let reported = 0;
+    new Counter({
+      name: `portico_eventloop_${what}_seconds_total`,
+      help: `Time the event loop has been ${what} since the process started (utilization over a window = Δactive / (Δactive + Δidle)).`,
+      registers: [registry],
+      collect() {
+        const now = performance.eventLoopUtilization()[what] / 1000;
+        if (now > reported) this.inc(now - reported);
+        reported = now;
+      },
+    });
+  }
+}
+
 export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
   const registry = new Registry();
-  if (opts.defaults ?? true) collectDefaultMetrics({ register: registry, prefix: 'portico_' });
+  if (opts.defaults ?? true) {
+    collectDefaultMetrics({ register: registry, prefix: 'portico_' });
+    registerEventLoopTimes(registry);
+  }
   return {
     registry,
     upstreamCalls: new Counter({

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
 import { after, before, test } from 'node:test';
 import { startSimulators, type Simulators } from '../../sim/index.js';
 import { DASHBOARD, startTestApp, type TestApp } from '../helpers/app.js';
@@ -48,6 +49,34 @@ test('a warm dashboard is one response read on any instance, with no record read
     assert.deepEqual(normalize(res.body.data.me), expectedMe('1001'));
     assert.deepEqual(app.calls(), ZERO);
     assert.equal(recordReads(app), reads, 'served whole, without reading records');
+  }
+});
+
+test("a miss reads the response entry once (the HTTP layer's read serves the store after execution), a hit once", async () => {
+  await redis.flush();
+  const base = new Redis(redis.url);
+  const monitor = await base.monitor();
+  const entryReads: string[] = [];
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    if (args[0]?.toLowerCase() === 'mget' && /^rctest:rc:[^:]+:v2$/.test(args[1] ?? '')) entryReads.push(args[1]);
+  });
+  try {
+    const token = a.token('customer', '1003');
+    const miss = await a.gql(DASHBOARD, { token });
+    assert.equal(miss.body.errors, undefined);
+    await a.app.cache.settle();
+    await waitFor("the miss's read", () => entryReads.length >= 1);
+    sims.resetStats();
+    const hit = await a.gql(DASHBOARD, { token });
+    assert.deepEqual(a.calls(), ZERO, 'the entry written after the single read answers the next request');
+    assert.deepEqual(hit.body.data, miss.body.data);
+    await waitFor("the hit's read", () => entryReads.length >= 2);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(entryReads.length, 2, `reads of the entry: ${entryReads.length} (one for the miss, one for the hit)`);
+    assert.equal(entryReads[0], entryReads[1]);
+  } finally {
+    monitor.disconnect();
+    base.disconnect();
   }
 });
 
