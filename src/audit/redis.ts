@@ -13,8 +13,10 @@
  * HMAC, so the hash is computed here, on the expected head: the common case (this process appended
  * last, or nobody appended since it learned the head) costs one round trip; a lost race returns the
  * current head and its stream id, and costs one more, bounded. Within a process appends are
- * serialized, so races are only between processes; the price is one round trip of Redis latency per
- * entry per process (thousands a second on a LAN), paid by writes, not reads.
+ * queued and stored in batches, in call order: one script call stores every entry that arrived
+ * while the previous call was in flight (so the 50 reads of a staff list cost one round trip, not
+ * 50), and races are only between processes. Entries get explicit stream ids (the next id above the
+ * head's), because an entry names its predecessor's id and is signed before it is stored.
  *
  * Retention: XADD trims entries older than the retention (MINID, `~`: whole macro nodes only, so a
  * few entries slightly older than the retention can stay; never a younger one). Each entry records
@@ -27,16 +29,7 @@ import { createHash, createHmac } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../platform/logger.js';
 import { connectRedis, defineScript, whenConnecting } from '../platform/redis.js';
-import {
-  auditActor,
-  AuditUnavailableError,
-  type AuditContext,
-  type AuditEvent,
-  type AuditLog,
-  type AuditPage,
-  type AuditQuery,
-  type StoredAuditEntry,
-} from './index.js';
+import { auditActor, AuditUnavailableError, type AuditLog, type AuditPage, type AuditQuery, type StoredAuditEntry } from './index.js';
 
 export interface RedisAuditOptions {
   url: string;
@@ -59,20 +52,38 @@ export function auditKeys(prefix: string) {
   return { stream: base, head: `${base}:head`, customer: (id: string) => `${base}:c:${id}` };
 }
 
-// A lost race answers the current head and the id of the last entry (the next entry's `prevId`).
+// ARGV: expected head, MINID, retention ms, then per entry: id, d, hash, 1-based index into KEYS of
+// its customer index (0: none). KEYS: the stream, the head, then the customer indexes.
+// A lost race (the head moved) answers the current head and the id of the last entry (the next
+// entry's `prevId`); ids at or below the stream's last generated id (an entry deleted from the end)
+// answer that id as well, so the caller numbers above it. Both checks only read: nothing is
+// written unless every XADD below will succeed.
 const APPEND = `
 local head = redis.call('GET', KEYS[2]) or ''
-if head ~= ARGV[1] then
+local function lastEntry()
   local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
-  return {0, head, last and last[1] or ''}
+  return last and last[1] or ''
 end
-local id = redis.call('XADD', KEYS[1], 'MINID', '~', ARGV[4], '*', 'd', ARGV[2], 'h', ARGV[3])
-redis.call('SET', KEYS[2], ARGV[3])
-if #KEYS >= 3 then
-  redis.call('XADD', KEYS[3], 'MINID', '~', ARGV[4], id, 'i', id)
-  redis.call('PEXPIRE', KEYS[3], ARGV[5])
+if head ~= ARGV[1] then return {0, head, lastEntry(), ''} end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local info = redis.call('XINFO', 'STREAM', KEYS[1])
+  local top = ''
+  for i = 1, #info, 2 do if info[i] == 'last-generated-id' then top = info[i + 1] end end
+  local tms, tseq = string.match(top, '^(%d+)-(%d+)$')
+  local ms, seq = string.match(ARGV[4], '^(%d+)-(%d+)$')
+  tms, tseq, ms, seq = tonumber(tms), tonumber(tseq), tonumber(ms), tonumber(seq)
+  if ms < tms or (ms == tms and seq <= tseq) then return {0, head, lastEntry(), top} end
 end
-return {1, id}`;
+for i = 4, #ARGV, 4 do
+  redis.call('XADD', KEYS[1], 'MINID', '~', ARGV[2], ARGV[i], 'd', ARGV[i + 1], 'h', ARGV[i + 2])
+  local c = tonumber(ARGV[i + 3])
+  if c > 0 then
+    redis.call('XADD', KEYS[c], 'MINID', '~', ARGV[2], ARGV[i], 'i', ARGV[i])
+    redis.call('PEXPIRE', KEYS[c], ARGV[3])
+  end
+  redis.call('SET', KEYS[2], ARGV[i + 2])
+end
+return {1}`;
 
 /**
  * An append that keeps losing the race gives up after this long (an error, never an unchained entry).
@@ -80,11 +91,30 @@ return {1, id}`;
  * processes that append back to back run in lockstep and the same one can lose every round.
  */
 const APPEND_DEADLINE_MS = 5000;
+/** Entries stored by one script call at most (the rest wait for the next). */
+const BATCH_MAX = 64;
 const lostRacePause = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
 
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 /** An entry's hash: HMAC-SHA256 (hex) of its stored JSON with AUDIT_HMAC_KEY. */
 export const entryHash = (key: string, d: string) => createHmac('sha256', key).update(d).digest('hex');
+
+/** `ms-seq` of a stream id; `0-0` for none. */
+const parseId = (id: string): [number, number] => {
+  const [ms, seq] = id.split('-').map(Number);
+  return id ? [ms, seq ?? 0] : [0, 0];
+};
+/** The next stream id above `after`: this millisecond, or `after`'s with the next sequence number. */
+export function nextStreamId(after: string, now = Date.now()): string {
+  const [ms, seq] = parseId(after);
+  return now > ms ? `${now}-0` : `${ms}-${seq + 1}`;
+}
+
+interface Pending {
+  body: Omit<StoredAuditEntry, 'id' | 'hash' | 'prev' | 'prevId' | 'trimBelow'>;
+  resolve(entry: StoredAuditEntry): void;
+  reject(err: unknown): void;
+}
 
 export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<Pick<AuditLog, 'ready' | 'page' | 'close'>> {
   const keys = auditKeys(o.prefix);
@@ -104,77 +134,109 @@ export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<P
     down = false;
   });
   if (!o.hmacKey) throw new Error('createRedisAuditLog needs hmacKey (AUDIT_HMAC_KEY)');
-  // Keys: the stream, the head, and the customer's index when the entry names a customer.
-  const append = defineScript<
-    [expectedHead: string, d: string, hash: string, trimBelow: number, retentionMs: number],
-    [number, string, string?]
-  >(redis, 'auditAppend', { lua: APPEND });
+  const append = defineScript<(string | number)[], [number, string?, string?, string?]>(redis, 'auditAppend', { lua: APPEND });
   /**
    * The head (hash and stream id) this process saw last: usually still current, so most appends take
    * one round trip. Unknown, it is guessed empty: the lost race that corrects the guess costs the
-   * round trip a read of the head would.
+   * round trip a read of the head would. `floor`: new ids go above it (the last entry's id, or the
+   * stream's last generated id when that is higher).
    */
-  let knownHead: { hash: string; id: string } | undefined;
+  let knownHead: { hash: string; id: string; floor: string } | undefined;
 
   const connected = () => whenConnecting(redis);
 
   /**
-   * Appends of this process run one at a time (in call order): concurrent ones would all be built
-   * on the same head and all but one lose the compare-and-set. Races are then only between
-   * processes, and each lost race costs one more round trip.
+   * Appends of this process are stored in call order, in batches: while one script call is in
+   * flight the next entries wait, then go together in one call (one round trip for a burst, such as
+   * the reads of a staff list). Concurrent calls would all be built on the same head and all but one
+   * lose the compare-and-set; races are only between processes, and each lost race costs one more
+   * round trip.
    */
-  let tail: Promise<unknown> = Promise.resolve();
-  const serialized = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = tail.then(fn, fn);
-    tail = run.catch(() => undefined);
-    return run;
-  };
+  const queue: Pending[] = [];
+  let flushing = false;
 
-  async function store(ctx: AuditContext | null, e: AuditEvent): Promise<StoredAuditEntry> {
+  async function storeBatch(batch: Pending[]): Promise<StoredAuditEntry[]> {
     await connected();
-    const body = {
-      at: e.at ?? new Date().toISOString(),
-      actor: auditActor(ctx),
-      requestId: ctx?.requestId ?? null,
-      operation: ctx?.operationName ?? null,
-      action: e.action,
-      customerId: e.customerId ?? null,
-      systems: [...e.systems],
-      fields: [...e.fields],
-      outcome: e.outcome,
-      detail: e.detail ? { ...e.detail } : null,
-    };
-    const keyList = [keys.stream, keys.head, ...(body.customerId ? [keys.customer(body.customerId)] : [])];
-    let head = knownHead ?? { hash: '', id: '' };
+    let head = knownHead ?? { hash: '', id: '', floor: '' };
     const deadline = Date.now() + APPEND_DEADLINE_MS;
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0) {
         if (Date.now() > deadline) throw new Error(`audit append lost the race ${attempt} times in ${APPEND_DEADLINE_MS} ms`);
         await lostRacePause(attempt);
       }
-      // Signed with the entry: the MINID of this very XADD, so verify can tell retention from deletion.
+      // Signed with each entry: the MINID of this very append, so verify can tell retention from deletion.
       const trimBelow = Math.floor(Date.now() - retentionMs);
-      const chained = { ...body, prev: head.hash, prevId: head.id, trimBelow };
-      const d = JSON.stringify(chained);
-      const hash = entryHash(o.hmacKey, d);
-      const [ok, value, lastId] = await append(keyList, head.hash, d, hash, trimBelow, Math.ceil(retentionMs));
-      if (ok === 1) {
-        knownHead = { hash, id: value };
-        return { id: value, ...chained, hash };
+      const keyList = [keys.stream, keys.head];
+      const args: (string | number)[] = [head.hash, trimBelow, Math.ceil(retentionMs)];
+      const stored: StoredAuditEntry[] = [];
+      let prev = { hash: head.hash, id: head.id };
+      let floor = head.floor || head.id;
+      for (const { body } of batch) {
+        const id = nextStreamId(floor);
+        const chained = { ...body, prev: prev.hash, prevId: prev.id, trimBelow };
+        const d = JSON.stringify(chained);
+        const hash = entryHash(o.hmacKey, d);
+        let customerKey = 0;
+        if (body.customerId) {
+          const k = keys.customer(body.customerId);
+          customerKey = keyList.indexOf(k) + 1 || keyList.push(k);
+        }
+        args.push(id, d, hash, customerKey);
+        stored.push({ id, ...chained, hash });
+        prev = { hash, id };
+        floor = id;
       }
-      head = { hash: value, id: lastId ?? '' };
+      const [ok, hash, lastId, top] = await append(keyList, ...args);
+      if (ok === 1) {
+        knownHead = { ...prev, floor: prev.id };
+        return stored;
+      }
+      head = { hash: hash ?? '', id: lastId ?? '', floor: top || lastId || '' };
       knownHead = head;
+    }
+  }
+
+  async function flush() {
+    if (flushing) return;
+    flushing = true;
+    try {
+      while (queue.length > 0) {
+        const batch = queue.splice(0, BATCH_MAX);
+        try {
+          const stored = await storeBatch(batch);
+          batch.forEach((p, i) => p.resolve(stored[i]));
+        } catch (err) {
+          knownHead = undefined;
+          for (const p of batch) p.reject(err);
+        }
+      }
+    } finally {
+      flushing = false;
     }
   }
 
   return {
     async record(ctx, e) {
       try {
-        const entry = await serialized(() => store(ctx, e));
+        const body = {
+          at: e.at ?? new Date().toISOString(),
+          actor: auditActor(ctx),
+          requestId: ctx?.requestId ?? null,
+          operation: ctx?.operationName ?? null,
+          action: e.action,
+          customerId: e.customerId ?? null,
+          systems: [...e.systems],
+          fields: [...e.fields],
+          outcome: e.outcome,
+          detail: e.detail ? { ...e.detail } : null,
+        };
+        const entry = await new Promise<StoredAuditEntry>((resolve, reject) => {
+          queue.push({ body, resolve, reject });
+          void flush();
+        });
         // The SIEM's copy: one JSON line per stored entry, with its place in the chain.
         o.logger.info({ audit: entry }, 'audit');
       } catch (err) {
-        knownHead = undefined;
         o.onFailure?.(e.action === 'customer.read' ? 'read' : 'write');
         // Still a line for the SIEM, marked as not stored, then the caller refuses the action.
         o.logger.error(

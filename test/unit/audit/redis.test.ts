@@ -44,11 +44,66 @@ test('two logs appending 200 entries at once on one Redis form one chain, walked
     assert.ok(page.entries.every((e) => e.customerId === 'c1'));
     assert.deepEqual(
       page.entries.map((e) => e.id),
-      [...page.entries.map((e) => e.id)].sort((x, y) => (x < y ? 1 : -1)),
+      // Stream ids compare as numbers (ms, then sequence): `5-10` is after `5-9`.
+      [...page.entries.map((e) => e.id)].sort((x, y) => {
+        const [xm, xs] = x.split('-').map(Number);
+        const [ym, ys] = y.split('-').map(Number);
+        return ym - xm || ys - xs;
+      }),
     );
   } finally {
     await a.close();
     await b.close();
+  }
+});
+
+/** Script calls Redis has run so far (EVALSHA and EVAL), from INFO commandstats. */
+async function scriptCalls(): Promise<number> {
+  const info = await r.info('commandstats');
+  return [...info.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+}
+
+test('50 entries recorded at once by one process are stored in batches: a few script calls, not 50, one chain', async () => {
+  await redis.flush();
+  const log = createRedisAuditLog({ url: redis.url, prefix: 'ub', hmacKey: KEY, logger });
+  try {
+    await log.record(null, event(0)); // connects and learns the head
+    const before = await scriptCalls();
+    await Promise.all(Array.from({ length: 50 }, (_, i) => log.record(null, event(i + 1))));
+    const calls = (await scriptCalls()) - before;
+    assert.ok(calls >= 1 && calls <= 3, `50 appends took ${calls} script calls`);
+    const res = await verifyAuditChain(r, 'ub', KEY);
+    assert.deepEqual({ checked: res.checked, broken: res.broken }, { checked: 51, broken: null });
+    // Each customer's index holds exactly its entries (17 each of c0..c2 over 51 entries).
+    assert.equal((await log.page({ customerId: 'c1', first: 100 })).totalCount, 17);
+  } finally {
+    await log.close();
+  }
+});
+
+test('after the newest entry was deleted, the next append numbers above the deleted id (no Redis error, nothing half-written)', async () => {
+  await redis.flush();
+  const log = createRedisAuditLog({ url: redis.url, prefix: 'ud', hmacKey: KEY, logger });
+  try {
+    for (let i = 0; i < 2; i++) await log.record(null, event(i));
+    const rows = await r.xrange('ud:{audit}', '-', '+');
+    await r.xdel('ud:{audit}', rows[1][0]);
+    // Another process sets the head back to the remaining entry, as if the deleted one never was.
+    await r.set('ud:{audit}:head', rows[0][1][3]);
+    const other = createRedisAuditLog({ url: redis.url, prefix: 'ud', hmacKey: KEY, logger });
+    try {
+      await other.record(null, event(2));
+    } finally {
+      await other.close();
+    }
+    const after = await r.xrange('ud:{audit}', '-', '+');
+    assert.equal(after.length, 2);
+    const [ms, seq] = after[1][0].split('-').map(Number);
+    const [dms, dseq] = rows[1][0].split('-').map(Number);
+    assert.ok(ms > dms || (ms === dms && seq > dseq), `${after[1][0]} is above the deleted ${rows[1][0]}`);
+    assert.equal((await verifyAuditChain(r, 'ud', KEY)).broken, null);
+  } finally {
+    await log.close();
   }
 });
 
