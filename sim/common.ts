@@ -82,6 +82,21 @@ export interface FaultOptions {
    */
   plan?: string;
   /**
+   * The next this many writes (any method but GET and HEAD, after setFaults) are performed, then
+   * their answer is lost: the connection is reset before any byte of it (`loseAnswerAs: 'reset'`,
+   * the default, as a failing load balancer does) or a failStatus error is sent instead
+   * (`'status'`, as a gateway timeout in front of the vendor does). The client cannot tell it from a
+   * write that was never made.
+   */
+  loseAnswers?: number;
+  /** @default 'reset' */
+  loseAnswerAs?: 'reset' | 'status';
+  /**
+   * Stripe: how long an idempotency key is remembered (Stripe: "at least 24 hours"); after that the
+   * same key runs the request again. @default 86_400_000
+   */
+  idempotencyKeyTtlMs?: number;
+  /**
    * Stripe: search results lag writes by up to this long, as Stripe's search index does ("up to a
    * minute"): a search answers each customer as the index saw it, refreshed at most this often.
    */
@@ -202,6 +217,22 @@ const compile = (pattern: string) => {
   return { re, names };
 };
 
+/** A map whose entries are forgotten `ttlMs()` after they were set (checked when read). */
+export function expiring<V>(ttlMs: () => number) {
+  const entries = new Map<string, { at: number; value: V }>();
+  return {
+    get(key: string): V | undefined {
+      const e = entries.get(key);
+      if (e && Date.now() - e.at >= ttlMs()) entries.delete(key);
+      else return e?.value;
+      return undefined;
+    },
+    set(key: string, value: V) {
+      entries.set(key, { at: Date.now(), value });
+    },
+  };
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -243,6 +274,7 @@ export function createFaultGate(
   let stats: Stats = { total: 0, byRoute: {} };
   let refused = 0;
   let served = 0;
+  let lost = 0;
   let second = 0;
   let inSecond = 0;
   let trips: RoundTrips | undefined;
@@ -309,6 +341,21 @@ export function createFaultGate(
       }
       return false;
     },
+    /**
+     * After a write was performed: true when its answer is to be lost (faults.loseAnswers); the
+     * caller then resets the connection or answers the failure (`lostAnswer`).
+     */
+    loseAnswer(method: string): boolean {
+      if (method === 'GET' || method === 'HEAD' || lost >= (faults.loseAnswers ?? 0)) return false;
+      lost++;
+      return true;
+    },
+    lostAnswer(res: ServerResponse) {
+      if (faults.loseAnswerAs === 'status') {
+        const status = faults.failStatus ?? 503;
+        send(res, status, errors.failure(status));
+      } else res.socket?.destroy();
+    },
     stats: (): Stats => ({ total: stats.total, byRoute: { ...stats.byRoute }, ...(refused ? { refused } : {}) }),
     reset() {
       stats = { total: 0, byRoute: {} };
@@ -317,6 +364,7 @@ export function createFaultGate(
     setFaults(f: FaultOptions) {
       faults = { ...f };
       served = 0;
+      lost = 0;
     },
   };
 }
@@ -373,6 +421,7 @@ export async function startJsonSim(o: JsonSimOptions): Promise<SimServer> {
       if (!route) throw new HttpError(404, o.errors.notFound());
       const out = await route.handle(simReq, params);
       if (out instanceof HttpError) throw out;
+      if (gate.loseAnswer(method)) return gate.lostAnswer(res);
       const status = (out as { __status?: number })?.__status;
       if (status) {
         const { __status: _s, __headers: h, ...rest } = out as { __status: number; __headers?: Record<string, string> };

@@ -737,6 +737,8 @@ export async function startSalesforceSim(o: SalesforceSimOptions = {}): Promise<
       }
       if (!r) notFound();
       const out = r!.handle(simReq, params);
+      // faults.loseAnswers: the write was made, its answer is lost (the token request is not a write).
+      if (r!.name !== '/services/oauth2/token' && gate.loseAnswer(method)) return gate.lostAnswer(res);
       send(res, out.status, out.body, headers);
     } catch (err) {
       if (err instanceof HttpError)

@@ -5,7 +5,16 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import qs from 'qs';
-import { HttpError, startJsonSim, withStatus, type FaultOptions, type SimRequest, type SimServer, type VendorPlans } from '../common.js';
+import {
+  expiring,
+  HttpError,
+  startJsonSim,
+  withStatus,
+  type FaultOptions,
+  type SimRequest,
+  type SimServer,
+  type VendorPlans,
+} from '../common.js';
 
 /** Stripe: 100 read requests a second in live mode (25 in test mode), Search 20 a second. */
 export const STRIPE_PLANS: VendorPlans = {
@@ -171,7 +180,9 @@ export async function startStripeSim(o: {
     if (c.subscription) subscriptions.push(c.subscription);
     paymentMethods.push(...c.paymentMethods);
   }
-  const idempotent = new Map<string, { hash: string; status: number; body: unknown }>();
+  /** Idempotency keys, forgotten after faults.idempotencyKeyTtlMs (Stripe keeps them at least 24 hours). */
+  let keyTtlMs = o.faults?.idempotencyKeyTtlMs ?? 86_400_000;
+  const idempotent = expiring<{ hash: string; status: number; body: unknown }>(() => keyTtlMs);
 
   /**
    * Stripe's idempotent requests, for the write routes below: the key is kept with a fingerprint
@@ -546,6 +557,7 @@ export async function startStripeSim(o: {
     ...sim,
     setFaults(f) {
       searchLagMs = f.searchLagMs ?? 0;
+      keyTtlMs = f.idempotencyKeyTtlMs ?? 86_400_000;
       indexed.clear();
       sim.setFaults(f);
     },

@@ -3,7 +3,7 @@
  * key derived from the client's, input checks that name the field, and the audit entry each write
  * leaves (awaited before the answer: an unrecorded write is not acknowledged).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { GraphQLResolveInfo } from 'graphql';
 import { audited as auditedAction, type AuditEvent, type AuditLog, type AuditNote } from '../audit/index.js';
 import type { RequestContext } from '../auth/context.js';
@@ -28,14 +28,13 @@ export function targetCustomer(ctx: RequestContext, customerId: string | null | 
 /**
  * The key a vendor receives for this write, derived from the client's `Idempotency-Key` (already
  * scoped to the principal by the HTTP layer) and the action, so one client key never collides
- * across actions or vendors. None without a client key: such a write is then not retried.
+ * across actions or vendors. Without a client key, a fresh random key for this one call: the
+ * gateway's own retries of it (an attempt whose answer was lost after the vendor acted) then get
+ * the first result instead of doing it twice; a client that sends the mutation again without a key
+ * asks for a second write, as it always did.
  */
-export function vendorIdempotencyKey(
-  ctx: RequestContext,
-  action: string,
-  info?: Pick<GraphQLResolveInfo, 'fieldName' | 'path'>,
-): string | undefined {
-  if (!ctx.idempotencyKey) return undefined;
+export function vendorIdempotencyKey(ctx: RequestContext, action: string, info?: Pick<GraphQLResolveInfo, 'fieldName' | 'path'>): string {
+  if (!ctx.idempotencyKey) return `portico-once-${randomUUID()}`;
   // Two aliased writes of one action in one document (MAX_WRITES > 1) get keys of their own;
   // an unaliased write keeps the key it always had.
   const slot = info && info.path.key !== info.fieldName ? `${action}\n${String(info.path.key)}` : action;

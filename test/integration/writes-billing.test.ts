@@ -115,6 +115,25 @@ describe('Stripe idempotency', () => {
       body,
     });
 
+  test('the Stripe simulator forgets an idempotency key after its lifetime (Stripe: 24 hours), as Stripe does: the same key then runs again', async () => {
+    const id = subOf('1009').id;
+    // A lifetime long enough that the replay below comes well within it on a loaded machine.
+    sims.setFaults('stripe', { idempotencyKeyTtlMs: 1500 });
+    try {
+      const first = await stripe(`/v1/subscriptions/${id}`, 'cancel_at_period_end=false', 'ttl-key-1');
+      const replay = await stripe(`/v1/subscriptions/${id}`, 'cancel_at_period_end=false', 'ttl-key-1');
+      assert.equal(first.status, 200, await first.text());
+      assert.equal(first.headers.get('idempotent-replayed'), null);
+      assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+      await new Promise((r) => setTimeout(r, 1600));
+      const later = await stripe(`/v1/subscriptions/${id}`, 'cancel_at_period_end=false', 'ttl-key-1');
+      assert.equal(later.status, 200);
+      assert.equal(later.headers.get('idempotent-replayed'), null);
+    } finally {
+      sims.setFaults('stripe', {});
+    }
+  });
+
   test('Stripe receives the key derived from ours, retries on it, and replays on it', async () => {
     const id = subOf('1004').id;
     // 1st request (the account search) fails and is retried; 3rd (the update) fails and is retried with the same key.
@@ -162,17 +181,37 @@ describe('Stripe idempotency', () => {
     assert.equal(replay.headers.get('idempotent-replayed'), 'true');
   });
 
-  test('without a client key, a failed update is not retried', async () => {
+  test('without a client key, a failed update is retried under a key of its own: done once, reported done', async () => {
     sims.setFaults('stripe', { failureRate: 0.5 });
     sims.resetStats();
     try {
       const res = await t.gql(CANCEL, { token: t.token('customer', '1007') });
-      assert.equal(res.body.errors?.[0]?.extensions?.code, 'UPSTREAM_UNAVAILABLE');
-      assert.equal(res.body.errors?.[0]?.extensions?.system, 'billing');
-      assert.equal(updates(), 1);
+      assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+      assert.equal(res.body.data.cancelSubscription.cancelAtPeriodEnd, true);
+      // The subscription read, then the update (refused once by the fault, then made).
+      assert.equal(updates(), 2);
     } finally {
       sims.setFaults('stripe', {});
     }
-    assert.equal(sims.data.customers.find((c) => c.crmId === '1007')!.subscription!.cancel_at_period_end, false);
+    assert.equal(sims.data.customers.find((c) => c.crmId === '1007')!.subscription!.cancel_at_period_end, true);
   });
+
+  for (const as of ['reset', 'status'] as const) {
+    test(`Stripe makes the update and its answer is lost (${as}): the retry under the same key gets Stripe's stored answer; reported done`, async () => {
+      const id = as === 'reset' ? '1006' : '1005';
+      const sub = sims.data.customers.find((c) => c.crmId === id)!.subscription!;
+      assert.equal(sub.cancel_at_period_end, false);
+      sims.setFaults('stripe', { loseAnswers: 1, loseAnswerAs: as });
+      sims.resetStats();
+      try {
+        const res = await t.gql(CANCEL, { token: t.token('customer', id) });
+        assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+        assert.equal(res.body.data.cancelSubscription.cancelAtPeriodEnd, true);
+        assert.equal(updates(), 2, 'the lost attempt and its retry');
+      } finally {
+        sims.setFaults('stripe', {});
+      }
+      assert.equal(sub.cancel_at_period_end, true);
+    });
+  }
 });

@@ -15,6 +15,7 @@ import type { Redis } from 'ioredis';
 import { startSimulators, type Simulators } from '../../sim/index.js';
 import { TEST_CRM, startTestApp, type GqlResponse, type TestApp } from '../helpers/app.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { crmContact } from '../helpers/crm.js';
 import { redisClient, waitFor } from '../helpers/webhooks.js';
 
 const PREFIX = 'writeshapes';
@@ -376,6 +377,23 @@ describe('outages during a write', () => {
     assert.equal(again.replayed, 'true');
     assert.equal(again.text, retry.text);
   });
+
+  for (const as of ['reset', 'status'] as const) {
+    test(`the CRM makes a contact update and its answer is lost (${as}): the gateway sends it again (same values) and reports it done`, async () => {
+      const phone = as === 'reset' ? '+44 20 7946 0004' : '+44 20 7946 0005';
+      const body = { query: `mutation { updateMyContact(input: { phone: "${phone}" }) { id phone } }` };
+      sims.setFaults(TEST_CRM, { loseAnswers: 1, loseAnswerAs: as });
+      let res;
+      try {
+        res = await post(customer('1003'), body);
+      } finally {
+        sims.setFaults(TEST_CRM, {});
+      }
+      assert.equal(res.body.errors, undefined, res.text);
+      assert.equal(res.body.data.updateMyContact.phone, phone);
+      assert.equal((await crmContact(sims, '1003')).phone, phone);
+    });
+  }
 
   test('a comment cannot be made safe to repeat: its failure stays with the key and is replayed; one PUT', async () => {
     const ticket = await t.gql('mutation { openTicket(input: { subject: "Flaky comment", body: "x" }) { id } }', { token: customer() });
