@@ -336,4 +336,46 @@ describe('events keep the cache fresh, through the simulators own webhooks', () 
     assert.deepEqual(t.calls(), { ...ZERO, zendesk: 2 });
     assert.equal(after.body.data.me.tickets.nodes.find((n: { id: string }) => n.id === String(ticket.id)).status, 'SOLVED');
   });
+
+  test('events out of order: a stale event delivered after a newer one never writes old data (the worker re-reads the vendor)', async () => {
+    connect();
+    await redis.flush();
+    const c = sims.data.customers.find((x) => x.crmId === '1014')!;
+    const open = c.invoices.find((i) => i.status === 'open');
+    assert.ok(open, 'customer 1014 has an open invoice in the seed');
+    const stale = structuredClone(open);
+    const token = t.token('customer', '1014');
+    await warm(token);
+    // The newer changes first, through the vendors' own API and webhooks: the invoice paid, the phone changed.
+    const pay = await fetch(`${sims.urls.stripe}/v1/invoices/${open.id}/pay`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}` },
+    });
+    assert.equal(pay.status, 200);
+    await processedOnce((await delivered()).eventIds[0]);
+    const phone = await fetch(`${sims.urls.hubspot}/crm/v3/objects/contacts/1014`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${sims.credentials.hubspotToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ properties: { phone: '+44 20 7946 0014' } }),
+    });
+    assert.equal(phone.status, 200);
+    await processedOnce((await delivered()).eventIds[0]);
+    // Then older events arrive late, correctly signed: the invoice still open, the phone before the change.
+    const late = {
+      ...stripeEvent('invoice.updated', stale as unknown as Record<string, unknown>),
+      created: Math.floor(Date.now() / 1000) - 600,
+    };
+    const payload = JSON.stringify(late);
+    assert.equal((await post(url('stripe'), payload, { 'stripe-signature': stripeHeader(payload) })).status, 200);
+    const old = hubspotEvent('1014', { propertyName: 'phone', propertyValue: '+44 20 7946 9999', occurredAt: Date.now() - 600_000 });
+    const body = JSON.stringify([old]);
+    assert.equal((await post(url('hubspot'), body, hubspotHeaders(url('hubspot'), body))).status, 200);
+    assert.equal((await processedOnce(late.id)).length, 1);
+    assert.equal((await processedOnce(String(old.eventId))).length, 1);
+    await t.app.cache.settle();
+    const after = await t.gql(DASHBOARD, { token });
+    assert.equal(after.body.errors, undefined, JSON.stringify(after.body.errors));
+    assert.equal(after.body.data.me.billing.invoices.nodes.find((n: { id: string }) => n.id === open.id).status, 'PAID');
+    assert.equal(after.body.data.me.phone, '+44 20 7946 0014');
+  });
 });
