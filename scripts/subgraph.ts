@@ -11,6 +11,7 @@ import { ConfigError, loadConfig, type SubgraphName } from '../src/config/index.
 import { SUBGRAPH_NAMES } from '../src/gateway/index.js';
 import { createSubgraphServer } from '../src/http/subgraph-server.js';
 import { redisClaimsNonces } from '../src/auth/claims.js';
+import { createTokenVerifier } from '../src/auth/tokens.js';
 import { createLogger } from '../src/platform/logger.js';
 import { startTracing } from '../src/platform/tracing.js';
 
@@ -55,6 +56,18 @@ try {
     claimsMaxAgeS: config.guards.claimsMaxAgeS,
     // Replicas of this subgraph behind one load balancer share the used nonces through Redis.
     nonces: shared.redis ? redisClaimsNonces(shared.redis, config.keyPrefix) : undefined,
+    // A federation router in front forwards the caller's own token (SUBGRAPH_ACCEPT_TOKENS).
+    ...(config.subgraphs.acceptTokens
+      ? {
+          verifier: createTokenVerifier({
+            auth: config.auth,
+            partners: shared.partners,
+            logger,
+            partnerCacheS: config.guards.partnerTokenCacheS,
+          }),
+          limits: config.guards.limits,
+        }
+      : {}),
   });
   const url = (await server.fastify.listen({ host: config.host, port })).replace('://0.0.0.0', '://127.0.0.1');
   console.log(
@@ -62,6 +75,9 @@ try {
       `Subgraph ${name} listening on ${url}/graphql${sims ? ' (against the bundled simulators)' : ''}`,
       `Next: start the gateway with SUBGRAPH_URL_${name.toUpperCase()}=${url}/graphql${config.env === 'production' ? ' and the same SUBGRAPH_SIGNING_SECRET' : ''}, e.g.`,
       `  SUBGRAPH_URL_${name.toUpperCase()}=${url}/graphql npm start`,
+      config.subgraphs.acceptTokens
+        ? `A federation router in front may forward the caller's own token (Authorization: Bearer); SUBGRAPH_ACCEPT_TOKENS=false accepts only the gateway's claims.`
+        : `Only the gateway's signed claims are accepted (SUBGRAPH_ACCEPT_TOKENS=false).`,
     ].join('\n'),
   );
   const stop = () =>

@@ -1,13 +1,13 @@
 /** Subgraphs run as their own services, and the signed claims the gateway sends them. */
 import { z } from 'zod';
-import { section } from './vars.js';
+import { bool, section } from './vars.js';
 
 export const DEV_SUBGRAPH_SECRET = 'portico-dev-only-subgraph-secret-000000000';
 
 export type SubgraphName = 'crm' | 'billing' | 'files' | 'support';
 
 export interface SubgraphsConfig {
-  subgraphs: { urls: Partial<Record<SubgraphName, string>>; signingSecret: string };
+  subgraphs: { urls: Partial<Record<SubgraphName, string>>; signingSecret: string; acceptTokens: boolean };
 }
 
 export const subgraphs = section({
@@ -28,6 +28,11 @@ export const subgraphs = section({
       dev: DEV_SUBGRAPH_SECRET,
       devRefused: 'secret',
     },
+    SUBGRAPH_ACCEPT_TOKENS: {
+      schema: bool.prefault('true'),
+      example: 'false',
+      doc: "A subgraph run as its own service (`npm run subgraph`) also accepts the caller's own `Authorization: Bearer` token forwarded by a federation router in front (Apollo Router, Hive Gateway, Cosmo), verified as the gateway verifies it, with the same policies and document limits. `false`: only the gateway's signed claims.",
+    },
   },
   build: (v, { need }): SubgraphsConfig => {
     const urls: Partial<Record<SubgraphName, string>> = {};
@@ -36,6 +41,6 @@ export const subgraphs = section({
     if (v.SUBGRAPH_URL_FILES) urls.files = v.SUBGRAPH_URL_FILES;
     if (v.SUBGRAPH_URL_SUPPORT) urls.support = v.SUBGRAPH_URL_SUPPORT;
     if (Object.keys(urls).length > 0) need('SUBGRAPH_SIGNING_SECRET', v.SUBGRAPH_SIGNING_SECRET, 'when a SUBGRAPH_URL_* is set');
-    return { subgraphs: { urls, signingSecret: v.SUBGRAPH_SIGNING_SECRET ?? '' } };
+    return { subgraphs: { urls, signingSecret: v.SUBGRAPH_SIGNING_SECRET ?? '', acceptTokens: v.SUBGRAPH_ACCEPT_TOKENS } };
   },
 });

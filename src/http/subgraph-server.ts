@@ -1,12 +1,23 @@
 /**
- * One subgraph as its own HTTP service. It trusts only the gateway-signed claims header: a
- * request without one, or with a forged or stale one, is answered 401 and never executed.
+ * One subgraph as its own HTTP service. It accepts two kinds of caller:
+ *
+ * - Portico's gateway: the gateway-signed claims header (a forged, stale, replayed or
+ *   other-request header is answered 401 and never executed);
+ * - any federation router in front (Apollo Router, Hive Gateway, Cosmo) forwarding the caller's
+ *   own `Authorization: Bearer` token (with `verifier`): user JWTs are verified against the same
+ *   JWKS/issuer/audience as the gateway's, partner tokens against the partner store. The subgraph
+ *   then applies the gateway's document limits for that caller (depth, aliases, directives,
+ *   repeated fields, writes per operation) itself; field policies, scopes, ownership and partner
+ *   allow-lists live in the resolvers and hold for both. Trusted documents and rate limits are the
+ *   router's to enforce (a router sends its own query plan's documents, never the client's).
+ *
+ * Anything else (no credentials, a bad token) is a 401.
  */
 import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import {
   CLAIMS_HEADER,
   claimsIdempotencyKey,
@@ -18,6 +29,12 @@ import {
   type ClaimsNonces,
 } from '../auth/claims.js';
 import type { RequestContext } from '../auth/context.js';
+import type { Principal } from '../auth/principal.js';
+import { bearerToken, type TokenVerifier } from '../auth/tokens.js';
+import type { Config } from '../config/index.js';
+import { checkDocument, TooComplexError } from '../guards/limits.js';
+import { writeKeys } from '../guards/writes.js';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { UnauthenticatedError, formatError } from '../errors/index.js';
 import { replyError } from '../errors/http.js';
 import type { Logger } from '../platform/logger.js';
@@ -39,6 +56,10 @@ export async function createSubgraphServer(o: {
   claimsMaxAgeS?: number;
   /** Where used claims nonces are remembered (Redis when several replicas share a load balancer). */
   nonces?: ClaimsNonces;
+  /** Verifies a caller's own token forwarded by a router; absent: only the gateway's claims are accepted. */
+  verifier?: TokenVerifier;
+  /** The document limits per principal kind (GUARDS), applied to callers with a forwarded token. */
+  limits?: Config['guards']['limits'];
 }): Promise<{ fastify: FastifyInstance; close(): Promise<void> }> {
   const fastify: FastifyInstance = Fastify({
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the cast picks Fastify's logger generic; without it the instance is not a FastifyInstance
@@ -54,28 +75,58 @@ export async function createSubgraphServer(o: {
   const nonces = o.nonces ?? memoryClaimsNonces();
   // A nonce is remembered past the header's life on either side of the clock skew the age check allows.
   const nonceTtlS = 2 * (o.claimsMaxAgeS ?? DEFAULT_CLAIMS_MAX_AGE_S) + 1;
+  /** Principals of requests that came with a forwarded token (verified in the preHandler). */
+  const forwarded = new WeakMap<FastifyRequest, Principal>();
+  // By principal, not by context: Apollo hands plugins a shallow copy of the context object.
+  const forwardedPrincipals = new WeakSet<Principal>();
   const apollo = new ApolloServer<RequestContext>({
     schema: o.schema,
     formatError,
     includeStacktraceInErrorResponses: false,
-    plugins: [fastifyApolloDrainPlugin(fastify), observabilityPlugin({ logger: o.logger, redact: createRedactor([o.signingSecret]) })],
+    plugins: [
+      fastifyApolloDrainPlugin(fastify),
+      observabilityPlugin({ logger: o.logger, redact: createRedactor([o.signingSecret]) }),
+      ...(o.limits ? [forwardedLimits(o.limits, forwardedPrincipals)] : []),
+    ],
   });
   await apollo.start();
   const handler = fastifyApolloHandler(apollo, {
-    context: async (req: FastifyRequest): Promise<RequestContext> => ({
-      principal: verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, o.signingSecret, bindingOf(req), {
-        maxAgeS: o.claimsMaxAgeS,
-      }),
-      requestId: String(req.headers['x-request-id'] ?? req.id),
-      logger: req.log as Logger,
-      perRequest: new Map(),
-      idempotencyKey: claimsIdempotencyKey(req.headers[CLAIMS_HEADER] as string | undefined),
-    }),
+    context: async (req: FastifyRequest): Promise<RequestContext> => {
+      const principal = forwarded.get(req);
+      if (principal) {
+        const ctx: RequestContext = { principal, requestId: String(req.id), logger: req.log as Logger, perRequest: new Map() };
+        forwardedPrincipals.add(principal);
+        return ctx;
+      }
+      return {
+        principal: verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, o.signingSecret, bindingOf(req), {
+          maxAgeS: o.claimsMaxAgeS,
+        }),
+        requestId: String(req.headers['x-request-id'] ?? req.id),
+        logger: req.log as Logger,
+        perRequest: new Map(),
+        idempotencyKey: claimsIdempotencyKey(req.headers[CLAIMS_HEADER] as string | undefined),
+      };
+    },
   });
   fastify.post('/graphql', {
     preHandler: async (req, reply) => {
       const header = req.headers[CLAIMS_HEADER] as string | undefined;
+      const token = header === undefined && o.verifier ? bearerToken(req.headers.authorization) : undefined;
+      if (token !== undefined) {
+        try {
+          const principal = await o.verifier!.verify(token);
+          forwarded.set(req, principal);
+          return;
+        } catch (err) {
+          return replyError(reply, 'UNAUTHENTICATED', err instanceof GraphQLError ? err.message : 'The token is not accepted.');
+        }
+      }
       try {
+        if (header === undefined && o.verifier)
+          throw new UnauthenticatedError(
+            `Send the gateway's signed claims (${CLAIMS_HEADER}) or the caller's own token (Authorization: Bearer <token>), as a router forwards it.`,
+          );
         verifyClaims(header, o.signingSecret, bindingOf(req), { maxAgeS: o.claimsMaxAgeS });
         if (!(await nonces.firstUse(claimsNonce(header ?? ''), nonceTtlS))) throw new UnauthenticatedError('Gateway claims already used.');
       } catch (err) {
@@ -90,6 +141,34 @@ export async function createSubgraphServer(o: {
     async close() {
       await fastify.close();
       await apollo.stop();
+    },
+  };
+}
+
+/**
+ * The gateway's document limits for a caller whose token a router forwarded (the gateway's own
+ * calls were checked by the gateway): depth, aliases, directives, repeated fields, writes.
+ */
+function forwardedLimits(limits: Config['guards']['limits'], forwarded: WeakSet<Principal>): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      if (!forwarded.has(contextValue.principal)) return;
+      const kind = contextValue.principal.kind;
+      const l = limits[kind];
+      return {
+        async didResolveOperation({ document, operation, schema, request }) {
+          const refused = checkDocument(schema, document, kind, l);
+          if (refused) throw refused;
+          const writes = operation ? writeKeys(operation, document, request.variables ?? {}) : [];
+          if (writes.length > l.writes)
+            throw new TooComplexError(
+              kind,
+              'writes',
+              l.writes,
+              `The operation has ${writes.length} writes; send each write as its own request.`,
+            );
+        },
+      };
     },
   };
 }

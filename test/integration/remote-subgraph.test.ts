@@ -9,6 +9,8 @@ import { signClaims, CLAIMS_HEADER, redisClaimsNonces } from '../../src/auth/cla
 import { userPrincipal } from '../../src/auth/principal.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createSubgraphServer } from '../../src/http/subgraph-server.js';
+import { mintPartnerToken } from '../../src/auth/partners.js';
+import { createTokenVerifier } from '../../src/auth/tokens.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { startSimulators, type Simulators } from '../../sim/index.js';
 import { simEnv, startTestApp, type TestApp } from '../helpers/app.js';
@@ -88,6 +90,77 @@ test('the subgraph refuses calls without claims, with forged claims, signed with
   assert.equal(body.errors[0].extensions.code, 'UNAUTHENTICATED');
   assert.match(body.errors[0].message, /already used/);
   assert.equal(sims.stats('stripe').total, stripeCalls);
+});
+
+test("a router in front forwards the caller's own token: verified as the gateway does, same policies, ownership, allow-lists and document limits", async () => {
+  const config = loadConfig({ ...simEnv(sims), SUBGRAPH_SIGNING_SECRET: SECRET, CACHE_ENABLED: 'false' });
+  const logger = createLogger({ level: 'silent' });
+  const shared = createSharedState(config, logger);
+  const { schemas } = buildSubgraphs(createUpstreams(config, logger), config, shared, ['billing']);
+  const routed = await createSubgraphServer({
+    schema: schemas.billing!,
+    signingSecret: SECRET,
+    logger,
+    verifier: createTokenVerifier({ auth: config.auth, partners: shared.partners, logger }),
+    limits: config.guards.limits,
+  });
+  const { token: partner } = await mintPartnerToken(shared.partners, config.auth.partnerSecret, {
+    name: 'Router partner',
+    scopes: ['billing.summary:read'],
+    customerIds: ['1003'],
+    ttlDays: 1,
+  });
+  try {
+    const url = `${await routed.fastify.listen({ host: '127.0.0.1', port: 0 })}/graphql`;
+    const balanceOf = (id: string) =>
+      `{ _entities(representations: [{ __typename: "Customer", id: "${id}" }]) { ... on Customer { billing { balance } } } }`;
+    const call = async (headers: Record<string, string>, query: string) => {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query }),
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+    // A customer: its own record, not another's (a forged representation is refused in the resolver).
+    const own = await call(bearer(t.token('customer', '1001')), balanceOf('1001'));
+    assert.equal(own.status, 200);
+    assert.equal(own.body.errors, undefined, JSON.stringify(own.body.errors));
+    assert.equal(own.body.data._entities[0].billing.balance, -2500);
+    sims.resetStats();
+    const other = await call(bearer(t.token('customer', '1001')), balanceOf('1002'));
+    assert.equal(other.body.errors?.[0]?.extensions?.code, 'FORBIDDEN', JSON.stringify(other.body));
+    assert.equal(sims.stats('stripe').total, 0);
+    // An agent: no payment methods (the field policy).
+    const agent = await call(
+      bearer(t.token('agent')),
+      '{ _entities(representations: [{ __typename: "Customer", id: "1002" }]) { ... on Customer { billing { paymentMethods { last4 } } } } }',
+    );
+    assert.equal(agent.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+    // A partner: inside its allow-list only.
+    const inside = await call(bearer(partner), balanceOf('1003'));
+    assert.equal(inside.body.errors, undefined, JSON.stringify(inside.body.errors));
+    assert.equal(typeof inside.body.data._entities[0].billing.balance, 'number');
+    const outside = await call(bearer(partner), balanceOf('1004'));
+    assert.equal(outside.body.errors?.[0]?.extensions?.code, 'FORBIDDEN', JSON.stringify(outside.body));
+    // Document limits for the caller's kind (here: aliases).
+    const aliases = `{ ${Array.from({ length: 200 }, (_, i) => `a${i}: __typename`).join(' ')} }`;
+    const tooMany = await call(bearer(t.token('customer', '1001')), aliases);
+    assert.equal(tooMany.body.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX', JSON.stringify(tooMany.body));
+    // Bad or missing credentials: 401, nothing run.
+    sims.resetStats();
+    for (const headers of [{}, bearer('not-a-token'), bearer(`${t.token('customer', '1001')}x`)]) {
+      const res = await call(headers, balanceOf('1001'));
+      assert.equal(res.status, 401);
+      assert.equal(res.body.errors[0].extensions.code, 'UNAUTHENTICATED');
+    }
+    assert.match((await call({}, balanceOf('1001'))).body.errors[0].message, /Authorization: Bearer/);
+    assert.equal(sims.stats('stripe').total, 0);
+  } finally {
+    await routed.close();
+    await shared.close();
+  }
 });
 
 test('replicas of a subgraph sharing Redis refuse a claims header already used at another replica', async () => {
