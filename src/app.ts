@@ -193,6 +193,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       events,
       audit: shared.audit,
       replicas,
+      automationRuns: background.automations.queue,
       // One line per queue: `integrationHealth` lists exactly these.
       health: {
         queues: [

@@ -14,6 +14,7 @@ import { createResponseCache, type ResponseCache } from './gateway/response-cach
 import type { DisposalStack } from './platform/disposer.js';
 import type { Logger } from './platform/logger.js';
 import type { Metrics } from './platform/metrics.js';
+import { registerQueueGauges } from './platform/queue.js';
 import { createReplicaPipeline, type ReplicaPipeline } from './replicas/index.js';
 import { startChangeFeed, type ChangeFeedRunner } from './webhooks/change-feed.js';
 import { createEventPipeline, type CustomerLinkSeen, type EventPipeline } from './webhooks/index.js';
@@ -86,6 +87,13 @@ export function createBackground(o: BackgroundOptions): Background {
     }),
     (e) => e.close(),
   );
+  // One set of gauges over every queue of this process (the queues exist only with Redis).
+  if (o.metrics)
+    registerQueueGauges(o.metrics, [
+      ...(events.available ? Object.values(events.queues) : []),
+      ...(replicas.queue ? [replicas.queue] : []),
+      ...(automations.queue ? [automations.queue] : []),
+    ]);
   let changeFeed: ChangeFeedRunner | undefined;
   return {
     events,

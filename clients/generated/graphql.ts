@@ -355,6 +355,42 @@ export type EventSystem =
   | 'STRIPE'
   | 'ZENDESK';
 
+/** An automation run that failed every attempt. */
+export type FailedAutomationRun = {
+  __typename?: 'FailedAutomationRun';
+  /** Attempts made. */
+  attempts: Scalars['Int']['output'];
+  /** The automation, e.g. `payment-failed`. */
+  automation: Scalars['String']['output'];
+  /** The customer (CRM contact id) the event names, when it names one. */
+  customerId: Maybe<Scalars['ID']['output']>;
+  /** The domain event's id (`<vendor>:<vendor event id>`). */
+  eventId: Scalars['String']['output'];
+  /** The domain event that triggered it, e.g. `billing.invoice.payment_failed`. */
+  eventType: Scalars['String']['output'];
+  /** When the last attempt failed. */
+  failedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The run's id: what `replayAutomationRun` takes. */
+  id: Scalars['ID']['output'];
+  /** The last attempt's error. */
+  lastError: Scalars['String']['output'];
+  /** When the run was queued. */
+  queuedAt: Scalars['DateTime']['output'];
+  /** Steps done before it failed, in order: a replay does not do them again. */
+  stepsDone: Array<Scalars['String']['output']>;
+};
+
+/** A page of failed automation runs. */
+export type FailedAutomationRunConnection = {
+  __typename?: 'FailedAutomationRunConnection';
+  /** The runs of this page. */
+  nodes: Array<FailedAutomationRun>;
+  /** Paging. */
+  pageInfo: AdminPageInfo;
+  /** Failed runs in total. */
+  totalCount: Scalars['Int']['output'];
+};
+
 /** A webhook event that failed every attempt. */
 export type FailedEvent = {
   __typename?: 'FailedEvent';
@@ -546,6 +582,11 @@ export type Mutation = {
    */
   purgeCustomerCache: Scalars['Boolean']['output'];
   /**
+   * Runs a dead-lettered automation run again (attempts start over). Steps it had done are not
+   * done again (each is checkpointed, and each call carries the step's key). Admins only.
+   */
+  replayAutomationRun: ReplayedEvent;
+  /**
    * Runs a dead-lettered webhook event again (attempts start over). Replaying an event that has
    * been processed since is a no-op (`ALREADY_PROCESSED`). Admins only.
    */
@@ -609,6 +650,11 @@ export type MutationOpenTicketArgs = {
 
 
 export type MutationPurgeCustomerCacheArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationReplayAutomationRunArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -725,6 +771,12 @@ export type Query = {
    */
   customers: CustomerConnection;
   /**
+   * Automation runs that failed every attempt (the dead letters), newest failure first, with the
+   * steps already done (a replay runs only the others). Replay one with `replayAutomationRun` once
+   * its cause is fixed. Admins only.
+   */
+  failedAutomationRuns: FailedAutomationRunConnection;
+  /**
    * Vendor webhook events that failed every attempt (the dead letters), newest failure first.
    * Replay one with `replayFailedEvent` once its cause is fixed. Admins only.
    */
@@ -766,6 +818,12 @@ export type QueryCustomersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryFailedAutomationRunsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 

@@ -175,6 +175,42 @@ export type EventSystem =
   | 'STRIPE'
   | 'ZENDESK';
 
+/** An automation run that failed every attempt. */
+export type FailedAutomationRun = {
+  __typename?: 'FailedAutomationRun';
+  /** Attempts made. */
+  attempts: Scalars['Int']['output'];
+  /** The automation, e.g. `payment-failed`. */
+  automation: Scalars['String']['output'];
+  /** The customer (CRM contact id) the event names, when it names one. */
+  customerId: Maybe<Scalars['ID']['output']>;
+  /** The domain event's id (`<vendor>:<vendor event id>`). */
+  eventId: Scalars['String']['output'];
+  /** The domain event that triggered it, e.g. `billing.invoice.payment_failed`. */
+  eventType: Scalars['String']['output'];
+  /** When the last attempt failed. */
+  failedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The run's id: what `replayAutomationRun` takes. */
+  id: Scalars['ID']['output'];
+  /** The last attempt's error. */
+  lastError: Scalars['String']['output'];
+  /** When the run was queued. */
+  queuedAt: Scalars['DateTime']['output'];
+  /** Steps done before it failed, in order: a replay does not do them again. */
+  stepsDone: Array<Scalars['String']['output']>;
+};
+
+/** A page of failed automation runs. */
+export type FailedAutomationRunConnection = {
+  __typename?: 'FailedAutomationRunConnection';
+  /** The runs of this page. */
+  nodes: Array<FailedAutomationRun>;
+  /** Paging. */
+  pageInfo: AdminPageInfo;
+  /** Failed runs in total. */
+  totalCount: Scalars['Int']['output'];
+};
+
 /** A webhook event that failed every attempt. */
 export type FailedEvent = {
   __typename?: 'FailedEvent';
@@ -263,6 +299,11 @@ export type Mutation = {
    */
   purgeCustomerCache: Scalars['Boolean']['output'];
   /**
+   * Runs a dead-lettered automation run again (attempts start over). Steps it had done are not
+   * done again (each is checkpointed, and each call carries the step's key). Admins only.
+   */
+  replayAutomationRun: ReplayedEvent;
+  /**
    * Runs a dead-lettered webhook event again (attempts start over). Replaying an event that has
    * been processed since is a no-op (`ALREADY_PROCESSED`). Admins only.
    */
@@ -283,6 +324,11 @@ export type MutationCreatePartnerTokenArgs = {
 
 
 export type MutationPurgeCustomerCacheArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationReplayAutomationRunArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -332,6 +378,12 @@ export type Query = {
    */
   auditLog: AuditEntryConnection;
   /**
+   * Automation runs that failed every attempt (the dead letters), newest failure first, with the
+   * steps already done (a replay runs only the others). Replay one with `replayAutomationRun` once
+   * its cause is fixed. Admins only.
+   */
+  failedAutomationRuns: FailedAutomationRunConnection;
+  /**
    * Vendor webhook events that failed every attempt (the dead letters), newest failure first.
    * Replay one with `replayFailedEvent` once its cause is fixed. Admins only.
    */
@@ -355,6 +407,12 @@ export type Query = {
 export type QueryAuditLogArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   customerId?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryFailedAutomationRunsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -524,6 +582,8 @@ export type ResolversTypes = {
   CreatedPartnerToken: ResolverTypeWrapper<Omit<CreatedPartnerToken, 'partnerToken'> & { partnerToken: ResolversTypes['PartnerToken'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   EventSystem: EventSystem;
+  FailedAutomationRun: ResolverTypeWrapper<FailedAutomationRun>;
+  FailedAutomationRunConnection: ResolverTypeWrapper<FailedAutomationRunConnection>;
   FailedEvent: ResolverTypeWrapper<FailedEvent>;
   FailedEventConnection: ResolverTypeWrapper<FailedEventConnection>;
   FailedReplicaJob: ResolverTypeWrapper<FailedReplicaJob>;
@@ -555,6 +615,8 @@ export type ResolversParentTypes = {
   CreatePartnerTokenInput: CreatePartnerTokenInput;
   CreatedPartnerToken: Omit<CreatedPartnerToken, 'partnerToken'> & { partnerToken: ResolversParentTypes['PartnerToken'] };
   DateTime: Scalars['DateTime']['output'];
+  FailedAutomationRun: FailedAutomationRun;
+  FailedAutomationRunConnection: FailedAutomationRunConnection;
   FailedEvent: FailedEvent;
   FailedEventConnection: FailedEventConnection;
   FailedReplicaJob: FailedReplicaJob;
@@ -634,6 +696,27 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type FailedAutomationRunResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FailedAutomationRun'] = ResolversParentTypes['FailedAutomationRun']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  automation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  customerId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  eventId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  eventType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  failedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastError?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  queuedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  stepsDone?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type FailedAutomationRunConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FailedAutomationRunConnection'] = ResolversParentTypes['FailedAutomationRunConnection']> = {
+  nodes?: Resolver<Array<ResolversTypes['FailedAutomationRun']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['AdminPageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type FailedEventResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FailedEvent'] = ResolversParentTypes['FailedEvent']> = {
   attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   eventId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -682,6 +765,7 @@ export type IntegrationHealthResolvers<ContextType = RequestContext, ParentType 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   createPartnerToken?: Resolver<ResolversTypes['CreatedPartnerToken'], ParentType, ContextType, RequireFields<MutationCreatePartnerTokenArgs, 'input'>>;
   purgeCustomerCache?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationPurgeCustomerCacheArgs, 'id'>>;
+  replayAutomationRun?: Resolver<ResolversTypes['ReplayedEvent'], ParentType, ContextType, RequireFields<MutationReplayAutomationRunArgs, 'id'>>;
   replayFailedEvent?: Resolver<ResolversTypes['ReplayedEvent'], ParentType, ContextType, RequireFields<MutationReplayFailedEventArgs, 'id'>>;
   replayReplicaJob?: Resolver<ResolversTypes['ReplayedEvent'], ParentType, ContextType, RequireFields<MutationReplayReplicaJobArgs, 'id'>>;
   revokePartnerToken?: Resolver<Maybe<ResolversTypes['PartnerToken']>, ParentType, ContextType, RequireFields<MutationRevokePartnerTokenArgs, 'id'>>;
@@ -702,6 +786,7 @@ export type PartnerTokenResolvers<ContextType = RequestContext, ParentType exten
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, RequireFields<QueryAuditLogArgs, 'first'>>;
+  failedAutomationRuns?: Resolver<ResolversTypes['FailedAutomationRunConnection'], ParentType, ContextType, RequireFields<QueryFailedAutomationRunsArgs, 'first'>>;
   failedEvents?: Resolver<ResolversTypes['FailedEventConnection'], ParentType, ContextType, RequireFields<QueryFailedEventsArgs, 'first'>>;
   failedReplicaJobs?: Resolver<ResolversTypes['FailedReplicaJobConnection'], ParentType, ContextType, RequireFields<QueryFailedReplicaJobsArgs, 'first'>>;
   integrationHealth?: Resolver<ResolversTypes['IntegrationHealth'], ParentType, ContextType>;
@@ -751,6 +836,8 @@ export type Resolvers<ContextType = RequestContext> = {
   CircuitHealth?: CircuitHealthResolvers<ContextType>;
   CreatedPartnerToken?: CreatedPartnerTokenResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  FailedAutomationRun?: FailedAutomationRunResolvers<ContextType>;
+  FailedAutomationRunConnection?: FailedAutomationRunConnectionResolvers<ContextType>;
   FailedEvent?: FailedEventResolvers<ContextType>;
   FailedEventConnection?: FailedEventConnectionResolvers<ContextType>;
   FailedReplicaJob?: FailedReplicaJobResolvers<ContextType>;

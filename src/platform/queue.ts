@@ -18,9 +18,11 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { BullMQOtel } from 'bullmq-otel';
 import type { Redis } from 'ioredis';
+import { Gauge } from 'prom-client';
 import { rateLimitedFor } from '../errors/index.js';
 import { TRACER_NAME } from './tracing.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 import { connectRedis, whenConnecting } from './redis.js';
 
 /** A handler gets the job's data and what it may want to log; it throws to fail the attempt. */
@@ -385,4 +387,42 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
       producer.disconnect();
     },
   };
+}
+
+/** How long a /metrics scrape waits for queue counts; a hung Redis must not hang the scrape. */
+const COUNTS_DEADLINE_MS = 1000;
+
+/**
+ * `portico_queue_jobs{queue,state}` and `portico_queue_oldest_waiting_seconds{queue}` for these
+ * queues (label: the queue's name, e.g. `webhooks-stripe`, `replicas`, `automations`). Past the
+ * deadline a queue's gauges keep their last values, and the scrape answers.
+ */
+export function registerQueueGauges(metrics: Metrics, queues: readonly DurableQueue[]) {
+  const bounded = (q: DurableQueue) => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), COUNTS_DEADLINE_MS)));
+    return Promise.race([q.counts().catch(() => undefined), late]).finally(() => clearTimeout(timer));
+  };
+  const counts = async () => Promise.all(queues.map(async (q) => [q.name, await bounded(q)] as const));
+  new Gauge({
+    name: 'portico_queue_jobs',
+    help: 'Jobs in each queue (webhook events, replicas, automations) by state (waiting, active, delayed = waiting for a retry, dead = dead-lettered).',
+    labelNames: ['queue', 'state'],
+    registers: [metrics.registry],
+    async collect() {
+      for (const [queue, c] of await counts()) {
+        if (!c) continue;
+        for (const state of ['waiting', 'active', 'delayed', 'dead'] as const) this.set({ queue, state }, c[state]);
+      }
+    },
+  });
+  new Gauge({
+    name: 'portico_queue_oldest_waiting_seconds',
+    help: 'Age of the oldest job waiting to run in each queue (0 when none waits).',
+    labelNames: ['queue'],
+    registers: [metrics.registry],
+    async collect() {
+      for (const [queue, c] of await counts()) if (c) this.set({ queue }, c.oldestWaitingMs / 1000);
+    },
+  });
 }

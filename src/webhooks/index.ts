@@ -12,7 +12,6 @@
 import type { FastifyInstance } from 'fastify';
 import { connectRedis, defineScript } from '../platform/redis.js';
 import { replyError } from '../errors/http.js';
-import { Gauge } from 'prom-client';
 import type { Config } from '../config/index.js';
 import type { EntityCache } from '../platform/cache.js';
 import type { Logger } from '../platform/logger.js';
@@ -200,8 +199,6 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
     ]),
   ) as Record<EventSystem, DurableQueue>;
 
-  if (o.metrics) registerQueueGauges(o.metrics, queues);
-
   const failedOf = async (system: EventSystem, offset: number, limit: number) => {
     const r = await queues[system].dead(offset, limit);
     return { total: r.total, events: r.jobs.map((j) => ({ ...j, system, ref: `${system}:${j.key}` })) };
@@ -255,41 +252,6 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
       publisher.disconnect();
     },
   };
-}
-
-/** How long a /metrics scrape waits for queue counts; a hung Redis must not hang the scrape. */
-const COUNTS_DEADLINE_MS = 1000;
-
-function registerQueueGauges(metrics: Metrics, queues: Record<EventSystem, DurableQueue>) {
-  // Past the deadline a queue's gauges keep their last values (and the scrape answers).
-  const bounded = (q: DurableQueue) => {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), COUNTS_DEADLINE_MS)));
-    return Promise.race([q.counts().catch(() => undefined), late]).finally(() => clearTimeout(timer));
-  };
-  const counts = async () =>
-    Object.fromEntries(await Promise.all(Object.entries(queues).map(async ([s, q]) => [s, await bounded(q)] as const)));
-  new Gauge({
-    name: 'portico_queue_jobs',
-    help: 'Jobs in each event queue by state (waiting, active, delayed = waiting for a retry, dead = dead-lettered).',
-    labelNames: ['queue', 'state'],
-    registers: [metrics.registry],
-    async collect() {
-      for (const [s, c] of Object.entries(await counts())) {
-        if (!c) continue;
-        for (const state of ['waiting', 'active', 'delayed', 'dead'] as const) this.set({ queue: `webhooks-${s}`, state }, c[state]);
-      }
-    },
-  });
-  new Gauge({
-    name: 'portico_queue_oldest_waiting_seconds',
-    help: 'Age of the oldest job waiting to run in each event queue (0 when none waits).',
-    labelNames: ['queue'],
-    registers: [metrics.registry],
-    async collect() {
-      for (const [s, c] of Object.entries(await counts())) if (c) this.set({ queue: `webhooks-${s}` }, c.oldestWaitingMs / 1000);
-    },
-  });
 }
 
 export interface WebhookRoutesOptions {

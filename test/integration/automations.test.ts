@@ -226,7 +226,7 @@ describe('payment failed', () => {
     assert.equal((await ticketsOf(invoice.id)).length, 1);
   });
 
-  test('Zendesk down for every attempt: the run is dead-lettered; replayed once Zendesk is back, it opens one ticket', async () => {
+  test('Zendesk down for every attempt: the run is dead-lettered and listed to admins; replayed by an admin once Zendesk is back, it opens one ticket', async () => {
     const { crmId, invoice } = openInvoice();
     const q = t.app.automations.queue!;
     const before = await settled();
@@ -239,11 +239,38 @@ describe('payment failed', () => {
     }
     assert.deepEqual(await ticketsOf(invoice.id), []);
     const [dead] = (await q.dead(0, 1)).jobs;
-    assert.equal(dead.kind, 'payment-failed');
-    assert.equal(dead.attempts, 4);
     // The condition was checkpointed before the first failing step.
     assert.equal((dead.data as { matched?: boolean }).matched, true);
-    assert.equal(await q.replay(dead.id), 'replayed');
+    // What an admin sees and does, through the GraphQL admin API.
+    const LIST =
+      '{ failedAutomationRuns(first: 5) { totalCount nodes { id automation eventType customerId stepsDone attempts lastError } } }';
+    const refused = await t.gql(LIST, { token: t.token('customer', crmId) });
+    assert.equal(refused.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+    const listed = await t.gql(LIST, { token: t.token('admin') });
+    assert.equal(listed.body.errors, undefined, JSON.stringify(listed.body.errors));
+    const run = listed.body.data.failedAutomationRuns.nodes[0];
+    assert.deepEqual(
+      { ...run, lastError: typeof run.lastError },
+      {
+        id: dead.id,
+        automation: 'payment-failed',
+        eventType: 'billing.invoice.payment_failed',
+        customerId: crmId,
+        stepsDone: [],
+        attempts: 4,
+        lastError: 'string',
+      },
+    );
+    // The queue gauges cover the automations' queue like the webhook queues.
+    const gauge = Number(
+      /^portico_queue_jobs\{queue="automations",state="dead"\} (\d+)$/m.exec(await (await fetch(`${t.url}/metrics`)).text())?.[1],
+    );
+    assert.equal(gauge, listed.body.data.failedAutomationRuns.totalCount);
+    const REPLAY = 'mutation($id: ID!) { replayAutomationRun(id: $id) { id status } }';
+    const missing = await t.gql(REPLAY, { token: t.token('admin'), variables: { id: 'no-such-run' } });
+    assert.equal(missing.body.errors?.[0]?.extensions?.code, 'NOT_FOUND');
+    const replayed = await t.gql(REPLAY, { token: t.token('admin'), variables: { id: dead.id } });
+    assert.deepEqual(replayed.body.data, { replayAutomationRun: { id: dead.id, status: 'REPLAYED' } });
     await waitFor('the replayed run to complete', async () => (await q.counts()).processed > before.processed);
     const c = await settled();
     assert.equal(c.dead, before.dead);

@@ -53,6 +53,7 @@ test('an admin sees everything', async () => {
     'auditLog',
     'customer',
     'customers',
+    'failedAutomationRuns',
     'failedEvents',
     'failedReplicaJobs',
     'integrationHealth',

@@ -13,6 +13,7 @@ import type { AuditActorKind, AuditOutcome, EventSystem, ReplayStatus, Resolvers
 import { DateTimeScalar } from '../../platform/scalars.js';
 import { BadUserInputError, NotFoundError } from '../../errors/index.js';
 import { checkFirst, offsetCursor, offsetStart } from '../../platform/pagination.js';
+import type { DurableQueue } from '../../platform/queue.js';
 import { loadSdl } from '../sdl.js';
 import { createIntegrationHealth, type IntegrationHealthDeps } from './health.js';
 
@@ -29,6 +30,8 @@ export interface AdminSubgraphDeps {
   replicas?: ReplicaAdmin;
   /** Queues, breakers and the reconciliation key `integrationHealth` shows. @default no queues, no breakers */
   health?: IntegrationHealthDeps;
+  /** The automations' run queue (dead letters and replay); absent: none are listed. */
+  automationRuns?: Pick<DurableQueue, 'dead' | 'replay'>;
 }
 
 /** What the admin API needs of the replica queue. */
@@ -114,6 +117,35 @@ export function createAdminSubgraph(deps: AdminSubgraphDeps) {
           },
         };
       },
+      failedAutomationRuns: async (_src, { first, after }) => {
+        const size = checkFirst(first, 20);
+        const start = offsetStart(after);
+        const page = deps.automationRuns ? await deps.automationRuns.dead(start, size) : { total: 0, jobs: [] };
+        const nodes = page.jobs.map((j) => {
+          const run = (j.data ?? {}) as { event?: { id?: string; type?: string; data?: { crmId?: unknown } }; done?: string[] };
+          const crmId = run.event?.data?.crmId;
+          return {
+            id: j.id,
+            automation: j.kind,
+            eventType: run.event?.type ?? '',
+            eventId: run.event?.id ?? j.key,
+            customerId: typeof crmId === 'string' ? crmId : null,
+            stepsDone: [...(run.done ?? [])],
+            attempts: j.attempts,
+            lastError: j.lastError,
+            queuedAt: j.addedAt,
+            failedAt: j.failedAt,
+          };
+        });
+        return {
+          totalCount: page.total,
+          nodes,
+          pageInfo: {
+            hasNextPage: start + nodes.length < page.total,
+            endCursor: nodes.length ? offsetCursor(start + nodes.length - 1) : null,
+          },
+        };
+      },
       auditLog: async (_src, { customerId, first, after }) => {
         const size = checkFirst(first, 20);
         if (customerId) checkCustomerId(customerId);
@@ -143,6 +175,12 @@ export function createAdminSubgraph(deps: AdminSubgraphDeps) {
       },
     },
     Mutation: {
+      replayAutomationRun: (_src, { id }, ctx) =>
+        audit(ctx, { action: 'automationRun.replay', systems: ['portico'], fields: [], detail: { jobId: id.slice(0, 200) } }, async () => {
+          const r = deps.automationRuns ? await deps.automationRuns.replay(id) : 'not_found';
+          if (r === 'not_found') throw new NotFoundError(`No failed automation run "${id}". List them with failedAutomationRuns.`);
+          return { id, status: r.toUpperCase() as ReplayStatus };
+        }),
       replayReplicaJob: (_src, { id }, ctx) =>
         audit(ctx, { action: 'replicaJob.replay', systems: ['portico'], fields: [], detail: { jobId: id.slice(0, 200) } }, async () => {
           const r = deps.replicas ? await deps.replicas.replay(id) : 'not_found';
