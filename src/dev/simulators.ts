@@ -4,12 +4,15 @@
  * signed webhooks to it. Simulator code is loaded here only, by a dynamic import.
  */
 import type { Simulators, WebhookTargets } from '../../sim/index.js';
+import type { SmtpSimulator } from '../../sim/smtp/index.js';
 import type { Config } from '../config/index.js';
 import { VENDORS } from '../vendors/index.js';
 
 export interface Simulated {
   config: Readonly<Config>;
   sims: Simulators;
+  /** The SMTP simulator customer email goes to (unless SMTP_URL names a relay): its outbox keeps what was sent. */
+  smtp?: SmtpSimulator;
   close(): Promise<void>;
 }
 
@@ -28,7 +31,17 @@ export async function withSimulators(config: Readonly<Config>): Promise<Simulate
     ...config.secrets,
     ...Object.entries(sims.credentials).flatMap(([name, v]) => (/secret|token/i.test(name) && typeof v === 'string' ? [v] : [])),
   ];
-  return { config: Object.freeze(Object.assign({}, config, ...sections, { secrets }) as Config), sims, close: () => sims.close() };
+  // Customer email goes to the bundled SMTP simulator unless a relay is configured.
+  const smtp = config.notifications.email.smtpUrl ? undefined : await (await import('../../sim/smtp/index.js')).startSmtpSimulator();
+  const notifications = smtp
+    ? { notifications: { ...config.notifications, email: { ...config.notifications.email, smtpUrl: smtp.url } } }
+    : {};
+  return {
+    config: Object.freeze(Object.assign({}, config, ...sections, notifications, { secrets }) as Config),
+    sims,
+    smtp,
+    close: async () => (await smtp?.close(), await sims.close()),
+  };
 }
 
 /** The same added delay (config.simulators.latencyMs) on every simulator. */

@@ -15,6 +15,7 @@ import { BadUserInputError, NotFoundError } from '../../errors/index.js';
 import { checkFirst, offsetCursor, offsetStart } from '../../platform/pagination.js';
 import { loadSdl } from '../sdl.js';
 import { createIntegrationHealth, type IntegrationHealthDeps } from './health.js';
+import { notificationResolvers, type NotificationResolverDeps } from '../../notifications/graphql.js';
 
 export { reconcileLastKey, type QueueSource, type ReconciliationRun } from './health.js';
 
@@ -29,6 +30,8 @@ export interface AdminSubgraphDeps {
   replicas?: ReplicaAdmin;
   /** Queues, breakers and the reconciliation key `integrationHealth` shows. @default no queues, no breakers */
   health?: IntegrationHealthDeps;
+  /** Partner webhook endpoints and customer preferences (src/notifications); absent: those fields answer NOT_FOUND/empty. */
+  notifications?: Omit<NotificationResolverDeps, 'partners' | 'audit'>;
 }
 
 /** What the admin API needs of the replica queue. */
@@ -65,9 +68,13 @@ export function createAdminSubgraph(deps: AdminSubgraphDeps) {
   const health = createIntegrationHealth(deps.health ?? { queues: [], breakers: {}, keyPrefix: '' });
   const audit = <T>(ctx: RequestContext, e: Omit<AuditEvent, 'outcome'>, run: () => Promise<T>, detail?: (r: T) => AuditEvent['detail']) =>
     audited(deps.audit, ctx, e, run, { detail });
+  const notify = deps.notifications
+    ? notificationResolvers({ ...deps.notifications, partners: deps.partners, audit: deps.audit })
+    : undefined;
   const resolvers: Resolvers = {
     DateTime: DateTimeScalar,
     Query: {
+      ...notify?.Query,
       partnerTokens: () => deps.partners.list(),
       failedEvents: async (_src, { system, first, after }) => {
         const size = checkFirst(first, 20);
@@ -143,6 +150,7 @@ export function createAdminSubgraph(deps: AdminSubgraphDeps) {
       },
     },
     Mutation: {
+      ...notify?.Mutation,
       replayReplicaJob: (_src, { id }, ctx) =>
         audit(ctx, { action: 'replicaJob.replay', systems: ['portico'], fields: [], detail: { jobId: id.slice(0, 200) } }, async () => {
           const r = deps.replicas ? await deps.replicas.replay(id) : 'not_found';
