@@ -199,6 +199,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       notifications: {
         webhooks: background.notifications.webhooks,
         preferences: background.notifications.preferences,
+        push: background.notifications.push,
         allowPrivateUrls: config.notifications.webhooks.allowPrivateUrls,
       },
       // One line per queue: `integrationHealth` lists exactly these.

@@ -309,6 +309,12 @@ export type CustomerEdge = {
   node: Customer;
 };
 
+/** Where a push token comes from. */
+export type DevicePlatform =
+  | 'ANDROID'
+  | 'IOS'
+  | 'WEB';
+
 /** A stored document. */
 export type Document = {
   __typename?: 'Document';
@@ -581,6 +587,11 @@ export type Mutation = {
    */
   purgeCustomerCache: Scalars['Boolean']['output'];
   /**
+   * Registers this app install's push token (FCM registration token) for the caller (customer
+   * tokens). Registering it again is a no-op. Returns true.
+   */
+  registerDevice: Scalars['Boolean']['output'];
+  /**
    * Runs a dead-lettered webhook event again (attempts start over). Replaying an event that has
    * been processed since is a no-op (`ALREADY_PROCESSED`). Admins only.
    */
@@ -610,6 +621,8 @@ export type Mutation = {
   rotateWebhookEndpointSecret: CreatedWebhookEndpoint;
   /** Queues a `portico.webhook.test` event to the endpoint; returns its `webhook-id`. */
   sendTestWebhookEvent: Scalars['String']['output'];
+  /** Stops push to this token (sign-out). Returns whether it was registered for the caller. */
+  unregisterDevice: Scalars['Boolean']['output'];
   /**
    * Changes one customer's contact details (staff, and partners with `crm.contacts:write` within
    * their customer allow-list). Same guarantees as `updateMyContact`; another customer than the
@@ -677,6 +690,12 @@ export type MutationPurgeCustomerCacheArgs = {
 };
 
 
+export type MutationRegisterDeviceArgs = {
+  platform: DevicePlatform;
+  token: Scalars['String']['input'];
+};
+
+
 export type MutationReplayFailedEventArgs = {
   id: Scalars['ID']['input'];
 };
@@ -714,6 +733,11 @@ export type MutationRotateWebhookEndpointSecretArgs = {
 
 export type MutationSendTestWebhookEventArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationUnregisterDeviceArgs = {
+  token: Scalars['String']['input'];
 };
 
 

@@ -19,8 +19,38 @@ export interface NotificationsConfig {
       concurrency: number;
     };
     email: { smtpUrl?: string; from: string };
+    /** Firebase Cloud Messaging HTTP v1; absent: no push is sent. */
+    push?: { serviceAccount: FcmServiceAccount; apiUrl: string };
   };
 }
+
+/** The fields of a Firebase service account key (the JSON file the console downloads) that FCM needs. */
+export interface FcmServiceAccount {
+  project_id: string;
+  client_email: string;
+  private_key: string;
+  /** @default https://oauth2.googleapis.com/token */
+  token_uri: string;
+}
+
+const serviceAccount = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be the service account key JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.object({
+      project_id: z.string().min(1),
+      client_email: z.string().min(3),
+      private_key: z.string().includes('PRIVATE KEY'),
+      token_uri: z.url().default('https://oauth2.googleapis.com/token'),
+    }),
+  );
 
 export const notifications = section({
   vars: {
@@ -65,6 +95,18 @@ export const notifications = section({
       doc: "The SMTP relay customer email goes through (any provider's). Unset: no email is sent (development uses the bundled SMTP simulator).",
       secret: (url: string) => [decodeURIComponent(new URL(url).password)],
     },
+    FCM_SERVICE_ACCOUNT: {
+      schema: serviceAccount,
+      example:
+        '{"project_id":"acme-app","client_email":"fcm@acme-app.iam.gserviceaccount.com","private_key":"-----BEGIN PRIVATE KEY-----\\n...","token_uri":"https://oauth2.googleapis.com/token"}',
+      doc: 'The Firebase service account key (JSON) mobile push is sent with (FCM HTTP v1, OAuth 2 from the key). Unset: no push is sent.',
+      secret: (v: FcmServiceAccount) => [v.private_key],
+    },
+    FCM_API_URL: {
+      schema: z.url().prefault('https://fcm.googleapis.com'),
+      example: 'https://fcm.googleapis.com',
+      doc: 'Base URL of the FCM HTTP v1 API (the bundled simulator in development).',
+    },
     EMAIL_FROM: {
       schema: z.string().min(3).prefault('Portico <no-reply@portico.example>'),
       example: 'Acme Billing <billing@acme.example>',
@@ -82,6 +124,7 @@ export const notifications = section({
         concurrency: v.WEBHOOK_CONCURRENCY,
       },
       email: { smtpUrl: v.SMTP_URL, from: v.EMAIL_FROM },
+      ...(v.FCM_SERVICE_ACCOUNT ? { push: { serviceAccount: v.FCM_SERVICE_ACCOUNT, apiUrl: v.FCM_API_URL.replace(/\/$/, '') } } : {}),
     },
   }),
 });

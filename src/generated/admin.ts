@@ -183,6 +183,12 @@ export type CreatedWebhookEndpoint = {
   secret: Scalars['String']['output'];
 };
 
+/** Where a push token comes from. */
+export type DevicePlatform =
+  | 'ANDROID'
+  | 'IOS'
+  | 'WEB';
+
 /** A vendor whose webhooks Portico receives. */
 export type EventSystem =
   | 'HUBSPOT'
@@ -298,6 +304,11 @@ export type Mutation = {
    */
   purgeCustomerCache: Scalars['Boolean']['output'];
   /**
+   * Registers this app install's push token (FCM registration token) for the caller (customer
+   * tokens). Registering it again is a no-op. Returns true.
+   */
+  registerDevice: Scalars['Boolean']['output'];
+  /**
    * Runs a dead-lettered webhook event again (attempts start over). Replaying an event that has
    * been processed since is a no-op (`ALREADY_PROCESSED`). Admins only.
    */
@@ -318,6 +329,8 @@ export type Mutation = {
   rotateWebhookEndpointSecret: CreatedWebhookEndpoint;
   /** Queues a `portico.webhook.test` event to the endpoint; returns its `webhook-id`. */
   sendTestWebhookEvent: Scalars['String']['output'];
+  /** Stops push to this token (sign-out). Returns whether it was registered for the caller. */
+  unregisterDevice: Scalars['Boolean']['output'];
   /**
    * Turns channels on or off per kind of message for the caller (customer tokens). `SECURITY`
    * messages are transactional and cannot be turned off (BAD_USER_INPUT).
@@ -351,6 +364,12 @@ export type MutationPurgeCustomerCacheArgs = {
 };
 
 
+export type MutationRegisterDeviceArgs = {
+  platform: DevicePlatform;
+  token: Scalars['String']['input'];
+};
+
+
 export type MutationReplayFailedEventArgs = {
   id: Scalars['ID']['input'];
 };
@@ -378,6 +397,11 @@ export type MutationRotateWebhookEndpointSecretArgs = {
 
 export type MutationSendTestWebhookEventArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationUnregisterDeviceArgs = {
+  token: Scalars['String']['input'];
 };
 
 
@@ -720,6 +744,7 @@ export type ResolversTypes = {
   CreatedPartnerToken: ResolverTypeWrapper<Omit<CreatedPartnerToken, 'partnerToken'> & { partnerToken: ResolversTypes['PartnerToken'] }>;
   CreatedWebhookEndpoint: ResolverTypeWrapper<CreatedWebhookEndpoint>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DevicePlatform: DevicePlatform;
   EventSystem: EventSystem;
   FailedEvent: ResolverTypeWrapper<FailedEvent>;
   FailedEventConnection: ResolverTypeWrapper<FailedEventConnection>;
@@ -914,12 +939,14 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   disableWebhookEndpoint?: Resolver<ResolversTypes['WebhookEndpoint'], ParentType, ContextType, RequireFields<MutationDisableWebhookEndpointArgs, 'id'>>;
   enableWebhookEndpoint?: Resolver<ResolversTypes['WebhookEndpoint'], ParentType, ContextType, RequireFields<MutationEnableWebhookEndpointArgs, 'id'>>;
   purgeCustomerCache?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationPurgeCustomerCacheArgs, 'id'>>;
+  registerDevice?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRegisterDeviceArgs, 'platform' | 'token'>>;
   replayFailedEvent?: Resolver<ResolversTypes['ReplayedEvent'], ParentType, ContextType, RequireFields<MutationReplayFailedEventArgs, 'id'>>;
   replayReplicaJob?: Resolver<ResolversTypes['ReplayedEvent'], ParentType, ContextType, RequireFields<MutationReplayReplicaJobArgs, 'id'>>;
   replayWebhookDeliveries?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationReplayWebhookDeliveriesArgs, 'endpointId'>>;
   revokePartnerToken?: Resolver<Maybe<ResolversTypes['PartnerToken']>, ParentType, ContextType, RequireFields<MutationRevokePartnerTokenArgs, 'id'>>;
   rotateWebhookEndpointSecret?: Resolver<ResolversTypes['CreatedWebhookEndpoint'], ParentType, ContextType, RequireFields<MutationRotateWebhookEndpointSecretArgs, 'id'>>;
   sendTestWebhookEvent?: Resolver<ResolversTypes['String'], ParentType, ContextType, RequireFields<MutationSendTestWebhookEventArgs, 'id'>>;
+  unregisterDevice?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationUnregisterDeviceArgs, 'token'>>;
   updateNotificationPreferences?: Resolver<Array<ResolversTypes['NotificationPreference']>, ParentType, ContextType, RequireFields<MutationUpdateNotificationPreferencesArgs, 'input'>>;
 };
 

@@ -68,6 +68,8 @@ export function render(text: string, data: Readonly<Record<string, string>>, htm
 export interface EmailChannel {
   /** False when SMTP_URL is not set (or there is no Redis for the once-only marker): nothing is sent. */
   readonly available: boolean;
+  /** The template's subject, filled: also a push notification's title. */
+  subject(template: CustomerTemplate, data: Readonly<Record<string, string>>, locale?: string): string;
   send(m: {
     key: string;
     to: string;
@@ -81,16 +83,21 @@ export interface EmailChannel {
 export function createEmailChannel(o: { smtpUrl?: string; from: string; redis?: Redis; prefix: string; logger: Logger }): EmailChannel {
   const templates = loadEmailTemplates();
   const { redis } = o;
-  if (!o.smtpUrl || !redis) return { available: false, send: async () => 'no_recipient', close: () => undefined };
+  const pick = (template: CustomerTemplate, locale?: string) =>
+    templates.get(`${locale ?? DEFAULT_LOCALE}/${template}`) ?? templates.get(`${DEFAULT_LOCALE}/${template}`)!;
+  const subject = (template: CustomerTemplate, data: Readonly<Record<string, string>>, locale?: string) =>
+    render(pick(template, locale).subject, data, false);
+  if (!o.smtpUrl || !redis) return { available: false, subject, send: async () => 'no_recipient', close: () => undefined };
   const transport = nodemailer.createTransport(o.smtpUrl);
   return {
     available: true,
+    subject,
     async send(m) {
       const id = createHash('sha256').update(`${m.template}\n${m.key}`).digest('hex').slice(0, 40);
       const marker = `${o.prefix}:notify:email:${id}`;
       const claimed = await redis.set(marker, 'pending', 'EX', 30 * 86_400, 'NX');
       if (claimed !== 'OK') return (await redis.get(marker)) === 'sent' ? 'duplicate' : 'unknown';
-      const t = templates.get(`${m.locale ?? DEFAULT_LOCALE}/${m.template}`) ?? templates.get(`${DEFAULT_LOCALE}/${m.template}`)!;
+      const t = pick(m.template, m.locale);
       try {
         await transport.sendMail({
           from: o.from,

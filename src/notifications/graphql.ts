@@ -15,6 +15,7 @@ import { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS, type NotificationChannel, ty
 import { WEBHOOK_EVENT_TYPES } from './catalogue.js';
 import { PreferenceError, type Preferences, type PreferenceStore } from './preferences.js';
 import { checkEndpointUrl, UnsafeUrlError } from './ssrf.js';
+import type { DevicePlatform, PushChannel } from './push.js';
 import {
   EndpointInputError,
   EndpointNotFoundError,
@@ -27,6 +28,7 @@ import {
 export interface NotificationResolverDeps {
   webhooks: PartnerWebhooks;
   preferences: PreferenceStore;
+  push: Pick<PushChannel, 'register' | 'unregister'>;
   partners: PartnerStore;
   audit: AuditLog;
   /** Accept http and private addresses (WEBHOOK_ALLOW_PRIVATE_URLS, development). */
@@ -147,6 +149,24 @@ export function notificationResolvers(d: NotificationResolverDeps): { Query: Par
       replayWebhookDeliveries: async (_s, { endpointId }, ctx) => {
         const owner = await ownerOf(ctx);
         return audit(ctx, { action: 'webhookEndpoint.replay', detail: { endpointId } }, () => d.webhooks.replay(owner, endpointId));
+      },
+      registerDevice: async (_s, { platform, token }, ctx) => {
+        const crmId = customerOf(ctx);
+        if (!/^[\w:.-]{20,4096}$/.test(token))
+          throw new BadUserInputError('token is the FCM registration token the app obtained (20 to 4096 characters).', 'token');
+        await audited(
+          d.audit,
+          ctx,
+          { action: 'device.register', customerId: crmId, systems: ['portico'], fields: ['platform'], detail: { platform } },
+          () => d.push.register(crmId, platform.toLowerCase() as DevicePlatform, token),
+        );
+        return true;
+      },
+      unregisterDevice: async (_s, { token }, ctx) => {
+        const crmId = customerOf(ctx);
+        return audited(d.audit, ctx, { action: 'device.unregister', customerId: crmId, systems: ['portico'], fields: [] }, () =>
+          d.push.unregister(crmId, token),
+        );
       },
       updateNotificationPreferences: async (_s, { input }, ctx) => {
         const crmId = customerOf(ctx);

@@ -1,15 +1,17 @@
 /**
- * Customer email through the real app: a declined payment in the Stripe simulator runs the
+ * Customer email and push through the real app: a declined payment in the Stripe simulator runs the
  * payment-failed automation, whose last step tells the customer through the notification port;
  * the email goes over SMTP (nodemailer) to the bundled SMTP simulator and is parsed with
- * mailparser, as a mail client would. One email per event, whatever is redelivered or retried;
- * preferences honoured; every send audited without its body.
+ * mailparser, as a mail client would; push goes to the FCM simulator (FCM HTTP v1, OAuth 2 from a
+ * service account key). One message per event and device, whatever is redelivered or retried;
+ * tokens FCM reports unregistered dropped; preferences honoured; every send audited without its body.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { simpleParser } from 'mailparser';
 import { startSimulators, type Simulators } from '../../sim/index.js';
 import { startSmtpSimulator, type SmtpSimulator } from '../../sim/smtp/index.js';
+import { startFcmSimulator, type FcmSimulator } from '../../sim/fcm/index.js';
 import { automationKey } from '../../src/automations/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
@@ -18,18 +20,22 @@ import { post, SECRETS, stripeHeader, waitFor, WEBHOOK_ENV } from '../helpers/we
 let redis: TestRedis;
 let sims: Simulators;
 let smtp: SmtpSimulator;
+let fcm: FcmSimulator;
 let t: TestApp;
 
 before(async () => {
   redis = await startRedis();
   sims = await startSimulators();
   smtp = await startSmtpSimulator();
+  fcm = await startFcmSimulator();
   t = await startTestApp({
     sims,
     env: {
       REDIS_URL: redis.url,
       REDIS_KEY_PREFIX: 'emailtest',
       SMTP_URL: smtp.url,
+      FCM_SERVICE_ACCOUNT: fcm.serviceAccount,
+      FCM_API_URL: fcm.url,
       EMAIL_FROM: 'Acme Billing <billing@acme.example>',
       EVENT_BACKOFF_MS: '20',
       EVENT_BACKOFF_MAX_MS: '100',
@@ -43,6 +49,7 @@ after(async () => {
   await t?.close();
   await sims?.close();
   await smtp?.close();
+  await fcm?.close();
   await redis?.stop();
 });
 
@@ -76,13 +83,14 @@ async function settled() {
 
 const mailTo = (address: string) => smtp.outbox().filter((m) => m.to.includes(address));
 
-async function auditOf(crmId: string) {
+async function auditOf(crmId: string, channel = 'email') {
   const r = await t.gql(`{ auditLog(customerId: "${crmId}", first: 50) { nodes { action systems outcome detail } } }`, {
     token: t.token('admin'),
   });
   return (r.body.data.auditLog.nodes as { action: string; systems: string[]; outcome: string; detail: string | null }[])
     .filter((e) => e.action === 'notification.send')
-    .map((e) => ({ ...e, detail: JSON.parse(e.detail ?? '{}') as Record<string, unknown> }));
+    .map((e) => ({ ...e, detail: JSON.parse(e.detail ?? '{}') as Record<string, unknown> }))
+    .filter((e) => e.detail.channel === channel);
 }
 
 describe('payment failed email', () => {
@@ -130,7 +138,7 @@ describe('payment failed email', () => {
       template: 'payment-failed',
       data: { invoiceNumber: 'x', amountDue: 'y' },
     });
-    assert.deepEqual(again.channels, { email: 'duplicate' });
+    assert.deepEqual(again.channels, { email: 'duplicate', push: 'no_recipient' });
     assert.equal(mailTo(customer.email).length, 1);
 
     // Audited: channel, template, customer and outcome; never the body.
@@ -191,5 +199,59 @@ describe('preferences', () => {
       (await auditOf(customer.crmId)).map((e) => e.detail.result),
       ['opted_out'],
     );
+  });
+});
+
+describe('push', () => {
+  const REGISTER = `mutation($platform: DevicePlatform!, $token: String!) { registerDevice(platform: $platform, token: $token) }`;
+
+  test('registered devices get one push per event over FCM HTTP v1; a token FCM reports unregistered is dropped', async () => {
+    const { customer, invoice } = openInvoice();
+    const token = t.token('customer', customer.crmId);
+    const good = `fcm-good-${customer.crmId}-0123456789abcdef`;
+    const gone = `fcm-gone-${customer.crmId}-0123456789abcdef`;
+    for (const [platform, device] of [
+      ['ANDROID', good],
+      ['IOS', gone],
+    ] as const) {
+      const r = await t.gql(REGISTER, { token, variables: { platform, token: device } });
+      assert.equal(r.body.data?.registerDevice, true, JSON.stringify(r.body.errors));
+    }
+    assert.equal(
+      (await t.gql(REGISTER, { token, variables: { platform: 'IOS', token: 'short' } })).body.errors?.[0]?.extensions?.code,
+      'BAD_USER_INPUT',
+    );
+    assert.equal(
+      (await t.gql(REGISTER, { token: t.token('agent'), variables: { platform: 'IOS', token: good } })).body.errors?.[0]?.extensions?.code,
+      'FORBIDDEN',
+    );
+    fcm.unregister(gone);
+
+    await decline(invoice.id);
+    await waitFor('the push', () => fcm.sent().some((m) => m.token === good));
+    await settled();
+    const pushed = fcm.sent().filter((m) => m.token === good);
+    assert.equal(pushed.length, 1);
+    assert.equal(pushed[0].notification?.title, `Payment failed for invoice ${invoice.number ?? invoice.id}`);
+    assert.equal(pushed[0].data?.template, 'payment-failed');
+    assert.equal(fcm.attempts(gone), 1);
+    assert.deepEqual(
+      (await t.app.notifications.push.devices(customer.crmId)).map((d) => d.token),
+      [good],
+      'the unregistered token is dropped',
+    );
+    assert.deepEqual(
+      (await auditOf(customer.crmId, 'push')).map((e) => [e.systems, e.detail.result]),
+      [[['fcm'], 'sent']],
+    );
+
+    // A second failed attempt is a new event: one more push, to the remaining device only; FCM down once on the way.
+    fcm.failNext(1);
+    await decline(invoice.id);
+    await waitFor('the second push', () => fcm.sent().filter((m) => m.token === good).length === 2);
+    await settled();
+    assert.equal(fcm.sent().filter((m) => m.token === good).length, 2);
+    assert.equal(fcm.attempts(gone), 1);
+    assert.equal(mailTo(customer.email).length, 2, 'and one email per event');
   });
 });
