@@ -34,7 +34,7 @@ const PREFIX = 'notifybench';
 const pct = (xs: number[], p: number) => {
   if (!xs.length) return 0;
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
 export async function runNotificationsBench(o: { events: number; concurrency: number }) {
@@ -128,7 +128,7 @@ export async function runNotificationsBench(o: { events: number; concurrency: nu
     await Promise.all(
       Array.from({ length: Math.min(50, o.events - i) }, async (_, j) => {
         const eventId = `bench:${i + j}`;
-        const c = customers[(i + j) % customers.length]!;
+        const c = customers[(i + j) % customers.length];
         published.set(messageIdOf(eventId), performance.now());
         await n.publish({ id: eventId, type: 'crm.contact.updated', at: new Date().toISOString(), data: { crmId: c.crmId } });
         if ((i + j) % 10 === 0) {
@@ -163,7 +163,7 @@ export async function runNotificationsBench(o: { events: number; concurrency: nu
   // The failing endpoint: the wait between each message's first (500) and second attempt, against the schedule's first step.
   const gaps = [...published.keys()].flatMap((id) => {
     const a = attemptsAt.get(`/failing ${id}`);
-    return a && a.length >= 2 ? [a[1]! - a[0]!] : [];
+    return a && a.length >= 2 ? [a[1] - a[0]] : [];
   });
   const deadAttempts = [...published.keys()].map((id) => attemptsAt.get(`/dead ${id}`)?.length ?? 0);
   const mails = smtp.outbox().length;
