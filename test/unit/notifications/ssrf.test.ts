@@ -3,7 +3,10 @@
  * literal or after DNS resolution; and the connect-time lookup refuses the same.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { Agent, request } from 'undici';
 import { checkEndpointUrl, guardedLookup, isPrivateAddress, UnsafeUrlError } from '../../../src/notifications/ssrf.js';
 
 const strict = { allowPrivate: false };
@@ -61,4 +64,24 @@ test('the connect-time lookup refuses a private answer', async () => {
   assert.equal(isPrivateAddress('8.8.8.8'), false);
   assert.equal(isPrivateAddress('2606:4700:4700::1111'), false);
   assert.equal(isPrivateAddress('not-an-ip'), true);
+});
+
+test('deliveries connect through the guarded lookup: a name resolving to loopback is refused at connect time', async () => {
+  const server = createServer((_req, res) => res.end('reached'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  const guarded = new Agent({ connect: { lookup: guardedLookup } });
+  const open = new Agent();
+  try {
+    await assert.rejects(
+      request(`http://localhost:${port}/`, { dispatcher: guarded }),
+      (e: Error & { code?: string; cause?: { code?: string } }) => (e.code ?? e.cause?.code) === 'EPRIVATEADDR',
+    );
+    const r = await request(`http://localhost:${port}/`, { dispatcher: open });
+    assert.equal(await r.body.text(), 'reached', 'the same request without the guard reaches it');
+  } finally {
+    await guarded.close();
+    await open.close();
+    await new Promise((r) => server.close(r));
+  }
 });
