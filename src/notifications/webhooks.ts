@@ -166,7 +166,10 @@ export function createPartnerWebhooks(o: PartnerWebhooksOptions): PartnerWebhook
     const raw = await redis.get(K.endpoint(id));
     return raw ? (JSON.parse(raw) as EndpointRecord) : undefined;
   };
-  const put = (r: EndpointRecord) => redis.set(K.endpoint(r.id), JSON.stringify(r));
+  const put = (r: EndpointRecord) => {
+    endpointsCache = undefined;
+    return redis.set(K.endpoint(r.id), JSON.stringify(r));
+  };
   const all = async (): Promise<EndpointRecord[]> => {
     const ids = await redis.smembers(K.all);
     if (!ids.length) return [];
@@ -179,6 +182,27 @@ export function createPartnerWebhooks(o: PartnerWebhooksOptions): PartnerWebhook
     if (!r || (owner.kind === 'partner' && r.partnerId !== owner.partnerId))
       throw new EndpointNotFoundError(`No webhook endpoint "${id}".`);
     return r;
+  };
+  // Partner records and the endpoint list, read at most once a second per process on the hot path
+  // (every event's fan-out, every attempt): a revocation, a narrowed scope or a new endpoint
+  // applies within a second. Changes made here drop the cache at once.
+  const CACHE_MS = 1000;
+  const partnerCache = new Map<string, { at: number; value: Promise<PartnerRecord | undefined> }>();
+  const partnerOf = (id: string) => {
+    const hit = partnerCache.get(id);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.value;
+    const value = o.partners.get(id);
+    partnerCache.set(id, { at: Date.now(), value });
+    value.catch(() => partnerCache.delete(id));
+    return value;
+  };
+  let endpointsCache: { at: number; value: Promise<EndpointRecord[]> } | undefined;
+  const allCached = () => {
+    if (endpointsCache && Date.now() - endpointsCache.at < CACHE_MS) return endpointsCache.value;
+    const value = all();
+    endpointsCache = { at: Date.now(), value };
+    value.catch(() => (endpointsCache = undefined));
+    return value;
   };
   const liveSecrets = (r: EndpointRecord, now: number) => r.secrets.filter((s) => !s.expiresAt || Date.parse(s.expiresAt) > now);
 
@@ -242,7 +266,7 @@ export function createPartnerWebhooks(o: PartnerWebhooksOptions): PartnerWebhook
     if (ep.status !== 'ENABLED') return 'skipped: endpoint disabled';
     const { message } = data;
     // Scopes, allow-list and the token itself as they are now: a revoked partner gets nothing more.
-    if (!mayReceive(await o.partners.get(ep.partnerId), message)) return 'skipped: partner may no longer receive it';
+    if (!mayReceive(await partnerOf(ep.partnerId), message)) return 'skipped: partner may no longer receive it';
     const now = new Date();
     const payload = payloadOf(message);
     const messageId = messageIdOf(message.eventId);
@@ -294,10 +318,7 @@ export function createPartnerWebhooks(o: PartnerWebhooksOptions): PartnerWebhook
       ms: Date.now() - started,
     });
     o.onAttempt?.(delivered ? 'delivered' : 'failed');
-    if (delivered) {
-      await redis.del(K.failing(ep.id));
-      return `delivered: ${status}`;
-    }
+    if (delivered) return `delivered: ${status}`;
     await noteFailure(ep);
     // 3xx counts as a failure too (redirects are not followed: Standard Webhooks and Svix alike).
     throw new Error(status !== null ? `endpoint answered ${status}` : `endpoint not reached: ${error}`);
@@ -360,6 +381,7 @@ export function createPartnerWebhooks(o: PartnerWebhooksOptions): PartnerWebhook
       };
       await put(r);
       await redis.sadd(K.all, r.id);
+      endpointsCache = undefined;
       return { endpoint: r, secret };
     },
     async list(owner) {
@@ -424,10 +446,10 @@ export function createPartnerWebhooks(o: PartnerWebhooksOptions): PartnerWebhook
     },
     async publish(event) {
       const m = messageOf(event);
-      const targets = (await all()).filter((ep) => ep.status === 'ENABLED' && ep.eventTypes.includes(m.type));
+      const targets = (await allCached()).filter((ep) => ep.status === 'ENABLED' && ep.eventTypes.includes(m.type));
       if (!targets.length) return 0;
       const partners = new Map(
-        await Promise.all([...new Set(targets.map((t) => t.partnerId))].map(async (id) => [id, await o.partners.get(id)] as const)),
+        await Promise.all([...new Set(targets.map((t) => t.partnerId))].map(async (id) => [id, await partnerOf(id)] as const)),
       );
       const allowed = targets.filter((ep) => mayReceive(partners.get(ep.partnerId), m));
       return allowed.length ? enqueue(allowed, m) : 0;
