@@ -14,6 +14,7 @@ COPY src ./src
 COPY sim ./sim
 COPY scripts ./scripts
 COPY clients ./clients
+COPY templates ./templates
 COPY sandbox ./sandbox
 # tsc to dist/, and the sandbox bundle to dist/sandbox/ (GraphiQL is a build-time dependency only).
 RUN npm run build && npm prune --omit=dev
@@ -32,6 +33,7 @@ COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/schema ./schema
 COPY --from=build --chown=node:node /app/clients ./clients
+COPY --from=build --chown=node:node /app/templates ./templates
 USER node
 EXPOSE 4000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \

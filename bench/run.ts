@@ -33,6 +33,7 @@ const { values } = parseArgs({
     // Writes a V8 heap snapshot of the warm Portico process halfway through its 50-customer run (use with --only warm).
     'heap-snapshot': { type: 'string' },
     webhooks: { type: 'boolean' },
+    notifications: { type: 'boolean' },
     writes: { type: 'boolean' },
     mixed: { type: 'boolean' },
     soak: { type: 'boolean' },
@@ -52,6 +53,16 @@ if (values.webhooks) {
     await import('./webhooks.js')
   ).runWebhookBench({ connections: Number(values.connections), events: Number(values.events ?? 10_000) });
   process.exit(0);
+}
+if (values.notifications) {
+  // npm run bench -- --notifications [--events 10000 --connections 64]: partner webhooks and email (bench/notifications.ts).
+  await (
+    await import('./notifications.js')
+  ).runNotificationsBench({
+    events: Number(values.events ?? 10_000),
+    concurrency: values.connections === '10' ? 64 : Number(values.connections),
+  });
+  process.exit(process.exitCode ?? 0);
 }
 if (values.writes) {
   // npm run bench -- --writes [--events 1000 --connections 10]: the contact write path and its replicas (bench/writes.ts).

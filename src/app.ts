@@ -27,6 +27,7 @@ import { registerWebhookRoutes, type CustomerLinkSeen, type EventPipeline } from
 import type { ReplicaPipeline } from './replicas/index.js';
 import { createBackground } from './background.js';
 import type { AutomationEngine } from './automations/index.js';
+import type { Notifications } from './notifications/index.js';
 import { createDisposalStack } from './platform/disposer.js';
 import { connectSimulatorWebhooks, withSimulators } from './dev/simulators.js';
 import { createSharedState, type SharedState } from './shared.js';
@@ -58,6 +59,8 @@ export interface App {
   replicas: ReplicaPipeline;
   /** The automations (src/automations) and their queue. */
   automations: AutomationEngine;
+  /** Partner webhooks and customer messages (src/notifications). */
+  notifications: Notifications;
   /** OpenTelemetry (a no-op unless an OTLP endpoint is configured). */
   tracing: Tracing;
   /** The CRM's change poller when the CRM has no webhooks (CrmVendor.changeFeed) and workers run here. */
@@ -194,12 +197,19 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       audit: shared.audit,
       replicas,
       automationRuns: background.automations.queue,
+      notifications: {
+        webhooks: background.notifications.webhooks,
+        preferences: background.notifications.preferences,
+        push: background.notifications.push,
+        allowPrivateUrls: config.notifications.webhooks.allowPrivateUrls,
+      },
       // One line per queue: `integrationHealth` lists exactly these.
       health: {
         queues: [
           ...Object.values(events.queues),
           ...(replicas.queue ? [replicas.queue] : []),
           ...(background.automations.queue ? [background.automations.queue] : []),
+          ...(background.notifications.webhooks.queue ? [background.notifications.webhooks.queue] : []),
         ],
         breakers: upstreams.breakers,
         redis: shared.redis,
@@ -254,6 +264,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       events,
       replicas,
       automations: background.automations,
+      notifications: background.notifications,
       tracing,
       metrics,
       changeFeed: background.changeFeed,

@@ -18,13 +18,14 @@ import { registerQueueGauges } from './platform/queue.js';
 import { createReplicaPipeline, type ReplicaPipeline } from './replicas/index.js';
 import { startChangeFeed, type ChangeFeedRunner } from './webhooks/change-feed.js';
 import { createEventPipeline, type CustomerLinkSeen, type EventPipeline } from './webhooks/index.js';
+import { createNotifications, type Notifications } from './notifications/index.js';
 
 export interface BackgroundOptions {
   config: Readonly<Config>;
   logger: Logger;
   metrics?: Metrics;
   upstreams: Upstreams;
-  shared: Pick<SharedState, 'cache' | 'links' | 'redis' | 'audit'>;
+  shared: Pick<SharedState, 'cache' | 'links' | 'redis' | 'audit' | 'partners'>;
   /** Where each part registers its close. */
   stack: DisposalStack;
   /** The gateway's whole-response cache, purged after every applied change. @default one over the shared cache store (purges only) */
@@ -40,6 +41,8 @@ export interface Background {
   replicas: ReplicaPipeline;
   /** The automations, run after the events that trigger them. */
   automations: AutomationEngine;
+  /** Partner webhooks and customer messages (src/notifications). */
+  notifications: Notifications;
   /** The CRM's change poller, once `start()` ran, when the CRM has no webhooks and Redis is there. */
   readonly changeFeed: ChangeFeedRunner | undefined;
   /** Starts this process's workers: events, the change feed, then replicas (rejects when the replica worker cannot start). */
@@ -53,14 +56,23 @@ export function createBackground(o: BackgroundOptions): Background {
   const replicas = stack.use(createReplicaPipeline({ config, logger, upstreams: { ...o.upstreams, links: shared.links } }), (r) =>
     r.close(),
   );
+  const notifications = stack.use(
+    createNotifications({ config, logger, redis: shared.redis, partners: shared.partners, audit: shared.audit, crm: o.upstreams.crm }),
+    (n) => n.close(),
+  );
   // Built (and checked: a wrong declaration stops the start-up) before the events that feed it.
   const automations = stack.use(
     createAutomationEngine({
       config,
       logger,
       metrics: o.metrics,
-      ports: o.upstreams,
-      systems: { crm: o.upstreams.crmVendor.name, billing: o.upstreams.vendors.billing.name, support: o.upstreams.vendors.support.name },
+      ports: { ...o.upstreams, notifications },
+      systems: {
+        crm: o.upstreams.crmVendor.name,
+        billing: o.upstreams.vendors.billing.name,
+        support: o.upstreams.vendors.support.name,
+        notifications: 'notifications',
+      },
       audit: shared.audit,
       // The built-ins, then those portico.config.ts declares (`automations: [...]`).
       automations: [
@@ -83,7 +95,11 @@ export function createBackground(o: BackgroundOptions): Background {
       // Records are purged exactly by the workers; whole responses containing the customer go too.
       onChanged: (crmId) => responses.purgeCustomer(crmId),
       replicate: (crmId, key) => replicas.contactChanged(crmId, key),
-      onDomainEvent: (e) => automations.enqueue(e),
+      // Automations and partner webhooks: both keyed by the event id, so a retried job adds nothing.
+      onDomainEvent: async (e) => {
+        await notifications.publish(e);
+        return automations.enqueue(e);
+      },
     }),
     (e) => e.close(),
   );
@@ -99,12 +115,14 @@ export function createBackground(o: BackgroundOptions): Background {
     events,
     replicas,
     automations,
+    notifications,
     get changeFeed() {
       return changeFeed;
     },
     async start() {
       events.startWorkers();
       automations.startWorker();
+      notifications.startWorker();
       changeFeed = startCrmChangeFeed(o.upstreams, events, shared, config, logger);
       if (changeFeed) stack.use(changeFeed, (f) => f.stop());
       await replicas.startWorker();

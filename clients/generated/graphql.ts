@@ -215,6 +215,13 @@ export type CreatePartnerTokenInput = {
   ttlDays?: Scalars['Int']['input'];
 };
 
+export type CreateWebhookEndpointInput = {
+  /** The event types to receive, e.g. `["billing.invoice.paid"]`. */
+  eventTypes: Array<Scalars['String']['input']>;
+  /** An https URL (production refuses loopback, private and link-local addresses, after DNS resolution). */
+  url: Scalars['String']['input'];
+};
+
 /** A freshly minted partner token. */
 export type CreatedPartnerToken = {
   __typename?: 'CreatedPartnerToken';
@@ -222,6 +229,14 @@ export type CreatedPartnerToken = {
   partnerToken: PartnerToken;
   /** The bearer token. Shown once: store it in the partner's secret manager. */
   token: Scalars['String']['output'];
+};
+
+/** An endpoint with its signing secret: returned only when created or rotated. */
+export type CreatedWebhookEndpoint = {
+  __typename?: 'CreatedWebhookEndpoint';
+  endpoint: WebhookEndpoint;
+  /** The signing secret, `whsec_<base64>` (Standard Webhooks). Shown once; Portico cannot show it again. */
+  secret: Scalars['String']['output'];
 };
 
 /** A customer of the company. Joins the CRM (identity and contact), billing, support and files. */
@@ -293,6 +308,12 @@ export type CustomerEdge = {
   /** The customer. */
   node: Customer;
 };
+
+/** Where a push token comes from. */
+export type DevicePlatform =
+  | 'ANDROID'
+  | 'IOS'
+  | 'WEB';
 
 /** A stored document. */
 export type Document = {
@@ -453,6 +474,16 @@ export type FailedReplicaJobConnection = {
   totalCount: Scalars['Int']['output'];
 };
 
+/** A delivery that failed every attempt. */
+export type FailedWebhookDelivery = {
+  __typename?: 'FailedWebhookDelivery';
+  attempts: Scalars['Int']['output'];
+  eventType: Scalars['String']['output'];
+  lastError: Scalars['String']['output'];
+  /** The `webhook-id` it was sent with. */
+  messageId: Scalars['String']['output'];
+};
+
 /** The state of the integration. */
 export type IntegrationHealth = {
   __typename?: 'IntegrationHealth';
@@ -571,6 +602,16 @@ export type Mutation = {
    */
   createPartnerToken: CreatedPartnerToken;
   /**
+   * Registers an endpoint that receives the given event types, signed per Standard Webhooks. The
+   * signing secret (`whsec_...`) is returned here only. Partner tokens; each event type needs the
+   * token's scopes (see `webhookEventTypes`), and events are only sent for customers in its allow-list.
+   */
+  createWebhookEndpoint: CreatedWebhookEndpoint;
+  /** Stops deliveries to an endpoint (queued ones are dropped when their turn comes). */
+  disableWebhookEndpoint: WebhookEndpoint;
+  /** Starts deliveries to a disabled endpoint again (also one disabled for failing). */
+  enableWebhookEndpoint: WebhookEndpoint;
+  /**
    * Opens a Zendesk ticket requested by the customer (the caller's own customer for a customer
    * token; `input.customerId` for agents, admins and partners). Send an `Idempotency-Key` header:
    * a retry with the same key never opens a second ticket.
@@ -581,6 +622,11 @@ export type Mutation = {
    * the next read goes to the systems. Returns true when done. Admins only.
    */
   purgeCustomerCache: Scalars['Boolean']['output'];
+  /**
+   * Registers this app install's push token (FCM registration token) for the caller (customer
+   * tokens). Registering it again is a no-op. Returns true.
+   */
+  registerDevice: Scalars['Boolean']['output'];
   /**
    * Runs a dead-lettered automation run again (attempts start over). Steps it had done are not
    * done again (each is checkpointed, and each call carries the step's key). Admins only.
@@ -596,6 +642,8 @@ export type Mutation = {
    * writes the replica's current owner value, whatever changed since. Admins only.
    */
   replayReplicaJob: ReplayedEvent;
+  /** Delivers an endpoint's dead-lettered events again (attempts start over); returns how many. */
+  replayWebhookDeliveries: Scalars['Int']['output'];
   /**
    * Starts a document upload: returns an S3 presigned POST (URL and form fields) that accepts one
    * file of this name, content type and at most this size, under the customer's own prefix, for a
@@ -608,6 +656,15 @@ export type Mutation = {
   /** Revokes a partner token; every gateway instance refuses it from the next request. Admins only. */
   revokePartnerToken: Maybe<PartnerToken>;
   /**
+   * Issues a new signing secret, returned here only. Deliveries carry signatures with both the new
+   * and the previous secret for the overlap window (WEBHOOK_ROTATION_OVERLAP_H, 24 h), then the new one only.
+   */
+  rotateWebhookEndpointSecret: CreatedWebhookEndpoint;
+  /** Queues a `portico.webhook.test` event to the endpoint; returns its `webhook-id`. */
+  sendTestWebhookEvent: Scalars['String']['output'];
+  /** Stops push to this token (sign-out). Returns whether it was registered for the caller. */
+  unregisterDevice: Scalars['Boolean']['output'];
+  /**
    * Changes one customer's contact details (staff, and partners with `crm.contacts:write` within
    * their customer allow-list). Same guarantees as `updateMyContact`; another customer than the
    * caller may reach gives `FORBIDDEN` whether or not it exists.
@@ -619,6 +676,11 @@ export type Mutation = {
    * through the replica queue. Only the fields given change.
    */
   updateMyContact: Customer;
+  /**
+   * Turns channels on or off per kind of message for the caller (customer tokens). `SECURITY`
+   * messages are transactional and cannot be turned off (BAD_USER_INPUT).
+   */
+  updateNotificationPreferences: Array<NotificationPreference>;
 };
 
 
@@ -644,6 +706,21 @@ export type MutationCreatePartnerTokenArgs = {
 };
 
 
+export type MutationCreateWebhookEndpointArgs = {
+  input: CreateWebhookEndpointInput;
+};
+
+
+export type MutationDisableWebhookEndpointArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationEnableWebhookEndpointArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationOpenTicketArgs = {
   input: OpenTicketInput;
 };
@@ -651,6 +728,12 @@ export type MutationOpenTicketArgs = {
 
 export type MutationPurgeCustomerCacheArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationRegisterDeviceArgs = {
+  platform: DevicePlatform;
+  token: Scalars['String']['input'];
 };
 
 
@@ -669,6 +752,11 @@ export type MutationReplayReplicaJobArgs = {
 };
 
 
+export type MutationReplayWebhookDeliveriesArgs = {
+  endpointId: Scalars['ID']['input'];
+};
+
+
 export type MutationRequestDocumentUploadArgs = {
   input: RequestDocumentUploadInput;
 };
@@ -684,6 +772,21 @@ export type MutationRevokePartnerTokenArgs = {
 };
 
 
+export type MutationRotateWebhookEndpointSecretArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationSendTestWebhookEventArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationUnregisterDeviceArgs = {
+  token: Scalars['String']['input'];
+};
+
+
 export type MutationUpdateContactArgs = {
   id: Scalars['ID']['input'];
   input: ContactInput;
@@ -692,6 +795,41 @@ export type MutationUpdateContactArgs = {
 
 export type MutationUpdateMyContactArgs = {
   input: ContactInput;
+};
+
+
+export type MutationUpdateNotificationPreferencesArgs = {
+  input: Array<NotificationPreferenceInput>;
+};
+
+/** A way a message reaches a customer. */
+export type NotificationChannel =
+  | 'EMAIL'
+  | 'PUSH';
+
+/** A kind of message a customer receives. */
+export type NotificationKind =
+  /** Welcome and account news. */
+  | 'ACCOUNT'
+  /** Payment failed, payment received. */
+  | 'BILLING'
+  /** Sign-in and account security: cannot be turned off. */
+  | 'SECURITY'
+  /** Ticket solved. */
+  | 'SUPPORT';
+
+/** Whether one kind of message is sent on one channel. */
+export type NotificationPreference = {
+  __typename?: 'NotificationPreference';
+  channel: NotificationChannel;
+  enabled: Scalars['Boolean']['output'];
+  kind: NotificationKind;
+};
+
+export type NotificationPreferenceInput = {
+  channel: NotificationChannel;
+  enabled: Scalars['Boolean']['input'];
+  kind: NotificationKind;
 };
 
 /** A new ticket. */
@@ -787,6 +925,8 @@ export type Query = {
    * `replayReplicaJob` once its cause is fixed. Admins only.
    */
   failedReplicaJobs: FailedReplicaJobConnection;
+  /** Deliveries to one endpoint that failed every attempt (about a day of retries): replay them with `replayWebhookDeliveries`. */
+  failedWebhookDeliveries: Array<FailedWebhookDelivery>;
   /**
    * The state of the integration in one answer: each job queue's backlog and dead letters, the
    * last reconciliation run, and each upstream system's circuit breaker. Admins only.
@@ -797,8 +937,19 @@ export type Query = {
    * `FORBIDDEN`.
    */
   me: Maybe<Customer>;
+  /** The caller's notification preferences: per kind of message, which channels it is sent on. Customer tokens. */
+  notificationPreferences: Array<NotificationPreference>;
   /** Every partner token ever minted (never the tokens themselves). Admins only. */
   partnerTokens: Array<PartnerToken>;
+  /** The last delivery attempts to one endpoint, newest first (its delivery log). */
+  webhookDeliveries: Array<WebhookDeliveryAttempt>;
+  /** A partner's own webhook endpoints; an admin sees every partner's. Never their secrets. */
+  webhookEndpoints: Array<WebhookEndpoint>;
+  /**
+   * The Portico event types a partner endpoint can subscribe to, each with the scopes a partner
+   * needs to receive it. Partners (scope `webhooks:manage`) and admins.
+   */
+  webhookEventTypes: Array<WebhookEventType>;
 };
 
 
@@ -836,6 +987,17 @@ export type QueryFailedEventsArgs = {
 
 export type QueryFailedReplicaJobsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryFailedWebhookDeliveriesArgs = {
+  endpointId: Scalars['ID']['input'];
+};
+
+
+export type QueryWebhookDeliveriesArgs = {
+  endpointId: Scalars['ID']['input'];
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -1026,6 +1188,63 @@ export type UploadField = {
   name: Scalars['String']['output'];
   /** Field value. */
   value: Scalars['String']['output'];
+};
+
+/** One delivery attempt. */
+export type WebhookDeliveryAttempt = {
+  __typename?: 'WebhookDeliveryAttempt';
+  at: Scalars['DateTime']['output'];
+  /** 1 for the first attempt. */
+  attempt: Scalars['Int']['output'];
+  delivered: Scalars['Boolean']['output'];
+  /** How long the attempt took, ms. */
+  durationMs: Scalars['Int']['output'];
+  /** Why it was not delivered, when the endpoint did not answer. */
+  error: Maybe<Scalars['String']['output']>;
+  eventType: Scalars['String']['output'];
+  /** The `webhook-id` sent (the same on every retry). */
+  messageId: Scalars['String']['output'];
+  /** The HTTP status the endpoint answered; null when it did not answer (timeout, refused). */
+  statusCode: Maybe<Scalars['Int']['output']>;
+};
+
+/** Why an endpoint is disabled. */
+export type WebhookDisabledReason =
+  /** An admin disabled it. */
+  | 'ADMIN'
+  /** Every delivery failed for WEBHOOK_DISABLE_AFTER_H (5 days). */
+  | 'FAILING'
+  /** The partner disabled it. */
+  | 'PARTNER';
+
+/** A partner's webhook endpoint. */
+export type WebhookEndpoint = {
+  __typename?: 'WebhookEndpoint';
+  createdAt: Scalars['DateTime']['output'];
+  disabledReason: Maybe<WebhookDisabledReason>;
+  eventTypes: Array<Scalars['String']['output']>;
+  /** `we_...` */
+  id: Scalars['ID']['output'];
+  /** The partner token id it belongs to. */
+  partnerId: Scalars['ID']['output'];
+  status: WebhookEndpointStatus;
+  url: Scalars['String']['output'];
+};
+
+/** Whether an endpoint receives deliveries. */
+export type WebhookEndpointStatus =
+  | 'DISABLED'
+  | 'ENABLED';
+
+/** A Portico event type, `<domain>.<object>.<change>`. */
+export type WebhookEventType = {
+  __typename?: 'WebhookEventType';
+  /** What it means and the ids its data carries. */
+  description: Scalars['String']['output'];
+  /** The scopes a partner needs to receive it (all of them). */
+  scopes: Array<Scalars['String']['output']>;
+  /** E.g. `billing.invoice.paid`. */
+  type: Scalars['String']['output'];
 };
 
 export type AddTicketCommentMutationVariables = Exact<{

@@ -27,6 +27,8 @@ export const SCOPES = {
   'crm.contacts:write': "Mutation.updateMyContact (the caller's own record) and Mutation.updateContact: name, email, phone, company.",
   'admin:audit': 'Read the audit log (`auditLog`).',
   'admin:integration': 'See the integration state (`integrationHealth`): queues, dead letters, reconciliation, circuit breakers.',
+  'webhooks:manage':
+    "Partner webhook endpoints: create, list, disable, rotate secrets, test, delivery logs and replays (a partner's own; an admin's all).",
 } as const;
 export type Scope = keyof typeof SCOPES;
 

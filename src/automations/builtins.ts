@@ -8,6 +8,8 @@
  *   mark-past-due   the CRM contact's billing standing PAST_DUE (absolute value)
  *   settle-if-paid  the invoice read again: paid meanwhile (its paid event ran before this run's
  *                   writes) -> the ticket solved and the contact ACTIVE, so any order converges
+ *   notify-customer the customer told by email (src/notifications), once per event: the step key is
+ *                   the message's key; an invoice paid meanwhile stopped the run above, so no email
  * payment-succeeded (billing.invoice.paid):
  *   mark-active     billing standing ACTIVE, last payment time = the event's
  *   solve-ticket    the invoice's payment-failed ticket (found by its marker) solved with a comment;
@@ -85,6 +87,24 @@ export const paymentFailed = defineAutomation({
         if (typeof ticketId === 'string') await ports.support.solveTicket(ticketId, PAID_COMMENT);
         await ports.crm.setBillingStanding(event.data.crmId, { standing: 'ACTIVE' });
         return stop('invoice paid meanwhile', { invoice: 'PAID', standing: 'ACTIVE' });
+      },
+    },
+    {
+      name: 'notify-customer',
+      uses: ['billing.invoicesOf', 'notifications.notifyCustomer'],
+      async run({ event, ports, key }) {
+        const invoice = await invoiceOf(ports, event.data);
+        // The invoice number and the amount due; never payment details (no card, no bank data).
+        const sent = await ports.notifications.notifyCustomer({
+          key,
+          crmId: event.data.crmId,
+          template: 'payment-failed',
+          data: {
+            invoiceNumber: invoice?.number ?? event.data.invoiceId,
+            amountDue: invoice ? money(invoice.amountRemaining, invoice.currency) : 'an amount',
+          },
+        });
+        return { email: sent.channels.email ?? null };
       },
     },
   ],

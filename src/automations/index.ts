@@ -116,7 +116,7 @@ function limitedPorts(ports: AutomationPorts, uses: readonly PortCapability[], w
         return (v as (...args: unknown[]) => unknown).bind(target);
       },
     });
-  return { crm: wrap('crm'), billing: wrap('billing'), support: wrap('support') };
+  return { crm: wrap('crm'), billing: wrap('billing'), support: wrap('support'), notifications: wrap('notifications') };
 }
 
 /** The key of a vendor write: a hash of its parts (vendors cap key lengths; Stripe at 255). */

@@ -7,6 +7,7 @@ import type { Logger } from '../platform/logger.js';
 import type { BillingPort } from '../ports/billing.js';
 import type { CrmPort } from '../ports/crm.js';
 import type { DomainEvent, DomainEventType } from '../ports/events.js';
+import type { NotificationPort } from '../ports/notifications.js';
 import type { SupportPort } from '../ports/support.js';
 
 /** The ports a step may call. */
@@ -14,6 +15,8 @@ export interface AutomationPorts {
   crm: CrmPort;
   billing: BillingPort;
   support: SupportPort;
+  /** Telling the customer (email; src/notifications). */
+  notifications: NotificationPort;
 }
 
 type Methods<P> = { [K in keyof P]: P[K] extends (...args: never[]) => unknown ? K & string : never }[keyof P];

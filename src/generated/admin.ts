@@ -159,6 +159,13 @@ export type CreatePartnerTokenInput = {
   ttlDays?: Scalars['Int']['input'];
 };
 
+export type CreateWebhookEndpointInput = {
+  /** The event types to receive, e.g. `["billing.invoice.paid"]`. */
+  eventTypes: Array<Scalars['String']['input']>;
+  /** An https URL (production refuses loopback, private and link-local addresses, after DNS resolution). */
+  url: Scalars['String']['input'];
+};
+
 /** A freshly minted partner token. */
 export type CreatedPartnerToken = {
   __typename?: 'CreatedPartnerToken';
@@ -167,6 +174,20 @@ export type CreatedPartnerToken = {
   /** The bearer token. Shown once: store it in the partner's secret manager. */
   token: Scalars['String']['output'];
 };
+
+/** An endpoint with its signing secret: returned only when created or rotated. */
+export type CreatedWebhookEndpoint = {
+  __typename?: 'CreatedWebhookEndpoint';
+  endpoint: WebhookEndpoint;
+  /** The signing secret, `whsec_<base64>` (Standard Webhooks). Shown once; Portico cannot show it again. */
+  secret: Scalars['String']['output'];
+};
+
+/** Where a push token comes from. */
+export type DevicePlatform =
+  | 'ANDROID'
+  | 'IOS'
+  | 'WEB';
 
 /** A vendor whose webhooks Portico receives. */
 export type EventSystem =
@@ -273,6 +294,16 @@ export type FailedReplicaJobConnection = {
   totalCount: Scalars['Int']['output'];
 };
 
+/** A delivery that failed every attempt. */
+export type FailedWebhookDelivery = {
+  __typename?: 'FailedWebhookDelivery';
+  attempts: Scalars['Int']['output'];
+  eventType: Scalars['String']['output'];
+  lastError: Scalars['String']['output'];
+  /** The `webhook-id` it was sent with. */
+  messageId: Scalars['String']['output'];
+};
+
 /** The state of the integration. */
 export type IntegrationHealth = {
   __typename?: 'IntegrationHealth';
@@ -294,10 +325,25 @@ export type Mutation = {
    */
   createPartnerToken: CreatedPartnerToken;
   /**
+   * Registers an endpoint that receives the given event types, signed per Standard Webhooks. The
+   * signing secret (`whsec_...`) is returned here only. Partner tokens; each event type needs the
+   * token's scopes (see `webhookEventTypes`), and events are only sent for customers in its allow-list.
+   */
+  createWebhookEndpoint: CreatedWebhookEndpoint;
+  /** Stops deliveries to an endpoint (queued ones are dropped when their turn comes). */
+  disableWebhookEndpoint: WebhookEndpoint;
+  /** Starts deliveries to a disabled endpoint again (also one disabled for failing). */
+  enableWebhookEndpoint: WebhookEndpoint;
+  /**
    * Drops every cached upstream record of one customer (contact, billing, tickets, documents), so
    * the next read goes to the systems. Returns true when done. Admins only.
    */
   purgeCustomerCache: Scalars['Boolean']['output'];
+  /**
+   * Registers this app install's push token (FCM registration token) for the caller (customer
+   * tokens). Registering it again is a no-op. Returns true.
+   */
+  registerDevice: Scalars['Boolean']['output'];
   /**
    * Runs a dead-lettered automation run again (attempts start over). Steps it had done are not
    * done again (each is checkpointed, and each call carries the step's key). Admins only.
@@ -313,8 +359,24 @@ export type Mutation = {
    * writes the replica's current owner value, whatever changed since. Admins only.
    */
   replayReplicaJob: ReplayedEvent;
+  /** Delivers an endpoint's dead-lettered events again (attempts start over); returns how many. */
+  replayWebhookDeliveries: Scalars['Int']['output'];
   /** Revokes a partner token; every gateway instance refuses it from the next request. Admins only. */
   revokePartnerToken: Maybe<PartnerToken>;
+  /**
+   * Issues a new signing secret, returned here only. Deliveries carry signatures with both the new
+   * and the previous secret for the overlap window (WEBHOOK_ROTATION_OVERLAP_H, 24 h), then the new one only.
+   */
+  rotateWebhookEndpointSecret: CreatedWebhookEndpoint;
+  /** Queues a `portico.webhook.test` event to the endpoint; returns its `webhook-id`. */
+  sendTestWebhookEvent: Scalars['String']['output'];
+  /** Stops push to this token (sign-out). Returns whether it was registered for the caller. */
+  unregisterDevice: Scalars['Boolean']['output'];
+  /**
+   * Turns channels on or off per kind of message for the caller (customer tokens). `SECURITY`
+   * messages are transactional and cannot be turned off (BAD_USER_INPUT).
+   */
+  updateNotificationPreferences: Array<NotificationPreference>;
 };
 
 
@@ -323,8 +385,29 @@ export type MutationCreatePartnerTokenArgs = {
 };
 
 
+export type MutationCreateWebhookEndpointArgs = {
+  input: CreateWebhookEndpointInput;
+};
+
+
+export type MutationDisableWebhookEndpointArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationEnableWebhookEndpointArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationPurgeCustomerCacheArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationRegisterDeviceArgs = {
+  platform: DevicePlatform;
+  token: Scalars['String']['input'];
 };
 
 
@@ -343,8 +426,63 @@ export type MutationReplayReplicaJobArgs = {
 };
 
 
+export type MutationReplayWebhookDeliveriesArgs = {
+  endpointId: Scalars['ID']['input'];
+};
+
+
 export type MutationRevokePartnerTokenArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationRotateWebhookEndpointSecretArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationSendTestWebhookEventArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationUnregisterDeviceArgs = {
+  token: Scalars['String']['input'];
+};
+
+
+export type MutationUpdateNotificationPreferencesArgs = {
+  input: Array<NotificationPreferenceInput>;
+};
+
+/** A way a message reaches a customer. */
+export type NotificationChannel =
+  | 'EMAIL'
+  | 'PUSH';
+
+/** A kind of message a customer receives. */
+export type NotificationKind =
+  /** Welcome and account news. */
+  | 'ACCOUNT'
+  /** Payment failed, payment received. */
+  | 'BILLING'
+  /** Sign-in and account security: cannot be turned off. */
+  | 'SECURITY'
+  /** Ticket solved. */
+  | 'SUPPORT';
+
+/** Whether one kind of message is sent on one channel. */
+export type NotificationPreference = {
+  __typename?: 'NotificationPreference';
+  channel: NotificationChannel;
+  enabled: Scalars['Boolean']['output'];
+  kind: NotificationKind;
+};
+
+export type NotificationPreferenceInput = {
+  channel: NotificationChannel;
+  enabled: Scalars['Boolean']['input'];
+  kind: NotificationKind;
 };
 
 /** A partner token as stored: never the token itself. */
@@ -394,13 +532,26 @@ export type Query = {
    * `replayReplicaJob` once its cause is fixed. Admins only.
    */
   failedReplicaJobs: FailedReplicaJobConnection;
+  /** Deliveries to one endpoint that failed every attempt (about a day of retries): replay them with `replayWebhookDeliveries`. */
+  failedWebhookDeliveries: Array<FailedWebhookDelivery>;
   /**
    * The state of the integration in one answer: each job queue's backlog and dead letters, the
    * last reconciliation run, and each upstream system's circuit breaker. Admins only.
    */
   integrationHealth: IntegrationHealth;
+  /** The caller's notification preferences: per kind of message, which channels it is sent on. Customer tokens. */
+  notificationPreferences: Array<NotificationPreference>;
   /** Every partner token ever minted (never the tokens themselves). Admins only. */
   partnerTokens: Array<PartnerToken>;
+  /** The last delivery attempts to one endpoint, newest first (its delivery log). */
+  webhookDeliveries: Array<WebhookDeliveryAttempt>;
+  /** A partner's own webhook endpoints; an admin sees every partner's. Never their secrets. */
+  webhookEndpoints: Array<WebhookEndpoint>;
+  /**
+   * The Portico event types a partner endpoint can subscribe to, each with the scopes a partner
+   * needs to receive it. Partners (scope `webhooks:manage`) and admins.
+   */
+  webhookEventTypes: Array<WebhookEventType>;
 };
 
 
@@ -426,6 +577,17 @@ export type QueryFailedEventsArgs = {
 
 export type QueryFailedReplicaJobsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryFailedWebhookDeliveriesArgs = {
+  endpointId: Scalars['ID']['input'];
+};
+
+
+export type QueryWebhookDeliveriesArgs = {
+  endpointId: Scalars['ID']['input'];
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -492,6 +654,63 @@ export type ReplayedEvent = {
   id: Scalars['ID']['output'];
   /** What the replay did. */
   status: ReplayStatus;
+};
+
+/** One delivery attempt. */
+export type WebhookDeliveryAttempt = {
+  __typename?: 'WebhookDeliveryAttempt';
+  at: Scalars['DateTime']['output'];
+  /** 1 for the first attempt. */
+  attempt: Scalars['Int']['output'];
+  delivered: Scalars['Boolean']['output'];
+  /** How long the attempt took, ms. */
+  durationMs: Scalars['Int']['output'];
+  /** Why it was not delivered, when the endpoint did not answer. */
+  error: Maybe<Scalars['String']['output']>;
+  eventType: Scalars['String']['output'];
+  /** The `webhook-id` sent (the same on every retry). */
+  messageId: Scalars['String']['output'];
+  /** The HTTP status the endpoint answered; null when it did not answer (timeout, refused). */
+  statusCode: Maybe<Scalars['Int']['output']>;
+};
+
+/** Why an endpoint is disabled. */
+export type WebhookDisabledReason =
+  /** An admin disabled it. */
+  | 'ADMIN'
+  /** Every delivery failed for WEBHOOK_DISABLE_AFTER_H (5 days). */
+  | 'FAILING'
+  /** The partner disabled it. */
+  | 'PARTNER';
+
+/** A partner's webhook endpoint. */
+export type WebhookEndpoint = {
+  __typename?: 'WebhookEndpoint';
+  createdAt: Scalars['DateTime']['output'];
+  disabledReason: Maybe<WebhookDisabledReason>;
+  eventTypes: Array<Scalars['String']['output']>;
+  /** `we_...` */
+  id: Scalars['ID']['output'];
+  /** The partner token id it belongs to. */
+  partnerId: Scalars['ID']['output'];
+  status: WebhookEndpointStatus;
+  url: Scalars['String']['output'];
+};
+
+/** Whether an endpoint receives deliveries. */
+export type WebhookEndpointStatus =
+  | 'DISABLED'
+  | 'ENABLED';
+
+/** A Portico event type, `<domain>.<object>.<change>`. */
+export type WebhookEventType = {
+  __typename?: 'WebhookEventType';
+  /** What it means and the ids its data carries. */
+  description: Scalars['String']['output'];
+  /** The scopes a partner needs to receive it (all of them). */
+  scopes: Array<Scalars['String']['output']>;
+  /** E.g. `billing.invoice.paid`. */
+  type: Scalars['String']['output'];
 };
 
 
@@ -579,8 +798,11 @@ export type ResolversTypes = {
   CircuitHealth: ResolverTypeWrapper<CircuitHealth>;
   CircuitState: CircuitState;
   CreatePartnerTokenInput: CreatePartnerTokenInput;
+  CreateWebhookEndpointInput: CreateWebhookEndpointInput;
   CreatedPartnerToken: ResolverTypeWrapper<Omit<CreatedPartnerToken, 'partnerToken'> & { partnerToken: ResolversTypes['PartnerToken'] }>;
+  CreatedWebhookEndpoint: ResolverTypeWrapper<CreatedWebhookEndpoint>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DevicePlatform: DevicePlatform;
   EventSystem: EventSystem;
   FailedAutomationRun: ResolverTypeWrapper<FailedAutomationRun>;
   FailedAutomationRunConnection: ResolverTypeWrapper<FailedAutomationRunConnection>;
@@ -588,8 +810,13 @@ export type ResolversTypes = {
   FailedEventConnection: ResolverTypeWrapper<FailedEventConnection>;
   FailedReplicaJob: ResolverTypeWrapper<FailedReplicaJob>;
   FailedReplicaJobConnection: ResolverTypeWrapper<FailedReplicaJobConnection>;
+  FailedWebhookDelivery: ResolverTypeWrapper<FailedWebhookDelivery>;
   IntegrationHealth: ResolverTypeWrapper<IntegrationHealth>;
   Mutation: ResolverTypeWrapper<{}>;
+  NotificationChannel: NotificationChannel;
+  NotificationKind: NotificationKind;
+  NotificationPreference: ResolverTypeWrapper<NotificationPreference>;
+  NotificationPreferenceInput: NotificationPreferenceInput;
   PartnerToken: ResolverTypeWrapper<PartnerRecord>;
   Query: ResolverTypeWrapper<{}>;
   QueueHealth: ResolverTypeWrapper<QueueHealth>;
@@ -598,6 +825,11 @@ export type ResolversTypes = {
   ReconciliationField: ResolverTypeWrapper<ReconciliationField>;
   ReplayStatus: ReplayStatus;
   ReplayedEvent: ResolverTypeWrapper<ReplayedEvent>;
+  WebhookDeliveryAttempt: ResolverTypeWrapper<WebhookDeliveryAttempt>;
+  WebhookDisabledReason: WebhookDisabledReason;
+  WebhookEndpoint: ResolverTypeWrapper<WebhookEndpoint>;
+  WebhookEndpointStatus: WebhookEndpointStatus;
+  WebhookEventType: ResolverTypeWrapper<WebhookEventType>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -613,7 +845,9 @@ export type ResolversParentTypes = {
   AutomationHealth: AutomationHealth;
   CircuitHealth: CircuitHealth;
   CreatePartnerTokenInput: CreatePartnerTokenInput;
+  CreateWebhookEndpointInput: CreateWebhookEndpointInput;
   CreatedPartnerToken: Omit<CreatedPartnerToken, 'partnerToken'> & { partnerToken: ResolversParentTypes['PartnerToken'] };
+  CreatedWebhookEndpoint: CreatedWebhookEndpoint;
   DateTime: Scalars['DateTime']['output'];
   FailedAutomationRun: FailedAutomationRun;
   FailedAutomationRunConnection: FailedAutomationRunConnection;
@@ -621,8 +855,11 @@ export type ResolversParentTypes = {
   FailedEventConnection: FailedEventConnection;
   FailedReplicaJob: FailedReplicaJob;
   FailedReplicaJobConnection: FailedReplicaJobConnection;
+  FailedWebhookDelivery: FailedWebhookDelivery;
   IntegrationHealth: IntegrationHealth;
   Mutation: {};
+  NotificationPreference: NotificationPreference;
+  NotificationPreferenceInput: NotificationPreferenceInput;
   PartnerToken: PartnerRecord;
   Query: {};
   QueueHealth: QueueHealth;
@@ -630,6 +867,9 @@ export type ResolversParentTypes = {
   Reconciliation: Reconciliation;
   ReconciliationField: ReconciliationField;
   ReplayedEvent: ReplayedEvent;
+  WebhookDeliveryAttempt: WebhookDeliveryAttempt;
+  WebhookEndpoint: WebhookEndpoint;
+  WebhookEventType: WebhookEventType;
 };
 
 export type AdminPageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AdminPageInfo'] = ResolversParentTypes['AdminPageInfo']> = {
@@ -689,6 +929,12 @@ export type CircuitHealthResolvers<ContextType = RequestContext, ParentType exte
 export type CreatedPartnerTokenResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CreatedPartnerToken'] = ResolversParentTypes['CreatedPartnerToken']> = {
   partnerToken?: Resolver<ResolversTypes['PartnerToken'], ParentType, ContextType>;
   token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type CreatedWebhookEndpointResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CreatedWebhookEndpoint'] = ResolversParentTypes['CreatedWebhookEndpoint']> = {
+  endpoint?: Resolver<ResolversTypes['WebhookEndpoint'], ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -754,6 +1000,14 @@ export type FailedReplicaJobConnectionResolvers<ContextType = RequestContext, Pa
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type FailedWebhookDeliveryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FailedWebhookDelivery'] = ResolversParentTypes['FailedWebhookDelivery']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  eventType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lastError?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  messageId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type IntegrationHealthResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IntegrationHealth'] = ResolversParentTypes['IntegrationHealth']> = {
   automations?: Resolver<Array<ResolversTypes['AutomationHealth']>, ParentType, ContextType>;
   circuits?: Resolver<Array<ResolversTypes['CircuitHealth']>, ParentType, ContextType>;
@@ -764,11 +1018,27 @@ export type IntegrationHealthResolvers<ContextType = RequestContext, ParentType 
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   createPartnerToken?: Resolver<ResolversTypes['CreatedPartnerToken'], ParentType, ContextType, RequireFields<MutationCreatePartnerTokenArgs, 'input'>>;
+  createWebhookEndpoint?: Resolver<ResolversTypes['CreatedWebhookEndpoint'], ParentType, ContextType, RequireFields<MutationCreateWebhookEndpointArgs, 'input'>>;
+  disableWebhookEndpoint?: Resolver<ResolversTypes['WebhookEndpoint'], ParentType, ContextType, RequireFields<MutationDisableWebhookEndpointArgs, 'id'>>;
+  enableWebhookEndpoint?: Resolver<ResolversTypes['WebhookEndpoint'], ParentType, ContextType, RequireFields<MutationEnableWebhookEndpointArgs, 'id'>>;
   purgeCustomerCache?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationPurgeCustomerCacheArgs, 'id'>>;
+  registerDevice?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRegisterDeviceArgs, 'platform' | 'token'>>;
   replayAutomationRun?: Resolver<ResolversTypes['ReplayedEvent'], ParentType, ContextType, RequireFields<MutationReplayAutomationRunArgs, 'id'>>;
   replayFailedEvent?: Resolver<ResolversTypes['ReplayedEvent'], ParentType, ContextType, RequireFields<MutationReplayFailedEventArgs, 'id'>>;
   replayReplicaJob?: Resolver<ResolversTypes['ReplayedEvent'], ParentType, ContextType, RequireFields<MutationReplayReplicaJobArgs, 'id'>>;
+  replayWebhookDeliveries?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationReplayWebhookDeliveriesArgs, 'endpointId'>>;
   revokePartnerToken?: Resolver<Maybe<ResolversTypes['PartnerToken']>, ParentType, ContextType, RequireFields<MutationRevokePartnerTokenArgs, 'id'>>;
+  rotateWebhookEndpointSecret?: Resolver<ResolversTypes['CreatedWebhookEndpoint'], ParentType, ContextType, RequireFields<MutationRotateWebhookEndpointSecretArgs, 'id'>>;
+  sendTestWebhookEvent?: Resolver<ResolversTypes['String'], ParentType, ContextType, RequireFields<MutationSendTestWebhookEventArgs, 'id'>>;
+  unregisterDevice?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationUnregisterDeviceArgs, 'token'>>;
+  updateNotificationPreferences?: Resolver<Array<ResolversTypes['NotificationPreference']>, ParentType, ContextType, RequireFields<MutationUpdateNotificationPreferencesArgs, 'input'>>;
+};
+
+export type NotificationPreferenceResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['NotificationPreference'] = ResolversParentTypes['NotificationPreference']> = {
+  channel?: Resolver<ResolversTypes['NotificationChannel'], ParentType, ContextType>;
+  enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['NotificationKind'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type PartnerTokenResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PartnerToken'] = ResolversParentTypes['PartnerToken']> = {
@@ -789,8 +1059,13 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   failedAutomationRuns?: Resolver<ResolversTypes['FailedAutomationRunConnection'], ParentType, ContextType, RequireFields<QueryFailedAutomationRunsArgs, 'first'>>;
   failedEvents?: Resolver<ResolversTypes['FailedEventConnection'], ParentType, ContextType, RequireFields<QueryFailedEventsArgs, 'first'>>;
   failedReplicaJobs?: Resolver<ResolversTypes['FailedReplicaJobConnection'], ParentType, ContextType, RequireFields<QueryFailedReplicaJobsArgs, 'first'>>;
+  failedWebhookDeliveries?: Resolver<Array<ResolversTypes['FailedWebhookDelivery']>, ParentType, ContextType, RequireFields<QueryFailedWebhookDeliveriesArgs, 'endpointId'>>;
   integrationHealth?: Resolver<ResolversTypes['IntegrationHealth'], ParentType, ContextType>;
+  notificationPreferences?: Resolver<Array<ResolversTypes['NotificationPreference']>, ParentType, ContextType>;
   partnerTokens?: Resolver<Array<ResolversTypes['PartnerToken']>, ParentType, ContextType>;
+  webhookDeliveries?: Resolver<Array<ResolversTypes['WebhookDeliveryAttempt']>, ParentType, ContextType, RequireFields<QueryWebhookDeliveriesArgs, 'endpointId' | 'first'>>;
+  webhookEndpoints?: Resolver<Array<ResolversTypes['WebhookEndpoint']>, ParentType, ContextType>;
+  webhookEventTypes?: Resolver<Array<ResolversTypes['WebhookEventType']>, ParentType, ContextType>;
 };
 
 export type QueueHealthResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['QueueHealth'] = ResolversParentTypes['QueueHealth']> = {
@@ -827,6 +1102,36 @@ export type ReplayedEventResolvers<ContextType = RequestContext, ParentType exte
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type WebhookDeliveryAttemptResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WebhookDeliveryAttempt'] = ResolversParentTypes['WebhookDeliveryAttempt']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  attempt?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  delivered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  durationMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  eventType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  messageId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  statusCode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type WebhookEndpointResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WebhookEndpoint'] = ResolversParentTypes['WebhookEndpoint']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  disabledReason?: Resolver<Maybe<ResolversTypes['WebhookDisabledReason']>, ParentType, ContextType>;
+  eventTypes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  partnerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['WebhookEndpointStatus'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type WebhookEventTypeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WebhookEventType'] = ResolversParentTypes['WebhookEventType']> = {
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = RequestContext> = {
   AdminPageInfo?: AdminPageInfoResolvers<ContextType>;
   AuditActor?: AuditActorResolvers<ContextType>;
@@ -835,6 +1140,7 @@ export type Resolvers<ContextType = RequestContext> = {
   AutomationHealth?: AutomationHealthResolvers<ContextType>;
   CircuitHealth?: CircuitHealthResolvers<ContextType>;
   CreatedPartnerToken?: CreatedPartnerTokenResolvers<ContextType>;
+  CreatedWebhookEndpoint?: CreatedWebhookEndpointResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   FailedAutomationRun?: FailedAutomationRunResolvers<ContextType>;
   FailedAutomationRunConnection?: FailedAutomationRunConnectionResolvers<ContextType>;
@@ -842,13 +1148,18 @@ export type Resolvers<ContextType = RequestContext> = {
   FailedEventConnection?: FailedEventConnectionResolvers<ContextType>;
   FailedReplicaJob?: FailedReplicaJobResolvers<ContextType>;
   FailedReplicaJobConnection?: FailedReplicaJobConnectionResolvers<ContextType>;
+  FailedWebhookDelivery?: FailedWebhookDeliveryResolvers<ContextType>;
   IntegrationHealth?: IntegrationHealthResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  NotificationPreference?: NotificationPreferenceResolvers<ContextType>;
   PartnerToken?: PartnerTokenResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   QueueHealth?: QueueHealthResolvers<ContextType>;
   Reconciliation?: ReconciliationResolvers<ContextType>;
   ReconciliationField?: ReconciliationFieldResolvers<ContextType>;
   ReplayedEvent?: ReplayedEventResolvers<ContextType>;
+  WebhookDeliveryAttempt?: WebhookDeliveryAttemptResolvers<ContextType>;
+  WebhookEndpoint?: WebhookEndpointResolvers<ContextType>;
+  WebhookEventType?: WebhookEventTypeResolvers<ContextType>;
 };
 

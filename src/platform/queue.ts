@@ -60,6 +60,11 @@ export interface DurableQueueOptions {
   backoffMs?: number;
   /** Cap of one backoff delay, ms. @default 600000 */
   backoffMaxMs?: number;
+  /**
+   * The delay before the next attempt, ms, after `attemptsMade` failed ones: a fixed schedule
+   * (partner webhooks follow Svix's) instead of full jitter. @default full jitter over backoffMs/backoffMaxMs
+   */
+  backoffDelay?(attemptsMade: number): number;
   /** How long processed jobs (and so their keys) are remembered, seconds. @default 345600 (4 days) */
   dedupeWindowS?: number;
   /** How long dead jobs are kept for replay, seconds. @default 2592000 (30 days) */
@@ -299,7 +304,9 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
           stalledInterval: Math.max(500, Math.floor(lockMs / 2)),
           // A job whose worker died twice is still worth another try; after three it is dead-lettered.
           maxStalledCount: 3,
-          settings: { backoffStrategy: (attemptsMade: number) => fullJitter(attemptsMade, backoffMs, backoffMaxMs) },
+          settings: {
+            backoffStrategy: (attemptsMade: number) => o.backoffDelay?.(attemptsMade) ?? fullJitter(attemptsMade, backoffMs, backoffMaxMs),
+          },
           autorun: true,
         },
       );

@@ -56,15 +56,15 @@ describe('integrationHealth', () => {
       const before = (await t.gql(HEALTH, { token: admin })).body.data.integrationHealth;
       assert.deepEqual(
         before.queues.map((q: { name: string }) => q.name),
-        // Registry order (the CRM first, as in circuits), then the replica queue, then the automations'.
-        [`webhooks-${TEST_CRM}`, 'webhooks-stripe', 'webhooks-zendesk', 'replicas', 'automations'],
+        // Registry order (the CRM first, as in circuits), then the replica queue, the automations', the partner webhooks'.
+        [`webhooks-${TEST_CRM}`, 'webhooks-stripe', 'webhooks-zendesk', 'replicas', 'automations', 'partner-webhooks'],
       );
       // The built-ins, on by default outside production.
       assert.deepEqual(before.automations, [
         {
           name: 'payment-failed',
           trigger: 'billing.invoice.payment_failed',
-          steps: ['open-ticket', 'mark-past-due', 'settle-if-paid'],
+          steps: ['open-ticket', 'mark-past-due', 'settle-if-paid', 'notify-customer'],
           enabled: true,
           builtIn: true,
         },

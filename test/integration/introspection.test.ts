@@ -56,8 +56,12 @@ test('an admin sees everything', async () => {
     'failedAutomationRuns',
     'failedEvents',
     'failedReplicaJobs',
+    'failedWebhookDeliveries',
     'integrationHealth',
     'partnerTokens',
+    'webhookDeliveries',
+    'webhookEndpoints',
+    'webhookEventTypes',
   ]);
   assert.equal(mutation, 'Mutation');
   assert.ok(byName.get('Customer')!.includes('tickets') && byName.get('Customer')!.includes('documents'));
@@ -65,7 +69,7 @@ test('an admin sees everything', async () => {
 
 test('a customer sees its own data fields but no staff or admin operations', async () => {
   const { byName, mutation } = await types(t.token('customer', '1001'));
-  assert.deepEqual(byName.get('Query')?.sort(), ['customer', 'me']);
+  assert.deepEqual(byName.get('Query')?.sort(), ['customer', 'me', 'notificationPreferences']);
   assert.ok(byName.get('Billing')!.includes('paymentMethods'));
   // Its own contact details (updateContact checks ownership per id) and its own writes; no staff or admin mutation.
   assert.equal(mutation, 'Mutation');
@@ -74,10 +78,13 @@ test('a customer sees its own data fields but no staff or admin operations', asy
     'cancelSubscription',
     'confirmDocumentUpload',
     'openTicket',
+    'registerDevice',
     'requestDocumentUpload',
     'resumeSubscription',
+    'unregisterDevice',
     'updateContact',
     'updateMyContact',
+    'updateNotificationPreferences',
   ]);
 });
 

@@ -16,6 +16,7 @@ import { checkFirst, offsetCursor, offsetStart } from '../../platform/pagination
 import type { DurableQueue } from '../../platform/queue.js';
 import { loadSdl } from '../sdl.js';
 import { createIntegrationHealth, type IntegrationHealthDeps } from './health.js';
+import { notificationResolvers, type NotificationResolverDeps } from '../../notifications/graphql.js';
 
 export { reconcileLastKey, type QueueSource, type ReconciliationRun } from './health.js';
 
@@ -32,6 +33,8 @@ export interface AdminSubgraphDeps {
   health?: IntegrationHealthDeps;
   /** The automations' run queue (dead letters and replay); absent: none are listed. */
   automationRuns?: Pick<DurableQueue, 'dead' | 'replay'>;
+  /** Partner webhook endpoints and customer preferences (src/notifications); absent: those fields answer NOT_FOUND/empty. */
+  notifications?: Omit<NotificationResolverDeps, 'partners' | 'audit'>;
 }
 
 /** What the admin API needs of the replica queue. */
@@ -68,9 +71,13 @@ export function createAdminSubgraph(deps: AdminSubgraphDeps) {
   const health = createIntegrationHealth(deps.health ?? { queues: [], breakers: {}, keyPrefix: '' });
   const audit = <T>(ctx: RequestContext, e: Omit<AuditEvent, 'outcome'>, run: () => Promise<T>, detail?: (r: T) => AuditEvent['detail']) =>
     audited(deps.audit, ctx, e, run, { detail });
+  const notify = deps.notifications
+    ? notificationResolvers({ ...deps.notifications, partners: deps.partners, audit: deps.audit })
+    : undefined;
   const resolvers: Resolvers = {
     DateTime: DateTimeScalar,
     Query: {
+      ...notify?.Query,
       partnerTokens: () => deps.partners.list(),
       failedEvents: async (_src, { system, first, after }) => {
         const size = checkFirst(first, 20);
@@ -181,6 +188,7 @@ export function createAdminSubgraph(deps: AdminSubgraphDeps) {
           if (r === 'not_found') throw new NotFoundError(`No failed automation run "${id}". List them with failedAutomationRuns.`);
           return { id, status: r.toUpperCase() as ReplayStatus };
         }),
+      ...notify?.Mutation,
       replayReplicaJob: (_src, { id }, ctx) =>
         audit(ctx, { action: 'replicaJob.replay', systems: ['portico'], fields: [], detail: { jobId: id.slice(0, 200) } }, async () => {
           const r = deps.replicas ? await deps.replicas.replay(id) : 'not_found';

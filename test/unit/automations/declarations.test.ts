@@ -25,6 +25,7 @@ const FULL = ports({
   crm: ['setBillingStanding'],
   billing: ['invoicesOf'],
   support: ['userIdsByCrmIds', 'ticketByExternalId', 'createTicket', 'solveTicket'],
+  notifications: ['notifyCustomer'],
 });
 
 test('the built-ins pass the start-up check', () => {
@@ -40,7 +41,7 @@ test('an unknown trigger is refused, naming the automation and the trigger', () 
 });
 
 test('a step calling what the port in use cannot do is refused, naming the step and the method', () => {
-  const noSolve = ports({ crm: ['setBillingStanding'], billing: ['invoicesOf'], support: ['ticketByExternalId'] });
+  const noSolve = ports({ crm: ['setBillingStanding'], billing: ['invoicesOf'], support: ['ticketByExternalId'], notifications: [] });
   assert.throws(
     () => checkAutomations([paymentSucceeded], noSolve),
     (e: Error) =>

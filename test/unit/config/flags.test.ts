@@ -23,6 +23,8 @@ function sampleValue(name: string, spec: VarSpec): string {
     `whsec_${name.replace(/_/g, '')}0123456789`,
     `sk_test_${name.replace(/_/g, '')}`,
     `redis://:pw-${name}@localhost:6379/0`,
+    `smtps://apikey:pw-${name}@smtp.example.com:465`,
+    JSON.stringify({ project_id: 'p', client_email: 'c@p.example', private_key: `-----BEGIN PRIVATE KEY-----${name}` }),
     `x-key-${name}=v-${name}-0123456789`,
   ];
   const good = candidates.find((c) => spec.schema.safeParse(c).success);

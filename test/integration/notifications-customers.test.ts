@@ -1,0 +1,257 @@
+/**
+ * Customer email and push through the real app: a declined payment in the Stripe simulator runs the
+ * payment-failed automation, whose last step tells the customer through the notification port;
+ * the email goes over SMTP (nodemailer) to the bundled SMTP simulator and is parsed with
+ * mailparser, as a mail client would; push goes to the FCM simulator (FCM HTTP v1, OAuth 2 from a
+ * service account key). One message per event and device, whatever is redelivered or retried;
+ * tokens FCM reports unregistered dropped; preferences honoured; every send audited without its body.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { simpleParser } from 'mailparser';
+import { startSimulators, type Simulators } from '../../sim/index.js';
+import { startSmtpSimulator, type SmtpSimulator } from '../../sim/smtp/index.js';
+import { startFcmSimulator, type FcmSimulator } from '../../sim/fcm/index.js';
+import { automationKey } from '../../src/automations/index.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { post, SECRETS, stripeHeader, waitFor, WEBHOOK_ENV } from '../helpers/webhooks.js';
+
+let redis: TestRedis;
+let sims: Simulators;
+let smtp: SmtpSimulator;
+let fcm: FcmSimulator;
+let t: TestApp;
+
+before(async () => {
+  redis = await startRedis();
+  sims = await startSimulators();
+  smtp = await startSmtpSimulator();
+  fcm = await startFcmSimulator();
+  t = await startTestApp({
+    sims,
+    env: {
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: 'emailtest',
+      SMTP_URL: smtp.url,
+      FCM_SERVICE_ACCOUNT: fcm.serviceAccount,
+      FCM_API_URL: fcm.url,
+      EMAIL_FROM: 'Acme Billing <billing@acme.example>',
+      EVENT_BACKOFF_MS: '20',
+      EVENT_BACKOFF_MAX_MS: '100',
+      EVENT_ATTEMPTS: '4',
+      ...WEBHOOK_ENV,
+    },
+  });
+  sims.webhooks.configure({ stripe: { url: `${t.url}/webhooks/stripe`, secret: SECRETS.stripe[0] } });
+});
+after(async () => {
+  await t?.close();
+  await sims?.close();
+  await smtp?.close();
+  await fcm?.close();
+  await redis?.stop();
+});
+
+let next = 0;
+function openInvoice() {
+  const c = sims.data.customers.filter((x) => x.invoices.some((i) => i.status === 'open') && x.email)[next++];
+  assert.ok(c);
+  return { customer: c, invoice: c.invoices.find((i) => i.status === 'open')! };
+}
+
+async function decline(invoiceId: string) {
+  const res = await fetch(`${sims.urls.stripe}/v1/invoices/${invoiceId}/pay`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ payment_method: 'pm_card_chargeDeclined' }).toString(),
+  });
+  assert.equal(res.status, 402);
+}
+
+async function settled() {
+  const busy = async () => {
+    const a = await t.app.automations.queue!.counts();
+    const s = await t.app.events.queues.stripe.counts();
+    return a.waiting + a.active + a.delayed + s.waiting + s.active + s.delayed;
+  };
+  await waitFor('the events and automation runs to settle', async () => {
+    await sims.webhooks.idle();
+    return (await busy()) + (await busy()) === 0;
+  });
+}
+
+const mailTo = (address: string) => smtp.outbox().filter((m) => m.to.includes(address));
+
+async function auditOf(crmId: string, channel = 'email') {
+  const r = await t.gql(`{ auditLog(customerId: "${crmId}", first: 50) { nodes { action systems outcome detail } } }`, {
+    token: t.token('admin'),
+  });
+  return (r.body.data.auditLog.nodes as { action: string; systems: string[]; outcome: string; detail: string | null }[])
+    .filter((e) => e.action === 'notification.send')
+    .map((e) => ({ ...e, detail: JSON.parse(e.detail ?? '{}') as Record<string, unknown> }))
+    .filter((e) => e.detail.channel === channel);
+}
+
+describe('payment failed email', () => {
+  test('one email per failed payment, text and HTML, parsed with mailparser; a redelivered event sends no second', async () => {
+    const { customer, invoice } = openInvoice();
+    await decline(invoice.id);
+    await waitFor('the email', () => mailTo(customer.email).length > 0);
+    await settled();
+    const mails = mailTo(customer.email);
+    assert.equal(mails.length, 1);
+    const parsed = await simpleParser(mails[0].raw);
+    assert.equal(parsed.subject, `Payment failed for invoice ${invoice.number ?? invoice.id}`);
+    assert.equal(parsed.from?.value[0]?.address, 'billing@acme.example');
+    assert.ok(parsed.text?.includes(`invoice ${invoice.number ?? invoice.id}`));
+    assert.ok(typeof parsed.html === 'string' && parsed.html.includes(`<strong>${invoice.number ?? invoice.id}</strong>`));
+    assert.equal(parsed.headers.get('x-portico-template'), 'payment-failed');
+    // No payment details: no card number digits, no brand.
+    assert.doesNotMatch(`${parsed.text}${String(parsed.html)}`, /visa|mastercard|\b4242\b|last4/i);
+
+    // Stripe delivers the same event again (same id, signed anew): nothing more is sent.
+    const d = sims.webhooks
+      .deliveries()
+      .filter((x) => x.system === 'stripe')
+      .at(-1)!;
+    const evt = await fetch(`${sims.urls.stripe}/v1/invoices/${invoice.id}`, {
+      headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}` },
+    }).then((r) => r.json() as Promise<Record<string, unknown>>);
+    const payload = JSON.stringify({
+      id: d.eventIds[0],
+      object: 'event',
+      created: Math.floor(Date.now() / 1000),
+      type: 'invoice.payment_failed',
+      data: { object: evt },
+    });
+    for (let i = 0; i < 5; i++)
+      assert.equal((await post(`${t.url}/webhooks/stripe`, payload, { 'stripe-signature': stripeHeader(payload) })).status, 200);
+    await settled();
+    assert.equal(mailTo(customer.email).length, 1);
+
+    // The step run again with the same key (a retry after a lost answer): a duplicate, not a second email.
+    const key = automationKey('payment-failed', `stripe:${d.eventIds[0]}`, 'notify-customer');
+    const again = await t.app.notifications.notifyCustomer({
+      key,
+      crmId: customer.crmId,
+      template: 'payment-failed',
+      data: { invoiceNumber: 'x', amountDue: 'y' },
+    });
+    assert.deepEqual(again.channels, { email: 'duplicate', push: 'no_recipient' });
+    assert.equal(mailTo(customer.email).length, 1);
+
+    // Audited: channel, template, customer and outcome; never the body.
+    const entries = await auditOf(customer.crmId);
+    assert.deepEqual(
+      entries.map((e) => [e.systems, e.outcome, e.detail]),
+      [
+        [['smtp'], 'OK', { channel: 'email', template: 'payment-failed', result: 'duplicate' }],
+        [['smtp'], 'OK', { channel: 'email', template: 'payment-failed', result: 'sent' }],
+      ],
+    );
+  });
+
+  test('the relay refusing once: the step is retried and one email goes out', async () => {
+    const { customer, invoice } = openInvoice();
+    smtp.failNext(1);
+    await decline(invoice.id);
+    await waitFor('the email', () => mailTo(customer.email).length > 0);
+    await settled();
+    assert.equal(mailTo(customer.email).length, 1);
+    const results = (await auditOf(customer.crmId)).map((e) => [e.outcome, e.detail.result]);
+    assert.deepEqual(results, [
+      ['OK', 'sent'],
+      ['FAILED', 'failed'],
+    ]);
+  });
+});
+
+describe('preferences', () => {
+  const PREFS = `mutation($input: [NotificationPreferenceInput!]!) { updateNotificationPreferences(input: $input) { kind channel enabled } }`;
+
+  test('a customer who turned billing email off gets none; security messages cannot be turned off', async () => {
+    const { customer, invoice } = openInvoice();
+    const token = t.token('customer', customer.crmId);
+    const off = await t.gql(PREFS, { token, variables: { input: [{ kind: 'BILLING', channel: 'EMAIL', enabled: false }] } });
+    assert.equal(off.body.errors, undefined);
+    assert.deepEqual(
+      off.body.data.updateNotificationPreferences.find(
+        (p: { kind: string; channel: string }) => p.kind === 'BILLING' && p.channel === 'EMAIL',
+      ),
+      { kind: 'BILLING', channel: 'EMAIL', enabled: false },
+    );
+    const security = await t.gql(PREFS, { token, variables: { input: [{ kind: 'SECURITY', channel: 'EMAIL', enabled: false }] } });
+    assert.equal(security.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    const read = await t.gql('{ notificationPreferences { kind channel enabled } }', { token });
+    assert.equal(read.body.data.notificationPreferences.filter((p: { enabled: boolean }) => !p.enabled).length, 1);
+    // Staff tokens are not customers.
+    assert.equal(
+      (await t.gql('{ notificationPreferences { kind } }', { token: t.token('agent') })).body.errors?.[0]?.extensions?.code,
+      'FORBIDDEN',
+    );
+
+    await decline(invoice.id);
+    await waitFor('the opt-out to be audited', async () => (await auditOf(customer.crmId)).length > 0);
+    await settled();
+    assert.equal(mailTo(customer.email).length, 0);
+    assert.deepEqual(
+      (await auditOf(customer.crmId)).map((e) => e.detail.result),
+      ['opted_out'],
+    );
+  });
+});
+
+describe('push', () => {
+  const REGISTER = `mutation($platform: DevicePlatform!, $token: String!) { registerDevice(platform: $platform, token: $token) }`;
+
+  test('registered devices get one push per event over FCM HTTP v1; a token FCM reports unregistered is dropped', async () => {
+    const { customer, invoice } = openInvoice();
+    const token = t.token('customer', customer.crmId);
+    const good = `fcm-good-${customer.crmId}-0123456789abcdef`;
+    const gone = `fcm-gone-${customer.crmId}-0123456789abcdef`;
+    for (const [platform, device] of [
+      ['ANDROID', good],
+      ['IOS', gone],
+    ] as const) {
+      const r = await t.gql(REGISTER, { token, variables: { platform, token: device } });
+      assert.equal(r.body.data?.registerDevice, true, JSON.stringify(r.body.errors));
+    }
+    assert.equal(
+      (await t.gql(REGISTER, { token, variables: { platform: 'IOS', token: 'short' } })).body.errors?.[0]?.extensions?.code,
+      'BAD_USER_INPUT',
+    );
+    assert.equal(
+      (await t.gql(REGISTER, { token: t.token('agent'), variables: { platform: 'IOS', token: good } })).body.errors?.[0]?.extensions?.code,
+      'FORBIDDEN',
+    );
+    fcm.unregister(gone);
+
+    await decline(invoice.id);
+    await waitFor('the push', () => fcm.sent().some((m) => m.token === good));
+    await settled();
+    const pushed = fcm.sent().filter((m) => m.token === good);
+    assert.equal(pushed.length, 1);
+    assert.equal(pushed[0].notification?.title, `Payment failed for invoice ${invoice.number ?? invoice.id}`);
+    assert.equal(pushed[0].data?.template, 'payment-failed');
+    assert.equal(fcm.attempts(gone), 1);
+    assert.deepEqual(
+      (await t.app.notifications.push.devices(customer.crmId)).map((d) => d.token),
+      [good],
+      'the unregistered token is dropped',
+    );
+    assert.deepEqual(
+      (await auditOf(customer.crmId, 'push')).map((e) => [e.systems, e.detail.result]),
+      [[['fcm'], 'sent']],
+    );
+
+    // A second failed attempt is a new event: one more push, to the remaining device only; FCM down once on the way.
+    fcm.failNext(1);
+    await decline(invoice.id);
+    await waitFor('the second push', () => fcm.sent().filter((m) => m.token === good).length === 2);
+    await settled();
+    assert.equal(fcm.sent().filter((m) => m.token === good).length, 2);
+    assert.equal(fcm.attempts(gone), 1);
+    assert.equal(mailTo(customer.email).length, 2, 'and one email per event');
+  });
+});

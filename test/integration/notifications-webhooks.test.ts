@@ -1,0 +1,316 @@
+/**
+ * Partner webhooks through the real app: partners mint tokens (admin), register endpoints with
+ * their own token, and a loopback receiver gets the deliveries. A real declined payment in the
+ * Stripe simulator is the event (its signed webhook -> the app -> domain event -> fan-out). The
+ * receiver verifies every delivery with both `standardwebhooks` and Svix's verifier, as partners
+ * would. Retry times are compressed (WEBHOOK_TIME_SCALE): a day's schedule takes about 2.4 s.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { Webhook as SvixWebhook } from 'svix';
+import { startSimulators, type Simulators } from '../../sim/index.js';
+import { RETRY_SCHEDULE_MS } from '../../src/notifications/webhooks.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { SECRETS, waitFor, WEBHOOK_ENV } from '../helpers/webhooks.js';
+
+const SCALE = 0.000025;
+
+interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  at: number;
+}
+
+let redis: TestRedis;
+let sims: Simulators;
+let t: TestApp;
+let receiver: Server;
+let base: string;
+const received: Received[] = [];
+/** Status per path; 200 when not set. */
+const answers = new Map<string, number>();
+
+before(async () => {
+  redis = await startRedis();
+  sims = await startSimulators();
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: performance.now() });
+      res.statusCode = answers.get(req.url ?? '') ?? 200;
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  t = await startTestApp({
+    sims,
+    env: {
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: 'notifytest',
+      WEBHOOK_TIME_SCALE: String(SCALE),
+      // 48 h scaled: 4.3 s, longer than the whole retry schedule (2.4 s).
+      WEBHOOK_DISABLE_AFTER_H: '48',
+      WEBHOOK_TIMEOUT_MS: '2000',
+      ...WEBHOOK_ENV,
+    },
+  });
+  sims.webhooks.configure({ stripe: { url: `${t.url}/webhooks/stripe`, secret: SECRETS.stripe[0] } });
+});
+after(async () => {
+  await t?.close();
+  await sims?.close();
+  await redis?.stop();
+  await new Promise((r) => receiver?.close(r));
+});
+
+/** A partner token that may manage its endpoints (`webhooks:manage`) with these data scopes. */
+async function partnerToken(name: string, scopes: string[], customerIds?: string[], manage = true) {
+  const r = await t.gql(`mutation($input: CreatePartnerTokenInput!) { createPartnerToken(input: $input) { token partnerToken { id } } }`, {
+    token: t.token('admin'),
+    variables: { input: { name, scopes: manage ? [...scopes, 'webhooks:manage'] : scopes, customerIds } },
+  });
+  assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
+  return r.body.data.createPartnerToken.token as string;
+}
+
+const CREATE = `mutation($input: CreateWebhookEndpointInput!) {
+  createWebhookEndpoint(input: $input) { endpoint { id url eventTypes status partnerId } secret }
+}`;
+
+async function createEndpoint(token: string, path: string, eventTypes: string[]) {
+  const r = await t.gql(CREATE, { token, variables: { input: { url: `${base}${path}`, eventTypes } } });
+  assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
+  return r.body.data.createWebhookEndpoint as { endpoint: { id: string; status: string; partnerId: string }; secret: string };
+}
+
+const at = (path: string) => received.filter((r) => r.path === path);
+
+function verifyBoth(r: Received, secret: string) {
+  const headers = {
+    'webhook-id': String(r.headers['webhook-id']),
+    'webhook-timestamp': String(r.headers['webhook-timestamp']),
+    'webhook-signature': String(r.headers['webhook-signature']),
+  };
+  // Each throws when no signature of the header matches this secret.
+  new StandardWebhook(secret).verify(r.body, headers);
+  new SvixWebhook(secret).verify(r.body, headers);
+  return JSON.parse(r.body) as { type: string; timestamp: string; data: Record<string, string> };
+}
+
+/** Waits until no delivery is waiting, running or scheduled for a retry. */
+async function idle() {
+  const q = t.app.notifications.webhooks.queue!;
+  await waitFor('deliveries to settle', async () => {
+    await sims.webhooks.idle();
+    const busy = async () => {
+      const c = await q.counts();
+      return c.waiting + c.active + c.delayed;
+    };
+    const stripe = await t.app.events.queues.stripe.counts();
+    return (await busy()) + stripe.waiting + stripe.active + stripe.delayed + (await busy()) === 0;
+  });
+}
+
+async function declinePayment() {
+  const c = sims.data.customers.filter((x) => x.invoices.some((i) => i.status === 'open'))[declined++];
+  assert.ok(c);
+  const invoice = c.invoices.find((i) => i.status === 'open')!;
+  const res = await fetch(`${sims.urls.stripe}/v1/invoices/${invoice.id}/pay`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ payment_method: 'pm_card_chargeDeclined' }).toString(),
+  });
+  assert.equal(res.status, 402);
+  return { crmId: c.crmId, invoiceId: invoice.id };
+}
+let declined = 0;
+
+describe('deliveries', () => {
+  test('a declined payment reaches the subscribed partners, signed per Standard Webhooks (standardwebhooks and svix verify it), once; scopes and allow-lists filter', async () => {
+    const all = await partnerToken('all-customers', ['billing.invoices:read']);
+    const other = sims.data.customers.at(-1)!.crmId;
+    const narrow = await partnerToken('one-customer', ['billing.invoices:read'], [other]);
+    const support = await partnerToken('support-only', ['support.tickets:read']);
+    const a = await createEndpoint(all, '/a', ['billing.invoice.payment_failed']);
+    assert.match(a.secret, /^whsec_[A-Za-z0-9+/]{32}$/);
+    assert.equal(a.endpoint.status, 'ENABLED');
+    const n = await createEndpoint(narrow, '/narrow', ['billing.invoice.payment_failed']);
+    const paidOnly = await createEndpoint(all, '/paid-only', ['billing.invoice.paid']);
+    // A type the token's scopes do not cover is refused before anything is stored.
+    const refused = await t.gql(CREATE, {
+      token: support,
+      variables: { input: { url: `${base}/s`, eventTypes: ['billing.invoice.paid'] } },
+    });
+    assert.equal(refused.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.match(refused.body.errors[0].message, /needs the scope billing\.invoices:read/);
+
+    const { crmId, invoiceId } = await declinePayment();
+    assert.notEqual(crmId, other);
+    await waitFor('the delivery', () => at('/a').length > 0);
+    await idle();
+    assert.equal(at('/a').length, 1, 'one delivery per (endpoint, event)');
+    assert.equal(at('/narrow').length, 0, 'the customer is not in its allow-list');
+    assert.equal(at('/paid-only').length, 0, 'not subscribed to payment_failed');
+    const body = verifyBoth(at('/a')[0], a.secret);
+    assert.equal(body.type, 'billing.invoice.payment_failed');
+    assert.deepEqual(body.data, { customerId: crmId, invoiceId });
+    assert.match(String(at('/a')[0].headers['webhook-id']), /^msg_/);
+    // Another partner's secret does not verify it.
+    assert.throws(() => verifyBoth(at('/a')[0], n.secret));
+
+    // The delivery log, as the partner reads it.
+    const log = await t.gql(`{ webhookDeliveries(endpointId: "${a.endpoint.id}") { eventType attempt statusCode delivered messageId } }`, {
+      token: all,
+    });
+    assert.deepEqual(log.body.data.webhookDeliveries, [
+      {
+        eventType: 'billing.invoice.payment_failed',
+        attempt: 1,
+        statusCode: 200,
+        delivered: true,
+        messageId: at('/a')[0].headers['webhook-id'],
+      },
+    ]);
+    // Partners see their own endpoints; an admin sees every partner's; another partner's is NOT_FOUND.
+    const mine = await t.gql('{ webhookEndpoints { id } }', { token: narrow });
+    assert.deepEqual(mine.body.data.webhookEndpoints, [{ id: n.endpoint.id }]);
+    const admin = await t.gql('{ webhookEndpoints { id } }', { token: t.token('admin') });
+    const ids = admin.body.data.webhookEndpoints.map((e: { id: string }) => e.id);
+    for (const id of [a.endpoint.id, n.endpoint.id, paidOnly.endpoint.id]) assert.ok(ids.includes(id));
+    const foreign = await t.gql(`{ webhookDeliveries(endpointId: "${a.endpoint.id}") { attempt } }`, { token: narrow });
+    assert.equal(foreign.body.errors?.[0]?.extensions?.code, 'NOT_FOUND');
+  });
+
+  test('bad input and the wrong callers get clear errors', async () => {
+    const p = await partnerToken('bad-input', ['crm.contacts:read']);
+    const bad = async (url: string, eventTypes: string[]) =>
+      (await t.gql(CREATE, { token: p, variables: { input: { url, eventTypes } } })).body.errors?.[0]?.extensions?.code;
+    assert.equal(await bad('ftp://partner.example/x', ['crm.contact.updated']), 'BAD_USER_INPUT');
+    assert.equal(await bad('not a url', ['crm.contact.updated']), 'BAD_USER_INPUT');
+    assert.equal(await bad(`${base}/x`, ['crm.contact.renamed']), 'BAD_USER_INPUT');
+    assert.equal(await bad(`${base}/x`, []), 'BAD_USER_INPUT');
+    const customer = await t.gql(CREATE, {
+      token: t.token('customer', 'c-1'),
+      variables: { input: { url: `${base}/x`, eventTypes: ['crm.contact.updated'] } },
+    });
+    assert.equal(customer.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+    assert.equal((await t.gql('{ webhookEndpoints { id } }')).body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+    const noManage = await partnerToken('no-manage', ['crm.contacts:read'], undefined, false);
+    assert.equal((await t.gql('{ webhookEndpoints { id } }', { token: noManage })).body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+  });
+});
+
+describe('failures', () => {
+  test("a failing endpoint is retried on Svix's schedule (8 attempts), dead-lettered, then replayed once it answers", async () => {
+    const p = await partnerToken('failing', ['crm.contacts:read']);
+    answers.set('/fail', 500);
+    const ep = await createEndpoint(p, '/fail', ['crm.contact.updated']);
+    const sent = await t.gql(`mutation { sendTestWebhookEvent(id: "${ep.endpoint.id}") }`, { token: p });
+    const messageId = sent.body.data.sendTestWebhookEvent as string;
+    await waitFor('eight attempts', () => at('/fail').length >= 8);
+    await idle();
+    const attempts = at('/fail');
+    assert.equal(attempts.length, 8);
+    assert.ok(
+      attempts.every((r) => r.headers['webhook-id'] === messageId),
+      'the same webhook-id on every retry',
+    );
+    // Never earlier than the schedule says (a lower bound: the queue can only be later).
+    for (let i = 1; i < attempts.length; i++)
+      assert.ok(attempts[i].at - attempts[i - 1].at >= RETRY_SCHEDULE_MS[i - 1] * SCALE - 1, `retry ${i} waited its turn`);
+    const dead = await t.gql(`{ failedWebhookDeliveries(endpointId: "${ep.endpoint.id}") { messageId eventType attempts lastError } }`, {
+      token: p,
+    });
+    assert.deepEqual(dead.body.data.failedWebhookDeliveries, [
+      { messageId, eventType: 'portico.webhook.test', attempts: 8, lastError: 'endpoint answered 500' },
+    ]);
+    answers.set('/fail', 204);
+    const replayed = await t.gql(`mutation { replayWebhookDeliveries(endpointId: "${ep.endpoint.id}") }`, { token: p });
+    assert.equal(replayed.body.data.replayWebhookDeliveries, 1);
+    await waitFor('the replayed delivery', () => at('/fail').length === 9);
+    await idle();
+    assert.equal(at('/fail').length, 9);
+    const log = await t.gql(`{ webhookDeliveries(endpointId: "${ep.endpoint.id}", first: 2) { statusCode delivered } }`, { token: p });
+    assert.deepEqual(log.body.data.webhookDeliveries, [
+      { statusCode: 204, delivered: true },
+      { statusCode: 500, delivered: false },
+    ]);
+  });
+
+  test('an endpoint failing for the whole window (48 h, scaled) is disabled with an admin notice; redirects are failures', async () => {
+    const p = await partnerToken('dead-endpoint', ['crm.contacts:read']);
+    answers.set('/dead', 302);
+    const ep = await createEndpoint(p, '/dead', ['crm.contact.updated']);
+    const status = async () =>
+      (
+        (await t.gql('{ webhookEndpoints { id status disabledReason } }', { token: p })).body.data.webhookEndpoints as {
+          status: string;
+          disabledReason: string | null;
+        }[]
+      )[0];
+    // Test events, one after another, until the failures span the window.
+    await waitFor(
+      'the endpoint to be disabled',
+      async () => {
+        if ((await status()).status === 'DISABLED') return true;
+        await t.gql(`mutation { sendTestWebhookEvent(id: "${ep.endpoint.id}") }`, { token: p });
+        await new Promise((r) => setTimeout(r, 300));
+        return false;
+      },
+      20_000,
+    );
+    assert.deepEqual(await status(), { id: ep.endpoint.id, status: 'DISABLED', disabledReason: 'FAILING' });
+    assert.ok(at('/dead').length >= 2);
+    const audit = await t.gql(`{ auditLog(first: 50) { nodes { action detail } } }`, { token: t.token('admin') });
+    const notice = (audit.body.data.auditLog.nodes as { action: string; detail: string }[]).find(
+      (e) => e.action === 'webhookEndpoint.autoDisable',
+    );
+    assert.ok(notice && JSON.parse(notice.detail).endpointId === ep.endpoint.id);
+    // Nothing more is sent to a disabled endpoint.
+    await idle();
+    const count = at('/dead').length;
+    await t.gql(`mutation { sendTestWebhookEvent(id: "${ep.endpoint.id}") }`, { token: p });
+    await idle();
+    assert.equal(at('/dead').length, count);
+    // Enabled again by the partner, it receives again.
+    answers.set('/dead', 200);
+    const enabled = await t.gql(`mutation { enableWebhookEndpoint(id: "${ep.endpoint.id}") { status disabledReason } }`, { token: p });
+    assert.deepEqual(enabled.body.data.enableWebhookEndpoint, { status: 'ENABLED', disabledReason: null });
+    await t.gql(`mutation { sendTestWebhookEvent(id: "${ep.endpoint.id}") }`, { token: p });
+    await waitFor('a delivery after enabling', () => at('/dead').length === count + 1);
+  });
+});
+
+describe('secret rotation', () => {
+  test('after a rotation deliveries verify with the old and the new secret for the overlap window, then with the new one only', async () => {
+    const p = await partnerToken('rotating', ['crm.contacts:read']);
+    const ep = await createEndpoint(p, '/rotate', ['crm.contact.updated']);
+    const rotated = await t.gql(`mutation { rotateWebhookEndpointSecret(id: "${ep.endpoint.id}") { endpoint { id } secret } }`, {
+      token: p,
+    });
+    const fresh = rotated.body.data.rotateWebhookEndpointSecret.secret as string;
+    assert.notEqual(fresh, ep.secret);
+    const rotatedAt = performance.now();
+    await t.gql(`mutation { sendTestWebhookEvent(id: "${ep.endpoint.id}") }`, { token: p });
+    await waitFor('the delivery', () => at('/rotate').length === 1);
+    const during = at('/rotate')[0];
+    assert.equal(String(during.headers['webhook-signature']).split(' ').length, 2);
+    assert.equal(verifyBoth(during, ep.secret).type, 'portico.webhook.test');
+    assert.equal(verifyBoth(during, fresh).type, 'portico.webhook.test');
+    // Past the overlap (24 h scaled: 2.16 s), the old secret no longer signs.
+    const overlapMs = 24 * 3_600_000 * SCALE;
+    await new Promise((r) => setTimeout(r, Math.max(0, overlapMs - (performance.now() - rotatedAt)) + 100));
+    await t.gql(`mutation { sendTestWebhookEvent(id: "${ep.endpoint.id}") }`, { token: p });
+    await waitFor('the second delivery', () => at('/rotate').length === 2);
+    const afterOverlap = at('/rotate')[1];
+    assert.equal(verifyBoth(afterOverlap, fresh).type, 'portico.webhook.test');
+    assert.throws(() => verifyBoth(afterOverlap, ep.secret));
+  });
+});
