@@ -125,6 +125,8 @@ export type AutomationHealth = {
  */
 export type Billing = {
   __typename?: 'Billing';
+  /** The billing address (printed on invoices); null when none is set. */
+  address: Maybe<BillingAddress>;
   /** Account balance in minor units; negative is a credit in the customer's favour. */
   balance: Maybe<Scalars['Int']['output']>;
   /** ISO 4217 currency code, upper case, e.g. `USD`. */
@@ -135,6 +137,8 @@ export type Billing = {
   paymentMethods: Maybe<Array<PaymentMethod>>;
   /** The current (most recent) subscription, if any. */
   subscription: Maybe<BillingSubscription>;
+  /** Tax ids printed on invoices, oldest first. */
+  taxIds: Maybe<Array<TaxId>>;
 };
 
 
@@ -145,6 +149,49 @@ export type Billing = {
 export type BillingInvoicesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A postal address as the billing system keeps it. */
+export type BillingAddress = {
+  __typename?: 'BillingAddress';
+  /** City, district, suburb, town or village. */
+  city: Maybe<Scalars['String']['output']>;
+  /** Two-letter country code (ISO 3166-1 alpha-2), e.g. `DE`. */
+  country: Maybe<Scalars['String']['output']>;
+  /** Street, PO box or company name. */
+  line1: Maybe<Scalars['String']['output']>;
+  /** Apartment, suite, unit or building. */
+  line2: Maybe<Scalars['String']['output']>;
+  /** ZIP or postal code. */
+  postalCode: Maybe<Scalars['String']['output']>;
+  /** State, county, province or region. */
+  state: Maybe<Scalars['String']['output']>;
+};
+
+/** A billing address to set: the whole address (parts left out are cleared). */
+export type BillingAddressInput = {
+  /** City; up to 200 characters. */
+  city?: InputMaybe<Scalars['String']['input']>;
+  /** Two-letter country code (ISO 3166-1 alpha-2), e.g. `DE`. */
+  country: Scalars['String']['input'];
+  /** Street, PO box or company name; up to 200 characters. */
+  line1: Scalars['String']['input'];
+  /** Apartment, suite, unit or building; up to 200 characters. */
+  line2?: InputMaybe<Scalars['String']['input']>;
+  /** ZIP or postal code; up to 20 characters. */
+  postalCode?: InputMaybe<Scalars['String']['input']>;
+  /** State, county, province or region; up to 200 characters. */
+  state?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** What `updateBillingDetails` sets; a field left out is unchanged. */
+export type BillingDetailsInput = {
+  /** The billing address (replaces the current one). */
+  address?: InputMaybe<BillingAddressInput>;
+  /** The customer (CRM id). Customers omit it (their own). */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** The whole list of tax ids, at most 25: ids not listed are removed; an empty list removes all. */
+  taxIds?: InputMaybe<Array<TaxIdInput>>;
 };
 
 /** A subscription to a plan. */
@@ -541,6 +588,13 @@ export type Mutation = {
    */
   openTicket: Ticket;
   /**
+   * Pays an open invoice of the customer with its default card, now. A declined card is the error
+   * `PAYMENT_DECLINED` with the vendor's `declineCode` (e.g. `insufficient_funds`); the invoice stays
+   * open and the payment-failed automation runs. Send an `Idempotency-Key`: the vendor receives a key
+   * derived from it, so a retry never charges twice.
+   */
+  payInvoice: Invoice;
+  /**
    * Drops every cached upstream record of one customer (contact, billing, tickets, documents), so
    * the next read goes to the systems. Returns true when done. Admins only.
    */
@@ -566,6 +620,13 @@ export type Mutation = {
   resumeSubscription: BillingSubscription;
   /** Revokes a partner token; every gateway instance refuses it from the next request. Admins only. */
   revokePartnerToken: Maybe<PartnerToken>;
+  /**
+   * Sets the billing address and tax ids printed on invoices, in the billing system (which owns
+   * them); the CRM receives its copy of the billing country through a replica job. Values are
+   * checked before anything is sent (`BAD_USER_INPUT` naming the field). Customers act on their own;
+   * admins and partners give `input.customerId`. Returns the billing account as it is after the write.
+   */
+  updateBillingDetails: Billing;
   /**
    * Changes one customer's contact details (staff, and partners with `crm.contacts:write` within
    * their customer allow-list). Same guarantees as `updateMyContact`; another customer than the
@@ -608,6 +669,11 @@ export type MutationOpenTicketArgs = {
 };
 
 
+export type MutationPayInvoiceArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationPurgeCustomerCacheArgs = {
   id: Scalars['ID']['input'];
 };
@@ -635,6 +701,11 @@ export type MutationResumeSubscriptionArgs = {
 
 export type MutationRevokePartnerTokenArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationUpdateBillingDetailsArgs = {
+  input: BillingDetailsInput;
 };
 
 
@@ -878,6 +949,27 @@ export type SubscriptionStatus =
   | 'UNKNOWN'
   /** Unpaid after retries. */
   | 'UNPAID';
+
+/** A tax id printed on the customer's invoices. */
+export type TaxId = {
+  __typename?: 'TaxId';
+  /** Two-letter country code of the tax id, when known. */
+  country: Maybe<Scalars['String']['output']>;
+  /** The billing system's id of this tax id. */
+  id: Scalars['ID']['output'];
+  /** The billing system's type, e.g. `eu_vat`, `gb_vat`, `us_ein` (Stripe's tax id types). */
+  type: Scalars['String']['output'];
+  /** The number, as the billing system stores it. */
+  value: Scalars['String']['output'];
+};
+
+/** A tax id to keep on the customer. */
+export type TaxIdInput = {
+  /** One of Stripe's tax id types, e.g. `eu_vat`. */
+  type: Scalars['String']['input'];
+  /** The number, e.g. `DE123456789`; 1 to 50 characters. */
+  value: Scalars['String']['input'];
+};
 
 /** A support ticket. */
 export type Ticket = {

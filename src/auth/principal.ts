@@ -21,6 +21,8 @@ export const SCOPES = {
   'support.tickets:write': 'openTicket, addTicketComment: open tickets and comment on them.',
   'files.documents:write': 'requestDocumentUpload, confirmDocumentUpload: upload documents (presigned, straight to S3).',
   'billing.subscription:write': 'cancelSubscription, resumeSubscription.',
+  'billing.details:write': 'updateBillingDetails: billing address and tax ids.',
+  'billing.invoices:pay': "payInvoice: pay an open invoice with the customer's default card.",
   'admin:partners': 'Mint, list and revoke partner tokens.',
   'admin:cache': "Purge a customer's cached records.",
   'admin:events': 'List and replay failed webhook events.',
@@ -46,6 +48,8 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
     'support.tickets:write',
     'files.documents:write',
     'billing.subscription:write',
+    'billing.details:write',
+    'billing.invoices:pay',
   ],
   // Support agents see contact, ticket and document data and a billing summary, never payment details;
   // they answer tickets and upload documents for customers, but do not change subscriptions.

@@ -163,6 +163,13 @@ async function cell(group: Group, token: string | undefined, id: string) {
  */
 const ticketOf = (id: string) => String(t.sims.data.customers.find((c) => c.crmId === id)!.tickets[0].id);
 const uploadIdOf = (id: string) => Buffer.from(`${id}/00000000-0000-0000-0000-000000000000/x.txt`).toString('base64url');
+/** The customer's open invoice, else any of its invoices (paying a paid one is authorized: BAD_USER_INPUT, nothing to pay). */
+const invoiceOf = (id: string) => {
+  const invoices = t.sims.data.customers.find((c) => c.crmId === id)!.invoices;
+  const inv = invoices.find((i) => i.status === 'open') ?? invoices[0];
+  assert.ok(inv, `customer ${id} has an invoice`);
+  return inv.id;
+};
 const WRITE_MUTATIONS = {
   openTicket: {
     q: 'mutation($id: ID!) { openTicket(input: { subject: "Matrix", body: "Cell", customerId: $id }) { id } }',
@@ -200,9 +207,28 @@ const WRITE_MUTATIONS = {
     pick: (d: any) => d?.resumeSubscription?.id,
     scope: 'billing.subscription:write',
   },
+  updateBillingDetails: {
+    q: 'mutation($id: ID!) { updateBillingDetails(input: { address: { line1: "1 Rue X", city: "Paris", country: "FR" }, customerId: $id }) { __typename } }',
+    vars: (id: string) => ({ id }),
+    // Only the type: a write-only partner may set the details without reading the account back.
+    pick: (d: any) => d?.updateBillingDetails?.__typename,
+    scope: 'billing.details:write',
+  },
+  payInvoice: {
+    q: 'mutation($i: ID!) { payInvoice(id: $i) { id } }',
+    vars: (id: string) => ({ i: invoiceOf(id) }),
+    pick: (d: any) => d?.payInvoice?.id,
+    scope: 'billing.invoices:pay',
+  },
 } as const;
 type WriteMutation = keyof typeof WRITE_MUTATIONS;
-const WRITE_SCOPES = ['support.tickets:write', 'files.documents:write', 'billing.subscription:write'] as const;
+const WRITE_SCOPES = [
+  'support.tickets:write',
+  'files.documents:write',
+  'billing.subscription:write',
+  'billing.details:write',
+  'billing.invoices:pay',
+] as const;
 const WRITE_MUTATION_USERS: Record<string, Record<WriteMutation, Outcome>> = {
   anonymous: Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'UNAUTHENTICATED'])) as Record<WriteMutation, Outcome>,
   customerOwn: Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'data'])) as Record<WriteMutation, Outcome>,
@@ -214,6 +240,8 @@ const WRITE_MUTATION_USERS: Record<string, Record<WriteMutation, Outcome>> = {
     confirmDocumentUpload: 'data',
     cancelSubscription: 'FORBIDDEN',
     resumeSubscription: 'FORBIDDEN',
+    updateBillingDetails: 'FORBIDDEN',
+    payInvoice: 'FORBIDDEN',
   },
   admin: Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'data'])) as Record<WriteMutation, Outcome>,
 };
@@ -228,6 +256,10 @@ function upstreamWrites(): number {
     (z['PUT /api/v2/tickets/{id}'] ?? 0) +
     (s['POST /v1/subscriptions/{id}'] ?? 0) +
     (s['DELETE /v1/subscriptions/{id}'] ?? 0) +
+    (s['POST /v1/customers/{id}'] ?? 0) +
+    (s['POST /v1/customers/{id}/tax_ids'] ?? 0) +
+    (s['DELETE /v1/customers/{id}/tax_ids/{taxId}'] ?? 0) +
+    (s['POST /v1/invoices/{id}/pay'] ?? 0) +
     (f.PutObject ?? 0) +
     (f.DeleteObject ?? 0) +
     (f.PostObject ?? 0)
@@ -242,7 +274,9 @@ async function writeMutationCell(m: WriteMutation, token: string | undefined, id
   const value = g.pick(res.body.data);
   // Authorized: the data, or (confirming an upload never made) S3's answer that there is none.
   const outcome: Outcome | 'mixed' =
-    (value !== null && value !== undefined && codes.length === 0) || (m === 'confirmDocumentUpload' && codes[0] === 'NOT_FOUND')
+    (value !== null && value !== undefined && codes.length === 0) ||
+    (m === 'confirmDocumentUpload' && codes[0] === 'NOT_FOUND') ||
+    (m === 'payInvoice' && codes[0] === 'BAD_USER_INPUT' && res.body.errors?.[0]?.extensions?.argument === 'id')
       ? 'data'
       : codes.length === 1
         ? (codes[0] as Outcome)
@@ -537,8 +571,8 @@ test('the matrix ran every cell of its tables', () => {
     scopes * Object.keys(GROUPS).length +
     rows(MUTATION_USERS) +
     DATA_SCOPES.length * Object.keys(MUTATIONS).length;
-  // Five callers by eight groups, eleven scopes by eight groups, and the mutation rows: a table
+  // Five callers by eight groups, thirteen scopes by eight groups, and the mutation rows: a table
   // that lost a row or a loop that stopped early shows here, not only in a log line.
-  assert.ok(rows(USERS) === 5 * 8 && scopes === 11, `${rows(USERS)} user cells, ${scopes} scopes`);
+  assert.ok(rows(USERS) === 5 * 8 && scopes === 13, `${rows(USERS)} user cells, ${scopes} scopes`);
   assert.equal(cells, expected);
 });

@@ -7,6 +7,7 @@
  * Search is eventually consistent (Stripe: "searchable in under 1 minute"); webhooks invalidate
  * caches, and a customer created seconds ago may show no billing until it is indexed.
  */
+import { createHash } from 'node:crypto';
 import Stripe from 'stripe';
 import { UpstreamError } from '../../errors/index.js';
 import { chunk } from '../../platform/concurrency.js';
@@ -16,8 +17,16 @@ import { parseRetryAfter } from '../../platform/http.js';
 import type { Logger } from '../../platform/logger.js';
 import { traceStripeHttpClient, withUpstreamRoute } from '../../platform/upstream-tracing.js';
 import { createUnknownValueLog } from '../../platform/unknown.js';
-import type { BillingAccount, BillingContact, BillingPort, CardSummary, InvoiceSummary } from '../../ports/billing.js';
-import { toBillingAccount, toCard, toInvoice, toSubscription } from './mappers.js';
+import {
+  BillingInputError,
+  PaymentDeclinedError,
+  type BillingAccount,
+  type BillingContact,
+  type BillingPort,
+  type CardSummary,
+  type InvoiceSummary,
+} from '../../ports/billing.js';
+import { STRIPE_TAX_ID_TYPES, toBillingAccount, toCard, toInvoice, toSubscription } from './mappers.js';
 
 /** Stripe as Portico's billing system: the billing port (src/ports/billing.ts). */
 export type BillingConnector = BillingPort;
@@ -45,6 +54,34 @@ function orQuery(field: string, values: readonly string[]): string {
 
 const newestFirst = (a: InvoiceSummary, b: InvoiceSummary) =>
   a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1;
+
+/** Stripe's address fields by the port's names. */
+const ADDRESS_PARAMS = {
+  line1: 'line1',
+  line2: 'line2',
+  city: 'city',
+  postalCode: 'postal_code',
+  state: 'state',
+  country: 'country',
+} as const;
+
+/** A 400 naming a parameter, as the port's BillingInputError naming the field in the patch's words. */
+function inputRefusal(field: (param: string | undefined) => string | undefined) {
+  return (err: unknown): Error | undefined => {
+    if (!(err instanceof Stripe.errors.StripeInvalidRequestError) || err.statusCode !== 400 || err.type === 'StripeIdempotencyError')
+      return undefined;
+    const f = field(err.param);
+    return f ? new BillingInputError(err.message, f) : undefined;
+  };
+}
+
+/** The derived key of one of a write's several Stripe calls (a retry sends each with the same key). */
+const partKey = (key: string | undefined, part: string) =>
+  key ? `${key}-${createHash('sha256').update(part).digest('hex').slice(0, 16)}` : undefined;
+
+/** Tax id values compared as Stripe stores them: case and spacing do not count. */
+const sameTaxId = (a: { type: string; value: string }, b: { type: string; value: string }) =>
+  a.type === b.type && a.value.replace(/\s/g, '').toUpperCase() === b.value.replace(/\s/g, '').toUpperCase();
 
 export function mapStripeError(err: unknown): UpstreamError {
   if (err instanceof UpstreamError) return err;
@@ -98,6 +135,8 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
     fn: (opts: Stripe.RequestOptions) => Promise<T>,
     priority: Priority = 'interactive',
     idempotent = true,
+    /** A refusal of the caller's values (a 4xx the write's caller must see), as the port's error; undefined for others. */
+    refusal?: (err: unknown) => Error | undefined,
   ): Promise<T> {
     try {
       return await withUpstreamRoute(route, () =>
@@ -108,6 +147,8 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
       );
     } catch (err) {
       if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) throw err;
+      const refused = refusal?.(err);
+      if (refused) throw refused;
       o.logger?.warn({ system: 'billing', route, err: (err as Error).message }, 'stripe call failed');
       throw mapStripeError(err);
     }
@@ -119,7 +160,10 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
       await Promise.all(
         chunk(crmIds, SEARCH_CLAUSES).map(async (ids) => {
           const res = await call('customers.search', (ro) =>
-            stripe.customers.search({ query: orQuery("metadata['crm_contact_id']", ids), limit: 100, expand: ['data.subscriptions'] }, ro),
+            stripe.customers.search(
+              { query: orQuery("metadata['crm_contact_id']", ids), limit: 100, expand: ['data.subscriptions', 'data.tax_ids'] },
+              ro,
+            ),
           );
           for (const c of res.data) {
             const crmId = c.metadata?.crm_contact_id;
@@ -156,7 +200,9 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
           if (!SAFE_ID.test(stripeCustomerId)) return;
           let c: Stripe.Customer | Stripe.DeletedCustomer;
           try {
-            c = await call('customers.retrieve', (ro) => stripe.customers.retrieve(stripeCustomerId, { expand: ['subscriptions'] }, ro));
+            c = await call('customers.retrieve', (ro) =>
+              stripe.customers.retrieve(stripeCustomerId, { expand: ['subscriptions', 'tax_ids'] }, ro),
+            );
           } catch (err) {
             if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) return;
             throw err;
@@ -238,6 +284,68 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
         if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) return null;
         throw err;
       }
+    },
+    taxIdTypes: STRIPE_TAX_ID_TYPES,
+    async updateDetails(stripeId, patch, idempotencyKey) {
+      if (!SAFE_ID.test(stripeId)) throw new UpstreamError('billing', 'unavailable', 'invalid id');
+      if (patch.taxIds) {
+        const wanted = patch.taxIds;
+        const now = await call('customers.listTaxIds', (ro) => stripe.customers.listTaxIds(stripeId, { limit: 100 }, ro));
+        // Creations first: a refused value stops the write before anything is removed.
+        for (const [i, t] of wanted.entries()) {
+          if (now.data.some((x) => sameTaxId(x, t))) continue;
+          const key = partKey(idempotencyKey, `tax_id\n${t.type}\n${t.value}`);
+          await call(
+            'customers.createTaxId',
+            (ro) => stripe.customers.createTaxId(stripeId, { type: t.type, value: t.value }, key ? { ...ro, idempotencyKey: key } : ro),
+            'interactive',
+            key !== undefined,
+            inputRefusal((param) => (param === 'type' || param === 'value' ? `taxIds[${i}].${param}` : `taxIds[${i}]`)),
+          );
+        }
+        for (const x of now.data)
+          if (!wanted.some((t) => sameTaxId(x, t)))
+            // A DELETE is idempotent: one already gone (404, a retry after a lost answer) is done.
+            await notFoundAsNull(() => call('customers.deleteTaxId', (ro) => stripe.customers.deleteTaxId(stripeId, x.id, {}, ro)));
+      }
+      if (patch.address) {
+        const a = patch.address;
+        const address = Object.fromEntries(Object.entries(ADDRESS_PARAMS).map(([k, p]) => [p, a[k as keyof typeof ADDRESS_PARAMS] ?? '']));
+        const key = partKey(idempotencyKey, 'address');
+        const byParam = Object.fromEntries(Object.entries(ADDRESS_PARAMS).map(([k, p]) => [`address[${p}]`, `address.${k}`]));
+        // Absolute values: the same update twice leaves the same customer, so it may be retried.
+        await call(
+          'customers.update',
+          (ro) => stripe.customers.update(stripeId, { address }, key ? { ...ro, idempotencyKey: key } : ro),
+          'interactive',
+          true,
+          inputRefusal((param) => (param ? byParam[param] : undefined)),
+        );
+      }
+    },
+    async invoice(invoiceId) {
+      if (!SAFE_ID.test(invoiceId)) return null;
+      const inv = await notFoundAsNull(() => call('invoices.retrieve', (ro) => stripe.invoices.retrieve(invoiceId, {}, ro)));
+      if (!inv) return null;
+      const cid = typeof inv.customer === 'string' ? inv.customer : (inv.customer?.id ?? null);
+      return { invoice: toInvoice(inv, onUnknown), billingCustomerId: cid };
+    },
+    async payInvoice(invoiceId, idempotencyKey) {
+      const inv = await call(
+        'invoices.pay',
+        (ro) => stripe.invoices.pay(invoiceId, {}, idempotencyKey ? { ...ro, idempotencyKey } : ro),
+        'interactive',
+        // Only a keyed payment is safe to send twice (Stripe answers the retry with the first attempt).
+        idempotencyKey !== undefined,
+        (err) => {
+          if (err instanceof Stripe.errors.StripeCardError)
+            return new PaymentDeclinedError(err.message, err.code ?? 'card_declined', err.decline_code ?? null);
+          if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 400 && err.type !== 'StripeIdempotencyError')
+            return new BillingInputError(err.message, 'id');
+          return undefined;
+        },
+      );
+      return toInvoice(inv, onUnknown);
     },
     async updateCustomerContact(stripeId, fields, idempotencyKey) {
       await call('customers.update', (ro) => stripe.customers.update(stripeId, fields, { ...ro, idempotencyKey }), BG);
