@@ -639,6 +639,14 @@ export type Mutation = {
    * through the replica queue. Only the fields given change.
    */
   updateMyContact: Customer;
+  /**
+   * Changes a ticket's status, priority, assignee or tags (support staff: agents and admins;
+   * customers may not). Values are checked before anything is sent, and Zendesk's own rules
+   * (a closed ticket cannot change, no status goes back to `NEW`, the assignee must be an agent)
+   * answer `BAD_USER_INPUT` naming the field. Returns the ticket as it is after the write; the
+   * customer sees the new status and priority on its next read.
+   */
+  updateTicket: Ticket;
 };
 
 
@@ -717,6 +725,12 @@ export type MutationUpdateContactArgs = {
 
 export type MutationUpdateMyContactArgs = {
   input: ContactInput;
+};
+
+
+export type MutationUpdateTicketArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateTicketInput;
 };
 
 /** A new ticket. */
@@ -974,6 +988,8 @@ export type TaxIdInput = {
 /** A support ticket. */
 export type Ticket = {
   __typename?: 'Ticket';
+  /** The support agent (Zendesk user id) the ticket is assigned to; null when none. Support staff only. */
+  assigneeId: Maybe<Scalars['ID']['output']>;
   /** Public comments, oldest first; null when Zendesk could not be reached. */
   comments: Maybe<Array<TicketComment>>;
   /** When the ticket was opened. */
@@ -986,6 +1002,8 @@ export type Ticket = {
   status: TicketStatus;
   /** Subject line. */
   subject: Scalars['String']['output'];
+  /** The ticket's tags, lower case. Support staff only. */
+  tags: Maybe<Array<Scalars['String']['output']>>;
   /** When the ticket last changed. */
   updatedAt: Scalars['DateTime']['output'];
 };
@@ -1052,6 +1070,18 @@ export type TicketStatus =
   | 'SOLVED'
   /** A status Zendesk sent that this API does not know yet (the gateway logs it). Show it neutrally. */
   | 'UNKNOWN';
+
+/** What `updateTicket` sets; a field left out is unchanged. */
+export type UpdateTicketInput = {
+  /** The Zendesk user id of the agent to assign the ticket to. */
+  assigneeId?: InputMaybe<Scalars['ID']['input']>;
+  /** The new priority. `UNKNOWN` is refused. */
+  priority?: InputMaybe<TicketPriority>;
+  /** The new status. `UNKNOWN` is refused. */
+  status?: InputMaybe<TicketStatus>;
+  /** The whole list of tags (replaces the current ones): up to 50, each 1 to 80 letters, digits, `_`, `-`, `:` or `/`. */
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+};
 
 /** One form field of a presigned POST. */
 export type UploadField = {

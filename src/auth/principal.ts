@@ -23,6 +23,8 @@ export const SCOPES = {
   'billing.subscription:write': 'cancelSubscription, resumeSubscription.',
   'billing.details:write': 'updateBillingDetails: billing address and tax ids.',
   'billing.invoices:pay': "payInvoice: pay an open invoice with the customer's default card.",
+  'support.tickets:manage':
+    "updateTicket: set a ticket's status, priority, assignee and tags; see Ticket.assigneeId and Ticket.tags (support staff).",
   'admin:partners': 'Mint, list and revoke partner tokens.',
   'admin:cache': "Purge a customer's cached records.",
   'admin:events': 'List and replay failed webhook events.',
@@ -62,6 +64,7 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
     'files.documents:read',
     'crm.contacts:write',
     'support.tickets:write',
+    'support.tickets:manage',
     'files.documents:write',
   ],
   admin: (Object.keys(SCOPES) as Scope[]).filter((s) => s !== 'self:read'),
