@@ -131,6 +131,8 @@ export type Billing = {
   balance: Maybe<Scalars['Int']['output']>;
   /** ISO 4217 currency code, upper case, e.g. `USD`. */
   currency: Maybe<Scalars['String']['output']>;
+  /** The id of the saved card invoices are charged to (one of `paymentMethods`); null when none. */
+  defaultPaymentMethodId: Maybe<Scalars['ID']['output']>;
   /** Invoices, newest first. */
   invoices: Maybe<InvoiceConnection>;
   /** Saved cards. Only brand, last four digits and expiry ever leave the server. */
@@ -599,6 +601,8 @@ export type Mutation = {
    * the next read goes to the systems. Returns true when done. Admins only.
    */
   purgeCustomerCache: Scalars['Boolean']['output'];
+  /** Removes one of the customer's saved cards (a default card stops being the default). */
+  removePaymentMethod: Billing;
   /**
    * Runs a dead-lettered webhook event again (attempts start over). Replaying an event that has
    * been processed since is a no-op (`ALREADY_PROCESSED`). Admins only.
@@ -620,6 +624,14 @@ export type Mutation = {
   resumeSubscription: BillingSubscription;
   /** Revokes a partner token; every gateway instance refuses it from the next request. Admins only. */
   revokePartnerToken: Maybe<PartnerToken>;
+  /** Makes one of the customer's saved cards the default one invoices are charged to. */
+  setDefaultPaymentMethod: Billing;
+  /**
+   * Starts adding a card: returns a SetupIntent client secret for Stripe.js or the mobile SDKs,
+   * which collect and confirm the card with Stripe directly; the new card then shows in
+   * `paymentMethods`. Customers act on their own; admins and partners give `customerId`.
+   */
+  startPaymentMethodSetup: PaymentMethodSetup;
   /**
    * Sets the billing address and tax ids printed on invoices, in the billing system (which owns
    * them); the CRM receives its copy of the billing country through a replica job. Values are
@@ -687,6 +699,11 @@ export type MutationPurgeCustomerCacheArgs = {
 };
 
 
+export type MutationRemovePaymentMethodArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationReplayFailedEventArgs = {
   id: Scalars['ID']['input'];
 };
@@ -709,6 +726,16 @@ export type MutationResumeSubscriptionArgs = {
 
 export type MutationRevokePartnerTokenArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationSetDefaultPaymentMethodArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationStartPaymentMethodSetupArgs = {
+  customerId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -790,6 +817,19 @@ export type PaymentMethod = {
   id: Scalars['ID']['output'];
   /** Last four digits. */
   last4: Scalars['String']['output'];
+};
+
+/**
+ * A card setup to complete in the browser or app with the billing system's own SDK: Stripe.js
+ * `stripe.confirmCardSetup(clientSecret, ...)` or the mobile SDKs' PaymentSheet. The card number and
+ * CVC go from the customer's device to Stripe, never through Portico.
+ */
+export type PaymentMethodSetup = {
+  __typename?: 'PaymentMethodSetup';
+  /** The SetupIntent's client secret, bound to this customer: give it to the client SDK only, never log or store it. */
+  clientSecret: Scalars['String']['output'];
+  /** The SetupIntent's id. */
+  id: Scalars['ID']['output'];
 };
 
 export type Query = {

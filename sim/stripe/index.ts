@@ -1,7 +1,7 @@
 /**
  * Stripe: customers (retrieve, search, update with address and default payment method), customer
  * tax ids (create, list, delete), invoices (list, search, pay), subscriptions, payment methods
- * (list, attach), with the official SDK's encodings (qs-style query strings and form bodies), list and
+ * (list, attach, detach), SetupIntents (create), with the official SDK's encodings (qs-style query strings and form bodies), list and
  * search_result objects, expansions, Idempotency-Key replay and Stripe's error bodies.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -212,6 +212,7 @@ export async function startStripeSim(o: {
   const subscriptions: StripeSubscription[] = [];
   const paymentMethods: StripePaymentMethod[] = [];
   const taxIds = new Map<string, TaxId[]>();
+  const setupIntents = new Map<string, object>();
   /** Payment methods made from a declining test card (attach): their charges are declined as the card's. */
   const declining = new Map<string, (typeof DECLINING_TEST_METHODS)[string]>();
   for (const c of o.data.customers) {
@@ -730,10 +731,63 @@ export async function startStripeSim(o: {
               const d = DECLINING_TEST_METHODS[id];
               if (d) declining.set(pm.id, d);
             } else if (!pm) throw missing('payment_method', id);
-            else if (pm.customer !== customer)
+            else if (pm.customer && pm.customer !== customer)
               throw invalid('The payment method you provided has already been attached to a customer.', { param: 'payment_method' });
+            else pm.customer = customer;
             o.webhooks?.stripe('payment_method.attached', { ...pm });
             return { status: 200, body: { ...pm } };
+          }),
+      },
+      {
+        // Detaches a payment method from its customer; a default one stops being the default.
+        method: 'POST',
+        pattern: '/v1/payment_methods/{id}/detach',
+        handle: (req, { id }) =>
+          idempotently(req, () => {
+            const pm = paymentMethods.find((m) => m.id === id);
+            if (!pm) throw missing('payment_method', id);
+            if (!pm.customer)
+              throw invalid(`The payment method ${id} is not attached to a customer.`, { code: 'payment_method_unexpected_state' });
+            const c = customers.get(pm.customer);
+            if (c?.invoice_settings.default_payment_method === id) c.invoice_settings.default_payment_method = null;
+            const previous = { customer: pm.customer };
+            (pm as { customer: string | null }).customer = null;
+            o.webhooks?.stripe('payment_method.detached', { ...pm }, previous);
+            return { status: 200, body: { ...pm } };
+          }),
+      },
+      {
+        // Creates a SetupIntent for a customer: its client_secret lets Stripe.js or a mobile SDK
+        // collect and confirm a card with Stripe directly (the card never reaches the merchant).
+        method: 'POST',
+        pattern: '/v1/setup_intents',
+        handle: (req) =>
+          idempotently(req, () => {
+            const p = params(req);
+            if (typeof p.customer === 'string' && !customers.has(p.customer)) throw missing('customer', p.customer);
+            const usage = typeof p.usage === 'string' ? p.usage : 'off_session';
+            if (usage !== 'off_session' && usage !== 'on_session')
+              throw invalid('Invalid usage: must be one of on_session or off_session', { param: 'usage' });
+            const id = `seti_${randomBytes(12).toString('hex')}`;
+            const intent = {
+              id,
+              object: 'setup_intent',
+              client_secret: `${id}_secret_${randomBytes(16).toString('hex')}`,
+              customer: typeof p.customer === 'string' ? p.customer : null,
+              payment_method: null,
+              // `allowed_payment_method_types` as the SDK sends it; `payment_method_types` as older API versions did.
+              payment_method_types: Array.isArray(p.allowed_payment_method_types)
+                ? p.allowed_payment_method_types
+                : Array.isArray(p.payment_method_types)
+                  ? p.payment_method_types
+                  : ['card'],
+              status: 'requires_payment_method',
+              usage,
+              created: Math.floor(Date.now() / 1000),
+              livemode: false,
+            };
+            setupIntents.set(id, intent);
+            return { status: 200, body: intent };
           }),
       },
       {

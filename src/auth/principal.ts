@@ -23,6 +23,8 @@ export const SCOPES = {
   'billing.subscription:write': 'cancelSubscription, resumeSubscription.',
   'billing.details:write': 'updateBillingDetails: billing address and tax ids.',
   'billing.invoices:pay': "payInvoice: pay an open invoice with the customer's default card.",
+  'billing.payment_methods:write':
+    'startPaymentMethodSetup, setDefaultPaymentMethod, removePaymentMethod: cards, added through the vendor SDK.',
   'support.tickets:manage':
     "updateTicket: set a ticket's status, priority, assignee and tags; see Ticket.assigneeId and Ticket.tags (support staff).",
   'admin:partners': 'Mint, list and revoke partner tokens.',
@@ -52,6 +54,7 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
     'billing.subscription:write',
     'billing.details:write',
     'billing.invoices:pay',
+    'billing.payment_methods:write',
   ],
   // Support agents see contact, ticket and document data and a billing summary, never payment details;
   // they answer tickets and upload documents for customers, but do not change subscriptions.

@@ -34,6 +34,8 @@ export type Billing = {
   balance: Maybe<Scalars['Int']['output']>;
   /** ISO 4217 currency code, upper case, e.g. `USD`. */
   currency: Maybe<Scalars['String']['output']>;
+  /** The id of the saved card invoices are charged to (one of `paymentMethods`); null when none. */
+  defaultPaymentMethodId: Maybe<Scalars['ID']['output']>;
   /** Invoices, newest first. */
   invoices: Maybe<InvoiceConnection>;
   /** Saved cards. Only brand, last four digits and expiry ever leave the server. */
@@ -197,8 +199,18 @@ export type Mutation = {
    * derived from it, so a retry never charges twice.
    */
   payInvoice: Invoice;
+  /** Removes one of the customer's saved cards (a default card stops being the default). */
+  removePaymentMethod: Billing;
   /** Undoes a cancellation scheduled for the period end. A subscription canceled at once cannot be resumed. */
   resumeSubscription: BillingSubscription;
+  /** Makes one of the customer's saved cards the default one invoices are charged to. */
+  setDefaultPaymentMethod: Billing;
+  /**
+   * Starts adding a card: returns a SetupIntent client secret for Stripe.js or the mobile SDKs,
+   * which collect and confirm the card with Stripe directly; the new card then shows in
+   * `paymentMethods`. Customers act on their own; admins and partners give `customerId`.
+   */
+  startPaymentMethodSetup: PaymentMethodSetup;
   /**
    * Sets the billing address and tax ids printed on invoices, in the billing system (which owns
    * them); the CRM receives its copy of the billing country through a replica job. Values are
@@ -220,7 +232,22 @@ export type MutationPayInvoiceArgs = {
 };
 
 
+export type MutationRemovePaymentMethodArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationResumeSubscriptionArgs = {
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type MutationSetDefaultPaymentMethodArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationStartPaymentMethodSetupArgs = {
   customerId?: InputMaybe<Scalars['ID']['input']>;
 };
 
@@ -251,6 +278,19 @@ export type PaymentMethod = {
   id: Scalars['ID']['output'];
   /** Last four digits. */
   last4: Scalars['String']['output'];
+};
+
+/**
+ * A card setup to complete in the browser or app with the billing system's own SDK: Stripe.js
+ * `stripe.confirmCardSetup(clientSecret, ...)` or the mobile SDKs' PaymentSheet. The card number and
+ * CVC go from the customer's device to Stripe, never through Portico.
+ */
+export type PaymentMethodSetup = {
+  __typename?: 'PaymentMethodSetup';
+  /** The SetupIntent's client secret, bound to this customer: give it to the client SDK only, never log or store it. */
+  clientSecret: Scalars['String']['output'];
+  /** The SetupIntent's id. */
+  id: Scalars['ID']['output'];
 };
 
 /** Stripe subscription statuses. */
@@ -380,10 +420,10 @@ export type ResolversTypes = {
   Billing: ResolverTypeWrapper<BillingAccount>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   BillingAddress: ResolverTypeWrapper<BillingAddress>;
   BillingAddressInput: BillingAddressInput;
   BillingDetailsInput: BillingDetailsInput;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   BillingSubscription: ResolverTypeWrapper<BillingSubscription>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Customer: ResolverTypeWrapper<CustomerRef>;
@@ -395,6 +435,7 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<{}>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PaymentMethod: ResolverTypeWrapper<CardSummary>;
+  PaymentMethodSetup: ResolverTypeWrapper<PaymentMethodSetup>;
   SubscriptionStatus: SubscriptionStatus;
   TaxId: ResolverTypeWrapper<TaxId>;
   TaxIdInput: TaxIdInput;
@@ -405,10 +446,10 @@ export type ResolversParentTypes = {
   Billing: BillingAccount;
   Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
+  ID: Scalars['ID']['output'];
   BillingAddress: BillingAddress;
   BillingAddressInput: BillingAddressInput;
   BillingDetailsInput: BillingDetailsInput;
-  ID: Scalars['ID']['output'];
   BillingSubscription: BillingSubscription;
   Boolean: Scalars['Boolean']['output'];
   Customer: CustomerRef;
@@ -419,6 +460,7 @@ export type ResolversParentTypes = {
   Mutation: {};
   PageInfo: PageInfo;
   PaymentMethod: CardSummary;
+  PaymentMethodSetup: PaymentMethodSetup;
   TaxId: TaxId;
   TaxIdInput: TaxIdInput;
 };
@@ -427,6 +469,7 @@ export type BillingResolvers<ContextType = RequestContext, ParentType extends Re
   address?: Resolver<Maybe<ResolversTypes['BillingAddress']>, ParentType, ContextType>;
   balance?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   currency?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  defaultPaymentMethodId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   invoices?: Resolver<Maybe<ResolversTypes['InvoiceConnection']>, ParentType, ContextType, RequireFields<BillingInvoicesArgs, 'first'>>;
   paymentMethods?: Resolver<Maybe<Array<ResolversTypes['PaymentMethod']>>, ParentType, ContextType>;
   subscription?: Resolver<Maybe<ResolversTypes['BillingSubscription']>, ParentType, ContextType>;
@@ -494,7 +537,10 @@ export type InvoiceEdgeResolvers<ContextType = RequestContext, ParentType extend
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   cancelSubscription?: Resolver<ResolversTypes['BillingSubscription'], ParentType, ContextType, RequireFields<MutationCancelSubscriptionArgs, 'atPeriodEnd'>>;
   payInvoice?: Resolver<ResolversTypes['Invoice'], ParentType, ContextType, RequireFields<MutationPayInvoiceArgs, 'id'>>;
+  removePaymentMethod?: Resolver<ResolversTypes['Billing'], ParentType, ContextType, RequireFields<MutationRemovePaymentMethodArgs, 'id'>>;
   resumeSubscription?: Resolver<ResolversTypes['BillingSubscription'], ParentType, ContextType, Partial<MutationResumeSubscriptionArgs>>;
+  setDefaultPaymentMethod?: Resolver<ResolversTypes['Billing'], ParentType, ContextType, RequireFields<MutationSetDefaultPaymentMethodArgs, 'id'>>;
+  startPaymentMethodSetup?: Resolver<ResolversTypes['PaymentMethodSetup'], ParentType, ContextType, Partial<MutationStartPaymentMethodSetupArgs>>;
   updateBillingDetails?: Resolver<ResolversTypes['Billing'], ParentType, ContextType, RequireFields<MutationUpdateBillingDetailsArgs, 'input'>>;
 };
 
@@ -510,6 +556,12 @@ export type PaymentMethodResolvers<ContextType = RequestContext, ParentType exte
   expYear?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   last4?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type PaymentMethodSetupResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PaymentMethodSetup'] = ResolversParentTypes['PaymentMethodSetup']> = {
+  clientSecret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -533,6 +585,7 @@ export type Resolvers<ContextType = RequestContext> = {
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PaymentMethod?: PaymentMethodResolvers<ContextType>;
+  PaymentMethodSetup?: PaymentMethodSetupResolvers<ContextType>;
   TaxId?: TaxIdResolvers<ContextType>;
 };
 

@@ -78,6 +78,15 @@ export interface BillingAccount {
   subscription: Subscription | null;
   address: BillingAddress | null;
   taxIds: TaxIdSummary[];
+  /** The card invoices and subscriptions are charged to; null when none is set. */
+  defaultPaymentMethodId: string | null;
+}
+
+/** What a browser or app needs to add a card with the billing system's own SDK: never card data. */
+export interface CardSetup {
+  id: string;
+  /** Bound to this customer; handed to the vendor's client SDK (Stripe.js, the mobile SDKs). */
+  clientSecret: string;
 }
 
 /** Display fields only: nothing else of a payment method leaves the vendor module. */
@@ -164,6 +173,15 @@ export interface BillingPort {
    * sent once. Throws PaymentDeclinedError, BillingInputError (e.g. no default payment method).
    */
   payInvoice(invoiceId: string, idempotencyKey?: string): Promise<InvoiceSummary>;
+  /**
+   * Starts adding a card: a setup the client completes with the vendor's SDK, so no card data
+   * passes through Portico. `idempotencyKey` makes a retry answer the first setup.
+   */
+  startCardSetup(billingCustomerId: string, idempotencyKey?: string): Promise<CardSetup>;
+  /** Makes an attached card the default (absolute value: a retry is safe). Throws BillingInputError. */
+  setDefaultCard(billingCustomerId: string, paymentMethodId: string, idempotencyKey?: string): Promise<void>;
+  /** Detaches a card from its customer; one already detached is done (a retry is safe). */
+  removeCard(paymentMethodId: string, idempotencyKey?: string): Promise<void>;
   /** Sets a billing customer's name/email; `idempotencyKey` makes a retry write once. */
   updateCustomerContact(billingCustomerId: string, fields: { name?: string; email?: string }, idempotencyKey: string): Promise<void>;
 }

@@ -171,6 +171,17 @@ const invoiceOf = (id: string) => {
   assert.ok(inv, `customer ${id} has an invoice`);
   return inv.id;
 };
+/** A card newly attached to the customer in Stripe (Stripe's test card), so every cell has one to act on. */
+async function freshCardOf(id: string): Promise<string> {
+  const cus = t.sims.data.customers.find((c) => c.crmId === id)!.stripeCustomerId;
+  const res = await fetch(`${t.sims.urls.stripe}/v1/payment_methods/pm_card_visa/attach`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${t.sims.credentials.stripeSecretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ customer: cus }).toString(),
+  });
+  assert.equal(res.status, 200);
+  return ((await res.json()) as { id: string }).id;
+}
 const WRITE_MUTATIONS = {
   openTicket: {
     q: 'mutation($id: ID!) { openTicket(input: { subject: "Matrix", body: "Cell", customerId: $id }) { id } }',
@@ -221,6 +232,24 @@ const WRITE_MUTATIONS = {
     pick: (d: any) => d?.payInvoice?.id,
     scope: 'billing.invoices:pay',
   },
+  startPaymentMethodSetup: {
+    q: 'mutation($id: ID!) { startPaymentMethodSetup(customerId: $id) { id } }',
+    vars: (id: string) => ({ id }),
+    pick: (d: any) => d?.startPaymentMethodSetup?.id,
+    scope: 'billing.payment_methods:write',
+  },
+  setDefaultPaymentMethod: {
+    q: 'mutation($p: ID!) { setDefaultPaymentMethod(id: $p) { __typename } }',
+    vars: async (id: string) => ({ p: await freshCardOf(id) }),
+    pick: (d: any) => d?.setDefaultPaymentMethod?.__typename,
+    scope: 'billing.payment_methods:write',
+  },
+  removePaymentMethod: {
+    q: 'mutation($p: ID!) { removePaymentMethod(id: $p) { __typename } }',
+    vars: async (id: string) => ({ p: await freshCardOf(id) }),
+    pick: (d: any) => d?.removePaymentMethod?.__typename,
+    scope: 'billing.payment_methods:write',
+  },
   updateTicket: {
     q: 'mutation($t: ID!) { updateTicket(id: $t, input: { tags: ["matrix"] }) { id } }',
     vars: (id: string) => ({ t: ticketOf(id) }),
@@ -236,6 +265,7 @@ const WRITE_SCOPES = [
   'billing.details:write',
   'billing.invoices:pay',
   'support.tickets:manage',
+  'billing.payment_methods:write',
 ] as const;
 const WRITE_MUTATION_USERS: Record<string, Record<WriteMutation, Outcome>> = {
   anonymous: Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'UNAUTHENTICATED'])) as Record<WriteMutation, Outcome>,
@@ -254,6 +284,9 @@ const WRITE_MUTATION_USERS: Record<string, Record<WriteMutation, Outcome>> = {
     resumeSubscription: 'FORBIDDEN',
     updateBillingDetails: 'FORBIDDEN',
     payInvoice: 'FORBIDDEN',
+    startPaymentMethodSetup: 'FORBIDDEN',
+    setDefaultPaymentMethod: 'FORBIDDEN',
+    removePaymentMethod: 'FORBIDDEN',
     updateTicket: 'data',
   },
   admin: Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'data'])) as Record<WriteMutation, Outcome>,
@@ -273,6 +306,8 @@ function upstreamWrites(): number {
     (s['POST /v1/customers/{id}/tax_ids'] ?? 0) +
     (s['DELETE /v1/customers/{id}/tax_ids/{taxId}'] ?? 0) +
     (s['POST /v1/invoices/{id}/pay'] ?? 0) +
+    (s['POST /v1/setup_intents'] ?? 0) +
+    (s['POST /v1/payment_methods/{id}/detach'] ?? 0) +
     (f.PutObject ?? 0) +
     (f.DeleteObject ?? 0) +
     (f.PostObject ?? 0)
@@ -281,8 +316,10 @@ function upstreamWrites(): number {
 
 async function writeMutationCell(m: WriteMutation, token: string | undefined, id: string) {
   const g = WRITE_MUTATIONS[m];
+  // Before the counts start: a cell's fixture (a card to remove) is not the mutation's call.
+  const variables = await g.vars(id);
   t.sims.resetStats();
-  const res = await t.gql(g.q, { token, variables: g.vars(id) });
+  const res = await t.gql(g.q, { token, variables });
   const codes = (res.body.errors ?? []).map((e) => e.extensions?.code);
   const value = g.pick(res.body.data);
   // Authorized: the data, or (confirming an upload never made) S3's answer that there is none.
@@ -585,8 +622,8 @@ test('the matrix ran every cell of its tables', () => {
     scopes * Object.keys(GROUPS).length +
     rows(MUTATION_USERS) +
     DATA_SCOPES.length * Object.keys(MUTATIONS).length;
-  // Five callers by eight groups, fourteen scopes by eight groups, and the mutation rows: a table
+  // Five callers by eight groups, fifteen scopes by eight groups, and the mutation rows: a table
   // that lost a row or a loop that stopped early shows here, not only in a log line.
-  assert.ok(rows(USERS) === 5 * 8 && scopes === 14, `${rows(USERS)} user cells, ${scopes} scopes`);
+  assert.ok(rows(USERS) === 5 * 8 && scopes === 15, `${rows(USERS)} user cells, ${scopes} scopes`);
   assert.equal(cells, expected);
 });

@@ -9,7 +9,7 @@
  * customer not linked yet.
  */
 import { randomUUID } from 'node:crypto';
-import type { AuditLog } from '../../audit/index.js';
+import type { AuditLog, AuditNote } from '../../audit/index.js';
 import type { RequestContext } from '../../auth/context.js';
 import type { CacheType } from '../../config/index.js';
 import { BadUserInputError, NotFoundError, PaymentDeclinedGraphQLError } from '../../errors/index.js';
@@ -42,6 +42,8 @@ export interface BillingMutationDeps {
 }
 
 const TAX_IDS_MAX = 25;
+/** What a billing object id looks like; anything else never reaches the vendor. */
+const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The input checked and normalised, or BAD_USER_INPUT naming the field, before anything is sent. */
 export function checkBillingDetails(input: BillingDetailsInput, taxIdTypes: ReadonlySet<string>): BillingDetailsPatch {
@@ -130,6 +132,36 @@ export function billingMutations(deps: BillingMutationDeps): MutationResolvers {
     }
   };
   const purge = (crmId: string) => deps.cache.afterWrite(crmId, [billingKeys(deps.cache.prefix).account(crmId)]);
+  const purgeCards = (crmId: string) => {
+    const k = billingKeys(deps.cache.prefix);
+    return deps.cache.afterWrite(crmId, [k.account(crmId), k.cards(crmId)]);
+  };
+  /**
+   * The customer (CRM id) a billing object belongs to, by its billing customer as the billing
+   * system links it (`crmId`), if the caller may reach it; otherwise FORBIDDEN, the same for
+   * another customer's object and for none at all. Reads only, before any write.
+   */
+  const reach = async (ctx: RequestContext, a: AuditNote, billingCustomerId: string | null | undefined): Promise<string> => {
+    const owner = billingCustomerId ? await deps.billing.customer(billingCustomerId) : null;
+    const crmId = owner && !owner.deleted ? owner.crmId : null;
+    a.customerId = crmId ?? ownCustomerId(ctx.principal) ?? null;
+    if (!crmId || !canAccessCustomer(ctx.principal, crmId)) throw new ForbiddenError(CUSTOMER_FORBIDDEN);
+    return crmId;
+  };
+  /** A saved card of a customer the caller reaches: its billing customer and CRM id. */
+  const reachCard = async (ctx: RequestContext, a: AuditNote, id: string) => {
+    a.customerId = ownCustomerId(ctx.principal) ?? null;
+    if (!SAFE_ID.test(id)) throw new BadUserInputError('id must be a card id from Billing.paymentMethods, e.g. "pm_1AbC".', 'id');
+    const billingCustomerId = await deps.billing.ownerOf('payment_method', id);
+    const crmId = await reach(ctx, a, billingCustomerId);
+    if (!billingCustomerId) throw new ForbiddenError(CUSTOMER_FORBIDDEN);
+    return { crmId, billingCustomerId };
+  };
+  const accountAfter = async (crmId: string) => {
+    const after = await fresh(crmId);
+    if (!after) throw new NotFoundError('This customer has no billing account any more.');
+    return after;
+  };
   return {
     updateBillingDetails: (_p, { input }, ctx, info) =>
       audited(
@@ -162,6 +194,65 @@ export function billingMutations(deps: BillingMutationDeps): MutationResolvers {
         // Absolute values, and keyed vendor writes: safe to run again under the client's key.
         REPEATABLE,
       ),
+    startPaymentMethodSetup: (_p, { customerId }, ctx, info) =>
+      audited(
+        deps.audit,
+        ctx,
+        { action: 'payment_method.setup', systems: [deps.system], fields: ['setup_intent'] },
+        async (a) => {
+          const crmId = targetCustomer(ctx, customerId, 'customerId', a);
+          const account = await fresh(crmId);
+          if (!account) throw new NotFoundError('This customer has no billing account yet.');
+          const setup = await deps.billing.startCardSetup(
+            account.billingCustomerId,
+            vendorIdempotencyKey(ctx, 'billing.payment_method.setup', info),
+          );
+          // The id only: the client secret is the customer's, never recorded.
+          a.detail = { setupId: setup.id };
+          return setup;
+        },
+        REPEATABLE,
+      ),
+    setDefaultPaymentMethod: (_p, { id }, ctx, info) =>
+      audited(
+        deps.audit,
+        ctx,
+        {
+          action: 'payment_method.set_default',
+          systems: [deps.system],
+          fields: ['default_payment_method'],
+          detail: { paymentMethodId: id },
+        },
+        async (a) => {
+          const card = await reachCard(ctx, a, id);
+          try {
+            await deps.billing.setDefaultCard(
+              card.billingCustomerId,
+              id,
+              vendorIdempotencyKey(ctx, 'billing.payment_method.default', info),
+            );
+          } catch (err) {
+            if (err instanceof BillingInputError) throw new BadUserInputError(`The billing system refused the card: ${err.message}`, 'id');
+            throw err;
+          }
+          await purgeCards(card.crmId);
+          return accountAfter(card.crmId);
+        },
+        REPEATABLE,
+      ),
+    removePaymentMethod: (_p, { id }, ctx, info) =>
+      audited(
+        deps.audit,
+        ctx,
+        { action: 'payment_method.remove', systems: [deps.system], fields: ['payment_method'], detail: { paymentMethodId: id } },
+        async (a) => {
+          const card = await reachCard(ctx, a, id);
+          await deps.billing.removeCard(id, vendorIdempotencyKey(ctx, 'billing.payment_method.remove', info));
+          await purgeCards(card.crmId);
+          return accountAfter(card.crmId);
+        },
+        REPEATABLE,
+      ),
     payInvoice: (_p, { id }, ctx, info) =>
       audited(
         deps.audit,
@@ -169,16 +260,11 @@ export function billingMutations(deps: BillingMutationDeps): MutationResolvers {
         { action: 'invoice.pay', systems: [deps.system], fields: ['status', 'amount_paid'], detail: { invoiceId: id } },
         async (a) => {
           a.customerId = ownCustomerId(ctx.principal) ?? null;
-          if (!/^[A-Za-z0-9_-]{1,64}$/.test(id))
-            throw new BadUserInputError('id must be an invoice id from Billing.invoices, e.g. "in_1AbC".', 'id');
-          // Ownership first, with reads only: the invoice's customer is the billing system's (its
-          // link to the CRM id); another customer's invoice, or none, is the same FORBIDDEN.
+          if (!SAFE_ID.test(id)) throw new BadUserInputError('id must be an invoice id from Billing.invoices, e.g. "in_1AbC".', 'id');
+          // Ownership first, with reads only: another customer's invoice, or none, is the same FORBIDDEN.
           const found = await deps.billing.invoice(id);
-          const owner = found?.billingCustomerId ? await deps.billing.customer(found.billingCustomerId) : null;
-          const crmId = owner && !owner.deleted ? owner.crmId : null;
-          a.customerId = crmId ?? ownCustomerId(ctx.principal) ?? null;
-          if (!found || !crmId || !canAccessCustomer(ctx.principal, crmId)) throw new ForbiddenError(CUSTOMER_FORBIDDEN);
-          const own = crmId;
+          const own = await reach(ctx, a, found?.billingCustomerId);
+          if (!found) throw new ForbiddenError(CUSTOMER_FORBIDDEN);
           if (found.invoice.status !== 'OPEN')
             throw new BadUserInputError(`This invoice is ${found.invoice.status.toLowerCase()}, not open: there is nothing to pay.`, 'id');
           let paid;

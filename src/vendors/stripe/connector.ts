@@ -75,6 +75,9 @@ function inputRefusal(field: (param: string | undefined) => string | undefined) 
   };
 }
 
+/** A detach of a card no longer attached: the removal is already done. */
+class DetachedAlready extends Error {}
+
 /** The derived key of one of a write's several Stripe calls (a retry sends each with the same key). */
 const partKey = (key: string | undefined, part: string) =>
   key ? `${key}-${createHash('sha256').update(part).digest('hex').slice(0, 16)}` : undefined;
@@ -346,6 +349,56 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
         },
       );
       return toInvoice(inv, onUnknown);
+    },
+    async startCardSetup(stripeId, idempotencyKey) {
+      if (!SAFE_ID.test(stripeId)) throw new UpstreamError('billing', 'unavailable', 'invalid id');
+      const intent = await call(
+        'setupIntents.create',
+        (ro) =>
+          stripe.setupIntents.create(
+            // off_session: the card is saved to charge invoices later, without the customer present.
+            { customer: stripeId, allowed_payment_method_types: ['card'], usage: 'off_session' },
+            idempotencyKey ? { ...ro, idempotencyKey } : ro,
+          ),
+        'interactive',
+        // Unkeyed, a retry would leave a second (unused, harmless) SetupIntent: still sent once.
+        idempotencyKey !== undefined,
+      );
+      if (!intent.client_secret) throw new UpstreamError('billing', 'unavailable', 'setup intent without client secret');
+      return { id: intent.id, clientSecret: intent.client_secret };
+    },
+    async setDefaultCard(stripeId, paymentMethodId, idempotencyKey) {
+      await call(
+        'customers.update',
+        (ro) =>
+          stripe.customers.update(
+            stripeId,
+            { invoice_settings: { default_payment_method: paymentMethodId } },
+            idempotencyKey ? { ...ro, idempotencyKey } : ro,
+          ),
+        'interactive',
+        // Absolute value: the same update twice leaves the same customer.
+        true,
+        inputRefusal((param) => (param?.startsWith('invoice_settings') ? 'id' : undefined)),
+      );
+    },
+    async removeCard(paymentMethodId, idempotencyKey) {
+      try {
+        await call(
+          'paymentMethods.detach',
+          (ro) => stripe.paymentMethods.detach(paymentMethodId, {}, idempotencyKey ? { ...ro, idempotencyKey } : ro),
+          'interactive',
+          idempotencyKey !== undefined,
+          (err) =>
+            // Already detached (a retry after a lost answer): done.
+            err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'payment_method_unexpected_state'
+              ? new DetachedAlready()
+              : undefined,
+        );
+      } catch (err) {
+        if (err instanceof DetachedAlready) return;
+        throw err;
+      }
     },
     async updateCustomerContact(stripeId, fields, idempotencyKey) {
       await call('customers.update', (ro) => stripe.customers.update(stripeId, fields, { ...ro, idempotencyKey }), BG);

@@ -90,6 +90,8 @@ export function toTaxId(t: Stripe.TaxId): TaxIdSummary {
   return { id: t.id, type: t.type, value: t.value, country: t.country ?? null };
 }
 
+const idOf = (v: string | { id: string } | null | undefined) => (typeof v === 'string' ? v : (v?.id ?? null));
+
 export function toBillingAccount(crmId: string, c: Stripe.Customer, onUnknown?: OnUnknownValue): BillingAccount {
   return {
     crmId,
@@ -100,6 +102,7 @@ export function toBillingAccount(crmId: string, c: Stripe.Customer, onUnknown?: 
     address: toAddress(c.address),
     // Expanded with the customer (`tax_ids`); oldest first, as Stripe lists them on invoices.
     taxIds: [...(c.tax_ids?.data ?? [])].sort((a, b) => a.created - b.created).map(toTaxId),
+    defaultPaymentMethodId: idOf(c.invoice_settings?.default_payment_method),
   };
 }
 
