@@ -82,6 +82,7 @@ export function createBackground(o: BackgroundOptions): Background {
       // Records are purged exactly by the workers; whole responses containing the customer go too.
       onChanged: (crmId) => responses.purgeCustomer(crmId),
       replicate: (crmId, key) => replicas.contactChanged(crmId, key),
+      replicateBilling: (crmId, key) => replicas.billingChanged(crmId, key),
       onDomainEvent: (e) => automations.enqueue(e),
     }),
     (e) => e.close(),

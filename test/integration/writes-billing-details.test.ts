@@ -147,6 +147,17 @@ describe('updateBillingDetails', () => {
     await waitFor('the CRM copy of the new country', async () => (await crmBillingCountry(sims, '1001')) === 'FR');
   });
 
+  test("an address edited in Stripe's Dashboard reaches the CRM's copy (Stripe's customer.updated webhook queues the job)", async () => {
+    const cus = seedOf('1018').stripeCustomerId;
+    const res = await stripe('POST', `/v1/customers/${cus}`, {
+      'address[line1]': 'Via Roma 1',
+      'address[city]': 'Milano',
+      'address[country]': 'IT',
+    });
+    assert.equal(res.status, 200);
+    await waitFor('the CRM copy of the Dashboard edit', async () => (await crmBillingCountry(sims, '1018')) === 'IT');
+  });
+
   test('bad input is BAD_USER_INPUT naming the field, before any call to Stripe', async () => {
     const token = t.token('customer', '1003');
     const cases: [unknown, string][] = [
