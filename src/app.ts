@@ -89,7 +89,7 @@ export function buildSubgraphs(
   shared: Pick<SharedState, 'cache' | 'audit' | 'deferred'>,
   names: readonly SubgraphName[],
   links: CustomerLinks = createMemoryLinks(),
-  replicas?: Pick<ReplicaPipeline, 'contactChanged'>,
+  replicas?: Pick<ReplicaPipeline, 'contactChanged' | 'billingChanged'>,
 ): Subgraphs {
   // Writes drop the customer's cached whole responses too, once the gateway has set `written` (late bound).
   let written: ((crmId: string) => Promise<void>) | undefined;
@@ -108,7 +108,7 @@ export function buildSubgraphs(
   const { audit } = shared;
   const build = {
     crm: () => createCrmSubgraph({ crm: u.crm, system: u.crmVendor.name, cache: c, audit, replicas }),
-    billing: () => createBillingSubgraph({ billing: u.billing, system: u.vendors.billing.name, cache: c, audit, links }),
+    billing: () => createBillingSubgraph({ billing: u.billing, system: u.vendors.billing.name, cache: c, audit, links, replicas }),
     files: () =>
       createFilesSubgraph({
         files: u.files,

@@ -95,6 +95,7 @@ export function createBackground(o: BackgroundOptions): Background {
       // Records are purged exactly by the workers; whole responses containing the customer go too.
       onChanged: (crmId) => responses.purgeCustomer(crmId),
       replicate: (crmId, key) => replicas.contactChanged(crmId, key),
+      replicateBilling: (crmId, key) => replicas.billingChanged(crmId, key),
       // Automations and partner webhooks: both keyed by the event id, so a retried job adds nothing.
       onDomainEvent: async (e) => {
         await notifications.publish(e);

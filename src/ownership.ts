@@ -9,7 +9,10 @@
  * CRM_VENDOR): fields are named as Portico and the domain's port name them.
  */
 export type OwnerSystem = 'crm' | 'billing' | 'support' | 'files';
+/** Systems holding copies of CRM-owned contact fields. */
 export type ReplicaSystem = 'billing' | 'support';
+/** Systems holding copies of billing-owned fields. */
+export type BillingReplicaSystem = 'crm';
 
 /** The owner's value of a contact, as the replica fields are computed from it. */
 export interface OwnerContact {
@@ -19,7 +22,7 @@ export interface OwnerContact {
 }
 
 export interface Replica {
-  system: ReplicaSystem;
+  system: ReplicaSystem | BillingReplicaSystem;
   /** The field's name in that system's port, e.g. the billing customer's `name`. */
   field: string;
   /** Where it lives, for the docs. */
@@ -66,11 +69,31 @@ export const FIELD_OWNERSHIP: readonly FieldOwnership[] = [
   { field: 'Customer.company', owner: 'crm', ownerField: 'company', replicas: [] },
   { field: 'Customer.lifecycleStage', owner: 'crm', ownerField: 'lifecycleStage', replicas: [] },
   { field: 'Customer.billing (balance, currency, subscription)', owner: 'billing', ownerField: 'customer, subscription', replicas: [] },
+  {
+    field: 'Billing.address',
+    owner: 'billing',
+    ownerField: 'customer address',
+    replicas: [{ system: 'crm', field: 'billingCountry', object: 'contact' }],
+  },
+  { field: 'Billing.taxIds', owner: 'billing', ownerField: 'customer tax ids', replicas: [] },
   { field: 'Billing.invoices', owner: 'billing', ownerField: 'invoice', replicas: [] },
   { field: 'Billing.paymentMethods', owner: 'billing', ownerField: 'payment_method', replicas: [] },
   { field: 'Customer.tickets (with comments)', owner: 'support', ownerField: 'ticket, ticket comment', replicas: [] },
   { field: 'Customer.documents', owner: 'files', ownerField: 'object under customers/<id>/', replicas: [] },
 ];
+
+/** The billing system's value of the billing fields the CRM copies. */
+export interface OwnerBilling {
+  /** ISO 3166-1 alpha-2 country of the billing address; null when none. */
+  country: string | null;
+}
+
+/** What the CRM must carry of the billing fields (`billingCountry`), computed from the billing system's value. */
+export function desiredCrmCopy(owner: OwnerBilling): { billingCountry: string | null } {
+  const fields = FIELD_OWNERSHIP.flatMap((f) => f.replicas.filter((r) => r.system === 'crm').map((r) => r.field));
+  if (fields.join() !== 'billingCountry') throw new Error(`ownership: no derivation for crm replica fields ${fields.join(', ')}`);
+  return { billingCountry: owner.country };
+}
 
 /** How a replica field's value is derived from the owner's contact (one place, for jobs and reconciliation). */
 const DERIVE: Record<string, (c: OwnerContact) => string | null> = {

@@ -125,16 +125,22 @@ export type AutomationHealth = {
  */
 export type Billing = {
   __typename?: 'Billing';
+  /** The billing address (printed on invoices); null when none is set. */
+  address: Maybe<BillingAddress>;
   /** Account balance in minor units; negative is a credit in the customer's favour. */
   balance: Maybe<Scalars['Int']['output']>;
   /** ISO 4217 currency code, upper case, e.g. `USD`. */
   currency: Maybe<Scalars['String']['output']>;
+  /** The id of the saved card invoices are charged to (one of `paymentMethods`); null when none. */
+  defaultPaymentMethodId: Maybe<Scalars['ID']['output']>;
   /** Invoices, newest first. */
   invoices: Maybe<InvoiceConnection>;
   /** Saved cards. Only brand, last four digits and expiry ever leave the server. */
   paymentMethods: Maybe<Array<PaymentMethod>>;
   /** The current (most recent) subscription, if any. */
   subscription: Maybe<BillingSubscription>;
+  /** Tax ids printed on invoices, oldest first. */
+  taxIds: Maybe<Array<TaxId>>;
 };
 
 
@@ -145,6 +151,49 @@ export type Billing = {
 export type BillingInvoicesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A postal address as the billing system keeps it. */
+export type BillingAddress = {
+  __typename?: 'BillingAddress';
+  /** City, district, suburb, town or village. */
+  city: Maybe<Scalars['String']['output']>;
+  /** Two-letter country code (ISO 3166-1 alpha-2), e.g. `DE`. */
+  country: Maybe<Scalars['String']['output']>;
+  /** Street, PO box or company name. */
+  line1: Maybe<Scalars['String']['output']>;
+  /** Apartment, suite, unit or building. */
+  line2: Maybe<Scalars['String']['output']>;
+  /** ZIP or postal code. */
+  postalCode: Maybe<Scalars['String']['output']>;
+  /** State, county, province or region. */
+  state: Maybe<Scalars['String']['output']>;
+};
+
+/** A billing address to set: the whole address (parts left out are cleared). */
+export type BillingAddressInput = {
+  /** City; up to 200 characters. */
+  city?: InputMaybe<Scalars['String']['input']>;
+  /** Two-letter country code (ISO 3166-1 alpha-2), e.g. `DE`. */
+  country: Scalars['String']['input'];
+  /** Street, PO box or company name; up to 200 characters. */
+  line1: Scalars['String']['input'];
+  /** Apartment, suite, unit or building; up to 200 characters. */
+  line2?: InputMaybe<Scalars['String']['input']>;
+  /** ZIP or postal code; up to 20 characters. */
+  postalCode?: InputMaybe<Scalars['String']['input']>;
+  /** State, county, province or region; up to 200 characters. */
+  state?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** What `updateBillingDetails` sets; a field left out is unchanged. */
+export type BillingDetailsInput = {
+  /** The billing address (replaces the current one). */
+  address?: InputMaybe<BillingAddressInput>;
+  /** The customer (CRM id). Customers omit it (their own). */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** The whole list of tax ids, at most 25: ids not listed are removed; an empty list removes all. */
+  taxIds?: InputMaybe<Array<TaxIdInput>>;
 };
 
 /** A subscription to a plan. */
@@ -618,6 +667,13 @@ export type Mutation = {
    */
   openTicket: Ticket;
   /**
+   * Pays an open invoice of the customer with its default card, now. A declined card is the error
+   * `PAYMENT_DECLINED` with the vendor's `declineCode` (e.g. `insufficient_funds`); the invoice stays
+   * open and the payment-failed automation runs. Send an `Idempotency-Key`: the vendor receives a key
+   * derived from it, so a retry never charges twice.
+   */
+  payInvoice: Invoice;
+  /**
    * Drops every cached upstream record of one customer (contact, billing, tickets, documents), so
    * the next read goes to the systems. Returns true when done. Admins only.
    */
@@ -627,6 +683,8 @@ export type Mutation = {
    * tokens). Registering it again is a no-op. Returns true.
    */
   registerDevice: Scalars['Boolean']['output'];
+  /** Removes one of the customer's saved cards (a default card stops being the default). */
+  removePaymentMethod: Billing;
   /**
    * Runs a dead-lettered automation run again (attempts start over). Steps it had done are not
    * done again (each is checkpointed, and each call carries the step's key). Admins only.
@@ -662,8 +720,23 @@ export type Mutation = {
   rotateWebhookEndpointSecret: CreatedWebhookEndpoint;
   /** Queues a `portico.webhook.test` event to the endpoint; returns its `webhook-id`. */
   sendTestWebhookEvent: Scalars['String']['output'];
+  /** Makes one of the customer's saved cards the default one invoices are charged to. */
+  setDefaultPaymentMethod: Billing;
+  /**
+   * Starts adding a card: returns a SetupIntent client secret for Stripe.js or the mobile SDKs,
+   * which collect and confirm the card with Stripe directly; the new card then shows in
+   * `paymentMethods`. Customers act on their own; admins and partners give `customerId`.
+   */
+  startPaymentMethodSetup: PaymentMethodSetup;
   /** Stops push to this token (sign-out). Returns whether it was registered for the caller. */
   unregisterDevice: Scalars['Boolean']['output'];
+  /**
+   * Sets the billing address and tax ids printed on invoices, in the billing system (which owns
+   * them); the CRM receives its copy of the billing country through a replica job. Values are
+   * checked before anything is sent (`BAD_USER_INPUT` naming the field). Customers act on their own;
+   * admins and partners give `input.customerId`. Returns the billing account as it is after the write.
+   */
+  updateBillingDetails: Billing;
   /**
    * Changes one customer's contact details (staff, and partners with `crm.contacts:write` within
    * their customer allow-list). Same guarantees as `updateMyContact`; another customer than the
@@ -681,6 +754,14 @@ export type Mutation = {
    * messages are transactional and cannot be turned off (BAD_USER_INPUT).
    */
   updateNotificationPreferences: Array<NotificationPreference>;
+  /**
+   * Changes a ticket's status, priority, assignee or tags (support staff: agents and admins;
+   * customers may not). Values are checked before anything is sent, and Zendesk's own rules
+   * (a closed ticket cannot change, no status goes back to `NEW`, the assignee must be an agent)
+   * answer `BAD_USER_INPUT` naming the field. Returns the ticket as it is after the write; the
+   * customer sees the new status and priority on its next read.
+   */
+  updateTicket: Ticket;
 };
 
 
@@ -726,6 +807,11 @@ export type MutationOpenTicketArgs = {
 };
 
 
+export type MutationPayInvoiceArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationPurgeCustomerCacheArgs = {
   id: Scalars['ID']['input'];
 };
@@ -734,6 +820,11 @@ export type MutationPurgeCustomerCacheArgs = {
 export type MutationRegisterDeviceArgs = {
   platform: DevicePlatform;
   token: Scalars['String']['input'];
+};
+
+
+export type MutationRemovePaymentMethodArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -782,8 +873,23 @@ export type MutationSendTestWebhookEventArgs = {
 };
 
 
+export type MutationSetDefaultPaymentMethodArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationStartPaymentMethodSetupArgs = {
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
 export type MutationUnregisterDeviceArgs = {
   token: Scalars['String']['input'];
+};
+
+
+export type MutationUpdateBillingDetailsArgs = {
+  input: BillingDetailsInput;
 };
 
 
@@ -800,6 +906,12 @@ export type MutationUpdateMyContactArgs = {
 
 export type MutationUpdateNotificationPreferencesArgs = {
   input: Array<NotificationPreferenceInput>;
+};
+
+
+export type MutationUpdateTicketArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateTicketInput;
 };
 
 /** A way a message reaches a customer. */
@@ -889,6 +1001,19 @@ export type PaymentMethod = {
   id: Scalars['ID']['output'];
   /** Last four digits. */
   last4: Scalars['String']['output'];
+};
+
+/**
+ * A card setup to complete in the browser or app with the billing system's own SDK: Stripe.js
+ * `stripe.confirmCardSetup(clientSecret, ...)` or the mobile SDKs' PaymentSheet. The card number and
+ * CVC go from the customer's device to Stripe, never through Portico.
+ */
+export type PaymentMethodSetup = {
+  __typename?: 'PaymentMethodSetup';
+  /** The SetupIntent's client secret, bound to this customer: give it to the client SDK only, never log or store it. */
+  clientSecret: Scalars['String']['output'];
+  /** The SetupIntent's id. */
+  id: Scalars['ID']['output'];
 };
 
 export type Query = {
@@ -1099,9 +1224,32 @@ export type SubscriptionStatus =
   /** Unpaid after retries. */
   | 'UNPAID';
 
+/** A tax id printed on the customer's invoices. */
+export type TaxId = {
+  __typename?: 'TaxId';
+  /** Two-letter country code of the tax id, when known. */
+  country: Maybe<Scalars['String']['output']>;
+  /** The billing system's id of this tax id. */
+  id: Scalars['ID']['output'];
+  /** The billing system's type, e.g. `eu_vat`, `gb_vat`, `us_ein` (Stripe's tax id types). */
+  type: Scalars['String']['output'];
+  /** The number, as the billing system stores it. */
+  value: Scalars['String']['output'];
+};
+
+/** A tax id to keep on the customer. */
+export type TaxIdInput = {
+  /** One of Stripe's tax id types, e.g. `eu_vat`. */
+  type: Scalars['String']['input'];
+  /** The number, e.g. `DE123456789`; 1 to 50 characters. */
+  value: Scalars['String']['input'];
+};
+
 /** A support ticket. */
 export type Ticket = {
   __typename?: 'Ticket';
+  /** The support agent (Zendesk user id) the ticket is assigned to; null when none. Support staff only. */
+  assigneeId: Maybe<Scalars['ID']['output']>;
   /** Public comments, oldest first; null when Zendesk could not be reached. */
   comments: Maybe<Array<TicketComment>>;
   /** When the ticket was opened. */
@@ -1114,6 +1262,8 @@ export type Ticket = {
   status: TicketStatus;
   /** Subject line. */
   subject: Scalars['String']['output'];
+  /** The ticket's tags, lower case. Support staff only. */
+  tags: Maybe<Array<Scalars['String']['output']>>;
   /** When the ticket last changed. */
   updatedAt: Scalars['DateTime']['output'];
 };
@@ -1180,6 +1330,18 @@ export type TicketStatus =
   | 'SOLVED'
   /** A status Zendesk sent that this API does not know yet (the gateway logs it). Show it neutrally. */
   | 'UNKNOWN';
+
+/** What `updateTicket` sets; a field left out is unchanged. */
+export type UpdateTicketInput = {
+  /** The Zendesk user id of the agent to assign the ticket to. */
+  assigneeId?: InputMaybe<Scalars['ID']['input']>;
+  /** The new priority. `UNKNOWN` is refused. */
+  priority?: InputMaybe<TicketPriority>;
+  /** The new status. `UNKNOWN` is refused. */
+  status?: InputMaybe<TicketStatus>;
+  /** The whole list of tags (replaces the current ones): up to 50, each 1 to 80 letters, digits, `_`, `-`, `:` or `/`. */
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+};
 
 /** One form field of a presigned POST. */
 export type UploadField = {

@@ -98,6 +98,8 @@ interface Contact {
   Portico_Billing_Standing__c?: string | null;
   /** Date/time of the last payment (stored as ms, like the system dates). */
   Portico_Last_Payment__c?: number | null;
+  /** The CRM's copy of the billing country (ISO 3166-1 alpha-2), written from the billing system. */
+  Portico_Billing_Country__c?: string | null;
   CreatedDate: number;
   LastModifiedDate: number;
   SystemModstamp: number;
@@ -128,6 +130,7 @@ const CONTACT: ObjectSchema = {
     Portico_Customer_Id__c: 'string',
     Portico_Billing_Standing__c: 'string',
     Portico_Last_Payment__c: 'datetime',
+    Portico_Billing_Country__c: 'string',
     'Account.Id': 'id',
     'Account.Name': 'string',
   },

@@ -1,6 +1,7 @@
 /**
- * Stripe: customers (retrieve, search, update), invoices (list, search), subscriptions, payment
- * methods, with the official SDK's encodings (qs-style query strings and form bodies), list and
+ * Stripe: customers (retrieve, search, update with address and default payment method), customer
+ * tax ids (create, list, delete), invoices (list, search, pay), subscriptions, payment methods
+ * (list, attach, detach), SetupIntents (create), with the official SDK's encodings (qs-style query strings and form bodies), list and
  * search_result objects, expansions, Idempotency-Key replay and Stripe's error bodies.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -69,6 +70,66 @@ const DECLINING_TEST_METHODS: Readonly<Record<string, { code: string; declineCod
   },
   pm_card_chargeDeclinedExpiredCard: { code: 'expired_card', declineCode: 'expired_card', message: 'Your card has expired.' },
 };
+
+/**
+ * Stripe's test payment methods (docs.stripe.com/testing): attaching one to a customer creates a
+ * new payment method with that test card, as Stripe does; its charges then behave as the card's.
+ */
+const TEST_CARDS: Readonly<Record<string, { brand: string; last4: string }>> = {
+  pm_card_visa: { brand: 'visa', last4: '4242' },
+  pm_card_mastercard: { brand: 'mastercard', last4: '4444' },
+  pm_card_chargeDeclined: { brand: 'visa', last4: '0002' },
+  pm_card_visa_chargeDeclined: { brand: 'visa', last4: '0002' },
+  pm_card_chargeDeclinedInsufficientFunds: { brand: 'visa', last4: '9995' },
+  pm_card_chargeDeclinedExpiredCard: { brand: 'visa', last4: '0069' },
+};
+
+/** ISO 3166-1 alpha-2 codes, as Stripe checks `address[country]`. */
+const COUNTRIES = new Set(
+  (
+    'AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH ' +
+    'CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN ' +
+    'GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI ' +
+    'LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM ' +
+    'PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD ' +
+    'TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS XK YE YT ZA ZM ZW'
+  ).split(' '),
+);
+
+/** Value formats Stripe checks for some tax id types (the rest: any value is taken, as Stripe verifies later). */
+const TAX_ID_FORMATS: Readonly<Record<string, RegExp>> = {
+  eu_vat: /^(AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK|XI)[0-9A-Z+*]{2,13}$/,
+  gb_vat: /^GB[0-9]{9}([0-9]{3})?$/,
+  us_ein: /^[0-9]{2}-?[0-9]{7}$/,
+  au_abn: /^[0-9]{11}$/,
+  ch_vat: /^CHE-?[0-9]{3}\.?[0-9]{3}\.?[0-9]{3} ?(MWST|TVA|IVA)$/,
+};
+const TAX_ID_TYPES = new Set(
+  (
+    'ad_nrt ae_trn al_tin am_tin ao_tin ar_cuit au_abn au_acn au_arn au_wpn aw_tin az_tin ba_tin bb_tin bd_bin bf_ifu bg_uic bh_vat ' +
+    'bj_ifu bo_tin br_cnpj br_cpf bs_tin bw_vat by_tin ca_bn ca_gst_hst ca_pst_bc ca_pst_mb ca_pst_sk ca_qst cd_nif ch_uid ch_vat ci_vat ' +
+    'cl_tin cm_niu cn_tin co_nit cr_tin cv_nif cz_dic de_stn do_rcn ec_ruc eg_tin es_cif et_tin eu_oss_vat eu_vat fo_vat fr_siren ' +
+    'fr_siret fr_spi gb_vat ge_vat gh_tin gi_tin gn_nif hk_br hr_oib hu_tin ic_nif id_npwp il_vat in_gst is_kt is_vat it_cf jp_cn jp_rn ' +
+    'jp_trn ke_pin kg_tin kh_tin kr_brn kz_bin la_tin li_uid li_vat lk_vat ma_vat md_cf md_vat me_pib mk_vat mr_nif mu_vat mx_rfc my_frp ' +
+    'my_itn my_sst mz_nuit ng_tin no_vat no_voec np_pan nz_bn nz_gst om_vat pe_ruc ph_tin pl_nip pt_nif py_ruc ro_tin rs_pib ru_inn ' +
+    'ru_kpp sa_vat sg_gst sg_uen si_tin sm_coe sn_ninea sr_fin sv_nit th_vat tj_tin tr_tin tt_bir tt_vat tw_vat tz_vat ua_vat ug_tin ' +
+    'us_ein uy_ruc uz_tin uz_vat ve_rif vn_tin za_vat zm_tin zw_tin'
+  ).split(' '),
+);
+
+const ADDRESS_FIELDS = ['line1', 'line2', 'city', 'postal_code', 'state', 'country'];
+
+interface TaxId {
+  id: string;
+  object: 'tax_id';
+  country: string | null;
+  created: number;
+  customer: string;
+  type: string;
+  value: string;
+  verification: { status: 'pending'; verified_address: null; verified_name: null };
+  livemode: false;
+}
 
 const invalid = (message: string, extra: object = {}) =>
   new HttpError(400, { error: { type: 'invalid_request_error', message, ...extra } });
@@ -159,6 +220,10 @@ export async function startStripeSim(o: {
   const invoices: StripeInvoice[] = [];
   const subscriptions: StripeSubscription[] = [];
   const paymentMethods: StripePaymentMethod[] = [];
+  const taxIds = new Map<string, TaxId[]>();
+  const setupIntents = new Map<string, object>();
+  /** Payment methods made from a declining test card (attach): their charges are declined as the card's. */
+  const declining = new Map<string, (typeof DECLINING_TEST_METHODS)[string]>();
   for (const c of o.data.customers) {
     customers.set(c.stripeCustomerId, {
       id: c.stripeCustomerId,
@@ -238,8 +303,15 @@ export async function startStripeSim(o: {
     const data = subscriptions.filter((s) => s.customer === customerId && s.status !== 'canceled');
     return { object: 'list', data, has_more: false, total_count: data.length, url: `/v1/customers/${customerId}/subscriptions` };
   };
-  const customerView = (c: Customer, exp: string[], prefix = '') =>
-    exp.includes(`${prefix}subscriptions`) ? { ...c, subscriptions: subsList(c.id) } : c;
+  const taxIdList = (customerId: string) => {
+    const data = taxIds.get(customerId) ?? [];
+    return { object: 'list', data, has_more: false, total_count: data.length, url: `/v1/customers/${customerId}/tax_ids` };
+  };
+  const customerView = (c: Customer, exp: string[], prefix = '') => ({
+    ...c,
+    ...(exp.includes(`${prefix}subscriptions`) ? { subscriptions: subsList(c.id) } : {}),
+    ...(exp.includes(`${prefix}tax_ids`) ? { tax_ids: taxIdList(c.id) } : {}),
+  });
 
   /** A Stripe list: newest first, cursor by object id (starting_after / ending_before). */
   function list<T extends { id: string; created: number }>(rows: T[], p: Record<string, unknown>, url: string) {
@@ -369,6 +441,62 @@ export async function startStripeSim(o: {
       },
       {
         method: 'GET',
+        pattern: '/v1/customers/{id}/tax_ids',
+        handle: (req, { id }) => {
+          if (!customers.has(id)) throw missing('customer', id);
+          return list(taxIds.get(id) ?? [], params(req), `/v1/customers/${id}/tax_ids`);
+        },
+      },
+      {
+        // Creates a tax id: the type must be one of Stripe's, and for the types with a known format
+        // the value must match it (Stripe's tax_id_invalid); a customer holds at most 25.
+        method: 'POST',
+        pattern: '/v1/customers/{id}/tax_ids',
+        handle: (req, { id }) =>
+          idempotently(req, () => {
+            if (!customers.has(id)) throw missing('customer', id);
+            const p = params(req);
+            if (typeof p.type !== 'string') throw invalid('Missing required param: type.', { param: 'type' });
+            if (typeof p.value !== 'string') throw invalid('Missing required param: value.', { param: 'value' });
+            if (!TAX_ID_TYPES.has(p.type)) throw invalid(`Invalid type: must be one of ${[...TAX_ID_TYPES].join(', ')}`, { param: 'type' });
+            const format = TAX_ID_FORMATS[p.type];
+            const value = p.value.replace(/\s/g, '').toUpperCase();
+            if (format && !format.test(value)) throw invalid(`Invalid value for ${p.type}.`, { code: 'tax_id_invalid', param: 'value' });
+            const list = taxIds.get(id) ?? [];
+            if (list.length >= 25) throw invalid('A customer can have at most 25 tax IDs.', { code: 'tax_id_limit_reached' });
+            const tax: TaxId = {
+              id: `txi_${randomBytes(12).toString('hex')}`,
+              object: 'tax_id',
+              country: p.type === 'eu_vat' ? value.slice(0, 2).replace('EL', 'GR') : p.type.slice(0, 2).toUpperCase(),
+              created: Math.floor(Date.now() / 1000) + list.length,
+              customer: id,
+              type: p.type,
+              value: format ? value : p.value,
+              verification: { status: 'pending', verified_address: null, verified_name: null },
+              livemode: false,
+            };
+            taxIds.set(id, [...list, tax]);
+            o.webhooks?.stripe('customer.tax_id.created', { ...tax });
+            return { status: 200, body: tax };
+          }),
+      },
+      {
+        method: 'DELETE',
+        pattern: '/v1/customers/{id}/tax_ids/{taxId}',
+        handle: (_req, { id, taxId }) => {
+          const list = taxIds.get(id) ?? [];
+          const tax = list.find((x) => x.id === taxId);
+          if (!customers.has(id) || !tax) throw missing('tax_id', taxId);
+          taxIds.set(
+            id,
+            list.filter((x) => x !== tax),
+          );
+          o.webhooks?.stripe('customer.tax_id.deleted', { ...tax });
+          return { id: taxId, object: 'tax_id', deleted: true };
+        },
+      },
+      {
+        method: 'GET',
         pattern: '/v1/customers/{id}',
         handle: (req, { id }) => {
           const c = customers.get(id);
@@ -396,11 +524,45 @@ export async function startStripeSim(o: {
           const c = customers.get(id);
           if (!c) throw missing('customer', id);
           const p = params(req);
-          for (const f of ['email', 'name', 'phone', 'description'] as const) if (typeof p[f] === 'string') c[f] = p[f];
+          const address = p.address && typeof p.address === 'object' ? (p.address as Record<string, unknown>) : undefined;
+          for (const [k, v] of Object.entries(address ?? {})) {
+            if (!ADDRESS_FIELDS.includes(k)) throw invalid(`Received unknown parameter: address[${k}]`, { param: `address[${k}]` });
+            if (typeof v !== 'string' || v.length > 5000) throw invalid(`Invalid string: address[${k}]`, { param: `address[${k}]` });
+          }
+          if (typeof address?.country === 'string' && address.country !== '' && !COUNTRIES.has(address.country.toUpperCase()))
+            throw invalid(
+              `Country '${address.country}' is unknown. Try using a 2-character alphanumeric country code instead, such as 'US', 'EG', or 'GB'. A full list of country codes is available at https://stripe.com/docs/api#country_codes`,
+              { param: 'address[country]' },
+            );
+          const settings =
+            p.invoice_settings && typeof p.invoice_settings === 'object' ? (p.invoice_settings as Record<string, unknown>) : {};
+          const pm = settings.default_payment_method;
+          if (typeof pm === 'string' && pm !== '' && !paymentMethods.some((m) => m.id === pm && m.customer === id))
+            throw invalid(
+              `No such PaymentMethod: '${pm}'; The customer does not have a payment method with the ID ${pm}. The payment method must be attached to the customer.`,
+              { code: 'resource_missing', param: 'invoice_settings[default_payment_method]' },
+            );
+          const previous: Record<string, unknown> = {};
+          for (const f of ['email', 'name', 'phone', 'description'] as const)
+            if (typeof p[f] === 'string') {
+              previous[f] = c[f];
+              c[f] = p[f];
+            }
           if (p.metadata && typeof p.metadata === 'object') Object.assign(c.metadata, p.metadata);
-          if (p.address && typeof p.address === 'object') c.address = { ...(c.address ?? {}), ...(p.address as Record<string, string>) };
+          if (address) {
+            previous.address = c.address;
+            // Fields sent are set (an empty string clears one); the others are kept.
+            const next: Record<string, string | null> = Object.fromEntries(ADDRESS_FIELDS.map((f) => [f, c.address?.[f] ?? null]));
+            for (const [k, v] of Object.entries(address)) next[k] = v === '' ? null : String(v);
+            if (next.country) next.country = next.country.toUpperCase();
+            c.address = next;
+          }
+          if (typeof pm === 'string') {
+            previous.invoice_settings = { ...c.invoice_settings };
+            c.invoice_settings.default_payment_method = pm || null;
+          }
           const body = { ...c };
-          o.webhooks?.stripe('customer.updated', body);
+          o.webhooks?.stripe('customer.updated', body, previous);
           if (typeof key === 'string') idempotent.set(key, { hash, status: 200, body });
           return typeof key === 'string' ? withStatus(200, body, { 'idempotency-key': key }) : body;
         },
@@ -506,33 +668,138 @@ export async function startStripeSim(o: {
         // sent. Otherwise the invoice is paid and invoice.paid is sent.
         method: 'POST',
         pattern: '/v1/invoices/{id}/pay',
-        handle: (req, { id }) => {
-          const inv: (StripeInvoice & Attempts) | undefined = invoices.find((i) => i.id === id);
-          if (!inv) throw missing('invoice', id);
-          if (inv.status !== 'open') throw invalid(`Invoice ${inv.id} is already ${inv.status}.`, { code: 'invoice_not_open' });
-          const pm = params(req).payment_method;
-          const decline = typeof pm === 'string' ? DECLINING_TEST_METHODS[pm] : undefined;
-          const attempts = { attempted: true, attempt_count: (inv.attempt_count ?? 0) + 1 };
-          if (decline) {
-            const previous = { attempted: inv.attempted ?? false, attempt_count: inv.attempt_count ?? 0 };
-            Object.assign(inv, attempts, { next_payment_attempt: Math.floor(Date.now() / 1000) + 3 * 86_400 });
-            o.webhooks?.stripe('invoice.payment_failed', { ...inv }, previous);
-            throw new HttpError(402, {
-              error: {
-                type: 'card_error',
-                code: decline.code,
-                decline_code: decline.declineCode,
-                message: decline.message,
-                charge: `ch_${randomBytes(12).toString('hex')}`,
-                doc_url: `https://stripe.com/docs/error-codes/${decline.code.replace(/_/g, '-')}`,
-              },
-            });
-          }
-          const previous = { status: inv.status, amount_paid: inv.amount_paid, amount_remaining: inv.amount_remaining };
-          Object.assign(inv, attempts, { status: 'paid', amount_paid: inv.amount_due, amount_remaining: 0, next_payment_attempt: null });
-          o.webhooks?.stripe('invoice.paid', { ...inv }, previous);
-          return inv;
-        },
+        handle: (req, { id }) =>
+          idempotently(req, () => {
+            const inv: (StripeInvoice & Attempts) | undefined = invoices.find((i) => i.id === id);
+            if (!inv) throw missing('invoice', id);
+            if (inv.status !== 'open') throw invalid(`Invoice ${inv.id} is already ${inv.status}.`, { code: 'invoice_not_open' });
+            // Without `payment_method`, the customer's default one (invoice_settings.default_payment_method).
+            const explicit = params(req).payment_method;
+            const pm = typeof explicit === 'string' ? explicit : customers.get(inv.customer)?.invoice_settings.default_payment_method;
+            if (!pm)
+              throw invalid(
+                'This customer has no attached payment source or default payment method. Please consider adding a default payment method.',
+              );
+            const decline = DECLINING_TEST_METHODS[pm] ?? declining.get(pm);
+            const attempts = { attempted: true, attempt_count: (inv.attempt_count ?? 0) + 1 };
+            if (decline) {
+              const previous = { attempted: inv.attempted ?? false, attempt_count: inv.attempt_count ?? 0 };
+              Object.assign(inv, attempts, { next_payment_attempt: Math.floor(Date.now() / 1000) + 3 * 86_400 });
+              o.webhooks?.stripe('invoice.payment_failed', { ...inv }, previous);
+              // Stripe keeps a declined attempt's answer under its idempotency key like any other.
+              return {
+                status: 402,
+                body: {
+                  error: {
+                    type: 'card_error',
+                    code: decline.code,
+                    decline_code: decline.declineCode,
+                    message: decline.message,
+                    charge: `ch_${randomBytes(12).toString('hex')}`,
+                    doc_url: `https://stripe.com/docs/error-codes/${decline.code.replace(/_/g, '-')}`,
+                  },
+                },
+              };
+            }
+            const previous = { status: inv.status, amount_paid: inv.amount_paid, amount_remaining: inv.amount_remaining };
+            Object.assign(inv, attempts, { status: 'paid', amount_paid: inv.amount_due, amount_remaining: 0, next_payment_attempt: null });
+            o.webhooks?.stripe('invoice.paid', { ...inv }, previous);
+            return { status: 200, body: { ...inv } };
+          }),
+      },
+      {
+        // Attaches a payment method to a customer. A test payment method (`pm_card_visa`,
+        // `pm_card_chargeDeclined`, ...) makes a new one with that test card, as Stripe does.
+        method: 'POST',
+        pattern: '/v1/payment_methods/{id}/attach',
+        handle: (req, { id }) =>
+          idempotently(req, () => {
+            const customer = params(req).customer;
+            if (typeof customer !== 'string') throw invalid('Missing required param: customer.', { param: 'customer' });
+            const c = customers.get(customer);
+            if (!c) throw missing('customer', customer);
+            const test = TEST_CARDS[id];
+            let pm = paymentMethods.find((m) => m.id === id);
+            if (test) {
+              pm = {
+                id: `pm_${randomBytes(12).toString('hex')}`,
+                object: 'payment_method',
+                type: 'card',
+                customer,
+                created: Math.floor(Date.now() / 1000),
+                card: {
+                  ...test,
+                  exp_month: 12,
+                  exp_year: 2034,
+                  country: 'US',
+                  funding: 'credit',
+                  fingerprint: randomBytes(8).toString('hex'),
+                },
+                billing_details: { name: c.name, email: c.email, phone: null, address: null },
+                livemode: false,
+              };
+              paymentMethods.push(pm);
+              const d = DECLINING_TEST_METHODS[id];
+              if (d) declining.set(pm.id, d);
+            } else if (!pm) throw missing('payment_method', id);
+            else if (pm.customer && pm.customer !== customer)
+              throw invalid('The payment method you provided has already been attached to a customer.', { param: 'payment_method' });
+            else pm.customer = customer;
+            o.webhooks?.stripe('payment_method.attached', { ...pm });
+            return { status: 200, body: { ...pm } };
+          }),
+      },
+      {
+        // Detaches a payment method from its customer; a default one stops being the default.
+        method: 'POST',
+        pattern: '/v1/payment_methods/{id}/detach',
+        handle: (req, { id }) =>
+          idempotently(req, () => {
+            const pm = paymentMethods.find((m) => m.id === id);
+            if (!pm) throw missing('payment_method', id);
+            if (!pm.customer)
+              throw invalid(`The payment method ${id} is not attached to a customer.`, { code: 'payment_method_unexpected_state' });
+            const c = customers.get(pm.customer);
+            if (c?.invoice_settings.default_payment_method === id) c.invoice_settings.default_payment_method = null;
+            const previous = { customer: pm.customer };
+            (pm as { customer: string | null }).customer = null;
+            o.webhooks?.stripe('payment_method.detached', { ...pm }, previous);
+            return { status: 200, body: { ...pm } };
+          }),
+      },
+      {
+        // Creates a SetupIntent for a customer: its client_secret lets Stripe.js or a mobile SDK
+        // collect and confirm a card with Stripe directly (the card never reaches the merchant).
+        method: 'POST',
+        pattern: '/v1/setup_intents',
+        handle: (req) =>
+          idempotently(req, () => {
+            const p = params(req);
+            if (typeof p.customer === 'string' && !customers.has(p.customer)) throw missing('customer', p.customer);
+            const usage = typeof p.usage === 'string' ? p.usage : 'off_session';
+            if (usage !== 'off_session' && usage !== 'on_session')
+              throw invalid('Invalid usage: must be one of on_session or off_session', { param: 'usage' });
+            const id = `seti_${randomBytes(12).toString('hex')}`;
+            const intent = {
+              id,
+              object: 'setup_intent',
+              client_secret: `${id}_secret_${randomBytes(16).toString('hex')}`,
+              customer: typeof p.customer === 'string' ? p.customer : null,
+              payment_method: null,
+              // `allowed_payment_method_types` as the SDK sends it; `payment_method_types` as older API versions did.
+              payment_method_types: Array.isArray(p.allowed_payment_method_types)
+                ? p.allowed_payment_method_types
+                : Array.isArray(p.payment_method_types)
+                  ? p.payment_method_types
+                  : ['card'],
+              status: 'requires_payment_method',
+              usage,
+              created: Math.floor(Date.now() / 1000),
+              livemode: false,
+            };
+            setupIntents.set(id, intent);
+            return { status: 200, body: intent };
+          }),
       },
       {
         method: 'GET',

@@ -456,6 +456,8 @@ export async function startZendeskSim(o: {
             ticket?: {
               status?: ZendeskTicket['status'];
               priority?: ZendeskTicket['priority'];
+              assignee_id?: number | null;
+              tags?: unknown;
               comment?: { body?: string; author_id?: number; public?: boolean };
             };
           }>(req);
@@ -465,9 +467,37 @@ export async function startZendeskSim(o: {
               description: 'Record validation errors',
               details: { author_id: [{ description: 'Author: is invalid' }] },
             });
+          // Zendesk's ticket rules (support.zendesk.com "About native system ticket rules"): a closed
+          // ticket takes only tags, subject and priority; no status goes back to New; an assignee must
+          // be an agent; a priority cannot be reset to none. (Solving without an assignee is taken, as
+          // with Zendesk's "auto-assign tickets upon solve" on.)
+          const invalid = (field: string, description: string) =>
+            new HttpError(422, {
+              error: 'RecordInvalid',
+              description: 'Record validation errors',
+              details: { [field]: [{ description, error: 'InvalidValue' }] },
+            });
+          // Status and priority values outside Zendesk's are taken as given: tests play a newer
+          // Zendesk (custom statuses) by setting them through this API.
+          if (ticket.status === 'closed' && (t?.status !== undefined || t?.assignee_id !== undefined || t?.comment))
+            throw invalid('status', 'Status: closed prevents ticket update');
+          if (t?.status === 'new' && ticket.status !== 'new') throw invalid('status', 'Status: cannot be set back to New');
+          if (t?.priority === null && ticket.priority !== null) throw invalid('priority', 'Priority: cannot be reset to none');
+          if (t?.assignee_id !== undefined && t.assignee_id !== null && users.get(t.assignee_id)?.role !== 'agent')
+            throw invalid('assignee_id', 'Assignee: is not an agent');
+          if (t?.tags !== undefined && (!Array.isArray(t.tags) || t.tags.some((x) => typeof x !== 'string')))
+            throw invalid('tags', 'Tags: must be a list of strings');
           const before = { status: ticket.status, priority: ticket.priority };
           if (t?.status) ticket.status = t.status;
           if (t?.priority !== undefined) ticket.priority = t.priority;
+          if (t?.assignee_id !== undefined) {
+            ticket.assignee_id = t.assignee_id;
+            // A new ticket that gets an assignee is open.
+            if (ticket.status === 'new' && t.assignee_id !== null && !t.status) ticket.status = 'open';
+          }
+          // Tags as Zendesk stores them: lower case, spaces split one into several, no duplicates.
+          if (Array.isArray(t?.tags))
+            ticket.tags = [...new Set((t.tags as string[]).flatMap((x) => x.toLowerCase().split(/\s+/)).filter(Boolean))];
           ticket.updated_at = now();
           const subject = `zen:ticket:${ticket.id}`;
           if (ticket.status !== before.status)

@@ -21,6 +21,12 @@ export const SCOPES = {
   'support.tickets:write': 'openTicket, addTicketComment: open tickets and comment on them.',
   'files.documents:write': 'requestDocumentUpload, confirmDocumentUpload: upload documents (presigned, straight to S3).',
   'billing.subscription:write': 'cancelSubscription, resumeSubscription.',
+  'billing.details:write': 'updateBillingDetails: billing address and tax ids.',
+  'billing.invoices:pay': "payInvoice: pay an open invoice with the customer's default card.",
+  'billing.payment_methods:write':
+    'startPaymentMethodSetup, setDefaultPaymentMethod, removePaymentMethod: cards, added through the vendor SDK.',
+  'support.tickets:manage':
+    "updateTicket: set a ticket's status, priority, assignee and tags; see Ticket.assigneeId and Ticket.tags (support staff).",
   'admin:partners': 'Mint, list and revoke partner tokens.',
   'admin:cache': "Purge a customer's cached records.",
   'admin:events': 'List and replay failed webhook events.',
@@ -48,6 +54,9 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
     'support.tickets:write',
     'files.documents:write',
     'billing.subscription:write',
+    'billing.details:write',
+    'billing.invoices:pay',
+    'billing.payment_methods:write',
   ],
   // Support agents see contact, ticket and document data and a billing summary, never payment details;
   // they answer tickets and upload documents for customers, but do not change subscriptions.
@@ -60,6 +69,7 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
     'files.documents:read',
     'crm.contacts:write',
     'support.tickets:write',
+    'support.tickets:manage',
     'files.documents:write',
   ],
   admin: (Object.keys(SCOPES) as Scope[]).filter((s) => s !== 'self:read'),

@@ -28,6 +28,8 @@ export enum ErrorCode {
   IDEMPOTENCY_UNAVAILABLE = 'IDEMPOTENCY_UNAVAILABLE',
   /** A write or admin action cannot be recorded in the audit log now (HTTP 503): it is not done. */
   AUDIT_UNAVAILABLE = 'AUDIT_UNAVAILABLE',
+  /** The payment was declined (`extensions.declineCode`, the vendor's): nothing was charged. */
+  PAYMENT_DECLINED = 'PAYMENT_DECLINED',
 }
 
 /** Upstream systems, named in UPSTREAM_* errors so a client knows which part of the page failed. */
@@ -48,6 +50,13 @@ export class ForbiddenError extends GraphQLError {
 export class BadUserInputError extends GraphQLError {
   constructor(message: string, argument?: string) {
     super(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, ...(argument ? { argument } : {}) } });
+  }
+}
+
+/** A declined charge: `declineCode` is the vendor's (e.g. `insufficient_funds`, `expired_card`), for the portal to explain. */
+export class PaymentDeclinedGraphQLError extends GraphQLError {
+  constructor(message: string, declineCode: string) {
+    super(message, { extensions: { code: ErrorCode.PAYMENT_DECLINED, system: 'billing', declineCode } });
   }
 }
 
@@ -125,7 +134,7 @@ export function formatError(formatted: GraphQLFormattedError, error?: unknown): 
     // that code is never trusted: its message is the unknown error's own (it may quote a response body).
     if (code && KNOWN.has(code) && code !== (ErrorCode.INTERNAL_SERVER_ERROR as string)) {
       keep.code = code;
-      for (const k of ['system', 'argument', 'retryAfter', 'limit', 'allowed']) if (ext[k] !== undefined) keep[k] = ext[k];
+      for (const k of ['system', 'argument', 'retryAfter', 'limit', 'allowed', 'declineCode']) if (ext[k] !== undefined) keep[k] = ext[k];
       return {
         message: formatted.message,
         ...(formatted.locations ? { locations: formatted.locations } : {}),

@@ -28,16 +28,22 @@ export type Scalars = {
  */
 export type Billing = {
   __typename?: 'Billing';
+  /** The billing address (printed on invoices); null when none is set. */
+  address: Maybe<BillingAddress>;
   /** Account balance in minor units; negative is a credit in the customer's favour. */
   balance: Maybe<Scalars['Int']['output']>;
   /** ISO 4217 currency code, upper case, e.g. `USD`. */
   currency: Maybe<Scalars['String']['output']>;
+  /** The id of the saved card invoices are charged to (one of `paymentMethods`); null when none. */
+  defaultPaymentMethodId: Maybe<Scalars['ID']['output']>;
   /** Invoices, newest first. */
   invoices: Maybe<InvoiceConnection>;
   /** Saved cards. Only brand, last four digits and expiry ever leave the server. */
   paymentMethods: Maybe<Array<PaymentMethod>>;
   /** The current (most recent) subscription, if any. */
   subscription: Maybe<BillingSubscription>;
+  /** Tax ids printed on invoices, oldest first. */
+  taxIds: Maybe<Array<TaxId>>;
 };
 
 
@@ -48,6 +54,49 @@ export type Billing = {
 export type BillingInvoicesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A postal address as the billing system keeps it. */
+export type BillingAddress = {
+  __typename?: 'BillingAddress';
+  /** City, district, suburb, town or village. */
+  city: Maybe<Scalars['String']['output']>;
+  /** Two-letter country code (ISO 3166-1 alpha-2), e.g. `DE`. */
+  country: Maybe<Scalars['String']['output']>;
+  /** Street, PO box or company name. */
+  line1: Maybe<Scalars['String']['output']>;
+  /** Apartment, suite, unit or building. */
+  line2: Maybe<Scalars['String']['output']>;
+  /** ZIP or postal code. */
+  postalCode: Maybe<Scalars['String']['output']>;
+  /** State, county, province or region. */
+  state: Maybe<Scalars['String']['output']>;
+};
+
+/** A billing address to set: the whole address (parts left out are cleared). */
+export type BillingAddressInput = {
+  /** City; up to 200 characters. */
+  city?: InputMaybe<Scalars['String']['input']>;
+  /** Two-letter country code (ISO 3166-1 alpha-2), e.g. `DE`. */
+  country: Scalars['String']['input'];
+  /** Street, PO box or company name; up to 200 characters. */
+  line1: Scalars['String']['input'];
+  /** Apartment, suite, unit or building; up to 200 characters. */
+  line2?: InputMaybe<Scalars['String']['input']>;
+  /** ZIP or postal code; up to 20 characters. */
+  postalCode?: InputMaybe<Scalars['String']['input']>;
+  /** State, county, province or region; up to 200 characters. */
+  state?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** What `updateBillingDetails` sets; a field left out is unchanged. */
+export type BillingDetailsInput = {
+  /** The billing address (replaces the current one). */
+  address?: InputMaybe<BillingAddressInput>;
+  /** The customer (CRM id). Customers omit it (their own). */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** The whole list of tax ids, at most 25: ids not listed are removed; an empty list removes all. */
+  taxIds?: InputMaybe<Array<TaxIdInput>>;
 };
 
 /** A subscription to a plan. */
@@ -143,8 +192,32 @@ export type Mutation = {
    * give `customerId`. Send an `Idempotency-Key` header; Stripe receives a key derived from it.
    */
   cancelSubscription: BillingSubscription;
+  /**
+   * Pays an open invoice of the customer with its default card, now. A declined card is the error
+   * `PAYMENT_DECLINED` with the vendor's `declineCode` (e.g. `insufficient_funds`); the invoice stays
+   * open and the payment-failed automation runs. Send an `Idempotency-Key`: the vendor receives a key
+   * derived from it, so a retry never charges twice.
+   */
+  payInvoice: Invoice;
+  /** Removes one of the customer's saved cards (a default card stops being the default). */
+  removePaymentMethod: Billing;
   /** Undoes a cancellation scheduled for the period end. A subscription canceled at once cannot be resumed. */
   resumeSubscription: BillingSubscription;
+  /** Makes one of the customer's saved cards the default one invoices are charged to. */
+  setDefaultPaymentMethod: Billing;
+  /**
+   * Starts adding a card: returns a SetupIntent client secret for Stripe.js or the mobile SDKs,
+   * which collect and confirm the card with Stripe directly; the new card then shows in
+   * `paymentMethods`. Customers act on their own; admins and partners give `customerId`.
+   */
+  startPaymentMethodSetup: PaymentMethodSetup;
+  /**
+   * Sets the billing address and tax ids printed on invoices, in the billing system (which owns
+   * them); the CRM receives its copy of the billing country through a replica job. Values are
+   * checked before anything is sent (`BAD_USER_INPUT` naming the field). Customers act on their own;
+   * admins and partners give `input.customerId`. Returns the billing account as it is after the write.
+   */
+  updateBillingDetails: Billing;
 };
 
 
@@ -154,8 +227,33 @@ export type MutationCancelSubscriptionArgs = {
 };
 
 
+export type MutationPayInvoiceArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRemovePaymentMethodArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationResumeSubscriptionArgs = {
   customerId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type MutationSetDefaultPaymentMethodArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationStartPaymentMethodSetupArgs = {
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type MutationUpdateBillingDetailsArgs = {
+  input: BillingDetailsInput;
 };
 
 /** Relay-style page information. */
@@ -182,6 +280,19 @@ export type PaymentMethod = {
   last4: Scalars['String']['output'];
 };
 
+/**
+ * A card setup to complete in the browser or app with the billing system's own SDK: Stripe.js
+ * `stripe.confirmCardSetup(clientSecret, ...)` or the mobile SDKs' PaymentSheet. The card number and
+ * CVC go from the customer's device to Stripe, never through Portico.
+ */
+export type PaymentMethodSetup = {
+  __typename?: 'PaymentMethodSetup';
+  /** The SetupIntent's client secret, bound to this customer: give it to the client SDK only, never log or store it. */
+  clientSecret: Scalars['String']['output'];
+  /** The SetupIntent's id. */
+  id: Scalars['ID']['output'];
+};
+
 /** Stripe subscription statuses. */
 export type SubscriptionStatus =
   /** Active and paid. */
@@ -202,6 +313,27 @@ export type SubscriptionStatus =
   | 'UNKNOWN'
   /** Unpaid after retries. */
   | 'UNPAID';
+
+/** A tax id printed on the customer's invoices. */
+export type TaxId = {
+  __typename?: 'TaxId';
+  /** Two-letter country code of the tax id, when known. */
+  country: Maybe<Scalars['String']['output']>;
+  /** The billing system's id of this tax id. */
+  id: Scalars['ID']['output'];
+  /** The billing system's type, e.g. `eu_vat`, `gb_vat`, `us_ein` (Stripe's tax id types). */
+  type: Scalars['String']['output'];
+  /** The number, as the billing system stores it. */
+  value: Scalars['String']['output'];
+};
+
+/** A tax id to keep on the customer. */
+export type TaxIdInput = {
+  /** One of Stripe's tax id types, e.g. `eu_vat`. */
+  type: Scalars['String']['input'];
+  /** The number, e.g. `DE123456789`; 1 to 50 characters. */
+  value: Scalars['String']['input'];
+};
 
 
 
@@ -288,9 +420,12 @@ export type ResolversTypes = {
   Billing: ResolverTypeWrapper<BillingAccount>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  BillingAddress: ResolverTypeWrapper<BillingAddress>;
+  BillingAddressInput: BillingAddressInput;
+  BillingDetailsInput: BillingDetailsInput;
   BillingSubscription: ResolverTypeWrapper<BillingSubscription>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Customer: ResolverTypeWrapper<CustomerRef>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Invoice: ResolverTypeWrapper<InvoiceSummary>;
@@ -300,7 +435,10 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<{}>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PaymentMethod: ResolverTypeWrapper<CardSummary>;
+  PaymentMethodSetup: ResolverTypeWrapper<PaymentMethodSetup>;
   SubscriptionStatus: SubscriptionStatus;
+  TaxId: ResolverTypeWrapper<TaxId>;
+  TaxIdInput: TaxIdInput;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -308,9 +446,12 @@ export type ResolversParentTypes = {
   Billing: BillingAccount;
   Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
+  ID: Scalars['ID']['output'];
+  BillingAddress: BillingAddress;
+  BillingAddressInput: BillingAddressInput;
+  BillingDetailsInput: BillingDetailsInput;
   BillingSubscription: BillingSubscription;
   Boolean: Scalars['Boolean']['output'];
-  ID: Scalars['ID']['output'];
   Customer: CustomerRef;
   DateTime: Scalars['DateTime']['output'];
   Invoice: InvoiceSummary;
@@ -319,14 +460,30 @@ export type ResolversParentTypes = {
   Mutation: {};
   PageInfo: PageInfo;
   PaymentMethod: CardSummary;
+  PaymentMethodSetup: PaymentMethodSetup;
+  TaxId: TaxId;
+  TaxIdInput: TaxIdInput;
 };
 
 export type BillingResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Billing'] = ResolversParentTypes['Billing']> = {
+  address?: Resolver<Maybe<ResolversTypes['BillingAddress']>, ParentType, ContextType>;
   balance?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   currency?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  defaultPaymentMethodId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   invoices?: Resolver<Maybe<ResolversTypes['InvoiceConnection']>, ParentType, ContextType, RequireFields<BillingInvoicesArgs, 'first'>>;
   paymentMethods?: Resolver<Maybe<Array<ResolversTypes['PaymentMethod']>>, ParentType, ContextType>;
   subscription?: Resolver<Maybe<ResolversTypes['BillingSubscription']>, ParentType, ContextType>;
+  taxIds?: Resolver<Maybe<Array<ResolversTypes['TaxId']>>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type BillingAddressResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['BillingAddress'] = ResolversParentTypes['BillingAddress']> = {
+  city?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  country?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  line1?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  line2?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  postalCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  state?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -379,7 +536,12 @@ export type InvoiceEdgeResolvers<ContextType = RequestContext, ParentType extend
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   cancelSubscription?: Resolver<ResolversTypes['BillingSubscription'], ParentType, ContextType, RequireFields<MutationCancelSubscriptionArgs, 'atPeriodEnd'>>;
+  payInvoice?: Resolver<ResolversTypes['Invoice'], ParentType, ContextType, RequireFields<MutationPayInvoiceArgs, 'id'>>;
+  removePaymentMethod?: Resolver<ResolversTypes['Billing'], ParentType, ContextType, RequireFields<MutationRemovePaymentMethodArgs, 'id'>>;
   resumeSubscription?: Resolver<ResolversTypes['BillingSubscription'], ParentType, ContextType, Partial<MutationResumeSubscriptionArgs>>;
+  setDefaultPaymentMethod?: Resolver<ResolversTypes['Billing'], ParentType, ContextType, RequireFields<MutationSetDefaultPaymentMethodArgs, 'id'>>;
+  startPaymentMethodSetup?: Resolver<ResolversTypes['PaymentMethodSetup'], ParentType, ContextType, Partial<MutationStartPaymentMethodSetupArgs>>;
+  updateBillingDetails?: Resolver<ResolversTypes['Billing'], ParentType, ContextType, RequireFields<MutationUpdateBillingDetailsArgs, 'input'>>;
 };
 
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -397,8 +559,23 @@ export type PaymentMethodResolvers<ContextType = RequestContext, ParentType exte
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type PaymentMethodSetupResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PaymentMethodSetup'] = ResolversParentTypes['PaymentMethodSetup']> = {
+  clientSecret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type TaxIdResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TaxId'] = ResolversParentTypes['TaxId']> = {
+  country?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = RequestContext> = {
   Billing?: BillingResolvers<ContextType>;
+  BillingAddress?: BillingAddressResolvers<ContextType>;
   BillingSubscription?: BillingSubscriptionResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
@@ -408,5 +585,7 @@ export type Resolvers<ContextType = RequestContext> = {
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PaymentMethod?: PaymentMethodResolvers<ContextType>;
+  PaymentMethodSetup?: PaymentMethodSetupResolvers<ContextType>;
+  TaxId?: TaxIdResolvers<ContextType>;
 };
 

@@ -48,6 +48,14 @@ export type Mutation = {
    * a retry with the same key never opens a second ticket.
    */
   openTicket: Ticket;
+  /**
+   * Changes a ticket's status, priority, assignee or tags (support staff: agents and admins;
+   * customers may not). Values are checked before anything is sent, and Zendesk's own rules
+   * (a closed ticket cannot change, no status goes back to `NEW`, the assignee must be an agent)
+   * answer `BAD_USER_INPUT` naming the field. Returns the ticket as it is after the write; the
+   * customer sees the new status and priority on its next read.
+   */
+  updateTicket: Ticket;
 };
 
 
@@ -59,6 +67,12 @@ export type MutationAddTicketCommentArgs = {
 
 export type MutationOpenTicketArgs = {
   input: OpenTicketInput;
+};
+
+
+export type MutationUpdateTicketArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateTicketInput;
 };
 
 /** A new ticket. */
@@ -85,6 +99,8 @@ export type PageInfo = {
 /** A support ticket. */
 export type Ticket = {
   __typename?: 'Ticket';
+  /** The support agent (Zendesk user id) the ticket is assigned to; null when none. Support staff only. */
+  assigneeId: Maybe<Scalars['ID']['output']>;
   /** Public comments, oldest first; null when Zendesk could not be reached. */
   comments: Maybe<Array<TicketComment>>;
   /** When the ticket was opened. */
@@ -97,6 +113,8 @@ export type Ticket = {
   status: TicketStatus;
   /** Subject line. */
   subject: Scalars['String']['output'];
+  /** The ticket's tags, lower case. Support staff only. */
+  tags: Maybe<Array<Scalars['String']['output']>>;
   /** When the ticket last changed. */
   updatedAt: Scalars['DateTime']['output'];
 };
@@ -163,6 +181,18 @@ export type TicketStatus =
   | 'SOLVED'
   /** A status Zendesk sent that this API does not know yet (the gateway logs it). Show it neutrally. */
   | 'UNKNOWN';
+
+/** What `updateTicket` sets; a field left out is unchanged. */
+export type UpdateTicketInput = {
+  /** The Zendesk user id of the agent to assign the ticket to. */
+  assigneeId?: InputMaybe<Scalars['ID']['input']>;
+  /** The new priority. `UNKNOWN` is refused. */
+  priority?: InputMaybe<TicketPriority>;
+  /** The new status. `UNKNOWN` is refused. */
+  status?: InputMaybe<TicketStatus>;
+  /** The whole list of tags (replaces the current ones): up to 50, each 1 to 80 letters, digits, `_`, `-`, `:` or `/`. */
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+};
 
 
 
@@ -261,6 +291,7 @@ export type ResolversTypes = {
   TicketEdge: ResolverTypeWrapper<Omit<TicketEdge, 'node'> & { node: ResolversTypes['Ticket'] }>;
   TicketPriority: TicketPriority;
   TicketStatus: TicketStatus;
+  UpdateTicketInput: UpdateTicketInput;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -278,6 +309,7 @@ export type ResolversParentTypes = {
   TicketComment: CommentSummary;
   TicketConnection: Omit<TicketConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['TicketEdge']>, nodes: Array<ResolversParentTypes['Ticket']> };
   TicketEdge: Omit<TicketEdge, 'node'> & { node: ResolversParentTypes['Ticket'] };
+  UpdateTicketInput: UpdateTicketInput;
 };
 
 export type CustomerResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer']> = {
@@ -294,6 +326,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   addTicketComment?: Resolver<ResolversTypes['TicketComment'], ParentType, ContextType, RequireFields<MutationAddTicketCommentArgs, 'body' | 'ticketId'>>;
   openTicket?: Resolver<ResolversTypes['Ticket'], ParentType, ContextType, RequireFields<MutationOpenTicketArgs, 'input'>>;
+  updateTicket?: Resolver<ResolversTypes['Ticket'], ParentType, ContextType, RequireFields<MutationUpdateTicketArgs, 'id' | 'input'>>;
 };
 
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -303,12 +336,14 @@ export type PageInfoResolvers<ContextType = RequestContext, ParentType extends R
 };
 
 export type TicketResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Ticket'] = ResolversParentTypes['Ticket']> = {
+  assigneeId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   comments?: Resolver<Maybe<Array<ResolversTypes['TicketComment']>>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   priority?: Resolver<Maybe<ResolversTypes['TicketPriority']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['TicketStatus'], ParentType, ContextType>;
   subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  tags?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };

@@ -20,6 +20,52 @@ export interface Subscription {
   cancelAtPeriodEnd: boolean;
 }
 
+/** A postal address as the billing system keeps it (a missing part is null). `country`: ISO 3166-1 alpha-2. */
+export interface BillingAddress {
+  line1: string | null;
+  line2: string | null;
+  city: string | null;
+  postalCode: string | null;
+  state: string | null;
+  country: string | null;
+}
+
+/** A tax id on the customer's invoices: `type` in the billing system's vocabulary (e.g. `eu_vat`). */
+export interface TaxIdSummary {
+  id: string;
+  type: string;
+  value: string;
+  /** ISO 3166-1 alpha-2, when the billing system knows it. */
+  country: string | null;
+}
+
+/** What `updateDetails` sets: absent = unchanged; `taxIds` is the whole list (ids not in it are removed). */
+export interface BillingDetailsPatch {
+  address?: BillingAddress;
+  taxIds?: readonly { type: string; value: string }[];
+}
+
+/** The billing system refused a value; `field` names it in the patch's words (e.g. `taxIds[0].value`). */
+export class BillingInputError extends Error {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A charge was declined: `code` (e.g. card_declined) and the issuer's `declineCode` (e.g. insufficient_funds), as the vendor reports them. */
+export class PaymentDeclinedError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly declineCode: string | null,
+  ) {
+    super(message);
+  }
+}
+
 export interface BillingAccount {
   /** Portico's customer id. */
   crmId: string;
@@ -30,6 +76,17 @@ export interface BillingAccount {
   balance: number;
   /** The one a portal shows: a live one if any, else the most recent. */
   subscription: Subscription | null;
+  address: BillingAddress | null;
+  taxIds: TaxIdSummary[];
+  /** The card invoices and subscriptions are charged to; null when none is set. */
+  defaultPaymentMethodId: string | null;
+}
+
+/** What a browser or app needs to add a card with the billing system's own SDK: never card data. */
+export interface CardSetup {
+  id: string;
+  /** Bound to this customer; handed to the vendor's client SDK (Stripe.js, the mobile SDKs). */
+  clientSecret: string;
 }
 
 /** Display fields only: nothing else of a payment method leaves the vendor module. */
@@ -100,6 +157,31 @@ export interface BillingPort {
   customerContactsByCrmIds(crmIds: readonly string[]): Promise<Map<string, BillingContact>>;
   /** One linked customer's contact fields, read directly; null when gone or no longer this customer's. */
   customerContact(billingCustomerId: string, crmId: string): Promise<BillingContact | null>;
+  /** Tax id types the billing system accepts (checked before any call). */
+  readonly taxIdTypes: ReadonlySet<string>;
+  /**
+   * Sets a billing customer's address and tax ids (absolute values: the same patch twice leaves the
+   * same customer). `idempotencyKey` makes the vendor answer a retried write with the first result.
+   * Throws BillingInputError for a value the vendor refuses.
+   */
+  updateDetails(billingCustomerId: string, patch: BillingDetailsPatch, idempotencyKey?: string): Promise<void>;
+  /** One invoice and its billing customer, read directly; null when it does not exist. */
+  invoice(invoiceId: string): Promise<{ invoice: InvoiceSummary; billingCustomerId: string | null } | null>;
+  /**
+   * Pays an open invoice with the customer's default payment method. With `idempotencyKey` the
+   * vendor answers a retry with the first attempt's result, so it may be retried; without, it is
+   * sent once. Throws PaymentDeclinedError, BillingInputError (e.g. no default payment method).
+   */
+  payInvoice(invoiceId: string, idempotencyKey?: string): Promise<InvoiceSummary>;
+  /**
+   * Starts adding a card: a setup the client completes with the vendor's SDK, so no card data
+   * passes through Portico. `idempotencyKey` makes a retry answer the first setup.
+   */
+  startCardSetup(billingCustomerId: string, idempotencyKey?: string): Promise<CardSetup>;
+  /** Makes an attached card the default (absolute value: a retry is safe). Throws BillingInputError. */
+  setDefaultCard(billingCustomerId: string, paymentMethodId: string, idempotencyKey?: string): Promise<void>;
+  /** Detaches a card from its customer; one already detached is done (a retry is safe). */
+  removeCard(paymentMethodId: string, idempotencyKey?: string): Promise<void>;
   /** Sets a billing customer's name/email; `idempotencyKey` makes a retry write once. */
   updateCustomerContact(billingCustomerId: string, fields: { name?: string; email?: string }, idempotencyKey: string): Promise<void>;
 }

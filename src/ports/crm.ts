@@ -68,6 +68,16 @@ export interface BillingStandingPatch {
   lastPaymentAt?: string;
 }
 
+/**
+ * The CRM's copies of billing-owned fields (src/ownership.ts), written only by replica jobs from
+ * the billing system's value. Stored in Portico-named fields of the contact (each vendor module
+ * names its own).
+ */
+export interface CrmBillingCopy {
+  /** ISO 3166-1 alpha-2 country of the billing address; null when none. */
+  billingCountry: string | null;
+}
+
 export interface CrmPort {
   /** Contacts by customer id; ids that do not exist are absent. Background work passes `priority: 'background'`. */
   getContacts(ids: readonly string[], opts?: { priority?: Priority }): Promise<Map<string, CrmContact>>;
@@ -85,6 +95,10 @@ export interface CrmPort {
   setBillingStanding(id: string, patch: BillingStandingPatch): Promise<boolean>;
   /** The contact's billing standing; null when never set or the id does not exist. */
   billingStanding(id: string): Promise<{ standing: BillingStanding | null; lastPaymentAt: string | null } | null>;
+  /** Sets the contact's copies of billing fields (absolute values: a retry is safe). False when the id does not exist. */
+  setBillingCopy(id: string, copy: CrmBillingCopy): Promise<boolean>;
+  /** The contact's copies of billing fields; null when the id does not exist. */
+  billingCopy(id: string): Promise<CrmBillingCopy | null>;
   /** Every contact in customer id order, a page at a time (for reconciliation; no search cap). */
   listContacts(limit: number, cursor?: string): Promise<{ contacts: CrmContact[]; nextCursor?: string }>;
 }

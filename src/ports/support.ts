@@ -20,6 +20,28 @@ export interface TicketSummary {
   priority: TicketPriority | null;
   createdAt: string;
   updatedAt: string;
+  /** The support agent (user id) the ticket is assigned to; null when none. */
+  assigneeId: string | null;
+  tags: string[];
+}
+
+/** What `updateTicket` sets; absent = unchanged. `tags` is the whole list. */
+export interface TicketPatch {
+  status?: Exclude<TicketStatus, 'UNKNOWN'>;
+  priority?: NewTicketPriority;
+  /** A support agent's user id. */
+  assigneeId?: string;
+  tags?: readonly string[];
+}
+
+/** The support system refused a value of a ticket update; `field` names it in the patch's words (e.g. `status`). */
+export class TicketInputError extends Error {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+  }
 }
 
 /** A public comment (internal notes never leave the vendor module). */
@@ -40,6 +62,8 @@ export interface TicketPage {
 export interface SupportUser {
   id: string;
   name: string;
+  /** True for the support system's agents (and admins): the users a ticket can be assigned to. */
+  agent: boolean;
   /** The customer it is linked to (Portico's customer id), or a staff link (`staff:<subject>`); null when none. */
   crmId: string | null;
 }
@@ -102,8 +126,16 @@ export interface SupportPort {
    * solved or closed is left as it is (false), so a retry after a lost answer never posts twice.
    */
   solveTicket(ticketId: string, comment: string): Promise<boolean>;
-  /** Adds a public comment written by `authorId`; returns it. Never retried (it would post twice). */
+  /**
+   * Adds a public comment written by `authorId`; returns it. Never retried (it would post twice).
+   * Throws TicketInputError when the ticket takes no comment (closed).
+   */
   addComment(ticketId: string, c: { body: string; authorId: string; authorName: string }): Promise<CommentSummary>;
+  /**
+   * Sets a ticket's status, priority, assignee and tags (absolute values: a repeat leaves the same
+   * ticket, so it may be retried) and returns it as it is after the write. Throws TicketInputError.
+   */
+  updateTicket(ticketId: string, patch: TicketPatch): Promise<TicketSummary>;
   /** One ticket as it is now (its requester); null when it does not exist. */
   ticket(ticketId: string): Promise<{ id: string; requesterId: string } | null>;
   /** One user; null when it does not exist. */

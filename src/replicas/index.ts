@@ -12,11 +12,11 @@
 import { randomUUID } from 'node:crypto';
 import { connectRedis, defineScript } from '../platform/redis.js';
 import type { Config } from '../config/index.js';
-import type { ReplicaSystem } from '../ownership.js';
+import type { BillingReplicaSystem, ReplicaSystem } from '../ownership.js';
 import type { Logger } from '../platform/logger.js';
 import { createDurableQueue, type DeadJob, type DurableQueue, type ReplayResult } from '../platform/queue.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
-import { syncReplica, type ReplicaUpstreams } from './sync.js';
+import { syncCrmCopy, syncReplica, type ReplicaUpstreams } from './sync.js';
 
 /** Life of a replica's sync lock (longer than one sync with its upstream deadlines). */
 const REPLICA_LOCK_MS = 15_000;
@@ -42,6 +42,8 @@ export interface ReplicaPipeline {
   readonly queue?: DurableQueue;
   /** Queues one job per replica system for a contact whose owned fields changed. `changeKey` names the change (dedupe). */
   contactChanged(crmId: string, changeKey: string): Promise<void>;
+  /** Queues the job that brings the CRM's copies of billing-owned fields (the billing country) in step. */
+  billingChanged(crmId: string, changeKey: string): Promise<void>;
   /** Starts this process's worker and (re)declares the reconciliation schedule. */
   startWorker(): Promise<void>;
   failed(offset: number, limit: number): Promise<{ total: number; jobs: FailedReplicaJob[] }>;
@@ -59,7 +61,7 @@ export interface ReplicaPipelineOptions {
 
 export function createReplicaPipeline(o: ReplicaPipelineOptions): ReplicaPipeline {
   const { config, logger } = o;
-  const name = (system: ReplicaSystem) => o.upstreams.vendors[system].name;
+  const name = (system: ReplicaSystem | BillingReplicaSystem) => o.upstreams.vendors[system].name;
   const url = config.redis.url;
   const prefix = config.keyPrefix;
   if (!url) {
@@ -69,6 +71,9 @@ export function createReplicaPipeline(o: ReplicaPipelineOptions): ReplicaPipelin
         logger.warn(
           `No Redis: replica updates are not queued; run \`npm run reconcile\` to bring ${REPLICA_SYSTEMS.map(name).join(' and ')} in step.`,
         );
+      },
+      billingChanged: async () => {
+        logger.warn(`No Redis: the ${name('crm')} copy of billing fields is not queued.`);
       },
       startWorker: async () => undefined,
       failed: async () => ({ total: 0, jobs: [] }),
@@ -90,7 +95,7 @@ export function createReplicaPipeline(o: ReplicaPipelineOptions): ReplicaPipelin
    * read-compare-write; a job that finds it held waits, at most the lock's life (a crashed holder's
    * lock expires).
    */
-  const exclusive = async <T>(system: ReplicaSystem, crmId: string, fn: () => Promise<T>): Promise<T> => {
+  const exclusive = async <T>(system: ReplicaSystem | BillingReplicaSystem, crmId: string, fn: () => Promise<T>): Promise<T> => {
     const key = `${prefix}:replica-lock:${name(system)}:${crmId}`;
     const token = randomUUID();
     const until = Date.now() + REPLICA_LOCK_MS;
@@ -114,6 +119,13 @@ export function createReplicaPipeline(o: ReplicaPipelineOptions): ReplicaPipelin
     prefix: `${prefix}:bull`,
     handlers: {
       ...Object.fromEntries(REPLICA_SYSTEMS.map((system) => [name(system), sync(system)])),
+      // The CRM's copies of billing fields: the job kind is the CRM vendor's name.
+      [name('crm')]: async (data: ReplicaJobData, job: { id: string }) => {
+        const r = await exclusive('crm', data.crmId, () => syncCrmCopy(o.upstreams, data.crmId));
+        if (r.result === 'updated')
+          logger.info({ system: name('crm'), crmId: data.crmId, fields: r.drift, job: job.id }, 'replica updated from the owner');
+        return r.result;
+      },
       reconcile: async () => {
         const r = await run();
         logger.info({ customersChecked: r.customersChecked, errors: r.errors, fields: r.fields }, 'scheduled reconciliation finished');
@@ -135,6 +147,9 @@ export function createReplicaPipeline(o: ReplicaPipelineOptions): ReplicaPipelin
       await queue.add(
         REPLICA_SYSTEMS.map((system) => ({ kind: name(system), key: `${crmId}.${changeKey}`, data: { crmId } satisfies ReplicaJobData })),
       );
+    },
+    async billingChanged(crmId, changeKey) {
+      await queue.add([{ kind: name('crm'), key: `${crmId}.${changeKey}`, data: { crmId } satisfies ReplicaJobData }]);
     },
     async startWorker() {
       queue.startWorker();

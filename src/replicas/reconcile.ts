@@ -37,9 +37,14 @@ export interface ReconcileOptions {
 
 export const reconcileKey = (prefix: string) => `${prefix}:reconcile:last`;
 
-/** Every replica field, from the ownership table. */
+/**
+ * Every replica field of CRM-owned contact fields, from the ownership table. (The CRM's copies of
+ * billing fields are kept by the jobs of billing writes, not reconciled here yet.)
+ */
 function replicaPairs(): { system: ReplicaSystem; field: string }[] {
-  return FIELD_OWNERSHIP.flatMap((f) => f.replicas.map((r) => ({ system: r.system, field: r.field })));
+  return FIELD_OWNERSHIP.filter((f) => f.owner === 'crm').flatMap((f) =>
+    f.replicas.flatMap((r) => (r.system === 'crm' ? [] : [{ system: r.system, field: r.field }])),
+  );
 }
 
 const SYSTEMS: readonly ReplicaSystem[] = ['billing', 'support'];

@@ -4,7 +4,14 @@
  * write only the fields that differ. Used by the replica jobs and by reconciliation alike.
  */
 import { createHash } from 'node:crypto';
-import { desiredReplica, driftedFields, type OwnerContact, type ReplicaSystem } from '../ownership.js';
+import {
+  desiredCrmCopy,
+  desiredReplica,
+  driftedFields,
+  type BillingReplicaSystem,
+  type OwnerContact,
+  type ReplicaSystem,
+} from '../ownership.js';
 import type { BillingPort } from '../ports/billing.js';
 import type { CrmPort } from '../ports/crm.js';
 import type { SupportPort } from '../ports/support.js';
@@ -15,7 +22,7 @@ export interface ReplicaUpstreams {
   billing: BillingPort;
   support: SupportPort;
   /** The vendor module of each replica system: its name labels the jobs, locks and reports. */
-  vendors: Readonly<Record<ReplicaSystem, { readonly name: string }>>;
+  vendors: Readonly<Record<ReplicaSystem | BillingReplicaSystem, { readonly name: string }>>;
   /** Customer links: a linked billing customer is read directly, not searched, when one customer is synced. */
   links?: Pick<CustomerLinks, 'get'>;
 }
@@ -89,4 +96,22 @@ export async function syncReplica(u: ReplicaUpstreams, system: ReplicaSystem, cr
   // A customer without a billing customer or support user has nothing to keep in step.
   if (!copy) return { result: 'replica_missing', drift: [] };
   return repairReplica(u, system, owner, copy, changeKey);
+}
+
+/**
+ * The CRM's copies of billing-owned fields (the billing country) for one customer: re-read the
+ * billing account (directly through the customer's link when there is one: a search may lag the
+ * write just made) and the CRM's copy, write what differs.
+ */
+export async function syncCrmCopy(u: ReplicaUpstreams, crmId: string): Promise<SyncOutcome> {
+  const billingId = (await u.links?.get(crmId).catch(() => undefined))?.billingCustomerId;
+  const linked = billingId ? (await u.billing.accountsByLinks([{ crmId, billingCustomerId: billingId }])).get(crmId) : undefined;
+  const account = linked ?? (await u.billing.accountsByCrmIds([crmId])).get(crmId);
+  if (!account) return { result: 'owner_missing', drift: [] };
+  const desired = desiredCrmCopy({ country: account.address?.country ?? null });
+  const copy = await u.crm.billingCopy(crmId);
+  if (!copy) return { result: 'replica_missing', drift: [] };
+  if ((copy.billingCountry ?? null) === desired.billingCountry) return { result: 'in_step', drift: [] };
+  await u.crm.setBillingCopy(crmId, desired);
+  return { result: 'updated', drift: ['billingCountry'] };
 }

@@ -56,6 +56,8 @@ export interface EventPipelineOptions {
   onChanged?: (crmId: string) => void | Promise<void>;
   /** Queues replica updates when an owner changed a replicated field (src/replicas). */
   replicate?: (crmId: string, changeKey: string) => Promise<void>;
+  /** Queues the CRM's copy of billing-owned fields when the billing customer changed (src/replicas). */
+  replicateBilling?: (crmId: string, changeKey: string) => Promise<void>;
   /** Stores the domain event of each applied vendor event (the automations); resolves once stored. @default nothing */
   onDomainEvent?: (event: DomainEvent) => Promise<unknown>;
 }
@@ -159,6 +161,7 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
     logger,
     onLinkSeen: o.onLinkSeen ?? (() => undefined),
     replicate: o.replicate,
+    replicateBilling: o.replicateBilling,
     async emit(event) {
       await o.onDomainEvent?.(event);
     },

@@ -88,6 +88,8 @@ export interface EventHandlerDeps {
   emit(event: DomainEvent): Promise<void>;
   /** Queues the replica updates of a contact whose owned fields changed (src/replicas); absent: nothing is propagated. */
   replicate?(crmId: string, changeKey: string): Promise<void>;
+  /** Queues the CRM's copy of billing-owned fields (the billing country) of a changed billing customer; absent: nothing is propagated. */
+  replicateBilling?(crmId: string, changeKey: string): Promise<void>;
   logger?: Logger;
 }
 

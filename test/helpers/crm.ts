@@ -83,6 +83,23 @@ export async function crmContact(sims: Simulators, crmId: string): Promise<CrmFi
   return { firstName: p.firstname, lastName: p.lastname, email: p.email, phone: p.phone, company: p.company };
 }
 
+/** The CRM's copy of the billing country (a replica of the billing system's address), as the CRM under test holds it. */
+export async function crmBillingCountry(sims: Simulators, crmId: string): Promise<string | null> {
+  if (TEST_CRM === 'salesforce') {
+    const res = await fetch(
+      `${sims.urls.salesforce}${SF_API}/sobjects/Contact/${salesforceId(sims, crmId)}?fields=Portico_Billing_Country__c`,
+      { headers: { authorization: `Bearer ${await salesforceToken(sims)}` } },
+    );
+    assert.equal(res.status, 200);
+    return ((await res.json()) as Record<string, string | null>).Portico_Billing_Country__c ?? null;
+  }
+  const res = await fetch(`${sims.urls.hubspot}/crm/v3/objects/contacts/${crmId}?properties=portico_billing_country`, {
+    headers: { authorization: `Bearer ${sims.credentials.hubspotToken}` },
+  });
+  assert.equal(res.status, 200);
+  return ((await res.json()) as { properties: Record<string, string | null> }).properties.portico_billing_country || null;
+}
+
 /**
  * Edits a contact's email directly in the CRM (not through Portico), then lets the CRM report it:
  * HubSpot sends its webhook by itself; with Salesforce the edit is made on an org clock three

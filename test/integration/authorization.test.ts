@@ -161,8 +161,27 @@ async function cell(group: Group, token: string | undefined, id: string) {
  * Every mutation, for customer $id: the operation, where its data sits, and the scope that opens it.
  * Confirming an upload that never happened reaches S3 and answers NOT_FOUND: authorized, nothing to show.
  */
-const ticketOf = (id: string) => String(t.sims.data.customers.find((c) => c.crmId === id)!.tickets[0].id);
+/** A ticket of the customer that is not closed (Zendesk refuses any change to a closed one). */
+const ticketOf = (id: string) => String(t.sims.data.customers.find((c) => c.crmId === id)!.tickets.find((x) => x.status !== 'closed')!.id);
 const uploadIdOf = (id: string) => Buffer.from(`${id}/00000000-0000-0000-0000-000000000000/x.txt`).toString('base64url');
+/** The customer's open invoice, else any of its invoices (paying a paid one is authorized: BAD_USER_INPUT, nothing to pay). */
+const invoiceOf = (id: string) => {
+  const invoices = t.sims.data.customers.find((c) => c.crmId === id)!.invoices;
+  const inv = invoices.find((i) => i.status === 'open') ?? invoices[0];
+  assert.ok(inv, `customer ${id} has an invoice`);
+  return inv.id;
+};
+/** A card newly attached to the customer in Stripe (Stripe's test card), so every cell has one to act on. */
+async function freshCardOf(id: string): Promise<string> {
+  const cus = t.sims.data.customers.find((c) => c.crmId === id)!.stripeCustomerId;
+  const res = await fetch(`${t.sims.urls.stripe}/v1/payment_methods/pm_card_visa/attach`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${t.sims.credentials.stripeSecretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ customer: cus }).toString(),
+  });
+  assert.equal(res.status, 200);
+  return ((await res.json()) as { id: string }).id;
+}
 const WRITE_MUTATIONS = {
   openTicket: {
     q: 'mutation($id: ID!) { openTicket(input: { subject: "Matrix", body: "Cell", customerId: $id }) { id } }',
@@ -200,12 +219,61 @@ const WRITE_MUTATIONS = {
     pick: (d: any) => d?.resumeSubscription?.id,
     scope: 'billing.subscription:write',
   },
+  updateBillingDetails: {
+    q: 'mutation($id: ID!) { updateBillingDetails(input: { address: { line1: "1 Rue X", city: "Paris", country: "FR" }, customerId: $id }) { __typename } }',
+    vars: (id: string) => ({ id }),
+    // Only the type: a write-only partner may set the details without reading the account back.
+    pick: (d: any) => d?.updateBillingDetails?.__typename,
+    scope: 'billing.details:write',
+  },
+  payInvoice: {
+    q: 'mutation($i: ID!) { payInvoice(id: $i) { id } }',
+    vars: (id: string) => ({ i: invoiceOf(id) }),
+    pick: (d: any) => d?.payInvoice?.id,
+    scope: 'billing.invoices:pay',
+  },
+  startPaymentMethodSetup: {
+    q: 'mutation($id: ID!) { startPaymentMethodSetup(customerId: $id) { id } }',
+    vars: (id: string) => ({ id }),
+    pick: (d: any) => d?.startPaymentMethodSetup?.id,
+    scope: 'billing.payment_methods:write',
+  },
+  setDefaultPaymentMethod: {
+    q: 'mutation($p: ID!) { setDefaultPaymentMethod(id: $p) { __typename } }',
+    vars: async (id: string) => ({ p: await freshCardOf(id) }),
+    pick: (d: any) => d?.setDefaultPaymentMethod?.__typename,
+    scope: 'billing.payment_methods:write',
+  },
+  removePaymentMethod: {
+    q: 'mutation($p: ID!) { removePaymentMethod(id: $p) { __typename } }',
+    vars: async (id: string) => ({ p: await freshCardOf(id) }),
+    pick: (d: any) => d?.removePaymentMethod?.__typename,
+    scope: 'billing.payment_methods:write',
+  },
+  updateTicket: {
+    q: 'mutation($t: ID!) { updateTicket(id: $t, input: { tags: ["matrix"] }) { id } }',
+    vars: (id: string) => ({ t: ticketOf(id) }),
+    pick: (d: any) => d?.updateTicket?.id,
+    scope: 'support.tickets:manage',
+  },
 } as const;
 type WriteMutation = keyof typeof WRITE_MUTATIONS;
-const WRITE_SCOPES = ['support.tickets:write', 'files.documents:write', 'billing.subscription:write'] as const;
+const WRITE_SCOPES = [
+  'support.tickets:write',
+  'files.documents:write',
+  'billing.subscription:write',
+  'billing.details:write',
+  'billing.invoices:pay',
+  'support.tickets:manage',
+  'billing.payment_methods:write',
+] as const;
 const WRITE_MUTATION_USERS: Record<string, Record<WriteMutation, Outcome>> = {
   anonymous: Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'UNAUTHENTICATED'])) as Record<WriteMutation, Outcome>,
-  customerOwn: Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'data'])) as Record<WriteMutation, Outcome>,
+  // Customers may do every write on their own record but one: updating tickets is for support staff.
+  customerOwn: {
+    ...(Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'data'])) as Record<WriteMutation, Outcome>),
+    updateTicket: 'FORBIDDEN',
+  },
   customerForeign: Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'FORBIDDEN'])) as Record<WriteMutation, Outcome>,
   agent: {
     openTicket: 'data',
@@ -214,6 +282,12 @@ const WRITE_MUTATION_USERS: Record<string, Record<WriteMutation, Outcome>> = {
     confirmDocumentUpload: 'data',
     cancelSubscription: 'FORBIDDEN',
     resumeSubscription: 'FORBIDDEN',
+    updateBillingDetails: 'FORBIDDEN',
+    payInvoice: 'FORBIDDEN',
+    startPaymentMethodSetup: 'FORBIDDEN',
+    setDefaultPaymentMethod: 'FORBIDDEN',
+    removePaymentMethod: 'FORBIDDEN',
+    updateTicket: 'data',
   },
   admin: Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'data'])) as Record<WriteMutation, Outcome>,
 };
@@ -228,6 +302,12 @@ function upstreamWrites(): number {
     (z['PUT /api/v2/tickets/{id}'] ?? 0) +
     (s['POST /v1/subscriptions/{id}'] ?? 0) +
     (s['DELETE /v1/subscriptions/{id}'] ?? 0) +
+    (s['POST /v1/customers/{id}'] ?? 0) +
+    (s['POST /v1/customers/{id}/tax_ids'] ?? 0) +
+    (s['DELETE /v1/customers/{id}/tax_ids/{taxId}'] ?? 0) +
+    (s['POST /v1/invoices/{id}/pay'] ?? 0) +
+    (s['POST /v1/setup_intents'] ?? 0) +
+    (s['POST /v1/payment_methods/{id}/detach'] ?? 0) +
     (f.PutObject ?? 0) +
     (f.DeleteObject ?? 0) +
     (f.PostObject ?? 0)
@@ -236,13 +316,17 @@ function upstreamWrites(): number {
 
 async function writeMutationCell(m: WriteMutation, token: string | undefined, id: string) {
   const g = WRITE_MUTATIONS[m];
+  // Before the counts start: a cell's fixture (a card to remove) is not the mutation's call.
+  const variables = await g.vars(id);
   t.sims.resetStats();
-  const res = await t.gql(g.q, { token, variables: g.vars(id) });
+  const res = await t.gql(g.q, { token, variables });
   const codes = (res.body.errors ?? []).map((e) => e.extensions?.code);
   const value = g.pick(res.body.data);
   // Authorized: the data, or (confirming an upload never made) S3's answer that there is none.
   const outcome: Outcome | 'mixed' =
-    (value !== null && value !== undefined && codes.length === 0) || (m === 'confirmDocumentUpload' && codes[0] === 'NOT_FOUND')
+    (value !== null && value !== undefined && codes.length === 0) ||
+    (m === 'confirmDocumentUpload' && codes[0] === 'NOT_FOUND') ||
+    (m === 'payInvoice' && codes[0] === 'BAD_USER_INPUT' && res.body.errors?.[0]?.extensions?.argument === 'id')
       ? 'data'
       : codes.length === 1
         ? (codes[0] as Outcome)
@@ -268,7 +352,8 @@ describe('matrix: ticket, document and subscription mutations', () => {
         assert.equal(outcome, row[m], JSON.stringify(res.body));
         if (row[m] !== 'data') assert.equal(writes, 0, `denied ${m} still wrote upstream`);
         // Refused by scope (or no token): not even a read went out.
-        if (who === 'anonymous' || (who === 'agent' && row[m] !== 'data')) assert.equal(calls, 0);
+        if (who === 'anonymous' || (who === 'agent' && row[m] !== 'data') || (who === 'customerOwn' && row[m] !== 'data'))
+          assert.equal(calls, 0);
         if (row[m] === 'UNAUTHENTICATED') assert.equal(res.status, 401);
       });
     }
@@ -537,8 +622,8 @@ test('the matrix ran every cell of its tables', () => {
     scopes * Object.keys(GROUPS).length +
     rows(MUTATION_USERS) +
     DATA_SCOPES.length * Object.keys(MUTATIONS).length;
-  // Five callers by eight groups, eleven scopes by eight groups, and the mutation rows: a table
+  // Five callers by eight groups, fifteen scopes by eight groups, and the mutation rows: a table
   // that lost a row or a loop that stopped early shows here, not only in a log line.
-  assert.ok(rows(USERS) === 5 * 8 && scopes === 11, `${rows(USERS)} user cells, ${scopes} scopes`);
+  assert.ok(rows(USERS) === 5 * 8 && scopes === 15, `${rows(USERS)} user cells, ${scopes} scopes`);
   assert.equal(cells, expected);
 });

@@ -78,14 +78,29 @@ test('a customer sees its own data fields but no staff or admin operations', asy
     'cancelSubscription',
     'confirmDocumentUpload',
     'openTicket',
+    'payInvoice',
     'registerDevice',
+    'removePaymentMethod',
     'requestDocumentUpload',
     'resumeSubscription',
+    'setDefaultPaymentMethod',
+    'startPaymentMethodSetup',
     'unregisterDevice',
+    'updateBillingDetails',
     'updateContact',
     'updateMyContact',
     'updateNotificationPreferences',
   ]);
+  // Updating tickets is for support staff.
+  assert.equal(byName.get('Ticket')!.includes('tags'), false);
+});
+
+test('an agent sees updateTicket, and no billing writes', async () => {
+  const { byName } = await types(t.token('agent'));
+  const mutations = byName.get('Mutation')!;
+  assert.ok(mutations.includes('updateTicket'));
+  for (const m of ['updateBillingDetails', 'payInvoice', 'startPaymentMethodSetup', 'setDefaultPaymentMethod', 'removePaymentMethod'])
+    assert.equal(mutations.includes(m), false, m);
 });
 
 test('an agent does not see payment methods', async () => {

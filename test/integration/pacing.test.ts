@@ -120,7 +120,7 @@ describe('an over-budget read served from the cache when it may be', () => {
       assert.equal(sims.stats('zendesk').total, 2);
       await t.app.cache.settle();
       // The fresh entry expires (its TTL is over); the budget is spent.
-      const ticketsKey = `${t.app.config.keyPrefix}:support:tickets:${one.crmId}:first:v1`;
+      const ticketsKey = `${t.app.config.keyPrefix}:support:tickets:${one.crmId}:first:v2`;
       await t.app.cache.store.del([ticketsKey]);
       const again = await t.gql(q, { token, variables: { id: one.crmId } });
       assert.equal(again.body.errors, undefined, JSON.stringify(again.body.errors));

@@ -34,6 +34,8 @@ export interface BillingSubgraphDeps {
   audit: AuditLog;
   /** Customer links (customers/links.ts): direct endpoints for linked customers. */
   links: CustomerLinks;
+  /** Queues the CRM's copy of billing-owned fields (src/replicas). */
+  replicas?: { billingChanged(crmId: string, changeKey: string): Promise<void> };
 }
 
 export function createBillingSubgraph(deps: BillingSubgraphDeps) {

@@ -10,7 +10,7 @@ import type { BillingAccount, BillingLink, BillingPort, CardSummary, InvoiceSumm
  * account is v2 since it names the billing customer `billingCustomerId` (v1 entries expire unread).
  */
 export const billingKeys = (prefix: string) => ({
-  account: (crmId: string) => `${prefix}:billing:account:${crmId}:v2`,
+  account: (crmId: string) => `${prefix}:billing:account:${crmId}:v3`,
   invoices: (crmId: string) => `${prefix}:billing:invoices:${crmId}:v1`,
   cards: (crmId: string) => `${prefix}:billing:cards:${crmId}:v1`,
 });

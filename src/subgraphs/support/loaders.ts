@@ -8,12 +8,13 @@ import type { CommentSummary, SupportPort, TicketPage } from '../../ports/suppor
 
 /*
  * Tickets are read a full port page (`support.pageSize`) at a time and sliced here, so a page is
- * cached under the customer and the port's cursor only, whatever `first` the client asks.
+ * cached under the customer and the port's cursor only, whatever `first` the client asks. Pages
+ * are v2 since tickets carry their assignee and tags (older entries expire unread).
  */
 
 export const supportKeys = (prefix: string) => ({
   user: (crmId: string) => `${prefix}:support:user:${crmId}:v1`,
-  tickets: (crmId: string, cursor: string | undefined) => `${prefix}:support:tickets:${crmId}:${cursor ?? 'first'}:v1`,
+  tickets: (crmId: string, cursor: string | undefined) => `${prefix}:support:tickets:${crmId}:${cursor ?? 'first'}:v2`,
   comments: (ticketId: string) => `${prefix}:support:comments:${ticketId}:v1`,
 });
 

@@ -9,7 +9,15 @@ import { createUnknownValueLog } from '../../platform/unknown.js';
 import { chunk } from '../../platform/concurrency.js';
 import type { Priority } from '../../platform/budget.js';
 import { ContactConflictError, ContactInvalidError, type CrmContact, type CrmPort } from '../../ports/crm.js';
-import { CONTACT_PROPERTIES, HUBSPOT_PROPERTY, HubSpotContact, LAST_PAYMENT_PROPERTY, STANDING_PROPERTY, toCrmContact } from './mappers.js';
+import {
+  BILLING_COUNTRY_PROPERTY,
+  CONTACT_PROPERTIES,
+  HUBSPOT_PROPERTY,
+  HubSpotContact,
+  LAST_PAYMENT_PROPERTY,
+  STANDING_PROPERTY,
+  toCrmContact,
+} from './mappers.js';
 import { coalesce } from '../../platform/coalesce.js';
 
 const BatchResponse = z.object({ results: z.array(HubSpotContact) });
@@ -147,6 +155,37 @@ export function createCrmConnector(deps: { http: HttpClient; logger?: Logger }):
         const p = parse(StandingResponse, body).properties;
         const s = p[STANDING_PROPERTY]?.toUpperCase();
         return { standing: s === 'ACTIVE' || s === 'PAST_DUE' ? s : null, lastPaymentAt: p[LAST_PAYMENT_PROPERTY] ?? null };
+      } catch (err) {
+        if (err instanceof UpstreamHttpError && err.status === 404) return null;
+        throw err;
+      }
+    },
+    async setBillingCopy(id, copy) {
+      try {
+        await http.send({
+          method: 'PATCH',
+          path: `/crm/v3/objects/contacts/${encodeURIComponent(id)}`,
+          route: 'contacts.update',
+          // Absolute values: a repeat leaves the same contact. An empty string clears a property.
+          idempotent: true,
+          body: { properties: { [BILLING_COUNTRY_PROPERTY]: copy.billingCountry ?? '' } },
+        });
+        return true;
+      } catch (err) {
+        if (err instanceof UpstreamHttpError && err.status === 404) return false;
+        throw err;
+      }
+    },
+    async billingCopy(id) {
+      try {
+        const body = await http.send({
+          method: 'GET',
+          path: `/crm/v3/objects/contacts/${encodeURIComponent(id)}`,
+          route: 'contacts.read',
+          query: { properties: BILLING_COUNTRY_PROPERTY },
+          priority: 'background',
+        });
+        return { billingCountry: parse(StandingResponse, body).properties[BILLING_COUNTRY_PROPERTY] || null };
       } catch (err) {
         if (err instanceof UpstreamHttpError && err.status === 404) return null;
         throw err;

@@ -61,6 +61,8 @@ export const HUBSPOT_PROPERTY: Readonly<Record<ContactField, string>> = {
  */
 export const STANDING_PROPERTY = 'portico_billing_standing';
 export const LAST_PAYMENT_PROPERTY = 'portico_last_payment_at';
+/** The copy of the billing country (CrmPort.setBillingCopy): a single-line text property, created once in the account. */
+export const BILLING_COUNTRY_PROPERTY = 'portico_billing_country';
 
 /** HubSpot contact property -> Portico's contact field (a webhook's `propertyName`), undefined for others. */
 export function contactFieldOf(property: string): ContactField | undefined {

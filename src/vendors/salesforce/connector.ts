@@ -56,6 +56,9 @@ export const SALESFORCE_LONG_REQUESTS_IN_FLIGHT = 25;
  */
 export const STANDING_FIELD = 'Portico_Billing_Standing__c';
 export const LAST_PAYMENT_FIELD = 'Portico_Last_Payment__c';
+/** The copy of the billing country (CrmPort.setBillingCopy): a Text(2) custom field. */
+export const BILLING_COUNTRY_FIELD = 'Portico_Billing_Country__c';
+const BillingCopyRecord = z.object({ [BILLING_COUNTRY_FIELD]: z.string().nullable().optional() });
 const StandingRecord = z.object({
   [STANDING_FIELD]: z.string().nullable().optional(),
   [LAST_PAYMENT_FIELD]: z.string().nullable().optional(),
@@ -368,6 +371,27 @@ export function createSalesforceCrm(deps: SalesforceCrmDeps): SalesforceCrm {
           standing: v === 'Past Due' ? 'PAST_DUE' : v === 'Active' ? 'ACTIVE' : null,
           lastPaymentAt: rec[LAST_PAYMENT_FIELD] ?? null,
         };
+      } catch (err) {
+        if (notFound(err)) return null;
+        throw err;
+      }
+    },
+
+    async setBillingCopy(id, copy) {
+      if (!isCustomerId(id)) return false;
+      return patchContact(id, { [BILLING_COUNTRY_FIELD]: copy.billingCountry });
+    },
+
+    async billingCopy(id) {
+      if (!isCustomerId(id)) return null;
+      try {
+        const r = await client.send({
+          method: 'GET',
+          path: `${client.base}/sobjects/Contact/Portico_Customer_Id__c/${encodeURIComponent(id)}`,
+          query: { fields: BILLING_COUNTRY_FIELD },
+          route: 'contacts.resolve',
+        });
+        return { billingCountry: parseUpstream('crm', BillingCopyRecord, r)[BILLING_COUNTRY_FIELD] ?? null };
       } catch (err) {
         if (notFound(err)) return null;
         throw err;

@@ -7,6 +7,7 @@
  * Search is eventually consistent (Stripe: "searchable in under 1 minute"); webhooks invalidate
  * caches, and a customer created seconds ago may show no billing until it is indexed.
  */
+import { createHash } from 'node:crypto';
 import Stripe from 'stripe';
 import { UpstreamError } from '../../errors/index.js';
 import { chunk } from '../../platform/concurrency.js';
@@ -16,8 +17,16 @@ import { parseRetryAfter } from '../../platform/http.js';
 import type { Logger } from '../../platform/logger.js';
 import { traceStripeHttpClient, withUpstreamRoute } from '../../platform/upstream-tracing.js';
 import { createUnknownValueLog } from '../../platform/unknown.js';
-import type { BillingAccount, BillingContact, BillingPort, CardSummary, InvoiceSummary } from '../../ports/billing.js';
-import { toBillingAccount, toCard, toInvoice, toSubscription } from './mappers.js';
+import {
+  BillingInputError,
+  PaymentDeclinedError,
+  type BillingAccount,
+  type BillingContact,
+  type BillingPort,
+  type CardSummary,
+  type InvoiceSummary,
+} from '../../ports/billing.js';
+import { STRIPE_TAX_ID_TYPES, toBillingAccount, toCard, toInvoice, toSubscription } from './mappers.js';
 
 /** Stripe as Portico's billing system: the billing port (src/ports/billing.ts). */
 export type BillingConnector = BillingPort;
@@ -45,6 +54,37 @@ function orQuery(field: string, values: readonly string[]): string {
 
 const newestFirst = (a: InvoiceSummary, b: InvoiceSummary) =>
   a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1;
+
+/** Stripe's address fields by the port's names. */
+const ADDRESS_PARAMS = {
+  line1: 'line1',
+  line2: 'line2',
+  city: 'city',
+  postalCode: 'postal_code',
+  state: 'state',
+  country: 'country',
+} as const;
+
+/** A 400 naming a parameter, as the port's BillingInputError naming the field in the patch's words. */
+function inputRefusal(field: (param: string | undefined) => string | undefined) {
+  return (err: unknown): Error | undefined => {
+    if (!(err instanceof Stripe.errors.StripeInvalidRequestError) || err.statusCode !== 400 || err.type === 'StripeIdempotencyError')
+      return undefined;
+    const f = field(err.param);
+    return f ? new BillingInputError(err.message, f) : undefined;
+  };
+}
+
+/** A detach of a card no longer attached: the removal is already done. */
+class DetachedAlready extends Error {}
+
+/** The derived key of one of a write's several Stripe calls (a retry sends each with the same key). */
+const partKey = (key: string | undefined, part: string) =>
+  key ? `${key}-${createHash('sha256').update(part).digest('hex').slice(0, 16)}` : undefined;
+
+/** Tax id values compared as Stripe stores them: case and spacing do not count. */
+const sameTaxId = (a: { type: string; value: string }, b: { type: string; value: string }) =>
+  a.type === b.type && a.value.replace(/\s/g, '').toUpperCase() === b.value.replace(/\s/g, '').toUpperCase();
 
 export function mapStripeError(err: unknown): UpstreamError {
   if (err instanceof UpstreamError) return err;
@@ -98,6 +138,8 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
     fn: (opts: Stripe.RequestOptions) => Promise<T>,
     priority: Priority = 'interactive',
     idempotent = true,
+    /** A refusal of the caller's values (a 4xx the write's caller must see), as the port's error; undefined for others. */
+    refusal?: (err: unknown) => Error | undefined,
   ): Promise<T> {
     try {
       return await withUpstreamRoute(route, () =>
@@ -108,6 +150,8 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
       );
     } catch (err) {
       if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) throw err;
+      const refused = refusal?.(err);
+      if (refused) throw refused;
       o.logger?.warn({ system: 'billing', route, err: (err as Error).message }, 'stripe call failed');
       throw mapStripeError(err);
     }
@@ -119,7 +163,10 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
       await Promise.all(
         chunk(crmIds, SEARCH_CLAUSES).map(async (ids) => {
           const res = await call('customers.search', (ro) =>
-            stripe.customers.search({ query: orQuery("metadata['crm_contact_id']", ids), limit: 100, expand: ['data.subscriptions'] }, ro),
+            stripe.customers.search(
+              { query: orQuery("metadata['crm_contact_id']", ids), limit: 100, expand: ['data.subscriptions', 'data.tax_ids'] },
+              ro,
+            ),
           );
           for (const c of res.data) {
             const crmId = c.metadata?.crm_contact_id;
@@ -156,7 +203,9 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
           if (!SAFE_ID.test(stripeCustomerId)) return;
           let c: Stripe.Customer | Stripe.DeletedCustomer;
           try {
-            c = await call('customers.retrieve', (ro) => stripe.customers.retrieve(stripeCustomerId, { expand: ['subscriptions'] }, ro));
+            c = await call('customers.retrieve', (ro) =>
+              stripe.customers.retrieve(stripeCustomerId, { expand: ['subscriptions', 'tax_ids'] }, ro),
+            );
           } catch (err) {
             if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) return;
             throw err;
@@ -236,6 +285,118 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
         return { id: c.id, name: c.name ?? null, email: c.email ?? null };
       } catch (err) {
         if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) return null;
+        throw err;
+      }
+    },
+    taxIdTypes: STRIPE_TAX_ID_TYPES,
+    async updateDetails(stripeId, patch, idempotencyKey) {
+      if (!SAFE_ID.test(stripeId)) throw new UpstreamError('billing', 'unavailable', 'invalid id');
+      if (patch.taxIds) {
+        const wanted = patch.taxIds;
+        const now = await call('customers.listTaxIds', (ro) => stripe.customers.listTaxIds(stripeId, { limit: 100 }, ro));
+        // Creations first: a refused value stops the write before anything is removed.
+        for (const [i, t] of wanted.entries()) {
+          if (now.data.some((x) => sameTaxId(x, t))) continue;
+          const key = partKey(idempotencyKey, `tax_id\n${t.type}\n${t.value}`);
+          await call(
+            'customers.createTaxId',
+            (ro) => stripe.customers.createTaxId(stripeId, { type: t.type, value: t.value }, key ? { ...ro, idempotencyKey: key } : ro),
+            'interactive',
+            key !== undefined,
+            inputRefusal((param) => (param === 'type' || param === 'value' ? `taxIds[${i}].${param}` : `taxIds[${i}]`)),
+          );
+        }
+        for (const x of now.data)
+          if (!wanted.some((t) => sameTaxId(x, t)))
+            // A DELETE is idempotent: one already gone (404, a retry after a lost answer) is done.
+            await notFoundAsNull(() => call('customers.deleteTaxId', (ro) => stripe.customers.deleteTaxId(stripeId, x.id, {}, ro)));
+      }
+      if (patch.address) {
+        const a = patch.address;
+        const address = Object.fromEntries(Object.entries(ADDRESS_PARAMS).map(([k, p]) => [p, a[k as keyof typeof ADDRESS_PARAMS] ?? '']));
+        const key = partKey(idempotencyKey, 'address');
+        const byParam = Object.fromEntries(Object.entries(ADDRESS_PARAMS).map(([k, p]) => [`address[${p}]`, `address.${k}`]));
+        // Absolute values: the same update twice leaves the same customer, so it may be retried.
+        await call(
+          'customers.update',
+          (ro) => stripe.customers.update(stripeId, { address }, key ? { ...ro, idempotencyKey: key } : ro),
+          'interactive',
+          true,
+          inputRefusal((param) => (param ? byParam[param] : undefined)),
+        );
+      }
+    },
+    async invoice(invoiceId) {
+      if (!SAFE_ID.test(invoiceId)) return null;
+      const inv = await notFoundAsNull(() => call('invoices.retrieve', (ro) => stripe.invoices.retrieve(invoiceId, {}, ro)));
+      if (!inv) return null;
+      const cid = typeof inv.customer === 'string' ? inv.customer : (inv.customer?.id ?? null);
+      return { invoice: toInvoice(inv, onUnknown), billingCustomerId: cid };
+    },
+    async payInvoice(invoiceId, idempotencyKey) {
+      const inv = await call(
+        'invoices.pay',
+        (ro) => stripe.invoices.pay(invoiceId, {}, idempotencyKey ? { ...ro, idempotencyKey } : ro),
+        'interactive',
+        // Only a keyed payment is safe to send twice (Stripe answers the retry with the first attempt).
+        idempotencyKey !== undefined,
+        (err) => {
+          if (err instanceof Stripe.errors.StripeCardError)
+            return new PaymentDeclinedError(err.message, err.code ?? 'card_declined', err.decline_code ?? null);
+          if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 400 && err.type !== 'StripeIdempotencyError')
+            return new BillingInputError(err.message, 'id');
+          return undefined;
+        },
+      );
+      return toInvoice(inv, onUnknown);
+    },
+    async startCardSetup(stripeId, idempotencyKey) {
+      if (!SAFE_ID.test(stripeId)) throw new UpstreamError('billing', 'unavailable', 'invalid id');
+      const intent = await call(
+        'setupIntents.create',
+        (ro) =>
+          stripe.setupIntents.create(
+            // off_session: the card is saved to charge invoices later, without the customer present.
+            { customer: stripeId, allowed_payment_method_types: ['card'], usage: 'off_session' },
+            idempotencyKey ? { ...ro, idempotencyKey } : ro,
+          ),
+        'interactive',
+        // Unkeyed, a retry would leave a second (unused, harmless) SetupIntent: still sent once.
+        idempotencyKey !== undefined,
+      );
+      if (!intent.client_secret) throw new UpstreamError('billing', 'unavailable', 'setup intent without client secret');
+      return { id: intent.id, clientSecret: intent.client_secret };
+    },
+    async setDefaultCard(stripeId, paymentMethodId, idempotencyKey) {
+      await call(
+        'customers.update',
+        (ro) =>
+          stripe.customers.update(
+            stripeId,
+            { invoice_settings: { default_payment_method: paymentMethodId } },
+            idempotencyKey ? { ...ro, idempotencyKey } : ro,
+          ),
+        'interactive',
+        // Absolute value: the same update twice leaves the same customer.
+        true,
+        inputRefusal((param) => (param?.startsWith('invoice_settings') ? 'id' : undefined)),
+      );
+    },
+    async removeCard(paymentMethodId, idempotencyKey) {
+      try {
+        await call(
+          'paymentMethods.detach',
+          (ro) => stripe.paymentMethods.detach(paymentMethodId, {}, idempotencyKey ? { ...ro, idempotencyKey } : ro),
+          'interactive',
+          idempotencyKey !== undefined,
+          (err) =>
+            // Already detached (a retry after a lost answer): done.
+            err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'payment_method_unexpected_state'
+              ? new DetachedAlready()
+              : undefined,
+        );
+      } catch (err) {
+        if (err instanceof DetachedAlready) return;
         throw err;
       }
     },

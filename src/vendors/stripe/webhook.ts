@@ -105,6 +105,9 @@ export async function handleStripe(e: StripeEventData, d: EventHandlerDeps): Pro
     crmId,
     purged: what.records.map((r) => `billing.${r}`),
   });
+  // A customer changed (an address edited in the Dashboard, or our own write's echo): the job
+  // re-reads Stripe and the CRM and writes the CRM's copy only if it differs.
+  if (e.type === 'customer.updated' && o.object === 'customer' && !customer?.deleted) await d.replicateBilling?.(crmId, `stripe.${e.id}`);
   const domain = DOMAIN_EVENTS[e.type];
   if (domain && o.object === 'invoice' && !customer?.deleted)
     await d.emit({

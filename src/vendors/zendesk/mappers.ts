@@ -17,6 +17,8 @@ export const ZendeskTicket = z.object({
   status: z.string(),
   priority: z.string().nullable().optional(),
   requester_id: z.number().nullable().optional(),
+  assignee_id: z.number().nullable().optional(),
+  tags: z.array(z.string()).optional(),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -49,6 +51,8 @@ export function toTicket(t: ZendeskTicket, onUnknown?: OnUnknownValue): TicketSu
     priority: priority ? ((PRIORITIES.has(priority) ? priority : 'UNKNOWN') as TicketPriority) : null,
     createdAt: t.created_at,
     updatedAt: t.updated_at,
+    assigneeId: typeof t.assignee_id === 'number' ? String(t.assignee_id) : null,
+    tags: t.tags ?? [],
   };
 }
 

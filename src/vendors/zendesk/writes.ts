@@ -11,13 +11,18 @@ import { z } from 'zod';
 import { UpstreamError } from '../../errors/index.js';
 import { parseUpstream, UpstreamHttpError, type HttpClient } from '../../platform/http.js';
 import type { OnUnknownValue } from '../../platform/unknown.js';
-import type { SupportPort, SupportUser } from '../../ports/support.js';
+import { TicketInputError, type SupportPort, type SupportUser } from '../../ports/support.js';
 import { toTicket, ZendeskTicket } from './mappers.js';
 
 const TicketResponse = z.object({ ticket: ZendeskTicket });
 const TicketsResponse = z.object({ tickets: z.array(ZendeskTicket.extend({ external_id: z.string().nullable().optional() })) });
 const UserResponse = z.object({
-  user: z.object({ id: z.number(), name: z.string().nullable().optional(), external_id: z.string().nullable().optional() }),
+  user: z.object({
+    id: z.number(),
+    name: z.string().nullable().optional(),
+    external_id: z.string().nullable().optional(),
+    role: z.string().nullable().optional(),
+  }),
 });
 const UsersResponse = z.object({ users: z.array(UserResponse.shape.user) });
 const UpdateResponse = z.object({
@@ -37,7 +42,10 @@ const UpdateResponse = z.object({
   }),
 });
 
-export type SupportWrites = Pick<SupportPort, 'createTicket' | 'addComment' | 'ticket' | 'user' | 'ticketByExternalId' | 'solveTicket'> & {
+export type SupportWrites = Pick<
+  SupportPort,
+  'createTicket' | 'addComment' | 'ticket' | 'user' | 'ticketByExternalId' | 'solveTicket' | 'updateTicket'
+> & {
   /** The Zendesk user whose `external_id` is this, e.g. a staff member's agent user (`staff:<token subject>`). */
   userByExternalId(externalId: string): Promise<SupportUser | null>;
 };
@@ -58,7 +66,27 @@ const toUser = (u: z.infer<typeof UserResponse>['user']): SupportUser => ({
   id: String(u.id),
   name: u.name ?? 'Support',
   crmId: u.external_id ?? null,
+  agent: u.role === 'agent' || u.role === 'admin',
 });
+
+/** Zendesk's field names in a 422's `details` -> the patch's. */
+const PATCH_FIELD: Readonly<Record<string, string>> = {
+  status: 'status',
+  priority: 'priority',
+  assignee_id: 'assigneeId',
+  assignee: 'assigneeId',
+  tags: 'tags',
+};
+const RecordInvalid = z.object({
+  details: z.record(z.string(), z.array(z.object({ description: z.string().optional() }))).optional(),
+});
+
+/** A 422 RecordInvalid as the port's TicketInputError, naming the first field Zendesk names. */
+function recordInvalid(body: unknown): TicketInputError {
+  const details = RecordInvalid.safeParse(body).data?.details ?? {};
+  const [field, list] = Object.entries(details)[0] ?? [];
+  return new TicketInputError(list?.[0]?.description ?? 'Record validation errors', (field && PATCH_FIELD[field]) ?? 'input');
+}
 
 export function createSupportWrites(deps: { http: HttpClient; onUnknown?: OnUnknownValue }): SupportWrites {
   const { http } = deps;
@@ -87,13 +115,20 @@ export function createSupportWrites(deps: { http: HttpClient; onUnknown?: OnUnkn
     },
     async addComment(ticketId, c) {
       if (!ZENDESK_ID.test(c.authorId)) throw new UpstreamError('support', 'unavailable', 'invalid user id');
-      const body = await http.send({
-        method: 'PUT',
-        path: `/api/v2/tickets/${encodeURIComponent(ticketId)}`,
-        route: 'tickets.update',
-        body: { ticket: { comment: { body: c.body, author_id: Number(c.authorId), public: true } } },
-        idempotent: false,
-      });
+      let body: unknown;
+      try {
+        body = await http.send({
+          method: 'PUT',
+          path: `/api/v2/tickets/${encodeURIComponent(ticketId)}`,
+          route: 'tickets.update',
+          body: { ticket: { comment: { body: c.body, author_id: Number(c.authorId), public: true } } },
+          idempotent: false,
+        });
+      } catch (err) {
+        // A closed ticket takes no comment (Zendesk: "Status: closed prevents ticket update").
+        if (err instanceof UpstreamHttpError && err.status === 422) throw recordInvalid(err.body);
+        throw err;
+      }
       const r = parse(UpdateResponse, body);
       const ev = r.audit.events.find((e) => e.type === 'Comment');
       if (!ev) throw new UpstreamError('support', 'unavailable', 'unexpected response');
@@ -121,6 +156,33 @@ export function createSupportWrites(deps: { http: HttpClient; onUnknown?: OnUnkn
         idempotent: false,
       });
       return true;
+    },
+    async updateTicket(ticketId, patch) {
+      if (!ZENDESK_ID.test(ticketId)) throw new UpstreamError('support', 'unavailable', 'invalid ticket id');
+      if (patch.assigneeId !== undefined && !ZENDESK_ID.test(patch.assigneeId))
+        throw new TicketInputError('Assignee: is not an agent', 'assigneeId');
+      let body: unknown;
+      try {
+        body = await http.send({
+          method: 'PUT',
+          path: `/api/v2/tickets/${ticketId}`,
+          route: 'tickets.update',
+          body: {
+            ticket: {
+              ...(patch.status ? { status: patch.status.toLowerCase() } : {}),
+              ...(patch.priority ? { priority: patch.priority.toLowerCase() } : {}),
+              ...(patch.assigneeId !== undefined ? { assignee_id: Number(patch.assigneeId) } : {}),
+              ...(patch.tags ? { tags: patch.tags } : {}),
+            },
+          },
+          // Absolute values and no comment: the same update twice leaves the same ticket.
+          idempotent: true,
+        });
+      } catch (err) {
+        if (err instanceof UpstreamHttpError && err.status === 422) throw recordInvalid(err.body);
+        throw err;
+      }
+      return toTicket(parse(TicketResponse, body).ticket, deps.onUnknown);
     },
     ticket: (ticketId) =>
       notFoundAsNull(async () => {
