@@ -13,6 +13,7 @@ import { cache, type CacheConfig } from './cache.js';
 import { events, type EventsConfig } from './events.js';
 import { fileExample, fileVars, layered, readConfigFile, type PorticoConfig } from './file.js';
 import { guards, type GuardsConfig } from './guards.js';
+import { realtime, type RealtimeConfig } from './realtime.js';
 import { redis, type RedisConfig } from './redis.js';
 import { server, type ServerConfig } from './server.js';
 import { simulators, type SimulatorsConfig } from './simulators.js';
@@ -57,6 +58,7 @@ export interface Config
     TracingConfig,
     AuditConfig,
     AutomationsConfig,
+    RealtimeConfig,
     VendorConfigs {
   /** Every secret value configured (the variables flagged `secret`): never in a log line. */
   secrets: readonly string[];
@@ -75,6 +77,7 @@ const CONCERNS: readonly { title: string; file: string; section: Section }[] = [
   { title: 'Guards and limits per principal kind', file: 'src/config/guards.ts', section: guards },
   { title: 'Webhooks and events', file: 'src/config/events.ts', section: events },
   { title: 'Automations', file: 'src/config/automations.ts', section: automations },
+  { title: 'Real time', file: 'src/config/realtime.ts', section: realtime },
   { title: 'Tracing', file: 'src/config/tracing.ts', section: tracing },
   { title: 'Audit and idempotency', file: 'src/config/audit.ts', section: audit },
 ];
