@@ -4,9 +4,12 @@
  * subscriber's selection read again as the subscriber, and never reaches a principal that may not see it.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { ApolloClient, InMemoryCache, gql } from '@apollo/client';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
+import { addTypenameToDocument } from '@apollo/client/utilities';
+import { print } from 'graphql';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import { createClient as createSseClient } from 'graphql-sse';
 import WebSocket from 'ws';
@@ -25,7 +28,7 @@ let t: TestApp;
 before(async () => {
   redis = await startRedis();
   sims = await startSimulators();
-  t = await startTestApp({ sims, env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'rt', ...WEBHOOK_ENV, REALTIME_COALESCE_MS: '100' } });
+  t = await startTestApp({ sims, env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'rt', ...WEBHOOK_ENV, REALTIME_COALESCE_MS: '100', TRUSTED_DOCUMENTS: 'partners' } });
   sims.webhooks.configure({
     stripe: { url: `${t.url}/webhooks/stripe`, secret: SECRETS.stripe[0] },
     hubspot: { url: `${t.url}/webhooks/hubspot`, clientSecret: SECRETS.hubspot },
@@ -226,5 +229,97 @@ describe('SSE (graphql-sse client)', () => {
     });
     assert.equal(res.status, 401);
     assert.equal(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code, 'UNAUTHENTICATED');
+  });
+});
+
+const codeOf = (r: Received) => (r.error as { errors?: { extensions?: { code?: string } }[] } | undefined)?.errors?.[0]?.extensions?.code;
+
+async function mintPartner(scopes: readonly string[], customerIds?: string[], operations?: string[]) {
+  const res = await t.gql(`mutation($i: CreatePartnerTokenInput!) { createPartnerToken(input: $i) { token partnerToken { id } } }`, {
+    token: t.token('admin'),
+    variables: { i: { name: 'realtime', scopes, customerIds, ttlDays: 1, ...(operations ? { operations } : {}) } },
+  });
+  assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+  return { token: res.body.data.createPartnerToken.token as string, id: res.body.data.createPartnerToken.partnerToken.id as string };
+}
+
+describe('every push is authorized as the subscriber', () => {
+  test('a ticket: its state when subscribed, and again when solved in Zendesk', async () => {
+    const ada = sims.data.customers.find((x) => x.crmId === '1001')!;
+    const ticket = ada.tickets.find((x) => x.status === 'open')!;
+    const ws = apollo(t, t.token('customer', '1001'));
+    try {
+      const r = ws.subscribe(`subscription($id: ID!) { ticketChanged(id: $id) { reason { system type } ticket { id status } } }`, {
+        id: String(ticket.id),
+      });
+      await waitFor('the first push', () => r.pushes.length === 1);
+      assert.deepEqual(r.pushes[0].data.ticketChanged.ticket, { __typename: 'Ticket', id: String(ticket.id), status: 'OPEN' });
+      const auth = `Basic ${Buffer.from(`${sims.credentials.zendeskEmail}/token:${sims.credentials.zendeskApiToken}`).toString('base64')}`;
+      const res = await fetch(`${sims.urls.zendesk}/api/v2/tickets/${ticket.id}`, {
+        method: 'PUT',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ ticket: { status: 'solved' } }),
+      });
+      assert.equal(res.status, 200);
+      await waitFor('the push after the change', () => r.pushes.length === 2);
+      assert.equal(r.pushes[1].data.ticketChanged.reason.system, 'zendesk');
+      assert.equal(r.pushes[1].data.ticketChanged.ticket.status, 'SOLVED');
+      // A ticket id that is not this customer's: NOT_FOUND, nothing pushed.
+      const stranger = ws.subscribe(`subscription { ticketChanged(id: "99999999") { ticket { id } } }`);
+      await waitFor('the refusal', () => stranger.done);
+      assert.equal(codeOf(stranger), 'NOT_FOUND');
+      r.stop();
+    } finally {
+      await ws.close();
+    }
+  });
+
+  test("an agent's push leaves out what its role may not read (payment methods), with FORBIDDEN on that field", async () => {
+    const r = sse(
+      t,
+      t.token('agent'),
+      `subscription { customerChanged(id: "1002") { customer { id billing { paymentMethods { last4 } } } } }`,
+    );
+    try {
+      await waitFor('the first push', () => r.pushes.length === 1);
+      assert.deepEqual(r.pushes[0].data.customerChanged.customer, { id: '1002', billing: { paymentMethods: null } });
+      assert.equal(r.pushes[0].errors?.[0].extensions.code, 'FORBIDDEN');
+      assert.deepEqual(r.pushes[0].errors?.[0].path, ['customerChanged', 'customer', 'billing', 'paymentMethods']);
+    } finally {
+      r.stop();
+    }
+  });
+
+  test('a partner: within its allow-list it is pushed to; outside it, FORBIDDEN; revoked, the next push closes the connection with 4401', async () => {
+    const doc = `subscription { customerChanged(id: "1004") { reason { type } customer { id name } } }`;
+    // The text Apollo Client sends (it adds __typename), as a client's generated manifest would hold it.
+    const hash = (d: string) => createHash('sha256').update(print(addTypenameToDocument(gql(d)))).digest('hex');
+    const outside = `subscription { customerChanged(id: "1001") { reason { type } customer { id name } } }`;
+    const partner = await mintPartner(['crm.contacts:read'], ['1004'], [hash(doc), hash(outside)]);
+    const ws = apollo(t, partner.token);
+    try {
+      const r = ws.subscribe(doc);
+      await waitFor('the first push', () => r.pushes.length === 1);
+      assert.equal(r.pushes[0].data.customerChanged.customer.id, '1004');
+      const refused = ws.subscribe(outside);
+      await waitFor('the refusal', () => refused.done);
+      assert.equal(codeOf(refused), 'FORBIDDEN');
+      // A document not on the partner's list (trusted documents): refused before anything runs.
+      const untrusted = ws.subscribe(`subscription { customerChanged(id: "1004") { customer { id email } } }`);
+      await waitFor('the refusal', () => untrusted.done);
+      assert.equal(codeOf(untrusted), 'PERSISTED_QUERY_NOT_FOUND');
+
+      const revoke = await t.gql(`mutation($id: ID!) { revokePartnerToken(id: $id) { id } }`, {
+        token: t.token('admin'),
+        variables: { id: partner.id },
+      });
+      assert.equal(revoke.body.errors, undefined, JSON.stringify(revoke.body.errors));
+      await setPhone('1004', '+1 555 0104');
+      await waitFor('the close', () => ws.closes.length === 1);
+      assert.equal(ws.closes[0].code, 4401);
+      assert.equal(r.pushes.length, 1, 'nothing pushed after the revocation');
+    } finally {
+      await ws.close();
+    }
   });
 });
