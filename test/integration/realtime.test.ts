@@ -28,7 +28,10 @@ let t: TestApp;
 before(async () => {
   redis = await startRedis();
   sims = await startSimulators();
-  t = await startTestApp({ sims, env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'rt', ...WEBHOOK_ENV, REALTIME_COALESCE_MS: '100', TRUSTED_DOCUMENTS: 'partners' } });
+  t = await startTestApp({
+    sims,
+    env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'rt', ...WEBHOOK_ENV, REALTIME_COALESCE_MS: '100', TRUSTED_DOCUMENTS: 'partners' },
+  });
   sims.webhooks.configure({
     stripe: { url: `${t.url}/webhooks/stripe`, secret: SECRETS.stripe[0] },
     hubspot: { url: `${t.url}/webhooks/hubspot`, clientSecret: SECRETS.hubspot },
@@ -293,7 +296,10 @@ describe('every push is authorized as the subscriber', () => {
   test('a partner: within its allow-list it is pushed to; outside it, FORBIDDEN; revoked, the next push closes the connection with 4401', async () => {
     const doc = `subscription { customerChanged(id: "1004") { reason { type } customer { id name } } }`;
     // The text Apollo Client sends (it adds __typename), as a client's generated manifest would hold it.
-    const hash = (d: string) => createHash('sha256').update(print(addTypenameToDocument(gql(d)))).digest('hex');
+    const hash = (d: string) =>
+      createHash('sha256')
+        .update(print(addTypenameToDocument(gql(d))))
+        .digest('hex');
     const outside = `subscription { customerChanged(id: "1001") { reason { type } customer { id name } } }`;
     const partner = await mintPartner(['crm.contacts:read'], ['1004'], [hash(doc), hash(outside)]);
     const ws = apollo(t, partner.token);
