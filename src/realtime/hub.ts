@@ -214,6 +214,20 @@ export function createRealtimeHub(o: RealtimeHubOptions): RealtimeHub {
   let healthy = false;
   let stopped = false;
   let cursor: string | undefined;
+  /** Subscribers waiting for the reader's first read (an instance just started). */
+  const waiting: (() => void)[] = [];
+  let started = false;
+  /** Resolves once the stream is read, or after `ms` (a start-up is waited for; an outage is not). */
+  const readable = async (ms: number) => {
+    if (healthy || started) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      waiting.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  };
 
   const m = o.metrics && {
     subscriptions: new Gauge({
@@ -329,13 +343,14 @@ export function createRealtimeHub(o: RealtimeHubOptions): RealtimeHub {
   const reader = url ? connectRedis(url, 'stream', { commandTimeoutMs: BLOCK_MS + 5000 }) : undefined;
   reader?.on('error', () => undefined);
   const loop = (async () => {
-    if (!reader) return;
+    if (!reader) return void (started = true);
     await whenConnecting(reader);
     while (!stopped) {
       try {
         if (cursor === undefined) cursor = (await reader.xrevrange(stream, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
         if (!healthy) logger.info('realtime: reading the change stream');
         healthy = true;
+        for (const wake of waiting.splice(0)) wake();
         const r = await reader.xread('COUNT', 1000, 'BLOCK', BLOCK_MS, 'STREAMS', stream, cursor);
         for (const [, entries] of r ?? [])
           for (const [id, fields] of entries) {
@@ -344,6 +359,7 @@ export function createRealtimeHub(o: RealtimeHubOptions): RealtimeHub {
           }
       } catch (err) {
         if (stopped) break;
+        started = true;
         if (healthy) {
           logger.warn({ err: (err as Error).message }, 'realtime: the change stream is unreachable; subscriptions end (retryable)');
           healthy = false;
@@ -413,6 +429,7 @@ export function createRealtimeHub(o: RealtimeHubOptions): RealtimeHub {
         end,
         async open(request) {
           if (!connections.has(conn)) return { errors: [error('The connection is closed.', 'BAD_REQUEST')] };
+          await readable(3000);
           if (!subscriptionSchema || !healthy)
             return {
               errors: [
