@@ -33,6 +33,9 @@ const { values } = parseArgs({
     // Writes a V8 heap snapshot of the warm Portico process halfway through its 50-customer run (use with --only warm).
     'heap-snapshot': { type: 'string' },
     webhooks: { type: 'boolean' },
+    subscriptions: { type: 'boolean' },
+    subscribers: { type: 'string', default: '2000' },
+    seconds: { type: 'string', default: '20' },
     writes: { type: 'boolean' },
     mixed: { type: 'boolean' },
     soak: { type: 'boolean' },
@@ -52,6 +55,17 @@ if (values.webhooks) {
     await import('./webhooks.js')
   ).runWebhookBench({ connections: Number(values.connections), events: Number(values.events ?? 10_000) });
   process.exit(0);
+}
+if (values.subscriptions) {
+  // npm run bench -- --subscriptions [--subscribers 2000 --rate 50 --seconds 20]: pushes to subscribers (bench/subscriptions.ts).
+  await (
+    await import('./subscriptions.js')
+  ).runSubscriptionsBench({
+    subscribers: Number(values.subscribers),
+    rate: values.rate === '200' ? 50 : Number(values.rate),
+    seconds: Number(values.seconds),
+  });
+  process.exit(process.exitCode ?? 0);
 }
 if (values.writes) {
   // npm run bench -- --writes [--events 1000 --connections 10]: the contact write path and its replicas (bench/writes.ts).

@@ -115,6 +115,19 @@ function principalKey(p: Principal): string {
   }
 }
 
+/** What a principal may see: two subscribers with the same key and query get the same answer. */
+function visibilityKey(p: Principal): string {
+  const scopes = [...p.scopes].sort().join(',');
+  switch (p.kind) {
+    case 'anonymous':
+      return 'anonymous';
+    case 'user':
+      return `user:${p.subject}:${[...p.roles].sort().join(',')}:${p.customerId ?? ''}:${scopes}`;
+    case 'partner':
+      return `partner:${p.partnerId}:${(p.customerIds ?? []).join(',')}:${scopes}`;
+  }
+}
+
 /** The `exp` of a JWT already verified (for the expiry timer only), in ms. */
 function expiresAtMs(token: string): number | undefined {
   try {
@@ -262,7 +275,22 @@ export function createRealtimeHub(o: RealtimeHubOptions): RealtimeHub {
     m?.subscriptions.dec();
   }
 
+  /** Reads in flight by principal visibility and query: subscribers of one customer woken by one change share one read. */
+  const inflight = new Map<string, { token: string; read: Promise<GatewayAnswer> }>();
   async function answerOf(sub: Pick<Sub, 'conn' | 'plan'>): Promise<GatewayAnswer> {
+    const key = `${visibilityKey(sub.conn.principal)}\n${sha256(JSON.stringify(sub.plan.body))}`;
+    const shared = inflight.get(key);
+    if (shared) {
+      // Another token's refusal (expired, revoked) is not this one's: it asks again with its own.
+      const answer = await shared.read;
+      return answer.status === 401 && shared.token !== sub.conn.token ? execute(sub) : answer;
+    }
+    const read = execute(sub).finally(() => inflight.delete(key));
+    inflight.set(key, { token: sub.conn.token, read });
+    return read;
+  }
+
+  async function execute(sub: Pick<Sub, 'conn' | 'plan'>): Promise<GatewayAnswer> {
     try {
       return await o.execute(sub.conn.token, sub.plan.body);
     } catch (err) {
