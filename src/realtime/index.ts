@@ -317,7 +317,7 @@ function registerSse(fastify: FastifyInstance, hub: RealtimeHub, o: RealtimeOpti
       reply.raw.once('close', () => void body.return());
       for await (const chunk of body) {
         if (reply.raw.writableEnded) break;
-        // Each push carries the change stream id it reflects: a reconnecting EventSource sends it back (Last-Event-ID).
+        // Each push carries the change stream id it reflects: a reconnecting client sends it back (Last-Event-ID).
         const id = chunk.startsWith('event: next') ? ids.shift() : undefined;
         reply.raw.write(id ? `id: ${id}\n${chunk}` : chunk);
       }
