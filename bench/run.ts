@@ -34,6 +34,9 @@ const { values } = parseArgs({
     'heap-snapshot': { type: 'string' },
     webhooks: { type: 'boolean' },
     notifications: { type: 'boolean' },
+    subscriptions: { type: 'boolean' },
+    subscribers: { type: 'string', default: '2000' },
+    seconds: { type: 'string', default: '20' },
     writes: { type: 'boolean' },
     mixed: { type: 'boolean' },
     soak: { type: 'boolean' },
@@ -61,6 +64,17 @@ if (values.notifications) {
   ).runNotificationsBench({
     events: Number(values.events ?? 10_000),
     concurrency: values.connections === '10' ? 64 : Number(values.connections),
+  });
+  process.exit(process.exitCode ?? 0);
+}
+if (values.subscriptions) {
+  // npm run bench -- --subscriptions [--subscribers 2000 --rate 50 --seconds 20]: pushes to subscribers (bench/subscriptions.ts).
+  await (
+    await import('./subscriptions.js')
+  ).runSubscriptionsBench({
+    subscribers: Number(values.subscribers),
+    rate: values.rate === '200' ? 50 : Number(values.rate),
+    seconds: Number(values.seconds),
   });
   process.exit(process.exitCode ?? 0);
 }

@@ -5,6 +5,8 @@
  * by a field to paste a token.
  */
 import { GraphiQL } from 'graphiql';
+import { getOperationAST, parse } from 'graphql';
+import { createClient } from 'graphql-sse';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import 'graphiql/graphiql.css';
@@ -49,7 +51,20 @@ function App({ config }: { config: SandboxConfig }) {
   }, []);
 
   const fetcher = useMemo(
-    () => async (params: unknown) => {
+    () => async (params: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }) => {
+      // Subscriptions run over SSE (/graphql/stream): GraphiQL shows each push as it arrives.
+      if (isSubscription(params.query, params.operationName)) {
+        const sse = createClient({
+          url: '/graphql/stream',
+          headers: (): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {}),
+          retryAttempts: 0,
+        });
+        return sse.iterate({
+          query: params.query,
+          operationName: params.operationName ?? undefined,
+          variables: params.variables ?? undefined,
+        });
+      }
       const res = await fetch('/graphql', {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -62,7 +77,11 @@ function App({ config }: { config: SandboxConfig }) {
 
   // Customers start on their dashboard; staff and partners (who have no `me`) on the customer search.
   const first = signedIn && signedIn !== 'customer' ? 'customer-search' : 'dashboard';
-  const tabs = [...config.operations].sort((a, b) => Number(b.name === first) - Number(a.name === first)).map((o) => ({ query: o.query }));
+  const tabs = [
+    ...[...config.operations].sort((a, b) => Number(b.name === first) - Number(a.name === first)).map((o) => ({ query: o.query })),
+    // The subscription tab: pushes arrive when a system reports a change (e.g. the simulator pays an invoice).
+    { query: live(signedIn === 'customer' || !signedIn ? undefined : (config.customerIds[0] ?? '1001')) },
+  ];
 
   return (
     <div className="sandbox">
@@ -138,6 +157,26 @@ function App({ config }: { config: SandboxConfig }) {
       </main>
     </div>
   );
+}
+
+function isSubscription(query: string, operationName?: string | null): boolean {
+  try {
+    return getOperationAST(parse(query), operationName ?? undefined)?.operation === 'subscription';
+  } catch {
+    return false;
+  }
+}
+
+/** The subscription tab's document: the caller's own record (customers) or a named customer (staff, partners). */
+function live(id: string | undefined): string {
+  return `# Pushes the state again whenever a system reports a change (docs/realtime.md).
+subscription Live {
+  customerChanged${id ? `(id: "${id}")` : ''} {
+    reason { system type at }
+    customer { id name billing { balance invoices(first: 5) { nodes { id number status } } } }
+  }
+}
+`;
 }
 
 /** No localStorage: tokens never outlive the page. */

@@ -31,6 +31,7 @@ import type { Notifications } from './notifications/index.js';
 import { createDisposalStack } from './platform/disposer.js';
 import { connectSimulatorWebhooks, withSimulators } from './dev/simulators.js';
 import { createSharedState, type SharedState } from './shared.js';
+import { createRealtime, type Realtime } from './realtime/index.js';
 
 export { createSharedState, type SharedState };
 
@@ -67,6 +68,8 @@ export interface App {
   changeFeed?: ChangeFeedRunner;
   /** Prometheus metrics served at /metrics. */
   metrics: Metrics;
+  /** Subscriptions (WebSocket /graphql, SSE /graphql/stream); absent with REALTIME=false. */
+  realtime?: Realtime;
   /** Bound URL after listen(), e.g. http://127.0.0.1:4000 */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -224,19 +227,25 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       signingSecret: config.subgraphs.signingSecret,
       documents: { caches, maxBytes: bounds.subgraphDocumentsBytes },
     });
+    const verifier = createTokenVerifier({
+      auth: config.auth,
+      partners: shared.partners,
+      logger,
+      partnerCacheS: config.guards.partnerTokenCacheS,
+      caches,
+      verifiedMaxBytes: bounds.verifiedTokensBytes,
+      partnerRecordsMaxBytes: bounds.partnerRecordsBytes,
+    });
+    // Closed after the HTTP server (which ends its connections first).
+    const realtime = config.realtime.enabled
+      ? stack.use(createRealtime({ config, logger, metrics, gateway, verifier }), (r) => r.close())
+      : undefined;
     const server = stack.use(
       await createHttpServer({
         config,
         gateway,
-        verifier: createTokenVerifier({
-          auth: config.auth,
-          partners: shared.partners,
-          logger,
-          partnerCacheS: config.guards.partnerTokenCacheS,
-          caches,
-          verifiedMaxBytes: bounds.verifiedTokensBytes,
-          partnerRecordsMaxBytes: bounds.partnerRecordsBytes,
-        }),
+        verifier,
+        realtime,
         logger,
         metrics,
         caches,
@@ -268,6 +277,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       tracing,
       metrics,
       changeFeed: background.changeFeed,
+      realtime,
       async listen() {
         const url = await server.fastify.listen({ host: config.host, port: config.port });
         if (sims) connectSimulatorWebhooks(sims.sims, url.replace('://0.0.0.0', '://127.0.0.1'), config);

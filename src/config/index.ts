@@ -14,6 +14,7 @@ import { events, type EventsConfig } from './events.js';
 import { fileExample, fileVars, layered, readConfigFile, type PorticoConfig } from './file.js';
 import { guards, type GuardsConfig } from './guards.js';
 import { notifications, type NotificationsConfig } from './notifications.js';
+import { realtime, type RealtimeConfig } from './realtime.js';
 import { redis, type RedisConfig } from './redis.js';
 import { server, type ServerConfig } from './server.js';
 import { simulators, type SimulatorsConfig } from './simulators.js';
@@ -59,6 +60,7 @@ export interface Config
     AuditConfig,
     AutomationsConfig,
     NotificationsConfig,
+    RealtimeConfig,
     VendorConfigs {
   /** Every secret value configured (the variables flagged `secret`): never in a log line. */
   secrets: readonly string[];
@@ -78,6 +80,7 @@ const CONCERNS: readonly { title: string; file: string; section: Section }[] = [
   { title: 'Webhooks and events', file: 'src/config/events.ts', section: events },
   { title: 'Automations', file: 'src/config/automations.ts', section: automations },
   { title: 'Notifications', file: 'src/config/notifications.ts', section: notifications },
+  { title: 'Real time', file: 'src/config/realtime.ts', section: realtime },
   { title: 'Tracing', file: 'src/config/tracing.ts', section: tracing },
   { title: 'Audit and idempotency', file: 'src/config/audit.ts', section: audit },
 ];

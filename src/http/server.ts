@@ -40,6 +40,7 @@ import { auditReadsPlugin } from '../audit/reads.js';
 import { createIdempotency } from './idempotency.js';
 import { tooDeepPart } from '../guards/json-depth.js';
 import type { GraphQLBody, ResponseCache, ResponseCacheMiss } from '../gateway/response-cache.js';
+import type { Realtime } from '../realtime/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -69,6 +70,8 @@ export interface HttpServerOptions {
   responseCache?: Pick<ResponseCache, 'lookup' | 'rememberMiss'>;
   /** Retries of bookkeeping Redis could not take at once (platform/deferred.ts): a keyed write's kept response. */
   deferred?: Deferred;
+  /** Subscriptions (src/realtime): their routes use this server's authentication; their derived queries count as trusted. */
+  realtime?: Pick<Realtime, 'register' | 'allowsDerived'>;
 }
 
 export interface HttpServer {
@@ -168,6 +171,10 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
   const apq = createKeyValueCache(o.apqStore, `${config.keyPrefix}:apq:`);
   const operationLabel = operationLabels();
   const manifest = persistedManifest();
+  const documents = createTrustedDocuments();
+  const realtime = o.realtime;
+  // A push runs the query derived from a subscription document that was itself checked (src/realtime).
+  const trusted = realtime ? { allows: (h: string, p: Principal) => documents.allows(h, p) || realtime.allowsDerived(h, p) } : documents;
   const apollo = new ApolloServer<RequestContext>({
     gateway: o.gateway,
     formatError,
@@ -184,7 +191,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
         guards: config.guards,
         costs: upstreamCosts(vendorsInUse(config)),
         production: config.env === 'production',
-        trusted: createTrustedDocuments(),
+        trusted,
         checkSource,
       }),
       introspectionPlugin({ allowAnonymous: config.limits.introspection }),
@@ -343,6 +350,8 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     end({ operation: operationLabel(name), outcome: 'ok' });
     return reply.type('application/json; charset=utf-8').send(hit.body);
   }
+
+  realtime?.register(fastify, { authenticate });
 
   if (config.sandbox) registerSandbox(fastify, { config, partners: o.partners });
 

@@ -27,6 +27,8 @@ const failFast = (base: number): RedisOptions => ({ enableOfflineQueue: false, m
  * - `replicas`: replica jobs' locks and reconciliation state; one retry, offline queue kept.
  * - `publisher`: publishes events once; one retry, no offline queue.
  * - `admin`: a one-off command (FLUSHALL in tests): no command retries.
+ * - `stream`: reads the change stream (XREAD BLOCK, src/realtime); fails fast, so a Redis outage ends
+ *   the subscriptions at once (retryable) instead of queueing reads.
  */
 const ROLES = {
   read: (timeoutMs: number) => ({ ...failFast(50), commandTimeout: timeoutMs, enableAutoPipelining: true }),
@@ -46,6 +48,7 @@ const ROLES = {
   replicas: (timeoutMs: number) => ({ maxRetriesPerRequest: 1, commandTimeout: timeoutMs }),
   publisher: (timeoutMs: number) => ({ maxRetriesPerRequest: 1, commandTimeout: timeoutMs, enableOfflineQueue: false }),
   admin: () => ({ maxRetriesPerRequest: 0 }),
+  stream: (timeoutMs: number) => ({ ...failFast(100), commandTimeout: timeoutMs }),
 } satisfies Record<string, (timeoutMs: number) => RedisOptions>;
 
 export type RedisRole = keyof typeof ROLES;
@@ -63,6 +66,7 @@ const DEFAULT_TIMEOUT_MS: Record<RedisRole, number> = {
   replicas: 5000,
   publisher: 5000,
   admin: 0,
+  stream: 10_000,
 };
 
 export interface ConnectOptions {

@@ -39,7 +39,7 @@ export interface ReceivedEvent<T = unknown> {
 
 /**
  * The internal change event published after an event is applied (Redis stream
- * `<prefix>:changes`), for a later real-time feature. Published once per vendor event.
+ * `<prefix>:changes`), read by every instance for subscriptions (src/realtime). Published once per vendor event.
  */
 export interface ChangeEvent {
   system: EventSystem;

@@ -9,17 +9,27 @@ import { after, before, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { SANDBOX_CSP } from '../../src/http/sandbox.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { SECRETS, WEBHOOK_ENV } from '../helpers/webhooks.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = new URL('../artifacts/', import.meta.url);
 
 let t: TestApp;
+let redis: TestRedis;
 let browser: Browser;
 before(async () => {
   // Always from the current source, as `npm start` and `npm run build` do.
   execFileSync(process.execPath, ['--import', 'tsx', 'sandbox/build.ts'], { stdio: 'inherit' });
   // The tests point the app at simulators as at real vendors, so persona tokens must be asked for.
-  t = await startTestApp({ env: { SANDBOX_TOKENS: 'true' } });
+  // Redis and the simulators' signed webhooks: the subscription tab's pushes come from them.
+  redis = await startRedis();
+  t = await startTestApp({ env: { SANDBOX_TOKENS: 'true', REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'sbx', ...WEBHOOK_ENV } });
+  t.sims.webhooks.configure({
+    stripe: { url: `${t.url}/webhooks/stripe`, secret: SECRETS.stripe[0] },
+    hubspot: { url: `${t.url}/webhooks/hubspot`, clientSecret: SECRETS.hubspot },
+    zendesk: { url: `${t.url}/webhooks/zendesk`, secret: SECRETS.zendesk },
+  });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -38,6 +48,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await t?.close();
+  await redis?.stop();
 });
 
 test('pick the customer persona, run the dashboard, see the result; nothing loaded from elsewhere', async () => {
@@ -98,6 +109,37 @@ test('a staff persona starts on the customer search, which runs without errors',
     await result.getByText('"totalCount"').waitFor({ timeout: 15_000 });
     const text = await result.innerText();
     assert.match(text, /"name": "Ada Lovelace"/);
+    assert.doesNotMatch(text, /"errors"/);
+  } finally {
+    await page.close();
+  }
+});
+
+test('the subscription tab: a customer subscribes, and a push arrives when the simulator pays an invoice', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  try {
+    await page.goto(`${t.url}/sandbox`);
+    await page.getByTestId('persona').selectOption('customer');
+    await page.getByTestId('customer').fill('1001');
+    await page.getByTestId('use-persona').click();
+    await page.getByTestId('status').filter({ hasText: 'Signed in as customer 1001' }).waitFor();
+    await page.locator('.graphiql-tab').filter({ hasText: 'Live' }).click();
+    await page.locator('.graphiql-query-editor').getByText('subscription Live').first().waitFor();
+    await page.locator('.graphiql-execute-button').click();
+    const result = page.locator('.graphiql-response');
+    await result.getByText('"subscribed"').waitFor({ timeout: 15_000 });
+    const ada = t.sims.data.customers.find((c) => c.crmId === '1001')!;
+    const open = ada.invoices.find((i) => i.status === 'open')!;
+    const paid = await fetch(`${t.sims.urls.stripe}/v1/invoices/${open.id}/pay`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.sims.credentials.stripeSecretKey}` },
+    });
+    assert.equal(paid.status, 200);
+    // The payment's push (an automation's CRM write for the payment may follow as a later push).
+    await result.getByText(/"(invoice\.paid|contact\.propertyChange)"/).waitFor({ timeout: 30_000 });
+    const text = await result.innerText();
+    assert.match(text, /"system": "(stripe|hubspot)"/);
+    assert.match(text, /"id": "1001"/);
     assert.doesNotMatch(text, /"errors"/);
   } finally {
     await page.close();

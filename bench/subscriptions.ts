@@ -1,0 +1,229 @@
+/**
+ * npm run bench -- --subscriptions [--subscribers 2000 --rate 50 --seconds 20]
+ *
+ * Subscriptions under load, on this machine: one Portico process (src/main.ts, event workers in
+ * process, core 0), a local redis-server, and the simulators plus every subscriber in this process
+ * (core 1 when taskset is there). `subscribers` graphql-ws clients over the 500 seeded customers,
+ * each with its own customer token, subscribe to
+ * `customerChanged { customer { id billing { balance invoices(first: 5) { nodes { id status } } } } }`;
+ * then `rate` Stripe webhooks a second (signed the way Stripe signs) change random customers for
+ * `seconds`. Measured:
+ * - push latency: a webhook's send -> a subscriber of that customer got the push (p50/p99; for
+ *   changes coalesced into one push, from the first of them);
+ * - pushes a second; memory per subscriber (the gateway's RSS with all subscribed, minus before, / subscribers);
+ * - vendor calls per push: the simulators' calls during the run, minus the webhook worker's own
+ *   re-reads of the changed objects, / pushes;
+ * - pushes of another customer's record (must be 0).
+ * Prints a table and one JSON line.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createClient, type Client } from 'graphql-ws';
+import { Agent, request } from 'undici';
+import WebSocket from 'ws';
+import { signDevToken } from '../src/auth/tokens.js';
+import { loadConfig } from '../src/config/index.js';
+import { freePort, startLocalRedis } from '../src/platform/redis-server.js';
+import { DEV_STRIPE_WEBHOOK_SECRET } from '../src/vendors/stripe/config.js';
+import { startSimulators, vendorEnv, type Simulators } from '../sim/index.js';
+
+const SUBSCRIPTION = `subscription { customerChanged { reason { system type } customer { id billing { balance invoices(first: 5) { nodes { id status } } } } } }`;
+/** The webhook worker's own re-reads of a changed object (not part of computing a push). */
+const WORKER_ROUTES = ['GET /v1/invoices/{id}', 'GET /v1/customers/{id}'];
+
+function sign(payload: string): string {
+  const t = Math.floor(Date.now() / 1000);
+  return `t=${t},v1=${createHmac('sha256', DEV_STRIPE_WEBHOOK_SECRET).update(`${t}.${payload}`).digest('hex')}`;
+}
+
+function changeOf(c: Simulators['data']['customers'][number]): string {
+  const inv = c.invoices[0];
+  const object = inv ? { id: inv.id, object: 'invoice', customer: c.stripeCustomerId } : { id: c.stripeCustomerId, object: 'customer' };
+  return JSON.stringify({
+    id: `evt_${randomBytes(12).toString('hex')}`,
+    object: 'event',
+    api_version: '2026-10-28.endive',
+    created: Math.floor(Date.now() / 1000),
+    data: { object },
+    livemode: false,
+    pending_webhooks: 1,
+    type: inv ? 'invoice.updated' : 'customer.updated',
+  });
+}
+
+function start(script: string, env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn('taskset', ['-c', '0', process.execPath, '--import', 'tsx', script], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (ready.test(out)) resolve(proc);
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    proc.on('exit', (code) => reject(new Error(`${script} exited (${code}):\n${out.slice(-2000)}`)));
+  });
+}
+
+const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+};
+
+interface Subscriber {
+  crmId: string;
+  client: Client;
+  initial: boolean;
+  /** Send time of the first change of its customer not yet pushed. */
+  pendingSince?: number;
+}
+
+export async function runSubscriptionsBench(o: { subscribers: number; rate: number; seconds: number }) {
+  const redis = await startLocalRedis();
+  const sims = await startSimulators({ faults: { stripe: { latencyMs: 2 } } });
+  const port = await freePort();
+  const env = {
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'error',
+    ...vendorEnv(sims),
+    REDIS_URL: redis.url,
+    REDIS_KEY_PREFIX: 'subbench',
+    PORT: String(port),
+    SANDBOX: 'false',
+    RECONCILE_SCHEDULE: 'off',
+    REALTIME_MAX_CONNECTIONS_PER_IP: String(o.subscribers + 100),
+    USER_RATE_LIMIT_PER_MINUTE: '100000',
+    UPSTREAM_BREAKER_VOLUME: '100000',
+  };
+  const config = loadConfig(env);
+  const procs: ChildProcess[] = [];
+  const dispatcher = new Agent({ connections: 20 });
+  const subs: Subscriber[] = [];
+  try {
+    const gateway = await start('src/main.ts', env, /Portico is listening/);
+    procs.push(gateway);
+    const base = `http://127.0.0.1:${port}`;
+    const customers = sims.data.customers;
+    const byCrm = new Map<string, Subscriber[]>();
+    const latencies: number[] = [];
+    let pushes = 0;
+    let foreign = 0;
+    let errors = 0;
+    let initialErrors = 0;
+    const rssBefore = rssKb(gateway.pid!);
+
+    // Subscribe, 25 at a time and at most 25 every 600 ms (each first state reads the billing system,
+    // within its published budget); every subscriber waits for its first push (the current state).
+    for (let i = 0; i < o.subscribers; i += 25) {
+      await new Promise((r) => setTimeout(r, 600));
+      await Promise.all(
+        Array.from({ length: Math.min(25, o.subscribers - i) }, (_, k) => {
+          const c = customers[(i + k) % customers.length];
+          const token = signDevToken(config, { role: 'customer', sub: c.crmId, ttlSeconds: 3600 });
+          const client = createClient({
+            url: `ws://127.0.0.1:${port}/graphql`,
+            webSocketImpl: WebSocket,
+            connectionParams: { authorization: `Bearer ${token}` },
+            retryAttempts: 0,
+          });
+          const s: Subscriber = { crmId: c.crmId, client, initial: true };
+          subs.push(s);
+          byCrm.set(c.crmId, [...(byCrm.get(c.crmId) ?? []), s]);
+          return new Promise<void>((resolve) => {
+            client.subscribe<{ customerChanged: { reason: { type: string }; customer: { id: string } | null } }>(
+              { query: SUBSCRIPTION },
+              {
+                next: (v) => {
+                  if (v.errors?.length) {
+                    if (s.initial) initialErrors++;
+                    else errors++;
+                  }
+                  if (v.data?.customerChanged.customer && v.data.customerChanged.customer.id !== s.crmId) foreign++;
+                  if (s.initial) {
+                    s.initial = false;
+                    return resolve();
+                  }
+                  pushes++;
+                  if (s.pendingSince !== undefined) latencies.push(performance.now() - s.pendingSince);
+                  s.pendingSince = undefined;
+                },
+                error: () => (errors++, resolve()),
+                complete: () => resolve(),
+              },
+            );
+          });
+        }),
+      );
+    }
+    const rssSubscribed = rssKb(gateway.pid!);
+
+    // Changes: `rate` signed webhooks a second for random customers.
+    sims.resetStats();
+    const url = `${base}/webhooks/stripe`;
+    const total = o.rate * o.seconds;
+    let sent = 0;
+    const t0 = performance.now();
+    while (sent < total) {
+      const due = Math.floor(((performance.now() - t0) / 1000) * o.rate) + 1;
+      const batch: Promise<void>[] = [];
+      for (; sent < Math.min(due, total); sent++) {
+        const c = customers[Math.floor(Math.random() * customers.length)];
+        const body = changeOf(c);
+        const at = performance.now();
+        for (const s of byCrm.get(c.crmId) ?? []) s.pendingSince ??= at;
+        batch.push(
+          request(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'stripe-signature': sign(body) },
+            body,
+            dispatcher,
+          }).then((r) => r.body.dump()),
+        );
+      }
+      await Promise.all(batch);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    // Let the last pushes land.
+    const end = Date.now() + 15_000;
+    while (Date.now() < end && subs.some((s) => s.pendingSince !== undefined)) await new Promise((r) => setTimeout(r, 100));
+    const ms = performance.now() - t0;
+    const stats = sims.stats('stripe');
+    const hub = sims.stats('hubspot');
+    const zen = sims.stats('zendesk');
+    const workerCalls = WORKER_ROUTES.reduce((n, r) => n + (stats.byRoute[r] ?? 0), 0);
+    const pushCalls = stats.total - workerCalls + hub.total + zen.total;
+    const row = {
+      subscribers: o.subscribers,
+      customers: byCrm.size,
+      changes: total,
+      pushes,
+      pushes_per_s: +((pushes / ms) * 1000).toFixed(1),
+      push_p50_ms: +pct(latencies, 50).toFixed(1),
+      push_p99_ms: +pct(latencies, 99).toFixed(1),
+      unpushed_changes_at_end: subs.filter((s) => s.pendingSince !== undefined).length,
+      kb_per_subscriber: +((rssSubscribed - rssBefore) / o.subscribers).toFixed(1),
+      vendor_calls_per_push: pushes ? +(pushCalls / pushes).toFixed(3) : null,
+      worker_rereads: workerCalls,
+      push_errors: errors,
+      first_push_errors: initialErrors,
+      pushes_of_another_customer: foreign,
+    };
+    console.log(`
+| subscribers | customers | changes | pushes | pushes/s | push p50 ms | push p99 ms | KB/subscriber | vendor calls/push | pushes of another customer |
+|---|---|---|---|---|---|---|---|---|---|
+| ${row.subscribers} | ${row.customers} | ${row.changes} (${o.rate}/s) | ${row.pushes} | ${row.pushes_per_s} | ${row.push_p50_ms} | ${row.push_p99_ms} | ${row.kb_per_subscriber} | ${row.vendor_calls_per_push} | ${row.pushes_of_another_customer} |
+`);
+    console.log(JSON.stringify({ ...row, stripe_routes: stats.byRoute }));
+  } finally {
+    await Promise.all(subs.map(async (s) => s.client.dispose()));
+    for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
+    await dispatcher.close();
+    await sims.close();
+    await redis.stop();
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * A subscription document becomes the query each push runs (src/realtime/operation.ts): the
+ * subscriber's own selection under `me` or `customer(id:)`, its fragments and variables, nothing else.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildSchema, parse, print } from 'graphql';
+import { userPrincipal } from '../../../src/auth/principal.js';
+import { planSubscription, subscriptionSchema } from '../../../src/realtime/operation.js';
+
+const api = buildSchema(`
+  scalar DateTime
+  type Query { me: Customer customer(id: ID!): Customer }
+  type Customer { id: ID! name: String invoices(first: Int): [Invoice!] tickets(first: Int, after: String): TicketConnection }
+  type Invoice { id: ID! status: String }
+  type TicketConnection { nodes: [Ticket!]! }
+  type Ticket { id: ID! status: String }
+`);
+const schema = subscriptionSchema(api);
+const customer = userPrincipal('1001', ['customer'], '1001');
+const agent = userPrincipal('bob', ['agent']);
+const same = (a: string, b: string) => assert.equal(print(parse(a)), print(parse(b)));
+
+test("no id: the customer's own record through `me`, with the operation's name, fragments and variables", () => {
+  const plan = planSubscription(schema, customer, {
+    query: `subscription Mine($n: Int) { c: customerChanged { r: reason { type } who: customer { ...F } } } fragment F on Customer { name invoices(first: $n) { id } }`,
+    variables: { n: 3 },
+  });
+  assert.equal(plan.customerId, '1001');
+  same(plan.body.query, `query Mine($n: Int) { who: me { ...F } } fragment F on Customer { name invoices(first: $n) { id } }`);
+  assert.deepEqual(plan.body.variables, { n: 3 });
+  const push = plan.shape({ data: { who: { name: 'Ada', invoices: [] } } }, { system: 'stripe', type: 'invoice.paid', at: 'T' });
+  assert.deepEqual(push.data, { c: { r: { type: 'invoice.paid' }, who: { name: 'Ada', invoices: [] } } });
+});
+
+test('a named customer reads customer(id:) (the gateway decides access); staff must name one', () => {
+  const plan = planSubscription(schema, customer, { query: `subscription { customerChanged(id: "2002") { customer { id } } }` });
+  same(plan.body.query, `query($porticoTarget: ID!) { customer: customer(id: $porticoTarget) { id } }`);
+  assert.deepEqual(plan.body.variables, { porticoTarget: '2002' });
+  assert.equal(
+    plan.refused({ data: { customer: null }, errors: [{ message: 'no', path: ['customer'], extensions: { code: 'FORBIDDEN' } }] })
+      ?.extensions?.code,
+    'FORBIDDEN',
+  );
+  assert.throws(() => planSubscription(schema, agent, { query: `subscription { customerChanged { customer { id } } }` }), /needs an id/);
+  assert.throws(
+    () => planSubscription(schema, agent, { query: `subscription { customerChanged(id: "x y") { customer { id } } }` }),
+    /A customer id/,
+  );
+});
+
+test('a ticket: looked up among the customer tickets; errors keep their path under the subscription field', () => {
+  const plan = planSubscription(schema, customer, { query: `subscription { ticketChanged(id: "7") { ticket { status } } }` });
+  same(
+    plan.body.query,
+    `query($porticoTarget: ID!) { ticket: customer(id: $porticoTarget) { tickets: tickets(first: 100) { nodes: nodes { porticoTicketId: id status } } } }`,
+  );
+  const answer = {
+    data: {
+      ticket: {
+        tickets: {
+          nodes: [
+            { porticoTicketId: '6', status: 'OPEN' },
+            { porticoTicketId: '7', status: null },
+          ],
+        },
+      },
+    },
+    errors: [{ message: 'down', path: ['ticket', 'tickets', 'nodes', 1, 'status'], extensions: { code: 'UPSTREAM_UNAVAILABLE' } }],
+  };
+  const push = plan.shape(answer, { system: 'zendesk', type: 'x', at: 'T' });
+  assert.deepEqual(push.data, { ticketChanged: { ticket: { status: null } } });
+  assert.deepEqual(push.errors?.[0].path, ['ticketChanged', 'ticket', 'status']);
+  assert.equal(plan.refused({ data: { ticket: { tickets: { nodes: [] } } } })?.extensions?.code, 'NOT_FOUND');
+});
+
+test('only subscriptions, valid against the schema', () => {
+  assert.throws(() => planSubscription(schema, customer, { query: `{ me { id } }` }), /Only subscriptions/);
+  assert.throws(
+    () => planSubscription(schema, customer, { query: `subscription { customerChanged { customer { secret } } }` }),
+    /Cannot query field "secret"/,
+  );
+  assert.throws(() => planSubscription(schema, customer, { query: `subscription {` }), /Syntax Error/);
+});
