@@ -5,20 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { auditActor, type AuditActor, type AuditEvent } from '../../src/audit/index.js';
+import type { AuditEvent } from '../../src/audit/index.js';
+import { tapAudit, type TappedEntry } from '../helpers/audit-tap.js';
 import { startTestApp, TEST_CRM, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
-const entries: (AuditEvent & { actor: AuditActor })[] = [];
+let entries: TappedEntry[] = [];
 
 before(async () => {
   t = await startTestApp();
-  const audit = t.app.shared.audit;
-  const record = audit.record.bind(audit);
-  audit.record = async (ctx, e) => {
-    entries.push({ ...e, actor: auditActor(ctx) });
-    await record(ctx, e);
-  };
+  entries = tapAudit(t);
 });
 after(() => t.close());
 

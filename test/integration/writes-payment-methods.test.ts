@@ -9,27 +9,24 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { startSimulators, type Simulators } from '../../sim/index.js';
-import { auditActor, type AuditActor, type AuditEvent } from '../../src/audit/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { tapAudit, type TappedEntry } from '../helpers/audit-tap.js';
+import { stripeApi } from '../helpers/stripe.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { SECRETS, waitFor, WEBHOOK_ENV } from '../helpers/webhooks.js';
 
 let redis: TestRedis;
 let sims: Simulators;
 let t: TestApp;
-const entries: (AuditEvent & { actor: AuditActor })[] = [];
+let entries: TappedEntry[] = [];
 
 before(async () => {
   redis = await startRedis();
   sims = await startSimulators();
+  stripe = stripeApi(sims);
   t = await startTestApp({ sims, env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'writespm', ...WEBHOOK_ENV } });
   sims.webhooks.configure({ stripe: { url: `${t.url}/webhooks/stripe`, secret: SECRETS.stripe[0] } });
-  const audit = t.app.shared.audit;
-  const record = audit.record.bind(audit);
-  audit.record = async (ctx, e) => {
-    entries.push({ ...e, actor: auditActor(ctx) });
-    await record(ctx, e);
-  };
+  entries = tapAudit(t);
 });
 after(async () => {
   await t?.close();
@@ -51,14 +48,7 @@ const stripeWrites = () => {
     (r['POST /v1/payment_methods/{id}/attach'] ?? 0)
   );
 };
-const stripe = async (method: string, path: string, body?: Record<string, string>) => {
-  const res = await fetch(`${sims.urls.stripe}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
-    ...(body ? { body: new URLSearchParams(body).toString() } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
-};
+let stripe: ReturnType<typeof stripeApi>;
 
 const SETUP = `mutation($c: ID) { startPaymentMethodSetup(customerId: $c) { id clientSecret } }`;
 const SET_DEFAULT = `mutation($id: ID!) { setDefaultPaymentMethod(id: $id) { defaultPaymentMethodId paymentMethods { id last4 } } }`;

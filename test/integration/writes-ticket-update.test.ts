@@ -8,25 +8,20 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { startSimulators, type Simulators } from '../../sim/index.js';
-import { auditActor, type AuditActor, type AuditEvent } from '../../src/audit/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { tapAudit, type TappedEntry } from '../helpers/audit-tap.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 
 let redis: TestRedis;
 let sims: Simulators;
 let t: TestApp;
-const entries: (AuditEvent & { actor: AuditActor })[] = [];
+let entries: TappedEntry[] = [];
 
 before(async () => {
   redis = await startRedis();
   sims = await startSimulators();
   t = await startTestApp({ sims, env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'writesticketupd' } });
-  const audit = t.app.shared.audit;
-  const record = audit.record.bind(audit);
-  audit.record = async (ctx, e) => {
-    entries.push({ ...e, actor: auditActor(ctx) });
-    await record(ctx, e);
-  };
+  entries = tapAudit(t);
 });
 after(async () => {
   await t?.close();
