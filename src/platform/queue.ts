@@ -401,7 +401,7 @@ const COUNTS_DEADLINE_MS = 1000;
 
 /**
  * `portico_queue_jobs{queue,state}` and `portico_queue_oldest_waiting_seconds{queue}` for these
- * queues (label: the queue's name, e.g. `webhooks-stripe`, `replicas`, `automations`). Past the
+ * queues (label: the queue's name, e.g. `webhooks-<vendor>`, `replicas`, `automations`). Past the
  * deadline a queue's gauges keep their last values, and the scrape answers.
  */
 export function registerQueueGauges(metrics: Metrics, queues: readonly DurableQueue[]) {
