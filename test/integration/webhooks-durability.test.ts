@@ -228,9 +228,11 @@ describe('crashes and outages', () => {
       // A real change in Stripe while Redis is down: its webhook is refused, then retried by the simulator.
       const c = sims.data.customers.find((x) => x.crmId === '1005')!;
       const open = c.invoices.find((i) => i.status === 'open')!;
+      // Customer 1005 has no card on file: it pays with Stripe's test card (as Stripe, no default card is a 400).
       const pay = await fetch(`${sims.urls.stripe}/v1/invoices/${open.id}/pay`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}` },
+        headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ payment_method: 'pm_card_visa' }).toString(),
       });
       assert.equal(pay.status, 200);
       const delivery = () => sims.webhooks.deliveries().find((d) => d.system === 'stripe')!;

@@ -41,20 +41,23 @@ test('an agent sees billing summary and invoices but not payment methods; a cust
   assert.equal(fieldsOf(customer, 'Query')!.includes('customers'), false);
 });
 
-test('an admin sees every field of the API schema (no `me` nor `updateMyContact`: staff are not customers)', () => {
+/** The caller's own things, for customers only (scope `self:read`): a staff member has no contact, devices or notification preferences (nor `me`, `notificationPreferences`). */
+const SELF_MUTATIONS = ['updateMyContact', 'registerDevice', 'unregisterDevice', 'updateNotificationPreferences'];
+
+test('an admin sees every field of the API schema (no `me` nor the self-service mutations: staff are not customers)', () => {
   const admin = createSchemaViews()(api, userPrincipal('root', ['admin']));
   for (const type of ['Billing', 'Customer', 'Ticket', 'Document', 'Mutation']) {
     const all = fieldsOf(api, type)!;
     const seen = fieldsOf(admin, type)!;
     assert.deepEqual(
       seen,
-      all.filter((f) => !(type === 'Query' && f === 'me') && !(type === 'Mutation' && f === 'updateMyContact')),
+      all.filter((f) => !(type === 'Query' && f === 'me') && !(type === 'Mutation' && SELF_MUTATIONS.includes(f))),
       type,
     );
   }
   assert.deepEqual(
     fieldsOf(admin, 'Query'),
-    fieldsOf(api, 'Query')!.filter((f) => f !== 'me'),
+    fieldsOf(api, 'Query')!.filter((f) => f !== 'me' && f !== 'notificationPreferences'),
   );
 });
 
