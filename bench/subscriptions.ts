@@ -16,8 +16,8 @@
  * - pushes of another customer's record (must be 0).
  * Prints a table and one JSON line.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createClient, type Client } from 'graphql-ws';
 import { Agent, request } from 'undici';
@@ -26,7 +26,8 @@ import { signDevToken } from '../src/auth/tokens.js';
 import { loadConfig } from '../src/config/index.js';
 import { freePort, startLocalRedis } from '../src/platform/redis-server.js';
 import { DEV_STRIPE_WEBHOOK_SECRET } from '../src/vendors/stripe/config.js';
-import { startSimulators, vendorEnv, type Simulators } from '../sim/index.js';
+import { startSimulators, vendorEnv } from '../sim/index.js';
+import { start, stripeChangeEvent } from './webhooks.js';
 
 const SUBSCRIPTION = `subscription { customerChanged { reason { system type } customer { id billing { balance invoices(first: 5) { nodes { id status } } } } } }`;
 /** The webhook worker's own re-reads of a changed object (not part of computing a push). */
@@ -35,38 +36,6 @@ const WORKER_ROUTES = ['GET /v1/invoices/{id}', 'GET /v1/customers/{id}'];
 function sign(payload: string): string {
   const t = Math.floor(Date.now() / 1000);
   return `t=${t},v1=${createHmac('sha256', DEV_STRIPE_WEBHOOK_SECRET).update(`${t}.${payload}`).digest('hex')}`;
-}
-
-function changeOf(c: Simulators['data']['customers'][number]): string {
-  const inv = c.invoices[0];
-  const object = inv ? { id: inv.id, object: 'invoice', customer: c.stripeCustomerId } : { id: c.stripeCustomerId, object: 'customer' };
-  return JSON.stringify({
-    id: `evt_${randomBytes(12).toString('hex')}`,
-    object: 'event',
-    api_version: '2026-10-28.endive',
-    created: Math.floor(Date.now() / 1000),
-    data: { object },
-    livemode: false,
-    pending_webhooks: 1,
-    type: inv ? 'invoice.updated' : 'customer.updated',
-  });
-}
-
-function start(script: string, env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn('taskset', ['-c', '0', process.execPath, '--import', 'tsx', script], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (ready.test(out)) resolve(proc);
-    };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', onData);
-    proc.on('exit', (code) => reject(new Error(`${script} exited (${code}):\n${out.slice(-2000)}`)));
-  });
 }
 
 const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
@@ -105,7 +74,7 @@ export async function runSubscriptionsBench(o: { subscribers: number; rate: numb
   const dispatcher = new Agent({ connections: 20 });
   const subs: Subscriber[] = [];
   try {
-    const gateway = await start('src/main.ts', env, /Portico is listening/);
+    const gateway = await start('src/main.ts', 0, env, /Portico is listening/);
     procs.push(gateway);
     const base = `http://127.0.0.1:${port}`;
     const customers = sims.data.customers;
@@ -173,7 +142,7 @@ export async function runSubscriptionsBench(o: { subscribers: number; rate: numb
       const batch: Promise<void>[] = [];
       for (; sent < Math.min(due, total); sent++) {
         const c = customers[Math.floor(Math.random() * customers.length)];
-        const body = changeOf(c);
+        const body = stripeChangeEvent(c);
         const at = performance.now();
         for (const s of byCrm.get(c.crmId) ?? []) s.pendingSince ??= at;
         batch.push(

@@ -32,26 +32,29 @@ function sign(payload: string): string {
   return `t=${t},v1=${createHmac('sha256', DEV_STRIPE_WEBHOOK_SECRET).update(`${t}.${payload}`).digest('hex')}`;
 }
 
-function makeEvents(sims: Simulators, n: number): string[] {
-  const customers = sims.data.customers;
-  return Array.from({ length: n }, () => {
-    const c = customers[Math.floor(Math.random() * customers.length)];
-    const inv = c.invoices[0];
-    const object = inv ? { id: inv.id, object: 'invoice', customer: c.stripeCustomerId } : { id: c.stripeCustomerId, object: 'customer' };
-    return JSON.stringify({
-      id: `evt_${randomBytes(12).toString('hex')}`,
-      object: 'event',
-      api_version: '2026-10-28.endive',
-      created: Math.floor(Date.now() / 1000),
-      data: { object },
-      livemode: false,
-      pending_webhooks: 1,
-      type: inv ? 'invoice.updated' : 'customer.updated',
-    });
+/** A signed-to-be Stripe event about one customer: its first invoice changed, or the customer itself when it has none. */
+export function stripeChangeEvent(c: Simulators['data']['customers'][number]): string {
+  const inv = c.invoices[0];
+  const object = inv ? { id: inv.id, object: 'invoice', customer: c.stripeCustomerId } : { id: c.stripeCustomerId, object: 'customer' };
+  return JSON.stringify({
+    id: `evt_${randomBytes(12).toString('hex')}`,
+    object: 'event',
+    api_version: '2026-10-28.endive',
+    created: Math.floor(Date.now() / 1000),
+    data: { object },
+    livemode: false,
+    pending_webhooks: 1,
+    type: inv ? 'invoice.updated' : 'customer.updated',
   });
 }
 
-function start(script: string, core: number, env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {
+function makeEvents(sims: Simulators, n: number): string[] {
+  const customers = sims.data.customers;
+  return Array.from({ length: n }, () => stripeChangeEvent(customers[Math.floor(Math.random() * customers.length)]));
+}
+
+/** Starts a script pinned to one core (taskset); resolves once its output matches `ready`. */
+export function start(script: string, core: number, env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const proc = spawn('taskset', ['-c', String(core), process.execPath, '--import', 'tsx', script], {
       env: { ...process.env, ...env },

@@ -67,3 +67,12 @@ export function offsetPage<T>(items: readonly T[], { size, start }: PageArgs): C
     pageInfo: { hasNextPage: start + size < items.length, endCursor: edges.at(-1)?.cursor ?? null },
   };
 }
+
+/** A page the store already cut (`nodes` from `start`, of `total` in all), as an admin list answers it: offset cursors. */
+export function storedPage<T>(start: number, total: number, nodes: T[]) {
+  return {
+    totalCount: total,
+    nodes,
+    pageInfo: { hasNextPage: start + nodes.length < total, endCursor: nodes.length ? offsetCursor(start + nodes.length - 1) : null },
+  };
+}

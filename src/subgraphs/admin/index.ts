@@ -12,7 +12,7 @@ import { checkCustomerId } from '../../auth/principal.js';
 import type { AuditActorKind, AuditOutcome, EventSystem, ReplayStatus, Resolvers } from '../../generated/admin.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
 import { BadUserInputError, NotFoundError } from '../../errors/index.js';
-import { checkFirst, offsetCursor, offsetStart } from '../../platform/pagination.js';
+import { checkFirst, offsetStart, storedPage } from '../../platform/pagination.js';
 import type { DurableQueue } from '../../platform/queue.js';
 import { loadSdl } from '../sdl.js';
 import { createIntegrationHealth, type IntegrationHealthDeps } from './health.js';
@@ -93,14 +93,7 @@ export function createAdminSubgraph(deps: AdminSubgraphDeps) {
           receivedAt: e.addedAt,
           failedAt: e.failedAt,
         }));
-        return {
-          totalCount: page.total,
-          nodes,
-          pageInfo: {
-            hasNextPage: start + nodes.length < page.total,
-            endCursor: nodes.length ? offsetCursor(start + nodes.length - 1) : null,
-          },
-        };
+        return storedPage(start, page.total, nodes);
       },
       failedReplicaJobs: async (_src, { first, after }) => {
         const size = checkFirst(first, 20);
@@ -115,14 +108,7 @@ export function createAdminSubgraph(deps: AdminSubgraphDeps) {
           queuedAt: j.addedAt,
           failedAt: j.failedAt,
         }));
-        return {
-          totalCount: page.total,
-          nodes,
-          pageInfo: {
-            hasNextPage: start + nodes.length < page.total,
-            endCursor: nodes.length ? offsetCursor(start + nodes.length - 1) : null,
-          },
-        };
+        return storedPage(start, page.total, nodes);
       },
       failedAutomationRuns: async (_src, { first, after }) => {
         const size = checkFirst(first, 20);
@@ -144,14 +130,7 @@ export function createAdminSubgraph(deps: AdminSubgraphDeps) {
             failedAt: j.failedAt,
           };
         });
-        return {
-          totalCount: page.total,
-          nodes,
-          pageInfo: {
-            hasNextPage: start + nodes.length < page.total,
-            endCursor: nodes.length ? offsetCursor(start + nodes.length - 1) : null,
-          },
-        };
+        return storedPage(start, page.total, nodes);
       },
       auditLog: async (_src, { customerId, first, after }) => {
         const size = checkFirst(first, 20);
