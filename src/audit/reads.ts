@@ -14,6 +14,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { RequestContext } from '../auth/context.js';
 import type { Principal } from '../auth/principal.js';
+import type { Logger } from '../platform/logger.js';
 import { ErrorCode } from '../errors/index.js';
 import { vendorOf } from '../vendors/index.js';
 import type { AuditLog, AuditSystem } from './index.js';
@@ -73,16 +74,55 @@ export function noteDeniedRead(ctx: RequestContext, customerId: string, deps: Re
 }
 
 function recordRead(
-  ctx: RequestContext,
+  ctx: Pick<RequestContext, 'principal' | 'requestId' | 'operationName' | 'logger'>,
   customerId: string,
-  systems: AuditSystem[],
-  fields: string[],
+  systems: readonly AuditSystem[],
+  fields: readonly string[],
   deps: ReadAuditDeps,
   outcome: 'ok' | 'denied' = 'ok',
 ) {
   deps.audit.record(ctx, { action: 'customer.read', customerId, systems, fields, outcome }).catch((err: unknown) => {
     ctx.logger.error({ err: (err as Error).message, customerId }, 'audit: a customer read could not be recorded');
   });
+}
+
+/** What a read selected: the systems and field coordinates of its entries (see `readScope`). */
+export interface ReadScope {
+  systems: AuditSystem[];
+  fields: string[];
+}
+
+/** The customers this request's resolvers read (staff and partners only), so far. */
+export function collectedReads(ctx: RequestContext): readonly string[] {
+  const collector = ctx.perRequest.get(READS) as ReadCollector | undefined;
+  return collector ? [...collector.customers] : [];
+}
+
+const SCOPE = Symbol('audit.readScope');
+
+/** `readScope` of the request's document, computed once per request (the audit and the response cache both ask). */
+export function readScopeOf(ctx: RequestContext, schema: GraphQLSchema, document: DocumentNode | undefined, crmSystem: string): ReadScope {
+  let scope = ctx.perRequest.get(SCOPE) as ReadScope | undefined;
+  if (!scope) {
+    scope = document ? readScope(schema, document, crmSystem) : { systems: [crmSystem], fields: [] };
+    ctx.perRequest.set(SCOPE, scope);
+  }
+  return scope;
+}
+
+/**
+ * Records reads served without running resolvers (a whole cached response): the same entries the
+ * request that stored it recorded, one per customer, for this request's principal.
+ */
+export function recordServedReads(
+  ctx: Pick<RequestContext, 'principal' | 'requestId' | 'operationName'>,
+  customers: Iterable<string>,
+  scope: ReadScope,
+  deps: ReadAuditDeps,
+  logger: Logger,
+): void {
+  if (!isAuditedReader(ctx.principal)) return;
+  for (const id of customers) recordRead({ ...ctx, logger }, id, scope.systems, scope.fields, deps);
 }
 
 /** Which domain answers a field of the Customer type (the others are the CRM's). */
@@ -100,7 +140,7 @@ function customerFieldSystem(field: string): AuditSystem | undefined {
  * The systems and field coordinates (`Customer.email`, `Billing.invoices`, ...) an operation
  * selects below the root fields: what the reader asked to see.
  */
-export function readScope(schema: GraphQLSchema, document: DocumentNode, crmSystem: string): { systems: AuditSystem[]; fields: string[] } {
+export function readScope(schema: GraphQLSchema, document: DocumentNode, crmSystem: string): ReadScope {
   const fields = new Set<string>();
   const systems = new Set<AuditSystem>([crmSystem]);
   const roots = new Set([schema.getQueryType()?.name, schema.getMutationType()?.name, schema.getSubscriptionType()?.name]);
@@ -143,7 +183,7 @@ export function auditReadsPlugin(deps: ReadAuditDeps): ApolloServerPlugin<Reques
           }
           const collector = ctx.perRequest.get(READS) as ReadCollector | undefined;
           if (!collector?.customers.size) return;
-          const scope = document ? readScope(schema, document, deps.system) : { systems: [deps.system], fields: [] };
+          const scope = readScopeOf(ctx, schema, document, deps.system);
           for (const id of collector.customers) recordRead(ctx, id, scope.systems, scope.fields, deps);
         },
       };

@@ -57,7 +57,7 @@ export const cache = section({
     RESPONSE_CACHE_TTL_S: {
       schema: int(0, 86400).prefault('30'),
       example: '30',
-      doc: 'Lifetime of cached whole responses of customer-scoped queries (`me`, `customer(id:)`), keyed by what decides visibility and dropped by the customer purge that writes and webhooks use. 0 = off; off when CACHE_ENABLED=false.',
+      doc: 'Lifetime of cached whole responses of customer-scoped queries (`me`, `customer(id:)`, and the staff list `customers`: those at most CACHE_TTL_SEARCH), keyed by what decides visibility and dropped by the customer purge that writes and webhooks use; a staff or partner read served whole is still recorded in the audit log. 0 = off; off when CACHE_ENABLED=false.',
     },
     CACHE_MEMORY_MAX_BYTES: {
       schema: maxBytes(64 * MiB),

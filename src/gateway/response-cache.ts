@@ -1,7 +1,8 @@
 /**
  * Response cache: whole results of customer-scoped queries (every root field is `me` or
- * `customer(id:)`: the dashboard, a customer's detail), so a warm view skips federation, the
- * subgraphs and their ~30 record reads: one read of the response and one of its tags.
+ * `customer(id:)`: the dashboard, a customer's detail; for staff and partners also `customers`,
+ * the staff list), so a warm view skips federation, the subgraphs and their ~30 record reads per
+ * customer: one read of the response and one of its tags.
  *
  * - Key: what decides visibility (principal kind, its scopes, the customers it may reach: its
  *   own id for a customer token, its allow-list for a partner, "all" for staff; a partner's id
@@ -11,6 +12,12 @@
  *   webhooks and the admin mutation use) gives the customer's tag a new version; entries stored
  *   under an older version are misses. Versions are read before execution, so a purge during
  *   execution also invalidates the entry being written.
+ * - Staff and partner reads are audited (src/audit/reads.ts), so their tags are the customers the
+ *   resolvers read (a page's customers are known only after execution); a purge epoch, renewed by
+ *   every purge and read before execution, keeps a purge during execution from being stored over.
+ *   A hit records the same `customer.read` entries the stored request recorded, for the principal
+ *   asking now. A page's membership (which customers a search returns) is the CRM search cache's
+ *   (`CACHE_TTL_SEARCH`): those entries live no longer than it.
  * - Only complete results are stored (no errors); TTL `RESPONSE_CACHE_TTL_S`.
  * Authorization still runs before: the token is verified at the HTTP layer and validation and
  * the operation's ownership checks happen on the miss that stored the entry for this very key.
@@ -25,11 +32,13 @@ import {
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
+  type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
-import { isAuditedReader } from '../audit/reads.js';
+import { collectedReads, isAuditedReader, readScopeOf, recordServedReads, type ReadAuditDeps, type ReadScope } from '../audit/reads.js';
+import type { AuditContext } from '../audit/index.js';
 import type { RequestContext } from '../auth/context.js';
 import { canAccessCustomer, ownCustomerId, type Principal } from '../auth/principal.js';
 import type { CacheStore } from '../platform/cache.js';
@@ -43,13 +52,20 @@ export interface ResponseCacheOptions {
   prefix: string;
   /** Lifetime of an entry; 0 turns the cache off. */
   ttlS: number;
-  logger?: Logger;
+  logger: Logger;
   /** Hit/miss counter (metrics). */
   onResult?: (result: 'hit' | 'miss') => void;
   /** Where the memo of parsed documents is reported (`cache="response_documents"`). @default unreported */
   caches?: LocalCaches;
   /** Byte bound of that memo (RESPONSE_CACHE_DOCUMENTS_MAX_BYTES). @default 4 MiB */
   documentsMaxBytes?: number;
+  /**
+   * Where staff and partner reads are recorded: with it their results are cached too (a hit records
+   * its reads), without it they always run. @default staff and partner reads are not cached
+   */
+  reads?: ReadAuditDeps;
+  /** Lifetime of the CRM's cached search pages (CACHE_TTL_SEARCH): audited entries live no longer. @default ttlS */
+  membershipTtlS?: number;
 }
 
 export interface ResponseCache {
@@ -61,7 +77,7 @@ export interface ResponseCache {
    * variables) and an authenticated principal, or undefined (the request then runs through Apollo,
    * whose plugin stores the result). One Redis read, no GraphQL work beyond a memoized parse.
    */
-  lookup(principal: Principal, body: GraphQLBody | undefined): Promise<LookupResult | undefined>;
+  lookup(who: Pick<AuditContext, 'principal' | 'requestId'>, body: GraphQLBody | undefined): Promise<LookupResult | undefined>;
   /**
    * Hands a miss the HTTP layer already read to the request's Apollo plugin (its `perRequest`), so
    * the plugin stores the result under that key and those tag versions without reading Redis again.
@@ -79,7 +95,10 @@ export interface ResponseCacheMiss {
   readonly operationName: string | null | undefined;
   readonly variables: unknown;
   readonly key: string;
+  /** The tags' versions before execution (customers' own results). */
   readonly tags: Record<string, string | null>;
+  /** Audited readers' results: the purge epoch before execution (their tags are known after it). */
+  readonly epoch?: string | null;
 }
 
 /** A POST body as a client sends it. */
@@ -98,11 +117,15 @@ export function visibilityKey(p: Principal): string | undefined {
   switch (p.kind) {
     case 'anonymous':
       return undefined;
-    case 'partner':
-      return `partner:${p.partnerId}:${(p.customerIds ?? ['*']).join(',')}:${scopes}`;
+    case 'partner': {
+      // Its trusted operations too: a narrowed list must not be answered from an older entry.
+      const reach = p.customerIds ? [...p.customerIds].sort().join(',') : '*';
+      const operations = p.operations ? [...p.operations].sort().join(',') : '*';
+      return `partner:${p.partnerId}:${reach}:${operations}:${scopes}`;
+    }
     case 'user': {
       const staff = p.roles.includes('admin') || p.roles.includes('agent');
-      return staff ? `staff:${scopes}` : `customer:${p.customerId ?? ''}:${scopes}`;
+      return staff ? `staff:${[...p.roles].sort().join(',')}:${scopes}` : `customer:${p.customerId ?? ''}:${scopes}`;
     }
   }
 }
@@ -162,18 +185,28 @@ function customersOf(roots: readonly Root[], variables: Record<string, unknown> 
 }
 
 /**
- * An entry is stored as one string: its tags (JSON, one line), a newline, then the HTTP body
- * exactly as Apollo writes it, so a hit is sent without parsing or serializing the result.
+ * An entry is stored as one string: its header (JSON, one line: the tags' versions and, for audited
+ * readers, the scope of the reads to record on a hit), a newline, then the HTTP body exactly as
+ * Apollo writes it, so a hit is sent without parsing or serializing the result.
  */
-function parseEntry(raw: string): { tags: Record<string, string | null>; body: string } | undefined {
+interface EntryHeader {
+  tags: Record<string, string | null>;
+  reads?: ReadScope;
+}
+
+function parseEntry(raw: string): (EntryHeader & { body: string }) | undefined {
   const nl = raw.indexOf('\n');
   if (nl < 0) return undefined;
   try {
-    return { tags: JSON.parse(raw.slice(0, nl)) as Record<string, string | null>, body: raw.slice(nl + 1) };
+    const header = JSON.parse(raw.slice(0, nl)) as EntryHeader;
+    return { tags: header.tags, reads: header.reads, body: raw.slice(nl + 1) };
   } catch {
     return undefined;
   }
 }
+
+/** Root fields an audited reader's cached result may have: every customer they show is a read it records. */
+const AUDITED_ROOTS = new Set(['customer', 'customers', '__typename']);
 
 /** Estimated bytes of one root as the memo keeps it (its name and `id` argument's node). */
 const ROOT_BYTES = 128;
@@ -225,6 +258,9 @@ const WRITE_WAIT_MS = 50;
 
 export function createResponseCache(o: ResponseCacheOptions): ResponseCache {
   const tagKey = (crmId: string) => `${o.prefix}:rc:tag:${crmId}`;
+  // Renewed by every purge ("*" is no customer id: SAFE_ID).
+  const epochKey = tagKey('*');
+  const auditedTtlS = Math.min(o.ttlS, o.membershipTtlS ?? o.ttlS);
   const STATE = Symbol('responseCache');
   const HTTP_MISS = Symbol('responseCacheHttpMiss');
   const rootsOf = documentMemo(o.caches ?? createLocalCaches(), o.documentsMaxBytes ?? 4 * 1024 * 1024);
@@ -237,42 +273,77 @@ export function createResponseCache(o: ResponseCacheOptions): ResponseCache {
     }
   };
 
+  /** A stored entry when every tag still has the version it was stored under. */
+  async function current(raw: string | null, known?: Record<string, string | null>) {
+    const entry = raw ? parseEntry(raw) : undefined;
+    if (!entry) return undefined;
+    const tags = Object.keys(entry.tags);
+    const versions = known ?? Object.fromEntries((await read(tags.map(tagKey))).map((v, i) => [tags[i], v]));
+    return tags.every((t) => Object.hasOwn(versions, t) && entry.tags[t] === versions[t]) ? entry : undefined;
+  }
+
   /**
-   * The entry's key and the current versions of its tags, and the entry when it is current: one
-   * read. Undefined when the request is not cacheable.
+   * The entry's key and what its validity is checked against (the tags' versions, or the purge
+   * epoch for an audited reader), and the entry when it is current. Undefined when the request is
+   * not cacheable.
    */
   async function find(
-    principal: Principal,
+    who: Pick<AuditContext, 'principal' | 'requestId'>,
     query: string,
     operationName: string | null | undefined,
     variables: Record<string, unknown> | undefined,
     doc?: DocumentNode,
   ) {
-    // Staff and partner reads of a customer are audited (src/audit/reads.ts) when resolvers run:
-    // a whole cached response would skip that record, so those principals read records only.
-    if (o.ttlS <= 0 || isAuditedReader(principal)) return undefined;
-    const who = visibilityKey(principal);
-    const op = who ? rootsOf(query, operationName, doc) : undefined;
-    const tags = op && customersOf(op.roots, variables, principal);
-    if (!tags) return undefined;
+    const { principal } = who;
+    if (o.ttlS <= 0) return undefined;
+    const audited = isAuditedReader(principal);
+    // Staff and partner reads of a customer are audited when resolvers run: a hit records them too,
+    // from the entry, so they are cached only where they can be recorded.
+    if (audited && !o.reads) return undefined;
+    const vis = visibilityKey(principal);
+    const op = vis ? rootsOf(query, operationName, doc) : undefined;
+    if (!op) return undefined;
+    const tags = audited ? undefined : customersOf(op.roots, variables, principal);
+    if (audited ? !op.roots.every((r) => AUDITED_ROOTS.has(r.name)) : !tags) return undefined;
     let keyed: string;
     try {
-      keyed = JSON.stringify([who, query, operationName ?? '', variables ?? {}]);
+      keyed = JSON.stringify([vis, query, operationName ?? '', variables ?? {}]);
     } catch {
       // Variables JSON cannot write (nested past the stack, which the HTTP layer's MAX_JSON_DEPTH
       // refuses first; a BigInt from an in-process caller): not cacheable, never a 500.
       return undefined;
     }
-    const key = `${o.prefix}:rc:${createHash('sha256').update(keyed).digest('base64url')}:v2`;
-    const [raw, ...versions] = await read([key, ...tags.map(tagKey)]);
-    const current = Object.fromEntries(tags.map((t, i) => [t, versions[i] ?? null]));
-    const entry = raw ? parseEntry(raw) : undefined;
-    const hit = entry !== undefined && tags.every((t) => entry.tags[t] === current[t]) ? entry.body : undefined;
-    traceRead(hit !== undefined);
-    o.onResult?.(hit !== undefined ? 'hit' : 'miss');
-    return { key, tags: current, hit, operationName: op.name };
+    const key = `${o.prefix}:rc:${createHash('sha256').update(keyed).digest('base64url')}:v3`;
+    let entry: Awaited<ReturnType<typeof current>>;
+    let miss: { tags: Record<string, string | null>; epoch?: string | null };
+    if (tags) {
+      const [raw, ...versions] = await read([key, ...tags.map(tagKey)]);
+      miss = { tags: Object.fromEntries(tags.map((t, i) => [t, versions[i] ?? null])) };
+      entry = await current(raw, miss.tags);
+    } else {
+      const [raw, epoch] = await read([key, epochKey]);
+      miss = { tags: {}, epoch: epoch ?? null };
+      entry = await current(raw);
+    }
+    traceRead(entry !== undefined);
+    o.onResult?.(entry !== undefined ? 'hit' : 'miss');
+    if (entry && o.reads && entry.reads)
+      recordServedReads({ ...who, operationName: op.name ?? undefined }, Object.keys(entry.tags), entry.reads, o.reads, o.logger);
+    return { key, ...miss, hit: entry?.body, operationName: op.name };
   }
 
+  /** The stored entry's header: audited entries' tags are the customers read, at versions read now. */
+  async function headerOf(state: Stored, ctx: RequestContext, schema: GraphQLSchema, document: DocumentNode | undefined) {
+    if (state.epoch === undefined) return { header: { tags: state.tags } satisfies EntryHeader, ttlS: o.ttlS };
+    const customers = collectedReads(ctx);
+    const [epoch, ...versions] = await o.store.mget([epochKey, ...customers.map(tagKey)]);
+    // A purge ran during execution: what was read may be older than it.
+    if ((epoch ?? null) !== state.epoch) return undefined;
+    const tags = Object.fromEntries(customers.map((c, i) => [c, versions[i] ?? null]));
+    return { header: { tags, reads: readScopeOf(ctx, schema, document, o.reads!.system) } satisfies EntryHeader, ttlS: auditedTtlS };
+  }
+
+  type Stored = { key: string; tags: Record<string, string | null>; epoch?: string | null };
   const plugin: ApolloServerPlugin<RequestContext> = {
     async requestDidStart() {
       if (o.ttlS <= 0) return;
@@ -286,36 +357,38 @@ export function createResponseCache(o: ResponseCacheOptions): ResponseCache {
             seen.operationName === request.operationName &&
             seen.variables === request.variables
           ) {
-            contextValue.perRequest.set(STATE, { key: seen.key, tags: seen.tags });
+            contextValue.perRequest.set(STATE, { key: seen.key, tags: seen.tags, epoch: seen.epoch } satisfies Stored);
             return null;
           }
           // The operation name the client sent (not the one resolved from the document): the HTTP layer keys by it too.
-          const found = await find(contextValue.principal, request.query ?? '', request.operationName, request.variables, document);
+          const found = await find(contextValue, request.query ?? '', request.operationName, request.variables, document);
           if (!found) return null;
           if (found.hit === undefined) {
-            contextValue.perRequest.set(STATE, { key: found.key, tags: found.tags });
+            contextValue.perRequest.set(STATE, { key: found.key, tags: found.tags, epoch: found.epoch } satisfies Stored);
             return null;
           }
           // Requests the HTTP layer could not answer itself (GET, a persisted query's hash): a hit all the same.
           const { data } = JSON.parse(found.hit) as { data: Record<string, unknown> };
           return { http: { headers: new HeaderMap(), status: undefined }, body: { kind: 'single', singleResult: { data } } };
         },
-        async willSendResponse({ response, contextValue }) {
-          const state = contextValue.perRequest.get(STATE) as { key: string; tags: Record<string, string | null> } | undefined;
+        async willSendResponse({ response, contextValue, schema, document }) {
+          const state = contextValue.perRequest.get(STATE) as Stored | undefined;
           if (!state || response.body.kind !== 'single') return;
           const { data, errors } = response.body.singleResult;
           if (errors?.length || !data) return;
-          // The body as Apollo writes it (JSON and a newline), after the tags' line.
-          const entry = `${JSON.stringify(state.tags)}\n${JSON.stringify({ data })}\n`;
+          // The body as Apollo writes it (JSON and a newline), after the header's line.
+          const body = `${JSON.stringify({ data })}\n`;
           // Waited for briefly (a miss already paid for its vendor calls): the client's next request
           // finds the entry. Never longer than WRITE_WAIT_MS: a slow or hung Redis must not hold the
           // response (it held every dashboard for the whole stall); the write goes on behind it.
-          const write = o.store.mset([[state.key, entry]], o.ttlS).catch((err) => {
-            // One line a second at most: during a Redis outage every miss's write fails.
-            if (Date.now() - lastWriteLog < 1000) return;
-            lastWriteLog = Date.now();
-            o.logger?.warn({ err: (err as Error).message }, 'response cache write failed');
-          });
+          const write = headerOf(state, contextValue, schema, document)
+            .then((stored) => stored && o.store.mset([[state.key, `${JSON.stringify(stored.header)}\n${body}`]], stored.ttlS))
+            .catch((err) => {
+              // One line a second at most: during a Redis outage every miss's write fails.
+              if (Date.now() - lastWriteLog < 1000) return;
+              lastWriteLog = Date.now();
+              o.logger.warn({ err: (err as Error).message }, 'response cache write failed');
+            });
           let timer: NodeJS.Timeout | undefined;
           await Promise.race([write, new Promise<void>((resolve) => (timer = setTimeout(resolve, WRITE_WAIT_MS)))]);
           clearTimeout(timer);
@@ -326,24 +399,38 @@ export function createResponseCache(o: ResponseCacheOptions): ResponseCache {
 
   return {
     plugin,
-    async lookup(principal, body) {
+    async lookup(who, body) {
       if (!body || typeof body !== 'object' || typeof body.query !== 'string') return undefined;
       const variables = body.variables ?? undefined;
       if (variables !== undefined && (typeof variables !== 'object' || Array.isArray(variables))) return undefined;
       if (body.operationName != null && typeof body.operationName !== 'string') return undefined;
-      const found = await find(principal, body.query, body.operationName, variables as Record<string, unknown> | undefined);
+      const found = await find(who, body.query, body.operationName, variables as Record<string, unknown> | undefined);
       if (!found) return undefined;
       if (found.hit !== undefined) return { hit: true, body: found.hit, operationName: found.operationName };
       return {
         hit: false,
-        miss: { query: body.query, operationName: body.operationName, variables: body.variables, key: found.key, tags: found.tags },
+        miss: {
+          query: body.query,
+          operationName: body.operationName,
+          variables: body.variables,
+          key: found.key,
+          tags: found.tags,
+          ...(found.epoch !== undefined ? { epoch: found.epoch } : {}),
+        },
       };
     },
     rememberMiss(perRequest, miss) {
       perRequest.set(HTTP_MISS, miss);
     },
     async purgeCustomer(crmId) {
-      await o.store.mset([[tagKey(crmId), randomUUID()]], TAG_TTL_S);
+      const version = randomUUID();
+      await o.store.mset(
+        [
+          [tagKey(crmId), version],
+          [epochKey, version],
+        ],
+        TAG_TTL_S,
+      );
     },
   };
 }

@@ -334,7 +334,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     // Text and hash together are Apollo's to check against each other.
     if (hash !== undefined && body?.query !== undefined) return undefined;
     const query = body?.query ?? (typeof hash === 'string' ? manifest.get(hash) : undefined);
-    const hit = await cache.lookup(req.principal, body && { ...body, query });
+    const hit = await cache.lookup({ principal: req.principal ?? ANONYMOUS, requestId: String(req.id) }, body && { ...body, query });
     if (hit === undefined) return undefined;
     if (!hit.hit) {
       // Apollo runs it; its plugin stores the result under the key and tag versions read here.

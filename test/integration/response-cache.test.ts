@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { after, before, test } from 'node:test';
 import { startSimulators, type Simulators } from '../../sim/index.js';
-import { DASHBOARD, startTestApp, type TestApp } from '../helpers/app.js';
+import { CUSTOMER_FIELDS, DASHBOARD, startTestApp, type TestApp } from '../helpers/app.js';
 import { expectedCustomer, normalize } from '../helpers/expected.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/webhooks.js';
@@ -58,7 +58,7 @@ test("a miss reads the response entry once (the HTTP layer's read serves the sto
   const monitor = await base.monitor();
   const entryReads: string[] = [];
   monitor.on('monitor', (_time: string, args: string[]) => {
-    if (args[0]?.toLowerCase() === 'mget' && /^rctest:rc:[^:]+:v2$/.test(args[1] ?? '')) entryReads.push(args[1]);
+    if (args[0]?.toLowerCase() === 'mget' && /^rctest:rc:[^:]+:v3$/.test(args[1] ?? '')) entryReads.push(args[1]);
   });
   try {
     const token = a.token('customer', '1003');
@@ -119,26 +119,105 @@ test('the customer purge drops cached responses on every instance', async () => 
   assert.equal(a.calls().crm, 1, 'the purged dashboard was read from the systems again');
 });
 
-test('staff reads are never served whole: each one runs and is recorded in the audit log', async () => {
+type Read = { action: string; actor: { subject: string }; systems: string[]; fields: string[]; operation: string | null };
+/** The `customer.read` entries stored for a customer (read back from the audit log), by actor. */
+const storedReads = async (customerId: string, subject: string) => {
+  const res = await a.gql(
+    `query($c: ID!) { auditLog(customerId: $c, first: 100) { nodes { action actor { subject } systems fields operation } } }`,
+    { token: a.token('admin'), variables: { c: customerId } },
+  );
+  assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+  return (res.body.data.auditLog.nodes as Read[]).filter((e) => e.action === 'customer.read' && e.actor.subject === subject);
+};
+
+test('staff reads served whole are still recorded in the audit log, once per customer per request', async () => {
   await redis.flush();
   const q = `query Look { customer(id: "1003") { id name } }`;
   const agent = a.token('agent', 'rc-bob');
-  for (let i = 0; i < 2; i++) {
-    const res = await a.gql(q, { token: agent });
-    assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
-    assert.equal(res.body.data.customer.id, '1003');
+  const first = await a.gql(q, { token: agent });
+  assert.equal(first.body.errors, undefined, JSON.stringify(first.body.errors));
+  await a.app.cache.settle();
+  sims.resetStats();
+  const reads = recordReads(a);
+  const second = await a.gql(q, { token: agent });
+  assert.deepEqual(second.body, first.body);
+  assert.deepEqual(a.calls(), ZERO, 'the second read was served whole');
+  assert.equal(recordReads(a), reads);
+  await waitFor('both reads to be recorded', async () => (await storedReads('1003', 'rc-bob')).length >= 2);
+  const entries = await storedReads('1003', 'rc-bob');
+  assert.equal(entries.length, 2);
+  assert.deepEqual(entries[0], entries[1], 'the served read is recorded as the executed one was');
+  assert.deepEqual(entries[0]?.fields, ['Customer.id', 'Customer.name']);
+});
+
+const LIST = `query StaffList { customers(first: 50) { totalCount nodes { ${CUSTOMER_FIELDS} } pageInfo { hasNextPage endCursor } } }`;
+
+test('a warm staff list of 50 is served whole to all staff with the same grants on any instance, each read recorded for who asked', async () => {
+  await redis.flush();
+  const cold = await a.gql(LIST, { token: a.token('admin', 'rc-list-1') });
+  assert.equal(cold.body.errors, undefined, JSON.stringify(cold.body.errors));
+  const ids = (cold.body.data.customers.nodes as { id: string }[]).map((c) => c.id);
+  assert.equal(ids.length, 50);
+  await a.app.cache.settle();
+  sims.resetStats();
+  const reads = recordReads(b);
+  const warm = await b.gql(LIST, { token: b.token('admin', 'rc-list-2') });
+  assert.deepEqual(warm.body, cold.body);
+  assert.deepEqual(b.calls(), ZERO);
+  assert.equal(recordReads(b), reads, 'served whole, without reading records');
+  // Each admin's request recorded one read of every customer on the page, with the same fields.
+  for (const id of [ids[0], ids[49]]) {
+    await waitFor(`the reads of ${id}`, async () => (await storedReads(id, 'rc-list-2')).length >= 1);
+    const [executed, served] = [await storedReads(id, 'rc-list-1'), await storedReads(id, 'rc-list-2')];
+    assert.equal(executed.length, 1);
+    assert.equal(served.length, 1);
+    assert.deepEqual({ ...served[0], actor: null }, { ...executed[0], actor: null });
+    assert.equal(served[0]?.operation, 'StaffList');
+    assert.ok(served[0].fields.includes('Invoice.amountDue') && served[0].systems.length === 4, JSON.stringify(served[0]));
   }
-  const reads = async () => {
-    const res = await a.gql(`{ auditLog(customerId: "1003", first: 50) { nodes { action actor { subject } } } }`, {
-      token: a.token('admin'),
+});
+
+test('a change to one customer on a cached page makes the page a miss, and the list shows the change', async () => {
+  await redis.flush();
+  const agent = a.token('admin');
+  const cold = await a.gql(LIST, { token: agent });
+  const target = (cold.body.data.customers.nodes as { id: string }[])[7].id;
+  await a.app.cache.settle();
+  const write = await b.gql(`mutation($id: ID!) { updateContact(id: $id, input: { company: "Changed Page Co" }) { id company } }`, {
+    token: b.token('admin'),
+    variables: { id: target },
+  });
+  assert.equal(write.body.errors, undefined, JSON.stringify(write.body.errors));
+  sims.resetStats();
+  const after = await a.gql(LIST, { token: agent });
+  assert.ok(a.calls().crm > 0, 'the page was read from the systems again');
+  const row = (after.body.data.customers.nodes as { id: string; company: string }[]).find((c) => c.id === target);
+  assert.equal(row?.company, 'Changed Page Co');
+});
+
+test('a purge while a page is being read keeps that page from being stored', async () => {
+  await redis.flush();
+  const agent = a.token('admin');
+  sims.setFaults('zendesk', { latencyMs: 1500 });
+  try {
+    sims.resetStats();
+    const slow = a.gql(LIST, { token: agent });
+    // The page's CRM records are read; its tickets are on their way.
+    await waitFor('the page to reach the support system', () => a.calls().zendesk > 0);
+    const ids = sims.data.customers.map((c) => c.crmId);
+    const purge = await b.gql(`mutation($id: ID!) { purgeCustomerCache(id: $id) }`, {
+      token: b.token('admin'),
+      variables: { id: ids[ids.length - 1] },
     });
-    assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
-    return (res.body.data.auditLog.nodes as { action: string; actor: { subject: string } }[]).filter(
-      (e) => e.action === 'customer.read' && e.actor.subject === 'rc-bob',
-    ).length;
-  };
-  await waitFor('both reads to be recorded', async () => (await reads()) >= 2);
-  assert.equal(await reads(), 2);
+    assert.deepEqual(purge.body, { data: { purgeCustomerCache: true } });
+    assert.equal((await slow).body.errors, undefined);
+  } finally {
+    sims.setFaults('zendesk', {});
+  }
+  await a.app.cache.settle();
+  sims.resetStats();
+  await a.gql(LIST, { token: agent });
+  assert.ok(a.calls().crm > 0, 'the page read across the purge was not stored');
 });
 
 const post = (app: TestApp, token: string, body: unknown, headers: Record<string, string> = {}) =>

@@ -11,7 +11,7 @@ export const crmKeys = (prefix: string) => ({
   search: (s: CrmSearch) =>
     `${prefix}:crm:search:${createHash('sha256')
       .update(JSON.stringify([s.query ?? '', s.limit, s.offset ?? 0, ...(s.ids ? [[...s.ids].sort()] : [])]))
-      .digest('base64url')}:v1`,
+      .digest('base64url')}:v2`,
 });
 
 export interface CrmLoaders {
@@ -27,10 +27,22 @@ export function createCrmLoaders(crm: CrmPort, c: CacheDeps<CacheType>): CrmLoad
   );
   return {
     contact,
+    // A page is cached as its ids, its contacts as contacts: a contact changed since (and purged)
+    // is read again, so a page never shows an older contact than the customer's own view.
     async search(s) {
-      const page = await c.cache.getOrSet(keys.search(s), c.ttl.search, () => crm.searchContacts(s));
-      for (const ct of page.contacts) contact.prime(ct.id, ct);
-      return page;
+      let fresh: CrmContact[] | undefined;
+      const page = await c.cache.getOrSet(keys.search(s), c.ttl.search, async () => {
+        const found = await crm.searchContacts(s);
+        fresh = found.contacts;
+        return { total: found.total, ids: found.contacts.map((ct) => ct.id) };
+      });
+      if (fresh) for (const ct of fresh) contact.prime(ct.id, ct);
+      if (fresh) return { total: page.total, contacts: fresh };
+      const loaded = await contact.loadMany(page.ids);
+      const failed = loaded.find((ct) => ct instanceof Error);
+      if (failed) throw failed;
+      // A contact deleted since the page was cached is left out.
+      return { total: page.total, contacts: loaded.filter((ct): ct is CrmContact => ct !== null && !(ct instanceof Error)) };
     },
   };
 }
