@@ -165,6 +165,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       logger,
       caches,
       documentsMaxBytes: bounds.responseDocumentsBytes,
+      bodiesMaxBytes: bounds.responseBodiesBytes,
       reads: { audit: shared.audit, system: config.crm.vendor },
       membershipTtlS: config.cache.ttl.search,
       // A response served whole counts as one hit (metrics and the access log line); its misses are

@@ -22,6 +22,8 @@ export interface LocalCacheBounds {
   memoryStoreBytes: number;
   /** The response cache's memo of parsed documents and their root fields. */
   responseDocumentsBytes: number;
+  /** Bodies of whole cached responses this instance served (checked against their tags on every hit). */
+  responseBodiesBytes: number;
   /** Parsed subgraph operations of the in-process subgraphs. */
   subgraphDocumentsBytes: number;
   /** Verified user tokens (one minute each). */
@@ -69,6 +71,11 @@ export const cache = section({
       example: '4194304',
       doc: 'Byte bound of the response cache\'s memo of parsed operation documents (their text and root fields), `cache="response_documents"` in /metrics.',
     },
+    RESPONSE_CACHE_BODIES_MAX_BYTES: {
+      schema: int(0, 4096 * MiB).prefault(String(16 * MiB)),
+      example: '16777216',
+      doc: 'Byte bound of the bodies of cached whole responses an instance keeps in memory, so a hit reads only the tags\' versions from Redis (a staff list of 50 is ~150 KB), `cache="response_bodies"` in /metrics. 0 = always read the body from Redis.',
+    },
     SUBGRAPH_DOCUMENTS_MAX_BYTES: {
       schema: maxBytes(16 * MiB),
       example: '16777216',
@@ -103,6 +110,7 @@ export const cache = section({
     const local: LocalCacheBounds = {
       memoryStoreBytes: v.CACHE_MEMORY_MAX_BYTES,
       responseDocumentsBytes: v.RESPONSE_CACHE_DOCUMENTS_MAX_BYTES,
+      responseBodiesBytes: v.RESPONSE_CACHE_BODIES_MAX_BYTES,
       subgraphDocumentsBytes: v.SUBGRAPH_DOCUMENTS_MAX_BYTES,
       verifiedTokensBytes: v.VERIFIED_TOKENS_MAX_BYTES,
       partnerRecordsBytes: v.PARTNER_RECORDS_MAX_BYTES,

@@ -59,6 +59,8 @@ export interface ResponseCacheOptions {
   caches?: LocalCaches;
   /** Byte bound of that memo (RESPONSE_CACHE_DOCUMENTS_MAX_BYTES). @default 4 MiB */
   documentsMaxBytes?: number;
+  /** Byte bound of the bodies kept in memory (RESPONSE_CACHE_BODIES_MAX_BYTES, `cache="response_bodies"`); 0 = none. @default 16 MiB */
+  bodiesMaxBytes?: number;
   /**
    * Where staff and partner reads are recorded: with it their results are cached too (a hit records
    * its reads), without it they always run. @default staff and partner reads are not cached
@@ -86,7 +88,7 @@ export interface ResponseCache {
 }
 
 /** The HTTP layer's answer: a stored body, or the miss it read (key and tag versions, for the store after execution). */
-export type LookupResult = { hit: true; body: string; operationName: string | null } | { hit: false; miss: ResponseCacheMiss };
+export type LookupResult = { hit: true; body: Buffer; operationName: string | null } | { hit: false; miss: ResponseCacheMiss };
 
 /** A cacheable request's key and its tags' current versions, read once before execution. */
 export interface ResponseCacheMiss {
@@ -99,6 +101,8 @@ export interface ResponseCacheMiss {
   readonly tags: Record<string, string | null>;
   /** Audited readers' results: the purge epoch before execution (their tags are known after it). */
   readonly epoch?: string | null;
+  /** The generation of the Redis read (`rc:gen`): a copy of the stored entry is kept in memory under it. */
+  readonly gen?: string | null;
 }
 
 /** A POST body as a client sends it. */
@@ -192,14 +196,19 @@ function customersOf(roots: readonly Root[], variables: Record<string, unknown> 
 interface EntryHeader {
   tags: Record<string, string | null>;
   reads?: ReadScope;
+  /** When it expires (ms since the epoch): a copy in memory lives no longer than the stored entry. */
+  expires: number;
 }
 
-function parseEntry(raw: string): (EntryHeader & { body: string }) | undefined {
+/** An entry as a hit uses it: the body as bytes, sent as they are. */
+type Entry = EntryHeader & { body: Buffer };
+
+function parseEntry(raw: string): Entry | undefined {
   const nl = raw.indexOf('\n');
   if (nl < 0) return undefined;
   try {
     const header = JSON.parse(raw.slice(0, nl)) as EntryHeader;
-    return { tags: header.tags, reads: header.reads, body: raw.slice(nl + 1) };
+    return { tags: header.tags, reads: header.reads, expires: header.expires, body: Buffer.from(raw.slice(nl + 1)) };
   } catch {
     return undefined;
   }
@@ -265,21 +274,48 @@ export function createResponseCache(o: ResponseCacheOptions): ResponseCache {
   const HTTP_MISS = Symbol('responseCacheHttpMiss');
   const rootsOf = documentMemo(o.caches ?? createLocalCaches(), o.documentsMaxBytes ?? 4 * 1024 * 1024);
   let lastWriteLog = 0;
+  /** Values of `keys`, or undefined when Redis cannot answer (nothing is served then: no tag can be checked). */
   const read = async (keys: string[]) => {
     try {
       return await o.store.mget(keys);
     } catch {
-      return keys.map(() => null);
+      return undefined;
     }
   };
+  // Entries this instance read or stored, by key: a hit then reads only its tags' versions. A copy
+  // also carries the generation of the Redis it came from (`rc:gen`, made on the first store): an
+  // emptied or replaced Redis (restart, failover, FLUSHALL) has another, so no copy outlives the data.
+  const genKey = `${o.prefix}:rc:gen`;
+  const bodiesMax = o.bodiesMaxBytes ?? 16 * 1024 * 1024;
+  const bodies =
+    bodiesMax > 0
+      ? (o.caches ?? createLocalCaches()).lru<string, Entry & { gen: string }>({
+          name: 'response_bodies',
+          maxBytes: bodiesMax,
+          sizeOf: (v, k) => stringBytes(k) + v.body.length + Object.keys(v.tags).length * 64,
+        })
+      : undefined;
 
-  /** A stored entry when every tag still has the version it was stored under. */
-  async function current(raw: string | null, known?: Record<string, string | null>) {
+  /** True when the entry has not expired and every tag still has the version it was stored under. */
+  const isCurrent = (entry: Entry, versions: readonly (string | null)[]) =>
+    entry.expires > Date.now() && Object.keys(entry.tags).every((t, i) => entry.tags[t] === (versions[i] ?? null));
+
+  /** The copy in memory when it is current (one read: the generation and its tags' versions). */
+  async function held(key: string) {
+    const copy = bodies?.get(key);
+    if (!copy) return undefined;
+    const values = await read([genKey, ...Object.keys(copy.tags).map(tagKey)]);
+    if (values && values[0] === copy.gen && isCurrent(copy, values.slice(1))) return copy;
+    bodies?.delete(key);
+    return undefined;
+  }
+
+  /** The stored entry when current (tag versions known, or read once more for an audited entry's tags). */
+  async function stored(raw: string | null | undefined, known?: readonly (string | null)[]) {
     const entry = raw ? parseEntry(raw) : undefined;
     if (!entry) return undefined;
-    const tags = Object.keys(entry.tags);
-    const versions = known ?? Object.fromEntries((await read(tags.map(tagKey))).map((v, i) => [tags[i], v]));
-    return tags.every((t) => Object.hasOwn(versions, t) && entry.tags[t] === versions[t]) ? entry : undefined;
+    const versions = known ?? (await read(Object.keys(entry.tags).map(tagKey)));
+    return versions && isCurrent(entry, versions) ? entry : undefined;
   }
 
   /**
@@ -314,16 +350,17 @@ export function createResponseCache(o: ResponseCacheOptions): ResponseCache {
       return undefined;
     }
     const key = `${o.prefix}:rc:${createHash('sha256').update(keyed).digest('base64url')}:v3`;
-    let entry: Awaited<ReturnType<typeof current>>;
-    let miss: { tags: Record<string, string | null>; epoch?: string | null };
-    if (tags) {
-      const [raw, ...versions] = await read([key, ...tags.map(tagKey)]);
-      miss = { tags: Object.fromEntries(tags.map((t, i) => [t, versions[i] ?? null])) };
-      entry = await current(raw, miss.tags);
-    } else {
-      const [raw, epoch] = await read([key, epochKey]);
-      miss = { tags: {}, epoch: epoch ?? null };
-      entry = await current(raw);
+    let entry: Entry | undefined = await held(key);
+    let miss: { tags: Record<string, string | null>; epoch?: string | null; gen?: string | null } = { tags: {} };
+    if (!entry) {
+      const values = await read(tags ? [key, genKey, ...tags.map(tagKey)] : [key, genKey, epochKey]);
+      if (!values) return undefined; // Redis cannot answer: the request runs, and nothing is stored
+      const [raw, gen, ...rest] = values;
+      miss = tags
+        ? { tags: Object.fromEntries(tags.map((t, i) => [t, rest[i] ?? null])), gen: gen ?? null }
+        : { tags: {}, epoch: rest[0] ?? null, gen: gen ?? null };
+      entry = await stored(raw, tags ? rest : undefined);
+      if (entry && gen) bodies?.set(key, { ...entry, gen });
     }
     traceRead(entry !== undefined);
     o.onResult?.(entry !== undefined ? 'hit' : 'miss');
@@ -334,16 +371,18 @@ export function createResponseCache(o: ResponseCacheOptions): ResponseCache {
 
   /** The stored entry's header: audited entries' tags are the customers read, at versions read now. */
   async function headerOf(state: Stored, ctx: RequestContext, schema: GraphQLSchema, document: DocumentNode | undefined) {
-    if (state.epoch === undefined) return { header: { tags: state.tags } satisfies EntryHeader, ttlS: o.ttlS };
+    if (state.epoch === undefined)
+      return { header: { tags: state.tags, expires: Date.now() + o.ttlS * 1000 } satisfies EntryHeader, ttlS: o.ttlS };
     const customers = collectedReads(ctx);
     const [epoch, ...versions] = await o.store.mget([epochKey, ...customers.map(tagKey)]);
     // A purge ran during execution: what was read may be older than it.
     if ((epoch ?? null) !== state.epoch) return undefined;
     const tags = Object.fromEntries(customers.map((c, i) => [c, versions[i] ?? null]));
-    return { header: { tags, reads: readScopeOf(ctx, schema, document, o.reads!.system) } satisfies EntryHeader, ttlS: auditedTtlS };
+    const reads = readScopeOf(ctx, schema, document, o.reads!.system);
+    return { header: { tags, reads, expires: Date.now() + auditedTtlS * 1000 } satisfies EntryHeader, ttlS: auditedTtlS };
   }
 
-  type Stored = { key: string; tags: Record<string, string | null>; epoch?: string | null };
+  type Stored = { key: string; tags: Record<string, string | null>; epoch?: string | null; gen?: string | null };
   const plugin: ApolloServerPlugin<RequestContext> = {
     async requestDidStart() {
       if (o.ttlS <= 0) return;
@@ -357,18 +396,18 @@ export function createResponseCache(o: ResponseCacheOptions): ResponseCache {
             seen.operationName === request.operationName &&
             seen.variables === request.variables
           ) {
-            contextValue.perRequest.set(STATE, { key: seen.key, tags: seen.tags, epoch: seen.epoch } satisfies Stored);
+            contextValue.perRequest.set(STATE, { key: seen.key, tags: seen.tags, epoch: seen.epoch, gen: seen.gen } satisfies Stored);
             return null;
           }
           // The operation name the client sent (not the one resolved from the document): the HTTP layer keys by it too.
           const found = await find(contextValue, request.query ?? '', request.operationName, request.variables, document);
           if (!found) return null;
           if (found.hit === undefined) {
-            contextValue.perRequest.set(STATE, { key: found.key, tags: found.tags, epoch: found.epoch } satisfies Stored);
+            contextValue.perRequest.set(STATE, { key: found.key, tags: found.tags, epoch: found.epoch, gen: found.gen } satisfies Stored);
             return null;
           }
           // Requests the HTTP layer could not answer itself (GET, a persisted query's hash): a hit all the same.
-          const { data } = JSON.parse(found.hit) as { data: Record<string, unknown> };
+          const { data } = JSON.parse(found.hit.toString()) as { data: Record<string, unknown> };
           return { http: { headers: new HeaderMap(), status: undefined }, body: { kind: 'single', singleResult: { data } } };
         },
         async willSendResponse({ response, contextValue, schema, document }) {
@@ -382,7 +421,15 @@ export function createResponseCache(o: ResponseCacheOptions): ResponseCache {
           // finds the entry. Never longer than WRITE_WAIT_MS: a slow or hung Redis must not hold the
           // response (it held every dashboard for the whole stall); the write goes on behind it.
           const write = headerOf(state, contextValue, schema, document)
-            .then((stored) => stored && o.store.mset([[state.key, `${JSON.stringify(stored.header)}\n${body}`]], stored.ttlS))
+            .then(async (found) => {
+              if (!found) return;
+              await o.store.mset([[state.key, `${JSON.stringify(found.header)}\n${body}`]], found.ttlS);
+              if (!bodies) return;
+              // The first store in this Redis names its generation (two instances racing: one wins, the other's copies are misses).
+              let gen = state.gen;
+              if (!gen) await o.store.mset([[genKey, (gen = randomUUID())]], TAG_TTL_S);
+              bodies.set(state.key, { ...found.header, body: Buffer.from(body), gen });
+            })
             .catch((err) => {
               // One line a second at most: during a Redis outage every miss's write fails.
               if (Date.now() - lastWriteLog < 1000) return;
@@ -415,6 +462,7 @@ export function createResponseCache(o: ResponseCacheOptions): ResponseCache {
           variables: body.variables,
           key: found.key,
           tags: found.tags,
+          gen: found.gen,
           ...(found.epoch !== undefined ? { epoch: found.epoch } : {}),
         },
       };
