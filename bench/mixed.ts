@@ -1,7 +1,9 @@
 /**
  * A steady mixed load of many principals, open loop (a fixed request rate, not "as fast as the
  * server answers"), the shape of a portal's busy hour: dashboards of distinct customers and, one
- * request in `staffShare`, the staff list of 50 for one of several agents. At the vendors' plan
+ * request in `staffShare`, the staff list of 50 for one of several agents; optionally, one in
+ * `writeShare` a customer's contact write (with an Idempotency-Key) and one in `eventShare` a
+ * signed vendor webhook. At the vendors' plan
  * limits this is what a bad day looks like; used by `npm run bench -- --mixed` (bench/run.ts) and by
  * test/integration/load-limits.test.ts (the process must stay up and every answer must be a 200
  * with data or RATE_LIMITED fields).
@@ -30,6 +32,11 @@ export interface MixedLoadOptions {
   agents?: number;
   /** Share of requests that are staff lists. @default 0.1 */
   staffShare?: number;
+  /** Share of requests that are `updateMyContact` writes (a new phone, a new Idempotency-Key each). @default 0 */
+  writeShare?: number;
+  /** Share of requests that are vendor webhooks, as `event()` builds them (a 2xx is ok). @default 0 */
+  eventShare?: number;
+  event?: () => { path: string; headers: Record<string, string>; body: string };
   /** Called every `everyS` seconds with the figures so far. */
   onProgress?: (s: MixedLoadStats, elapsedS: number) => void;
   everyS?: number;
@@ -39,6 +46,8 @@ export interface MixedLoadOptions {
 
 export interface MixedLoadStats {
   sent: number;
+  /** By kind: reads (dashboards, staff lists), writes, webhook events. */
+  kinds?: Record<string, number>;
   /** 200 with data, every error (if any) RATE_LIMITED; or 200 with only RATE_LIMITED errors (a refused root field). */
   ok: number;
   /** Fields answered RATE_LIMITED (within ok responses). */
@@ -72,27 +81,56 @@ export async function runMixedLoad(o: MixedLoadOptions): Promise<MixedLoadStats>
   const s: MixedLoadStats = { sent: 0, ok: 0, rateLimitedFields: 0, bad: {}, skipped: 0, latenciesMs: [] };
   const bad = (k: string) => (s.bad[k] = (s.bad[k] ?? 0) + 1);
   const staffShare = o.staffShare ?? 0.1;
+  const writeShare = o.writeShare ?? 0;
+  const eventShare = o.event ? (o.eventShare ?? 0) : 0;
   let inflight = 0;
   let n = 0;
+  /** The request of the i-th tick: a webhook, a write, a staff list or a dashboard. */
+  const requestOf = (i: number) => {
+    const pick = Math.random();
+    if (pick < eventShare) {
+      const e = o.event!();
+      return { kind: 'event' as const, path: e.path, headers: { 'content-type': 'application/json', ...e.headers }, body: e.body };
+    }
+    const customer = customers[i % customers.length];
+    const graphql = (role: 'customer' | 'agent', sub: string, body: object, headers: Record<string, string> = {}) => ({
+      path: '/graphql',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token(role, sub)}`, ...headers },
+      body: JSON.stringify(body),
+    });
+    if (pick < eventShare + writeShare) {
+      const phone = `+1555${String(i % 10_000_000).padStart(7, '0')}`;
+      const write = {
+        query: 'mutation Write($p: String!) { updateMyContact(input: { phone: $p }) { id phone } }',
+        variables: { p: phone },
+      };
+      return { kind: 'write' as const, ...graphql('customer', customer, write, { 'idempotency-key': `soak-${i}-${Date.now()}` }) };
+    }
+    if (pick < eventShare + writeShare + staffShare)
+      return { kind: 'read' as const, ...graphql('agent', agents[i % agents.length], { query: STAFF_LIST }) };
+    return { kind: 'read' as const, ...graphql('customer', customer, { query: MIXED_DASHBOARD }) };
+  };
   const one = async () => {
-    const i = n++;
-    const staff = Math.random() < staffShare;
-    const [role, sub, query] = staff
-      ? (['agent', agents[i % agents.length], STAFF_LIST] as const)
-      : (['customer', customers[i % customers.length], MIXED_DASHBOARD] as const);
+    const req = requestOf(n++);
     const started = performance.now();
     inflight++;
     s.sent++;
+    (s.kinds ??= {})[req.kind] = (s.kinds[req.kind] ?? 0) + 1;
     try {
       const res = await pool.request({
-        path: '/graphql',
+        path: req.path,
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token(role, sub)}` },
-        body: JSON.stringify({ query }),
+        headers: req.headers,
+        body: req.body,
         headersTimeout: 60_000,
         bodyTimeout: 60_000,
       });
       const text = await res.body.text();
+      if (req.kind === 'event') {
+        if (res.statusCode >= 200 && res.statusCode < 300) s.ok++;
+        else bad(`${res.statusCode}:webhook`);
+        return;
+      }
       let body: { data?: unknown; errors?: { extensions?: { code?: string } }[] } = {};
       try {
         body = JSON.parse(text) as typeof body;

@@ -41,6 +41,8 @@ const { values } = parseArgs({
     mixed: { type: 'boolean' },
     soak: { type: 'boolean' },
     minutes: { type: 'string', default: '3' },
+    // Where --soak writes its plot (SVG).
+    plot: { type: 'string' },
     rate: { type: 'string', default: '200' },
     'redis-faults': { type: 'boolean' },
     events: { type: 'string' },
@@ -91,6 +93,7 @@ if (values.soak) {
     minutes: Number(values.minutes),
     rate: values.rate === '200' ? 100 : Number(values.rate),
     connections: values.connections === '10' ? 20 : Number(values.connections),
+    plot: values.plot,
   });
   process.exit(process.exitCode ?? 0);
 }
