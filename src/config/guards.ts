@@ -76,7 +76,7 @@ export const guards = section({
     MAX_TOKENS: {
       schema: int(50, 100_000).prefault('1000'),
       example: '1000',
-      doc: 'Maximum lexical tokens in a document, checked while parsing (GraphQL Armor).',
+      doc: 'Maximum lexical tokens in a document, counted by the graphql lexer before the document is parsed (the count of graphql `parse` with `maxTokens`).',
     },
     MAX_DOCUMENT_BYTES: {
       schema: int(256, 1_000_000).prefault('10240'),

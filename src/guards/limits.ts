@@ -7,9 +7,18 @@
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
-import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
 import { createLocalCaches, stringBytes, type LocalCaches } from '../platform/local-cache.js';
-import { GraphQLError, Kind, validate, type DocumentNode, type GraphQLSchema, type SelectionSetNode } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  Lexer,
+  Source,
+  TokenKind,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from 'graphql';
 import type { Principal } from '../auth/principal.js';
 import { USER_LIMIT_VARS, type LimitName, type Limits } from '../config/index.js';
 import { ErrorCode } from '../errors/index.js';
@@ -51,16 +60,30 @@ export function createSourceCheck(o: { caches?: LocalCaches; maxBytes?: number }
     if (bytes > limits.bytes) return new TooComplexError(kind, 'bytes', limits.bytes, `The document is ${bytes} bytes.`);
     const memo = `${limits.tokens}:${source}`;
     if (withinTokens.has(memo)) return undefined;
-    try {
-      new MaxTokensParserWLexer(source, { n: limits.tokens }).parseDocument();
-      withinTokens.set(memo, true);
-    } catch (err) {
-      if (err instanceof GraphQLError && /Token limit/.test(err.message))
-        return new TooComplexError(kind, 'tokens', limits.tokens, `The document has more than ${limits.tokens} tokens.`);
-      // Syntax errors are the parser's to report, with its locations.
-    }
+    const within = withinTokenLimit(source, limits.tokens);
+    if (within === false) return new TooComplexError(kind, 'tokens', limits.tokens, `The document has more than ${limits.tokens} tokens.`);
+    // A syntax error (undefined) is the parser's to report, with its locations.
+    if (within) withinTokens.set(memo, true);
     return undefined;
   };
+}
+
+/**
+ * Counts the document's tokens as graphql's parser does with `maxTokens` (every token but the
+ * end, comments skipped) with its lexer alone: no syntax tree is built, so a new document is
+ * parsed once per request, by the executor, not first by the check too. Stops at the first token
+ * past the limit. undefined = the lexer found a syntax error (left to the parser to report).
+ */
+export function withinTokenLimit(source: string, limit: number): boolean | undefined {
+  const lexer = new Lexer(new Source(source));
+  let count = 0;
+  try {
+    for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) if (++count > limit) return false;
+  } catch (err) {
+    if (err instanceof GraphQLError) return undefined;
+    throw err;
+  }
+  return true;
 }
 
 const found = (message: string) => Number(/found (\d+)/.exec(message)?.[1] ?? NaN);
