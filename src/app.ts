@@ -155,7 +155,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     registerLocalCacheMetrics(metrics.registry, caches);
     const bounds = config.cache.local;
     const shared = stack.use(createSharedState(config, logger, metrics, caches), (s) => s.close());
-    const upstreams = stack.use(createUpstreams(config, logger, metrics, shared.budgets), (u) => u.close());
+    const upstreams = stack.use(createUpstreams(config, logger, metrics, shared.budgets, caches), (u) => u.close());
     const { cache } = shared;
     const remote = config.subgraphs.urls;
     const responses = createResponseCache({

@@ -3,6 +3,7 @@
  * src/vendors/index.ts), each on the shared upstream policy (platform/upstream.ts) with its own
  * breaker and the vendor's budget.
  */
+import { createLocalCaches, type LocalCaches } from './platform/local-cache.js';
 import type { Config } from './config/index.js';
 import { createBreaker, type Breaker } from './platform/breaker.js';
 import { createMemoryBudgetStore, createVendorBudget, parseBudgets, type BudgetStore } from './platform/budget.js';
@@ -44,6 +45,7 @@ export function createUpstreams(
   logger: Logger,
   metrics?: Metrics,
   budgets: BudgetStore = createMemoryBudgetStore(),
+  caches: LocalCaches = createLocalCaches(),
 ): Upstreams {
   const { upstream } = config;
   const vendors = domainVendors(config);
@@ -77,6 +79,7 @@ export function createUpstreams(
         return client;
       },
       logger,
+      caches,
     };
   };
   const files = vendors.files.createFiles(deps('files'));

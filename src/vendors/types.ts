@@ -3,6 +3,7 @@
  * one line in the registry (src/vendors/index.ts). The rest of Portico iterates over the registry
  * and speaks the domain ports (src/ports/), never a vendor.
  */
+import type { LocalCaches } from '../platform/local-cache.js';
 import type { SimCredentials, SimulatorDescriptor } from '../../sim/common.js';
 import type { WebhookTargets } from '../../sim/webhooks.js';
 import type { Config } from '../config/index.js';
@@ -91,6 +92,8 @@ export interface VendorDeps {
   /** A REST client on that policy for `baseUrl` with fixed headers (closed with the upstreams). */
   http: (baseUrl: string, headers: Record<string, string>, opts?: VendorHttpOptions) => HttpClient;
   logger: Logger;
+  /** The app's byte-bounded in-process caches (a connector's own memo goes here, reported in /metrics). */
+  caches: LocalCaches;
 }
 
 export interface VendorHttpOptions {

@@ -29,6 +29,11 @@ export const s3Settings = section({
     },
     S3_SECRET_ACCESS_KEY: { schema: z.string().min(3), example: '...', doc: 'S3 secret access key.', secret: true },
     S3_PRESIGN_TTL_S: { schema: int(10, 3600).prefault('300'), example: '300', doc: 'Lifetime of presigned download URLs, seconds.' },
+    S3_PRESIGNED_CACHE_MAX_BYTES: {
+      schema: int(0, 1024 ** 3).prefault('4194304'),
+      example: '4194304',
+      doc: 'Byte bound of the presigned download URLs kept in memory for half their lifetime (`cache="presigned_urls"` in /metrics); 0 = sign every download.',
+    },
     S3_UPLOAD_TTL_S: {
       schema: int(1, 3600).prefault('300'),
       example: '300',
@@ -48,6 +53,7 @@ export const s3Settings = section({
     accessKeyId: v.S3_ACCESS_KEY_ID,
     secretAccessKey: v.S3_SECRET_ACCESS_KEY,
     presignTtlS: v.S3_PRESIGN_TTL_S,
+    presignedCacheMaxBytes: v.S3_PRESIGNED_CACHE_MAX_BYTES,
     uploadTtlS: v.S3_UPLOAD_TTL_S,
     uploadMaxBytes: v.S3_UPLOAD_MAX_BYTES,
   }),

@@ -5,7 +5,7 @@
  */
 import { GetObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException, type ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { LRUCache } from 'lru-cache';
+import { createLocalCaches, stringBytes, type LocalCaches } from '../../platform/local-cache.js';
 import { UpstreamError } from '../../errors/index.js';
 import { RetryableError, type UpstreamPolicy } from '../../platform/upstream.js';
 import type { Logger } from '../../platform/logger.js';
@@ -26,12 +26,16 @@ export interface FilesConnectorOptions {
   accessKeyId?: string;
   secretAccessKey?: string;
   presignTtlS: number;
+  /** Byte bound of the presigned URLs kept for half their lifetime (0 = none kept). */
+  presignedCacheMaxBytes: number;
   /** How long a signed upload lives (seconds), and its largest size (bytes). */
   uploadTtlS: number;
   uploadMaxBytes: number;
   /** Deadline, retries, breaker: the SDK makes one attempt per policy attempt, within the deadline. */
   policy: UpstreamPolicy;
   logger?: Logger;
+  /** Where the presigned-URL memo is registered (bytes in /metrics). @default a private set */
+  caches?: LocalCaches;
 }
 
 /** An AWS SDK error as the upstream policy sees it: retryable (network, 5xx, throttling) or the caller's. */
@@ -55,7 +59,12 @@ function mapS3Error(err: unknown): UpstreamError {
 }
 
 export function createFilesConnector(o: FilesConnectorOptions): FilesConnector {
-  const presigned = new LRUCache<string, string>({ max: 20_000, ttl: (o.presignTtlS * 1000) / 2 });
+  const presigned = (o.caches ?? createLocalCaches()).lru<string, string>({
+    name: 'presigned_urls',
+    maxBytes: o.presignedCacheMaxBytes,
+    sizeOf: (url, key) => stringBytes(url) + stringBytes(key),
+    ttlMs: (o.presignTtlS * 1000) / 2,
+  });
   const s3 = new S3Client({
     region: o.region,
     endpoint: o.endpoint,
@@ -106,13 +115,15 @@ export function createFilesConnector(o: FilesConnectorOptions): FilesConnector {
     async downloadUrl(key, fileName) {
       // Signing runs the SDK's whole middleware stack; a URL is reused for half its lifetime, so
       // every URL handed out stays valid for at least presignTtlS / 2.
-      const cached = presigned.get(key);
+      // Keyed by object and file name: the name is signed into the URL (Content-Disposition).
+      const memo = `${key}\n${fileName}`;
+      const cached = presigned.get(memo);
       if (cached) return cached;
       const disposition = `attachment; filename="${fileName.replace(/["\\\r\n]/g, '_')}"`;
       const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: o.bucket, Key: key, ResponseContentDisposition: disposition }), {
         expiresIn: o.presignTtlS,
       });
-      presigned.set(key, url);
+      presigned.set(memo, url);
       return url;
     },
     close: () => s3.destroy(),

@@ -15,6 +15,6 @@ export const s3: FilesVendor = {
   // 5,500 GET a second per prefix.
   budgets: { s3: { limit: 5500, windowS: 1 } },
   costs: s3Costs,
-  createFiles: ({ config, policy, logger }) => createFilesConnector({ ...config.s3, policy, logger }),
+  createFiles: ({ config, policy, logger, caches }) => createFilesConnector({ ...config.s3, policy, logger, caches }),
   simulator: s3Simulator,
 };
