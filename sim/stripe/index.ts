@@ -330,7 +330,12 @@ export async function startStripeSim(o: {
     const recurring = (interval: 'month' | 'year') => ({ interval, interval_count: 1, usage_type: 'licensed' as const, meter: null });
     (o.data.prices ?? []).forEach((p, k) => addPrice(p, recurring(p.interval), p.nickname.replace(/ (Monthly|Yearly)$/, ''), k));
     // Beyond the seed: a price no longer on sale, and a one-time price (neither is a plan).
-    addPrice({ id: 'price_legacy_monthly', nickname: 'Legacy Monthly', amount: 990, product: 'prod_legacy', active: false }, recurring('month'), 'Legacy', 100);
+    addPrice(
+      { id: 'price_legacy_monthly', nickname: 'Legacy Monthly', amount: 990, product: 'prod_legacy', active: false },
+      recurring('month'),
+      'Legacy',
+      100,
+    );
     addPrice({ id: 'price_setup_fee', nickname: 'Setup fee', amount: 5000, product: 'prod_setup' }, null, 'Setup', 101);
   }
   /** Payment methods made from a declining test card (attach): their charges are declined as the card's. */
@@ -501,9 +506,10 @@ export async function startStripeSim(o: {
   };
 
   /**
-   * The seeded periods are fixed; Stripe renews a subscription at each period end. Before a plan
-   * change or a preview, a live subscription's periods are rolled forward to the one holding now
-   * (30 days a month, 365 a year, as the seed counts them).
+   * The seeded periods are fixed; Stripe renews a subscription at each period end. A subscription
+   * read by id, previewed or changed has its periods rolled forward to the one holding now (30 days
+   * a month, 365 a year, as the seed counts them): a plan change keeps them, a read or a preview
+   * shows them on a copy (the seeded data the other reads show stays as it is).
    */
   function renew(sub: StripeSubscription) {
     if (sub.status === 'canceled') return;
@@ -527,15 +533,13 @@ export async function startStripeSim(o: {
    */
   function planChange(sub: StripeSubscription, p: Record<string, unknown>, prefix = '') {
     const name = (k: string) => (prefix ? `${prefix}[${k}]` : k);
-    renew(sub);
     if (sub.status === 'canceled')
       throw invalid('A canceled subscription can only update its cancellation_details and metadata.', { code: 'resource_missing' });
     const items = Array.isArray(p.items) ? (p.items as Record<string, unknown>[]) : [];
     if (items.length !== 1) throw invalid('The simulator changes exactly one subscription item.', { param: name('items') });
     const [want] = items;
     const item = sub.items.data.find((i) => i.id === want.id);
-    if (!item)
-      throw invalid(`No such subscription item: '${String(want.id)}'`, { code: 'resource_missing', param: name('items[0][id]') });
+    if (!item) throw invalid(`No such subscription item: '${String(want.id)}'`, { code: 'resource_missing', param: name('items[0][id]') });
     const priceId = String(want.price ?? '');
     const price = prices.get(priceId);
     if (!price) throw invalid(`No such price: '${priceId}'`, { code: 'resource_missing', param: name('items[0][price]') });
@@ -552,7 +556,10 @@ export async function startStripeSim(o: {
         `The price specified supports currencies of \`${Object.keys(price.amounts).join(', ')}\` which doesn't include the expected currency of \`${currency}\`.`,
         { param: name('items[0][price]') },
       );
-    if (price.recurring.interval !== item.price.recurring.interval || price.recurring.interval_count !== item.price.recurring.interval_count)
+    if (
+      price.recurring.interval !== item.price.recurring.interval ||
+      price.recurring.interval_count !== item.price.recurring.interval_count
+    )
       throw invalid('The simulator does not model a change of billing interval (Stripe resets the billing cycle).', {
         param: name('items[0][price]'),
       });
@@ -852,7 +859,9 @@ export async function startStripeSim(o: {
           const p = params(req);
           const pending = p.pending === undefined ? undefined : p.pending === 'true';
           return list(
-            invoiceItems.filter((i) => (!p.customer || i.customer === p.customer) && (pending === undefined || (i.invoice === null) === pending)),
+            invoiceItems.filter(
+              (i) => (!p.customer || i.customer === p.customer) && (pending === undefined || (i.invoice === null) === pending),
+            ),
             p,
             '/v1/invoiceitems',
           );
@@ -867,17 +876,25 @@ export async function startStripeSim(o: {
           const p = params(req);
           if (typeof p.subscription !== 'string')
             throw invalid('The simulator previews invoices of an existing subscription: pass subscription.', { param: 'subscription' });
-          const sub = subscriptionOf(p.subscription);
+          const sub = structuredClone(subscriptionOf(p.subscription));
           if (typeof p.customer === 'string' && p.customer !== sub.customer)
             throw invalid(`The subscription ${sub.id} does not belong to the customer ${p.customer}.`, { param: 'customer' });
-          const details = p.subscription_details && typeof p.subscription_details === 'object' ? (p.subscription_details as Record<string, unknown>) : {};
+          const details =
+            p.subscription_details && typeof p.subscription_details === 'object' ? (p.subscription_details as Record<string, unknown>) : {};
           renew(sub);
           const change = details.items ? planChange(sub, details, 'subscription_details') : undefined;
           const item = sub.items.data[0];
           const next = change?.price ?? item.price;
           const end = item.current_period_end;
           const pending = invoiceItems.filter((i) => i.customer === sub.customer && i.invoice === null);
-          const line = (amount: number, description: string, period: { start: number; end: number }, proration: boolean, price: string, invoiceItem: string | null) => ({
+          const line = (
+            amount: number,
+            description: string,
+            period: { start: number; end: number },
+            proration: boolean,
+            price: string,
+            invoiceItem: string | null,
+          ) => ({
             id: `il_tmp_${randomBytes(12).toString('hex')}`,
             object: 'line_item',
             amount,
@@ -902,7 +919,11 @@ export async function startStripeSim(o: {
             },
             period,
             pretax_credit_amounts: [],
-            pricing: { type: 'price_details', price_details: { price, product: prices.get(price)?.product ?? null }, unit_amount_decimal: null },
+            pricing: {
+              type: 'price_details',
+              price_details: { price, product: prices.get(price)?.product ?? null },
+              unit_amount_decimal: null,
+            },
             quantity: item.quantity,
             subtotal: amount,
             taxes: [],
@@ -910,7 +931,14 @@ export async function startStripeSim(o: {
           const lines = [
             ...pending.map((i) => line(i.amount, i.description, i.period, i.proration, i.price, i.id)),
             ...(change?.prorations ?? []).map((x) => line(x.amount, x.description, x.period, true, x.price, null)),
-            line(next.unit_amount * item.quantity, `${item.quantity} × ${next.nickname} (at ${next.unit_amount / 100} / ${next.recurring.interval})`, { start: end, end: end + INTERVAL_S[next.recurring.interval] }, false, next.id, null),
+            line(
+              next.unit_amount * item.quantity,
+              `${item.quantity} × ${next.nickname} (at ${next.unit_amount / 100} / ${next.recurring.interval})`,
+              { start: end, end: end + INTERVAL_S[next.recurring.interval] },
+              false,
+              next.id,
+              null,
+            ),
           ];
           const total = lines.reduce((n, l) => n + l.amount, 0);
           const cus = customers.get(sub.customer);
@@ -970,7 +998,11 @@ export async function startStripeSim(o: {
       {
         method: 'GET',
         pattern: '/v1/subscriptions/{id}',
-        handle: (_req, { id }) => subscriptions.find((s) => s.id === id) ?? Promise.reject(missing('subscription', id)),
+        handle: (_req, { id }) => {
+          const sub = structuredClone(subscriptionOf(id));
+          renew(sub);
+          return sub;
+        },
       },
       {
         // Update: the subset Portico writes (cancel_at_period_end; a plan change: items[0][price]
@@ -982,6 +1014,7 @@ export async function startStripeSim(o: {
             const sub = subscriptionOf(id);
             const p = params(req);
             if (p.items !== undefined) {
+              renew(sub);
               const change = planChange(sub, p);
               const previous = { items: structuredClone(sub.items) };
               const now = Math.floor(Date.now() / 1000);

@@ -240,9 +240,15 @@ export interface BillingPort {
   /**
    * Changes a one-item subscription's plan, charged as its preview with the same options.
    * `idempotencyKey` makes the vendor answer a retry with the first result (the call is then
-   * retried). Throws BillingInputError (field `planId` or `prorationDate`).
+   * retried); `replayed` says the answer is that of an earlier request under the same key (a
+   * change already made). Throws BillingInputError (field `planId` or `prorationDate`).
    */
-  changePlan(subscription: SubscriptionState, planId: string, o: PlanChangeOptions, idempotencyKey: string): Promise<Subscription>;
+  changePlan(
+    subscription: SubscriptionState,
+    planId: string,
+    o: PlanChangeOptions,
+    idempotencyKey: string,
+  ): Promise<{ subscription: Subscription; replayed: boolean }>;
   /** Sets a billing customer's name/email; `idempotencyKey` makes a retry write once. */
   updateCustomerContact(billingCustomerId: string, fields: { name?: string; email?: string }, idempotencyKey: string): Promise<void>;
 }

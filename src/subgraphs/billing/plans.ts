@@ -45,8 +45,12 @@ export function checkProrationDate(value: string | Date | null | undefined): str
   return iso(Math.min(s, now));
 }
 
-export function billingPlans(deps: BillingMutationDeps): { Query: QueryResolvers; Mutation: Pick<MutationResolvers, 'changeSubscriptionPlan'> } {
-  const plans = (): Promise<Plan[]> => deps.cache.cache.getOrSet(billingKeys(deps.cache.prefix).plans(), deps.cache.ttl.plans, () => deps.billing.plans());
+export function billingPlans(deps: BillingMutationDeps): {
+  Query: QueryResolvers;
+  Mutation: Pick<MutationResolvers, 'changeSubscriptionPlan'>;
+} {
+  const plans = (): Promise<Plan[]> =>
+    deps.cache.cache.getOrSet(billingKeys(deps.cache.prefix).plans(), deps.cache.ttl.plans, () => deps.billing.plans());
 
   /**
    * The subscription a plan change acts on (the caller's own current one when `subscriptionId` is
@@ -81,7 +85,6 @@ export function billingPlans(deps: BillingMutationDeps): { Query: QueryResolvers
     const item = sub.items[0];
     if (sub.items.length !== 1 || !item)
       throw new BadUserInputError('This subscription has several plans; change it in the billing system.', 'subscriptionId');
-    if (item.planId === planId) throw new BadUserInputError('The subscription is already on this plan.', 'planId');
     const plan = (await plans()).find((p) => p.id === planId);
     if (!plan) throw new BadUserInputError(`${planId} is not a plan on sale: take one from \`plans\`.`, 'planId');
     if (plan.interval !== item.interval || plan.intervalCount !== item.intervalCount)
@@ -91,13 +94,14 @@ export function billingPlans(deps: BillingMutationDeps): { Query: QueryResolvers
       );
     if (!plan.prices.some((p) => p.currency === sub.currency))
       throw new BadUserInputError(`This plan is not sold in ${sub.currency}, the subscription's currency.`, 'planId');
-    return { crmId, sub, plan };
+    return { crmId, sub, plan, same: item.planId === planId };
   }
+
+  const samePlan = () => new BadUserInputError('The subscription is already on this plan.', 'planId');
 
   /** A refusal by the billing system, as BAD_USER_INPUT naming the argument. */
   const refused = (err: unknown): never => {
-    if (err instanceof BillingInputError)
-      throw new BadUserInputError(`The billing system refused ${err.field}: ${err.message}`, err.field);
+    if (err instanceof BillingInputError) throw new BadUserInputError(`The billing system refused ${err.field}: ${err.message}`, err.field);
     throw err;
   };
 
@@ -107,9 +111,10 @@ export function billingPlans(deps: BillingMutationDeps): { Query: QueryResolvers
       planChangePreview: async (_p, { planId, subscriptionId, prorate }, ctx) => {
         const note: AuditNote = {};
         const readDeps = { audit: deps.audit, system: deps.system };
-        let t: { crmId: string; sub: SubscriptionState };
+        let t: { crmId: string; sub: SubscriptionState; same: boolean };
         try {
           t = await target(ctx, note, planId, subscriptionId);
+          if (t.same) throw samePlan();
         } catch (err) {
           if (err instanceof ForbiddenError && note.customerId) noteDeniedRead(ctx, note.customerId, readDeps);
           throw err;
@@ -145,11 +150,15 @@ export function billingPlans(deps: BillingMutationDeps): { Query: QueryResolvers
               prorate: opts.prorate,
               prorationDate: opts.prorate ? opts.prorationDate : null,
             };
+            // Already on the plan: bad input, unless this is the retry of a change made under the
+            // client's key whose answer was lost (Stripe tells from the key derived from it).
+            if (t.same && !ctx.idempotencyKey) throw samePlan();
             const out = await deps.billing
               .changePlan(t.sub, planId, opts, vendorIdempotencyKey(ctx, 'billing.subscription.plan', info))
               .catch(refused);
+            if (t.same && !out.replayed) throw samePlan();
             await deps.cache.afterWrite(t.crmId, [billingKeys(deps.cache.prefix).account(t.crmId)]);
-            return out;
+            return out.subscription;
           },
           // Keyed vendor write (Stripe answers a retry with the first result): safe to run again under the client's key.
           REPEATABLE,

@@ -469,9 +469,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
     },
     async subscription(subscriptionId) {
       if (!SAFE_ID.test(subscriptionId)) return null;
-      const sub = await notFoundAsNull(() =>
-        call('subscriptions.retrieve', (ro) => stripe.subscriptions.retrieve(subscriptionId, {}, ro)),
-      );
+      const sub = await notFoundAsNull(() => call('subscriptions.retrieve', (ro) => stripe.subscriptions.retrieve(subscriptionId, {}, ro)));
       return sub ? toSubscriptionState(sub, onUnknown) : null;
     },
     async previewPlanChange(sub, planId, opts) {
@@ -506,7 +504,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
       return { prorationAmount, nextInvoiceTotal: inv.total, currency: inv.currency.toUpperCase() };
     },
     async changePlan(sub, planId, opts, idempotencyKey) {
-      let updated: Stripe.Subscription;
+      let updated: Stripe.Response<Stripe.Subscription>;
       try {
         updated = await call(
           'subscriptions.update',
@@ -527,10 +525,11 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
         // is the subscription as it is now, when it is on the plan asked for.
         const now = await call('subscriptions.retrieve', (ro) => stripe.subscriptions.retrieve(sub.id, {}, ro));
         const items = now.items?.data ?? [];
-        if (items.length === 1 && items[0]?.price?.id === planId) return toSubscription(now, onUnknown);
+        if (items.length === 1 && items[0]?.price?.id === planId) return { subscription: toSubscription(now, onUnknown), replayed: true };
         throw mapStripeError(err);
       }
-      return toSubscription(updated, onUnknown);
+      const replayed = updated.lastResponse?.headers?.['idempotent-replayed'] === 'true';
+      return { subscription: toSubscription(updated, onUnknown), replayed };
     },
     async updateCustomerContact(stripeId, fields, idempotencyKey) {
       await call('customers.update', (ro) => stripe.customers.update(stripeId, fields, { ...ro, idempotencyKey }), BG);
