@@ -540,7 +540,7 @@ export async function startStripeSim(o: {
     const [want] = items;
     const item = sub.items.data.find((i) => i.id === want.id);
     if (!item) throw invalid(`No such subscription item: '${String(want.id)}'`, { code: 'resource_missing', param: name('items[0][id]') });
-    const priceId = String(want.price ?? '');
+    const priceId = typeof want.price === 'string' ? want.price : '';
     const price = prices.get(priceId);
     if (!price) throw invalid(`No such price: '${priceId}'`, { code: 'resource_missing', param: name('items[0][price]') });
     if (!price.active)
@@ -563,7 +563,7 @@ export async function startStripeSim(o: {
       throw invalid('The simulator does not model a change of billing interval (Stripe resets the billing cycle).', {
         param: name('items[0][price]'),
       });
-    const behavior = p.proration_behavior === undefined ? 'create_prorations' : String(p.proration_behavior);
+    const behavior = p.proration_behavior === undefined ? 'create_prorations' : p.proration_behavior;
     if (behavior !== 'create_prorations' && behavior !== 'none')
       throw invalid('Invalid proration_behavior: the simulator takes create_prorations or none', { param: name('proration_behavior') });
     const start = item.current_period_start;
@@ -579,7 +579,7 @@ export async function startStripeSim(o: {
       unit_amount: amount,
       product: price.product,
       lookup_key: price.lookup_key ?? price.id,
-      recurring: { interval: price.recurring.interval as 'month' | 'year', interval_count: 1 as const },
+      recurring: { interval: price.recurring.interval, interval_count: 1 } as const,
     };
     const share = (end - date) / (end - start);
     const period = { start: date, end };

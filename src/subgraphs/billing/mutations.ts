@@ -106,7 +106,10 @@ export function checkBillingDetails(input: BillingDetailsInput, taxIdTypes: Read
 }
 
 /** The customer's billing account, read fresh (through its link when there is one); undefined when none. */
-export async function freshAccount(deps: Pick<BillingMutationDeps, 'billing' | 'links'>, crmId: string): Promise<BillingAccount | undefined> {
+export async function freshAccount(
+  deps: Pick<BillingMutationDeps, 'billing' | 'links'>,
+  crmId: string,
+): Promise<BillingAccount | undefined> {
   const billingCustomerId = (await deps.links.get(crmId))?.billingCustomerId;
   const linked = billingCustomerId ? (await deps.billing.accountsByLinks([{ crmId, billingCustomerId }])).get(crmId) : undefined;
   const account = linked ?? (await deps.billing.accountsByCrmIds([crmId])).get(crmId);

@@ -169,7 +169,8 @@ export function toSubscriptionState(sub: Stripe.Subscription, onUnknown?: OnUnkn
 
 /** An active recurring price (with its product expanded) as a plan; the default currency first, then the others by code. */
 export function toPlan(price: Stripe.Price, onUnknown?: OnUnknownValue): Plan {
-  const product = typeof price.product === 'object' && price.product && !('deleted' in price.product && price.product.deleted) ? price.product : null;
+  const product =
+    typeof price.product === 'object' && price.product && !('deleted' in price.product && price.product.deleted) ? price.product : null;
   const options = Object.entries(price.currency_options ?? {})
     .filter(([c]) => c !== price.currency)
     .sort(([a], [b]) => (a < b ? -1 : 1))
@@ -177,9 +178,9 @@ export function toPlan(price: Stripe.Price, onUnknown?: OnUnknownValue): Plan {
   const amount = price.unit_amount ?? null;
   return {
     id: price.id,
-    name: price.nickname ?? (product as Stripe.Product | null)?.name ?? price.lookup_key ?? price.id,
-    productName: (product as Stripe.Product | null)?.name ?? null,
-    description: (product as Stripe.Product | null)?.description ?? null,
+    name: price.nickname ?? product?.name ?? price.lookup_key ?? price.id,
+    productName: product?.name ?? null,
+    description: product?.description ?? null,
     interval: known<PlanInterval>('price.recurring.interval', price.recurring?.interval, INTERVALS, onUnknown),
     intervalCount: price.recurring?.interval_count ?? 1,
     currency: price.currency.toUpperCase(),
