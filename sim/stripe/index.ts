@@ -329,7 +329,16 @@ export async function startStripeSim(o: {
     };
     const recurring = (interval: 'month' | 'year') => ({ interval, interval_count: 1, usage_type: 'licensed' as const, meter: null });
     (o.data.prices ?? []).forEach((p, k) => addPrice(p, recurring(p.interval), p.nickname.replace(/ (Monthly|Yearly)$/, ''), k));
-    // Beyond the seed: a price no longer on sale, and a one-time price (neither is a plan).
+    // Beyond the seed: a second yearly plan (so a yearly subscription can change plan), a price
+    // no longer on sale, and a one-time price (neither of the last two is a plan).
+    const starter = o.data.prices?.find((p) => p.nickname === 'Starter Monthly');
+    if (starter)
+      addPrice(
+        { id: 'price_starter_yearly', nickname: 'Starter Yearly', amount: 19000, product: starter.product },
+        recurring('year'),
+        'Starter',
+        99,
+      );
     addPrice(
       { id: 'price_legacy_monthly', nickname: 'Legacy Monthly', amount: 990, product: 'prod_legacy', active: false },
       recurring('month'),

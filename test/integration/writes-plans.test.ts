@@ -79,8 +79,8 @@ describe('plans', () => {
     const res = await t.gql(PLANS, { token: t.token('customer', '1001') });
     assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
     const plans = res.body.data.plans;
-    // The seeded catalog; neither the inactive legacy price nor the one-time setup fee.
-    assert.deepEqual(plans.map((p: { id: string }) => p.id).sort(), sims.data.prices.map((p) => p.id).sort());
+    // The seeded catalog and the simulator's second yearly plan; neither the inactive legacy price nor the one-time setup fee.
+    assert.deepEqual(plans.map((p: { id: string }) => p.id).sort(), [...sims.data.prices.map((p) => p.id), 'price_starter_yearly'].sort());
     const pro = plans.find((p: { id: string }) => p.id === priceNamed('Pro Monthly').id);
     assert.deepEqual(pro, {
       id: priceNamed('Pro Monthly').id,
@@ -100,7 +100,7 @@ describe('plans', () => {
     // Ordered by product, then interval.
     assert.deepEqual(
       plans.map((p: { name: string }) => p.name),
-      ['Enterprise Monthly', 'Pro Monthly', 'Pro Yearly', 'Starter Monthly'],
+      ['Enterprise Monthly', 'Pro Monthly', 'Pro Yearly', 'Starter Monthly', 'Starter Yearly'],
     );
     assert.equal(routes()['GET /v1/prices'], 1);
     await t.app.cache.settle();
