@@ -394,7 +394,8 @@ export type Query = {
    */
   planChangePreview: PlanChangePreview;
   /**
-   * The plans on sale: the billing system's active recurring prices, cheapest first. The same for
+   * The plans on sale: the billing system's active recurring prices, ordered by product name, then
+   * billing interval, then amount. The same for
    * every caller (cached for `CACHE_TTLS` `plans`, and dropped when Stripe reports a price or product
    * change).
    */

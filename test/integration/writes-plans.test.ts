@@ -14,6 +14,7 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 import { tapAudit, type TappedEntry } from '../helpers/audit-tap.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { stripeApi } from '../helpers/stripe.js';
+import { SECRETS, waitFor, WEBHOOK_ENV } from '../helpers/webhooks.js';
 
 let redis: TestRedis;
 let sims: Simulators;
@@ -25,7 +26,7 @@ before(async () => {
   redis = await startRedis();
   sims = await startSimulators();
   stripe = stripeApi(sims);
-  t = await startTestApp({ sims, env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'writesplans', UPSTREAM_RETRIES: '2' } });
+  t = await startTestApp({ sims, env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'writesplans', UPSTREAM_RETRIES: '2', ...WEBHOOK_ENV } });
   entries = tapAudit(t);
 });
 after(async () => {
@@ -351,5 +352,23 @@ describe('planChangePreview and changeSubscriptionPlan', () => {
     assert.equal(retry.body.errors, undefined, JSON.stringify(retry.body.errors));
     assert.equal(retry.body.data.changeSubscriptionPlan.planId, target.id);
     assert.equal((await pendingItems(id)).length, 2, 'one pair of prorations: changed once');
+  });
+
+  // Last: from here on the simulator sends its webhooks (the tests above keep a stale cached list).
+  test('a price change at Stripe (its price.updated webhook) drops the cached plan list: the next read has it', async () => {
+    sims.webhooks.configure({ stripe: { url: `${t.url}/webhooks/stripe`, secret: SECRETS.stripe[0] } });
+    const token = t.token('customer', '1001');
+    const target = priceNamed('Starter Monthly');
+    assert.ok((await t.gql(PLANS, { token })).body.data.plans.some((p: { id: string }) => p.id === target.id));
+    await t.app.cache.settle();
+    assert.equal((await stripe('POST', `/v1/prices/${target.id}`, { nickname: 'Starter Monthly (2027)' })).status, 200);
+    try {
+      await waitFor('the renamed plan on the next read', async () => {
+        const plans = (await t.gql(PLANS, { token })).body.data.plans as { id: string; name: string }[];
+        return plans.find((p) => p.id === target.id)?.name === 'Starter Monthly (2027)';
+      });
+    } finally {
+      await stripe('POST', `/v1/prices/${target.id}`, { nickname: 'Starter Monthly' });
+    }
   });
 });

@@ -151,7 +151,7 @@ export function billingPlans(deps: BillingMutationDeps): {
               prorationDate: opts.prorate ? opts.prorationDate : null,
             };
             // Already on the plan: bad input, unless this is the retry of a change made under the
-            // client's key whose answer was lost (Stripe tells from the key derived from it).
+            // client's key whose answer was lost (the billing system tells from the key derived from it).
             if (t.same && !ctx.idempotencyKey) throw samePlan();
             const out = await deps.billing
               .changePlan(t.sub, planId, opts, vendorIdempotencyKey(ctx, 'billing.subscription.plan', info))
@@ -160,7 +160,7 @@ export function billingPlans(deps: BillingMutationDeps): {
             await deps.cache.afterWrite(t.crmId, [billingKeys(deps.cache.prefix).account(t.crmId)]);
             return out.subscription;
           },
-          // Keyed vendor write (Stripe answers a retry with the first result): safe to run again under the client's key.
+          // Keyed vendor write (the billing system answers a retry with the first result): safe to run again under the client's key.
           REPEATABLE,
         ),
     },
