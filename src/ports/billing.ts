@@ -162,6 +162,8 @@ export interface BillingContact {
   id: string;
   name: string | null;
   email: string | null;
+  /** The billing address's country (ISO 3166-1 alpha-2), a billing-owned field the CRM copies; null when none. */
+  country: string | null;
 }
 
 /** Objects that belong to a billing customer, whose owner an event handler re-reads. */

@@ -313,7 +313,8 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
         );
         for (const c of res.data) {
           const crmId = c.metadata?.crm_contact_id;
-          if (crmId && ids.includes(crmId)) out.set(crmId, { id: c.id, name: c.name ?? null, email: c.email ?? null });
+          if (crmId && ids.includes(crmId))
+            out.set(crmId, { id: c.id, name: c.name ?? null, email: c.email ?? null, country: c.address?.country || null });
         }
       }
       return out;
@@ -323,7 +324,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
       try {
         const c = await call('customers.retrieve', (ro) => stripe.customers.retrieve(stripeId, {}, ro), BG);
         if (('deleted' in c && c.deleted) || c.metadata?.crm_contact_id !== crmId) return null;
-        return { id: c.id, name: c.name ?? null, email: c.email ?? null };
+        return { id: c.id, name: c.name ?? null, email: c.email ?? null, country: c.address?.country || null };
       } catch (err) {
         if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) return null;
         throw err;
