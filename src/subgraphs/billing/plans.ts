@@ -85,6 +85,8 @@ export function billingPlans(deps: BillingMutationDeps): {
     const item = sub.items[0];
     if (sub.items.length !== 1 || !item)
       throw new BadUserInputError('This subscription has several plans; change it in the billing system.', 'subscriptionId');
+    // Already on it: no plan check (a retry of a change made may name a plan taken off sale since).
+    if (item.planId === planId) return { crmId, sub, same: true };
     const plan = (await plans()).find((p) => p.id === planId);
     if (!plan) throw new BadUserInputError(`${planId} is not a plan on sale: take one from \`plans\`.`, 'planId');
     if (plan.interval !== item.interval || plan.intervalCount !== item.intervalCount)
@@ -94,7 +96,7 @@ export function billingPlans(deps: BillingMutationDeps): {
       );
     if (!plan.prices.some((p) => p.currency === sub.currency))
       throw new BadUserInputError(`This plan is not sold in ${sub.currency}, the subscription's currency.`, 'planId');
-    return { crmId, sub, plan, same: item.planId === planId };
+    return { crmId, sub, same: false };
   }
 
   const samePlan = () => new BadUserInputError('The subscription is already on this plan.', 'planId');
