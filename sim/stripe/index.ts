@@ -1,7 +1,7 @@
 /**
  * Stripe: customers (retrieve, search, update with address and default payment method), customer
  * tax ids (create, list, delete), invoices (list, search, pay), subscriptions, payment methods
- * (list, attach, detach), SetupIntents (create), prices and products (list, retrieve, update `active`),
+ * (list, attach, detach), SetupIntents (create), prices (list, retrieve, create, update `active` and `nickname`) and their products,
  * plan changes (subscription item price updates with prorations as pending invoice items, and their
  * previews with `POST /v1/invoices/create_preview`), with the official SDK's encodings (qs-style query strings and form bodies), list and
  * search_result objects, expansions, Idempotency-Key replay and Stripe's error bodies.
@@ -827,6 +827,80 @@ export async function startStripeSim(o: {
           const exp = expands(p);
           return { ...out, data: out.data.map((x) => priceView(x, exp, 'data.')) };
         },
+      },
+      {
+        // Creates a price (of an existing product, or of a new one with `product_data[name]`);
+        // `currency_options[<currency>][unit_amount]` sells it in other currencies too.
+        method: 'POST',
+        pattern: '/v1/prices',
+        handle: (req) =>
+          idempotently(req, () => {
+            const p = params(req);
+            if (typeof p.currency !== 'string' || !/^[a-z]{3}$/.test(p.currency))
+              throw invalid('Missing required param: currency.', { param: 'currency' });
+            const amount = Number(p.unit_amount);
+            if (!Number.isInteger(amount) || amount < 0) throw invalid('Invalid integer: unit_amount', { param: 'unit_amount' });
+            const rec = p.recurring && typeof p.recurring === 'object' ? (p.recurring as Record<string, unknown>) : undefined;
+            const interval = rec?.interval;
+            if (rec && interval !== 'day' && interval !== 'week' && interval !== 'month' && interval !== 'year')
+              throw invalid('Invalid recurring[interval]: must be one of day, week, month, or year', { param: 'recurring[interval]' });
+            const data = p.product_data && typeof p.product_data === 'object' ? (p.product_data as Record<string, unknown>) : undefined;
+            let product = typeof p.product === 'string' ? p.product : undefined;
+            if (product && !products.has(product)) throw missing('product', product);
+            if (!product) {
+              if (typeof data?.name !== 'string') throw invalid('Missing required param: product.', { param: 'product' });
+              product = `prod_${randomBytes(7).toString('hex')}`;
+              products.set(product, {
+                id: product,
+                object: 'product',
+                active: true,
+                created: Math.floor(Date.now() / 1000),
+                description: null,
+                livemode: false,
+                metadata: {},
+                name: data.name,
+                type: 'service',
+              });
+            }
+            const options =
+              p.currency_options && typeof p.currency_options === 'object'
+                ? (p.currency_options as Record<string, { unit_amount?: string }>)
+                : {};
+            const price: Price = {
+              id: `price_${randomBytes(12).toString('hex')}`,
+              object: 'price',
+              active: p.active !== 'false',
+              billing_scheme: 'per_unit',
+              created: Math.floor(Date.now() / 1000),
+              currency: p.currency,
+              custom_unit_amount: null,
+              livemode: false,
+              lookup_key: typeof p.lookup_key === 'string' ? p.lookup_key : null,
+              metadata: {},
+              nickname: typeof p.nickname === 'string' ? p.nickname : null,
+              product,
+              recurring: rec
+                ? {
+                    interval: interval as 'day' | 'week' | 'month' | 'year',
+                    interval_count: Number(rec.interval_count ?? 1),
+                    usage_type: 'licensed',
+                    meter: null,
+                  }
+                : null,
+              tax_behavior: 'unspecified',
+              type: rec ? 'recurring' : 'one_time',
+              unit_amount: amount,
+              unit_amount_decimal: String(amount),
+              amounts: {
+                [p.currency]: amount,
+                ...Object.fromEntries(Object.entries(options).map(([c, o]) => [c, Number(o.unit_amount)])),
+              },
+            };
+            prices.set(price.id, price);
+            const body = priceView(price, []);
+            o.webhooks?.stripe('price.created', body);
+            return { status: 200, body };
+          }),
       },
       {
         method: 'GET',

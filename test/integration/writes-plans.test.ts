@@ -113,6 +113,33 @@ describe('plans', () => {
   });
 });
 
+describe('plans: a catalog of several pages', () => {
+  test("every page of Stripe's price list is read (starting_after), once", async () => {
+    // Own simulators (the catalog grows) and the in-memory record cache.
+    const app = await startTestApp();
+    try {
+      const api = stripeApi(app.sims);
+      for (let i = 0; i < 101; i++) {
+        const created = await api('POST', '/v1/prices', {
+          currency: 'usd',
+          unit_amount: String(1000 + i),
+          'recurring[interval]': 'month',
+          'product_data[name]': `Seat pack ${String(i).padStart(3, '0')}`,
+        });
+        assert.equal(created.status, 200, JSON.stringify(created.body));
+      }
+      app.sims.resetStats();
+      const res = await app.gql(`{ plans { id name amount } }`, { token: app.token('customer', '1001') });
+      assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+      assert.equal(res.body.data.plans.length, app.sims.data.prices.length + 1 + 101);
+      assert.equal(new Set(res.body.data.plans.map((p: { id: string }) => p.id)).size, res.body.data.plans.length, 'no price twice');
+      assert.equal(app.sims.stats('stripe').byRoute['GET /v1/prices'], 2, 'two pages of 100');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('planChangePreview and changeSubscriptionPlan', () => {
   test('preview, then change at its proration date: the change charges exactly the preview; the next read shows the new plan; audited', async () => {
     const token = t.token('customer', '1001');
