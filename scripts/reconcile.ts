@@ -1,7 +1,7 @@
 /**
  * npm run reconcile: compares every replicated field (Stripe customer and Zendesk user name and
- * email) with its owner (the HubSpot contact) for every customer, repairs what drifted (the owner
- * wins), prints progress and a summary, and records the result in Redis (`<prefix>:reconcile:last`,
+ * email with their owner, the CRM contact; the CRM's copy of the billing country with its owner,
+ * the Stripe customer) for every customer, repairs what drifted (the owner wins), prints progress and a summary, and records the result in Redis (`<prefix>:reconcile:last`,
  * shown by `integrationHealth`). The same code runs hourly as a queue job (RECONCILE_SCHEDULE).
  */
 import { Redis } from 'ioredis';
@@ -27,7 +27,7 @@ async function main() {
   } else console.log('REDIS_URL is not set: the result is printed but not recorded for integrationHealth.');
 
   console.log(
-    `Reconciling Stripe and Zendesk with HubSpot (the owner), at most ${config.reconcile.callsPerSecond} vendor calls a second...`,
+    `Reconciling Stripe and Zendesk with the CRM, and the CRM's billing country with Stripe (the owners win), at most ${config.reconcile.callsPerSecond} vendor calls a second...`,
   );
   const report = await reconcile({
     upstreams,

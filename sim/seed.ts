@@ -143,8 +143,19 @@ export interface SeedCustomer {
   documents: SeedDocument[];
 }
 
+/** A plan of the seeded catalog: one Stripe price (sold in every seeded currency at the same amount) and its product. */
+export interface SeedPlan {
+  id: string;
+  nickname: string;
+  amount: number;
+  interval: 'month' | 'year';
+  product: string;
+}
+
 export interface SeedData {
   customers: SeedCustomer[];
+  /** The Stripe prices customers subscribe to. */
+  prices: SeedPlan[];
   agents: ZendeskUser[];
   bucket: string;
 }
@@ -483,5 +494,5 @@ export function seed(count = 500, seedValue = 42, zendeskBase = 'https://portico
       documents,
     });
   }
-  return { customers, agents, bucket: 'portico-files' };
+  return { customers, prices, agents, bucket: 'portico-files' };
 }

@@ -78,6 +78,8 @@ export const FIELD_OWNERSHIP: readonly FieldOwnership[] = [
   { field: 'Billing.taxIds', owner: 'billing', ownerField: 'customer tax ids', replicas: [] },
   { field: 'Billing.invoices', owner: 'billing', ownerField: 'invoice', replicas: [] },
   { field: 'Billing.paymentMethods', owner: 'billing', ownerField: 'payment_method', replicas: [] },
+  { field: 'BillingSubscription.plan, planId', owner: 'billing', ownerField: 'subscription item price', replicas: [] },
+  { field: 'Query.plans', owner: 'billing', ownerField: 'price (active, recurring) with its product', replicas: [] },
   { field: 'Customer.tickets (with comments)', owner: 'support', ownerField: 'ticket, ticket comment', replicas: [] },
   { field: 'Customer.documents', owner: 'files', ownerField: 'object under customers/<id>/', replicas: [] },
 ];

@@ -207,6 +207,8 @@ export type BillingSubscription = {
   id: Scalars['ID']['output'];
   /** Plan name (price nickname). */
   plan: Maybe<Scalars['String']['output']>;
+  /** The plan's id (the billing system's price id, one of `plans`); null when the subscription has no single plan. */
+  planId: Maybe<Scalars['ID']['output']>;
   /** Lifecycle status. */
   status: SubscriptionStatus;
 };
@@ -641,6 +643,15 @@ export type Mutation = {
    */
   cancelSubscription: BillingSubscription;
   /**
+   * Changes the subscription to another plan (an active price of the same billing interval), in the
+   * billing system. With `prorate` (the default) the unused time of the current plan is credited and
+   * the rest of the period charged on the new one, on the next invoice; pass the `prorationDate` of
+   * `planChangePreview` so the amount is exactly the one previewed. The subscription must be active
+   * or trialing. Customers omit `subscriptionId` (their own); staff and partners give it. Send an
+   * `Idempotency-Key`: Stripe receives a key derived from it, so a retry never changes twice.
+   */
+  changeSubscriptionPlan: BillingSubscription;
+  /**
    * Checks an uploaded file (it exists, its size and content type match the request) and makes it
    * visible in `documents`. Confirming twice returns the same document.
    */
@@ -774,6 +785,14 @@ export type MutationAddTicketCommentArgs = {
 export type MutationCancelSubscriptionArgs = {
   atPeriodEnd?: InputMaybe<Scalars['Boolean']['input']>;
   customerId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type MutationChangeSubscriptionPlanArgs = {
+  planId: Scalars['ID']['input'];
+  prorate?: InputMaybe<Scalars['Boolean']['input']>;
+  prorationDate?: InputMaybe<Scalars['DateTime']['input']>;
+  subscriptionId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -1016,6 +1035,77 @@ export type PaymentMethodSetup = {
   id: Scalars['ID']['output'];
 };
 
+/** A plan on sale: one recurring price of the billing system. */
+export type Plan = {
+  __typename?: 'Plan';
+  /** The price per unit in `currency`, minor units; null for prices not billed per unit (tiered, metered). */
+  amount: Maybe<Scalars['Int']['output']>;
+  /** The price's default currency, ISO 4217, upper case. */
+  currency: Scalars['String']['output'];
+  /** The product's description, when it has one. */
+  description: Maybe<Scalars['String']['output']>;
+  /** The price id (Stripe `price_...`): what `changeSubscriptionPlan` takes. */
+  id: Scalars['ID']['output'];
+  /** How often it is billed. */
+  interval: PlanInterval;
+  /** Billed every `intervalCount` intervals, e.g. 3 with `MONTH` for quarterly. */
+  intervalCount: Scalars['Int']['output'];
+  /** The plan's name (the price's nickname, else the product's name). */
+  name: Scalars['String']['output'];
+  /** The price in every currency it is sold in (the default currency first): a subscription is charged in its own currency. */
+  prices: Array<PlanPrice>;
+  /** The product's name, e.g. `Pro`. */
+  productName: Maybe<Scalars['String']['output']>;
+};
+
+/** What a change of plan would cost, computed by the billing system for one proration date. */
+export type PlanChangePreview = {
+  __typename?: 'PlanChangePreview';
+  /** ISO 4217 currency code, upper case. */
+  currency: Scalars['String']['output'];
+  /** When the next invoice is due to be made (the end of the current period). */
+  nextInvoiceAt: Maybe<Scalars['DateTime']['output']>;
+  /** The total of the next invoice with the change, minor units (the proration plus the next period on the new plan). */
+  nextInvoiceTotal: Scalars['Int']['output'];
+  /** The plan it would change to. */
+  planId: Scalars['ID']['output'];
+  /**
+   * The prorated amount the change adds to the next invoice, minor units: the new plan for the rest
+   * of the period minus the unused time of the current one (negative: a credit). 0 without proration.
+   */
+  prorationAmount: Scalars['Int']['output'];
+  /** The moment the proration is computed for: pass it to `changeSubscriptionPlan` within an hour. */
+  prorationDate: Scalars['DateTime']['output'];
+  /** The subscription previewed. */
+  subscriptionId: Scalars['ID']['output'];
+};
+
+/** Billing intervals. */
+export type PlanInterval =
+  /** Daily. */
+  | 'DAY'
+  /** Monthly. */
+  | 'MONTH'
+  /** An interval the billing system sent that this API does not know yet (the gateway logs it). */
+  | 'UNKNOWN'
+  /** Weekly. */
+  | 'WEEK'
+  /** Yearly. */
+  | 'YEAR';
+
+/** A plan's price in one currency. */
+export type PlanPrice = {
+  __typename?: 'PlanPrice';
+  /** Minor units per unit; null for prices not billed per unit. */
+  amount: Maybe<Scalars['Int']['output']>;
+  /** ISO 4217, upper case. */
+  currency: Scalars['String']['output'];
+};
+
+/**
+ * Plans to subscribe to: the billing system's active recurring prices (Stripe prices with their
+ * product), and previews of a change of plan.
+ */
 export type Query = {
   __typename?: 'Query';
   /**
@@ -1066,6 +1156,21 @@ export type Query = {
   notificationPreferences: Array<NotificationPreference>;
   /** Every partner token ever minted (never the tokens themselves). Admins only. */
   partnerTokens: Array<PartnerToken>;
+  /**
+   * What changing a subscription to another plan would cost, as the billing system computes it: the
+   * prorated amount the change adds (credit for the unused time of the current plan, charge for the
+   * rest of the period on the new one) and the total of the next invoice. Pass its `prorationDate` to
+   * `changeSubscriptionPlan` so the change is charged exactly this amount. Customers omit
+   * `subscriptionId` (their own current subscription); staff and partners give it.
+   */
+  planChangePreview: PlanChangePreview;
+  /**
+   * The plans on sale: the billing system's active recurring prices, ordered by product name, then
+   * billing interval, then amount. The same for
+   * every caller (cached for `CACHE_TTLS` `plans`, and dropped when Stripe reports a price or product
+   * change).
+   */
+  plans: Array<Plan>;
   /** The last delivery attempts to one endpoint, newest first (its delivery log). */
   webhookDeliveries: Array<WebhookDeliveryAttempt>;
   /** A partner's own webhook endpoints; an admin sees every partner's. Never their secrets. */
@@ -1078,6 +1183,10 @@ export type Query = {
 };
 
 
+/**
+ * Plans to subscribe to: the billing system's active recurring prices (Stripe prices with their
+ * product), and previews of a change of plan.
+ */
 export type QueryAuditLogArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   customerId?: InputMaybe<Scalars['ID']['input']>;
@@ -1085,11 +1194,19 @@ export type QueryAuditLogArgs = {
 };
 
 
+/**
+ * Plans to subscribe to: the billing system's active recurring prices (Stripe prices with their
+ * product), and previews of a change of plan.
+ */
 export type QueryCustomerArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/**
+ * Plans to subscribe to: the billing system's active recurring prices (Stripe prices with their
+ * product), and previews of a change of plan.
+ */
 export type QueryCustomersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -1097,12 +1214,20 @@ export type QueryCustomersArgs = {
 };
 
 
+/**
+ * Plans to subscribe to: the billing system's active recurring prices (Stripe prices with their
+ * product), and previews of a change of plan.
+ */
 export type QueryFailedAutomationRunsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
+/**
+ * Plans to subscribe to: the billing system's active recurring prices (Stripe prices with their
+ * product), and previews of a change of plan.
+ */
 export type QueryFailedEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -1110,17 +1235,40 @@ export type QueryFailedEventsArgs = {
 };
 
 
+/**
+ * Plans to subscribe to: the billing system's active recurring prices (Stripe prices with their
+ * product), and previews of a change of plan.
+ */
 export type QueryFailedReplicaJobsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
+/**
+ * Plans to subscribe to: the billing system's active recurring prices (Stripe prices with their
+ * product), and previews of a change of plan.
+ */
 export type QueryFailedWebhookDeliveriesArgs = {
   endpointId: Scalars['ID']['input'];
 };
 
 
+/**
+ * Plans to subscribe to: the billing system's active recurring prices (Stripe prices with their
+ * product), and previews of a change of plan.
+ */
+export type QueryPlanChangePreviewArgs = {
+  planId: Scalars['ID']['input'];
+  prorate?: InputMaybe<Scalars['Boolean']['input']>;
+  subscriptionId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+/**
+ * Plans to subscribe to: the billing system's active recurring prices (Stripe prices with their
+ * product), and previews of a change of plan.
+ */
 export type QueryWebhookDeliveriesArgs = {
   endpointId: Scalars['ID']['input'];
   first?: InputMaybe<Scalars['Int']['input']>;

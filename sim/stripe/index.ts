@@ -1,7 +1,9 @@
 /**
  * Stripe: customers (retrieve, search, update with address and default payment method), customer
  * tax ids (create, list, delete), invoices (list, search, pay), subscriptions, payment methods
- * (list, attach, detach), SetupIntents (create), with the official SDK's encodings (qs-style query strings and form bodies), list and
+ * (list, attach, detach), SetupIntents (create), prices (list, retrieve, create, update `active` and `nickname`) and their products,
+ * plan changes (subscription item price updates with prorations as pending invoice items, and their
+ * previews with `POST /v1/invoices/create_preview`), with the official SDK's encodings (qs-style query strings and form bodies), list and
  * search_result objects, expansions, Idempotency-Key replay and Stripe's error bodies.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -119,6 +121,65 @@ const TAX_ID_TYPES = new Set(
 
 const ADDRESS_FIELDS = ['line1', 'line2', 'city', 'postal_code', 'state', 'country'];
 
+/** A catalog price: sold in its default currency and, through `currency_options`, in the others at the same amount. */
+interface Price {
+  id: string;
+  object: 'price';
+  active: boolean;
+  billing_scheme: 'per_unit';
+  created: number;
+  currency: string;
+  custom_unit_amount: null;
+  livemode: false;
+  lookup_key: string | null;
+  metadata: Record<string, string>;
+  nickname: string | null;
+  product: string;
+  recurring: { interval: 'day' | 'week' | 'month' | 'year'; interval_count: number; usage_type: 'licensed'; meter: null } | null;
+  tax_behavior: 'unspecified';
+  type: 'recurring' | 'one_time';
+  unit_amount: number;
+  unit_amount_decimal: string;
+  /** Amount per currency (Stripe shows it as `currency_options` only when expanded). */
+  amounts: Record<string, number>;
+}
+
+interface Product {
+  id: string;
+  object: 'product';
+  active: boolean;
+  created: number;
+  description: string | null;
+  livemode: false;
+  metadata: Record<string, string>;
+  name: string;
+  type: 'service';
+}
+
+/** A pending invoice item (what a prorating plan change leaves for the next invoice). */
+interface InvoiceItem {
+  id: string;
+  object: 'invoiceitem';
+  amount: number;
+  currency: string;
+  customer: string;
+  date: number;
+  description: string;
+  invoice: string | null;
+  livemode: false;
+  period: { start: number; end: number };
+  proration: boolean;
+  quantity: number;
+  subscription: string | null;
+  subscription_item: string | null;
+  price: string;
+  created: number;
+}
+
+/** Currencies the seeded catalog is sold in (the default first). */
+const CATALOG_CURRENCIES = ['usd', 'eur', 'gbp'];
+const INTERVAL_S = { day: 86_400, week: 7 * 86_400, month: 30 * 86_400, year: 365 * 86_400 } as const;
+
 interface TaxId {
   id: string;
   object: 'tax_id';
@@ -222,6 +283,70 @@ export async function startStripeSim(o: {
   const paymentMethods: StripePaymentMethod[] = [];
   const taxIds = new Map<string, TaxId[]>();
   const setupIntents = new Map<string, object>();
+  const products = new Map<string, Product>();
+  const prices = new Map<string, Price>();
+  const invoiceItems: InvoiceItem[] = [];
+  {
+    const created = Math.floor(Date.UTC(2024, 0, 1) / 1000);
+    const addPrice = (
+      p: { id: string; nickname: string; amount: number; product: string; active?: boolean },
+      recurring: Price['recurring'],
+      productName: string,
+      k: number,
+    ) => {
+      if (!products.has(p.product))
+        products.set(p.product, {
+          id: p.product,
+          object: 'product',
+          active: true,
+          created: created + k,
+          description: `The ${productName} plan.`,
+          livemode: false,
+          metadata: {},
+          name: productName,
+          type: 'service',
+        });
+      prices.set(p.id, {
+        id: p.id,
+        object: 'price',
+        active: p.active ?? true,
+        billing_scheme: 'per_unit',
+        created: created + k,
+        currency: CATALOG_CURRENCIES[0],
+        custom_unit_amount: null,
+        livemode: false,
+        lookup_key: p.nickname.toLowerCase().replace(/ /g, '_'),
+        metadata: {},
+        nickname: p.nickname,
+        product: p.product,
+        recurring,
+        tax_behavior: 'unspecified',
+        type: recurring ? 'recurring' : 'one_time',
+        unit_amount: p.amount,
+        unit_amount_decimal: String(p.amount),
+        amounts: Object.fromEntries(CATALOG_CURRENCIES.map((c) => [c, p.amount])),
+      });
+    };
+    const recurring = (interval: 'month' | 'year') => ({ interval, interval_count: 1, usage_type: 'licensed' as const, meter: null });
+    (o.data.prices ?? []).forEach((p, k) => addPrice(p, recurring(p.interval), p.nickname.replace(/ (Monthly|Yearly)$/, ''), k));
+    // Beyond the seed: a second yearly plan (so a yearly subscription can change plan), a price
+    // no longer on sale, and a one-time price (neither of the last two is a plan).
+    const starter = o.data.prices?.find((p) => p.nickname === 'Starter Monthly');
+    if (starter)
+      addPrice(
+        { id: 'price_starter_yearly', nickname: 'Starter Yearly', amount: 19000, product: starter.product },
+        recurring('year'),
+        'Starter',
+        99,
+      );
+    addPrice(
+      { id: 'price_legacy_monthly', nickname: 'Legacy Monthly', amount: 990, product: 'prod_legacy', active: false },
+      recurring('month'),
+      'Legacy',
+      100,
+    );
+    addPrice({ id: 'price_setup_fee', nickname: 'Setup fee', amount: 5000, product: 'prod_setup' }, null, 'Setup', 101);
+  }
   /** Payment methods made from a declining test card (attach): their charges are declined as the card's. */
   const declining = new Map<string, (typeof DECLINING_TEST_METHODS)[string]>();
   for (const c of o.data.customers) {
@@ -369,6 +494,123 @@ export async function startStripeSim(o: {
     indexed.set(k, { at: Date.now(), view });
     return view;
   };
+
+  /** A price as Stripe answers it: `product` and `currency_options` expanded when asked (`data.` inside a list). */
+  const priceView = (x: Price, exp: string[], prefix = '') => {
+    const { amounts, ...price } = x;
+    return {
+      ...price,
+      ...(exp.includes(`${prefix}product`) ? { product: products.get(x.product) ?? x.product } : {}),
+      ...(exp.includes(`${prefix}currency_options`)
+        ? {
+            currency_options: Object.fromEntries(
+              Object.entries(amounts).map(([c, a]) => [
+                c,
+                { custom_unit_amount: null, tax_behavior: 'unspecified', unit_amount: a, unit_amount_decimal: String(a) },
+              ]),
+            ),
+          }
+        : {}),
+    };
+  };
+
+  /**
+   * The seeded periods are fixed; Stripe renews a subscription at each period end. A subscription
+   * read by id, previewed or changed has its periods rolled forward to the one holding now (30 days
+   * a month, 365 a year, as the seed counts them): a plan change keeps them, a read or a preview
+   * shows them on a copy (the seeded data the other reads show stays as it is).
+   */
+  function renew(sub: StripeSubscription) {
+    if (sub.status === 'canceled') return;
+    const now = Math.floor(Date.now() / 1000);
+    for (const item of sub.items.data) {
+      const step = item.price.recurring.interval === 'year' ? 365 * 86_400 : 30 * 86_400;
+      while (item.current_period_end <= now) {
+        item.current_period_start = item.current_period_end;
+        item.current_period_end += step;
+      }
+    }
+    const first = sub.items.data[0];
+    if (first) Object.assign(sub, { current_period_start: first.current_period_start, current_period_end: first.current_period_end });
+  }
+
+  /**
+   * A subscription's price change as Stripe computes it (`items[0][id]`, `items[0][price]`,
+   * `proration_behavior`, `proration_date`, under `prefix` for a preview): the new price in the
+   * subscription's currency and, with create_prorations, the unused time of the current price
+   * credited and the rest of the period on the new one charged, each rounded to the minor unit.
+   */
+  function planChange(sub: StripeSubscription, p: Record<string, unknown>, prefix = '') {
+    const name = (k: string) => (prefix ? `${prefix}[${k}]` : k);
+    if (sub.status === 'canceled')
+      throw invalid('A canceled subscription can only update its cancellation_details and metadata.', { code: 'resource_missing' });
+    const items = Array.isArray(p.items) ? (p.items as Record<string, unknown>[]) : [];
+    if (items.length !== 1) throw invalid('The simulator changes exactly one subscription item.', { param: name('items') });
+    const [want] = items;
+    const item = sub.items.data.find((i) => i.id === want.id);
+    if (!item) throw invalid(`No such subscription item: '${String(want.id)}'`, { code: 'resource_missing', param: name('items[0][id]') });
+    const priceId = typeof want.price === 'string' ? want.price : '';
+    const price = prices.get(priceId);
+    if (!price) throw invalid(`No such price: '${priceId}'`, { code: 'resource_missing', param: name('items[0][price]') });
+    if (!price.active)
+      throw invalid('The price specified is inactive. This field only accepts active prices.', { param: name('items[0][price]') });
+    if (!price.recurring)
+      throw invalid('The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.', {
+        param: name('items[0][price]'),
+      });
+    const currency = item.price.currency;
+    const amount = price.amounts[currency];
+    if (amount === undefined)
+      throw invalid(
+        `The price specified supports currencies of \`${Object.keys(price.amounts).join(', ')}\` which doesn't include the expected currency of \`${currency}\`.`,
+        { param: name('items[0][price]') },
+      );
+    if (
+      price.recurring.interval !== item.price.recurring.interval ||
+      price.recurring.interval_count !== item.price.recurring.interval_count
+    )
+      throw invalid('The simulator does not model a change of billing interval (Stripe resets the billing cycle).', {
+        param: name('items[0][price]'),
+      });
+    const behavior = p.proration_behavior === undefined ? 'create_prorations' : p.proration_behavior;
+    if (behavior !== 'create_prorations' && behavior !== 'none')
+      throw invalid('Invalid proration_behavior: the simulator takes create_prorations or none', { param: name('proration_behavior') });
+    const start = item.current_period_start;
+    const end = item.current_period_end;
+    const date = p.proration_date === undefined ? Math.floor(Date.now() / 1000) : Number(p.proration_date);
+    if (!Number.isInteger(date)) throw invalid(`Invalid integer: ${String(p.proration_date)}`, { param: name('proration_date') });
+    if (date < start || date > end)
+      throw invalid('The proration date must be within the current billing period of the subscription.', { param: name('proration_date') });
+    const next = {
+      ...item.price,
+      id: price.id,
+      nickname: price.nickname ?? price.id,
+      unit_amount: amount,
+      product: price.product,
+      lookup_key: price.lookup_key ?? price.id,
+      recurring: { interval: price.recurring.interval, interval_count: 1 } as const,
+    };
+    const share = (end - date) / (end - start);
+    const period = { start: date, end };
+    const prorations =
+      behavior === 'none' || item.price.id === price.id
+        ? []
+        : [
+            {
+              amount: -Math.round(item.price.unit_amount * item.quantity * share),
+              description: `Unused time on ${item.quantity} × ${item.price.nickname} after ${new Date(date * 1000).toISOString().slice(0, 10)}`,
+              period,
+              price: item.price.id,
+            },
+            {
+              amount: Math.round(amount * item.quantity * share),
+              description: `Remaining time on ${item.quantity} × ${next.nickname} after ${new Date(date * 1000).toISOString().slice(0, 10)}`,
+              period,
+              price: price.id,
+            },
+          ];
+    return { item, price: next, prorations, date };
+  }
 
   const sim = await startJsonSim({
     host: o.host,
@@ -569,6 +811,246 @@ export async function startStripeSim(o: {
       },
       {
         method: 'GET',
+        pattern: '/v1/prices',
+        handle: (req) => {
+          const p = params(req);
+          const bool = (v: unknown) => (v === undefined ? undefined : v === 'true');
+          const active = bool(p.active);
+          const rows = [...prices.values()].filter(
+            (x) =>
+              (active === undefined || x.active === active) &&
+              (!p.type || x.type === p.type) &&
+              (!p.product || x.product === p.product) &&
+              (!p.currency || x.currency === p.currency),
+          );
+          const out = list(rows, p, '/v1/prices');
+          const exp = expands(p);
+          return { ...out, data: out.data.map((x) => priceView(x, exp, 'data.')) };
+        },
+      },
+      {
+        // Creates a price (of an existing product, or of a new one with `product_data[name]`);
+        // `currency_options[<currency>][unit_amount]` sells it in other currencies too.
+        method: 'POST',
+        pattern: '/v1/prices',
+        handle: (req) =>
+          idempotently(req, () => {
+            const p = params(req);
+            if (typeof p.currency !== 'string' || !/^[a-z]{3}$/.test(p.currency))
+              throw invalid('Missing required param: currency.', { param: 'currency' });
+            const amount = Number(p.unit_amount);
+            if (!Number.isInteger(amount) || amount < 0) throw invalid('Invalid integer: unit_amount', { param: 'unit_amount' });
+            const rec = p.recurring && typeof p.recurring === 'object' ? (p.recurring as Record<string, unknown>) : undefined;
+            const interval = rec?.interval;
+            if (rec && interval !== 'day' && interval !== 'week' && interval !== 'month' && interval !== 'year')
+              throw invalid('Invalid recurring[interval]: must be one of day, week, month, or year', { param: 'recurring[interval]' });
+            const data = p.product_data && typeof p.product_data === 'object' ? (p.product_data as Record<string, unknown>) : undefined;
+            let product = typeof p.product === 'string' ? p.product : undefined;
+            if (product && !products.has(product)) throw missing('product', product);
+            if (!product) {
+              if (typeof data?.name !== 'string') throw invalid('Missing required param: product.', { param: 'product' });
+              product = `prod_${randomBytes(7).toString('hex')}`;
+              products.set(product, {
+                id: product,
+                object: 'product',
+                active: true,
+                created: Math.floor(Date.now() / 1000),
+                description: null,
+                livemode: false,
+                metadata: {},
+                name: data.name,
+                type: 'service',
+              });
+            }
+            const options =
+              p.currency_options && typeof p.currency_options === 'object'
+                ? (p.currency_options as Record<string, { unit_amount?: string }>)
+                : {};
+            const price: Price = {
+              id: `price_${randomBytes(12).toString('hex')}`,
+              object: 'price',
+              active: p.active !== 'false',
+              billing_scheme: 'per_unit',
+              created: Math.floor(Date.now() / 1000),
+              currency: p.currency,
+              custom_unit_amount: null,
+              livemode: false,
+              lookup_key: typeof p.lookup_key === 'string' ? p.lookup_key : null,
+              metadata: {},
+              nickname: typeof p.nickname === 'string' ? p.nickname : null,
+              product,
+              recurring: rec
+                ? {
+                    interval: interval as 'day' | 'week' | 'month' | 'year',
+                    interval_count: Number(rec.interval_count ?? 1),
+                    usage_type: 'licensed',
+                    meter: null,
+                  }
+                : null,
+              tax_behavior: 'unspecified',
+              type: rec ? 'recurring' : 'one_time',
+              unit_amount: amount,
+              unit_amount_decimal: String(amount),
+              amounts: {
+                [p.currency]: amount,
+                ...Object.fromEntries(Object.entries(options).map(([c, o]) => [c, Number(o.unit_amount)])),
+              },
+            };
+            prices.set(price.id, price);
+            const body = priceView(price, []);
+            o.webhooks?.stripe('price.created', body);
+            return { status: 200, body };
+          }),
+      },
+      {
+        method: 'GET',
+        pattern: '/v1/prices/{id}',
+        handle: (req, { id }) => {
+          const price = prices.get(id);
+          if (!price) throw missing('price', id);
+          return priceView(price, expands(params(req)));
+        },
+      },
+      {
+        // Update: `active` (take a price off sale, or back) and `nickname`.
+        method: 'POST',
+        pattern: '/v1/prices/{id}',
+        handle: (req, { id }) =>
+          idempotently(req, () => {
+            const price = prices.get(id);
+            if (!price) throw missing('price', id);
+            const p = params(req);
+            const previous: Record<string, unknown> = {};
+            if (p.active !== undefined) {
+              if (p.active !== 'true' && p.active !== 'false') throw invalid('Invalid boolean: active', { param: 'active' });
+              previous.active = price.active;
+              price.active = p.active === 'true';
+            }
+            if (typeof p.nickname === 'string') {
+              previous.nickname = price.nickname;
+              price.nickname = p.nickname || null;
+            }
+            const body = priceView(price, []);
+            o.webhooks?.stripe('price.updated', body, previous);
+            return { status: 200, body };
+          }),
+      },
+      {
+        method: 'GET',
+        pattern: '/v1/invoiceitems',
+        handle: (req) => {
+          const p = params(req);
+          const pending = p.pending === undefined ? undefined : p.pending === 'true';
+          return list(
+            invoiceItems.filter(
+              (i) => (!p.customer || i.customer === p.customer) && (pending === undefined || (i.invoice === null) === pending),
+            ),
+            p,
+            '/v1/invoiceitems',
+          );
+        },
+      },
+      {
+        // The next invoice of a subscription, with a change applied (`subscription_details`):
+        // pending invoice items, the change's prorations and the next period. Nothing is stored.
+        method: 'POST',
+        pattern: '/v1/invoices/create_preview',
+        handle: (req) => {
+          const p = params(req);
+          if (typeof p.subscription !== 'string')
+            throw invalid('The simulator previews invoices of an existing subscription: pass subscription.', { param: 'subscription' });
+          const sub = structuredClone(subscriptionOf(p.subscription));
+          if (typeof p.customer === 'string' && p.customer !== sub.customer)
+            throw invalid(`The subscription ${sub.id} does not belong to the customer ${p.customer}.`, { param: 'customer' });
+          const details =
+            p.subscription_details && typeof p.subscription_details === 'object' ? (p.subscription_details as Record<string, unknown>) : {};
+          renew(sub);
+          const change = details.items ? planChange(sub, details, 'subscription_details') : undefined;
+          const item = sub.items.data[0];
+          const next = change?.price ?? item.price;
+          const end = item.current_period_end;
+          const pending = invoiceItems.filter((i) => i.customer === sub.customer && i.invoice === null);
+          const line = (
+            amount: number,
+            description: string,
+            period: { start: number; end: number },
+            proration: boolean,
+            price: string,
+            invoiceItem: string | null,
+          ) => ({
+            id: `il_tmp_${randomBytes(12).toString('hex')}`,
+            object: 'line_item',
+            amount,
+            currency: next.currency,
+            description,
+            discount_amounts: [],
+            discountable: !proration,
+            discounts: [],
+            invoice: null,
+            livemode: false,
+            metadata: {},
+            parent: {
+              type: 'subscription_item_details',
+              invoice_item_details: null,
+              subscription_item_details: {
+                invoice_item: invoiceItem,
+                proration,
+                proration_details: { credited_items: null },
+                subscription: sub.id,
+                subscription_item: item.id,
+              },
+            },
+            period,
+            pretax_credit_amounts: [],
+            pricing: {
+              type: 'price_details',
+              price_details: { price, product: prices.get(price)?.product ?? null },
+              unit_amount_decimal: null,
+            },
+            quantity: item.quantity,
+            subtotal: amount,
+            taxes: [],
+          });
+          const lines = [
+            ...pending.map((i) => line(i.amount, i.description, i.period, i.proration, i.price, i.id)),
+            ...(change?.prorations ?? []).map((x) => line(x.amount, x.description, x.period, true, x.price, null)),
+            line(
+              next.unit_amount * item.quantity,
+              `${item.quantity} × ${next.nickname} (at ${next.unit_amount / 100} / ${next.recurring.interval})`,
+              { start: end, end: end + INTERVAL_S[next.recurring.interval] },
+              false,
+              next.id,
+              null,
+            ),
+          ];
+          const total = lines.reduce((n, l) => n + l.amount, 0);
+          const cus = customers.get(sub.customer);
+          return {
+            object: 'invoice',
+            account_country: 'US',
+            amount_due: Math.max(0, total + (cus?.balance ?? 0)),
+            amount_paid: 0,
+            amount_remaining: Math.max(0, total + (cus?.balance ?? 0)),
+            billing_reason: 'upcoming',
+            collection_method: 'charge_automatically',
+            created: Math.floor(Date.now() / 1000),
+            currency: next.currency,
+            customer: sub.customer,
+            lines: { object: 'list', data: lines, has_more: false, total_count: lines.length, url: '/v1/invoices/upcoming/lines' },
+            livemode: false,
+            next_payment_attempt: end + 3600,
+            parent: { type: 'subscription_details', subscription_details: { subscription: sub.id, metadata: {} } },
+            period_start: item.current_period_start,
+            period_end: end,
+            starting_balance: cus?.balance ?? 0,
+            status: 'draft',
+            subtotal: total,
+            total,
+          };
+        },
+      },
+      {
+        method: 'GET',
         pattern: '/v1/invoices/search',
         handle: (req) => {
           const p = params(req);
@@ -599,16 +1081,48 @@ export async function startStripeSim(o: {
       {
         method: 'GET',
         pattern: '/v1/subscriptions/{id}',
-        handle: (_req, { id }) => subscriptions.find((s) => s.id === id) ?? Promise.reject(missing('subscription', id)),
+        handle: (_req, { id }) => {
+          const sub = structuredClone(subscriptionOf(id));
+          renew(sub);
+          return sub;
+        },
       },
       {
-        // Update: the subset Portico writes (cancel_at_period_end).
+        // Update: the subset Portico writes (cancel_at_period_end; a plan change: items[0][price]
+        // with proration_behavior and proration_date, its prorations left as pending invoice items).
         method: 'POST',
         pattern: '/v1/subscriptions/{id}',
         handle: (req, { id }) =>
           idempotently(req, () => {
             const sub = subscriptionOf(id);
             const p = params(req);
+            if (p.items !== undefined) {
+              renew(sub);
+              const change = planChange(sub, p);
+              const previous = { items: structuredClone(sub.items) };
+              const now = Math.floor(Date.now() / 1000);
+              for (const x of change.prorations)
+                invoiceItems.push({
+                  id: `ii_${randomBytes(12).toString('hex')}`,
+                  object: 'invoiceitem',
+                  amount: x.amount,
+                  currency: change.price.currency,
+                  customer: sub.customer,
+                  date: now,
+                  description: x.description,
+                  invoice: null,
+                  livemode: false,
+                  period: x.period,
+                  proration: true,
+                  quantity: change.item.quantity,
+                  subscription: sub.id,
+                  subscription_item: change.item.id,
+                  price: x.price,
+                  created: now,
+                });
+              change.item.price = change.price;
+              o.webhooks?.stripe('customer.subscription.updated', structuredClone(sub), previous);
+            }
             if (p.cancel_at_period_end !== undefined) {
               if (p.cancel_at_period_end !== 'true' && p.cancel_at_period_end !== 'false')
                 throw invalid('Invalid boolean: cancel_at_period_end', { param: 'cancel_at_period_end' });

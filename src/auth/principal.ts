@@ -21,6 +21,8 @@ export const SCOPES = {
   'support.tickets:write': 'openTicket, addTicketComment: open tickets and comment on them.',
   'files.documents:write': 'requestDocumentUpload, confirmDocumentUpload: upload documents (presigned, straight to S3).',
   'billing.subscription:write': 'cancelSubscription, resumeSubscription.',
+  'billing.subscription:change_plan':
+    'changeSubscriptionPlan: move a subscription to another plan, prorated (a charge or credit on the next invoice).',
   'billing.details:write': 'updateBillingDetails: billing address and tax ids.',
   'billing.invoices:pay': "payInvoice: pay an open invoice with the customer's default card.",
   'billing.payment_methods:write':
@@ -54,6 +56,7 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
     'support.tickets:write',
     'files.documents:write',
     'billing.subscription:write',
+    'billing.subscription:change_plan',
     'billing.details:write',
     'billing.invoices:pay',
     'billing.payment_methods:write',

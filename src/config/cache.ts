@@ -13,6 +13,7 @@ export const CACHE_TTL_DEFAULTS = {
   tickets: 60,
   comments: 120,
   documents: 60,
+  plans: 300,
 } as const;
 export type CacheType = keyof typeof CACHE_TTL_DEFAULTS;
 

@@ -69,7 +69,7 @@ export const upstream = section({
         .regex(/^(off|(\S+\s+){4,5}\S+)$/, 'must be a cron pattern of 5 or 6 fields, or "off"')
         .prefault('0 * * * *'),
       example: '0 * * * *',
-      doc: 'When the queue workers reconcile replicas with their owner (Stripe/Zendesk name and email from HubSpot), as a cron pattern (UTC); `off` = only `npm run reconcile`.',
+      doc: "When the queue workers reconcile replicas with their owner (Stripe/Zendesk name and email from the CRM; the CRM's billing country from Stripe), as a cron pattern (UTC); `off` = only `npm run reconcile`.",
     },
     RECONCILE_CALLS_PER_SECOND: {
       schema: int(1, 100).prefault('10'),

@@ -110,6 +110,8 @@ export type BillingSubscription = {
   id: Scalars['ID']['output'];
   /** Plan name (price nickname). */
   plan: Maybe<Scalars['String']['output']>;
+  /** The plan's id (the billing system's price id, one of `plans`); null when the subscription has no single plan. */
+  planId: Maybe<Scalars['ID']['output']>;
   /** Lifecycle status. */
   status: SubscriptionStatus;
 };
@@ -193,6 +195,15 @@ export type Mutation = {
    */
   cancelSubscription: BillingSubscription;
   /**
+   * Changes the subscription to another plan (an active price of the same billing interval), in the
+   * billing system. With `prorate` (the default) the unused time of the current plan is credited and
+   * the rest of the period charged on the new one, on the next invoice; pass the `prorationDate` of
+   * `planChangePreview` so the amount is exactly the one previewed. The subscription must be active
+   * or trialing. Customers omit `subscriptionId` (their own); staff and partners give it. Send an
+   * `Idempotency-Key`: Stripe receives a key derived from it, so a retry never changes twice.
+   */
+  changeSubscriptionPlan: BillingSubscription;
+  /**
    * Pays an open invoice of the customer with its default card, now. A declined card is the error
    * `PAYMENT_DECLINED` with the vendor's `declineCode` (e.g. `insufficient_funds`); the invoice stays
    * open and the payment-failed automation runs. Send an `Idempotency-Key`: the vendor receives a key
@@ -224,6 +235,14 @@ export type Mutation = {
 export type MutationCancelSubscriptionArgs = {
   atPeriodEnd?: InputMaybe<Scalars['Boolean']['input']>;
   customerId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type MutationChangeSubscriptionPlanArgs = {
+  planId: Scalars['ID']['input'];
+  prorate?: InputMaybe<Scalars['Boolean']['input']>;
+  prorationDate?: InputMaybe<Scalars['DateTime']['input']>;
+  subscriptionId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -291,6 +310,107 @@ export type PaymentMethodSetup = {
   clientSecret: Scalars['String']['output'];
   /** The SetupIntent's id. */
   id: Scalars['ID']['output'];
+};
+
+/** A plan on sale: one recurring price of the billing system. */
+export type Plan = {
+  __typename?: 'Plan';
+  /** The price per unit in `currency`, minor units; null for prices not billed per unit (tiered, metered). */
+  amount: Maybe<Scalars['Int']['output']>;
+  /** The price's default currency, ISO 4217, upper case. */
+  currency: Scalars['String']['output'];
+  /** The product's description, when it has one. */
+  description: Maybe<Scalars['String']['output']>;
+  /** The price id (Stripe `price_...`): what `changeSubscriptionPlan` takes. */
+  id: Scalars['ID']['output'];
+  /** How often it is billed. */
+  interval: PlanInterval;
+  /** Billed every `intervalCount` intervals, e.g. 3 with `MONTH` for quarterly. */
+  intervalCount: Scalars['Int']['output'];
+  /** The plan's name (the price's nickname, else the product's name). */
+  name: Scalars['String']['output'];
+  /** The price in every currency it is sold in (the default currency first): a subscription is charged in its own currency. */
+  prices: Array<PlanPrice>;
+  /** The product's name, e.g. `Pro`. */
+  productName: Maybe<Scalars['String']['output']>;
+};
+
+/** What a change of plan would cost, computed by the billing system for one proration date. */
+export type PlanChangePreview = {
+  __typename?: 'PlanChangePreview';
+  /** ISO 4217 currency code, upper case. */
+  currency: Scalars['String']['output'];
+  /** When the next invoice is due to be made (the end of the current period). */
+  nextInvoiceAt: Maybe<Scalars['DateTime']['output']>;
+  /** The total of the next invoice with the change, minor units (the proration plus the next period on the new plan). */
+  nextInvoiceTotal: Scalars['Int']['output'];
+  /** The plan it would change to. */
+  planId: Scalars['ID']['output'];
+  /**
+   * The prorated amount the change adds to the next invoice, minor units: the new plan for the rest
+   * of the period minus the unused time of the current one (negative: a credit). 0 without proration.
+   */
+  prorationAmount: Scalars['Int']['output'];
+  /** The moment the proration is computed for: pass it to `changeSubscriptionPlan` within an hour. */
+  prorationDate: Scalars['DateTime']['output'];
+  /** The subscription previewed. */
+  subscriptionId: Scalars['ID']['output'];
+};
+
+/** Billing intervals. */
+export type PlanInterval =
+  /** Daily. */
+  | 'DAY'
+  /** Monthly. */
+  | 'MONTH'
+  /** An interval the billing system sent that this API does not know yet (the gateway logs it). */
+  | 'UNKNOWN'
+  /** Weekly. */
+  | 'WEEK'
+  /** Yearly. */
+  | 'YEAR';
+
+/** A plan's price in one currency. */
+export type PlanPrice = {
+  __typename?: 'PlanPrice';
+  /** Minor units per unit; null for prices not billed per unit. */
+  amount: Maybe<Scalars['Int']['output']>;
+  /** ISO 4217, upper case. */
+  currency: Scalars['String']['output'];
+};
+
+/**
+ * Plans to subscribe to: the billing system's active recurring prices (Stripe prices with their
+ * product), and previews of a change of plan.
+ */
+export type Query = {
+  __typename?: 'Query';
+  /**
+   * What changing a subscription to another plan would cost, as the billing system computes it: the
+   * prorated amount the change adds (credit for the unused time of the current plan, charge for the
+   * rest of the period on the new one) and the total of the next invoice. Pass its `prorationDate` to
+   * `changeSubscriptionPlan` so the change is charged exactly this amount. Customers omit
+   * `subscriptionId` (their own current subscription); staff and partners give it.
+   */
+  planChangePreview: PlanChangePreview;
+  /**
+   * The plans on sale: the billing system's active recurring prices, ordered by product name, then
+   * billing interval, then amount. The same for
+   * every caller (cached for `CACHE_TTLS` `plans`, and dropped when Stripe reports a price or product
+   * change).
+   */
+  plans: Array<Plan>;
+};
+
+
+/**
+ * Plans to subscribe to: the billing system's active recurring prices (Stripe prices with their
+ * product), and previews of a change of plan.
+ */
+export type QueryPlanChangePreviewArgs = {
+  planId: Scalars['ID']['input'];
+  prorate?: InputMaybe<Scalars['Boolean']['input']>;
+  subscriptionId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** Stripe subscription statuses. */
@@ -436,6 +556,11 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PaymentMethod: ResolverTypeWrapper<CardSummary>;
   PaymentMethodSetup: ResolverTypeWrapper<PaymentMethodSetup>;
+  Plan: ResolverTypeWrapper<Plan>;
+  PlanChangePreview: ResolverTypeWrapper<PlanChangePreview>;
+  PlanInterval: PlanInterval;
+  PlanPrice: ResolverTypeWrapper<PlanPrice>;
+  Query: ResolverTypeWrapper<{}>;
   SubscriptionStatus: SubscriptionStatus;
   TaxId: ResolverTypeWrapper<TaxId>;
   TaxIdInput: TaxIdInput;
@@ -461,6 +586,10 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   PaymentMethod: CardSummary;
   PaymentMethodSetup: PaymentMethodSetup;
+  Plan: Plan;
+  PlanChangePreview: PlanChangePreview;
+  PlanPrice: PlanPrice;
+  Query: {};
   TaxId: TaxId;
   TaxIdInput: TaxIdInput;
 };
@@ -492,6 +621,7 @@ export type BillingSubscriptionResolvers<ContextType = RequestContext, ParentTyp
   currentPeriodEnd?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   plan?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  planId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['SubscriptionStatus'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
@@ -536,6 +666,7 @@ export type InvoiceEdgeResolvers<ContextType = RequestContext, ParentType extend
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   cancelSubscription?: Resolver<ResolversTypes['BillingSubscription'], ParentType, ContextType, RequireFields<MutationCancelSubscriptionArgs, 'atPeriodEnd'>>;
+  changeSubscriptionPlan?: Resolver<ResolversTypes['BillingSubscription'], ParentType, ContextType, RequireFields<MutationChangeSubscriptionPlanArgs, 'planId' | 'prorate'>>;
   payInvoice?: Resolver<ResolversTypes['Invoice'], ParentType, ContextType, RequireFields<MutationPayInvoiceArgs, 'id'>>;
   removePaymentMethod?: Resolver<ResolversTypes['Billing'], ParentType, ContextType, RequireFields<MutationRemovePaymentMethodArgs, 'id'>>;
   resumeSubscription?: Resolver<ResolversTypes['BillingSubscription'], ParentType, ContextType, Partial<MutationResumeSubscriptionArgs>>;
@@ -565,6 +696,41 @@ export type PaymentMethodSetupResolvers<ContextType = RequestContext, ParentType
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type PlanResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Plan'] = ResolversParentTypes['Plan']> = {
+  amount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  interval?: Resolver<ResolversTypes['PlanInterval'], ParentType, ContextType>;
+  intervalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  prices?: Resolver<Array<ResolversTypes['PlanPrice']>, ParentType, ContextType>;
+  productName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type PlanChangePreviewResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PlanChangePreview'] = ResolversParentTypes['PlanChangePreview']> = {
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  nextInvoiceAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  nextInvoiceTotal?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  planId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  prorationAmount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  prorationDate?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  subscriptionId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type PlanPriceResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PlanPrice'] = ResolversParentTypes['PlanPrice']> = {
+  amount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  planChangePreview?: Resolver<ResolversTypes['PlanChangePreview'], ParentType, ContextType, RequireFields<QueryPlanChangePreviewArgs, 'planId' | 'prorate'>>;
+  plans?: Resolver<Array<ResolversTypes['Plan']>, ParentType, ContextType>;
+};
+
 export type TaxIdResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TaxId'] = ResolversParentTypes['TaxId']> = {
   country?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -586,6 +752,10 @@ export type Resolvers<ContextType = RequestContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   PaymentMethod?: PaymentMethodResolvers<ContextType>;
   PaymentMethodSetup?: PaymentMethodSetupResolvers<ContextType>;
+  Plan?: PlanResolvers<ContextType>;
+  PlanChangePreview?: PlanChangePreviewResolvers<ContextType>;
+  PlanPrice?: PlanPriceResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
   TaxId?: TaxIdResolvers<ContextType>;
 };
 

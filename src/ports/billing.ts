@@ -4,7 +4,7 @@
  * handlers speak only this. `crmId` is Portico's customer id; `billingCustomerId` is the billing
  * system's own id of that customer (what the customer links keep), opaque to Portico.
  */
-import type { InvoiceStatus, SubscriptionStatus } from '../generated/billing.js';
+import type { InvoiceStatus, PlanInterval, SubscriptionStatus } from '../generated/billing.js';
 
 /** A customer as the billing subgraph's entity reference. */
 export interface CustomerRef {
@@ -15,9 +15,55 @@ export interface Subscription {
   id: string;
   status: SubscriptionStatus;
   plan: string | null;
+  /** The plan's id (the billing system's price id); null when none or several. */
+  planId: string | null;
   /** ISO 8601. */
   currentPeriodEnd: string | null;
   cancelAtPeriodEnd: boolean;
+}
+
+/** A plan on sale: one active recurring price of the billing system. */
+export interface Plan {
+  id: string;
+  name: string;
+  productName: string | null;
+  description: string | null;
+  interval: PlanInterval;
+  intervalCount: number;
+  /** ISO 4217, upper case: the price's default currency. */
+  currency: string;
+  /** Minor units per unit in `currency`; null when not billed per unit. */
+  amount: number | null;
+  /** Every currency it is sold in, the default first. */
+  prices: { currency: string; amount: number | null }[];
+}
+
+/** A subscription as a plan change needs it, read fresh from the billing system. */
+export interface SubscriptionState {
+  id: string;
+  billingCustomerId: string | null;
+  status: SubscriptionStatus;
+  /** ISO 4217, upper case: what the subscription is charged in. */
+  currency: string;
+  /** The subscription's items (a plan change acts on a subscription of exactly one). */
+  items: { id: string; planId: string | null; interval: PlanInterval; intervalCount: number }[];
+  /** ISO 8601. */
+  currentPeriodStart: string | null;
+  currentPeriodEnd: string | null;
+}
+
+/** How a plan change is charged: `prorationDate` (ISO 8601, whole seconds) fixes the proration so the change equals its preview. */
+export interface PlanChangeOptions {
+  prorate: boolean;
+  prorationDate: string;
+}
+
+/** The billing system's preview of a plan change. */
+export interface PlanChangeQuote {
+  /** Minor units the change adds (negative: a credit); 0 without proration. */
+  prorationAmount: number;
+  nextInvoiceTotal: number;
+  currency: string;
 }
 
 /** A postal address as the billing system keeps it (a missing part is null). `country`: ISO 3166-1 alpha-2. */
@@ -116,6 +162,8 @@ export interface BillingContact {
   id: string;
   name: string | null;
   email: string | null;
+  /** The billing address's country (ISO 3166-1 alpha-2), a billing-owned field the CRM copies; null when none. */
+  country: string | null;
 }
 
 /** Objects that belong to a billing customer, whose owner an event handler re-reads. */
@@ -182,6 +230,27 @@ export interface BillingPort {
   setDefaultCard(billingCustomerId: string, paymentMethodId: string, idempotencyKey?: string): Promise<void>;
   /** Detaches a card from its customer; one already detached is done (a retry is safe). */
   removeCard(paymentMethodId: string, idempotencyKey?: string): Promise<void>;
+  /** The plans on sale: every active recurring price, with its product. */
+  plans(): Promise<Plan[]>;
+  /** One subscription, read directly (fresh); null when it does not exist. */
+  subscription(subscriptionId: string): Promise<SubscriptionState | null>;
+  /**
+   * The vendor's preview of changing a one-item subscription's plan (nothing changes). Throws
+   * BillingInputError (field `planId` or `prorationDate`) for a value the vendor refuses.
+   */
+  previewPlanChange(subscription: SubscriptionState, planId: string, o: PlanChangeOptions): Promise<PlanChangeQuote>;
+  /**
+   * Changes a one-item subscription's plan, charged as its preview with the same options.
+   * `idempotencyKey` makes the vendor answer a retry with the first result (the call is then
+   * retried); `replayed` says the answer is that of an earlier request under the same key (a
+   * change already made). Throws BillingInputError (field `planId` or `prorationDate`).
+   */
+  changePlan(
+    subscription: SubscriptionState,
+    planId: string,
+    o: PlanChangeOptions,
+    idempotencyKey: string,
+  ): Promise<{ subscription: Subscription; replayed: boolean }>;
   /** Sets a billing customer's name/email; `idempotencyKey` makes a retry write once. */
   updateCustomerContact(billingCustomerId: string, fields: { name?: string; email?: string }, idempotencyKey: string): Promise<void>;
 }

@@ -6,10 +6,17 @@
  * Runs as a repeatable queue job (RECONCILE_INTERVAL_MINUTES) and on demand (`npm run reconcile`).
  */
 import type { Redis } from 'ioredis';
-import { desiredReplica, driftedFields, FIELD_OWNERSHIP, type ReplicaSystem } from '../ownership.js';
+import {
+  desiredCrmCopy,
+  desiredReplica,
+  driftedFields,
+  FIELD_OWNERSHIP,
+  type BillingReplicaSystem,
+  type ReplicaSystem,
+} from '../ownership.js';
 import { whenBudgetAllows } from '../errors/index.js';
 import type { Logger } from '../platform/logger.js';
-import { readReplicas, repairReplica, type ReplicaUpstreams } from './sync.js';
+import { readReplicas, repairReplica, syncCrmCopy, type ReplicaCopy, type ReplicaUpstreams } from './sync.js';
 
 export interface ReconcileReport {
   startedAt: string;
@@ -38,13 +45,15 @@ export interface ReconcileOptions {
 export const reconcileKey = (prefix: string) => `${prefix}:reconcile:last`;
 
 /**
- * Every replica field of CRM-owned contact fields, from the ownership table. (The CRM's copies of
- * billing fields are kept by the jobs of billing writes, not reconciled here yet.)
+ * Every replica field, from the ownership table: the billing customer's and support user's copies
+ * of CRM-owned contact fields, then the CRM's copies of billing-owned fields (the billing country).
  */
-function replicaPairs(): { system: ReplicaSystem; field: string }[] {
-  return FIELD_OWNERSHIP.filter((f) => f.owner === 'crm').flatMap((f) =>
-    f.replicas.flatMap((r) => (r.system === 'crm' ? [] : [{ system: r.system, field: r.field }])),
-  );
+function replicaPairs(): { system: ReplicaSystem | BillingReplicaSystem; field: string }[] {
+  const copies = (owner: 'crm' | 'billing') =>
+    FIELD_OWNERSHIP.filter((f) => f.owner === owner).flatMap((f) =>
+      f.replicas.flatMap((r) => ((r.system === 'crm') === (owner === 'billing') ? [{ system: r.system, field: r.field }] : [])),
+    );
+  return [...copies('crm'), ...copies('billing')];
 }
 
 const SYSTEMS: readonly ReplicaSystem[] = ['billing', 'support'];
@@ -64,11 +73,14 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
     const page = await whenBudgetAllows(() => o.upstreams.crm.listContacts(pageSize, after));
     after = page.nextCursor;
     const ids = page.contacts.map((c) => c.id);
+    /** The billing customers of this page, as read for their contact copies: they carry the billing country too. */
+    let billing: Map<string, ReplicaCopy> | undefined;
     for (const system of SYSTEMS) {
       let copies;
       try {
         calls += Math.ceil(ids.length / o.upstreams[system].contactsPerCall);
         copies = await whenBudgetAllows(() => readReplicas(o.upstreams, system, ids));
+        if (system === 'billing') billing = copies;
       } catch (err) {
         errors += ids.length;
         o.logger?.warn(
@@ -94,6 +106,29 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
             'reconciliation could not repair a replica; next run tries again',
           );
         }
+      }
+    }
+    // The CRM's copy of the billing country, for customers with a billing customer (the others
+    // have no billing value to copy). The page's billing read may lag writes (a search); drift is
+    // repaired by the replica job's own step, which re-reads the billing customer directly first,
+    // so a lagging read never writes an older value.
+    for (const owner of billing ? page.contacts : []) {
+      const owned = billing?.get(owner.id)?.owned;
+      if (!owned) continue;
+      try {
+        calls++;
+        const copy = await whenBudgetAllows(() => o.upstreams.crm.billingCopy(owner.id));
+        if (!copy || (copy.billingCountry ?? null) === desiredCrmCopy(owned).billingCountry) continue;
+        counts.get('crm.billingCountry')!.drift++;
+        calls += 2;
+        const r = await whenBudgetAllows(() => syncCrmCopy(o.upstreams, owner.id));
+        if (r.result === 'updated') counts.get('crm.billingCountry')!.repaired++;
+      } catch (err) {
+        errors++;
+        o.logger?.warn(
+          { system: o.upstreams.vendors.crm.name, crmId: owner.id, err: (err as Error).message },
+          "reconciliation could not check or repair the CRM's copy of billing fields; next run tries again",
+        );
       }
     }
     checked += page.contacts.length;

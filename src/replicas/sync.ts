@@ -9,6 +9,7 @@ import {
   desiredReplica,
   driftedFields,
   type BillingReplicaSystem,
+  type OwnerBilling,
   type OwnerContact,
   type ReplicaSystem,
 } from '../ownership.js';
@@ -31,6 +32,8 @@ export interface ReplicaCopy {
   /** The replica's id in its system (the billing customer id, the support user id). */
   id: string;
   fields: Record<string, string | null>;
+  /** The billing system only: its values of the billing-owned fields the CRM copies, read in the same call. */
+  owned?: OwnerBilling;
 }
 
 /** The outcome of one sync: fields that differed and were written, or why nothing was written. */
@@ -44,8 +47,12 @@ export async function readReplicas(
   crmIds: readonly string[],
 ): Promise<Map<string, ReplicaCopy>> {
   const out = new Map<string, ReplicaCopy>();
-  const copies = system === 'billing' ? await u.billing.customerContactsByCrmIds(crmIds) : await u.support.userContactsByCrmIds(crmIds);
-  for (const [crmId, c] of copies) out.set(crmId, { id: c.id, fields: { name: c.name, email: c.email } });
+  if (system === 'billing')
+    for (const [crmId, c] of await u.billing.customerContactsByCrmIds(crmIds))
+      out.set(crmId, { id: c.id, fields: { name: c.name, email: c.email }, owned: { country: c.country } });
+  else
+    for (const [crmId, c] of await u.support.userContactsByCrmIds(crmIds))
+      out.set(crmId, { id: c.id, fields: { name: c.name, email: c.email } });
   return out;
 }
 

@@ -100,6 +100,23 @@ export async function crmBillingCountry(sims: Simulators, crmId: string): Promis
   return ((await res.json()) as { properties: Record<string, string | null> }).properties.portico_billing_country || null;
 }
 
+/** Sets the CRM's copy of the billing country directly in the CRM under test (drift: only replica jobs should write it). */
+export async function setCrmBillingCountry(sims: Simulators, crmId: string, country: string): Promise<void> {
+  const res =
+    TEST_CRM === 'salesforce'
+      ? await fetch(`${sims.urls.salesforce}${SF_API}/sobjects/Contact/${salesforceId(sims, crmId)}`, {
+          method: 'PATCH',
+          headers: { authorization: `Bearer ${await salesforceToken(sims)}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ Portico_Billing_Country__c: country }),
+        })
+      : await fetch(`${sims.urls.hubspot}/crm/v3/objects/contacts/${crmId}`, {
+          method: 'PATCH',
+          headers: { authorization: `Bearer ${sims.credentials.hubspotToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ properties: { portico_billing_country: country } }),
+        });
+  assert.ok(res.status === 200 || res.status === 204, `CRM edit answered ${res.status}`);
+}
+
 /**
  * Edits a contact's email directly in the CRM (not through Portico), then lets the CRM report it:
  * HubSpot sends its webhook by itself; with Salesforce the edit is made on an org clock three

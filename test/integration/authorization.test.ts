@@ -44,6 +44,7 @@ const GROUPS = {
     system: 's3',
   },
   customerList: { q: 'customers(first: 2) { totalCount }', pick: (d: any) => d?.customers?.totalCount, system: 'hubspot' },
+  plans: { q: 'plans { id }', pick: (d: any) => d?.plans?.[0]?.id, system: 'stripe' },
   adminPartners: { q: 'partnerTokens { id }', pick: (d: any) => d?.partnerTokens, system: undefined },
 } as const satisfies Record<string, { q: string; pick: (d: any) => unknown; system: SimSystem | undefined }>;
 type Group = keyof typeof GROUPS;
@@ -67,6 +68,7 @@ const OPENED_BY: Record<Group, string | undefined> = {
   tickets: 'support.tickets:read',
   documents: 'files.documents:read',
   customerList: 'crm.customers:list',
+  plans: 'billing.summary:read',
   adminPartners: undefined,
 };
 
@@ -81,6 +83,7 @@ const USERS: Record<string, Record<Group, Outcome>> = {
     tickets: 'UNAUTHENTICATED',
     documents: 'UNAUTHENTICATED',
     customerList: 'UNAUTHENTICATED',
+    plans: 'UNAUTHENTICATED',
     adminPartners: 'UNAUTHENTICATED',
   },
   customerOwn: {
@@ -91,6 +94,8 @@ const USERS: Record<string, Record<Group, Outcome>> = {
     tickets: 'data',
     documents: 'data',
     customerList: 'FORBIDDEN',
+    // The plans on sale are nobody's record: the same for every customer.
+    plans: 'data',
     adminPartners: 'FORBIDDEN',
   },
   customerForeign: {
@@ -101,6 +106,7 @@ const USERS: Record<string, Record<Group, Outcome>> = {
     tickets: 'FORBIDDEN',
     documents: 'FORBIDDEN',
     customerList: 'FORBIDDEN',
+    plans: 'data',
     adminPartners: 'FORBIDDEN',
   },
   agent: {
@@ -111,6 +117,7 @@ const USERS: Record<string, Record<Group, Outcome>> = {
     tickets: 'data',
     documents: 'data',
     customerList: 'data',
+    plans: 'data',
     adminPartners: 'FORBIDDEN',
   },
   admin: {
@@ -121,6 +128,7 @@ const USERS: Record<string, Record<Group, Outcome>> = {
     tickets: 'data',
     documents: 'data',
     customerList: 'data',
+    plans: 'data',
     adminPartners: 'data',
   },
 };
@@ -140,7 +148,8 @@ async function cell(group: Group, token: string | undefined, id: string) {
   const res = await t.gql(
     `query($id: ID!) { ${g.q} }`
       .replace('query($id: ID!) { partnerTokens', '{ partnerTokens')
-      .replace('query($id: ID!) { customers', '{ customers'),
+      .replace('query($id: ID!) { customers', '{ customers')
+      .replace('query($id: ID!) { plans', '{ plans'),
     {
       token,
       variables: g.q.includes('$id') ? { id } : undefined,
@@ -181,6 +190,17 @@ async function freshCardOf(id: string): Promise<string> {
   });
   assert.equal(res.status, 200);
   return ((await res.json()) as { id: string }).id;
+}
+/** The customer's subscription and a plan of the same interval it is not on (read from Stripe: each cell that changes it moves it on). */
+async function planChangeOf(id: string): Promise<{ p: string; s: string }> {
+  const sub = t.sims.data.customers.find((c) => c.crmId === id)!.subscription!;
+  const headers = { authorization: `Bearer ${t.sims.credentials.stripeSecretKey}` };
+  const now = (await (await fetch(`${t.sims.urls.stripe}/v1/subscriptions/${sub.id}`, { headers })).json()) as any;
+  const prices = (await (await fetch(`${t.sims.urls.stripe}/v1/prices?active=true&type=recurring`, { headers })).json()) as any;
+  const price = now.items.data[0].price;
+  const other = prices.data.find((p: any) => p.id !== price.id && p.recurring.interval === price.recurring.interval);
+  assert.ok(other, `a plan for customer ${id} to change to`);
+  return { p: other.id, s: sub.id };
 }
 const WRITE_MUTATIONS = {
   openTicket: {
@@ -250,6 +270,12 @@ const WRITE_MUTATIONS = {
     pick: (d: any) => d?.removePaymentMethod?.__typename,
     scope: 'billing.payment_methods:write',
   },
+  changeSubscriptionPlan: {
+    q: 'mutation($p: ID!, $s: ID) { changeSubscriptionPlan(planId: $p, subscriptionId: $s) { id } }',
+    vars: planChangeOf,
+    pick: (d: any) => d?.changeSubscriptionPlan?.id,
+    scope: 'billing.subscription:change_plan',
+  },
   updateTicket: {
     q: 'mutation($t: ID!) { updateTicket(id: $t, input: { tags: ["matrix"] }) { id } }',
     vars: (id: string) => ({ t: ticketOf(id) }),
@@ -266,6 +292,7 @@ const WRITE_SCOPES = [
   'billing.invoices:pay',
   'support.tickets:manage',
   'billing.payment_methods:write',
+  'billing.subscription:change_plan',
 ] as const;
 const WRITE_MUTATION_USERS: Record<string, Record<WriteMutation, Outcome>> = {
   anonymous: Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'UNAUTHENTICATED'])) as Record<WriteMutation, Outcome>,
@@ -287,6 +314,7 @@ const WRITE_MUTATION_USERS: Record<string, Record<WriteMutation, Outcome>> = {
     startPaymentMethodSetup: 'FORBIDDEN',
     setDefaultPaymentMethod: 'FORBIDDEN',
     removePaymentMethod: 'FORBIDDEN',
+    changeSubscriptionPlan: 'FORBIDDEN',
     updateTicket: 'data',
   },
   admin: Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'data'])) as Record<WriteMutation, Outcome>,
@@ -612,6 +640,59 @@ describe('ownership by every path', () => {
   });
 });
 
+/** planChangePreview: a read of one customer's subscription (its owner read from Stripe decides), opened by billing.summary:read. */
+const PREVIEW_USERS: Record<string, Outcome> = {
+  anonymous: 'UNAUTHENTICATED',
+  customerOwn: 'data',
+  customerForeign: 'FORBIDDEN',
+  agent: 'data',
+  admin: 'data',
+};
+async function previewCell(token: string | undefined, id: string) {
+  const variables = await planChangeOf(id);
+  t.sims.resetStats();
+  const res = await t.gql('query($p: ID!, $s: ID) { planChangePreview(planId: $p, subscriptionId: $s) { prorationAmount } }', {
+    token,
+    variables,
+  });
+  const codes = (res.body.errors ?? []).map((e) => e.extensions?.code);
+  const value = res.body.data?.planChangePreview?.prorationAmount;
+  const outcome: Outcome | 'mixed' =
+    typeof value === 'number' && codes.length === 0 ? 'data' : codes.length === 1 ? (codes[0] as Outcome) : 'mixed';
+  const stripe = t.sims.stats('stripe');
+  return { outcome, calls: stripe.total, previews: stripe.byRoute['POST /v1/invoices/create_preview'] ?? 0, res };
+}
+describe('matrix: plan change previews', () => {
+  for (const [who, expected] of Object.entries(PREVIEW_USERS)) {
+    test(`${who} / planChangePreview -> ${expected}`, async () => {
+      const token =
+        who === 'anonymous' ? undefined : who.startsWith('customer') ? t.token('customer', '1001') : t.token(who as 'agent' | 'admin');
+      const { outcome, calls, previews, res } = await previewCell(token, who === 'customerOwn' ? '1001' : '1002');
+      cells++;
+      assert.equal(outcome, expected, JSON.stringify(res.body));
+      // Another customer's subscription: its owner is read, nothing is previewed.
+      if (expected !== 'data') assert.equal(previews, 0);
+      if (expected === 'UNAUTHENTICATED') assert.equal(calls, 0);
+    });
+  }
+  for (const scope of [...DATA_SCOPES, ...WRITE_SCOPES]) {
+    const expected: Outcome = scope === 'billing.summary:read' ? 'data' : 'FORBIDDEN';
+    test(`partner [${scope}] / planChangePreview -> ${expected}`, async () => {
+      const { token } = await mintPartner([scope]);
+      const { outcome, calls, res } = await previewCell(token, '1002');
+      cells++;
+      assert.equal(outcome, expected, JSON.stringify(res.body));
+      if (expected !== 'data') assert.equal(calls, 0, 'refused by scope: no Stripe call');
+    });
+  }
+  test('a partner allow-list limits whose subscription it previews', async () => {
+    const { token } = await mintPartner(['billing.summary:read'], ['1003']);
+    const { outcome, previews, res } = await previewCell(token, '1002');
+    assert.equal(outcome, 'FORBIDDEN', JSON.stringify(res.body));
+    assert.equal(previews, 0);
+  });
+});
+
 test('the matrix ran every cell of its tables', () => {
   const rows = (table: Record<string, Record<string, Outcome>>) => Object.values(table).reduce((n, row) => n + Object.keys(row).length, 0);
   const scopes = DATA_SCOPES.length + WRITE_SCOPES.length;
@@ -621,9 +702,11 @@ test('the matrix ran every cell of its tables', () => {
     rows(USERS) +
     scopes * Object.keys(GROUPS).length +
     rows(MUTATION_USERS) +
-    DATA_SCOPES.length * Object.keys(MUTATIONS).length;
-  // Five callers by eight groups, fifteen scopes by eight groups, and the mutation rows: a table
-  // that lost a row or a loop that stopped early shows here, not only in a log line.
-  assert.ok(rows(USERS) === 5 * 8 && scopes === 15, `${rows(USERS)} user cells, ${scopes} scopes`);
+    DATA_SCOPES.length * Object.keys(MUTATIONS).length +
+    Object.keys(PREVIEW_USERS).length +
+    scopes;
+  // Five callers by nine groups, sixteen scopes by nine groups, and the mutation and preview rows: a
+  // table that lost a row or a loop that stopped early shows here, not only in a log line.
+  assert.ok(rows(USERS) === 5 * 9 && scopes === 16, `${rows(USERS)} user cells, ${scopes} scopes`);
   assert.equal(cells, expected);
 });

@@ -59,6 +59,8 @@ test('an admin sees everything', async () => {
     'failedWebhookDeliveries',
     'integrationHealth',
     'partnerTokens',
+    'planChangePreview',
+    'plans',
     'webhookDeliveries',
     'webhookEndpoints',
     'webhookEventTypes',
@@ -69,13 +71,14 @@ test('an admin sees everything', async () => {
 
 test('a customer sees its own data fields but no staff or admin operations', async () => {
   const { byName, mutation } = await types(t.token('customer', '1001'));
-  assert.deepEqual(byName.get('Query')?.sort(), ['customer', 'me', 'notificationPreferences']);
+  assert.deepEqual(byName.get('Query')?.sort(), ['customer', 'me', 'notificationPreferences', 'planChangePreview', 'plans']);
   assert.ok(byName.get('Billing')!.includes('paymentMethods'));
   // Its own contact details (updateContact checks ownership per id) and its own writes; no staff or admin mutation.
   assert.equal(mutation, 'Mutation');
   assert.deepEqual(byName.get('Mutation')?.sort(), [
     'addTicketComment',
     'cancelSubscription',
+    'changeSubscriptionPlan',
     'confirmDocumentUpload',
     'openTicket',
     'payInvoice',
@@ -99,7 +102,14 @@ test('an agent sees updateTicket, and no billing writes', async () => {
   const { byName } = await types(t.token('agent'));
   const mutations = byName.get('Mutation')!;
   assert.ok(mutations.includes('updateTicket'));
-  for (const m of ['updateBillingDetails', 'payInvoice', 'startPaymentMethodSetup', 'setDefaultPaymentMethod', 'removePaymentMethod'])
+  for (const m of [
+    'updateBillingDetails',
+    'payInvoice',
+    'startPaymentMethodSetup',
+    'setDefaultPaymentMethod',
+    'removePaymentMethod',
+    'changeSubscriptionPlan',
+  ])
     assert.equal(mutations.includes(m), false, m);
 });
 

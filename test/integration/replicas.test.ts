@@ -13,8 +13,8 @@ import { after, before, describe, test } from 'node:test';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { startSimulators, type Simulators } from '../../sim/index.js';
-import { crmWrites, startTestApp, type TestApp } from '../helpers/app.js';
-import { crmContact, editEmailInCrm, writeAndEcho } from '../helpers/crm.js';
+import { crmWrites, startTestApp, TEST_CRM, type TestApp } from '../helpers/app.js';
+import { crmBillingCountry, crmContact, editEmailInCrm, setCrmBillingCountry, writeAndEcho } from '../helpers/crm.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { redisClient, SECRETS, waitFor, WEBHOOK_ENV } from '../helpers/webhooks.js';
 
@@ -352,8 +352,11 @@ describe('reconciliation', () => {
       body: JSON.stringify({ user: { email: 'stale@example.com', name: 'Stale Name' } }),
     });
     assert.equal(z.status, 200);
+    // And in the CRM's copy of the billing country (Stripe, the owner, has no address for 1013).
+    await setCrmBillingCountry(sims, '1013', 'FR');
     await drained();
     assert.equal((await stripeCustomer('1007')).name, 'Someone Else');
+    assert.equal(await crmBillingCountry(sims, '1013'), 'FR');
 
     const { code, out } = await runReconcileCli();
     assert.equal(code, 0, out);
@@ -375,7 +378,9 @@ describe('reconciliation', () => {
       { system: 'zendesk', field: 'name', drift: 1, repaired: 1 },
       { system: 'stripe', field: 'email', drift: 0, repaired: 0 },
       { system: 'zendesk', field: 'email', drift: 1, repaired: 1 },
+      { system: TEST_CRM, field: 'billingCountry', drift: 1, repaired: 1 },
     ]);
+    assert.equal(await crmBillingCountry(sims, '1013'), null, "the CRM's copy follows Stripe again");
 
     // Admins see the run in integrationHealth.
     const health = await t.gql(

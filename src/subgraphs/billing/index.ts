@@ -12,6 +12,7 @@ import { offsetPage, pageArgs } from '../../platform/pagination.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
 import { loadSdl } from '../sdl.js';
 import { billingMutations } from './mutations.js';
+import { billingPlans } from './plans.js';
 import type { BillingPort } from '../../ports/billing.js';
 import { billingCustomerKeys, createBillingLoaders, type BillingLoaders } from './loaders.js';
 import type { CacheDeps } from '../../platform/cache.js';
@@ -49,6 +50,7 @@ export function createBillingSubgraph(deps: BillingSubgraphDeps) {
       ),
     );
   const can = (p: Principal, scope: string) => hasScopes(p, [[scope]]);
+  const plans = billingPlans(deps);
 
   const resolvers: Resolvers = {
     DateTime: DateTimeScalar,
@@ -63,7 +65,8 @@ export function createBillingSubgraph(deps: BillingSubgraphDeps) {
         return offsetPage(await loaders(ctx).invoices.load(b.crmId), page);
       },
     },
-    Mutation: billingMutations(deps),
+    Query: plans.Query,
+    Mutation: { ...billingMutations(deps), ...plans.Mutation },
   };
 
   return {

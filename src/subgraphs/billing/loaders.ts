@@ -13,6 +13,8 @@ export const billingKeys = (prefix: string) => ({
   account: (crmId: string) => `${prefix}:billing:account:${crmId}:v3`,
   invoices: (crmId: string) => `${prefix}:billing:invoices:${crmId}:v1`,
   cards: (crmId: string) => `${prefix}:billing:cards:${crmId}:v1`,
+  /** The plans on sale: the same for every customer, so not among a customer's keys. */
+  plans: () => `${prefix}:billing:plans:v1`,
 });
 
 export function billingCustomerKeys(prefix: string, crmId: string): string[] {

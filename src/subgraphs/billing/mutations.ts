@@ -105,16 +105,39 @@ export function checkBillingDetails(input: BillingDetailsInput, taxIdTypes: Read
   return patch;
 }
 
+/** The customer's billing account, read fresh (through its link when there is one); undefined when none. */
+export async function freshAccount(
+  deps: Pick<BillingMutationDeps, 'billing' | 'links'>,
+  crmId: string,
+): Promise<BillingAccount | undefined> {
+  const billingCustomerId = (await deps.links.get(crmId))?.billingCustomerId;
+  const linked = billingCustomerId ? (await deps.billing.accountsByLinks([{ crmId, billingCustomerId }])).get(crmId) : undefined;
+  const account = linked ?? (await deps.billing.accountsByCrmIds([crmId])).get(crmId);
+  if (account && account.billingCustomerId !== billingCustomerId)
+    await deps.links.update(crmId, { billingCustomerId: account.billingCustomerId });
+  return account;
+}
+
+/**
+ * The customer (CRM id) a billing object belongs to, by its billing customer as the billing
+ * system links it (`crmId`), if the caller may reach it; otherwise FORBIDDEN, the same for
+ * another customer's object and for none at all. Reads only, before any write.
+ */
+export async function reachBillingCustomer(
+  deps: Pick<BillingMutationDeps, 'billing'>,
+  ctx: RequestContext,
+  a: AuditNote,
+  billingCustomerId: string | null | undefined,
+): Promise<string> {
+  const owner = billingCustomerId ? await deps.billing.customer(billingCustomerId) : null;
+  const crmId = owner && !owner.deleted ? owner.crmId : null;
+  a.customerId = crmId ?? ownCustomerId(ctx.principal) ?? null;
+  if (!crmId || !canAccessCustomer(ctx.principal, crmId)) throw new ForbiddenError(CUSTOMER_FORBIDDEN);
+  return crmId;
+}
+
 export function billingMutations(deps: BillingMutationDeps): MutationResolvers {
-  /** The customer's billing account, read fresh (through its link when there is one); undefined when none. */
-  const fresh = async (crmId: string): Promise<BillingAccount | undefined> => {
-    const billingCustomerId = (await deps.links.get(crmId))?.billingCustomerId;
-    const linked = billingCustomerId ? (await deps.billing.accountsByLinks([{ crmId, billingCustomerId }])).get(crmId) : undefined;
-    const account = linked ?? (await deps.billing.accountsByCrmIds([crmId])).get(crmId);
-    if (account && account.billingCustomerId !== billingCustomerId)
-      await deps.links.update(crmId, { billingCustomerId: account.billingCustomerId });
-    return account;
-  };
+  const fresh = (crmId: string) => freshAccount(deps, crmId);
   const current = async (crmId: string): Promise<Subscription> => {
     const account = await fresh(crmId);
     if (!account?.subscription) throw new NotFoundError('This customer has no subscription.');
@@ -136,18 +159,9 @@ export function billingMutations(deps: BillingMutationDeps): MutationResolvers {
     const k = billingKeys(deps.cache.prefix);
     return deps.cache.afterWrite(crmId, [k.account(crmId), k.cards(crmId)]);
   };
-  /**
-   * The customer (CRM id) a billing object belongs to, by its billing customer as the billing
-   * system links it (`crmId`), if the caller may reach it; otherwise FORBIDDEN, the same for
-   * another customer's object and for none at all. Reads only, before any write.
-   */
-  const reach = async (ctx: RequestContext, a: AuditNote, billingCustomerId: string | null | undefined): Promise<string> => {
-    const owner = billingCustomerId ? await deps.billing.customer(billingCustomerId) : null;
-    const crmId = owner && !owner.deleted ? owner.crmId : null;
-    a.customerId = crmId ?? ownCustomerId(ctx.principal) ?? null;
-    if (!crmId || !canAccessCustomer(ctx.principal, crmId)) throw new ForbiddenError(CUSTOMER_FORBIDDEN);
-    return crmId;
-  };
+  /** reachBillingCustomer, with this module's deps. */
+  const reach = (ctx: RequestContext, a: AuditNote, billingCustomerId: string | null | undefined) =>
+    reachBillingCustomer(deps, ctx, a, billingCustomerId);
   /** A saved card of a customer the caller reaches: its billing customer and CRM id. */
   const reachCard = async (ctx: RequestContext, a: AuditNote, id: string) => {
     a.customerId = ownCustomerId(ctx.principal) ?? null;

@@ -25,8 +25,11 @@ import {
   type BillingPort,
   type CardSummary,
   type InvoiceSummary,
+  type Plan,
+  type PlanChangeOptions,
+  type SubscriptionState,
 } from '../../ports/billing.js';
-import { STRIPE_TAX_ID_TYPES, toBillingAccount, toCard, toInvoice, toSubscription } from './mappers.js';
+import { STRIPE_TAX_ID_TYPES, toBillingAccount, toCard, toInvoice, toPlan, toSubscription, toSubscriptionState } from './mappers.js';
 
 /** Stripe as Portico's billing system: the billing port (src/ports/billing.ts). */
 export type BillingConnector = BillingPort;
@@ -74,6 +77,44 @@ function inputRefusal(field: (param: string | undefined) => string | undefined) 
     return f ? new BillingInputError(err.message, f) : undefined;
   };
 }
+
+/** Prices read for the plan list at most (10 pages of 100): a catalog larger than that is cut, with a warning. */
+const PLANS_MAX = 1000;
+
+/** A plan change's parameter the vendor refused, by the port's field names (Stripe names it in its own words). */
+const planRefusal = inputRefusal((param) =>
+  param === undefined ? undefined : /price\]?$/.test(param) ? 'planId' : /proration_date\]?$/.test(param) ? 'prorationDate' : undefined,
+);
+
+/** The one item a plan change acts on (the port's callers check there is exactly one). */
+function onlyItem(sub: SubscriptionState) {
+  const item = sub.items[0];
+  if (sub.items.length !== 1 || !item) throw new BillingInputError('The subscription does not have exactly one item.', 'subscriptionId');
+  return item;
+}
+
+/** The subscription-update parameters of a plan change, the same for its preview and for the change. */
+function planChangeParams(sub: SubscriptionState, planId: string, o: PlanChangeOptions) {
+  return {
+    items: [{ id: onlyItem(sub).id, price: planId }],
+    proration_behavior: o.prorate ? ('create_prorations' as const) : ('none' as const),
+    ...(o.prorate ? { proration_date: Math.floor(Date.parse(o.prorationDate) / 1000) } : {}),
+  };
+}
+
+const byPlanOrder = (a: Plan, b: Plan) => {
+  const order = ['DAY', 'WEEK', 'MONTH', 'YEAR', 'UNKNOWN'];
+  return (
+    (a.productName ?? a.name).localeCompare(b.productName ?? b.name) ||
+    order.indexOf(a.interval) - order.indexOf(b.interval) ||
+    a.intervalCount - b.intervalCount ||
+    (a.amount ?? Infinity) - (b.amount ?? Infinity) ||
+    (a.id < b.id ? -1 : 1)
+  );
+};
+
+/** Stripe kept this idempotency key for a request with other parameters. */
+class KeyUsedOtherwise extends Error {}
 
 /** A detach of a card no longer attached: the removal is already done. */
 class DetachedAlready extends Error {}
@@ -272,7 +313,8 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
         );
         for (const c of res.data) {
           const crmId = c.metadata?.crm_contact_id;
-          if (crmId && ids.includes(crmId)) out.set(crmId, { id: c.id, name: c.name ?? null, email: c.email ?? null });
+          if (crmId && ids.includes(crmId))
+            out.set(crmId, { id: c.id, name: c.name ?? null, email: c.email ?? null, country: c.address?.country || null });
         }
       }
       return out;
@@ -282,7 +324,7 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
       try {
         const c = await call('customers.retrieve', (ro) => stripe.customers.retrieve(stripeId, {}, ro), BG);
         if (('deleted' in c && c.deleted) || c.metadata?.crm_contact_id !== crmId) return null;
-        return { id: c.id, name: c.name ?? null, email: c.email ?? null };
+        return { id: c.id, name: c.name ?? null, email: c.email ?? null, country: c.address?.country || null };
       } catch (err) {
         if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) return null;
         throw err;
@@ -399,6 +441,96 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
         if (err instanceof DetachedAlready) return;
         throw err;
       }
+    },
+    async plans() {
+      const out: Plan[] = [];
+      let startingAfter: string | undefined;
+      do {
+        const res: Stripe.ApiList<Stripe.Price> = await call('prices.list', (ro) =>
+          stripe.prices.list(
+            {
+              active: true,
+              type: 'recurring',
+              limit: 100,
+              // The product's name and description, and the price in every currency it is sold in.
+              expand: ['data.product', 'data.currency_options'],
+              ...(startingAfter ? { starting_after: startingAfter } : {}),
+            },
+            ro,
+          ),
+        );
+        out.push(...res.data.map((p) => toPlan(p, onUnknown)));
+        startingAfter = res.has_more ? res.data.at(-1)?.id : undefined;
+        if (startingAfter && out.length >= PLANS_MAX) {
+          o.logger?.warn({ system: 'billing', plans: out.length }, `more than ${PLANS_MAX} active recurring prices: the plan list is cut`);
+          break;
+        }
+      } while (startingAfter);
+      return out.sort(byPlanOrder);
+    },
+    async subscription(subscriptionId) {
+      if (!SAFE_ID.test(subscriptionId)) return null;
+      const sub = await notFoundAsNull(() => call('subscriptions.retrieve', (ro) => stripe.subscriptions.retrieve(subscriptionId, {}, ro)));
+      return sub ? toSubscriptionState(sub, onUnknown) : null;
+    },
+    async previewPlanChange(sub, planId, opts) {
+      const params = planChangeParams(sub, planId, opts);
+      // A preview changes nothing: safe to retry like a read.
+      const inv = await call(
+        'invoices.createPreview',
+        (ro) =>
+          stripe.invoices.createPreview(
+            {
+              ...(sub.billingCustomerId ? { customer: sub.billingCustomerId } : {}),
+              subscription: sub.id,
+              subscription_details: params,
+            },
+            ro,
+          ),
+        'interactive',
+        true,
+        (err) => planRefusal(err),
+      );
+      if (inv.lines.has_more) {
+        // Stripe sends the first lines only; a proration summed over part of them would be wrong.
+        o.logger?.warn({ system: 'billing', subscription: sub.id }, 'invoice preview with more lines than one page');
+        throw new UpstreamError('billing', 'unavailable', 'invoice preview with more lines than one page');
+      }
+      // Stripe's recommended reading: the proration lines of this change start at its proration date.
+      const prorationAmount = opts.prorate
+        ? inv.lines.data
+            .filter((l) => l.parent?.subscription_item_details?.proration && l.period.start === params.proration_date)
+            .reduce((sum, l) => sum + l.amount, 0)
+        : 0;
+      return { prorationAmount, nextInvoiceTotal: inv.total, currency: inv.currency.toUpperCase() };
+    },
+    async changePlan(sub, planId, opts, idempotencyKey) {
+      let updated: Stripe.Response<Stripe.Subscription>;
+      try {
+        updated = await call(
+          'subscriptions.update',
+          (ro) => stripe.subscriptions.update(sub.id, planChangeParams(sub, planId, opts), { ...ro, idempotencyKey }),
+          'interactive',
+          // Keyed: Stripe answers a retry with the first result, so the change (and its prorations) is made once.
+          true,
+          (err) =>
+            err instanceof Stripe.errors.StripeIdempotencyError ||
+            (err instanceof Stripe.errors.StripeInvalidRequestError && err.type === 'StripeIdempotencyError')
+              ? new KeyUsedOtherwise()
+              : planRefusal(err),
+        );
+      } catch (err) {
+        if (!(err instanceof KeyUsedOtherwise)) throw err;
+        // The client's retry under the same key, with a proration date of its own (none given: "now"
+        // again): Stripe kept the first attempt under this key, so that attempt was made. Its result
+        // is the subscription as it is now, when it is on the plan asked for.
+        const now = await call('subscriptions.retrieve', (ro) => stripe.subscriptions.retrieve(sub.id, {}, ro));
+        const items = now.items?.data ?? [];
+        if (items.length === 1 && items[0]?.price?.id === planId) return { subscription: toSubscription(now, onUnknown), replayed: true };
+        throw mapStripeError(err);
+      }
+      const replayed = updated.lastResponse?.headers?.['idempotent-replayed'] === 'true';
+      return { subscription: toSubscription(updated, onUnknown), replayed };
     },
     async updateCustomerContact(stripeId, fields, idempotencyKey) {
       await call('customers.update', (ro) => stripe.customers.update(stripeId, fields, { ...ro, idempotencyKey }), BG);

@@ -11,4 +11,9 @@ export const stripeCosts: CostTable = {
   // Writes: the customer's account (fresh) and the subscription update.
   'Mutation.cancelSubscription': { calls: 2 },
   'Mutation.resumeSubscription': { calls: 2 },
+  // The catalog (one list call, cached for everyone); a preview or a change: the account (customers
+  // without subscriptionId), the subscription, its customer, then the preview or the update.
+  'Query.plans': { calls: 1 },
+  'Query.planChangePreview': { calls: 4 },
+  'Mutation.changeSubscriptionPlan': { calls: 4 },
 };

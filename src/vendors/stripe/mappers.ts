@@ -4,8 +4,17 @@
  */
 import type Stripe from 'stripe';
 import { UpstreamError } from '../../errors/index.js';
-import type { InvoiceStatus, SubscriptionStatus } from '../../generated/billing.js';
-import type { BillingAccount, BillingAddress, CardSummary, InvoiceSummary, Subscription, TaxIdSummary } from '../../ports/billing.js';
+import type { InvoiceStatus, PlanInterval, SubscriptionStatus } from '../../generated/billing.js';
+import type {
+  BillingAccount,
+  BillingAddress,
+  CardSummary,
+  InvoiceSummary,
+  Plan,
+  Subscription,
+  SubscriptionState,
+  TaxIdSummary,
+} from '../../ports/billing.js';
 import type { OnUnknownValue } from '../../platform/unknown.js';
 
 /** Domain types hold ISO strings, so they survive a JSON round trip through the cache unchanged. */
@@ -22,6 +31,7 @@ const SUBSCRIPTION_STATUSES = new Set<string>([
   'PAUSED',
 ]);
 const INVOICE_STATUSES = new Set<string>(['DRAFT', 'OPEN', 'PAID', 'UNCOLLECTIBLE', 'VOID']);
+const INTERVALS = new Set<string>(['DAY', 'WEEK', 'MONTH', 'YEAR']);
 
 /** A status we do not know (or none) is UNKNOWN and reported, never the most common value. */
 function known<T extends string>(
@@ -46,6 +56,8 @@ export function toSubscription(sub: Stripe.Subscription, onUnknown?: OnUnknownVa
     id: sub.id,
     status: known<SubscriptionStatus>('subscription.status', sub.status, SUBSCRIPTION_STATUSES, onUnknown),
     plan: item?.price?.nickname ?? item?.price?.lookup_key ?? null,
+    // One plan only when the subscription has one item (a plan change acts on exactly that one).
+    planId: sub.items?.data?.length === 1 ? (item?.price?.id ?? null) : null,
     currentPeriodEnd: fromUnix(end),
     cancelAtPeriodEnd: Boolean(sub.cancel_at_period_end),
   };
@@ -130,5 +142,49 @@ export function toInvoice(inv: Stripe.Invoice, onUnknown?: OnUnknownValue): Invo
     currency: inv.currency.toUpperCase(),
     dueDate: fromUnix(inv.due_date),
     createdAt: fromUnix(inv.created) ?? new Date(0).toISOString(),
+  };
+}
+
+/** A subscription as a plan change reads it (fresh): its items' prices and the current period. */
+export function toSubscriptionState(sub: Stripe.Subscription, onUnknown?: OnUnknownValue): SubscriptionState {
+  const items = sub.items?.data ?? [];
+  const first = items[0] as (Stripe.SubscriptionItem & { current_period_start?: number; current_period_end?: number }) | undefined;
+  const legacy = sub as { current_period_start?: number; current_period_end?: number };
+  return {
+    id: sub.id,
+    billingCustomerId: idOf(sub.customer),
+    status: known<SubscriptionStatus>('subscription.status', sub.status, SUBSCRIPTION_STATUSES, onUnknown),
+    currency: (sub.currency ?? first?.price?.currency ?? 'usd').toUpperCase(),
+    items: items.map((i) => ({
+      id: i.id,
+      planId: i.price?.id ?? null,
+      interval: known<PlanInterval>('price.recurring.interval', i.price?.recurring?.interval, INTERVALS, onUnknown),
+      intervalCount: i.price?.recurring?.interval_count ?? 1,
+    })),
+    // Since API 2025-03-31 the period lives on the items; older versions kept it on the subscription.
+    currentPeriodStart: fromUnix(first?.current_period_start ?? legacy.current_period_start),
+    currentPeriodEnd: fromUnix(first?.current_period_end ?? legacy.current_period_end),
+  };
+}
+
+/** An active recurring price (with its product expanded) as a plan; the default currency first, then the others by code. */
+export function toPlan(price: Stripe.Price, onUnknown?: OnUnknownValue): Plan {
+  const product =
+    typeof price.product === 'object' && price.product && !('deleted' in price.product && price.product.deleted) ? price.product : null;
+  const options = Object.entries(price.currency_options ?? {})
+    .filter(([c]) => c !== price.currency)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([currency, o]) => ({ currency: currency.toUpperCase(), amount: o.unit_amount ?? null }));
+  const amount = price.unit_amount ?? null;
+  return {
+    id: price.id,
+    name: price.nickname ?? product?.name ?? price.lookup_key ?? price.id,
+    productName: product?.name ?? null,
+    description: product?.description ?? null,
+    interval: known<PlanInterval>('price.recurring.interval', price.recurring?.interval, INTERVALS, onUnknown),
+    intervalCount: price.recurring?.interval_count ?? 1,
+    currency: price.currency.toUpperCase(),
+    amount,
+    prices: [{ currency: price.currency.toUpperCase(), amount }, ...options],
   };
 }

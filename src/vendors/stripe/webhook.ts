@@ -84,6 +84,11 @@ function classify(type: string): { owned?: BillingObject; records: Record_[] } |
 }
 
 export async function handleStripe(e: StripeEventData, d: EventHandlerDeps): Promise<string> {
+  // The catalog changed (a price or product created, updated, taken off sale): the plan list is stale.
+  if (e.type.startsWith('price.') || e.type.startsWith('product.')) {
+    await d.cache.purge([billingKeys(d.prefix).plans()]);
+    return 'applied';
+  }
   const what = classify(e.type);
   if (!what) return 'ignored';
   const o = e.object;

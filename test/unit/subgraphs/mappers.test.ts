@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import type Stripe from 'stripe';
-import { toBillingAccount, toInvoice, toSubscription } from '../../../src/vendors/stripe/mappers.js';
+import { toBillingAccount, toInvoice, toPlan, toSubscription, toSubscriptionState } from '../../../src/vendors/stripe/mappers.js';
 import { toCrmContact } from '../../../src/vendors/hubspot/mappers.js';
 import { toTicket, type ZendeskTicket } from '../../../src/vendors/zendesk/mappers.js';
 import { createUnknownValueLog } from '../../../src/platform/unknown.js';
@@ -147,4 +147,89 @@ test('Stripe subscriptions: an unknown status is UNKNOWN, on the subscription an
       ['subscription.status', 'frozen'],
     ],
   );
+});
+
+const price = (over: Partial<Stripe.Price>) =>
+  ({
+    id: 'price_1',
+    object: 'price',
+    active: true,
+    currency: 'usd',
+    nickname: null,
+    lookup_key: null,
+    product: { id: 'prod_1', object: 'product', name: 'Pro', description: 'For teams.' },
+    recurring: { interval: 'month', interval_count: 1 },
+    type: 'recurring',
+    unit_amount: 4900,
+    ...over,
+  }) as unknown as Stripe.Price;
+
+test('Stripe prices as plans: the name falls back to the product; the default currency first, then the others by code; an unknown interval is UNKNOWN', () => {
+  const { logger, lines } = capture();
+  const onUnknown = createUnknownValueLog({ system: 'billing', logger });
+  const plan = toPlan(
+    price({
+      currency_options: {
+        usd: { unit_amount: 4900 },
+        gbp: { unit_amount: 3900 },
+        eur: { unit_amount: 4500 },
+      } as unknown as Stripe.Price['currency_options'],
+    }),
+    onUnknown,
+  );
+  assert.deepEqual(plan, {
+    id: 'price_1',
+    name: 'Pro',
+    productName: 'Pro',
+    description: 'For teams.',
+    interval: 'MONTH',
+    intervalCount: 1,
+    currency: 'USD',
+    amount: 4900,
+    prices: [
+      { currency: 'USD', amount: 4900 },
+      { currency: 'EUR', amount: 4500 },
+      { currency: 'GBP', amount: 3900 },
+    ],
+  });
+  // A product not expanded (an id) or deleted: no product name; a tiered price: no unit amount.
+  const bare = toPlan(price({ product: 'prod_1', nickname: 'Pro Monthly', unit_amount: null }), onUnknown);
+  assert.deepEqual(
+    [bare.name, bare.productName, bare.amount, bare.prices],
+    ['Pro Monthly', null, null, [{ currency: 'USD', amount: null }]],
+  );
+  const odd = toPlan(price({ recurring: { interval: 'fortnight', interval_count: 1 } as unknown as Stripe.Price.Recurring }), onUnknown);
+  assert.equal(odd.interval, 'UNKNOWN');
+  assert.deepEqual(
+    lines.map((l) => [l.field, l.value]),
+    [['price.recurring.interval', 'fortnight']],
+  );
+});
+
+test("Stripe subscriptions: planId only for a subscription of one item; its state carries the items' prices and the items' period", () => {
+  const item = (id: string, priceId: string) => ({
+    id,
+    price: { id: priceId, nickname: priceId, currency: 'gbp', recurring: { interval: 'month', interval_count: 1 } },
+    current_period_start: 1_790_000_000,
+    current_period_end: 1_792_592_000,
+  });
+  const sub = (items: ReturnType<typeof item>[]) =>
+    ({
+      id: 'sub_1',
+      status: 'active',
+      customer: 'cus_1',
+      cancel_at_period_end: false,
+      items: { data: items },
+    }) as unknown as Stripe.Subscription;
+  assert.equal(toSubscription(sub([item('si_1', 'price_a')])).planId, 'price_a');
+  assert.equal(toSubscription(sub([item('si_1', 'price_a'), item('si_2', 'price_b')])).planId, null);
+  assert.deepEqual(toSubscriptionState(sub([item('si_1', 'price_a')])), {
+    id: 'sub_1',
+    billingCustomerId: 'cus_1',
+    status: 'ACTIVE',
+    currency: 'GBP',
+    items: [{ id: 'si_1', planId: 'price_a', interval: 'MONTH', intervalCount: 1 }],
+    currentPeriodStart: new Date(1_790_000_000_000).toISOString(),
+    currentPeriodEnd: new Date(1_792_592_000_000).toISOString(),
+  });
 });
