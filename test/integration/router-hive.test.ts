@@ -95,9 +95,13 @@ before(async () => {
 
 after(async () => {
   if (hive && hive.exitCode === null) {
-    const gone = new Promise((r) => hive!.once('exit', r));
-    hive.kill('SIGTERM');
+    const child = hive;
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    // A gateway that does not stop on SIGTERM must not hold the test run: kill it after 10 s.
+    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await gone;
+    clearTimeout(force);
   }
   await portico?.close();
   for (const s of services.reverse()) await s.close();
