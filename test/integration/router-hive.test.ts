@@ -206,6 +206,71 @@ test('a partner: inside its allow-list served, outside FORBIDDEN with no vendor 
   }
 });
 
+/** Field groups of a customer (as in authorization.test.ts), each read for customer `$id`. */
+const GROUPS = {
+  contact: { q: 'customer(id: $id) { name email phone }', scope: 'crm.contacts:read' },
+  billingSummary: { q: 'customer(id: $id) { billing { currency balance subscription { status } } }', scope: 'billing.summary:read' },
+  invoices: { q: 'customer(id: $id) { billing { invoices(first: 3) { totalCount } } }', scope: 'billing.invoices:read' },
+  paymentMethods: { q: 'customer(id: $id) { billing { paymentMethods { last4 } } }', scope: 'billing.payment_methods:read' },
+  tickets: { q: 'customer(id: $id) { tickets(first: 3) { nodes { id } } }', scope: 'support.tickets:read' },
+  documents: { q: 'customer(id: $id) { documents(first: 3) { nodes { id name } } }', scope: 'files.documents:read' },
+  customerList: { q: 'customers(first: 2) { totalCount }', scope: 'crm.customers:list' },
+} as const;
+type Group = keyof typeof GROUPS;
+const ALL_GROUPS = Object.keys(GROUPS) as Group[];
+const only = (open: readonly Group[]) => Object.fromEntries(ALL_GROUPS.map((g) => [g, open.includes(g) ? 'data' : 'FORBIDDEN']));
+
+test('the authorization matrix: every field group as every kind of caller, the same outcome and data through both', async () => {
+  const partners = await Promise.all(
+    ALL_GROUPS.map(async (group) => {
+      const res = await gql(
+        'portico',
+        'mutation($i: CreatePartnerTokenInput!) { createPartnerToken(input: $i) { token } }',
+        portico.token('admin'),
+        {
+          i: { name: `matrix ${group}`, scopes: [GROUPS[group].scope], ttlDays: 1 },
+        },
+      );
+      assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+      return {
+        who: `partner [${GROUPS[group].scope}]`,
+        token: res.body.data.createPartnerToken.token as string,
+        id: '1002',
+        expected: only([group]),
+      };
+    }),
+  );
+  const callers = [
+    {
+      who: 'customer, own id',
+      token: portico.token('customer', '1001'),
+      id: '1001',
+      expected: only(ALL_GROUPS.filter((g) => g !== 'customerList')),
+    },
+    { who: 'customer, foreign id', token: portico.token('customer', '1001'), id: '1002', expected: only([]) },
+    { who: 'agent', token: portico.token('agent'), id: '1002', expected: only(ALL_GROUPS.filter((g) => g !== 'paymentMethods')) },
+    { who: 'admin', token: portico.token('admin'), id: '1002', expected: only(ALL_GROUPS) },
+    ...partners,
+  ];
+  let cells = 0;
+  for (const c of callers)
+    for (const group of ALL_GROUPS) {
+      const query = group === 'customerList' ? `{ ${GROUPS[group].q} }` : `query($id: ID!) { ${GROUPS[group].q} }`;
+      const variables = group === 'customerList' ? {} : { id: c.id };
+      const [direct, routed] = [await gql('portico', query, c.token, variables), await gql('hive', query, c.token, variables)];
+      const outcome = (res: GqlResponse) => {
+        const codesSeen = codes(res).map(([, code]) => code);
+        return codesSeen.length === 0 ? 'data' : [...new Set(codesSeen)].join(',');
+      };
+      const cell = `${c.who} / ${group}`;
+      assert.equal(outcome(direct), c.expected[group], `${cell} via portico: ${JSON.stringify(direct.body)}`);
+      assert.equal(outcome(routed), c.expected[group], `${cell} via hive: ${JSON.stringify(routed.body)}`);
+      assert.deepEqual(withoutSignatures(routed.body.data), withoutSignatures(direct.body.data), cell);
+      cells++;
+    }
+  assert.equal(cells, callers.length * ALL_GROUPS.length);
+});
+
 test('a missing or forged token is refused through both, with no vendor call', async () => {
   const good = portico.token('customer', '1001');
   const [h, p] = good.split('.') as [string, string, string];
