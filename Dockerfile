@@ -30,6 +30,7 @@ COPY tsconfig.json ./
 COPY schema ./schema
 COPY src ./src
 COPY sim ./sim
+COPY clients ./clients
 COPY templates ./templates
 USER node
 ENV SIM_HOST=0.0.0.0
