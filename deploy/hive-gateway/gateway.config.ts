@@ -17,10 +17,12 @@
  *   the partner store (revocation). The subgraphs verify every token anyway.
  * - `genericAuth` over the supergraph's `@authenticated`/`@requiresScopes`: Portico's scopes come
  *   from roles and partner records, not from a `scope` claim the router could read.
- * - Persisted documents: Portico's trusted documents are per partner (their token records) and
- *   the client manifest in clients/generated/; Hive's plugin takes one store for every caller.
- *   Rate limits and trusted documents are the router's job when it fronts the subgraphs
- *   (docs/deployment.md).
+ * - Persisted documents: Portico lets a partner run only the published manifest
+ *   (clients/generated/persisted-documents.json) or its token record's own list; Hive's plugin
+ *   could hold partners to the manifest (`getPersistedOperation` over that file,
+ *   `allowArbitraryDocuments` false for a `portico-partner+jwt` token) but cannot see the
+ *   per-partner lists. Trusted documents and rate limits are the router's job when it fronts the
+ *   subgraphs (docs/deployment.md): configure them for your partners here.
  */
 import { defineConfig } from '@graphql-hive/gateway';
 
