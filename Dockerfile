@@ -19,6 +19,24 @@ COPY sandbox ./sandbox
 # tsc to dist/, and the sandbox bundle to dist/sandbox/ (GraphiQL is a build-time dependency only).
 RUN npm run build && npm prune --omit=dev
 
+# The vendor simulators (`npm run sim`) for a local stack (deploy/docker-compose.yml): they need
+# development dependencies (s3rver, busboy, smtp-server), so they get their own image:
+# `docker build --target sim -t portico-sim .`. Never deploy it to production.
+FROM node:24-bookworm-slim AS sim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY schema ./schema
+COPY src ./src
+COPY sim ./sim
+COPY clients ./clients
+COPY templates ./templates
+USER node
+ENV SIM_HOST=0.0.0.0
+EXPOSE 4101 4102 4103 4104 4105
+CMD ["npx", "tsx", "sim/main.ts"]
+
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \

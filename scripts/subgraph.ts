@@ -5,13 +5,10 @@
  * same data as the gateway's), so the command works on its own.
  */
 import { parseArgs } from 'node:util';
-import { buildSubgraphs, createSharedState, createUpstreams } from '../src/app.js';
 import { withSimulators } from '../src/dev/simulators.js';
 import { ConfigError, loadConfig, type SubgraphName } from '../src/config/index.js';
 import { SUBGRAPH_NAMES } from '../src/gateway/index.js';
-import { createSubgraphServer } from '../src/http/subgraph-server.js';
-import { redisClaimsNonces } from '../src/auth/claims.js';
-import { createTokenVerifier } from '../src/auth/tokens.js';
+import { createSubgraphService } from '../src/subgraph-service.js';
 import { createLogger } from '../src/platform/logger.js';
 import { startTracing } from '../src/platform/tracing.js';
 
@@ -45,30 +42,8 @@ try {
   if (sims) config = sims.config;
   const logger = createLogger({ level: config.logLevel, name: `portico-${name}` });
   await startTracing({ ...config.tracing, serviceName: `${config.tracing.serviceName}-${name}` }, logger);
-  const shared = createSharedState(config, logger);
-  // The vendor budgets and customer links every instance shares.
-  const upstreams = createUpstreams(config, logger, undefined, shared.budgets);
-  const schema = buildSubgraphs(upstreams, config, shared, [name], shared.links).schemas[name]!;
-  const server = await createSubgraphServer({
-    schema,
-    signingSecret: config.subgraphs.signingSecret,
-    logger,
-    claimsMaxAgeS: config.guards.claimsMaxAgeS,
-    // Replicas of this subgraph behind one load balancer share the used nonces through Redis.
-    nonces: shared.redis ? redisClaimsNonces(shared.redis, config.keyPrefix) : undefined,
-    // A federation router in front forwards the caller's own token (SUBGRAPH_ACCEPT_TOKENS).
-    ...(config.subgraphs.acceptTokens
-      ? {
-          verifier: createTokenVerifier({
-            auth: config.auth,
-            partners: shared.partners,
-            logger,
-            partnerCacheS: config.guards.partnerTokenCacheS,
-          }),
-          limits: config.guards.limits,
-        }
-      : {}),
-  });
+  const service = await createSubgraphService({ config, logger, name });
+  const server = service.server;
   const url = (await server.fastify.listen({ host: config.host, port })).replace('://0.0.0.0', '://127.0.0.1');
   console.log(
     [
@@ -82,9 +57,7 @@ try {
   );
   const stop = () =>
     void (async () => {
-      await server.close();
-      await upstreams.close();
-      await shared.close();
+      await service.close();
       await sims?.close();
       process.exit(0);
     })();

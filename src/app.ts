@@ -195,6 +195,13 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     subgraphs.onWritten((crmId) => responses.purgeCustomer(crmId));
     if (config.events.workers)
       await background.start().catch((err: Error) => logger.error({ err: err.message }, 'replica worker: reconciliation not scheduled'));
+    // Every durable queue of this process: `integrationHealth` lists them and /readyz checks them.
+    const queues = [
+      ...Object.values(events.queues),
+      ...(replicas.queue ? [replicas.queue] : []),
+      ...(background.automations.queue ? [background.automations.queue] : []),
+      ...(background.notifications.webhooks.queue ? [background.notifications.webhooks.queue] : []),
+    ];
     const admin = createAdminSubgraph({
       partners: shared.partners,
       partnerSecret: config.auth.partnerSecret,
@@ -211,12 +218,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       },
       // One line per queue: `integrationHealth` lists exactly these.
       health: {
-        queues: [
-          ...Object.values(events.queues),
-          ...(replicas.queue ? [replicas.queue] : []),
-          ...(background.automations.queue ? [background.automations.queue] : []),
-          ...(background.notifications.webhooks.queue ? [background.notifications.webhooks.queue] : []),
-        ],
+        queues,
         breakers: upstreams.breakers,
         redis: shared.redis,
         keyPrefix: config.keyPrefix,
@@ -254,6 +256,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
         caches,
         apqStore: shared.cache.store,
         redis: shared.redis,
+        queues,
         liveness: shared.liveness,
         partners: shared.partners,
         audit: shared.audit,

@@ -41,6 +41,7 @@ import { createIdempotency } from './idempotency.js';
 import { tooDeepPart } from '../guards/json-depth.js';
 import type { GraphQLBody, ResponseCache, ResponseCacheMiss } from '../gateway/response-cache.js';
 import type { Realtime } from '../realtime/index.js';
+import type { DurableQueue } from '../platform/queue.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -60,6 +61,8 @@ export interface HttpServerOptions {
   /** Where automatic persisted queries live (the cache's store: Redis when configured). */
   apqStore: CacheStore;
   redis?: Redis;
+  /** The durable queues (webhook events, replicas, automations, notifications): /readyz reports each producer. */
+  queues?: readonly Pick<DurableQueue, 'name' | 'ready'>[];
   /** Shared Redis liveness (platform/cache.ts): rate limits count locally while Redis is stalled or down. */
   liveness?: RedisLiveness;
   /** More Apollo plugins (e.g. the prefetch plugin), run after the built-in ones. */
@@ -72,6 +75,27 @@ export interface HttpServerOptions {
   deferred?: Deferred;
   /** Subscriptions (src/realtime): their routes use this server's authentication; their derived queries count as trusted. */
   realtime?: Pick<Realtime, 'register' | 'allowsDerived'>;
+}
+
+/** Bound of the readiness PING: a Redis that does not answer within it is reported down. */
+const READY_PING_MS = 1000;
+
+/** Whether `redis` is connected and answers a PING within READY_PING_MS (a stalled server does not). */
+async function redisAnswers(redis: Redis): Promise<boolean> {
+  if (redis.status !== 'ready') return false;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), READY_PING_MS)));
+  try {
+    return await Promise.race([
+      redis.ping().then(
+        (pong) => pong === 'PONG',
+        () => false,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface HttpServer {
@@ -356,12 +380,22 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
   if (config.sandbox) registerSandbox(fastify, { config, partners: o.partners });
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));
-  // Ready once the gateway has composed and started (above). A Redis outage degrades (cache
-  // misses, memory-free fallbacks) but does not take every instance out of the load balancer.
-  fastify.get('/readyz', async () => ({
-    status: 'ready',
-    redis: o.redis ? (o.redis.status === 'ready' ? 'up' : 'down') : 'not configured',
-  }));
+  // Ready once the gateway has composed and started (above), and while Redis answers and every
+  // durable queue's producer is connected: an instance that cannot reach them answers webhooks
+  // 503, refuses keyed writes and counts rate limits alone, so the load balancer should send its
+  // traffic elsewhere. 503 names what is down; ready again as soon as it is back.
+  fastify.get('/readyz', async (_req, reply) => {
+    const redis = o.redis ? ((await redisAnswers(o.redis)) ? 'up' : 'down') : 'not configured';
+    const queues = Object.fromEntries((o.queues ?? []).map((q) => [q.name, q.ready() ? 'up' : 'down']));
+    const down = [
+      ...(redis === 'down' ? ['redis'] : []),
+      ...Object.entries(queues)
+        .filter(([, state]) => state === 'down')
+        .map(([name]) => `queue:${name}`),
+    ];
+    if (down.length > 0) return reply.code(503).send({ status: 'not ready', down, redis, queues });
+    return { status: 'ready', redis, queues };
+  });
   await registerMetrics(fastify, { config, metrics: o.metrics, logger });
 
   return { fastify, apollo };
