@@ -38,9 +38,9 @@ export const server = section({
       doc: 'Path of the typed configuration file (`defineConfig`). Default: `portico.config.ts` at the repository root when running from source, `dist/portico.config.js` when running the build; absent = environment only. Environment variables override its keys.',
     },
     HEAP_GROWING_PERCENT: {
-      schema: int(0, 400).prefault('0'),
+      schema: int(0, 400).prefault('50'),
       example: '50',
-      doc: "How much V8 lets the heap grow past the live data before its next full collection (V8's `--heap-growing-percent`, set by `npm start` and `npm run worker` at start). 0 = V8's own factor (up to 4x under load). Lower = lower peak RSS for more collector CPU: on a warm staff list of 50 at 10 connections, 50 cut the peak from 738 to 564 MiB at the same req/s, 10 to 395 MiB at 30% fewer req/s (docs/benchmarks.md).",
+      doc: "How much V8 lets the heap grow past the live data before its next full collection (V8's `--heap-growing-percent`, set by `npm start`, `npm run start:prod` and `npm run worker` at start). 0 = V8's own factor (up to 4x under load). Lower = lower peak RSS for more collector CPU. Two A/B runs of `npm run bench -- --duration 15` on 2026-12-07: peak RSS 546-982 MiB at 0, 351-527 MiB at 50, req/s within the runs' noise (docs/benchmarks.md).",
     },
   },
   build: (v): ServerConfig => ({

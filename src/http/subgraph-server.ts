@@ -15,6 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
@@ -85,6 +86,9 @@ export async function createSubgraphServer(o: {
     includeStacktraceInErrorResponses: false,
     plugins: [
       fastifyApolloDrainPlugin(fastify),
+      // Apollo turns inline traces (`apollo-federation-include-trace: ftv1`) on for a subgraph
+      // schema: any caller could read every resolver's timings. Portico's own traces are OpenTelemetry.
+      ApolloServerPluginInlineTraceDisabled(),
       observabilityPlugin({ logger: o.logger, redact: createRedactor([o.signingSecret]) }),
       ...(o.limits ? [forwardedLimits(o.limits, forwardedPrincipals)] : []),
     ],

@@ -128,6 +128,10 @@ test("a router in front forwards the caller's own token: verified as the gateway
     assert.equal(own.status, 200);
     assert.equal(own.body.errors, undefined, JSON.stringify(own.body.errors));
     assert.equal(own.body.data._entities[0].billing.balance, -2500);
+    // No inline trace (resolver timings) for a caller that asks for one, as a router would.
+    const traced = await call({ ...bearer(t.token('customer', '1001')), 'apollo-federation-include-trace': 'ftv1' }, balanceOf('1001'));
+    assert.equal(traced.body.data._entities[0].billing.balance, -2500);
+    assert.equal(traced.body.extensions?.ftv1, undefined, 'an inline trace was sent');
     sims.resetStats();
     const other = await call(bearer(t.token('customer', '1001')), balanceOf('1002'));
     assert.equal(other.body.errors?.[0]?.extensions?.code, 'FORBIDDEN', JSON.stringify(other.body));
