@@ -219,6 +219,26 @@ describe('production', () => {
       assert.equal(full.body.data.customers.edges.length, 2);
       // Staff are not pinned by default.
       assert.equal((await post(app.url, userToken(['agent']), { query: '{ customers(first: 1) { nodes { id } } }' })).status, 200);
+      // A partner manages its webhook endpoints with the published operations (clients/operations/partner-webhooks.graphql).
+      const { token: hooks } = await mintPartnerToken(app.app.shared.partners, PARTNER_SECRET, {
+        name: 'hooks',
+        scopes: ['billing.invoices:read', 'webhooks:manage'],
+        ttlDays: 1,
+      });
+      const published = (name: string) => Object.values(manifest).find((d) => d.includes(` ${name}(`) || d.includes(` ${name} {`))!;
+      const types = await post(app.url, hooks, { query: published('WebhookEventTypes'), operationName: 'WebhookEventTypes' });
+      assert.equal(types.status, 200, JSON.stringify(types.body));
+      assert.ok(types.body.data.webhookEventTypes.length > 0);
+      const endpoints = await post(app.url, hooks, { query: published('WebhookEndpoints'), operationName: 'WebhookEndpoints' });
+      assert.deepEqual(endpoints.body, { data: { webhookEndpoints: [] } });
+      // The create mutation passes the trusted-document check and meets production's URL rule (no request is made).
+      const create = await post(app.url, hooks, {
+        query: published('CreateWebhookEndpoint'),
+        operationName: 'CreateWebhookEndpoint',
+        variables: { input: { url: 'http://127.0.0.1:9/hooks', eventTypes: ['billing.invoice.payment_failed'] } },
+      });
+      assert.equal(create.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(create.body));
+      assert.match(create.body.errors[0].message, /https/);
     } finally {
       await app.close();
     }
