@@ -52,8 +52,16 @@ export interface MixedLoadStats {
   ok: number;
   /** Fields answered RATE_LIMITED (within ok responses). */
   rateLimitedFields: number;
+  /**
+   * Refused before anything was done, retryable: a write answered 503 with Retry-After (its key or
+   * its audit entry could not be stored, so nothing was sent), a webhook answered 503 (not stored; the vendor
+   * sends it again). What a Redis outage must look like.
+   */
+  refused: number;
   /** Anything else, by `status:code` (e.g. `500:INTERNAL_SERVER_ERROR`, `0:ECONNREFUSED`). */
   bad: Record<string, number>;
+  /** Every write: whose contact, the phone it set (unique per write) and how it was answered. */
+  writes: { customer: string; phone: string; outcome: 'ok' | 'refused' | 'bad'; endedAt: number }[];
   skipped: number;
   latenciesMs: number[];
 }
@@ -78,7 +86,7 @@ export async function runMixedLoad(o: MixedLoadOptions): Promise<MixedLoadStats>
     return t;
   };
   const pool = new Pool(o.url, { connections: o.connections, pipelining: 1 });
-  const s: MixedLoadStats = { sent: 0, ok: 0, rateLimitedFields: 0, bad: {}, skipped: 0, latenciesMs: [] };
+  const s: MixedLoadStats = { sent: 0, ok: 0, rateLimitedFields: 0, refused: 0, bad: {}, skipped: 0, latenciesMs: [], writes: [] };
   const bad = (k: string) => (s.bad[k] = (s.bad[k] ?? 0) + 1);
   const staffShare = o.staffShare ?? 0.1;
   const writeShare = o.writeShare ?? 0;
@@ -104,7 +112,12 @@ export async function runMixedLoad(o: MixedLoadOptions): Promise<MixedLoadStats>
         query: 'mutation Write($p: String!) { updateMyContact(input: { phone: $p }) { id phone } }',
         variables: { p: phone },
       };
-      return { kind: 'write' as const, ...graphql('customer', customer, write, { 'idempotency-key': `soak-${i}-${Date.now()}` }) };
+      return {
+        kind: 'write' as const,
+        customer,
+        phone,
+        ...graphql('customer', customer, write, { 'idempotency-key': `soak-${i}-${Date.now()}` }),
+      };
     }
     if (pick < eventShare + writeShare + staffShare)
       return { kind: 'read' as const, ...graphql('agent', agents[i % agents.length], { query: STAFF_LIST }) };
@@ -128,6 +141,7 @@ export async function runMixedLoad(o: MixedLoadOptions): Promise<MixedLoadStats>
       const text = await res.body.text();
       if (req.kind === 'event') {
         if (res.statusCode >= 200 && res.statusCode < 300) s.ok++;
+        else if (res.statusCode === 503) s.refused++;
         else bad(`${res.statusCode}:webhook`);
         return;
       }
@@ -140,6 +154,27 @@ export async function runMixedLoad(o: MixedLoadOptions): Promise<MixedLoadStats>
       }
       const codes = (body.errors ?? []).map((e) => e.extensions?.code ?? 'NO_CODE');
       const other = codes.find((c) => c !== 'RATE_LIMITED');
+      if (req.kind === 'write') {
+        const written = (body.data as { updateMyContact?: { phone?: string } } | null | undefined)?.updateMyContact;
+        const done = res.statusCode === 200 && codes.length === 0 && written?.phone === req.phone;
+        // Refused before anything was sent: the audit log or the idempotency store was unreachable (503,
+        // Retry-After), or the CRM's budget.
+        const refused =
+          (res.statusCode === 503 &&
+            res.headers['retry-after'] !== undefined &&
+            codes.some((c) => c === 'AUDIT_UNAVAILABLE' || c === 'IDEMPOTENCY_UNAVAILABLE')) ||
+          (res.statusCode === 200 && !written && codes.length > 0 && !other);
+        s.writes.push({
+          customer: req.customer,
+          phone: req.phone,
+          outcome: done ? 'ok' : refused ? 'refused' : 'bad',
+          endedAt: performance.now(),
+        });
+        if (done) s.ok++;
+        else if (refused) s.refused++;
+        else bad(`${res.statusCode}:${other ?? 'NO_DATA'}:write`);
+        return;
+      }
       // A root field the budget refused (the staff list's search) is `data: null` with RATE_LIMITED: a defined answer too.
       if (res.statusCode === 200 && (body.data || codes.length) && !other) {
         s.ok++;

@@ -13,15 +13,12 @@
  * `soak_rss_growth_pct`, `soak_heap_floor_trend_mb_per_h` (least-squares slope of the heap floor
  * after the first third) and `soak_errors` (answers not a 2xx with data or RATE_LIMITED fields).
  */
-import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { loadConfig } from '../src/config/index.js';
 import { startLocalRedis } from '../src/platform/redis-server.js';
-import { DEV_STRIPE_WEBHOOK_SECRET } from '../src/vendors/stripe/config.js';
-import { seed } from '../sim/seed.js';
 import { startGatewayProcess } from './mixed-run.js';
 import { badCount, runMixedLoad } from './mixed.js';
-import { stripeChangeEvent } from './webhooks.js';
+import { signedStripeEvents } from './webhooks.js';
 
 const SAMPLE_MS = 30_000;
 const HEAP_MS = 2_000;
@@ -33,17 +30,6 @@ interface Sample {
   heapTotalMb: number;
   heapUsedMb: number;
   heapFloorMb: number;
-}
-
-/** A signed Stripe event about one of the simulators' customers (the dev simulators' own seed). */
-function stripeEvents() {
-  const customers = seed().customers;
-  return () => {
-    const body = stripeChangeEvent(customers[Math.floor(Math.random() * customers.length)]);
-    const t = Math.floor(Date.now() / 1000);
-    const signature = createHmac('sha256', DEV_STRIPE_WEBHOOK_SECRET).update(`${t}.${body}`).digest('hex');
-    return { path: '/webhooks/stripe', headers: { 'stripe-signature': `t=${t},v1=${signature}` }, body };
-  };
 }
 
 /** Least-squares slope of y over x. */
@@ -155,7 +141,7 @@ export async function runSoakBench(o: { minutes: number; rate: number; connectio
       stopped: gw.exited,
       writeShare: 0.05,
       eventShare: 0.05,
-      event: stripeEvents(),
+      event: signedStripeEvents(),
       onProgress: () => undefined,
     });
     await sample();

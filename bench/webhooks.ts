@@ -23,6 +23,7 @@ import { Agent, request } from 'undici';
 import { DEV_STRIPE_WEBHOOK_SECRET } from '../src/vendors/stripe/config.js';
 import { freePort, startLocalRedis } from '../src/platform/redis-server.js';
 import { startSimulators, vendorEnv, type Simulators } from '../sim/index.js';
+import { seed } from '../sim/seed.js';
 
 const PREFIX = 'whbench';
 const SUSTAINED = 3000;
@@ -46,6 +47,18 @@ export function stripeChangeEvent(c: Simulators['data']['customers'][number]): s
     pending_webhooks: 1,
     type: inv ? 'invoice.updated' : 'customer.updated',
   });
+}
+
+/**
+ * Signed Stripe change events about the dev simulators' own seeded customers (what `npm start`
+ * serves), for a gateway process started as `npm start` runs it (bench/soak.ts, bench/mixed-run.ts).
+ */
+export function signedStripeEvents(): () => { path: string; headers: Record<string, string>; body: string } {
+  const customers = seed().customers;
+  return () => {
+    const body = stripeChangeEvent(customers[Math.floor(Math.random() * customers.length)]);
+    return { path: '/webhooks/stripe', headers: { 'stripe-signature': sign(body) }, body };
+  };
 }
 
 function makeEvents(sims: Simulators, n: number): string[] {
