@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { composeApiSchema, CompositionError } from '../src/gateway/index.js';
+import { composeClientSchema, CompositionError } from '../src/gateway/index.js';
 import { checkSchema, formatReport, nextHistory, type Manifest, type ReleaseHistory } from './schema-compat.js';
 
 const RELEASED_SCHEMA = 'schema/released/schema.graphql';
@@ -46,7 +46,7 @@ if (command !== 'check' && command !== 'release') fail(`Unknown command ${JSON.s
 
 let current: string;
 try {
-  current = composeApiSchema();
+  current = composeClientSchema();
 } catch (err) {
   fail(err instanceof CompositionError ? err.message : `Composition failed: ${(err as Error).message}`);
 }

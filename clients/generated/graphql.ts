@@ -213,6 +213,17 @@ export type BillingSubscription = {
   status: SubscriptionStatus;
 };
 
+/** Why a push was sent. */
+export type ChangeReason = {
+  __typename?: 'ChangeReason';
+  /** When Portico stored the change (the first push: when subscribed). */
+  at: Scalars['DateTime']['output'];
+  /** The system that reported the change (its vendor name), or `portico` for the first push. */
+  system: Scalars['String']['output'];
+  /** The system's event type, e.g. `invoice.paid`, or `subscribed` for the first push. */
+  type: Scalars['String']['output'];
+};
+
 /** One upstream system's circuit breaker. */
 export type CircuitHealth = {
   __typename?: 'CircuitHealth';
@@ -336,6 +347,14 @@ export type CustomerDocumentsArgs = {
 export type CustomerTicketsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** The customer after a change. */
+export type CustomerChange = {
+  __typename?: 'CustomerChange';
+  /** The selected state, read as the subscriber; null with an error when it may not be read. */
+  customer: Maybe<Customer>;
+  reason: ChangeReason;
 };
 
 /** A page of customers. */
@@ -1351,6 +1370,35 @@ export type RequestDocumentUploadInput = {
   size: Scalars['Int']['input'];
 };
 
+/** Pushes: each one is the whole selected state again, read as the subscriber (docs/realtime.md). */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * The customer's record, pushed when subscribed and again whenever a system reports a change to it
+   * (several changes within REALTIME_COALESCE_MS are one push). No id: the caller's own record
+   * (customer tokens); staff and partners name the customer, within their allow-list.
+   */
+  customerChanged: CustomerChange;
+  /**
+   * One ticket, pushed when subscribed and whenever the support system reports a change to it.
+   * `customerId`: the customer it belongs to (default: the caller's own, for customer tokens).
+   */
+  ticketChanged: TicketChange;
+};
+
+
+/** Pushes: each one is the whole selected state again, read as the subscriber (docs/realtime.md). */
+export type SubscriptionCustomerChangedArgs = {
+  id?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+/** Pushes: each one is the whole selected state again, read as the subscriber (docs/realtime.md). */
+export type SubscriptionTicketChangedArgs = {
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  id: Scalars['ID']['input'];
+};
+
 /** Stripe subscription statuses. */
 export type SubscriptionStatus =
   /** Active and paid. */
@@ -1414,6 +1462,14 @@ export type Ticket = {
   tags: Maybe<Array<Scalars['String']['output']>>;
   /** When the ticket last changed. */
   updatedAt: Scalars['DateTime']['output'];
+};
+
+/** The ticket after a change. */
+export type TicketChange = {
+  __typename?: 'TicketChange';
+  reason: ChangeReason;
+  /** The selected state, read as the subscriber; null with an error when it may not be read (or is not the customer's). */
+  ticket: Maybe<Ticket>;
 };
 
 /** A public comment on a ticket. */

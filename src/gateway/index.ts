@@ -6,7 +6,8 @@
 import { composeServices } from '@apollo/composition';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { randomUUID } from 'node:crypto';
-import { printSchema, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { buildSchema, printSchema, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { subscriptionSchema } from '../realtime/operation.js';
 import { signClaims, CLAIMS_HEADER } from '../auth/claims.js';
 import type { RequestContext } from '../auth/context.js';
 import type { SubgraphName } from '../config/index.js';
@@ -49,6 +50,15 @@ export function composeApiSchema(): string {
   );
   if (result.errors) throw new CompositionError(result.errors.map((e) => e.message));
   return printSchema(result.schema.toAPISchema().toGraphQLJSSchema());
+}
+
+/**
+ * The API clients see: the composed API schema plus the subscriptions Portico serves itself
+ * (src/realtime, not executed by the gateway). `npm run compose` writes it to clients/schema.graphql
+ * (the client codegen's input) and `npm run schema:check` compares it with the last release.
+ */
+export function composeClientSchema(): string {
+  return printSchema(subscriptionSchema(buildSchema(composeApiSchema())));
 }
 
 /** The supergraph SDL of schema/*.graphql, as Apollo Router or Hive Gateway would load it. */

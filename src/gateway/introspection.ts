@@ -63,6 +63,12 @@ export function introspectionKind(op: OperationDefinitionNode | undefined, doc?:
   return intro === 0 ? 'none' : other === 0 ? 'introspection' : 'mixed';
 }
 
+/**
+ * Fields outside the subgraphs (the subscriptions of src/realtime) shown under the policy of the
+ * field whose data they push: a ticket's pushes to whoever may read the customer's tickets.
+ */
+const SERVED_AS: Record<string, string> = { 'Subscription.ticketChanged': 'Customer.tickets' };
+
 /** The API schema cut down to what a principal can reach; cached per distinct set of scopes. */
 export function createSchemaViews(policies: Map<string, Policy> = policiesOf(ALL_SUBGRAPHS.map(loadSdl))) {
   const views = new WeakMap<GraphQLSchema, Map<string, GraphQLSchema>>();
@@ -74,7 +80,8 @@ export function createSchemaViews(policies: Map<string, Policy> = policiesOf(ALL
     if (cached) return cached;
     const mapped = mapSchema(api, {
       [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
-        const policy = policies.get(`${typeName}.${fieldName}`);
+        const coordinate = `${typeName}.${fieldName}`;
+        const policy = policies.get(coordinate) ?? policies.get(SERVED_AS[coordinate] ?? '');
         return !policy || canPass(policy, principal) ? field : null;
       },
     });
@@ -98,8 +105,22 @@ function refuse(status: number, code: ErrorCode, message: string) {
   return { http: { status, headers }, body: { kind: 'single', singleResult: { errors: [{ message, extensions: { code } }] } } } as never;
 }
 
-export function introspectionPlugin(o: { allowAnonymous: boolean }): ApolloServerPlugin<RequestContext> {
+export function introspectionPlugin(o: {
+  allowAnonymous: boolean;
+  /**
+   * Adds the types the gateway does not execute but the server serves (the subscriptions of
+   * src/realtime), so introspection shows clients every operation they can send.
+   */
+  extend?: (api: GraphQLSchema) => GraphQLSchema;
+}): ApolloServerPlugin<RequestContext> {
   const viewOf = createSchemaViews();
+  const extended = new WeakMap<GraphQLSchema, GraphQLSchema>();
+  const served = (api: GraphQLSchema) => {
+    if (!o.extend) return api;
+    let s = extended.get(api);
+    if (!s) extended.set(api, (s = o.extend(api)));
+    return s;
+  };
   return {
     async requestDidStart() {
       return {
@@ -113,7 +134,7 @@ export function introspectionPlugin(o: { allowAnonymous: boolean }): ApolloServe
             return refuse(401, ErrorCode.UNAUTHENTICATED, 'Introspection needs a valid bearer token here.');
           // Anonymous callers (development only) explore the whole schema; everyone else their own view.
           const result = await execute({
-            schema: principal.kind === 'anonymous' ? schema : viewOf(schema, principal),
+            schema: principal.kind === 'anonymous' ? served(schema) : viewOf(served(schema), principal),
             document,
             variableValues: request.variables,
             operationName: request.operationName,

@@ -41,6 +41,7 @@ import { createIdempotency } from './idempotency.js';
 import { tooDeepPart } from '../guards/json-depth.js';
 import type { GraphQLBody, ResponseCache, ResponseCacheMiss } from '../gateway/response-cache.js';
 import type { Realtime } from '../realtime/index.js';
+import { subscriptionSchema } from '../realtime/operation.js';
 import type { DurableQueue } from '../platform/queue.js';
 
 declare module 'fastify' {
@@ -218,7 +219,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
         trusted,
         checkSource,
       }),
-      introspectionPlugin({ allowAnonymous: config.limits.introspection }),
+      introspectionPlugin({ allowAnonymous: config.limits.introspection, extend: o.realtime ? subscriptionSchema : undefined }),
       metricsPlugin(o.metrics, operationLabel),
       ApolloServerPluginLandingPageDisabled(),
       observabilityPlugin({ logger, redact: createRedactor(configSecrets(config)) }),

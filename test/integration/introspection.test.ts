@@ -19,7 +19,7 @@ async function types(token?: string, app = t) {
   const byName = new Map<string, string[]>(
     schema.types.filter((x: any) => !x.name.startsWith('__')).map((x: any) => [x.name, (x.fields ?? []).map((f: any) => f.name)]),
   );
-  return { byName, mutation: schema.mutationType?.name ?? null };
+  return { byName, mutation: schema.mutationType?.name ?? null, subscription: schema.subscriptionType?.name ?? null };
 }
 
 test('a partner with only billing.invoices:read sees no support or file fields, no admin operations', async () => {
@@ -96,6 +96,21 @@ test('a customer sees its own data fields but no staff or admin operations', asy
   ]);
   // Updating tickets is for support staff.
   assert.equal(byName.get('Ticket')!.includes('tags'), false);
+});
+
+test('subscriptions served over WebSocket and SSE are in introspection (the sandbox and codegen see them), and not with REALTIME=false', async () => {
+  const { byName, subscription } = await types(t.token('customer', '1001'));
+  assert.equal(subscription, 'Subscription');
+  assert.deepEqual(byName.get('Subscription')?.sort(), ['customerChanged', 'ticketChanged']);
+  assert.deepEqual(byName.get('CustomerChange')?.sort(), ['customer', 'reason']);
+  const off = await startTestApp({ env: { REALTIME: 'false' } });
+  try {
+    const without = await types(off.token('customer', '1001'), off);
+    assert.equal(without.subscription, null);
+    assert.equal(without.byName.has('CustomerChange'), false);
+  } finally {
+    await off.close();
+  }
 });
 
 test('an agent sees updateTicket, and no billing writes', async () => {
