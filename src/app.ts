@@ -111,7 +111,16 @@ export function buildSubgraphs(
   const { audit } = shared;
   const build = {
     crm: () => createCrmSubgraph({ crm: u.crm, system: u.crmVendor.name, cache: c, audit, replicas }),
-    billing: () => createBillingSubgraph({ billing: u.billing, system: u.vendors.billing.name, cache: c, audit, links, replicas }),
+    billing: () =>
+      createBillingSubgraph({
+        billing: u.billing,
+        system: u.vendors.billing.name,
+        cache: c,
+        audit,
+        links,
+        replicas,
+        plans: config.entitlements.plans,
+      }),
     files: () =>
       createFilesSubgraph({
         files: u.files,

@@ -304,6 +304,12 @@ export type Customer = {
   documents: Maybe<DocumentConnection>;
   /** Primary email address. */
   email: Maybe<Scalars['String']['output']>;
+  /**
+   * What the customer's subscription unlocks, derived from the billing system on the server, so an app
+   * can unlock access right after a payment without holding a billing key. Fresh after the billing
+   * system's events (a paid invoice, a canceled or resumed subscription).
+   */
+  entitlements: Maybe<Entitlements>;
   /** Given name. */
   firstName: Maybe<Scalars['String']['output']>;
   /** CRM (HubSpot) contact id; the key that joins every system. */
@@ -416,6 +422,20 @@ export type DocumentUpload = {
   maxSize: Scalars['Int']['output'];
   /** Where to POST the form. */
   url: Scalars['String']['output'];
+};
+
+/** What a customer may use, from their current subscription. */
+export type Entitlements = {
+  __typename?: 'Entitlements';
+  /**
+   * True while the subscription is active or trialing (one set to end at the end of its period stays
+   * active until then); false when it is past due, unpaid, canceled or absent.
+   */
+  active: Scalars['Boolean']['output'];
+  /** The features the plan unlocks (configured per plan); empty when not active. */
+  features: Array<Scalars['String']['output']>;
+  /** The plan of the current subscription, as the billing system names it; null without a subscription. */
+  plan: Maybe<Scalars['String']['output']>;
 };
 
 /** A vendor whose webhooks Portico receives. */
