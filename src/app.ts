@@ -212,6 +212,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       audit: shared.audit,
       replicas,
       automationRuns: background.automations.queue,
+      automationRunRecords: background.automations.runs,
       notifications: {
         webhooks: background.notifications.webhooks,
         preferences: background.notifications.preferences,
