@@ -17,16 +17,21 @@ export const FEATURE = /^[a-z0-9][a-z0-9_.:-]{0,63}$/;
 
 /** `plan=feature,feature;plan=...` -> the map (the file layer writes the same text from `entitlements.plans`). */
 export function parseEntitlementPlans(text: string): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const part of text.split(';').filter((p) => p.trim())) {
-    const eq = part.indexOf('=');
-    out[part.slice(0, eq).trim()] = part
-      .slice(eq + 1)
-      .split(',')
-      .map((f) => f.trim())
-      .filter(Boolean);
-  }
-  return out;
+  // fromEntries defines own properties: a plan named like an Object.prototype key stays a plan.
+  return Object.fromEntries(
+    text
+      .split(';')
+      .filter((p) => p.trim())
+      .map((part) => {
+        const eq = part.indexOf('=');
+        const features = part
+          .slice(eq + 1)
+          .split(',')
+          .map((f) => f.trim())
+          .filter(Boolean);
+        return [part.slice(0, eq).trim(), features];
+      }),
+  );
 }
 
 const PLAN = '[^;=,]+';
