@@ -3,8 +3,8 @@
  *
  * The payment automations end to end, on this machine: a gateway process that only receives
  * webhooks (core 0), a worker process (`npm run worker`, core 1) running the event workers and the
- * automations, a local redis-server, and the simulators in this process. One open invoice per
- * seeded customer (up to `events` payment events in all): the Stripe simulator declines a payment
+ * automations, a local redis-server, and the simulators in this process (seeded with enough
+ * customers). One open invoice per customer (`events` payment events in all): the Stripe simulator declines a payment
  * (`pm_card_chargeDeclined`: a signed `invoice.payment_failed`), and for every other invoice takes
  * one afterwards (`invoice.paid`). 10% of the events are delivered a second time (same id, signed
  * anew); 10% of the Zendesk and HubSpot simulators' answers fail (HTTP 500) while the events run;
@@ -57,7 +57,8 @@ interface Sent {
 
 export async function runAutomationsBench(o: { events: number }) {
   const redis = await startLocalRedis({ args: ['--save', '', '--appendonly', 'no'] });
-  const sims = await startSimulators();
+  // About 60% of seeded customers have an open invoice: seed enough for one invoice per 1.5 events.
+  const sims = await startSimulators({ customers: Math.max(500, Math.ceil((o.events / 1.5) * 2)) });
   const r = new Redis(redis.url);
   const port = await freePort();
   const env = {
@@ -100,6 +101,8 @@ export async function runAutomationsBench(o: { events: number }) {
         return inv ? [{ crmId: c.crmId, invoice: inv }] : [];
       })
       .slice(0, Math.ceil(o.events / 1.5));
+    if (invoices.length < Math.ceil(o.events / 1.5))
+      console.warn(`Only ${invoices.length} open invoices in the seed: ${invoices.length * 1.5} events.`);
     const paid = new Set(invoices.filter((_, i) => i % 2 === 0).map((x) => x.invoice.id));
     const plan = [
       ...invoices.map((x) => ({ ...x, pay: false })),
