@@ -121,23 +121,23 @@ export function checkAutomations(list: readonly AnyAutomation[], ports: Automati
 }
 
 /**
- * The ports with only the declared methods callable: an undeclared call fails the run at once. With
- * `dryRun`, a call that is not a read is not made: `dryRun` is told of it and its stand-in answers.
+ * The ports as a step (or a condition) sees them. With `uses`, only the declared methods are
+ * callable: an undeclared call fails the run at once. With `dryRun`, a call that is not a read is
+ * not made: `dryRun` is told of it and its stand-in answers.
  */
-function limitedPorts(
+function portsFor(
   ports: AutomationPorts,
-  uses: readonly PortCapability[],
-  where: string,
-  dryRun?: (capability: string, args: unknown[]) => void,
+  o: { uses?: readonly PortCapability[]; where?: string; dryRun?: (capability: string, args: unknown[]) => void },
 ): AutomationPorts {
-  const allowed = new Set<string>(uses);
+  const allowed = o.uses && new Set<string>(o.uses);
   const wrap = <D extends keyof AutomationPorts>(domain: D) =>
     new Proxy(ports[domain], {
       get(target, prop, receiver) {
         const v = Reflect.get(target, prop, receiver) as unknown;
         if (typeof v !== 'function') return v;
         const cap = `${domain}.${String(prop)}`;
-        if (!allowed.has(cap)) throw new PermanentJobError(`${where} calls ${cap} without declaring it in \`uses\``);
+        if (allowed && !allowed.has(cap)) throw new PermanentJobError(`${o.where} calls ${cap} without declaring it in \`uses\``);
+        const dryRun = o.dryRun;
         if (dryRun && !isRead(cap))
           return async (...args: unknown[]) => {
             dryRun(cap, args);
@@ -191,6 +191,8 @@ export function createAutomationEngine(o: AutomationEngineOptions): AutomationEn
       ? runs.update(id, change).catch((err: Error) => logger.warn({ run: id, err: err.message }, 'automation run record not written'))
       : Promise.resolve();
   const traceId = () => trace.getActiveSpan()?.spanContext().traceId ?? null;
+  const logDryCall = (automation: string, eventId: string, step: string, call: string, args: unknown[]) =>
+    logger.info({ automation, event: eventId, step, call, args: argsShown(args) }, 'dry run: would call');
   const customerOf = (event: DomainEvent) => ('crmId' in event.data && typeof event.data.crmId === 'string' ? event.data.crmId : null);
   const newRecord = (id: string, automation: string, event: DomainEvent): RunRecord => ({
     id,
@@ -239,7 +241,9 @@ export function createAutomationEngine(o: AutomationEngineOptions): AutomationEn
       try {
         if (state.matched === undefined) {
           const when = a.when as ((e: DomainEvent, p: AutomationPorts) => boolean | Promise<boolean>) | undefined;
-          state = { ...state, matched: when ? await when(event, o.ports) : true };
+          // In a dry run a condition cannot write either (a condition should only read).
+          const ports = dryRun ? portsFor(o.ports, { dryRun: (cap, args) => logDryCall(a.name, event.id, 'when', cap, args) }) : o.ports;
+          state = { ...state, matched: when ? await when(event, ports) : true };
           await job.update(state);
           if (!state.matched) {
             await audit.record(null, {
@@ -273,17 +277,14 @@ export function createAutomationEngine(o: AutomationEngineOptions): AutomationEn
         const onDryCall = dryRun
           ? (cap: string, args: unknown[]) => {
               wouldCall.push(cap);
-              logger.info(
-                { automation: a.name, event: event.id, step: step.name, call: cap, args: argsShown(args) },
-                'dry run: would call',
-              );
+              logDryCall(a.name, event.id, step.name, cap, args);
             }
           : undefined;
         let out: unknown;
         try {
           out = await (step.run as (c: unknown) => Promise<unknown>)({
             event,
-            ports: limitedPorts(o.ports, step.uses, where, onDryCall),
+            ports: portsFor(o.ports, { uses: step.uses, where, dryRun: onDryCall }),
             key: automationKey(a.name, event.id, step.name),
             keyFor: (scope: string) => automationKey(a.name, `scope:${scope}`, step.name),
             results: state.results,
