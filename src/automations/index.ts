@@ -12,7 +12,7 @@
  * Built by createBackground, so the gateway (EVENT_WORKERS=true) and `npm run worker` both run it.
  */
 import { createHash } from 'node:crypto';
-import { trace } from '@opentelemetry/api';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../audit/index.js';
 import type { Config } from '../config/index.js';
@@ -190,7 +190,11 @@ export function createAutomationEngine(o: AutomationEngineOptions): AutomationEn
     runs
       ? runs.update(id, change).catch((err: Error) => logger.warn({ run: id, err: err.message }, 'automation run record not written'))
       : Promise.resolve();
-  const traceId = () => trace.getActiveSpan()?.spanContext().traceId ?? null;
+  // Without a tracing SDK the active span (if any) is a no-op one with an all-zero id: no trace to name.
+  const traceId = () => {
+    const ctx = trace.getActiveSpan()?.spanContext();
+    return ctx && isSpanContextValid(ctx) ? ctx.traceId : null;
+  };
   const logDryCall = (automation: string, eventId: string, step: string, call: string, args: unknown[]) =>
     logger.info({ automation, event: eventId, step, call, args: argsShown(args) }, 'dry run: would call');
   const customerOf = (event: DomainEvent) => ('crmId' in event.data && typeof event.data.crmId === 'string' ? event.data.crmId : null);
