@@ -33,6 +33,7 @@ const { values } = parseArgs({
     // Writes a V8 heap snapshot of the warm Portico process halfway through its 50-customer run (use with --only warm).
     'heap-snapshot': { type: 'string' },
     webhooks: { type: 'boolean' },
+    automations: { type: 'boolean' },
     notifications: { type: 'boolean' },
     subscriptions: { type: 'boolean' },
     subscribers: { type: 'string', default: '2000' },
@@ -58,6 +59,11 @@ if (values.webhooks) {
     await import('./webhooks.js')
   ).runWebhookBench({ connections: Number(values.connections), events: Number(values.events ?? 10_000) });
   process.exit(0);
+}
+if (values.automations) {
+  // npm run bench -- --automations [--events 300]: the payment automations end to end (bench/automations.ts).
+  await (await import('./automations.js')).runAutomationsBench({ events: Number(values.events ?? 300) });
+  process.exit(process.exitCode ?? 0);
 }
 if (values.notifications) {
   // npm run bench -- --notifications [--events 10000 --connections 64]: partner webhooks and email (bench/notifications.ts).

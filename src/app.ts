@@ -111,7 +111,16 @@ export function buildSubgraphs(
   const { audit } = shared;
   const build = {
     crm: () => createCrmSubgraph({ crm: u.crm, system: u.crmVendor.name, cache: c, audit, replicas }),
-    billing: () => createBillingSubgraph({ billing: u.billing, system: u.vendors.billing.name, cache: c, audit, links, replicas }),
+    billing: () =>
+      createBillingSubgraph({
+        billing: u.billing,
+        system: u.vendors.billing.name,
+        cache: c,
+        audit,
+        links,
+        replicas,
+        plans: config.entitlements.plans,
+      }),
     files: () =>
       createFilesSubgraph({
         files: u.files,
@@ -210,6 +219,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       audit: shared.audit,
       replicas,
       automationRuns: background.automations.queue,
+      automationRunRecords: background.automations.runs,
       notifications: {
         webhooks: background.notifications.webhooks,
         preferences: background.notifications.preferences,

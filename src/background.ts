@@ -74,6 +74,7 @@ export function createBackground(o: BackgroundOptions): Background {
         notifications: 'notifications',
       },
       audit: shared.audit,
+      redis: shared.redis,
       // The built-ins, then those portico.config.ts declares (`automations: [...]`).
       automations: [
         ...builtInAutomations(config),

@@ -119,6 +119,98 @@ export type AutomationHealth = {
   trigger: Scalars['String']['output'];
 };
 
+/** A run of an automation for one event. */
+export type AutomationRun = {
+  __typename?: 'AutomationRun';
+  /** Attempts of the run (1 on the first). */
+  attempts: Scalars['Int']['output'];
+  /** The automation, e.g. `payment-failed`. */
+  automation: Scalars['String']['output'];
+  /** The customer (CRM contact id) the event names, when it names one. */
+  customerId: Maybe<Scalars['ID']['output']>;
+  /** True when run with AUTOMATION_DRY_RUN: reads made, writes only logged. */
+  dryRun: Scalars['Boolean']['output'];
+  /** Milliseconds from the triggering event to the run's end; null while it has not ended. */
+  durationMs: Maybe<Scalars['Int']['output']>;
+  /** When it completed, was skipped or was dead-lettered. */
+  finishedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The run's id (`<automation>.<event id>`): what `replayAutomationRun` takes once it is dead. */
+  id: Scalars['ID']['output'];
+  /** The last failed attempt's error. */
+  lastError: Maybe<Scalars['String']['output']>;
+  /** When the run was queued. */
+  queuedAt: Scalars['DateTime']['output'];
+  /** When its first attempt started. */
+  startedAt: Maybe<Scalars['DateTime']['output']>;
+  status: AutomationRunStatus;
+  /** The steps run so far, in order. */
+  steps: Array<AutomationRunStep>;
+  /** The W3C trace id of its last attempt, to find it in the tracing backend. */
+  traceId: Maybe<Scalars['String']['output']>;
+  trigger: AutomationTrigger;
+};
+
+/** A page of automation runs (no total: filters are applied while reading). */
+export type AutomationRunConnection = {
+  __typename?: 'AutomationRunConnection';
+  /** The runs of this page. */
+  nodes: Array<AutomationRun>;
+  /** Paging. */
+  pageInfo: AdminPageInfo;
+};
+
+/** Where an automation run is. */
+export type AutomationRunStatus =
+  /** Every step done (or a step ended the run early). */
+  | 'COMPLETED'
+  /** Failed every attempt (or could not succeed): dead-lettered, replayable with `replayAutomationRun`. */
+  | 'DEAD'
+  /** Stored, not started yet. */
+  | 'QUEUED'
+  /** An attempt failed; the next one waits its backoff. */
+  | 'RETRYING'
+  /** An attempt is running. */
+  | 'RUNNING'
+  /** Its condition was false: nothing to do. */
+  | 'SKIPPED';
+
+/** One step of a run. */
+export type AutomationRunStep = {
+  __typename?: 'AutomationRunStep';
+  /** Times it ran (a retried run runs only the steps not done). */
+  attempts: Scalars['Int']['output'];
+  /** Milliseconds its last attempt took. */
+  durationMs: Scalars['Int']['output'];
+  /** The last attempt's error, when it failed. */
+  error: Maybe<Scalars['String']['output']>;
+  /** The step's name, e.g. `open-ticket`. */
+  name: Scalars['String']['output'];
+  /** How its last attempt ended. */
+  outcome: AutomationStepOutcome;
+  /** In a dry run: the writes it would have made (port methods, e.g. `support.createTicket`). */
+  wouldCall: Array<Scalars['String']['output']>;
+};
+
+/** How a step's last attempt ended. */
+export type AutomationStepOutcome =
+  /** Failed; the run retries from this step. */
+  | 'FAILED'
+  /** Done. */
+  | 'OK'
+  /** Done, and it ended the run (nothing more to do). */
+  | 'STOPPED';
+
+/** What triggered a run: a domain event. */
+export type AutomationTrigger = {
+  __typename?: 'AutomationTrigger';
+  /** When the event happened. */
+  at: Scalars['DateTime']['output'];
+  /** The domain event's id (`<vendor>:<vendor event id>`): the same for every redelivery. */
+  eventId: Scalars['String']['output'];
+  /** The domain event type, e.g. `billing.invoice.payment_failed`. */
+  type: Scalars['String']['output'];
+};
+
 /**
  * A customer's billing account. Money is an integer in the currency's minor unit (cents) with an
  * ISO 4217 currency code.
@@ -317,6 +409,12 @@ export type Customer = {
   documents: Maybe<DocumentConnection>;
   /** Primary email address. */
   email: Maybe<Scalars['String']['output']>;
+  /**
+   * What the customer's subscription unlocks, derived from the billing system on the server, so an app
+   * can unlock access right after a payment without holding a billing key. Fresh after the billing
+   * system's events (a paid invoice, a canceled or resumed subscription).
+   */
+  entitlements: Maybe<Entitlements>;
   /** Given name. */
   firstName: Maybe<Scalars['String']['output']>;
   /** CRM (HubSpot) contact id; the key that joins every system. */
@@ -437,6 +535,20 @@ export type DocumentUpload = {
   maxSize: Scalars['Int']['output'];
   /** Where to POST the form. */
   url: Scalars['String']['output'];
+};
+
+/** What a customer may use, from their current subscription. */
+export type Entitlements = {
+  __typename?: 'Entitlements';
+  /**
+   * True while the subscription is active or trialing (one set to end at the end of its period stays
+   * active until then); false when it is past due, unpaid, canceled or absent.
+   */
+  active: Scalars['Boolean']['output'];
+  /** The features the plan unlocks (configured per plan); empty when not active. */
+  features: Array<Scalars['String']['output']>;
+  /** The plan of the current subscription, as the billing system names it; null without a subscription. */
+  plan: Maybe<Scalars['String']['output']>;
 };
 
 /** A vendor whose webhooks Portico receives. */
@@ -1133,6 +1245,12 @@ export type Query = {
    */
   auditLog: AuditEntryConnection;
   /**
+   * Automation runs, newest first (queued, running, waiting for a retry, completed, skipped or
+   * dead-lettered), each with its trigger, its steps (outcome, attempts, duration) and its trace id.
+   * The newest AUTOMATION_RUNS_KEPT runs are kept. Admins only.
+   */
+  automationRuns: AutomationRunConnection;
+  /**
    * One customer by CRM contact id. A customer token reaches only its own id; any other id gives
    * `FORBIDDEN` whether or not it exists.
    */
@@ -1210,6 +1328,19 @@ export type QueryAuditLogArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   customerId?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * Plans to subscribe to: the billing system's active recurring prices (Stripe prices with their
+ * product), and previews of a change of plan.
+ */
+export type QueryAutomationRunsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  automation?: InputMaybe<Scalars['String']['input']>;
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<AutomationRunStatus>;
 };
 
 

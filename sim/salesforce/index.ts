@@ -96,6 +96,8 @@ interface Contact {
   Portico_Customer_Id__c: string | null;
   /** The billing standing the payment automations set (a restricted picklist: Active, Past Due). */
   Portico_Billing_Standing__c?: string | null;
+  /** The subscription status the subscription automations set (a restricted picklist: Active, Canceling, Canceled). */
+  Portico_Subscription_Status__c?: string | null;
   /** Date/time of the last payment (stored as ms, like the system dates). */
   Portico_Last_Payment__c?: number | null;
   /** The CRM's copy of the billing country (ISO 3166-1 alpha-2), written from the billing system. */
@@ -130,6 +132,7 @@ const CONTACT: ObjectSchema = {
     Portico_Customer_Id__c: 'string',
     Portico_Billing_Standing__c: 'string',
     Portico_Last_Payment__c: 'datetime',
+    Portico_Subscription_Status__c: 'string',
     Portico_Billing_Country__c: 'string',
     'Account.Id': 'id',
     'Account.Name': 'string',
@@ -339,6 +342,10 @@ export async function startSalesforceSim(o: SalesforceSimOptions = {}): Promise<
       else if (f === 'Portico_Billing_Standing__c' && v && !['Active', 'Past Due'].includes(v))
         errors.push(
           sfErr('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `Billing Standing: bad value for restricted picklist field: ${v}`, [f]),
+        );
+      else if (f === 'Portico_Subscription_Status__c' && v && !['Active', 'Canceling', 'Canceled'].includes(v))
+        errors.push(
+          sfErr('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `Subscription Status: bad value for restricted picklist field: ${v}`, [f]),
         );
       else if (f === 'Portico_Last_Payment__c' && v && Number.isNaN(Date.parse(v)))
         errors.push(sfErr('INVALID_TYPE_ON_FIELD_IN_RECORD', `Last Payment: value not of required type: ${v}`, [f]));

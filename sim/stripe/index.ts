@@ -1218,6 +1218,14 @@ export async function startStripeSim(o: {
             const previous = { status: inv.status, amount_paid: inv.amount_paid, amount_remaining: inv.amount_remaining };
             Object.assign(inv, attempts, { status: 'paid', amount_paid: inv.amount_due, amount_remaining: 0, next_payment_attempt: null });
             o.webhooks?.stripe('invoice.paid', { ...inv }, previous);
+            // As Stripe does when the open invoice of a past-due subscription is paid: the
+            // subscription is active again (the seed's invoices name no subscription, so here: once
+            // the customer has no open invoice left).
+            const sub = subscriptions.find((x) => x.customer === inv.customer && x.status === 'past_due');
+            if (sub && !invoices.some((i) => i.customer === inv.customer && i.status === 'open')) {
+              sub.status = 'active';
+              o.webhooks?.stripe('customer.subscription.updated', { ...sub }, { status: 'past_due' });
+            }
             return { status: 200, body: { ...inv } };
           }),
       },

@@ -31,7 +31,7 @@ export const SCOPES = {
     "updateTicket: set a ticket's status, priority, assignee and tags; see Ticket.assigneeId and Ticket.tags (support staff).",
   'admin:partners': 'Mint, list and revoke partner tokens.',
   'admin:cache': "Purge a customer's cached records.",
-  'admin:events': 'List and replay failed webhook events.',
+  'admin:events': 'List and replay failed webhook events, replica jobs and automation runs; list every automation run.',
   'crm.contacts:write': "Mutation.updateMyContact (the caller's own record) and Mutation.updateContact: name, email, phone, company.",
   'admin:audit': 'Read the audit log (`auditLog`).',
   'admin:integration': 'See the integration state (`integrationHealth`): queues, dead letters, reconciliation, circuit breakers.',

@@ -14,14 +14,24 @@
  *   mark-active     billing standing ACTIVE, last payment time = the event's
  *   solve-ticket    the invoice's payment-failed ticket (found by its marker) solved with a comment;
  *                   none: nothing to do
+ * subscription-canceled / subscription-resumed (billing.subscription.*), when the subscription,
+ * re-read, is still as the event says (a late event of an undone change does nothing):
+ *   set-crm-status  the CRM contact's subscription status as billing has it now (absolute value:
+ *                   ACTIVE, CANCELING or CANCELED), so any order of events converges
+ *   note-tickets    an internal note on each of the customer's unsolved tickets, once per ticket and
+ *                   event (the note carries a marker, looked for before writing)
+ * ticket-solved (support.ticket.solved), for a ticket of a known customer:
+ *   notify-customer the customer told (template ticket-solved), once per event
  *
  * The end state, whatever the order the events arrive in (docs/automations.md): as the invoice
  * is now in billing. Paid: contact ACTIVE, no unsolved payment-failed ticket for it. Open after a
  * failed payment: contact PAST_DUE and exactly one open ticket.
  */
 import type { Config } from '../config/index.js';
-import type { InvoiceSummary } from '../ports/billing.js';
-import type { InvoiceEventData } from '../ports/events.js';
+import type { InvoiceSummary, Subscription } from '../ports/billing.js';
+import type { CrmSubscriptionStatus } from '../ports/crm.js';
+import type { InvoiceEventData, SubscriptionEventData } from '../ports/events.js';
+import type { TicketSummary } from '../ports/support.js';
 import { PermanentJobError } from '../platform/queue.js';
 import { defineAutomation, stop, type AnyAutomation, type AutomationPorts } from './types.js';
 
@@ -139,10 +149,127 @@ export const paymentSucceeded = defineAutomation({
   ],
 });
 
+/** The subscription as billing has it now; null when gone or no longer this customer's. */
+async function subscriptionOf(ports: AutomationPorts, e: SubscriptionEventData): Promise<Subscription | null> {
+  const found = await ports.billing.subscriptionWithCustomer(e.subscriptionId);
+  return found && found.billingCustomerId === e.billingCustomerId ? found.subscription : null;
+}
+
+/** What the CRM shows of a subscription. */
+export function crmSubscriptionStatus(s: Pick<Subscription, 'status' | 'cancelAtPeriodEnd'>): CrmSubscriptionStatus {
+  if (s.status === 'CANCELED' || s.status === 'INCOMPLETE_EXPIRED') return 'CANCELED';
+  return s.cancelAtPeriodEnd ? 'CANCELING' : 'ACTIVE';
+}
+
+const UNSOLVED: ReadonlySet<TicketSummary['status']> = new Set(['NEW', 'OPEN', 'PENDING', 'HOLD']);
+/** Pages of a customer's tickets read for the notes at most (the support port's page size each). */
+const NOTE_PAGES = 10;
+
+function subscriptionNote(status: CrmSubscriptionStatus, s: Pick<Subscription, 'plan' | 'currentPeriodEnd'>): string {
+  const plan = s.plan ? ` (plan ${s.plan})` : '';
+  const end = s.currentPeriodEnd ? ` on ${s.currentPeriodEnd.slice(0, 10)}` : ' at the end of its period';
+  switch (status) {
+    case 'CANCELED':
+      return `Portico: the customer's subscription${plan} has been canceled.`;
+    case 'CANCELING':
+      return `Portico: the customer canceled their subscription${plan}; it ends${end}.`;
+    case 'ACTIVE':
+      return `Portico: the customer resumed their subscription${plan}; it continues.`;
+  }
+}
+
+/** subscription-canceled and subscription-resumed: the same steps, each with its own trigger and condition. */
+function subscriptionAutomation<T extends 'billing.subscription.canceled' | 'billing.subscription.resumed'>(trigger: T, name: string) {
+  const canceled = trigger === 'billing.subscription.canceled';
+  return defineAutomation({
+    name,
+    description: canceled
+      ? "A canceled subscription sets the CRM contact's subscription status and leaves a note on the customer's open tickets."
+      : "A resumed subscription sets the CRM contact's subscription status back to active and leaves a note on the customer's open tickets.",
+    trigger,
+    // Acts only when billing still shows what the event says: a cancellation undone before its run
+    // (or an event arriving after a newer one) needs nothing; the newer event's run writes the state.
+    when: async (e, ports) => {
+      const s = await subscriptionOf(ports, e.data);
+      if (!s) return false;
+      return canceled === (crmSubscriptionStatus(s) !== 'ACTIVE');
+    },
+    steps: [
+      {
+        name: 'set-crm-status',
+        uses: ['billing.subscription', 'crm.setSubscriptionStatus'],
+        async run({ event, ports }) {
+          const s = await subscriptionOf(ports, event.data);
+          if (!s) return stop('subscription gone');
+          const status = crmSubscriptionStatus(s);
+          if (!(await ports.crm.setSubscriptionStatus(event.data.crmId, status)))
+            throw new PermanentJobError(`CRM contact ${event.data.crmId} does not exist`);
+          return { status, plan: s.plan, currentPeriodEnd: s.currentPeriodEnd };
+        },
+      },
+      {
+        name: 'note-tickets',
+        uses: ['support.userIdsByCrmIds', 'support.requestedTickets', 'support.addNote'],
+        async run({ event, ports, results, key }) {
+          const userId = (await ports.support.userIdsByCrmIds([event.data.crmId])).get(event.data.crmId);
+          if (!userId) return { tickets: 0, noted: 0 };
+          const open: string[] = [];
+          let after: string | undefined;
+          for (let page = 0; page < NOTE_PAGES; page++) {
+            const p = await ports.support.requestedTickets(userId, ports.support.pageSize, after);
+            open.push(...p.tickets.filter((t) => UNSOLVED.has(t.status)).map((t) => t.id));
+            if (!p.hasMore || !p.afterCursor) break;
+            after = p.afterCursor;
+          }
+          const done = results['set-crm-status'] ?? {};
+          const note = subscriptionNote(done.status as CrmSubscriptionStatus, {
+            plan: typeof done.plan === 'string' ? done.plan : null,
+            currentPeriodEnd: typeof done.currentPeriodEnd === 'string' ? done.currentPeriodEnd : null,
+          });
+          let noted = 0;
+          // One after the other: a failure retries the step, and the notes already written are found by their marker.
+          for (const id of open) if (await ports.support.addNote(id, note, key)) noted++;
+          return { tickets: open.length, noted };
+        },
+      },
+    ],
+  });
+}
+
+export const subscriptionCanceled = subscriptionAutomation('billing.subscription.canceled', 'subscription-canceled');
+export const subscriptionResumed = subscriptionAutomation('billing.subscription.resumed', 'subscription-resumed');
+
+export const ticketSolved = defineAutomation({
+  name: 'ticket-solved',
+  description: 'A solved ticket is told to its customer (email, push), once per event.',
+  trigger: 'support.ticket.solved',
+  when: (e) => e.data.crmId !== null,
+  steps: [
+    {
+      name: 'notify-customer',
+      uses: ['notifications.notifyCustomer'],
+      async run({ event, ports, key }) {
+        const crmId = event.data.crmId;
+        if (!crmId) return stop('no customer');
+        const sent = await ports.notifications.notifyCustomer({
+          key,
+          crmId,
+          template: 'ticket-solved',
+          data: { ticketId: event.data.ticketId },
+        });
+        return { email: sent.channels.email ?? null, push: sent.channels.push ?? null };
+      },
+    },
+  ],
+});
+
 /** The built-ins with whether this deployment runs them. */
 export function builtInAutomations(config: Pick<Config, 'automations'>): { automation: AnyAutomation; enabled: boolean; builtIn: true }[] {
   return [
     { automation: paymentFailed, enabled: config.automations.paymentFailed, builtIn: true },
     { automation: paymentSucceeded, enabled: config.automations.paymentSucceeded, builtIn: true },
+    { automation: subscriptionCanceled, enabled: config.automations.subscriptionChanged, builtIn: true },
+    { automation: subscriptionResumed, enabled: config.automations.subscriptionChanged, builtIn: true },
+    { automation: ticketSolved, enabled: config.automations.ticketSolved, builtIn: true },
   ];
 }

@@ -12,15 +12,28 @@
  * Built by createBackground, so the gateway (EVENT_WORKERS=true) and `npm run worker` both run it.
  */
 import { createHash } from 'node:crypto';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
+import type { Redis } from 'ioredis';
 import type { AuditLog } from '../audit/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
-import { createDurableQueue, PermanentJobError, type DurableQueue, type JobContext, type JobHandler } from '../platform/queue.js';
+import {
+  createDurableQueue,
+  jobIdOf,
+  PermanentJobError,
+  type DurableQueue,
+  type JobContext,
+  type JobHandler,
+  type JobOutcome,
+} from '../platform/queue.js';
 import { DOMAIN_EVENT_TYPES, type DomainEvent } from '../ports/events.js';
+import { argsShown, isRead, standIn } from './dry-run.js';
+import { createRunStore, type RunRecord, type RunStore, type StepRecord } from './runs.js';
 import { stopReason, type AnyAutomation, type AutomationPorts, type PortCapability, type StepOutput } from './types.js';
 
 export * from './types.js';
+export { RUN_STATUSES, type RunFilter, type RunPage, type RunRecord, type RunStatus, type RunStore, type StepRecord } from './runs.js';
 
 /** What a run's job holds: the event, and what is done so far (the checkpoint). */
 export interface RunState {
@@ -52,6 +65,8 @@ export interface AutomationEngineOptions {
   audit: AuditLog;
   /** Every automation declared, each with whether it runs here. */
   automations: readonly { automation: AnyAutomation; enabled: boolean; builtIn: boolean }[];
+  /** Where the run records are kept (src/automations/runs.ts); absent: runs are not recorded. */
+  redis?: Redis;
 }
 
 export interface AutomationEngine {
@@ -59,6 +74,8 @@ export interface AutomationEngine {
   readonly available: boolean;
   /** The runs' queue (`automations`), for integrationHealth and replay; absent without Redis. */
   readonly queue: DurableQueue | undefined;
+  /** The record of runs (`automationRuns`); absent without Redis. */
+  readonly runs: RunStore | undefined;
   /** Every automation declared, enabled or not. */
   list(): AutomationInfo[];
   /** Stores one run per enabled automation the event triggers; resolves once Redis has them. Returns how many are new. */
@@ -103,16 +120,29 @@ export function checkAutomations(list: readonly AnyAutomation[], ports: Automati
   }
 }
 
-/** The ports with only the declared methods callable: an undeclared call fails the run at once. */
-function limitedPorts(ports: AutomationPorts, uses: readonly PortCapability[], where: string): AutomationPorts {
-  const allowed = new Set<string>(uses);
+/**
+ * The ports as a step (or a condition) sees them. With `uses`, only the declared methods are
+ * callable: an undeclared call fails the run at once. With `dryRun`, a call that is not a read is
+ * not made: `dryRun` is told of it and its stand-in answers.
+ */
+function portsFor(
+  ports: AutomationPorts,
+  o: { uses?: readonly PortCapability[]; where?: string; dryRun?: (capability: string, args: unknown[]) => void },
+): AutomationPorts {
+  const allowed = o.uses && new Set<string>(o.uses);
   const wrap = <D extends keyof AutomationPorts>(domain: D) =>
     new Proxy(ports[domain], {
       get(target, prop, receiver) {
         const v = Reflect.get(target, prop, receiver) as unknown;
         if (typeof v !== 'function') return v;
         const cap = `${domain}.${String(prop)}`;
-        if (!allowed.has(cap)) throw new PermanentJobError(`${where} calls ${cap} without declaring it in \`uses\``);
+        if (allowed && !allowed.has(cap)) throw new PermanentJobError(`${o.where} calls ${cap} without declaring it in \`uses\``);
+        const dryRun = o.dryRun;
+        if (dryRun && !isRead(cap))
+          return async (...args: unknown[]) => {
+            dryRun(cap, args);
+            return standIn(cap, args);
+          };
         return (v as (...args: unknown[]) => unknown).bind(target);
       },
     });
@@ -144,6 +174,7 @@ export function createAutomationEngine(o: AutomationEngineOptions): AutomationEn
     return {
       available: false,
       queue: undefined,
+      runs: undefined,
       list,
       enqueue: async () => 0,
       startWorker: () => undefined,
@@ -152,47 +183,125 @@ export function createAutomationEngine(o: AutomationEngineOptions): AutomationEn
 
   const systemsOf = (uses: readonly PortCapability[]) => [...new Set(uses.map((c) => o.systems[c.split('.')[0] as keyof AutomationPorts]))];
 
+  const dryRun = config.automations.dryRun;
+  const runs = o.redis ? createRunStore({ redis: o.redis, prefix: config.keyPrefix, max: config.automations.runsKept }) : undefined;
+  /** Changes a run's record; a record that cannot be written is logged (the run itself is the queue's job). */
+  const record = (id: string, change: (r: RunRecord | null) => RunRecord | null): Promise<void> =>
+    runs
+      ? runs.update(id, change).catch((err: Error) => logger.warn({ run: id, err: err.message }, 'automation run record not written'))
+      : Promise.resolve();
+  // Without a tracing SDK the active span (if any) is a no-op one with an all-zero id: no trace to name.
+  const traceId = () => {
+    const ctx = trace.getActiveSpan()?.spanContext();
+    return ctx && isSpanContextValid(ctx) ? ctx.traceId : null;
+  };
+  const logDryCall = (automation: string, eventId: string, step: string, call: string, args: unknown[]) =>
+    logger.info({ automation, event: eventId, step, call, args: argsShown(args) }, 'dry run: would call');
+  const customerOf = (event: DomainEvent) => ('crmId' in event.data && typeof event.data.crmId === 'string' ? event.data.crmId : null);
+  const newRecord = (id: string, automation: string, event: DomainEvent): RunRecord => ({
+    id,
+    automation,
+    status: 'QUEUED',
+    trigger: { type: event.type, eventId: event.id, at: event.at },
+    customerId: customerOf(event),
+    steps: [],
+    attempts: 0,
+    queuedAt: new Date().toISOString(),
+    startedAt: null,
+    finishedAt: null,
+    traceId: null,
+    lastError: null,
+    dryRun,
+  });
+  const stepRecord = (r: RunRecord, s: Omit<StepRecord, 'attempts'>): RunRecord => {
+    const before = r.steps.find((x) => x.name === s.name);
+    const next: StepRecord = { ...s, attempts: (before?.attempts ?? 0) + 1 };
+    return { ...r, steps: before ? r.steps.map((x) => (x.name === s.name ? next : x)) : [...r.steps, next] };
+  };
+  /** The run's end: its record and its end-to-end duration (from the event). */
+  const finish = async (id: string, a: AnyAutomation, event: DomainEvent, status: 'COMPLETED' | 'SKIPPED') => {
+    o.metrics?.automationRunSeconds.observe(
+      { automation: a.name, outcome: status.toLowerCase() },
+      Math.max(0, (Date.now() - Date.parse(event.at)) / 1000),
+    );
+    await record(id, (r) => r && { ...r, status, finishedAt: new Date().toISOString() });
+  };
+
   const handlerOf =
     (a: AnyAutomation): JobHandler<RunState> =>
     async (data, job: JobContext) => {
       let state: RunState = { ...data, done: [...(data.done ?? [])], results: { ...data.results } };
       const { event } = state;
-      const customerId = 'crmId' in event.data ? event.data.crmId : null;
-      const base = { automation: a.name, event: event.id, attempt: job.attempt };
-      if (state.matched === undefined) {
-        const when = a.when as ((e: DomainEvent, p: AutomationPorts) => boolean | Promise<boolean>) | undefined;
-        state = { ...state, matched: when ? await when(event, o.ports) : true };
-        await job.update(state);
-        if (!state.matched) {
-          await audit.record(null, {
-            action: 'automation.skip',
-            customerId,
-            systems: [],
-            fields: [],
-            outcome: 'ok',
-            detail: { ...base, reason: 'condition false' },
-          });
+      const customerId = customerOf(event);
+      const base = { automation: a.name, event: event.id, attempt: job.attempt, ...(dryRun ? { dryRun: true } : {}) };
+      await record(job.id, (r) => ({
+        ...(r ?? newRecord(job.id, a.name, event)),
+        status: 'RUNNING',
+        attempts: job.attempt,
+        startedAt: r?.startedAt ?? new Date().toISOString(),
+        traceId: traceId(),
+        dryRun,
+      }));
+      try {
+        if (state.matched === undefined) {
+          const when = a.when as ((e: DomainEvent, p: AutomationPorts) => boolean | Promise<boolean>) | undefined;
+          // In a dry run a condition cannot write either (a condition should only read).
+          const ports = dryRun ? portsFor(o.ports, { dryRun: (cap, args) => logDryCall(a.name, event.id, 'when', cap, args) }) : o.ports;
+          state = { ...state, matched: when ? await when(event, ports) : true };
+          await job.update(state);
+          if (!state.matched) {
+            await audit.record(null, {
+              action: 'automation.skip',
+              customerId,
+              systems: [],
+              fields: [],
+              outcome: 'ok',
+              detail: { ...base, reason: 'condition false' },
+            });
+          }
         }
+      } catch (err) {
+        await record(job.id, (r) => r && { ...r, lastError: (err as Error).message.slice(0, 500) });
+        throw err;
       }
-      if (!state.matched) return 'skipped: condition false';
-      if (state.stopped) return `stopped: ${state.stopped}`;
+      if (!state.matched) {
+        await finish(job.id, a, event, 'SKIPPED');
+        return 'skipped: condition false';
+      }
+      if (state.stopped) {
+        await finish(job.id, a, event, 'COMPLETED');
+        return `stopped: ${state.stopped}`;
+      }
       for (const step of a.steps) {
         if (state.done.includes(step.name)) continue;
         const where = `automation "${a.name}", step "${step.name}"`;
         const systems = systemsOf(step.uses);
         const started = Date.now();
+        const wouldCall: string[] = [];
+        const onDryCall = dryRun
+          ? (cap: string, args: unknown[]) => {
+              wouldCall.push(cap);
+              logDryCall(a.name, event.id, step.name, cap, args);
+            }
+          : undefined;
         let out: unknown;
         try {
           out = await (step.run as (c: unknown) => Promise<unknown>)({
             event,
-            ports: limitedPorts(o.ports, step.uses, where),
+            ports: portsFor(o.ports, { uses: step.uses, where, dryRun: onDryCall }),
             key: automationKey(a.name, event.id, step.name),
             keyFor: (scope: string) => automationKey(a.name, `scope:${scope}`, step.name),
             results: state.results,
             logger,
           });
         } catch (err) {
+          const ms = Date.now() - started;
+          const message = (err as Error).message.slice(0, 500);
           o.metrics?.automationSteps.inc({ automation: a.name, step: step.name, outcome: 'failed' });
+          o.metrics?.automationStepSeconds.observe({ automation: a.name, step: step.name, outcome: 'failed' }, ms / 1000);
+          await record(job.id, (r) =>
+            r ? { ...stepRecord(r, { name: step.name, outcome: 'FAILED', durationMs: ms, error: message }), lastError: message } : r,
+          );
           await audit
             .record(null, {
               action: 'automation.step',
@@ -205,6 +314,7 @@ export function createAutomationEngine(o: AutomationEngineOptions): AutomationEn
             .catch(() => undefined); // the failure itself is what the job reports
           throw err;
         }
+        const ms = Date.now() - started;
         const reason = stopReason(out);
         const output: StepOutput = (reason ? (out as { output?: StepOutput }).output : (out as StepOutput | undefined)) ?? {};
         // The audit entry before the checkpoint: a crash between the two runs the step again (its
@@ -215,15 +325,49 @@ export function createAutomationEngine(o: AutomationEngineOptions): AutomationEn
           systems,
           fields: [],
           outcome: 'ok',
-          detail: { ...base, step: step.name, ms: Date.now() - started, ...(reason ? { stopped: reason } : {}), ...output },
+          detail: { ...base, step: step.name, ms, ...(reason ? { stopped: reason } : {}), ...output },
         });
         o.metrics?.automationSteps.inc({ automation: a.name, step: step.name, outcome: 'ok' });
+        o.metrics?.automationStepSeconds.observe({ automation: a.name, step: step.name, outcome: 'ok' }, ms / 1000);
         state = { ...state, done: [...state.done, step.name], results: { ...state.results, [step.name]: output }, stopped: reason };
         await job.update(state);
-        if (reason) return `stopped: ${reason}`;
+        await record(job.id, (r) =>
+          r
+            ? stepRecord(r, {
+                name: step.name,
+                outcome: reason ? 'STOPPED' : 'OK',
+                durationMs: ms,
+                error: null,
+                output,
+                ...(dryRun ? { dryRunCalls: wouldCall } : {}),
+              })
+            : r,
+        );
+        if (reason) {
+          await finish(job.id, a, event, 'COMPLETED');
+          return `stopped: ${reason}`;
+        }
       }
+      await finish(job.id, a, event, 'COMPLETED');
       return 'completed';
     };
+
+  /** The queue's word on an attempt: a failure waits for a retry or is dead. */
+  const onOutcome = (automation: string, outcome: JobOutcome, id: string) => {
+    o.metrics?.automationRuns.inc({ automation, outcome });
+    if (outcome === 'failed' || outcome === 'deferred')
+      void record(id, (r) => (r && r.status === 'RUNNING' ? { ...r, status: 'RETRYING' } : r));
+    if (outcome === 'dead') {
+      void record(id, (r) => {
+        if (!r) return r;
+        o.metrics?.automationRunSeconds.observe(
+          { automation, outcome: 'dead' },
+          Math.max(0, (Date.now() - Date.parse(r.trigger.at)) / 1000),
+        );
+        return { ...r, status: 'DEAD', finishedAt: new Date().toISOString() };
+      });
+    }
+  };
 
   const queue = createDurableQueue({
     name: 'automations',
@@ -237,18 +381,27 @@ export function createAutomationEngine(o: AutomationEngineOptions): AutomationEn
     lockMs: config.events.lockMs,
     concurrency: config.events.concurrency,
     logger,
-    onOutcome: (automation, outcome) => o.metrics?.automationRuns.inc({ automation, outcome }),
+    onOutcome,
   });
 
   return {
     available: true,
     queue,
+    runs,
     list,
     async enqueue(event) {
-      const runs = enabled.filter((a) => a.trigger === event.type);
-      if (!runs.length) return 0;
+      const triggered = enabled.filter((a) => a.trigger === event.type);
+      if (!triggered.length) return 0;
       const state: RunState = { event, done: [], results: {} };
-      const added = await queue.add(runs.map((a) => ({ kind: a.name, key: event.id, data: state })));
+      const added = await queue.add(triggered.map((a) => ({ kind: a.name, key: event.id, data: state })));
+      // Recorded once stored: a run the worker already started keeps its own record.
+      await Promise.all(
+        triggered.map((a, i) => {
+          if (!added[i]?.added) return Promise.resolve();
+          const id = jobIdOf(a.name, event.id);
+          return record(id, (r) => r ?? newRecord(id, a.name, event));
+        }),
+      );
       return added.filter((r) => r.added).length;
     },
     startWorker() {

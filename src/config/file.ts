@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { VENDORS } from '../vendors/index.js';
 import { CACHE_TTL_DEFAULTS, type CacheType } from './cache.js';
 import { LIMIT_NAMES, PRINCIPAL_KINDS, USER_LIMIT_VARS, type LimitName, type PrincipalKind } from './guards.js';
+import { FEATURE } from './entitlements.js';
 import { ConfigError, type Env } from './vars.js';
 import type { AnyAutomation } from '../automations/types.js';
 
@@ -62,6 +63,15 @@ export const fileModel = z
       .partial(),
     /** Automations declared in code, besides the built-ins (docs/automations.md). */
     automations: z.array(automation),
+    /** The features each billing plan unlocks (ENTITLEMENT_PLANS). */
+    entitlements: z
+      .strictObject({
+        plans: z.record(
+          z.string().regex(/^[^;=,]+$/, 'a plan name has no ";", "=" or ","'),
+          z.array(z.string().regex(FEATURE, 'a feature is lower-case letters, digits, - _ . :')),
+        ),
+      })
+      .partial(),
   })
   .partial();
 
@@ -78,6 +88,7 @@ const FILE_EXAMPLES: Record<keyof PorticoConfig, string> = {
   limits: 'limits: { partner: { cost: 200, aliases: 5 } }',
   rateLimits: 'rateLimits: { partner: 600 }',
   upstream: 'upstream: { timeoutMs: 5000, retries: 2 }',
+  entitlements: "entitlements: { plans: { 'Pro Monthly': ['portal', 'exports'] } }",
   automations: "automations: [defineAutomation({ name: 'vip-paid', trigger: 'billing.invoice.paid', steps: [...] })]",
 };
 
@@ -167,6 +178,14 @@ export function fileVars(file: unknown, label = 'portico.config.ts'): FileVars {
     const value = f.upstream?.[key as keyof typeof UPSTREAM_VARS];
     if (value !== undefined) set(name, `upstream.${key}`, String(value));
   }
+  if (f.entitlements?.plans)
+    set(
+      'ENTITLEMENT_PLANS',
+      'entitlements.plans',
+      Object.entries(f.entitlements.plans)
+        .map(([plan, features]) => `${plan}=${features.join(',')}`)
+        .join(';'),
+    );
   return { env, keys, automations: f.automations ?? [] };
 }
 

@@ -10,6 +10,7 @@ import { audit, type AuditConfig } from './audit.js';
 import { auth, type AuthConfig } from './auth.js';
 import { automations, type AutomationsConfig } from './automations.js';
 import { cache, type CacheConfig } from './cache.js';
+import { entitlements, type EntitlementsConfig } from './entitlements.js';
 import { events, type EventsConfig } from './events.js';
 import { fileExample, fileVars, layered, readConfigFile, type PorticoConfig } from './file.js';
 import { guards, type GuardsConfig } from './guards.js';
@@ -59,6 +60,7 @@ export interface Config
     TracingConfig,
     AuditConfig,
     AutomationsConfig,
+    EntitlementsConfig,
     NotificationsConfig,
     RealtimeConfig,
     VendorConfigs {
@@ -79,6 +81,7 @@ const CONCERNS: readonly { title: string; file: string; section: Section }[] = [
   { title: 'Guards and limits per principal kind', file: 'src/config/guards.ts', section: guards },
   { title: 'Webhooks and events', file: 'src/config/events.ts', section: events },
   { title: 'Automations', file: 'src/config/automations.ts', section: automations },
+  { title: 'Entitlements', file: 'src/config/entitlements.ts', section: entitlements },
   { title: 'Notifications', file: 'src/config/notifications.ts', section: notifications },
   { title: 'Real time', file: 'src/config/realtime.ts', section: realtime },
   { title: 'Tracing', file: 'src/config/tracing.ts', section: tracing },

@@ -123,6 +123,98 @@ export type AutomationHealth = {
   trigger: Scalars['String']['output'];
 };
 
+/** A run of an automation for one event. */
+export type AutomationRun = {
+  __typename?: 'AutomationRun';
+  /** Attempts of the run (1 on the first). */
+  attempts: Scalars['Int']['output'];
+  /** The automation, e.g. `payment-failed`. */
+  automation: Scalars['String']['output'];
+  /** The customer (CRM contact id) the event names, when it names one. */
+  customerId: Maybe<Scalars['ID']['output']>;
+  /** True when run with AUTOMATION_DRY_RUN: reads made, writes only logged. */
+  dryRun: Scalars['Boolean']['output'];
+  /** Milliseconds from the triggering event to the run's end; null while it has not ended. */
+  durationMs: Maybe<Scalars['Int']['output']>;
+  /** When it completed, was skipped or was dead-lettered. */
+  finishedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The run's id (`<automation>.<event id>`): what `replayAutomationRun` takes once it is dead. */
+  id: Scalars['ID']['output'];
+  /** The last failed attempt's error. */
+  lastError: Maybe<Scalars['String']['output']>;
+  /** When the run was queued. */
+  queuedAt: Scalars['DateTime']['output'];
+  /** When its first attempt started. */
+  startedAt: Maybe<Scalars['DateTime']['output']>;
+  status: AutomationRunStatus;
+  /** The steps run so far, in order. */
+  steps: Array<AutomationRunStep>;
+  /** The W3C trace id of its last attempt, to find it in the tracing backend. */
+  traceId: Maybe<Scalars['String']['output']>;
+  trigger: AutomationTrigger;
+};
+
+/** A page of automation runs (no total: filters are applied while reading). */
+export type AutomationRunConnection = {
+  __typename?: 'AutomationRunConnection';
+  /** The runs of this page. */
+  nodes: Array<AutomationRun>;
+  /** Paging. */
+  pageInfo: AdminPageInfo;
+};
+
+/** Where an automation run is. */
+export type AutomationRunStatus =
+  /** Every step done (or a step ended the run early). */
+  | 'COMPLETED'
+  /** Failed every attempt (or could not succeed): dead-lettered, replayable with `replayAutomationRun`. */
+  | 'DEAD'
+  /** Stored, not started yet. */
+  | 'QUEUED'
+  /** An attempt failed; the next one waits its backoff. */
+  | 'RETRYING'
+  /** An attempt is running. */
+  | 'RUNNING'
+  /** Its condition was false: nothing to do. */
+  | 'SKIPPED';
+
+/** One step of a run. */
+export type AutomationRunStep = {
+  __typename?: 'AutomationRunStep';
+  /** Times it ran (a retried run runs only the steps not done). */
+  attempts: Scalars['Int']['output'];
+  /** Milliseconds its last attempt took. */
+  durationMs: Scalars['Int']['output'];
+  /** The last attempt's error, when it failed. */
+  error: Maybe<Scalars['String']['output']>;
+  /** The step's name, e.g. `open-ticket`. */
+  name: Scalars['String']['output'];
+  /** How its last attempt ended. */
+  outcome: AutomationStepOutcome;
+  /** In a dry run: the writes it would have made (port methods, e.g. `support.createTicket`). */
+  wouldCall: Array<Scalars['String']['output']>;
+};
+
+/** How a step's last attempt ended. */
+export type AutomationStepOutcome =
+  /** Failed; the run retries from this step. */
+  | 'FAILED'
+  /** Done. */
+  | 'OK'
+  /** Done, and it ended the run (nothing more to do). */
+  | 'STOPPED';
+
+/** What triggered a run: a domain event. */
+export type AutomationTrigger = {
+  __typename?: 'AutomationTrigger';
+  /** When the event happened. */
+  at: Scalars['DateTime']['output'];
+  /** The domain event's id (`<vendor>:<vendor event id>`): the same for every redelivery. */
+  eventId: Scalars['String']['output'];
+  /** The domain event type, e.g. `billing.invoice.payment_failed`. */
+  type: Scalars['String']['output'];
+};
+
 /** One upstream system's circuit breaker. */
 export type CircuitHealth = {
   __typename?: 'CircuitHealth';
@@ -516,6 +608,12 @@ export type Query = {
    */
   auditLog: AuditEntryConnection;
   /**
+   * Automation runs, newest first (queued, running, waiting for a retry, completed, skipped or
+   * dead-lettered), each with its trigger, its steps (outcome, attempts, duration) and its trace id.
+   * The newest AUTOMATION_RUNS_KEPT runs are kept. Admins only.
+   */
+  automationRuns: AutomationRunConnection;
+  /**
    * Automation runs that failed every attempt (the dead letters), newest failure first, with the
    * steps already done (a replay runs only the others). Replay one with `replayAutomationRun` once
    * its cause is fixed. Admins only.
@@ -559,6 +657,15 @@ export type QueryAuditLogArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   customerId?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryAutomationRunsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  automation?: InputMaybe<Scalars['String']['input']>;
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<AutomationRunStatus>;
 };
 
 
@@ -795,6 +902,12 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AuditOutcome: AuditOutcome;
   AutomationHealth: ResolverTypeWrapper<AutomationHealth>;
+  AutomationRun: ResolverTypeWrapper<AutomationRun>;
+  AutomationRunConnection: ResolverTypeWrapper<AutomationRunConnection>;
+  AutomationRunStatus: AutomationRunStatus;
+  AutomationRunStep: ResolverTypeWrapper<AutomationRunStep>;
+  AutomationStepOutcome: AutomationStepOutcome;
+  AutomationTrigger: ResolverTypeWrapper<AutomationTrigger>;
   CircuitHealth: ResolverTypeWrapper<CircuitHealth>;
   CircuitState: CircuitState;
   CreatePartnerTokenInput: CreatePartnerTokenInput;
@@ -843,6 +956,10 @@ export type ResolversParentTypes = {
   AuditEntryConnection: AuditEntryConnection;
   Int: Scalars['Int']['output'];
   AutomationHealth: AutomationHealth;
+  AutomationRun: AutomationRun;
+  AutomationRunConnection: AutomationRunConnection;
+  AutomationRunStep: AutomationRunStep;
+  AutomationTrigger: AutomationTrigger;
   CircuitHealth: CircuitHealth;
   CreatePartnerTokenInput: CreatePartnerTokenInput;
   CreateWebhookEndpointInput: CreateWebhookEndpointInput;
@@ -917,6 +1034,47 @@ export type AutomationHealthResolvers<ContextType = RequestContext, ParentType e
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   steps?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   trigger?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type AutomationRunResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AutomationRun'] = ResolversParentTypes['AutomationRun']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  automation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  customerId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  dryRun?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  durationMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  queuedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['AutomationRunStatus'], ParentType, ContextType>;
+  steps?: Resolver<Array<ResolversTypes['AutomationRunStep']>, ParentType, ContextType>;
+  traceId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  trigger?: Resolver<ResolversTypes['AutomationTrigger'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type AutomationRunConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AutomationRunConnection'] = ResolversParentTypes['AutomationRunConnection']> = {
+  nodes?: Resolver<Array<ResolversTypes['AutomationRun']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['AdminPageInfo'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type AutomationRunStepResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AutomationRunStep'] = ResolversParentTypes['AutomationRunStep']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  durationMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['AutomationStepOutcome'], ParentType, ContextType>;
+  wouldCall?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type AutomationTriggerResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AutomationTrigger'] = ResolversParentTypes['AutomationTrigger']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  eventId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1056,6 +1214,7 @@ export type PartnerTokenResolvers<ContextType = RequestContext, ParentType exten
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, RequireFields<QueryAuditLogArgs, 'first'>>;
+  automationRuns?: Resolver<ResolversTypes['AutomationRunConnection'], ParentType, ContextType, RequireFields<QueryAutomationRunsArgs, 'first'>>;
   failedAutomationRuns?: Resolver<ResolversTypes['FailedAutomationRunConnection'], ParentType, ContextType, RequireFields<QueryFailedAutomationRunsArgs, 'first'>>;
   failedEvents?: Resolver<ResolversTypes['FailedEventConnection'], ParentType, ContextType, RequireFields<QueryFailedEventsArgs, 'first'>>;
   failedReplicaJobs?: Resolver<ResolversTypes['FailedReplicaJobConnection'], ParentType, ContextType, RequireFields<QueryFailedReplicaJobsArgs, 'first'>>;
@@ -1138,6 +1297,10 @@ export type Resolvers<ContextType = RequestContext> = {
   AuditEntry?: AuditEntryResolvers<ContextType>;
   AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
   AutomationHealth?: AutomationHealthResolvers<ContextType>;
+  AutomationRun?: AutomationRunResolvers<ContextType>;
+  AutomationRunConnection?: AutomationRunConnectionResolvers<ContextType>;
+  AutomationRunStep?: AutomationRunStepResolvers<ContextType>;
+  AutomationTrigger?: AutomationTriggerResolvers<ContextType>;
   CircuitHealth?: CircuitHealthResolvers<ContextType>;
   CreatedPartnerToken?: CreatedPartnerTokenResolvers<ContextType>;
   CreatedWebhookEndpoint?: CreatedWebhookEndpointResolvers<ContextType>;

@@ -123,7 +123,27 @@ export type Customer = {
    * scope; each part of it then needs its own.
    */
   billing: Maybe<Billing>;
+  /**
+   * What the customer's subscription unlocks, derived from the billing system on the server, so an app
+   * can unlock access right after a payment without holding a billing key. Fresh after the billing
+   * system's events (a paid invoice, a canceled or resumed subscription).
+   */
+  entitlements: Maybe<Entitlements>;
   id: Scalars['ID']['output'];
+};
+
+/** What a customer may use, from their current subscription. */
+export type Entitlements = {
+  __typename?: 'Entitlements';
+  /**
+   * True while the subscription is active or trialing (one set to end at the end of its period stays
+   * active until then); false when it is past due, unpaid, canceled or absent.
+   */
+  active: Scalars['Boolean']['output'];
+  /** The features the plan unlocks (configured per plan); empty when not active. */
+  features: Array<Scalars['String']['output']>;
+  /** The plan of the current subscription, as the billing system names it; null without a subscription. */
+  plan: Maybe<Scalars['String']['output']>;
 };
 
 /** An invoice. */
@@ -548,6 +568,7 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Customer: ResolverTypeWrapper<CustomerRef>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Entitlements: ResolverTypeWrapper<Entitlements>;
   Invoice: ResolverTypeWrapper<InvoiceSummary>;
   InvoiceConnection: ResolverTypeWrapper<Omit<InvoiceConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['InvoiceEdge']>, nodes: Array<ResolversTypes['Invoice']> }>;
   InvoiceEdge: ResolverTypeWrapper<Omit<InvoiceEdge, 'node'> & { node: ResolversTypes['Invoice'] }>;
@@ -579,6 +600,7 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   Customer: CustomerRef;
   DateTime: Scalars['DateTime']['output'];
+  Entitlements: Entitlements;
   Invoice: InvoiceSummary;
   InvoiceConnection: Omit<InvoiceConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['InvoiceEdge']>, nodes: Array<ResolversParentTypes['Invoice']> };
   InvoiceEdge: Omit<InvoiceEdge, 'node'> & { node: ResolversParentTypes['Invoice'] };
@@ -629,6 +651,7 @@ export type BillingSubscriptionResolvers<ContextType = RequestContext, ParentTyp
 export type CustomerResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']>, { __typename: 'Customer' } & GraphQLRecursivePick<ParentType, {"id":true}>, ContextType>;
   billing?: Resolver<Maybe<ResolversTypes['Billing']>, ParentType, ContextType>;
+  entitlements?: Resolver<Maybe<ResolversTypes['Entitlements']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
@@ -636,6 +659,13 @@ export type CustomerResolvers<ContextType = RequestContext, ParentType extends R
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type EntitlementsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Entitlements'] = ResolversParentTypes['Entitlements']> = {
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  features?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  plan?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
 
 export type InvoiceResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Invoice'] = ResolversParentTypes['Invoice']> = {
   amountDue?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -745,6 +775,7 @@ export type Resolvers<ContextType = RequestContext> = {
   BillingSubscription?: BillingSubscriptionResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Entitlements?: EntitlementsResolvers<ContextType>;
   Invoice?: InvoiceResolvers<ContextType>;
   InvoiceConnection?: InvoiceConnectionResolvers<ContextType>;
   InvoiceEdge?: InvoiceEdgeResolvers<ContextType>;

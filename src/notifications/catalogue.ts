@@ -20,6 +20,14 @@ const DOMAIN_TYPES: Readonly<Record<DomainEventType, Omit<WebhookEventTypeInfo, 
     scopes: ['billing.invoices:read'],
   },
   'billing.invoice.paid': { description: 'An invoice was paid. Data: customerId, invoiceId.', scopes: ['billing.invoices:read'] },
+  'billing.subscription.canceled': {
+    description: 'A subscription was canceled, at once or at the end of its period. Data: customerId, subscriptionId.',
+    scopes: ['billing.summary:read'],
+  },
+  'billing.subscription.resumed': {
+    description: 'A subscription set to end was resumed. Data: customerId, subscriptionId.',
+    scopes: ['billing.summary:read'],
+  },
   'support.ticket.solved': {
     description: 'A ticket became solved. Data: customerId (or null), ticketId.',
     scopes: ['support.tickets:read'],
@@ -57,6 +65,11 @@ export function messageOf(e: DomainEvent): OutboundMessage {
     case 'billing.invoice.paid': {
       const d = e.data as DomainEvent<'billing.invoice.paid'>['data'];
       return { ...base, customerId: d.crmId, data: { customerId: d.crmId, invoiceId: d.invoiceId } };
+    }
+    case 'billing.subscription.canceled':
+    case 'billing.subscription.resumed': {
+      const d = e.data as DomainEvent<'billing.subscription.canceled'>['data'];
+      return { ...base, customerId: d.crmId, data: { customerId: d.crmId, subscriptionId: d.subscriptionId } };
     }
     case 'support.ticket.solved': {
       const d = e.data as DomainEvent<'support.ticket.solved'>['data'];

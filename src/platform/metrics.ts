@@ -15,6 +15,10 @@ export interface Metrics {
   automationRuns: Counter<'automation' | 'outcome'>;
   /** Automation steps by automation, step and outcome (ok, failed). */
   automationSteps: Counter<'automation' | 'step' | 'outcome'>;
+  /** Seconds one attempt of a step took, by automation, step and outcome (ok, failed). */
+  automationStepSeconds: Histogram<'automation' | 'step' | 'outcome'>;
+  /** Seconds from the triggering event to the run's end, by automation and outcome (completed, skipped, dead). */
+  automationRunSeconds: Histogram<'automation' | 'outcome'>;
   /** 1 while a system's circuit breaker is open or half-open (calls fail fast), 0 when closed. */
   breakerOpen: Gauge<'system'>;
   /** HTTP responses by route and status (probes and /metrics excluded): the 5xx rate. */
@@ -93,6 +97,20 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
       name: 'portico_automation_steps_total',
       help: 'Automation steps by automation, step and outcome (ok, failed).',
       labelNames: ['automation', 'step', 'outcome'],
+      registers: [registry],
+    }),
+    automationStepSeconds: new Histogram({
+      name: 'portico_automation_step_duration_seconds',
+      help: 'Seconds one attempt of an automation step took (its vendor calls included), by automation, step and outcome (ok, failed).',
+      labelNames: ['automation', 'step', 'outcome'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    automationRunSeconds: new Histogram({
+      name: 'portico_automation_run_duration_seconds',
+      help: "Seconds from an automation run's triggering event to its end (retries and backoff included), by automation and outcome (completed, skipped, dead).",
+      labelNames: ['automation', 'outcome'],
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600],
       registers: [registry],
     }),
     breakerOpen: new Gauge({

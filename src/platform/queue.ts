@@ -76,8 +76,8 @@ export interface DurableQueueOptions {
   /** Jobs one worker runs at once. @default 4 */
   concurrency?: number;
   logger?: Logger;
-  /** Called after every attempt (metrics). */
-  onOutcome?(kind: string, outcome: JobOutcome): void;
+  /** Called after every attempt (metrics, run records), with the job's id. */
+  onOutcome?(kind: string, outcome: JobOutcome, id: string): void;
 }
 
 export interface AddResult {
@@ -291,7 +291,7 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
             const deferS = rateLimitedFor(err) ?? (redisUnavailable(err) ? REDIS_WAIT_S : undefined);
             if (deferS === undefined || !token) throw err;
             await job.moveToDelayed(Date.now() + Math.round((deferS + Math.random()) * 1000), token);
-            o.onOutcome?.(job.name, 'deferred');
+            o.onOutcome?.(job.name, 'deferred', String(job.id));
             throw new DelayedError();
           }
         },
@@ -311,12 +311,12 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
         },
       );
       worker.on('error', (err) => o.logger?.warn({ queue: o.name, err: err.message }, 'queue worker error'));
-      worker.on('completed', (job) => o.onOutcome?.(job.name, 'processed'));
+      worker.on('completed', (job) => o.onOutcome?.(job.name, 'processed', String(job.id)));
       worker.on('failed', (job, err) => {
         if (!job) return;
         const dead = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-        o.onOutcome?.(job.name, 'failed');
-        if (dead) o.onOutcome?.(job.name, 'dead');
+        o.onOutcome?.(job.name, 'failed', String(job.id));
+        if (dead) o.onOutcome?.(job.name, 'dead', String(job.id));
         const log = { queue: o.name, job: job.id, kind: job.name, attempt: job.attemptsMade, err: err.message };
         if (dead) o.logger?.error(log, 'job dead-lettered; replay it with `npm run events -- replay ID` once the cause is fixed');
         else o.logger?.warn(log, 'job failed; it will be retried');

@@ -215,6 +215,8 @@ export interface BillingPort {
   updateDetails(billingCustomerId: string, patch: BillingDetailsPatch, idempotencyKey?: string): Promise<void>;
   /** One invoice and its billing customer, read directly; null when it does not exist. */
   invoice(invoiceId: string): Promise<{ invoice: InvoiceSummary; billingCustomerId: string | null } | null>;
+  /** One subscription (a canceled one too) and its billing customer, re-read (background priority); null when it does not exist. */
+  subscriptionWithCustomer(subscriptionId: string): Promise<{ subscription: Subscription; billingCustomerId: string | null } | null>;
   /**
    * Pays an open invoice with the customer's default payment method. With `idempotencyKey` the
    * vendor answers a retry with the first attempt's result, so it may be retried; without, it is

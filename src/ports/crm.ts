@@ -69,6 +69,13 @@ export interface BillingStandingPatch {
 }
 
 /**
+ * A customer's subscription as the CRM shows it, set by the subscription automations
+ * (src/automations/builtins.ts): `CANCELING` is set to end at the end of its period. Stored in a
+ * Portico-named field of the contact (each vendor module names its own).
+ */
+export type CrmSubscriptionStatus = 'ACTIVE' | 'CANCELING' | 'CANCELED';
+
+/**
  * The CRM's copies of billing-owned fields (src/ownership.ts), written only by replica jobs from
  * the billing system's value. Stored in Portico-named fields of the contact (each vendor module
  * names its own).
@@ -95,6 +102,8 @@ export interface CrmPort {
   setBillingStanding(id: string, patch: BillingStandingPatch): Promise<boolean>;
   /** The contact's billing standing; null when never set or the id does not exist. */
   billingStanding(id: string): Promise<{ standing: BillingStanding | null; lastPaymentAt: string | null } | null>;
+  /** Sets the contact's subscription status (absolute value: a retry is safe). False when the id does not exist. */
+  setSubscriptionStatus(id: string, status: CrmSubscriptionStatus): Promise<boolean>;
   /** Sets the contact's copies of billing fields (absolute values: a retry is safe). False when the id does not exist. */
   setBillingCopy(id: string, copy: CrmBillingCopy): Promise<boolean>;
   /** The contact's copies of billing fields; null when the id does not exist. */

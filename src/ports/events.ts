@@ -14,12 +14,26 @@ export interface InvoiceEventData {
   billingCustomerId: string;
 }
 
+/** A subscription event of a customer known to the CRM. */
+export interface SubscriptionEventData {
+  /** The billing system's subscription id. */
+  subscriptionId: string;
+  /** Portico's customer id. */
+  crmId: string;
+  /** The billing system's id of the customer. */
+  billingCustomerId: string;
+}
+
 /** Each domain event type and its data. */
 export interface DomainEventData {
   /** A payment of an invoice failed (a declined card); the invoice stays open. */
   'billing.invoice.payment_failed': InvoiceEventData;
   /** An invoice was paid. */
   'billing.invoice.paid': InvoiceEventData;
+  /** A subscription was canceled: at once, or set to end at the end of its period. */
+  'billing.subscription.canceled': SubscriptionEventData;
+  /** A subscription set to end was resumed (its cancellation withdrawn). */
+  'billing.subscription.resumed': SubscriptionEventData;
   /** A ticket became solved. */
   'support.ticket.solved': { ticketId: string; crmId: string | null };
   /** A CRM contact changed. */
@@ -32,6 +46,8 @@ export type DomainEventType = keyof DomainEventData;
 export const DOMAIN_EVENT_TYPES: readonly DomainEventType[] = [
   'billing.invoice.payment_failed',
   'billing.invoice.paid',
+  'billing.subscription.canceled',
+  'billing.subscription.resumed',
   'support.ticket.solved',
   'crm.contact.updated',
 ];

@@ -132,6 +132,12 @@ export interface SupportPort {
    */
   addComment(ticketId: string, c: { body: string; authorId: string; authorName: string }): Promise<CommentSummary>;
   /**
+   * Adds an internal note (agents see it; the customer does not) carrying `marker`. Read-before-write:
+   * a ticket whose recent comments already hold the marker is left as it is (false), so a retry after
+   * a lost answer never notes twice. Throws TicketInputError when the ticket takes no comment (closed).
+   */
+  addNote(ticketId: string, note: string, marker: string): Promise<boolean>;
+  /**
    * Sets a ticket's status, priority, assignee and tags (absolute values: a repeat leaves the same
    * ticket, so it may be retried) and returns it as it is after the write. Throws TicketInputError.
    */

@@ -6,6 +6,7 @@
  * themselves.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { startSimulators, type Simulators } from '../../sim/index.js';
 import { paymentFailedMarker } from '../../src/automations/builtins.js';
@@ -267,6 +268,22 @@ describe('payment failed', () => {
       /^portico_queue_jobs\{queue="automations",state="dead"\} (\d+)$/m.exec(await (await fetch(`${t.url}/metrics`)).text())?.[1],
     );
     assert.equal(gauge, listed.body.data.failedAutomationRuns.totalCount);
+    // The run's record says the same: dead, its first step failed on every attempt.
+    const deadRuns = async () => {
+      const recorded = await t.gql(RUNS, { token: t.token('admin'), variables: { c: crmId, s: 'DEAD' } });
+      assert.equal(recorded.body.errors, undefined, JSON.stringify(recorded.body.errors));
+      return recorded.body.data.automationRuns.nodes;
+    };
+    // The queue's dead-letter outcome reaches the record just after the job is moved.
+    await waitFor('the run recorded dead', async () => (await deadRuns()).length === 1);
+    const deadRun = (await deadRuns())[0];
+    assert.equal(deadRun.id, dead.id);
+    assert.equal(deadRun.attempts, 4);
+    assert.deepEqual(
+      deadRun.steps.map((x: { name: string; outcome: string; attempts: number }) => [x.name, x.outcome, x.attempts]),
+      [['open-ticket', 'FAILED', 4]],
+    );
+    assert.ok(deadRun.finishedAt);
     const REPLAY = 'mutation($id: ID!) { replayAutomationRun(id: $id) { id status } }';
     const missing = await t.gql(REPLAY, { token: t.token('admin'), variables: { id: 'no-such-run' } });
     assert.equal(missing.body.errors?.[0]?.extensions?.code, 'NOT_FOUND');
@@ -279,6 +296,14 @@ describe('payment failed', () => {
     assert.equal((await standingOf(crmId)).standing, PAST_DUE);
   });
 });
+
+const RUNS = `query($c: ID, $a: String, $s: AutomationRunStatus, $first: Int, $after: String) {
+  automationRuns(customerId: $c, automation: $a, status: $s, first: $first, after: $after) {
+    nodes { id automation status trigger { type eventId at } customerId steps { name outcome attempts durationMs error wouldCall }
+      attempts queuedAt startedAt finishedAt durationMs traceId lastError dryRun }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
 
 describe('payment succeeded', () => {
   test('paid after a failure: the CRM active with the payment time, the ticket solved with a comment', async () => {
@@ -359,11 +384,117 @@ describe('echoes', () => {
       const c = await settled();
       const echoes = await processed();
       echoes.forEach((n, i) => assert.ok(n > echoesBefore[i], `echoes of our writes arrived at ${echoQueues[i].name}`));
-      assert.equal(c.processed, before.processed + 2, 'two runs: payment-failed and payment-succeeded, none from the echoes');
+      // Three runs: payment-failed, payment-succeeded, and ticket-solved for the ticket the latter
+      // solved (it tells the customer, writing to no vendor); none from the echoes of the CRM writes.
+      assert.equal(c.processed, before.processed + 3, 'payment-failed, payment-succeeded and ticket-solved; nothing more');
       assert.equal((await standingOf(crmId)).standing, ACTIVE);
       assert.equal((await ticketsOf(invoice.id)).length, 1);
     } finally {
       sims.webhooks.configure({ stripe: { url: url('stripe'), secret: SECRETS.stripe[0] } });
     }
+  });
+});
+
+describe('run records', () => {
+  test('automationRuns: each run with its trigger, steps (outcome, attempts, duration) and attempts; filters and pages; admins only; the CLI prints it', async () => {
+    const { crmId, invoice } = openInvoice();
+    const before = await settled();
+    const failedCrmSteps = () =>
+      metric(t.url, 'portico_automation_steps_total', { automation: 'payment-failed', step: 'mark-past-due', outcome: 'failed' });
+    const failedBefore = await failedCrmSteps();
+    sims.setFaults(TEST_CRM, { failureRate: 1 });
+    try {
+      assert.equal((await pay(invoice.id, 'pm_card_chargeDeclined')).status, 402);
+      await waitFor('the CRM step to fail', async () => (await failedCrmSteps()) > failedBefore);
+    } finally {
+      sims.setFaults(TEST_CRM, {});
+    }
+    await waitFor('the run to complete', async () => (await t.app.automations.queue!.counts()).processed > before.processed);
+    await settled();
+
+    const refused = await t.gql(RUNS, { token: t.token('customer', crmId), variables: { c: crmId } });
+    assert.equal(refused.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+    const r = await t.gql(RUNS, { token: t.token('admin'), variables: { c: crmId } });
+    assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
+    const runs = r.body.data.automationRuns.nodes;
+    assert.equal(runs.length, 1);
+    const run = runs[0];
+    assert.equal(run.id, `payment-failed.${encodeURIComponent(run.trigger.eventId)}`);
+    assert.match(run.trigger.eventId, /^stripe:evt_\w+$/);
+    assert.equal(run.trigger.type, 'billing.invoice.payment_failed');
+    assert.equal(run.automation, 'payment-failed');
+    assert.equal(run.status, 'COMPLETED');
+    assert.equal(run.customerId, crmId);
+    assert.equal(run.dryRun, false);
+    const steps = run.steps as { name: string; outcome: string; attempts: number; durationMs: number; error: string | null }[];
+    assert.deepEqual(
+      steps.map((x) => [x.name, x.outcome, x.error]),
+      [
+        ['open-ticket', 'OK', null],
+        ['mark-past-due', 'OK', null],
+        ['settle-if-paid', 'OK', null],
+        ['notify-customer', 'OK', null],
+      ],
+    );
+    // The ticket step ran once; the CRM step once per attempt of the run, the last one done.
+    assert.equal(steps[0].attempts, 1);
+    assert.ok(steps[1].attempts >= 2, `mark-past-due ran ${steps[1].attempts} time(s)`);
+    assert.equal(run.attempts, steps[1].attempts);
+    assert.equal(typeof run.lastError, 'string');
+    assert.ok(steps.every((x) => Number.isInteger(x.durationMs) && x.durationMs >= 0));
+    assert.ok(Number.isInteger(run.durationMs) && run.durationMs >= 0);
+    assert.ok(Date.parse(run.finishedAt) >= Date.parse(run.startedAt));
+
+    // Filters: none dead and no payment-succeeded run for this customer.
+    for (const variables of [
+      { c: crmId, s: 'DEAD' },
+      { c: crmId, a: 'payment-succeeded' },
+    ]) {
+      const none = await t.gql(RUNS, { token: t.token('admin'), variables });
+      assert.deepEqual(none.body.data.automationRuns.nodes, []);
+    }
+    // Pages: newest first, the next page after the cursor, no run twice.
+    const p1 = (await t.gql(RUNS, { token: t.token('admin'), variables: { a: 'payment-failed', first: 2 } })).body.data.automationRuns;
+    assert.equal(p1.nodes.length, 2);
+    assert.equal(p1.nodes[0].id, run.id);
+    assert.equal(p1.pageInfo.hasNextPage, true);
+    const p2 = (await t.gql(RUNS, { token: t.token('admin'), variables: { a: 'payment-failed', first: 2, after: p1.pageInfo.endCursor } }))
+      .body.data.automationRuns;
+    assert.ok(p2.nodes.length >= 1);
+    const ids = [...p1.nodes, ...p2.nodes].map((n: { id: string }) => n.id);
+    assert.equal(new Set(ids).size, ids.length);
+    assert.ok(Date.parse(p2.nodes[0].queuedAt) <= Date.parse(p1.nodes[1].queuedAt));
+    const bad = await t.gql(RUNS, { token: t.token('admin'), variables: { after: 'nope' } });
+    assert.equal(bad.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+
+    // Durations per automation and step in /metrics.
+    assert.ok(
+      (await metric(t.url, 'portico_automation_step_duration_seconds_count', {
+        automation: 'payment-failed',
+        step: 'mark-past-due',
+        outcome: 'failed',
+      })) >= 1,
+    );
+    assert.ok(
+      (await metric(t.url, 'portico_automation_run_duration_seconds_count', { automation: 'payment-failed', outcome: 'completed' })) >= 1,
+    );
+
+    // The CLI reads the same records.
+    const cli = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/automations.ts', 'list', '--customer', crmId], {
+      env: { ...process.env, REDIS_URL: redis.url, REDIS_KEY_PREFIX: PREFIX },
+      encoding: 'utf8',
+    });
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.match(cli.stdout, /^1 run\(s\) \(customer \d+\), newest first:/);
+    assert.ok(cli.stdout.includes(run.id), cli.stdout);
+    assert.match(cli.stdout, /payment-failed {2}COMPLETED {2}customer \d+ {2}attempts \d/);
+    assert.match(cli.stdout, /OK {6}mark-past-due {2}\d+ attempt\(s\)/);
+    assert.match(cli.stdout, /Nothing to do: no run here is dead-lettered\./);
+    const missing = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/automations.ts', 'replay', 'no-such-run'], {
+      env: { ...process.env, REDIS_URL: redis.url, REDIS_KEY_PREFIX: PREFIX },
+      encoding: 'utf8',
+    });
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /No dead-lettered run no-such-run\. List them with `npm run automations -- list --status DEAD`\./);
   });
 });

@@ -75,6 +75,21 @@ describe('integrationHealth', () => {
           enabled: true,
           builtIn: true,
         },
+        {
+          name: 'subscription-canceled',
+          trigger: 'billing.subscription.canceled',
+          steps: ['set-crm-status', 'note-tickets'],
+          enabled: true,
+          builtIn: true,
+        },
+        {
+          name: 'subscription-resumed',
+          trigger: 'billing.subscription.resumed',
+          steps: ['set-crm-status', 'note-tickets'],
+          enabled: true,
+          builtIn: true,
+        },
+        { name: 'ticket-solved', trigger: 'support.ticket.solved', steps: ['notify-customer'], enabled: true, builtIn: true },
       ]);
       assert.equal(before.lastReconciliation, null);
       assert.deepEqual(before.circuits, [

@@ -51,6 +51,7 @@ test('an admin sees everything', async () => {
   assert.ok(['Ticket', 'Document', 'PaymentMethod', 'PartnerToken', 'CustomerConnection'].every((n) => byName.has(n)));
   assert.deepEqual(byName.get('Query')?.sort(), [
     'auditLog',
+    'automationRuns',
     'customer',
     'customers',
     'failedAutomationRuns',

@@ -45,10 +45,12 @@ before(async () => {
       REDIS_COMMAND_TIMEOUT_MS: '1000',
       EVENT_BACKOFF_MS: '20',
       EVENT_BACKOFF_MAX_MS: '100',
-      // These tests measure what one event does to the cache; the payment automations' own writes
+      // These tests measure what one event does to the cache; the automations' own writes
       // (a CRM property, whose HubSpot webhook purges the contact) are test/integration/automations.test.ts's.
       AUTOMATION_PAYMENT_FAILED: 'false',
       AUTOMATION_PAYMENT_SUCCEEDED: 'false',
+      AUTOMATION_SUBSCRIPTION_CHANGED: 'false',
+      AUTOMATION_TICKET_SOLVED: 'false',
       ...WEBHOOK_ENV,
     },
   });

@@ -14,6 +14,7 @@ import { DateTimeScalar } from '../../platform/scalars.js';
 import { BadUserInputError, NotFoundError } from '../../errors/index.js';
 import { checkFirst, offsetStart, storedPage } from '../../platform/pagination.js';
 import type { DurableQueue } from '../../platform/queue.js';
+import type { RunRecord, RunStore } from '../../automations/runs.js';
 import { loadSdl } from '../sdl.js';
 import { createIntegrationHealth, type IntegrationHealthDeps } from './health.js';
 import { notificationResolvers, type NotificationResolverDeps } from '../../notifications/graphql.js';
@@ -33,6 +34,8 @@ export interface AdminSubgraphDeps {
   health?: IntegrationHealthDeps;
   /** The automations' run queue (dead letters and replay); absent: none are listed. */
   automationRuns?: Pick<DurableQueue, 'dead' | 'replay'>;
+  /** The record of every automation run (src/automations/runs.ts); absent: `automationRuns` is empty. */
+  automationRunRecords?: Pick<RunStore, 'page'>;
   /** Partner webhook endpoints and customer preferences (src/notifications); absent: those fields answer NOT_FOUND/empty. */
   notifications?: Omit<NotificationResolverDeps, 'partners' | 'audit'>;
 }
@@ -131,6 +134,19 @@ export function createAdminSubgraph(deps: AdminSubgraphDeps) {
           };
         });
         return storedPage(start, page.total, nodes);
+      },
+      automationRuns: async (_src, { first, after, automation, status, customerId }) => {
+        const size = checkFirst(first, 20);
+        if (customerId) checkCustomerId(customerId);
+        if (automation && !/^[a-z][a-z0-9-]{0,62}$/.test(automation))
+          throw new BadUserInputError('"automation" is an automation\'s name, e.g. "payment-failed".', 'automation');
+        if (!deps.automationRunRecords) return { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } };
+        const page = await deps.automationRunRecords.page(
+          { automation: automation ?? undefined, status: status ?? undefined, customerId: customerId ?? undefined },
+          size,
+          after,
+        );
+        return { nodes: page.runs.map(toGraphQLRun), pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
       },
       auditLog: async (_src, { customerId, first, after }) => {
         const size = checkFirst(first, 20);
@@ -240,4 +256,32 @@ function toGraphQLEntry(e: StoredAuditEntry) {
 function eventType(data: unknown): string {
   const d = data as { type?: unknown; subscriptionType?: unknown } | null;
   return typeof d?.type === 'string' ? d.type : typeof d?.subscriptionType === 'string' ? d.subscriptionType : 'unknown';
+}
+
+/** A run record as `automationRuns` shows it. */
+function toGraphQLRun(r: RunRecord) {
+  const end = r.finishedAt ? Date.parse(r.finishedAt) : NaN;
+  return {
+    id: r.id,
+    automation: r.automation,
+    status: r.status,
+    trigger: { type: r.trigger.type, eventId: r.trigger.eventId, at: new Date(r.trigger.at) },
+    customerId: r.customerId,
+    steps: r.steps.map((s) => ({
+      name: s.name,
+      outcome: s.outcome,
+      attempts: s.attempts,
+      durationMs: Math.round(s.durationMs),
+      error: s.error,
+      wouldCall: s.dryRunCalls ?? [],
+    })),
+    attempts: r.attempts,
+    queuedAt: new Date(r.queuedAt),
+    startedAt: r.startedAt ? new Date(r.startedAt) : null,
+    finishedAt: r.finishedAt ? new Date(r.finishedAt) : null,
+    durationMs: Number.isNaN(end) ? null : Math.max(0, end - Date.parse(r.trigger.at)),
+    traceId: r.traceId,
+    lastError: r.lastError,
+    dryRun: r.dryRun,
+  };
 }

@@ -7,13 +7,13 @@ import type { RequestContext } from '../../auth/context.js';
 import { perRequest } from '../../auth/context.js';
 import { ownedCustomerRef } from '../../auth/principal.js';
 import { buildSecureSubgraphSchema } from '../../auth/schema.js';
-import type { Resolvers } from '../../generated/billing.js';
+import type { Resolvers, SubscriptionStatus } from '../../generated/billing.js';
 import { offsetPage, pageArgs } from '../../platform/pagination.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
 import { loadSdl } from '../sdl.js';
 import { billingMutations } from './mutations.js';
 import { billingPlans } from './plans.js';
-import type { BillingPort } from '../../ports/billing.js';
+import type { BillingAccount, BillingPort } from '../../ports/billing.js';
 import { billingCustomerKeys, createBillingLoaders, type BillingLoaders } from './loaders.js';
 import type { CacheDeps } from '../../platform/cache.js';
 import type { CacheType } from '../../config/index.js';
@@ -37,6 +37,25 @@ export interface BillingSubgraphDeps {
   links: CustomerLinks;
   /** Queues the CRM's copy of billing-owned fields (src/replicas). */
   replicas?: { billingChanged(crmId: string, changeKey: string): Promise<void> };
+  /** The features each plan unlocks (ENTITLEMENT_PLANS). @default none */
+  plans?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** Subscription statuses that grant access: paid up, or in a trial. */
+const ENTITLED: ReadonlySet<SubscriptionStatus> = new Set(['ACTIVE', 'TRIALING']);
+
+/**
+ * A customer's entitlements from their billing account: the subscription's plan, whether it grants
+ * access now, and the plan's features when it does.
+ */
+export function entitlementsOf(
+  account: Pick<BillingAccount, 'subscription'> | null,
+  plans: Readonly<Record<string, readonly string[]>>,
+): { plan: string | null; active: boolean; features: string[] } {
+  const sub = account?.subscription ?? null;
+  const active = sub !== null && ENTITLED.has(sub.status);
+  const plan = sub?.plan ?? null;
+  return { plan, active, features: active && plan ? [...(Object.hasOwn(plans, plan) ? plans[plan] : [])] : [] };
 }
 
 export function createBillingSubgraph(deps: BillingSubgraphDeps) {
@@ -57,6 +76,8 @@ export function createBillingSubgraph(deps: BillingSubgraphDeps) {
     Customer: {
       __resolveReference: (ref, ctx) => ownedCustomerRef(ref, ctx.principal),
       billing: (c, _args, ctx) => loaders(ctx).account.load(c.id),
+      // The account record (cached, dropped by every subscription event of the customer).
+      entitlements: async (c, _args, ctx) => entitlementsOf(await loaders(ctx).account.load(c.id), deps.plans ?? {}),
     },
     Billing: {
       paymentMethods: (b, _args, ctx) => loaders(ctx).cards.load(b.crmId),
@@ -79,8 +100,10 @@ export function createBillingSubgraph(deps: BillingSubgraphDeps) {
      */
     prefetch(ctx: RequestContext, req: PrefetchRequest) {
       const billing = prefetchTargets(req, 'billing')[0];
-      if (!billing || !can(ctx.principal, 'billing.summary:read')) return;
+      if (!can(ctx.principal, 'billing.summary:read')) return;
       const l = loaders(ctx);
+      // Entitlements alone need only the account.
+      if (!billing) return prefetchTargets(req, 'entitlements').length ? Promise.allSettled([l.account.load(req.customerId)]) : undefined;
       const started: Promise<unknown>[] = [l.account.load(req.customerId)];
       if (prefetchTargets({ ...req, fields: billing.fields }, 'invoices').length && can(ctx.principal, 'billing.invoices:read'))
         started.push(l.invoices.load(req.customerId));

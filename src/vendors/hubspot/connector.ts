@@ -16,6 +16,7 @@ import {
   HubSpotContact,
   LAST_PAYMENT_PROPERTY,
   STANDING_PROPERTY,
+  SUBSCRIPTION_STATUS_PROPERTY,
   toCrmContact,
 } from './mappers.js';
 import { coalesce } from '../../platform/coalesce.js';
@@ -157,6 +158,22 @@ export function createCrmConnector(deps: { http: HttpClient; logger?: Logger }):
         return { standing: s === 'ACTIVE' || s === 'PAST_DUE' ? s : null, lastPaymentAt: p[LAST_PAYMENT_PROPERTY] ?? null };
       } catch (err) {
         if (err instanceof UpstreamHttpError && err.status === 404) return null;
+        throw err;
+      }
+    },
+    async setSubscriptionStatus(id, status) {
+      try {
+        await http.send({
+          method: 'PATCH',
+          path: `/crm/v3/objects/contacts/${encodeURIComponent(id)}`,
+          route: 'contacts.update',
+          // An absolute value: a repeat leaves the same contact.
+          idempotent: true,
+          body: { properties: { [SUBSCRIPTION_STATUS_PROPERTY]: status.toLowerCase() } },
+        });
+        return true;
+      } catch (err) {
+        if (err instanceof UpstreamHttpError && err.status === 404) return false;
         throw err;
       }
     },

@@ -61,6 +61,8 @@ export const HUBSPOT_PROPERTY: Readonly<Record<ContactField, string>> = {
  */
 export const STANDING_PROPERTY = 'portico_billing_standing';
 export const LAST_PAYMENT_PROPERTY = 'portico_last_payment_at';
+/** The subscription status (CrmPort.setSubscriptionStatus): an enumeration (`active`, `canceling`, `canceled`), created once in the account. */
+export const SUBSCRIPTION_STATUS_PROPERTY = 'portico_subscription_status';
 /** The copy of the billing country (CrmPort.setBillingCopy): a single-line text property, created once in the account. */
 export const BILLING_COUNTRY_PROPERTY = 'portico_billing_country';
 

@@ -56,6 +56,9 @@ export const SALESFORCE_LONG_REQUESTS_IN_FLIGHT = 25;
  */
 export const STANDING_FIELD = 'Portico_Billing_Standing__c';
 export const LAST_PAYMENT_FIELD = 'Portico_Last_Payment__c';
+/** The subscription status (CrmPort.setSubscriptionStatus): a picklist (`Active`, `Canceling`, `Canceled`), created once in the org. */
+export const SUBSCRIPTION_STATUS_FIELD = 'Portico_Subscription_Status__c';
+const SUBSCRIPTION_STATUS_VALUE = { ACTIVE: 'Active', CANCELING: 'Canceling', CANCELED: 'Canceled' } as const;
 /** The copy of the billing country (CrmPort.setBillingCopy): a Text(2) custom field. */
 export const BILLING_COUNTRY_FIELD = 'Portico_Billing_Country__c';
 const BillingCopyRecord = z.object({ [BILLING_COUNTRY_FIELD]: z.string().nullable().optional() });
@@ -375,6 +378,11 @@ export function createSalesforceCrm(deps: SalesforceCrmDeps): SalesforceCrm {
         if (notFound(err)) return null;
         throw err;
       }
+    },
+
+    async setSubscriptionStatus(id, status) {
+      if (!isCustomerId(id)) return false;
+      return patchContact(id, { [SUBSCRIPTION_STATUS_FIELD]: SUBSCRIPTION_STATUS_VALUE[status] });
     },
 
     async setBillingCopy(id, copy) {

@@ -375,6 +375,15 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
       const cid = typeof inv.customer === 'string' ? inv.customer : (inv.customer?.id ?? null);
       return { invoice: toInvoice(inv, onUnknown), billingCustomerId: cid };
     },
+    async subscriptionWithCustomer(subscriptionId) {
+      if (!SAFE_ID.test(subscriptionId)) return null;
+      const sub = await notFoundAsNull(() =>
+        call('subscriptions.retrieve', (ro) => stripe.subscriptions.retrieve(subscriptionId, {}, ro), BG),
+      );
+      if (!sub) return null;
+      const cid = typeof sub.customer === 'string' ? sub.customer : (sub.customer?.id ?? null);
+      return { subscription: toSubscription(sub, onUnknown), billingCustomerId: cid };
+    },
     async payInvoice(invoiceId, idempotencyKey) {
       const inv = await call(
         'invoices.pay',

@@ -6,6 +6,8 @@ import type { CostTable } from '../../guards/cost-model.js';
  */
 export const stripeCosts: CostTable = {
   'Customer.billing': { calls: 0.1 },
+  // The same account record as Customer.billing (one load per request serves both).
+  'Customer.entitlements': { calls: 0.1 },
   'Billing.invoices': { calls: 0.1, items: { arg: 'first', default: 10 } },
   'Billing.paymentMethods': { calls: 1 },
   // Writes: the customer's account (fresh) and the subscription update.

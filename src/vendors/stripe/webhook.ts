@@ -18,6 +18,23 @@ export interface StripeEventData {
   type: string;
   created: number;
   object: { object: string; id: string; customer: string | null };
+  /**
+   * What a subscription event did to its cancellation, from the event's own snapshot and
+   * `previous_attributes`: `canceled` (deleted, or cancel_at_period_end set), `resumed`
+   * (cancel_at_period_end cleared, or a paused subscription resumed). Absent otherwise.
+   */
+  subscriptionChange?: 'canceled' | 'resumed';
+}
+
+/** A subscription event's change to the cancellation (see StripeEventData.subscriptionChange). */
+function subscriptionChangeOf(type: string, obj: Record<string, unknown>, previous: unknown): 'canceled' | 'resumed' | undefined {
+  if (obj.object !== 'subscription') return undefined;
+  if (type === 'customer.subscription.deleted') return 'canceled';
+  if (type === 'customer.subscription.resumed') return 'resumed';
+  if (type !== 'customer.subscription.updated' || !previous || typeof previous !== 'object') return undefined;
+  if (!('cancel_at_period_end' in previous) || typeof obj.cancel_at_period_end !== 'boolean') return undefined;
+  if ((previous as { cancel_at_period_end?: unknown }).cancel_at_period_end === obj.cancel_at_period_end) return undefined;
+  return obj.cancel_at_period_end ? 'canceled' : 'resumed';
 }
 
 /** `Stripe-Signature` checked by the SDK against each configured secret (several during a rotation). */
@@ -43,7 +60,7 @@ export function parseStripe(req: WebhookRequest): ReceivedEvent<StripeEventData>
     id?: unknown;
     type?: unknown;
     created?: unknown;
-    data?: { object?: { object?: unknown; id?: unknown; customer?: unknown } };
+    data?: { object?: { object?: unknown; id?: unknown; customer?: unknown }; previous_attributes?: unknown };
   };
   const obj = e.data?.object;
   if (
@@ -61,11 +78,18 @@ export function parseStripe(req: WebhookRequest): ReceivedEvent<StripeEventData>
       : typeof (obj.customer as { id?: unknown })?.id === 'string'
         ? (obj.customer as { id: string }).id
         : null;
+  const subscriptionChange = subscriptionChangeOf(e.type, obj, e.data?.previous_attributes);
   return [
     {
       key: e.id,
       type: e.type,
-      data: { id: e.id, type: e.type, created: Number(e.created) || 0, object: { object: obj.object, id: obj.id, customer } },
+      data: {
+        id: e.id,
+        type: e.type,
+        created: Number(e.created) || 0,
+        object: { object: obj.object, id: obj.id, customer },
+        ...(subscriptionChange ? { subscriptionChange } : {}),
+      },
     },
   ];
 }
@@ -114,12 +138,17 @@ export async function handleStripe(e: StripeEventData, d: EventHandlerDeps): Pro
   // re-reads Stripe and the CRM and writes the CRM's copy only if it differs.
   if (e.type === 'customer.updated' && o.object === 'customer' && !customer?.deleted) await d.replicateBilling?.(crmId, `stripe.${e.id}`);
   const domain = DOMAIN_EVENTS[e.type];
+  const at = new Date((e.created || Math.floor(Date.now() / 1000)) * 1000).toISOString();
   if (domain && o.object === 'invoice' && !customer?.deleted)
+    await d.emit({ id: `stripe:${e.id}`, type: domain, at, data: { invoiceId: o.id, crmId, billingCustomerId: stripeId } });
+  // A subscription canceled or resumed (the change read from the event's own snapshot; the
+  // automations re-read the subscription before acting, so a late event changes nothing wrong).
+  if (e.subscriptionChange && o.object === 'subscription' && !customer?.deleted)
     await d.emit({
       id: `stripe:${e.id}`,
-      type: domain,
-      at: new Date((e.created || Math.floor(Date.now() / 1000)) * 1000).toISOString(),
-      data: { invoiceId: o.id, crmId, billingCustomerId: stripeId },
+      type: e.subscriptionChange === 'canceled' ? 'billing.subscription.canceled' : 'billing.subscription.resumed',
+      at,
+      data: { subscriptionId: o.id, crmId, billingCustomerId: stripeId },
     });
   return 'applied';
 }

@@ -25,6 +25,8 @@ const UserResponse = z.object({
   }),
 });
 const UsersResponse = z.object({ users: z.array(UserResponse.shape.user) });
+/** Comments as addNote reads them: bodies only, internal notes included (never returned to a caller). */
+const CommentBodies = z.object({ comments: z.array(z.object({ body: z.string().nullable().optional() })) });
 const UpdateResponse = z.object({
   ticket: ZendeskTicket,
   audit: z.object({
@@ -44,7 +46,7 @@ const UpdateResponse = z.object({
 
 export type SupportWrites = Pick<
   SupportPort,
-  'createTicket' | 'addComment' | 'ticket' | 'user' | 'ticketByExternalId' | 'solveTicket' | 'updateTicket'
+  'createTicket' | 'addComment' | 'addNote' | 'ticket' | 'user' | 'ticketByExternalId' | 'solveTicket' | 'updateTicket'
 > & {
   /** The Zendesk user whose `external_id` is this, e.g. a staff member's agent user (`staff:<token subject>`). */
   userByExternalId(externalId: string): Promise<SupportUser | null>;
@@ -155,6 +157,31 @@ export function createSupportWrites(deps: { http: HttpClient; onUnknown?: OnUnkn
         body: { ticket: { status: 'solved', comment: { body: comment, public: true } } },
         idempotent: false,
       });
+      return true;
+    },
+    async addNote(ticketId, note, marker) {
+      if (!ZENDESK_ID.test(ticketId)) throw new UpstreamError('support', 'unavailable', 'invalid ticket id');
+      const path = `/api/v2/tickets/${ticketId}`;
+      const tag = `[${marker}]`;
+      // No idempotency key for updates: the marker, written into the note, is looked for first (the
+      // most recent comments, where a note of an earlier attempt is), so a retry never notes twice.
+      const recent = parse(
+        CommentBodies,
+        await http.send({ method: 'GET', path: `${path}/comments`, route: 'tickets.comments', query: { sort_order: 'desc' } }),
+      );
+      if (recent.comments.some((c) => c.body?.includes(tag))) return false;
+      try {
+        await http.send({
+          method: 'PUT',
+          path,
+          route: 'tickets.update',
+          body: { ticket: { comment: { body: `${note}\n\n${tag}`, public: false } } },
+          idempotent: false,
+        });
+      } catch (err) {
+        if (err instanceof UpstreamHttpError && err.status === 422) throw recordInvalid(err.body);
+        throw err;
+      }
       return true;
     },
     async updateTicket(ticketId, patch) {

@@ -4,7 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { paymentFailed, paymentSucceeded } from '../../../src/automations/builtins.js';
+import {
+  paymentFailed,
+  paymentSucceeded,
+  subscriptionCanceled,
+  subscriptionResumed,
+  ticketSolved,
+} from '../../../src/automations/builtins.js';
 import {
   AutomationDeclarationError,
   automationKey,
@@ -22,14 +28,16 @@ const ports = (methods: Record<keyof AutomationPorts, string[]>) =>
   ) as unknown as AutomationPorts;
 
 const FULL = ports({
-  crm: ['setBillingStanding'],
-  billing: ['invoicesOf'],
-  support: ['userIdsByCrmIds', 'ticketByExternalId', 'createTicket', 'solveTicket'],
+  crm: ['setBillingStanding', 'setSubscriptionStatus'],
+  billing: ['invoicesOf', 'subscription'],
+  support: ['userIdsByCrmIds', 'ticketByExternalId', 'createTicket', 'solveTicket', 'requestedTickets', 'addNote'],
   notifications: ['notifyCustomer'],
 });
 
 test('the built-ins pass the start-up check', () => {
-  assert.doesNotThrow(() => checkAutomations([paymentFailed, paymentSucceeded] as AnyAutomation[], FULL));
+  assert.doesNotThrow(() =>
+    checkAutomations([paymentFailed, paymentSucceeded, subscriptionCanceled, subscriptionResumed, ticketSolved] as AnyAutomation[], FULL),
+  );
 });
 
 test('an unknown trigger is refused, naming the automation and the trigger', () => {

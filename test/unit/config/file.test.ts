@@ -56,6 +56,20 @@ test('the environment overrides the file, variable by variable', () => {
   assert.equal(c.upstream.retries, 0);
 });
 
+test('entitlements: the features of each plan, from the file or ENTITLEMENT_PLANS; a bad feature name is named', () => {
+  const plans = { 'Pro Monthly': ['portal', 'exports'], 'Starter Monthly': ['portal'] };
+  assert.deepEqual(loadConfig({ NODE_ENV: 'test' }, defineConfig({ entitlements: { plans } })).entitlements.plans, plans);
+  assert.deepEqual(loadConfig({ ENTITLEMENT_PLANS: 'Pro Monthly=portal,api; Team=' }).entitlements.plans, {
+    'Pro Monthly': ['portal', 'api'],
+    Team: [],
+  });
+  assert.match(
+    problemsOf({ entitlements: { plans: { Pro: ['Exports!'] } } }),
+    /portico\.config\.ts: entitlements\.plans\.Pro\.0: a feature is lower-case letters.*Example: entitlements: /,
+  );
+  assert.match(problemsOf({}, { ENTITLEMENT_PLANS: 'Pro=Exports' }), /ENTITLEMENT_PLANS="Pro=Exports": must be plan=feature,feature pairs/);
+});
+
 test('a wrong key or value in the file fails, naming the key with an example', () => {
   assert.match(
     problemsOf({ limits: { partnr: { cost: 5 } } }),
@@ -63,7 +77,7 @@ test('a wrong key or value in the file fails, naming the key with an example', (
   );
   assert.match(
     problemsOf({ cahce: {} }),
-    /portico\.config\.ts: unknown key "cahce"\. Known: vendors, budgets, cache, limits, rateLimits, upstream, automations\./,
+    /portico\.config\.ts: unknown key "cahce"\. Known: vendors, budgets, cache, limits, rateLimits, upstream, automations, entitlements\./,
   );
   assert.match(
     problemsOf({ cache: { ttl: { contact: 'long' } } }),
