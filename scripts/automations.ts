@@ -7,8 +7,8 @@
  * command only reads records and moves a dead run back to the queue: it runs no step itself.
  */
 import { parseArgs } from 'node:util';
+import { loadRedisOnlyConfig } from './redis-config.js';
 import { createRunStore, RUN_STATUSES, type RunRecord, type RunStatus } from '../src/automations/runs.js';
-import { ConfigError, loadConfig } from '../src/config/index.js';
 import { createDurableQueue } from '../src/platform/queue.js';
 import { connectRedis, whenConnecting } from '../src/platform/redis.js';
 
@@ -39,27 +39,7 @@ const first = Number(values.first ?? 20);
 if (!Number.isInteger(first) || first < 1 || first > 1000) fail('--first must be a number from 1 to 1000, e.g. --first 50.');
 if (command === 'replay' && !id) fail('replay needs a run id (`npm run automations -- list --status DEAD` shows them).');
 
-let config;
-try {
-  // Only the Redis settings matter here: no vendor is called.
-  config = loadConfig({
-    ...process.env,
-    SIMULATORS: 'false',
-    HUBSPOT_ACCESS_TOKEN: 'unused-here',
-    STRIPE_SECRET_KEY: 'sk_test_unused',
-    ZENDESK_BASE_URL: 'https://unused.example',
-    ZENDESK_EMAIL: 'unused@example.com',
-    ZENDESK_API_TOKEN: 'unused-here',
-    S3_BUCKET: 'unused',
-  });
-} catch (err) {
-  if (err instanceof ConfigError) fail(err.message);
-  throw err;
-}
-if (!config.redis.url)
-  fail(
-    'REDIS_URL is not set: name the Redis the gateways run automations on. Example: REDIS_URL=redis://127.0.0.1:6379 npm run automations -- list',
-  );
+const config = loadRedisOnlyConfig({ holds: 'run automations on', example: 'npm run automations -- list', fail });
 
 const ms = (n: number | null) => (n === null ? '-' : n < 1000 ? `${n} ms` : `${(n / 1000).toFixed(1)} s`);
 

@@ -6,7 +6,7 @@
  * Dead-lettered webhook events on the Redis in REDIS_URL (the gateways' Redis).
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../src/config/index.js';
+import { loadRedisOnlyConfig } from './redis-config.js';
 import { createLogger } from '../src/platform/logger.js';
 import { createEntityCache, createMemoryStore } from '../src/platform/cache.js';
 import { createEventPipeline, EVENT_SYSTEMS } from '../src/webhooks/index.js';
@@ -36,26 +36,7 @@ if (command !== 'list' && command !== 'replay') fail(command ? `Unknown command 
 const system = values.system;
 if (system && !EVENT_SYSTEMS.includes(system)) fail(`--system must be one of ${EVENT_SYSTEMS.join(', ')}, e.g. --system stripe.`);
 
-let config;
-try {
-  config = loadConfig({
-    ...process.env,
-    SIMULATORS: 'false',
-    HUBSPOT_ACCESS_TOKEN: 'unused-here',
-    STRIPE_SECRET_KEY: 'sk_test_unused',
-    ZENDESK_BASE_URL: 'https://unused.example',
-    ZENDESK_EMAIL: 'unused@example.com',
-    ZENDESK_API_TOKEN: 'unused-here',
-    S3_BUCKET: 'unused',
-  });
-} catch (err) {
-  if (err instanceof ConfigError) fail(err.message);
-  throw err;
-}
-if (!config.redis.url)
-  fail(
-    'REDIS_URL is not set: name the Redis the gateways store events in. Example: REDIS_URL=redis://127.0.0.1:6379 npm run events -- list',
-  );
+const config = loadRedisOnlyConfig({ holds: 'store events in', example: 'npm run events -- list', fail });
 
 const logger = createLogger({ level: 'silent' });
 // This command only reads and replays jobs; it never runs a handler, so no vendor is called.
