@@ -197,7 +197,7 @@ function subscriptionAutomation<T extends 'billing.subscription.canceled' | 'bil
     steps: [
       {
         name: 'set-crm-status',
-        uses: ['billing.subscription', 'crm.setSubscriptionStatus'],
+        uses: ['billing.subscriptionWithCustomer', 'crm.setSubscriptionStatus'],
         async run({ event, ports }) {
           const s = await subscriptionOf(ports, event.data);
           if (!s) return stop('subscription gone');

@@ -239,6 +239,24 @@ describe('production', () => {
       });
       assert.equal(create.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(create.body));
       assert.match(create.body.errors[0].message, /https/);
+      // Every other published endpoint operation passes the trusted-document check: on an unknown
+      // endpoint each answers NOT_FOUND, never the FORBIDDEN of an unpublished document.
+      for (const name of [
+        'WebhookDeliveries',
+        'FailedWebhookDeliveries',
+        'DisableWebhookEndpoint',
+        'EnableWebhookEndpoint',
+        'RotateWebhookEndpointSecret',
+        'SendTestWebhookEvent',
+        'ReplayWebhookDeliveries',
+      ]) {
+        const res = await post(app.url, hooks, {
+          query: published(name),
+          operationName: name,
+          variables: { id: 'we_unknown', endpointId: 'we_unknown' },
+        });
+        assert.equal(res.body.errors?.[0]?.extensions?.code, 'NOT_FOUND', `${name}: ${JSON.stringify(res.body)}`);
+      }
     } finally {
       await app.close();
     }

@@ -74,6 +74,25 @@ export function createCrmConnector(deps: { http: HttpClient; logger?: Logger }):
     return out;
   }
   const coalesced = coalesce((ids) => batchRead(ids), BATCH_READS_IN_FLIGHT, BATCH_LIMIT);
+  /**
+   * Sets Portico's own properties of a contact to absolute values (a repeat leaves the same
+   * contact; an empty string clears one). False when the contact does not exist.
+   */
+  async function setProperties(id: string, properties: Record<string, string>): Promise<boolean> {
+    try {
+      await http.send({
+        method: 'PATCH',
+        path: `/crm/v3/objects/contacts/${encodeURIComponent(id)}`,
+        route: 'contacts.update',
+        idempotent: true,
+        body: { properties },
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof UpstreamHttpError && err.status === 404) return false;
+      throw err;
+    }
+  }
   return {
     getContacts: (ids, opts) => (opts?.priority === 'background' ? batchRead(ids, 'background') : coalesced.get(ids)),
     async searchContacts(s) {
@@ -124,27 +143,11 @@ export function createCrmConnector(deps: { http: HttpClient; logger?: Logger }):
       }
       return toCrmContact(parse(HubSpotContact, body), onUnknown);
     },
-    async setBillingStanding(id, patch) {
-      try {
-        await http.send({
-          method: 'PATCH',
-          path: `/crm/v3/objects/contacts/${encodeURIComponent(id)}`,
-          route: 'contacts.update',
-          // Absolute values: a repeat leaves the same contact.
-          idempotent: true,
-          body: {
-            properties: {
-              [STANDING_PROPERTY]: patch.standing.toLowerCase(),
-              ...(patch.lastPaymentAt ? { [LAST_PAYMENT_PROPERTY]: patch.lastPaymentAt } : {}),
-            },
-          },
-        });
-        return true;
-      } catch (err) {
-        if (err instanceof UpstreamHttpError && err.status === 404) return false;
-        throw err;
-      }
-    },
+    setBillingStanding: (id, patch) =>
+      setProperties(id, {
+        [STANDING_PROPERTY]: patch.standing.toLowerCase(),
+        ...(patch.lastPaymentAt ? { [LAST_PAYMENT_PROPERTY]: patch.lastPaymentAt } : {}),
+      }),
     async billingStanding(id) {
       try {
         const body = await http.send({
@@ -161,38 +164,8 @@ export function createCrmConnector(deps: { http: HttpClient; logger?: Logger }):
         throw err;
       }
     },
-    async setSubscriptionStatus(id, status) {
-      try {
-        await http.send({
-          method: 'PATCH',
-          path: `/crm/v3/objects/contacts/${encodeURIComponent(id)}`,
-          route: 'contacts.update',
-          // An absolute value: a repeat leaves the same contact.
-          idempotent: true,
-          body: { properties: { [SUBSCRIPTION_STATUS_PROPERTY]: status.toLowerCase() } },
-        });
-        return true;
-      } catch (err) {
-        if (err instanceof UpstreamHttpError && err.status === 404) return false;
-        throw err;
-      }
-    },
-    async setBillingCopy(id, copy) {
-      try {
-        await http.send({
-          method: 'PATCH',
-          path: `/crm/v3/objects/contacts/${encodeURIComponent(id)}`,
-          route: 'contacts.update',
-          // Absolute values: a repeat leaves the same contact. An empty string clears a property.
-          idempotent: true,
-          body: { properties: { [BILLING_COUNTRY_PROPERTY]: copy.billingCountry ?? '' } },
-        });
-        return true;
-      } catch (err) {
-        if (err instanceof UpstreamHttpError && err.status === 404) return false;
-        throw err;
-      }
-    },
+    setSubscriptionStatus: (id, status) => setProperties(id, { [SUBSCRIPTION_STATUS_PROPERTY]: status.toLowerCase() }),
+    setBillingCopy: (id, copy) => setProperties(id, { [BILLING_COUNTRY_PROPERTY]: copy.billingCountry ?? '' }),
     async billingCopy(id) {
       try {
         const body = await http.send({

@@ -29,7 +29,7 @@ const ports = (methods: Record<keyof AutomationPorts, string[]>) =>
 
 const FULL = ports({
   crm: ['setBillingStanding', 'setSubscriptionStatus'],
-  billing: ['invoicesOf', 'subscription'],
+  billing: ['invoicesOf', 'subscriptionWithCustomer'],
   support: ['userIdsByCrmIds', 'ticketByExternalId', 'createTicket', 'solveTicket', 'requestedTickets', 'addNote'],
   notifications: ['notifyCustomer'],
 });
