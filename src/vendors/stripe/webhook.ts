@@ -5,7 +5,7 @@
  * so an old event replayed late cannot point at stale data, and drops that customer's records.
  */
 import Stripe from 'stripe';
-import { billingKeys } from '../../subgraphs/billing/index.js';
+import { billingKeys } from '../../subgraphs/billing/loaders.js';
 import type { BillingObject } from '../../ports/billing.js';
 import { checkTimestamp, header, parseJson, WebhookRejected } from '../../webhooks/verify.js';
 import type { EventHandlerDeps, ReceivedEvent, WebhookRequest } from '../../webhooks/types.js';
