@@ -9,7 +9,8 @@
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { verifyAuditChain } from '../src/audit/redis.js';
-import { ConfigError, loadAuditHmacKey } from '../src/config/index.js';
+import { loadAuditHmacKey } from '../src/config/audit.js';
+import { ConfigError } from '../src/config/vars.js';
 
 const USAGE = `Usage:
   npm run audit -- verify [--accept-unkeyed]

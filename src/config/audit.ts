@@ -1,6 +1,6 @@
 /** The audit log (its HMAC chain, retention, spool) and the replay of keyed mutations. */
 import { z } from 'zod';
-import { int, section } from './vars.js';
+import { ConfigError, int, parseVar, productionProblems, section, type Env } from './vars.js';
 
 /** Development key of the audit log's HMAC chain. Production refuses it (anyone could re-sign a rewritten log). */
 export const DEV_AUDIT_HMAC_KEY = 'portico-dev-only-audit-hmac-key-00000000000';
@@ -47,3 +47,20 @@ export const audit = section({
     idempotency: { ttlS: v.IDEMPOTENCY_TTL_HOURS * 3600, lockS: v.IDEMPOTENCY_LOCK_S },
   }),
 });
+
+/**
+ * The audit key alone, by the gateway's rules (for `npm run audit -- verify`, which needs the key the
+ * gateways sign with but none of their other settings, and so imports this module alone, not the
+ * whole configuration with every vendor's SDK). Throws ConfigError naming the problem.
+ */
+export function loadAuditHmacKey(env: Env = process.env): string {
+  const spec = audit.vars.AUDIT_HMAC_KEY;
+  const r = parseVar('AUDIT_HMAC_KEY', spec, env);
+  const problems = r.problem
+    ? [r.problem]
+    : (env.NODE_ENV ?? 'development') === 'production'
+      ? productionProblems('AUDIT_HMAC_KEY', spec, r.value)
+      : [];
+  if (problems.length > 0 || typeof r.value !== 'string') throw new ConfigError(problems);
+  return r.value;
+}

@@ -36,7 +36,7 @@ import {
 } from './vars.js';
 import { choice, inUse, vendorSections, type ChoiceConfig, type VendorConfigs } from './vendors.js';
 
-export { DEV_AUDIT_HMAC_KEY } from './audit.js';
+export { DEV_AUDIT_HMAC_KEY, loadAuditHmacKey } from './audit.js';
 export { DEV_JWT_SECRET, DEV_PARTNER_SECRET } from './auth.js';
 export { CACHE_TTL_DEFAULTS, type CacheType } from './cache.js';
 export type { PorticoConfig } from './file.js';
@@ -185,22 +185,6 @@ export function loadConfig(env?: Env, file?: PorticoConfig): Readonly<Config> {
   const config = Object.assign({}, ...parts, vendors, { secrets }) as Config;
   config.automations = { ...config.automations, declared: fromFile.automations };
   return deepFreeze(config);
-}
-
-/**
- * The audit key alone, by the gateway's rules (for `npm run audit -- verify`, which needs the key the
- * gateways sign with but none of their other settings). Throws ConfigError naming the problem.
- */
-export function loadAuditHmacKey(env: Env = process.env): string {
-  const spec = audit.vars.AUDIT_HMAC_KEY;
-  const r = parseVar('AUDIT_HMAC_KEY', spec, env);
-  const problems = r.problem
-    ? [r.problem]
-    : (env.NODE_ENV ?? 'development') === 'production'
-      ? productionProblems('AUDIT_HMAC_KEY', spec, r.value)
-      : [];
-  if (problems.length > 0 || typeof r.value !== 'string') throw new ConfigError(problems);
-  return r.value;
 }
 
 /**

@@ -61,11 +61,27 @@ export function composeClientSchema(): string {
   return printSchema(subscriptionSchema(buildSchema(composeApiSchema())));
 }
 
+/**
+ * Supergraphs composed in this process, by their inputs: composition is a pure function of
+ * schema/*.graphql (fixed while a process runs) and the arguments, and costs about half a second of CPU,
+ * which every app built in one process (tests, a bench's instances) would otherwise pay again.
+ */
+const composed = new Map<string, string>();
+
 /** The supergraph SDL of schema/*.graphql, as Apollo Router or Hive Gateway would load it. */
 export function composeSupergraph(
   urls: Partial<Record<SubgraphName, string>> = {},
   opts: { forGateway?: boolean; only?: readonly AnySubgraph[] } = {},
 ): string {
+  const key = JSON.stringify([Object.entries(urls).sort(), !!opts.forGateway, opts.only ?? null]);
+  const known = composed.get(key);
+  if (known !== undefined) return known;
+  const sdl = compose(urls, opts);
+  composed.set(key, sdl);
+  return sdl;
+}
+
+function compose(urls: Partial<Record<SubgraphName, string>>, opts: { forGateway?: boolean; only?: readonly AnySubgraph[] }): string {
   const typeDefs = (name: AnySubgraph) => (opts.forGateway ? withoutSecurityDirectives(loadSdl(name)) : loadSdl(name));
   const result = composeServices(
     (opts.only ?? ALL_SUBGRAPHS).map((name) => ({
