@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import type { Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { DEFAULT_SIM_CREDENTIALS, startSimulators, type SimSystem, type Simulators } from '../../../sim/index.js';
 import { seed } from '../../../sim/seed.js';
@@ -152,33 +153,43 @@ test('unknown routes: vendor 404; bodies over 1 MiB: 413', async () => {
   await big.arrayBuffer();
 });
 
-test('close() ends open keep-alive connections and frees the ports', async () => {
-  const other = await startSimulators({ customers: 3 });
-  const url = new URL(other.urls.hubspot);
-  const agent = new (await import('node:http')).Agent({ keepAlive: true });
-  await new Promise<void>((resolve, reject) => {
-    const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: '/crm/v3/objects/contacts/1001',
-        agent,
-        headers: { authorization: `Bearer ${other.credentials.hubspotToken}` },
-      },
-      (res) => {
+// Bounded by the test's own timeout: a close() that waited for its connections (the idle one until the
+// keep-alive timeout, the active one until the client ends its request) would fail as a timeout.
+test(
+  'close() ends open connections, an idle keep-alive one and one with a request still arriving, and frees the ports',
+  { timeout: 60_000 },
+  async () => {
+    const other = await startSimulators({ customers: 3 });
+    const url = new URL(other.urls.hubspot);
+    const agent = new (await import('node:http')).Agent({ keepAlive: true });
+    const options = { host: url.hostname, port: url.port, agent, headers: { authorization: `Bearer ${other.credentials.hubspotToken}` } };
+    // An idle keep-alive connection: one request answered, the socket kept by the agent.
+    const idle = await new Promise<Socket>((resolve, reject) => {
+      const req = request({ ...options, path: '/crm/v3/objects/contacts/1001' }, (res) => {
         res.resume();
-        res.on('end', resolve);
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-  const t0 = performance.now();
-  await other.close();
-  assert.ok(performance.now() - t0 < 1000);
-  agent.destroy();
-  await assert.rejects(fetch(`${other.urls.hubspot}/crm/v3/objects/contacts/1001`));
-});
+        res.on('end', () => resolve(req.socket!));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    // An active connection: a request whose body never ends, which the server would wait for.
+    const active = await new Promise<Socket>((resolve) => {
+      const req = request({ ...options, agent: false, method: 'PATCH', path: '/crm/v3/objects/contacts/1001' });
+      req.on('error', () => {});
+      req.on('socket', (socket) => socket.once('connect', () => resolve(socket)));
+      req.write('{"properties":');
+    });
+    // A reset is one way the server may end them: only the close matters here.
+    const closed = (socket: Socket) => new Promise((resolve) => socket.on('error', () => {}).once('close', resolve));
+    const idleClosed = closed(idle);
+    const activeClosed = closed(active);
+    await other.close();
+    // The server ended both (the client never does): each client socket sees its close.
+    await Promise.all([idleClosed, activeClosed]);
+    agent.destroy();
+    await assert.rejects(fetch(`${other.urls.hubspot}/crm/v3/objects/contacts/1001`));
+  },
+);
 
 test('seeded data is deterministic, linked, and has the demo customers', async () => {
   assert.deepEqual(seed(50, 42), seed(50, 42));
