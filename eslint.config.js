@@ -19,7 +19,19 @@ Module._resolveFilename = function (request, ...rest) {
 const { default: tseslint } = await import('typescript-eslint');
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'src/generated/', 'clients/generated/', 'sandbox/', '.ci/', 'test/artifacts/', '*.config.js'] },
+  {
+    ignores: [
+      'dist/',
+      '.test-build-*/',
+      'node_modules/',
+      'src/generated/',
+      'clients/generated/',
+      'sandbox/',
+      '.ci/',
+      'test/artifacts/',
+      '*.config.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -12,6 +12,7 @@ import { startSimulators, type Simulators } from '../../sim/index.js';
 import { CUSTOMER_FIELDS, DASHBOARD, startTestApp, type TestApp } from '../helpers/app.js';
 import { expectedCustomer, expectedUpstreamCalls, normalize } from '../helpers/expected.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { repoUrl } from '../helpers/paths.js';
 
 let redis: TestRedis;
 let sims: Simulators;
@@ -197,9 +198,7 @@ describe('automatic persisted queries', () => {
 
 describe('persisted operations manifest', () => {
   test('operations of clients/operations run by hash alone on a fresh instance', async () => {
-    const manifest = JSON.parse(
-      readFileSync(new URL('../../clients/generated/persisted-documents.json', import.meta.url), 'utf8'),
-    ) as Record<string, string>;
+    const manifest = JSON.parse(readFileSync(repoUrl('clients/generated/persisted-documents.json'), 'utf8')) as Record<string, string>;
     const [hash, doc] = Object.entries(manifest).find(([, d]) => d.startsWith('query Dashboard'))!;
     assert.equal(createHash('sha256').update(doc).digest('hex'), hash);
     const fresh = await startTestApp({ sims, env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'manifesttest' } });

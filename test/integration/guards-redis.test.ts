@@ -12,6 +12,7 @@ import { mintPartnerToken } from '../../src/auth/partners.js';
 import { startSimulators, type Simulators } from '../../sim/index.js';
 import { startTestApp } from '../helpers/app.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { repoUrl } from '../helpers/paths.js';
 
 const NONE = { crm: 0, stripe: 0, zendesk: 0, s3: 0 };
 let sims: Simulators;
@@ -176,10 +177,7 @@ describe('production', () => {
       audience: 'portico',
       expiresIn: 600,
     });
-  const manifest = JSON.parse(readFileSync(new URL('../../clients/generated/persisted-documents.json', import.meta.url), 'utf8')) as Record<
-    string,
-    string
-  >;
+  const manifest = JSON.parse(readFileSync(repoUrl('clients/generated/persisted-documents.json'), 'utf8')) as Record<string, string>;
   const [searchHash, searchDoc] = Object.entries(manifest).find(([, d]) => d.includes('query CustomerSearch'))!;
 
   const post = (url: string, token: string, body: object) =>

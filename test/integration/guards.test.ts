@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { getIntrospectionQuery } from 'graphql';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { repoUrl } from '../helpers/paths.js';
 
 const NONE = { crm: 0, stripe: 0, zendesk: 0, s3: 0 };
 let t: TestApp;
@@ -115,7 +116,7 @@ describe('cost = estimated upstream calls, before execution (finding 2)', () => 
   });
 
   test('every operation of clients/operations passes, with the largest page sizes the operations allow a client to ask for', async () => {
-    const dir = new URL('../../clients/operations/', import.meta.url);
+    const dir = repoUrl('clients/operations/');
     // The writes run with real inputs; confirming an upload that was never made runs and finds none.
     const ticket = String(t.sims.data.customers.find((c) => c.crmId === '1001')!.tickets[0].id);
     const writes: Record<string, Record<string, unknown>> = {

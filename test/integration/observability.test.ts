@@ -19,6 +19,7 @@ import { startSimulators, type Simulators, type SimSystem } from '../../sim/inde
 import { upstreamCalls, DASHBOARD, simEnv } from '../helpers/app.js';
 import { startRedis } from '../helpers/redis.js';
 import { post, stripeEvent, stripeHeader, WEBHOOK_ENV } from '../helpers/webhooks.js';
+import { repoUrl } from '../helpers/paths.js';
 
 const SYSTEM_OF: Record<SimSystem, string> = { hubspot: 'crm', salesforce: 'crm', stripe: 'billing', zendesk: 'support', s3: 'files' };
 const SIMS: SimSystem[] = ['hubspot', 'stripe', 'zendesk', 's3'];
@@ -658,7 +659,7 @@ describe('Grafana dashboard and alert rules', () => {
 
   const metricNames = (text: string) => new Set([...text.matchAll(/\bportico_[a-z0-9_]+/g)].map((m) => m[0]));
   test('the dashboard parses and every metric it queries is exported', async () => {
-    const dashboard = JSON.parse(readFileSync(new URL('../../ops/grafana/portico.json', import.meta.url), 'utf8')) as {
+    const dashboard = JSON.parse(readFileSync(repoUrl('ops/grafana/portico.json'), 'utf8')) as {
       panels: { targets?: { expr: string }[] }[];
       templating: { list: { query?: unknown }[] };
     };
@@ -677,7 +678,7 @@ describe('Grafana dashboard and alert rules', () => {
   });
 
   test('every alert rule queries exported metrics', async () => {
-    const rules = readFileSync(new URL('../../ops/prometheus/alerts.yml', import.meta.url), 'utf8');
+    const rules = readFileSync(repoUrl('ops/prometheus/alerts.yml'), 'utf8');
     const alerts = [...rules.matchAll(/^\s+- alert: (\w+)$/gm)].map((m) => m[1]);
     assert.deepEqual(alerts, [
       'PorticoUpstreamBreakerOpen',

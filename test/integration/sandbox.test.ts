@@ -11,9 +11,10 @@ import { SANDBOX_CSP } from '../../src/http/sandbox.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { SECRETS, WEBHOOK_ENV } from '../helpers/webhooks.js';
+import { repoUrl } from '../helpers/paths.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = new URL('../artifacts/', import.meta.url);
+const ARTIFACTS = repoUrl('test/artifacts/');
 
 let t: TestApp;
 let redis: TestRedis;

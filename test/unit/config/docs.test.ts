@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { GENERATED_PAGES, renderPage } from '../../../scripts/docs.js';
+import { ROOT } from '../../helpers/paths.js';
 
-const root = new URL('../../../', import.meta.url);
+const root = ROOT;
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
 
 test('docs configuration, scope and ownership tables match the code (run `npm run docs`)', () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,7 +103,11 @@ test('the shipped example changes nothing: every value in it is the default', ()
 });
 
 test('the file is found by PORTICO_CONFIG; a missing one is named', () => {
-  const found = readConfigFile({ PORTICO_CONFIG: 'portico.config.example.ts' });
+  // From source (tsx compiles .ts on require) the TypeScript example; compiled by `npm test`, its JavaScript next to this build.
+  const examplePath = import.meta.url.endsWith('.ts')
+    ? 'portico.config.example.ts'
+    : fileURLToPath(new URL('../../../portico.config.example.js', import.meta.url));
+  const found = readConfigFile({ PORTICO_CONFIG: examplePath });
   assert.deepEqual(found?.config, example);
   assert.throws(
     () => readConfigFile({ PORTICO_CONFIG: 'no-such.config.ts' }),
