@@ -15,7 +15,7 @@ import { startFcmSimulator, type FcmSimulator } from '../../sim/fcm/index.js';
 import { automationKey } from '../../src/automations/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { post, SECRETS, stripeHeader, waitFor, WEBHOOK_ENV } from '../helpers/webhooks.js';
+import { metric, post, SECRETS, stripeHeader, waitFor, WEBHOOK_ENV } from '../helpers/webhooks.js';
 
 let redis: TestRedis;
 let sims: Simulators;
@@ -253,5 +253,66 @@ describe('push', () => {
     assert.equal(fcm.sent().filter((m) => m.token === good).length, 2);
     assert.equal(fcm.attempts(gone), 1);
     assert.equal(mailTo(customer.email).length, 2, 'and one email per event');
+  });
+
+  test('a malformed token (FCM INVALID_ARGUMENT with its FcmError) is dropped; a message FCM refuses keeps the device; /metrics counts each', async () => {
+    const { customer, invoice } = openInvoice();
+    const token = t.token('customer', customer.crmId);
+    const good = `fcm-ok-${customer.crmId}-0123456789abcdef`;
+    // Accepted by registerDevice's shape check, but not an FCM token (a '.' is outside FCM's alphabet): a mangled copy.
+    const mangled = `fcm.mangled.${customer.crmId}.0123456789abcdef`;
+    for (const device of [good, mangled]) {
+      const r = await t.gql(REGISTER, { token, variables: { platform: 'ANDROID', token: device } });
+      assert.equal(r.body.data?.registerDevice, true, JSON.stringify(r.body.errors));
+    }
+    const m = (name: string, labels: Record<string, string>) => metric(t.url, name, labels);
+    const before = {
+      dropped: await m('portico_notification_attempts_total', { channel: 'push', outcome: 'token_dropped' }),
+      ok: await m('portico_notification_attempts_total', { channel: 'push', outcome: 'ok' }),
+      failed: await m('portico_notification_attempts_total', { channel: 'push', outcome: 'failed' }),
+      sent: await m('portico_notification_deliveries_total', { channel: 'push', outcome: 'sent' }),
+      pushFailed: await m('portico_notification_deliveries_total', { channel: 'push', outcome: 'failed' }),
+      emailSent: await m('portico_notification_deliveries_total', { channel: 'email', outcome: 'sent' }),
+      emailOk: await m('portico_notification_attempts_total', { channel: 'email', outcome: 'ok' }),
+      emailSeconds: await m('portico_notification_attempt_duration_seconds_count', { channel: 'email', outcome: 'ok' }),
+    };
+
+    await decline(invoice.id);
+    await waitFor('the push', () => fcm.sent().some((x) => x.token === good));
+    await settled();
+    assert.equal(fcm.sent().filter((x) => x.token === good).length, 1);
+    assert.equal(fcm.attempts(mangled), 1);
+    assert.deepEqual(
+      (await t.app.notifications.push.devices(customer.crmId)).map((d) => d.token),
+      [good],
+      'the malformed token is dropped',
+    );
+
+    // FCM refuses the message itself once (a BadRequest on a field, no FcmError): the device stays, the retry pushes.
+    fcm.rejectMessageNext(1);
+    await decline(invoice.id);
+    await waitFor('the second push', () => fcm.sent().filter((x) => x.token === good).length === 2);
+    await settled();
+    assert.equal(fcm.attempts(good), 3);
+    assert.equal(fcm.attempts(mangled), 1);
+    assert.deepEqual(
+      (await t.app.notifications.push.devices(customer.crmId)).map((d) => d.token),
+      [good],
+      'a refused message is no reason to drop the device',
+    );
+
+    // Counted in /metrics as the simulators saw them: 1 dropped token, 2 pushes, 1 refused attempt; 2 emails.
+    assert.equal(await m('portico_notification_attempts_total', { channel: 'push', outcome: 'token_dropped' }), before.dropped + 1);
+    assert.equal(await m('portico_notification_attempts_total', { channel: 'push', outcome: 'ok' }), before.ok + 2);
+    assert.equal(await m('portico_notification_attempts_total', { channel: 'push', outcome: 'failed' }), before.failed + 1);
+    assert.equal(await m('portico_notification_deliveries_total', { channel: 'push', outcome: 'sent' }), before.sent + 2);
+    assert.equal(await m('portico_notification_deliveries_total', { channel: 'push', outcome: 'failed' }), before.pushFailed + 1);
+    assert.equal(mailTo(customer.email).length, 2);
+    assert.equal(await m('portico_notification_deliveries_total', { channel: 'email', outcome: 'sent' }), before.emailSent + 2);
+    assert.equal(await m('portico_notification_attempts_total', { channel: 'email', outcome: 'ok' }), before.emailOk + 2);
+    assert.equal(
+      await m('portico_notification_attempt_duration_seconds_count', { channel: 'email', outcome: 'ok' }),
+      before.emailSeconds + 2,
+    );
   });
 });

@@ -175,6 +175,7 @@ test('production: the sandbox is off by default; when enabled it has no persona 
     HUBSPOT_CLIENT_SECRET: 'h'.repeat(36),
     ZENDESK_WEBHOOK_SECRET: 'z'.repeat(44),
     AUDIT_HMAC_KEY: 'a'.repeat(64),
+    NOTIFY_SECRET_KEY: 'b'.repeat(64),
     PUBLIC_BASE_URL: 'https://api.example.test',
   };
   // Production also requires Redis; a real one is not needed to check routes, so point at a closed port.
