@@ -167,6 +167,50 @@ describe('payment failed email', () => {
   });
 });
 
+describe('payment received email', () => {
+  test('a paid invoice: one email per invoice (a second paid event for it sends none), the invoice number and no payment details', async () => {
+    const { customer, invoice } = openInvoice();
+    const number = invoice.number ?? invoice.id;
+    const res = await fetch(`${sims.urls.stripe}/v1/invoices/${invoice.id}/pay`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ payment_method: 'pm_card_visa' }).toString(),
+    });
+    assert.equal(res.status, 200);
+    const received = () => mailTo(customer.email).filter((m) => /^X-Portico-Template: payment-received$/im.test(m.raw));
+    await waitFor('the payment received email', () => received().length > 0);
+    await settled();
+    assert.equal(received().length, 1);
+    const parsed = await simpleParser(received()[0].raw);
+    assert.equal(parsed.subject, `Payment received for invoice ${number}`);
+    assert.ok(parsed.text?.includes(`invoice ${number}`));
+    assert.ok(typeof parsed.html === 'string' && parsed.html.includes(`<strong>${number}</strong>`));
+    assert.doesNotMatch(`${parsed.subject}${parsed.text}${String(parsed.html)}`, /visa|mastercard|\b4242\b|last4|pm_card|card/i);
+
+    // Another paid event for the same invoice (a new event id: not deduplicated as a redelivery) runs the automation again: no second email.
+    const evt = await fetch(`${sims.urls.stripe}/v1/invoices/${invoice.id}`, {
+      headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}` },
+    }).then((r) => r.json() as Promise<Record<string, unknown>>);
+    const runs = async () => (await t.app.automations.queue!.counts()).processed;
+    const before = await runs();
+    const payload = JSON.stringify({
+      id: `evt_again_${invoice.id}`,
+      object: 'event',
+      created: Math.floor(Date.now() / 1000),
+      type: 'invoice.paid',
+      data: { object: evt },
+    });
+    assert.equal((await post(`${t.url}/webhooks/stripe`, payload, { 'stripe-signature': stripeHeader(payload) })).status, 200);
+    await waitFor('the second run', async () => (await runs()) > before);
+    await settled();
+    assert.equal(received().length, 1);
+    assert.deepEqual(
+      (await auditOf(customer.crmId)).filter((e) => e.detail.template === 'payment-received').map((e) => e.detail.result),
+      ['duplicate', 'sent'],
+    );
+  });
+});
+
 describe('preferences', () => {
   const PREFS = `mutation($input: [NotificationPreferenceInput!]!) { updateNotificationPreferences(input: $input) { kind channel enabled } }`;
 
