@@ -291,6 +291,31 @@ describe('failures', () => {
     await t.gql(`mutation { sendTestWebhookEvent(id: "${ep.endpoint.id}") }`, { token: p });
     await waitFor('a delivery after enabling', () => at('/dead').length === count + 1);
   });
+
+  test('an endpoint that fails now and then but also delivers is not disabled: a delivery restarts the window', async () => {
+    const p = await partnerToken('flaky-endpoint', ['crm.contacts:read']);
+    const ep = await createEndpoint(p, '/flaky', ['crm.contact.updated']);
+    const status = async () =>
+      ((await t.gql('{ webhookEndpoints { status } }', { token: p })).body.data.webhookEndpoints as { status: string }[])[0].status;
+    const send = () => t.gql(`mutation { sendTestWebhookEvent(id: "${ep.endpoint.id}") }`, { token: p });
+    // A failure starts the window; the retry is answered and delivered.
+    answers.set('/flaky', 500);
+    await send();
+    await waitFor('a failed attempt', () => at('/flaky').length >= 1);
+    answers.set('/flaky', 200);
+    await idle();
+    const seen = at('/flaky').length;
+    // Past the whole window (48 h scaled) since that first failure, failures again: the delivery in
+    // between restarted the window, so the endpoint stays enabled.
+    await new Promise((r) => setTimeout(r, 48 * 3_600_000 * SCALE + 200));
+    answers.set('/flaky', 500);
+    await send();
+    await waitFor('three failed attempts after the window', () => at('/flaky').length >= seen + 3);
+    assert.equal(await status(), 'ENABLED');
+    answers.set('/flaky', 200);
+    await idle();
+    assert.equal(await status(), 'ENABLED');
+  });
 });
 
 describe('secret rotation', () => {
