@@ -2,7 +2,8 @@
  * The Portico sandbox: GraphiQL (bundled, no CDN) with a persona picker. The page asks the
  * server for a development token for the chosen persona and sends it as the Authorization header;
  * it never holds a signing key or an upstream secret. Outside development the picker is replaced
- * by a field to paste a token.
+ * by a field to paste a token. Beside the bundled SMTP simulator, an outbox panel shows the emails
+ * customers would have received.
  */
 import { GraphiQL } from 'graphiql';
 import { getOperationAST, parse } from 'graphql';
@@ -17,6 +18,53 @@ interface SandboxConfig {
   scopes: string[];
   operations: { name: string; query: string }[];
   customerIds: string[];
+  /** The server has the development SMTP simulator's outbox (/sandbox/outbox.json). */
+  outbox: boolean;
+}
+
+interface OutboxMail {
+  at: string;
+  from: string | null;
+  to: string[];
+  subject: string | null;
+  text: string | null;
+}
+
+/** The emails the development SMTP simulator kept, newest first; read when opened and on Refresh. */
+function Outbox() {
+  const [mails, setMails] = useState<OutboxMail[] | undefined>(undefined);
+  const [total, setTotal] = useState(0);
+  const [error, setError] = useState('');
+  const load = useCallback(async () => {
+    const res = await fetch('/sandbox/outbox.json');
+    if (!res.ok) return setError(`Could not read the outbox: ${res.status}`);
+    const body = (await res.json()) as { total: number; emails: OutboxMail[] };
+    setError('');
+    setTotal(body.total);
+    setMails(body.emails);
+  }, []);
+  useEffect(() => void load(), [load]);
+  return (
+    <aside className="outbox" data-testid="outbox">
+      <div className="outbox-head">
+        <strong>Outbox</strong> <span>{mails ? `${total} sent (SMTP simulator)` : 'loading...'}</span>{' '}
+        <button data-testid="outbox-refresh" onClick={() => void load()}>
+          Refresh
+        </button>
+      </div>
+      {error && <p className="status">{error}</p>}
+      {mails?.length === 0 && <p className="status">No email sent yet.</p>}
+      {mails?.map((m, i) => (
+        <details key={`${m.at}-${i}`} data-testid="outbox-item" open={i === 0}>
+          <summary>
+            <span className="outbox-subject">{m.subject ?? '(no subject)'}</span> to {m.to.join(', ')}{' '}
+            <time dateTime={m.at}>{new Date(m.at).toLocaleTimeString()}</time>
+          </summary>
+          <pre>{m.text ?? ''}</pre>
+        </details>
+      ))}
+    </aside>
+  );
 }
 
 type Persona = 'customer' | 'agent' | 'admin' | 'partner';
@@ -29,6 +77,7 @@ function App({ config }: { config: SandboxConfig }) {
   // The persona the current token belongs to (the picker may already show another one).
   const [signedIn, setSignedIn] = useState<Persona | undefined>(undefined);
   const [status, setStatus] = useState(config.personas ? 'Pick a persona and press "Use persona".' : 'Paste a bearer token to explore.');
+  const [outboxOpen, setOutboxOpen] = useState(false);
 
   const usePersona = useCallback(async () => {
     setStatus('Getting a development token...');
@@ -144,7 +193,13 @@ function App({ config }: { config: SandboxConfig }) {
         <span data-testid="status" className="status">
           {status}
         </span>
+        {config.outbox && (
+          <button data-testid="outbox-toggle" className="outbox-toggle" onClick={() => setOutboxOpen(!outboxOpen)}>
+            {outboxOpen ? 'Hide outbox' : 'Outbox'}
+          </button>
+        )}
       </header>
+      {outboxOpen && <Outbox />}
       <main className="sandbox-main">
         <GraphiQL
           key={token}

@@ -7,6 +7,7 @@ import { createTokenVerifier } from './auth/tokens.js';
 import { loadConfig, type Config, type SubgraphName } from './config/index.js';
 import { createGateway, SUBGRAPH_NAMES } from './gateway/index.js';
 import { createHttpServer } from './http/server.js';
+import type { OutboxMail } from './http/sandbox.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import { createLocalCaches, registerLocalCacheMetrics } from './platform/local-cache.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
@@ -43,6 +44,11 @@ export interface AppOptions {
   logger?: Logger;
   /** Hook point of the customer-links store: every link a webhook event shows. @default does nothing */
   onLinkSeen?: (link: CustomerLinkSeen) => void | Promise<void>;
+  /**
+   * The sent emails the sandbox's outbox shows. @default the bundled SMTP simulator's, when
+   * SIMULATORS started one (no SMTP_URL); none otherwise
+   */
+  outbox?: () => readonly OutboxMail[];
 }
 
 export interface App {
@@ -255,6 +261,8 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     const realtime = config.realtime.enabled
       ? stack.use(createRealtime({ config, logger, metrics, gateway, verifier }), (r) => r.close())
       : undefined;
+    const smtpSim = sims?.smtp;
+    const devOutbox = smtpSim ? () => smtpSim.outbox() : undefined;
     const server = stack.use(
       await createHttpServer({
         config,
@@ -270,6 +278,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
         liveness: shared.liveness,
         partners: shared.partners,
         audit: shared.audit,
+        outbox: opts.outbox ?? devOutbox,
         plugins: [responses.plugin, prefetchPlugin(subgraphs.prefetchers)],
         responseCache: responses,
         deferred: shared.deferred,

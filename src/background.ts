@@ -57,7 +57,15 @@ export function createBackground(o: BackgroundOptions): Background {
     r.close(),
   );
   const notifications = stack.use(
-    createNotifications({ config, logger, redis: shared.redis, partners: shared.partners, audit: shared.audit, crm: o.upstreams.crm }),
+    createNotifications({
+      config,
+      logger,
+      metrics: o.metrics,
+      redis: shared.redis,
+      partners: shared.partners,
+      audit: shared.audit,
+      crm: o.upstreams.crm,
+    }),
     (n) => n.close(),
   );
   // Built (and checked: a wrong declaration stops the start-up) before the events that feed it.

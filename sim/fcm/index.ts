@@ -4,7 +4,10 @@
  * assertions its token endpoint verifies (RS256, audience, scope), as Google's OAuth 2 server does;
  * `POST /v1/projects/<project>/messages:send` with the access token; errors as FCM answers them
  * (`{ error: { code, message, status, details: [{ @type: ...FcmError, errorCode }] } }`):
- * UNREGISTERED (404) for tokens marked uninstalled, INVALID_ARGUMENT (400), UNAUTHENTICATED (401),
+ * UNREGISTERED (404) for tokens marked uninstalled; INVALID_ARGUMENT (400) in FCM's two forms: for a
+ * malformed registration token (a character outside FCM's token alphabet [A-Za-z0-9_:-], e.g. a
+ * truncated or mangled copy), with an FcmError detail, and for a message FCM refuses (on demand),
+ * with a google.rpc.BadRequest detail naming the field and no FcmError; UNAUTHENTICATED (401),
  * UNAVAILABLE (503) on demand. Keeps every message accepted.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -31,6 +34,8 @@ export interface FcmSimulator {
   unregister(token: string): void;
   /** The next N sends answer 503 UNAVAILABLE. */
   failNext(n: number): void;
+  /** The next N sends answer 400 INVALID_ARGUMENT about the message itself (BadRequest on `message.data`), not the token. */
+  rejectMessageNext(n: number): void;
   /** Send attempts per device token (accepted or not). */
   attempts(token: string): number;
   close(): Promise<void>;
@@ -38,7 +43,7 @@ export interface FcmSimulator {
 
 const PROJECT = 'portico-sim';
 
-function fcmError(res: ServerResponse, code: number, status: string, message: string, errorCode?: string) {
+function fcmError(res: ServerResponse, code: number, status: string, message: string, errorCode?: string, badField?: string) {
   res.writeHead(code, { 'content-type': 'application/json' });
   res.end(
     JSON.stringify({
@@ -47,10 +52,20 @@ function fcmError(res: ServerResponse, code: number, status: string, message: st
         message,
         status,
         ...(errorCode ? { details: [{ '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError', errorCode }] } : {}),
+        ...(badField
+          ? {
+              details: [
+                { '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field: badField, description: message }] },
+              ],
+            }
+          : {}),
       },
     }),
   );
 }
+
+/** FCM registration tokens use the URL-safe base64 alphabet and a colon. */
+const TOKEN_SHAPE = /^[A-Za-z0-9_:-]+$/;
 
 const readBody = (req: IncomingMessage) =>
   new Promise<string>((resolve) => {
@@ -67,6 +82,7 @@ export async function startFcmSimulator(opts: { host?: string; port?: number } =
   const tries = new Map<string, number>();
   const accessTokens = new Set<string>();
   let failures = 0;
+  let rejections = 0;
   let base = '';
   const clientEmail = `firebase-adminsdk@${PROJECT}.iam.gserviceaccount.com`;
 
@@ -113,6 +129,19 @@ export async function startFcmSimulator(opts: { host?: string; port?: number } =
         failures--;
         return fcmError(res, 503, 'UNAVAILABLE', 'The service is currently unavailable.', 'UNAVAILABLE');
       }
+      if (rejections > 0) {
+        rejections--;
+        return fcmError(
+          res,
+          400,
+          'INVALID_ARGUMENT',
+          "Invalid value at 'message.data[0].value' (TYPE_STRING)",
+          undefined,
+          'message.data[0].value',
+        );
+      }
+      if (!TOKEN_SHAPE.test(token))
+        return fcmError(res, 400, 'INVALID_ARGUMENT', 'The registration token is not a valid FCM registration token', 'INVALID_ARGUMENT');
       if (unregistered.has(token)) return fcmError(res, 404, 'NOT_FOUND', 'Requested entity was not found.', 'UNREGISTERED');
       const name = `projects/${m[1]}/messages/${randomBytes(8).toString('hex')}`;
       sent.push({ project: m[1], token, notification: msg.message?.notification, data: msg.message?.data, name });
@@ -134,6 +163,7 @@ export async function startFcmSimulator(opts: { host?: string; port?: number } =
     sent: () => sent,
     unregister: (t) => void unregistered.add(t),
     failNext: (n) => void (failures = n),
+    rejectMessageNext: (n) => void (rejections = n),
     attempts: (t) => tries.get(t) ?? 0,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -2,8 +2,10 @@
  * The SMTP simulator (development and tests): an `smtp-server` on loopback that accepts every
  * message (any or no credentials, no TLS) and keeps what was sent, in order, as raw RFC 5322 text,
  * so a test or the developer sees exactly what a customer would receive. Not a vendor: customer
- * email goes through any SMTP relay, and this stands in for one (SMTP_URL).
+ * email goes through any SMTP relay, and this stands in for one (SMTP_URL). Each message is also
+ * parsed (mailparser) for its subject and text part: what the sandbox's outbox shows.
  */
+import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
 export interface SentMail {
@@ -12,6 +14,9 @@ export interface SentMail {
   /** The message as the relay received it (headers and body). */
   raw: string;
   at: string;
+  /** Parsed from the message: its decoded subject and text part (null when it has none). */
+  subject: string | null;
+  text: string | null;
 }
 
 export interface SmtpSimulator {
@@ -44,13 +49,23 @@ export async function startSmtpSimulator(opts: { host?: string; port?: number } 
           const err = Object.assign(new Error('simulated temporary failure'), { responseCode: 451 });
           return cb(err);
         }
-        sent.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-          at: new Date().toISOString(),
-        });
-        cb();
+        const raw = Buffer.concat(chunks).toString('utf8');
+        void simpleParser(raw)
+          .then(
+            (m) => ({ subject: m.subject ?? null, text: m.text ?? null }),
+            () => ({ subject: null, text: null }),
+          )
+          .then((parsed) => {
+            sent.push({
+              from: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
+              to: session.envelope.rcptTo.map((r) => r.address),
+              raw,
+              at: new Date().toISOString(),
+              ...parsed,
+            });
+            // Accepted once it is in the outbox: whoever waits for the send finds it there.
+            cb();
+          });
       });
     },
   });

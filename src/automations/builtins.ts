@@ -14,6 +14,9 @@
  *   mark-active     billing standing ACTIVE, last payment time = the event's
  *   solve-ticket    the invoice's payment-failed ticket (found by its marker) solved with a comment;
  *                   none: nothing to do
+ *   notify-customer the customer told (template payment-received), once per invoice: the message key
+ *                   is the invoice's, so a second paid event for it (redelivered under another id,
+ *                   or `invoice.paid` and `invoice.payment_succeeded` alike) sends nothing more
  * subscription-canceled / subscription-resumed (billing.subscription.*), when the subscription,
  * re-read, is still as the event says (a late event of an undone change does nothing):
  *   set-crm-status  the CRM contact's subscription status as billing has it now (absolute value:
@@ -124,7 +127,8 @@ const PAID_COMMENT = 'The invoice has been paid. Thank you! This ticket is now s
 
 export const paymentSucceeded = defineAutomation({
   name: 'payment-succeeded',
-  description: "A paid invoice marks the CRM contact active with the payment date and solves the invoice's payment-failed ticket.",
+  description:
+    "A paid invoice marks the CRM contact active with the payment date, solves the invoice's payment-failed ticket and tells the customer the payment was received.",
   trigger: 'billing.invoice.paid',
   steps: [
     {
@@ -144,6 +148,22 @@ export const paymentSucceeded = defineAutomation({
         if (!ticket) return { ticketId: null, solved: false };
         const solved = await ports.support.solveTicket(ticket.id, PAID_COMMENT);
         return { ticketId: ticket.id, solved };
+      },
+    },
+    {
+      name: 'notify-customer',
+      uses: ['billing.invoicesOf', 'notifications.notifyCustomer'],
+      async run({ event, ports, keyFor }) {
+        const invoice = await invoiceOf(ports, event.data);
+        // The invoice number only: never payment details (no card, no bank data, no amount charged to what).
+        const sent = await ports.notifications.notifyCustomer({
+          // By invoice, not by event: one email per invoice.
+          key: keyFor(event.data.invoiceId),
+          crmId: event.data.crmId,
+          template: 'payment-received',
+          data: { invoiceNumber: invoice?.number ?? event.data.invoiceId },
+        });
+        return { email: sent.channels.email ?? null, push: sent.channels.push ?? null };
       },
     },
   ],

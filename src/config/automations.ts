@@ -28,7 +28,7 @@ export const automations = section({
     AUTOMATION_PAYMENT_SUCCEEDED: {
       schema: bool.prefault('false'),
       example: 'true',
-      doc: "Built-in automation `payment-succeeded`: a paid invoice marks the CRM contact active with the payment date and solves that invoice's payment-failed ticket.",
+      doc: "Built-in automation `payment-succeeded`: a paid invoice marks the CRM contact active with the payment date, solves that invoice's payment-failed ticket and emails the customer that the payment was received (once per invoice).",
       dev: 'true',
     },
     AUTOMATION_SUBSCRIPTION_CHANGED: {

@@ -1,6 +1,16 @@
 /** Outbound notifications (src/notifications): partner webhooks and customer email. */
 import { z } from 'zod';
-import { bool, int, section } from './vars.js';
+import { bool, int, list, section } from './vars.js';
+
+/**
+ * Development key sealing partner endpoint signing secrets (NOTIFY_SECRET_KEY). Public (it is in
+ * this repository), so production refuses it.
+ */
+export const DEV_NOTIFY_SECRET_KEY = '706f727469636f2d6465762d6f6e6c792d6e6f746966792d6b65792d30303030';
+
+/** 64 hex digits or 32 bytes in base64 (src/notifications/secrets.ts parses it). */
+const secretKeyText = (s: string) =>
+  /^[0-9a-fA-F]{64}$/.test(s.trim()) || (/^[A-Za-z0-9+/_-]{43}=?$/.test(s.trim()) && Buffer.from(s.trim(), 'base64').length === 32);
 
 export interface NotificationsConfig {
   notifications: {
@@ -17,6 +27,9 @@ export interface NotificationsConfig {
       rotationOverlapMs: number;
       /** Deliveries one worker makes at once. */
       concurrency: number;
+      /** Seals endpoint signing secrets at rest (AES-256-GCM): the current key, and previous ones that still open. */
+      secretKey: string;
+      oldSecretKeys: string[];
     };
     email: { smtpUrl?: string; from: string };
     /** Firebase Cloud Messaging HTTP v1; absent: no push is sent. */
@@ -89,6 +102,21 @@ export const notifications = section({
       doc: 'After a secret rotation, deliveries carry signatures with both secrets this long, so the partner can switch without losing one.',
     },
     WEBHOOK_CONCURRENCY: { schema: int(1, 256).prefault('16'), example: '16', doc: 'Partner webhook deliveries one worker makes at once.' },
+    NOTIFY_SECRET_KEY: {
+      schema: z.string().refine(secretKeyText, 'must be 32 bytes: 64 hex digits or base64'),
+      example: '$(openssl rand -hex 32)',
+      doc: 'Key that encrypts partner webhook endpoint signing secrets in Redis (AES-256-GCM), so a Redis dump or backup alone cannot sign webhooks as Portico. To rotate it, set a new one and move the old one to NOTIFY_SECRET_KEYS_OLD. Development has a built-in one; production has none.',
+      secret: true,
+      dev: DEV_NOTIFY_SECRET_KEY,
+      devRefused: 'key',
+      requiredInProduction: 'in production (it encrypts partner endpoint signing secrets at rest)',
+    },
+    NOTIFY_SECRET_KEYS_OLD: {
+      schema: list.pipe(z.array(z.string().refine(secretKeyText, 'each must be 32 bytes: 64 hex digits or base64'))).prefault(''),
+      example: '$(previous NOTIFY_SECRET_KEY)',
+      doc: 'Previous NOTIFY_SECRET_KEY values, comma-separated: secrets encrypted with them still decrypt, and each endpoint written again (secret rotation, enable, disable) is encrypted with the current key. Drop an old key once no endpoint uses it (a delivery whose secret no key opens fails, logged with the key id).',
+      secret: true,
+    },
     SMTP_URL: {
       schema: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL'),
       example: 'smtps://apikey:secret@smtp.example.com:465',
@@ -122,6 +150,9 @@ export const notifications = section({
         disableAfterMs: v.WEBHOOK_DISABLE_AFTER_H * 3_600_000,
         rotationOverlapMs: v.WEBHOOK_ROTATION_OVERLAP_H * 3_600_000,
         concurrency: v.WEBHOOK_CONCURRENCY,
+        // Outside production the development key is the default (dev), so the value is always there.
+        secretKey: v.NOTIFY_SECRET_KEY ?? DEV_NOTIFY_SECRET_KEY,
+        oldSecretKeys: v.NOTIFY_SECRET_KEYS_OLD,
       },
       email: { smtpUrl: v.SMTP_URL, from: v.EMAIL_FROM },
       ...(v.FCM_SERVICE_ACCOUNT ? { push: { serviceAccount: v.FCM_SERVICE_ACCOUNT, apiUrl: v.FCM_API_URL.replace(/\/$/, '') } } : {}),

@@ -55,6 +55,18 @@ function operations(): { name: string; query: string }[] {
     .map((f) => ({ name: f.replace(/\.graphql$/, ''), query: readFileSync(`${dir}/${f}`, 'utf8') }));
 }
 
+/** An email the development SMTP simulator accepted, as the sandbox's outbox shows it. */
+export interface OutboxMail {
+  at: string;
+  from: string | null;
+  to: readonly string[];
+  subject: string | null;
+  text: string | null;
+}
+
+/** How many of the newest outbox emails the page gets. */
+const OUTBOX_SHOWN = 50;
+
 const TokenRequest = z.object({
   persona: z.enum(['customer', 'agent', 'admin', 'partner']),
   customerId: z
@@ -64,7 +76,15 @@ const TokenRequest = z.object({
   scopes: z.array(z.string()).optional(),
 });
 
-export function registerSandbox(fastify: FastifyInstance, o: { config: Readonly<Config>; partners: PartnerStore }) {
+export function registerSandbox(
+  fastify: FastifyInstance,
+  o: {
+    config: Readonly<Config>;
+    partners: PartnerStore;
+    /** The bundled SMTP simulator's sent emails (development, when no SMTP_URL names a relay): shown in the page's outbox. */
+    outbox?: () => readonly OutboxMail[];
+  },
+) {
   const { config } = o;
   // Unauthenticated persona tokens (admin included): only beside the bundled simulators on a loopback
   // interface, or where SANDBOX_TOKENS=true asks for them; never in production (config refuses it).
@@ -110,8 +130,21 @@ export function registerSandbox(fastify: FastifyInstance, o: { config: Readonly<
       scopes: PARTNER_SCOPES,
       operations: operations(),
       customerIds: config.simulators.enabled || personas ? Array.from({ length: 10 }, (_, i) => String(1001 + i)) : [],
+      outbox: Boolean(o.outbox),
     }),
   );
+  // The development outbox: what customers would have received, newest first (never a real relay's mail: only the simulator keeps any).
+  const { outbox } = o;
+  if (outbox)
+    fastify.get('/sandbox/outbox.json', async (_req, reply) =>
+      reply.headers(headers).send({
+        total: outbox().length,
+        emails: outbox()
+          .slice(-OUTBOX_SHOWN)
+          .reverse()
+          .map((m) => ({ at: m.at, from: m.from, to: m.to, subject: m.subject, text: m.text })),
+      }),
+    );
   if (!personas) return;
 
   // Development only: tokens for the chosen persona, signed by the server.

@@ -17,7 +17,7 @@ import { ErrorCode, formatError } from '../errors/index.js';
 import { replyError } from '../errors/http.js';
 import type { Logger } from '../platform/logger.js';
 import { introspectionPlugin } from '../gateway/introspection.js';
-import { registerSandbox } from './sandbox.js';
+import { registerSandbox, type OutboxMail } from './sandbox.js';
 import type { PartnerStore } from '../auth/partners.js';
 import type { Redis } from 'ioredis';
 import type { Deferred } from '../platform/deferred.js';
@@ -59,6 +59,8 @@ export interface HttpServerOptions {
   /** Where the server's in-process caches (the token-count memo) are reported. @default unreported */
   caches?: LocalCaches;
   partners: PartnerStore;
+  /** The development SMTP simulator's sent emails, for the sandbox's outbox. */
+  outbox?: () => readonly OutboxMail[];
   /** Where automatic persisted queries live (the cache's store: Redis when configured). */
   apqStore: CacheStore;
   redis?: Redis;
@@ -378,7 +380,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
 
   realtime?.register(fastify, { authenticate });
 
-  if (config.sandbox) registerSandbox(fastify, { config, partners: o.partners });
+  if (config.sandbox) registerSandbox(fastify, { config, partners: o.partners, outbox: o.outbox });
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));
   // Ready once the gateway has composed and started (above), and while Redis answers and every

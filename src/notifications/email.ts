@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
 import type { Logger } from '../platform/logger.js';
+import type { NotificationMeter } from './metrics.js';
 import { shippedPath } from '../platform/shipped.js';
 import { CUSTOMER_TEMPLATES, type ChannelOutcome, type CustomerTemplate } from '../ports/notifications.js';
 
@@ -80,7 +81,14 @@ export interface EmailChannel {
   close(): void;
 }
 
-export function createEmailChannel(o: { smtpUrl?: string; from: string; redis?: Redis; prefix: string; logger: Logger }): EmailChannel {
+export function createEmailChannel(o: {
+  smtpUrl?: string;
+  from: string;
+  redis?: Redis;
+  prefix: string;
+  logger: Logger;
+  meter?: NotificationMeter;
+}): EmailChannel {
   const templates = loadEmailTemplates();
   const { redis } = o;
   const pick = (template: CustomerTemplate, locale?: string) =>
@@ -98,6 +106,7 @@ export function createEmailChannel(o: { smtpUrl?: string; from: string; redis?: 
       const claimed = await redis.set(marker, 'pending', 'EX', 30 * 86_400, 'NX');
       if (claimed !== 'OK') return (await redis.get(marker)) === 'sent' ? 'duplicate' : 'unknown';
       const t = pick(m.template, m.locale);
+      const started = performance.now();
       try {
         await transport.sendMail({
           from: o.from,
@@ -109,10 +118,12 @@ export function createEmailChannel(o: { smtpUrl?: string; from: string; redis?: 
           headers: { 'X-Portico-Template': m.template },
         });
       } catch (err) {
+        o.meter?.attempt('email', 'failed', (performance.now() - started) / 1000);
         // Not taken by the relay: the next attempt may send it.
         await redis.del(marker);
         throw err;
       }
+      o.meter?.attempt('email', 'ok', (performance.now() - started) / 1000);
       await redis.set(marker, 'sent', 'EX', 30 * 86_400);
       return 'sent';
     },

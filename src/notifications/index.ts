@@ -8,11 +8,13 @@ import type { AuditLog } from '../audit/index.js';
 import type { PartnerStore } from '../auth/partners.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../platform/logger.js';
+import type { Metrics } from '../platform/metrics.js';
 import type { CrmPort } from '../ports/crm.js';
 import type { DomainEvent } from '../ports/events.js';
 import { TEMPLATE_KIND, type ChannelOutcome, type NotificationPort, type NotifyResult } from '../ports/notifications.js';
 import type { Redis } from 'ioredis';
 import { createEmailChannel, type EmailChannel } from './email.js';
+import { createNotificationMeter } from './metrics.js';
 import { createPreferenceStore, type PreferenceStore } from './preferences.js';
 import { createPushChannel, type PushChannel } from './push.js';
 import { createPartnerWebhooks, type PartnerWebhooks } from './webhooks.js';
@@ -36,17 +38,21 @@ export interface NotificationsOptions {
   audit: AuditLog;
   /** Where a customer's address and name come from. */
   crm: Pick<CrmPort, 'getContacts'>;
+  /** /metrics: deliveries, attempts and their duration per channel, endpoints disabled. */
+  metrics?: Metrics;
 }
 
 export function createNotifications(o: NotificationsOptions): Notifications {
   const { config, audit } = o;
-  const webhooks = createPartnerWebhooks({ config, logger: o.logger, redis: o.redis, partners: o.partners, audit });
+  const meter = createNotificationMeter(o.metrics);
+  const webhooks = createPartnerWebhooks({ config, logger: o.logger, redis: o.redis, partners: o.partners, audit, meter });
   const emailChannel = createEmailChannel({
     smtpUrl: config.notifications.email.smtpUrl,
     from: config.notifications.email.from,
     redis: o.redis,
     prefix: config.keyPrefix,
     logger: o.logger,
+    meter,
   });
   if (!emailChannel.available)
     o.logger.info(
@@ -55,7 +61,7 @@ export function createNotifications(o: NotificationsOptions): Notifications {
         : 'SMTP_URL is not set: no customer email is sent',
     );
   const preferences = createPreferenceStore(o.redis, config.keyPrefix);
-  const push = createPushChannel({ fcm: config.notifications.push, redis: o.redis, prefix: config.keyPrefix, logger: o.logger });
+  const push = createPushChannel({ fcm: config.notifications.push, redis: o.redis, prefix: config.keyPrefix, logger: o.logger, meter });
 
   const auditSend = (crmId: string, template: string, channel: string, outcome: ChannelOutcome | 'failed') =>
     audit.record(null, {
@@ -80,9 +86,11 @@ export function createNotifications(o: NotificationsOptions): Notifications {
       const run = async (channel: 'email' | 'push', send: () => Promise<ChannelOutcome>): Promise<ChannelOutcome | Error> => {
         try {
           const outcome = await send();
+          meter.delivery(channel, outcome);
           await auditSend(n.crmId, n.template, channel, outcome);
           return outcome;
         } catch (err) {
+          meter.delivery(channel, 'failed');
           await auditSend(n.crmId, n.template, channel, 'failed').catch(() => undefined);
           return err as Error;
         }

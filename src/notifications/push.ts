@@ -6,7 +6,8 @@
  *
  * Devices are registered by the app (`registerDevice`), kept per customer in Redis
  * (`<prefix>:notify:devices:<crmId>`, token -> platform). A token FCM answers UNREGISTERED (404)
- * or INVALID_ARGUMENT for is dropped at once. One push per (key, template, device), ever: the same
+ * or INVALID_ARGUMENT (400, with FCM's own FcmError detail: not a valid registration token) for is
+ * dropped at once; an INVALID_ARGUMENT about the message (a google.rpc.BadRequest detail) keeps it. One push per (key, template, device), ever: the same
  * marker rule as email (email.ts). 429 and 5xx are thrown (the caller's job retries).
  */
 import { createHash } from 'node:crypto';
@@ -14,6 +15,7 @@ import type { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
 import type { FcmServiceAccount } from '../config/notifications.js';
 import type { Logger } from '../platform/logger.js';
+import type { NotificationMeter } from './metrics.js';
 import type { ChannelOutcome } from '../ports/notifications.js';
 
 export const DEVICE_PLATFORMS = ['android', 'ios', 'web'] as const;
@@ -38,6 +40,7 @@ export function createPushChannel(o: {
   prefix: string;
   logger: Logger;
   timeoutMs?: number;
+  meter?: NotificationMeter;
 }): PushChannel {
   const { redis, fcm } = o;
   const devicesKey = (crmId: string) => `${o.prefix}:notify:devices:${crmId}`;
@@ -92,6 +95,8 @@ export function createPushChannel(o: {
     if ((await redis.set(marker, 'pending', 'EX', 30 * 86_400, 'NX')) !== 'OK')
       return (await redis.get(marker)) === 'sent' ? 'duplicate' : 'unknown';
     let res: Response;
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
     try {
       res = await fetch(url, {
         method: 'POST',
@@ -100,22 +105,32 @@ export function createPushChannel(o: {
         signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
       });
     } catch (err) {
+      o.meter?.attempt('push', 'failed', seconds());
       await redis.del(marker);
       throw new PushUnavailableError(`FCM not reached: ${(err as Error).name}`);
     }
     if (res.ok) {
+      o.meter?.attempt('push', 'ok', seconds());
       await redis.set(marker, 'sent', 'EX', 30 * 86_400);
       return 'sent';
     }
-    const body = (await res.json().catch(() => ({}))) as { error?: { status?: string; details?: { errorCode?: string }[] } };
-    const code = body.error?.details?.find((x) => x.errorCode)?.errorCode ?? body.error?.status;
+    const body = (await res.json().catch(() => ({}))) as {
+      error?: { status?: string; details?: { '@type'?: string; errorCode?: string }[] };
+    };
+    // FCM's own error code is in the FcmError detail. INVALID_ARGUMENT there means the token is not
+    // a valid registration token; INVALID_ARGUMENT without it (a google.rpc.BadRequest detail
+    // naming a field) means our message was wrong, which is no reason to forget the device.
+    const fcmCode = body.error?.details?.find((x) => x['@type']?.endsWith('google.firebase.fcm.v1.FcmError') && x.errorCode)?.errorCode;
+    const code = fcmCode ?? body.error?.status;
     await redis.del(marker);
-    if (code === 'UNREGISTERED' || (code === 'INVALID_ARGUMENT' && res.status === 400)) {
-      // The app was uninstalled or the token expired: never send to it again.
+    if (fcmCode === 'UNREGISTERED' || (fcmCode === 'INVALID_ARGUMENT' && res.status === 400)) {
+      o.meter?.attempt('push', 'token_dropped', seconds());
+      // The app was uninstalled, the token expired, or it was never a valid token: never send to it again.
       await redis.hdel(devicesKey(crmId), d.token);
-      o.logger.info({ customer: crmId, fcm: code }, 'push token dropped: FCM reports it unregistered or invalid');
+      o.logger.info({ customer: crmId, fcm: fcmCode }, 'push token dropped: FCM reports it unregistered or invalid');
       return 'no_recipient';
     }
+    o.meter?.attempt('push', 'failed', seconds());
     if (res.status === 401) access = undefined;
     throw new PushUnavailableError(`FCM answered ${res.status} ${code ?? ''}`.trim());
   };

@@ -14,7 +14,8 @@
  *   failing      -> an endpoint whose deliveries all failed for WEBHOOK_DISABLE_AFTER_H is disabled,
  *                   with an admin notice (error log line + audit entry)
  *
- * Endpoints, secrets and logs live in Redis (`<prefix>:notify:wh:*`); without Redis the feature is off.
+ * Endpoints, secrets and logs live in Redis (`<prefix>:notify:wh:*`), the signing secrets encrypted
+ * (AES-256-GCM with NOTIFY_SECRET_KEY, secrets.ts); without Redis the feature is off.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -28,6 +29,8 @@ import type { Logger } from '../platform/logger.js';
 import { createDurableQueue, type DurableQueue } from '../platform/queue.js';
 import type { DomainEvent } from '../ports/events.js';
 import { eventTypeInfo, messageOf, payloadOf, TEST_EVENT_TYPE, type OutboundMessage } from './catalogue.js';
+import { createNotificationMeter, type NotificationMeter } from './metrics.js';
+import { createSecretBox, SecretKeyError } from './secrets.js';
 import { guardedLookup, isPrivateAddress, UnsafeUrlError } from './ssrf.js';
 
 /** Svix's retry schedule: the wait after each failed attempt, ms (8 attempts in all). */
@@ -107,8 +110,8 @@ export interface PartnerWebhooksOptions {
   redis?: Redis;
   partners: PartnerStore;
   audit: AuditLog;
-  /** Counts every attempt (metrics). */
-  onAttempt?(outcome: 'delivered' | 'failed'): void;
+  /** Counts attempts, outcomes and disablings (metrics). */
+  meter?: NotificationMeter;
 }
 
 interface DeliveryJob {
@@ -133,6 +136,7 @@ export function mayReceive(p: PartnerRecord | undefined, m: Pick<OutboundMessage
 
 export function createPartnerWebhooks(o: PartnerWebhooksOptions): PartnerWebhooks {
   const { config, logger, redis } = o;
+  const meter = o.meter ?? createNotificationMeter(undefined);
   const w = config.notifications.webhooks;
   const url = config.redis.url;
   const unavailable = () => {
@@ -162,23 +166,35 @@ export function createPartnerWebhooks(o: PartnerWebhooksOptions): PartnerWebhook
     log: (id: string) => `${p}:log:${id}`,
     failing: (id: string) => `${p}:failing:${id}`,
   };
-  const get = async (id: string) => {
+  // Signing secrets are sealed in Redis (secrets.ts); a record read back holds them open. A secret
+  // stored in plaintext before sealing existed still reads, and is sealed at the record's next write.
+  const box = createSecretBox({ key: w.secretKey, oldKeys: w.oldSecretKeys });
+  const fromStored = (raw: string): EndpointRecord => {
+    const r = JSON.parse(raw) as EndpointRecord;
+    return { ...r, secrets: r.secrets.map((x) => ({ ...x, secret: box.isSealed(x.secret) ? box.open(x.secret, r.id) : x.secret })) };
+  };
+  const toStored = (r: EndpointRecord) =>
+    JSON.stringify({ ...r, secrets: r.secrets.map((x) => ({ ...x, secret: box.seal(x.secret, r.id) })) });
+  /** The endpoint with its secrets open (to sign or to write it back), or without them (`open: false`: reads that show it). */
+  const get = async (id: string, opts: { open?: boolean } = {}) => {
     const raw = await redis.get(K.endpoint(id));
-    return raw ? (JSON.parse(raw) as EndpointRecord) : undefined;
+    if (!raw) return undefined;
+    return opts.open === false ? { ...(JSON.parse(raw) as EndpointRecord), secrets: [] } : fromStored(raw);
   };
   const put = (r: EndpointRecord) => {
     endpointsCache = undefined;
-    return redis.set(K.endpoint(r.id), JSON.stringify(r));
+    return redis.set(K.endpoint(r.id), toStored(r));
   };
   const all = async (): Promise<EndpointRecord[]> => {
     const ids = await redis.smembers(K.all);
     if (!ids.length) return [];
     const raws = await redis.mget(ids.map(K.endpoint));
-    return raws.flatMap((r) => (r ? [JSON.parse(r) as EndpointRecord] : []));
+    // Listing and fan-out need no secret: they are opened only where a delivery signs (get).
+    return raws.flatMap((r) => (r ? [{ ...(JSON.parse(r) as EndpointRecord), secrets: [] }] : []));
   };
   /** The endpoint, if this owner may see it (the same answer whether it is another's or does not exist). */
-  const owned = async (owner: Owner, id: string) => {
-    const r = /^we_[A-Za-z0-9_-]{1,64}$/.test(id) ? await get(id) : undefined;
+  const owned = async (owner: Owner, id: string, opts: { open?: boolean } = {}) => {
+    const r = /^we_[A-Za-z0-9_-]{1,64}$/.test(id) ? await get(id, opts) : undefined;
     if (!r || (owner.kind === 'partner' && r.partnerId !== owner.partnerId))
       throw new EndpointNotFoundError(`No webhook endpoint "${id}".`);
     return r;
@@ -244,6 +260,7 @@ export function createPartnerWebhooks(o: PartnerWebhooksOptions): PartnerWebhook
     if (!current || current.status === 'DISABLED') return;
     await put({ ...current, status: 'DISABLED', disabledReason: 'FAILING' });
     await redis.del(K.failing(ep.id));
+    meter.endpointDisabled('FAILING');
     // The admin notice: an error line (alerts watch them) and an audit entry admins list.
     logger.error(
       { endpoint: ep.id, partner: ep.partnerId, failingSinceMs: now - since },
@@ -261,12 +278,24 @@ export function createPartnerWebhooks(o: PartnerWebhooksOptions): PartnerWebhook
   };
 
   const deliver = async (data: DeliveryJob, attempt: number): Promise<string> => {
-    const ep = await get(data.endpointId);
-    if (!ep) return 'skipped: endpoint deleted';
-    if (ep.status !== 'ENABLED') return 'skipped: endpoint disabled';
+    const skipped = (why: string) => {
+      meter.delivery('webhook', 'skipped');
+      return `skipped: ${why}`;
+    };
+    let ep: EndpointRecord | undefined;
+    try {
+      ep = await get(data.endpointId);
+    } catch (err) {
+      if (!(err instanceof SecretKeyError)) throw err;
+      // Nothing is sent unsigned: the attempt fails (and is retried on the schedule) until the key is configured.
+      logger.error({ endpoint: data.endpointId, reason: err.message }, 'partner webhook not sent: its signing secret does not decrypt');
+      throw new Error('signing secret does not decrypt: check NOTIFY_SECRET_KEY and NOTIFY_SECRET_KEYS_OLD', { cause: err });
+    }
+    if (!ep) return skipped('endpoint deleted');
+    if (ep.status !== 'ENABLED') return skipped('endpoint disabled');
     const { message } = data;
     // Scopes, allow-list and the token itself as they are now: a revoked partner gets nothing more.
-    if (!mayReceive(await partnerOf(ep.partnerId), message)) return 'skipped: partner may no longer receive it';
+    if (!mayReceive(await partnerOf(ep.partnerId), message)) return skipped('partner may no longer receive it');
     const now = new Date();
     const payload = payloadOf(message);
     const messageId = messageIdOf(message.eventId);
@@ -317,8 +346,13 @@ export function createPartnerWebhooks(o: PartnerWebhooksOptions): PartnerWebhook
       error,
       ms: Date.now() - started,
     });
-    o.onAttempt?.(delivered ? 'delivered' : 'failed');
-    if (delivered) return `delivered: ${status}`;
+    meter.attempt('webhook', delivered ? 'ok' : 'failed', (Date.now() - started) / 1000);
+    if (delivered) {
+      meter.delivery('webhook', 'delivered');
+      // "Failing for the whole window" means no delivery succeeded in it: one success restarts the clock.
+      await redis.del(K.failing(ep.id));
+      return `delivered: ${status}`;
+    }
     await noteFailure(ep);
     // 3xx counts as a failure too (redirects are not followed: Standard Webhooks and Svix alike).
     throw new Error(status !== null ? `endpoint answered ${status}` : `endpoint not reached: ${error}`);
@@ -335,6 +369,9 @@ export function createPartnerWebhooks(o: PartnerWebhooksOptions): PartnerWebhook
     lockMs: Math.max(config.events.lockMs, w.timeoutMs * 2),
     concurrency: w.concurrency,
     logger,
+    onOutcome: (_kind, outcome) => {
+      if (outcome === 'dead') meter.delivery('webhook', 'dead_lettered');
+    },
   });
 
   const enqueue = async (targets: readonly EndpointRecord[], m: OutboundMessage) => {
@@ -398,6 +435,7 @@ export function createPartnerWebhooks(o: PartnerWebhooksOptions): PartnerWebhook
         disabledReason: status === 'DISABLED' ? (owner.kind === 'admin' ? 'ADMIN' : 'PARTNER') : undefined,
       };
       await put(next);
+      if (next.disabledReason && r.status !== 'DISABLED') meter.endpointDisabled(next.disabledReason);
       if (status === 'ENABLED') await redis.del(K.failing(id));
       return next;
     },
@@ -419,7 +457,7 @@ export function createPartnerWebhooks(o: PartnerWebhooksOptions): PartnerWebhook
       return { endpoint: next, secret };
     },
     async sendTest(owner, id) {
-      const r = await owned(owner, id);
+      const r = await owned(owner, id, { open: false });
       const eventId = `test:${randomBytes(12).toString('hex')}`;
       await enqueue([r], {
         eventId,
@@ -431,15 +469,15 @@ export function createPartnerWebhooks(o: PartnerWebhooksOptions): PartnerWebhook
       return messageIdOf(eventId);
     },
     async deliveries(owner, id, limit) {
-      await owned(owner, id);
+      await owned(owner, id, { open: false });
       return (await redis.lrange(K.log(id), 0, limit - 1)).map((x) => JSON.parse(x) as DeliveryAttempt);
     },
     async dead(owner, id) {
-      await owned(owner, id);
+      await owned(owner, id, { open: false });
       return deadOf(id);
     },
     async replay(owner, id) {
-      await owned(owner, id);
+      await owned(owner, id, { open: false });
       let n = 0;
       for (const d of await deadOf(id)) if ((await queue.replay(d.jobId)) === 'replayed') n++;
       return n;

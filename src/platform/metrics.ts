@@ -31,6 +31,14 @@ export interface Metrics {
   auditSpool: Counter<'what'>;
   /** Unhandled rejections and uncaught exceptions (platform/fatal.ts): each is a bug, and the process exits after it. */
   fatalErrors: Counter<'kind'>;
+  /** Notifications (src/notifications) per channel (webhook, email, push): each message's outcome. */
+  notificationDeliveries: Counter<'channel' | 'outcome'>;
+  /** Every send on the wire (a webhook POST, an SMTP send, an FCM request), by channel and outcome. */
+  notificationAttempts: Counter<'channel' | 'outcome'>;
+  /** Seconds one send on the wire took, by channel and outcome. */
+  notificationAttemptSeconds: Histogram<'channel' | 'outcome'>;
+  /** Partner webhook endpoints disabled, by reason (FAILING: automatically; PARTNER, ADMIN). */
+  notificationEndpointsDisabled: Counter<'reason'>;
 }
 
 /**
@@ -147,6 +155,31 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
       name: 'portico_fatal_errors_total',
       help: 'Unhandled promise rejections (kind=unhandled_rejection) and uncaught exceptions: each is a bug; the process drains and exits with status 1 after the first.',
       labelNames: ['kind'],
+      registers: [registry],
+    }),
+    notificationDeliveries: new Counter({
+      name: 'portico_notification_deliveries_total',
+      help: 'Notification messages by channel and outcome. webhook: delivered, dead_lettered (every attempt failed), skipped (endpoint disabled or deleted, partner no longer allowed). email and push: sent, duplicate (sent before), unknown (an earlier attempt died mid-send; not sent again), opted_out, no_recipient, failed (retried by the caller).',
+      labelNames: ['channel', 'outcome'],
+      registers: [registry],
+    }),
+    notificationAttempts: new Counter({
+      name: 'portico_notification_attempts_total',
+      help: 'Notification sends on the wire by channel (webhook: one POST to a partner endpoint; email: one SMTP send; push: one FCM request) and outcome: ok, failed, token_dropped (push: FCM reported the token unregistered or invalid).',
+      labelNames: ['channel', 'outcome'],
+      registers: [registry],
+    }),
+    notificationAttemptSeconds: new Histogram({
+      name: 'portico_notification_attempt_duration_seconds',
+      help: 'Seconds one notification send on the wire took (webhook POST, SMTP send, FCM request), by channel and outcome (ok, failed, token_dropped).',
+      labelNames: ['channel', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+      registers: [registry],
+    }),
+    notificationEndpointsDisabled: new Counter({
+      name: 'portico_notification_endpoints_disabled_total',
+      help: 'Partner webhook endpoints disabled, by reason: FAILING (every delivery failed for WEBHOOK_DISABLE_AFTER_H; automatic), PARTNER, ADMIN.',
+      labelNames: ['reason'],
       registers: [registry],
     }),
   };

@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp, type App } from '../../src/app.js';
+import { createApp, type App, type AppOptions } from '../../src/app.js';
 import { signDevToken } from '../../src/auth/tokens.js';
 import { loadConfig } from '../../src/config/index.js';
 import type { Role } from '../../src/auth/principal.js';
@@ -86,12 +86,14 @@ export async function startTestApp(
     sim?: SimOptions;
     sims?: Simulators;
     /** Where the app logs (to read its lines); LOG_LEVEL's logger otherwise. */ logger?: Logger;
+    /** The sent emails the sandbox's outbox shows (an SMTP simulator's). */
+    outbox?: AppOptions['outbox'];
   } = {},
 ): Promise<TestApp> {
   const sims = opts.sims ?? (await startSimulators(opts.sim));
   const env = { ...simEnv(sims), ...opts.env };
   const config = loadConfig(env);
-  const app = await createApp({ config, ...(opts.logger ? { logger: opts.logger } : {}) });
+  const app = await createApp({ config, ...(opts.logger ? { logger: opts.logger } : {}), ...(opts.outbox ? { outbox: opts.outbox } : {}) });
   const url = await app.listen();
   return {
     app,

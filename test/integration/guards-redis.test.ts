@@ -165,6 +165,7 @@ describe('production', () => {
     HUBSPOT_CLIENT_SECRET: 'h'.repeat(36),
     ZENDESK_WEBHOOK_SECRET: 'z'.repeat(44),
     AUDIT_HMAC_KEY: 'a'.repeat(64),
+    NOTIFY_SECRET_KEY: 'b'.repeat(64),
     PUBLIC_BASE_URL: 'https://api.example.test',
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: 'prodguards',

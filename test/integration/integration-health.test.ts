@@ -71,7 +71,7 @@ describe('integrationHealth', () => {
         {
           name: 'payment-succeeded',
           trigger: 'billing.invoice.paid',
-          steps: ['mark-active', 'solve-ticket'],
+          steps: ['mark-active', 'solve-ticket', 'notify-customer'],
           enabled: true,
           builtIn: true,
         },

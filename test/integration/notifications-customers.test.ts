@@ -15,7 +15,7 @@ import { startFcmSimulator, type FcmSimulator } from '../../sim/fcm/index.js';
 import { automationKey } from '../../src/automations/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { post, SECRETS, stripeHeader, waitFor, WEBHOOK_ENV } from '../helpers/webhooks.js';
+import { metric, post, SECRETS, stripeHeader, waitFor, WEBHOOK_ENV } from '../helpers/webhooks.js';
 
 let redis: TestRedis;
 let sims: Simulators;
@@ -167,6 +167,50 @@ describe('payment failed email', () => {
   });
 });
 
+describe('payment received email', () => {
+  test('a paid invoice: one email per invoice (a second paid event for it sends none), the invoice number and no payment details', async () => {
+    const { customer, invoice } = openInvoice();
+    const number = invoice.number ?? invoice.id;
+    const res = await fetch(`${sims.urls.stripe}/v1/invoices/${invoice.id}/pay`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ payment_method: 'pm_card_visa' }).toString(),
+    });
+    assert.equal(res.status, 200);
+    const received = () => mailTo(customer.email).filter((m) => /^X-Portico-Template: payment-received$/im.test(m.raw));
+    await waitFor('the payment received email', () => received().length > 0);
+    await settled();
+    assert.equal(received().length, 1);
+    const parsed = await simpleParser(received()[0].raw);
+    assert.equal(parsed.subject, `Payment received for invoice ${number}`);
+    assert.ok(parsed.text?.includes(`invoice ${number}`));
+    assert.ok(typeof parsed.html === 'string' && parsed.html.includes(`<strong>${number}</strong>`));
+    assert.doesNotMatch(`${parsed.subject}${parsed.text}${String(parsed.html)}`, /visa|mastercard|\b4242\b|last4|pm_card|card/i);
+
+    // Another paid event for the same invoice (a new event id: not deduplicated as a redelivery) runs the automation again: no second email.
+    const evt = await fetch(`${sims.urls.stripe}/v1/invoices/${invoice.id}`, {
+      headers: { authorization: `Bearer ${sims.credentials.stripeSecretKey}` },
+    }).then((r) => r.json() as Promise<Record<string, unknown>>);
+    const runs = async () => (await t.app.automations.queue!.counts()).processed;
+    const before = await runs();
+    const payload = JSON.stringify({
+      id: `evt_again_${invoice.id}`,
+      object: 'event',
+      created: Math.floor(Date.now() / 1000),
+      type: 'invoice.paid',
+      data: { object: evt },
+    });
+    assert.equal((await post(`${t.url}/webhooks/stripe`, payload, { 'stripe-signature': stripeHeader(payload) })).status, 200);
+    await waitFor('the second run', async () => (await runs()) > before);
+    await settled();
+    assert.equal(received().length, 1);
+    assert.deepEqual(
+      (await auditOf(customer.crmId)).filter((e) => e.detail.template === 'payment-received').map((e) => e.detail.result),
+      ['duplicate', 'sent'],
+    );
+  });
+});
+
 describe('preferences', () => {
   const PREFS = `mutation($input: [NotificationPreferenceInput!]!) { updateNotificationPreferences(input: $input) { kind channel enabled } }`;
 
@@ -253,5 +297,66 @@ describe('push', () => {
     assert.equal(fcm.sent().filter((m) => m.token === good).length, 2);
     assert.equal(fcm.attempts(gone), 1);
     assert.equal(mailTo(customer.email).length, 2, 'and one email per event');
+  });
+
+  test('a malformed token (FCM INVALID_ARGUMENT with its FcmError) is dropped; a message FCM refuses keeps the device; /metrics counts each', async () => {
+    const { customer, invoice } = openInvoice();
+    const token = t.token('customer', customer.crmId);
+    const good = `fcm-ok-${customer.crmId}-0123456789abcdef`;
+    // Accepted by registerDevice's shape check, but not an FCM token (a '.' is outside FCM's alphabet): a mangled copy.
+    const mangled = `fcm.mangled.${customer.crmId}.0123456789abcdef`;
+    for (const device of [good, mangled]) {
+      const r = await t.gql(REGISTER, { token, variables: { platform: 'ANDROID', token: device } });
+      assert.equal(r.body.data?.registerDevice, true, JSON.stringify(r.body.errors));
+    }
+    const m = (name: string, labels: Record<string, string>) => metric(t.url, name, labels);
+    const before = {
+      dropped: await m('portico_notification_attempts_total', { channel: 'push', outcome: 'token_dropped' }),
+      ok: await m('portico_notification_attempts_total', { channel: 'push', outcome: 'ok' }),
+      failed: await m('portico_notification_attempts_total', { channel: 'push', outcome: 'failed' }),
+      sent: await m('portico_notification_deliveries_total', { channel: 'push', outcome: 'sent' }),
+      pushFailed: await m('portico_notification_deliveries_total', { channel: 'push', outcome: 'failed' }),
+      emailSent: await m('portico_notification_deliveries_total', { channel: 'email', outcome: 'sent' }),
+      emailOk: await m('portico_notification_attempts_total', { channel: 'email', outcome: 'ok' }),
+      emailSeconds: await m('portico_notification_attempt_duration_seconds_count', { channel: 'email', outcome: 'ok' }),
+    };
+
+    await decline(invoice.id);
+    await waitFor('the push', () => fcm.sent().some((x) => x.token === good));
+    await settled();
+    assert.equal(fcm.sent().filter((x) => x.token === good).length, 1);
+    assert.equal(fcm.attempts(mangled), 1);
+    assert.deepEqual(
+      (await t.app.notifications.push.devices(customer.crmId)).map((d) => d.token),
+      [good],
+      'the malformed token is dropped',
+    );
+
+    // FCM refuses the message itself once (a BadRequest on a field, no FcmError): the device stays, the retry pushes.
+    fcm.rejectMessageNext(1);
+    await decline(invoice.id);
+    await waitFor('the second push', () => fcm.sent().filter((x) => x.token === good).length === 2);
+    await settled();
+    assert.equal(fcm.attempts(good), 3);
+    assert.equal(fcm.attempts(mangled), 1);
+    assert.deepEqual(
+      (await t.app.notifications.push.devices(customer.crmId)).map((d) => d.token),
+      [good],
+      'a refused message is no reason to drop the device',
+    );
+
+    // Counted in /metrics as the simulators saw them: 1 dropped token, 2 pushes, 1 refused attempt; 2 emails.
+    assert.equal(await m('portico_notification_attempts_total', { channel: 'push', outcome: 'token_dropped' }), before.dropped + 1);
+    assert.equal(await m('portico_notification_attempts_total', { channel: 'push', outcome: 'ok' }), before.ok + 2);
+    assert.equal(await m('portico_notification_attempts_total', { channel: 'push', outcome: 'failed' }), before.failed + 1);
+    assert.equal(await m('portico_notification_deliveries_total', { channel: 'push', outcome: 'sent' }), before.sent + 2);
+    assert.equal(await m('portico_notification_deliveries_total', { channel: 'push', outcome: 'failed' }), before.pushFailed + 1);
+    assert.equal(mailTo(customer.email).length, 2);
+    assert.equal(await m('portico_notification_deliveries_total', { channel: 'email', outcome: 'sent' }), before.emailSent + 2);
+    assert.equal(await m('portico_notification_attempts_total', { channel: 'email', outcome: 'ok' }), before.emailOk + 2);
+    assert.equal(
+      await m('portico_notification_attempt_duration_seconds_count', { channel: 'email', outcome: 'ok' }),
+      before.emailSeconds + 2,
+    );
   });
 });

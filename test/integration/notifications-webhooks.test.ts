@@ -11,11 +11,16 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
-import { startSimulators, type Simulators } from '../../sim/index.js';
-import { RETRY_SCHEDULE_MS } from '../../src/notifications/webhooks.js';
+import { startSimulators, vendorEnv, type Simulators } from '../../sim/index.js';
+import { createLogAuditLog } from '../../src/audit/index.js';
+import { createRedisPartnerStore } from '../../src/auth/partners.js';
+import { loadConfig } from '../../src/config/index.js';
+import { DEV_NOTIFY_SECRET_KEY } from '../../src/config/notifications.js';
+import { createPartnerWebhooks, RETRY_SCHEDULE_MS } from '../../src/notifications/webhooks.js';
+import { createLogger } from '../../src/platform/logger.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { SECRETS, waitFor, WEBHOOK_ENV } from '../helpers/webhooks.js';
+import { metric, redisClient, SECRETS, waitFor, WEBHOOK_ENV } from '../helpers/webhooks.js';
 
 const SCALE = 0.000025;
 
@@ -286,6 +291,31 @@ describe('failures', () => {
     await t.gql(`mutation { sendTestWebhookEvent(id: "${ep.endpoint.id}") }`, { token: p });
     await waitFor('a delivery after enabling', () => at('/dead').length === count + 1);
   });
+
+  test('an endpoint that fails now and then but also delivers is not disabled: a delivery restarts the window', async () => {
+    const p = await partnerToken('flaky-endpoint', ['crm.contacts:read']);
+    const ep = await createEndpoint(p, '/flaky', ['crm.contact.updated']);
+    const status = async () =>
+      ((await t.gql('{ webhookEndpoints { status } }', { token: p })).body.data.webhookEndpoints as { status: string }[])[0].status;
+    const send = () => t.gql(`mutation { sendTestWebhookEvent(id: "${ep.endpoint.id}") }`, { token: p });
+    // A failure starts the window; the retry is answered and delivered.
+    answers.set('/flaky', 500);
+    await send();
+    await waitFor('a failed attempt', () => at('/flaky').length >= 1);
+    answers.set('/flaky', 200);
+    await idle();
+    const seen = at('/flaky').length;
+    // Past the whole window (48 h scaled) since that first failure, failures again: the delivery in
+    // between restarted the window, so the endpoint stays enabled.
+    await new Promise((r) => setTimeout(r, 48 * 3_600_000 * SCALE + 200));
+    answers.set('/flaky', 500);
+    await send();
+    await waitFor('three failed attempts after the window', () => at('/flaky').length >= seen + 3);
+    assert.equal(await status(), 'ENABLED');
+    answers.set('/flaky', 200);
+    await idle();
+    assert.equal(await status(), 'ENABLED');
+  });
 });
 
 describe('secret rotation', () => {
@@ -312,5 +342,109 @@ describe('secret rotation', () => {
     const afterOverlap = at('/rotate')[1];
     assert.equal(verifyBoth(afterOverlap, fresh).type, 'portico.webhook.test');
     assert.throws(() => verifyBoth(afterOverlap, ep.secret));
+  });
+});
+
+describe('secrets at rest', () => {
+  test('Redis holds the signing secrets encrypted (AES-256-GCM); another key fails clearly; the old key listed opens them and the next write re-encrypts', async () => {
+    const p = await partnerToken('sealed', ['crm.contacts:read']);
+    const ep = await createEndpoint(p, '/sealed', ['crm.contact.updated']);
+    const rotated = await t.gql(`mutation { rotateWebhookEndpointSecret(id: "${ep.endpoint.id}") { secret } }`, { token: p });
+    const fresh = rotated.body.data.rotateWebhookEndpointSecret.secret as string;
+    const key = `notifytest:notify:wh:ep:${ep.endpoint.id}`;
+    const db = redisClient(redis.url);
+    try {
+      const stored = (await db.get(key))!;
+      for (const secret of [ep.secret, fresh]) {
+        assert.ok(!stored.includes(secret), 'no secret in the stored record');
+        assert.ok(!stored.includes(secret.replace(/^whsec_/, '')), 'not even its base64 body');
+      }
+      const sealed = (JSON.parse(stored) as { secrets: { secret: string }[] }).secrets.map((s) => s.secret);
+      assert.equal(sealed.length, 2);
+      for (const s of sealed) assert.match(s, /^v1\.[0-9a-f]{8}\.[\w-]+\.[\w-]+\.[\w-]+$/);
+
+      // Deliveries still sign with the opened secrets (both, in the overlap).
+      await t.gql(`mutation { sendTestWebhookEvent(id: "${ep.endpoint.id}") }`, { token: p });
+      await waitFor('the delivery', () => at('/sealed').length === 1);
+      assert.equal(verifyBoth(at('/sealed')[0], ep.secret).type, 'portico.webhook.test');
+      assert.equal(verifyBoth(at('/sealed')[0], fresh).type, 'portico.webhook.test');
+
+      // A process with another NOTIFY_SECRET_KEY cannot open them, and says which variable to fix.
+      const other = '11'.repeat(32);
+      const withKey = (env: Record<string, string>) => {
+        const config = loadConfig({ ...vendorEnv(sims), NODE_ENV: 'test', REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'notifytest', ...env });
+        const logger = createLogger({ level: 'silent' });
+        return createPartnerWebhooks({
+          config,
+          logger,
+          redis: db,
+          partners: createRedisPartnerStore(db, 'notifytest'),
+          audit: createLogAuditLog(logger),
+        });
+      };
+      const wrong = withKey({ NOTIFY_SECRET_KEY: other });
+      try {
+        await assert.rejects(wrong.setStatus({ kind: 'admin' }, ep.endpoint.id, 'DISABLED'), (err: Error) => {
+          assert.equal(err.name, 'SecretKeyError');
+          assert.match(err.message, /neither NOTIFY_SECRET_KEY nor in NOTIFY_SECRET_KEYS_OLD/);
+          assert.ok(!err.message.includes(ep.secret) && !err.message.includes(fresh));
+          return true;
+        });
+      } finally {
+        await wrong.close();
+      }
+      assert.equal(await db.get(key), stored, 'nothing written by the failed attempt');
+
+      // Key rotation: the new key, the development key (the test app's) listed as old: it opens, and the write re-encrypts.
+      const rotatedKey = withKey({ NOTIFY_SECRET_KEY: other, NOTIFY_SECRET_KEYS_OLD: DEV_NOTIFY_SECRET_KEY });
+      try {
+        const r = await rotatedKey.setStatus({ kind: 'admin' }, ep.endpoint.id, 'DISABLED');
+        assert.deepEqual(
+          r.secrets.map((s) => s.secret),
+          [fresh, ep.secret],
+        );
+      } finally {
+        await rotatedKey.close();
+      }
+      const ids = (JSON.parse((await db.get(key))!) as { secrets: { secret: string }[] }).secrets.map((s) => s.secret.split('.')[1]);
+      const before = sealed.map((s) => s.split('.')[1]);
+      assert.equal(new Set(ids).size, 1);
+      assert.notEqual(ids[0], before[0], 'sealed with the new key');
+    } finally {
+      db.disconnect();
+    }
+  });
+});
+
+describe('metrics', () => {
+  test('/metrics counts webhook attempts, deliveries, their duration, dead letters and disabled endpoints', async () => {
+    const m = (name: string, labels: Record<string, string>) => metric(t.url, name, labels);
+    const p = await partnerToken('metered', ['crm.contacts:read']);
+    const ep = await createEndpoint(p, '/metered', ['crm.contact.updated']);
+    const before = {
+      ok: await m('portico_notification_attempts_total', { channel: 'webhook', outcome: 'ok' }),
+      delivered: await m('portico_notification_deliveries_total', { channel: 'webhook', outcome: 'delivered' }),
+      seconds: await m('portico_notification_attempt_duration_seconds_count', { channel: 'webhook', outcome: 'ok' }),
+      partner: await m('portico_notification_endpoints_disabled_total', { reason: 'PARTNER' }),
+      skipped: await m('portico_notification_deliveries_total', { channel: 'webhook', outcome: 'skipped' }),
+    };
+    await t.gql(`mutation { sendTestWebhookEvent(id: "${ep.endpoint.id}") }`, { token: p });
+    await waitFor('the delivery', () => at('/metered').length === 1);
+    await idle();
+    assert.equal(await m('portico_notification_attempts_total', { channel: 'webhook', outcome: 'ok' }), before.ok + 1);
+    assert.equal(await m('portico_notification_deliveries_total', { channel: 'webhook', outcome: 'delivered' }), before.delivered + 1);
+    assert.equal(await m('portico_notification_attempt_duration_seconds_count', { channel: 'webhook', outcome: 'ok' }), before.seconds + 1);
+    // Disabled by the partner, then a test event: counted as disabled, and the job as skipped.
+    const off = await t.gql(`mutation { disableWebhookEndpoint(id: "${ep.endpoint.id}") { status } }`, { token: p });
+    assert.equal(off.body.data?.disableWebhookEndpoint?.status, 'DISABLED', JSON.stringify(off.body.errors));
+    assert.equal(await m('portico_notification_endpoints_disabled_total', { reason: 'PARTNER' }), before.partner + 1);
+    await t.gql(`mutation { sendTestWebhookEvent(id: "${ep.endpoint.id}") }`, { token: p });
+    await idle();
+    assert.equal(at('/metered').length, 1);
+    assert.equal(await m('portico_notification_deliveries_total', { channel: 'webhook', outcome: 'skipped' }), before.skipped + 1);
+    // The failures tests before: the dead-lettered deliveries and the endpoint disabled for failing.
+    assert.ok((await m('portico_notification_deliveries_total', { channel: 'webhook', outcome: 'dead_lettered' })) >= 1);
+    assert.equal(await m('portico_notification_endpoints_disabled_total', { reason: 'FAILING' }), 1);
+    assert.ok((await m('portico_notification_attempts_total', { channel: 'webhook', outcome: 'failed' })) >= 8);
   });
 });

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { SANDBOX_CSP } from '../../src/http/sandbox.js';
+import { startSmtpSimulator, type SmtpSimulator } from '../../sim/smtp/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { SECRETS, WEBHOOK_ENV } from '../helpers/webhooks.js';
@@ -18,6 +19,7 @@ const ARTIFACTS = repoUrl('test/artifacts/');
 
 let t: TestApp;
 let redis: TestRedis;
+let smtp: SmtpSimulator;
 let browser: Browser;
 before(async () => {
   // Always from the current source, as `npm start` and `npm run build` do.
@@ -25,7 +27,12 @@ before(async () => {
   // The tests point the app at simulators as at real vendors, so persona tokens must be asked for.
   // Redis and the simulators' signed webhooks: the subscription tab's pushes come from them.
   redis = await startRedis();
-  t = await startTestApp({ env: { SANDBOX_TOKENS: 'true', REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'sbx', ...WEBHOOK_ENV } });
+  // Customer email to an SMTP simulator, whose sent emails the sandbox's outbox shows (as `npm start` wires it).
+  smtp = await startSmtpSimulator();
+  t = await startTestApp({
+    env: { SANDBOX_TOKENS: 'true', REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'sbx', SMTP_URL: smtp.url, ...WEBHOOK_ENV },
+    outbox: () => smtp.outbox(),
+  });
   t.sims.webhooks.configure({
     stripe: { url: `${t.url}/webhooks/stripe`, secret: SECRETS.stripe[0] },
     hubspot: { url: `${t.url}/webhooks/hubspot`, clientSecret: SECRETS.hubspot },
@@ -49,6 +56,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await t?.close();
+  await smtp?.close();
   await redis?.stop();
 });
 
@@ -147,6 +155,41 @@ test('the subscription tab: a customer subscribes, and a push arrives when the s
   }
 });
 
+test('the outbox shows the emails the SMTP simulator received, newest first, with subject, recipient and text', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const origin = new URL(t.url).origin;
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(`${t.url}/sandbox`);
+  await page.getByTestId('status').filter({ hasText: 'Signed in as' }).waitFor();
+  await page.getByTestId('outbox-toggle').click();
+  const outbox = page.getByTestId('outbox');
+  await outbox.getByText(`${smtp.outbox().length} sent (SMTP simulator)`).waitFor();
+  const before = await page.getByTestId('outbox-item').count();
+
+  // A customer message through the notification port, as an automation step sends it: over SMTP to the simulator.
+  const sent = await t.app.notifications.notifyCustomer({
+    key: 'sandbox-outbox-1',
+    crmId: '1001',
+    template: 'ticket-solved',
+    data: { ticketId: '4242' },
+  });
+  assert.equal(sent.channels.email, 'sent');
+  await page.getByTestId('outbox-refresh').click();
+  await page.getByTestId('outbox-item').nth(before).waitFor();
+  const newest = page.getByTestId('outbox-item').first();
+  assert.match(await newest.locator('summary').innerText(), /Your request 4242 is solved to ada@example\.com/);
+  const text = await newest.locator('pre').innerText();
+  assert.match(text, /Hello Ada Lovelace,/);
+  assert.match(text, /Your request 4242 has been marked as solved/);
+  assert.ok(requests.includes(`${origin}/sandbox/outbox.json`));
+  assert.deepEqual(
+    requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:')),
+    [],
+  );
+  await page.close();
+});
+
 test('the page holds no secret: its assets contain neither signing keys nor upstream credentials', async () => {
   const js = await (await fetch(`${t.url}/sandbox/sandbox.js`)).text();
   const config = await (await fetch(`${t.url}/sandbox/config.json`)).text();
@@ -176,6 +219,7 @@ test('production: the sandbox is off by default; when enabled it has no persona 
     HUBSPOT_CLIENT_SECRET: 'h'.repeat(36),
     ZENDESK_WEBHOOK_SECRET: 'z'.repeat(44),
     AUDIT_HMAC_KEY: 'a'.repeat(64),
+    NOTIFY_SECRET_KEY: 'b'.repeat(64),
     PUBLIC_BASE_URL: 'https://api.example.test',
   };
   // Production also requires Redis; a real one is not needed to check routes, so point at a closed port.
@@ -187,6 +231,9 @@ test('production: the sandbox is off by default; when enabled it has no persona 
     assert.equal(page.status, 200);
     assert.equal(page.headers.get('content-security-policy'), SANDBOX_CSP);
     assert.equal(((await (await fetch(`${on.url}/sandbox/config.json`)).json()) as { personas: boolean }).personas, false);
+    // No outbox: production has no SMTP simulator to read.
+    assert.equal(((await (await fetch(`${on.url}/sandbox/config.json`)).json()) as { outbox: boolean }).outbox, false);
+    assert.equal((await fetch(`${on.url}/sandbox/outbox.json`)).status, 404);
     const token = await fetch(`${on.url}/sandbox/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

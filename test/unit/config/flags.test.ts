@@ -26,6 +26,8 @@ function sampleValue(name: string, spec: VarSpec): string {
     `smtps://apikey:pw-${name}@smtp.example.com:465`,
     JSON.stringify({ project_id: 'p', client_email: 'c@p.example', private_key: `-----BEGIN PRIVATE KEY-----${name}` }),
     `x-key-${name}=v-${name}-0123456789`,
+    // A 32-byte key in hex (NOTIFY_SECRET_KEY and its old keys).
+    Buffer.from(name.padEnd(32, '0').slice(0, 32)).toString('hex'),
   ];
   const good = candidates.find((c) => spec.schema.safeParse(c).success);
   assert.ok(good, `no sample value fits ${name}`);
@@ -67,6 +69,7 @@ test('production refuses each flagged development value, naming the variable wit
     'AUDIT_HMAC_KEY',
     'AUTH_JWT_SECRET',
     'HUBSPOT_CLIENT_SECRET',
+    'NOTIFY_SECRET_KEY',
     'PARTNER_TOKEN_SECRET',
     'STRIPE_WEBHOOK_SECRETS',
     'SUBGRAPH_SIGNING_SECRET',
