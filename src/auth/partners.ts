@@ -85,7 +85,11 @@ export function createRedisPartnerStore(redis: Redis, prefix: string, liveness?:
     async put(r) {
       // Kept a day past expiry so the audit of late attempts can still name the partner.
       const ttl = Math.max(60, Math.ceil((Date.parse(r.expiresAt) - Date.now()) / 1000) + 86_400);
-      await redis.multi().set(key(r.id), JSON.stringify(r), 'EX', ttl).sadd(index, r.id).exec();
+      // Two commands, not a MULTI: the record and the index are in different slots of a Redis
+      // Cluster. Indexed first, so a crash between them leaves an id that list() drops, never a
+      // record list() cannot find.
+      await redis.sadd(index, r.id);
+      await redis.set(key(r.id), JSON.stringify(r), 'EX', ttl);
     },
     get: read,
     async list() {

@@ -12,7 +12,7 @@
 import type { Redis } from 'ioredis';
 import { createLocalCaches, stringBytes, type LocalCaches } from './local-cache.js';
 import type { Logger } from './logger.js';
-import { connectRedis } from './redis.js';
+import { batch, connectRedis, delKeys, mgetKeys } from './redis.js';
 import { traceCacheReads } from './tracing.js';
 
 /** The raw key-value store under the cache. Values are JSON strings. */
@@ -164,13 +164,13 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
     control,
     liveness,
     async mget(keys) {
-      return keys.length ? liveness.deadline(() => client.mget(...keys), readTimeoutMs, readCapMs) : [];
+      return keys.length ? liveness.deadline(() => mgetKeys(client, keys), readTimeoutMs, readCapMs) : [];
     },
     async mset(entries, ttlS) {
       if (!entries.length) return;
       const results = await liveness.deadline(
         () => {
-          const p = writer.pipeline();
+          const p = batch(writer);
           for (const [k, v] of entries) p.set(k, v, 'EX', ttlS);
           return p.exec();
         },
@@ -182,7 +182,7 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
     },
     async del(keys) {
       // Timed like the writes: a hung Redis fails a purge when it is noticed, not at ioredis's backstop.
-      if (keys.length) await liveness.deadline(() => writer.del(...keys), writeTimeoutMs, writeTimeoutMs * 5);
+      if (keys.length) await liveness.deadline(() => delKeys(writer, keys), writeTimeoutMs, writeTimeoutMs * 5);
     },
     async close() {
       // Pending write-behind writes were awaited by the caller (EntityCache.settle) before this.
