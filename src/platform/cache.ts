@@ -9,10 +9,10 @@
  * served from those copies instead of failing. A purge (writes, webhooks) drops both, so a
  * changed record is never served stale.
  */
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { createLocalCaches, stringBytes, type LocalCaches } from './local-cache.js';
 import type { Logger } from './logger.js';
-import { batch, connectRedis, delKeys, mgetKeys } from './redis.js';
+import { batch, connectRedis, delKeys, isCluster, mgetKeys } from './redis.js';
 import { traceCacheReads } from './tracing.js';
 
 /** The raw key-value store under the cache. Values are JSON strings. */
@@ -322,7 +322,10 @@ export function createRedisLiveness(o: { logger?: Logger; probe?: () => Promise<
     lastByteAt: () => lastByte,
     stalled: () => stalledAt !== undefined,
     watch(c) {
-      c.on('connect', () => c.stream.on('data', heard));
+      // Bytes are heard on the sockets: a Cluster's are its nodes' connections, made as it finds them.
+      const node = (n: Redis) => n.on('connect', () => n.stream.on('data', heard));
+      if (isCluster(c)) (c as unknown as Cluster).on('+node', node);
+      else node(c);
     },
     deadline<T>(send: () => Promise<T>, ms: number, capMs = ms): Promise<T> {
       if (stalledAt !== undefined) return Promise.reject(new RedisStalledError(performance.now() - Math.max(lastByte, stalledAt)));

@@ -392,7 +392,13 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
         const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_DEADLINE_MS)));
         return Promise.race([Promise.resolve(p).catch(() => undefined), late]).finally(() => clearTimeout(timer));
       };
-      await bounded(worker?.close(workerConnection?.status !== 'ready'));
+      let closed = false;
+      await bounded(worker?.close(workerConnection?.status !== 'ready').then(() => (closed = true)));
+      // Past the deadline BullMQ's close is still waiting (seen on a Redis Cluster after a failover:
+      // the blocking connection's end never comes), and its lock-extender timer would keep the
+      // process alive: stopped here. The job's lock then expires and another worker runs it.
+      const locks = worker && !closed ? (Reflect.get(worker, 'lockManager') as { close?: () => Promise<void> } | undefined) : undefined;
+      if (typeof locks?.close === 'function') await bounded(locks.close());
       await bounded(current?.close());
       workerConnection?.disconnect();
       producer.disconnect();
