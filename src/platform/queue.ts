@@ -201,13 +201,13 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
     if (down) o.logger?.info({ queue: o.name }, 'queue available again');
     down = false;
   });
-  // BullMQ checks the server when a Queue is built, and with no offline queue that check fails for
-  // good if Redis is down at that moment: so the Queue is built once the connection is ready, and
-  // built again if its check failed.
   // BullMQ's scripts touch many keys of a queue at once: on a Redis Cluster they must share a slot,
   // so the queue's prefix carries a hash tag of its own (one slot per queue). A single server keeps
   // the plain prefix: jobs already queued there stay where they are.
   const bullPrefix = isClusterUrl(o.url) ? `${o.prefix}:${hashTag(o.name)}` : o.prefix;
+  // BullMQ checks the server when a Queue is built, and with no offline queue that check fails for
+  // good if Redis is down at that moment: so the Queue is built once the connection is ready, and
+  // built again if its check failed.
   let current: Queue | undefined;
   // OpenTelemetry through BullMQ's own hooks: a producer span where a job is added, a consumer span per
   // attempt in the worker, joined to the trace that added it (the webhook request); no-ops while tracing is off.
