@@ -42,8 +42,9 @@ const ask = async <T>(port: number, fn: (c: Redis) => Promise<T>): Promise<T> =>
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'portico-sentinel-'));
-  master = await startLocalRedis();
-  replica = await startLocalRedis({ args: ['--replicaof', '127.0.0.1', String(master.port)] });
+  // A replica's full sync writes an RDB file: in the temporary directory, not the working tree.
+  master = await startLocalRedis({ args: ['--dir', dir] });
+  replica = await startLocalRedis({ args: ['--dir', dir, '--replicaof', '127.0.0.1', String(master.port)] });
   sentinelPort = await freePort();
   const conf = join(dir, 'sentinel.conf');
   writeFileSync(
