@@ -7,7 +7,7 @@
  * is broken, 2 on a usage, key or connection problem.
  */
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
+import { connectRedis } from '../src/platform/redis.js';
 import { verifyAuditChain } from '../src/audit/redis.js';
 import { loadAuditHmacKey } from '../src/config/audit.js';
 import { ConfigError } from '../src/config/vars.js';
@@ -46,7 +46,7 @@ const key = (() => {
   }
 })();
 
-const redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 10_000, retryStrategy: () => null, lazyConnect: true });
+const redis = connectRedis(url, 'cli');
 redis.on('error', () => undefined);
 try {
   await redis.connect();

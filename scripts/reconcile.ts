@@ -4,7 +4,8 @@
  * the Stripe customer) for every customer, repairs what drifted (the owner wins), prints progress and a summary, and records the result in Redis (`<prefix>:reconcile:last`,
  * shown by `integrationHealth`). The same code runs hourly as a queue job (RECONCILE_SCHEDULE).
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../src/platform/redis.js';
 import { createUpstreams } from '../src/app.js';
 import { loadConfigOrExit } from '../src/config/index.js';
 import { createLogger } from '../src/platform/logger.js';
@@ -22,7 +23,7 @@ async function main() {
   const upstreams = createUpstreams(config, logger);
   let redis: Redis | undefined;
   if (config.redis.url) {
-    redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, commandTimeout: 5000 });
+    redis = connectRedis(config.redis.url, 'cli', { commandTimeoutMs: 5000 });
     redis.on('error', () => undefined);
   } else console.log('REDIS_URL is not set: the result is printed but not recorded for integrationHealth.');
 

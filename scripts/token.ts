@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
+import { connectRedis } from '../src/platform/redis.js';
 import { createRedisPartnerStore, mintPartnerToken, type PartnerRecord } from '../src/auth/partners.js';
 import { PARTNER_SCOPES, ROLES, type Role } from '../src/auth/principal.js';
 import { signDevToken } from '../src/auth/tokens.js';
@@ -160,7 +160,7 @@ function show(r: PartnerRecord) {
 }
 
 async function partnerCommand(cmd: string) {
-  const redis = config.redis.url ? new Redis(config.redis.url, { maxRetriesPerRequest: 1 }) : undefined;
+  const redis = config.redis.url ? connectRedis(config.redis.url, 'cli') : undefined;
   const store = redis && createRedisPartnerStore(redis, config.keyPrefix);
   try {
     if (cmd === 'partner') {

@@ -85,7 +85,12 @@ export function createRedisPartnerStore(redis: Redis, prefix: string, liveness?:
     async put(r) {
       // Kept a day past expiry so the audit of late attempts can still name the partner.
       const ttl = Math.max(60, Math.ceil((Date.parse(r.expiresAt) - Date.now()) / 1000) + 86_400);
-      await redis.multi().set(key(r.id), JSON.stringify(r), 'EX', ttl).sadd(index, r.id).exec();
+      // Two commands, not a MULTI: the record and the index are in different slots of a Redis
+      // Cluster. The record first, so a list() running between them never finds an id without
+      // its record (which it would drop from the index). A crash between them leaves a record
+      // nobody holds the token of (the answer carrying it was never sent), gone with its TTL.
+      await redis.set(key(r.id), JSON.stringify(r), 'EX', ttl);
+      await redis.sadd(index, r.id);
     },
     get: read,
     async list() {

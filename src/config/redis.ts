@@ -1,5 +1,6 @@
 /** The shared Redis and the prefix of every key in it. */
 import { z } from 'zod';
+import { parseRedisUrl, redisUrlSecrets } from '../platform/redis-url.js';
 import { int, section } from './vars.js';
 
 export interface RedisConfig {
@@ -16,11 +17,17 @@ export const redis = section({
       derive: (env) => env.NODE_ENV ?? 'development',
     },
     REDIS_URL: {
-      schema: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+      schema: z.string().superRefine((url, ctx) => {
+        try {
+          parseRedisUrl(url);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      }),
       example: 'redis://:password@redis:6379/0',
-      doc: 'Redis for the shared cache, persisted queries, partner tokens and the webhook queue. Without it `npm start` runs a local redis-server (LOCAL_REDIS), or falls back to process memory with webhooks off; production refuses to start.',
-      // The password in it is a credential.
-      secret: (url: string) => [decodeURIComponent(new URL(url).password)],
+      doc: 'Redis for the shared cache, persisted queries, partner tokens and the webhook queue. Without it `npm start` runs a local redis-server (LOCAL_REDIS), or falls back to process memory with webhooks off; production refuses to start. One server: `redis://[:password@]host:port[/db]` (`rediss://` for TLS). A Redis Cluster: `redis+cluster://[:password@]host1:port1,host2:port2` (any of its nodes; keys used together share a hash tag, queues get one each). A master found through Sentinel: `redis+sentinel://[:password@]host1:26379,host2:26379/mymaster[/db][?sentinelPassword=...]`. The `rediss+cluster://` and `rediss+sentinel://` forms use TLS. See docs/deployment.md.',
+      // The passwords in it are credentials.
+      secret: redisUrlSecrets,
       requiredInProduction: 'in production: the cache, persisted queries and partner tokens must be shared by every instance',
     },
     REDIS_COMMAND_TIMEOUT_MS: {

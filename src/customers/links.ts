@@ -13,6 +13,7 @@
 import DataLoader from 'dataloader';
 import type { Redis } from 'ioredis';
 import { redisDeadline, type RedisLiveness } from '../platform/cache.js';
+import { batch } from '../platform/redis.js';
 import type { Logger } from '../platform/logger.js';
 import { trace, withSpan } from '../platform/tracing.js';
 
@@ -126,7 +127,8 @@ export function createRedisLinks(o: RedisLinksOptions): CustomerLinks {
     try {
       const res =
         (await timed(() => {
-          const p = o.redis.pipeline();
+          // Customers' hashes are spread over a Cluster's slots: batch sends them per node there.
+          const p = batch(o.redis);
           for (const id of crmIds) p.hgetall(key(id));
           return p.exec();
         }, o.timeoutMs ?? 50)) ?? [];

@@ -27,6 +27,7 @@ import type { PartnerRecord, PartnerStore } from '../auth/partners.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../platform/logger.js';
 import { createDurableQueue, type DurableQueue } from '../platform/queue.js';
+import { mgetKeys } from '../platform/redis.js';
 import type { DomainEvent } from '../ports/events.js';
 import { eventTypeInfo, messageOf, payloadOf, TEST_EVENT_TYPE, type OutboundMessage } from './catalogue.js';
 import { createNotificationMeter, type NotificationMeter } from './metrics.js';
@@ -188,7 +189,7 @@ export function createPartnerWebhooks(o: PartnerWebhooksOptions): PartnerWebhook
   const all = async (): Promise<EndpointRecord[]> => {
     const ids = await redis.smembers(K.all);
     if (!ids.length) return [];
-    const raws = await redis.mget(ids.map(K.endpoint));
+    const raws = await mgetKeys(redis, ids.map(K.endpoint));
     // Listing and fan-out need no secret: they are opened only where a delivery signs (get).
     return raws.flatMap((r) => (r ? [{ ...(JSON.parse(r) as EndpointRecord), secrets: [] }] : []));
   };

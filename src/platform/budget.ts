@@ -15,7 +15,7 @@
 import type { Redis } from 'ioredis';
 import { redisDeadline, type RedisLiveness } from './cache.js';
 import type { Logger } from './logger.js';
-import { defineScript } from './redis.js';
+import { defineScript, hashTag } from './redis.js';
 
 export type Priority = 'interactive' | 'background';
 
@@ -305,7 +305,11 @@ export function createVendorBudget(o: VendorBudgetOptions): VendorBudget {
     const names = [o.vendor, ...(cls && o.specs[`${o.vendor}.${cls}`] ? [`${o.vendor}.${cls}`] : [])].filter((n) => o.specs[n]);
     const keep = 1 - (o.headroom ?? 0.1);
     return {
-      keys: names.map((n) => `${o.prefix}:budget:${n}`),
+      // A class's bucket carries its vendor's key as hash tag: one script takes from both, in one
+      // Redis Cluster slot. The vendor's own key keeps its plain name.
+      keys: names.map((n) =>
+        n === o.vendor ? `${o.prefix}:budget:${n}` : `${hashTag(`${o.prefix}:budget:${o.vendor}`)}${n.slice(o.vendor.length)}`,
+      ),
       specs: names.map((n) => ({ ...o.specs[n], limit: Math.max(1, Math.floor(o.specs[n].limit * keep)) })),
     };
   };

@@ -9,10 +9,10 @@
  * served from those copies instead of failing. A purge (writes, webhooks) drops both, so a
  * changed record is never served stale.
  */
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { createLocalCaches, stringBytes, type LocalCaches } from './local-cache.js';
 import type { Logger } from './logger.js';
-import { connectRedis } from './redis.js';
+import { batch, connectRedis, delKeys, isCluster, mgetKeys } from './redis.js';
 import { traceCacheReads } from './tracing.js';
 
 /** The raw key-value store under the cache. Values are JSON strings. */
@@ -164,13 +164,13 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
     control,
     liveness,
     async mget(keys) {
-      return keys.length ? liveness.deadline(() => client.mget(...keys), readTimeoutMs, readCapMs) : [];
+      return keys.length ? liveness.deadline(() => mgetKeys(client, keys), readTimeoutMs, readCapMs) : [];
     },
     async mset(entries, ttlS) {
       if (!entries.length) return;
       const results = await liveness.deadline(
         () => {
-          const p = writer.pipeline();
+          const p = batch(writer);
           for (const [k, v] of entries) p.set(k, v, 'EX', ttlS);
           return p.exec();
         },
@@ -182,7 +182,7 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
     },
     async del(keys) {
       // Timed like the writes: a hung Redis fails a purge when it is noticed, not at ioredis's backstop.
-      if (keys.length) await liveness.deadline(() => writer.del(...keys), writeTimeoutMs, writeTimeoutMs * 5);
+      if (keys.length) await liveness.deadline(() => delKeys(writer, keys), writeTimeoutMs, writeTimeoutMs * 5);
     },
     async close() {
       // Pending write-behind writes were awaited by the caller (EntityCache.settle) before this.
@@ -322,7 +322,10 @@ export function createRedisLiveness(o: { logger?: Logger; probe?: () => Promise<
     lastByteAt: () => lastByte,
     stalled: () => stalledAt !== undefined,
     watch(c) {
-      c.on('connect', () => c.stream.on('data', heard));
+      // Bytes are heard on the sockets: a Cluster's are its nodes' connections, made as it finds them.
+      const node = (n: Redis) => n.on('connect', () => n.stream.on('data', heard));
+      if (isCluster(c)) (c as unknown as Cluster).on('+node', node);
+      else node(c);
     },
     deadline<T>(send: () => Promise<T>, ms: number, capMs = ms): Promise<T> {
       if (stalledAt !== undefined) return Promise.reject(new RedisStalledError(performance.now() - Math.max(lastByte, stalledAt)));

@@ -23,7 +23,7 @@ import { rateLimitedFor } from '../errors/index.js';
 import { TRACER_NAME } from './tracing.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
-import { connectRedis, whenConnecting } from './redis.js';
+import { batch, connectRedis, hashTag, isClusterUrl, whenConnecting } from './redis.js';
 
 /** A handler gets the job's data and what it may want to log; it throws to fail the attempt. */
 export type JobHandler<T = unknown> = (data: T, job: JobContext) => Promise<unknown>;
@@ -201,6 +201,10 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
     if (down) o.logger?.info({ queue: o.name }, 'queue available again');
     down = false;
   });
+  // BullMQ's scripts touch many keys of a queue at once: on a Redis Cluster they must share a slot,
+  // so the queue's prefix carries a hash tag of its own (one slot per queue). A single server keeps
+  // the plain prefix: jobs already queued there stay where they are.
+  const bullPrefix = isClusterUrl(o.url) ? `${o.prefix}:${hashTag(o.name)}` : o.prefix;
   // BullMQ checks the server when a Queue is built, and with no offline queue that check fails for
   // good if Redis is down at that moment: so the Queue is built once the connection is ready, and
   // built again if its check failed.
@@ -211,7 +215,7 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
   const queue = (): Queue => {
     if (producer.status !== 'ready') throw new Error(`queue ${o.name} is not connected to Redis`);
     if (current) return current;
-    const q = new Queue(o.name, { connection: producer, prefix: o.prefix, telemetry });
+    const q = new Queue(o.name, { connection: producer, prefix: bullPrefix, telemetry });
     q.on('error', () => undefined); // reported once by the producer's handler above
     q.waitUntilReady().catch(() => {
       if (current === q) current = undefined;
@@ -259,7 +263,7 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
       // BullMQ answers an existing id with the existing job, silently. A marker with the same
       // lifetime tells duplicates apart for the metrics; it is written after the job, so a crash
       // between the two can only miscount, never drop a job.
-      const p = producer.pipeline();
+      const p = batch(producer);
       for (const j of jobs) p.set(`${seenPrefix}${jobIdOf(j.kind, j.key)}`, '1', 'EX', dedupeWindowS, 'NX');
       const res = (await p.exec()) ?? [];
       return jobs.map((j, i) => ({ key: j.key, added: res[i]?.[1] === 'OK' }));
@@ -297,7 +301,7 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
         },
         {
           connection: workerConnection,
-          prefix: o.prefix,
+          prefix: bullPrefix,
           telemetry,
           concurrency: o.concurrency ?? 4,
           lockDuration: lockMs,
@@ -388,7 +392,13 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
         const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_DEADLINE_MS)));
         return Promise.race([Promise.resolve(p).catch(() => undefined), late]).finally(() => clearTimeout(timer));
       };
-      await bounded(worker?.close(workerConnection?.status !== 'ready'));
+      let closed = false;
+      await bounded(worker?.close(workerConnection?.status !== 'ready').then(() => (closed = true)));
+      // Past the deadline BullMQ's close is still waiting (seen on a Redis Cluster after a failover:
+      // the blocking connection's end never comes), and its lock-extender timer would keep the
+      // process alive: stopped here. The job's lock then expires and another worker runs it.
+      const locks = worker && !closed ? (Reflect.get(worker, 'lockManager') as { close?: () => Promise<void> } | undefined) : undefined;
+      if (typeof locks?.close === 'function') await bounded(locks.close());
       await bounded(current?.close());
       workerConnection?.disconnect();
       producer.disconnect();

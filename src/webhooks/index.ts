@@ -10,7 +10,7 @@
  *        links hook, publish one change event per vendor event; retries, then dead letter.
  */
 import type { FastifyInstance } from 'fastify';
-import { connectRedis, defineScript } from '../platform/redis.js';
+import { connectRedis, defineScript, hashTag } from '../platform/redis.js';
 import { replyError } from '../errors/http.js';
 import type { Config } from '../config/index.js';
 import type { EntityCache } from '../platform/cache.js';
@@ -168,7 +168,8 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
     async publish(change: ChangeEvent) {
       if (change.crmId) await o.onChanged?.(change.crmId);
       await publishOnce(
-        [`${prefix}:changes:applied:${change.system}:${change.eventId}`, changesStream],
+        // The marker carries the stream's name as hash tag: the script writes both in one Cluster slot.
+        [`${hashTag(changesStream)}:applied:${change.system}:${change.eventId}`, changesStream],
         ev.dedupeWindowS,
         CHANGES_MAX_LEN,
         change.system,
