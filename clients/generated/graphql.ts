@@ -225,6 +225,12 @@ export type Billing = {
   currency: Maybe<Scalars['String']['output']>;
   /** The id of the saved card invoices are charged to (one of `paymentMethods`); null when none. */
   defaultPaymentMethodId: Maybe<Scalars['ID']['output']>;
+  /**
+   * The address invoices and receipts are sent to when it is not the contact email: set with
+   * `updateBillingDetails`, kept by the billing system as its own (a change of `Customer.email` no
+   * longer reaches it). Null: invoices go to the contact email (`Customer.email`).
+   */
+  invoiceEmail: Maybe<Scalars['String']['output']>;
   /** Invoices, newest first. */
   invoices: Maybe<InvoiceConnection>;
   /** Saved cards. Only brand, last four digits and expiry ever leave the server. */
@@ -284,6 +290,11 @@ export type BillingDetailsInput = {
   address?: InputMaybe<BillingAddressInput>;
   /** The customer (CRM id). Customers omit it (their own). */
   customerId?: InputMaybe<Scalars['ID']['input']>;
+  /**
+   * Where invoices and receipts are sent, instead of the contact email (e.g. `accounts@example.com`).
+   * Null: back to the contact email (`Customer.email`), copied to the billing system again.
+   */
+  invoiceEmail?: InputMaybe<Scalars['String']['input']>;
   /** The whole list of tax ids, at most 25: ids not listed are removed; an empty list removes all. */
   taxIds?: InputMaybe<Array<TaxIdInput>>;
 };
@@ -873,8 +884,8 @@ export type Mutation = {
   /** Stops push to this token (sign-out). Returns whether it was registered for the caller. */
   unregisterDevice: Scalars['Boolean']['output'];
   /**
-   * Sets the billing address and tax ids printed on invoices, in the billing system (which owns
-   * them); the CRM receives its copy of the billing country through a replica job. Values are
+   * Sets the billing address and tax ids printed on invoices and the invoice email, in the billing
+   * system (which owns them); the CRM receives its copy of the billing country through a replica job. Values are
    * checked before anything is sent (`BAD_USER_INPUT` naming the field). Customers act on their own;
    * admins and partners give `input.customerId`. Returns the billing account as it is after the write.
    */

@@ -784,13 +784,21 @@ export async function startStripeSim(o: {
               `No such PaymentMethod: '${pm}'; The customer does not have a payment method with the ID ${pm}. The payment method must be attached to the customer.`,
               { code: 'resource_missing', param: 'invoice_settings[default_payment_method]' },
             );
+          if (typeof p.email === 'string' && p.email !== '' && (p.email.length > 512 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(p.email)))
+            throw invalid(`Invalid email address: ${p.email}`, { code: 'email_invalid', param: 'email' });
           const previous: Record<string, unknown> = {};
           for (const f of ['email', 'name', 'phone', 'description'] as const)
             if (typeof p[f] === 'string') {
               previous[f] = c[f];
               c[f] = p[f];
             }
-          if (p.metadata && typeof p.metadata === 'object') Object.assign(c.metadata, p.metadata);
+          if (p.metadata && typeof p.metadata === 'object') {
+            previous.metadata = { ...c.metadata };
+            // As Stripe: a key set to an empty string is deleted.
+            for (const [k, v] of Object.entries(p.metadata as Record<string, unknown>))
+              if (v === '') delete c.metadata[k];
+              else c.metadata[k] = String(v);
+          }
           if (address) {
             previous.address = c.address;
             // Fields sent are set (an empty string clears one); the others are kept.
