@@ -785,10 +785,13 @@ export type Mutation = {
    */
   cancelSubscription: BillingSubscription;
   /**
-   * Changes the subscription to another plan (an active price of the same billing interval), in the
-   * billing system. With `prorate` (the default) the unused time of the current plan is credited and
+   * Changes the subscription to another plan (an active price sold in the subscription's currency), in
+   * the billing system. With `prorate` (the default) the unused time of the current plan is credited and
    * the rest of the period charged on the new one, on the next invoice; pass the `prorationDate` of
-   * `planChangePreview` so the amount is exactly the one previewed. The subscription must be active
+   * `planChangePreview` so the amount is exactly the one previewed. A plan of another billing interval
+   * (monthly to yearly, or back) restarts the billing cycle now and is invoiced and charged at once to
+   * the default card, as the billing system does (`PlanChangePreview.invoicedNow`); a declined charge
+   * leaves the change made, the invoice open and the subscription `PAST_DUE` (pay it with `payInvoice`). The subscription must be active
    * or trialing. Customers omit `subscriptionId` (their own); staff and partners give it. Send an
    * `Idempotency-Key`: Stripe receives a key derived from it, so a retry never changes twice.
    */
@@ -1205,7 +1208,14 @@ export type PlanChangePreview = {
   __typename?: 'PlanChangePreview';
   /** ISO 4217 currency code, upper case. */
   currency: Scalars['String']['output'];
-  /** When the next invoice is due to be made (the end of the current period). */
+  /**
+   * True when the change moves to another billing interval (e.g. monthly to yearly): the billing
+   * system restarts the billing cycle at the change and invoices it at once, charging the default card
+   * (`nextInvoiceTotal`: the new plan's first period, less the unused time of the current one when
+   * prorating). False: the change is billed on the next invoice at the period end.
+   */
+  invoicedNow: Scalars['Boolean']['output'];
+  /** When the next invoice is made: the end of the current period, or now when `invoicedNow`. */
   nextInvoiceAt: Maybe<Scalars['DateTime']['output']>;
   /** The total of the next invoice with the change, minor units (the proration plus the next period on the new plan). */
   nextInvoiceTotal: Scalars['Int']['output'];
