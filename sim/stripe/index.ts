@@ -1,5 +1,5 @@
 /**
- * Stripe: customers (retrieve, search, update with address and default payment method), customer
+ * Stripe: customers (create, retrieve, search, update with address, email and default payment method), customer
  * tax ids (create, list, delete), invoices (list, search, pay), subscriptions, payment methods
  * (list, attach, detach), SetupIntents (create), prices (list, retrieve, create, update `active` and `nickname`) and their products,
  * plan changes (subscription item price updates with prorations as pending invoice items; a change
@@ -746,6 +746,53 @@ export async function startStripeSim(o: {
           const exp = expands(p);
           return search(rows, p, '/v1/customers/search', (c) => searchView(c, exp));
         },
+      },
+      {
+        // Creates a customer: name, email, phone, description, metadata (`metadata[crm_contact_id]`
+        // links it to the CRM contact). With an Idempotency-Key, a retry answers the first customer.
+        method: 'POST',
+        pattern: '/v1/customers',
+        handle: (req) =>
+          idempotently(req, () => {
+            const p = params(req);
+            for (const k of Object.keys(p))
+              if (!['name', 'email', 'phone', 'description', 'metadata', 'expand'].includes(k))
+                throw invalid(`Received unknown parameter: ${k}`, { param: k });
+            if (
+              p.email !== undefined &&
+              (typeof p.email !== 'string' || p.email.length > 512 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(p.email))
+            )
+              throw invalid(`Invalid email address: ${typeof p.email === 'string' ? p.email : JSON.stringify(p.email)}`, {
+                code: 'email_invalid',
+                param: 'email',
+              });
+            const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+            const metadata = Object.fromEntries(
+              Object.entries(p.metadata && typeof p.metadata === 'object' ? (p.metadata as Record<string, unknown>) : {})
+                .filter(([, v]) => v !== '')
+                .map(([k, v]) => [k, String(v)]),
+            );
+            const c: Customer = {
+              id: `cus_${randomBytes(7).toString('hex')}`,
+              object: 'customer',
+              email: str(p.email) as string,
+              name: str(p.name) as string,
+              phone: str(p.phone),
+              // Stripe sets a customer's currency with its first invoice or subscription.
+              currency: null as unknown as string,
+              balance: 0,
+              created: Math.floor(Date.now() / 1000),
+              delinquent: false,
+              description: str(p.description),
+              metadata,
+              address: null,
+              invoice_settings: { default_payment_method: null },
+              livemode: false,
+            };
+            customers.set(c.id, c);
+            o.webhooks?.stripe('customer.created', { ...c });
+            return { status: 200, body: { ...c } };
+          }),
       },
       {
         method: 'GET',

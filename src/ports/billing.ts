@@ -263,6 +263,12 @@ export interface BillingPort {
     o: PlanChangeOptions,
     idempotencyKey: string,
   ): Promise<{ subscription: Subscription; replayed: boolean }>;
+  /**
+   * Creates the billing customer of a Portico customer, linked to it (the vendor keeps the customer
+   * id, so lookups by customer id find it). `idempotencyKey` makes a retry answer the first
+   * customer: one billing customer per key, whatever the retries. Throws BillingInputError (field `email`).
+   */
+  createCustomer(crmId: string, fields: { name: string; email: string | null }, idempotencyKey: string): Promise<{ id: string }>;
   /** Sets a billing customer's name/email; `idempotencyKey` makes a retry write once. */
   updateCustomerContact(billingCustomerId: string, fields: { name?: string; email?: string }, idempotencyKey: string): Promise<void>;
 }

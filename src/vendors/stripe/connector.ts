@@ -578,6 +578,21 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
       const replayed = updated.lastResponse?.headers?.['idempotent-replayed'] === 'true';
       return { subscription: toSubscription(updated, onUnknown), replayed };
     },
+    async createCustomer(crmId, fields, idempotencyKey) {
+      const c = await call(
+        'customers.create',
+        (ro) =>
+          stripe.customers.create(
+            { name: fields.name, ...(fields.email ? { email: fields.email } : {}), metadata: { crm_contact_id: crmId } },
+            { ...ro, idempotencyKey },
+          ),
+        'interactive',
+        // Keyed: Stripe answers a retry with the customer the first attempt made.
+        true,
+        inputRefusal((param) => (param === 'email' ? 'email' : undefined)),
+      );
+      return { id: c.id };
+    },
     async updateCustomerContact(stripeId, fields, idempotencyKey) {
       await call('customers.update', (ro) => stripe.customers.update(stripeId, fields, { ...ro, idempotencyKey }), BG);
     },
