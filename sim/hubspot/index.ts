@@ -81,7 +81,7 @@ const err = (message: string, category: string, extra: object = {}) => ({
 /** Returned when no properties are asked for. */
 const DEFAULT_PROPS = ['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname'];
 /** Properties with unique values (a portal's own, created with `hasUniqueValue`): usable as `idProperty`, never two contacts with one value. */
-const UNIQUE_PROPS = ['portico_identity_subject'];
+const UNIQUE_PROPS = ['portico_signup_key'];
 /** Always returned, whatever properties are asked for. */
 const ALWAYS_PROPS = ['createdate', 'hs_object_id', 'lastmodifieddate'];
 
@@ -222,7 +222,7 @@ export async function startHubSpotSim(o: {
       {
         // Create a contact: HubSpot keeps one contact per email (409 CONTACT_EXISTS naming the
         // existing id) and refuses a second contact with the value of a unique-value property
-        // (here `portico_identity_subject`); the new contact's id is the next object id.
+        // (here `portico_signup_key`); the new contact's id is the next object id.
         method: 'POST',
         pattern: '/crm/v3/objects/contacts',
         handle: (req) => {

@@ -12,7 +12,8 @@ import { startSimulators, type Simulators } from '../../sim/index.js';
 import { createUpstreams, type Upstreams } from '../../src/app.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { BillingInputError } from '../../src/ports/billing.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { ContactConflictError } from '../../src/ports/crm.js';
+import { startTestApp, TEST_CRM, type TestApp } from '../helpers/app.js';
 import { stripeApi } from '../helpers/stripe.js';
 
 let sims: Simulators;
@@ -31,6 +32,35 @@ after(async () => {
 });
 
 const routes = (system: 'stripe' | 'zendesk' | 'hubspot') => sims.stats(system).byRoute;
+
+describe(`crm: createContact (${TEST_CRM})`, () => {
+  test('creates the contact once per sign-up key: a repeat returns the contact made first; it reads back by its customer id', async () => {
+    const fields = { firstName: 'Ada', lastName: 'Lovelace', email: 'ada.signup@example.org', company: 'Analytical Engines' };
+    const first = await u.crm.createContact('su_ada01', fields);
+    const again = await u.crm.createContact('su_ada01', fields);
+    assert.equal(again.id, first.id);
+    assert.deepEqual(
+      [first.firstName, first.lastName, first.email, first.company],
+      ['Ada', 'Lovelace', 'ada.signup@example.org', 'Analytical Engines'],
+    );
+    const read = (await u.crm.getContacts([first.id])).get(first.id);
+    assert.equal(read?.email, 'ada.signup@example.org');
+    const all = await u.crm.searchContacts({ query: 'ada.signup@example.org', limit: 10 });
+    assert.equal(all.total, 1, 'one contact, not two');
+  });
+
+  test(
+    "another contact's email is ContactConflictError (HubSpot keeps one contact per email)",
+    { skip: TEST_CRM === 'salesforce' && 'Salesforce allows duplicate emails unless a duplicate rule blocks them' },
+    async () => {
+      const taken = sims.data.customers[7].email;
+      await assert.rejects(
+        u.crm.createContact('su_taken01', { firstName: 'X', lastName: 'Y', email: taken, company: null }),
+        (err: unknown) => err instanceof ContactConflictError,
+      );
+    },
+  );
+});
 
 describe('billing: createCustomer (Stripe)', () => {
   test('creates a customer linked to the customer id; the same key twice is one customer; the account is then found by its link and by customer id', async () => {
@@ -87,7 +117,7 @@ describe("HubSpot's contact creation (simulator)", () => {
       body: JSON.stringify({ properties }),
     });
   test('201 with the new contact; one contact per email (409 naming the existing id); a unique-value property is refused twice', async () => {
-    const res = await create({ email: 'Grace@Example.org', firstname: 'Grace', lastname: 'Hopper', portico_identity_subject: 'idp|grace' });
+    const res = await create({ email: 'Grace@Example.org', firstname: 'Grace', lastname: 'Hopper', portico_signup_key: 'idp|grace' });
     assert.equal(res.status, 201);
     const made = (await res.json()) as { id: string; properties: Record<string, string> };
     assert.equal(made.properties.email, 'grace@example.org');
@@ -95,9 +125,9 @@ describe("HubSpot's contact creation (simulator)", () => {
     const byEmail = await create({ email: 'grace@example.org', firstname: 'Other' });
     assert.equal(byEmail.status, 409);
     assert.match(((await byEmail.json()) as { message: string }).message, new RegExp(`Existing ID: ${made.id}`));
-    const bySubject = await create({ email: 'grace2@example.org', portico_identity_subject: 'idp|grace' });
+    const bySubject = await create({ email: 'grace2@example.org', portico_signup_key: 'idp|grace' });
     assert.equal(bySubject.status, 400);
-    const read = await fetch(`${sims.urls.hubspot}/crm/v3/objects/contacts/idp%7Cgrace?idProperty=portico_identity_subject`, {
+    const read = await fetch(`${sims.urls.hubspot}/crm/v3/objects/contacts/idp%7Cgrace?idProperty=portico_signup_key`, {
       headers: { authorization: `Bearer ${sims.credentials.hubspotToken}` },
     });
     assert.equal(((await read.json()) as { id: string }).id, made.id);
