@@ -835,6 +835,15 @@ export type Mutation = {
    */
   purgeCustomerCache: Scalars['Boolean']['output'];
   /**
+   * Signs up the caller: a signed-in user whose token has the customer role but names no customer
+   * (no customer claim) becomes a new customer. The CRM contact is created (the owner), then the
+   * billing customer and the support user, linked; the sign-in is linked to the new customer id (the
+   * next request, on any instance, is that customer) and the welcome message goes out. Exactly once:
+   * a retry, with or without an `Idempotency-Key`, or a concurrent second request makes nothing
+   * twice; once registered, calling it again is `BAD_USER_INPUT` with `extensions.alreadyRegistered`.
+   */
+  registerCustomer: Registration;
+  /**
    * Registers this app install's push token (FCM registration token) for the caller (customer
    * tokens). Registering it again is a no-op. Returns true.
    */
@@ -978,6 +987,11 @@ export type MutationPayInvoiceArgs = {
 
 export type MutationPurgeCustomerCacheArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationRegisterCustomerArgs = {
+  input: RegisterCustomerInput;
 };
 
 
@@ -1490,6 +1504,29 @@ export type ReconciliationField = {
   repaired: Scalars['Int']['output'];
   /** The replica system, e.g. `stripe`. */
   system: Scalars['String']['output'];
+};
+
+/** What a new customer gives when signing up. */
+export type RegisterCustomerInput = {
+  /** The company, up to 200 characters. */
+  company?: InputMaybe<Scalars['String']['input']>;
+  /** The contact email; optional (the identity provider's may differ). */
+  email?: InputMaybe<Scalars['String']['input']>;
+  /** The full name, 1 to 200 characters (the last word is kept as the last name), e.g. `Ada Lovelace`. */
+  name: Scalars['String']['input'];
+};
+
+/** The customer a sign-up made. */
+export type Registration = {
+  __typename?: 'Registration';
+  /** The company. */
+  company: Maybe<Scalars['String']['output']>;
+  /** The new customer's id: the next request of the same sign-in is this customer. */
+  customerId: Scalars['ID']['output'];
+  /** The contact email as the CRM keeps it (lower case). */
+  email: Maybe<Scalars['String']['output']>;
+  /** The name as the CRM keeps it. */
+  name: Maybe<Scalars['String']['output']>;
 };
 
 /** What a replay did. */

@@ -64,3 +64,18 @@ export function toContactChange(input: ContactInput): ContactChange {
   if (!fields.length) throw new BadUserInputError('Give at least one field to change, e.g. { phone: "+44 20 7946 0958" }.', 'input');
   return { patch, fields };
 }
+
+/** RegisterCustomerInput, checked before anything is sent: BAD_USER_INPUT naming the field. */
+export function checkRegistration(input: { name: string; email?: string | null; company?: string | null }): {
+  name: string;
+  email: string | null;
+  company: string | null;
+} {
+  const name = input.name.trim().replace(/\s+/g, ' ');
+  if (name.length < 1 || name.length > 200 || CONTROL.test(name)) bad('name', 'name must be 1 to 200 characters, e.g. "Ada Lovelace".');
+  const email = input.email?.trim().toLowerCase() || null;
+  if (email !== null && !isEmailAddress(email)) bad('email', 'email must be an email address, e.g. "ada@example.com".');
+  const company = input.company?.trim() || null;
+  if (company !== null && (company.length > 200 || CONTROL.test(company))) bad('company', 'company must be at most 200 characters.');
+  return { name, email, company };
+}
