@@ -4,7 +4,7 @@
  * the retries) and a support user (Zendesk `POST /api/v2/users/create_or_update`, matched by the
  * customer id: a repeat finds the user made first), and HubSpot's contact creation
  * (`POST /crm/v3/objects/contacts`) as the CRM answers it (one contact per email, unique-value
- * properties). `registerCustomer` itself is not built yet (docs/writes.md).
+ * properties). `registerCustomer` uses them: register-customer.test.ts.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
