@@ -21,6 +21,7 @@ import type { ChangeFeedRunner } from './webhooks/change-feed.js';
 import { createFilesSubgraph } from './subgraphs/files/index.js';
 import { createSupportSubgraph } from './subgraphs/support/index.js';
 import { createUpstreams, type Upstreams } from './upstreams.js';
+import { createSignup, type Signup } from './customers/signup.js';
 import { createMemoryLinks, type CustomerLinks } from './customers/links.js';
 import { prefetchPlugin, type NamedPrefetcher, type Prefetcher } from './gateway/prefetch.js';
 import { createResponseCache } from './gateway/response-cache.js';
@@ -99,6 +100,8 @@ export function buildSubgraphs(
   names: readonly SubgraphName[],
   links: CustomerLinks = createMemoryLinks(),
   replicas?: Pick<ReplicaPipeline, 'contactChanged' | 'billingChanged'>,
+  /** Sign-up (`registerCustomer`), in the gateway's own CRM subgraph; absent elsewhere. */
+  signup?: Signup,
 ): Subgraphs {
   // Writes drop the customer's cached whole responses too, once the gateway has set `written` (late bound).
   let written: ((crmId: string) => Promise<void>) | undefined;
@@ -116,7 +119,7 @@ export function buildSubgraphs(
   };
   const { audit } = shared;
   const build = {
-    crm: () => createCrmSubgraph({ crm: u.crm, system: u.crmVendor.name, cache: c, audit, replicas }),
+    crm: () => createCrmSubgraph({ crm: u.crm, system: u.crmVendor.name, cache: c, audit, replicas, signup }),
     billing: () =>
       createBillingSubgraph({
         billing: u.billing,
@@ -200,6 +203,15 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       SUBGRAPH_NAMES.filter((n) => !remote[n]),
       shared.links,
       replicas,
+      createSignup({
+        crm: upstreams.crm,
+        billing: upstreams.billing,
+        support: upstreams.support,
+        links: shared.links,
+        identities: shared.identities,
+        notifications: background.notifications,
+        logger,
+      }),
     );
     // One purge for records and whole responses: writes, webhooks and the admin mutation call it.
     const purgeRecords = subgraphs.purgeCustomer.bind(subgraphs);
@@ -256,6 +268,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       caches,
       verifiedMaxBytes: bounds.verifiedTokensBytes,
       partnerRecordsMaxBytes: bounds.partnerRecordsBytes,
+      identities: shared.identities,
     });
     // Closed after the HTTP server (which ends its connections first).
     const realtime = config.realtime.enabled

@@ -27,6 +27,12 @@ export interface Replica {
   field: string;
   /** Where it lives, for the docs. */
   object: string;
+  /**
+   * A field of the replica system (Portico's name) that, once set there, makes this replica field
+   * that system's own value: the copy stops until it is cleared (the billing customer's email once
+   * an invoice email is set).
+   */
+  until?: string;
 }
 
 export interface FieldOwnership {
@@ -61,7 +67,7 @@ export const FIELD_OWNERSHIP: readonly FieldOwnership[] = [
     owner: 'crm',
     ownerField: 'email',
     replicas: [
-      { system: 'billing', field: 'email', object: 'customer' },
+      { system: 'billing', field: 'email', object: 'customer', until: 'Billing.invoiceEmail' },
       { system: 'support', field: 'email', object: 'user' },
     ],
   },
@@ -76,6 +82,12 @@ export const FIELD_OWNERSHIP: readonly FieldOwnership[] = [
     replicas: [{ system: 'crm', field: 'billingCountry', object: 'contact' }],
   },
   { field: 'Billing.taxIds', owner: 'billing', ownerField: 'customer tax ids', replicas: [] },
+  {
+    field: 'Billing.invoiceEmail',
+    owner: 'billing',
+    ownerField: 'customer email, marked as its own by metadata portico_invoice_email',
+    replicas: [],
+  },
   { field: 'Billing.invoices', owner: 'billing', ownerField: 'invoice', replicas: [] },
   { field: 'Billing.paymentMethods', owner: 'billing', ownerField: 'payment_method', replicas: [] },
   { field: 'BillingSubscription.plan, planId', owner: 'billing', ownerField: 'subscription item price', replicas: [] },
@@ -124,6 +136,18 @@ export function desiredReplica(system: ReplicaSystem, owner: OwnerContact): Reco
   );
 }
 
+/**
+ * The replica fields of `system` that are its own now: those whose `until` field is set there
+ * (`set`: the Portico fields set in that replica, e.g. `Billing.invoiceEmail`). Never copied over.
+ */
+export function suspendedReplicaFields(system: ReplicaSystem, set: ReadonlySet<string>): Set<string> {
+  return new Set(
+    FIELD_OWNERSHIP.flatMap((f) =>
+      f.replicas.filter((r) => r.system === system && r.until !== undefined && set.has(r.until)).map((r) => r.field),
+    ),
+  );
+}
+
 /** Fields whose replica value differs from the desired one (compared as the vendors store them: trimmed, emails case-insensitive). */
 export function driftedFields(desired: Record<string, string | null>, actual: Record<string, string | null | undefined>): string[] {
   const norm = (field: string, v: string | null | undefined) => {
@@ -138,7 +162,7 @@ export function driftedFields(desired: Record<string, string | null>, actual: Re
 export function ownershipTableMarkdown(): string {
   const rows = FIELD_OWNERSHIP.map(
     (f) =>
-      `| \`${f.field}\` | ${f.owner} (\`${f.ownerField}\`) | ${f.replicas.length ? f.replicas.map((r) => `${r.system} ${r.object} \`${r.field}\``).join(', ') : '-'} |`,
+      `| \`${f.field}\` | ${f.owner} (\`${f.ownerField}\`) | ${f.replicas.length ? f.replicas.map((r) => `${r.system} ${r.object} \`${r.field}\`${r.until ? ` (until \`${r.until}\` is set)` : ''}`).join(', ') : '-'} |`,
   );
   return ['| field | owner (source of truth) | replicas (written only from the owner) |', '|---|---|---|', ...rows].join('\n');
 }

@@ -13,6 +13,7 @@ import type { LocalCaches } from './platform/local-cache.js';
 import { createEntityCache, createMemoryStore, createRedisStore, type EntityCache, type RedisLiveness } from './platform/cache.js';
 import { createDeferred, type Deferred } from './platform/deferred.js';
 import { createMemoryLinks, createRedisLinks, type CustomerLinks } from './customers/links.js';
+import { createMemoryIdentityLinks, createRedisIdentityLinks, type IdentityLinks } from './customers/identities.js';
 import type { Logger } from './platform/logger.js';
 import type { Metrics } from './platform/metrics.js';
 import { countCache, countCacheError } from './platform/request-stats.js';
@@ -28,6 +29,8 @@ export interface SharedState {
   liveness?: RedisLiveness;
   /** Customer links (customers/links.ts): Redis when configured, else process memory. */
   links: CustomerLinks;
+  /** Identity links (customers/identities.ts): which customer a token without a customer claim is. */
+  identities: IdentityLinks;
   /** Vendor budgets (platform/budget.ts): shared through Redis when configured. */
   budgets: BudgetStore;
   /** Bookkeeping after writes that Redis could not take at once, retried in the background (platform/deferred.ts). */
@@ -60,6 +63,7 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
       partners: createMemoryPartnerStore(),
       audit: createLogAuditLog(logger),
       links: createMemoryLinks(),
+      identities: createMemoryIdentityLinks(),
       budgets: createMemoryBudgetStore(),
       deferred,
       close: async () => (await cache.settle(), await deferred.close(), await store.close()),
@@ -91,6 +95,7 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
       timeoutMs: config.redis.commandTimeoutMs,
       liveness: store.liveness,
     }),
+    identities: createRedisIdentityLinks(store.client, config.keyPrefix),
     budgets: createRedisBudgetStore(store.client, logger, undefined, { liveness: store.liveness }),
     deferred,
     // Pending write-behind cache writes first: the store's connections close last.

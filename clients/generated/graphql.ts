@@ -225,6 +225,12 @@ export type Billing = {
   currency: Maybe<Scalars['String']['output']>;
   /** The id of the saved card invoices are charged to (one of `paymentMethods`); null when none. */
   defaultPaymentMethodId: Maybe<Scalars['ID']['output']>;
+  /**
+   * The address invoices and receipts are sent to when it is not the contact email: set with
+   * `updateBillingDetails`, kept by the billing system as its own (a change of `Customer.email` no
+   * longer reaches it). Null: invoices go to the contact email (`Customer.email`).
+   */
+  invoiceEmail: Maybe<Scalars['String']['output']>;
   /** Invoices, newest first. */
   invoices: Maybe<InvoiceConnection>;
   /** Saved cards. Only brand, last four digits and expiry ever leave the server. */
@@ -284,6 +290,11 @@ export type BillingDetailsInput = {
   address?: InputMaybe<BillingAddressInput>;
   /** The customer (CRM id). Customers omit it (their own). */
   customerId?: InputMaybe<Scalars['ID']['input']>;
+  /**
+   * Where invoices and receipts are sent, instead of the contact email (e.g. `accounts@example.com`).
+   * Null: back to the contact email (`Customer.email`), copied to the billing system again.
+   */
+  invoiceEmail?: InputMaybe<Scalars['String']['input']>;
   /** The whole list of tax ids, at most 25: ids not listed are removed; an empty list removes all. */
   taxIds?: InputMaybe<Array<TaxIdInput>>;
 };
@@ -774,10 +785,13 @@ export type Mutation = {
    */
   cancelSubscription: BillingSubscription;
   /**
-   * Changes the subscription to another plan (an active price of the same billing interval), in the
-   * billing system. With `prorate` (the default) the unused time of the current plan is credited and
+   * Changes the subscription to another plan (an active price sold in the subscription's currency), in
+   * the billing system. With `prorate` (the default) the unused time of the current plan is credited and
    * the rest of the period charged on the new one, on the next invoice; pass the `prorationDate` of
-   * `planChangePreview` so the amount is exactly the one previewed. The subscription must be active
+   * `planChangePreview` so the amount is exactly the one previewed. A plan of another billing interval
+   * (monthly to yearly, or back) restarts the billing cycle now and is invoiced and charged at once to
+   * the default card, as the billing system does (`PlanChangePreview.invoicedNow`); a declined charge
+   * leaves the change made, the invoice open and the subscription `PAST_DUE` (pay it with `payInvoice`). The subscription must be active
    * or trialing. Customers omit `subscriptionId` (their own); staff and partners give it. Send an
    * `Idempotency-Key`: Stripe receives a key derived from it, so a retry never changes twice.
    */
@@ -820,6 +834,15 @@ export type Mutation = {
    * the next read goes to the systems. Returns true when done. Admins only.
    */
   purgeCustomerCache: Scalars['Boolean']['output'];
+  /**
+   * Signs up the caller: a signed-in user whose token has the customer role but names no customer
+   * (no customer claim) becomes a new customer. The CRM contact is created (the owner), then the
+   * billing customer and the support user, linked; the sign-in is linked to the new customer id (the
+   * next request, on any instance, is that customer) and the welcome message goes out. Exactly once:
+   * a retry, with or without an `Idempotency-Key`, or a concurrent second request makes nothing
+   * twice; once registered, calling it again is `BAD_USER_INPUT` with `extensions.alreadyRegistered`.
+   */
+  registerCustomer: Registration;
   /**
    * Registers this app install's push token (FCM registration token) for the caller (customer
    * tokens). Registering it again is a no-op. Returns true.
@@ -873,8 +896,8 @@ export type Mutation = {
   /** Stops push to this token (sign-out). Returns whether it was registered for the caller. */
   unregisterDevice: Scalars['Boolean']['output'];
   /**
-   * Sets the billing address and tax ids printed on invoices, in the billing system (which owns
-   * them); the CRM receives its copy of the billing country through a replica job. Values are
+   * Sets the billing address and tax ids printed on invoices and the invoice email, in the billing
+   * system (which owns them); the CRM receives its copy of the billing country through a replica job. Values are
    * checked before anything is sent (`BAD_USER_INPUT` naming the field). Customers act on their own;
    * admins and partners give `input.customerId`. Returns the billing account as it is after the write.
    */
@@ -964,6 +987,11 @@ export type MutationPayInvoiceArgs = {
 
 export type MutationPurgeCustomerCacheArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationRegisterCustomerArgs = {
+  input: RegisterCustomerInput;
 };
 
 
@@ -1194,7 +1222,14 @@ export type PlanChangePreview = {
   __typename?: 'PlanChangePreview';
   /** ISO 4217 currency code, upper case. */
   currency: Scalars['String']['output'];
-  /** When the next invoice is due to be made (the end of the current period). */
+  /**
+   * True when the change moves to another billing interval (e.g. monthly to yearly): the billing
+   * system restarts the billing cycle at the change and invoices it at once, charging the default card
+   * (`nextInvoiceTotal`: the new plan's first period, less the unused time of the current one when
+   * prorating). False: the change is billed on the next invoice at the period end.
+   */
+  invoicedNow: Scalars['Boolean']['output'];
+  /** When the next invoice is made: the end of the current period, or now when `invoicedNow`. */
   nextInvoiceAt: Maybe<Scalars['DateTime']['output']>;
   /** The total of the next invoice with the change, minor units (the proration plus the next period on the new plan). */
   nextInvoiceTotal: Scalars['Int']['output'];
@@ -1469,6 +1504,29 @@ export type ReconciliationField = {
   repaired: Scalars['Int']['output'];
   /** The replica system, e.g. `stripe`. */
   system: Scalars['String']['output'];
+};
+
+/** What a new customer gives when signing up. */
+export type RegisterCustomerInput = {
+  /** The company, up to 200 characters. */
+  company?: InputMaybe<Scalars['String']['input']>;
+  /** The contact email; optional (the identity provider's may differ). */
+  email?: InputMaybe<Scalars['String']['input']>;
+  /** The full name, 1 to 200 characters (the last word is kept as the last name), e.g. `Ada Lovelace`. */
+  name: Scalars['String']['input'];
+};
+
+/** The customer a sign-up made. */
+export type Registration = {
+  __typename?: 'Registration';
+  /** The company. */
+  company: Maybe<Scalars['String']['output']>;
+  /** The new customer's id: the next request of the same sign-in is this customer. */
+  customerId: Scalars['ID']['output'];
+  /** The contact email as the CRM keeps it (lower case). */
+  email: Maybe<Scalars['String']['output']>;
+  /** The name as the CRM keeps it. */
+  name: Maybe<Scalars['String']['output']>;
 };
 
 /** What a replay did. */

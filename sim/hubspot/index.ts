@@ -1,5 +1,5 @@
 /**
- * HubSpot CRM v3 contacts: get, batch read, list, search, update. Bearer private-app token.
+ * HubSpot CRM v3 contacts: get, batch read, list, search, create, update. Bearer private-app token.
  * Error bodies, paging (`paging.next.after`) and limits as HubSpot documents them.
  */
 import { randomUUID } from 'node:crypto';
@@ -80,6 +80,8 @@ const err = (message: string, category: string, extra: object = {}) => ({
 });
 /** Returned when no properties are asked for. */
 const DEFAULT_PROPS = ['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname'];
+/** Properties with unique values (a portal's own, created with `hasUniqueValue`): usable as `idProperty`, never two contacts with one value. */
+const UNIQUE_PROPS = ['portico_signup_key'];
 /** Always returned, whatever properties are asked for. */
 const ALWAYS_PROPS = ['createdate', 'hs_object_id', 'lastmodifieddate'];
 
@@ -215,6 +217,68 @@ export async function startHubSpotSim(o: {
                 }
               : {}),
           };
+        },
+      },
+      {
+        // Create a contact: HubSpot keeps one contact per email (409 CONTACT_EXISTS naming the
+        // existing id) and refuses a second contact with the value of a unique-value property
+        // (here `portico_signup_key`); the new contact's id is the next object id.
+        method: 'POST',
+        pattern: '/crm/v3/objects/contacts',
+        handle: (req) => {
+          const { properties } = jsonBody<{ properties?: Record<string, string | null> }>(req);
+          if (!properties || typeof properties !== 'object') throw validation('properties is required');
+          const email = typeof properties.email === 'string' && properties.email !== '' ? properties.email : null;
+          if (email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
+            throw new HttpError(
+              400,
+              err('Property values were not valid', 'VALIDATION_ERROR', {
+                errors: [{ message: `Email address ${email} is invalid`, code: 'INVALID_EMAIL', context: { propertyName: ['email'] } }],
+              }),
+            );
+          const owner = email ? lookup(email, 'email') : undefined;
+          if (owner)
+            throw new HttpError(
+              409,
+              err(`Contact already exists. Existing ID: ${owner.id}`, 'CONFLICT', {
+                errors: [{ message: `A contact with email ${email} already exists. Existing ID: ${owner.id}`, in: 'email' }],
+              }),
+            );
+          for (const k of UNIQUE_PROPS) {
+            const v = properties[k];
+            const holder = typeof v === 'string' && v !== '' ? lookup(v, k) : undefined;
+            if (holder)
+              throw new HttpError(
+                400,
+                err(`Property values were not valid`, 'VALIDATION_ERROR', {
+                  errors: [
+                    {
+                      message: `${v} already has that value for unique property ${k}: ${holder.id}`,
+                      code: 'DUPLICATE_UNIQUE_VALUE',
+                      context: { propertyName: [k] },
+                    },
+                  ],
+                }),
+              );
+          }
+          const id = String(Math.max(0, ...[...contacts.keys()].map(Number).filter(Number.isFinite)) + 1);
+          const now = new Date().toISOString();
+          const c: Contact = {
+            id,
+            properties: {
+              ...Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, v === null ? null : String(v)])),
+              ...(email ? { email: email.toLowerCase() } : {}),
+              hs_object_id: id,
+              createdate: now,
+              lastmodifieddate: now,
+            },
+            createdAt: now,
+            updatedAt: now,
+            archived: false,
+          };
+          contacts.set(id, c);
+          o.webhooks?.hubspot({ subscriptionType: 'contact.creation', objectId: id });
+          return withStatus(201, view(c, Object.keys(c.properties)));
         },
       },
       {

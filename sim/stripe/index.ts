@@ -1,8 +1,9 @@
 /**
- * Stripe: customers (retrieve, search, update with address and default payment method), customer
+ * Stripe: customers (create, retrieve, search, update with address, email and default payment method), customer
  * tax ids (create, list, delete), invoices (list, search, pay), subscriptions, payment methods
  * (list, attach, detach), SetupIntents (create), prices (list, retrieve, create, update `active` and `nickname`) and their products,
- * plan changes (subscription item price updates with prorations as pending invoice items, and their
+ * plan changes (subscription item price updates with prorations as pending invoice items; a change
+ * of billing interval resets the billing cycle and is invoiced and charged at once; and their
  * previews with `POST /v1/invoices/create_preview`), with the official SDK's encodings (qs-style query strings and form bodies), list and
  * search_result objects, expansions, Idempotency-Key replay and Stripe's error bodies.
  */
@@ -32,7 +33,7 @@ export const STRIPE_PLANS: VendorPlans = {
     ],
   },
 };
-import type { SeedData, StripeInvoice, StripePaymentMethod, StripeSubscription } from '../seed.js';
+import type { SeedData, StripeInvoice, StripePaymentMethod, StripePrice, StripeSubscription } from '../seed.js';
 import type { WebhookSender } from '../webhooks.js';
 import type { SimulatorDescriptor } from '../common.js';
 
@@ -565,13 +566,11 @@ export async function startStripeSim(o: {
         `The price specified supports currencies of \`${Object.keys(price.amounts).join(', ')}\` which doesn't include the expected currency of \`${currency}\`.`,
         { param: name('items[0][price]') },
       );
-    if (
-      price.recurring.interval !== item.price.recurring.interval ||
-      price.recurring.interval_count !== item.price.recurring.interval_count
-    )
-      throw invalid('The simulator does not model a change of billing interval (Stripe resets the billing cycle).', {
-        param: name('items[0][price]'),
-      });
+    // Another billing interval (monthly -> yearly): Stripe resets the billing cycle to now and invoices
+    // at once, the unused time of the current price credited (with prorations) and the first period
+    // of the new price charged.
+    const intervalChange =
+      price.recurring.interval !== item.price.recurring.interval || price.recurring.interval_count !== item.price.recurring.interval_count;
     const behavior = p.proration_behavior === undefined ? 'create_prorations' : p.proration_behavior;
     if (behavior !== 'create_prorations' && behavior !== 'none')
       throw invalid('Invalid proration_behavior: the simulator takes create_prorations or none', { param: name('proration_behavior') });
@@ -588,28 +587,108 @@ export async function startStripeSim(o: {
       unit_amount: amount,
       product: price.product,
       lookup_key: price.lookup_key ?? price.id,
-      recurring: { interval: price.recurring.interval, interval_count: 1 } as const,
+      // The seed's type knows months and years; prices created at run time may bill by the day or week.
+      recurring: { interval: price.recurring.interval as StripePrice['recurring']['interval'], interval_count: 1 } as const,
     };
     const share = (end - date) / (end - start);
     const period = { start: date, end };
+    const unused = {
+      amount: -Math.round(item.price.unit_amount * item.quantity * share),
+      description: `Unused time on ${item.quantity} × ${item.price.nickname} after ${new Date(date * 1000).toISOString().slice(0, 10)}`,
+      period,
+      price: item.price.id,
+    };
+    const now = Math.floor(Date.now() / 1000);
+    // The new billing cycle (interval changes only): it starts now, and its first period is invoiced now.
+    const cycle = intervalChange
+      ? {
+          start: now,
+          end: now + INTERVAL_S[price.recurring.interval] * price.recurring.interval_count,
+          amount: amount * item.quantity,
+          description: `${item.quantity} × ${next.nickname} (at ${amount / 100} / ${price.recurring.interval})`,
+        }
+      : undefined;
     const prorations =
       behavior === 'none' || item.price.id === price.id
         ? []
-        : [
-            {
-              amount: -Math.round(item.price.unit_amount * item.quantity * share),
-              description: `Unused time on ${item.quantity} × ${item.price.nickname} after ${new Date(date * 1000).toISOString().slice(0, 10)}`,
-              period,
-              price: item.price.id,
-            },
-            {
-              amount: Math.round(amount * item.quantity * share),
-              description: `Remaining time on ${item.quantity} × ${next.nickname} after ${new Date(date * 1000).toISOString().slice(0, 10)}`,
-              period,
-              price: price.id,
-            },
-          ];
-    return { item, price: next, prorations, date };
+        : intervalChange
+          ? [unused]
+          : [
+              {
+                amount: -Math.round(item.price.unit_amount * item.quantity * share),
+                description: `Unused time on ${item.quantity} × ${item.price.nickname} after ${new Date(date * 1000).toISOString().slice(0, 10)}`,
+                period,
+                price: item.price.id,
+              },
+              {
+                amount: Math.round(amount * item.quantity * share),
+                description: `Remaining time on ${item.quantity} × ${next.nickname} after ${new Date(date * 1000).toISOString().slice(0, 10)}`,
+                period,
+                price: price.id,
+              },
+            ];
+    return { item, price: next, prorations, date, cycle };
+  }
+
+  /**
+   * A subscription's immediate invoice (a change of billing interval): the customer's pending
+   * invoice items (with the change's prorations) and `lines` (the new period), finalized and paid at
+   * once with the default payment method, as Stripe's `charge_automatically` does. A decline (or no
+   * card) leaves it open and the subscription past due, with invoice.payment_failed, as Stripe's
+   * default `payment_behavior` (allow_incomplete) does; paid, invoice.paid.
+   */
+  function invoiceNow(sub: StripeSubscription, currency: string, lines: { amount: number; period: { start: number; end: number } }[]) {
+    const now = Math.floor(Date.now() / 1000);
+    const id = `in_${randomBytes(12).toString('hex')}`;
+    const pending = invoiceItems.filter((i) => i.customer === sub.customer && i.invoice === null);
+    for (const i of pending) i.invoice = id;
+    const total = [...pending, ...lines].reduce((n, l) => n + l.amount, 0);
+    const cus = customers.get(sub.customer);
+    // A credit larger than the charge stays with the customer (a negative balance), as Stripe keeps it.
+    const due = Math.max(0, total + (cus?.balance ?? 0));
+    if (cus) cus.balance = Math.min(0, total + cus.balance);
+    const count = invoices.filter((i) => i.customer === sub.customer).length + 1;
+    const crmId = cus?.metadata.crm_contact_id ?? 'X';
+    const inv: StripeInvoice & Attempts & Record<string, unknown> = {
+      id,
+      object: 'invoice',
+      customer: sub.customer,
+      number: `${crmId}-${String(count).padStart(4, '0')}`,
+      status: 'open',
+      amount_due: due,
+      amount_paid: 0,
+      amount_remaining: due,
+      currency,
+      created: now,
+      due_date: null,
+      hosted_invoice_url: null,
+      period_start: now,
+      period_end: now,
+      livemode: false,
+      billing_reason: 'subscription_update',
+      subscription: sub.id,
+      subtotal: total,
+      total,
+    };
+    invoices.push(inv);
+    if (due === 0) {
+      Object.assign(inv, { status: 'paid' });
+      o.webhooks?.stripe('invoice.paid', { ...inv }, { status: 'open' });
+      return;
+    }
+    const pm = cus?.invoice_settings.default_payment_method;
+    const decline = pm ? (DECLINING_TEST_METHODS[pm] ?? declining.get(pm)) : undefined;
+    Object.assign(inv, { attempted: true, attempt_count: 1 });
+    if (!pm || decline) {
+      Object.assign(inv, { next_payment_attempt: now + 3 * 86_400 });
+      const previous = { status: sub.status };
+      sub.status = 'past_due';
+      o.webhooks?.stripe('invoice.payment_failed', { ...inv }, { attempted: false, attempt_count: 0 });
+      o.webhooks?.stripe('customer.subscription.updated', structuredClone(sub), previous);
+      return;
+    }
+    Object.assign(inv, { status: 'paid', amount_paid: due, amount_remaining: 0, next_payment_attempt: null });
+    o.webhooks?.stripe('invoice.paid', { ...inv }, { status: 'open', amount_paid: 0, amount_remaining: due });
   }
 
   const sim = await startJsonSim({
@@ -667,6 +746,53 @@ export async function startStripeSim(o: {
           const exp = expands(p);
           return search(rows, p, '/v1/customers/search', (c) => searchView(c, exp));
         },
+      },
+      {
+        // Creates a customer: name, email, phone, description, metadata (`metadata[crm_contact_id]`
+        // links it to the CRM contact). With an Idempotency-Key, a retry answers the first customer.
+        method: 'POST',
+        pattern: '/v1/customers',
+        handle: (req) =>
+          idempotently(req, () => {
+            const p = params(req);
+            for (const k of Object.keys(p))
+              if (!['name', 'email', 'phone', 'description', 'metadata', 'expand'].includes(k))
+                throw invalid(`Received unknown parameter: ${k}`, { param: k });
+            if (
+              p.email !== undefined &&
+              (typeof p.email !== 'string' || p.email.length > 512 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(p.email))
+            )
+              throw invalid(`Invalid email address: ${typeof p.email === 'string' ? p.email : JSON.stringify(p.email)}`, {
+                code: 'email_invalid',
+                param: 'email',
+              });
+            const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+            const metadata = Object.fromEntries(
+              Object.entries(p.metadata && typeof p.metadata === 'object' ? (p.metadata as Record<string, unknown>) : {})
+                .filter(([, v]) => v !== '')
+                .map(([k, v]) => [k, String(v)]),
+            );
+            const c: Customer = {
+              id: `cus_${randomBytes(7).toString('hex')}`,
+              object: 'customer',
+              email: str(p.email) as string,
+              name: str(p.name) as string,
+              phone: str(p.phone),
+              // Stripe sets a customer's currency with its first invoice or subscription.
+              currency: null as unknown as string,
+              balance: 0,
+              created: Math.floor(Date.now() / 1000),
+              delinquent: false,
+              description: str(p.description),
+              metadata,
+              address: null,
+              invoice_settings: { default_payment_method: null },
+              livemode: false,
+            };
+            customers.set(c.id, c);
+            o.webhooks?.stripe('customer.created', { ...c });
+            return { status: 200, body: { ...c } };
+          }),
       },
       {
         method: 'GET',
@@ -784,13 +910,21 @@ export async function startStripeSim(o: {
               `No such PaymentMethod: '${pm}'; The customer does not have a payment method with the ID ${pm}. The payment method must be attached to the customer.`,
               { code: 'resource_missing', param: 'invoice_settings[default_payment_method]' },
             );
+          if (typeof p.email === 'string' && p.email !== '' && (p.email.length > 512 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(p.email)))
+            throw invalid(`Invalid email address: ${p.email}`, { code: 'email_invalid', param: 'email' });
           const previous: Record<string, unknown> = {};
           for (const f of ['email', 'name', 'phone', 'description'] as const)
             if (typeof p[f] === 'string') {
               previous[f] = c[f];
               c[f] = p[f];
             }
-          if (p.metadata && typeof p.metadata === 'object') Object.assign(c.metadata, p.metadata);
+          if (p.metadata && typeof p.metadata === 'object') {
+            previous.metadata = { ...c.metadata };
+            // As Stripe: a key set to an empty string is deleted.
+            for (const [k, v] of Object.entries(p.metadata as Record<string, unknown>))
+              if (v === '') delete c.metadata[k];
+              else c.metadata[k] = String(v);
+          }
           if (address) {
             previous.address = c.address;
             // Fields sent are set (an empty string clears one); the others are kept.
@@ -1011,17 +1145,22 @@ export async function startStripeSim(o: {
             subtotal: amount,
             taxes: [],
           });
+          // A change of billing interval previews the invoice it makes at once (the new cycle's first
+          // period); any other change, the next invoice at the period end.
+          const cycle = change?.cycle;
           const lines = [
             ...pending.map((i) => line(i.amount, i.description, i.period, i.proration, i.price, i.id)),
             ...(change?.prorations ?? []).map((x) => line(x.amount, x.description, x.period, true, x.price, null)),
-            line(
-              next.unit_amount * item.quantity,
-              `${item.quantity} × ${next.nickname} (at ${next.unit_amount / 100} / ${next.recurring.interval})`,
-              { start: end, end: end + INTERVAL_S[next.recurring.interval] },
-              false,
-              next.id,
-              null,
-            ),
+            cycle
+              ? line(cycle.amount, cycle.description, { start: cycle.start, end: cycle.end }, false, next.id, null)
+              : line(
+                  next.unit_amount * item.quantity,
+                  `${item.quantity} × ${next.nickname} (at ${next.unit_amount / 100} / ${next.recurring.interval})`,
+                  { start: end, end: end + INTERVAL_S[next.recurring.interval] },
+                  false,
+                  next.id,
+                  null,
+                ),
           ];
           const total = lines.reduce((n, l) => n + l.amount, 0);
           const cus = customers.get(sub.customer);
@@ -1121,7 +1260,17 @@ export async function startStripeSim(o: {
                   created: now,
                 });
               change.item.price = change.price;
+              const cycle = change.cycle;
+              if (cycle) {
+                // The billing cycle starts again now; the change is invoiced (and charged) at once.
+                change.item.current_period_start = cycle.start;
+                change.item.current_period_end = cycle.end;
+                Object.assign(sub, { current_period_start: cycle.start, current_period_end: cycle.end, billing_cycle_anchor: cycle.start });
+              }
               o.webhooks?.stripe('customer.subscription.updated', structuredClone(sub), previous);
+              if (cycle)
+                // The prorations, just left as pending invoice items, are pulled into it.
+                invoiceNow(sub, change.price.currency, [{ amount: cycle.amount, period: cycle }]);
             }
             if (p.cancel_at_period_end !== undefined) {
               if (p.cancel_at_period_end !== 'true' && p.cancel_at_period_end !== 'false')

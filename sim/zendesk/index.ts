@@ -1,5 +1,5 @@
 /**
- * Zendesk Support API: users (show, show_many by ids or external_ids), tickets requested by a
+ * Zendesk Support API: users (show, show_many by ids or external_ids, create_or_update, update), tickets requested by a
  * user (cursor and offset pagination), ticket search by requester and status, show_many tickets, comments (with users sideloaded),
  * create and update tickets. Basic `email/token:apitoken` auth or Bearer.
  */
@@ -272,6 +272,62 @@ export async function startZendeskSim(o: {
             previous_page: pageNo > 1 ? link(pageNo - 1) : null,
             count: rows.length,
           };
+        },
+      },
+      {
+        // Create or Update User: matched by `external_id`, else by `email`; a match is updated with
+        // the fields given (200), none creates an end user (201), as Zendesk does. Safe to send twice.
+        method: 'POST',
+        pattern: '/api/v2/users/create_or_update',
+        handle: (req) => {
+          const { user: u } = jsonBody<{ user?: { name?: unknown; email?: unknown; external_id?: unknown; role?: unknown } }>(req);
+          if (!u || typeof u !== 'object') throw new HttpError(400, { error: 'InvalidValue', description: 'user is required' });
+          const recordInvalid = (field: string, description: string) =>
+            new HttpError(422, {
+              error: 'RecordInvalid',
+              description: 'Record validation errors',
+              details: { [field]: [{ description }] },
+            });
+          if (typeof u.name !== 'string' || !u.name.trim()) throw recordInvalid('name', 'Name: cannot be blank');
+          if (u.email !== undefined && (typeof u.email !== 'string' || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(u.email)))
+            throw recordInvalid('email', `Email: ${JSON.stringify(u.email)} is not properly formatted`);
+          const ext = typeof u.external_id === 'string' && u.external_id ? u.external_id : null;
+          const email = typeof u.email === 'string' ? u.email.toLowerCase() : null;
+          const match =
+            (ext ? byExternal.get(ext) : undefined) ??
+            (email ? [...users.values()].find((x) => x.email?.toLowerCase() === email) : undefined);
+          const t = now();
+          if (match) {
+            match.name = u.name;
+            if (email) match.email = email;
+            if (ext && match.external_id !== ext) {
+              if (match.external_id) byExternal.delete(match.external_id);
+              match.external_id = ext;
+              byExternal.set(ext, match);
+            }
+            match.updated_at = t;
+            return { user: match };
+          }
+          const user: ZendeskUser = {
+            id: Math.max(0, ...users.keys()) + 1,
+            name: u.name,
+            email,
+            role: 'end-user',
+            external_id: ext,
+            phone: null,
+            time_zone: 'UTC',
+            created_at: t,
+            updated_at: t,
+          } as ZendeskUser;
+          users.set(user.id, user);
+          if (ext) byExternal.set(ext, user);
+          o.webhooks?.zendesk(
+            'user.created',
+            `zen:user:${user.id}`,
+            { id: String(user.id), email, name: user.name, external_id: ext, role: 'end-user' },
+            {},
+          );
+          return withStatus(201, { user });
         },
       },
       {

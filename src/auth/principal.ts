@@ -11,6 +11,7 @@ export type Role = (typeof ROLES)[number];
 /** Every scope and what it opens. README's scope table is generated from this. */
 export const SCOPES = {
   'self:read': "Query.me: the caller's own customer record (customer tokens only).",
+  'self:register': 'registerCustomer: a signed-in user without a customer yet signs up (customer tokens without a customer claim).',
   'crm.contacts:read': 'Customer identity and contact fields: name, email, phone, company, lifecycle stage.',
   'crm.customers:list': 'Query.customers: list and search all customers.',
   'billing.summary:read': 'Customer.billing: currency, balance and subscription.',
@@ -41,11 +42,12 @@ export const SCOPES = {
 export type Scope = keyof typeof SCOPES;
 
 /** Scopes a partner token may carry: data scopes only, never admin ones (and no `me`: a partner is not a customer). */
-export const PARTNER_SCOPES = (Object.keys(SCOPES) as Scope[]).filter((s) => !s.startsWith('admin:') && s !== 'self:read');
+export const PARTNER_SCOPES = (Object.keys(SCOPES) as Scope[]).filter((s) => !s.startsWith('admin:') && !s.startsWith('self:'));
 
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
   customer: [
     'self:read',
+    'self:register',
     'crm.contacts:read',
     'billing.summary:read',
     'billing.invoices:read',
@@ -75,12 +77,24 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
     'support.tickets:manage',
     'files.documents:write',
   ],
-  admin: (Object.keys(SCOPES) as Scope[]).filter((s) => s !== 'self:read'),
+  admin: (Object.keys(SCOPES) as Scope[]).filter((s) => !s.startsWith('self:')),
 };
 
 export type Principal =
   | { kind: 'anonymous'; scopes: ReadonlySet<string> }
-  | { kind: 'user'; subject: string; roles: readonly Role[]; customerId?: string; scopes: ReadonlySet<string> }
+  | {
+      kind: 'user';
+      subject: string;
+      roles: readonly Role[];
+      customerId?: string;
+      scopes: ReadonlySet<string>;
+      /**
+       * A customer token with no customer claim and no identity link yet (customers/identities.ts):
+       * a signed-in user who may `registerCustomer`. Its customerId is still the subject (the
+       * documented fallback), which no customer has.
+       */
+      signup?: boolean;
+    }
   | {
       kind: 'partner';
       partnerId: string;

@@ -10,6 +10,7 @@ import jwt from 'jsonwebtoken';
 import jwksRsa from 'jwks-rsa';
 import type { Config } from '../config/index.js';
 import { UnauthenticatedError } from '../errors/index.js';
+import type { IdentityLinks } from '../customers/identities.js';
 import { createLocalCaches, stringBytes, type LocalCaches } from '../platform/local-cache.js';
 import type { Logger } from '../platform/logger.js';
 import type { PartnerRecord, PartnerStore } from './partners.js';
@@ -44,6 +45,8 @@ export interface TokenVerifierOptions {
   verifiedMaxBytes?: number;
   /** Byte bound of the partner records (PARTNER_RECORDS_MAX_BYTES). @default 4 MiB */
   partnerRecordsMaxBytes?: number;
+  /** Identity links of customer tokens without a customer claim (customers/identities.ts). @default none: such a token is its subject */
+  identities?: Pick<IdentityLinks, 'get'>;
 }
 
 type KeyLookup = (header: jwt.JwtHeader) => Promise<KeyObject | string>;
@@ -124,10 +127,30 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
     if (!claims.sub) throw new UnauthenticatedError('The token has no subject (sub).');
     const roles = readRoles(claims[auth.rolesClaim]);
     const customerClaim: unknown = claims[auth.customerIdClaim];
-    const customerId = typeof customerClaim === 'string' || typeof customerClaim === 'number' ? String(customerClaim) : claims.sub;
+    const claimed = typeof customerClaim === 'string' || typeof customerClaim === 'number';
+    const customerId = claimed ? String(customerClaim) : claims.sub;
     const principal = userPrincipal(claims.sub, roles, roles.includes('customer') ? customerId : undefined);
-    if (typeof claims.exp === 'number') verified.set(token, { principal, expiresMs: (claims.exp + auth.clockToleranceS) * 1000 });
-    return principal;
+    const unclaimed = roles.includes('customer') && !claimed;
+    if (typeof claims.exp === 'number')
+      verified.set(token, { principal, expiresMs: (claims.exp + auth.clockToleranceS) * 1000, unclaimed });
+    return unclaimed ? withIdentity(principal) : principal;
+  }
+
+  /**
+   * A customer token without a customer claim: the customer its subject is linked to (read on every
+   * request, never kept with the verified token, so a link made on any instance counts from the
+   * next request), or, unlinked, a principal that may sign up. The store failing: the subject
+   * fallback without sign-up (nothing of another customer is reachable; sign-up is refused).
+   */
+  async function withIdentity(p: Principal): Promise<Principal> {
+    if (p.kind !== 'user' || !o.identities) return p;
+    try {
+      const linked = await o.identities.get(p.subject);
+      return linked ? { ...p, customerId: linked } : { ...p, signup: true };
+    } catch (err) {
+      o.logger?.warn({ err: (err as Error).message }, 'identity links unavailable: a token without a customer claim is its subject');
+      return p;
+    }
   }
 
   async function verifyPartner(token: string): Promise<Principal> {
@@ -157,7 +180,7 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
    * expires (checked on every use). Bounded in time, so a key withdrawn from the JWKS stops
    * working within a minute. Partner tokens are not kept: their record (revocation) is read each time.
    */
-  const verified = caches.lru<string, { principal: Principal; expiresMs: number }>({
+  const verified = caches.lru<string, { principal: Principal; expiresMs: number; unclaimed?: boolean }>({
     name: 'verified_tokens',
     maxBytes: o.verifiedMaxBytes ?? 8 * 1024 * 1024,
     maxEntries: 10_000,
@@ -170,7 +193,7 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
   return {
     async verify(token) {
       const known = verified.get(token);
-      if (known && Date.now() < known.expiresMs) return known.principal;
+      if (known && Date.now() < known.expiresMs) return known.unclaimed ? withIdentity(known.principal) : known.principal;
       const decoded = jwt.decode(token, { complete: true });
       if (!decoded || typeof decoded.payload === 'string') throw new UnauthenticatedError('The token is malformed.');
       // RFC 7515 4.1.11: a token whose `crit` names extensions the verifier does not understand must

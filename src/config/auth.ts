@@ -76,7 +76,7 @@ export const auth = section({
     AUTH_CUSTOMER_ID_CLAIM: {
       schema: z.string().min(1).prefault('crm_contact_id'),
       example: 'crm_contact_id',
-      doc: "Claim holding a customer's CRM contact id (falls back to `sub`).",
+      doc: "Claim holding a customer's CRM contact id (without it: the customer `registerCustomer` linked the subject to, else `sub`).",
     },
     AUTH_CLOCK_TOLERANCE_S: { schema: int(0, 300).prefault('30'), example: '30', doc: 'Seconds of clock skew allowed for `exp`/`nbf`.' },
   },

@@ -134,7 +134,8 @@ export function formatError(formatted: GraphQLFormattedError, error?: unknown): 
     // that code is never trusted: its message is the unknown error's own (it may quote a response body).
     if (code && KNOWN.has(code) && code !== (ErrorCode.INTERNAL_SERVER_ERROR as string)) {
       keep.code = code;
-      for (const k of ['system', 'argument', 'retryAfter', 'limit', 'allowed', 'declineCode']) if (ext[k] !== undefined) keep[k] = ext[k];
+      for (const k of ['system', 'argument', 'retryAfter', 'limit', 'allowed', 'declineCode', 'alreadyRegistered'])
+        if (ext[k] !== undefined) keep[k] = ext[k];
       return {
         message: formatted.message,
         ...(formatted.locations ? { locations: formatted.locations } : {}),

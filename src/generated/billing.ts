@@ -36,6 +36,12 @@ export type Billing = {
   currency: Maybe<Scalars['String']['output']>;
   /** The id of the saved card invoices are charged to (one of `paymentMethods`); null when none. */
   defaultPaymentMethodId: Maybe<Scalars['ID']['output']>;
+  /**
+   * The address invoices and receipts are sent to when it is not the contact email: set with
+   * `updateBillingDetails`, kept by the billing system as its own (a change of `Customer.email` no
+   * longer reaches it). Null: invoices go to the contact email (`Customer.email`).
+   */
+  invoiceEmail: Maybe<Scalars['String']['output']>;
   /** Invoices, newest first. */
   invoices: Maybe<InvoiceConnection>;
   /** Saved cards. Only brand, last four digits and expiry ever leave the server. */
@@ -95,6 +101,11 @@ export type BillingDetailsInput = {
   address?: InputMaybe<BillingAddressInput>;
   /** The customer (CRM id). Customers omit it (their own). */
   customerId?: InputMaybe<Scalars['ID']['input']>;
+  /**
+   * Where invoices and receipts are sent, instead of the contact email (e.g. `accounts@example.com`).
+   * Null: back to the contact email (`Customer.email`), copied to the billing system again.
+   */
+  invoiceEmail?: InputMaybe<Scalars['String']['input']>;
   /** The whole list of tax ids, at most 25: ids not listed are removed; an empty list removes all. */
   taxIds?: InputMaybe<Array<TaxIdInput>>;
 };
@@ -215,10 +226,13 @@ export type Mutation = {
    */
   cancelSubscription: BillingSubscription;
   /**
-   * Changes the subscription to another plan (an active price of the same billing interval), in the
-   * billing system. With `prorate` (the default) the unused time of the current plan is credited and
+   * Changes the subscription to another plan (an active price sold in the subscription's currency), in
+   * the billing system. With `prorate` (the default) the unused time of the current plan is credited and
    * the rest of the period charged on the new one, on the next invoice; pass the `prorationDate` of
-   * `planChangePreview` so the amount is exactly the one previewed. The subscription must be active
+   * `planChangePreview` so the amount is exactly the one previewed. A plan of another billing interval
+   * (monthly to yearly, or back) restarts the billing cycle now and is invoiced and charged at once to
+   * the default card, as the billing system does (`PlanChangePreview.invoicedNow`); a declined charge
+   * leaves the change made, the invoice open and the subscription `PAST_DUE` (pay it with `payInvoice`). The subscription must be active
    * or trialing. Customers omit `subscriptionId` (their own); staff and partners give it. Send an
    * `Idempotency-Key`: Stripe receives a key derived from it, so a retry never changes twice.
    */
@@ -243,8 +257,8 @@ export type Mutation = {
    */
   startPaymentMethodSetup: PaymentMethodSetup;
   /**
-   * Sets the billing address and tax ids printed on invoices, in the billing system (which owns
-   * them); the CRM receives its copy of the billing country through a replica job. Values are
+   * Sets the billing address and tax ids printed on invoices and the invoice email, in the billing
+   * system (which owns them); the CRM receives its copy of the billing country through a replica job. Values are
    * checked before anything is sent (`BAD_USER_INPUT` naming the field). Customers act on their own;
    * admins and partners give `input.customerId`. Returns the billing account as it is after the write.
    */
@@ -360,7 +374,14 @@ export type PlanChangePreview = {
   __typename?: 'PlanChangePreview';
   /** ISO 4217 currency code, upper case. */
   currency: Scalars['String']['output'];
-  /** When the next invoice is due to be made (the end of the current period). */
+  /**
+   * True when the change moves to another billing interval (e.g. monthly to yearly): the billing
+   * system restarts the billing cycle at the change and invoices it at once, charging the default card
+   * (`nextInvoiceTotal`: the new plan's first period, less the unused time of the current one when
+   * prorating). False: the change is billed on the next invoice at the period end.
+   */
+  invoicedNow: Scalars['Boolean']['output'];
+  /** When the next invoice is made: the end of the current period, or now when `invoicedNow`. */
   nextInvoiceAt: Maybe<Scalars['DateTime']['output']>;
   /** The total of the next invoice with the change, minor units (the proration plus the next period on the new plan). */
   nextInvoiceTotal: Scalars['Int']['output'];
@@ -621,6 +642,7 @@ export type BillingResolvers<ContextType = RequestContext, ParentType extends Re
   balance?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   currency?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   defaultPaymentMethodId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  invoiceEmail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   invoices?: Resolver<Maybe<ResolversTypes['InvoiceConnection']>, ParentType, ContextType, RequireFields<BillingInvoicesArgs, 'first'>>;
   paymentMethods?: Resolver<Maybe<Array<ResolversTypes['PaymentMethod']>>, ParentType, ContextType>;
   subscription?: Resolver<Maybe<ResolversTypes['BillingSubscription']>, ParentType, ContextType>;
@@ -741,6 +763,7 @@ export type PlanResolvers<ContextType = RequestContext, ParentType extends Resol
 
 export type PlanChangePreviewResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PlanChangePreview'] = ResolversParentTypes['PlanChangePreview']> = {
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  invoicedNow?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   nextInvoiceAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   nextInvoiceTotal?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   planId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;

@@ -110,6 +110,15 @@ export type LifecycleStage =
 export type Mutation = {
   __typename?: 'Mutation';
   /**
+   * Signs up the caller: a signed-in user whose token has the customer role but names no customer
+   * (no customer claim) becomes a new customer. The CRM contact is created (the owner), then the
+   * billing customer and the support user, linked; the sign-in is linked to the new customer id (the
+   * next request, on any instance, is that customer) and the welcome message goes out. Exactly once:
+   * a retry, with or without an `Idempotency-Key`, or a concurrent second request makes nothing
+   * twice; once registered, calling it again is `BAD_USER_INPUT` with `extensions.alreadyRegistered`.
+   */
+  registerCustomer: Registration;
+  /**
    * Changes one customer's contact details (staff, and partners with `crm.contacts:write` within
    * their customer allow-list). Same guarantees as `updateMyContact`; another customer than the
    * caller may reach gives `FORBIDDEN` whether or not it exists.
@@ -121,6 +130,11 @@ export type Mutation = {
    * through the replica queue. Only the fields given change.
    */
   updateMyContact: Customer;
+};
+
+
+export type MutationRegisterCustomerArgs = {
+  input: RegisterCustomerInput;
 };
 
 
@@ -172,6 +186,29 @@ export type QueryCustomersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** What a new customer gives when signing up. */
+export type RegisterCustomerInput = {
+  /** The company, up to 200 characters. */
+  company?: InputMaybe<Scalars['String']['input']>;
+  /** The contact email; optional (the identity provider's may differ). */
+  email?: InputMaybe<Scalars['String']['input']>;
+  /** The full name, 1 to 200 characters (the last word is kept as the last name), e.g. `Ada Lovelace`. */
+  name: Scalars['String']['input'];
+};
+
+/** The customer a sign-up made. */
+export type Registration = {
+  __typename?: 'Registration';
+  /** The company. */
+  company: Maybe<Scalars['String']['output']>;
+  /** The new customer's id: the next request of the same sign-in is this customer. */
+  customerId: Scalars['ID']['output'];
+  /** The contact email as the CRM keeps it (lower case). */
+  email: Maybe<Scalars['String']['output']>;
+  /** The name as the CRM keeps it. */
+  name: Maybe<Scalars['String']['output']>;
 };
 
 
@@ -269,6 +306,8 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<{}>;
+  RegisterCustomerInput: RegisterCustomerInput;
+  Registration: ResolverTypeWrapper<Registration>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -285,6 +324,8 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   Query: {};
+  RegisterCustomerInput: RegisterCustomerInput;
+  Registration: Registration;
 };
 
 export type CustomerResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer']> = {
@@ -321,6 +362,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 }
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  registerCustomer?: Resolver<ResolversTypes['Registration'], ParentType, ContextType, RequireFields<MutationRegisterCustomerArgs, 'input'>>;
   updateContact?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationUpdateContactArgs, 'id' | 'input'>>;
   updateMyContact?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationUpdateMyContactArgs, 'input'>>;
 };
@@ -337,6 +379,14 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   me?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
 };
 
+export type RegistrationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Registration'] = ResolversParentTypes['Registration']> = {
+  company?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  customerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = RequestContext> = {
   Customer?: CustomerResolvers<ContextType>;
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;
@@ -345,5 +395,6 @@ export type Resolvers<ContextType = RequestContext> = {
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Registration?: RegistrationResolvers<ContextType>;
 };
 

@@ -85,10 +85,16 @@ export interface TaxIdSummary {
   country: string | null;
 }
 
-/** What `updateDetails` sets: absent = unchanged; `taxIds` is the whole list (ids not in it are removed). */
+/**
+ * What `updateDetails` sets: absent = unchanged; `taxIds` is the whole list (ids not in it are
+ * removed). `invoiceEmail`: the address invoices are sent to, kept by the billing system as its own
+ * (the CRM's contact email no longer copied over it); null gives invoices back to the contact email
+ * (the copy resumes with the next replica job).
+ */
 export interface BillingDetailsPatch {
   address?: BillingAddress;
   taxIds?: readonly { type: string; value: string }[];
+  invoiceEmail?: string | null;
 }
 
 /** The billing system refused a value; `field` names it in the patch's words (e.g. `taxIds[0].value`). */
@@ -126,6 +132,8 @@ export interface BillingAccount {
   taxIds: TaxIdSummary[];
   /** The card invoices and subscriptions are charged to; null when none is set. */
   defaultPaymentMethodId: string | null;
+  /** The invoice email set in the billing system (its own value); null: invoices go to the contact email copied from the CRM. */
+  invoiceEmail: string | null;
 }
 
 /** What a browser or app needs to add a card with the billing system's own SDK: never card data. */
@@ -164,6 +172,8 @@ export interface BillingContact {
   email: string | null;
   /** The billing address's country (ISO 3166-1 alpha-2), a billing-owned field the CRM copies; null when none. */
   country: string | null;
+  /** True when `email` is an invoice email set in the billing system: then it is the billing system's own, not a copy of the CRM's. */
+  ownEmail: boolean;
 }
 
 /** Objects that belong to a billing customer, whose owner an event handler re-reads. */
@@ -253,6 +263,12 @@ export interface BillingPort {
     o: PlanChangeOptions,
     idempotencyKey: string,
   ): Promise<{ subscription: Subscription; replayed: boolean }>;
+  /**
+   * Creates the billing customer of a Portico customer, linked to it (the vendor keeps the customer
+   * id, so lookups by customer id find it). `idempotencyKey` makes a retry answer the first
+   * customer: one billing customer per key, whatever the retries. Throws BillingInputError (field `email`).
+   */
+  createCustomer(crmId: string, fields: { name: string; email: string | null }, idempotencyKey: string): Promise<{ id: string }>;
   /** Sets a billing customer's name/email; `idempotencyKey` makes a retry write once. */
   updateCustomerContact(billingCustomerId: string, fields: { name?: string; email?: string }, idempotencyKey: string): Promise<void>;
 }

@@ -23,6 +23,14 @@ export interface CrmContact {
   updatedAt: string | null;
 }
 
+/** A new customer's contact. */
+export interface NewContact {
+  firstName: string | null;
+  lastName: string;
+  email: string | null;
+  company: string | null;
+}
+
 /** The contact fields a write may set, by Portico's names; absent = unchanged. */
 export interface ContactPatch {
   firstName?: string;
@@ -110,6 +118,14 @@ export interface CrmPort {
   billingCopy(id: string): Promise<CrmBillingCopy | null>;
   /** Every contact in customer id order, a page at a time (for reconciliation; no search cap). */
   listContacts(limit: number, cursor?: string): Promise<{ contacts: CrmContact[]; nextCursor?: string }>;
+  /**
+   * Creates a new customer's contact, once per `signupKey` (an opaque key of at most 32 letters,
+   * digits, `_` or `-`, e.g. a hash of the identity subject): the key is kept in a unique field of
+   * the contact, so a repeat (a retry after a lost answer, a concurrent sign-up) returns the contact
+   * made first, never a second. Throws ContactConflictError when another contact has the email,
+   * ContactInvalidError for a value the CRM refuses.
+   */
+  createContact(signupKey: string, fields: NewContact): Promise<CrmContact>;
 }
 
 /** Most ids one `searchContacts` can filter on (a partner's allow-list is capped at this). */

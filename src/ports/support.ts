@@ -107,6 +107,12 @@ export interface SupportPort {
   userContactsByCrmIds(crmIds: readonly string[]): Promise<Map<string, SupportContact>>;
   /** Sets a user's name/email (absolute values: a repeat leaves the same user). */
   updateUserContact(userId: string, fields: { name?: string; email?: string }): Promise<void>;
+  /**
+   * The support user of a Portico customer: created, or the one already linked to the customer id
+   * (or, as the vendor matches them, holding this email) updated with these fields. Safe to repeat:
+   * a retry finds the user the first attempt made.
+   */
+  upsertUser(crmId: string, fields: { name: string; email: string | null }): Promise<{ id: string }>;
   /** Opens a ticket requested by a user. `idempotencyKey` makes a retried creation answer the first ticket. */
   createTicket(
     t: {

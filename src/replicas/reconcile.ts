@@ -6,17 +6,10 @@
  * Runs as a repeatable queue job (RECONCILE_INTERVAL_MINUTES) and on demand (`npm run reconcile`).
  */
 import type { Redis } from 'ioredis';
-import {
-  desiredCrmCopy,
-  desiredReplica,
-  driftedFields,
-  FIELD_OWNERSHIP,
-  type BillingReplicaSystem,
-  type ReplicaSystem,
-} from '../ownership.js';
+import { desiredCrmCopy, FIELD_OWNERSHIP, type BillingReplicaSystem, type ReplicaSystem } from '../ownership.js';
 import { whenBudgetAllows } from '../errors/index.js';
 import type { Logger } from '../platform/logger.js';
-import { readReplicas, repairReplica, syncCrmCopy, type ReplicaCopy, type ReplicaUpstreams } from './sync.js';
+import { readReplicas, repairReplica, replicaDrift, syncCrmCopy, type ReplicaCopy, type ReplicaUpstreams } from './sync.js';
 
 export interface ReconcileReport {
   startedAt: string;
@@ -92,7 +85,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
       for (const owner of page.contacts) {
         const copy = copies.get(owner.id);
         if (!copy) continue;
-        const drift = driftedFields(desiredReplica(system, owner), copy.fields);
+        const drift = replicaDrift(system, owner, copy);
         if (!drift.length) continue;
         for (const f of drift) counts.get(`${system}.${f}`)!.drift++;
         try {

@@ -8,6 +8,7 @@ import {
   desiredCrmCopy,
   desiredReplica,
   driftedFields,
+  suspendedReplicaFields,
   type BillingReplicaSystem,
   type OwnerBilling,
   type OwnerContact,
@@ -34,6 +35,20 @@ export interface ReplicaCopy {
   fields: Record<string, string | null>;
   /** The billing system only: its values of the billing-owned fields the CRM copies, read in the same call. */
   owned?: OwnerBilling;
+  /** Portico fields set in the replica system that make some replica fields its own (ownership `until`), e.g. `Billing.invoiceEmail`. */
+  set?: ReadonlySet<string>;
+}
+
+/** The billing customer's own fields, as the ownership table's `until` names them. */
+const billingSet = (c: { ownEmail: boolean }): ReadonlySet<string> => new Set(c.ownEmail ? ['Billing.invoiceEmail'] : []);
+
+/**
+ * The replica fields that differ from the owner's value, leaving out those the replica keeps as its
+ * own now (the billing customer's email once an invoice email is set there).
+ */
+export function replicaDrift(system: ReplicaSystem, owner: OwnerContact, copy: ReplicaCopy): string[] {
+  const own = suspendedReplicaFields(system, copy.set ?? new Set());
+  return driftedFields(desiredReplica(system, owner), copy.fields).filter((f) => !own.has(f));
 }
 
 /** The outcome of one sync: fields that differed and were written, or why nothing was written. */
@@ -49,7 +64,7 @@ export async function readReplicas(
   const out = new Map<string, ReplicaCopy>();
   if (system === 'billing')
     for (const [crmId, c] of await u.billing.customerContactsByCrmIds(crmIds))
-      out.set(crmId, { id: c.id, fields: { name: c.name, email: c.email }, owned: { country: c.country } });
+      out.set(crmId, { id: c.id, fields: { name: c.name, email: c.email }, owned: { country: c.country }, set: billingSet(c) });
   else
     for (const [crmId, c] of await u.support.userContactsByCrmIds(crmIds))
       out.set(crmId, { id: c.id, fields: { name: c.name, email: c.email } });
@@ -69,7 +84,7 @@ export async function repairReplica(
   changeKey: string,
 ): Promise<SyncOutcome> {
   const desired = desiredReplica(system, owner);
-  const drift = driftedFields(desired, copy.fields);
+  const drift = replicaDrift(system, owner, copy);
   if (!drift.length) return { result: 'in_step', drift: [] };
   const fields = Object.fromEntries(drift.map((f) => [f, desired[f] as string]));
   if (system === 'billing') {
@@ -92,7 +107,7 @@ export async function repairReplica(
 async function linkedBillingCopy(u: ReplicaUpstreams, crmId: string): Promise<ReplicaCopy | undefined> {
   const billingId = (await u.links?.get(crmId).catch(() => undefined))?.billingCustomerId;
   const c = billingId ? await u.billing.customerContact(billingId, crmId) : null;
-  return c ? { id: c.id, fields: { name: c.name, email: c.email } } : undefined;
+  return c ? { id: c.id, fields: { name: c.name, email: c.email }, set: billingSet(c) } : undefined;
 }
 
 /** One customer, one replica system: re-read both, write what differs. */

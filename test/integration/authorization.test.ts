@@ -282,6 +282,13 @@ const WRITE_MUTATIONS = {
     pick: (d: any) => d?.updateTicket?.id,
     scope: 'support.tickets:manage',
   },
+  // Sign-up: only a customer token that names no customer yet (register-customer.test.ts); every caller here is refused.
+  registerCustomer: {
+    q: 'mutation($id: String) { registerCustomer(input: { name: "Matrix Person", company: $id }) { customerId } }',
+    vars: (id: string) => ({ id }),
+    pick: (d: any) => d?.registerCustomer?.customerId,
+    scope: 'self:register',
+  },
 } as const;
 type WriteMutation = keyof typeof WRITE_MUTATIONS;
 const WRITE_SCOPES = [
@@ -300,6 +307,8 @@ const WRITE_MUTATION_USERS: Record<string, Record<WriteMutation, Outcome>> = {
   customerOwn: {
     ...(Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'data'])) as Record<WriteMutation, Outcome>),
     updateTicket: 'FORBIDDEN',
+    // A token naming its customer is one already.
+    registerCustomer: 'FORBIDDEN',
   },
   customerForeign: Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'FORBIDDEN'])) as Record<WriteMutation, Outcome>,
   agent: {
@@ -316,8 +325,12 @@ const WRITE_MUTATION_USERS: Record<string, Record<WriteMutation, Outcome>> = {
     removePaymentMethod: 'FORBIDDEN',
     changeSubscriptionPlan: 'FORBIDDEN',
     updateTicket: 'data',
+    registerCustomer: 'FORBIDDEN',
   },
-  admin: Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'data'])) as Record<WriteMutation, Outcome>,
+  admin: {
+    ...(Object.fromEntries(Object.keys(WRITE_MUTATIONS).map((m) => [m, 'data'])) as Record<WriteMutation, Outcome>),
+    registerCustomer: 'FORBIDDEN',
+  },
 };
 
 /** Writes the simulators received (reads to check ownership may precede a refusal; writes may not). */
@@ -336,6 +349,9 @@ function upstreamWrites(): number {
     (s['POST /v1/invoices/{id}/pay'] ?? 0) +
     (s['POST /v1/setup_intents'] ?? 0) +
     (s['POST /v1/payment_methods/{id}/detach'] ?? 0) +
+    (s['POST /v1/customers'] ?? 0) +
+    (z['POST /api/v2/users/create_or_update'] ?? 0) +
+    (t.sims.stats('hubspot').byRoute['POST /crm/v3/objects/contacts'] ?? 0) +
     (f.PutObject ?? 0) +
     (f.DeleteObject ?? 0) +
     (f.PostObject ?? 0)

@@ -287,6 +287,122 @@ describe('updateBillingDetails', () => {
   });
 });
 
+const INVOICE_EMAIL = `mutation ($input: BillingDetailsInput!) { updateBillingDetails(input: $input) { invoiceEmail address { country } } }`;
+const UPDATE_CONTACT = `mutation($id: ID!, $input: ContactInput!) { updateContact(id: $id, input: $input) { id email } }`;
+const zendeskUserEmail = async (crmId: string) => {
+  const r = await fetch(`${sims.urls.zendesk}/api/v2/users/${seedOf(crmId).zendeskUserId}`, { headers: { authorization: zendeskAuth() } });
+  return ((await r.json()) as { user: { email: string } }).user.email;
+};
+const stripeCustomer = async (crmId: string) =>
+  (await stripe('GET', `/v1/customers/${seedOf(crmId).stripeCustomerId}`)).body as { email: string; metadata: Record<string, string> };
+
+describe('updateBillingDetails: invoiceEmail', () => {
+  test('sets where Stripe sends invoices; the next read shows it; a change of the contact email no longer overwrites it; null gives invoices back to the contact email', async () => {
+    const token = t.token('customer', '1012');
+    await t.gql(`{ me { billing { invoiceEmail } } }`, { token });
+    await t.app.cache.settle();
+    await quiet();
+    sims.resetStats();
+    const res = await t.gql(INVOICE_EMAIL, { token, variables: { input: { invoiceEmail: ' Accounts@Example.com ' } } });
+    assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+    assert.deepEqual(res.body.data.updateBillingDetails, { invoiceEmail: 'accounts@example.com', address: null });
+    assert.equal(stripeRoutes()['POST /v1/customers/{id}'], 1);
+    assert.equal(stripeWrites(), 1);
+    // Stripe holds it as the customer's email (where it sends invoices), marked as the billing system's own.
+    const cus = await stripeCustomer('1012');
+    assert.equal(cus.email, 'accounts@example.com');
+    assert.equal(cus.metadata.portico_invoice_email, 'set');
+    // Read-your-writes.
+    assert.equal((await t.gql(`{ me { billing { invoiceEmail } } }`, { token })).body.data.me.billing.invoiceEmail, 'accounts@example.com');
+    const entry = entries.find((e) => e.action === 'billing.details.update')!;
+    assert.deepEqual([entry.customerId, entry.fields, entry.outcome], ['1012', ['invoice_email'], 'ok']);
+
+    // The contact email changes in the CRM (the owner of Customer.email): Zendesk follows, Stripe keeps the invoice email.
+    const changed = await t.gql(UPDATE_CONTACT, {
+      token: t.token('agent'),
+      variables: { id: '1012', input: { email: 'ada.new@example.com' } },
+    });
+    assert.equal(changed.body.errors, undefined, JSON.stringify(changed.body.errors));
+    await waitFor('the support copy of the new contact email', async () => (await zendeskUserEmail('1012')) === 'ada.new@example.com');
+    await quiet();
+    assert.equal((await stripeCustomer('1012')).email, 'accounts@example.com', 'the CRM copy did not overwrite the invoice email');
+    assert.equal(
+      (await t.gql(`{ me { email billing { invoiceEmail } } }`, { token })).body.data.me.billing.invoiceEmail,
+      'accounts@example.com',
+    );
+
+    // Cleared: invoices go to the contact email again; the replica job copies it to Stripe.
+    const cleared = await t.gql(INVOICE_EMAIL, { token, variables: { input: { invoiceEmail: null } } });
+    assert.equal(cleared.body.errors, undefined, JSON.stringify(cleared.body.errors));
+    assert.equal(cleared.body.data.updateBillingDetails.invoiceEmail, null);
+    await waitFor('the contact email copied back to Stripe', async () => (await stripeCustomer('1012')).email === 'ada.new@example.com');
+    assert.equal((await stripeCustomer('1012')).metadata.portico_invoice_email, undefined);
+    assert.equal((await t.gql(`{ me { billing { invoiceEmail } } }`, { token })).body.data.me.billing.invoiceEmail, null);
+  });
+
+  test('a malformed invoice email is BAD_USER_INPUT naming input.invoiceEmail, before any call to Stripe', async () => {
+    const token = t.token('customer', '1015');
+    await quiet();
+    sims.resetStats();
+    for (const invoiceEmail of [
+      '',
+      'accounts',
+      'accounts@example',
+      'a b@example.com',
+      `${'a'.repeat(250)}@example.com`,
+      'x@exa\u0000mple.com',
+    ]) {
+      const res = await t.gql(INVOICE_EMAIL, { token, variables: { input: { invoiceEmail } } });
+      assert.equal(res.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', invoiceEmail);
+      assert.equal(res.body.errors?.[0]?.extensions?.argument, 'input.invoiceEmail');
+    }
+    assert.equal(sims.stats('stripe').total, 0, 'no call to Stripe');
+  });
+
+  test("another customer's invoice email is FORBIDDEN with no call to Stripe", async () => {
+    await quiet();
+    sims.resetStats();
+    const res = await t.gql(INVOICE_EMAIL, {
+      token: t.token('customer', '1001'),
+      variables: { input: { invoiceEmail: 'thief@example.com', customerId: '1016' } },
+    });
+    assert.equal(res.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+    assert.equal(sims.stats('stripe').total, 0);
+    assert.notEqual((await stripeCustomer('1016')).email, 'thief@example.com');
+    assert.deepEqual(
+      entries.map((e) => [e.action, e.customerId, e.outcome]),
+      [['billing.details.update', '1016', 'denied']],
+    );
+  });
+
+  test('the same Idempotency-Key twice: one Stripe write; Stripe down: UPSTREAM_UNAVAILABLE and nothing set', async () => {
+    const token = t.token('customer', '1017');
+    const headers = { 'idempotency-key': 'invoice-email-1017' };
+    const variables = { input: { invoiceEmail: 'billing@example.org' } };
+    sims.setFaults('stripe', { failureRate: 1 });
+    try {
+      const res = await t.gql(INVOICE_EMAIL, { token, headers, variables });
+      assert.equal(res.body.errors?.[0]?.extensions?.code, 'UPSTREAM_UNAVAILABLE');
+      assert.equal(res.body.data, null);
+    } finally {
+      sims.setFaults('stripe', {});
+    }
+    const before = await stripeCustomer('1017');
+    assert.equal(before.email, seedOf('1017').email);
+    assert.equal(before.metadata.portico_invoice_email, undefined);
+    assert.deepEqual([entries.at(-1)?.outcome, entries.at(-1)?.detail?.code], ['failed', 'UPSTREAM_UNAVAILABLE']);
+    sims.resetStats();
+    const first = await t.gql(INVOICE_EMAIL, { token, headers, variables });
+    assert.equal(first.body.errors, undefined, JSON.stringify(first.body.errors));
+    assert.equal(first.body.data.updateBillingDetails.invoiceEmail, 'billing@example.org');
+    const retry = await t.gql(INVOICE_EMAIL, { token, headers, variables });
+    assert.deepEqual(retry.body, first.body);
+    assert.equal(retry.headers.get('idempotent-replayed'), 'true');
+    assert.equal(stripeRoutes()['POST /v1/customers/{id}'], 1);
+    assert.equal((await stripeCustomer('1017')).email, 'billing@example.org');
+  });
+});
+
 const PAY = `mutation($id: ID!) { payInvoice(id: $id) { id status amountPaid amountRemaining } }`;
 const INVOICES = `{ me { billing { invoices(first: 20) { nodes { id status } } } } }`;
 const openInvoiceOf = (crmId: string) => seedOf(crmId).invoices.find((i) => i.status === 'open')!;

@@ -40,6 +40,7 @@ beforeEach(() => {
 
 const PLANS = `{ plans { id name productName description interval intervalCount currency amount prices { currency amount } } }`;
 const PREVIEW = `query($p: ID!, $s: ID, $prorate: Boolean) { planChangePreview(planId: $p, subscriptionId: $s, prorate: $prorate) { subscriptionId planId prorationDate prorationAmount nextInvoiceTotal nextInvoiceAt currency } }`;
+const PREVIEW_NOW = `query($p: ID!, $prorate: Boolean) { planChangePreview(planId: $p, prorate: $prorate) { prorationDate prorationAmount nextInvoiceTotal nextInvoiceAt invoicedNow currency } }`;
 const CHANGE = `mutation($p: ID!, $prorate: Boolean, $d: DateTime, $s: ID) { changeSubscriptionPlan(planId: $p, prorate: $prorate, prorationDate: $d, subscriptionId: $s) { id status plan planId } }`;
 const SUB = `{ me { billing { subscription { id plan planId } } } }`;
 
@@ -260,12 +261,11 @@ describe('planChangePreview and changeSubscriptionPlan', () => {
     assert.equal(updates(), 0);
   });
 
-  test('bad input names the argument, before any Stripe write: unknown plan, same plan, inactive, another interval, a stale proration date', async () => {
+  test('bad input names the argument, before any Stripe write: unknown plan, same plan, inactive, a stale proration date', async () => {
     const id = nextCustomer();
     const token = t.token('customer', id);
     const sub = subOf(id);
     const current = sub.items.data[0].price;
-    const otherInterval = sims.data.prices.find((p) => p.interval !== current.recurring.interval)!;
     sims.resetStats();
     const cases: [Record<string, unknown>, string][] = [
       [{ p: 'price_doesnotexist' }, 'planId'],
@@ -273,7 +273,6 @@ describe('planChangePreview and changeSubscriptionPlan', () => {
       [{ p: current.id }, 'planId'],
       [{ p: 'price_legacy_monthly' }, 'planId'],
       [{ p: 'price_setup_fee' }, 'planId'],
-      [{ p: otherInterval.id }, 'planId'],
       [{ p: otherMonthly(id).id, d: new Date(Date.now() - 2 * 3600_000).toISOString() }, 'prorationDate'],
       [{ p: otherMonthly(id).id, d: new Date(Date.now() + 3600_000).toISOString() }, 'prorationDate'],
       [{ p: otherMonthly(id).id, s: 'sub/../x' }, 'subscriptionId'],
@@ -397,5 +396,142 @@ describe('planChangePreview and changeSubscriptionPlan', () => {
     } finally {
       await stripe('POST', `/v1/prices/${target.id}`, { nickname: 'Starter Monthly' });
     }
+  });
+});
+
+/** A customer on an active monthly plan with a default card, not used by another test. */
+function monthlyWithCard(): string {
+  const c = sims.data.customers.find(
+    (x) =>
+      !taken.has(x.crmId) &&
+      x.subscription?.status === 'active' &&
+      x.subscription.items.data[0].price.recurring.interval === 'month' &&
+      x.paymentMethods.length > 0,
+  )!;
+  taken.add(c.crmId);
+  return c.crmId;
+}
+/** The customer's invoices at Stripe, newest first. */
+async function invoicesAt(
+  crmId: string,
+): Promise<{ id: string; status: string; total: number; amount_due: number; subscription?: string }[]> {
+  const res = await stripe('GET', `/v1/invoices?customer=${seedOf(crmId).stripeCustomerId}&limit=100`);
+  assert.equal(res.status, 200);
+  return res.body.data;
+}
+const YEAR_S = 365 * 86_400;
+
+describe('changeSubscriptionPlan: another billing interval', () => {
+  test('monthly to yearly: the preview says invoiced now; the change restarts the billing cycle and charges exactly the preview at once', async () => {
+    const id = monthlyWithCard();
+    const token = t.token('customer', id);
+    const sub = subOf(id);
+    const monthly = sub.items.data[0].price;
+    const yearly = sims.data.prices.find((p) => p.interval === 'year')!;
+    const invoicesBefore = (await invoicesAt(id)).length;
+    sims.resetStats();
+    const res = await t.gql(PREVIEW_NOW, { token, variables: { p: yearly.id } });
+    assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+    const preview = res.body.data.planChangePreview;
+    const item = (await stripe('GET', `/v1/subscriptions/${sub.id}`)).body.items.data[0];
+    const date = Date.parse(preview.prorationDate) / 1000;
+    const share = (item.current_period_end - date) / (item.current_period_end - item.current_period_start);
+    const credit = -Math.round(monthly.unit_amount * share);
+    assert.deepEqual(preview, {
+      prorationDate: preview.prorationDate,
+      prorationAmount: credit,
+      nextInvoiceTotal: yearly.amount + credit,
+      nextInvoiceAt: preview.prorationDate,
+      invoicedNow: true,
+      currency: monthly.currency.toUpperCase(),
+    });
+    assert.ok(credit < 0, 'the unused time of the monthly plan is credited');
+    assert.equal(updates(), 0, 'a preview changes nothing');
+
+    const changed = await t.gql(CHANGE, { token, variables: { p: yearly.id, d: preview.prorationDate } });
+    assert.equal(changed.body.errors, undefined, JSON.stringify(changed.body.errors));
+    assert.deepEqual(changed.body.data.changeSubscriptionPlan, { id: sub.id, status: 'ACTIVE', plan: yearly.nickname, planId: yearly.id });
+    assert.equal(updates(), 1);
+    // Stripe restarted the billing cycle at the change: a year from now.
+    const now = (await stripe('GET', `/v1/subscriptions/${sub.id}`)).body.items.data[0];
+    assert.ok(now.current_period_start >= date, 'the cycle starts at the change');
+    assert.equal(now.current_period_end - now.current_period_start, YEAR_S);
+    // One invoice made and paid at once, for exactly the amount previewed; nothing left pending.
+    const after = await invoicesAt(id);
+    assert.equal(after.length, invoicesBefore + 1);
+    assert.deepEqual([after[0].subscription, after[0].status, after[0].total], [sub.id, 'paid', preview.nextInvoiceTotal]);
+    assert.deepEqual(await pendingItems(id), []);
+    // Read your writes, and the audit entry says the cycle was reset.
+    assert.equal((await t.gql(SUB, { token })).body.data.me.billing.subscription.planId, yearly.id);
+    const entry = entries.find((e) => e.action === 'subscription.plan_change')!;
+    assert.deepEqual([entry.customerId, entry.outcome, entry.detail?.billingCycleReset], [id, 'ok', true]);
+
+    // And back to monthly, without proration: no credit, the monthly price charged at once.
+    const back = await t.gql(PREVIEW_NOW, { token, variables: { p: monthly.id, prorate: false } });
+    assert.deepEqual([back.body.data.planChangePreview.prorationAmount, back.body.data.planChangePreview.invoicedNow], [0, true]);
+    assert.equal(back.body.data.planChangePreview.nextInvoiceTotal, monthly.unit_amount);
+    const known = new Set((await invoicesAt(id)).map((i) => i.id));
+    const down = await t.gql(CHANGE, { token, variables: { p: monthly.id, prorate: false } });
+    assert.equal(down.body.data?.changeSubscriptionPlan?.planId, monthly.id, JSON.stringify(down.body));
+    // (Made in the same second as the yearly one: found by id, not by position.)
+    const made = (await invoicesAt(id)).filter((i) => !known.has(i.id));
+    assert.deepEqual(
+      made.map((i) => [i.total, i.status]),
+      [[monthly.unit_amount, 'paid']],
+    );
+  });
+
+  test('the same Idempotency-Key twice: one Stripe update and one invoice', async () => {
+    const id = monthlyWithCard();
+    const token = t.token('customer', id);
+    const yearly = sims.data.prices.find((p) => p.interval === 'year')!;
+    const invoicesBefore = (await invoicesAt(id)).length;
+    sims.resetStats();
+    const headers = { 'idempotency-key': `yearly-${id}` };
+    const first = await t.gql(CHANGE, { token, headers, variables: { p: yearly.id } });
+    assert.equal(first.body.errors, undefined, JSON.stringify(first.body.errors));
+    const retry = await t.gql(CHANGE, { token, headers, variables: { p: yearly.id } });
+    assert.deepEqual(retry.body, first.body);
+    assert.equal(updates(), 1);
+    assert.equal((await invoicesAt(id)).length, invoicesBefore + 1);
+  });
+
+  test('a declined card: the change is made (as Stripe does), the invoice stays open and the subscription is PAST_DUE', async () => {
+    const id = monthlyWithCard();
+    const token = t.token('customer', id);
+    const cus = seedOf(id).stripeCustomerId;
+    const pm = await stripe('POST', '/v1/payment_methods/pm_card_chargeDeclined/attach', { customer: cus });
+    assert.equal((await stripe('POST', `/v1/customers/${cus}`, { 'invoice_settings[default_payment_method]': pm.body.id })).status, 200);
+    const yearly = sims.data.prices.find((p) => p.interval === 'year')!;
+    const res = await t.gql(CHANGE, { token, variables: { p: yearly.id } });
+    assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+    assert.deepEqual([res.body.data.changeSubscriptionPlan.planId, res.body.data.changeSubscriptionPlan.status], [yearly.id, 'PAST_DUE']);
+    const [inv] = await invoicesAt(id);
+    assert.deepEqual([inv.subscription, inv.status], [subOf(id).id, 'open']);
+  });
+
+  test("a plan not sold in the subscription's currency stays refused: BAD_USER_INPUT on planId, no Stripe write", async () => {
+    sims.webhooks.configure({ stripe: { url: `${t.url}/webhooks/stripe`, secret: SECRETS.stripe[0] } });
+    const id = monthlyWithCard();
+    const token = t.token('customer', id);
+    const currency = subOf(id).items.data[0].price.currency;
+    const other = currency === 'jpy' ? 'chf' : 'jpy';
+    const created = await stripe('POST', '/v1/prices', {
+      currency: other,
+      unit_amount: '50000',
+      'recurring[interval]': 'year',
+      'product_data[name]': 'Regional',
+    });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    // Stripe's price.created webhook drops the cached plan list.
+    await waitFor('the new plan listed', async () =>
+      ((await t.gql(PLANS, { token })).body.data.plans as { id: string }[]).some((p) => p.id === created.body.id),
+    );
+    sims.resetStats();
+    const res = await t.gql(CHANGE, { token, variables: { p: created.body.id } });
+    assert.equal(res.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.equal(res.body.errors?.[0]?.extensions?.argument, 'planId');
+    assert.match(res.body.errors[0].message, /not sold in/);
+    assert.equal(updates(), 0);
   });
 });

@@ -11,7 +11,7 @@ import type { Resolvers, SubscriptionStatus } from '../../generated/billing.js';
 import { offsetPage, pageArgs } from '../../platform/pagination.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
 import { loadSdl } from '../sdl.js';
-import { billingMutations } from './mutations.js';
+import { billingMutations, type BillingMutationDeps } from './mutations.js';
 import { billingPlans } from './plans.js';
 import type { BillingAccount, BillingPort } from '../../ports/billing.js';
 import { billingCustomerKeys, createBillingLoaders, type BillingLoaders } from './loaders.js';
@@ -35,8 +35,8 @@ export interface BillingSubgraphDeps {
   audit: AuditLog;
   /** Customer links (customers/links.ts): direct endpoints for linked customers. */
   links: CustomerLinks;
-  /** Queues the CRM's copy of billing-owned fields (src/replicas). */
-  replicas?: { billingChanged(crmId: string, changeKey: string): Promise<void> };
+  /** Queues the CRM's copy of billing-owned fields, and the contact copies (src/replicas). */
+  replicas?: BillingMutationDeps['replicas'];
   /** The features each plan unlocks (ENTITLEMENT_PLANS). @default none */
   plans?: Readonly<Record<string, readonly string[]>>;
 }

@@ -28,6 +28,7 @@ import {
   type Subscription,
 } from '../../ports/billing.js';
 import { ISO_COUNTRIES } from '../../platform/countries.js';
+import { isEmailAddress } from '../../platform/email.js';
 import { billingKeys } from './loaders.js';
 
 export interface BillingMutationDeps {
@@ -37,8 +38,14 @@ export interface BillingMutationDeps {
   cache: CacheDeps<CacheType>;
   audit: AuditLog;
   links: CustomerLinks;
-  /** Queues the CRM's copy of billing-owned fields (src/replicas); absent: not propagated (logged). */
-  replicas?: { billingChanged(crmId: string, changeKey: string): Promise<void> };
+  /**
+   * Queues the CRM's copy of billing-owned fields, and (`contactChanged`) the copies of the CRM's
+   * contact fields, e.g. its email once an invoice email is cleared (src/replicas); absent: not propagated (logged).
+   */
+  replicas?: {
+    billingChanged(crmId: string, changeKey: string): Promise<void>;
+    contactChanged?(crmId: string, changeKey: string): Promise<void>;
+  };
 }
 
 const TAX_IDS_MAX = 25;
@@ -101,7 +108,20 @@ export function checkBillingDetails(input: BillingDetailsInput, taxIdTypes: Read
       seen.add(k);
     });
   }
-  if (!patch.address && !patch.taxIds) throw new BadUserInputError('Give input.address or input.taxIds (or both).', 'input');
+  if (input.invoiceEmail !== undefined) {
+    if (input.invoiceEmail === null) patch.invoiceEmail = null;
+    else {
+      const email = input.invoiceEmail.trim().toLowerCase();
+      if (!isEmailAddress(email))
+        throw new BadUserInputError(
+          'input.invoiceEmail must be an email address, e.g. "accounts@example.com" (null: invoices go to the contact email).',
+          'input.invoiceEmail',
+        );
+      patch.invoiceEmail = email;
+    }
+  }
+  if (!patch.address && !patch.taxIds && patch.invoiceEmail === undefined)
+    throw new BadUserInputError('Give input.address, input.taxIds or input.invoiceEmail.', 'input');
   return patch;
 }
 
@@ -144,10 +164,12 @@ export function billingMutations(deps: BillingMutationDeps): MutationResolvers {
     return account.subscription;
   };
   /** Queues the CRM's copy of the billing country; the billing system has the change either way. */
-  const replicate = async (ctx: RequestContext, crmId: string): Promise<boolean> => {
+  const replicate = async (ctx: RequestContext, crmId: string, which: 'billing' | 'contact' = 'billing'): Promise<boolean> => {
     if (!deps.replicas) return false;
     try {
-      await deps.replicas.billingChanged(crmId, `mutation.${randomUUID()}`);
+      if (which === 'billing') await deps.replicas.billingChanged(crmId, `mutation.${randomUUID()}`);
+      else if (deps.replicas.contactChanged) await deps.replicas.contactChanged(crmId, `mutation.${randomUUID()}`);
+      else return false;
       return true;
     } catch (err) {
       ctx.logger.warn({ crmId, err: (err as Error).message }, 'CRM copy of billing fields not queued');
@@ -184,7 +206,11 @@ export function billingMutations(deps: BillingMutationDeps): MutationResolvers {
         {
           action: 'billing.details.update',
           systems: [deps.system],
-          fields: [...(input.address ? ['address'] : []), ...(input.taxIds ? ['tax_ids'] : [])],
+          fields: [
+            ...(input.address ? ['address'] : []),
+            ...(input.taxIds ? ['tax_ids'] : []),
+            ...(input.invoiceEmail !== undefined ? ['invoice_email'] : []),
+          ],
         },
         async (a) => {
           const crmId = targetCustomer(ctx, input.customerId, 'input.customerId', a);
@@ -200,7 +226,9 @@ export function billingMutations(deps: BillingMutationDeps): MutationResolvers {
           }
           await purge(crmId);
           const replicasQueued = patch.address ? await replicate(ctx, crmId) : false;
-          a.detail = { replicasQueued };
+          // Invoices back to the contact email: the CRM's email is copied to the billing customer again.
+          const contactCopyQueued = patch.invoiceEmail === null ? await replicate(ctx, crmId, 'contact') : undefined;
+          a.detail = { replicasQueued, ...(contactCopyQueued === undefined ? {} : { contactCopyQueued }) };
           const after = await fresh(crmId);
           if (!after) throw new NotFoundError('This customer has no billing account any more.');
           return after;

@@ -86,17 +86,18 @@ export function billingPlans(deps: BillingMutationDeps): {
     if (sub.items.length !== 1 || !item)
       throw new BadUserInputError('This subscription has several plans; change it in the billing system.', 'subscriptionId');
     // Already on it: no plan check (a retry of a change made may name a plan taken off sale since).
-    if (item.planId === planId) return { crmId, sub, same: true };
+    if (item.planId === planId) return { crmId, sub, same: true, cycleReset: false };
     const plan = (await plans()).find((p) => p.id === planId);
     if (!plan) throw new BadUserInputError(`${planId} is not a plan on sale: take one from \`plans\`.`, 'planId');
-    if (plan.interval !== item.interval || plan.intervalCount !== item.intervalCount)
-      throw new BadUserInputError(
-        `Changing between billing intervals (${item.interval.toLowerCase()} to ${plan.interval.toLowerCase()}) is not supported: choose a plan billed every ${item.intervalCount > 1 ? `${item.intervalCount} ` : ''}${item.interval.toLowerCase()}.`,
-        'planId',
-      );
+    if (plan.interval === 'UNKNOWN')
+      throw new BadUserInputError(`${planId} is billed at an interval this API does not know; change it in the billing system.`, 'planId');
+    // The currency stays: a subscription is charged in one currency for good.
     if (!plan.prices.some((p) => p.currency === sub.currency))
       throw new BadUserInputError(`This plan is not sold in ${sub.currency}, the subscription's currency.`, 'planId');
-    return { crmId, sub, same: false };
+    // Another billing interval (e.g. monthly to yearly): the billing system restarts the billing
+    // cycle now and invoices the change at once (the new plan's first period, less the unused time).
+    const cycleReset = plan.interval !== item.interval || plan.intervalCount !== item.intervalCount;
+    return { crmId, sub, same: false, cycleReset };
   }
 
   const samePlan = () => new BadUserInputError('The subscription is already on this plan.', 'planId');
@@ -113,7 +114,7 @@ export function billingPlans(deps: BillingMutationDeps): {
       planChangePreview: async (_p, { planId, subscriptionId, prorate }, ctx) => {
         const note: AuditNote = {};
         const readDeps = { audit: deps.audit, system: deps.system };
-        let t: { crmId: string; sub: SubscriptionState; same: boolean };
+        let t: { crmId: string; sub: SubscriptionState; same: boolean; cycleReset: boolean };
         try {
           t = await target(ctx, note, planId, subscriptionId);
           if (t.same) throw samePlan();
@@ -130,7 +131,9 @@ export function billingPlans(deps: BillingMutationDeps): {
           prorationDate: opts.prorationDate,
           prorationAmount: quote.prorationAmount,
           nextInvoiceTotal: quote.nextInvoiceTotal,
-          nextInvoiceAt: t.sub.currentPeriodEnd,
+          // A change of billing interval is invoiced at once (at the proration date's moment), the others at the period end.
+          nextInvoiceAt: t.cycleReset ? opts.prorationDate : t.sub.currentPeriodEnd,
+          invoicedNow: t.cycleReset,
           currency: quote.currency,
         };
       },
@@ -151,6 +154,7 @@ export function billingPlans(deps: BillingMutationDeps): {
               planId,
               prorate: opts.prorate,
               prorationDate: opts.prorate ? opts.prorationDate : null,
+              ...(t.cycleReset ? { billingCycleReset: true } : {}),
             };
             // Already on the plan: bad input, unless this is the retry of a change made under the
             // client's key whose answer was lost (the billing system tells from the key derived from it).

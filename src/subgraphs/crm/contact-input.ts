@@ -2,13 +2,13 @@
 import { BadUserInputError } from '../../errors/index.js';
 import type { ContactInput } from '../../generated/crm.js';
 import type { ContactPatch } from '../../ports/crm.js';
+import { isEmailAddress } from '../../platform/email.js';
 
 const FIELDS: ReadonlySet<string> = new Set<keyof ContactInput>(['firstName', 'lastName', 'email', 'phone', 'company']);
 
 // Control characters (and DEL) never belong in a contact field.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
-const EMAIL = /^[^\s@"<>()[\],;:\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 const PHONE = /^\+?[0-9 ()\-.]+$/;
 
 function bad(field: string, message: string): never {
@@ -42,7 +42,7 @@ export function toContactChange(input: ContactInput): ContactChange {
         if (v.length < 1 || v.length > 100) bad(field, `${field} must be 1 to 100 characters, e.g. "Ada".`);
         break;
       case 'email':
-        if (v.length > 254 || !EMAIL.test(v)) bad(field, 'email must be an email address, e.g. "ada@example.com".');
+        if (!isEmailAddress(v)) bad(field, 'email must be an email address, e.g. "ada@example.com".');
         break;
       case 'phone': {
         const digits = v.replace(/\D/g, '').length;
@@ -63,4 +63,19 @@ export function toContactChange(input: ContactInput): ContactChange {
   }
   if (!fields.length) throw new BadUserInputError('Give at least one field to change, e.g. { phone: "+44 20 7946 0958" }.', 'input');
   return { patch, fields };
+}
+
+/** RegisterCustomerInput, checked before anything is sent: BAD_USER_INPUT naming the field. */
+export function checkRegistration(input: { name: string; email?: string | null; company?: string | null }): {
+  name: string;
+  email: string | null;
+  company: string | null;
+} {
+  const name = input.name.trim().replace(/\s+/g, ' ');
+  if (name.length < 1 || name.length > 200 || CONTROL.test(name)) bad('name', 'name must be 1 to 200 characters, e.g. "Ada Lovelace".');
+  const email = input.email?.trim().toLowerCase() || null;
+  if (email !== null && !isEmailAddress(email)) bad('email', 'email must be an email address, e.g. "ada@example.com".');
+  const company = input.company?.trim() || null;
+  if (company !== null && (company.length > 200 || CONTROL.test(company))) bad('company', 'company must be at most 200 characters.');
+  return { name, email, company };
 }

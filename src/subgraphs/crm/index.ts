@@ -14,6 +14,8 @@ import { DateTimeScalar } from '../../platform/scalars.js';
 import type { CacheDeps } from '../../platform/cache.js';
 import type { CacheType } from '../../config/index.js';
 import { checkFirst, offsetCursor, offsetStart } from '../../platform/pagination.js';
+import { AlreadyRegisteredError, type Signup } from '../../customers/signup.js';
+import { checkRegistration } from './contact-input.js';
 import { audited, REPEATABLE } from '../mutations.js';
 import { loadSdl } from '../sdl.js';
 import { randomUUID } from 'node:crypto';
@@ -40,6 +42,8 @@ export interface CrmSubgraphDeps {
    * (a CRM subgraph running alone): the CRM's change feed (webhook or poller) queues them instead.
    */
   replicas?: { contactChanged(crmId: string, changeKey: string): Promise<void> };
+  /** Sign-up (customers/signup.ts); absent: `registerCustomer` answers that sign-up is not available here. */
+  signup?: Signup;
 }
 
 export function createCrmSubgraph(deps: CrmSubgraphDeps) {
@@ -139,6 +143,27 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
       },
     },
     Mutation: {
+      registerCustomer: (_src, { input }, ctx) =>
+        audited(
+          deps.audit,
+          ctx,
+          { action: 'customer.register', systems: [deps.system], fields: ['contact', 'billing_customer', 'support_user'] },
+          async (note) => {
+            const p = ctx.principal;
+            if (p.kind !== 'user' || !p.roles.includes('customer') || !p.signup)
+              throw p.kind === 'user' && p.roles.includes('customer') && p.customerId !== p.subject
+                ? new AlreadyRegisteredError()
+                : new ForbiddenError('`registerCustomer` is for a signed-in user whose token names no customer yet.');
+            if (!deps.signup) throw new ForbiddenError('Sign-up is not available on this service: send it to the gateway.');
+            const fields = checkRegistration(input);
+            const out = await deps.signup.register(p.subject, fields);
+            note.customerId = out.contact.id;
+            note.detail = { billingCustomerId: out.billingCustomerId, supportUserId: out.supportUserId, welcomed: out.welcomed };
+            return { customerId: out.contact.id, name: fullName(out.contact), email: out.contact.email, company: out.contact.company };
+          },
+          // Every step is keyed by the sign-in: safe to run again under the client's key.
+          REPEATABLE,
+        ),
       updateMyContact: (_src, { input }, ctx) => {
         const id = ownCustomerId(ctx.principal);
         if (!id) throw new ForbiddenError('`updateMyContact` is for customer tokens. Staff use `updateContact(id:, input:)`.');

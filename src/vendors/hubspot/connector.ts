@@ -21,6 +21,13 @@ import {
 } from './mappers.js';
 import { coalesce } from '../../platform/coalesce.js';
 
+/**
+ * The contact property holding the sign-up key of a contact Portico created: a single-line text
+ * property created once with "unique values" (`hasUniqueValue: true`), so HubSpot reads a contact
+ * by it (`idProperty`) and refuses a second contact with the same value.
+ */
+export const SIGNUP_KEY_PROPERTY = 'portico_signup_key';
+
 const BatchResponse = z.object({ results: z.array(HubSpotContact) });
 const SearchResponse = z.object({
   total: z.number(),
@@ -142,6 +149,47 @@ export function createCrmConnector(deps: { http: HttpClient; logger?: Logger }):
         throw err;
       }
       return toCrmContact(parse(HubSpotContact, body), onUnknown);
+    },
+    async createContact(signupKey, fields) {
+      // The sign-up key lives in a unique-value property, so HubSpot reads the contact by it and
+      // refuses a second contact with it: read first, create, and read again on a refusal.
+      const byKey = async (): Promise<CrmContact | null> => {
+        try {
+          const body = await http.send({
+            method: 'GET',
+            path: `/crm/v3/objects/contacts/${encodeURIComponent(signupKey)}`,
+            route: 'contacts.read',
+            query: { idProperty: SIGNUP_KEY_PROPERTY, properties: CONTACT_PROPERTIES.join(',') },
+          });
+          return toCrmContact(parse(HubSpotContact, body), onUnknown);
+        } catch (err) {
+          if (err instanceof UpstreamHttpError && err.status === 404) return null;
+          throw err;
+        }
+      };
+      const made = await byKey();
+      if (made) return made;
+      const properties: Record<string, string> = { [SIGNUP_KEY_PROPERTY]: signupKey, lastname: fields.lastName };
+      if (fields.firstName) properties.firstname = fields.firstName;
+      if (fields.email) properties.email = fields.email;
+      if (fields.company) properties.company = fields.company;
+      try {
+        const body = await http.send({
+          method: 'POST',
+          path: '/crm/v3/objects/contacts',
+          route: 'contacts.create',
+          // A retry after a lost answer meets the unique key (or the email) and is read back below.
+          idempotent: true,
+          body: { properties },
+        });
+        return toCrmContact(parse(HubSpotContact, body), onUnknown);
+      } catch (err) {
+        if (!(err instanceof UpstreamHttpError) || (err.status !== 409 && err.status !== 400)) throw err;
+        const mine = await byKey();
+        if (mine) return mine;
+        if (err.status === 409) throw new ContactConflictError('email already in use');
+        throw new ContactInvalidError(hubspotMessage(err.body));
+      }
     },
     setBillingStanding: (id, patch) =>
       setProperties(id, {

@@ -12,7 +12,7 @@
  *   when the company changes, PATCH, re-read: 2 to 5.
  */
 import { z } from 'zod';
-import { BadUserInputError } from '../../errors/index.js';
+import { BadUserInputError, UpstreamError } from '../../errors/index.js';
 import { chunk } from '../../platform/concurrency.js';
 import { parseUpstream, UpstreamHttpError } from '../../platform/http.js';
 import type { Logger } from '../../platform/logger.js';
@@ -348,6 +348,30 @@ export function createSalesforceCrm(deps: SalesforceCrmDeps): SalesforceCrm {
       if (patch.company !== undefined) body.AccountId = patch.company.trim() ? await accountId(patch.company.trim()) : null;
       if (!(await patchContact(id, body))) return null;
       return (await read([id])).get(id) ?? null;
+    },
+
+    async createContact(signupKey, fields) {
+      // The sign-up key is the new customer's id: an upsert by the external id field creates the
+      // contact once and finds it on any repeat (absolute values: the same upsert twice leaves the
+      // same contact, so a retry is safe).
+      if (!isCustomerId(signupKey)) throw new ContactInvalidError('The sign-up key is not a valid customer id.');
+      const body: Record<string, string | null> = { FirstName: fields.firstName, LastName: fields.lastName, Email: fields.email };
+      if (fields.company?.trim()) body.AccountId = await accountId(fields.company.trim());
+      try {
+        await client.send({
+          method: 'PATCH',
+          path: `${client.base}/sobjects/Contact/Portico_Customer_Id__c/${encodeURIComponent(signupKey)}`,
+          body,
+          route: 'contacts.upsert',
+          idempotent: true,
+        });
+      } catch (err) {
+        if (err instanceof UpstreamHttpError && err.status === 400) throw refusal(err.body);
+        throw err;
+      }
+      const made = (await read([signupKey])).get(signupKey);
+      if (!made) throw new UpstreamError('crm', 'unavailable', 'contact not readable after its upsert');
+      return made;
     },
 
     async setBillingStanding(id, patch) {

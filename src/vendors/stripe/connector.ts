@@ -29,7 +29,17 @@ import {
   type PlanChangeOptions,
   type SubscriptionState,
 } from '../../ports/billing.js';
-import { STRIPE_TAX_ID_TYPES, toBillingAccount, toCard, toInvoice, toPlan, toSubscription, toSubscriptionState } from './mappers.js';
+import {
+  INVOICE_EMAIL_MARKER,
+  invoiceEmailOf,
+  STRIPE_TAX_ID_TYPES,
+  toBillingAccount,
+  toCard,
+  toInvoice,
+  toPlan,
+  toSubscription,
+  toSubscriptionState,
+} from './mappers.js';
 
 /** Stripe as Portico's billing system: the billing port (src/ports/billing.ts). */
 export type BillingConnector = BillingPort;
@@ -314,7 +324,13 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
         for (const c of res.data) {
           const crmId = c.metadata?.crm_contact_id;
           if (crmId && ids.includes(crmId))
-            out.set(crmId, { id: c.id, name: c.name ?? null, email: c.email ?? null, country: c.address?.country || null });
+            out.set(crmId, {
+              id: c.id,
+              name: c.name ?? null,
+              email: c.email ?? null,
+              country: c.address?.country || null,
+              ownEmail: invoiceEmailOf(c) !== null,
+            });
         }
       }
       return out;
@@ -324,7 +340,13 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
       try {
         const c = await call('customers.retrieve', (ro) => stripe.customers.retrieve(stripeId, {}, ro), BG);
         if (('deleted' in c && c.deleted) || c.metadata?.crm_contact_id !== crmId) return null;
-        return { id: c.id, name: c.name ?? null, email: c.email ?? null, country: c.address?.country || null };
+        return {
+          id: c.id,
+          name: c.name ?? null,
+          email: c.email ?? null,
+          country: c.address?.country || null,
+          ownEmail: invoiceEmailOf(c) !== null,
+        };
       } catch (err) {
         if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) return null;
         throw err;
@@ -353,15 +375,30 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
             // A DELETE is idempotent: one already gone (404, a retry after a lost answer) is done.
             await notFoundAsNull(() => call('customers.deleteTaxId', (ro) => stripe.customers.deleteTaxId(stripeId, x.id, {}, ro)));
       }
-      if (patch.address) {
-        const a = patch.address;
-        const address = Object.fromEntries(Object.entries(ADDRESS_PARAMS).map(([k, p]) => [p, a[k as keyof typeof ADDRESS_PARAMS] ?? '']));
-        const key = partKey(idempotencyKey, 'address');
-        const byParam = Object.fromEntries(Object.entries(ADDRESS_PARAMS).map(([k, p]) => [`address[${p}]`, `address.${k}`]));
+      if (patch.address || patch.invoiceEmail !== undefined) {
+        const params: Stripe.CustomerUpdateParams = {};
+        if (patch.address) {
+          const a = patch.address;
+          params.address = Object.fromEntries(
+            Object.entries(ADDRESS_PARAMS).map(([k, p]) => [p, a[k as keyof typeof ADDRESS_PARAMS] ?? '']),
+          );
+        }
+        // Stripe sends invoices and receipts to the customer's `email`. Set here, it is marked as the
+        // billing system's own (the CRM's copy stops); cleared, the marker goes (an empty string
+        // deletes a metadata key) and the next replica job copies the CRM's email back.
+        if (patch.invoiceEmail !== undefined) {
+          if (patch.invoiceEmail !== null) params.email = patch.invoiceEmail;
+          params.metadata = { [INVOICE_EMAIL_MARKER]: patch.invoiceEmail === null ? '' : 'set' };
+        }
+        const key = partKey(idempotencyKey, patch.invoiceEmail === undefined ? 'address' : 'customer');
+        const byParam: Record<string, string> = {
+          ...Object.fromEntries(Object.entries(ADDRESS_PARAMS).map(([k, p]) => [`address[${p}]`, `address.${k}`])),
+          email: 'invoiceEmail',
+        };
         // Absolute values: the same update twice leaves the same customer, so it may be retried.
         await call(
           'customers.update',
-          (ro) => stripe.customers.update(stripeId, { address }, key ? { ...ro, idempotencyKey: key } : ro),
+          (ro) => stripe.customers.update(stripeId, params, key ? { ...ro, idempotencyKey: key } : ro),
           'interactive',
           true,
           inputRefusal((param) => (param ? byParam[param] : undefined)),
@@ -540,6 +577,21 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
       }
       const replayed = updated.lastResponse?.headers?.['idempotent-replayed'] === 'true';
       return { subscription: toSubscription(updated, onUnknown), replayed };
+    },
+    async createCustomer(crmId, fields, idempotencyKey) {
+      const c = await call(
+        'customers.create',
+        (ro) =>
+          stripe.customers.create(
+            { name: fields.name, ...(fields.email ? { email: fields.email } : {}), metadata: { crm_contact_id: crmId } },
+            { ...ro, idempotencyKey },
+          ),
+        'interactive',
+        // Keyed: Stripe answers a retry with the customer the first attempt made.
+        true,
+        inputRefusal((param) => (param === 'email' ? 'email' : undefined)),
+      );
+      return { id: c.id };
     },
     async updateCustomerContact(stripeId, fields, idempotencyKey) {
       await call('customers.update', (ro) => stripe.customers.update(stripeId, fields, { ...ro, idempotencyKey }), BG);

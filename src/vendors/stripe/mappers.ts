@@ -104,6 +104,16 @@ export function toTaxId(t: Stripe.TaxId): TaxIdSummary {
 
 const idOf = (v: string | { id: string } | null | undefined) => (typeof v === 'string' ? v : (v?.id ?? null));
 
+/**
+ * The customer metadata key that marks its `email` (where Stripe sends invoices and receipts) as an
+ * invoice email set in Stripe, not the CRM's contact email copied there.
+ */
+export const INVOICE_EMAIL_MARKER = 'portico_invoice_email';
+
+/** The invoice email set in Stripe, or null when `email` is the CRM's copy. */
+export const invoiceEmailOf = (c: Pick<Stripe.Customer, 'email' | 'metadata'>): string | null =>
+  c.metadata?.[INVOICE_EMAIL_MARKER] ? (c.email ?? null) : null;
+
 export function toBillingAccount(crmId: string, c: Stripe.Customer, onUnknown?: OnUnknownValue): BillingAccount {
   return {
     crmId,
@@ -115,6 +125,7 @@ export function toBillingAccount(crmId: string, c: Stripe.Customer, onUnknown?: 
     // Expanded with the customer (`tax_ids`); oldest first, as Stripe lists them on invoices.
     taxIds: [...(c.tax_ids?.data ?? [])].sort((a, b) => a.created - b.created).map(toTaxId),
     defaultPaymentMethodId: idOf(c.invoice_settings?.default_payment_method),
+    invoiceEmail: invoiceEmailOf(c),
   };
 }
 

@@ -180,6 +180,17 @@ export function createSupportConnector(deps: { http: HttpClient; logger?: Logger
         body: { user: fields },
       });
     },
+    async upsertUser(crmId, fields) {
+      const body = await http.send({
+        method: 'POST',
+        path: '/api/v2/users/create_or_update',
+        route: 'users.create_or_update',
+        // Matched by external_id (the customer id), else by email: a repeat finds the user made first.
+        idempotent: true,
+        body: { user: { name: fields.name, ...(fields.email ? { email: fields.email } : {}), external_id: crmId, role: 'end-user' } },
+      });
+      return { id: String(parse(UserResponse, body).user.id) };
+    },
     async comments(ticketId) {
       try {
         const body = await http.send({
