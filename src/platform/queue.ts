@@ -399,6 +399,14 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
       // process alive: stopped here. The job's lock then expires and another worker runs it.
       const locks = worker && !closed ? (Reflect.get(worker, 'lockManager') as { close?: () => Promise<void> } | undefined) : undefined;
       if (typeof locks?.close === 'function') await bounded(locks.close());
+      // Likewise BullMQ's own blocking connection (a duplicate of ours): left open, it reconnects
+      // for ever once Redis is gone and keeps the process alive (seen as a test file that never
+      // exited, with "[ioredis] Unhandled error event" every second, on a loaded machine).
+      const backend =
+        worker && !closed
+          ? (Reflect.get(worker, 'backend') as { blockingClient?: Promise<{ disconnect?: () => void }> } | undefined)
+          : undefined;
+      if (backend?.blockingClient) await bounded(backend.blockingClient.then((c) => c.disconnect?.()));
       await bounded(current?.close());
       workerConnection?.disconnect();
       producer.disconnect();
