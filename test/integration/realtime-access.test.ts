@@ -62,6 +62,8 @@ const tooSlow = async () => {
 
 interface Sub {
   pushes: { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] }[];
+  /** A refusal of the subscription itself (graphql-ws `error`). */
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
   done: boolean;
 }
 
@@ -77,7 +79,14 @@ function subscribe(app: TestApp, token: string, query: string) {
   const s: Sub = { pushes: [], done: false };
   client.subscribe(
     { query },
-    { next: (v) => s.pushes.push(v as Sub['pushes'][number]), error: () => (s.done = true), complete: () => (s.done = true) },
+    {
+      next: (v) => s.pushes.push(v as Sub['pushes'][number]),
+      error: (e) => {
+        if (Array.isArray(e)) s.errors = e as Sub['errors'];
+        s.done = true;
+      },
+      complete: () => (s.done = true),
+    },
   );
   return { s, closes, dispose: () => client.dispose() };
 }
@@ -355,5 +364,62 @@ describe('a client that does not read', () => {
     // Nothing was queued for it after the close: the pushes it got are those sent before.
     const received = frames.filter((f) => f.type === 'next').length - 1;
     assert.ok(received <= changes, `pushes after the close: ${received} of ${changes}`);
+  });
+});
+
+describe('ticketChanged', () => {
+  test("a ticket older than the customer's 100 latest is found (read by id); staff name its customer; another customer's is refused with no Zendesk call", async () => {
+    const c = t.sims.data.customers.find((x) => x.tickets.length > 0 && Number(x.crmId) > 1020)!;
+    const other = t.sims.data.customers.find((x) => x.tickets.length > 0 && x.crmId !== c.crmId)!;
+    const oldest = [...c.tickets].sort((a, b) => a.updated_at.localeCompare(b.updated_at))[0];
+    // 101 newer tickets: the oldest is no longer among the customer's 100 most recently updated.
+    for (let i = 0; i < 101; i++) {
+      const res = await fetch(`${t.sims.urls.zendesk}/api/v2/tickets`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${t.sims.credentials.zendeskEmail}/token:${t.sims.credentials.zendeskApiToken}`).toString('base64')}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ ticket: { subject: `newer ${i}`, comment: { body: 'x' }, requester_id: c.zendeskUserId } }),
+      });
+      assert.equal(res.status, 201);
+    }
+    const list = await t.gql(`{ customer(id: "${c.crmId}") { tickets(first: 100) { nodes { id } } } }`, { token: t.token('agent') });
+    assert.ok(!list.body.data.customer.tickets.nodes.some((n: { id: string }) => n.id === String(oldest.id)), 'outside the latest 100');
+
+    const query = (customerId?: string) =>
+      `subscription { ticketChanged(id: "${oldest.id}"${customerId ? `, customerId: "${customerId}"` : ''}) { ticket { id subject } } }`;
+    const own = subscribe(t, t.token('customer', c.crmId), query());
+    const staff = subscribe(t, t.token('agent', 'ticket-agent'), query(c.crmId));
+    try {
+      await waitFor('the first pushes', () => own.s.pushes.length === 1 && staff.s.pushes.length === 1);
+      for (const s of [own.s, staff.s]) {
+        assert.equal(s.pushes[0].errors, undefined, JSON.stringify(s.pushes[0].errors));
+        assert.deepEqual(s.pushes[0].data.ticketChanged.ticket, { id: String(oldest.id), subject: oldest.subject });
+      }
+    } finally {
+      await own.dispose();
+      await staff.dispose();
+    }
+
+    // A customer naming another customer: FORBIDDEN, before any call to Zendesk.
+    const before = t.sims.stats('zendesk').total;
+    const foreign = subscribe(t, t.token('customer', c.crmId), query(other.crmId));
+    // Its own customer, another customer's ticket: NOT_FOUND (the ticket is read, its requester is not this customer).
+    const notOwn = subscribe(
+      t,
+      t.token('customer', c.crmId),
+      `subscription { ticketChanged(id: "${other.tickets[0].id}") { ticket { id } } }`,
+    );
+    try {
+      await waitFor('the refusals', () => foreign.s.done && notOwn.s.done);
+      assert.equal(foreign.s.errors?.[0].extensions?.code, 'FORBIDDEN');
+      assert.equal(notOwn.s.errors?.[0].extensions?.code, 'NOT_FOUND');
+      assert.equal(foreign.s.pushes.length + notOwn.s.pushes.length, 0);
+    } finally {
+      await foreign.dispose();
+      await notOwn.dispose();
+    }
+    assert.ok(t.sims.stats('zendesk').total - before <= 2, 'the NOT_FOUND case reads the ticket; the FORBIDDEN case reads nothing');
   });
 });
