@@ -7,6 +7,7 @@
  * headless Chromium).
  */
 import assert from 'node:assert/strict';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { createClient, type Client } from 'graphql-ws';
 import { chromium, type Browser } from 'playwright-core';
@@ -321,7 +322,38 @@ describe('stream tickets (the browser EventSource cannot send a header)', () => 
 });
 
 describe('a client that does not read', () => {
-  test('is closed 4413 once its unread pushes pass REALTIME_MAX_BUFFERED_BYTES, and gets no more', async () => {
+  // A large state: the record of the customer with the most invoices, many times over (aliases).
+  const bigSubscription = () => {
+    const target = [...t.sims.data.customers].sort((a, b) => b.invoices.length - a.invoices.length)[0].crmId;
+    const big = Array.from(
+      { length: 14 },
+      (_, i) =>
+        `c${i}: customer { id name email phone billing { invoices(first: 100) { nodes { id number status amountDue amountPaid amountRemaining currency dueDate createdAt } } } }`,
+    ).join(' ');
+    return { target, query: `subscription { customerChanged(id: "${target}") { ${big} } }` };
+  };
+
+  /** Changes the target one at a time, each waited for until its push is computed, until the server closes a client as too slow. */
+  async function changeUntilTooSlow(target: string): Promise<number> {
+    // Computed pushes, with or without a field error (a vendor's budget can refuse one field under load).
+    const computed = async () => (await metric(t, 'ok')) + (await metric(t, 'error'));
+    const before = await computed();
+    const closesBefore = await tooSlow();
+    let changes = 0;
+    // The loopback socket buffers fill first, then REALTIME_MAX_BUFFERED_BYTES.
+    while (changes < 400 && (await tooSlow()) === closesBefore) {
+      changes++;
+      await setPhone(t, target, `+1 555 ${String(changes).padStart(4, '0')}`);
+      await waitFor(
+        `the push to be computed (${changes})`,
+        async () => (await computed()) >= before + changes || (await tooSlow()) > closesBefore,
+      );
+    }
+    assert.equal(await tooSlow(), closesBefore + 1, `closed as too slow after ${changes} changes`);
+    return changes;
+  }
+
+  test('WebSocket: closed 4413 once its unread pushes pass REALTIME_MAX_BUFFERED_BYTES, and gets no more', async () => {
     // graphql-transport-ws by hand, so the client can stop reading its socket.
     const ws = new WebSocket(`${t.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
     const frames: any[] = [];
@@ -331,31 +363,12 @@ describe('a client that does not read', () => {
     await new Promise((r) => ws.once('open', r));
     ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${t.token('agent', 'slow-agent')}` } }));
     await waitFor('the ack', () => frames.some((f) => f.type === 'connection_ack'));
-    // A large state: the record of the customer with the most invoices, many times over (aliases).
-    const target = [...t.sims.data.customers].sort((a, b) => b.invoices.length - a.invoices.length)[0].crmId;
-    const big = Array.from(
-      { length: 14 },
-      (_, i) =>
-        `c${i}: customer { id name email phone billing { invoices(first: 100) { nodes { id number status amountDue amountPaid amountRemaining currency dueDate createdAt } } } }`,
-    ).join(' ');
-    ws.send(
-      JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `subscription { customerChanged(id: "${target}") { ${big} } }` } }),
-    );
+    const { target, query } = bigSubscription();
+    ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
     await waitFor('the first push', () => frames.some((f) => f.type === 'next'));
-    const pushBytes = JSON.stringify(frames.find((f) => f.type === 'next')).length;
     // The client stops reading. Changes go on; the server computes a push for each.
     ws.pause();
-    // Computed pushes, with or without a field error (a vendor's budget can refuse one field under load).
-    const computed = async () => (await metric(t, 'ok')) + (await metric(t, 'error'));
-    const before = await computed();
-    let changes = 0;
-    // Until the server closes it (the loopback socket buffers fill first, then REALTIME_MAX_BUFFERED_BYTES).
-    while (changes < 400 && (await tooSlow()) === 0) {
-      changes++;
-      await setPhone(t, target, `+1 555 ${String(changes).padStart(4, '0')}`);
-      await waitFor(`the push to be computed (${changes})`, async () => (await computed()) >= before + changes || (await tooSlow()) > 0);
-    }
-    assert.equal(await tooSlow(), 1, `closed as too slow after ${changes} changes of ${pushBytes} bytes`);
+    const changes = await changeUntilTooSlow(target);
     // It reads again: the pushes the server had sent, then the close 4413.
     ws.resume();
     await waitFor('the close', () => closed !== undefined, 60_000);
@@ -363,6 +376,30 @@ describe('a client that does not read', () => {
     // Nothing was queued for it after the close: the pushes it got are those sent before.
     const received = frames.filter((f) => f.type === 'next').length - 1;
     assert.ok(received <= changes, `pushes after the close: ${received} of ${changes}`);
+  });
+
+  test('SSE: an event stream that does not read is cut once its unread pushes pass REALTIME_MAX_BUFFERED_BYTES', async () => {
+    const { target, query } = bigSubscription();
+    const req = httpRequest(`${t.url}/graphql/stream`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.token('agent', 'slow-sse')}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+    });
+    req.on('error', () => undefined);
+    req.end(JSON.stringify({ query }));
+    const res = await new Promise<IncomingMessage>((r) => req.once('response', r));
+    assert.equal(res.statusCode, 200);
+    let text = '';
+    let ended = false;
+    res.on('data', (d: Buffer) => (text += d.toString('utf8')));
+    res.on('error', () => undefined);
+    res.once('close', () => (ended = true));
+    await waitFor('the first push', () => text.includes('event: next'));
+    // The client stops reading.
+    res.pause();
+    await changeUntilTooSlow(target);
+    res.resume();
+    await waitFor('the stream to end', () => ended, 60_000);
+    assert.ok(!text.includes('event: complete'), 'cut, not completed');
   });
 });
 
