@@ -72,6 +72,7 @@ export async function runSubscriptionsBench(o: { subscribers: number; rate: numb
     // The in-process event worker: at the default 8 jobs at once it applied ~800 of 1,000 events in the
     // run at 50 changes/s (each job waits on Redis and Stripe); the Stripe budget paces the re-reads anyway.
     EVENT_CONCURRENCY: process.env.EVENT_CONCURRENCY ?? '32',
+    EVENT_WORKERS: process.env.EVENT_WORKERS ?? 'true',
   };
   const config = loadConfig(env);
   const procs: ChildProcess[] = [];
@@ -87,6 +88,8 @@ export async function runSubscriptionsBench(o: { subscribers: number; rate: numb
       o.profile ? ['--cpu-prof', `--cpu-prof-dir=${o.profile}`] : [],
     );
     procs.push(gateway);
+    // EVENT_WORKERS=false: the event workers run in their own process (`npm run worker`, core 1), not the gateway's.
+    if (env.EVENT_WORKERS === 'false') procs.push(await start('src/worker.ts', 1, env, /Event workers running/));
     const base = `http://127.0.0.1:${port}`;
     const customers = sims.data.customers;
     const byCrm = new Map<string, Subscriber[]>();
