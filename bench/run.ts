@@ -83,6 +83,7 @@ if (values.subscriptions) {
     subscribers: Number(values.subscribers),
     rate: values.rate === '200' ? 50 : Number(values.rate),
     seconds: Number(values.seconds),
+    profile: values.profile,
   });
   process.exit(process.exitCode ?? 0);
 }

@@ -20,6 +20,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createClient, type Client } from 'graphql-ws';
+import { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
 import WebSocket from 'ws';
 import { signDevToken } from '../src/auth/tokens.js';
@@ -52,7 +53,7 @@ interface Subscriber {
   pendingSince?: number;
 }
 
-export async function runSubscriptionsBench(o: { subscribers: number; rate: number; seconds: number }) {
+export async function runSubscriptionsBench(o: { subscribers: number; rate: number; seconds: number; profile?: string }) {
   const redis = await startLocalRedis();
   const sims = await startSimulators({ faults: { stripe: { latencyMs: 2 } } });
   const port = await freePort();
@@ -68,14 +69,27 @@ export async function runSubscriptionsBench(o: { subscribers: number; rate: numb
     REALTIME_MAX_CONNECTIONS_PER_IP: String(o.subscribers + 100),
     USER_RATE_LIMIT_PER_MINUTE: '100000',
     UPSTREAM_BREAKER_VOLUME: '100000',
+    // The in-process event worker: at the default 8 jobs at once it applied ~800 of 1,000 events in the
+    // run at 50 changes/s (each job waits on Redis and Stripe); the Stripe budget paces the re-reads anyway.
+    EVENT_CONCURRENCY: process.env.EVENT_CONCURRENCY ?? '32',
+    EVENT_WORKERS: process.env.EVENT_WORKERS ?? 'true',
   };
   const config = loadConfig(env);
   const procs: ChildProcess[] = [];
   const dispatcher = new Agent({ connections: 20 });
   const subs: Subscriber[] = [];
   try {
-    const gateway = await start('src/main.ts', 0, env, /Portico is listening/);
+    // --profile DIR: a V8 CPU profile of the gateway process, written when it exits.
+    const gateway = await start(
+      'src/main.ts',
+      0,
+      env,
+      /Portico is listening/,
+      o.profile ? ['--cpu-prof', `--cpu-prof-dir=${o.profile}`] : [],
+    );
     procs.push(gateway);
+    // EVENT_WORKERS=false: the event workers run in their own process (`npm run worker`, core 1), not the gateway's.
+    if (env.EVENT_WORKERS === 'false') procs.push(await start('src/worker.ts', 1, env, /Event workers running/));
     const base = `http://127.0.0.1:${port}`;
     const customers = sims.data.customers;
     const byCrm = new Map<string, Subscriber[]>();
@@ -84,6 +98,9 @@ export async function runSubscriptionsBench(o: { subscribers: number; rate: numb
     let foreign = 0;
     let errors = 0;
     let initialErrors = 0;
+    /** Error codes seen in pushes (first pushes apart), and how subscriptions ended. */
+    const codes: Record<string, number> = {};
+    const count = (k: string) => (codes[k] = (codes[k] ?? 0) + 1);
     const rssBefore = rssKb(gateway.pid!);
 
     // Subscribe, 25 at a time and at most 25 every 600 ms (each first state reads the billing system,
@@ -111,6 +128,7 @@ export async function runSubscriptionsBench(o: { subscribers: number; rate: numb
                   if (v.errors?.length) {
                     if (s.initial) initialErrors++;
                     else errors++;
+                    for (const e of v.errors) count(`${s.initial ? 'first:' : ''}${JSON.stringify(e.extensions?.code ?? 'none')}`);
                   }
                   if (v.data?.customerChanged.customer && v.data.customerChanged.customer.id !== s.crmId) foreign++;
                   if (s.initial) {
@@ -121,7 +139,11 @@ export async function runSubscriptionsBench(o: { subscribers: number; rate: numb
                   if (s.pendingSince !== undefined) latencies.push(performance.now() - s.pendingSince);
                   s.pendingSince = undefined;
                 },
-                error: () => (errors++, resolve()),
+                error: (err: unknown) => {
+                  errors++;
+                  count(`closed:${(err as { code?: number }).code ?? (err as Error).message?.slice(0, 40) ?? 'error'}`);
+                  resolve();
+                },
                 complete: () => resolve(),
               },
             );
@@ -135,6 +157,8 @@ export async function runSubscriptionsBench(o: { subscribers: number; rate: numb
     sims.resetStats();
     const url = `${base}/webhooks/stripe`;
     const total = o.rate * o.seconds;
+    /** Send time (epoch ms) of each event: against its change stream entry's time, the event path's own lag. */
+    const sentAt = new Map<string, number>();
     let sent = 0;
     const t0 = performance.now();
     while (sent < total) {
@@ -144,6 +168,7 @@ export async function runSubscriptionsBench(o: { subscribers: number; rate: numb
         const c = customers[Math.floor(Math.random() * customers.length)];
         const body = stripeChangeEvent(c);
         const at = performance.now();
+        sentAt.set((JSON.parse(body) as { id: string }).id, Date.now());
         for (const s of byCrm.get(c.crmId) ?? []) s.pendingSince ??= at;
         batch.push(
           request(url, {
@@ -161,6 +186,18 @@ export async function runSubscriptionsBench(o: { subscribers: number; rate: numb
     const end = Date.now() + 15_000;
     while (Date.now() < end && subs.some((s) => s.pendingSince !== undefined)) await new Promise((r) => setTimeout(r, 100));
     const ms = performance.now() - t0;
+    // Webhook sent -> change published (stream entry id time): the event path alone, without the push.
+    const applied: number[] = [];
+    const rc = new Redis(redis.url);
+    try {
+      for (const [id, fields] of await rc.xrange('subbench:changes', '-', '+')) {
+        const change = JSON.parse(fields[fields.indexOf('change') + 1] ?? '{}') as { eventId?: string };
+        const at = change.eventId && sentAt.get(change.eventId);
+        if (at) applied.push(Number(id.split('-')[0]) - at);
+      }
+    } finally {
+      rc.disconnect();
+    }
     const stats = sims.stats('stripe');
     const hub = sims.stats('hubspot');
     const zen = sims.stats('zendesk');
@@ -174,6 +211,9 @@ export async function runSubscriptionsBench(o: { subscribers: number; rate: numb
       pushes_per_s: +((pushes / ms) * 1000).toFixed(1),
       push_p50_ms: +pct(latencies, 50).toFixed(1),
       push_p99_ms: +pct(latencies, 99).toFixed(1),
+      events_applied: applied.length,
+      applied_p50_ms: pct(applied, 50),
+      applied_p99_ms: pct(applied, 99),
       unpushed_changes_at_end: subs.filter((s) => s.pendingSince !== undefined).length,
       kb_per_subscriber: +((rssSubscribed - rssBefore) / o.subscribers).toFixed(1),
       vendor_calls_per_push: pushes ? +(pushCalls / pushes).toFixed(3) : null,
@@ -187,10 +227,17 @@ export async function runSubscriptionsBench(o: { subscribers: number; rate: numb
 |---|---|---|---|---|---|---|---|---|---|
 | ${row.subscribers} | ${row.customers} | ${row.changes} (${o.rate}/s) | ${row.pushes} | ${row.pushes_per_s} | ${row.push_p50_ms} | ${row.push_p99_ms} | ${row.kb_per_subscriber} | ${row.vendor_calls_per_push} | ${row.pushes_of_another_customer} |
 `);
-    console.log(JSON.stringify({ ...row, stripe_routes: stats.byRoute }));
+    console.log(JSON.stringify({ ...row, error_codes: codes, stripe_routes: stats.byRoute }));
   } finally {
     await Promise.all(subs.map(async (s) => s.client.dispose()));
-    for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
+    await Promise.all(
+      procs.map(async (p) => {
+        if (p.exitCode !== null || p.signalCode !== null) return;
+        const exited = new Promise((r) => p.once('exit', r));
+        p.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      }),
+    );
     await dispatcher.close();
     await sims.close();
     await redis.stop();

@@ -67,9 +67,15 @@ function makeEvents(sims: Simulators, n: number): string[] {
 }
 
 /** Starts a script pinned to one core (taskset); resolves once its output matches `ready`. */
-export function start(script: string, core: number, env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {
+export function start(
+  script: string,
+  core: number,
+  env: Record<string, string>,
+  ready: RegExp,
+  nodeArgs: string[] = [],
+): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const proc = spawn('taskset', ['-c', String(core), process.execPath, '--import', 'tsx', script], {
+    const proc = spawn('taskset', ['-c', String(core), process.execPath, ...nodeArgs, '--import', 'tsx', script], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

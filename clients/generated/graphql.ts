@@ -438,6 +438,8 @@ export type Customer = {
   name: Maybe<Scalars['String']['output']>;
   /** Phone number as stored in the CRM. */
   phone: Maybe<Scalars['String']['output']>;
+  /** One ticket the customer requested, by its id, however old; null when it does not exist or is not this customer's. */
+  ticket: Maybe<Ticket>;
   /** Tickets the customer requested, most recently updated first. */
   tickets: Maybe<TicketConnection>;
   /** When the CRM record last changed. */
@@ -449,6 +451,12 @@ export type Customer = {
 export type CustomerDocumentsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A customer of the company. Joins the CRM (identity and contact), billing, support and files. */
+export type CustomerTicketArgs = {
+  id: Scalars['ID']['input'];
 };
 
 

@@ -14,6 +14,8 @@ export interface RealtimeConfig {
     maxBufferedBytes: number;
     /** Seconds between keep-alive pings (WebSocket ping frames, SSE comments). */
     heartbeatS: number;
+    /** Seconds a stream ticket (POST /graphql/stream/ticket, for the browser's EventSource) may wait to be redeemed, once. */
+    ticketTtlS: number;
   };
 }
 
@@ -49,6 +51,11 @@ export const realtime = section({
       example: '25',
       doc: 'Seconds between keep-alive pings to subscription clients (WebSocket ping frames, SSE comment lines).',
     },
+    REALTIME_TICKET_TTL_S: {
+      schema: int(5, 600).prefault('30'),
+      example: '30',
+      doc: "Seconds a stream ticket (POST /graphql/stream/ticket, for the browser's own EventSource, which cannot send a header) stays redeemable; each ticket opens one stream.",
+    },
   },
   build: (v): RealtimeConfig => ({
     realtime: {
@@ -58,6 +65,7 @@ export const realtime = section({
       maxConnectionsPerIp: v.REALTIME_MAX_CONNECTIONS_PER_IP,
       maxBufferedBytes: v.REALTIME_MAX_BUFFERED_BYTES,
       heartbeatS: v.REALTIME_HEARTBEAT_S,
+      ticketTtlS: v.REALTIME_TICKET_TTL_S,
     },
   }),
 });

@@ -25,8 +25,15 @@ export type Scalars = {
 export type Customer = {
   __typename?: 'Customer';
   id: Scalars['ID']['output'];
+  /** One ticket the customer requested, by its id, however old; null when it does not exist or is not this customer's. */
+  ticket: Maybe<Ticket>;
   /** Tickets the customer requested, most recently updated first. */
   tickets: Maybe<TicketConnection>;
+};
+
+
+export type CustomerTicketArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -315,6 +322,7 @@ export type ResolversParentTypes = {
 export type CustomerResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']>, { __typename: 'Customer' } & GraphQLRecursivePick<ParentType, {"id":true}>, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  ticket?: Resolver<Maybe<ResolversTypes['Ticket']>, ParentType, ContextType, RequireFields<CustomerTicketArgs, 'id'>>;
   tickets?: Resolver<Maybe<ResolversTypes['TicketConnection']>, ParentType, ContextType, RequireFields<CustomerTicketsArgs, 'first'>>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };

@@ -99,6 +99,8 @@ export interface SupportPort {
   ticketsByRequesters(userIds: readonly string[]): Promise<Map<string, TicketSummary[]>>;
   /** A ticket's public comments; none when the ticket does not exist. */
   comments(ticketId: string): Promise<CommentSummary[]>;
+  /** One ticket read by id (however old: a ticket screen, a subscription), with its requester; null when it does not exist. */
+  ticketById(ticketId: string): Promise<{ ticket: TicketSummary; requesterId: string | null } | null>;
   /** One ticket's requester, re-read (event handlers); null when the ticket does not exist. */
   ticketRequester(ticketId: string): Promise<string | null>;
   /** One user's customer id, re-read (event handlers); null when absent or unknown. */

@@ -62,6 +62,8 @@ export interface ConnectionInfo {
   token: string;
   /** Ends the whole connection with a close code (WebSocket close; SSE: an error push, then the end). */
   close(code: number, reason: string): void;
+  /** Bytes sent to this client but not yet taken by its socket: past REALTIME_MAX_BUFFERED_BYTES it is closed 4413. */
+  backlog?(): number;
 }
 
 export interface SubscribeRequest {
@@ -212,6 +214,8 @@ interface Sub {
   running: boolean;
   dirty: boolean;
   ended: boolean;
+  /** The last read was refused by the rate limit: the push waits (timer) for Retry-After or the next change. */
+  deferred?: boolean;
 }
 
 export function createRealtimeHub(o: RealtimeHubOptions): RealtimeHub {
@@ -250,7 +254,7 @@ export function createRealtimeHub(o: RealtimeHubOptions): RealtimeHub {
     }),
     pushes: new Counter({
       name: 'portico_realtime_pushes_total',
-      help: 'Pushes computed (outcome: ok, error = with errors, refused = the subscription ended, coalesced = a change folded into a waiting push).',
+      help: 'Pushes computed (outcome: ok, error = with errors, refused = the subscription ended, coalesced = a change folded into a waiting push, deferred = over the rate limit, pushed later).',
       labelNames: ['outcome'],
       registers: [o.metrics.registry],
     }),
@@ -315,6 +319,18 @@ export function createRealtimeHub(o: RealtimeHubOptions): RealtimeHub {
         m?.pushes.inc({ outcome: 'refused' });
         return sub.conn.close(CLOSE.UNAUTHORIZED, 'Unauthorized: the token expired or was revoked; reconnect with a new one.');
       }
+      if (answer.status === 429) {
+        // Over the principal's request rate limit (a push is one request of the subscriber): the push
+        // is deferred, not failed. It runs again when the limiter's Retry-After has passed, or after the
+        // next change (coalesced), whichever is first; the client gets the state at that time.
+        m?.pushes.inc({ outcome: 'deferred' });
+        sub.deferred = true;
+        const retryAfterS = Number(answer.body.errors?.[0]?.extensions?.retryAfter);
+        const ms = Math.min(60_000, Math.max(rt.coalesceMs, Number.isFinite(retryAfterS) ? retryAfterS * 1000 : 1000));
+        sub.timer = setTimeout(() => void run(sub), ms);
+        return;
+      }
+      sub.deferred = false;
       const refused = sub.plan.refused(answer.body);
       if (refused) {
         m?.pushes.inc({ outcome: 'refused' });
@@ -324,13 +340,21 @@ export function createRealtimeHub(o: RealtimeHubOptions): RealtimeHub {
           last.errors = [...(last.errors ?? []), new GraphQLError(refused.message, { extensions: refused.extensions })];
         return sub.queue.finish({ ...last, streamId });
       }
+      // A client that has not taken what was sent already is dropped, before pushes pile up for it.
+      if ((sub.conn.backlog?.() ?? 0) > rt.maxBufferedBytes) {
+        m?.pushes.inc({ outcome: 'refused' });
+        return sub.conn.close(CLOSE.TOO_SLOW, 'Too slow: pushes were not read; reconnect.');
+      }
       const push = { ...sub.plan.shape(answer.body, reason), streamId };
       m?.pushes.inc({ outcome: push.errors ? 'error' : 'ok' });
       if (sub.queue.push(push)) m?.pushes.inc({ outcome: 'coalesced' });
     } finally {
       sub.running = false;
       if (sub.dirty && !sub.ended) {
+        // A change arrived during the read: one more push after it (a deferred one is tried again then too).
         sub.dirty = false;
+        sub.deferred = false;
+        clearTimeout(sub.timer);
         sub.timer = setTimeout(() => void run(sub), rt.coalesceMs);
       }
     }
@@ -339,6 +363,14 @@ export function createRealtimeHub(o: RealtimeHubOptions): RealtimeHub {
   function schedule(sub: Sub, reason: Reason, streamId: string) {
     sub.reason = reason;
     sub.streamId = streamId;
+    if (sub.timer && sub.deferred) {
+      // A deferred push (rate limited) is tried again once per change, coalesced like any other.
+      clearTimeout(sub.timer);
+      sub.deferred = false;
+      m?.pushes.inc({ outcome: 'coalesced' });
+      sub.timer = setTimeout(() => void run(sub), rt.coalesceMs);
+      return;
+    }
     if (sub.timer) return m?.pushes.inc({ outcome: 'coalesced' });
     if (sub.running) return (sub.dirty = true);
     sub.timer = setTimeout(() => void run(sub), rt.coalesceMs);

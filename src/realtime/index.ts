@@ -9,11 +9,13 @@
  * Both hand the subscription to the hub (hub.ts); each push is the subscriber's selection run as a
  * query through /graphql with the subscriber's token (operation.ts), in process (Fastify inject).
  */
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ApolloGateway } from '@apollo/gateway';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
+import { Counter } from 'prom-client';
 import { createHandler } from 'graphql-sse';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -25,6 +27,7 @@ import { replyError } from '../errors/http.js';
 import { createTrustedDocuments } from '../guards/trusted-documents.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
+import { connectRedis } from '../platform/redis.js';
 import { CLOSE, createRealtimeHub, type Connection, type GatewayAnswer, type Push, type RealtimeHub } from './hub.js';
 
 export { CLOSE } from './hub.js';
@@ -53,9 +56,56 @@ export interface Realtime {
 }
 
 const SSE_PATH = '/graphql/stream';
+const TICKET_PATH = '/graphql/stream/ticket';
+
+/**
+ * Stream tickets: the browser's own EventSource cannot send an Authorization header, so a client
+ * trades its token (POST /graphql/stream/ticket, with the header) for a random ticket, valid for
+ * REALTIME_TICKET_TTL_S and redeemable once, and opens GET /graphql/stream?ticket=... . The ticket
+ * stands for that token (that principal) alone; the token never appears in a URL. Kept in Redis
+ * (any instance redeems it) under the ticket's SHA-256, so a Redis dump does not hold usable tickets.
+ */
+interface StreamTickets {
+  issue(token: string): Promise<string>;
+  /** The token the ticket stands for, once; null when unknown, used or expired. Throws when Redis cannot answer. */
+  redeem(ticket: string): Promise<string | null>;
+  close(): void;
+}
+
+const TICKET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+function createStreamTickets(config: Readonly<Config>): StreamTickets {
+  const url = config.realtime.enabled ? config.redis.url : undefined;
+  const redis = url ? connectRedis(url, 'write') : undefined;
+  redis?.on('error', () => undefined);
+  const key = (ticket: string) => `${config.keyPrefix}:rt:ticket:${createHash('sha256').update(ticket).digest('hex')}`;
+  return {
+    async issue(token) {
+      if (!redis) throw new Error('no Redis');
+      const ticket = randomBytes(32).toString('base64url');
+      await redis.set(key(ticket), token, 'EX', config.realtime.ticketTtlS);
+      return ticket;
+    },
+    async redeem(ticket) {
+      if (!TICKET_PATTERN.test(ticket)) return null;
+      if (!redis) throw new Error('no Redis');
+      // GETDEL: a ticket is redeemed once, even by two requests at the same moment.
+      return redis.getdel(key(ticket));
+    },
+    close: () => redis?.disconnect(),
+  };
+}
 
 export function createRealtime(o: RealtimeOptions): Realtime {
   const { config, logger } = o;
+  const closes =
+    o.metrics &&
+    new Counter({
+      name: 'portico_realtime_closes_total',
+      help: 'Subscription connections the server closed, by close code (4401 token, 4413 too slow, 1013 Redis down, 1001 shutdown).',
+      labelNames: ['code'],
+      registers: [o.metrics.registry],
+    });
   let fastify: FastifyInstance | undefined;
   const trusted = createTrustedDocuments();
   const hub = createRealtimeHub({
@@ -83,19 +133,24 @@ export function createRealtime(o: RealtimeOptions): Realtime {
   });
   o.gateway.onSchemaLoadOrUpdate(({ apiSchema }) => hub.setApiSchema(apiSchema));
   const disposers: (() => Promise<void>)[] = [];
+  const tickets = createStreamTickets(config);
 
   return {
     hub,
     allowsDerived: (hash, principal) => hub.allowsDerived(hash, principal),
     register(f, deps) {
       fastify = f;
-      disposers.push(registerWebSocket(f, hub, o), registerSse(f, hub, o, deps));
+      const closed = (code: number) => closes?.inc({ code: String(code) });
+      disposers.push(registerWebSocket(f, hub, o, closed), registerSse(f, hub, o, deps, tickets, closed));
       // Before Fastify waits for open requests: an event stream never ends by itself.
       f.addHook('preClose', async () => {
         await Promise.all(disposers.map((d) => d()));
       });
     },
-    close: () => hub.close(),
+    close: async () => {
+      tickets.close();
+      await hub.close();
+    },
   };
 }
 
@@ -127,7 +182,12 @@ const tooManyConnections = (config: Readonly<Config>) => ({
 });
 
 /** WebSocket: graphql-transport-ws on /graphql. Returns its disposal. */
-function registerWebSocket(fastify: FastifyInstance, hub: RealtimeHub, o: RealtimeOptions): () => Promise<void> {
+function registerWebSocket(
+  fastify: FastifyInstance,
+  hub: RealtimeHub,
+  o: RealtimeOptions,
+  closed: (code: number) => void,
+): () => Promise<void> {
   const { config } = o;
   const rt = config.realtime;
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.limits.maxBodyBytes });
@@ -165,7 +225,22 @@ function registerWebSocket(fastify: FastifyInstance, hub: RealtimeHub, o: Realti
           socket.close(CLOSE.UNAUTHORIZED, `Unauthorized: ${why}`.slice(0, 120));
           return false;
         }
-        connections.set(socket, hub.connect({ principal, token, close: (code, reason) => socket.close(code, reason.slice(0, 120)) }));
+        connections.set(
+          socket,
+          hub.connect({
+            principal,
+            token,
+            close: (code, reason) => {
+              closed(code);
+              socket.close(code, reason.slice(0, 120));
+              // A client too slow to read its pushes is not read the close frame either: its socket (and what
+              // it still holds) goes after a short grace, not after ws's 30 s close timeout.
+              if (code === CLOSE.TOO_SLOW) setTimeout(() => socket.terminate(), 10_000).unref();
+            },
+            // graphql-ws sends a push only once the previous one was taken by the socket: what waits is at most one push.
+            backlog: () => socket.bufferedAmount,
+          }),
+        );
         return true;
       },
       async onSubscribe(ctx, _id, payload) {
@@ -182,10 +257,7 @@ function registerWebSocket(fastify: FastifyInstance, hub: RealtimeHub, o: Realti
         };
       },
       subscribe: (args) => (args.contextValue as { stream: AsyncGenerator<Push> }).stream,
-      onNext(ctx, _id, _payload, _args, result) {
-        const socket = ctx.extra.socket;
-        // A client that does not read is dropped before its pushes pile up here.
-        if (socket.bufferedAmount > rt.maxBufferedBytes) socket.close(CLOSE.TOO_SLOW, 'Too slow: pushes were not read; reconnect.');
+      onNext(_ctx, _id, _payload, _args, result) {
         const { data, errors } = result as Push;
         return { data, ...(errors?.length ? { errors: errors.map((e) => e.toJSON()) } : {}) };
       },
@@ -222,21 +294,61 @@ function registerWebSocket(fastify: FastifyInstance, hub: RealtimeHub, o: Realti
 }
 
 /** SSE: graphql-sse (distinct connections) on /graphql/stream, each event with its change stream id. Returns its disposal. */
-function registerSse(fastify: FastifyInstance, hub: RealtimeHub, o: RealtimeOptions, deps: RealtimeRouteDeps): () => Promise<void> {
+function registerSse(
+  fastify: FastifyInstance,
+  hub: RealtimeHub,
+  o: RealtimeOptions,
+  deps: RealtimeRouteDeps,
+  tickets: StreamTickets,
+  closed: (code: number) => void,
+): () => Promise<void> {
   const { config } = o;
+  const lastEventIdOf = (req: FastifyRequest): string | undefined => {
+    const header = req.headers['last-event-id'];
+    if (typeof header === 'string') return header;
+    // A new EventSource (after a ticket was used) cannot set the header: the id it last got, as a parameter.
+    const param = (req.query as Record<string, unknown> | undefined)?.lastEventId;
+    return typeof param === 'string' ? param : undefined;
+  };
+
+  // A ticket for the browser's EventSource: authenticated like /graphql, the token traded for a one-time ticket.
+  fastify.route({
+    method: 'POST',
+    url: TICKET_PATH,
+    preHandler: async (req, reply) => {
+      const refused = await deps.authenticate(req, reply);
+      if (refused || reply.sent) return refused;
+      if (req.principal.kind === 'anonymous')
+        return replyError(reply, 'UNAUTHENTICATED', 'A stream ticket needs a token: send Authorization: Bearer <token>.', {
+          headers: { 'www-authenticate': 'Bearer realm="portico"' },
+        });
+    },
+    handler: async (req, reply) => {
+      let ticket: string;
+      try {
+        ticket = await tickets.issue(bearerToken(req.headers.authorization)!);
+      } catch {
+        return replyError(reply, 'UNAVAILABLE', 'Stream tickets are unavailable now (Redis cannot be reached). Retry later.', {
+          retryAfterS: 5,
+        });
+      }
+      return reply
+        .header('cache-control', 'no-store')
+        .send({ ticket, expiresInS: config.realtime.ticketTtlS, url: `${SSE_PATH}?ticket=${ticket}` });
+    },
+  });
   const open = new Set<FastifyReply>();
-  const connections = new WeakMap<FastifyRequest, { conn: Connection; ids: (string | undefined)[] }>();
+  const connections = new WeakMap<FastifyRequest, { conn: Connection; ids: (string | undefined)[]; lastEventId?: string }>();
   const handler = createHandler<FastifyRequest, undefined>({
     // Distinct connections only: one event stream per subscription, authenticated like /graphql.
     authenticate: () => null,
     async onSubscribe(req, params) {
       const entry = connections.get(req.raw)!;
-      const last = req.raw.headers['last-event-id'];
       const r = await entry.conn.open({
         query: params.query,
         variables: params.variables,
         operationName: params.operationName,
-        lastEventId: typeof last === 'string' ? last : undefined,
+        lastEventId: entry.lastEventId,
       });
       // A refusal is one event with the errors, then the end (graphql-sse takes a result with `data` as final).
       if ('errors' in r) return { data: null, errors: r.errors };
@@ -253,6 +365,28 @@ function registerSse(fastify: FastifyInstance, hub: RealtimeHub, o: RealtimeOpti
     method: ['GET', 'POST'],
     url: SSE_PATH,
     preHandler: async (req, reply) => {
+      const ticket = (req.query as Record<string, unknown> | undefined)?.ticket;
+      if (ticket !== undefined) {
+        if (typeof ticket !== 'string' || req.headers.authorization)
+          return replyError(reply, 'BAD_REQUEST', 'Send one stream ticket, or an Authorization header, not both.');
+        let token: string | null;
+        try {
+          token = await tickets.redeem(ticket);
+        } catch {
+          return replyError(reply, 'UNAVAILABLE', 'Stream tickets cannot be checked now (Redis cannot be reached). Retry later.', {
+            retryAfterS: 5,
+          });
+        }
+        if (!token)
+          return replyError(
+            reply,
+            'UNAUTHENTICATED',
+            `This stream ticket is unknown, expired or already used: get a new one with POST ${TICKET_PATH}.`,
+            { headers: { 'www-authenticate': 'Bearer realm="portico", error="invalid_token"' } },
+          );
+        // The ticket stands for this token: from here on the request is checked exactly as one that sent it.
+        req.headers.authorization = `Bearer ${token}`;
+      }
       const refused = await deps.authenticate(req, reply);
       if (refused || reply.sent) return refused;
       if (req.principal.kind === 'anonymous')
@@ -273,9 +407,14 @@ function registerSse(fastify: FastifyInstance, hub: RealtimeHub, o: RealtimeOpti
       const conn = hub.connect({
         principal: req.principal,
         token: bearerToken(req.headers.authorization)!,
+        // Event stream writes do not wait for the socket: what it has not taken yet counts here (4413 past the limit).
+        backlog: () => reply.raw.writableLength,
         // The stream ends with the reason as its last event (SSE has no close code of its own).
         close: (code, reason) => {
           if (reply.raw.writableEnded) return;
+          closed(code);
+          // A stream that does not read would not read its last event either.
+          if (code === CLOSE.TOO_SLOW) return void reply.raw.destroy();
           const err = {
             message: reason,
             extensions: {
@@ -288,7 +427,7 @@ function registerSse(fastify: FastifyInstance, hub: RealtimeHub, o: RealtimeOpti
           reply.raw.end();
         },
       });
-      connections.set(req, { conn, ids });
+      connections.set(req, { conn, ids, lastEventId: lastEventIdOf(req) });
       open.add(reply);
       reply.raw.once('close', () => {
         conn.end();

@@ -27,6 +27,7 @@ import {
   type GraphQLSchema,
   type SelectionNode,
   type SelectionSetNode,
+  type VariableDefinitionNode,
 } from 'graphql';
 import { checkCustomerId, ownCustomerId, type Principal } from '../auth/principal.js';
 import { BadUserInputError, ErrorCode } from '../errors/index.js';
@@ -112,10 +113,9 @@ export interface SubscriptionPlan {
   refused(answer: { data?: Record<string, unknown> | null; errors?: readonly WireError[] }): WireError | undefined;
 }
 
-/** Tickets of the customer a ticket push looks through (most recently updated first: a changed ticket is near the top). */
-const TICKET_WINDOW = 100;
 const TARGET_VAR = 'porticoTarget';
-const TICKET_ID_ALIAS = 'porticoTicketId';
+/** The ticket of a ticketChanged push, read by id as the customer's (`Customer.ticket(id:)`): however old it is. */
+const TICKET_VAR = 'porticoTicket';
 
 const invalid = (message: string) => new GraphQLError(message, { extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED } });
 
@@ -210,9 +210,7 @@ export function planSubscription(
   const leaf = (alias: string, name: string): FieldNode => ({ ...field(alias, name, {}, []), selectionSet: undefined });
   const derive = (k: string, sel: readonly SelectionNode[]): FieldNode => {
     if (kind === 'customer') return viaMe ? field(k, 'me', {}, sel) : field(k, 'customer', { id: `$${TARGET_VAR}` }, sel);
-    return field(k, 'customer', { id: `$${TARGET_VAR}` }, [
-      field('tickets', 'tickets', { first: String(TICKET_WINDOW) }, [field('nodes', 'nodes', {}, [leaf(TICKET_ID_ALIAS, 'id'), ...sel])]),
-    ]);
+    return field(k, 'customer', { id: `$${TARGET_VAR}` }, [field('ticket', 'ticket', { id: `$${TICKET_VAR}` }, sel)]);
   };
   const selections = inner.filter((f) => f.name.value === target).map((f) => derive(key(f), f.selectionSet?.selections ?? []));
   // A push of `reason` alone still reads the target, so every push is authorized.
@@ -235,14 +233,16 @@ export function planSubscription(
     });
   for (const s of selections) walk(s);
   usedVars.delete(TARGET_VAR);
+  usedVars.delete(TICKET_VAR);
   const variableDefinitions = (op.variableDefinitions ?? []).filter((d) => usedVars.has(d.variable.name.value));
-  if (!viaMe)
-    variableDefinitions.unshift({
-      kind: Kind.VARIABLE_DEFINITION,
-      variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: TARGET_VAR } },
-      type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } } },
-      directives: [],
-    });
+  const idVariable = (name: string): VariableDefinitionNode => ({
+    kind: Kind.VARIABLE_DEFINITION,
+    variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: name } },
+    type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } } },
+    directives: [],
+  });
+  if (kind === 'ticket') variableDefinitions.unshift(idVariable(TICKET_VAR));
+  if (!viaMe) variableDefinitions.unshift(idVariable(TARGET_VAR));
   const query: DocumentNode = {
     kind: Kind.DOCUMENT,
     definitions: [
@@ -260,17 +260,12 @@ export function planSubscription(
   const variables: Record<string, unknown> = {};
   for (const n of usedVars) if (request.variables && n in request.variables) variables[n] = request.variables[n];
   if (!viaMe) variables[TARGET_VAR] = customerId;
+  if (kind === 'ticket') variables[TICKET_VAR] = ticketId;
 
   const rootKey = key(root);
   const typename = kind === 'ticket' ? 'TicketChange' : 'CustomerChange';
   const targetKeys = selections.map((s) => key(s));
-  const ticketOf = (value: unknown): unknown => {
-    const nodes = (value as { tickets?: { nodes?: Record<string, unknown>[] } } | null)?.tickets?.nodes ?? [];
-    const found = nodes.find((n) => n[TICKET_ID_ALIAS] === ticketId);
-    if (!found) return null;
-    const { [TICKET_ID_ALIAS]: _id, ...rest } = found;
-    return rest;
-  };
+  const ticketOf = (value: unknown): unknown => (value as { ticket?: unknown } | null)?.ticket ?? null;
   const rootError = (answer: Parameters<SubscriptionPlan['refused']>[0]) =>
     answer.errors?.find((e) => !e.path || (e.path.length === 1 && targetKeys.includes(String(e.path[0]))));
 
@@ -284,10 +279,7 @@ export function planSubscription(
       const e = rootError(answer);
       if (e) return e;
       if (kind === 'ticket' && answer.data && targetKeys.every((k) => answer.data?.[k] && ticketOf(answer.data[k]) === null))
-        return {
-          message: `No ticket ${ticketId} among the customer's ${TICKET_WINDOW} most recent tickets.`,
-          extensions: { code: 'NOT_FOUND' },
-        };
+        return { message: `No ticket ${ticketId} of customer ${customerId}.`, extensions: { code: 'NOT_FOUND' } };
       return undefined;
     },
     shape(answer, reason) {
@@ -303,8 +295,8 @@ export function planSubscription(
       }
       const errors = (answer.errors ?? []).map((e) => {
         let path = e.path ? [rootKey, ...e.path] : undefined;
-        // A ticket's error path runs through the customer's ticket list: [key, tickets, nodes, i, ...rest].
-        if (kind === 'ticket' && path && path[2] === 'tickets') path = [rootKey, path[1], ...path.slice(5)];
+        // A ticket's error path runs through its customer: [key, ticket, ...rest].
+        if (kind === 'ticket' && path && path[2] === 'ticket') path = [rootKey, path[1], ...path.slice(3)];
         return new GraphQLError(e.message, { path, extensions: e.extensions });
       });
       return { data: { [rootKey]: out }, ...(errors.length ? { errors } : {}) };

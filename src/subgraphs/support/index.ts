@@ -10,6 +10,7 @@ import { buildSecureSubgraphSchema } from '../../auth/schema.js';
 import type { Resolvers } from '../../generated/support.js';
 import { checkFirst, decodeCursor, encodeCursor } from '../../platform/pagination.js';
 import { DateTimeScalar } from '../../platform/scalars.js';
+import { BadUserInputError } from '../../errors/index.js';
 import { loadSdl } from '../sdl.js';
 import { supportMutations } from './mutations.js';
 import type { SupportPort } from '../../ports/support.js';
@@ -87,6 +88,14 @@ export function createSupportSubgraph(deps: SupportSubgraphDeps) {
           edges,
           pageInfo: { hasNextPage: lastIndex < page.tickets.length || page.hasMore, endCursor: edges.at(-1)?.cursor ?? null },
         };
+      },
+      ticket: async (c, { id }, ctx) => {
+        if (!deps.support.ticketId.pattern.test(id)) throw new BadUserInputError(deps.support.ticketId.help);
+        const userId = await loaders(ctx).userId.load(c.id);
+        if (userId === null) return null;
+        const found = await deps.support.ticketById(id);
+        // Another customer's ticket is absent here, as it is from the customer's list.
+        return found && found.requesterId === userId ? found.ticket : null;
       },
     },
     Ticket: {

@@ -117,7 +117,16 @@ export async function handleStripe(e: StripeEventData, d: EventHandlerDeps): Pro
   if (!what) return 'ignored';
   const o = e.object;
   // The owner as Stripe knows it now; a detached payment method keeps the owner the event named.
-  const stripeId = o.object === 'customer' ? o.id : ((what.owned ? await d.billing.ownerOf(what.owned, o.id) : null) ?? o.customer);
+  // An invoice's or a subscription's customer never changes in Stripe, so the signed event's own
+  // is the owner now: no re-read (half the worker's Stripe reads at 50 changes/s). A payment
+  // method moves between customers (attach, detach), so its owner is re-read.
+  const immutableOwner = (what.owned === 'invoice' || what.owned === 'subscription') && o.object === what.owned && o.customer;
+  const stripeId =
+    o.object === 'customer'
+      ? o.id
+      : immutableOwner
+        ? o.customer
+        : ((what.owned ? await d.billing.ownerOf(what.owned, o.id) : null) ?? o.customer);
   if (!stripeId) return 'no customer';
   const customer = await d.billing.customer(stripeId);
   const crmId = customer?.crmId ?? null;

@@ -100,6 +100,16 @@ export function createSupportConnector(deps: { http: HttpClient; logger?: Logger
       const r = parse(TicketsPage, body);
       return { tickets: r.tickets.map((t) => toTicket(t, onUnknown)), hasMore: r.meta.has_more, afterCursor: r.meta.after_cursor ?? null };
     },
+    async ticketById(ticketId) {
+      try {
+        const body = await http.send({ method: 'GET', path: `/api/v2/tickets/${encodeURIComponent(ticketId)}`, route: 'tickets.show' });
+        const t = parse(z.object({ ticket: ZendeskTicket }), body).ticket;
+        return { ticket: toTicket(t, onUnknown), requesterId: t.requester_id == null ? null : String(t.requester_id) };
+      } catch (err) {
+        if (err instanceof UpstreamHttpError && err.status === 404) return null;
+        throw err;
+      }
+    },
     async ticketRequester(ticketId) {
       try {
         const body = await http.send({

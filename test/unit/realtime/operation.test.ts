@@ -11,7 +11,7 @@ import { planSubscription, subscriptionSchema } from '../../../src/realtime/oper
 const api = buildSchema(`
   scalar DateTime
   type Query { me: Customer customer(id: ID!): Customer }
-  type Customer { id: ID! name: String invoices(first: Int): [Invoice!] tickets(first: Int, after: String): TicketConnection }
+  type Customer { id: ID! name: String invoices(first: Int): [Invoice!] tickets(first: Int, after: String): TicketConnection ticket(id: ID!): Ticket }
   type Invoice { id: ID! status: String }
   type TicketConnection { nodes: [Ticket!]! }
   type Ticket { id: ID! status: String }
@@ -49,29 +49,33 @@ test('a named customer reads customer(id:) (the gateway decides access); staff m
   );
 });
 
-test('a ticket: looked up among the customer tickets; errors keep their path under the subscription field', () => {
+test("a ticket: read by id as the customer's (however old); errors keep their path under the subscription field", () => {
   const plan = planSubscription(schema, customer, { query: `subscription { ticketChanged(id: "7") { ticket { status } } }` });
   same(
     plan.body.query,
-    `query($porticoTarget: ID!) { ticket: customer(id: $porticoTarget) { tickets: tickets(first: 100) { nodes: nodes { porticoTicketId: id status } } } }`,
+    `query($porticoTarget: ID!, $porticoTicket: ID!) { ticket: customer(id: $porticoTarget) { ticket: ticket(id: $porticoTicket) { status } } }`,
   );
+  assert.deepEqual(plan.body.variables, { porticoTarget: '1001', porticoTicket: '7' });
   const answer = {
-    data: {
-      ticket: {
-        tickets: {
-          nodes: [
-            { porticoTicketId: '6', status: 'OPEN' },
-            { porticoTicketId: '7', status: null },
-          ],
-        },
-      },
-    },
-    errors: [{ message: 'down', path: ['ticket', 'tickets', 'nodes', 1, 'status'], extensions: { code: 'UPSTREAM_UNAVAILABLE' } }],
+    data: { ticket: { ticket: { status: null } } },
+    errors: [{ message: 'down', path: ['ticket', 'ticket', 'status'], extensions: { code: 'UPSTREAM_UNAVAILABLE' } }],
   };
   const push = plan.shape(answer, { system: 'zendesk', type: 'x', at: 'T' });
   assert.deepEqual(push.data, { ticketChanged: { ticket: { status: null } } });
   assert.deepEqual(push.errors?.[0].path, ['ticketChanged', 'ticket', 'status']);
-  assert.equal(plan.refused({ data: { ticket: { tickets: { nodes: [] } } } })?.extensions?.code, 'NOT_FOUND');
+  assert.equal(plan.refused(answer), undefined);
+  // Not this customer's (or gone): the customer answers, its ticket is null.
+  assert.equal(plan.refused({ data: { ticket: { ticket: null } } })?.extensions?.code, 'NOT_FOUND');
+});
+
+test('a ticket for staff: customerId names its customer; without one it is refused before anything is read', () => {
+  const plan = planSubscription(schema, agent, { query: `subscription { ticketChanged(id: "7", customerId: "1002") { ticket { id } } }` });
+  assert.deepEqual(plan.body.variables, { porticoTarget: '1002', porticoTicket: '7' });
+  assert.equal(plan.customerId, '1002');
+  assert.throws(
+    () => planSubscription(schema, agent, { query: `subscription { ticketChanged(id: "7") { ticket { id } } }` }),
+    /customerId/,
+  );
 });
 
 test('only subscriptions, valid against the schema', () => {
