@@ -257,10 +257,12 @@ export function createPartnerWebhooks(o: PartnerWebhooksOptions): PartnerWebhook
     await redis.set(K.failing(ep.id), String(now), 'NX');
     const since = Number(await redis.get(K.failing(ep.id)));
     if (!since || now - since < w.disableAfterMs * w.timeScale) return;
+    // Attempts fail side by side (the retries of several events): the one whose DEL removes the
+    // failing clock disables the endpoint, counts it and tells the admins; the others stop here.
+    if ((await redis.del(K.failing(ep.id))) !== 1) return;
     const current = await get(ep.id);
     if (!current || current.status === 'DISABLED') return;
     await put({ ...current, status: 'DISABLED', disabledReason: 'FAILING' });
-    await redis.del(K.failing(ep.id));
     meter.endpointDisabled('FAILING');
     // The admin notice: an error line (alerts watch them) and an audit entry admins list.
     logger.error(
