@@ -42,7 +42,7 @@ test('an agent sees billing summary and invoices but not payment methods; a cust
 });
 
 /** The caller's own things, for customers only (scope `self:read`): a staff member has no contact, devices or notification preferences (nor `me`, `notificationPreferences`). */
-const SELF_MUTATIONS = ['updateMyContact', 'registerDevice', 'unregisterDevice', 'updateNotificationPreferences'];
+const SELF_MUTATIONS = ['updateMyContact', 'registerDevice', 'unregisterDevice', 'updateNotificationPreferences', 'registerCustomer'];
 
 test('an admin sees every field of the API schema (no `me` nor the self-service mutations: staff are not customers)', () => {
   const admin = createSchemaViews()(api, userPrincipal('root', ['admin']));
