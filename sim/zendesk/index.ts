@@ -24,6 +24,10 @@ import type { SeedData, ZendeskComment, ZendeskTicket, ZendeskUser } from '../se
 import type { WebhookSender } from '../webhooks.js';
 import type { SimulatorDescriptor } from '../common.js';
 
+/** Zendesk's 422 for a field it refuses: `RecordInvalid` with the field's description. */
+const recordInvalid = (field: string, description: string) =>
+  new HttpError(422, { error: 'RecordInvalid', description: 'Record validation errors', details: { [field]: [{ description }] } });
+
 const notFound = () => new HttpError(404, { error: 'RecordNotFound', description: 'Not found' });
 const invalid = (description: string) => new HttpError(400, { error: 'InvalidPaginationParameter', description });
 
@@ -282,12 +286,6 @@ export async function startZendeskSim(o: {
         handle: (req) => {
           const { user: u } = jsonBody<{ user?: { name?: unknown; email?: unknown; external_id?: unknown; role?: unknown } }>(req);
           if (!u || typeof u !== 'object') throw new HttpError(400, { error: 'InvalidValue', description: 'user is required' });
-          const recordInvalid = (field: string, description: string) =>
-            new HttpError(422, {
-              error: 'RecordInvalid',
-              description: 'Record validation errors',
-              details: { [field]: [{ description }] },
-            });
           if (typeof u.name !== 'string' || !u.name.trim()) throw recordInvalid('name', 'Name: cannot be blank');
           if (u.email !== undefined && (typeof u.email !== 'string' || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(u.email)))
             throw recordInvalid('email', `Email: ${JSON.stringify(u.email)} is not properly formatted`);
@@ -341,12 +339,6 @@ export async function startZendeskSim(o: {
           if (!user) throw notFound();
           const { user: u } = jsonBody<{ user?: { name?: unknown; email?: unknown; phone?: unknown } }>(req);
           if (!u || typeof u !== 'object') throw new HttpError(400, { error: 'InvalidValue', description: 'user is required' });
-          const recordInvalid = (field: string, description: string) =>
-            new HttpError(422, {
-              error: 'RecordInvalid',
-              description: 'Record validation errors',
-              details: { [field]: [{ description }] },
-            });
           if (u.name !== undefined && (typeof u.name !== 'string' || !u.name.trim())) throw recordInvalid('name', 'Name: cannot be blank');
           if (u.email !== undefined) {
             if (typeof u.email !== 'string' || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(u.email))
