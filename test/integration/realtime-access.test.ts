@@ -10,13 +10,13 @@ import assert from 'node:assert/strict';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { createClient, type Client } from 'graphql-ws';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import WebSocket from 'ws';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { SECRETS, WEBHOOK_ENV, redisClient, waitFor } from '../helpers/webhooks.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { launchChromium } from '../helpers/browser.js';
+import { readSse } from '../helpers/sse.js';
 
 let redis: TestRedis;
 /** The app most tests use; `limited` below has a tiny request rate limit. */
@@ -152,25 +152,9 @@ async function openStream(url: string, headers: Record<string, string> = {}) {
     res.status !== 200
       ? Promise.resolve()
       : (async () => {
-          let buffer = '';
-          const decoder = new TextDecoder();
-          for await (const chunk of res.body!) {
-            buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-            let end: number;
-            while ((end = buffer.indexOf('\n\n')) >= 0) {
-              const block = buffer.slice(0, end);
-              buffer = buffer.slice(end + 2);
-              const e: { id?: string; event?: string; data: any } = { data: undefined };
-              for (const line of block.split('\n')) {
-                const [field, ...rest] = line.split(':');
-                const value = rest.join(':').replace(/^ /, '');
-                if (field === 'id') e.id = value;
-                if (field === 'event') e.event = value;
-                if (field === 'data') e.data = value ? JSON.parse(value) : null;
-              }
-              if (e.event === 'next') events.push({ id: e.id, data: e.data });
-            }
-          }
+          await readSse(res.body!, (e) => {
+            if (e.event === 'next') events.push({ id: e.id, data: e.data });
+          });
         })().catch((err: Error) => {
           if (err.name !== 'AbortError') throw err;
         });
@@ -243,17 +227,7 @@ describe('stream tickets (the browser EventSource cannot send a header)', () => 
   describe('in a browser (headless Chromium, its own EventSource)', () => {
     let browser: Browser;
     before(async () => {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-dev-shm-usage',
-        ],
-      });
+      browser = await launchChromium();
     });
     after(async () => {
       await browser?.close();

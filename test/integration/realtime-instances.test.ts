@@ -8,6 +8,7 @@ import { startSimulators, type Simulators } from '../../sim/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { SECRETS, WEBHOOK_ENV, redisClient, waitFor } from '../helpers/webhooks.js';
+import { readSse, type SseEvent } from '../helpers/sse.js';
 
 let redis: TestRedis;
 let sims: Simulators;
@@ -34,12 +35,6 @@ after(async () => {
   await redis.stop();
 });
 
-interface SseEvent {
-  id?: string;
-  event: string;
-  data: any;
-}
-
 /** A raw event stream (what a browser EventSource reads), with each event's `id:`. */
 function stream(app: TestApp, token: string, query: string, lastEventId?: string) {
   const events: SseEvent[] = [];
@@ -57,25 +52,9 @@ function stream(app: TestApp, token: string, query: string, lastEventId?: string
       body: JSON.stringify({ query }),
     });
     assert.equal(res.status, 200);
-    let buffer = '';
-    const decoder = new TextDecoder();
-    for await (const chunk of res.body!) {
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const e: SseEvent = { event: '', data: undefined };
-        for (const line of block.split('\n')) {
-          const [field, ...rest] = line.split(':');
-          const value = rest.join(':').replace(/^ /, '');
-          if (field === 'id') e.id = value;
-          if (field === 'event') e.event = value;
-          if (field === 'data') e.data = value ? JSON.parse(value) : null;
-        }
-        if (e.event === 'next') events.push(e);
-      }
-    }
+    await readSse(res.body!, (e) => {
+      if (e.event === 'next') events.push(e);
+    });
   })().catch((err: Error) => {
     if (err.name !== 'AbortError') throw err;
   });

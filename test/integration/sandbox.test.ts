@@ -6,15 +6,15 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { SANDBOX_CSP } from '../../src/http/sandbox.js';
 import { startSmtpSimulator, type SmtpSimulator } from '../../sim/smtp/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { SECRETS, WEBHOOK_ENV } from '../helpers/webhooks.js';
 import { repoUrl } from '../helpers/paths.js';
+import { launchChromium } from '../helpers/browser.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = repoUrl('test/artifacts/');
 
 let t: TestApp;
@@ -38,20 +38,7 @@ before(async () => {
     hubspot: { url: `${t.url}/webhooks/hubspot`, clientSecret: SECRETS.hubspot },
     zendesk: { url: `${t.url}/webhooks/zendesk`, secret: SECRETS.zendesk },
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-    ],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
