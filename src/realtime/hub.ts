@@ -216,6 +216,8 @@ interface Sub {
   ended: boolean;
   /** The last read was refused by the rate limit: the push waits (timer) for Retry-After or the next change. */
   deferred?: boolean;
+  /** Deferred reads in a row (the backoff when no Retry-After is known). */
+  failures?: number;
 }
 
 export function createRealtimeHub(o: RealtimeHubOptions): RealtimeHub {
@@ -254,7 +256,7 @@ export function createRealtimeHub(o: RealtimeHubOptions): RealtimeHub {
     }),
     pushes: new Counter({
       name: 'portico_realtime_pushes_total',
-      help: 'Pushes computed (outcome: ok, error = with errors, refused = the subscription ended, coalesced = a change folded into a waiting push, deferred = over the rate limit, pushed later).',
+      help: 'Pushes computed (outcome: ok, error = with errors, refused = the subscription ended, coalesced = a change folded into a waiting push, deferred = over the rate limit or the target system unavailable for now, pushed later).',
       labelNames: ['outcome'],
       registers: [o.metrics.registry],
     }),
@@ -319,18 +321,23 @@ export function createRealtimeHub(o: RealtimeHubOptions): RealtimeHub {
         m?.pushes.inc({ outcome: 'refused' });
         return sub.conn.close(CLOSE.UNAUTHORIZED, 'Unauthorized: the token expired or was revoked; reconnect with a new one.');
       }
-      if (answer.status === 429) {
-        // Over the principal's request rate limit (a push is one request of the subscriber): the push
-        // is deferred, not failed. It runs again when the limiter's Retry-After has passed, or after the
-        // next change (coalesced), whichever is first; the client gets the state at that time.
+      // Over the principal's request rate limit (a push is one request of the subscriber: 429), or the
+      // target's system could not be read for now (rate limited, down, slow): the push is deferred, not
+      // failed, and never ends the subscription. It runs again when Retry-After has passed (else after a
+      // backoff), or after the next change (coalesced), whichever is first; the client gets the state then.
+      const unavailable = answer.status === 429 ? answer.body.errors?.[0] : sub.plan.unavailable(answer.body);
+      if (answer.status === 429 || unavailable) {
         m?.pushes.inc({ outcome: 'deferred' });
         sub.deferred = true;
-        const retryAfterS = Number(answer.body.errors?.[0]?.extensions?.retryAfter);
-        const ms = Math.min(60_000, Math.max(rt.coalesceMs, Number.isFinite(retryAfterS) ? retryAfterS * 1000 : 1000));
+        sub.failures = (sub.failures ?? 0) + 1;
+        const retryAfterS = Number(unavailable?.extensions?.retryAfter);
+        const backoff = 1000 * 2 ** Math.min(6, sub.failures - 1);
+        const ms = Math.min(60_000, Math.max(rt.coalesceMs, retryAfterS > 0 ? retryAfterS * 1000 : backoff));
         sub.timer = setTimeout(() => void run(sub), ms);
         return;
       }
       sub.deferred = false;
+      sub.failures = 0;
       const refused = sub.plan.refused(answer.body);
       if (refused) {
         m?.pushes.inc({ outcome: 'refused' });

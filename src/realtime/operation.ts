@@ -111,7 +111,15 @@ export interface SubscriptionPlan {
   shape(answer: { data?: Record<string, unknown> | null; errors?: readonly WireError[] }, reason: Reason): PushResult;
   /** True when the answer refuses the whole target (not a field): the subscription ends. */
   refused(answer: { data?: Record<string, unknown> | null; errors?: readonly WireError[] }): WireError | undefined;
+  /**
+   * The whole target could not be read for now (its system rate limited us, is down or slow): the
+   * error, whose `retryAfter` says when to try again if it knows. Not a refusal: the state is unknown, not gone.
+   */
+  unavailable(answer: { data?: Record<string, unknown> | null; errors?: readonly WireError[] }): WireError | undefined;
 }
+
+/** Codes of a target that failed for now (upstream rate limit, outage, timeout), not for good. */
+const TRANSIENT: ReadonlySet<unknown> = new Set([ErrorCode.RATE_LIMITED, ErrorCode.UPSTREAM_UNAVAILABLE, ErrorCode.UPSTREAM_TIMEOUT]);
 
 const TARGET_VAR = 'porticoTarget';
 /** The ticket of a ticketChanged push, read by id as the customer's (`Customer.ticket(id:)`): however old it is. */
@@ -266,8 +274,9 @@ export function planSubscription(
   const typename = kind === 'ticket' ? 'TicketChange' : 'CustomerChange';
   const targetKeys = selections.map((s) => key(s));
   const ticketOf = (value: unknown): unknown => (value as { ticket?: unknown } | null)?.ticket ?? null;
-  const rootError = (answer: Parameters<SubscriptionPlan['refused']>[0]) =>
-    answer.errors?.find((e) => !e.path || (e.path.length === 1 && targetKeys.includes(String(e.path[0]))));
+  const rootErrors = (answer: Parameters<SubscriptionPlan['refused']>[0]) =>
+    (answer.errors ?? []).filter((e) => !e.path || (e.path.length === 1 && targetKeys.includes(String(e.path[0]))));
+  const rootError = (answer: Parameters<SubscriptionPlan['refused']>[0]) => rootErrors(answer)[0];
 
   return {
     document: doc,
@@ -281,6 +290,11 @@ export function planSubscription(
       if (kind === 'ticket' && answer.data && targetKeys.every((k) => answer.data?.[k] && ticketOf(answer.data[k]) === null))
         return { message: `No ticket ${ticketId} of customer ${customerId}.`, extensions: { code: 'NOT_FOUND' } };
       return undefined;
+    },
+    unavailable(answer) {
+      const errors = rootErrors(answer);
+      // Transient only when every failure of the target is: a refusal beside it (FORBIDDEN) still ends the subscription.
+      return errors.length && errors.every((e) => TRANSIENT.has(e.extensions?.code)) ? errors[0] : undefined;
     },
     shape(answer, reason) {
       const out: Record<string, unknown> = {};

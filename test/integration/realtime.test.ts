@@ -17,7 +17,7 @@ import WebSocket from 'ws';
 // Node 20 has no global WebSocket (22 has): Apollo's link tells close events from errors by it, as in a browser.
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 import { startSimulators, type Simulators } from '../../sim/index.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { startTestApp, TEST_CRM, type TestApp } from '../helpers/app.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { SECRETS, WEBHOOK_ENV, waitFor } from '../helpers/webhooks.js';
 
@@ -30,7 +30,18 @@ before(async () => {
   sims = await startSimulators();
   t = await startTestApp({
     sims,
-    env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'rt', ...WEBHOOK_ENV, REALTIME_COALESCE_MS: '100', TRUSTED_DOCUMENTS: 'partners' },
+    env: {
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: 'rt',
+      ...WEBHOOK_ENV,
+      REALTIME_COALESCE_MS: '100',
+      TRUSTED_DOCUMENTS: 'partners',
+      // Its CRM write after a payment (contact ACTIVE) is a second change of the same customer, which can
+      // fold into the payment's push (the reason is then the CRM's): the payment pushes below stand alone.
+      AUTOMATION_PAYMENT_SUCCEEDED: 'false',
+      // Every push reads its systems (no record cache): a CRM failing reaches the push read below.
+      CACHE_ENABLED: 'false',
+    },
   });
   sims.webhooks.configure({
     stripe: { url: `${t.url}/webhooks/stripe`, secret: SECRETS.stripe[0] },
@@ -119,6 +130,11 @@ const setPhone = async (id: string, phone: string) => {
   assert.equal(res.status, 200);
 };
 
+const pushesOf = async (outcome: string) => {
+  const text = await (await fetch(`${t.url}/metrics`)).text();
+  return Number(new RegExp(`portico_realtime_pushes_total\\{outcome="${outcome}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+};
+
 const INVOICES = `subscription Mine { customerChanged { reason { system type at } customer { id billing { invoices(first: 10) { nodes { id status } } } } } }`;
 
 describe('WebSocket (Apollo Client 4, GraphQLWsLink)', () => {
@@ -158,6 +174,49 @@ describe('WebSocket (Apollo Client 4, GraphQLWsLink)', () => {
     } finally {
       await mine.close();
       await theirs.close();
+    }
+  });
+
+  test('the CRM failing when a change comes: the push waits (no null state, nothing ends), then comes once the CRM answers', async () => {
+    const used = new Set(['1001', '1002', '1003', '1004', '1005']);
+    const c = sims.data.customers.find((x) => !used.has(x.crmId) && x.invoices.some((i) => i.status === 'open'))!;
+    const open = c.invoices.find((i) => i.status === 'open')!;
+    const ws = apollo(t, t.token('customer', c.crmId));
+    try {
+      const s = ws.subscribe(INVOICES);
+      await waitFor('the first push', () => s.pushes.length === 1);
+      const deferred = await pushesOf('deferred');
+      const failed = await pushesOf('error');
+      // The CRM (the customer itself) fails; billing, where the change happens, does not.
+      sims.setFaults(TEST_CRM, { failureRate: 1 });
+      try {
+        await payInvoice(open.id);
+        await waitFor('the push to be deferred', async () => (await pushesOf('deferred')) > deferred);
+        assert.equal(s.pushes.length, 1, 'no push while the customer cannot be read');
+        assert.equal(s.done, false, 'the subscription goes on');
+        // Deferred again (a backoff of 1 s, then 2 s) while the CRM still fails.
+        await waitFor('a second deferral', async () => (await pushesOf('deferred')) > deferred + 1);
+        assert.equal(s.pushes.length, 1);
+      } finally {
+        sims.setFaults(TEST_CRM, {});
+      }
+      await waitFor('the push once the CRM answers', () => s.pushes.length === 2);
+      const pushed = s.pushes[1];
+      assert.equal(pushed.errors, undefined);
+      assert.deepEqual(
+        { system: pushed.data.customerChanged.reason.system, type: pushed.data.customerChanged.reason.type },
+        { system: 'stripe', type: 'invoice.paid' },
+      );
+      assert.equal(pushed.data.customerChanged.customer.id, c.crmId);
+      assert.equal(
+        pushed.data.customerChanged.customer.billing.invoices.nodes.find((n: { id: string }) => n.id === open.id).status,
+        'PAID',
+      );
+      assert.equal(await pushesOf('error'), failed, 'no push with the error was sent');
+      assert.equal(s.done, false);
+      s.stop();
+    } finally {
+      await ws.close();
     }
   });
 

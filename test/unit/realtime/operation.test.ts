@@ -42,6 +42,26 @@ test('a named customer reads customer(id:) (the gateway decides access); staff m
       ?.extensions?.code,
     'FORBIDDEN',
   );
+  // The target failed for now (its system rate limited us, is down or slow): not a refusal, a wait.
+  const failed = (code: string, extra: Record<string, unknown> = {}) => ({
+    message: 'later',
+    path: ['customer'],
+    extensions: { code, system: 'crm', ...extra },
+  });
+  for (const code of ['RATE_LIMITED', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT']) {
+    const answer = { data: { customer: null }, errors: [failed(code, { retryAfter: 3 })] };
+    assert.equal(plan.unavailable(answer)?.extensions?.retryAfter, 3, code);
+  }
+  // A refusal beside it, or a failure below the target (one field), is not "for now".
+  assert.equal(plan.unavailable({ data: { customer: null }, errors: [failed('RATE_LIMITED'), failed('FORBIDDEN')] }), undefined);
+  assert.equal(plan.unavailable({ data: { customer: null }, errors: [failed('FORBIDDEN')] }), undefined);
+  assert.equal(
+    plan.unavailable({
+      data: { customer: { id: '2002' } },
+      errors: [{ ...failed('UPSTREAM_UNAVAILABLE'), path: ['customer', 'billing'] }],
+    }),
+    undefined,
+  );
   assert.throws(() => planSubscription(schema, agent, { query: `subscription { customerChanged { customer { id } } }` }), /needs an id/);
   assert.throws(
     () => planSubscription(schema, agent, { query: `subscription { customerChanged(id: "x y") { customer { id } } }` }),
