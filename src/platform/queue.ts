@@ -308,6 +308,9 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
           stalledInterval: Math.max(500, Math.floor(lockMs / 2)),
           // A job whose worker died twice is still worth another try; after three it is dead-lettered.
           maxStalledCount: 3,
+          // After a Redis error (a restart, a Cluster failover) the worker asks again in 2 s, not BullMQ's
+          // 15 s: events wait for Redis no longer than they must (a failed ask costs one command).
+          runRetryDelay: 2000,
           settings: {
             backoffStrategy: (attemptsMade: number) => o.backoffDelay?.(attemptsMade) ?? fullJitter(attemptsMade, backoffMs, backoffMaxMs),
           },

@@ -123,7 +123,7 @@ test('the subscription tab: a customer subscribes, and a push arrives when the s
     await page.locator('.graphiql-query-editor').getByText('subscription Live').first().waitFor();
     await page.locator('.graphiql-execute-button').click();
     const result = page.locator('.graphiql-response');
-    await result.getByText('"subscribed"').waitFor({ timeout: 15_000 });
+    await result.getByText('"subscribed"').waitFor({ timeout: 30_000 });
     const ada = t.sims.data.customers.find((c) => c.crmId === '1001')!;
     const open = ada.invoices.find((i) => i.status === 'open')!;
     const paid = await fetch(`${t.sims.urls.stripe}/v1/invoices/${open.id}/pay`, {
