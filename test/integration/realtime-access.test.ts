@@ -141,6 +141,26 @@ describe('the rate limit: a push is a request of the subscriber', () => {
       await c.dispose();
     }
   });
+
+  test('a subscription whose first push is over the limit is refused RATE_LIMITED with retryAfter, and holds nothing', async () => {
+    const token = limited.token('agent', 'rl-first');
+    // The minute's two requests, spent on queries.
+    for (let i = 0; i < 2; i++) {
+      const res = await limited.gql(`{ customer(id: "1012") { id } }`, { token });
+      assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+    }
+    const c = subscribe(limited, token, PHONE('1012'));
+    try {
+      await waitFor('the refusal', () => c.s.done);
+      assert.equal(c.s.pushes.length, 0);
+      assert.equal(c.s.errors?.[0].extensions?.code, 'RATE_LIMITED');
+      assert.ok(Number(c.s.errors?.[0].extensions?.retryAfter) > 0, JSON.stringify(c.s.errors));
+      const text = await (await fetch(`${limited.url}/metrics`)).text();
+      assert.match(text, /portico_realtime_subscriptions 0\b/, 'the refused subscription is not counted as open');
+    } finally {
+      await c.dispose();
+    }
+  });
 });
 
 /** A raw event stream (what an EventSource reads): status and `next` events with their ids. */

@@ -352,6 +352,47 @@ describe('every push is authorized as the subscriber', () => {
     }
   });
 
+  test("a partner follows a ticket of a customer on its list (naming the customer); another customer's ticket is FORBIDDEN", async () => {
+    const taken = new Set(['1001', '1002', '1003', '1004', '1005']);
+    const withOpen = sims.data.customers.filter((x) => !taken.has(x.crmId) && x.tickets.some((k) => k.status === 'open'));
+    const [c, other] = [withOpen[withOpen.length - 1], withOpen[withOpen.length - 2]];
+    const ticket = c.tickets.find((k) => k.status === 'open')!;
+    const theirs = other.tickets.find((k) => k.status === 'open')!;
+    const doc = `subscription($id: ID!, $customer: ID!) { ticketChanged(id: $id, customerId: $customer) { reason { system type } ticket { id status } } }`;
+    const hash = createHash('sha256')
+      .update(print(addTypenameToDocument(gql(doc))))
+      .digest('hex');
+    const partner = await mintPartner(['support.tickets:read'], [c.crmId], [hash]);
+    const ws = apollo(t, partner.token);
+    try {
+      const r = ws.subscribe(doc, { id: String(ticket.id), customer: c.crmId });
+      await waitFor('the first push', () => r.pushes.length === 1);
+      assert.deepEqual(r.pushes[0].data.ticketChanged.ticket, { __typename: 'Ticket', id: String(ticket.id), status: 'OPEN' });
+      const zendeskCalls = sims.stats('zendesk').total;
+      const refused = ws.subscribe(doc, { id: String(theirs.id), customer: other.crmId });
+      await waitFor('the refusal', () => refused.done);
+      assert.equal(codeOf(refused), 'FORBIDDEN');
+      assert.equal(refused.pushes.length, 0);
+      assert.equal(sims.stats('zendesk').total, zendeskCalls, 'refused before any Zendesk call');
+      const res = await fetch(`${sims.urls.zendesk}/api/v2/tickets/${ticket.id}`, {
+        method: 'PUT',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${sims.credentials.zendeskEmail}/token:${sims.credentials.zendeskApiToken}`).toString('base64')}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ ticket: { status: 'solved' } }),
+      });
+      assert.equal(res.status, 200);
+      await waitFor('the push after the change', () => r.pushes.length === 2);
+      assert.equal(r.pushes[1].data.ticketChanged.reason.system, 'zendesk');
+      assert.deepEqual(r.pushes[1].data.ticketChanged.ticket, { __typename: 'Ticket', id: String(ticket.id), status: 'SOLVED' });
+      assert.equal(r.pushes[1].errors, undefined);
+      r.stop();
+    } finally {
+      await ws.close();
+    }
+  });
+
   test('a partner: within its allow-list it is pushed to; outside it, FORBIDDEN; revoked, the next push closes the connection with 4401', async () => {
     const doc = `subscription { customerChanged(id: "1004") { reason { type } customer { id name } } }`;
     // The text Apollo Client sends (it adds __typename), as a client's generated manifest would hold it.
