@@ -9,7 +9,7 @@
  * Both hand the subscription to the hub (hub.ts); each push is the subscriber's selection run as a
  * query through /graphql with the subscriber's token (operation.ts), in process (Fastify inject).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, hkdfSync, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ApolloGateway } from '@apollo/gateway';
@@ -25,6 +25,7 @@ import type { Config } from '../config/index.js';
 import { ErrorCode } from '../errors/index.js';
 import { replyError } from '../errors/http.js';
 import { createTrustedDocuments } from '../guards/trusted-documents.js';
+import { createSecretBox } from '../notifications/secrets.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import { connectRedis } from '../platform/redis.js';
@@ -79,18 +80,30 @@ function createStreamTickets(config: Readonly<Config>): StreamTickets {
   const redis = url ? connectRedis(url, 'write') : undefined;
   redis?.on('error', () => undefined);
   const key = (ticket: string) => `${config.keyPrefix}:rt:ticket:${createHash('sha256').update(ticket).digest('hex')}`;
+  // The token is kept sealed (AES-256-GCM) under a key derived from the ticket, which only the client
+  // holds: Redis (a dump, a replica, MONITOR) has the ticket's hash and a ciphertext, never a usable token.
+  const box = (ticket: string) =>
+    createSecretBox({
+      key: Buffer.from(hkdfSync('sha256', Buffer.from(ticket, 'base64url'), '', 'portico stream ticket', 32)).toString('hex'),
+    });
   return {
     async issue(token) {
       if (!redis) throw new Error('no Redis');
       const ticket = randomBytes(32).toString('base64url');
-      await redis.set(key(ticket), token, 'EX', config.realtime.ticketTtlS);
+      await redis.set(key(ticket), box(ticket).seal(token, 'stream-ticket'), 'EX', config.realtime.ticketTtlS);
       return ticket;
     },
     async redeem(ticket) {
       if (!TICKET_PATTERN.test(ticket)) return null;
       if (!redis) throw new Error('no Redis');
       // GETDEL: a ticket is redeemed once, even by two requests at the same moment.
-      return redis.getdel(key(ticket));
+      const sealed = await redis.getdel(key(ticket));
+      if (!sealed) return null;
+      try {
+        return box(ticket).open(sealed, 'stream-ticket');
+      } catch {
+        return null;
+      }
     },
     close: () => redis?.disconnect(),
   };

@@ -200,6 +200,19 @@ describe('stream tickets (the browser EventSource cannot send a header)', () => 
     assert.match(issued.body.ticket, /^[A-Za-z0-9_-]{43}$/);
     assert.equal(issued.body.expiresInS, 30);
     assert.ok(!issued.body.ticket.includes(token) && !issued.body.url.includes(token.split('.')[1]), 'the token is not in the ticket');
+    // Redis holds the ticket's hash and the token sealed under a key only the ticket gives: no usable token.
+    const store = redisClient(redis.url);
+    try {
+      const keys = await store.keys('rta:rt:ticket:*');
+      assert.ok(keys.length >= 1);
+      assert.ok(!keys.some((k) => k.includes(issued.body.ticket)), 'the ticket itself is not a key');
+      for (const k of keys) {
+        const stored = (await store.get(k)) ?? '';
+        assert.ok(stored.length > 0 && !stored.includes(token.split('.')[1]) && !stored.includes(token.split('.')[2]), 'no token in Redis');
+      }
+    } finally {
+      store.disconnect();
+    }
     const s = await openStream(streamUrl({ ticket: issued.body.ticket, query: SELF }));
     try {
       assert.equal(s.res.status, 200);
