@@ -15,6 +15,9 @@
  * `refused`, not bad. Afterwards every written contact is read back through the gateway, and the
  * bench counts `writes_lost` (answered done, yet the contact does not have it) and
  * `failed_writes_applied` (answered refused or failed, yet the contact has it): both must be 0.
+ * Beside the load, `subscribers` (200) customers' apps hold a `customerChanged` subscription each
+ * (bench/mixed-subscribers.ts): a vendor's rate limit or a Redis fault may delay or close one (the
+ * app subscribes again), never end it for good, and no push may name another customer.
  * Last line: one JSON object with the figures.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -24,6 +27,7 @@ import { freePort, startLocalRedis } from '../src/platform/redis-server.js';
 import type { Config } from '../src/config/index.js';
 import { signDevToken } from '../src/auth/tokens.js';
 import { badCount, percentile, runMixedLoad, type MixedLoadStats } from './mixed.js';
+import { startSubscribers } from './mixed-subscribers.js';
 import { signedStripeEvents } from './webhooks.js';
 
 export interface GatewayProcess {
@@ -117,13 +121,21 @@ export async function verifyWrites(url: string, config: Readonly<Config>, writes
   return { customers: byCustomer.size, lost, failedApplied, unread };
 }
 
-export async function runMixedBench(o: { minutes: number; rate: number; connections: number; redisFaults?: boolean }) {
+export async function runMixedBench(o: {
+  minutes: number;
+  rate: number;
+  connections: number;
+  redisFaults?: boolean;
+  subscribers?: number;
+}) {
   const env: Record<string, string> = {
     NODE_ENV: 'development',
     LOG_LEVEL: 'warn',
     SIM_LATENCY_MS: '2',
     USER_RATE_LIMIT_PER_MINUTE: '1000000',
     RECONCILE_SCHEDULE: 'off',
+    // The subscribers below all come from this one address.
+    REALTIME_MAX_CONNECTIONS_PER_IP: '100000',
   };
   // --redis-faults: a Redis of the bench's own, frozen (SIGSTOP) for 10 s at a third of the run and
   // killed (SIGKILL) for 5 s at two thirds, then started again on the same port.
@@ -145,7 +157,15 @@ export async function runMixedBench(o: { minutes: number; rate: number; connecti
   console.log(
     '  dashboards of customers 1001-1500; one request in ten the staff list of 50 for one of 10 agents; one in twenty a contact write, one in twenty a signed Stripe webhook',
   );
-  console.log('  elapsed  sent     ok   rate-limited-fields  refused  bad  skipped  rss MiB');
+  // Customers' apps holding a subscription each (1001 on), subscribing again after a retryable end.
+  const subscriberCount = o.subscribers ?? 200;
+  const subs = startSubscribers({
+    url: gw.url,
+    config,
+    customers: Array.from({ length: subscriberCount }, (_, i) => String(1001 + i)),
+  });
+  console.log(`  ${subscriberCount} customers' apps hold a customerChanged subscription each (WebSocket)`);
+  console.log('  elapsed  sent     ok   rate-limited-fields  refused  bad  skipped  pushes  rss MiB');
   const s = await runMixedLoad({
     url: gw.url,
     config,
@@ -158,16 +178,22 @@ export async function runMixedBench(o: { minutes: number; rate: number; connecti
     event: signedStripeEvents(),
     onProgress: (x, t) =>
       console.log(
-        `  ${String(t).padStart(5)} s ${String(x.sent).padStart(6)} ${String(x.ok).padStart(6)} ${String(x.rateLimitedFields).padStart(20)} ${String(x.refused).padStart(8)} ${String(badCount(x)).padStart(4)} ${String(x.skipped).padStart(8)} ${gw.rssMb().toFixed(0).padStart(8)}`,
+        `  ${String(t).padStart(5)} s ${String(x.sent).padStart(6)} ${String(x.ok).padStart(6)} ${String(x.rateLimitedFields).padStart(20)} ${String(x.refused).padStart(8)} ${String(badCount(x)).padStart(4)} ${String(x.skipped).padStart(8)} ${String(subs.stats.pushes).padStart(7)} ${gw.rssMb().toFixed(0).padStart(8)}`,
       ),
   });
   const alive = !gw.exited();
   const peak = gw.peakRssMb();
+  await subs.stop();
+  const sub = subs.stats;
+  const subsBad = Object.values(sub.bad).reduce((a, b) => a + b, 0);
   console.log(
     `\nResult: ${alive ? 'gateway alive' : `GATEWAY DIED (exit ${gw.proc.exitCode ?? gw.proc.signalCode})`}; ${s.sent} sent ${JSON.stringify(s.kinds ?? {})}, ${s.ok} ok (${s.rateLimitedFields} RATE_LIMITED fields), ${s.refused} refused before anything was done (retryable), ${badCount(s)} bad ${JSON.stringify(s.bad)}, ${s.skipped} ticks skipped (all connections busy)`,
   );
   console.log(
     `  latency p50 ${percentile(s.latenciesMs, 50).toFixed(0)} ms, p99 ${percentile(s.latenciesMs, 99).toFixed(0)} ms; peak RSS ${peak.toFixed(0)} MiB`,
+  );
+  console.log(
+    `  subscriptions: ${sub.pushes} pushes to ${sub.subscribers} apps, ${sub.wrongCustomer} naming another customer; subscribed again after ${JSON.stringify(sub.retried)}; ended for good: ${subsBad} ${JSON.stringify(sub.bad)}`,
   );
   if (!alive) console.log(`  last output:\n${gw.output().slice(-3000)}`);
   for (const t of faults) clearTimeout(t);
@@ -202,7 +228,13 @@ export async function runMixedBench(o: { minutes: number; rate: number; connecti
       p50_ms: Math.round(percentile(s.latenciesMs, 50)),
       p99_ms: Math.round(percentile(s.latenciesMs, 99)),
       peak_rss_mb: Math.round(peak),
+      subscribers: sub.subscribers,
+      pushes: sub.pushes,
+      pushes_wrong_customer: sub.wrongCustomer,
+      subscriptions_retried: Object.values(sub.retried).reduce((a, b) => a + b, 0),
+      subscriptions_ended_bad: subsBad,
     }),
   );
-  if (!alive || badCount(s) > 0 || check.lost > 0 || check.failedApplied > 0 || check.unread > 0) process.exitCode = 1;
+  if (!alive || badCount(s) > 0 || check.lost > 0 || check.failedApplied > 0 || check.unread > 0 || sub.wrongCustomer > 0 || subsBad > 0)
+    process.exitCode = 1;
 }

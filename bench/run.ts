@@ -105,7 +105,7 @@ if (values.soak) {
   process.exit(process.exitCode ?? 0);
 }
 if (values.mixed) {
-  // npm run bench -- --mixed [--minutes 3 --rate 200 --connections 20]: a steady mixed load at the vendors' limits (bench/mixed-run.ts).
+  // npm run bench -- --mixed [--minutes 3 --rate 200 --connections 20 --subscribers 200]: a steady mixed load at the vendors' limits, with subscribers (bench/mixed-run.ts).
   await (
     await import('./mixed-run.js')
   ).runMixedBench({
@@ -113,6 +113,8 @@ if (values.mixed) {
     rate: Number(values.rate),
     connections: Number(values.connections ?? 20),
     redisFaults: values['redis-faults'],
+    // Customers' apps holding a subscription beside the load (200 unless --subscribers says).
+    subscribers: process.argv.includes('--subscribers') ? Number(values.subscribers) : 200,
   });
   process.exit(process.exitCode ?? 0);
 }
