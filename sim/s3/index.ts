@@ -393,9 +393,12 @@ export async function startS3Sim(o: {
         sendXml(res, 500, xml('InternalError', 'We encountered an internal error. Please try again.')),
       );
     }
-    if ((op === 'PutObject' || op === 'DeleteObject') && url.pathname.split('/')[1] === o.data.bucket) {
+    const write = (op === 'PutObject' || op === 'DeleteObject') && url.pathname.split('/')[1] === o.data.bucket;
+    // faults.loseAnswers: s3rver makes the write, then its answer is lost (reset, or failStatus instead).
+    const lose = write && gate.loseAnswer(req.method ?? 'GET');
+    if (write) {
       const key = decodeURIComponent(url.pathname.split('/').slice(2).join('/'));
-      res.on('finish', () => {
+      const indexed = () => {
         if (res.statusCode >= 300) return;
         if (op === 'DeleteObject') return void index.delete(key);
         // From the request and s3rver's answer, not the file: s3rver may answer before its write of
@@ -410,7 +413,18 @@ export async function startS3Sim(o: {
         const etag = String(res.getHeader('etag') ?? '').replace(/"/g, '');
         const size = Number(req.headers['content-length']);
         if (etag && Number.isInteger(size)) index.set(key, { size, lastModified: new Date().toISOString(), etag });
-      });
+      };
+      if (lose) {
+        // s3rver (Koa) sets the status and headers, then ends the response: the write is made by then.
+        const end = res.end.bind(res);
+        res.end = ((..._args: unknown[]) => {
+          indexed();
+          for (const name of res.getHeaderNames()) res.removeHeader(name);
+          res.end = end;
+          gate.lostAnswer(res);
+          return res;
+        }) as typeof res.end;
+      } else res.on('finish', indexed);
     }
     handle(req, res);
   });

@@ -109,6 +109,50 @@ describe('uploads through a presigned POST', () => {
     assert.equal(again.body.data.confirmDocumentUpload.id, doc.id);
   });
 
+  test('S3 makes the move but its answer is lost: the confirm is still reported done, once (never done and reported failed)', async () => {
+    const token = customer('1003');
+    const count = async () => (await t.gql(DOCS, { token })).body.data.me.documents.totalCount as number;
+    const before = await count();
+
+    // The copy is made, its answer lost (a reset connection): the final key is there, so the move goes on.
+    const a = await requestUpload(token, { name: 'lost copy.txt', contentType: 'text/plain', size: 4 });
+    assert.equal((await post(a, 'copy')).status, 204);
+    sims.resetStats();
+    sims.setFaults('s3', { loseAnswers: 1 });
+    let confirmed;
+    try {
+      confirmed = await t.gql(CONFIRM, { token, variables: { id: a.id } });
+    } finally {
+      sims.setFaults('s3', {});
+    }
+    assert.equal(confirmed.body.errors, undefined, JSON.stringify(confirmed.body.errors));
+    assert.equal(confirmed.body.data.confirmDocumentUpload.name, 'lost copy.txt');
+    // HEAD the upload, copy (answer lost), HEAD the copy (there), delete the upload.
+    assert.deepEqual(sims.stats('s3').byRoute, { HeadObject: 2, PutObject: 1, DeleteObject: 1 });
+
+    // Both the copy's and the delete's answers lost (a 503 from a proxy in front): the document is in
+    // place, so the confirm is done; the staged copy is left for the lifecycle rule, never listed.
+    const b = await requestUpload(token, { name: 'lost both.txt', contentType: 'text/plain', size: 4 });
+    assert.equal((await post(b, 'both')).status, 204);
+    sims.setFaults('s3', { loseAnswers: 2, loseAnswerAs: 'status' });
+    let second;
+    try {
+      second = await t.gql(CONFIRM, { token, variables: { id: b.id } });
+    } finally {
+      sims.setFaults('s3', {});
+    }
+    assert.equal(second.body.errors, undefined, JSON.stringify(second.body.errors));
+    const doc = second.body.data.confirmDocumentUpload;
+    assert.equal(await (await fetch(doc.downloadUrl)).text(), 'both');
+
+    // Each once: two new documents, and confirming again answers the same one.
+    assert.equal(await count(), before + 2);
+    const again = await t.gql(CONFIRM, { token, variables: { id: b.id } });
+    assert.equal(again.body.errors, undefined, JSON.stringify(again.body.errors));
+    assert.equal(again.body.data.confirmDocumentUpload.id, doc.id);
+    assert.equal(await count(), before + 2);
+  });
+
   test('a declared PDF is read (first 16 bytes, ranged GET) before it is confirmed: a real one is, a text file is refused and deleted', async () => {
     const token = customer('1004');
     const count = async () => (await t.gql(DOCS, { token })).body.data.me.documents.totalCount as number;

@@ -90,7 +90,16 @@ export function createFilesConnector(o: FilesConnectorOptions): FilesConnector {
   }
   return {
     uploads: { ttlS: o.uploadTtlS, maxBytes: o.uploadMaxBytes },
-    ...createFilesWrites({ s3, bucket: o.bucket, call }),
+    ...createFilesWrites({
+      s3,
+      bucket: o.bucket,
+      call,
+      onLeftover: (key, err) =>
+        o.logger?.warn(
+          { system: 'files', key, err: (err as Error).name },
+          'a confirmed upload is in place, but its staged copy could not be deleted: the bucket lifecycle rule on uploads/ removes it',
+        ),
+    }),
     async listDocuments(crmId) {
       const docs: DocumentSummary[] = [];
       let token: string | undefined;

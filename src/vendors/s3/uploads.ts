@@ -22,9 +22,22 @@ export interface FilesWritesDeps {
   bucket: string;
   /** Runs one SDK call under the connector's deadline, breaker and error mapping. */
   call<T>(route: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  /** A staged object a finished move could not delete (left for the bucket's lifecycle rule). */
+  onLeftover?(key: string, err: unknown): void;
 }
 
 export function createFilesWrites(d: FilesWritesDeps): FilesWrites {
+  async function headObject(key: string) {
+    try {
+      const h = await d.call('HeadObject', (signal) =>
+        d.s3.send(new HeadObjectCommand({ Bucket: d.bucket, Key: key }), { abortSignal: signal }),
+      );
+      return { size: h.ContentLength ?? 0, contentType: h.ContentType ?? null, lastModified: h.LastModified ?? new Date() };
+    } catch (err) {
+      if (err instanceof S3ServiceException && (err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404)) return null;
+      throw err;
+    }
+  }
   return {
     presignUpload: ({ key, contentType, maxSize, ttlS }) =>
       createPresignedPost(d.s3, {
@@ -37,17 +50,7 @@ export function createFilesWrites(d: FilesWritesDeps): FilesWrites {
         ],
         Expires: ttlS,
       }),
-    async headObject(key) {
-      try {
-        const h = await d.call('HeadObject', (signal) =>
-          d.s3.send(new HeadObjectCommand({ Bucket: d.bucket, Key: key }), { abortSignal: signal }),
-        );
-        return { size: h.ContentLength ?? 0, contentType: h.ContentType ?? null, lastModified: h.LastModified ?? new Date() };
-      } catch (err) {
-        if (err instanceof S3ServiceException && (err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404)) return null;
-        throw err;
-      }
-    },
+    headObject,
     async readStart(key, bytes) {
       try {
         return await d.call('GetObject', async (signal) => {
@@ -67,12 +70,26 @@ export function createFilesWrites(d: FilesWritesDeps): FilesWrites {
     },
     async moveObject(from, to) {
       const source = `${d.bucket}/${from.split('/').map(encodeURIComponent).join('/')}`;
-      await d.call('CopyObject', (signal) =>
-        d.s3.send(new CopyObjectCommand({ Bucket: d.bucket, Key: to, CopySource: source }), { abortSignal: signal }),
-      );
-      await d.call('DeleteObject', (signal) =>
-        d.s3.send(new DeleteObjectCommand({ Bucket: d.bucket, Key: from }), { abortSignal: signal }),
-      );
+      try {
+        await d.call('CopyObject', (signal) =>
+          d.s3.send(new CopyObjectCommand({ Bucket: d.bucket, Key: to, CopySource: source }), { abortSignal: signal }),
+        );
+      } catch (err) {
+        // The answer can be lost after S3 made the copy (a reset connection, a proxy's 5xx): `to` is a
+        // key only this move writes, so if it is there the copy was made, and the move goes on to be
+        // reported done. Not there (or not answerable): the failure it is, and nothing was moved.
+        const there = await headObject(to).catch(() => null);
+        if (!there) throw err;
+      }
+      try {
+        await d.call('DeleteObject', (signal) =>
+          d.s3.send(new DeleteObjectCommand({ Bucket: d.bucket, Key: from }), { abortSignal: signal }),
+        );
+      } catch (err) {
+        // The document is in place: the move is done, whatever the staged copy's delete answered. A
+        // staged copy left behind is never listed, and the bucket's lifecycle rule on uploads/ ends it.
+        d.onLeftover?.(from, err);
+      }
     },
   };
 }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Readable } from 'node:stream';
 import {
+  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -155,4 +156,40 @@ test('faults answer in S3 XML through the SDK', async () => {
   } finally {
     sims.setFaults('s3', {});
   }
+});
+
+test('loseAnswers: a put, copy or delete is made, then its answer is lost (reset, or 503 in S3 XML)', async () => {
+  const Bucket = sims.credentials.s3Bucket;
+  const listed = async (Prefix: string) => ((await s3.send(new ListObjectsV2Command({ Bucket, Prefix }))).Contents ?? []).map((o) => o.Key);
+  sims.setFaults('s3', { loseAnswers: 1 });
+  try {
+    await assert.rejects(s3.send(new PutObjectCommand({ Bucket, Key: 'lost/a.txt', Body: 'made', ContentType: 'text/plain' })));
+  } finally {
+    sims.setFaults('s3', {});
+  }
+  const made = await s3.send(new GetObjectCommand({ Bucket, Key: 'lost/a.txt' }));
+  assert.equal(await made.Body?.transformToString(), 'made');
+  assert.deepEqual(await listed('lost/'), ['lost/a.txt'], 'listed: the index saw the write');
+
+  sims.setFaults('s3', { loseAnswers: 1, loseAnswerAs: 'status' });
+  try {
+    await assert.rejects(
+      s3.send(new CopyObjectCommand({ Bucket, Key: 'lost/b.txt', CopySource: `${Bucket}/lost/a.txt` })),
+      (e: any) => e.$metadata?.httpStatusCode === 503,
+    );
+    // Reads are answered as usual; only the next write's answer was lost.
+    assert.equal((await s3.send(new HeadObjectCommand({ Bucket, Key: 'lost/b.txt' }))).ContentLength, 4);
+  } finally {
+    sims.setFaults('s3', {});
+  }
+  assert.deepEqual(await listed('lost/'), ['lost/a.txt', 'lost/b.txt']);
+
+  sims.setFaults('s3', { loseAnswers: 1 });
+  try {
+    await assert.rejects(s3.send(new DeleteObjectCommand({ Bucket, Key: 'lost/a.txt' })));
+  } finally {
+    sims.setFaults('s3', {});
+  }
+  await assert.rejects(s3.send(new HeadObjectCommand({ Bucket, Key: 'lost/a.txt' })), (e: any) => e.$metadata?.httpStatusCode === 404);
+  assert.deepEqual(await listed('lost/'), ['lost/b.txt']);
 });
