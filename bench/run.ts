@@ -46,6 +46,8 @@ const { values } = parseArgs({
     plot: { type: 'string' },
     rate: { type: 'string', default: '200' },
     'redis-faults': { type: 'boolean' },
+    cluster: { type: 'boolean' },
+    redis: { type: 'string', default: 'single' },
     events: { type: 'string' },
     // load (default): Portico vs plain @apollo/gateway; critical: sequential requests at vendor latency; plan: vendor limits enforced.
     mode: { type: 'string', default: 'load' },
@@ -113,6 +115,17 @@ if (values.mixed) {
     rate: Number(values.rate),
     connections: Number(values.connections ?? 20),
     redisFaults: values['redis-faults'],
+  });
+  process.exit(process.exitCode ?? 0);
+}
+if (values.cluster) {
+  // npm run bench -- --cluster [--seconds 60 --rate 10 --redis single|cluster]: 3 gateways, 2 workers, kill -9 midway (bench/cluster.ts).
+  await (
+    await import('./cluster.js')
+  ).runClusterBench({
+    seconds: values.seconds === '20' ? 60 : Number(values.seconds),
+    rate: values.rate === '200' ? 10 : Number(values.rate),
+    redis: values.redis === 'cluster' ? 'cluster' : 'single',
   });
   process.exit(process.exitCode ?? 0);
 }
