@@ -9,8 +9,9 @@
  * enterprise: a request over the plan is answered 429 and counted by the simulator).
  *
  * Load, open loop at `rate` requests/s, round-robin over the three gateways:
- * - 80% dashboards of customers 1001-1100 (customer tokens);
- * - 10% `updateMyContact` (a new phone, each write its own customer 1101-1500) and 10%
+ * - 70% dashboards of customers 1001-1100 (customer tokens);
+ * - 10% `updateMyContact` (a new phone, each write its own customer from 1101), 10%
+ *   `updateBillingDetails` (a new invoice email, each its own customer from 1301) and 10%
  *   `openTicket` (a unique subject, customers 1001-1050), each with an `Idempotency-Key`; a
  *   retryable answer (connection refused or reset, 503, 429, 409, RATE_LIMITED, UPSTREAM_*,
  *   IDEMPOTENCY_*, AUDIT_UNAVAILABLE) is retried with the SAME key on the next gateway, as a
@@ -29,7 +30,8 @@
  * - events_lost: an event the simulators delivered (2xx) without its entry in the change stream;
  *   events_applied_twice: an event with more than one entry;
  * - writes_lost: a write answered done whose value is not at the vendor (the contact's phone in
- *   the HubSpot simulator; the ticket with its subject in the Zendesk simulator);
+ *   the HubSpot simulator, the customer's email in the Stripe simulator, the ticket with its
+ *   subject in the Zendesk simulator);
  *   writes_duplicated: a ticket subject found more than once; failed_writes_applied: a write
  *   answered failed (or given up) whose value is at the vendor;
  * - vendor_429: the simulators' 429 counts (the budgets must hold across instances);
@@ -56,6 +58,7 @@ const PREFIX = 'clusterbench';
 const PLANS: Partial<Record<SimSystem, string>> = { hubspot: 'professional', stripe: 'live', zendesk: 'enterprise' };
 const PHONE = 'mutation W($p: String!) { updateMyContact(input: { phone: $p }) { id phone } }';
 const OPEN = 'mutation O($input: OpenTicketInput!) { openTicket(input: $input) { id } }';
+const BILLING = 'mutation B($e: String!) { updateBillingDetails(input: { invoiceEmail: $e }) { invoiceEmail } }';
 const RETRYABLE_CODES = new Set([
   'RATE_LIMITED',
   'UPSTREAM_UNAVAILABLE',
@@ -163,7 +166,7 @@ async function startProxy(targets: () => string[], dispatcher: Agent): Promise<{
 }
 
 interface Write {
-  kind: 'phone' | 'ticket';
+  kind: 'phone' | 'ticket' | 'billing';
   customer: string;
   /** The phone or the ticket subject: unique per write. */
   value: string;
@@ -236,7 +239,8 @@ export async function runClusterBench(o: { seconds: number; rate: number; redis:
     });
 
     // --- the client: round-robin over the gateways ---
-    let rr = 0;
+    // Round robin over requests (the n-th to gateway n mod 3); a write's retry goes to the gateway after the one that failed.
+    const inflightWrites = [0, 0, 0];
     let killWindow = false;
     const errors = { kill: {} as Record<string, number>, other: {} as Record<string, number> };
     const count = (code: string) => {
@@ -296,12 +300,13 @@ export async function runClusterBench(o: { seconds: number; rate: number; redis:
     const writes: Write[] = [];
     const latencies: number[] = [];
     let phoneCustomer = 1101;
+    let billingCustomer = 1301;
     let n = 0;
     const oneRead = async () => {
       reads.sent++;
       const customer = String(1001 + (n % 100));
       const t0 = performance.now();
-      const a = await ask(urls[rr++ % 3], tokenOf(customer), MIXED_DASHBOARD);
+      const a = await ask(urls[n % 3], tokenOf(customer), MIXED_DASHBOARD);
       latencies.push(performance.now() - t0);
       if (a.ok) {
         reads.ok++;
@@ -313,15 +318,29 @@ export async function runClusterBench(o: { seconds: number; rate: number; redis:
     };
     const oneWrite = async (kind: Write['kind']) => {
       const i = n;
-      const customer = kind === 'phone' ? String(phoneCustomer++) : String(1001 + (i % 50));
-      const value = kind === 'phone' ? `+1555${String(i).padStart(7, '0')}` : `Cluster bench ${i} ${randomUUID().slice(0, 8)}`;
+      // A contact or billing write: each its own customer (one write per value to check). A ticket: a unique subject.
+      const customer = kind === 'phone' ? String(phoneCustomer++) : kind === 'billing' ? String(billingCustomer++) : String(1001 + (i % 50));
+      const value =
+        kind === 'phone'
+          ? `+1555${String(i).padStart(7, '0')}`
+          : kind === 'billing'
+            ? `invoices-${i}@cluster-bench.example`
+            : `Cluster bench ${i} ${randomUUID().slice(0, 8)}`;
       const w: Write = { kind, customer, value, key: randomUUID(), attempts: 0, outcome: 'gave_up' };
       writes.push(w);
-      const [query, variables] = kind === 'phone' ? [PHONE, { p: value }] : [OPEN, { input: { subject: value, body: 'Opened by the cluster bench.' } }];
+      const [query, variables] =
+        kind === 'phone'
+          ? [PHONE, { p: value }]
+          : kind === 'billing'
+            ? [BILLING, { e: value }]
+            : [OPEN, { input: { subject: value, body: 'Opened by the cluster bench.' } }];
       for (; w.attempts < 40; ) {
+        const g = (i + w.attempts) % 3;
         w.attempts++;
         const t0 = performance.now();
-        const a = await ask(urls[rr++ % 3], tokenOf(customer), query, variables, w.key);
+        inflightWrites[g]++;
+        const a = await ask(urls[g], tokenOf(customer), query, variables, w.key);
+        inflightWrites[g]--;
         latencies.push(performance.now() - t0);
         if (a.ok) {
           w.outcome = 'ok';
@@ -353,7 +372,9 @@ export async function runClusterBench(o: { seconds: number; rate: number; redis:
     r.on('error', () => undefined);
     cleanup.push(() => void r.disconnect());
 
-    log(`load: ${o.rate} req/s for ${o.seconds} s (80% dashboards, 10% contact writes, 10% tickets; webhooks from the simulators)`);
+    log(
+      `load: ${o.rate} req/s for ${o.seconds} s (70% dashboards; 10% each contact writes, billing-email writes, tickets; webhooks from the simulators)`,
+    );
     const running = new Set<Promise<void>>();
     const t0 = performance.now();
     let nextReport = 10_000;
@@ -367,7 +388,7 @@ export async function runClusterBench(o: { seconds: number; rate: number; redis:
       if (due > now) await sleep(due - now);
       n = k;
       const pick = k % 10;
-      const p = pick === 3 ? oneWrite('phone') : pick === 7 ? oneWrite('ticket') : oneRead();
+      const p = pick === 3 ? oneWrite('phone') : pick === 5 ? oneWrite('billing') : pick === 7 ? oneWrite('ticket') : oneRead();
       running.add(p);
       void p.finally(() => running.delete(p));
       if (performance.now() - t0 >= nextReport) {
@@ -379,9 +400,12 @@ export async function runClusterBench(o: { seconds: number; rate: number; redis:
         killWindow = true;
         const g = gateways[1];
         const w = workers[0];
+        // Killed while it has a write in flight (up to 5 s of waiting for one), the case that matters.
+        for (let i = 0; i < 500 && inflightWrites[1] === 0; i++) await sleep(10);
+        const inFlight = inflightWrites[1];
         const killAt = Date.now();
         await Promise.all([kill9(g), kill9(w)]);
-        log(`SIGKILL ${g.name} (pid ${g.proc!.pid}) and ${w.name} (pid ${w.proc!.pid}); starting them again`);
+        log(`SIGKILL ${g.name} (pid ${g.proc!.pid}, ${inFlight} writes in flight) and ${w.name} (pid ${w.proc!.pid}); starting them again`);
         kills.push(
           (async () => {
             await launch(g);
@@ -479,6 +503,7 @@ export async function runClusterBench(o: { seconds: number; rate: number; redis:
     // Writes, read from the vendors (the simulators' own APIs, plan limits off).
     const hubspotAuth = { authorization: `Bearer ${sims.credentials.hubspotToken}` };
     const zendeskAuth = { authorization: `Bearer ${sims.credentials.zendeskApiToken}` };
+    const stripeAuth = { authorization: `Bearer ${sims.credentials.stripeSecretKey}` };
     const ticketsBySubject = new Map<string, number>();
     for (const crmId of new Set(writes.filter((w) => w.kind === 'ticket').map((w) => w.customer))) {
       const userId = sims.data.customers.find((c) => c.crmId === crmId)!.zendeskUserId;
@@ -496,7 +521,11 @@ export async function runClusterBench(o: { seconds: number; rate: number; redis:
     for (const w of writes) {
       let atVendor: number;
       if (w.kind === 'ticket') atVendor = ticketsBySubject.get(w.value) ?? 0;
-      else {
+      else if (w.kind === 'billing') {
+        const stripeId = sims.data.customers.find((c) => c.crmId === w.customer)!.stripeCustomerId;
+        const res = await request(`${sims.urls.stripe}/v1/customers/${stripeId}`, { headers: stripeAuth });
+        atVendor = ((await res.body.json()) as { email?: string | null }).email === w.value ? 1 : 0;
+      } else {
         const res = await request(`${sims.urls.hubspot}/crm/v3/objects/contacts/${w.customer}?properties=phone`, { headers: hubspotAuth });
         const c = (await res.body.json()) as { properties?: { phone?: string | null } };
         atVendor = c.properties?.phone === w.value ? 1 : 0;
