@@ -81,7 +81,10 @@ interface Proc {
 function launch(p: Proc): Promise<void> {
   return new Promise((resolve, reject) => {
     p.out = '';
-    const proc = spawn(process.execPath, ['--import', 'tsx', p.script], { env: { ...process.env, ...p.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', p.script], {
+      env: { ...process.env, ...p.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     p.proc = proc;
     let ready = false;
     const keep = (d: Buffer) => {
@@ -223,7 +226,13 @@ export async function runClusterBench(o: { seconds: number; rate: number; redis:
       ready: /Portico is listening/,
       out: '',
     }));
-    const workers: Proc[] = [1, 2].map((i) => ({ name: `worker-${i}`, script: 'src/worker.ts', env, ready: /Event workers running/, out: '' }));
+    const workers: Proc[] = [1, 2].map((i) => ({
+      name: `worker-${i}`,
+      script: 'src/worker.ts',
+      env,
+      ready: /Event workers running/,
+      out: '',
+    }));
     cleanup.push(() => Promise.all([...gateways, ...workers].map(stop)).then(() => undefined));
     // One at a time: five processes loading the app at once on two cores take longer than one after another.
     for (const p of [...gateways, ...workers]) await launch(p);
@@ -283,7 +292,13 @@ export async function runClusterBench(o: { seconds: number; rate: number; redis:
           if (res.statusCode === 200 && root && codes.length === 0) return { ok: true, retryable: false, code: 'OK', rateLimitedFields: 0 };
           const code = codes[0] ?? `${res.statusCode}:NO_DATA`;
           const retryable = [409, 429, 502, 503].includes(res.statusCode) || codes.every((c) => RETRYABLE_CODES.has(c));
-          return { ok: false, retryable: retryable && codes.length + Number(res.statusCode !== 200) > 0, code, retryAfterS: hint, rateLimitedFields: 0 };
+          return {
+            ok: false,
+            retryable: retryable && codes.length + Number(res.statusCode !== 200) > 0,
+            code,
+            retryAfterS: hint,
+            rateLimitedFields: 0,
+          };
         }
         const other = codes.find((c) => c !== 'RATE_LIMITED');
         if (res.statusCode === 200 && (root || codes.length) && !other)
@@ -319,7 +334,8 @@ export async function runClusterBench(o: { seconds: number; rate: number; redis:
     const oneWrite = async (kind: Write['kind']) => {
       const i = n;
       // A contact or billing write: each its own customer (one write per value to check). A ticket: a unique subject.
-      const customer = kind === 'phone' ? String(phoneCustomer++) : kind === 'billing' ? String(billingCustomer++) : String(1001 + (i % 50));
+      const customer =
+        kind === 'phone' ? String(phoneCustomer++) : kind === 'billing' ? String(billingCustomer++) : String(1001 + (i % 50));
       const value =
         kind === 'phone'
           ? `+1555${String(i).padStart(7, '0')}`
@@ -334,7 +350,7 @@ export async function runClusterBench(o: { seconds: number; rate: number; redis:
           : kind === 'billing'
             ? [BILLING, { e: value }]
             : [OPEN, { input: { subject: value, body: 'Opened by the cluster bench.' } }];
-      for (; w.attempts < 40; ) {
+      for (; w.attempts < 40;) {
         const g = (i + w.attempts) % 3;
         w.attempts++;
         const t0 = performance.now();
@@ -445,7 +461,9 @@ export async function runClusterBench(o: { seconds: number; rate: number; redis:
     if (!created) throw new Error(`createPartnerToken: ${JSON.stringify(minted.body)}`);
     const PARTNER_READ = '{ customer(id: "1002") { id } }';
     const before = await Promise.all(urls.map((u) => gqlAt(u, created.token, PARTNER_READ).then((x) => x.status)));
-    const revoked = await gqlAt(urls[2], admin, 'mutation($id: ID!) { revokePartnerToken(id: $id) { id } }', { id: created.partnerToken.id });
+    const revoked = await gqlAt(urls[2], admin, 'mutation($id: ID!) { revokePartnerToken(id: $id) { id } }', {
+      id: created.partnerToken.id,
+    });
     const revokedAt = performance.now();
     if (revoked.body.errors) throw new Error(`revokePartnerToken: ${JSON.stringify(revoked.body.errors)}`);
     const refusedAfterMs = await Promise.all(
@@ -464,7 +482,9 @@ export async function runClusterBench(o: { seconds: number; rate: number; redis:
 
     // --- settle, faults off, read the systems ---
     for (const s of Object.keys(PLANS) as SimSystem[]) sims.setFaults(s, {});
-    const queues = EVENT_SYSTEMS.map((name) => createDurableQueue({ name: `webhooks-${name}`, url: redisUrl, prefix: `${PREFIX}:bull`, handlers: {} }));
+    const queues = EVENT_SYSTEMS.map((name) =>
+      createDurableQueue({ name: `webhooks-${name}`, url: redisUrl, prefix: `${PREFIX}:bull`, handlers: {} }),
+    );
     cleanup.push(() => Promise.all(queues.map((q) => q.close())).then(() => undefined));
     const busy = async () => {
       let b = 0;
@@ -484,7 +504,7 @@ export async function runClusterBench(o: { seconds: number; rate: number; redis:
     log(quiet >= 3 ? 'every delivery and queue settled' : 'NOT settled after 180 s (counting anyway)');
 
     const applied = new Map<string, number>();
-    for (let from = '-'; ; ) {
+    for (let from = '-'; ;) {
       const page = await r.xrange(`${PREFIX}:changes`, from, '+', 'COUNT', 5000);
       for (const [, f] of page) {
         const id = `${f[f.indexOf('system') + 1]}:${f[f.indexOf('event') + 1]}`;
@@ -494,7 +514,9 @@ export async function runClusterBench(o: { seconds: number; rate: number; redis:
       from = `(${page.at(-1)![0]}`;
     }
     const deliveries = sims.webhooks.deliveries();
-    const delivered = new Set(deliveries.filter((d) => d.state === 'delivered').flatMap((d) => d.eventIds.map((id) => `${d.system}:${id}`)));
+    const delivered = new Set(
+      deliveries.filter((d) => d.state === 'delivered').flatMap((d) => d.eventIds.map((id) => `${d.system}:${id}`)),
+    );
     const lostIds = [...delivered].filter((id) => !applied.has(id));
     const twice = [...delivered].filter((id) => (applied.get(id) ?? 0) > 1).length;
     const deliveriesFailed = deliveries.filter((d) => d.state === 'failed').length;
@@ -510,7 +532,11 @@ export async function runClusterBench(o: { seconds: number; rate: number; redis:
       let next: string | undefined = `${sims.urls.zendesk}/api/v2/users/${userId}/tickets/requested.json?page%5Bsize%5D=100`;
       while (next) {
         const res = await request(next, { headers: zendeskAuth });
-        const body = (await res.body.json()) as { tickets: { subject: string }[]; links?: { next?: string }; meta?: { has_more?: boolean } };
+        const body = (await res.body.json()) as {
+          tickets: { subject: string }[];
+          links?: { next?: string };
+          meta?: { has_more?: boolean };
+        };
         for (const t of body.tickets) ticketsBySubject.set(t.subject, (ticketsBySubject.get(t.subject) ?? 0) + 1);
         next = body.meta?.has_more ? body.links?.next : undefined;
       }
@@ -534,7 +560,9 @@ export async function runClusterBench(o: { seconds: number; rate: number; redis:
       if (w.outcome !== 'ok' && atVendor > 0) failedApplied++;
       if (atVendor > 1) writesDuplicated++;
     }
-    const vendor429 = Object.fromEntries((['hubspot', 'stripe', 'zendesk', 's3'] as SimSystem[]).map((s) => [s, sims.stats(s).refused ?? 0]));
+    const vendor429 = Object.fromEntries(
+      (['hubspot', 'stripe', 'zendesk', 's3'] as SimSystem[]).map((s) => [s, sims.stats(s).refused ?? 0]),
+    );
     const vendor429Total = Object.values(vendor429).reduce((a, b) => a + b, 0);
     const outcome = { ok: 0, failed: 0, gave_up: 0 };
     for (const w of writes) outcome[w.outcome]++;
@@ -602,4 +630,3 @@ webhook proxy forwarded ${proxy.forwarded()}; vendor 429 by simulator ${JSON.str
     for (const fn of cleanup.reverse()) await Promise.resolve(fn()).catch(() => undefined);
   }
 }
-
