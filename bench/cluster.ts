@@ -413,17 +413,20 @@ export async function runClusterBench(o: { seconds: number; rate: number; redis:
       }
       if (!killed && performance.now() - t0 >= (o.seconds * 1000) / 2) {
         killed = true;
-        killWindow = true;
         const g = gateways[1];
         const w = workers[0];
-        // Killed while it has a write in flight (up to 5 s of waiting for one), the case that matters.
-        for (let i = 0; i < 500 && inflightWrites[1] === 0; i++) await sleep(10);
-        const inFlight = inflightWrites[1];
-        const killAt = Date.now();
-        await Promise.all([kill9(g), kill9(w)]);
-        log(`SIGKILL ${g.name} (pid ${g.proc!.pid}, ${inFlight} writes in flight) and ${w.name} (pid ${w.proc!.pid}); starting them again`);
+        // Beside the load (which goes on): killed while it has a write in flight (up to 10 s of
+        // waiting for one), the case that matters, then started again.
         kills.push(
           (async () => {
+            for (let i = 0; i < 5000 && inflightWrites[1] === 0; i++) await sleep(2);
+            const inFlight = inflightWrites[1];
+            killWindow = true;
+            const killAt = Date.now();
+            await Promise.all([kill9(g), kill9(w)]);
+            log(
+              `SIGKILL ${g.name} (pid ${g.proc!.pid}, ${inFlight} writes in flight) and ${w.name} (pid ${w.proc!.pid}); starting them again`,
+            );
             await launch(g);
             const gMs = Date.now() - killAt;
             await launch(w);
