@@ -77,6 +77,8 @@ interface Proc {
   ready: RegExp;
   proc?: ChildProcess;
   out: string;
+  /** Its log lines saying the vendor budget was metered locally (Redis could not be asked), over its lives. */
+  localBudget: number;
 }
 
 function launch(p: Proc): Promise<void> {
@@ -89,7 +91,12 @@ function launch(p: Proc): Promise<void> {
     p.proc = proc;
     let ready = false;
     const keep = (d: Buffer) => {
-      p.out = (p.out + d.toString()).slice(-100_000);
+      const text = d.toString();
+      p.localBudget += text.split('vendor budget unavailable').length - 1;
+      if (process.env.CLUSTER_BENCH_SHOW_FALLBACKS)
+        for (const line of text.split('\n'))
+          if (line.includes('vendor budget unavailable')) console.log(`    ${p.name}: ${line.slice(0, 300)}`);
+      p.out = (p.out + text).slice(-100_000);
       if (!ready && p.ready.test(p.out)) {
         ready = true;
         resolve();
@@ -205,7 +212,8 @@ export async function runClusterBench(o: { seconds: number; rate: number; redis:
     cleanup.push(() => dispatcher.close());
     const env: Record<string, string> = {
       NODE_ENV: 'development',
-      LOG_LEVEL: 'error',
+      // warn: the processes' "vendor budget unavailable" lines are counted (budget_local_fallbacks).
+      LOG_LEVEL: 'warn',
       ...vendorEnv(sims),
       ...WEBHOOK_ENV,
       REDIS_URL: redisUrl,
@@ -226,6 +234,7 @@ export async function runClusterBench(o: { seconds: number; rate: number; redis:
       env: { ...env, PORT: String(port), EVENT_WORKERS: 'false' },
       ready: /Portico is listening/,
       out: '',
+      localBudget: 0,
     }));
     const workers: Proc[] = [1, 2].map((i) => ({
       name: `worker-${i}`,
@@ -233,6 +242,7 @@ export async function runClusterBench(o: { seconds: number; rate: number; redis:
       env,
       ready: /Event workers running/,
       out: '',
+      localBudget: 0,
     }));
     cleanup.push(() => Promise.all([...gateways, ...workers].map(stop)).then(() => undefined));
     // One at a time: five processes loading the app at once on two cores take longer than one after another.
@@ -587,7 +597,7 @@ Cluster bench (${o.redis} Redis): 3 gateways, 2 workers, ${o.seconds} s at ${o.r
 reads: ${reads.sent} sent, ${reads.ok} ok (${reads.rateLimitedFields} RATE_LIMITED fields), ${reads.failed} failed; latency p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms
 client errors during the kill window: ${JSON.stringify(errors.kill)}
 client errors otherwise: ${JSON.stringify(errors.other)}
-webhook proxy forwarded ${proxy.forwarded()}; vendor 429 by simulator ${JSON.stringify(vendor429)}${lostIds.length ? `\nlost events (first 10): ${lostIds.slice(0, 10).join(', ')}` : ''}`);
+webhook proxy forwarded ${proxy.forwarded()}; vendor 429 by simulator ${JSON.stringify(vendor429)}; "vendor budget unavailable" log lines (metered locally) by process ${JSON.stringify(Object.fromEntries([...gateways, ...workers].map((p) => [p.name, p.localBudget])))}${lostIds.length ? `\nlost events (first 10): ${lostIds.slice(0, 10).join(', ')}` : ''}`);
     const summary = {
       mode: 'cluster',
       redis: o.redis,
@@ -608,6 +618,7 @@ webhook proxy forwarded ${proxy.forwarded()}; vendor 429 by simulator ${JSON.str
       writes_duplicated: writesDuplicated,
       failed_writes_applied: failedApplied,
       vendor_429: vendor429Total,
+      budget_local_fallbacks: [...gateways, ...workers].reduce((a, p) => a + p.localBudget, 0),
       revocation_ms: revocationMs,
       reads: reads.sent,
       reads_failed: reads.failed,
