@@ -35,7 +35,10 @@
  *   subject in the Zendesk simulator);
  *   writes_duplicated: a ticket subject found more than once; failed_writes_applied: a write
  *   answered failed (or given up) whose value is at the vendor;
- * - vendor_429: the simulators' 429 counts (the budgets must hold across instances);
+ * - vendor_429: the simulators' 429 counts (the budgets must hold across instances), and
+ *   budget_local_fallbacks: the processes' "vendor budget unavailable" log lines (at most one a
+ *   second each: Redis could not be asked, so calls were metered in process at
+ *   VENDOR_BUDGET_LOCAL_SHARE, a fifth here);
  * - client errors by code, during the kill window and outside it (only retryable ones expected).
  * Progress lines every 10 s, a summary, and last one JSON line.
  */
