@@ -46,6 +46,8 @@ const { values } = parseArgs({
     plot: { type: 'string' },
     rate: { type: 'string', default: '200' },
     'redis-faults': { type: 'boolean' },
+    cluster: { type: 'boolean' },
+    redis: { type: 'string', default: 'single' },
     events: { type: 'string' },
     // load (default): Portico vs plain @apollo/gateway; critical: sequential requests at vendor latency; plan: vendor limits enforced.
     mode: { type: 'string', default: 'load' },
@@ -115,6 +117,17 @@ if (values.mixed) {
     redisFaults: values['redis-faults'],
     // Customers' apps holding a subscription beside the load (200 unless --subscribers says).
     subscribers: process.argv.includes('--subscribers') ? Number(values.subscribers) : 200,
+  });
+  process.exit(process.exitCode ?? 0);
+}
+if (values.cluster) {
+  // npm run bench -- --cluster [--seconds 60 --rate 10 --redis single|cluster]: 3 gateways, 2 workers, kill -9 midway (bench/cluster.ts).
+  await (
+    await import('./cluster.js')
+  ).runClusterBench({
+    seconds: values.seconds === '20' ? 60 : Number(values.seconds),
+    rate: values.rate === '200' ? 10 : Number(values.rate),
+    redis: values.redis === 'cluster' ? 'cluster' : 'single',
   });
   process.exit(process.exitCode ?? 0);
 }

@@ -96,7 +96,10 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
       liveness: store.liveness,
     }),
     identities: createRedisIdentityLinks(store.client, config.keyPrefix),
-    budgets: createRedisBudgetStore(store.client, logger, undefined, { liveness: store.liveness }),
+    budgets: createRedisBudgetStore(store.client, logger, undefined, {
+      liveness: store.liveness,
+      localShare: config.upstream.budgetLocalShare,
+    }),
     deferred,
     // Pending write-behind cache writes first: the store's connections close last.
     close: async () => (await cache.settle(), await deferred.close(), await audit.close(), await store.close()),

@@ -39,7 +39,7 @@ export const audit = section({
     IDEMPOTENCY_LOCK_S: {
       schema: int(5, 600).prefault('60'),
       example: '60',
-      doc: 'How long a keyed mutation holds its key while running: retries get 409 meanwhile; a crashed instance frees it after this long.',
+      doc: 'How long a keyed mutation holds its key at most while running: retries get 409 meanwhile. It is held as a lease of a sixth of this (2-10 s) renewed while the request runs, so a killed instance frees its keys within the lease.',
     },
   },
   build: (v): AuditConfig => ({

@@ -20,6 +20,8 @@ export interface UpstreamConfig {
     breakerResetMs: number;
     retryBudget: number;
     vendorBudgets?: string;
+    /** This process's share of each budget while Redis cannot be asked (metered locally). */
+    budgetLocalShare: number;
   };
   /** `schedule`: a cron pattern, or null when off. */
   reconcile: { schedule: string | null; callsPerSecond: number };
@@ -62,6 +64,11 @@ export const upstream = section({
       example: budgetsExample,
       doc: `Requests per window each vendor (and endpoint class) allows, shared by every instance through Redis; overrides the published defaults ${publishedText}. Interactive reads first; over budget a call waits briefly, then its field fails with RATE_LIMITED and a retry hint.`,
     },
+    VENDOR_BUDGET_LOCAL_SHARE: {
+      schema: z.coerce.number().gt(0).max(1).prefault('1'),
+      example: '0.2',
+      doc: "This process's share of each vendor budget while Redis cannot be asked (down, stalled, or slower than 1 s to answer a take): its calls are then metered in process at this share of the limit. Set 1 / the number of processes that call vendors (gateways and `npm run worker` processes; e.g. 0.2 for 3 gateways and 2 workers), so that together they stay within the vendor's plan; 1 (the default) suits one process.",
+    },
     RECONCILE_SCHEDULE: {
       schema: z
         .string()
@@ -85,6 +92,7 @@ export const upstream = section({
       breakerResetMs: v.UPSTREAM_BREAKER_RESET_MS,
       retryBudget: v.UPSTREAM_RETRY_BUDGET,
       vendorBudgets: v.VENDOR_BUDGETS,
+      budgetLocalShare: v.VENDOR_BUDGET_LOCAL_SHARE,
     },
     reconcile: {
       schedule: v.RECONCILE_SCHEDULE === 'off' ? null : v.RECONCILE_SCHEDULE,

@@ -7,7 +7,10 @@
  * - the fingerprint is SHA-256 of the canonical JSON of [document as parsed and printed (whitespace, commas and
  *   comments ignored; aliases and fragments not), operationName, variables];
  * - the first request takes the key (a lock with a TTL, so a crashed instance frees it), runs,
- *   and its response (status, content type, body) is kept for the TTL (24 h by default);
+ *   and its response (status, content type, body) is kept for the TTL (24 h by default). The lock
+ *   is a short lease (a sixth of the lock time, 2-10 s) renewed while the request runs, up to the
+ *   lock time: a request still running keeps its key, and the key of an instance killed in the
+ *   middle is free again within the lease, not after the whole lock time;
  * - a retry with the same key and fingerprint gets the stored response, not a second execution,
  *   with `Idempotent-Replayed: true`; another fingerprint gets 422 IDEMPOTENCY_KEY_REUSED; a
  *   retry while the first still runs gets 409 IDEMPOTENCY_KEY_IN_USE;
@@ -40,7 +43,7 @@ export interface IdempotencyOptions {
   prefix: string;
   /** How long a response is kept, seconds. @default 86400 */
   ttlS?: number;
-  /** How long a running request holds its key, seconds. @default 60 */
+  /** How long a running request holds its key at most, seconds (renewed as a shorter lease while it runs). @default 60 */
   lockS?: number;
   logger: Logger;
   /** Retries a kept response Redis could not take at once, while the key's lock lasts (platform/deferred.ts). */
@@ -137,7 +140,24 @@ if cjson.decode(v).token ~= ARGV[1] then return 0 end
 if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) end
 return 1`;
 
+/** Extends the lease, only if the lock is still this request's (a kept response has no token). */
+const RENEW = `
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+local ok, d = pcall(cjson.decode, v)
+if not ok or d.token ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`;
+
+/**
+ * The lease of a running request's key: a sixth of the lock time, 2-10 s (60 s -> 10 s), renewed
+ * every third of it. What a killed instance leaves held, at most.
+ */
+export const idempotencyLeaseMs = (lockMs: number) => Math.min(lockMs, Math.max(2000, Math.min(10_000, Math.round(lockMs / 6))));
+
 interface Pending {
+  /** Stops renewing the key's lease. */
+  release(): void;
   redisKey: string;
   token: string;
   fp: string;
@@ -161,6 +181,8 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
   const scoped = new WeakMap<FastifyRequest, { idempotencyKey?: string; keyedWrites?: Pending['writes'] }>();
   const ttlS = o.ttlS ?? 86_400;
   const lockMs = (o.lockS ?? 60) * 1000;
+  const leaseMs = idempotencyLeaseMs(lockMs);
+  const renewing = new Set<NodeJS.Timeout>();
   const redis = o.url ? connectRedis(o.url, 'idempotency', { commandTimeoutMs: 2000 }) : undefined;
   redis?.on('error', () => undefined);
   // Acquire answers the record already there (null when the key was free and is now held).
@@ -168,6 +190,35 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
     redis && defineScript<[record: string, lockMs: number], string | null>(redis, 'idemAcquire', { numberOfKeys: 1, lua: ACQUIRE });
   const keep =
     redis && defineScript<[token: string, stored: string, ttlS: number], number>(redis, 'idemFinish', { numberOfKeys: 1, lua: FINISH });
+  const renew = redis && defineScript<[token: string, ms: number], number>(redis, 'idemRenew', { numberOfKeys: 1, lua: RENEW });
+
+  /**
+   * Renews the lease of a key this request took, every third of the lease, until released, until
+   * the lock is no longer its own (its response kept, or the key freed), or until the lock time
+   * has passed since it was taken (then the key expires as a plain lock would).
+   */
+  function hold(redisKey: string, token: string): () => void {
+    const takenAt = Date.now();
+    const timer = setInterval(
+      () => {
+        const left = lockMs - (Date.now() - takenAt);
+        if (left <= 0 || !renew) return release();
+        renew([redisKey], token, Math.min(leaseMs, left)).then(
+          (n) => n === 0 && release(),
+          // Redis unreachable for now: the next tick tries again; the lease may lapse meanwhile.
+          () => undefined,
+        );
+      },
+      Math.max(100, Math.floor(leaseMs / 3)),
+    );
+    timer.unref();
+    renewing.add(timer);
+    function release() {
+      clearInterval(timer);
+      renewing.delete(timer);
+    }
+    return release;
+  }
 
   return {
     async preHandler(req, reply) {
@@ -204,7 +255,7 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
       try {
         if (!redis || !acquire) throw new Error('no Redis configured');
         await whenConnecting(redis);
-        held = await acquire([redisKey], JSON.stringify({ s: 'running', fp, token } satisfies Stored), lockMs);
+        held = await acquire([redisKey], JSON.stringify({ s: 'running', fp, token } satisfies Stored), leaseMs);
       } catch (err) {
         req.log.error({ err: (err as Error).message }, 'idempotency store unreachable: keyed mutation refused');
         return replyError(
@@ -233,7 +284,7 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
         return reply.status(s.status).type(s.type).header(REPLAYED_HEADER, 'true').send(s.body);
       }
       const writes = { retryable: false, final: false };
-      pending.set(req, { redisKey, token, fp, writes });
+      pending.set(req, { release: hold(redisKey, token), redisKey, token, fp, writes });
       scoped.set(req, { idempotencyKey: `${scope}:${key}`, keyedWrites: writes });
       return undefined;
     },
@@ -258,9 +309,11 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
       const finish = () => keep([p.redisKey], p.token, stored ? JSON.stringify(stored) : '', ttlS);
       try {
         await finish();
+        p.release();
       } catch (err) {
-        // The response still goes out. Keeping it is retried while the key's lock lasts (a retry of
-        // the client meanwhile gets 409); past that a retry runs again, with the same vendor key.
+        // The response still goes out. Keeping it is retried while the key's lock lasts (its lease
+        // still renewed: a retry of the client meanwhile gets 409); past that a retry runs again,
+        // with the same vendor key.
         req.log.error({ err: (err as Error).message }, 'idempotency: the response could not be kept now; retrying in the background');
         void o.deferred?.attempt('idempotency', finish, { forMs: lockMs });
       }
@@ -268,6 +321,8 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
     },
     contextOf: (req) => scoped.get(req) ?? {},
     async close() {
+      for (const t of renewing) clearInterval(t);
+      renewing.clear();
       redis?.disconnect();
     },
   };

@@ -230,6 +230,15 @@ export function defineScript<Args extends readonly ScriptArg[], Result>(
   spec: ScriptSpec,
 ): Script<Args, Result> {
   redis.defineCommand(name, spec.numberOfKeys === undefined ? { lua: spec.lua } : { numberOfKeys: spec.numberOfKeys, lua: spec.lua });
+  // A Cluster's auto-pipelining groups a command by the slot of its first argument; for a script
+  // called with its key count first, that is the count ("2"), not a key. Scripts of one loop turn on
+  // keys served by different masters then went into one pipeline, which ioredis refuses as a whole
+  // ("All keys in the pipeline should belong to the same slots allocation group"): every vendor
+  // budget take of a dashboard failed and was metered per instance, and the vendors answered 429
+  // (bench --cluster). Such a script is sent on its own, routed by its first key.
+  const client = redis as unknown as { isCluster?: boolean; options: { autoPipeliningIgnoredCommands?: string[] } };
+  if (client.isCluster && spec.numberOfKeys === undefined)
+    client.options.autoPipeliningIgnoredCommands = [...(client.options.autoPipeliningIgnoredCommands ?? []), name];
   const command: unknown = Reflect.get(redis, name);
   if (typeof command !== 'function') throw new Error(`Redis script ${name} was not defined`);
   return (keys, ...args) => {

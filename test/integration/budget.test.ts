@@ -1,7 +1,8 @@
 /**
  * Vendor budgets shared by instances through Redis: together they never exceed a vendor's
  * limit, over-budget fields fail with RATE_LIMITED and a retry hint (never the whole response),
- * and a vendor's Retry-After given to one instance holds back every instance.
+ * a vendor's Retry-After given to one instance holds back every instance, and while Redis cannot
+ * be asked each process meters its share of the budget (VENDOR_BUDGET_LOCAL_SHARE), not all of it.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -56,6 +57,35 @@ test('two instances on one Redis together never exceed a vendor budget; the rest
   } finally {
     await a.close();
     await b.close();
+  }
+});
+
+test('Redis gone: each process meters only its share of a budget (VENDOR_BUDGET_LOCAL_SHARE), so the processes together stay within the plan', async () => {
+  // Ten Zendesk requests a day, nine after the headroom; this process's half of them while Redis is away: four.
+  await awayFromWindowEdge(86_400, 120);
+  const own = await startRedis();
+  const app = await startTestApp({
+    sims,
+    env: {
+      REDIS_URL: own.url,
+      REDIS_KEY_PREFIX: 'budget-share',
+      CACHE_ENABLED: 'false',
+      VENDOR_BUDGETS: 'zendesk=10/86400s',
+      VENDOR_BUDGET_LOCAL_SHARE: '0.5',
+    },
+  });
+  try {
+    await own.stop();
+    sims.resetStats();
+    const ids = sims.data.customers.slice(10, 18).map((c) => c.crmId);
+    const results = await Promise.all(ids.map((id) => app.gql(Q, { token: app.token('agent'), variables: { id } })));
+    // At most its share reached Zendesk (the default share, 1, would have let nine through).
+    assert.ok(sims.stats('zendesk').total <= 4, `Zendesk calls: ${sims.stats('zendesk').total}`);
+    const codes = results.flatMap((r) => (r.body.errors ?? []).map((e) => e.extensions?.code));
+    assert.ok(codes.includes('RATE_LIMITED'), JSON.stringify(codes));
+  } finally {
+    await app.close();
+    await own.stop();
   }
 });
 

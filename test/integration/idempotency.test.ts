@@ -2,14 +2,16 @@
  * `Idempotency-Key` on mutations, through the real app and a real Redis: a retry replays the
  * first response without a second execution (one partner token minted, also with 10 concurrent
  * clients); another body is 422; a request still running holds the key (409) until it finishes or
- * its lock expires; keys are per principal; bad keys are 400; no Redis is 503.
+ * its lock expires; a request running longer than the lock's lease keeps its key (renewed) while
+ * the key it holds never outlives the lease, so a killed instance frees it within the lease; keys
+ * are per principal; bad keys are 400; no Redis is 503.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
-import { fingerprint, idempotencyRedisKey } from '../../src/http/idempotency.js';
+import { fingerprint, idempotencyLeaseMs, idempotencyRedisKey } from '../../src/http/idempotency.js';
 import { startSimulators, type Simulators } from '../../sim/index.js';
-import { startTestApp, type GqlResponse, type TestApp } from '../helpers/app.js';
+import { crmWrites, startTestApp, TEST_CRM, type GqlResponse, type TestApp } from '../helpers/app.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { redisClient, waitFor } from '../helpers/webhooks.js';
 
@@ -121,6 +123,62 @@ describe('Idempotency-Key', () => {
     assert.equal(ran.status, 200);
     assert.equal(ran.headers.get('idempotent-replayed'), null);
     assert.equal(await tokensNamed('held'), 1);
+  });
+
+  test('a write running longer than the lease keeps its key (409 to every retry, one CRM write), while the key never outlives the lease (a killed instance frees it within it)', async () => {
+    // IDEMPOTENCY_LOCK_S=12: a 2 s lease renewed while the request runs. The CRM answers slower than that.
+    const lease = idempotencyLeaseMs(12_000);
+    assert.equal(lease, 2000);
+    const slow = await startTestApp({
+      sims,
+      env: {
+        REDIS_URL: redis.url,
+        REDIS_KEY_PREFIX: `${PREFIX}lease`,
+        EVENT_WORKERS: 'false',
+        IDEMPOTENCY_LOCK_S: '12',
+        UPSTREAM_TIMEOUT_MS: '30000',
+      },
+    });
+    const writesBefore = crmWrites(sims);
+    sims.setFaults(TEST_CRM, { latencyMs: lease + 1500 });
+    try {
+      const token = slow.token('customer', '1004');
+      const body = JSON.stringify({ query: 'mutation { updateMyContact(input: { phone: "+15550001004" }) { phone } }' });
+      const send = () =>
+        fetch(`${slow.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': 'key-lease-1' },
+          body,
+        });
+      let settled = false;
+      const first = send().then(async (res) => ({ status: res.status, text: await res.text() }));
+      void first.finally(() => (settled = true));
+      const key = idempotencyRedisKey(`${PREFIX}lease`, 'user:1004', 'key-lease-1');
+      await waitFor('the first request to take the key', async () => (await r.exists(key)) === 1);
+      // Retries until the first answers (it runs more than two leases): each is refused while it runs, never run a second time.
+      let refused = 0;
+      while (!settled) {
+        const ttl = await r.pttl(key);
+        const retry = await send();
+        await retry.text();
+        if (!settled) {
+          assert.ok(ttl > 0 && ttl <= lease, `the running request's key expires within the lease (${ttl} ms left)`);
+          assert.ok(retry.status === 409 || retry.headers.get('idempotent-replayed') === 'true', `retry answered ${retry.status}`);
+          if (retry.status === 409) refused++;
+        }
+        await new Promise((res) => setTimeout(res, 250));
+      }
+      const done = await first;
+      assert.equal(done.status, 200, done.text);
+      assert.match(done.text, /\+15550001004/);
+      assert.ok(refused >= 4, `refused ${refused} retries while it ran`);
+      assert.equal(crmWrites(sims) - writesBefore, 1);
+      // Kept: the response replays and lasts the TTL, not the lease.
+      assert.ok((await r.pttl(key)) > 12_000);
+    } finally {
+      sims.setFaults(TEST_CRM, {});
+      await slow.close();
+    }
   });
 
   test('keys are per principal: two admins may use the same key independently', async () => {

@@ -12,6 +12,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import type { Cluster, Redis } from 'ioredis';
+import { createRedisBudgetStore } from '../../src/platform/budget.js';
+import { connectRedis } from '../../src/platform/redis.js';
 import { startSimulators, type Simulators } from '../../sim/index.js';
 import { crmWrites, DASHBOARD, startTestApp, TEST_CRM, type GqlResponse, type TestApp } from '../helpers/app.js';
 import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster.js';
@@ -121,6 +123,29 @@ test('a signed Stripe webhook is queued, processed once and published on the cha
 test('the vendor budget is counted in the cluster, on the script-shared slot of its vendor', async () => {
   const bucket = await r.hgetall(`${PREFIX}:budget:${TEST_CRM}`);
   assert.ok(Number(bucket.used) >= 1, JSON.stringify(bucket));
+});
+
+test('budget takes of one loop turn on buckets served by different masters each reach the cluster, none metered locally', async () => {
+  // The gateway's own connection role for budgets. Scripts with a key count first were auto-pipelined
+  // by the count's slot: takes on several masters in one turn failed together and went local (bench --cluster).
+  const client = connectRedis(cluster.url, 'read');
+  client.on('error', () => undefined);
+  try {
+    const store = createRedisBudgetStore(client);
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f'].map((v) => `${PREFIX}:budget:tick-${v}`);
+    assert.ok(new Set(await Promise.all(keys.map((k) => cluster.masterOf(k)))).size > 1, 'the buckets are on more than one master');
+    // A day's window: the counts below are one window's.
+    const spec = { limit: 1000, windowS: 86_400 };
+    const taken = await Promise.all(keys.flatMap((k) => [1, 2, 3].map(() => store.take([k], [spec], [0]))));
+    assert.deepEqual(
+      taken.map((x) => x.ok),
+      taken.map(() => true),
+    );
+    // Counted in Redis, each one: a take metered locally would leave its bucket short.
+    for (const k of keys) assert.equal(await r.hget(k, 'used'), '3', k);
+  } finally {
+    client.disconnect();
+  }
 });
 
 test('a user rate limit counts every request in the cluster: the 21st in a minute is 429 RATE_LIMITED', async () => {
