@@ -57,6 +57,8 @@ const { values } = parseArgs({
     plan: { type: 'string', default: 'zendesk=enterprise,stripe=live,hubspot=professional' },
   },
 });
+// Read by bench/mem-probe.ts in the gateway processes (bench/mixed-run.ts and --soak load it too).
+if (values['mem-probe']) process.env.PORTICO_MEM_PROBE_DIR = values['mem-probe'];
 if (values.webhooks) {
   // npm run bench -- --webhooks [--events 10000 --connections 10]: the event path instead (bench/webhooks.ts).
   await (
@@ -165,7 +167,6 @@ const profileArgs = [
   ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []),
   ...(values['heap-snapshot'] ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${values['heap-snapshot']}`] : []),
 ];
-if (values['mem-probe']) process.env.PORTICO_MEM_PROBE_DIR = values['mem-probe'];
 
 function start(
   name: string,
