@@ -3,7 +3,8 @@ import { after, before, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { auditKeys, createRedisAuditLog, entryHash, sha256, verifyAuditChain } from '../../../src/audit/redis.js';
 import { DEV_AUDIT_HMAC_KEY } from '../../../src/config/index.js';
-import { createLocalCaches } from '../../../src/platform/local-cache.js';
+import { Registry } from 'prom-client';
+import { createLocalCaches, registerLocalCacheMetrics } from '../../../src/platform/local-cache.js';
 import { createLogger } from '../../../src/platform/logger.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { redisClient } from '../../helpers/webhooks.js';
@@ -88,11 +89,16 @@ test('past its byte bound the queue makes readers wait (room) until Redis took t
   // About four entries of 768 bytes: 200 recorded at once are far past it.
   const log = createRedisAuditLog({ url: redis.url, prefix: 'uq', hmacKey: KEY, logger, queueMaxBytes: 3000, caches });
   const queue = () => caches.list().find((c) => c.name === 'audit_queue')!;
+  const registry = new Registry();
+  registerLocalCacheMetrics(registry, caches);
+  const gauge = async (name: string) =>
+    (await registry.getMetricsAsJSON()).find((m) => m.name === name)?.values.find((v) => v.labels.cache === 'audit_queue')?.value;
   try {
     assert.equal(log.room(), undefined); // empty: room at once
     const stored = Promise.all(Array.from({ length: 200 }, (_, i) => log.record(null, event(i))));
     assert.ok(queue().bytes() > 3000, `queued ${queue().bytes()} bytes`);
-    assert.equal(queue().maxBytes, 3000);
+    assert.equal(await gauge('portico_local_cache_bytes'), queue().bytes());
+    assert.equal(await gauge('portico_local_cache_max_bytes'), 3000);
     const wait = log.room();
     assert.ok(wait instanceof Promise, 'a reader past the bound waits');
     let roomAt = -1;
@@ -100,6 +106,7 @@ test('past its byte bound the queue makes readers wait (room) until Redis took t
     assert.ok(roomAt >= 0 && roomAt < 3000, `room given at ${roomAt} bytes queued`);
     await stored;
     assert.deepEqual({ bytes: queue().bytes(), entries: queue().entries() }, { bytes: 0, entries: 0 });
+    assert.equal(await gauge('portico_local_cache_entries'), 0);
     assert.equal(log.room(), undefined);
     const res = await verifyAuditChain(r, 'uq', KEY);
     assert.deepEqual({ checked: res.checked, broken: res.broken }, { checked: 200, broken: null });
