@@ -44,7 +44,9 @@ export interface GatewayProcess {
 /** Starts `src/main.ts` as its own process with `env` and waits for "Portico is listening". */
 export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
   const port = await freePort();
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  // --mem-probe DIR (bench/run.ts): the gateway samples its memory (bench/mem-probe.ts).
+  const probe = process.env.PORTICO_MEM_PROBE_DIR ? ['--import', './bench/mem-probe.ts'] : [];
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...probe, 'src/main.ts'], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

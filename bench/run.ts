@@ -32,6 +32,10 @@ const { values } = parseArgs({
     only: { type: 'string' },
     // Writes a V8 heap snapshot of the warm Portico process halfway through its 50-customer run (use with --only warm).
     'heap-snapshot': { type: 'string' },
+    // Samples the gateway processes' memory (RSS, V8 spaces, external) every 250 ms into DIR/mem-<pid>.jsonl (bench/mem-probe.ts).
+    'mem-probe': { type: 'string' },
+    // Extra Node/V8 flags for the Portico processes, e.g. --node-flags "--max-semi-space-size=8" (A/B runs of V8 settings).
+    'node-flags': { type: 'string' },
     webhooks: { type: 'boolean' },
     automations: { type: 'boolean' },
     notifications: { type: 'boolean' },
@@ -55,6 +59,8 @@ const { values } = parseArgs({
     plan: { type: 'string', default: 'zendesk=enterprise,stripe=live,hubspot=professional' },
   },
 });
+// Read by bench/mem-probe.ts in the gateway processes (bench/mixed-run.ts and --soak load it too).
+if (values['mem-probe']) process.env.PORTICO_MEM_PROBE_DIR = values['mem-probe'];
 if (values.webhooks) {
   // npm run bench -- --webhooks [--events 10000 --connections 10]: the event path instead (bench/webhooks.ts).
   await (
@@ -185,10 +191,24 @@ function start(
   readyLine: RegExp,
 ): Promise<{ proc: ChildProcess; line: string }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn('taskset', ['-c', String(core), process.execPath, ...profileArgs, '--import', 'tsx', script], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      'taskset',
+      [
+        '-c',
+        String(core),
+        process.execPath,
+        ...profileArgs,
+        ...(values['node-flags'] && script === 'src/main.ts' ? values['node-flags'].split(/\s+/).filter(Boolean) : []),
+        '--import',
+        'tsx',
+        ...(values['mem-probe'] ? ['--import', './bench/mem-probe.ts'] : []),
+        script,
+      ],
+      {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     const onData = (d: Buffer) => {
       out += d.toString();

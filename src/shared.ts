@@ -78,6 +78,8 @@ export function createSharedState(config: Readonly<Config>, logger: Logger, metr
       hmacKey: config.audit.hmacKey,
       logger,
       onFailure: (kind) => metrics?.auditFailures.inc({ kind }),
+      queueMaxBytes: config.audit.queueMaxBytes,
+      caches,
     }),
     { dir: config.audit.spoolDir, logger, onSpool: (what, n) => metrics?.auditSpool.inc({ what }, n) },
   );

@@ -40,6 +40,13 @@ export interface AuditLog {
    * await it before answering (an unrecorded write is not acknowledged); reads may fire and forget.
    */
   record(ctx: AuditContext | null, event: AuditEvent): Promise<void>;
+  /**
+   * Undefined when the log can take more entries now; else a promise that resolves once it can (its
+   * queue of entries waiting for the store is past its byte bound, AUDIT_QUEUE_MAX_BYTES). Readers
+   * that do not wait for their entries wait for this first, so the queue stays bounded.
+   * @default always room
+   */
+  room?(): Promise<void> | undefined;
   /** Whether entries can be stored now (false while the durable store is unreachable). @default always true */
   ready?(): boolean;
   /** Newest first; only the durable (Redis) log has one. */

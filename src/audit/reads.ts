@@ -8,7 +8,8 @@
  * service has no gateway collector in its context: it records at once (the CRM vendor as system).
  *
  * Reads do not wait for Redis: a failed append is logged and counted
- * (`portico_audit_failures_total{kind="read"}`), never dropped silently.
+ * (`portico_audit_failures_total{kind="read"}`), never dropped silently. They wait only while the
+ * log's queue of entries not yet stored is past its byte bound (AUDIT_QUEUE_MAX_BYTES, `room()`).
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
@@ -184,6 +185,8 @@ export function auditReadsPlugin(deps: ReadAuditDeps): ApolloServerPlugin<Reques
           const collector = ctx.perRequest.get(READS) as ReadCollector | undefined;
           if (!collector?.customers.size) return;
           const scope = readScopeOf(ctx, schema, document, deps.system);
+          // Not waiting for the entries to be stored, only for room in the audit queue (its byte bound).
+          await deps.audit.room?.();
           for (const id of collector.customers) recordRead(ctx, id, scope.systems, scope.fields, deps);
         },
       };

@@ -27,6 +27,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { LocalCaches } from '../platform/local-cache.js';
 import type { Logger } from '../platform/logger.js';
 import { connectRedis, defineScript, whenConnecting } from '../platform/redis.js';
 import { auditActor, AuditUnavailableError, type AuditLog, type AuditPage, type AuditQuery, type StoredAuditEntry } from './index.js';
@@ -44,6 +45,14 @@ export interface RedisAuditOptions {
   logger: Logger;
   /** Called for every entry that could not be stored (metrics): `read` for customer reads, else `write`. */
   onFailure?(kind: 'read' | 'write'): void;
+  /**
+   * Byte bound (estimated) of the entries waiting for Redis and in flight (AUDIT_QUEUE_MAX_BYTES):
+   * past it `room()` makes readers wait, so a load that records faster than Redis stores cannot grow
+   * the queue without end. @default 8 MiB
+   */
+  queueMaxBytes?: number;
+  /** Where the queue is reported in /metrics (`portico_local_cache_bytes{cache="audit_queue"}`). @default unreported */
+  caches?: LocalCaches;
 }
 
 /** The Redis keys of the log; one hash tag keeps them in one cluster slot (the append script touches all). */
@@ -93,6 +102,10 @@ return {1}`;
 const APPEND_DEADLINE_MS = 5000;
 /** Entries stored by one script call at most (the rest wait for the next). */
 const BATCH_MAX = 64;
+/** Estimated bytes of a queued entry beside its field and system names: its JSON, hash, id, promise and closures. */
+const ENTRY_BYTES = 768;
+const entryBytes = (e: { systems: readonly string[]; fields: readonly string[] }) =>
+  ENTRY_BYTES + e.systems.reduce((n, x) => n + x.length + 8, 0) + e.fields.reduce((n, x) => n + x.length + 8, 0);
 const lostRacePause = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
 
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -112,11 +125,12 @@ export function nextStreamId(after: string, now = Date.now()): string {
 
 interface Pending {
   body: Omit<StoredAuditEntry, 'id' | 'hash' | 'prev' | 'prevId' | 'trimBelow'>;
+  bytes: number;
   resolve(entry: StoredAuditEntry): void;
   reject(err: unknown): void;
 }
 
-export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<Pick<AuditLog, 'ready' | 'page' | 'close'>> {
+export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<Pick<AuditLog, 'ready' | 'room' | 'page' | 'close'>> {
   const keys = auditKeys(o.prefix);
   const retentionMs = (o.retentionDays ?? 400) * 86_400_000;
   // Fail fast: an append that cannot reach Redis is an error at once (the write is refused), not a
@@ -154,6 +168,20 @@ export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<P
    */
   const queue: Pending[] = [];
   let flushing = false;
+  /**
+   * Estimated bytes of the entries queued or in flight, and the readers waiting for room. Reads do
+   * not wait for their entries to be stored, so without a bound a sustained load of audited reads
+   * (staff lists served from the response cache record 50 entries each) faster than Redis stores
+   * them grew this queue for as long as the load lasted (tens of MiB in `npm run bench`).
+   */
+  const maxBytes = o.queueMaxBytes ?? 8 * 1024 * 1024;
+  let queuedBytes = 0;
+  const waiting: (() => void)[] = [];
+  o.caches?.register({ name: 'audit_queue', maxBytes, bytes: () => queuedBytes, entries: () => queue.length });
+  const release = (bytes: number) => {
+    queuedBytes -= bytes;
+    while (queuedBytes < maxBytes && waiting.length > 0) waiting.shift()!();
+  };
 
   async function storeBatch(batch: Pending[]): Promise<StoredAuditEntry[]> {
     await connected();
@@ -208,6 +236,8 @@ export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<P
         } catch (err) {
           knownHead = undefined;
           for (const p of batch) p.reject(err);
+        } finally {
+          release(batch.reduce((n, p) => n + p.bytes, 0));
         }
       }
     } finally {
@@ -230,8 +260,10 @@ export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<P
           outcome: e.outcome,
           detail: e.detail ? { ...e.detail } : null,
         };
+        const bytes = entryBytes(body);
+        queuedBytes += bytes;
         const entry = await new Promise<StoredAuditEntry>((resolve, reject) => {
-          queue.push({ body, resolve, reject });
+          queue.push({ body, bytes, resolve, reject });
           void flush();
         });
         // The SIEM's copy: one JSON line per stored entry, with its place in the chain.
@@ -246,6 +278,7 @@ export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<P
         throw new AuditUnavailableError(`the audit log cannot be written (${(err as Error).message})`);
       }
     },
+    room: () => (queuedBytes < maxBytes ? undefined : new Promise<void>((resolve) => waiting.push(resolve))),
     // Known down (lost: reconnecting, or closed); a process still making its first connection is not.
     // Once connected, only 'ready' is up: a lost connection cycles through 'connecting' on every retry.
     ready: () => redis.status === 'ready' || (!connectedOnce && ['wait', 'connecting', 'connect'].includes(redis.status)),

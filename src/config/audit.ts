@@ -6,7 +6,7 @@ import { ConfigError, int, parseVar, productionProblems, section, type Env } fro
 export const DEV_AUDIT_HMAC_KEY = 'portico-dev-only-audit-hmac-key-00000000000';
 
 export interface AuditConfig {
-  audit: { retentionDays: number; hmacKey: string; spoolDir: string };
+  audit: { retentionDays: number; hmacKey: string; spoolDir: string; queueMaxBytes: number };
   idempotency: { ttlS: number; lockS: number };
 }
 
@@ -31,6 +31,11 @@ export const audit = section({
       example: '/var/lib/portico/audit-spool',
       doc: 'Where audit entries of actions already done are kept when Redis cannot take them (killed or hung in the middle of a write), one NDJSON file per process, until they are replayed into the chain (every few seconds once Redis is back, by any instance sharing the folder). Put it on a persistent volume in production.',
     },
+    AUDIT_QUEUE_MAX_BYTES: {
+      schema: int(64 * 1024, 1024 * 1024 * 1024).prefault(String(8 * 1024 * 1024)),
+      example: '8388608',
+      doc: 'Byte bound (estimated) of the audit entries waiting for Redis in this process. Reads do not wait for their entries to be stored; past this bound an audited read (a staff or partner request, e.g. a staff list served from the response cache: 50 entries) waits for room before it is answered, so a load that records faster than Redis stores slows down instead of growing memory. Reported in /metrics (`portico_local_cache_bytes{cache="audit_queue"}`).',
+    },
     IDEMPOTENCY_TTL_HOURS: {
       schema: int(24, 720).prefault('24'),
       example: '24',
@@ -43,7 +48,12 @@ export const audit = section({
     },
   },
   build: (v): AuditConfig => ({
-    audit: { retentionDays: v.AUDIT_RETENTION_DAYS, hmacKey: v.AUDIT_HMAC_KEY ?? '', spoolDir: v.AUDIT_SPOOL_DIR },
+    audit: {
+      retentionDays: v.AUDIT_RETENTION_DAYS,
+      hmacKey: v.AUDIT_HMAC_KEY ?? '',
+      spoolDir: v.AUDIT_SPOOL_DIR,
+      queueMaxBytes: v.AUDIT_QUEUE_MAX_BYTES,
+    },
     idempotency: { ttlS: v.IDEMPOTENCY_TTL_HOURS * 3600, lockS: v.IDEMPOTENCY_LOCK_S },
   }),
 });

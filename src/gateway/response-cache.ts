@@ -364,8 +364,12 @@ export function createResponseCache(o: ResponseCacheOptions): ResponseCache {
     }
     traceRead(entry !== undefined);
     o.onResult?.(entry !== undefined ? 'hit' : 'miss');
-    if (entry && o.reads && entry.reads)
+    if (entry && o.reads && entry.reads) {
+      // A hit records its reads without waiting for them to be stored, but not past the audit queue's
+      // bound (AUDIT_QUEUE_MAX_BYTES): a sustained load of staff lists waits for Redis instead of growing it.
+      await o.reads.audit.room?.();
       recordServedReads({ ...who, operationName: op.name ?? undefined }, Object.keys(entry.tags), entry.reads, o.reads, o.logger);
+    }
     return { key, ...miss, hit: entry?.body, operationName: op.name };
   }
 

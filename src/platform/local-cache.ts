@@ -26,6 +26,8 @@ export interface LocalCacheInfo {
 /** The named in-process caches of one app, read by its /metrics. */
 export interface LocalCaches {
   list(): readonly LocalCacheInfo[];
+  /** Reports a bounded in-process store that is not an LRU (a queue) beside the caches. */
+  register(info: LocalCacheInfo): void;
   /**
    * A new LRU bounded by `maxBytes` (the estimate `sizeOf(value, key)` per entry, plus
    * ENTRY_OVERHEAD) and, when given, by `maxEntries`; registered under `name`.
@@ -53,6 +55,7 @@ export function createLocalCaches(): LocalCaches {
   const caches: LocalCacheInfo[] = [];
   return {
     list: () => caches,
+    register: (info) => void caches.push(info),
     lru<K extends NonNullable<unknown>, V extends NonNullable<unknown>>(o: BoundedLruOptions<K, V>) {
       // An entry larger than the whole bound is not stored (lru-cache refuses it), never an error.
       const lru = new LRUCache<K, V>({

@@ -3,6 +3,8 @@ import { after, before, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { auditKeys, createRedisAuditLog, entryHash, sha256, verifyAuditChain } from '../../../src/audit/redis.js';
 import { DEV_AUDIT_HMAC_KEY } from '../../../src/config/index.js';
+import { Registry } from 'prom-client';
+import { createLocalCaches, registerLocalCacheMetrics } from '../../../src/platform/local-cache.js';
 import { createLogger } from '../../../src/platform/logger.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { redisClient } from '../../helpers/webhooks.js';
@@ -76,6 +78,38 @@ test('50 entries recorded at once by one process are stored in batches: a few sc
     assert.deepEqual({ checked: res.checked, broken: res.broken }, { checked: 51, broken: null });
     // Each customer's index holds exactly its entries (17 each of c0..c2 over 51 entries).
     assert.equal((await log.page({ customerId: 'c1', first: 100 })).totalCount, 17);
+  } finally {
+    await log.close();
+  }
+});
+
+test('past its byte bound the queue makes readers wait (room) until Redis took the entries, and reports its bytes', async () => {
+  await redis.flush();
+  const caches = createLocalCaches();
+  // About four entries of 768 bytes: 200 recorded at once are far past it.
+  const log = createRedisAuditLog({ url: redis.url, prefix: 'uq', hmacKey: KEY, logger, queueMaxBytes: 3000, caches });
+  const queue = () => caches.list().find((c) => c.name === 'audit_queue')!;
+  const registry = new Registry();
+  registerLocalCacheMetrics(registry, caches);
+  const gauge = async (name: string) =>
+    (await registry.getMetricsAsJSON()).find((m) => m.name === name)?.values.find((v) => v.labels.cache === 'audit_queue')?.value;
+  try {
+    assert.equal(log.room(), undefined); // empty: room at once
+    const stored = Promise.all(Array.from({ length: 200 }, (_, i) => log.record(null, event(i))));
+    assert.ok(queue().bytes() > 3000, `queued ${queue().bytes()} bytes`);
+    assert.equal(await gauge('portico_local_cache_bytes'), queue().bytes());
+    assert.equal(await gauge('portico_local_cache_max_bytes'), 3000);
+    const wait = log.room();
+    assert.ok(wait instanceof Promise, 'a reader past the bound waits');
+    let roomAt = -1;
+    await wait.then(() => (roomAt = queue().bytes()));
+    assert.ok(roomAt >= 0 && roomAt < 3000, `room given at ${roomAt} bytes queued`);
+    await stored;
+    assert.deepEqual({ bytes: queue().bytes(), entries: queue().entries() }, { bytes: 0, entries: 0 });
+    assert.equal(await gauge('portico_local_cache_entries'), 0);
+    assert.equal(log.room(), undefined);
+    const res = await verifyAuditChain(r, 'uq', KEY);
+    assert.deepEqual({ checked: res.checked, broken: res.broken }, { checked: 200, broken: null });
   } finally {
     await log.close();
   }
