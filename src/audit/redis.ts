@@ -100,6 +100,8 @@ return {1}`;
  * processes that append back to back run in lockstep and the same one can lose every round.
  */
 const APPEND_DEADLINE_MS = 5000;
+/** How long an audited read waits for room in a full queue before it goes on (its entries may then fail). */
+const ROOM_WAIT_MS = 2000;
 /** Entries stored by one script call at most (the rest wait for the next). */
 const BATCH_MAX = 64;
 /** Estimated bytes of a queued entry beside its field and system names: its JSON, hash, id, promise and closures. */
@@ -261,6 +263,10 @@ export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<P
           detail: e.detail ? { ...e.detail } : null,
         };
         const bytes = entryBytes(body);
+        // A read past twice the bound (Redis stalled: readers stopped waiting for room, see room()) is
+        // not queued: it fails now, counted and logged as not stored like any read Redis did not take.
+        // Writes are always queued (their callers refuse the write when the entry is not stored).
+        if (e.action === 'customer.read' && queuedBytes >= 2 * maxBytes) throw new Error('the audit queue is full (AUDIT_QUEUE_MAX_BYTES)');
         queuedBytes += bytes;
         const entry = await new Promise<StoredAuditEntry>((resolve, reject) => {
           queue.push({ body, bytes, resolve, reject });
@@ -278,7 +284,21 @@ export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<P
         throw new AuditUnavailableError(`the audit log cannot be written (${(err as Error).message})`);
       }
     },
-    room: () => (queuedBytes < maxBytes ? undefined : new Promise<void>((resolve) => waiting.push(resolve))),
+    // Past the bound a reader waits for room, at most ROOM_WAIT_MS: a slow Redis slows audited reads
+    // down to its pace; a stalled one does not hold them (their entries then fail, see record()).
+    room: () =>
+      queuedBytes < maxBytes
+        ? undefined
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(done, ROOM_WAIT_MS);
+            function done() {
+              clearTimeout(timer);
+              const i = waiting.indexOf(done);
+              if (i >= 0) waiting.splice(i, 1);
+              resolve();
+            }
+            waiting.push(done);
+          }),
     // Known down (lost: reconnecting, or closed); a process still making its first connection is not.
     // Once connected, only 'ready' is up: a lost connection cycles through 'connecting' on every retry.
     ready: () => redis.status === 'ready' || (!connectedOnce && ['wait', 'connecting', 'connect'].includes(redis.status)),

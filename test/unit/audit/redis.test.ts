@@ -115,6 +115,48 @@ test('past its byte bound the queue makes readers wait (room) until Redis took t
   }
 });
 
+test('a stalled Redis does not hold audited reads: room() gives up waiting, and reads past twice the bound fail at once, counted', async () => {
+  await redis.flush();
+  const failures: string[] = [];
+  const log = createRedisAuditLog({
+    url: redis.url,
+    prefix: 'us',
+    hmacKey: KEY,
+    logger,
+    queueMaxBytes: 3000,
+    onFailure: (kind) => failures.push(kind),
+  });
+  const read = (i: number) => ({ ...event(i), action: 'customer.read', systems: ['crm' as const], fields: ['Customer.name'] });
+  await log.record(null, event(0)); // connected
+  redis.pause();
+  let resumed = false;
+  try {
+    // Twenty reads while Redis answers nothing: the first fill the queue to twice its bound, the rest fail now.
+    const outcomes = Array.from({ length: 20 }, (_, i) =>
+      log.record(null, read(i)).then(
+        () => 'stored',
+        () => 'failed',
+      ),
+    );
+    await new Promise((r) => setImmediate(r));
+    const failedAtOnce = failures.length;
+    assert.ok(failedAtOnce >= 10 && failedAtOnce < 20, `failed at once: ${failedAtOnce}`);
+    assert.ok(failures.every((k) => k === 'read'));
+    // A reader past the bound waits, but not for Redis: room() ends while Redis is still stalled.
+    const wait = log.room();
+    assert.ok(wait instanceof Promise);
+    await wait;
+    assert.equal(resumed, false);
+    redis.resume();
+    resumed = true;
+    const all = await Promise.all(outcomes);
+    assert.equal(all.filter((o) => o === 'failed').length, failures.length);
+  } finally {
+    if (!resumed) redis.resume();
+    await log.close();
+  }
+});
+
 test('after the newest entry was deleted, the next append numbers above the deleted id (no Redis error, nothing half-written)', async () => {
   await redis.flush();
   const log = createRedisAuditLog({ url: redis.url, prefix: 'ud', hmacKey: KEY, logger });
