@@ -47,6 +47,23 @@ export interface RunState {
   stopped?: string;
 }
 
+/** A step done outside the run's job, by the trigger's source (see `AutomationEngine.enqueue`). */
+export interface InlineStep {
+  name: string;
+  durationMs: number;
+  output?: StepOutput;
+}
+
+const inlineRecord = (s: InlineStep): StepRecord => ({
+  name: s.name,
+  outcome: 'OK',
+  attempts: 1,
+  durationMs: s.durationMs,
+  error: null,
+  ...(s.output ? { output: s.output } : {}),
+  inline: true,
+});
+
 export interface AutomationInfo {
   name: string;
   trigger: string;
@@ -78,8 +95,14 @@ export interface AutomationEngine {
   readonly runs: RunStore | undefined;
   /** Every automation declared, enabled or not. */
   list(): AutomationInfo[];
-  /** Stores one run per enabled automation the event triggers; resolves once Redis has them. Returns how many are new. */
-  enqueue(event: DomainEvent): Promise<number>;
+  /**
+   * Stores one run per enabled automation the event triggers; resolves once Redis has them. Returns
+   * how many are new. `inline`: steps the event's source did itself before (an internal trigger's
+   * mutation), recorded first in that automation's new run.
+   */
+  enqueue(event: DomainEvent, o?: { inline?: { automation: string; steps: readonly InlineStep[] } }): Promise<number>;
+  /** One more step the event's source did after queuing the run (recorded after its other inline steps). */
+  noteInline(automation: string, event: DomainEvent, step: InlineStep): Promise<void>;
   startWorker(): void;
   close(): Promise<void>;
 }
@@ -177,6 +200,7 @@ export function createAutomationEngine(o: AutomationEngineOptions): AutomationEn
       runs: undefined,
       list,
       enqueue: async () => 0,
+      noteInline: async () => undefined,
       startWorker: () => undefined,
       close: async () => undefined,
     };
@@ -389,20 +413,39 @@ export function createAutomationEngine(o: AutomationEngineOptions): AutomationEn
     queue,
     runs,
     list,
-    async enqueue(event) {
+    async enqueue(event, opts) {
       const triggered = enabled.filter((a) => a.trigger === event.type);
       if (!triggered.length) return 0;
       const state: RunState = { event, done: [], results: {} };
+      // A run with steps done before it (inline) is recorded before its job is stored, so its
+      // record starts with them whenever the worker takes it; a record already there (a retried
+      // source) is left as it is.
+      const inlineOf = (a: AnyAutomation) => (opts?.inline?.automation === a.name ? opts.inline.steps.map(inlineRecord) : []);
+      await Promise.all(
+        triggered.map((a) => {
+          const inline = inlineOf(a);
+          const id = jobIdOf(a.name, event.id);
+          return inline.length ? record(id, (r) => r ?? { ...newRecord(id, a.name, event), steps: inline }) : Promise.resolve();
+        }),
+      );
       const added = await queue.add(triggered.map((a) => ({ kind: a.name, key: event.id, data: state })));
       // Recorded once stored: a run the worker already started keeps its own record.
       await Promise.all(
         triggered.map((a, i) => {
-          if (!added[i]?.added) return Promise.resolve();
+          if (!added[i]?.added || inlineOf(a).length) return Promise.resolve();
           const id = jobIdOf(a.name, event.id);
           return record(id, (r) => r ?? newRecord(id, a.name, event));
         }),
       );
       return added.filter((r) => r.added).length;
+    },
+    async noteInline(automation, event, step) {
+      if (!enabled.some((a) => a.name === automation && a.trigger === event.type)) return;
+      await record(jobIdOf(automation, event.id), (r) => {
+        if (!r || r.steps.some((x) => x.inline && x.name === step.name)) return r;
+        const inline = r.steps.filter((x) => x.inline);
+        return { ...r, steps: [...inline, inlineRecord(step), ...r.steps.filter((x) => !x.inline)] };
+      });
     },
     startWorker() {
       if (!enabled.length) return;
