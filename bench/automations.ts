@@ -43,15 +43,6 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
 };
 
-async function until(what: string, cond: () => Promise<boolean>, timeoutMs = 150_000) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out: ${what}`);
-}
-
 interface Sent {
   invoiceId: string;
   crmId: string;
@@ -152,6 +143,7 @@ export async function runAutomationsBench(o: { events: number }) {
       };
       sent.push(s);
       if (Math.random() < 0.1) duplicates.push(s);
+      if (i % 1000 === 999) console.error(`  ${i + 1} of ${plan.length} payments made (${((Date.now() - t0) / 1000).toFixed(0)} s in)`);
       if (i === Math.floor(plan.length / 2)) {
         worker.kill('SIGKILL');
         await new Promise((res2) => worker.once('exit', res2));
@@ -177,10 +169,27 @@ export async function runAutomationsBench(o: { events: number }) {
       }
       return n;
     };
-    await until('every event and run settled', async () => {
+    // Settled: nothing waiting, running or scheduled, twice in a row. A large run takes minutes to
+    // drain: it gives up only after STALL_MS without progress (the backlog not shrinking).
+    const STALL_MS = 150_000;
+    let least = Infinity;
+    let progressAt = Date.now();
+    let shownAt = Date.now();
+    for (;;) {
       await sims.webhooks.idle();
-      return (await busy()) + (await busy()) === 0;
-    });
+      const n = await busy();
+      if (n + (await busy()) === 0) break;
+      if (n < least) {
+        least = n;
+        progressAt = Date.now();
+      }
+      if (Date.now() - shownAt > 30_000) {
+        shownAt = Date.now();
+        console.error(`  ${n} jobs still waiting, running or scheduled (${((Date.now() - t0) / 1000).toFixed(0)} s in)`);
+      }
+      if (Date.now() - progressAt > STALL_MS) throw new Error(`timed out: every event and run settled (${n} jobs left, no progress)`);
+      await new Promise((res2) => setTimeout(res2, 250));
+    }
     sims.setFaults('zendesk', {});
     sims.setFaults('hubspot', {});
 
