@@ -45,7 +45,12 @@ export interface RunState {
   results: Record<string, StepOutput>;
   /** Why the run ended early (a step's `stop`), once it did. */
   stopped?: string;
+  /** An attempt began (stored before anything is done): a later attempt is a resumed one. */
+  began?: boolean;
 }
+
+/** A resumed attempt's look for its first step's audit entry: the customer's newest entries, at most. */
+const AUDIT_LOOKBACK = 200;
 
 /** A step done outside the run's job, by the trigger's source (see `AutomationEngine.enqueue`). */
 export interface InlineStep {
@@ -266,23 +271,51 @@ export function createAutomationEngine(o: AutomationEngineOptions): AutomationEn
         traceId: traceId(),
         dryRun,
       }));
+      // Audit exactly once: an attempt of a run an earlier attempt began (a retry, or a worker
+      // killed mid-run) may find the entry of its first step already written (the earlier attempt
+      // died between the entry and the checkpoint); it looks for it in the customer's recent entries
+      // (by automation, event and step) and does not write it twice.
+      const resumed = state.began === true;
+      let lookFirst = resumed;
+      const alreadyAudited = async (action: string, step?: string): Promise<boolean> => {
+        if (!lookFirst) return false;
+        lookFirst = false;
+        if (!customerId || !audit.page) return false;
+        try {
+          const recent = await audit.page({ customerId, first: AUDIT_LOOKBACK });
+          return recent.entries.some(
+            (e) =>
+              e.action === action &&
+              e.outcome === 'ok' &&
+              e.detail?.automation === a.name &&
+              e.detail?.event === event.id &&
+              (step === undefined || e.detail?.step === step),
+          );
+        } catch {
+          return false; // unreadable now: written again rather than not at all
+        }
+      };
       try {
+        if (!resumed) {
+          state = { ...state, began: true };
+          await job.update(state);
+        }
         if (state.matched === undefined) {
           const when = a.when as ((e: DomainEvent, p: AutomationPorts) => boolean | Promise<boolean>) | undefined;
           // In a dry run a condition cannot write either (a condition should only read).
           const ports = dryRun ? portsFor(o.ports, { dryRun: (cap, args) => logDryCall(a.name, event.id, 'when', cap, args) }) : o.ports;
           state = { ...state, matched: when ? await when(event, ports) : true };
           await job.update(state);
-          if (!state.matched) {
-            await audit.record(null, {
-              action: 'automation.skip',
-              customerId,
-              systems: [],
-              fields: [],
-              outcome: 'ok',
-              detail: { ...base, reason: 'condition false' },
-            });
-          }
+        }
+        if (!state.matched && !(await alreadyAudited('automation.skip'))) {
+          await audit.record(null, {
+            action: 'automation.skip',
+            customerId,
+            systems: [],
+            fields: [],
+            outcome: 'ok',
+            detail: { ...base, reason: 'condition false' },
+          });
         }
       } catch (err) {
         await record(job.id, (r) => r && { ...r, lastError: (err as Error).message.slice(0, 500) });
@@ -342,15 +375,16 @@ export function createAutomationEngine(o: AutomationEngineOptions): AutomationEn
         const reason = stopReason(out);
         const output: StepOutput = (reason ? (out as { output?: StepOutput }).output : (out as StepOutput | undefined)) ?? {};
         // The audit entry before the checkpoint: a crash between the two runs the step again (its
-        // writes are keyed, so it changes nothing) and records it twice, never not at all.
-        await audit.record(null, {
-          action: 'automation.step',
-          customerId,
-          systems,
-          fields: [],
-          outcome: 'ok',
-          detail: { ...base, step: step.name, ms, ...(reason ? { stopped: reason } : {}), ...output },
-        });
+        // writes are keyed, so it changes nothing), and that attempt finds the entry (above).
+        if (!(await alreadyAudited('automation.step', step.name)))
+          await audit.record(null, {
+            action: 'automation.step',
+            customerId,
+            systems,
+            fields: [],
+            outcome: 'ok',
+            detail: { ...base, step: step.name, ms, ...(reason ? { stopped: reason } : {}), ...output },
+          });
         o.metrics?.automationSteps.inc({ automation: a.name, step: step.name, outcome: 'ok' });
         o.metrics?.automationStepSeconds.observe({ automation: a.name, step: step.name, outcome: 'ok' }, ms / 1000);
         state = { ...state, done: [...state.done, step.name], results: { ...state.results, [step.name]: output }, stopped: reason };
