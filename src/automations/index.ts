@@ -416,12 +416,16 @@ export function createAutomationEngine(o: AutomationEngineOptions): AutomationEn
     if (outcome === 'failed' || outcome === 'deferred')
       void record(id, (r) => (r && r.status === 'RUNNING' ? { ...r, status: 'RETRYING' } : r));
     if (outcome === 'dead') {
+      // A change can be applied again (the record changed under it: compare-and-set): observed once.
+      let observed = false;
       void record(id, (r) => {
         if (!r) return r;
-        o.metrics?.automationRunSeconds.observe(
-          { automation, outcome: 'dead' },
-          Math.max(0, (Date.now() - Date.parse(r.trigger.at)) / 1000),
-        );
+        if (!observed)
+          o.metrics?.automationRunSeconds.observe(
+            { automation, outcome: 'dead' },
+            Math.max(0, (Date.now() - Date.parse(r.trigger.at)) / 1000),
+          );
+        observed = true;
         return { ...r, status: 'DEAD', finishedAt: new Date().toISOString() };
       });
     }
