@@ -9,9 +9,12 @@
  * Each sign-up is one `customer-signed-up` automation run (in `automationRuns`, with the mutation's
  * own steps and the run's), whose steps welcome the customer and tell the admins: one admin notice
  * (an `admin.notice` audit entry, read back from the audit log) per sign-up, even under ten
- * concurrent requests, and none for a repeat.
+ * concurrent requests, and none for a repeat; and a partner subscribed to `crm.customer.registered`
+ * (with `crm.contacts:read`) receives one delivery per sign-up, with the customer id only.
  */
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import jwt from 'jsonwebtoken';
 import { startSimulators, type Simulators } from '../../sim/index.js';
@@ -28,6 +31,9 @@ let smtp: SmtpSimulator;
 let a: TestApp;
 let b: TestApp;
 let entries: TappedEntry[] = [];
+/** A partner's endpoint (loopback): the bodies it received. */
+let receiver: Server;
+const received: { type: string; data: Record<string, string | null> }[] = [];
 
 before(async () => {
   redis = await startRedis();
@@ -37,6 +43,28 @@ before(async () => {
   a = await startTestApp({ sims, env });
   b = await startTestApp({ sims, env });
   entries = tapAudit(a);
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as (typeof received)[number]);
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  // A partner with `crm.contacts:read` subscribes to sign-ups.
+  const minted = await a.gql(`mutation($input: CreatePartnerTokenInput!) { createPartnerToken(input: $input) { token } }`, {
+    token: a.token('admin'),
+    variables: { input: { name: 'signups', scopes: ['crm.contacts:read', 'webhooks:manage'] } },
+  });
+  assert.equal(minted.body.errors, undefined, JSON.stringify(minted.body.errors));
+  const ep = await a.gql(`mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { id } } }`, {
+    token: minted.body.data.createPartnerToken.token,
+    variables: {
+      input: { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/signups`, eventTypes: ['crm.customer.registered'] },
+    },
+  });
+  assert.equal(ep.body.errors, undefined, JSON.stringify(ep.body.errors));
 });
 after(async () => {
   await a?.close();
@@ -44,7 +72,9 @@ after(async () => {
   await smtp?.close();
   await sims?.close();
   await redis?.stop();
+  await new Promise((r) => receiver?.close(r));
 });
+const signupsReceived = (crmId: string) => received.filter((m) => m.type === 'crm.customer.registered' && m.data.customerId === crmId);
 
 /** A token from the identity provider for a signed-in user: role customer, no customer claim. */
 function idpToken(sub: string): string {
@@ -192,6 +222,12 @@ describe('registerCustomer', () => {
       { notice: 'customer.registered', billing: cus[0].id, support: String(users[0].id) },
     );
     assert.ok(!JSON.stringify(notices[0]).includes('ada.signup'), 'no email in the notice');
+    // The partner subscribed to sign-ups is told once, with the customer id only.
+    await waitFor('the partner webhook', async () => signupsReceived(id).length >= 1);
+    assert.deepEqual(
+      signupsReceived(id).map((m) => ({ type: m.type, data: m.data })),
+      [{ type: 'crm.customer.registered', data: { customerId: id } }],
+    );
 
     // Registering again: a clear error, nothing created.
     sims.resetStats();
@@ -203,6 +239,7 @@ describe('registerCustomer', () => {
     // A repeat is no sign-up: no second run, no second notice.
     assert.equal((await signupRunsOf(id)).length, 1);
     assert.equal((await adminNoticesOf(id)).length, 1);
+    assert.equal(signupsReceived(id).length, 1);
   });
 
   test('ten concurrent sign-ups of one user, half under one Idempotency-Key: one customer everywhere, one welcome email', async () => {
@@ -236,6 +273,8 @@ describe('registerCustomer', () => {
     assert.equal(welcomesTo(email).length, 1);
     assert.equal((await signupRunsOf(id)).length, 1);
     assert.equal((await adminNoticesOf(id)).length, 1, 'one admin notice for ten concurrent sign-ups');
+    await waitFor('the partner webhook', async () => signupsReceived(id).length >= 1);
+    assert.equal(signupsReceived(id).length, 1);
   });
 
   test('bad input names the field; a customer token with a customer, an agent: refused; none reaches a vendor', async () => {
