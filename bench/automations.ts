@@ -14,7 +14,12 @@
  * payment-failed marker in Zendesk (missing: none for an invoice still open; duplicated: more than
  * one; wrong state: an open invoice's ticket solved, or a paid one's not); per customer, the
  * billing standing in HubSpot (wrong: not `active` after a payment, not `past_due` without one);
- * per event, the run's record (lost: an expected run not completed, skipped or dead-lettered).
+ * per event, the run's record (lost: an expected run not completed, skipped or dead-lettered); and
+ * the audit log, read as `npm run audit -- verify` reads it (the chain checked with the HMAC key,
+ * then every entry parsed): per step a run's record shows done, its `automation.step` entries with
+ * outcome `ok` (missing: none; duplicated: more than one, which a worker killed between a step's
+ * audit entry and its checkpoint leaves, by design: docs/automations.md), and per skipped run its
+ * `automation.skip` entry.
  * Prints runs/s, latency p50/p99 (the simulator's payment call -> the run's last step done) and,
  * last, one JSON line.
  */
@@ -23,6 +28,8 @@ import { createHmac } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { paymentFailedMarker } from '../src/automations/builtins.js';
 import { createRunStore, type RunRecord } from '../src/automations/runs.js';
+import { auditKeys, parseEntry, verifyAuditChain } from '../src/audit/redis.js';
+import { DEV_AUDIT_HMAC_KEY } from '../src/config/audit.js';
 import { freePort, startLocalRedis } from '../src/platform/redis-server.js';
 import { createDurableQueue, jobIdOf } from '../src/platform/queue.js';
 import { DEV_STRIPE_WEBHOOK_SECRET } from '../src/vendors/stripe/config.js';
@@ -35,15 +42,6 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
 };
-
-async function until(what: string, cond: () => Promise<boolean>, timeoutMs = 150_000) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out: ${what}`);
-}
 
 interface Sent {
   invoiceId: string;
@@ -145,6 +143,7 @@ export async function runAutomationsBench(o: { events: number }) {
       };
       sent.push(s);
       if (Math.random() < 0.1) duplicates.push(s);
+      if (i % 1000 === 999) console.error(`  ${i + 1} of ${plan.length} payments made (${((Date.now() - t0) / 1000).toFixed(0)} s in)`);
       if (i === Math.floor(plan.length / 2)) {
         worker.kill('SIGKILL');
         await new Promise((res2) => worker.once('exit', res2));
@@ -170,10 +169,27 @@ export async function runAutomationsBench(o: { events: number }) {
       }
       return n;
     };
-    await until('every event and run settled', async () => {
+    // Settled: nothing waiting, running or scheduled, twice in a row. A large run takes minutes to
+    // drain: it gives up only after STALL_MS without progress (the backlog not shrinking).
+    const STALL_MS = 150_000;
+    let least = Infinity;
+    let progressAt = Date.now();
+    let shownAt = Date.now();
+    for (;;) {
       await sims.webhooks.idle();
-      return (await busy()) + (await busy()) === 0;
-    });
+      const n = await busy();
+      if (n + (await busy()) === 0) break;
+      if (n < least) {
+        least = n;
+        progressAt = Date.now();
+      }
+      if (Date.now() - shownAt > 30_000) {
+        shownAt = Date.now();
+        console.error(`  ${n} jobs still waiting, running or scheduled (${((Date.now() - t0) / 1000).toFixed(0)} s in)`);
+      }
+      if (Date.now() - progressAt > STALL_MS) throw new Error(`timed out: every event and run settled (${n} jobs left, no progress)`);
+      await new Promise((res2) => setTimeout(res2, 250));
+    }
     sims.setFaults('zendesk', {});
     sims.setFaults('hubspot', {});
 
@@ -212,13 +228,42 @@ export async function runAutomationsBench(o: { events: number }) {
     const dead = ended.filter((x) => x.status === 'DEAD').length;
     const sentAt = new Map(sent.map((s) => [jobIdOf(s.automation, `stripe:${s.eventId}`), s.at]));
     const latencies = ended.filter((x) => x.finishedAt).map((x) => Date.parse(x.finishedAt!) - sentAt.get(x.id)!);
+    // The audit log, as `npm run audit -- verify` reads it: the chain first, then each entry.
+    const chain = await verifyAuditChain(r, PREFIX, DEV_AUDIT_HMAC_KEY);
+    const stepEntries = new Map<string, number>();
+    for (let start = '-'; ;) {
+      const rows = (await r.xrange(auditKeys(PREFIX).stream, start, '+', 'COUNT', 1000)) as [string, string[]][];
+      for (const row of rows) {
+        const e = parseEntry(row);
+        if (!e?.detail || e.outcome !== 'ok' || (e.action !== 'automation.step' && e.action !== 'automation.skip')) continue;
+        const k = `${String(e.detail.automation)}\n${String(e.detail.event)}\n${e.action === 'automation.skip' ? '(skip)' : String(e.detail.step)}`;
+        stepEntries.set(k, (stepEntries.get(k) ?? 0) + 1);
+      }
+      if (rows.length < 1000) break;
+      start = `(${rows.at(-1)![0]}`;
+    }
+    let auditExpected = 0;
+    let auditMissing = 0;
+    let auditDuplicated = 0;
+    for (const run of ended) {
+      const done = run.status === 'SKIPPED' ? ['(skip)'] : run.steps.filter((x) => x.outcome !== 'FAILED').map((x) => x.name);
+      for (const step of done) {
+        auditExpected++;
+        const n = stepEntries.get(`${run.automation}\n${run.trigger.eventId}\n${step}`) ?? 0;
+        if (n === 0) auditMissing++;
+        if (n > 1) auditDuplicated++;
+      }
+    }
     const lastEnd = Math.max(...ended.map((x) => Date.parse(x.finishedAt ?? '') || 0));
     const runsPerS = ended.length / ((lastEnd - t0) / 1000);
     console.log(`
-| events | distinct | duplicates | vendor faults | worker killed | runs/s | latency p50 ms | latency p99 ms | runs lost | dead | tickets missing | tickets duplicated | tickets wrong state | CRM wrong |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
-| ${sent.length + duplicates.length} | ${sent.length} | ${duplicates.length} | 10% Zendesk, HubSpot | at event ${Math.floor(plan.length / 2)} | ${runsPerS.toFixed(1)} | ${pct(latencies, 50)} | ${pct(latencies, 99)} | ${runsLost} | ${dead} | ${ticketsMissing} | ${ticketsDuplicated} | ${ticketsWrongState} | ${crmWrong} |
+| events | distinct | duplicates | vendor faults | worker killed | runs/s | latency p50 ms | latency p99 ms | runs lost | dead | tickets missing | tickets duplicated | tickets wrong state | CRM wrong | audit missing | audit duplicated |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| ${sent.length + duplicates.length} | ${sent.length} | ${duplicates.length} | 10% Zendesk, HubSpot | at event ${Math.floor(plan.length / 2)} | ${runsPerS.toFixed(1)} | ${pct(latencies, 50)} | ${pct(latencies, 99)} | ${runsLost} | ${dead} | ${ticketsMissing} | ${ticketsDuplicated} | ${ticketsWrongState} | ${crmWrong} | ${auditMissing} | ${auditDuplicated} |
 `);
+    console.log(
+      `Audit log: chain ${chain.broken ? `BROKEN at ${chain.broken.id}: ${chain.broken.reason}` : 'OK'} (${chain.checked} entries); ${auditExpected} step entries expected (steps done and skipped runs).`,
+    );
     console.log(
       JSON.stringify({
         events: sent.length + duplicates.length,
@@ -233,6 +278,10 @@ export async function runAutomationsBench(o: { events: number }) {
         tickets_missing: ticketsMissing,
         tickets_duplicated: ticketsDuplicated,
         crm_wrong: crmWrong,
+        audit_chain_ok: !chain.broken,
+        audit_expected: auditExpected,
+        audit_missing: auditMissing,
+        audit_duplicated: auditDuplicated,
       }),
     );
   } finally {

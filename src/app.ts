@@ -22,6 +22,7 @@ import { createFilesSubgraph } from './subgraphs/files/index.js';
 import { createSupportSubgraph } from './subgraphs/support/index.js';
 import { createUpstreams, type Upstreams } from './upstreams.js';
 import { createSignup, type Signup } from './customers/signup.js';
+import { CUSTOMER_SIGNED_UP } from './automations/builtins.js';
 import { createMemoryLinks, type CustomerLinks } from './customers/links.js';
 import { prefetchPlugin, type NamedPrefetcher, type Prefetcher } from './gateway/prefetch.js';
 import { createResponseCache } from './gateway/response-cache.js';
@@ -209,7 +210,14 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
         support: upstreams.support,
         links: shared.links,
         identities: shared.identities,
-        notifications: background.notifications,
+        // The sign-up's event: the customer-signed-up run (welcome, admin notice) and the partner webhooks.
+        registered: {
+          async emit(event, steps) {
+            await background.notifications.publish(event);
+            await background.automations.enqueue(event, { inline: { automation: CUSTOMER_SIGNED_UP, steps } });
+          },
+          note: (event, step) => background.automations.noteInline(CUSTOMER_SIGNED_UP, event, step),
+        },
         logger,
       }),
     );

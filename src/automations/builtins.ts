@@ -25,6 +25,11 @@
  *                   event (the note carries a marker, looked for before writing)
  * ticket-solved (support.ticket.solved), for a ticket of a known customer:
  *   notify-customer the customer told (template ticket-solved), once per event
+ * customer-signed-up (crm.customer.registered, raised by `registerCustomer`): the mutation makes the
+ * durable steps itself before it answers (create-contact, create-billing-customer,
+ * create-support-user, link-accounts, link-identity: recorded in the run as inline steps), then
+ *   welcome         the customer welcomed (template welcome), once per sign-up
+ *   notify-admins   the admins told (a log line and an `admin.notice` audit entry), once per sign-up
  *
  * The end state, whatever the order the events arrive in (docs/automations.md): as the invoice
  * is now in billing. Paid: contact ACTIVE, no unsolved payment-failed ticket for it. Open after a
@@ -283,6 +288,43 @@ export const ticketSolved = defineAutomation({
   ],
 });
 
+/** The automation whose run records a sign-up (src/customers/signup.ts makes its inline steps). */
+export const CUSTOMER_SIGNED_UP = 'customer-signed-up';
+
+export const customerSignedUp = defineAutomation({
+  name: CUSTOMER_SIGNED_UP,
+  description:
+    'A sign-up (registerCustomer): after the mutation made and linked the CRM contact, billing customer and support user, the customer is welcomed and the admins are told, once each.',
+  trigger: 'crm.customer.registered',
+  steps: [
+    {
+      name: 'welcome',
+      uses: ['crm.getContacts', 'notifications.notifyCustomer'],
+      async run({ event, ports, key }) {
+        const contact = (await ports.crm.getContacts([event.data.crmId])).get(event.data.crmId);
+        const name = contact?.firstName ?? contact?.lastName ?? 'there';
+        const sent = await ports.notifications.notifyCustomer({ key, crmId: event.data.crmId, template: 'welcome', data: { name } });
+        return { email: sent.channels.email ?? null, push: sent.channels.push ?? null };
+      },
+    },
+    {
+      name: 'notify-admins',
+      uses: ['notifications.notifyAdmins'],
+      async run({ event, ports, key }) {
+        const { crmId, billingCustomerId, supportUserId } = event.data;
+        const told = await ports.notifications.notifyAdmins({
+          key,
+          kind: 'customer.registered',
+          customerId: crmId,
+          message: `customer ${crmId} signed up`,
+          data: { billingCustomerId, supportUserId },
+        });
+        return { admins: told };
+      },
+    },
+  ],
+});
+
 /** The built-ins with whether this deployment runs them. */
 export function builtInAutomations(config: Pick<Config, 'automations'>): { automation: AnyAutomation; enabled: boolean; builtIn: true }[] {
   return [
@@ -291,5 +333,6 @@ export function builtInAutomations(config: Pick<Config, 'automations'>): { autom
     { automation: subscriptionCanceled, enabled: config.automations.subscriptionChanged, builtIn: true },
     { automation: subscriptionResumed, enabled: config.automations.subscriptionChanged, builtIn: true },
     { automation: ticketSolved, enabled: config.automations.ticketSolved, builtIn: true },
+    { automation: customerSignedUp, enabled: config.automations.customerSignedUp, builtIn: true },
   ];
 }

@@ -45,7 +45,29 @@ export interface RunState {
   results: Record<string, StepOutput>;
   /** Why the run ended early (a step's `stop`), once it did. */
   stopped?: string;
+  /** An attempt began (stored before anything is done): a later attempt is a resumed one. */
+  began?: boolean;
 }
+
+/** A resumed attempt's look for its first step's audit entry: the customer's newest entries, at most. */
+const AUDIT_LOOKBACK = 200;
+
+/** A step done outside the run's job, by the trigger's source (see `AutomationEngine.enqueue`). */
+export interface InlineStep {
+  name: string;
+  durationMs: number;
+  output?: StepOutput;
+}
+
+const inlineRecord = (s: InlineStep): StepRecord => ({
+  name: s.name,
+  outcome: 'OK',
+  attempts: 1,
+  durationMs: s.durationMs,
+  error: null,
+  ...(s.output ? { output: s.output } : {}),
+  inline: true,
+});
 
 export interface AutomationInfo {
   name: string;
@@ -78,8 +100,14 @@ export interface AutomationEngine {
   readonly runs: RunStore | undefined;
   /** Every automation declared, enabled or not. */
   list(): AutomationInfo[];
-  /** Stores one run per enabled automation the event triggers; resolves once Redis has them. Returns how many are new. */
-  enqueue(event: DomainEvent): Promise<number>;
+  /**
+   * Stores one run per enabled automation the event triggers; resolves once Redis has them. Returns
+   * how many are new. `inline`: steps the event's source did itself before (an internal trigger's
+   * mutation), recorded first in that automation's new run.
+   */
+  enqueue(event: DomainEvent, o?: { inline?: { automation: string; steps: readonly InlineStep[] } }): Promise<number>;
+  /** One more step the event's source did after queuing the run (recorded after its other inline steps). */
+  noteInline(automation: string, event: DomainEvent, step: InlineStep): Promise<void>;
   startWorker(): void;
   close(): Promise<void>;
 }
@@ -177,6 +205,7 @@ export function createAutomationEngine(o: AutomationEngineOptions): AutomationEn
       runs: undefined,
       list,
       enqueue: async () => 0,
+      noteInline: async () => undefined,
       startWorker: () => undefined,
       close: async () => undefined,
     };
@@ -242,23 +271,51 @@ export function createAutomationEngine(o: AutomationEngineOptions): AutomationEn
         traceId: traceId(),
         dryRun,
       }));
+      // Audit exactly once: an attempt of a run an earlier attempt began (a retry, or a worker
+      // killed mid-run) may find the entry of its first step already written (the earlier attempt
+      // died between the entry and the checkpoint); it looks for it in the customer's recent entries
+      // (by automation, event and step) and does not write it twice.
+      const resumed = state.began === true;
+      let lookFirst = resumed;
+      const alreadyAudited = async (action: string, step?: string): Promise<boolean> => {
+        if (!lookFirst) return false;
+        lookFirst = false;
+        if (!customerId || !audit.page) return false;
+        try {
+          const recent = await audit.page({ customerId, first: AUDIT_LOOKBACK });
+          return recent.entries.some(
+            (e) =>
+              e.action === action &&
+              e.outcome === 'ok' &&
+              e.detail?.automation === a.name &&
+              e.detail?.event === event.id &&
+              (step === undefined || e.detail?.step === step),
+          );
+        } catch {
+          return false; // unreadable now: written again rather than not at all
+        }
+      };
       try {
+        if (!resumed) {
+          state = { ...state, began: true };
+          await job.update(state);
+        }
         if (state.matched === undefined) {
           const when = a.when as ((e: DomainEvent, p: AutomationPorts) => boolean | Promise<boolean>) | undefined;
           // In a dry run a condition cannot write either (a condition should only read).
           const ports = dryRun ? portsFor(o.ports, { dryRun: (cap, args) => logDryCall(a.name, event.id, 'when', cap, args) }) : o.ports;
           state = { ...state, matched: when ? await when(event, ports) : true };
           await job.update(state);
-          if (!state.matched) {
-            await audit.record(null, {
-              action: 'automation.skip',
-              customerId,
-              systems: [],
-              fields: [],
-              outcome: 'ok',
-              detail: { ...base, reason: 'condition false' },
-            });
-          }
+        }
+        if (!state.matched && !(await alreadyAudited('automation.skip'))) {
+          await audit.record(null, {
+            action: 'automation.skip',
+            customerId,
+            systems: [],
+            fields: [],
+            outcome: 'ok',
+            detail: { ...base, reason: 'condition false' },
+          });
         }
       } catch (err) {
         await record(job.id, (r) => r && { ...r, lastError: (err as Error).message.slice(0, 500) });
@@ -318,15 +375,16 @@ export function createAutomationEngine(o: AutomationEngineOptions): AutomationEn
         const reason = stopReason(out);
         const output: StepOutput = (reason ? (out as { output?: StepOutput }).output : (out as StepOutput | undefined)) ?? {};
         // The audit entry before the checkpoint: a crash between the two runs the step again (its
-        // writes are keyed, so it changes nothing) and records it twice, never not at all.
-        await audit.record(null, {
-          action: 'automation.step',
-          customerId,
-          systems,
-          fields: [],
-          outcome: 'ok',
-          detail: { ...base, step: step.name, ms, ...(reason ? { stopped: reason } : {}), ...output },
-        });
+        // writes are keyed, so it changes nothing), and that attempt finds the entry (above).
+        if (!(await alreadyAudited('automation.step', step.name)))
+          await audit.record(null, {
+            action: 'automation.step',
+            customerId,
+            systems,
+            fields: [],
+            outcome: 'ok',
+            detail: { ...base, step: step.name, ms, ...(reason ? { stopped: reason } : {}), ...output },
+          });
         o.metrics?.automationSteps.inc({ automation: a.name, step: step.name, outcome: 'ok' });
         o.metrics?.automationStepSeconds.observe({ automation: a.name, step: step.name, outcome: 'ok' }, ms / 1000);
         state = { ...state, done: [...state.done, step.name], results: { ...state.results, [step.name]: output }, stopped: reason };
@@ -358,12 +416,16 @@ export function createAutomationEngine(o: AutomationEngineOptions): AutomationEn
     if (outcome === 'failed' || outcome === 'deferred')
       void record(id, (r) => (r && r.status === 'RUNNING' ? { ...r, status: 'RETRYING' } : r));
     if (outcome === 'dead') {
+      // A change can be applied again (the record changed under it: compare-and-set): observed once.
+      let observed = false;
       void record(id, (r) => {
         if (!r) return r;
-        o.metrics?.automationRunSeconds.observe(
-          { automation, outcome: 'dead' },
-          Math.max(0, (Date.now() - Date.parse(r.trigger.at)) / 1000),
-        );
+        if (!observed)
+          o.metrics?.automationRunSeconds.observe(
+            { automation, outcome: 'dead' },
+            Math.max(0, (Date.now() - Date.parse(r.trigger.at)) / 1000),
+          );
+        observed = true;
         return { ...r, status: 'DEAD', finishedAt: new Date().toISOString() };
       });
     }
@@ -389,20 +451,39 @@ export function createAutomationEngine(o: AutomationEngineOptions): AutomationEn
     queue,
     runs,
     list,
-    async enqueue(event) {
+    async enqueue(event, opts) {
       const triggered = enabled.filter((a) => a.trigger === event.type);
       if (!triggered.length) return 0;
       const state: RunState = { event, done: [], results: {} };
+      // A run with steps done before it (inline) is recorded before its job is stored, so its
+      // record starts with them whenever the worker takes it; a record already there (a retried
+      // source) is left as it is.
+      const inlineOf = (a: AnyAutomation) => (opts?.inline?.automation === a.name ? opts.inline.steps.map(inlineRecord) : []);
+      await Promise.all(
+        triggered.map((a) => {
+          const inline = inlineOf(a);
+          const id = jobIdOf(a.name, event.id);
+          return inline.length ? record(id, (r) => r ?? { ...newRecord(id, a.name, event), steps: inline }) : Promise.resolve();
+        }),
+      );
       const added = await queue.add(triggered.map((a) => ({ kind: a.name, key: event.id, data: state })));
       // Recorded once stored: a run the worker already started keeps its own record.
       await Promise.all(
         triggered.map((a, i) => {
-          if (!added[i]?.added) return Promise.resolve();
+          if (!added[i]?.added || inlineOf(a).length) return Promise.resolve();
           const id = jobIdOf(a.name, event.id);
           return record(id, (r) => r ?? newRecord(id, a.name, event));
         }),
       );
       return added.filter((r) => r.added).length;
+    },
+    async noteInline(automation, event, step) {
+      if (!enabled.some((a) => a.name === automation && a.trigger === event.type)) return;
+      await record(jobIdOf(automation, event.id), (r) => {
+        if (!r || r.steps.some((x) => x.inline && x.name === step.name)) return r;
+        const inline = r.steps.filter((x) => x.inline);
+        return { ...r, steps: [...inline, inlineRecord(step), ...r.steps.filter((x) => !x.inline)] };
+      });
     },
     startWorker() {
       if (!enabled.length) return;

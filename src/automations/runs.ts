@@ -35,6 +35,11 @@ export interface StepRecord {
   /** The port writes the step would have made, in a dry run (e.g. `support.createTicket`). */
   dryRunCalls?: string[];
   output?: StepOutput;
+  /**
+   * Done by the trigger's source before answering, not by the run's job (the sign-up's steps, made
+   * by `registerCustomer` before it answers): recorded here so the run shows the whole workflow.
+   */
+  inline?: true;
 }
 
 export interface RunRecord {
@@ -71,7 +76,10 @@ export interface RunPage {
 }
 
 export interface RunStore {
-  /** Changes one run's record (created by `init` when absent); updates of one run are applied in order. */
+  /**
+   * Changes one run's record (`change` gets null when absent); updates of one run are applied in
+   * order in a process, and compare-and-set across processes (`change` may be called again).
+   */
   update(id: string, change: (run: RunRecord | null) => RunRecord | null): Promise<void>;
   get(id: string): Promise<RunRecord | null>;
   /** Newest first, filtered; `after` is a page's `endCursor`. Throws BadUserInputError for a cursor it did not issue. */
@@ -80,8 +88,15 @@ export interface RunStore {
   count(): Promise<number>;
 }
 
-/** Writes a record, indexes it by its queue time (once) and drops the oldest runs beyond ARGV[4]. */
+/**
+ * Writes a record when it is still the one the change was made to (ARGV[5], '' for none: a
+ * compare-and-set, since the gateway queuing a run and a worker running it update it from two
+ * processes), indexes it by its queue time (once) and drops the oldest runs beyond ARGV[4].
+ * Answers -1 when the record changed meanwhile (the caller applies its change again).
+ */
 const SAVE = `
+local cur = redis.call('HGET', KEYS[1], ARGV[1]) or ''
+if cur ~= ARGV[5] then return -1 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[1])
 local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[4])
@@ -89,8 +104,12 @@ if over > 0 then
   local old = redis.call('ZRANGE', KEYS[2], 0, over - 1)
   redis.call('ZREMRANGEBYRANK', KEYS[2], 0, over - 1)
   redis.call('HDEL', KEYS[1], unpack(old))
+  return over
 end
-return over`;
+return 0`;
+
+/** Rounds of a change that keeps losing to another process's write, at most. */
+const SAVE_TRIES = 20;
 
 /** Records read from the index per round while filling a filtered page. */
 const SCAN = 200;
@@ -101,10 +120,14 @@ const isCursor = (v: unknown): v is { s: number; id: string } =>
 export function createRunStore(o: { redis: Redis; prefix: string; max: number }): RunStore {
   const data = `${o.prefix}:{automation-runs}:data`;
   const index = `${o.prefix}:{automation-runs}:index`;
-  const save = defineScript<[id: string, json: string, score: number, max: number], number>(o.redis, 'automationRunSave', {
-    numberOfKeys: 2,
-    lua: SAVE,
-  });
+  const save = defineScript<[id: string, json: string, score: number, max: number, expected: string], number>(
+    o.redis,
+    'automationRunSave',
+    {
+      numberOfKeys: 2,
+      lua: SAVE,
+    },
+  );
   // One chain per run in this process: a step's record and the queue's outcome never overwrite each other.
   const chains = new Map<string, Promise<void>>();
   const parse = (json: string | null): RunRecord | null => (json ? (JSON.parse(json) as RunRecord) : null);
@@ -117,8 +140,14 @@ export function createRunStore(o: { redis: Redis; prefix: string; max: number })
       const next = prev
         .catch(() => undefined)
         .then(async () => {
-          const run = change(await get(id));
-          if (run) await save([data, index], id, JSON.stringify(run), Date.parse(run.queuedAt) || Date.now(), o.max);
+          for (let i = 0; i < SAVE_TRIES; i++) {
+            const before = (await o.redis.hget(data, id)) ?? '';
+            const run = change(parse(before));
+            if (!run) return;
+            const out = await save([data, index], id, JSON.stringify(run), Date.parse(run.queuedAt) || Date.now(), o.max, before);
+            if (out !== -1) return;
+          }
+          throw new Error(`run record ${id} kept changing under this update`);
         });
       chains.set(id, next);
       void next.finally(() => {

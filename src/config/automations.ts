@@ -8,6 +8,7 @@ export interface AutomationsConfig {
     paymentSucceeded: boolean;
     subscriptionChanged: boolean;
     ticketSolved: boolean;
+    customerSignedUp: boolean;
     /** Runs kept for `automationRuns` and `npm run automations -- list`, newest first (older ones are dropped). */
     runsKept: number;
     /** Runs read, and log the writes each step would make, without making them. */
@@ -43,6 +44,12 @@ export const automations = section({
       doc: 'Built-in automation `ticket-solved`: a solved ticket is told to its customer (template `ticket-solved`, once per event, honouring their preferences).',
       dev: 'true',
     },
+    AUTOMATION_CUSTOMER_SIGNED_UP: {
+      // On everywhere by default: a sign-up always welcomed its customer, in production too.
+      schema: bool.prefault('true'),
+      example: 'true',
+      doc: "Built-in automation `customer-signed-up`: after `registerCustomer` made and linked the customer, the welcome message (template `welcome`) and the admin notice (log line + `admin.notice` audit entry), once per sign-up; its run is in `automationRuns` with the sign-up's own steps. On by default in production too (false: no welcome, no admin notice).",
+    },
     AUTOMATION_RUNS_KEPT: {
       schema: int(100, 1_000_000).prefault('10000'),
       example: '10000',
@@ -61,6 +68,7 @@ export const automations = section({
       paymentSucceeded: v.AUTOMATION_PAYMENT_SUCCEEDED,
       subscriptionChanged: v.AUTOMATION_SUBSCRIPTION_CHANGED,
       ticketSolved: v.AUTOMATION_TICKET_SOLVED,
+      customerSignedUp: v.AUTOMATION_CUSTOMER_SIGNED_UP,
       runsKept: v.AUTOMATION_RUNS_KEPT,
       dryRun: v.AUTOMATION_DRY_RUN,
       declared: [],

@@ -1,20 +1,25 @@
 /**
  * Sign-up (`registerCustomer`): a signed-in user whose token names no customer becomes one. The
  * CRM contact is created first (the owner of contact identity), then the billing customer and the
- * support user, all linked (customer links), then the identity link (subject -> customer id) that
- * makes the user's next request, on any instance, that customer; then the welcome message.
+ * support user, all linked (customer links); then the sign-up's domain event
+ * `crm.customer.registered` is stored (the `customer-signed-up` automation run, with these steps
+ * recorded in it, and the partner webhooks); then the identity link (subject -> customer id) that
+ * makes the user's next request, on any instance, that customer. The mutation answers after that;
+ * the welcome message and the admin notice are the run's own steps (src/automations/builtins.ts).
  *
  * Exactly once: every step is keyed by the sign-up key derived from the subject (the CRM's unique
  * field, the billing system's idempotency key, the support user's external id = the customer id,
- * the notification's key), so a retry or a concurrent second request makes nothing twice and ends
- * on the same customer; a lock per subject keeps two concurrent requests from racing step by step
- * (the second waits for the first, then is "already registered").
+ * the event id and so the run's job id), so a retry or a concurrent second request makes nothing
+ * twice and ends on the same customer; a lock per subject keeps two concurrent requests from racing
+ * step by step (the second waits for the first, then is "already registered").
+ * The event is stored before the identity link: a sign-up that answered has its run stored, and one
+ * that failed before is retried whole (the same event id: one run).
  * Once the identity link exists, registering again is refused (BAD_USER_INPUT, `alreadyRegistered`).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BillingPort } from '../ports/billing.js';
 import { ContactConflictError, ContactInvalidError, type CrmContact, type CrmPort } from '../ports/crm.js';
-import type { NotificationPort } from '../ports/notifications.js';
+import type { DomainEvent } from '../ports/events.js';
 import type { SupportPort } from '../ports/support.js';
 import type { Logger } from '../platform/logger.js';
 import { BadUserInputError } from '../errors/index.js';
@@ -27,9 +32,27 @@ export interface SignupDeps {
   support: SupportPort;
   links: Pick<CustomerLinks, 'update'>;
   identities: IdentityLinks;
-  notifications?: NotificationPort;
+  /** Where the sign-up's event goes (the automation run and partner webhooks); absent: nowhere (tests of the steps alone). */
+  registered?: SignupEvents;
   logger?: Logger;
 }
+
+/** A step the sign-up made, as its run records it. */
+export interface SignupStep {
+  name: string;
+  durationMs: number;
+  output?: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+export interface SignupEvents {
+  /** Stores the event (its run, with the steps done so far); throws when it cannot be stored (the sign-up fails, nothing linked). */
+  emit(event: DomainEvent<'crm.customer.registered'>, steps: readonly SignupStep[]): Promise<void>;
+  /** Records a step done after the event was stored (the identity link); never throws. */
+  note(event: DomainEvent<'crm.customer.registered'>, step: SignupStep): Promise<void>;
+}
+
+/** The sign-up's event id: from the sign-up key, so a retried sign-up raises the same event. */
+export const signupEventId = (key: string) => `portico:signup:${key}`;
 
 export interface SignupInput {
   /** The full name, as the person typed it: the last word is the last name. */
@@ -42,8 +65,8 @@ export interface SignupResult {
   contact: CrmContact;
   billingCustomerId: string;
   supportUserId: string;
-  /** The welcome message went out (or had before): false when it could not be sent now (logged). */
-  welcomed: boolean;
+  /** The sign-up's domain event id (its run: `customer-signed-up.<event id>`). */
+  eventId: string;
 }
 
 /** How long one sign-up may hold its subject's lock (a crashed one frees it after this). */
@@ -83,9 +106,20 @@ export function createSignup(deps: SignupDeps) {
         // Checked again under the lock: a concurrent request may have finished meanwhile.
         if (await deps.identities.get(subject)) throw new AlreadyRegisteredError();
         const key = signupKey(subject);
+        const steps: SignupStep[] = [];
+        const timed = async <T>(name: string, fn: () => Promise<T>, output: (r: T) => SignupStep['output']): Promise<T> => {
+          const started = Date.now();
+          const r = await fn();
+          steps.push({ name, durationMs: Date.now() - started, output: output(r) });
+          return r;
+        };
         let contact: CrmContact;
         try {
-          contact = await deps.crm.createContact(key, { ...splitName(input.name), email: input.email, company: input.company });
+          contact = await timed(
+            'create-contact',
+            () => deps.crm.createContact(key, { ...splitName(input.name), email: input.email, company: input.company }),
+            (c) => ({ crmId: c.id }),
+          );
         } catch (err) {
           if (err instanceof ContactConflictError)
             throw new BadUserInputError('A customer with this email exists already: sign in with that account.', 'input.email');
@@ -93,26 +127,33 @@ export function createSignup(deps: SignupDeps) {
           throw err;
         }
         const name = input.name.trim();
-        const billing = await deps.billing.createCustomer(contact.id, { name, email: input.email }, `portico-signup-${key}`);
-        const support = await deps.support.upsertUser(contact.id, { name, email: input.email });
-        await deps.links.update(contact.id, { billingCustomerId: billing.id, supportUserId: support.id });
+        const billing = await timed(
+          'create-billing-customer',
+          () => deps.billing.createCustomer(contact.id, { name, email: input.email }, `portico-signup-${key}`),
+          (b) => ({ billingCustomerId: b.id }),
+        );
+        const support = await timed(
+          'create-support-user',
+          () => deps.support.upsertUser(contact.id, { name, email: input.email }),
+          (u) => ({ supportUserId: u.id }),
+        );
+        await timed(
+          'link-accounts',
+          () => deps.links.update(contact.id, { billingCustomerId: billing.id, supportUserId: support.id }),
+          () => ({}),
+        );
+        const event: DomainEvent<'crm.customer.registered'> = {
+          id: signupEventId(key),
+          type: 'crm.customer.registered',
+          at: new Date().toISOString(),
+          data: { crmId: contact.id, billingCustomerId: billing.id, supportUserId: support.id },
+        };
+        await deps.registered?.emit(event, steps);
+        const started = Date.now();
         const linked = await deps.identities.link(subject, contact.id);
         if (linked !== contact.id) throw new AlreadyRegisteredError();
-        let welcomed = false;
-        try {
-          if (deps.notifications)
-            await deps.notifications.notifyCustomer({
-              key: `signup:${key}`,
-              crmId: contact.id,
-              template: 'welcome',
-              data: { name: contact.firstName ?? name },
-            });
-          welcomed = deps.notifications !== undefined;
-        } catch (err) {
-          // The customer exists and is linked: a message that could not go out does not undo that.
-          deps.logger?.warn({ crmId: contact.id, err: (err as Error).message }, 'welcome message not sent');
-        }
-        return { contact, billingCustomerId: billing.id, supportUserId: support.id, welcomed };
+        await deps.registered?.note(event, { name: 'link-identity', durationMs: Date.now() - started, output: {} });
+        return { contact, billingCustomerId: billing.id, supportUserId: support.id, eventId: event.id };
       } finally {
         await deps.identities.unlock(subject).catch(() => undefined);
       }

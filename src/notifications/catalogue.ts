@@ -33,6 +33,10 @@ const DOMAIN_TYPES: Readonly<Record<DomainEventType, Omit<WebhookEventTypeInfo, 
     scopes: ['support.tickets:read'],
   },
   'crm.contact.updated': { description: "A customer's contact record changed. Data: customerId.", scopes: ['crm.contacts:read'] },
+  'crm.customer.registered': {
+    description: 'A signed-in user signed up (registerCustomer): the customer exists in every system and is linked. Data: customerId.',
+    scopes: ['crm.contacts:read'],
+  },
 };
 
 /** The event `sendTestWebhookEvent` sends: every endpoint receives it, whatever it subscribed to. */
@@ -75,7 +79,8 @@ export function messageOf(e: DomainEvent): OutboundMessage {
       const d = e.data as DomainEvent<'support.ticket.solved'>['data'];
       return { ...base, customerId: d.crmId, data: { customerId: d.crmId, ticketId: d.ticketId } };
     }
-    case 'crm.contact.updated': {
+    case 'crm.contact.updated':
+    case 'crm.customer.registered': {
       const d = e.data as DomainEvent<'crm.contact.updated'>['data'];
       return { ...base, customerId: d.crmId, data: { customerId: d.crmId } };
     }

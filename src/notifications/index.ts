@@ -11,6 +11,7 @@ import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { CrmPort } from '../ports/crm.js';
 import type { DomainEvent } from '../ports/events.js';
+import { createHash } from 'node:crypto';
 import { TEMPLATE_KIND, type ChannelOutcome, type NotificationPort, type NotifyResult } from '../ports/notifications.js';
 import type { Redis } from 'ioredis';
 import { createEmailChannel, type EmailChannel } from './email.js';
@@ -73,6 +74,21 @@ export function createNotifications(o: NotificationsOptions): Notifications {
       detail: { channel, template, result: outcome },
     });
 
+  // Admin notices once per key: a marker in Redis (process memory without it), claimed before the
+  // notice and released when its audit entry cannot be written (the retry tells it then).
+  const told = new Set<string>();
+  const noticeMarker = (key: string) => `${config.keyPrefix}:admin-notice:${createHash('sha256').update(key).digest('base64url')}`;
+  const claimNotice = async (key: string) => {
+    if (o.redis) return (await o.redis.set(noticeMarker(key), '1', 'EX', 90 * 86_400, 'NX')) === 'OK';
+    if (told.has(key)) return false;
+    told.add(key);
+    return true;
+  };
+  const releaseNotice = async (key: string) => {
+    if (o.redis) await o.redis.del(noticeMarker(key));
+    else told.delete(key);
+  };
+
   return {
     webhooks,
     email: emailChannel,
@@ -113,6 +129,25 @@ export function createNotifications(o: NotificationsOptions): Notifications {
       const failed = [email, pushed].find((x): x is Error => x instanceof Error);
       if (failed) throw failed;
       return { channels: { email: email as ChannelOutcome, ...(pushed ? { push: pushed as ChannelOutcome } : {}) } };
+    },
+    async notifyAdmins(n) {
+      if (!(await claimNotice(n.key))) return 'duplicate';
+      try {
+        // The admin notice, as the partner endpoint auto-disable's: a log line and an audit entry admins list.
+        await audit.record(null, {
+          action: 'admin.notice',
+          customerId: n.customerId,
+          systems: ['portico'],
+          fields: [],
+          outcome: 'ok',
+          detail: { notice: n.kind, message: n.message, ...n.data },
+        });
+      } catch (err) {
+        await releaseNotice(n.key).catch(() => undefined);
+        throw err;
+      }
+      o.logger.info({ notice: n.kind, customerId: n.customerId, ...n.data }, `admin notice: ${n.message}`);
+      return 'sent';
     },
     async publish(event) {
       await webhooks.publish(event);

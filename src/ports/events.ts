@@ -38,6 +38,22 @@ export interface DomainEventData {
   'support.ticket.solved': { ticketId: string; crmId: string | null };
   /** A CRM contact changed. */
   'crm.contact.updated': { crmId: string };
+  /**
+   * A signed-in user signed up (`registerCustomer`): an internal event, raised by the mutation once
+   * the customer exists in every system and is linked. Its id is derived from the sign-up key, so a
+   * retried sign-up raises the same event.
+   */
+  'crm.customer.registered': CustomerRegisteredData;
+}
+
+/** A customer who just signed up, with the accounts the sign-up made. */
+export interface CustomerRegisteredData {
+  /** Portico's customer id. */
+  crmId: string;
+  /** The billing system's id of the customer. */
+  billingCustomerId: string;
+  /** The support system's id of the customer's user. */
+  supportUserId: string;
 }
 
 export type DomainEventType = keyof DomainEventData;
@@ -50,6 +66,7 @@ export const DOMAIN_EVENT_TYPES: readonly DomainEventType[] = [
   'billing.subscription.resumed',
   'support.ticket.solved',
   'crm.contact.updated',
+  'crm.customer.registered',
 ];
 
 export interface DomainEvent<T extends DomainEventType = DomainEventType> {

@@ -56,7 +56,23 @@ export interface NotifyResult {
   channels: Partial<Record<NotificationChannel, ChannelOutcome>>;
 }
 
+/** Something the admins are told of (a sign-up): a log line and an audit entry admins list. */
+export interface AdminNotice {
+  /** One notice per key, ever (an automation passes its step key). */
+  key: string;
+  /** What happened, `<object>.<event>`, e.g. `customer.registered`. */
+  kind: string;
+  /** The customer it is about, when one. */
+  customerId: string | null;
+  /** One line for the admins, no personal data beyond ids. */
+  message: string;
+  /** Ids to show with it (never personal data, never secrets). */
+  data?: Readonly<Record<string, string>>;
+}
+
 export interface NotificationPort {
   /** Sends the customer this notice on every channel their preferences allow, once per key; throws when a channel failed (retry it). */
   notifyCustomer(notice: CustomerNotice): Promise<NotifyResult>;
+  /** Tells the admins, once per key: `sent`, or `duplicate` when that key was told before. Throws when it could not be recorded (retry it). */
+  notifyAdmins(notice: AdminNotice): Promise<'sent' | 'duplicate'>;
 }

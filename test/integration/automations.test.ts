@@ -228,6 +228,43 @@ describe('payment failed', () => {
     assert.equal((await ticketsOf(invoice.id)).length, 1);
   });
 
+  test("an attempt lost between a step's audit entry and its checkpoint: the retry runs the step again and the log has its entry once", async () => {
+    const { crmId, invoice } = openInvoice();
+    const before = await settled();
+    // The entry is stored, then the attempt ends as if its worker died before the checkpoint.
+    const audit = t.app.shared.audit;
+    const original = Object.getOwnPropertyDescriptor(audit, 'record');
+    const record = audit.record.bind(audit);
+    let lost = 0;
+    audit.record = async (ctx, e) => {
+      await record(ctx, e);
+      if (!lost && e.action === 'automation.step' && e.outcome === 'ok' && e.customerId === crmId && e.detail?.step === 'open-ticket') {
+        lost++;
+        throw new Error('attempt lost after the audit entry');
+      }
+    };
+    try {
+      assert.equal((await pay(invoice.id, 'pm_card_chargeDeclined')).status, 402);
+      await waitFor('the run to complete', async () => (await t.app.automations.queue!.counts()).processed > before.processed);
+      await settled();
+    } finally {
+      if (original) Object.defineProperty(audit, 'record', original);
+    }
+    assert.equal(lost, 1);
+    assert.equal((await ticketsOf(invoice.id)).length, 1);
+    const res = await t.gql(`query($c: ID) { auditLog(customerId: $c, first: 100) { nodes { action outcome detail } } }`, {
+      token: t.token('admin'),
+      variables: { c: crmId },
+    });
+    assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+    const steps = (res.body.data.auditLog.nodes as { action: string; outcome: string; detail: string }[])
+      .filter((e) => e.action === 'automation.step' && e.outcome === 'OK')
+      .map((e) => JSON.parse(e.detail) as { automation: string; step: string })
+      .filter((d) => d.automation === 'payment-failed')
+      .map((d) => d.step);
+    assert.deepEqual(steps.sort(), ['mark-past-due', 'notify-customer', 'open-ticket', 'settle-if-paid']);
+  });
+
   test('Zendesk down for every attempt: the run is dead-lettered and listed to admins; replayed by an admin once Zendesk is back, it opens one ticket', async () => {
     const { crmId, invoice } = openInvoice();
     const q = t.app.automations.queue!;

@@ -90,6 +90,13 @@ describe('integrationHealth', () => {
           builtIn: true,
         },
         { name: 'ticket-solved', trigger: 'support.ticket.solved', steps: ['notify-customer'], enabled: true, builtIn: true },
+        {
+          name: 'customer-signed-up',
+          trigger: 'crm.customer.registered',
+          steps: ['welcome', 'notify-admins'],
+          enabled: true,
+          builtIn: true,
+        },
       ]);
       assert.equal(before.lastReconciliation, null);
       assert.deepEqual(before.circuits, [

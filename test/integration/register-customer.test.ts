@@ -6,8 +6,15 @@
  * knew the token before), is that customer. Exactly once under retries and concurrent requests,
  * with and without an Idempotency-Key; registering again is a clear error; bad input and the wrong
  * callers make no vendor call; a vendor outage registers nothing and the retry completes once.
+ * Each sign-up is one `customer-signed-up` automation run (in `automationRuns`, with the mutation's
+ * own steps and the run's), whose steps welcome the customer and tell the admins: one admin notice
+ * (an `admin.notice` audit entry, read back from the audit log) per sign-up, even under ten
+ * concurrent requests, and none for a repeat; and a partner subscribed to `crm.customer.registered`
+ * (with `crm.contacts:read`) receives one delivery per sign-up, with the customer id only.
  */
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import jwt from 'jsonwebtoken';
 import { startSimulators, type Simulators } from '../../sim/index.js';
@@ -24,6 +31,9 @@ let smtp: SmtpSimulator;
 let a: TestApp;
 let b: TestApp;
 let entries: TappedEntry[] = [];
+/** A partner's endpoint (loopback): the bodies it received. */
+let receiver: Server;
+const received: { type: string; data: Record<string, string | null> }[] = [];
 
 before(async () => {
   redis = await startRedis();
@@ -33,6 +43,28 @@ before(async () => {
   a = await startTestApp({ sims, env });
   b = await startTestApp({ sims, env });
   entries = tapAudit(a);
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as (typeof received)[number]);
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  // A partner with `crm.contacts:read` subscribes to sign-ups.
+  const minted = await a.gql(`mutation($input: CreatePartnerTokenInput!) { createPartnerToken(input: $input) { token } }`, {
+    token: a.token('admin'),
+    variables: { input: { name: 'signups', scopes: ['crm.contacts:read', 'webhooks:manage'] } },
+  });
+  assert.equal(minted.body.errors, undefined, JSON.stringify(minted.body.errors));
+  const ep = await a.gql(`mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { id } } }`, {
+    token: minted.body.data.createPartnerToken.token,
+    variables: {
+      input: { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/signups`, eventTypes: ['crm.customer.registered'] },
+    },
+  });
+  assert.equal(ep.body.errors, undefined, JSON.stringify(ep.body.errors));
 });
 after(async () => {
   await a?.close();
@@ -40,7 +72,9 @@ after(async () => {
   await smtp?.close();
   await sims?.close();
   await redis?.stop();
+  await new Promise((r) => receiver?.close(r));
 });
+const signupsReceived = (crmId: string) => received.filter((m) => m.type === 'crm.customer.registered' && m.data.customerId === crmId);
 
 /** A token from the identity provider for a signed-in user: role customer, no customer claim. */
 function idpToken(sub: string): string {
@@ -79,6 +113,40 @@ async function crmContactsWith(email: string): Promise<number> {
   assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
   return res.body.data.customers.totalCount;
 }
+/** The admin notices of the sign-up of this customer, read back from the audit log (Redis, written by either instance). */
+async function adminNoticesOf(crmId: string): Promise<Record<string, unknown>[]> {
+  const res = await a.gql(`query($c: ID) { auditLog(customerId: $c, first: 100) { nodes { action outcome detail } } }`, {
+    token: a.token('admin'),
+    variables: { c: crmId },
+  });
+  assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+  return (res.body.data.auditLog.nodes as { action: string; detail: string }[])
+    .filter((e) => e.action === 'admin.notice')
+    .map((e) => JSON.parse(e.detail) as Record<string, unknown>);
+}
+/** The customer's sign-up runs (`automationRuns`). */
+async function signupRunsOf(crmId: string) {
+  const res = await a.gql(
+    `query($c: ID) { automationRuns(automation: "customer-signed-up", customerId: $c) { nodes { id status trigger { type } steps { name outcome attempts } } } }`,
+    { token: a.token('admin'), variables: { c: crmId } },
+  );
+  assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+  return res.body.data.automationRuns.nodes as {
+    id: string;
+    status: string;
+    trigger: { type: string };
+    steps: { name: string; outcome: string }[];
+  }[];
+}
+const SIGNUP_STEPS = [
+  'create-contact',
+  'create-billing-customer',
+  'create-support-user',
+  'link-accounts',
+  'link-identity',
+  'welcome',
+  'notify-admins',
+];
 const welcomesTo = (email: string) => smtp.outbox().filter((m) => m.to.includes(email));
 const creates = () => {
   const r = (s: 'stripe' | 'zendesk' | 'hubspot' | 'salesforce') => sims.stats(s).byRoute;
@@ -137,6 +205,30 @@ describe('registerCustomer', () => {
     const entry = entries.find((e) => e.action === 'customer.register')!;
     assert.deepEqual([entry.customerId, entry.outcome], [id, 'ok']);
 
+    // One run of customer-signed-up, completed, with the mutation's steps then the run's own.
+    await waitFor('the sign-up run completed', async () => (await signupRunsOf(id))[0]?.status === 'COMPLETED');
+    const runs = await signupRunsOf(id);
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0].trigger.type, 'crm.customer.registered');
+    assert.deepEqual(
+      runs[0].steps.map((x) => `${x.name}:${x.outcome}`),
+      SIGNUP_STEPS.map((n) => `${n}:OK`),
+    );
+    // The admins told once, with the ids the sign-up made (no name, no email).
+    const notices = await adminNoticesOf(id);
+    assert.equal(notices.length, 1, JSON.stringify(notices));
+    assert.deepEqual(
+      { notice: notices[0].notice, billing: notices[0].billingCustomerId, support: notices[0].supportUserId },
+      { notice: 'customer.registered', billing: cus[0].id, support: String(users[0].id) },
+    );
+    assert.ok(!JSON.stringify(notices[0]).includes('ada.signup'), 'no email in the notice');
+    // The partner subscribed to sign-ups is told once, with the customer id only.
+    await waitFor('the partner webhook', async () => signupsReceived(id).length >= 1);
+    assert.deepEqual(
+      signupsReceived(id).map((m) => ({ type: m.type, data: m.data })),
+      [{ type: 'crm.customer.registered', data: { customerId: id } }],
+    );
+
     // Registering again: a clear error, nothing created.
     sims.resetStats();
     const again = await b.gql(REGISTER, { token, variables: { input: { name: 'Ada Lovelace' } } });
@@ -144,6 +236,10 @@ describe('registerCustomer', () => {
     assert.equal(again.body.errors?.[0]?.extensions?.alreadyRegistered, true);
     assert.equal(creates(), 0);
     assert.equal(welcomesTo('ada.signup@example.org').length, 1);
+    // A repeat is no sign-up: no second run, no second notice.
+    assert.equal((await signupRunsOf(id)).length, 1);
+    assert.equal((await adminNoticesOf(id)).length, 1);
+    assert.equal(signupsReceived(id).length, 1);
   });
 
   test('ten concurrent sign-ups of one user, half under one Idempotency-Key: one customer everywhere, one welcome email', async () => {
@@ -173,7 +269,12 @@ describe('registerCustomer', () => {
     assert.equal((await zendeskUsersOf(id)).length, 1);
     assert.equal(await crmContactsWith(email), 1);
     await waitFor('the welcome email', async () => welcomesTo(email).length >= 1);
+    await waitFor('the sign-up run completed', async () => (await signupRunsOf(id))[0]?.status === 'COMPLETED');
     assert.equal(welcomesTo(email).length, 1);
+    assert.equal((await signupRunsOf(id)).length, 1);
+    assert.equal((await adminNoticesOf(id)).length, 1, 'one admin notice for ten concurrent sign-ups');
+    await waitFor('the partner webhook', async () => signupsReceived(id).length >= 1);
+    assert.equal(signupsReceived(id).length, 1);
   });
 
   test('bad input names the field; a customer token with a customer, an agent: refused; none reaches a vendor', async () => {
@@ -214,6 +315,10 @@ describe('registerCustomer', () => {
     assert.equal(await crmContactsWith(email), 1, 'the contact of the first attempt, found again');
     assert.equal((await stripeCustomersOf(id)).length, 1);
     assert.equal((await a.gql(ME, { token })).body.data.me.id, id);
+    // The failed attempt stored no event: one run, one admin notice, from the retry.
+    await waitFor('the sign-up run completed', async () => (await signupRunsOf(id))[0]?.status === 'COMPLETED');
+    assert.equal((await signupRunsOf(id)).length, 1);
+    assert.equal((await adminNoticesOf(id)).length, 1);
     assert.ok(TEST_CRM);
   });
 });

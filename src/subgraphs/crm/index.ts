@@ -158,7 +158,7 @@ export function createCrmSubgraph(deps: CrmSubgraphDeps) {
             const fields = checkRegistration(input);
             const out = await deps.signup.register(p.subject, fields);
             note.customerId = out.contact.id;
-            note.detail = { billingCustomerId: out.billingCustomerId, supportUserId: out.supportUserId, welcomed: out.welcomed };
+            note.detail = { billingCustomerId: out.billingCustomerId, supportUserId: out.supportUserId, event: out.eventId };
             return { customerId: out.contact.id, name: fullName(out.contact), email: out.contact.email, company: out.contact.company };
           },
           // Every step is keyed by the sign-in: safe to run again under the client's key.

@@ -10,6 +10,7 @@ import {
   subscriptionCanceled,
   subscriptionResumed,
   ticketSolved,
+  customerSignedUp,
 } from '../../../src/automations/builtins.js';
 import {
   AutomationDeclarationError,
@@ -28,15 +29,18 @@ const ports = (methods: Record<keyof AutomationPorts, string[]>) =>
   ) as unknown as AutomationPorts;
 
 const FULL = ports({
-  crm: ['setBillingStanding', 'setSubscriptionStatus'],
+  crm: ['setBillingStanding', 'setSubscriptionStatus', 'getContacts'],
   billing: ['invoicesOf', 'subscriptionWithCustomer'],
   support: ['userIdsByCrmIds', 'ticketByExternalId', 'createTicket', 'solveTicket', 'requestedTickets', 'addNote'],
-  notifications: ['notifyCustomer'],
+  notifications: ['notifyCustomer', 'notifyAdmins'],
 });
 
 test('the built-ins pass the start-up check', () => {
   assert.doesNotThrow(() =>
-    checkAutomations([paymentFailed, paymentSucceeded, subscriptionCanceled, subscriptionResumed, ticketSolved] as AnyAutomation[], FULL),
+    checkAutomations(
+      [paymentFailed, paymentSucceeded, subscriptionCanceled, subscriptionResumed, ticketSolved, customerSignedUp] as AnyAutomation[],
+      FULL,
+    ),
   );
 });
 

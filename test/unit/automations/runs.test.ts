@@ -1,7 +1,8 @@
 /**
  * The run record store on a real Redis: bounded (the oldest runs dropped past `max`), newest first,
  * filtered, paged by a cursor that survives runs queued meanwhile and runs queued in the same
- * millisecond, and one run's updates applied in order.
+ * millisecond, and one run's updates applied in order, in one process and across two (the
+ * gateway queuing a run and a worker running it: compare-and-set, no update lost).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -86,6 +87,26 @@ test("one run's updates are applied in order, each on the last", async () => {
   await store.update('x', () => run('x', 1));
   await Promise.all(Array.from({ length: 20 }, () => store.update('x', (cur) => cur && { ...cur, attempts: cur.attempts + 1 })));
   assert.equal((await store.get('x'))?.attempts, 21);
+});
+
+test("two processes' updates of one run (two stores, two connections): none lost", async () => {
+  const other = new Redis(redis.url);
+  try {
+    const one = createRunStore({ redis: r, prefix: 'shared', max: 10 });
+    const two = createRunStore({ redis: other, prefix: 'shared', max: 10 });
+    await one.update('y', () => run('y', 1));
+    const add = (store: typeof one, name: string) =>
+      store.update(
+        'y',
+        (cur) => cur && { ...cur, steps: [...cur.steps, { name, outcome: 'OK', attempts: 1, durationMs: 0, error: null }] },
+      );
+    await Promise.all(Array.from({ length: 30 }, (_, i) => add(i % 2 ? one : two, `s${i}`)));
+    const steps = (await one.get('y'))?.steps.map((x) => x.name) ?? [];
+    assert.equal(steps.length, 30);
+    assert.deepEqual(new Set(steps), new Set(Array.from({ length: 30 }, (_, i) => `s${i}`)));
+  } finally {
+    other.disconnect();
+  }
 });
 
 test('a cursor it did not issue is BAD_USER_INPUT', async () => {
