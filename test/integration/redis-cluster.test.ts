@@ -223,12 +223,22 @@ test('a master killed (SIGKILL) fails over to its replica: the app answers again
   assert.equal(dash.body.errors, undefined, JSON.stringify(dash.body.errors));
   await stripeWebhook();
   // Every event queue's worker still takes jobs (its blocking connection followed the failover):
-  // a job of a kind no handler knows is taken and dead-lettered at once.
-  for (const q of Object.values(t.app.events.queues)) {
-    const dead = (await q.counts()).dead;
+  // a job of a kind no handler knows is taken and dead-lettered at once. Waited for side by side, up
+  // to 90 s: a blocking connection asks the dead master until the cluster has promoted its replica
+  // and ioredis has read the new slots, then BullMQ asks again after its runRetryDelay; on a loaded
+  // machine (CI runs two suites at once) one queue took more than 30 s.
+  const queues = Object.values(t.app.events.queues);
+  const deadBefore = await Promise.all(queues.map(async (q) => (await q.counts()).dead));
+  for (const q of queues)
     assert.deepEqual(await q.add([{ kind: 'cluster-probe', key: 'after-failover', data: {} }]), [{ key: 'after-failover', added: true }]);
-    await waitFor(`${q.name} to take a job after the failover`, async () => (await q.counts()).dead === dead + 1);
-  }
+  const probedAt = Date.now();
+  const took = await Promise.all(
+    queues.map(async (q, i) => {
+      await waitFor(`${q.name} to take a job after the failover`, async () => (await q.counts()).dead === deadBefore[i] + 1, 90_000);
+      return `${q.name} ${Date.now() - probedAt} ms`;
+    }),
+  );
+  ctx.diagnostic(`after the failover, a job taken by: ${took.join(', ')}`);
   await t.gql('mutation { purgeCustomerCache(id: "1001") }', { token: t.token('admin', 'carol') });
   const verified = verifyAudit();
   assert.equal(verified.status, 0, verified.stdout + verified.stderr);
