@@ -33,6 +33,9 @@ before(async () => {
       REALTIME_MAX_BUFFERED_BYTES: '1024',
       // No keep-alive drop while the slow client below does not read (it would not answer a ping).
       REALTIME_HEARTBEAT_S: '600',
+      // The slow-client tests make about a hundred changes, three CRM calls each: budgets far above
+      // that, so pushes are not deferred at the vendors' limits (realtime.test covers deferral).
+      VENDOR_BUDGETS: 'hubspot=100000/10s,stripe=100000/1s',
     },
   });
   t.sims.webhooks.configure({ hubspot: { url: `${t.url}/webhooks/hubspot`, clientSecret: SECRETS.hubspot } });
