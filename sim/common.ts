@@ -365,6 +365,8 @@ export function createFaultGate(
       faults = { ...f };
       served = 0;
       lost = 0;
+      // rateLimitPerSecond counts from the fault on: earlier requests of this second do not count.
+      inSecond = 0;
     },
   };
 }
