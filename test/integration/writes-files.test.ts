@@ -153,6 +153,37 @@ describe('uploads through a presigned POST', () => {
     assert.equal(await count(), before + 2);
   });
 
+  test('three confirms of one upload at once while S3 loses an answer: one document, and every confirm that answers done names it', async (ctx) => {
+    const token = customer('1005');
+    const count = async () => (await t.gql(DOCS, { token })).body.data.me.documents.totalCount as number;
+    const before = await count();
+    const u = await requestUpload(token, { name: 'raced.txt', contentType: 'text/plain', size: 5 });
+    assert.equal((await post(u, 'raced')).status, 204);
+    sims.setFaults('s3', { loseAnswers: 1 });
+    let answers;
+    try {
+      answers = await Promise.all([0, 1, 2].map(() => t.gql(CONFIRM, { token, variables: { id: u.id } })));
+    } finally {
+      sims.setFaults('s3', {});
+    }
+    const done = answers.filter((a) => a.body.errors === undefined).map((a) => a.body.data.confirmDocumentUpload.id as string);
+    // A confirm that is not done is refused with a code a client retries on, never an internal error.
+    for (const a of answers.filter((x) => x.body.errors !== undefined))
+      assert.ok(
+        ['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'CONFLICT'].includes(a.body.errors[0].extensions?.code),
+        JSON.stringify(a.body.errors),
+      );
+    ctx.diagnostic(`answers: ${answers.map((a) => (a.body.errors ? a.body.errors[0].extensions?.code : 'done')).join(', ')}`);
+    assert.ok(done.length >= 1, JSON.stringify(answers.map((a) => a.body)));
+    assert.equal(new Set(done).size, 1, `every done confirm names the same document: ${done.join(', ')}`);
+    assert.equal(await count(), before + 1);
+    const again = await t.gql(CONFIRM, { token, variables: { id: u.id } });
+    assert.equal(again.body.errors, undefined, JSON.stringify(again.body.errors));
+    assert.equal(again.body.data.confirmDocumentUpload.id, done[0]);
+    assert.equal(await (await fetch(again.body.data.confirmDocumentUpload.downloadUrl)).text(), 'raced');
+    assert.equal(await count(), before + 1);
+  });
+
   test('a declared PDF is read (first 16 bytes, ranged GET) before it is confirmed: a real one is, a text file is refused and deleted', async () => {
     const token = customer('1004');
     const count = async () => (await t.gql(DOCS, { token })).body.data.me.documents.totalCount as number;
