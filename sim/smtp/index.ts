@@ -27,6 +27,11 @@ export interface SmtpSimulator {
   clear(): void;
   /** The next N messages are refused with a 451 (a relay that is temporarily down). */
   failNext(n: number): void;
+  /**
+   * The next N messages are taken (kept in the outbox), then the connection is dropped before the
+   * relay's 250 reaches the sender: sent, and the sender cannot know it.
+   */
+  loseAnswers(n: number): void;
   close(): Promise<void>;
 }
 
@@ -34,7 +39,8 @@ export async function startSmtpSimulator(opts: { host?: string; port?: number } 
   const host = opts.host ?? '127.0.0.1';
   const sent: SentMail[] = [];
   let failures = 0;
-  const server = new SMTPServer({
+  let losses = 0;
+  const server: SMTPServer = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     allowInsecureAuth: true,
@@ -63,6 +69,13 @@ export async function startSmtpSimulator(opts: { host?: string; port?: number } 
               at: new Date().toISOString(),
               ...parsed,
             });
+            if (losses > 0) {
+              losses--;
+              // smtp-server keeps its open connections (with their sockets) in `connections`.
+              const open = (server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }).connections;
+              for (const c of open) if (c.id === session.id) c._socket.destroy();
+              return;
+            }
             // Accepted once it is in the outbox: whoever waits for the send finds it there.
             cb();
           });
@@ -80,6 +93,7 @@ export async function startSmtpSimulator(opts: { host?: string; port?: number } 
     outbox: () => sent,
     clear: () => void sent.splice(0),
     failNext: (n) => void (failures = n),
+    loseAnswers: (n) => void (losses = n),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -5,9 +5,17 @@
  * empty hole. One email per (key, template), ever:
  *
  *   marker SET NX "pending" -> send -> marker "sent"
- *   a send that failed (the relay refused, no connection) drops the marker: the retry sends it;
+ *   a send that failed before the relay had the whole message (refused, no connection, cut before
+ *   the message's end was written) drops the marker: the retry sends it;
+ *   a send whose connection failed after the whole message was written, with no answer from the
+ *   relay (it may have taken it: an "applied, then failed" send) keeps the marker -> `unknown`;
  *   a marker found "sent" -> `duplicate`; found "pending" (an attempt died mid-send, so whether the
  *   relay took it is unknown) -> `unknown`, not sent again: never two.
+ *
+ * Whether the whole message was written is nodemailer's own signal: its SMTP connection logs the
+ * message's byte counts once the data stream (with the final dot) has gone to the socket. Each send
+ * has its own transport (nodemailer's default is a connection per message anyway) so that log line
+ * belongs to this message.
  *
  * The Message-ID is derived from the key, so a relay that dedupes by it drops a copy too.
  */
@@ -96,7 +104,7 @@ export function createEmailChannel(o: {
   const subject = (template: CustomerTemplate, data: Readonly<Record<string, string>>, locale?: string) =>
     render(pick(template, locale).subject, data, false);
   if (!o.smtpUrl || !redis) return { available: false, subject, send: async () => 'no_recipient', close: () => undefined };
-  const transport = nodemailer.createTransport(o.smtpUrl);
+  const smtpUrl = o.smtpUrl;
   return {
     available: true,
     subject,
@@ -107,6 +115,8 @@ export function createEmailChannel(o: {
       if (claimed !== 'OK') return (await redis.get(marker)) === 'sent' ? 'duplicate' : 'unknown';
       const t = pick(m.template, m.locale);
       const started = performance.now();
+      let written = false;
+      const transport = nodemailer.createTransport({ url: smtpUrl, logger: dataWrittenLogger(() => (written = true)) });
       try {
         await transport.sendMail({
           from: o.from,
@@ -119,14 +129,42 @@ export function createEmailChannel(o: {
         });
       } catch (err) {
         o.meter?.attempt('email', 'failed', (performance.now() - started) / 1000);
+        if (written && (err as { responseCode?: number }).responseCode === undefined) {
+          // The relay had the whole message and never answered: it may have taken it. Never two.
+          o.logger.warn(
+            { template: m.template, code: (err as { code?: string }).code },
+            'email: connection lost after the message was sent; not sent again',
+          );
+          return 'unknown';
+        }
         // Not taken by the relay: the next attempt may send it.
         await redis.del(marker);
         throw err;
+      } finally {
+        transport.close();
       }
       o.meter?.attempt('email', 'ok', (performance.now() - started) / 1000);
       await redis.set(marker, 'sent', 'EX', 30 * 86_400);
       return 'sent';
     },
-    close: () => transport.close(),
+    close: () => undefined,
+  };
+}
+
+/**
+ * A nodemailer logger that only watches for the SMTP connection's "message written" line (its
+ * `tnx: 'message'` info entry with the byte counts, logged when the data stream ends on the socket).
+ */
+function dataWrittenLogger(onWritten: () => void) {
+  const ignore = () => undefined;
+  return {
+    trace: ignore,
+    debug: ignore,
+    info: (entry: unknown) => {
+      if ((entry as { tnx?: string } | undefined)?.tnx === 'message' && 'outByteCount' in (entry as object)) onWritten();
+    },
+    warn: ignore,
+    error: ignore,
+    fatal: ignore,
   };
 }

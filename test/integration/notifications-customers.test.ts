@@ -165,6 +165,16 @@ describe('payment failed email', () => {
       ['FAILED', 'failed'],
     ]);
   });
+  test('the relay takes the email and the connection drops before its answer: not sent again (one email), recorded as unknown', async () => {
+    const { customer, invoice } = openInvoice();
+    smtp.loseAnswers(1);
+    await decline(invoice.id);
+    await waitFor('the email', () => mailTo(customer.email).length > 0);
+    await settled();
+    assert.equal(mailTo(customer.email).length, 1);
+    const results = (await auditOf(customer.crmId)).map((e) => [e.outcome, e.detail.result]);
+    assert.deepEqual(results, [['OK', 'unknown']]);
+  });
 });
 
 describe('payment received email', () => {
