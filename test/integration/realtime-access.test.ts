@@ -357,7 +357,19 @@ describe('a client that does not read', () => {
       await waitFor(
         `the push to be computed (${changes})`,
         async () => (await computed()) >= before + changes || (await tooSlow()) > closesBefore,
-      );
+      ).catch(async (err: Error) => {
+        // Which outcomes the pushes had by then (deferred: rate limited or the target's system unavailable).
+        const text = await (await fetch(`${t.url}/metrics`)).text();
+        console.log(
+          text
+            .split('\n')
+            .filter((l) => /^portico_(realtime|webhook|queue|event|change)/.test(l))
+            .join('\n'),
+        );
+        throw new Error(
+          `${err.message}; ${[...text.matchAll(/portico_realtime_pushes_total\{outcome="(\w+)"\} (\d+)/g)].map((x) => `${x[1]} ${x[2]}`).join(', ')}`,
+        );
+      });
     }
     assert.equal(await tooSlow(), closesBefore + 1, `closed as too slow after ${changes} changes`);
     return changes;
