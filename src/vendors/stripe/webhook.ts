@@ -163,8 +163,8 @@ export function compareInvoice(event: InvoiceSummary, cached: InvoiceSummary): '
  * The event's invoice into the customer's cached invoice list (every invoice, newest first): a
  * newer copy replaces the cached one in place (its place in the list and every page stay the same:
  * an invoice's creation time never changes); an older or equal one leaves the list; a list
- * without it (a new invoice) or one where neither can be told is dropped. No list cached: nothing
- * to do (the next read loads it). Compare-and-set on the list, so a concurrent change is never
+ * without it (a new invoice) or one where neither can be told is dropped. No list cached: dropped
+ * too (its stale copy may be older). Compare-and-set on the list, so a concurrent change is never
  * overwritten (then the list is dropped).
  */
 async function refreshInvoice(
@@ -174,7 +174,11 @@ async function refreshInvoice(
   ttlS: number,
 ): Promise<'written' | 'kept' | 'purged'> {
   const raw = await cache.peek(key);
-  if (raw === null) return 'kept';
+  // No list cached: nothing to write into (the next read loads it); dropped anyway, for its stale copy.
+  if (raw === null) {
+    await cache.purge([key]);
+    return 'purged';
+  }
   let list: unknown;
   try {
     list = JSON.parse(raw);
