@@ -33,10 +33,17 @@ function sign(payload: string): string {
   return `t=${t},v1=${createHmac('sha256', DEV_STRIPE_WEBHOOK_SECRET).update(`${t}.${payload}`).digest('hex')}`;
 }
 
-/** A signed-to-be Stripe event about one customer: its first invoice changed, or the customer itself when it has none. */
+/**
+ * A signed-to-be Stripe event about one customer: its first invoice changed, or the customer itself
+ * when it has none. As Stripe sends them, the event carries the whole invoice (the seeded one, as
+ * the simulator serves it; the bench changes nothing in Stripe, so it equals the simulator's); a
+ * customer event carries the customer's id and metadata (its CRM id) of Stripe's whole customer.
+ */
 export function stripeChangeEvent(c: Simulators['data']['customers'][number]): string {
   const inv = c.invoices[0];
-  const object = inv ? { id: inv.id, object: 'invoice', customer: c.stripeCustomerId } : { id: c.stripeCustomerId, object: 'customer' };
+  const object = inv
+    ? { ...inv, customer: c.stripeCustomerId }
+    : { id: c.stripeCustomerId, object: 'customer', metadata: { crm_contact_id: c.crmId } };
   return JSON.stringify({
     id: `evt_${randomBytes(12).toString('hex')}`,
     object: 'event',

@@ -12,7 +12,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { createLocalCaches, stringBytes, type LocalCaches } from './local-cache.js';
 import type { Logger } from './logger.js';
-import { batch, connectRedis, delKeys, isCluster, mgetKeys } from './redis.js';
+import { batch, connectRedis, defineScript, delKeys, isCluster, mgetKeys } from './redis.js';
 import { traceCacheReads } from './tracing.js';
 
 /** The raw key-value store under the cache. Values are JSON strings. */
@@ -21,6 +21,11 @@ export interface CacheStore {
   mget(keys: readonly string[]): Promise<(string | null)[]>;
   mset(entries: readonly (readonly [string, string])[], ttlS: number): Promise<void>;
   del(keys: readonly string[]): Promise<void>;
+  /**
+   * Compare-and-set: writes `value` over `key` only if it holds exactly `expected` (null: only if
+   * absent), atomically. A present key keeps its time to live; an absent one gets `ttlS`. True when written.
+   */
+  cas(key: string, expected: string | null, value: string, ttlS: number): Promise<boolean>;
   close(): Promise<void>;
   /** Runs `fn` whenever the store becomes usable: now for memory, on every (re)connect for Redis (a restarted Redis may be empty). */
   onReady(fn: () => void): void;
@@ -40,6 +45,19 @@ export interface EntityCache {
   getMany<T>(keys: readonly string[], ttlS: number, load: (missing: string[]) => Promise<Map<string, T>>): Promise<(T | null)[]>;
   getOrSet<T>(key: string, ttlS: number, load: () => Promise<T>): Promise<T>;
   purge(keys: readonly string[]): Promise<void>;
+  /**
+   * The stored value of `key` as it is stored (hand it back to `replace` as `expected`), null when
+   * absent. For the event path's write-through; a failure reads as absent.
+   */
+  peek(key: string): Promise<string | null>;
+  /**
+   * The event path's write-through: writes `value` over `key` only if the key still holds
+   * `expected` (what `peek` returned before the caller read the vendor; null: only if still absent),
+   * so a writer that read the vendor earlier never replaces what a later one wrote. The stale copy
+   * is dropped (it may hold the record from before the change). When the key changed meanwhile,
+   * the key is purged instead (the next read loads it fresh): 'written' or 'purged'.
+   */
+  replace(key: string, expected: string | null, value: unknown, ttlS: number): Promise<'written' | 'purged'>;
   /** Resolves when the writes started so far have finished (write-behind; used on shutdown and by tests). */
   settle(): Promise<void>;
   readonly stats: Readonly<CacheStats>;
@@ -97,6 +115,14 @@ export function createMemoryStore(o: MemoryStoreOptions = {}): CacheStore {
     async del(keys) {
       for (const k of keys) lru.delete(k);
     },
+    async cas(key, expected, value, ttlS) {
+      const current = lru.get(key) ?? null;
+      if (current !== expected) return false;
+      // A present entry keeps the time it has left, as Redis's KEEPTTL.
+      const left = expected === null ? ttlS * 1000 : lru.getRemainingTTL(key);
+      lru.set(key, value, { ttl: left > 0 && Number.isFinite(left) ? left : ttlS * 1000 });
+      return true;
+    },
     async close() {
       lru.clear();
     },
@@ -145,6 +171,7 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
   // Reported once through `client`'s handler below.
   writer.on('error', () => undefined);
   control.on('error', () => undefined);
+  const casScript = defineScript<[string, string, string, number], number>(writer, 'cacheCas', { numberOfKeys: 1, lua: CAS });
   let down = false;
   client.on('error', (err) => {
     if (!down) o.logger?.warn({ err: err.message }, 'redis unavailable; cache reads fall back to the upstreams');
@@ -184,6 +211,14 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
       // Timed like the writes: a hung Redis fails a purge when it is noticed, not at ioredis's backstop.
       if (keys.length) await liveness.deadline(() => delKeys(writer, keys), writeTimeoutMs, writeTimeoutMs * 5);
     },
+    async cas(key, expected, value, ttlS) {
+      const r = await liveness.deadline(
+        () => casScript([key], expected === null ? '0' : '1', expected ?? '', value, ttlS),
+        writeTimeoutMs,
+        writeTimeoutMs * 5,
+      );
+      return r === 1;
+    },
     async close() {
       // Pending write-behind writes were awaited by the caller (EntityCache.settle) before this.
       liveness.close();
@@ -195,6 +230,21 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore & { client: R
     },
   };
 }
+
+/**
+ * Compare-and-set of one key (CacheStore.cas): ARGV[1] '1' when a value is expected (ARGV[2]), '0'
+ * when the key must be absent; a present key keeps its TTL, a new one gets ARGV[4] seconds.
+ */
+const CAS = `
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '0' then
+  if current then return 0 end
+  redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
+  return 1
+end
+if current ~= ARGV[2] then return 0 end
+redis.call('SET', KEYS[1], ARGV[3], 'KEEPTTL')
+return 1`;
 
 /** Thrown at once by RedisLiveness.deadline while Redis is stalled: the caller's fallback applies. */
 export class RedisStalledError extends Error {
@@ -527,6 +577,16 @@ export function createEntityCache(o: CacheOptions): EntityCache {
     return new Map(keys.map((k, i) => [k, JSON.parse(values[i]) as T]));
   }
 
+  async function purge(keys: readonly string[]) {
+    if (!keys.length) return;
+    try {
+      await store.del([...keys, ...keys.map(staleKey)]);
+    } catch (err) {
+      failed('del', err);
+      throw err;
+    }
+  }
+
   const tracedGetMany = traceCacheReads(getMany);
   return {
     getMany: tracedGetMany,
@@ -534,14 +594,37 @@ export function createEntityCache(o: CacheOptions): EntityCache {
       const [v] = await tracedGetMany<T>([key], ttlS, async () => new Map([[key, await load()]]));
       return v as T;
     },
-    async purge(keys) {
-      if (!keys.length) return;
+    purge,
+    async peek(key) {
+      if (!enabled) return null;
       try {
-        await store.del([...keys, ...keys.map(staleKey)]);
+        return (await store.mget([key]))[0] ?? null;
       } catch (err) {
-        failed('del', err);
-        throw err;
+        failed('mget', err);
+        return null;
       }
+    },
+    async replace(key, expected, value, ttlS) {
+      if (!enabled) return 'purged';
+      let written = false;
+      try {
+        written = await store.cas(key, expected, JSON.stringify(value ?? null), ttlS);
+      } catch (err) {
+        failed('cas', err);
+      }
+      // Not written (the key changed since `peek`, or Redis failed): the key is dropped, as a purge
+      // does (a failed drop fails the caller, whose job retries). Written: the stale copy may hold
+      // the record from before the change.
+      if (!written) {
+        await purge([key]);
+        return 'purged';
+      }
+      if (staleTtlS > 0)
+        await store.del([staleKey(key)]).catch((err: unknown) => {
+          failed('del', err);
+          throw err;
+        });
+      return 'written';
     },
     async settle() {
       await Promise.all([...writes]);

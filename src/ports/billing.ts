@@ -200,8 +200,12 @@ export interface BillingPort {
   /** Every invoice of one billing customer, newest first, read directly. */
   invoicesOf(billingCustomerId: string): Promise<InvoiceSummary[]>;
   cards(billingCustomerId: string): Promise<CardSummary[]>;
-  /** One billing customer, re-read (event handlers, background priority); null when it does not exist. */
-  customer(billingCustomerId: string): Promise<{ id: string; crmId: string | null; deleted: boolean } | null>;
+  /**
+   * One billing customer, re-read (event handlers, background priority); null when it does not
+   * exist. `account`: the same read as the billing account of its CRM id (when it has one and is
+   * not deleted), for the event path's write-through to the entity cache.
+   */
+  customer(billingCustomerId: string): Promise<{ id: string; crmId: string | null; deleted: boolean; account?: BillingAccount } | null>;
   /** The billing customer an object belongs to now, re-read; null when gone or detached. */
   ownerOf(object: BillingObject, id: string): Promise<string | null>;
   /**

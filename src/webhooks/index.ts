@@ -158,6 +158,7 @@ export function createEventPipeline(o: EventPipelineOptions): EventPipeline {
     ...o.upstreams,
     cache: o.cache,
     prefix,
+    ttl: config.cache.ttl,
     logger,
     onLinkSeen: o.onLinkSeen ?? (() => undefined),
     replicate: o.replicate,

@@ -1,6 +1,7 @@
 /**
  * What the receivers, the handlers and the composition root share.
  */
+import type { CacheType } from '../config/index.js';
 import type { EntityCache } from '../platform/cache.js';
 import type { Logger } from '../platform/logger.js';
 import type { BillingPort as BillingConnector } from '../ports/billing.js';
@@ -54,6 +55,11 @@ export interface ChangeEvent {
   crmId: string | null;
   /** Cache records dropped, e.g. `billing.invoices`. */
   purged: string[];
+  /**
+   * Cache records the event path wrote through instead of dropping them (what it held, newer than
+   * the cache's copy), e.g. `billing.account`: a push reading them is served from the cache.
+   */
+  refreshed?: string[];
 }
 
 /**
@@ -78,6 +84,8 @@ export interface EventHandlerDeps {
   cache: EntityCache;
   /** Environment key prefix (REDIS_KEY_PREFIX). */
   prefix: string;
+  /** Entity cache TTLs (CACHE_TTLS): what a record written through from the event path is kept. */
+  ttl: Readonly<Record<CacheType, number>>;
   /** Publishes the change once per event id (idempotent). */
   publish(change: ChangeEvent): Promise<void>;
   onLinkSeen(link: CustomerLinkSeen): void | Promise<void>;

@@ -285,10 +285,14 @@ export function createBillingConnector(o: BillingConnectorOptions): BillingConne
       return res.data.map(toCard).filter((c): c is CardSummary => c !== null);
     },
     async customer(stripeId) {
-      const c = await notFoundAsNull(() => call('customers.retrieve', (ro) => stripe.customers.retrieve(stripeId, {}, ro), BG));
+      // Expanded as accountsByLinks reads it (the same one call): the event path writes the account through to the cache.
+      const c = await notFoundAsNull(() =>
+        call('customers.retrieve', (ro) => stripe.customers.retrieve(stripeId, { expand: ['subscriptions', 'tax_ids'] }, ro), BG),
+      );
       if (!c) return null;
       if ((c as Stripe.DeletedCustomer).deleted) return { id: c.id, crmId: null, deleted: true };
-      return { id: c.id, crmId: (c as Stripe.Customer).metadata?.crm_contact_id ?? null, deleted: false };
+      const crmId = (c as Stripe.Customer).metadata?.crm_contact_id ?? null;
+      return { id: c.id, crmId, deleted: false, ...(crmId ? { account: toBillingAccount(crmId, c as Stripe.Customer, onUnknown) } : {}) };
     },
     async ownerOf(object, id) {
       const owner = (o: { customer?: string | { id: string } | null } | null) =>

@@ -2,14 +2,18 @@
  * Stripe: `Stripe-Signature` (t=, one or more v1=) verified by the official SDK over the raw
  * bytes with a 300 s tolerance, against each configured secret (several during a rotation).
  * The handler treats the event as a notification: it re-reads the object's owner from Stripe,
- * so an old event replayed late cannot point at stale data, and drops that customer's records.
+ * so an old event replayed late cannot point at stale data, and refreshes that customer's records
+ * in the entity cache: what it holds is written through (the customer it re-read; the invoice the
+ * event carries, when newer than the cached copy), the rest is dropped.
  */
 import Stripe from 'stripe';
 import { billingKeys } from '../../subgraphs/billing/loaders.js';
-import type { BillingObject } from '../../ports/billing.js';
+import type { BillingObject, InvoiceSummary } from '../../ports/billing.js';
+import type { EntityCache } from '../../platform/cache.js';
 import { checkTimestamp, header, parseJson, WebhookRejected } from '../../webhooks/verify.js';
 import type { EventHandlerDeps, ReceivedEvent, WebhookRequest } from '../../webhooks/types.js';
 import type { WebhookReceiver } from '../types.js';
+import { toInvoice } from './mappers.js';
 
 export const STRIPE_TOLERANCE_S = 300;
 
@@ -24,6 +28,10 @@ export interface StripeEventData {
    * (cancel_at_period_end cleared, or a paused subscription resumed). Absent otherwise.
    */
   subscriptionChange?: 'canceled' | 'resumed';
+  /** The invoice as the event carries it (Stripe's `invoice.*` events hold the whole invoice), mapped; absent for a partial object. */
+  invoice?: InvoiceSummary;
+  /** The CRM id in the event's own customer snapshot (`metadata.crm_contact_id`): which cached account a `customer.*` event may refresh. */
+  crmIdHint?: string;
 }
 
 /** A subscription event's change to the cancellation (see StripeEventData.subscriptionChange). */
@@ -79,6 +87,8 @@ export function parseStripe(req: WebhookRequest): ReceivedEvent<StripeEventData>
         ? (obj.customer as { id: string }).id
         : null;
   const subscriptionChange = subscriptionChangeOf(e.type, obj, e.data?.previous_attributes);
+  const invoice = obj.object === 'invoice' ? invoiceOf(obj) : undefined;
+  const hint = obj.object === 'customer' ? (obj as { metadata?: { crm_contact_id?: unknown } }).metadata?.crm_contact_id : undefined;
   return [
     {
       key: e.id,
@@ -89,9 +99,102 @@ export function parseStripe(req: WebhookRequest): ReceivedEvent<StripeEventData>
         created: Number(e.created) || 0,
         object: { object: obj.object, id: obj.id, customer },
         ...(subscriptionChange ? { subscriptionChange } : {}),
+        ...(invoice ? { invoice } : {}),
+        ...(typeof hint === 'string' && hint ? { crmIdHint: hint } : {}),
       },
     },
   ];
+}
+
+/** The whole invoice an event carries, mapped as a read maps it; undefined for a partial object (then the list is dropped). */
+function invoiceOf(obj: Record<string, unknown>): InvoiceSummary | undefined {
+  const num = (k: string) => typeof obj[k] === 'number';
+  if (
+    typeof obj.status !== 'string' ||
+    !num('amount_due') ||
+    !num('amount_paid') ||
+    !num('amount_remaining') ||
+    !num('created') ||
+    typeof obj.currency !== 'string' ||
+    !('number' in obj) ||
+    !('due_date' in obj)
+  )
+    return undefined;
+  try {
+    return toInvoice(obj as unknown as Parameters<typeof toInvoice>[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where an invoice's status is in its life (Stripe: draft -> open -> paid | void | uncollectible,
+ * uncollectible -> paid | void); a snapshot later in it is newer. Undefined: not placed (UNKNOWN).
+ */
+const LIFECYCLE: Readonly<Partial<Record<InvoiceSummary['status'], number>>> = { DRAFT: 0, OPEN: 1, UNCOLLECTIBLE: 2, PAID: 3, VOID: 3 };
+
+/**
+ * The event's invoice against the cached copy, by the invoice's own fields (Stripe invoices carry
+ * no version): `same`, `newer` (later in its life, or more paid), `older`, or `unknown` (neither
+ * can be told, e.g. a draft edited: then the cached list is dropped, never guessed).
+ */
+export function compareInvoice(event: InvoiceSummary, cached: InvoiceSummary): 'same' | 'newer' | 'older' | 'unknown' {
+  const fields = Object.keys(event) as (keyof InvoiceSummary)[];
+  if (fields.length === Object.keys(cached).length && fields.every((k) => event[k] === cached[k])) return 'same';
+  if (event.createdAt !== cached.createdAt || event.currency !== cached.currency) return 'unknown';
+  const a = LIFECYCLE[event.status];
+  const b = LIFECYCLE[cached.status];
+  if (a === undefined || b === undefined) return 'unknown';
+  const paidUp = event.amountPaid >= cached.amountPaid && event.amountRemaining <= cached.amountRemaining;
+  const paidDown = event.amountPaid <= cached.amountPaid && event.amountRemaining >= cached.amountRemaining;
+  // Paid and void are both ends (the same place): neither is after the other, told apart below as unknown.
+  if (a !== b) {
+    if (a > b) return event.amountPaid >= cached.amountPaid ? 'newer' : 'unknown';
+    return event.amountPaid <= cached.amountPaid ? 'older' : 'unknown';
+  }
+  if (event.status === cached.status && event.amountPaid !== cached.amountPaid) {
+    if (paidUp) return 'newer';
+    if (paidDown) return 'older';
+  }
+  return 'unknown';
+}
+
+/**
+ * The event's invoice into the customer's cached invoice list (every invoice, newest first): a
+ * newer copy replaces the cached one in place (its place in the list and every page stay the same:
+ * an invoice's creation time never changes); an older or equal one leaves the list; a list
+ * without it (a new invoice) or one where neither can be told is dropped. No list cached: dropped
+ * too (its stale copy may be older). Compare-and-set on the list, so a concurrent change is never
+ * overwritten (then the list is dropped).
+ */
+async function refreshInvoice(
+  cache: EntityCache,
+  key: string,
+  invoice: InvoiceSummary,
+  ttlS: number,
+): Promise<'written' | 'kept' | 'purged'> {
+  const raw = await cache.peek(key);
+  // No list cached: nothing to write into (the next read loads it); dropped anyway, for its stale copy.
+  if (raw === null) {
+    await cache.purge([key]);
+    return 'purged';
+  }
+  let list: unknown;
+  try {
+    list = JSON.parse(raw);
+  } catch {
+    list = undefined;
+  }
+  const at = Array.isArray(list) ? (list as InvoiceSummary[]).findIndex((i) => i?.id === invoice.id) : -1;
+  const verdict = at < 0 ? 'unknown' : compareInvoice(invoice, (list as InvoiceSummary[])[at]);
+  if (verdict === 'same' || verdict === 'older') return 'kept';
+  if (verdict === 'unknown') {
+    await cache.purge([key]);
+    return 'purged';
+  }
+  const next = [...(list as InvoiceSummary[])];
+  next[at] = invoice;
+  return cache.replace(key, raw, next, ttlS);
 }
 
 type Record_ = 'account' | 'invoices' | 'cards';
@@ -128,12 +231,34 @@ export async function handleStripe(e: StripeEventData, d: EventHandlerDeps): Pro
         ? o.customer
         : ((what.owned ? await d.billing.ownerOf(what.owned, o.id) : null) ?? o.customer);
   if (!stripeId) return 'no customer';
+  const keys = billingKeys(d.prefix);
+  // The account this customer's event may write through: the one of the CRM id in the event's own
+  // snapshot, as cached before the re-read below (compare-and-set: a write that read Stripe earlier
+  // never replaces a later one's).
+  const hinted = o.object === 'customer' && what.records.includes('account') && e.crmIdHint ? e.crmIdHint : undefined;
+  const accountBefore = hinted ? await d.cache.peek(keys.account(hinted)) : null;
   const customer = await d.billing.customer(stripeId);
   const crmId = customer?.crmId ?? null;
   if (!crmId) return 'customer not linked to the CRM';
   if (!customer?.deleted) await d.onLinkSeen({ crmId, billingCustomerId: stripeId, source: `stripe:${e.type}` });
-  const keys = billingKeys(d.prefix);
-  await d.cache.purge(what.records.map((r) => keys[r](crmId)));
+  const refreshed: Record_[] = [];
+  const dropped: Record_[] = [];
+  for (const r of what.records) {
+    const key = keys[r](crmId);
+    let outcome: 'written' | 'kept' | 'purged' | undefined;
+    // The customer as just re-read (newer than the event), in place of the cached account.
+    if (r === 'account' && hinted === crmId && customer?.account && !customer.deleted)
+      outcome = await d.cache.replace(key, accountBefore, customer.account, d.ttl.account);
+    // The invoice the event carries, into the cached list when newer than its copy there.
+    else if (r === 'invoices' && e.invoice && o.object === 'invoice' && e.invoice.id === o.id)
+      outcome = await refreshInvoice(d.cache, key, e.invoice, d.ttl.invoices);
+    if (outcome === 'written' || outcome === 'kept') refreshed.push(r);
+    else if (outcome === 'purged') dropped.push(r);
+    else {
+      await d.cache.purge([key]);
+      dropped.push(r);
+    }
+  }
   await d.publish({
     system: 'stripe',
     eventId: e.id,
@@ -141,7 +266,8 @@ export async function handleStripe(e: StripeEventData, d: EventHandlerDeps): Pro
     object: o.object,
     objectId: o.id,
     crmId,
-    purged: what.records.map((r) => `billing.${r}`),
+    purged: dropped.map((r) => `billing.${r}`),
+    ...(refreshed.length ? { refreshed: refreshed.map((r) => `billing.${r}`) } : {}),
   });
   // A customer changed (an address edited in the Dashboard, or our own write's echo): the job
   // re-reads Stripe and the CRM and writes the CRM's copy only if it differs.

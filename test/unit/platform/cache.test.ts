@@ -105,6 +105,7 @@ test('a store that fails is a miss: the read goes to the upstream, the failure i
     mget: async () => Promise.reject(new Error('ECONNREFUSED')),
     mset: async () => Promise.reject(new Error('ECONNREFUSED')),
     del: async () => Promise.reject(new Error('ECONNREFUSED')),
+    cas: async () => Promise.reject(new Error('ECONNREFUSED')),
     close: async () => undefined,
     onReady: () => undefined,
   };
