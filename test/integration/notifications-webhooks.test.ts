@@ -448,3 +448,43 @@ describe('metrics', () => {
     assert.ok((await m('portico_notification_attempts_total', { channel: 'webhook', outcome: 'failed' })) >= 8);
   });
 });
+
+describe('SSRF checks (production: WEBHOOK_ALLOW_PRIVATE_URLS=false)', () => {
+  test('loopback, private and link-local URLs in any spelling, names resolving to them, and http are BAD_USER_INPUT; nothing stored', async () => {
+    const strict = await startTestApp({
+      sims,
+      env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'notifystrict', WEBHOOK_ALLOW_PRIVATE_URLS: 'false', ...WEBHOOK_ENV },
+    });
+    try {
+      const minted = await strict.gql(`mutation($input: CreatePartnerTokenInput!) { createPartnerToken(input: $input) { token } }`, {
+        token: strict.token('admin'),
+        variables: { input: { name: 'ssrf', scopes: ['crm.contacts:read', 'webhooks:manage'] } },
+      });
+      const token = minted.body.data.createPartnerToken.token as string;
+      for (const url of [
+        base.replace('http:', 'https:'),
+        `${base}/plain-http`,
+        'https://localhost/hook',
+        'https://2130706433/hook',
+        'https://0x7f.0.0.1/hook',
+        'https://0177.0.0.1/hook',
+        'https://127.1/hook',
+        'https://169.254.169.254/latest/meta-data',
+        'https://[::1]/hook',
+        'https://[::ffff:127.0.0.1]/hook',
+        'https://[::127.0.0.1]/hook',
+        'https://[64:ff9b::a9fe:a9fe]/hook',
+        'https://[2002:a00:1::]/hook',
+        'https://[fd00::1]/hook',
+      ]) {
+        const r = await strict.gql(CREATE, { token, variables: { input: { url, eventTypes: ['crm.contact.updated'] } } });
+        assert.equal(r.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', `${url}: ${JSON.stringify(r.body)}`);
+        assert.match(r.body.errors[0].message, /https|loopback, private or link-local/, url);
+      }
+      const eps = await strict.gql('{ webhookEndpoints { id } }', { token });
+      assert.deepEqual(eps.body.data.webhookEndpoints, []);
+    } finally {
+      await strict.close();
+    }
+  });
+});
