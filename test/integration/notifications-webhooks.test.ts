@@ -449,6 +449,57 @@ describe('metrics', () => {
   });
 });
 
+describe("another partner's endpoint", () => {
+  test('its id in every endpoint mutation and query: NOT_FOUND, as for none; nothing changed, nothing sent, no secret', async () => {
+    const owner = await partnerToken('owner', ['crm.contacts:read']);
+    const intruder = await partnerToken('intruder', ['crm.contacts:read']);
+    answers.set('/owned', 500);
+    const ep = await createEndpoint(owner, '/owned', ['crm.contact.updated']);
+    // One dead-lettered delivery, so a replay would have something to send.
+    const sent = await t.gql(`mutation { sendTestWebhookEvent(id: "${ep.endpoint.id}") }`, { token: owner });
+    assert.equal(sent.body.errors, undefined, JSON.stringify(sent.body.errors));
+    await waitFor('eight attempts', () => at('/owned').length >= 8);
+    await idle();
+    const attempts = at('/owned').length;
+    const id = ep.endpoint.id;
+    const tries = {
+      disable: `mutation { disableWebhookEndpoint(id: "${id}") { id status } }`,
+      enable: `mutation { enableWebhookEndpoint(id: "${id}") { id status } }`,
+      rotate: `mutation { rotateWebhookEndpointSecret(id: "${id}") { secret } }`,
+      test: `mutation { sendTestWebhookEvent(id: "${id}") }`,
+      replay: `mutation { replayWebhookDeliveries(endpointId: "${id}") }`,
+      dead: `{ failedWebhookDeliveries(endpointId: "${id}") { messageId } }`,
+      log: `{ webhookDeliveries(endpointId: "${id}") { attempt } }`,
+      // Aliased and through a fragment: the same answer.
+      aliased: `mutation { a: rotateWebhookEndpointSecret(id: "${id}") { ...S } } fragment S on CreatedWebhookEndpoint { secret }`,
+    };
+    for (const [what, q] of Object.entries(tries)) {
+      const r = await t.gql(q, { token: intruder });
+      assert.equal(r.body.errors?.[0]?.extensions?.code, 'NOT_FOUND', `${what}: ${JSON.stringify(r.body)}`);
+      assert.doesNotMatch(JSON.stringify(r.body), /whsec_/, `${what}: no secret`);
+      const none = await t.gql(q.replace(id, 'we_doesNotExist'), { token: intruder });
+      assert.equal(none.body.errors?.[0]?.extensions?.code, 'NOT_FOUND', `${what} of none`);
+      assert.equal(
+        r.body.errors[0].message.replace(id, 'X'),
+        none.body.errors[0].message.replace('we_doesNotExist', 'X'),
+        'the same answer as for an endpoint that does not exist',
+      );
+    }
+    await idle();
+    assert.equal(at('/owned').length, attempts, 'no test event and no replay sent');
+    const mine = await t.gql('{ webhookEndpoints { id status } }', { token: owner });
+    assert.deepEqual(mine.body.data.webhookEndpoints, [{ id, status: 'ENABLED' }]);
+    const dead = await t.gql(`{ failedWebhookDeliveries(endpointId: "${id}") { attempts } }`, { token: owner });
+    assert.deepEqual(dead.body.data.failedWebhookDeliveries, [{ attempts: 8 }], 'still dead-lettered, not replayed');
+    // The owner's secret still verifies a new delivery: no rotation happened.
+    answers.set('/owned', 200);
+    await t.gql(`mutation { sendTestWebhookEvent(id: "${id}") }`, { token: owner });
+    await waitFor('the delivery', () => at('/owned').length === attempts + 1);
+    assert.equal(String(at('/owned').at(-1)!.headers['webhook-signature']).split(' ').length, 1, 'one secret signs');
+    verifyBoth(at('/owned').at(-1)!, ep.secret);
+  });
+});
+
 describe('SSRF checks (production: WEBHOOK_ALLOW_PRIVATE_URLS=false)', () => {
   test('loopback, private and link-local URLs in any spelling, names resolving to them, and http are BAD_USER_INPUT; nothing stored', async () => {
     const strict = await startTestApp({
