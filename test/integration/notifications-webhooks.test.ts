@@ -63,6 +63,8 @@ before(async () => {
       // 48 h scaled: 4.3 s, longer than the whole retry schedule (2.4 s).
       WEBHOOK_DISABLE_AFTER_H: '48',
       WEBHOOK_TIMEOUT_MS: '2000',
+      // No partner here has more than three endpoints, but the limits test.
+      WEBHOOK_MAX_ENDPOINTS: '3',
       ...WEBHOOK_ENV,
     },
   });
@@ -446,6 +448,36 @@ describe('metrics', () => {
     assert.ok((await m('portico_notification_deliveries_total', { channel: 'webhook', outcome: 'dead_lettered' })) >= 1);
     assert.equal(await m('portico_notification_endpoints_disabled_total', { reason: 'FAILING' }), 1);
     assert.ok((await m('portico_notification_attempts_total', { channel: 'webhook', outcome: 'failed' })) >= 8);
+  });
+});
+
+describe('endpoints per partner', () => {
+  test('at most WEBHOOK_MAX_ENDPOINTS enabled endpoints per partner, also when ten are created side by side; a disabled one does not count; enabling past it is refused', async () => {
+    const p = await partnerToken('many-endpoints', ['crm.contacts:read']);
+    const tries = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        t.gql(CREATE, { token: p, variables: { input: { url: `${base}/many/${i}`, eventTypes: ['crm.contact.updated'] } } }),
+      ),
+    );
+    const created = tries.filter((r) => r.body.data?.createWebhookEndpoint);
+    assert.equal(created.length, 3, JSON.stringify(tries.map((r) => r.body.errors?.[0]?.message ?? 'created')));
+    for (const r of tries.filter((x) => !x.body.data?.createWebhookEndpoint)) {
+      assert.equal(r.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+      assert.match(r.body.errors[0].message, /WEBHOOK_MAX_ENDPOINTS allows \(3\)/);
+    }
+    const list = async () =>
+      (await t.gql('{ webhookEndpoints { id status } }', { token: p })).body.data.webhookEndpoints as { id: string; status: string }[];
+    assert.equal((await list()).length, 3, 'nothing stored for the refused ones');
+    const first = created[0].body.data.createWebhookEndpoint.endpoint.id as string;
+    const off = await t.gql(`mutation { disableWebhookEndpoint(id: "${first}") { status } }`, { token: p });
+    assert.equal(off.body.data?.disableWebhookEndpoint?.status, 'DISABLED');
+    await createEndpoint(p, '/many/after-disable', ['crm.contact.updated']);
+    const again = await t.gql(`mutation { enableWebhookEndpoint(id: "${first}") { status } }`, { token: p });
+    assert.equal(again.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.equal((await list()).filter((e) => e.status === 'ENABLED').length, 3);
+    // Another partner has its own three.
+    const other = await partnerToken('many-endpoints-2', ['crm.contacts:read']);
+    await createEndpoint(other, '/many/other', ['crm.contact.updated']);
   });
 });
 
