@@ -5,7 +5,9 @@
  * RS256, `urn:ietf:params:oauth:grant-type:jwt-bearer`, cached until shortly before it expires).
  *
  * Devices are registered by the app (`registerDevice`), kept per customer in Redis
- * (`<prefix>:notify:devices:<crmId>`, token -> platform). A token FCM answers UNREGISTERED (404)
+ * (`<prefix>:notify:devices:<crmId>`, token -> platform). A token is one customer's: the last to
+ * register it (`<prefix>:notify:device:<sha256(token)>` -> crmId), so on a device shared or handed
+ * on without `unregisterDevice` the previous customer's messages stop reaching it. A token FCM answers UNREGISTERED (404)
  * or INVALID_ARGUMENT (400, with FCM's own FcmError detail: not a valid registration token) for is
  * dropped at once; an INVALID_ARGUMENT about the message (a google.rpc.BadRequest detail) keeps it. One push per (key, template, device), ever: the same
  * marker rule as email (email.ts). 429 and 5xx are thrown (the caller's job retries).
@@ -44,13 +46,26 @@ export function createPushChannel(o: {
 }): PushChannel {
   const { redis, fcm } = o;
   const devicesKey = (crmId: string) => `${o.prefix}:notify:devices:${crmId}`;
+  const ownerKey = (token: string) => `${o.prefix}:notify:device:${createHash('sha256').update(token).digest('hex')}`;
   const store = {
     async register(crmId: string, platform: DevicePlatform, token: string) {
       if (!redis) throw new Error('Device registration needs Redis (set REDIS_URL).');
+      // The device is this customer's now: the one who had it before gets no more of its pushes.
+      const previous = await redis.set(ownerKey(token), crmId, 'GET');
+      if (previous && previous !== crmId) await redis.hdel(devicesKey(previous), token);
       await redis.hset(devicesKey(crmId), token, platform);
     },
     async unregister(crmId: string, token: string) {
-      return redis ? (await redis.hdel(devicesKey(crmId), token)) === 1 : false;
+      if (!redis) return false;
+      const removed = (await redis.hdel(devicesKey(crmId), token)) === 1;
+      if (removed)
+        await redis.eval(
+          "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0",
+          1,
+          ownerKey(token),
+          crmId,
+        );
+      return removed;
     },
     async devices(crmId: string) {
       const h = redis ? await redis.hgetall(devicesKey(crmId)) : {};
@@ -127,6 +142,12 @@ export function createPushChannel(o: {
       o.meter?.attempt('push', 'token_dropped', seconds());
       // The app was uninstalled, the token expired, or it was never a valid token: never send to it again.
       await redis.hdel(devicesKey(crmId), d.token);
+      await redis.eval(
+        "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0",
+        1,
+        ownerKey(d.token),
+        crmId,
+      );
       o.logger.info({ customer: crmId, fcm: fcmCode }, 'push token dropped: FCM reports it unregistered or invalid');
       return 'no_recipient';
     }

@@ -299,6 +299,45 @@ describe('push', () => {
     assert.equal(mailTo(customer.email).length, 2, 'and one email per event');
   });
 
+  test("a device registered by another customer is that customer's now: the previous one's messages no longer reach it", async () => {
+    const first = openInvoice();
+    const second = openInvoice();
+    const shared = `fcm-shared-${first.customer.crmId}-0123456789abcdef`;
+    const own = `fcm-own-${first.customer.crmId}-0123456789abcdef`;
+    for (const [crmId, device] of [
+      [first.customer.crmId, shared],
+      [first.customer.crmId, own],
+      [second.customer.crmId, shared],
+    ] as const) {
+      const r = await t.gql(REGISTER, { token: t.token('customer', crmId), variables: { platform: 'ANDROID', token: device } });
+      assert.equal(r.body.data?.registerDevice, true, JSON.stringify(r.body.errors));
+    }
+    assert.deepEqual(
+      (await t.app.notifications.push.devices(first.customer.crmId)).map((d) => d.token),
+      [own],
+    );
+    // The first customer's payment fails: its push goes to its own device only, not to the one handed on.
+    await decline(first.invoice.id);
+    await waitFor('the push', () => fcm.sent().some((m) => m.token === own));
+    await settled();
+    assert.equal(fcm.sent().filter((m) => m.token === shared).length, 0, "the previous customer's push does not reach the device");
+    // The second customer's does.
+    await decline(second.invoice.id);
+    await waitFor('the second push', () => fcm.sent().some((m) => m.token === shared));
+    await settled();
+    assert.equal(fcm.sent().filter((m) => m.token === shared).length, 1);
+    // The first customer signing out cannot take the device from the second.
+    const out = await t.gql(`mutation($token: String!) { unregisterDevice(token: $token) }`, {
+      token: t.token('customer', first.customer.crmId),
+      variables: { token: shared },
+    });
+    assert.equal(out.body.data?.unregisterDevice, false);
+    assert.deepEqual(
+      (await t.app.notifications.push.devices(second.customer.crmId)).map((d) => d.token),
+      [shared],
+    );
+  });
+
   test('a malformed token (FCM INVALID_ARGUMENT with its FcmError) is dropped; a message FCM refuses keeps the device; /metrics counts each', async () => {
     const { customer, invoice } = openInvoice();
     const token = t.token('customer', customer.crmId);
