@@ -5,7 +5,8 @@
  * RS256, `urn:ietf:params:oauth:grant-type:jwt-bearer`, cached until shortly before it expires).
  *
  * Devices are registered by the app (`registerDevice`), kept per customer in Redis
- * (`<prefix>:notify:devices:<crmId>`, token -> platform). A token is one customer's: the last to
+ * (`<prefix>:notify:devices:<crmId>`, token -> `platform|registered at`), at most MAX_DEVICES per
+ * customer (the least recently registered are forgotten). A token is one customer's: the last to
  * register it (`<prefix>:notify:device:<sha256(token)>` -> crmId), so on a device shared or handed
  * on without `unregisterDevice` the previous customer's messages stop reaching it. A token FCM answers UNREGISTERED (404)
  * or INVALID_ARGUMENT (400, with FCM's own FcmError detail: not a valid registration token) for is
@@ -21,6 +22,10 @@ import type { NotificationMeter } from './metrics.js';
 import type { ChannelOutcome } from '../ports/notifications.js';
 
 export const DEVICE_PLATFORMS = ['android', 'ios', 'web'] as const;
+/** Devices one customer keeps; registering one more forgets the least recently registered. */
+export const MAX_DEVICES = 10;
+/** How long a token's owner is remembered after its last registration (FCM expires tokens inactive for 270 days). */
+const OWNER_TTL_S = 270 * 86_400;
 export type DevicePlatform = (typeof DEVICE_PLATFORMS)[number];
 
 export interface PushChannel {
@@ -51,9 +56,18 @@ export function createPushChannel(o: {
     async register(crmId: string, platform: DevicePlatform, token: string) {
       if (!redis) throw new Error('Device registration needs Redis (set REDIS_URL).');
       // The device is this customer's now: the one who had it before gets no more of its pushes.
-      const previous = await redis.set(ownerKey(token), crmId, 'GET');
+      const previous = await redis.set(ownerKey(token), crmId, 'EX', OWNER_TTL_S, 'GET');
       if (previous && previous !== crmId) await redis.hdel(devicesKey(previous), token);
-      await redis.hset(devicesKey(crmId), token, platform);
+      // `platform|registered at`: the least recently registered devices are forgotten past MAX_DEVICES,
+      // so neither a flood of registrations nor years of reinstalls multiply one message's sends.
+      await redis.hset(devicesKey(crmId), token, `${platform}|${Date.now()}`);
+      if ((await redis.hlen(devicesKey(crmId))) > MAX_DEVICES) {
+        const byAge = Object.entries(await redis.hgetall(devicesKey(crmId))).sort(
+          ([, a], [, b]) => Number(a.split('|')[1] ?? 0) - Number(b.split('|')[1] ?? 0),
+        );
+        const extra = byAge.slice(0, byAge.length - MAX_DEVICES).map(([t]) => t);
+        if (extra.length) await redis.hdel(devicesKey(crmId), ...extra);
+      }
     },
     async unregister(crmId: string, token: string) {
       if (!redis) return false;
@@ -69,7 +83,7 @@ export function createPushChannel(o: {
     },
     async devices(crmId: string) {
       const h = redis ? await redis.hgetall(devicesKey(crmId)) : {};
-      return Object.entries(h).map(([token, platform]) => ({ token, platform: platform as DevicePlatform }));
+      return Object.entries(h).map(([token, value]) => ({ token, platform: value.split('|')[0] as DevicePlatform }));
     },
   };
   if (!fcm || !redis) return { available: false, ...store, send: async () => 'no_recipient' };

@@ -299,6 +299,27 @@ describe('push', () => {
     assert.equal(mailTo(customer.email).length, 2, 'and one email per event');
   });
 
+  test('a customer keeps at most ten devices: the least recently registered are forgotten, also after a burst of registrations', async () => {
+    const { customer } = openInvoice();
+    const token = t.token('customer', customer.crmId);
+    const device = (i: number) => `fcm-many-${customer.crmId}-${String(i).padStart(4, '0')}-0123456789abcdef`;
+    for (let i = 0; i < 12; i++) {
+      const r = await t.gql(REGISTER, { token, variables: { platform: 'IOS', token: device(i) } });
+      assert.equal(r.body.data?.registerDevice, true, JSON.stringify(r.body.errors));
+    }
+    const kept = async () => (await t.app.notifications.push.devices(customer.crmId)).map((d) => d.token).sort();
+    assert.deepEqual(
+      await kept(),
+      Array.from({ length: 10 }, (_, i) => device(i + 2)),
+    );
+    assert.ok((await t.app.notifications.push.devices(customer.crmId)).every((d) => d.platform === 'ios'));
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => t.gql(REGISTER, { token, variables: { platform: 'ANDROID', token: device(100 + i) } })),
+    );
+    const after = await kept();
+    assert.ok(after.length > 0 && after.length <= 10, `${after.length} devices kept`);
+  });
+
   test("a device registered by another customer is that customer's now: the previous one's messages no longer reach it", async () => {
     const first = openInvoice();
     const second = openInvoice();
