@@ -357,6 +357,13 @@ describe('push', () => {
       (await t.app.notifications.push.devices(second.customer.crmId)).map((d) => d.token),
       [shared],
     );
+    // Its owner signing out removes it.
+    const signedOut = await t.gql(`mutation($token: String!) { unregisterDevice(token: $token) }`, {
+      token: t.token('customer', second.customer.crmId),
+      variables: { token: shared },
+    });
+    assert.equal(signedOut.body.data?.unregisterDevice, true);
+    assert.deepEqual(await t.app.notifications.push.devices(second.customer.crmId), []);
   });
 
   test('a malformed token (FCM INVALID_ARGUMENT with its FcmError) is dropped; a message FCM refuses keeps the device; /metrics counts each', async () => {

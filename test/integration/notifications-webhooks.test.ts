@@ -39,6 +39,8 @@ let base: string;
 const received: Received[] = [];
 /** Status per path; 200 when not set. */
 const answers = new Map<string, number>();
+/** Paths that never answer. */
+const hanging = new Set<string>();
 
 before(async () => {
   redis = await startRedis();
@@ -48,6 +50,8 @@ before(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: performance.now() });
+      // A path in `hanging` takes the request and never answers (until the connection is closed).
+      if (hanging.has(req.url ?? '')) return;
       res.statusCode = answers.get(req.url ?? '') ?? 200;
       res.end('ok');
     });
@@ -249,6 +253,27 @@ describe('failures', () => {
       { statusCode: 204, delivered: true },
       { statusCode: 500, delivered: false },
     ]);
+  });
+
+  test('an endpoint that does not answer within WEBHOOK_TIMEOUT_MS: the attempt is logged as a timeout (no status) and retried; the retry delivers', async () => {
+    const p = await partnerToken('hanging', ['crm.contacts:read']);
+    hanging.add('/hang');
+    const ep = await createEndpoint(p, '/hang', ['crm.contact.updated']);
+    await t.gql(`mutation { sendTestWebhookEvent(id: "${ep.endpoint.id}") }`, { token: p });
+    const log = async () =>
+      (await t.gql(`{ webhookDeliveries(endpointId: "${ep.endpoint.id}") { attempt statusCode delivered } }`, { token: p })).body.data
+        .webhookDeliveries as { attempt: number; statusCode: number | null; delivered: boolean }[];
+    await waitFor('the first attempt to time out', async () => (await log()).length === 1);
+    hanging.delete('/hang');
+    await waitFor('the retry', async () => (await log()).some((a) => a.delivered));
+    await idle();
+    // The retry may have started before the endpoint was freed: then it timed out too.
+    const entries = await log();
+    assert.deepEqual(entries[0], { attempt: entries.length, statusCode: 200, delivered: true });
+    assert.ok(entries.length >= 2 && entries.length <= 8, `${entries.length} attempts`);
+    const raw = await t.app.notifications.webhooks.deliveries({ kind: 'admin' }, ep.endpoint.id, 10);
+    for (const a of raw.slice(1)) assert.deepEqual([a.status, a.delivered, a.error], [null, false, 'timeout']);
+    assert.equal(at('/hang').length, entries.length, 'each attempt reached the endpoint once');
   });
 
   test('an endpoint failing for the whole window (48 h, scaled) is disabled with an admin notice; redirects are failures', async () => {
