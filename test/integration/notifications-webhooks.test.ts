@@ -476,6 +476,33 @@ describe('metrics', () => {
   });
 });
 
+describe('revoked partner', () => {
+  test('a revoked partner token gets no more deliveries: events are not sent to its endpoints (another partner still gets them), nor test events an admin queues', async () => {
+    const minted = await t.gql(
+      `mutation($input: CreatePartnerTokenInput!) { createPartnerToken(input: $input) { token partnerToken { id } } }`,
+      {
+        token: t.token('admin'),
+        variables: { input: { name: 'to-revoke', scopes: ['billing.invoices:read', 'webhooks:manage'] } },
+      },
+    );
+    const { token, partnerToken: record } = minted.body.data.createPartnerToken as { token: string; partnerToken: { id: string } };
+    const revoked = await createEndpoint(token, '/revoked', ['billing.invoice.payment_failed']);
+    await createEndpoint(await partnerToken('control', ['billing.invoices:read']), '/control', ['billing.invoice.payment_failed']);
+    const r = await t.gql(`mutation { revokePartnerToken(id: "${record.id}") { id } }`, { token: t.token('admin') });
+    assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
+    assert.equal((await t.gql('{ webhookEndpoints { id } }', { token })).body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+    // Partner records are read at most once a second per process: past that, the revocation applies.
+    await new Promise((done) => setTimeout(done, 1100));
+    await declinePayment();
+    await waitFor("the other partner's delivery", () => at('/control').length === 1);
+    const sent = await t.gql(`mutation { sendTestWebhookEvent(id: "${revoked.endpoint.id}") }`, { token: t.token('admin') });
+    assert.equal(sent.body.errors, undefined, JSON.stringify(sent.body.errors));
+    await idle();
+    assert.equal(at('/revoked').length, 0, 'nothing reaches the revoked partner');
+    assert.equal(at('/control').length, 1);
+  });
+});
+
 describe('endpoints per partner', () => {
   test('at most WEBHOOK_MAX_ENDPOINTS enabled endpoints per partner, also when ten are created side by side; a disabled one does not count; enabling past it is refused', async () => {
     const p = await partnerToken('many-endpoints', ['crm.contacts:read']);
