@@ -165,6 +165,11 @@ describe('updateBillingDetails', () => {
       [{ address: { ...ADDRESS, line1: '  ' } }, 'input.address.line1'],
       [{ address: { ...ADDRESS, postalCode: '1'.repeat(21) } }, 'input.address.postalCode'],
       [{ address: { ...ADDRESS, city: 'Ber\u0000lin' } }, 'input.address.city'],
+      // Bidirectional overrides and isolates would print on invoices as other text than was stored.
+      [{ address: { ...ADDRESS, line2: 'Apt \u202E01 tpA' } }, 'input.address.line2'],
+      [{ address: { ...ADDRESS, state: 'B\u2066E\u2069' } }, 'input.address.state'],
+      // Over the lengths Stripe takes.
+      [{ address: { ...ADDRESS, line1: 'x'.repeat(201) } }, 'input.address.line1'],
       [{ taxIds: [{ type: 'vat', value: 'DE123456789' }] }, 'input.taxIds[0].type'],
       [
         {
