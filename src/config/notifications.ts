@@ -27,6 +27,8 @@ export interface NotificationsConfig {
       rotationOverlapMs: number;
       /** Deliveries one worker makes at once. */
       concurrency: number;
+      /** Enabled endpoints one partner may have at once. */
+      maxEndpoints: number;
       /** Seals endpoint signing secrets at rest (AES-256-GCM): the current key, and previous ones that still open. */
       secretKey: string;
       oldSecretKeys: string[];
@@ -102,6 +104,11 @@ export const notifications = section({
       doc: 'After a secret rotation, deliveries carry signatures with both secrets this long, so the partner can switch without losing one.',
     },
     WEBHOOK_CONCURRENCY: { schema: int(1, 256).prefault('16'), example: '16', doc: 'Partner webhook deliveries one worker makes at once.' },
+    WEBHOOK_MAX_ENDPOINTS: {
+      schema: int(1, 1000).prefault('20'),
+      example: '20',
+      doc: "Enabled webhook endpoints one partner may have at once (Stripe allows 16 per account): each event is one delivery per endpoint, so a partner cannot multiply deliveries (to its own URL or another's) without bound. Creating or enabling one more is BAD_USER_INPUT; a disabled endpoint does not count.",
+    },
     NOTIFY_SECRET_KEY: {
       schema: z.string().refine(secretKeyText, 'must be 32 bytes: 64 hex digits or base64'),
       example: '$(openssl rand -hex 32)',
@@ -150,6 +157,7 @@ export const notifications = section({
         disableAfterMs: v.WEBHOOK_DISABLE_AFTER_H * 3_600_000,
         rotationOverlapMs: v.WEBHOOK_ROTATION_OVERLAP_H * 3_600_000,
         concurrency: v.WEBHOOK_CONCURRENCY,
+        maxEndpoints: v.WEBHOOK_MAX_ENDPOINTS,
         // Outside production the development key is the default (dev), so the value is always there.
         secretKey: v.NOTIFY_SECRET_KEY ?? DEV_NOTIFY_SECRET_KEY,
         oldSecretKeys: v.NOTIFY_SECRET_KEYS_OLD,

@@ -21,9 +21,13 @@
  *   retry with the same key then runs it, and a lost first attempt that did reach the vendor is
  *   answered by the vendor's own replay instead of a second write;
  * - when Redis cannot be reached, a keyed mutation answers 503 IDEMPOTENCY_UNAVAILABLE and is not
- *   run unprotected.
+ *   run unprotected;
+ * - a kept response is sealed (AES-256-GCM) with a key derived from the principal's scope and the
+ *   client's Idempotency-Key, which Redis never holds (its record is named by a SHA-256 of them):
+ *   a Redis dump or backup alone does not show what a mutation answered, e.g. the secret shown once
+ *   by createPartnerToken, createWebhookEndpoint or rotateWebhookEndpointSecret.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Kind, OperationTypeNode, parse, print, type OperationDefinitionNode } from 'graphql';
 import type { Principal } from '../auth/principal.js';
@@ -123,7 +127,32 @@ export function operationOf(query: string, operationName: string | undefined): O
   }
 }
 
-type Stored = { s: 'running'; fp: string; token: string } | { s: 'done'; fp: string; status: number; type: string; body: string };
+type Stored =
+  | { s: 'running'; fp: string; token: string }
+  /** `sealed`: the body sealed (sealBody); `body`: the body in clear, as kept before sealing existed. */
+  | { s: 'done'; fp: string; status: number; type: string; body?: string; sealed?: string };
+
+/** The key a kept response is sealed with: from the principal's scope and the client's key (never stored). */
+const sealKey = (scope: string, key: string) =>
+  Buffer.from(hkdfSync('sha256', `${scope}\n${key}`, 'portico-idempotency', 'kept response v1', 32));
+
+/** `v1.<iv>.<tag>.<ciphertext>`, base64url, AES-256-GCM; the record's name is the additional data. */
+export function sealBody(body: string, scope: string, key: string, redisKey: string): string {
+  const iv = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', sealKey(scope, key), iv);
+  c.setAAD(Buffer.from(redisKey));
+  const data = Buffer.concat([c.update(body, 'utf8'), c.final()]);
+  return ['v1', iv, c.getAuthTag(), data].map((x) => (typeof x === 'string' ? x : x.toString('base64url'))).join('.');
+}
+
+export function openBody(sealed: string, scope: string, key: string, redisKey: string): string {
+  const [v, iv, tag, data] = sealed.split('.');
+  if (v !== 'v1' || !iv || !tag || data === undefined) throw new Error('not a sealed response');
+  const d = createDecipheriv('aes-256-gcm', sealKey(scope, key), Buffer.from(iv, 'base64url'));
+  d.setAAD(Buffer.from(redisKey));
+  d.setAuthTag(Buffer.from(tag, 'base64url'));
+  return Buffer.concat([d.update(Buffer.from(data, 'base64url')), d.final()]).toString('utf8');
+}
 
 /** Takes the key when free; else returns what holds it. */
 const ACQUIRE = `
@@ -159,6 +188,9 @@ interface Pending {
   /** Stops renewing the key's lease. */
   release(): void;
   redisKey: string;
+  /** The principal's scope and the client's key: what seals the kept response. */
+  scope: string;
+  key: string;
   token: string;
   fp: string;
   /** What the mutations report (RequestContext.keyedWrites): whether the failure may be run again under the key. */
@@ -281,10 +313,18 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
             { retryAfterS: 1 },
           );
         }
-        return reply.status(s.status).type(s.type).header(REPLAYED_HEADER, 'true').send(s.body);
+        let kept: string;
+        try {
+          kept = s.sealed !== undefined ? openBody(s.sealed, scope, key, redisKey) : (s.body ?? '');
+        } catch (err) {
+          // Only the same scope and key reach this record, so this is a damaged record, not the client's doing.
+          req.log.error({ err: (err as Error).message }, 'idempotency: a kept response does not open');
+          return replyError(reply, 'INTERNAL', 'The response kept for this Idempotency-Key cannot be read.');
+        }
+        return reply.status(s.status).type(s.type).header(REPLAYED_HEADER, 'true').send(kept);
       }
       const writes = { retryable: false, final: false };
-      pending.set(req, { release: hold(redisKey, token), redisKey, token, fp, writes });
+      pending.set(req, { release: hold(redisKey, token), redisKey, scope, key, token, fp, writes });
       scoped.set(req, { idempotencyKey: `${scope}:${key}`, keyedWrites: writes });
       return undefined;
     },
@@ -303,7 +343,7 @@ export function createIdempotency(o: IdempotencyOptions): Idempotency {
             fp: p.fp,
             status: reply.statusCode,
             type: String(reply.getHeader('content-type') ?? 'application/json'),
-            body: String(payload),
+            sealed: sealBody(String(payload), p.scope, p.key, p.redisKey),
           }
         : undefined;
       const finish = () => keep([p.redisKey], p.token, stored ? JSON.stringify(stored) : '', ttlS);

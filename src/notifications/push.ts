@@ -5,7 +5,10 @@
  * RS256, `urn:ietf:params:oauth:grant-type:jwt-bearer`, cached until shortly before it expires).
  *
  * Devices are registered by the app (`registerDevice`), kept per customer in Redis
- * (`<prefix>:notify:devices:<crmId>`, token -> platform). A token FCM answers UNREGISTERED (404)
+ * (`<prefix>:notify:devices:<crmId>`, token -> `platform|registered at`), at most MAX_DEVICES per
+ * customer (the least recently registered are forgotten). A token is one customer's: the last to
+ * register it (`<prefix>:notify:device:<sha256(token)>` -> crmId), so on a device shared or handed
+ * on without `unregisterDevice` the previous customer's messages stop reaching it. A token FCM answers UNREGISTERED (404)
  * or INVALID_ARGUMENT (400, with FCM's own FcmError detail: not a valid registration token) for is
  * dropped at once; an INVALID_ARGUMENT about the message (a google.rpc.BadRequest detail) keeps it. One push per (key, template, device), ever: the same
  * marker rule as email (email.ts). 429 and 5xx are thrown (the caller's job retries).
@@ -19,6 +22,10 @@ import type { NotificationMeter } from './metrics.js';
 import type { ChannelOutcome } from '../ports/notifications.js';
 
 export const DEVICE_PLATFORMS = ['android', 'ios', 'web'] as const;
+/** Devices one customer keeps; registering one more forgets the least recently registered. */
+export const MAX_DEVICES = 10;
+/** How long a token's owner is remembered after its last registration (FCM expires tokens inactive for 270 days). */
+const OWNER_TTL_S = 270 * 86_400;
 export type DevicePlatform = (typeof DEVICE_PLATFORMS)[number];
 
 export interface PushChannel {
@@ -44,17 +51,39 @@ export function createPushChannel(o: {
 }): PushChannel {
   const { redis, fcm } = o;
   const devicesKey = (crmId: string) => `${o.prefix}:notify:devices:${crmId}`;
+  const ownerKey = (token: string) => `${o.prefix}:notify:device:${createHash('sha256').update(token).digest('hex')}`;
   const store = {
     async register(crmId: string, platform: DevicePlatform, token: string) {
       if (!redis) throw new Error('Device registration needs Redis (set REDIS_URL).');
-      await redis.hset(devicesKey(crmId), token, platform);
+      // The device is this customer's now: the one who had it before gets no more of its pushes.
+      const previous = await redis.set(ownerKey(token), crmId, 'EX', OWNER_TTL_S, 'GET');
+      if (previous && previous !== crmId) await redis.hdel(devicesKey(previous), token);
+      // `platform|registered at`: the least recently registered devices are forgotten past MAX_DEVICES,
+      // so neither a flood of registrations nor years of reinstalls multiply one message's sends.
+      await redis.hset(devicesKey(crmId), token, `${platform}|${Date.now()}`);
+      if ((await redis.hlen(devicesKey(crmId))) > MAX_DEVICES) {
+        const byAge = Object.entries(await redis.hgetall(devicesKey(crmId))).sort(
+          ([, a], [, b]) => Number(a.split('|')[1] ?? 0) - Number(b.split('|')[1] ?? 0),
+        );
+        const extra = byAge.slice(0, byAge.length - MAX_DEVICES).map(([t]) => t);
+        if (extra.length) await redis.hdel(devicesKey(crmId), ...extra);
+      }
     },
     async unregister(crmId: string, token: string) {
-      return redis ? (await redis.hdel(devicesKey(crmId), token)) === 1 : false;
+      if (!redis) return false;
+      const removed = (await redis.hdel(devicesKey(crmId), token)) === 1;
+      if (removed)
+        await redis.eval(
+          "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0",
+          1,
+          ownerKey(token),
+          crmId,
+        );
+      return removed;
     },
     async devices(crmId: string) {
       const h = redis ? await redis.hgetall(devicesKey(crmId)) : {};
-      return Object.entries(h).map(([token, platform]) => ({ token, platform: platform as DevicePlatform }));
+      return Object.entries(h).map(([token, value]) => ({ token, platform: value.split('|')[0] as DevicePlatform }));
     },
   };
   if (!fcm || !redis) return { available: false, ...store, send: async () => 'no_recipient' };
@@ -127,6 +156,12 @@ export function createPushChannel(o: {
       o.meter?.attempt('push', 'token_dropped', seconds());
       // The app was uninstalled, the token expired, or it was never a valid token: never send to it again.
       await redis.hdel(devicesKey(crmId), d.token);
+      await redis.eval(
+        "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0",
+        1,
+        ownerKey(d.token),
+        crmId,
+      );
       o.logger.info({ customer: crmId, fcm: fcmCode }, 'push token dropped: FCM reports it unregistered or invalid');
       return 'no_recipient';
     }

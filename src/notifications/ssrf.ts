@@ -18,6 +18,7 @@ for (const [net, prefix] of [
   ['172.16.0.0', 12],
   ['192.0.0.0', 24],
   ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
   ['192.168.0.0', 16],
   ['198.18.0.0', 15],
   ['198.51.100.0', 24],
@@ -26,14 +27,23 @@ for (const [net, prefix] of [
   ['240.0.0.0', 4],
 ] as const)
   blocked.addSubnet(net, prefix, 'ipv4');
+// IPv6, with every range that carries or reaches an IPv4 address (IPv4-compatible, IPv4-translated,
+// NAT64, 6to4, Teredo): a gateway on the way may turn them into a private IPv4 connection.
+// IPv4-mapped (::ffff:0:0/96) is checked against the IPv4 list above instead (isPrivateAddress).
 for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  ['::', 96],
+  ['::ffff:0:0:0', 96],
+  ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48],
+  ['100::', 64],
+  ['2001::', 32],
+  ['2001:db8::', 32],
+  ['2002::', 16],
+  ['3fff::', 20],
   ['fc00::', 7],
   ['fe80::', 10],
+  ['fec0::', 10],
   ['ff00::', 8],
-  ['2001:db8::', 32],
-  ['64:ff9b::', 96],
 ] as const)
   blocked.addSubnet(net, prefix, 'ipv6');
 

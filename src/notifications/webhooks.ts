@@ -166,6 +166,8 @@ export function createPartnerWebhooks(o: PartnerWebhooksOptions): PartnerWebhook
     all: `${p}:eps`,
     log: (id: string) => `${p}:log:${id}`,
     failing: (id: string) => `${p}:failing:${id}`,
+    /** Held while a partner's endpoint is created or enabled, so the count of enabled endpoints is checked and changed as one. */
+    changing: (partnerId: string) => `${p}:changing:${partnerId}`,
   };
   // Signing secrets are sealed in Redis (secrets.ts); a record read back holds them open. A secret
   // stored in plaintext before sealing existed still reads, and is sealed at the record's next write.
@@ -234,6 +236,52 @@ export function createPartnerWebhooks(o: PartnerWebhooksOptions): PartnerWebhook
           `Event type "${t}" needs the scope ${info.scopes.join(' and ')}, which this partner token does not have.`,
         );
     }
+  };
+
+  /**
+   * Runs `fn` (which adds an enabled endpoint for the partner) only while the partner has fewer
+   * than WEBHOOK_MAX_ENDPOINTS enabled, with the partner's changes one at a time across instances:
+   * side-by-side creations cannot pass the bound together.
+   */
+  const withinLimit = async <T>(partnerId: string, fn: () => Promise<T>): Promise<T> => {
+    const token = randomBytes(8).toString('hex');
+    let held = false;
+    for (let i = 0; i < 50 && !held; i++) {
+      held = (await redis.set(K.changing(partnerId), token, 'PX', 10_000, 'NX')) === 'OK';
+      if (!held) await new Promise((r) => setTimeout(r, 20 + Math.floor(Math.random() * 30)));
+    }
+    if (!held) throw new EndpointInputError("Another change of this partner's endpoints is under way; try again.");
+    try {
+      const enabled = (await all()).filter((e) => e.partnerId === partnerId && e.status === 'ENABLED').length;
+      if (enabled >= w.maxEndpoints)
+        throw new EndpointInputError(
+          `This partner has ${enabled} enabled webhook endpoints, the most WEBHOOK_MAX_ENDPOINTS allows (${w.maxEndpoints}); disable one first (one endpoint can receive many event types).`,
+        );
+      return await fn();
+    } finally {
+      await redis
+        .eval(
+          "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0",
+          1,
+          K.changing(partnerId),
+          token,
+        )
+        .catch(() => undefined);
+    }
+  };
+
+  /** An endpoint's status set (the limit already checked when it is enabled). */
+  const changeStatus = async (owner: Owner, id: string, status: EndpointStatus): Promise<EndpointRecord> => {
+    const r = await owned(owner, id);
+    const next: EndpointRecord = {
+      ...r,
+      status,
+      disabledReason: status === 'DISABLED' ? (owner.kind === 'admin' ? 'ADMIN' : 'PARTNER') : undefined,
+    };
+    await put(next);
+    if (next.disabledReason && r.status !== 'DISABLED') meter.endpointDisabled(next.disabledReason);
+    if (status === 'ENABLED') await redis.del(K.failing(id));
+    return next;
   };
 
   // Production: the address a delivery connects to is checked (guardedLookup), never a redirect.
@@ -408,21 +456,23 @@ export function createPartnerWebhooks(o: PartnerWebhooksOptions): PartnerWebhook
       if (owner.kind !== 'partner') throw new EndpointInputError("An endpoint belongs to a partner: create it with the partner's token.");
       checkTypes(owner, input.eventTypes);
       const target = await checkUrl(input.url);
-      const secret = newSecret();
-      const now = new Date().toISOString();
-      const r: EndpointRecord = {
-        id: `we_${randomBytes(12).toString('base64url')}`,
-        partnerId: owner.partnerId,
-        url: target.toString(),
-        eventTypes: [...new Set(input.eventTypes)],
-        status: 'ENABLED',
-        createdAt: now,
-        secrets: [{ secret, createdAt: now }],
-      };
-      await put(r);
-      await redis.sadd(K.all, r.id);
-      endpointsCache = undefined;
-      return { endpoint: r, secret };
+      return withinLimit(owner.partnerId, async () => {
+        const secret = newSecret();
+        const now = new Date().toISOString();
+        const r: EndpointRecord = {
+          id: `we_${randomBytes(12).toString('base64url')}`,
+          partnerId: owner.partnerId,
+          url: target.toString(),
+          eventTypes: [...new Set(input.eventTypes)],
+          status: 'ENABLED',
+          createdAt: now,
+          secrets: [{ secret, createdAt: now }],
+        };
+        await put(r);
+        await redis.sadd(K.all, r.id);
+        endpointsCache = undefined;
+        return { endpoint: r, secret };
+      });
     },
     async list(owner) {
       const eps = await all();
@@ -431,16 +481,9 @@ export function createPartnerWebhooks(o: PartnerWebhooksOptions): PartnerWebhook
         .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     },
     async setStatus(owner, id, status) {
-      const r = await owned(owner, id);
-      const next: EndpointRecord = {
-        ...r,
-        status,
-        disabledReason: status === 'DISABLED' ? (owner.kind === 'admin' ? 'ADMIN' : 'PARTNER') : undefined,
-      };
-      await put(next);
-      if (next.disabledReason && r.status !== 'DISABLED') meter.endpointDisabled(next.disabledReason);
-      if (status === 'ENABLED') await redis.del(K.failing(id));
-      return next;
+      const found = await owned(owner, id, { open: false });
+      if (status === 'ENABLED' && found.status !== 'ENABLED') return withinLimit(found.partnerId, () => changeStatus(owner, id, status));
+      return changeStatus(owner, id, status);
     },
     async rotate(owner, id) {
       const r = await owned(owner, id);

@@ -71,6 +71,47 @@ describe('Idempotency-Key', () => {
     assert.equal(await tokensNamed('twice'), 1);
   });
 
+  test('a kept response is sealed: Redis holds neither the partner token minted nor anything of the answer; the retry with the key still gets it; a record from before sealing still replays', async () => {
+    const admin = t.token('admin', 'alice');
+    const first = await post(admin, 'key-sealed-1', input('sealed'));
+    const minted = first.body.data.createPartnerToken.token as string;
+    assert.ok(minted.length > 20);
+    const id = first.body.data.createPartnerToken.partnerToken.id as string;
+    const keys = await r.keys('*');
+    const values = await Promise.all(keys.map(async (k) => ((await r.type(k)) === 'string' ? ((await r.get(k)) ?? '') : '')));
+    assert.ok(!values.some((v) => v.includes(minted)), 'the minted token is nowhere in Redis');
+    const record = JSON.parse((await r.get(idempotencyRedisKey(PREFIX, 'user:alice', 'key-sealed-1')))!) as Record<string, unknown>;
+    assert.equal(record.body, undefined);
+    assert.doesNotMatch(String(record.sealed), new RegExp(id));
+    const again = await post(admin, 'key-sealed-1', input('sealed'));
+    assert.equal(again.text, first.text);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    // Another principal with the same key has a record of its own: it runs its own mint.
+    const other = await post(t.token('admin', 'bob'), 'key-sealed-1', input('sealed'));
+    assert.notEqual(other.body.data.createPartnerToken.token, minted);
+    // A response kept in clear before sealing existed is still replayed.
+    const legacyVars = input('legacy');
+    const legacyKey = idempotencyRedisKey(PREFIX, 'user:alice', 'key-legacy-1');
+    const legacyBody = JSON.stringify({
+      data: { createPartnerToken: { token: 'kept-before', partnerToken: { id: 'ptn_x', name: 'legacy' } } },
+    });
+    await r.set(
+      legacyKey,
+      JSON.stringify({
+        s: 'done',
+        fp: fingerprint(MINT, undefined, legacyVars),
+        status: 200,
+        type: 'application/json; charset=utf-8',
+        body: legacyBody,
+      }),
+      'EX',
+      60,
+    );
+    const legacy = await post(admin, 'key-legacy-1', legacyVars);
+    assert.equal(legacy.text, legacyBody);
+    assert.equal(await tokensNamed('legacy'), 0);
+  });
+
   test('10 clients at once with one key: one execution; the others wait (409) and then get the same response', async () => {
     const admin = t.token('admin', 'alice');
     // Bounded by a count of tries, not a clock: a key that stays in use forever fails here by name.

@@ -309,6 +309,73 @@ describe('push', () => {
     assert.equal(mailTo(customer.email).length, 2, 'and one email per event');
   });
 
+  test('a customer keeps at most ten devices: the least recently registered are forgotten, also after a burst of registrations', async () => {
+    const { customer } = openInvoice();
+    const token = t.token('customer', customer.crmId);
+    const device = (i: number) => `fcm-many-${customer.crmId}-${String(i).padStart(4, '0')}-0123456789abcdef`;
+    for (let i = 0; i < 12; i++) {
+      const r = await t.gql(REGISTER, { token, variables: { platform: 'IOS', token: device(i) } });
+      assert.equal(r.body.data?.registerDevice, true, JSON.stringify(r.body.errors));
+    }
+    const kept = async () => (await t.app.notifications.push.devices(customer.crmId)).map((d) => d.token).sort();
+    assert.deepEqual(
+      await kept(),
+      Array.from({ length: 10 }, (_, i) => device(i + 2)),
+    );
+    assert.ok((await t.app.notifications.push.devices(customer.crmId)).every((d) => d.platform === 'ios'));
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => t.gql(REGISTER, { token, variables: { platform: 'ANDROID', token: device(100 + i) } })),
+    );
+    const after = await kept();
+    assert.ok(after.length > 0 && after.length <= 10, `${after.length} devices kept`);
+  });
+
+  test("a device registered by another customer is that customer's now: the previous one's messages no longer reach it", async () => {
+    const first = openInvoice();
+    const second = openInvoice();
+    const shared = `fcm-shared-${first.customer.crmId}-0123456789abcdef`;
+    const own = `fcm-own-${first.customer.crmId}-0123456789abcdef`;
+    for (const [crmId, device] of [
+      [first.customer.crmId, shared],
+      [first.customer.crmId, own],
+      [second.customer.crmId, shared],
+    ] as const) {
+      const r = await t.gql(REGISTER, { token: t.token('customer', crmId), variables: { platform: 'ANDROID', token: device } });
+      assert.equal(r.body.data?.registerDevice, true, JSON.stringify(r.body.errors));
+    }
+    assert.deepEqual(
+      (await t.app.notifications.push.devices(first.customer.crmId)).map((d) => d.token),
+      [own],
+    );
+    // The first customer's payment fails: its push goes to its own device only, not to the one handed on.
+    await decline(first.invoice.id);
+    await waitFor('the push', () => fcm.sent().some((m) => m.token === own));
+    await settled();
+    assert.equal(fcm.sent().filter((m) => m.token === shared).length, 0, "the previous customer's push does not reach the device");
+    // The second customer's does.
+    await decline(second.invoice.id);
+    await waitFor('the second push', () => fcm.sent().some((m) => m.token === shared));
+    await settled();
+    assert.equal(fcm.sent().filter((m) => m.token === shared).length, 1);
+    // The first customer signing out cannot take the device from the second.
+    const out = await t.gql(`mutation($token: String!) { unregisterDevice(token: $token) }`, {
+      token: t.token('customer', first.customer.crmId),
+      variables: { token: shared },
+    });
+    assert.equal(out.body.data?.unregisterDevice, false);
+    assert.deepEqual(
+      (await t.app.notifications.push.devices(second.customer.crmId)).map((d) => d.token),
+      [shared],
+    );
+    // Its owner signing out removes it.
+    const signedOut = await t.gql(`mutation($token: String!) { unregisterDevice(token: $token) }`, {
+      token: t.token('customer', second.customer.crmId),
+      variables: { token: shared },
+    });
+    assert.equal(signedOut.body.data?.unregisterDevice, true);
+    assert.deepEqual(await t.app.notifications.push.devices(second.customer.crmId), []);
+  });
+
   test('a malformed token (FCM INVALID_ARGUMENT with its FcmError) is dropped; a message FCM refuses keeps the device; /metrics counts each', async () => {
     const { customer, invoice } = openInvoice();
     const token = t.token('customer', customer.crmId);

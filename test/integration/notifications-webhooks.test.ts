@@ -39,6 +39,8 @@ let base: string;
 const received: Received[] = [];
 /** Status per path; 200 when not set. */
 const answers = new Map<string, number>();
+/** Paths that never answer. */
+const hanging = new Set<string>();
 
 before(async () => {
   redis = await startRedis();
@@ -48,6 +50,8 @@ before(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: performance.now() });
+      // A path in `hanging` takes the request and never answers (until the connection is closed).
+      if (hanging.has(req.url ?? '')) return;
       res.statusCode = answers.get(req.url ?? '') ?? 200;
       res.end('ok');
     });
@@ -63,6 +67,8 @@ before(async () => {
       // 48 h scaled: 4.3 s, longer than the whole retry schedule (2.4 s).
       WEBHOOK_DISABLE_AFTER_H: '48',
       WEBHOOK_TIMEOUT_MS: '2000',
+      // No partner here has more than three endpoints, but the limits test.
+      WEBHOOK_MAX_ENDPOINTS: '3',
       ...WEBHOOK_ENV,
     },
   });
@@ -247,6 +253,27 @@ describe('failures', () => {
       { statusCode: 204, delivered: true },
       { statusCode: 500, delivered: false },
     ]);
+  });
+
+  test('an endpoint that does not answer within WEBHOOK_TIMEOUT_MS: the attempt is logged as a timeout (no status) and retried; the retry delivers', async () => {
+    const p = await partnerToken('hanging', ['crm.contacts:read']);
+    hanging.add('/hang');
+    const ep = await createEndpoint(p, '/hang', ['crm.contact.updated']);
+    await t.gql(`mutation { sendTestWebhookEvent(id: "${ep.endpoint.id}") }`, { token: p });
+    const log = async () =>
+      (await t.gql(`{ webhookDeliveries(endpointId: "${ep.endpoint.id}") { attempt statusCode delivered } }`, { token: p })).body.data
+        .webhookDeliveries as { attempt: number; statusCode: number | null; delivered: boolean }[];
+    await waitFor('the first attempt to time out', async () => (await log()).length === 1);
+    hanging.delete('/hang');
+    await waitFor('the retry', async () => (await log()).some((a) => a.delivered));
+    await idle();
+    // The retry may have started before the endpoint was freed: then it timed out too.
+    const entries = await log();
+    assert.deepEqual(entries[0], { attempt: entries.length, statusCode: 200, delivered: true });
+    assert.ok(entries.length >= 2 && entries.length <= 8, `${entries.length} attempts`);
+    const raw = await t.app.notifications.webhooks.deliveries({ kind: 'admin' }, ep.endpoint.id, 10);
+    for (const a of raw.slice(1)) assert.deepEqual([a.status, a.delivered, a.error], [null, false, 'timeout']);
+    assert.equal(at('/hang').length, entries.length, 'each attempt reached the endpoint once');
   });
 
   test('an endpoint failing for the whole window (48 h, scaled) is disabled with an admin notice; redirects are failures', async () => {
@@ -446,5 +473,153 @@ describe('metrics', () => {
     assert.ok((await m('portico_notification_deliveries_total', { channel: 'webhook', outcome: 'dead_lettered' })) >= 1);
     assert.equal(await m('portico_notification_endpoints_disabled_total', { reason: 'FAILING' }), 1);
     assert.ok((await m('portico_notification_attempts_total', { channel: 'webhook', outcome: 'failed' })) >= 8);
+  });
+});
+
+describe('revoked partner', () => {
+  test('a revoked partner token gets no more deliveries: events are not sent to its endpoints (another partner still gets them), nor test events an admin queues', async () => {
+    const minted = await t.gql(
+      `mutation($input: CreatePartnerTokenInput!) { createPartnerToken(input: $input) { token partnerToken { id } } }`,
+      {
+        token: t.token('admin'),
+        variables: { input: { name: 'to-revoke', scopes: ['billing.invoices:read', 'webhooks:manage'] } },
+      },
+    );
+    const { token, partnerToken: record } = minted.body.data.createPartnerToken as { token: string; partnerToken: { id: string } };
+    const revoked = await createEndpoint(token, '/revoked', ['billing.invoice.payment_failed']);
+    await createEndpoint(await partnerToken('control', ['billing.invoices:read']), '/control', ['billing.invoice.payment_failed']);
+    const r = await t.gql(`mutation { revokePartnerToken(id: "${record.id}") { id } }`, { token: t.token('admin') });
+    assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
+    assert.equal((await t.gql('{ webhookEndpoints { id } }', { token })).body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+    // Partner records are read at most once a second per process: past that, the revocation applies.
+    await new Promise((done) => setTimeout(done, 1100));
+    await declinePayment();
+    await waitFor("the other partner's delivery", () => at('/control').length === 1);
+    const sent = await t.gql(`mutation { sendTestWebhookEvent(id: "${revoked.endpoint.id}") }`, { token: t.token('admin') });
+    assert.equal(sent.body.errors, undefined, JSON.stringify(sent.body.errors));
+    await idle();
+    assert.equal(at('/revoked').length, 0, 'nothing reaches the revoked partner');
+    assert.equal(at('/control').length, 1);
+  });
+});
+
+describe('endpoints per partner', () => {
+  test('at most WEBHOOK_MAX_ENDPOINTS enabled endpoints per partner, also when ten are created side by side; a disabled one does not count; enabling past it is refused', async () => {
+    const p = await partnerToken('many-endpoints', ['crm.contacts:read']);
+    const tries = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        t.gql(CREATE, { token: p, variables: { input: { url: `${base}/many/${i}`, eventTypes: ['crm.contact.updated'] } } }),
+      ),
+    );
+    const created = tries.filter((r) => r.body.data?.createWebhookEndpoint);
+    assert.equal(created.length, 3, JSON.stringify(tries.map((r) => r.body.errors?.[0]?.message ?? 'created')));
+    for (const r of tries.filter((x) => !x.body.data?.createWebhookEndpoint)) {
+      assert.equal(r.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+      assert.match(r.body.errors[0].message, /WEBHOOK_MAX_ENDPOINTS allows \(3\)/);
+    }
+    const list = async () =>
+      (await t.gql('{ webhookEndpoints { id status } }', { token: p })).body.data.webhookEndpoints as { id: string; status: string }[];
+    assert.equal((await list()).length, 3, 'nothing stored for the refused ones');
+    const first = created[0].body.data.createWebhookEndpoint.endpoint.id as string;
+    const off = await t.gql(`mutation { disableWebhookEndpoint(id: "${first}") { status } }`, { token: p });
+    assert.equal(off.body.data?.disableWebhookEndpoint?.status, 'DISABLED');
+    await createEndpoint(p, '/many/after-disable', ['crm.contact.updated']);
+    const again = await t.gql(`mutation { enableWebhookEndpoint(id: "${first}") { status } }`, { token: p });
+    assert.equal(again.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.equal((await list()).filter((e) => e.status === 'ENABLED').length, 3);
+    // Another partner has its own three.
+    const other = await partnerToken('many-endpoints-2', ['crm.contacts:read']);
+    await createEndpoint(other, '/many/other', ['crm.contact.updated']);
+  });
+});
+
+describe("another partner's endpoint", () => {
+  test('its id in every endpoint mutation and query: NOT_FOUND, as for none; nothing changed, nothing sent, no secret', async () => {
+    const owner = await partnerToken('owner', ['crm.contacts:read']);
+    const intruder = await partnerToken('intruder', ['crm.contacts:read']);
+    answers.set('/owned', 500);
+    const ep = await createEndpoint(owner, '/owned', ['crm.contact.updated']);
+    // One dead-lettered delivery, so a replay would have something to send.
+    const sent = await t.gql(`mutation { sendTestWebhookEvent(id: "${ep.endpoint.id}") }`, { token: owner });
+    assert.equal(sent.body.errors, undefined, JSON.stringify(sent.body.errors));
+    await waitFor('eight attempts', () => at('/owned').length >= 8);
+    await idle();
+    const attempts = at('/owned').length;
+    const id = ep.endpoint.id;
+    const tries = {
+      disable: `mutation { disableWebhookEndpoint(id: "${id}") { id status } }`,
+      enable: `mutation { enableWebhookEndpoint(id: "${id}") { id status } }`,
+      rotate: `mutation { rotateWebhookEndpointSecret(id: "${id}") { secret } }`,
+      test: `mutation { sendTestWebhookEvent(id: "${id}") }`,
+      replay: `mutation { replayWebhookDeliveries(endpointId: "${id}") }`,
+      dead: `{ failedWebhookDeliveries(endpointId: "${id}") { messageId } }`,
+      log: `{ webhookDeliveries(endpointId: "${id}") { attempt } }`,
+      // Aliased and through a fragment: the same answer.
+      aliased: `mutation { a: rotateWebhookEndpointSecret(id: "${id}") { ...S } } fragment S on CreatedWebhookEndpoint { secret }`,
+    };
+    for (const [what, q] of Object.entries(tries)) {
+      const r = await t.gql(q, { token: intruder });
+      assert.equal(r.body.errors?.[0]?.extensions?.code, 'NOT_FOUND', `${what}: ${JSON.stringify(r.body)}`);
+      assert.doesNotMatch(JSON.stringify(r.body), /whsec_/, `${what}: no secret`);
+      const none = await t.gql(q.replace(id, 'we_doesNotExist'), { token: intruder });
+      assert.equal(none.body.errors?.[0]?.extensions?.code, 'NOT_FOUND', `${what} of none`);
+      assert.equal(
+        r.body.errors[0].message.replace(id, 'X'),
+        none.body.errors[0].message.replace('we_doesNotExist', 'X'),
+        'the same answer as for an endpoint that does not exist',
+      );
+    }
+    await idle();
+    assert.equal(at('/owned').length, attempts, 'no test event and no replay sent');
+    const mine = await t.gql('{ webhookEndpoints { id status } }', { token: owner });
+    assert.deepEqual(mine.body.data.webhookEndpoints, [{ id, status: 'ENABLED' }]);
+    const dead = await t.gql(`{ failedWebhookDeliveries(endpointId: "${id}") { attempts } }`, { token: owner });
+    assert.deepEqual(dead.body.data.failedWebhookDeliveries, [{ attempts: 8 }], 'still dead-lettered, not replayed');
+    // The owner's secret still verifies a new delivery: no rotation happened.
+    answers.set('/owned', 200);
+    await t.gql(`mutation { sendTestWebhookEvent(id: "${id}") }`, { token: owner });
+    await waitFor('the delivery', () => at('/owned').length === attempts + 1);
+    assert.equal(String(at('/owned').at(-1)!.headers['webhook-signature']).split(' ').length, 1, 'one secret signs');
+    verifyBoth(at('/owned').at(-1)!, ep.secret);
+  });
+});
+
+describe('SSRF checks (production: WEBHOOK_ALLOW_PRIVATE_URLS=false)', () => {
+  test('loopback, private and link-local URLs in any spelling, names resolving to them, and http are BAD_USER_INPUT; nothing stored', async () => {
+    const strict = await startTestApp({
+      sims,
+      env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'notifystrict', WEBHOOK_ALLOW_PRIVATE_URLS: 'false', ...WEBHOOK_ENV },
+    });
+    try {
+      const minted = await strict.gql(`mutation($input: CreatePartnerTokenInput!) { createPartnerToken(input: $input) { token } }`, {
+        token: strict.token('admin'),
+        variables: { input: { name: 'ssrf', scopes: ['crm.contacts:read', 'webhooks:manage'] } },
+      });
+      const token = minted.body.data.createPartnerToken.token as string;
+      for (const url of [
+        base.replace('http:', 'https:'),
+        `${base}/plain-http`,
+        'https://localhost/hook',
+        'https://2130706433/hook',
+        'https://0x7f.0.0.1/hook',
+        'https://0177.0.0.1/hook',
+        'https://127.1/hook',
+        'https://169.254.169.254/latest/meta-data',
+        'https://[::1]/hook',
+        'https://[::ffff:127.0.0.1]/hook',
+        'https://[::127.0.0.1]/hook',
+        'https://[64:ff9b::a9fe:a9fe]/hook',
+        'https://[2002:a00:1::]/hook',
+        'https://[fd00::1]/hook',
+      ]) {
+        const r = await strict.gql(CREATE, { token, variables: { input: { url, eventTypes: ['crm.contact.updated'] } } });
+        assert.equal(r.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', `${url}: ${JSON.stringify(r.body)}`);
+        assert.match(r.body.errors[0].message, /https|loopback, private or link-local/, url);
+      }
+      const eps = await strict.gql('{ webhookEndpoints { id } }', { token });
+      assert.deepEqual(eps.body.data.webhookEndpoints, []);
+    } finally {
+      await strict.close();
+    }
   });
 });

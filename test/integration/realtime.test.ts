@@ -336,6 +336,31 @@ describe('every push is authorized as the subscriber', () => {
     }
   });
 
+  test("an agent's updateTicket through Portico is pushed to the customer following the ticket, with the new status and priority", async () => {
+    const c = sims.data.customers.find((x) => x.crmId !== '1001' && x.tickets.some((k) => k.status === 'open'))!;
+    const ticket = c.tickets.find((x) => x.status === 'open')!;
+    const ws = apollo(t, t.token('customer', c.crmId));
+    try {
+      const r = ws.subscribe(`subscription($id: ID!) { ticketChanged(id: $id) { reason { system } ticket { id status priority } } }`, {
+        id: String(ticket.id),
+      });
+      await waitFor('the first push', () => r.pushes.length === 1);
+      assert.equal(r.pushes[0].data.ticketChanged.ticket.status, 'OPEN');
+      const res = await t.gql(
+        `mutation($id: ID!) { updateTicket(id: $id, input: { status: PENDING, priority: URGENT }) { status priority } }`,
+        { token: t.token('agent', 'agent-1'), variables: { id: String(ticket.id) } },
+      );
+      assert.deepEqual(res.body, { data: { updateTicket: { status: 'PENDING', priority: 'URGENT' } } });
+      await waitFor('the push after the update', () => r.pushes.length >= 2);
+      const pushed = r.pushes.at(-1)!.data.ticketChanged;
+      assert.equal(pushed.reason.system, 'zendesk');
+      assert.deepEqual({ status: pushed.ticket.status, priority: pushed.ticket.priority }, { status: 'PENDING', priority: 'URGENT' });
+      r.stop();
+    } finally {
+      await ws.close();
+    }
+  });
+
   test("an agent's push leaves out what its role may not read (payment methods), with FORBIDDEN on that field", async () => {
     const r = sse(
       t,

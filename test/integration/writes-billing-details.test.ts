@@ -165,6 +165,11 @@ describe('updateBillingDetails', () => {
       [{ address: { ...ADDRESS, line1: '  ' } }, 'input.address.line1'],
       [{ address: { ...ADDRESS, postalCode: '1'.repeat(21) } }, 'input.address.postalCode'],
       [{ address: { ...ADDRESS, city: 'Ber\u0000lin' } }, 'input.address.city'],
+      // Bidirectional overrides and isolates would print on invoices as other text than was stored.
+      [{ address: { ...ADDRESS, line2: 'Apt \u202E01 tpA' } }, 'input.address.line2'],
+      [{ address: { ...ADDRESS, state: 'B\u2066E\u2069' } }, 'input.address.state'],
+      // Over the lengths Stripe takes.
+      [{ address: { ...ADDRESS, line1: 'x'.repeat(201) } }, 'input.address.line1'],
       [{ taxIds: [{ type: 'vat', value: 'DE123456789' }] }, 'input.taxIds[0].type'],
       [
         {
@@ -494,6 +499,44 @@ describe('payInvoice', () => {
       });
       return ((await r.json()) as { tickets: unknown[] }).tickets.length === 1;
     });
+  });
+
+  test('one invoice paid side by side (one key five times, two tabs without a key, two aliases): charged once', async () => {
+    // One key sent five times at once: one payment; the others wait their turn (409) and then get the same answer.
+    const one = openInvoiceOf('1041');
+    sims.resetStats();
+    const headers = { 'idempotency-key': 'pay-1041-side-by-side' };
+    const five = await Promise.all(
+      Array.from({ length: 5 }, () => t.gql(PAY, { token: t.token('customer', '1041'), headers, variables: { id: one.id } })),
+    );
+    for (const r of five)
+      if (r.status === 409) assert.equal(r.body.errors?.[0]?.extensions?.code, 'IDEMPOTENCY_KEY_IN_USE');
+      else assert.equal(r.body.data?.payInvoice?.status, 'PAID', JSON.stringify(r.body));
+    const retry = await t.gql(PAY, { token: t.token('customer', '1041'), headers, variables: { id: one.id } });
+    assert.equal(retry.body.data?.payInvoice?.status, 'PAID');
+    assert.equal(pays(), 1, 'one payment at Stripe');
+    assert.equal((await stripe('GET', `/v1/invoices/${one.id}`)).body.attempt_count, 1);
+
+    // Two tabs, no key, at once: one is paid; the other is told the invoice is not open, and nothing is charged twice.
+    const two = openInvoiceOf('1044');
+    const tabs = await Promise.all([0, 1].map(() => t.gql(PAY, { token: t.token('customer', '1044'), variables: { id: two.id } })));
+    const paid = tabs.filter((r) => r.body.data?.payInvoice?.status === 'PAID');
+    assert.equal(paid.length, 1, JSON.stringify(tabs.map((r) => r.body)));
+    const other = tabs.find((r) => !r.body.data?.payInvoice)!;
+    assert.deepEqual([other.body.errors?.[0]?.extensions?.code, other.body.errors?.[0]?.extensions?.argument], ['BAD_USER_INPUT', 'id']);
+    const invoice = (await stripe('GET', `/v1/invoices/${two.id}`)).body;
+    assert.deepEqual([invoice.status, invoice.attempt_count, invoice.amount_paid], ['paid', 1, two.amount_due]);
+
+    // Two aliases of payInvoice in one document: refused whole (one write per operation), nothing paid.
+    const open = openInvoiceOf('1049');
+    sims.resetStats();
+    const aliased = await t.gql(`mutation($id: ID!) { a: payInvoice(id: $id) { id } b: payInvoice(id: $id) { id } }`, {
+      token: t.token('customer', '1049'),
+      variables: { id: open.id },
+    });
+    assert.equal(aliased.status, 400);
+    assert.equal(aliased.body.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX');
+    assert.equal(pays(), 0);
   });
 
   test('the same Idempotency-Key twice: one payment; Stripe down: UPSTREAM_UNAVAILABLE and the invoice stays open', async () => {

@@ -64,8 +64,13 @@ export function checkBillingDetails(input: BillingDetailsInput, taxIdTypes: Read
       const t = (v ?? '').trim();
       if (required && !t) throw new BadUserInputError(`input.address.${name} is required.`, `input.address.${name}`);
       if (t.length > max) throw new BadUserInputError(`input.address.${name} must be at most ${max} characters.`, `input.address.${name}`);
-      // Control characters have no place in an address and would end up on invoices.
-      if (/\p{Cc}/u.test(t)) throw new BadUserInputError(`input.address.${name} contains control characters.`, `input.address.${name}`);
+      // Control characters have no place in an address and would end up on invoices; nor have
+      // bidirectional overrides and isolates, which make an invoice show other text than was stored.
+      if (/[\p{Cc}\u202A-\u202E\u2066-\u2069]/u.test(t))
+        throw new BadUserInputError(
+          `input.address.${name} contains control or bidirectional-override characters.`,
+          `input.address.${name}`,
+        );
       return t || null;
     };
     const country = a.country.trim().toUpperCase();

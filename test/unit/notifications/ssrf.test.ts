@@ -34,6 +34,22 @@ test('literal loopback, private, link-local and mapped addresses are refused', a
     'https://[fd00::1]/hook',
     'https://[::ffff:127.0.0.1]/hook',
     'https://[::ffff:a9fe:a9fe]/hook',
+    // Other spellings of loopback: decimal, octal, hex, short forms (the URL parser normalises them).
+    'https://2130706433/hook',
+    'https://0177.0.0.1/hook',
+    'https://0x7f.1/hook',
+    'https://127.1/hook',
+    'https://0/hook',
+    // IPv6 forms that carry or reach an IPv4 address: IPv4-compatible, IPv4-translated, NAT64
+    // (well-known and local-use), 6to4, Teredo; and site-local, discard-only.
+    'https://[::127.0.0.1]/hook',
+    'https://[::ffff:0:7f00:1]/hook',
+    'https://[64:ff9b::a00:1]/hook',
+    'https://[64:ff9b:1::a00:1]/hook',
+    'https://[2002:7f00:1::]/hook',
+    'https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook',
+    'https://[fec0::1]/hook',
+    'https://[100::1]/hook',
   ])
     await refused(url);
 });
@@ -63,6 +79,8 @@ test('the connect-time lookup refuses a private answer', async () => {
   assert.equal(err?.code, 'EPRIVATEADDR');
   assert.equal(isPrivateAddress('8.8.8.8'), false);
   assert.equal(isPrivateAddress('2606:4700:4700::1111'), false);
+  assert.equal(isPrivateAddress('2001:4860:4860::8888'), false, 'a public 2001:: address outside Teredo');
+  assert.equal(isPrivateAddress('::ffff:8.8.8.8'), false, 'a mapped public IPv4 address');
   assert.equal(isPrivateAddress('not-an-ip'), true);
 });
 
