@@ -279,9 +279,13 @@ function registerWebSocket(
       },
     },
     wss,
+    // graphql-ws's own keep-alive (a ping every 12 s, the socket dropped 12 s after an unanswered one)
+    // is off: the one below, every REALTIME_HEARTBEAT_S, is the only one, so the setting is what holds.
+    0,
   );
 
-  // Keep-alive: a ping each REALTIME_HEARTBEAT_S; a client that did not answer the last one is gone.
+  // Keep-alive: a ping each REALTIME_HEARTBEAT_S; a client that did not answer the last one is gone
+  // (dropped without a close frame: counted as 1006, as its end looks to the client).
   const alive = new WeakMap<WebSocket, boolean>();
   wss.on('connection', (ws: WebSocket) => {
     alive.set(ws, true);
@@ -290,6 +294,7 @@ function registerWebSocket(
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) {
       if (!alive.get(ws)) {
+        closed(1006);
         ws.terminate();
         continue;
       }

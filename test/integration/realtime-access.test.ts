@@ -31,7 +31,8 @@ before(async () => {
       ...WEBHOOK_ENV,
       REALTIME_COALESCE_MS: '0',
       REALTIME_MAX_BUFFERED_BYTES: '1024',
-      // No keep-alive drop while the slow client below does not read (it would not answer a ping).
+      // No keep-alive drop while the slow client below does not read (it would not answer a ping): the
+      // only keep-alive is this one (graphql-ws's own 12 s one, which dropped it on a loaded machine, is off).
       REALTIME_HEARTBEAT_S: '600',
       // The slow-client tests make about a hundred changes, three CRM calls each: budgets far above
       // that, so pushes are not deferred at the vendors' limits (realtime.test covers deferral).
@@ -422,6 +423,60 @@ describe('a client that does not read', () => {
     res.resume();
     await waitFor('the stream to end', () => ended, 60_000);
     assert.ok(!text.includes('event: complete'), 'cut, not completed');
+  });
+});
+
+describe('keep-alive', () => {
+  let beating: TestApp;
+  before(async () => {
+    beating = await startTestApp({
+      env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'rtk', ...WEBHOOK_ENV, REALTIME_HEARTBEAT_S: '1' },
+    });
+  });
+  after(async () => {
+    await beating?.close();
+  });
+
+  /** A graphql-transport-ws connection by hand, subscribed; `autoPong: false` never answers a ping. */
+  async function connect(autoPong: boolean) {
+    const ws = new WebSocket(`${beating.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws', { autoPong });
+    const c = { ws, frames: [] as any[], pings: 0, closed: undefined as number | undefined };
+    ws.on('message', (m: Buffer) => c.frames.push(JSON.parse(m.toString('utf8'))));
+    ws.on('ping', () => c.pings++);
+    ws.on('close', (code) => (c.closed = code));
+    await new Promise((r) => ws.once('open', r));
+    ws.send(
+      JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${beating.token('agent', `beat-${autoPong}`)}` } }),
+    );
+    await waitFor('the ack', () => c.frames.some((f) => f.type === 'connection_ack'));
+    ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: PHONE('1016') } }));
+    await waitFor('the first push', () => c.frames.some((f) => f.type === 'next'));
+    return c;
+  }
+
+  test('a WebSocket client that does not answer a ping is dropped at the next one (counted 1006); one that answers stays', async () => {
+    const drops = async () => {
+      const text = await (await fetch(`${beating.url}/metrics`)).text();
+      return Number(/portico_realtime_closes_total\{code="1006"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    const before = await drops();
+    const answers = await connect(true);
+    const silent = await connect(false);
+    try {
+      await waitFor('the silent client to be dropped', () => silent.closed !== undefined);
+      assert.equal(silent.closed, 1006, 'dropped without a close frame');
+      assert.ok(silent.pings >= 1, 'it was pinged first');
+      assert.equal(await drops(), before + 1);
+      // The one that answers is pinged again and again, and stays.
+      const pinged = answers.pings;
+      await waitFor('two more pings', () => answers.pings >= pinged + 2);
+      assert.equal(answers.closed, undefined);
+      assert.equal(answers.ws.readyState, WebSocket.OPEN);
+      assert.equal(await drops(), before + 1);
+    } finally {
+      answers.ws.close();
+      silent.ws.terminate();
+    }
   });
 });
 
