@@ -143,11 +143,18 @@ test('the customer purge drops cached responses on every instance', async () => 
   assert.equal(a.calls().crm, 1, 'the purged dashboard was read from the systems again');
 });
 
-type Read = { action: string; actor: { subject: string }; systems: string[]; fields: string[]; operation: string | null };
+type Read = {
+  action: string;
+  actor: { subject: string };
+  customerIds: string[];
+  systems: string[];
+  fields: string[];
+  operation: string | null;
+};
 /** The `customer.read` entries stored for a customer (read back from the audit log), by actor. */
 const storedReads = async (customerId: string, subject: string) => {
   const res = await a.gql(
-    `query($c: ID!) { auditLog(customerId: $c, first: 100) { nodes { action actor { subject } systems fields operation } } }`,
+    `query($c: ID!) { auditLog(customerId: $c, first: 100) { nodes { action actor { subject } customerIds systems fields operation } } }`,
     { token: a.token('admin'), variables: { c: customerId } },
   );
   assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
@@ -189,7 +196,8 @@ test('a warm staff list of 50 is served whole to all staff with the same grants 
   assert.deepEqual(warm.body, cold.body);
   assert.deepEqual(b.calls(), ZERO);
   assert.equal(recordReads(b), reads, 'served whole, without reading records');
-  // Each admin's request recorded one read of every customer on the page, with the same fields.
+  // Each admin's request recorded one read naming every customer on the page, with the same fields,
+  // found in each customer's log.
   for (const id of [ids[0], ids[49]]) {
     await waitFor(`the reads of ${id}`, async () => (await storedReads(id, 'rc-list-2')).length >= 1);
     const [executed, served] = [await storedReads(id, 'rc-list-1'), await storedReads(id, 'rc-list-2')];
@@ -197,6 +205,7 @@ test('a warm staff list of 50 is served whole to all staff with the same grants 
     assert.equal(served.length, 1);
     assert.deepEqual({ ...served[0], actor: null }, { ...executed[0], actor: null });
     assert.equal(served[0]?.operation, 'StaffList');
+    assert.deepEqual(served[0].customerIds, [...ids].sort());
     assert.ok(served[0].fields.includes('Invoice.amountDue') && served[0].systems.length === 4, JSON.stringify(served[0]));
   }
 });
