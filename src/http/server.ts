@@ -38,6 +38,7 @@ import { configSecrets, createRedactor, observabilityPlugin, principalFields, re
 import type { AuditLog } from '../audit/index.js';
 import { auditReadsPlugin } from '../audit/reads.js';
 import { createIdempotency } from './idempotency.js';
+import { createInFlightLimit } from '../guards/in-flight.js';
 import { tooDeepPart } from '../guards/json-depth.js';
 import type { GraphQLBody, ResponseCache, ResponseCacheMiss } from '../gateway/response-cache.js';
 import type { Realtime } from '../realtime/index.js';
@@ -272,6 +273,16 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     return httpGuards.check(req, reply);
   };
 
+  const inFlight =
+    config.operations.maxInFlight > 0
+      ? createInFlightLimit({
+          max: config.operations.maxInFlight,
+          queueMax: config.operations.queueMax,
+          waitMs: config.operations.queueWaitMs,
+          registry: o.metrics.registry,
+        })
+      : undefined;
+
   const idempotency = createIdempotency({
     url: config.redis.url,
     prefix: config.keyPrefix,
@@ -326,7 +337,11 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
       if (refused || reply.sent) return refused;
       const replayed = await idempotency.preHandler(req, reply);
       if (replayed || reply.sent) return replayed;
-      if (req.method === 'POST' && o.responseCache && acceptsJson(req.headers.accept)) return serveCached(req, reply, o.responseCache);
+      if (req.method === 'POST' && o.responseCache && acceptsJson(req.headers.accept)) {
+        const served = await serveCached(req, reply, o.responseCache);
+        if (served || reply.sent) return served;
+      }
+      return admit(req, reply);
     },
     onSend: (req, reply, payload) => idempotency.onSend(req, reply, payload),
     handler,
@@ -346,6 +361,31 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
       ),
     handler: async () => undefined,
   });
+
+  /**
+   * An operation about to execute takes a turn (MAX_OPERATIONS_IN_FLIGHT), waiting in the bounded
+   * queue when none is free, and gives it back when its response is done or its client went away
+   * (the response's `close`). No turn: 503 OVERLOADED with Retry-After, before anything ran.
+   */
+  async function admit(req: FastifyRequest, reply: FastifyReply) {
+    if (!inFlight) return undefined;
+    const ticket = inFlight.enter();
+    reply.raw.once('close', () => ticket.release());
+    // A client gone before its turn was taken: `close` was emitted already.
+    // (Not `req.raw.destroyed`: the request stream is destroyed as soon as its body was read.)
+    if (reply.raw.destroyed || req.raw.socket?.destroyed) ticket.release();
+    const admitted = await ticket.admitted;
+    if (admitted === 'run') return undefined;
+    const { maxInFlight, queueMax, queueWaitMs } = config.operations;
+    return replyError(
+      reply,
+      'OVERLOADED',
+      admitted === 'full'
+        ? `This instance is executing ${maxInFlight} operations (MAX_OPERATIONS_IN_FLIGHT) with ${queueMax} more waiting (OPERATIONS_QUEUE_MAX). Nothing was run: send it again shortly.`
+        : `No turn to execute came within ${queueWaitMs} ms (OPERATIONS_QUEUE_WAIT_MS; MAX_OPERATIONS_IN_FLIGHT=${maxInFlight}). Nothing was run: send it again shortly.`,
+      { retryAfterS: 1, extensions: { limit: 'operationsInFlight', allowed: maxInFlight } },
+    );
+  }
 
   /**
    * A whole cached response, answered without Apollo: the token was verified and the rate limits
