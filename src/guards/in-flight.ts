@@ -10,7 +10,9 @@
  * again as is, with or without an `Idempotency-Key`).
  *
  * Only operations that execute are counted: answers served whole from the response cache, refusals
- * (401, 429, 400) and replays of a kept idempotent response are answered before the gate.
+ * (401, 429, 400) and replays of a kept idempotent response are answered before the gate. A turn is
+ * given back when the response is done or its connection closed: an operation whose client went
+ * away (a load balancer's timeout) may still be finishing its upstream calls after its turn passed on.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 
