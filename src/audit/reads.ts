@@ -9,7 +9,7 @@
  * `customerIds` (every customer, sorted) when it read several, such as a staff list's
  * page of 50. The durable log indexes that entry under each of them, so `auditLog(customerId:)`
  * shows it for every one. (One entry, not one per customer: a warm staff list served from the
- * response cache spent most of its CPU signing, serializing and storing 50 entries.) A CRM subgraph run as its own
+ * response cache spent the largest share of its CPU signing, serializing and storing 50 entries.) A CRM subgraph run as its own
  * service has no gateway collector in its context: it records at once (the CRM vendor as system).
  *
  * Reads do not wait for Redis: a failed append is logged and counted

@@ -14,8 +14,8 @@
  * last, or nobody appended since it learned the head) costs one round trip; a lost race returns the
  * current head and its stream id, and costs one more, bounded. Within a process appends are
  * queued and stored in batches, in call order: one script call stores every entry that arrived
- * while the previous call was in flight (so the 50 reads of a staff list cost one round trip, not
- * 50), and races are only between processes. Entries get explicit stream ids (the next id above the
+ * while the previous call was in flight (so the reads of many requests cost one round trip, not
+ * one each), and races are only between processes. Entries get explicit stream ids (the next id above the
  * head's), because an entry names its predecessor's id and is signed before it is stored.
  *
  * Retention: XADD trims entries older than the retention (MINID, `~`: whole macro nodes only, so a
@@ -178,8 +178,8 @@ export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<P
   /**
    * Estimated bytes of the entries queued or in flight, and the readers waiting for room. Reads do
    * not wait for their entries to be stored, so without a bound a sustained load of audited reads
-   * (staff lists served from the response cache record 50 entries each) faster than Redis stores
-   * them grew this queue for as long as the load lasted (tens of MiB in `npm run bench`).
+   * (staff lists served from the response cache recorded 50 entries each then) faster than Redis
+   * stores them grew this queue for as long as the load lasted (tens of MiB in `npm run bench`).
    */
   const maxBytes = o.queueMaxBytes ?? 8 * 1024 * 1024;
   let queuedBytes = 0;
