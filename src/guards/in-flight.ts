@@ -11,8 +11,8 @@
  *
  * Only operations that execute are counted: answers served whole from the response cache, refusals
  * (401, 429, 400) and replays of a kept idempotent response are answered before the gate. A turn is
- * given back when the response is done or its connection closed: an operation whose client went
- * away (a load balancer's timeout) may still be finishing its upstream calls after its turn passed on.
+ * given back when the execution ends, even when its client went away before (a load balancer's
+ * timeout): the operation still runs to its end, and holds its memory until then.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 

@@ -38,7 +38,7 @@ import { configSecrets, createRedactor, observabilityPlugin, principalFields, re
 import type { AuditLog } from '../audit/index.js';
 import { auditReadsPlugin } from '../audit/reads.js';
 import { createIdempotency } from './idempotency.js';
-import { createInFlightLimit } from '../guards/in-flight.js';
+import { createInFlightLimit, type InFlightTicket } from '../guards/in-flight.js';
 import { tooDeepPart } from '../guards/json-depth.js';
 import type { GraphQLBody, ResponseCache, ResponseCacheMiss } from '../gateway/response-cache.js';
 import type { Realtime } from '../realtime/index.js';
@@ -283,6 +283,9 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
         })
       : undefined;
 
+  /** The turns (MAX_OPERATIONS_IN_FLIGHT) of operations admitted to execute, given back when they end. */
+  const turns = new WeakMap<FastifyRequest, InFlightTicket>();
+
   const idempotency = createIdempotency({
     url: config.redis.url,
     prefix: config.keyPrefix,
@@ -344,7 +347,14 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
       return admit(req, reply);
     },
     onSend: (req, reply, payload) => idempotency.onSend(req, reply, payload),
-    handler,
+    async handler(req, reply) {
+      try {
+        return await handler.call(this, req, reply);
+      } finally {
+        turns.get(req)?.release();
+        turns.delete(req);
+      }
+    },
   });
 
   // Other methods on the endpoint are 405 naming the ones it serves (RFC 9110 15.5.6), answered
@@ -364,18 +374,28 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
 
   /**
    * An operation about to execute takes a turn (MAX_OPERATIONS_IN_FLIGHT), waiting in the bounded
-   * queue when none is free, and gives it back when its response is done or its client went away
-   * (the response's `close`). No turn: 503 OVERLOADED with Retry-After, before anything ran.
+   * queue when none is free; it gives the turn back when its execution ends (the route's handler,
+   * see `turns`), or leaves the queue when its client goes away while waiting. No turn: 503
+   * OVERLOADED with Retry-After, before anything ran.
    */
   async function admit(req: FastifyRequest, reply: FastifyReply) {
     if (!inFlight) return undefined;
     const ticket = inFlight.enter();
-    reply.raw.once('close', () => ticket.release());
+    // A client gone while waiting leaves the queue; once executing, the turn is given back when the
+    // execution ends (the handler's `finally`), even if the client went away before: an operation
+    // whose client timed out still runs to its end, and must not make room for another meanwhile.
+    const gone = () => {
+      if (!turns.has(req)) ticket.release();
+    };
+    reply.raw.once('close', gone);
     // A client gone before its turn was taken: `close` was emitted already.
     // (Not `req.raw.destroyed`: the request stream is destroyed as soon as its body was read.)
     if (reply.raw.destroyed || req.raw.socket?.destroyed) ticket.release();
     const admitted = await ticket.admitted;
-    if (admitted === 'run') return undefined;
+    if (admitted === 'run') {
+      turns.set(req, ticket);
+      return undefined;
+    }
     const { maxInFlight, queueMax, queueWaitMs } = config.operations;
     return replyError(
       reply,
