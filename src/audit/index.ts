@@ -22,6 +22,11 @@ export interface AuditEvent {
   action: string;
   /** The customer concerned (CRM contact id), when there is one. */
   customerId?: string | null;
+  /**
+   * The customers concerned when there are several (a staff list's page read in one request): one
+   * entry for all of them (`customerId` null), indexed under each, so `auditLog(customerId:)` finds it.
+   */
+  customerIds?: readonly string[];
   /** The systems touched. */
   systems: readonly AuditSystem[];
   /** Field names touched (never their values, never secrets or card data). */
@@ -71,6 +76,8 @@ export interface StoredAuditEntry {
   operation: string | null;
   action: string;
   customerId: string | null;
+  /** Every customer of an entry about several (a list read); absent in entries about one or none. */
+  customerIds?: string[];
   systems: string[];
   fields: string[];
   outcome: AuditEvent['outcome'];

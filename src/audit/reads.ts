@@ -1,10 +1,15 @@
 /**
- * Staff and partner reads of a customer's record: one audit entry per customer per request.
+ * Staff and partner reads of customers' records: one audit entry per request, naming every
+ * customer it read.
  *
  * The CRM subgraph resolves every root field that reaches a customer (`customer`, `customers`;
  * `me` is a customer reading itself and is not recorded), so it notes the customer here. The
- * gateway's plugin then records one entry per noted customer when the response is sent, naming
- * the systems and field coordinates the operation asked for. A CRM subgraph run as its own
+ * gateway's plugin then records one entry for the noted customers when the response is sent,
+ * naming the systems and field coordinates the operation asked for: `customerId` when it read one,
+ * `customerIds` (every customer, sorted) when it read several, such as a staff list's
+ * page of 50. The durable log indexes that entry under each of them, so `auditLog(customerId:)`
+ * shows it for every one. (One entry, not one per customer: a warm staff list served from the
+ * response cache spent the largest share of its CPU signing, serializing and storing 50 entries.) A CRM subgraph run as its own
  * service has no gateway collector in its context: it records at once (the CRM vendor as system).
  *
  * Reads do not wait for Redis: a failed append is logged and counted
@@ -59,7 +64,7 @@ export function noteCustomerRead(ctx: RequestContext, customerId: string, deps: 
   const key = Symbol.for(`audit.read:${customerId}`);
   if (ctx.perRequest.has(key)) return;
   ctx.perRequest.set(key, true);
-  recordRead(ctx, customerId, [deps.system], [], deps);
+  recordReads(ctx, [customerId], [deps.system], [], deps);
 }
 
 /**
@@ -71,19 +76,23 @@ export function noteDeniedRead(ctx: RequestContext, customerId: string, deps: Re
   const key = Symbol.for(`audit.denied:${customerId}`);
   if (ctx.perRequest.has(key)) return;
   ctx.perRequest.set(key, true);
-  recordRead(ctx, customerId, [deps.system], [], deps, 'denied');
+  recordReads(ctx, [customerId], [deps.system], [], deps, 'denied');
 }
 
-function recordRead(
+/** One `customer.read` entry for the customers of one request: `customerId` for one, `customerIds` for several. */
+function recordReads(
   ctx: Pick<RequestContext, 'principal' | 'requestId' | 'operationName' | 'logger'>,
-  customerId: string,
+  customers: readonly string[],
   systems: readonly AuditSystem[],
   fields: readonly string[],
   deps: ReadAuditDeps,
   outcome: 'ok' | 'denied' = 'ok',
 ) {
-  deps.audit.record(ctx, { action: 'customer.read', customerId, systems, fields, outcome }).catch((err: unknown) => {
-    ctx.logger.error({ err: (err as Error).message, customerId }, 'audit: a customer read could not be recorded');
+  if (customers.length === 0) return;
+  // Sorted: a hit served from the response cache names the same list as the request that stored it.
+  const who = customers.length === 1 ? { customerId: customers[0] } : { customerId: null, customerIds: [...customers].sort() };
+  deps.audit.record(ctx, { action: 'customer.read', ...who, systems, fields, outcome }).catch((err: unknown) => {
+    ctx.logger.error({ err: (err as Error).message, ...who }, 'audit: a customer read could not be recorded');
   });
 }
 
@@ -112,8 +121,8 @@ export function readScopeOf(ctx: RequestContext, schema: GraphQLSchema, document
 }
 
 /**
- * Records reads served without running resolvers (a whole cached response): the same entries the
- * request that stored it recorded, one per customer, for this request's principal.
+ * Records reads served without running resolvers (a whole cached response): the same entry the
+ * request that stored it recorded (its customers, systems and fields), for this request's principal.
  */
 export function recordServedReads(
   ctx: Pick<RequestContext, 'principal' | 'requestId' | 'operationName'>,
@@ -123,7 +132,7 @@ export function recordServedReads(
   logger: Logger,
 ): void {
   if (!isAuditedReader(ctx.principal)) return;
-  for (const id of customers) recordRead({ ...ctx, logger }, id, scope.systems, scope.fields, deps);
+  recordReads({ ...ctx, logger }, [...customers], scope.systems, scope.fields, deps);
 }
 
 /** Which domain answers a field of the Customer type (the others are the CRM's). */
@@ -187,7 +196,7 @@ export function auditReadsPlugin(deps: ReadAuditDeps): ApolloServerPlugin<Reques
           const scope = readScopeOf(ctx, schema, document, deps.system);
           // Not waiting for the entries to be stored, only for room in the audit queue (its byte bound).
           await deps.audit.room?.();
-          for (const id of collector.customers) recordRead(ctx, id, scope.systems, scope.fields, deps);
+          recordReads(ctx, [...collector.customers], scope.systems, scope.fields, deps);
         },
       };
     },

@@ -14,8 +14,8 @@
  * last, or nobody appended since it learned the head) costs one round trip; a lost race returns the
  * current head and its stream id, and costs one more, bounded. Within a process appends are
  * queued and stored in batches, in call order: one script call stores every entry that arrived
- * while the previous call was in flight (so the 50 reads of a staff list cost one round trip, not
- * 50), and races are only between processes. Entries get explicit stream ids (the next id above the
+ * while the previous call was in flight (so the reads of many requests cost one round trip, not
+ * one each), and races are only between processes. Entries get explicit stream ids (the next id above the
  * head's), because an entry names its predecessor's id and is signed before it is stored.
  *
  * Retention: XADD trims entries older than the retention (MINID, `~`: whole macro nodes only, so a
@@ -61,8 +61,9 @@ export function auditKeys(prefix: string) {
   return { stream: base, head: `${base}:head`, customer: (id: string) => `${base}:c:${id}` };
 }
 
-// ARGV: expected head, MINID, retention ms, then per entry: id, d, hash, 1-based index into KEYS of
-// its customer index (0: none). KEYS: the stream, the head, then the customer indexes.
+// ARGV: expected head, MINID, retention ms, then per entry: id, d, hash, n, then the 1-based indexes
+// into KEYS of its n customer indexes (n = 0: none; a list read names every customer of its page).
+// KEYS: the stream, the head, then the customer indexes.
 // A lost race (the head moved) answers the current head and the id of the last entry (the next
 // entry's `prevId`); ids at or below the stream's last generated id (an entry deleted from the end)
 // answer that id as well, so the caller numbers above it. Both checks only read: nothing is
@@ -83,14 +84,17 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   tms, tseq, ms, seq = tonumber(tms), tonumber(tseq), tonumber(ms), tonumber(seq)
   if ms < tms or (ms == tms and seq <= tseq) then return {0, head, lastEntry(), top} end
 end
-for i = 4, #ARGV, 4 do
+local i = 4
+while i <= #ARGV do
   redis.call('XADD', KEYS[1], 'MINID', '~', ARGV[2], ARGV[i], 'd', ARGV[i + 1], 'h', ARGV[i + 2])
-  local c = tonumber(ARGV[i + 3])
-  if c > 0 then
+  local n = tonumber(ARGV[i + 3])
+  for j = 1, n do
+    local c = tonumber(ARGV[i + 3 + j])
     redis.call('XADD', KEYS[c], 'MINID', '~', ARGV[2], ARGV[i], 'i', ARGV[i])
     redis.call('PEXPIRE', KEYS[c], ARGV[3])
   end
   redis.call('SET', KEYS[2], ARGV[i + 2])
+  i = i + 4 + n
 end
 return {1}`;
 
@@ -106,8 +110,9 @@ const ROOM_WAIT_MS = 2000;
 const BATCH_MAX = 64;
 /** Estimated bytes of a queued entry beside its field and system names: its JSON, hash, id, promise and closures. */
 const ENTRY_BYTES = 768;
-const entryBytes = (e: { systems: readonly string[]; fields: readonly string[] }) =>
-  ENTRY_BYTES + e.systems.reduce((n, x) => n + x.length + 8, 0) + e.fields.reduce((n, x) => n + x.length + 8, 0);
+const namesBytes = (names: readonly string[] | undefined) => (names ?? []).reduce((n, x) => n + x.length + 8, 0);
+const entryBytes = (e: { systems: readonly string[]; fields: readonly string[]; customerIds?: readonly string[] }) =>
+  ENTRY_BYTES + namesBytes(e.systems) + namesBytes(e.fields) + 2 * namesBytes(e.customerIds);
 const lostRacePause = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
 
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -173,8 +178,8 @@ export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<P
   /**
    * Estimated bytes of the entries queued or in flight, and the readers waiting for room. Reads do
    * not wait for their entries to be stored, so without a bound a sustained load of audited reads
-   * (staff lists served from the response cache record 50 entries each) faster than Redis stores
-   * them grew this queue for as long as the load lasted (tens of MiB in `npm run bench`).
+   * (staff lists served from the response cache recorded 50 entries each then) faster than Redis
+   * stores them grew this queue for as long as the load lasted (tens of MiB in `npm run bench`).
    */
   const maxBytes = o.queueMaxBytes ?? 8 * 1024 * 1024;
   let queuedBytes = 0;
@@ -197,6 +202,7 @@ export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<P
       // Signed with each entry: the MINID of this very append, so verify can tell retention from deletion.
       const trimBelow = Math.floor(Date.now() - retentionMs);
       const keyList = [keys.stream, keys.head];
+      const keyIndex = new Map<string, number>();
       const args: (string | number)[] = [head.hash, trimBelow, Math.ceil(retentionMs)];
       const stored: StoredAuditEntry[] = [];
       let prev = { hash: head.hash, id: head.id };
@@ -206,12 +212,15 @@ export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<P
         const chained = { ...body, prev: prev.hash, prevId: prev.id, trimBelow };
         const d = JSON.stringify(chained);
         const hash = entryHash(o.hmacKey, d);
-        let customerKey = 0;
-        if (body.customerId) {
-          const k = keys.customer(body.customerId);
-          customerKey = keyList.indexOf(k) + 1 || keyList.push(k);
+        // Indexed under its customer, or under each customer a list read names.
+        const customers = body.customerIds ?? (body.customerId ? [body.customerId] : []);
+        args.push(id, d, hash, customers.length);
+        for (const c of customers) {
+          const k = keys.customer(c);
+          let at = keyIndex.get(k);
+          if (at === undefined) keyIndex.set(k, (at = keyList.push(k)));
+          args.push(at);
         }
-        args.push(id, d, hash, customerKey);
         stored.push({ id, ...chained, hash });
         prev = { hash, id };
         floor = id;
@@ -257,6 +266,8 @@ export function createRedisAuditLog(o: RedisAuditOptions): AuditLog & Required<P
           operation: ctx?.operationName ?? null,
           action: e.action,
           customerId: e.customerId ?? null,
+          // Only in entries about several customers (a list read), so every other entry's JSON is as before.
+          ...(e.customerIds ? { customerIds: [...new Set(e.customerIds)] } : {}),
           systems: [...e.systems],
           fields: [...e.fields],
           outcome: e.outcome,

@@ -87,7 +87,8 @@ export function withAuditSpool<L extends AuditLog>(inner: L, o: AuditSpoolOption
   const alreadyStored = async (line: SpoolLine) => {
     if (!inner.page) return false;
     const e = line.event;
-    const recent = await inner.page(e.customerId ? { customerId: e.customerId, first: 200 } : { first: 1000 });
+    const customer = e.customerId ?? e.customerIds?.[0];
+    const recent = await inner.page(customer ? { customerId: customer, first: 200 } : { first: 1000 });
     return recent.entries.some((x) => x.at === e.at && x.requestId === line.requestId && x.action === e.action && x.outcome === e.outcome);
   };
 

@@ -34,7 +34,7 @@ export const audit = section({
     AUDIT_QUEUE_MAX_BYTES: {
       schema: int(64 * 1024, 1024 * 1024 * 1024).prefault(String(8 * 1024 * 1024)),
       example: '8388608',
-      doc: 'Byte bound (estimated) of the audit entries waiting for Redis in this process. Reads do not wait for their entries to be stored; past this bound an audited read (a staff or partner request, e.g. a staff list served from the response cache: 50 entries) waits for room (at most 2 s) before it is answered, so a load that records faster than Redis stores slows down instead of growing memory; with Redis stalled, reads go on after that wait and, past twice the bound, their entries fail at once (counted in portico_audit_failures_total{kind="read"}, logged as not stored) instead of queuing. Reported in /metrics (`portico_local_cache_bytes{cache="audit_queue"}`).',
+      doc: 'Byte bound (estimated) of the audit entries waiting for Redis in this process. Reads do not wait for their entries to be stored; past this bound an audited read (a staff or partner request, e.g. a staff list served from the response cache: one entry naming its 50 customers) waits for room (at most 2 s) before it is answered, so a load that records faster than Redis stores slows down instead of growing memory; with Redis stalled, reads go on after that wait and, past twice the bound, their entries fail at once (counted in portico_audit_failures_total{kind="read"}, logged as not stored) instead of queuing. Reported in /metrics (`portico_local_cache_bytes{cache="audit_queue"}`).',
     },
     IDEMPOTENCY_TTL_HOURS: {
       schema: int(24, 720).prefault('24'),

@@ -39,6 +39,8 @@ const limitPairs = z
 
 export interface GuardsConfig {
   limits: { maxDepth: number; maxBodyBytes: number; maxJsonDepth: number; introspection: boolean };
+  /** MAX_OPERATIONS_IN_FLIGHT (0: none), OPERATIONS_QUEUE_MAX, OPERATIONS_QUEUE_WAIT_MS. */
+  operations: { maxInFlight: number; queueMax: number; queueWaitMs: number };
   /** Request limits per principal kind (`user` = staff and customers). */
   guards: {
     limits: Readonly<Record<PrincipalKind, Limits>>;
@@ -102,6 +104,21 @@ export const guards = section({
       schema: limitPairs.prefault('depth=15,aliases=5,directives=5,tokens=300,bytes=4096,cost=10'),
       example: 'cost=10',
       doc: 'Limits for requests without a token (same names as PARTNER_LIMITS).',
+    },
+    MAX_OPERATIONS_IN_FLIGHT: {
+      schema: int(0, 100_000).prefault('16'),
+      example: '16',
+      doc: 'GraphQL operations one process executes at once (answers served whole from the response cache do not count); the others wait their turn in a queue (OPERATIONS_QUEUE_MAX). Each operation in flight holds its live data until answered: 50 cold staff lists in flight held 185-265 MiB. 0 = no bound.',
+    },
+    OPERATIONS_QUEUE_MAX: {
+      schema: int(0, 100_000).prefault('256'),
+      example: '256',
+      doc: 'Operations waiting for a turn (MAX_OPERATIONS_IN_FLIGHT) at most; past it an operation is refused at once: HTTP 503, `Retry-After: 1`, OVERLOADED, nothing run.',
+    },
+    OPERATIONS_QUEUE_WAIT_MS: {
+      schema: int(1, 600_000).prefault('10000'),
+      example: '10000',
+      doc: 'Longest wait for a turn to execute, ms; past it the operation is refused: HTTP 503, `Retry-After: 1`, OVERLOADED, nothing run.',
     },
     MAX_BODY_BYTES: { schema: int(1024, 50_000_000).prefault('1048576'), example: '1048576', doc: 'Maximum request body size.' },
     MAX_JSON_DEPTH: {
@@ -204,6 +221,7 @@ export const guards = section({
         maxJsonDepth: v.MAX_JSON_DEPTH,
         introspection: v.INTROSPECTION,
       },
+      operations: { maxInFlight: v.MAX_OPERATIONS_IN_FLIGHT, queueMax: v.OPERATIONS_QUEUE_MAX, queueWaitMs: v.OPERATIONS_QUEUE_WAIT_MS },
       guards: {
         limits: {
           user,

@@ -16,6 +16,7 @@ import { redisDeadline, type RedisLiveness } from '../platform/cache.js';
 import { batch } from '../platform/redis.js';
 import type { Logger } from '../platform/logger.js';
 import { trace, withSpan } from '../platform/tracing.js';
+import { perRequest, type RequestContext } from '../auth/context.js';
 
 export interface CustomerLink {
   /** The billing system's id of the customer (billing port). */
@@ -185,6 +186,16 @@ export function createRedisLinks(o: RedisLinksOptions): CustomerLinks {
 
 /** Per request: every link read in one tick becomes one Redis pipeline. */
 export type LinkLoader = DataLoader<string, CustomerLink | undefined>;
+
+const REQUEST_LINKS = Symbol('customer.links');
+
+/**
+ * The request's one link loader, shared by the subgraphs it runs (billing and support both read a
+ * customer's links: each with its own loader, a miss read every customer's hash twice).
+ */
+export function requestLinkLoader(ctx: RequestContext, links: CustomerLinks): LinkLoader {
+  return perRequest(ctx, REQUEST_LINKS, () => createLinkLoader(links));
+}
 
 export function createLinkLoader(links: CustomerLinks): LinkLoader {
   return new DataLoader(async (ids) => {

@@ -25,6 +25,8 @@ export const HTTP_ERRORS = {
   /** A part of the service this route needs is missing or unreachable (not built, Redis down). */
   UNAVAILABLE: { status: 503, code: ErrorCode.INTERNAL_SERVER_ERROR },
   IDEMPOTENCY_UNAVAILABLE: { status: 503, code: ErrorCode.IDEMPOTENCY_UNAVAILABLE },
+  /** Past MAX_OPERATIONS_IN_FLIGHT with the queue full, or no turn within OPERATIONS_QUEUE_WAIT_MS: nothing ran. */
+  OVERLOADED: { status: 503, code: ErrorCode.OVERLOADED },
 } as const satisfies Record<string, { status: number; code: ErrorCode }>;
 
 export type HttpErrorReason = keyof typeof HTTP_ERRORS;

@@ -28,6 +28,8 @@ export enum ErrorCode {
   IDEMPOTENCY_UNAVAILABLE = 'IDEMPOTENCY_UNAVAILABLE',
   /** A write or admin action cannot be recorded in the audit log now (HTTP 503): it is not done. */
   AUDIT_UNAVAILABLE = 'AUDIT_UNAVAILABLE',
+  /** Too many operations executing and waiting on this instance (HTTP 503, Retry-After): nothing was run; send it again. */
+  OVERLOADED = 'OVERLOADED',
   /** The payment was declined (`extensions.declineCode`, the vendor's): nothing was charged. */
   PAYMENT_DECLINED = 'PAYMENT_DECLINED',
 }

@@ -15,8 +15,8 @@
  * - Staff and partner reads are audited (src/audit/reads.ts), so their tags are the customers the
  *   resolvers read (a page's customers are known only after execution); a purge epoch, renewed by
  *   every purge and read before execution, keeps a purge during execution from being stored over.
- *   A hit records the same `customer.read` entries the stored request recorded, for the principal
- *   asking now. A page's membership (which customers a search returns) is the CRM search cache's
+ *   A hit records the same `customer.read` entry the stored request recorded (its customers, systems
+ *   and fields), for the principal asking now. A page's membership (which customers a search returns) is the CRM search cache's
  *   (`CACHE_TTL_SEARCH`): those entries live no longer than it.
  * - Only complete results are stored (no errors); TTL `RESPONSE_CACHE_TTL_S`.
  * Authorization still runs before: the token is verified at the HTTP layer and validation and

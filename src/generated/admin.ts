@@ -66,8 +66,10 @@ export type AuditEntry = {
   actor: AuditActor;
   /** When it was recorded. */
   at: Scalars['DateTime']['output'];
-  /** The customer concerned, when there is one. */
+  /** The customer concerned, when there is one. Null in an entry about several customers (see `customerIds`). */
   customerId: Maybe<Scalars['ID']['output']>;
+  /** Every customer concerned: `customerId`'s one, or each customer a read of several returned (a staff list's page is one entry). `auditLog(customerId:)` finds the entry under each of them. */
+  customerIds: Array<Scalars['ID']['output']>;
   /** Non-secret detail (ids of created objects, error codes) as a JSON object, or null. */
   detail: Maybe<Scalars['String']['output']>;
   /** Field names touched or read (never their values). */
@@ -1009,6 +1011,7 @@ export type AuditEntryResolvers<ContextType = RequestContext, ParentType extends
   actor?: Resolver<ResolversTypes['AuditActor'], ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   customerId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  customerIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   detail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

@@ -38,6 +38,7 @@ import { configSecrets, createRedactor, observabilityPlugin, principalFields, re
 import type { AuditLog } from '../audit/index.js';
 import { auditReadsPlugin } from '../audit/reads.js';
 import { createIdempotency } from './idempotency.js';
+import { createInFlightLimit, type InFlightTicket } from '../guards/in-flight.js';
 import { tooDeepPart } from '../guards/json-depth.js';
 import type { GraphQLBody, ResponseCache, ResponseCacheMiss } from '../gateway/response-cache.js';
 import type { Realtime } from '../realtime/index.js';
@@ -272,6 +273,19 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
     return httpGuards.check(req, reply);
   };
 
+  const inFlight =
+    config.operations.maxInFlight > 0
+      ? createInFlightLimit({
+          max: config.operations.maxInFlight,
+          queueMax: config.operations.queueMax,
+          waitMs: config.operations.queueWaitMs,
+          registry: o.metrics.registry,
+        })
+      : undefined;
+
+  /** The turns (MAX_OPERATIONS_IN_FLIGHT) of operations admitted to execute, given back when they end. */
+  const turns = new WeakMap<FastifyRequest, InFlightTicket>();
+
   const idempotency = createIdempotency({
     url: config.redis.url,
     prefix: config.keyPrefix,
@@ -326,10 +340,21 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
       if (refused || reply.sent) return refused;
       const replayed = await idempotency.preHandler(req, reply);
       if (replayed || reply.sent) return replayed;
-      if (req.method === 'POST' && o.responseCache && acceptsJson(req.headers.accept)) return serveCached(req, reply, o.responseCache);
+      if (req.method === 'POST' && o.responseCache && acceptsJson(req.headers.accept)) {
+        const served = await serveCached(req, reply, o.responseCache);
+        if (served || reply.sent) return served;
+      }
+      return admit(req, reply);
     },
     onSend: (req, reply, payload) => idempotency.onSend(req, reply, payload),
-    handler,
+    async handler(req, reply) {
+      try {
+        return await handler.call(this, req, reply);
+      } finally {
+        turns.get(req)?.release();
+        turns.delete(req);
+      }
+    },
   });
 
   // Other methods on the endpoint are 405 naming the ones it serves (RFC 9110 15.5.6), answered
@@ -346,6 +371,41 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
       ),
     handler: async () => undefined,
   });
+
+  /**
+   * An operation about to execute takes a turn (MAX_OPERATIONS_IN_FLIGHT), waiting in the bounded
+   * queue when none is free; it gives the turn back when its execution ends (the route's handler,
+   * see `turns`), or leaves the queue when its client goes away while waiting. No turn: 503
+   * OVERLOADED with Retry-After, before anything ran.
+   */
+  async function admit(req: FastifyRequest, reply: FastifyReply) {
+    if (!inFlight) return undefined;
+    const ticket = inFlight.enter();
+    // A client gone while waiting leaves the queue; once executing, the turn is given back when the
+    // execution ends (the handler's `finally`), even if the client went away before: an operation
+    // whose client timed out still runs to its end, and must not make room for another meanwhile.
+    const gone = () => {
+      if (!turns.has(req)) ticket.release();
+    };
+    reply.raw.once('close', gone);
+    // A client gone before its turn was taken: `close` was emitted already.
+    // (Not `req.raw.destroyed`: the request stream is destroyed as soon as its body was read.)
+    if (reply.raw.destroyed || req.raw.socket?.destroyed) ticket.release();
+    const admitted = await ticket.admitted;
+    if (admitted === 'run') {
+      turns.set(req, ticket);
+      return undefined;
+    }
+    const { maxInFlight, queueMax, queueWaitMs } = config.operations;
+    return replyError(
+      reply,
+      'OVERLOADED',
+      admitted === 'full'
+        ? `This instance is executing ${maxInFlight} operations (MAX_OPERATIONS_IN_FLIGHT) with ${queueMax} more waiting (OPERATIONS_QUEUE_MAX). Nothing was run: send it again shortly.`
+        : `No turn to execute came within ${queueWaitMs} ms (OPERATIONS_QUEUE_WAIT_MS; MAX_OPERATIONS_IN_FLIGHT=${maxInFlight}). Nothing was run: send it again shortly.`,
+      { retryAfterS: 1, extensions: { limit: 'operationsInFlight', allowed: maxInFlight } },
+    );
+  }
 
   /**
    * A whole cached response, answered without Apollo: the token was verified and the rate limits

@@ -44,7 +44,7 @@ after(async () => {
 const AUDIT = `query Audit($customerId: ID, $first: Int, $after: String) {
   auditLog(customerId: $customerId, first: $first, after: $after) {
     totalCount
-    nodes { id at action customerId systems fields outcome detail requestId operation hash prevHash
+    nodes { id at action customerId customerIds systems fields outcome detail requestId operation hash prevHash
       actor { kind subject roles partnerId scopes } }
     pageInfo { hasNextPage endCursor }
   }
@@ -55,6 +55,7 @@ type Entry = {
   id: string;
   action: string;
   customerId: string | null;
+  customerIds: string[];
   systems: string[];
   fields: string[];
   outcome: string;
@@ -133,6 +134,48 @@ describe('audit log', () => {
       assert.equal((await t.gql(AUDIT, { token: t.token('agent') })).body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
       const bad = await t.gql(AUDIT, { token: admin, variables: { after: 'nope' } });
       assert.equal(bad.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    } finally {
+      await t.close();
+    }
+  });
+
+  test("a staff list is one read entry per request naming its customers, found in each customer's log, executed or served whole", async () => {
+    await redis.flush();
+    const t = await start();
+    try {
+      const list = 'query Page { customers(first: 20) { nodes { id name } } }';
+      const first = await t.gql(list, { token: t.token('agent', 'ann') });
+      assert.equal(first.body.errors, undefined, JSON.stringify(first.body.errors));
+      const ids = (first.body.data.customers.nodes as { id: string }[]).map((c) => c.id);
+      assert.equal(ids.length, 20);
+      await t.app.cache.settle();
+      // Another agent with the same grants: served whole from the response cache, recorded all the same.
+      const second = await t.gql(list, { token: t.token('agent', 'cid') });
+      assert.deepEqual(second.body, first.body);
+      await waitFor('both reads to be recorded', async () => (await entries(t)).filter((e) => e.action === 'customer.read').length >= 2);
+      const reads = (await entries(t)).filter((e) => e.action === 'customer.read');
+      assert.equal(reads.length, 2, 'one entry per request, not one per customer');
+      for (const who of ['ann', 'cid']) {
+        const e = reads.find((x) => x.actor.subject === who)!;
+        assert.deepEqual(
+          { customerId: e.customerId, customerIds: e.customerIds, fields: e.fields, operation: e.operation },
+          {
+            customerId: null,
+            customerIds: [...ids].sort(),
+            fields: ['Customer.id', 'Customer.name', 'CustomerConnection.nodes'],
+            operation: 'Page',
+          },
+        );
+      }
+      // Each customer's own log shows both requests' entry.
+      for (const id of [ids[0], ids[19]]) {
+        const mine = (await entries(t, { customerId: id })).filter((e) => e.action === 'customer.read');
+        assert.deepEqual(mine.map((e) => e.actor.subject).sort(), ['ann', 'cid'], id);
+        assert.ok(mine.every((e) => e.customerIds.includes(id)));
+      }
+      // A customer not on the page has none.
+      const outside = ['1001', '1002', '1003', '1500'].find((c) => !ids.includes(c))!;
+      assert.deepEqual(await entries(t, { customerId: outside }), []);
     } finally {
       await t.close();
     }

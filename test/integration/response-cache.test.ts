@@ -89,6 +89,54 @@ test("a miss reads the response entry once (the HTTP layer's read serves the sto
   }
 });
 
+test("a miss reads Redis once per thing it needs: its response entry once, each customer's links once (billing and support share them)", async () => {
+  await redis.flush();
+  const base = new Redis(redis.url);
+  const monitor = await base.monitor();
+  const reads = new Map<string, number>();
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    const cmd = args[0]?.toLowerCase();
+    if (cmd === 'hgetall' || cmd === 'mget' || cmd === 'get')
+      for (const k of args.slice(1)) if (k.startsWith('rctest:rc:') || k.startsWith('rctest:links:')) reads.set(k, (reads.get(k) ?? 0) + 1);
+  });
+  const settled = async (what: string, key: (k: string) => boolean, n: number) =>
+    waitFor(what, () => [...reads.keys()].filter(key).length >= n);
+  try {
+    // A customer's dashboard: billing and support both need the customer's links.
+    const dash = await a.gql(DASHBOARD, { token: a.token('customer', '1004') });
+    assert.equal(dash.body.errors, undefined);
+    await a.app.cache.settle();
+    await settled('the links read', (k) => k === 'rctest:links:1004', 1);
+    const entries = [...reads].filter(([k]) => /^rctest:rc:[^:]+:v3$/.test(k));
+    assert.deepEqual(
+      entries.map(([, n]) => n),
+      [1],
+    );
+    assert.equal(reads.get('rctest:links:1004'), 1, 'the links of the customer, read once');
+    // A staff list of 50 (audited: its entry is stored with the customers read).
+    reads.clear();
+    const list = await a.gql(LIST, { token: a.token('admin', 'rc-once') });
+    assert.equal(list.body.errors, undefined, JSON.stringify(list.body.errors));
+    const ids = (list.body.data.customers.nodes as { id: string }[]).map((c) => c.id);
+    await a.app.cache.settle();
+    await settled("the page's links", (k) => k.startsWith('rctest:links:'), 50);
+    const linkReads = ids.map((id) => reads.get(`rctest:links:${id}`));
+    assert.deepEqual(
+      linkReads,
+      ids.map(() => 1),
+      "each customer's links read once",
+    );
+    assert.deepEqual(
+      [...reads].filter(([k]) => /^rctest:rc:[^:]+:v3$/.test(k)).map(([, n]) => n),
+      [1],
+      'the response entry read once (by the HTTP layer)',
+    );
+  } finally {
+    monitor.disconnect();
+    base.disconnect();
+  }
+});
+
 test('a copy held in memory is never served once Redis was emptied (restart, failover, FLUSHALL)', async () => {
   await redis.flush();
   const token = a.token('customer', '1001');
@@ -143,11 +191,18 @@ test('the customer purge drops cached responses on every instance', async () => 
   assert.equal(a.calls().crm, 1, 'the purged dashboard was read from the systems again');
 });
 
-type Read = { action: string; actor: { subject: string }; systems: string[]; fields: string[]; operation: string | null };
+type Read = {
+  action: string;
+  actor: { subject: string };
+  customerIds: string[];
+  systems: string[];
+  fields: string[];
+  operation: string | null;
+};
 /** The `customer.read` entries stored for a customer (read back from the audit log), by actor. */
 const storedReads = async (customerId: string, subject: string) => {
   const res = await a.gql(
-    `query($c: ID!) { auditLog(customerId: $c, first: 100) { nodes { action actor { subject } systems fields operation } } }`,
+    `query($c: ID!) { auditLog(customerId: $c, first: 100) { nodes { action actor { subject } customerIds systems fields operation } } }`,
     { token: a.token('admin'), variables: { c: customerId } },
   );
   assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
@@ -189,7 +244,8 @@ test('a warm staff list of 50 is served whole to all staff with the same grants 
   assert.deepEqual(warm.body, cold.body);
   assert.deepEqual(b.calls(), ZERO);
   assert.equal(recordReads(b), reads, 'served whole, without reading records');
-  // Each admin's request recorded one read of every customer on the page, with the same fields.
+  // Each admin's request recorded one read naming every customer on the page, with the same fields,
+  // found in each customer's log.
   for (const id of [ids[0], ids[49]]) {
     await waitFor(`the reads of ${id}`, async () => (await storedReads(id, 'rc-list-2')).length >= 1);
     const [executed, served] = [await storedReads(id, 'rc-list-1'), await storedReads(id, 'rc-list-2')];
@@ -197,6 +253,7 @@ test('a warm staff list of 50 is served whole to all staff with the same grants 
     assert.equal(served.length, 1);
     assert.deepEqual({ ...served[0], actor: null }, { ...executed[0], actor: null });
     assert.equal(served[0]?.operation, 'StaffList');
+    assert.deepEqual(served[0].customerIds, [...ids].sort());
     assert.ok(served[0].fields.includes('Invoice.amountDue') && served[0].systems.length === 4, JSON.stringify(served[0]));
   }
 });

@@ -243,6 +243,7 @@ function toGraphQLEntry(e: StoredAuditEntry) {
     operation: e.operation,
     action: e.action,
     customerId: e.customerId,
+    customerIds: e.customerIds ?? (e.customerId ? [e.customerId] : []),
     systems: e.systems,
     fields: e.fields,
     outcome: e.outcome.toUpperCase() as AuditOutcome,

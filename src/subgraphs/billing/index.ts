@@ -17,14 +17,13 @@ import type { BillingAccount, BillingPort } from '../../ports/billing.js';
 import { billingCustomerKeys, createBillingLoaders, type BillingLoaders } from './loaders.js';
 import type { CacheDeps } from '../../platform/cache.js';
 import type { CacheType } from '../../config/index.js';
-import { createLinkLoader, type CustomerLinks } from '../../customers/links.js';
+import { requestLinkLoader, type CustomerLinks } from '../../customers/links.js';
 import { hasScopes, type Principal } from '../../auth/principal.js';
 import { prefetchTargets, type PrefetchRequest } from '../../platform/prefetch.js';
 
 export { billingKeys } from './loaders.js';
 
 const LOADERS = Symbol('billing.loaders');
-const LINKS = Symbol('billing.links');
 
 export interface BillingSubgraphDeps {
   billing: BillingPort;
@@ -60,14 +59,7 @@ export function entitlementsOf(
 
 export function createBillingSubgraph(deps: BillingSubgraphDeps) {
   const loaders = (ctx: RequestContext): BillingLoaders =>
-    perRequest(ctx, LOADERS, () =>
-      createBillingLoaders(
-        deps.billing,
-        deps.cache,
-        deps.links,
-        perRequest(ctx, LINKS, () => createLinkLoader(deps.links)),
-      ),
-    );
+    perRequest(ctx, LOADERS, () => createBillingLoaders(deps.billing, deps.cache, deps.links, requestLinkLoader(ctx, deps.links)));
   const can = (p: Principal, scope: string) => hasScopes(p, [[scope]]);
   const plans = billingPlans(deps);
 

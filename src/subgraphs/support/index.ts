@@ -17,14 +17,13 @@ import type { SupportPort } from '../../ports/support.js';
 import { createSupportLoaders, supportCustomerKeys, type SupportLoaders } from './loaders.js';
 import type { CacheDeps } from '../../platform/cache.js';
 import type { CacheType } from '../../config/index.js';
-import { createLinkLoader, type CustomerLinks } from '../../customers/links.js';
+import { requestLinkLoader, type CustomerLinks } from '../../customers/links.js';
 import { hasScopes } from '../../auth/principal.js';
 import { prefetchTargets, selects, type PrefetchRequest } from '../../platform/prefetch.js';
 
 export { supportKeys, supportTicketKeys } from './loaders.js';
 
 const LOADERS = Symbol('support.loaders');
-const LINKS = Symbol('support.links');
 
 /**
  * Our ticket cursor: the port's page cursor `a` (absent = first page) plus `i` tickets to skip in
@@ -58,14 +57,7 @@ export interface SupportSubgraphDeps {
 export function createSupportSubgraph(deps: SupportSubgraphDeps) {
   const isCursor = isTicketCursor(deps.support.pageSize);
   const loaders = (ctx: RequestContext): SupportLoaders =>
-    perRequest(ctx, LOADERS, () =>
-      createSupportLoaders(
-        deps.support,
-        deps.cache,
-        deps.links,
-        perRequest(ctx, LINKS, () => createLinkLoader(deps.links)),
-      ),
-    );
+    perRequest(ctx, LOADERS, () => createSupportLoaders(deps.support, deps.cache, deps.links, requestLinkLoader(ctx, deps.links)));
 
   const resolvers: Resolvers = {
     DateTime: DateTimeScalar,

@@ -83,6 +83,51 @@ test('50 entries recorded at once by one process are stored in batches: a few sc
   }
 });
 
+test('a read of 50 customers is one entry, indexed under each of them; the chain verifies, and rewriting its list is detected', async () => {
+  await redis.flush();
+  const log = createRedisAuditLog({ url: redis.url, prefix: 'ul', hmacKey: KEY, logger });
+  const page = Array.from({ length: 50 }, (_, i) => `p${1000 + i}`);
+  try {
+    await log.record(null, event(0)); // connects and learns the head
+    const before = await scriptCalls();
+    await log.record(null, { action: 'customer.read', customerIds: page, systems: ['hubspot'], fields: ['Customer.name'], outcome: 'ok' });
+    // One more single-customer read of a customer on the page, and one of a customer that is not.
+    await log.record(null, { action: 'customer.read', customerId: 'p1007', systems: ['hubspot'], fields: [], outcome: 'ok' });
+    await log.record(null, { action: 'customer.read', customerId: 'other', systems: ['hubspot'], fields: [], outcome: 'ok' });
+    assert.equal((await scriptCalls()) - before, 3, 'one script call per entry recorded alone');
+    assert.equal(await r.xlen(auditKeys('ul').stream), 4, 'one stream entry for the read of 50');
+    const res = await verifyAuditChain(r, 'ul', KEY);
+    assert.deepEqual({ checked: res.checked, broken: res.broken }, { checked: 4, broken: null });
+    // Every customer of the page finds the entry in its own log, with the whole list.
+    for (const c of page) {
+      const mine = await log.page({ customerId: c, first: 10 });
+      const reads = mine.entries.filter((e) => e.customerIds !== undefined);
+      assert.equal(reads.length, 1, c);
+      assert.deepEqual([reads[0].customerId, reads[0].customerIds], [null, page]);
+      assert.equal(mine.totalCount, c === 'p1007' ? 2 : 1, c);
+    }
+    assert.deepEqual(
+      (await log.page({ customerId: 'other', first: 10 })).entries.map((e) => [e.customerId, e.customerIds]),
+      [['other', undefined]],
+    );
+    // Someone with write access to Redis but not the key drops a customer from the list (the stream
+    // rewritten with the same ids, the entry's hash kept): detected at that entry.
+    const stream = auditKeys('ul').stream;
+    const rows = await r.xrange(stream, '-', '+');
+    const id = rows[1][0];
+    const d = rows[1][1][rows[1][1].indexOf('d') + 1];
+    const forged = d.replace('"p1007",', '');
+    assert.notEqual(forged, d);
+    await r.del(stream);
+    for (const [rid, fields] of rows) await r.xadd(stream, rid, ...(rid === id ? fields.map((f) => (f === d ? forged : f)) : fields));
+    const broken = await verifyAuditChain(r, 'ul', KEY);
+    assert.equal(broken.broken?.id, id);
+    assert.match(broken.broken?.reason ?? '', /not the HMAC of its stored JSON/);
+  } finally {
+    await log.close();
+  }
+});
+
 test('past its byte bound the queue makes readers wait (room) until Redis took the entries, and reports its bytes', async () => {
   await redis.flush();
   const caches = createLocalCaches();
