@@ -1,7 +1,7 @@
 /**
  * Subscribers beside the mixed load (bench/mixed-run.ts): customers' apps holding `customerChanged`
  * over WebSocket (graphql-ws), as a real app does: a subscription refused with a retryable code
- * (RATE_LIMITED, UPSTREAM_*, UNAVAILABLE) or a connection closed with a retryable close code
+ * (RATE_LIMITED, UPSTREAM_*, UNAVAILABLE, OVERLOADED) or a connection closed with a retryable close code
  * (1013 Redis away, 1001 shutdown, 4413 too slow) subscribes again after a second. Counted:
  * pushes, pushes naming another customer (must be 0), retryable ends by code, and **bad ends**: a
  * subscription completed by the server, or ended with a code no app can retry (must be 0: the
@@ -13,7 +13,7 @@ import { signDevToken } from '../src/auth/tokens.js';
 import type { Config } from '../src/config/index.js';
 
 const QUERY = `subscription Mine { customerChanged { reason { system type } customer { id billing { balance invoices(first: 5) { nodes { id status } } } } } }`;
-const RETRYABLE_CODES = new Set(['RATE_LIMITED', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'UNAVAILABLE']);
+const RETRYABLE_CODES = new Set(['RATE_LIMITED', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'UNAVAILABLE', 'OVERLOADED']);
 const RETRYABLE_CLOSES = new Set([1013, 1001, 4413, 1006]);
 
 export interface SubscriberStats {

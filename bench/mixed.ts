@@ -55,7 +55,8 @@ export interface MixedLoadStats {
   /**
    * Refused before anything was done, retryable: a write answered 503 with Retry-After (its key or
    * its audit entry could not be stored, so nothing was sent), a webhook answered 503 (not stored; the vendor
-   * sends it again). What a Redis outage must look like.
+   * sends it again). What a Redis outage must look like. Also a read or write answered 503 OVERLOADED
+   * with Retry-After (MAX_OPERATIONS_IN_FLIGHT: nothing ran).
    */
   refused: number;
   /** Anything else, by `status:code` (e.g. `500:INTERNAL_SERVER_ERROR`, `0:ECONNREFUSED`). */
@@ -162,7 +163,7 @@ export async function runMixedLoad(o: MixedLoadOptions): Promise<MixedLoadStats>
         const refused =
           (res.statusCode === 503 &&
             res.headers['retry-after'] !== undefined &&
-            codes.some((c) => c === 'AUDIT_UNAVAILABLE' || c === 'IDEMPOTENCY_UNAVAILABLE')) ||
+            codes.some((c) => c === 'AUDIT_UNAVAILABLE' || c === 'IDEMPOTENCY_UNAVAILABLE' || c === 'OVERLOADED')) ||
           (res.statusCode === 200 && !written && codes.length > 0 && !other);
         s.writes.push({
           customer: req.customer,
@@ -179,6 +180,9 @@ export async function runMixedLoad(o: MixedLoadOptions): Promise<MixedLoadStats>
       if (res.statusCode === 200 && (body.data || codes.length) && !other) {
         s.ok++;
         s.rateLimitedFields += codes.length;
+      } else if (res.statusCode === 503 && res.headers['retry-after'] !== undefined && other === 'OVERLOADED') {
+        // The instance's operations in flight were at MAX_OPERATIONS_IN_FLIGHT and its queue full or too slow: nothing ran.
+        s.refused++;
       } else bad(`${res.statusCode}:${other ?? 'NO_DATA'}`);
     } catch (err) {
       bad(`0:${(err as { code?: string }).code ?? (err as Error).name}`);

@@ -403,7 +403,7 @@ export async function createHttpServer(o: HttpServerOptions): Promise<HttpServer
       admitted === 'full'
         ? `This instance is executing ${maxInFlight} operations (MAX_OPERATIONS_IN_FLIGHT) with ${queueMax} more waiting (OPERATIONS_QUEUE_MAX). Nothing was run: send it again shortly.`
         : `No turn to execute came within ${queueWaitMs} ms (OPERATIONS_QUEUE_WAIT_MS; MAX_OPERATIONS_IN_FLIGHT=${maxInFlight}). Nothing was run: send it again shortly.`,
-      { retryAfterS: 1, extensions: { limit: 'operationsInFlight', allowed: maxInFlight } },
+      { retryAfterS: 1, extensions: { limit: 'operationsInFlight', allowed: maxInFlight, retryAfter: 1 } },
     );
   }
 

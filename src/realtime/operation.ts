@@ -118,8 +118,16 @@ export interface SubscriptionPlan {
   unavailable(answer: { data?: Record<string, unknown> | null; errors?: readonly WireError[] }): WireError | undefined;
 }
 
-/** Codes of a target that failed for now (upstream rate limit, outage, timeout), not for good. */
-const TRANSIENT: ReadonlySet<unknown> = new Set([ErrorCode.RATE_LIMITED, ErrorCode.UPSTREAM_UNAVAILABLE, ErrorCode.UPSTREAM_TIMEOUT]);
+/**
+ * Codes of a target that failed for now (upstream rate limit, outage, timeout; this instance too busy
+ * to run the push: OVERLOADED, MAX_OPERATIONS_IN_FLIGHT), not for good.
+ */
+const TRANSIENT: ReadonlySet<unknown> = new Set([
+  ErrorCode.RATE_LIMITED,
+  ErrorCode.UPSTREAM_UNAVAILABLE,
+  ErrorCode.UPSTREAM_TIMEOUT,
+  ErrorCode.OVERLOADED,
+]);
 
 const TARGET_VAR = 'porticoTarget';
 /** The ticket of a ticketChanged push, read by id as the customer's (`Customer.ticket(id:)`): however old it is. */

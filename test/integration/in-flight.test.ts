@@ -73,7 +73,7 @@ test('two operations run, three wait, the rest are refused at once with 503 OVER
     for (const r of refused) {
       assert.equal(r.status, 503);
       assert.equal(r.headers.get('retry-after'), '1');
-      assert.deepEqual(r.body.errors?.[0]?.extensions, { code: 'OVERLOADED', limit: 'operationsInFlight', allowed: 2 });
+      assert.deepEqual(r.body.errors?.[0]?.extensions, { code: 'OVERLOADED', limit: 'operationsInFlight', allowed: 2, retryAfter: 1 });
       assert.match(r.body.errors?.[0]?.message ?? '', /MAX_OPERATIONS_IN_FLIGHT/);
       assert.equal(r.body.data, undefined);
     }

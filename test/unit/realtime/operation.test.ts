@@ -52,6 +52,11 @@ test('a named customer reads customer(id:) (the gateway decides access); staff m
     const answer = { data: { customer: null }, errors: [failed(code, { retryAfter: 3 })] };
     assert.equal(plan.unavailable(answer)?.extensions?.retryAfter, 3, code);
   }
+  // The instance too busy to run the push (503 OVERLOADED, before anything ran: no path): a wait too.
+  assert.equal(
+    plan.unavailable({ errors: [{ message: 'busy', extensions: { code: 'OVERLOADED', retryAfter: 1 } }] })?.extensions?.retryAfter,
+    1,
+  );
   // A refusal beside it, or a failure below the target (one field), is not "for now".
   assert.equal(plan.unavailable({ data: { customer: null }, errors: [failed('RATE_LIMITED'), failed('FORBIDDEN')] }), undefined);
   assert.equal(plan.unavailable({ data: { customer: null }, errors: [failed('FORBIDDEN')] }), undefined);
