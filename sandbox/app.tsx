@@ -6,7 +6,7 @@
  * customers would have received.
  */
 import { GraphiQL } from 'graphiql';
-import { getOperationAST, parse } from 'graphql';
+import { getOperationAST, Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { createClient } from 'graphql-sse';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -100,7 +100,8 @@ function App({ config }: { config: SandboxConfig }) {
   }, []);
 
   const fetcher = useMemo(
-    () => async (params: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }) => {
+    () => async (asked: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }) => {
+      const params = { ...asked, operationName: effectiveOperationName(asked.query, asked.operationName) };
       // Subscriptions run over SSE (/graphql/stream): GraphiQL shows each push as it arrives.
       if (isSubscription(params.query, params.operationName)) {
         const sse = createClient({
@@ -212,6 +213,22 @@ function App({ config }: { config: SandboxConfig }) {
       </main>
     </div>
   );
+}
+
+/**
+ * The operation to run: GraphiQL's, unless the document has no operation of that name and only one
+ * operation (right after a tab switch GraphiQL still sends the previous tab's name for a moment, and
+ * the server rightly refuses "no operation named ..."): then that one.
+ */
+function effectiveOperationName(query: string, operationName?: string | null): string | null | undefined {
+  if (!operationName) return operationName;
+  try {
+    const ops = parse(query).definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    if (ops.some((d) => d.name?.value === operationName) || ops.length !== 1) return operationName;
+    return ops[0].name?.value ?? null;
+  } catch {
+    return operationName;
+  }
 }
 
 function isSubscription(query: string, operationName?: string | null): boolean {
